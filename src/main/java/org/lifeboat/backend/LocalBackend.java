@@ -1,0 +1,188 @@
+package org.lifeboat.backend;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** A repository in a local folder, laid out as restic's local backend does. */
+public final class LocalBackend implements Backend {
+    private final Path root;
+
+    public LocalBackend(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    Path path(Handle h) {
+        return switch (h.type()) {
+            case CONFIG -> root.resolve("config");
+            case DATA -> root.resolve("data").resolve(h.name().substring(0, 2)).resolve(h.name());
+            default -> root.resolve(h.type().folder()).resolve(h.name());
+        };
+    }
+
+    @Override
+    public void create() throws IOException {
+        if (Files.exists(root.resolve("config"))) {
+            throw new FileAlreadyExistsException(root + "/config", null, "a repository already exists here");
+        }
+        Files.createDirectories(root);
+        for (FileType t : FileType.values()) {
+            if (t != FileType.CONFIG) Files.createDirectories(root.resolve(t.folder()));
+        }
+        HexFormat hex = HexFormat.of();
+        for (int i = 0; i < 256; i++) {
+            Files.createDirectories(root.resolve("data").resolve(hex.toHexDigits((byte) i)));
+        }
+        fsyncDir(root);
+    }
+
+    @Override
+    public boolean exists(Handle h) {
+        return Files.exists(path(h));
+    }
+
+    @Override
+    public long size(Handle h) throws IOException {
+        try {
+            return Files.size(path(h));
+        } catch (NoSuchFileException e) {
+            throw Backend.missing(h, location());
+        }
+    }
+
+    @Override
+    public byte[] load(Handle h) throws IOException {
+        try {
+            return Files.readAllBytes(path(h));
+        } catch (NoSuchFileException e) {
+            throw Backend.missing(h, location());
+        }
+    }
+
+    @Override
+    public byte[] load(Handle h, long offset, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(length);
+            long pos = offset;
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos);
+                if (n < 0) throw new EOFException(location() + "/" + h + ": file ends before offset " + (offset + length));
+                pos += n;
+            }
+            return buf.array();
+        } catch (NoSuchFileException e) {
+            throw Backend.missing(h, location());
+        }
+    }
+
+    @Override
+    public void save(Handle h, byte[] data, int offset, int length) throws IOException {
+        Path target = path(h);
+        Path dir = target.getParent();
+        if (!Files.isDirectory(dir)) Files.createDirectories(dir);
+        // Write under a temporary name, fsync, then rename: a crash never leaves a torn file
+        // under a real name. The temporary name is not a 64-hex ID, so restic ignores leftovers.
+        Path tmp = dir.resolve(".tmp-" + h.name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(data, offset, length);
+            while (buf.hasRemaining()) ch.write(buf);
+            ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            if (Files.exists(target)) {
+                // Content-addressed: an existing file with this name already has these bytes.
+                Files.delete(tmp);
+                return;
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        fsyncDir(dir);
+    }
+
+    @Override
+    public void remove(Handle h) throws IOException {
+        Files.deleteIfExists(path(h));
+    }
+
+    @Override
+    public List<FileInfo> list(FileType type) throws IOException {
+        List<FileInfo> out = new ArrayList<>();
+        if (type == FileType.CONFIG) {
+            Path c = root.resolve("config");
+            if (Files.exists(c)) out.add(new FileInfo("", Files.size(c)));
+            return out;
+        }
+        Path dir = root.resolve(type.folder());
+        if (!Files.isDirectory(dir)) return out;
+        if (type == FileType.DATA) {
+            try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir)) {
+                for (Path sub : subs) {
+                    if (Files.isDirectory(sub)) listInto(sub, out);
+                }
+            }
+        } else {
+            listInto(dir, out);
+        }
+        return out;
+    }
+
+    private static void listInto(Path dir, List<FileInfo> out) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (!isId(name)) continue;
+                try {
+                    out.add(new FileInfo(name, Files.size(f)));
+                } catch (NoSuchFileException e) {
+                    // removed concurrently (e.g. a lock released): not listed
+                }
+            }
+        }
+    }
+
+    static boolean isId(String s) {
+        if (s.length() != 64) return false;
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+        }
+        return true;
+    }
+
+    static void fsyncDir(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse to open or sync directories; the data itself is synced.
+        }
+    }
+}

@@ -1,0 +1,537 @@
+package org.lifeboat.backup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import org.lifeboat.fs.FileKind;
+import org.lifeboat.fs.FileMeta;
+import org.lifeboat.fs.Posix;
+import org.lifeboat.fs.UserGroupNames;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.chunker.Chunker;
+import org.lifeboat.repository.chunker.Polynomial;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Nodes;
+import org.lifeboat.repository.tree.Tree;
+import org.lifeboat.repository.tree.TreeCodec;
+
+/**
+ * Backs up files into a repository, as restic's archiver does: one thread walks the file system in
+ * tree order; a pool of workers reads, chunks, hashes, compresses, encrypts and packs file content;
+ * each directory's tree is encoded and saved once all its entries are done. Unchanged files (same
+ * type, size, mtime, ctime and inode as in the parent snapshot) are not read again.
+ */
+public final class Archiver {
+    /** Files being read at once; bounds memory (each worker holds at most one chunk buffer). */
+    private static final int MAX_IN_FLIGHT = 256;
+
+    private final Repository repo;
+    private final BackupOptions opts;
+    private final Progress progress;
+    private final Warnings warnings;
+    private final UserGroupNames names = new UserGroupNames();
+    private final Polynomial polynomial;
+    private final ExecutorService workers;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+    private final ThreadLocal<Chunker> chunkers;
+    private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[Chunker.MAX_SIZE + READ_SIZE]);
+    private static final int READ_SIZE = 1 << 20;
+
+    private final LongAdder filesNew = new LongAdder();
+    private final LongAdder filesChanged = new LongAdder();
+    private final LongAdder filesUnmodified = new LongAdder();
+    private final LongAdder dirsNew = new LongAdder();
+    private final LongAdder dirsChanged = new LongAdder();
+    private final LongAdder dirsUnmodified = new LongAdder();
+
+    public Archiver(Repository repo, BackupOptions opts, Progress progress, Warnings warnings) {
+        this.repo = repo;
+        this.opts = opts;
+        this.progress = progress;
+        this.warnings = warnings;
+        this.polynomial = new Polynomial(repo.config().polynomial());
+        this.chunkers = ThreadLocal.withInitial(() -> new Chunker(polynomial));
+        int n = opts.threads() > 0 ? opts.threads() : Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.workers = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "backup-worker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Thrown inside workers when the repository (not a source file) fails: aborts the backup. */
+    private static final class RepositoryFailure extends RuntimeException {
+        RepositoryFailure(IOException cause) {
+            super(cause);
+        }
+    }
+
+    public BackupResult run() throws IOException {
+        OffsetDateTime start = OffsetDateTime.now();
+        try {
+            Snapshot parent = opts.parent() == null || opts.force() ? null : repo.loadSnapshot(opts.parent());
+            Node parentRoot = parent == null ? null : rootNode(parent.tree());
+            Id tree;
+            List<String> paths;
+            if (opts.stdinFilename() != null) {
+                tree = backupStdin(opts.stdinFilename(), System.in);
+                paths = List.of("/" + opts.stdinFilename());
+            } else {
+                paths = new ArrayList<>();
+                VDir root = buildTargets(paths);
+                tree = saveVirtual(root, parentRoot == null ? null : parentRoot.subtree()).join();
+            }
+            if (!opts.dryRun()) repo.flush();
+            OffsetDateTime end = OffsetDateTime.now();
+            Snapshot.Summary summary = new Snapshot.Summary(start, end, filesNew.sum(), filesChanged.sum(),
+                    filesUnmodified.sum(), dirsNew.sum(), dirsChanged.sum(), dirsUnmodified.sum(),
+                    repo.stats().dataBlobs.sum(), repo.stats().treeBlobs.sum(), repo.stats().dataAdded.sum(),
+                    repo.stats().dataAddedPacked.sum(), progress.filesDone.sum(), progress.bytesDone.sum(),
+                    progress.errors.sum());
+            Snapshot snap = null;
+            if (!opts.dryRun()) {
+                snap = repo.saveSnapshot(new Snapshot(null, start, parent == null ? null : parent.id(), tree, paths,
+                        opts.hostname(), System.getProperty("user.name", ""), uid(), gid(),
+                        opts.excludes().patterns(), opts.tags(), null, "lifeboat " + org.lifeboat.repository.Version.VALUE,
+                        summary));
+            }
+            return new BackupResult(snap, summary, progress.errors.sum());
+        } catch (CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RepositoryFailure rf) throw (IOException) rf.getCause();
+            if (c instanceof UncheckedIOException u) throw u.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            throw new IOException(c);
+        } catch (RepositoryFailure rf) {
+            throw (IOException) rf.getCause();
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    private static long uid() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static long gid() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** A pseudo node for a snapshot's root tree so that the walk below can treat it like a dir. */
+    private Node rootNode(Id tree) {
+        return Node.builder().name("").type(NodeType.dir).subtree(tree).build();
+    }
+
+    // ------------------------------------------------------------------------------ targets
+
+    /**
+     * The snapshot's top of tree: restic keeps the path components of each target (an absolute
+     * target /a/b/c becomes a → b → c); a target that is the current folder is the root itself.
+     */
+    private static final class VDir {
+        final Path real;   // the folder whose metadata the node carries (null for the root)
+        final Map<String, VDir> children = new LinkedHashMap<>();
+        Path leaf;         // set when this component is itself a target
+
+        VDir(Path real) {
+            this.real = real;
+        }
+    }
+
+    private VDir buildTargets(List<String> paths) throws IOException {
+        VDir root = new VDir(null);
+        for (String t : opts.targets()) {
+            Path p = Path.of(t);
+            Path abs = p.toAbsolutePath().normalize();
+            if (!Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new NoSuchFileException(t, null, "backup target does not exist");
+            }
+            paths.add(abs.toString());
+            List<String> comps = new ArrayList<>();
+            Path rel = p.isAbsolute() ? abs : p.normalize();
+            for (Path c : rel) {
+                String s = c.toString();
+                if (!s.equals("..") && !s.equals(".") && !s.isEmpty()) comps.add(s);
+            }
+            if (comps.isEmpty()) {
+                if (opts.targets().size() > 1) {
+                    throw new IOException("the current folder cannot be backed up together with other targets; "
+                            + "give absolute paths instead");
+                }
+                root.leaf = abs;
+                return root;
+            }
+            VDir cur = root;
+            Path realPrefix = p.isAbsolute() ? Path.of("/") : abs;
+            // For relative targets, the real path of component i is abs minus the trailing components.
+            int skip = comps.size();
+            List<Path> reals = new ArrayList<>();
+            Path r = abs;
+            for (int i = 0; i < skip; i++) {
+                reals.add(0, r);
+                r = r.getParent();
+            }
+            for (int i = 0; i < comps.size(); i++) {
+                final Path real = reals.get(i);
+                cur = cur.children.computeIfAbsent(comps.get(i), k -> new VDir(real));
+            }
+            cur.leaf = abs;
+            assert realPrefix != null;
+        }
+        paths.sort(null);
+        return root;
+    }
+
+    /** Saves the virtual top of the tree; returns the root tree ID. */
+    private CompletableFuture<Id> saveVirtual(VDir root, Id parentTree) throws IOException {
+        if (root.leaf != null) {
+            // The target is the root: its contents form the root tree.
+            return saveDirContents(root.leaf, parentTree);
+        }
+        return saveVirtualChildren(root, parentTree);
+    }
+
+    private CompletableFuture<Id> saveVirtualChildren(VDir dir, Id parentTree) throws IOException {
+        Map<String, Node> parentNodes = loadParentNodes(parentTree);
+        List<CompletableFuture<Node>> kids = new ArrayList<>();
+        for (Map.Entry<String, VDir> e : sortedByName(dir.children)) {
+            VDir child = e.getValue();
+            Node pn = parentNodes.get(e.getKey());
+            if (child.leaf != null) {
+                kids.add(saveEntry(child.leaf, e.getKey(), pn, -1));
+            } else {
+                FileMeta meta = Posix.lstat(child.real);
+                Node base = Nodes.fromFileMeta(e.getKey(), meta, names, xattrs(child.real, meta));
+                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.dir ? pn.subtree() : null);
+                kids.add(sub.thenApply(id -> {
+                    countDir(pn, id);
+                    return base.withSubtree(id);
+                }));
+            }
+        }
+        return treeOf(kids);
+    }
+
+    private static <V> List<Map.Entry<String, V>> sortedByName(Map<String, V> m) {
+        List<Map.Entry<String, V>> l = new ArrayList<>(m.entrySet());
+        l.sort((a, b) -> Tree.compareNames(a.getKey(), b.getKey()));
+        return l;
+    }
+
+    // ------------------------------------------------------------------------------ the walk
+
+    private Map<String, Node> loadParentNodes(Id tree) {
+        Map<String, Node> m = new LinkedHashMap<>();
+        if (tree == null) return m;
+        try {
+            for (Node n : TreeCodec.decode(repo.loadBlob(BlobType.TREE, tree)).nodes()) m.put(n.name(), n);
+        } catch (IOException e) {
+            // A damaged parent only costs re-reading: warn and go on without it.
+            warnings.warn("(parent snapshot)", "cannot load parent tree " + tree.shortHex() + ": " + e.getMessage());
+        }
+        return m;
+    }
+
+    private List<org.lifeboat.repository.tree.Xattr> xattrs(Path p, FileMeta meta) {
+        if (meta.kind() == FileKind.SYMLINK) return List.of();
+        try {
+            return Nodes.xattrs(Posix.listXattrs(p));
+        } catch (IOException e) {
+            warn(p, "cannot read extended attributes: " + e.getMessage());
+            return List.of();
+        }
+    }
+
+    private void warn(Path p, String msg) {
+        progress.errors.increment();
+        warnings.warn(p.toString(), msg);
+    }
+
+    /**
+     * Saves one entry; the future yields its node, or null when the entry is skipped (excluded
+     * device, socket, unreadable). {@code rootDev} is the device of the target (-1: not known yet).
+     */
+    private CompletableFuture<Node> saveEntry(Path path, String name, Node parentNode, long rootDev) throws IOException {
+        FileMeta meta;
+        try {
+            meta = Posix.lstat(path);
+        } catch (NoSuchFileException e) {
+            warn(path, "vanished before it could be read");
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            warn(path, "cannot read metadata: " + e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        long dev = rootDev < 0 ? meta.dev() : rootDev;
+        Node base = Nodes.fromFileMeta(name, meta, names, xattrs(path, meta));
+        return switch (meta.kind()) {
+            case DIRECTORY -> {
+                Id parentSub = parentNode != null && parentNode.type() == NodeType.dir ? parentNode.subtree() : null;
+                if (opts.excludes().excludeCaches() && Excludes.isCacheDir(path)) {
+                    yield CompletableFuture.completedFuture(null);
+                }
+                yield saveDir(path, parentSub, dev).thenApply(id -> {
+                    progress.dirsDone.increment();
+                    countDir(parentNode, id);
+                    return base.withSubtree(id);
+                });
+            }
+            case REGULAR -> saveFile(path, base, meta, parentNode);
+            case SYMLINK -> {
+                try {
+                    String target = Files.readSymbolicLink(path).toString();
+                    progress.filesDone.increment();
+                    yield CompletableFuture.completedFuture(base.withLinkTarget(target));
+                } catch (IOException e) {
+                    warn(path, "cannot read symlink: " + e.getMessage());
+                    yield CompletableFuture.completedFuture(null);
+                }
+            }
+            case FIFO, CHAR_DEVICE, BLOCK_DEVICE -> {
+                progress.filesDone.increment();
+                yield CompletableFuture.completedFuture(base);
+            }
+            case SOCKET, OTHER -> CompletableFuture.completedFuture(null);
+        };
+    }
+
+    private void countDir(Node parentNode, Id id) {
+        if (parentNode == null || parentNode.type() != NodeType.dir) dirsNew.increment();
+        else if (id.equals(parentNode.subtree())) dirsUnmodified.increment();
+        else dirsChanged.increment();
+    }
+
+    private CompletableFuture<Id> saveDir(Path dir, Id parentTree, long dev) throws IOException {
+        return saveDirContents(dir, parentTree, dev);
+    }
+
+    private CompletableFuture<Id> saveDirContents(Path dir, Id parentTree) throws IOException {
+        long dev;
+        try {
+            dev = Posix.lstat(dir).dev();
+        } catch (IOException e) {
+            dev = -1;
+        }
+        return saveDirContents(dir, parentTree, dev);
+    }
+
+    private CompletableFuture<Id> saveDirContents(Path dir, Id parentTree, long dev) throws IOException {
+        Map<String, Node> parentNodes = loadParentNodes(parentTree);
+        List<String> entries = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) entries.add(p.getFileName().toString());
+        } catch (IOException e) {
+            warn(dir, "cannot read directory: " + e.getMessage());
+        }
+        entries.sort(Tree::compareNames);
+        List<CompletableFuture<Node>> kids = new ArrayList<>(entries.size());
+        for (String name : entries) {
+            Path child = dir.resolve(name);
+            String abs = child.toAbsolutePath().toString();
+            if (opts.excludes().excluded(abs)) continue;
+            if (opts.oneFileSystem()) {
+                try {
+                    FileMeta m = Posix.lstat(child);
+                    if (m.dev() != dev) continue;
+                } catch (IOException e) {
+                    // reported by saveEntry
+                }
+            }
+            kids.add(saveEntry(child, name, parentNodes.get(name), dev));
+        }
+        return treeOf(kids);
+    }
+
+    /** Once all entries are done, encodes and saves the tree; yields its ID. */
+    private CompletableFuture<Id> treeOf(List<CompletableFuture<Node>> kids) {
+        return CompletableFuture.allOf(kids.toArray(CompletableFuture[]::new)).thenApplyAsync(v -> {
+            List<Node> nodes = new ArrayList<>(kids.size());
+            for (CompletableFuture<Node> f : kids) {
+                Node n = f.join();
+                if (n != null) nodes.add(n);
+            }
+            byte[] enc = TreeCodec.encode(new Tree(nodes));
+            Id id = Id.hash(enc);
+            if (!opts.dryRun()) {
+                try {
+                    repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);
+                } catch (IOException e) {
+                    throw new RepositoryFailure(e);
+                }
+            }
+            return id;
+        }, workers);
+    }
+
+    // ------------------------------------------------------------------------------ files
+
+    private CompletableFuture<Node> saveFile(Path path, Node base, FileMeta meta, Node parentNode) {
+        if (parentNode != null && unchanged(parentNode, meta) && allKnown(parentNode.content())) {
+            filesUnmodified.increment();
+            progress.filesDone.increment();
+            progress.bytesDone.add(meta.size());
+            return CompletableFuture.completedFuture(base.withContent(parentNode.content()));
+        }
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(new java.io.InterruptedIOException("backup interrupted"));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                progress.currentFile = path.toString();
+                List<Id> content = readFile(path, meta);
+                if (content == null) return null;
+                if (parentNode == null) filesNew.increment();
+                else filesChanged.increment();
+                progress.filesDone.increment();
+                return base.withContent(content);
+            } finally {
+                inFlight.release();
+            }
+        }, workers);
+    }
+
+    private static boolean unchanged(Node old, FileMeta m) {
+        return old.type() == NodeType.file && old.size() == m.size() && old.inode() == m.inode()
+                && Nodes.sameInstant(old.mtime(), m.mtimeSec(), m.mtimeNsec())
+                && Nodes.sameInstant(old.ctime(), m.ctimeSec(), m.ctimeNsec());
+    }
+
+    private boolean allKnown(List<Id> content) {
+        if (content == null) return false;
+        for (Id id : content) if (!repo.hasBlob(BlobType.DATA, id)) return false;
+        return true;
+    }
+
+    /** Reads, chunks and stores a file; null (with a warning) when it cannot be read. */
+    private List<Id> readFile(Path path, FileMeta meta) {
+        List<Id> content = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            chunkStream(new ChannelSource(ch), content);
+        } catch (NoSuchFileException e) {
+            warn(path, "vanished before it could be read");
+            return null;
+        } catch (IOException e) {
+            warn(path, "cannot read: " + e.getMessage());
+            return null;
+        }
+        try {
+            FileMeta after = Posix.lstat(path);
+            if (after.size() != meta.size() || after.mtimeSec() != meta.mtimeSec()
+                    || after.mtimeNsec() != meta.mtimeNsec()) {
+                warnings.warn(path.toString(), "file changed while it was read; the snapshot holds what was read");
+            }
+        } catch (IOException e) {
+            // vanished after reading: what was read is kept
+        }
+        return content;
+    }
+
+    /** Something to read bytes from. */
+    private interface Source {
+        int read(byte[] b, int off, int len) throws IOException;
+    }
+
+    private record ChannelSource(FileChannel ch) implements Source {
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return ch.read(ByteBuffer.wrap(b, off, len));
+        }
+    }
+
+    /** Splits a stream into content-defined chunks and stores each as a data blob. */
+    private void chunkStream(Source src, List<Id> content) throws IOException {
+        Chunker chunker = chunkers.get();
+        chunker.reset();
+        byte[] buf = buffers.get();
+        int start = 0;   // start of the current chunk in buf
+        int end = 0;     // end of valid bytes in buf
+        int fed = 0;     // bytes of buf already given to the chunker
+        while (true) {
+            if (end == buf.length) {
+                // Shift the unfinished chunk to the front (it is at most MAX_SIZE long).
+                System.arraycopy(buf, start, buf, 0, end - start);
+                fed -= start;
+                end -= start;
+                start = 0;
+            }
+            int n = src.read(buf, end, Math.min(READ_SIZE, buf.length - end));
+            if (n < 0) break;
+            end += n;
+            progress.bytesDone.add(n);
+            while (fed < end) {
+                int cut = chunker.next(buf, fed, end - fed);
+                if (cut < 0) {
+                    fed = end;
+                    break;
+                }
+                fed += cut;
+                storeChunk(buf, start, fed - start, content);
+                start = fed;
+            }
+        }
+        if (end > start) storeChunk(buf, start, end - start, content);
+    }
+
+    private void storeChunk(byte[] buf, int off, int len, List<Id> content) {
+        Id id = Id.hash(buf, off, len);
+        content.add(id);
+        if (opts.dryRun()) return;
+        try {
+            repo.saveBlob(BlobType.DATA, id, buf, off, len);
+        } catch (IOException e) {
+            throw new RepositoryFailure(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ stdin
+
+    private Id backupStdin(String name, InputStream in) throws IOException {
+        if (name.isEmpty() || name.contains("/")) {
+            throw new IOException("--stdin-filename must be a plain file name, not '" + name + "'");
+        }
+        List<Id> content = new ArrayList<>();
+        chunkStream(in::read, content);
+        long size = progress.bytesDone.sum();
+        filesNew.increment();
+        progress.filesDone.increment();
+        Node node = Nodes.forStream(name, size, OffsetDateTime.now(), (int) uid(), (int) gid(), names).withContent(content);
+        byte[] enc = TreeCodec.encode(new Tree(new ArrayList<>(Arrays.asList(node))));
+        Id id = Id.hash(enc);
+        if (!opts.dryRun()) repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);
+        return id;
+    }
+}

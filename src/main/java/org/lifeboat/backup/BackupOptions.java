@@ -1,0 +1,13 @@
+package org.lifeboat.backup;
+
+import java.util.List;
+import org.lifeboat.repository.Id;
+
+/**
+ * What to back up and how. {@code parent} is the snapshot whose unchanged files are reused without
+ * reading (null: none); {@code force} re-reads everything.
+ */
+public record BackupOptions(List<String> targets, Excludes excludes, boolean oneFileSystem, List<String> tags,
+                            String hostname, Id parent, boolean force, boolean dryRun, String stdinFilename,
+                            int threads) {
+}

@@ -1,0 +1,56 @@
+package org.lifeboat.check;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeCodec;
+
+/** Finds which snapshots and file paths use given blobs, to tell users what a damage costs them. */
+final class BlobUsers {
+    private BlobUsers() {}
+
+    static List<String> find(Repository repo, List<Snapshot> snaps, Set<Id> blobs) {
+        List<String> out = new ArrayList<>();
+        for (Snapshot s : snaps) {
+            Set<String> paths = new java.util.TreeSet<>();
+            walk(repo, s.tree(), "", blobs, paths, new HashSet<>());
+            for (String p : paths) out.add("snapshot " + s.id().shortHex() + " (" + s.time().toLocalDate() + "): " + p
+                    + " is damaged");
+        }
+        return out;
+    }
+
+    private static void walk(Repository repo, Id tree, String prefix, Set<Id> blobs, Set<String> out, Set<Id> seen) {
+        if (blobs.contains(tree)) {
+            out.add((prefix.isEmpty() ? "/" : prefix) + " (folder listing)");
+            return;
+        }
+        List<Node> nodes;
+        try {
+            nodes = TreeCodec.decode(repo.loadBlob(BlobType.TREE, tree)).nodes();
+        } catch (IOException e) {
+            return;
+        }
+        for (Node n : nodes) {
+            String p = prefix + "/" + n.name();
+            if (n.type() == NodeType.dir && n.subtree() != null) {
+                walk(repo, n.subtree(), p, blobs, out, seen);
+            } else if (n.content() != null) {
+                for (Id b : n.content()) {
+                    if (blobs.contains(b)) {
+                        out.add(p);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package org.lifeboat.check;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
+import org.lifeboat.backend.FileInfo;
+import org.lifeboat.backend.FileType;
+import org.lifeboat.backend.Handle;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Pack;
+import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryException;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeCodec;
+
+/**
+ * Verifies a repository as restic's check does: index files load, every indexed pack exists,
+ * every snapshot's trees load and every blob they reference is indexed; with read-data, every pack
+ * is read whole: its hash, header, and each blob's MAC, decompression and hash. Damaged blobs are
+ * traced back to the snapshots and file paths that use them.
+ */
+public final class Checker {
+    private final Repository repo;
+    private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    public final LongAdder packsDone = new LongAdder();
+    public volatile long packsTotal;
+
+    public Checker(Repository repo) {
+        this.repo = repo;
+    }
+
+    /**
+     * Runs the check. {@code subset} chooses packs for read-data: null for none, otherwise a
+     * predicate over (pack index in sorted order, pack count).
+     */
+    public CheckResult run(PackSubset subset) throws IOException {
+        try {
+            repo.loadIndex();
+        } catch (RepositoryException e) {
+            errors.add("index: " + e.getMessage());
+        }
+        Map<Id, List<PackedBlob>> byPack = repo.index().byPack();
+        Map<String, Long> onDisk = new HashMap<>();
+        for (FileInfo f : repo.backend().list(FileType.DATA)) onDisk.put(f.name(), f.size());
+        for (Id pack : byPack.keySet()) {
+            if (!onDisk.containsKey(pack.hex())) {
+                errors.add("pack " + pack.shortHex() + " is in the index but missing from the repository ("
+                        + byPack.get(pack).size() + " blobs)");
+            }
+        }
+        for (String name : onDisk.keySet()) {
+            if (!byPack.containsKey(Id.parse(name))) {
+                warnings.add("pack " + name.substring(0, 8) + " is not referenced in any index (unused; prune removes it)");
+            }
+        }
+        List<Snapshot> snaps = repo.listSnapshots(errors::add);
+        Set<Id> missingBlobs = ConcurrentHashMap.newKeySet();
+        long trees = checkTrees(snaps, missingBlobs);
+        Set<Id> damagedBlobs = ConcurrentHashMap.newKeySet();
+        long packsRead = 0;
+        if (subset != null) {
+            List<Id> packs = new ArrayList<>(byPack.keySet());
+            packs.removeIf(p -> !onDisk.containsKey(p.hex()));
+            Collections.sort(packs);
+            List<Id> chosen = new ArrayList<>();
+            for (int i = 0; i < packs.size(); i++) if (subset.includes(i, packs.size(), packs.get(i))) chosen.add(packs.get(i));
+            packsTotal = chosen.size();
+            readPacks(chosen, byPack, damagedBlobs);
+            packsRead = chosen.size();
+        }
+        if (!damagedBlobs.isEmpty() || !missingBlobs.isEmpty()) {
+            Set<Id> affected = new HashSet<>(damagedBlobs);
+            affected.addAll(missingBlobs);
+            for (String use : BlobUsers.find(repo, snaps, affected)) errors.add(use);
+        }
+        return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, snaps.size(), trees);
+    }
+
+    /** Chooses packs for --read-data-subset. */
+    @FunctionalInterface
+    public interface PackSubset {
+        boolean includes(int index, int count, Id pack);
+
+        static PackSubset all() {
+            return (i, n, p) -> true;
+        }
+
+        /** restic's n/t: the n-th of t groups by the first byte of the pack ID. */
+        static PackSubset group(int n, int t) {
+            return (i, c, p) -> (p.bytes()[0] & 0xff) % t == n - 1;
+        }
+
+        /** A percentage of packs, spread evenly. */
+        static PackSubset percent(double pct) {
+            return (i, c, p) -> Math.floor((i + 1) * pct / 100.0) > Math.floor(i * pct / 100.0);
+        }
+    }
+
+    private long checkTrees(List<Snapshot> snaps, Set<Id> missingBlobs) {
+        Set<Id> seen = new HashSet<>();
+        List<Id> stack = new ArrayList<>();
+        for (Snapshot s : snaps) stack.add(s.tree());
+        long count = 0;
+        while (!stack.isEmpty()) {
+            Id t = stack.removeLast();
+            if (!seen.add(t)) continue;
+            count++;
+            if (!repo.hasBlob(BlobType.TREE, t)) {
+                errors.add("tree " + t.shortHex() + " is not in the index");
+                missingBlobs.add(t);
+                continue;
+            }
+            List<Node> nodes;
+            try {
+                nodes = TreeCodec.decode(repo.loadBlob(BlobType.TREE, t)).nodes();
+            } catch (IOException e) {
+                errors.add("tree " + t.shortHex() + ": " + e.getMessage());
+                continue;
+            }
+            for (Node n : nodes) {
+                if (n.type() == NodeType.dir) {
+                    if (n.subtree() == null) errors.add("tree " + t.shortHex() + ": folder " + n.name() + " has no subtree");
+                    else stack.add(n.subtree());
+                } else if (n.type() == NodeType.file && n.content() != null) {
+                    for (Id b : n.content()) {
+                        if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(b)) {
+                            errors.add("tree " + t.shortHex() + ": file " + n.name() + " needs data blob " + b.shortHex()
+                                    + ", which is not in the index");
+                        }
+                    }
+                }
+            }
+        }
+        return count;
+    }
+
+    private void readPacks(List<Id> packs, Map<Id, List<PackedBlob>> byPack, Set<Id> damaged) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (Id p : packs) {
+                fs.add(pool.submit(() -> {
+                    checkPack(p, byPack.get(p), damaged);
+                    packsDone.increment();
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw new IOException(e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("check interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void checkPack(Id pack, List<PackedBlob> indexed, Set<Id> damaged) throws IOException {
+        byte[] data;
+        try {
+            data = repo.backend().load(new Handle(FileType.DATA, pack.hex()));
+        } catch (IOException e) {
+            errors.add("pack " + pack.shortHex() + ": cannot read: " + e.getMessage());
+            markAll(indexed, damaged);
+            return;
+        }
+        MessageDigest md = Id.sha256();
+        md.update(data);
+        if (!Id.of(md.digest()).equals(pack)) {
+            errors.add("pack " + pack.hex() + ": its content does not match its name (damaged)");
+        }
+        List<Pack.Entry> header = null;
+        if (data.length >= 4) {
+            int hlen = (data[data.length - 4] & 0xff) | (data[data.length - 3] & 0xff) << 8
+                    | (data[data.length - 2] & 0xff) << 16 | (data[data.length - 1] & 0xff) << 24;
+            if (hlen > 0 && hlen <= data.length - 4) {
+                try {
+                    header = repo.decodePackHeader(pack, java.util.Arrays.copyOfRange(data, data.length - 4 - hlen, data.length - 4));
+                } catch (RepositoryException e) {
+                    errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
+                }
+            } else {
+                errors.add("pack " + pack.shortHex() + ": invalid header length " + hlen);
+            }
+        }
+        if (header != null) compareHeader(pack, header, indexed);
+        for (PackedBlob b : indexed) {
+            if (b.offset() < 0 || b.offset() + b.length() > data.length) {
+                errors.add("pack " + pack.shortHex() + ": " + b.type().json() + " blob " + b.id().shortHex()
+                        + " lies outside the pack");
+                damaged.add(b.id());
+                continue;
+            }
+            try {
+                repo.decodeBlob(b, data, (int) b.offset());
+            } catch (RepositoryException e) {
+                errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
+                damaged.add(b.id());
+            }
+        }
+    }
+
+    private void compareHeader(Id pack, List<Pack.Entry> header, List<PackedBlob> indexed) {
+        Map<Long, PackedBlob> byOffset = new HashMap<>();
+        for (PackedBlob b : indexed) byOffset.put(b.offset(), b);
+        long off = 0;
+        for (Pack.Entry e : header) {
+            PackedBlob b = byOffset.get(off);
+            if (b != null && (!b.id().equals(e.id()) || b.length() != e.length() || b.type() != e.type())) {
+                errors.add("pack " + pack.shortHex() + ": header and index disagree about the blob at offset " + off);
+            }
+            off += e.length();
+        }
+        for (PackedBlob b : indexed) {
+            if (b.offset() + b.length() > off) {
+                errors.add("pack " + pack.shortHex() + ": index lists blob " + b.id().shortHex() + " beyond the pack's header");
+            }
+        }
+    }
+
+    private static void markAll(List<PackedBlob> blobs, Set<Id> damaged) {
+        for (PackedBlob b : blobs) damaged.add(b.id());
+    }
+}

@@ -1,0 +1,191 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.lifeboat.backup.Archiver;
+import org.lifeboat.backup.BackupOptions;
+import org.lifeboat.backup.BackupResult;
+import org.lifeboat.backup.Excludes;
+import org.lifeboat.backup.Progress;
+import org.lifeboat.backup.Scanner;
+import org.lifeboat.repository.Compression;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.SnapshotFilter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "backup", description = "Create a new snapshot of files and folders (or of standard input).")
+final class BackupCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(paramLabel = "PATH", arity = "0..*", description = "files and folders to back up")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = {"-e", "--exclude"}, paramLabel = "PATTERN", description = "exclude matching paths (repeatable)")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--iexclude", paramLabel = "PATTERN", description = "like --exclude, ignoring case")
+    List<String> iexcludes = new ArrayList<>();
+
+    @Option(names = "--exclude-file", paramLabel = "FILE", description = "read exclude patterns from FILE")
+    List<String> excludeFiles = new ArrayList<>();
+
+    @Option(names = "--exclude-caches", description = "exclude folders holding a CACHEDIR.TAG")
+    boolean excludeCaches;
+
+    @Option(names = {"-x", "--one-file-system"}, description = "do not cross file system boundaries")
+    boolean oneFileSystem;
+
+    @Option(names = "--tag", paramLabel = "TAG[,TAG]", description = "add tags to the snapshot (repeatable)")
+    List<String> tags = new ArrayList<>();
+
+    @Option(names = {"-H", "--host"}, description = "host name to record (default: this host)")
+    String host;
+
+    @Option(names = "--parent", paramLabel = "SNAPSHOT", description = "snapshot to compare with (default: latest of the same host and paths)")
+    String parent;
+
+    @Option(names = {"-f", "--force"}, description = "re-read all files, even unchanged ones")
+    boolean force;
+
+    @Option(names = {"-n", "--dry-run"}, description = "do not write anything, only report what would be done")
+    boolean dryRun;
+
+    @Option(names = "--compression", defaultValue = "auto", paramLabel = "auto|off|max", description = "compression of data (repository v2)")
+    String compression;
+
+    @Option(names = "--stdin", description = "read the content to back up from standard input")
+    boolean stdin;
+
+    @Option(names = "--stdin-filename", defaultValue = "stdin", description = "file name for --stdin")
+    String stdinFilename;
+
+    @Option(names = "--threads", defaultValue = "0", hidden = true)
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        if (stdin && !paths.isEmpty()) throw new UserException("--stdin takes no paths");
+        if (!stdin && paths.isEmpty()) throw new UserException("nothing to back up: give at least one path (or --stdin)");
+        Compression.Mode mode;
+        try {
+            mode = Compression.Mode.parse(compression);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        for (String p : paths) {
+            if (!java.nio.file.Files.exists(Path.of(p), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new UserException("backup target " + p + " does not exist");
+            }
+        }
+        List<String> ex = new ArrayList<>(excludes);
+        try {
+            ex.addAll(Excludes.readPatternFiles(excludeFiles));
+        } catch (IOException e) {
+            throw new UserException("cannot read exclude file: " + e.getMessage());
+        }
+        String hostname = host != null ? host : Repository.hostname();
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
+            repo.setCompression(mode);
+            repo.loadIndex();
+            List<String> absPaths = new ArrayList<>();
+            for (String p : paths) absPaths.add(Path.of(p).toAbsolutePath().normalize().toString());
+            if (stdin) absPaths.add("/" + stdinFilename);
+            absPaths.sort(null);
+            Id parentId = null;
+            if (!force) {
+                List<Snapshot> all = repo.listSnapshots(ctx::warn);
+                if (parent != null) {
+                    parentId = SnapshotFilter.ALL.resolve(all, parent).id();
+                } else {
+                    for (Snapshot s : all) {
+                        if (hostname.equals(s.hostname()) && s.paths().equals(absPaths)) parentId = s.id();
+                    }
+                }
+            }
+            if (parentId != null) ctx.verbose("using parent snapshot " + parentId.shortHex());
+            Excludes excl = new Excludes(ex, iexcludes, excludeCaches);
+            BackupOptions opts = new BackupOptions(paths, excl, oneFileSystem, splitTags(tags), hostname, parentId,
+                    force, dryRun, stdin ? stdinFilename : null, threads);
+            Progress progress = new Progress();
+            if (!stdin) Scanner.startInBackground(paths, excl, progress);
+            long t0 = System.nanoTime();
+            BackupResult r;
+            try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, progress.filesDone.sum(),
+                    progress.scanFinished ? progress.totalFiles : 0, progress.bytesDone.sum(),
+                    progress.scanFinished ? progress.totalBytes : 0))) {
+                r = new Archiver(repo, opts, progress, (path, msg) -> {
+                    if (ctx.json()) {
+                        ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "error").put("item", path)
+                                .put("error", msg));
+                    } else {
+                        ctx.err.println("warning: " + path + ": " + msg);
+                    }
+                }).run();
+            }
+            report(ctx, r, (System.nanoTime() - t0) / 1e9);
+            if (r.errors() > 0) {
+                if (!ctx.json()) {
+                    ctx.err.println("Warning: " + r.errors() + " source file(s) could not be read; the snapshot is incomplete");
+                }
+                return ExitCodes.PARTIAL;
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    static List<String> splitTags(List<String> tags) {
+        List<String> out = new ArrayList<>();
+        for (String t : tags) {
+            for (String p : t.split(",")) if (!p.isBlank()) out.add(p.strip());
+        }
+        return out;
+    }
+
+    private void report(Context ctx, BackupResult r, double secs) {
+        Snapshot.Summary s = r.summary();
+        if (ctx.json()) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("message_type", "summary");
+            o.put("files_new", s.filesNew()).put("files_changed", s.filesChanged()).put("files_unmodified", s.filesUnmodified());
+            o.put("dirs_new", s.dirsNew()).put("dirs_changed", s.dirsChanged()).put("dirs_unmodified", s.dirsUnmodified());
+            o.put("data_blobs", s.dataBlobs()).put("tree_blobs", s.treeBlobs());
+            o.put("data_added", s.dataAdded()).put("data_added_packed", s.dataAddedPacked());
+            o.put("total_files_processed", s.totalFilesProcessed()).put("total_bytes_processed", s.totalBytesProcessed());
+            o.put("total_duration", secs);
+            o.put("errors", r.errors());
+            if (r.snapshot() != null) o.put("snapshot_id", r.snapshot().id().hex());
+            o.put("dry_run", dryRun);
+            ctx.printJson(o);
+            return;
+        }
+        ctx.info("");
+        ctx.info(String.format(java.util.Locale.ROOT, "Files:       %5d new, %5d changed, %5d unmodified",
+                s.filesNew(), s.filesChanged(), s.filesUnmodified()));
+        ctx.info(String.format(java.util.Locale.ROOT, "Dirs:        %5d new, %5d changed, %5d unmodified",
+                s.dirsNew(), s.dirsChanged(), s.dirsUnmodified()));
+        ctx.info("Added to the repository: " + ProgressLine.bytes(s.dataAdded()) + " ("
+                + ProgressLine.bytes(s.dataAddedPacked()) + " stored)");
+        ctx.info("");
+        ctx.info(String.format(java.util.Locale.ROOT, "processed %d files, %s in %s", s.totalFilesProcessed(),
+                ProgressLine.bytes(s.totalBytesProcessed()), ProgressLine.duration((long) secs)));
+        if (r.snapshot() != null) {
+            // Printed even with -q: scripts read the ID.
+            ctx.out.println("snapshot " + r.snapshot().id().shortHex() + " saved");
+        } else {
+            ctx.info("dry run: nothing was saved");
+        }
+    }
+}

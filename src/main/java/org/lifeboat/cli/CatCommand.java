@@ -1,0 +1,95 @@
+package org.lifeboat.cli;
+
+import java.util.Base64;
+import java.util.concurrent.Callable;
+import org.lifeboat.backend.FileType;
+import org.lifeboat.backend.Handle;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Pack;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.SnapshotFilter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "cat", description = "Print internal objects (for debugging): config, snapshot, index, key, lock, pack, blob, tree.")
+final class CatCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "TYPE")
+    String type;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ID")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
+            if (type.equals("config")) {
+                var o = Json.MAPPER.createObjectNode().put("version", repo.config().version()).put("id", repo.config().id())
+                        .put("chunker_polynomial", Long.toHexString(repo.config().polynomial()));
+                ctx.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+                return ExitCodes.OK;
+            }
+            if (id == null) throw new UserException("cat " + type + " needs an ID");
+            switch (type) {
+                case "snapshot" -> {
+                    var snap = SnapshotFilter.ALL.resolve(repo.listSnapshots(ctx::warn), id);
+                    write(ctx, repo.loadUnpacked(FileType.SNAPSHOT, snap.id()));
+                }
+                case "index" -> write(ctx, repo.loadUnpacked(FileType.INDEX, resolve(repo, FileType.INDEX, id)));
+                case "lock" -> write(ctx, repo.loadUnpacked(FileType.LOCK, resolve(repo, FileType.LOCK, id)));
+                case "key" -> write(ctx, repo.backend().load(new Handle(FileType.KEY, resolve(repo, FileType.KEY, id).hex())));
+                case "pack" -> {
+                    Id p = resolve(repo, FileType.DATA, id);
+                    var arr = Json.MAPPER.createArrayNode();
+                    long off = 0;
+                    for (Pack.Entry e : repo.loadPackHeader(p)) {
+                        arr.addObject().put("type", e.type().json()).put("id", e.id().hex()).put("offset", off)
+                                .put("length", e.length()).put("uncompressed_length", e.uncompressedLength());
+                        off += e.length();
+                    }
+                    ctx.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
+                }
+                case "blob", "tree" -> {
+                    repo.loadIndex();
+                    Id b = Id.parse(id);
+                    BlobType t = type.equals("tree") || repo.hasBlob(BlobType.TREE, b) && !repo.hasBlob(BlobType.DATA, b)
+                            ? BlobType.TREE : BlobType.DATA;
+                    write(ctx, repo.loadBlob(t, b));
+                }
+                case "masterkey" -> throw new UserException("cat masterkey is not supported: keys are never printed");
+                default -> throw new UserException("unknown type '" + type + "': use config, snapshot, index, key, lock, pack, blob or tree");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UserException("invalid ID '" + id + "': " + e.getMessage());
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void write(Context ctx, byte[] b) {
+        ctx.out.write(b, 0, b.length);
+        ctx.out.flush();
+    }
+
+    static Id resolve(Repository repo, FileType t, String prefix) throws java.io.IOException {
+        Id found = null;
+        for (Id i : repo.list(t)) {
+            if (i.hex().startsWith(prefix)) {
+                if (found != null) throw new UserException("ID prefix '" + prefix + "' is ambiguous");
+                found = i;
+            }
+        }
+        if (found == null) throw new UserException("no " + t.folder() + " file with ID '" + prefix + "'");
+        return found;
+    }
+
+    static String b64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
+    }
+}

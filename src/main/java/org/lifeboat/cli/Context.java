@@ -1,0 +1,145 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.Console;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import org.lifeboat.backend.Backend;
+import org.lifeboat.backend.LocalBackend;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.WrongPasswordException;
+
+/** What every command needs: the resolved repository, password and output settings. */
+final class Context {
+    final Main global;
+    final PrintStream out = System.out;
+    final PrintStream err = System.err;
+
+    Context(Main global) {
+        this.global = global;
+    }
+
+    boolean json() {
+        return global.json;
+    }
+
+    boolean quiet() {
+        return global.quiet || global.json;
+    }
+
+    /** Status messages: suppressed by -q and --json. */
+    void info(String s) {
+        if (!quiet()) out.println(s);
+    }
+
+    void verbose(String s) {
+        if (global.verbose && !global.json) out.println(s);
+    }
+
+    void warn(String s) {
+        err.println("warning: " + s);
+    }
+
+    void printJson(JsonNode node) {
+        try {
+            out.println(Json.MAPPER.writeValueAsString(node));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String repositoryLocation() {
+        String r = global.repo;
+        if (r == null || r.isBlank()) r = System.getenv("LIFEBOAT_REPOSITORY");
+        if (r == null || r.isBlank()) r = System.getenv("RESTIC_REPOSITORY");
+        if (r == null || r.isBlank()) {
+            throw new UserException("no repository given: use -r/--repo or set LIFEBOAT_REPOSITORY");
+        }
+        return r;
+    }
+
+    Backend backend() {
+        return backendFor(repositoryLocation());
+    }
+
+    static Backend backendFor(String location) {
+        String loc = location;
+        if (loc.startsWith("local:")) loc = loc.substring("local:".length());
+        if (loc.matches("^[a-z0-9]+:.*") && !loc.startsWith("/")) {
+            throw new UserException("repository location '" + location + "' uses a backend Lifeboat does not support yet"
+                    + " (supported: a local folder)");
+        }
+        return new LocalBackend(Path.of(loc));
+    }
+
+    /**
+     * The password from, in order: --password-file, LIFEBOAT_PASSWORD, LIFEBOAT_PASSWORD_FILE,
+     * RESTIC_PASSWORD, RESTIC_PASSWORD_FILE, then a prompt on a terminal. The flag wins because it
+     * is the most explicit.
+     */
+    String password(boolean confirm) {
+        if (global.passwordFile != null) return readPasswordFile(global.passwordFile);
+        String p = System.getenv("LIFEBOAT_PASSWORD");
+        if (p != null) return p;
+        String file = System.getenv("LIFEBOAT_PASSWORD_FILE");
+        if (file != null) return readPasswordFile(file);
+        p = System.getenv("RESTIC_PASSWORD");
+        if (p != null) return p;
+        file = System.getenv("RESTIC_PASSWORD_FILE");
+        if (file != null) return readPasswordFile(file);
+        Console c = System.console();
+        if (c == null || !c.isTerminal()) {
+            throw new UserException("no password given: set LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE, or use --password-file");
+        }
+        char[] pw = c.readPassword("enter password for repository: ");
+        if (pw == null) throw new UserException("no password entered");
+        if (confirm) {
+            char[] again = c.readPassword("enter password again: ");
+            if (again == null || !new String(pw).equals(new String(again))) throw new UserException("passwords do not match");
+        }
+        return new String(pw);
+    }
+
+    static String readPasswordFile(String file) {
+        try {
+            String s = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+            // Like restic: only the first line counts, without its line break.
+            int nl = s.indexOf('\n');
+            if (nl >= 0) s = s.substring(0, nl);
+            if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
+            return s;
+        } catch (NoSuchFileException e) {
+            throw new UserException("password file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new UserException("cannot read password file " + file + ": " + e.getMessage());
+        }
+    }
+
+    Repository open() throws IOException, WrongPasswordException {
+        Backend b = backend();
+        if (b instanceof LocalBackend lb && !Files.exists(lb.root().resolve("config"))) {
+            // Checked before asking for a password, so a typo in the path is reported as such.
+            throw new org.lifeboat.repository.RepositoryNotFoundException("there is no repository at " + lb.root()
+                    + (Files.exists(lb.root()) ? " (the folder exists but has no config file)" : "")
+                    + "; create one with 'lifeboat init'");
+        }
+        return Repository.open(b, password(false));
+    }
+
+    /** Takes a lock unless --no-lock; null when not locking. */
+    RepositoryLock lock(Repository repo, boolean exclusive) throws IOException {
+        if (global.noLock) return null;
+        return repo.lock(exclusive);
+    }
+
+    static List<String> splitCsv(List<String> values) {
+        return values == null ? List.of() : values;
+    }
+}

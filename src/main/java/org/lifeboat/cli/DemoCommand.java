@@ -1,0 +1,176 @@
+package org.lifeboat.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * Lifeboat's main job on embedded defaults: a repository in a local folder, two backups of a
+ * sample tree with changes between them, both restored and verified against what was backed up.
+ */
+@Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).")
+final class DemoCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "working folder (default: a new folder under the temp dir)")
+    String dir;
+
+    private Context ctx;
+
+    @Override
+    public Integer call() throws Exception {
+        ctx = new Context(main);
+        Path work = dir != null ? Path.of(dir) : Files.createTempDirectory("lifeboat-demo-");
+        Files.createDirectories(work);
+        Path data = work.resolve("data");
+        Path repo = work.resolve("repo");
+        Path pw = work.resolve("password");
+        if (Files.exists(repo)) throw new UserException(repo + " already exists; give another --dir");
+        byte[] secret = new byte[18];
+        new SecureRandom().nextBytes(secret);
+        Files.writeString(pw, java.util.Base64.getEncoder().encodeToString(secret) + "\n");
+        Files.setPosixFilePermissions(pw, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        this.repoPath = repo;
+        this.pwPath = pw;
+        long start = System.nanoTime();
+
+        step("1. A sample tree to protect", "in " + data);
+        makeSample(data);
+        Map<String, String> before = manifest(data);
+        ctx.out.println("   " + before.size() + " files and links");
+
+        step("2. Create an encrypted repository", "lifeboat init -r " + repo);
+        run("init");
+
+        step("3. First backup", "lifeboat backup " + data);
+        run("backup", data.toString());
+
+        step("4. Change a few files, then back up again (unchanged files are not read again)", "");
+        Files.writeString(data.resolve("docs/report.txt"), "Quarterly report, revised.\n", StandardCharsets.UTF_8);
+        Files.writeString(data.resolve("docs/new-idea.txt"), "A new file.\n", StandardCharsets.UTF_8);
+        Files.delete(data.resolve("docs/old-notes.txt"));
+        Map<String, String> after = manifest(data);
+        run("backup", data.toString());
+
+        step("5. The snapshots", "lifeboat snapshots");
+        run("snapshots");
+
+        step("6. What changed between them", "lifeboat diff");
+        var snaps = snapshotIds(repo, pw);
+        run("diff", snaps[0], snaps[1]);
+
+        step("7. Restore both snapshots and verify every byte", "");
+        Path r1 = work.resolve("restore-1");
+        Path r2 = work.resolve("restore-2");
+        run("restore", snaps[0], "--target", r1.toString(), "--verify");
+        run("restore", snaps[1], "--target", r2.toString(), "--verify");
+        boolean ok1 = before.equals(manifest(r1.resolve(data.toString().substring(1))));
+        boolean ok2 = after.equals(manifest(r2.resolve(data.toString().substring(1))));
+        ctx.out.println("   snapshot " + snaps[0] + " restored " + (ok1 ? "identical to the first backup" : "WITH DIFFERENCES"));
+        ctx.out.println("   snapshot " + snaps[1] + " restored " + (ok2 ? "identical to the second backup" : "WITH DIFFERENCES"));
+
+        step("8. Check the repository, reading all data", "lifeboat check --read-data");
+        int check = run("check", "--read-data");
+
+        double secs = (System.nanoTime() - start) / 1e9;
+        ctx.out.println();
+        boolean ok = ok1 && ok2 && check == 0;
+        ctx.out.printf("Demo %s in %.1f s. Everything is in %s%n", ok ? "succeeded" : "FAILED", secs, work);
+        ctx.out.println("Try it yourself:  export LIFEBOAT_REPOSITORY=" + repo + " LIFEBOAT_PASSWORD_FILE=" + pw);
+        ctx.out.println("                  ./lifeboat snapshots; ./lifeboat ls latest");
+        return ok ? ExitCodes.OK : ExitCodes.FATAL;
+    }
+
+    private Path repoPath;
+    private Path pwPath;
+
+    private void step(String title, String cmd) {
+        ctx.out.println();
+        ctx.out.println("== " + title + (cmd.isEmpty() ? "" : "  (" + cmd + ")"));
+    }
+
+    private int run(String... args) {
+        String[] full = new String[args.length + 5];
+        full[0] = "-r";
+        full[1] = repoPath.toString();
+        full[2] = "--password-file";
+        full[3] = pwPath.toString();
+        full[4] = "-q";
+        System.arraycopy(args, 0, full, 5, args.length);
+        if (args[0].equals("snapshots") || args[0].equals("diff")) {
+            full[4] = "-v";
+        }
+        int code = Main.run(full);
+        if (code != 0) throw new UserException("demo step 'lifeboat " + String.join(" ", args) + "' failed with exit code " + code);
+        return code;
+    }
+
+    private String[] snapshotIds(Path repo, Path pw) throws Exception {
+        try (var r = org.lifeboat.repository.Repository.open(new org.lifeboat.backend.LocalBackend(repo),
+                Context.readPasswordFile(pw.toString()))) {
+            var all = r.listSnapshots(ctx::warn);
+            return new String[] {all.get(0).id().shortHex(), all.get(all.size() - 1).id().shortHex()};
+        }
+    }
+
+    private void makeSample(Path data) throws IOException {
+        Path docs = data.resolve("docs");
+        Path photos = data.resolve("photos/2026");
+        Files.createDirectories(docs);
+        Files.createDirectories(photos);
+        Files.createDirectories(data.resolve("empty-folder"));
+        Files.writeString(docs.resolve("report.txt"), "Quarterly report.\n", StandardCharsets.UTF_8);
+        Files.writeString(docs.resolve("old-notes.txt"), "Notes to be deleted.\n", StandardCharsets.UTF_8);
+        Files.writeString(docs.resolve("unicode – ünïcödé.txt"), "names with spaces and accents\n", StandardCharsets.UTF_8);
+        Files.write(docs.resolve("empty.txt"), new byte[0]);
+        Random rnd = new Random(42);
+        for (int i = 0; i < 3; i++) {
+            byte[] b = new byte[(i + 1) * 1_500_000];
+            rnd.nextBytes(b);
+            Files.write(photos.resolve("photo-" + i + ".raw"), b);
+        }
+        StringBuilder log = new StringBuilder();
+        for (int i = 0; i < 200_000; i++) log.append("line ").append(i).append(": all systems nominal\n");
+        Files.writeString(data.resolve("server.log"), log, StandardCharsets.UTF_8);
+        Files.createSymbolicLink(data.resolve("latest-report"), Path.of("docs/report.txt"));
+    }
+
+    /** Relative path → SHA-256 of content (or link target). */
+    static Map<String, String> manifest(Path root) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                String rel = root.relativize(file).toString();
+                if (Files.isSymbolicLink(file)) {
+                    m.put(rel, "-> " + Files.readSymbolicLink(file));
+                } else if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        MessageDigest md = MessageDigest.getInstance("SHA-256");
+                        m.put(rel, HexFormat.of().formatHex(md.digest(Files.readAllBytes(file))));
+                    } catch (java.security.NoSuchAlgorithmException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        return m;
+    }
+}

@@ -1,0 +1,113 @@
+package org.lifeboat.cli;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.SnapshotFilter;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeWalker;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "diff", description = "Show what changed between two snapshots: + added, - removed, M content, T type, U metadata.")
+final class DiffCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(index = "0", paramLabel = "SNAPSHOT-A")
+    String a;
+
+    @Parameters(index = "1", paramLabel = "SNAPSHOT-B")
+    String b;
+
+    @Option(names = "--metadata", description = "also show files whose metadata (mode, owner, times) changed")
+    boolean metadata;
+
+    private final List<String[]> changes = new ArrayList<>();
+    private long added;
+    private long removed;
+    private long changed;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
+            repo.loadIndex();
+            Snapshots sa = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, a);
+            Snapshots sb = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, b);
+            Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());
+            Id tb = TreeWalker.subtree(repo, sb.snapshot().tree(), sb.subfolder());
+            if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
+            diff(repo, ta, tb, "");
+            if (ctx.json()) {
+                var arr = Json.MAPPER.createArrayNode();
+                for (String[] c : changes) arr.addObject().put("message_type", "change").put("path", c[1]).put("modifier", c[0]);
+                var o = Json.MAPPER.createObjectNode().put("message_type", "statistics")
+                        .put("source_snapshot", sa.snapshot().id().hex()).put("target_snapshot", sb.snapshot().id().hex())
+                        .put("added", added).put("removed", removed).put("changed", changed);
+                o.set("changes", arr);
+                ctx.printJson(o);
+            } else {
+                for (String[] c : changes) ctx.out.printf("%-5s%s%n", c[0], c[1]);
+                ctx.info("");
+                ctx.info("Files: " + added + " new, " + removed + " removed, " + changed + " changed");
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private void diff(Repository repo, Id ta, Id tb, String prefix) throws IOException {
+        if (Objects.equals(ta, tb)) return;
+        Map<String, Node> ma = new TreeMap<>();
+        Map<String, Node> mb = new TreeMap<>();
+        if (ta != null) for (Node n : TreeWalker.load(repo, ta)) ma.put(n.name(), n);
+        if (tb != null) for (Node n : TreeWalker.load(repo, tb)) mb.put(n.name(), n);
+        TreeMap<String, Boolean> names = new TreeMap<>();
+        ma.keySet().forEach(k -> names.put(k, true));
+        mb.keySet().forEach(k -> names.put(k, true));
+        for (String name : names.keySet()) {
+            Node x = ma.get(name);
+            Node y = mb.get(name);
+            String p = prefix + "/" + name;
+            if (x == null) {
+                record("+", p, y);
+                added++;
+                if (y.type() == NodeType.dir) diff(repo, null, y.subtree(), p);
+            } else if (y == null) {
+                record("-", p, x);
+                removed++;
+                if (x.type() == NodeType.dir) diff(repo, x.subtree(), null, p);
+            } else if (x.type() != y.type()) {
+                record("T", p, y);
+                changed++;
+            } else if (x.type() == NodeType.dir) {
+                if (metadata && !sameMeta(x, y)) record("U", p, y);
+                diff(repo, x.subtree(), y.subtree(), p);
+            } else if (!Objects.equals(x.content(), y.content()) || !Objects.equals(x.linkTarget(), y.linkTarget())) {
+                record("M", p, y);
+                changed++;
+            } else if (metadata && !sameMeta(x, y)) {
+                record("U", p, y);
+            }
+        }
+    }
+
+    private static boolean sameMeta(Node x, Node y) {
+        return x.mode() == y.mode() && x.uid() == y.uid() && x.gid() == y.gid() && Objects.equals(x.mtime(), y.mtime());
+    }
+
+    private void record(String mod, String path, Node n) {
+        changes.add(new String[] {mod, n.type() == NodeType.dir ? path + "/" : path});
+    }
+}

@@ -1,0 +1,95 @@
+package org.lifeboat.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.Times;
+import org.lifeboat.repository.tree.TreeWalker;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "find", description = "Find files by name pattern (a glob) in snapshots.")
+final class FindCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    SnapshotOptions filter;
+
+    @Parameters(paramLabel = "PATTERN", arity = "1..*")
+    List<String> patterns;
+
+    @Option(names = {"-s", "--snapshot"}, paramLabel = "ID", description = "only these snapshots (repeatable)")
+    List<String> snapshots = new ArrayList<>();
+
+    @Option(names = {"-i", "--ignore-case"}, description = "match names ignoring case")
+    boolean ignoreCase;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        List<Pattern> ps = new ArrayList<>();
+        for (String p : patterns) {
+            // Like restic: a pattern with a slash matches the whole path, otherwise the name.
+            String rx = globRegex(p);
+            ps.add(Pattern.compile(rx, ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
+        }
+        int found = 0;
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
+            repo.loadIndex();
+            List<Snapshot> all = repo.listSnapshots(ctx::warn);
+            List<Snapshot> chosen = new ArrayList<>();
+            if (snapshots.isEmpty()) chosen.addAll(filter.filter().apply(all));
+            else for (String id : snapshots) chosen.add(filter.filter().resolve(all, id));
+            var jsonOut = Json.MAPPER.createArrayNode();
+            for (Snapshot s : chosen) {
+                List<String> hits = new ArrayList<>();
+                TreeWalker.walk(repo, s.tree(), "", (path, n) -> {
+                    for (int i = 0; i < ps.size(); i++) {
+                        String subject = patterns.get(i).contains("/") ? path : n.name();
+                        if (ps.get(i).matcher(subject).matches()) {
+                            hits.add(path);
+                            if (ctx.json()) {
+                                jsonOut.addObject().put("snapshot", s.id().hex()).put("path", path)
+                                        .put("type", n.type().name()).put("size", n.size())
+                                        .put("mtime", n.mtime() == null ? null : Times.format(n.mtime()));
+                            }
+                            break;
+                        }
+                    }
+                    return true;
+                });
+                if (!hits.isEmpty() && !ctx.json()) {
+                    ctx.out.println("Found matching entries in snapshot " + s.id().shortHex() + " from "
+                            + SnapshotsCommand.TIME.format(s.time()));
+                    hits.forEach(ctx.out::println);
+                    ctx.out.println();
+                }
+                found += hits.size();
+            }
+            if (ctx.json()) ctx.printJson(jsonOut);
+            else if (found == 0) ctx.info("no matching entries found");
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String globRegex(String glob) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> sb.append(".*");
+                case '?' -> sb.append('.');
+                default -> sb.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return sb.toString();
+    }
+}

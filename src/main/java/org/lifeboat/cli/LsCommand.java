@@ -1,0 +1,84 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.Callable;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.Times;
+import org.lifeboat.repository.tree.GoFileMode;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.TreeWalker;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "ls", description = "List files in a snapshot (below PATH if given).")
+final class LsCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    SnapshotOptions filter;
+
+    @Parameters(index = "0", paramLabel = "SNAPSHOT")
+    String snapshot;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "folder inside the snapshot")
+    String path = "/";
+
+    @Option(names = {"-l", "--long"}, description = "long listing: mode, owner, size, time")
+    boolean longFormat;
+
+    @Option(names = "--recursive", negatable = true, defaultValue = "true", description = "descend into folders (default)")
+    boolean recursive;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
+            repo.loadIndex();
+            Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
+            String base = path.equals("/") ? "" : "/" + path.replaceAll("^/+|/+$", "");
+            Id root = TreeWalker.subtree(repo, s.snapshot().tree(), base);
+            if (ctx.json()) {
+                ObjectNode so = s.snapshot().toJsonNode(true);
+                so.put("struct_type", "snapshot");
+                ctx.printJson(so);
+            } else {
+                ctx.info("snapshot " + s.snapshot().id().shortHex() + " of " + s.snapshot().paths() + " at "
+                        + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
+            }
+            TreeWalker.walk(repo, root, base, (p, n) -> {
+                print(ctx, p, n);
+                return recursive;
+            });
+        }
+        return ExitCodes.OK;
+    }
+
+    private void print(Context ctx, String p, Node n) {
+        if (ctx.json()) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("name", n.name()).put("type", n.type().name()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
+            if (n.type() == org.lifeboat.repository.tree.NodeType.file) o.put("size", n.size());
+            o.put("mode", n.mode()).put("permissions", GoFileMode.toString(n.mode()));
+            if (n.mtime() != null) o.put("mtime", Times.format(n.mtime()));
+            if (n.atime() != null) o.put("atime", Times.format(n.atime()));
+            if (n.ctime() != null) o.put("ctime", Times.format(n.ctime()));
+            o.put("struct_type", "node");
+            ctx.printJson(o);
+        } else if (longFormat) {
+            ctx.out.printf("%s %5s %5s %12d %s %s%s%n", GoFileMode.toString(n.mode()),
+                    n.user() != null ? n.user() : String.valueOf(n.uid()),
+                    n.group() != null ? n.group() : String.valueOf(n.gid()), n.size(),
+                    n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), p,
+                    n.linkTarget() != null ? " -> " + n.linkTarget() : "");
+        } else {
+            ctx.out.println(p);
+        }
+    }
+}

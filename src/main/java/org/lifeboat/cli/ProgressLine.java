@@ -1,0 +1,82 @@
+package org.lifeboat.cli;
+
+import java.io.PrintStream;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** A live status line on a terminal, redrawn a few times a second; silent when not on a terminal. */
+final class ProgressLine implements AutoCloseable {
+    private final ScheduledExecutorService timer;
+    private final PrintStream out;
+    private final Supplier<String> text;
+    private int lastLen;
+
+    private ProgressLine(PrintStream out, Supplier<String> text, boolean enabled) {
+        this.out = out;
+        this.text = text;
+        if (enabled) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "progress");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleAtFixedRate(this::draw, 200, 250, TimeUnit.MILLISECONDS);
+        } else {
+            timer = null;
+        }
+    }
+
+    static ProgressLine start(Context ctx, Supplier<String> text) {
+        boolean tty = System.console() != null && System.console().isTerminal() && !ctx.quiet();
+        return new ProgressLine(ctx.out, text, tty);
+    }
+
+    private synchronized void draw() {
+        String s = text.get();
+        int width = 120;
+        if (s.length() > width) s = s.substring(0, width);
+        out.print("\r" + s + " ".repeat(Math.max(0, lastLen - s.length())));
+        out.flush();
+        lastLen = s.length();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer == null) return;
+        timer.shutdownNow();
+        out.print("\r" + " ".repeat(lastLen) + "\r");
+        out.flush();
+    }
+
+    static String bytes(long b) {
+        if (b < 1024) return b + " B";
+        String[] u = {"KiB", "MiB", "GiB", "TiB"};
+        double v = b;
+        int i = -1;
+        while (v >= 1024 && i < u.length - 1) {
+            v /= 1024;
+            i++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.3f %s", v, u[i]);
+    }
+
+    static String duration(long seconds) {
+        return String.format(java.util.Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
+    }
+
+    /** "files, bytes, rate, ETA" from counters. */
+    static String status(long startNanos, long files, long totalFiles, long done, long total) {
+        double secs = Math.max(0.001, (System.nanoTime() - startNanos) / 1e9);
+        double rate = done / secs;
+        StringBuilder sb = new StringBuilder();
+        sb.append('[').append(duration((long) secs)).append("] ");
+        if (total > 0) sb.append(String.format(java.util.Locale.ROOT, "%.1f%%  ", Math.min(100.0, 100.0 * done / total)));
+        sb.append(files).append(totalFiles > 0 ? " / " + totalFiles : "").append(" files  ");
+        sb.append(bytes(done)).append(total > 0 ? " / " + bytes(total) : "").append("  ");
+        sb.append(bytes((long) rate)).append("/s");
+        if (total > done && rate > 0) sb.append("  ETA ").append(duration((long) ((total - done) / rate)));
+        return sb.toString();
+    }
+}

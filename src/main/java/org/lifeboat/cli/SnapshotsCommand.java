@@ -1,0 +1,58 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "snapshots", description = "List snapshots.")
+final class SnapshotsCommand implements Callable<Integer> {
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    SnapshotOptions filter;
+
+    @Parameters(paramLabel = "ID", arity = "0..*", description = "snapshot IDs (default: all)")
+    List<String> ids = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
+            List<Snapshot> all = repo.listSnapshots(ctx::warn);
+            List<Snapshot> shown = new ArrayList<>();
+            if (ids.isEmpty()) {
+                shown = filter.filter().apply(all);
+            } else {
+                for (String id : ids) shown.add(filter.filter().resolve(all, id));
+            }
+            if (ctx.json()) {
+                ArrayNode a = Json.MAPPER.createArrayNode();
+                for (Snapshot s : shown) a.add(s.toJsonNode(true));
+                ctx.printJson(a);
+                return ExitCodes.OK;
+            }
+            Table t = new Table("ID", "Time", "Host", "Tags", "Paths");
+            for (Snapshot s : shown) {
+                t.row(s.id().shortHex(), TIME.format(s.time().atZoneSameInstant(java.time.ZoneId.systemDefault())),
+                        s.hostname() == null ? "" : s.hostname(), String.join(",", s.tags()),
+                        String.join("\n", s.paths()));
+            }
+            t.print(ctx.out);
+            ctx.out.println(shown.size() + " snapshots");
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,56 @@
+package org.lifeboat.repository;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+
+/** zstd as restic v2 uses it: plain frames, no dictionary. */
+public final class Compression {
+    /** How data blobs are compressed: auto (default), off, or max. */
+    public enum Mode {
+        AUTO(3), OFF(0), MAX(19);
+
+        final int level;
+
+        Mode(int level) {
+            this.level = level;
+        }
+
+        public static Mode parse(String s) {
+            return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+                case "auto" -> AUTO;
+                case "off" -> OFF;
+                case "max" -> MAX;
+                default -> throw new IllegalArgumentException("compression must be auto, off or max, not '" + s + "'");
+            };
+        }
+    }
+
+    private Compression() {}
+
+    static byte[] compress(byte[] src, int off, int len, int level) {
+        byte[] dst = new byte[(int) Zstd.compressBound(len)];
+        long n = Zstd.compressByteArray(dst, 0, dst.length, src, off, len, level);
+        if (Zstd.isError(n)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
+        return java.util.Arrays.copyOf(dst, (int) n);
+    }
+
+    /** Decompresses a frame whose content size is known (from the index). */
+    static byte[] decompress(byte[] src, int off, int len, int expected) throws RepositoryException {
+        byte[] dst = new byte[expected];
+        long n = Zstd.decompressByteArray(dst, 0, expected, src, off, len);
+        if (Zstd.isError(n)) throw new RepositoryException("zstd: " + Zstd.getErrorName(n));
+        if (n != expected) throw new RepositoryException("decompressed " + n + " bytes, expected " + expected);
+        return dst;
+    }
+
+    /** Decompresses a frame of unknown content size (restic may omit it) by streaming. */
+    static byte[] decompressStream(byte[] src, int off, int len) throws RepositoryException {
+        try (ZstdInputStream in = new ZstdInputStream(new ByteArrayInputStream(src, off, len))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new RepositoryException("zstd: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.lifeboat.repository;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pack file format: {@code blob… ‖ encrypted header ‖ header length (uint32 LE)}. Header entries
+ * are 37 bytes (type 0/1: type, length, id) or 41 bytes (type 2/3, compressed: type, length,
+ * uncompressed length, id).
+ */
+public final class Pack {
+    public static final int MAX_HEADER_SIZE = 16 * 1024 * 1024;
+    static final int PLAIN_ENTRY = 1 + 4 + 32;
+    static final int COMPRESSED_ENTRY = 1 + 4 + 4 + 32;
+
+    /** One header entry. */
+    public record Entry(BlobType type, int length, int uncompressedLength, Id id) {}
+
+    private Pack() {}
+
+    static byte[] encodeHeader(List<Entry> entries) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(entries.size() * COMPRESSED_ENTRY);
+        for (Entry e : entries) {
+            boolean c = e.uncompressedLength() > 0;
+            out.write((e.type() == BlobType.DATA ? 0 : 1) + (c ? 2 : 0));
+            writeInt(out, e.length());
+            if (c) writeInt(out, e.uncompressedLength());
+            out.writeBytes(e.id().bytes());
+        }
+        return out.toByteArray();
+    }
+
+    static void writeInt(ByteArrayOutputStream out, int v) {
+        out.write(v);
+        out.write(v >>> 8);
+        out.write(v >>> 16);
+        out.write(v >>> 24);
+    }
+
+    static int readInt(byte[] b, int off) {
+        return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    }
+
+    /** Parses a decrypted header into entries; offsets are the running sum of lengths. */
+    public static List<Entry> decodeHeader(byte[] h) throws RepositoryException {
+        List<Entry> entries = new ArrayList<>();
+        int i = 0;
+        while (i < h.length) {
+            int t = h[i] & 0xff;
+            boolean c = t == 2 || t == 3;
+            if (t > 3) throw new RepositoryException("pack header has unknown blob type " + t);
+            int size = c ? COMPRESSED_ENTRY : PLAIN_ENTRY;
+            if (i + size > h.length) throw new RepositoryException("pack header is truncated");
+            int len = readInt(h, i + 1);
+            int ulen = c ? readInt(h, i + 5) : 0;
+            Id id = Id.of(h, i + size - 32);
+            if (len < Crypto.OVERHEAD) throw new RepositoryException("pack header has an impossible blob length " + len);
+            entries.add(new Entry((t & 1) == 0 ? BlobType.DATA : BlobType.TREE, len, ulen, id));
+            i += size;
+        }
+        return entries;
+    }
+}

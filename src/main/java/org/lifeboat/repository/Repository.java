@@ -1,0 +1,500 @@
+package org.lifeboat.repository;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.lifeboat.backend.Backend;
+import org.lifeboat.backend.FileInfo;
+import org.lifeboat.backend.FileType;
+import org.lifeboat.backend.Handle;
+
+/**
+ * An open repository: the master key, config and index, blob storage in packs, and the unpacked
+ * files (snapshots, index, locks). Blob saving is thread-safe; packs are written before the index
+ * that names them, and the index before any snapshot that needs it.
+ */
+public final class Repository implements AutoCloseable {
+    public static final int MAX_KEY_TRIES = 20;
+    public static final int DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+    /** An index file is written once this many new blobs are pending, bounding loss on a crash. */
+    static final int INDEX_FLUSH_BLOBS = 50_000;
+
+    private final Backend backend;
+    private final Crypto crypto;
+    private final Config config;
+    private final Id keyId;
+    private final MasterIndex index = new MasterIndex();
+    private final Set<Id> reserved = ConcurrentHashMap.newKeySet();
+    private final Object packLock = new Object();
+    private final Packer[] packers = new Packer[2];
+    private final List<PackedBlob> unsaved = new ArrayList<>();
+    private volatile Compression.Mode compression = Compression.Mode.AUTO;
+    private volatile int packSize = DEFAULT_PACK_SIZE;
+    private boolean indexLoaded;
+    private final BlobStats stats = new BlobStats();
+
+    /** Counters for the backup summary. */
+    public static final class BlobStats {
+        public final java.util.concurrent.atomic.LongAdder dataBlobs = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder treeBlobs = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder dataAdded = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder dataAddedPacked = new java.util.concurrent.atomic.LongAdder();
+    }
+
+    private Repository(Backend backend, Crypto crypto, Config config, Id keyId) {
+        this.backend = backend;
+        this.crypto = crypto;
+        this.config = config;
+        this.keyId = keyId;
+    }
+
+    // ---------------------------------------------------------------- open / init
+
+    /** Creates a new repository; {@code polynomial} must be irreducible of degree 53. */
+    public static Repository init(Backend backend, String password, int version, long polynomial) throws IOException {
+        if (version < Config.MIN_VERSION || version > Config.MAX_VERSION) {
+            throw new RepositoryException("repository version must be 1 or 2, not " + version);
+        }
+        if (backend.exists(Handle.CONFIG)) {
+            throw new RepositoryException("a repository already exists at " + backend.location());
+        }
+        backend.create();
+        Crypto master = Crypto.random();
+        KeyFile key = KeyFile.create(master, password, System.getProperty("user.name", ""), hostname(),
+                KeyFile.DEFAULT_N, KeyFile.DEFAULT_R, KeyFile.DEFAULT_P);
+        byte[] keyJson = key.toJson();
+        Id keyId = Id.hash(keyJson);
+        backend.save(new Handle(FileType.KEY, keyId.hex()), keyJson);
+        byte[] rid = new byte[32];
+        new SecureRandom().nextBytes(rid);
+        Config config = new Config(version, HexFormat.of().formatHex(rid), polynomial);
+        // The config is written last: a repository without it is not a repository yet.
+        backend.save(Handle.CONFIG, master.encrypt(config.toJson()));
+        Repository r = new Repository(backend, master, config, keyId);
+        r.indexLoaded = true;
+        return r;
+    }
+
+    /** Opens a repository with a password; tries at most 20 key files as restic does. */
+    public static Repository open(Backend backend, String password) throws IOException, WrongPasswordException {
+        if (!backend.exists(Handle.CONFIG)) {
+            throw new RepositoryNotFoundException("there is no repository at " + backend.location()
+                    + " (no config file); create one with 'lifeboat init'");
+        }
+        List<FileInfo> keys = backend.list(FileType.KEY);
+        if (keys.isEmpty()) throw new RepositoryException("repository at " + backend.location() + " has no key files");
+        int tries = 0;
+        for (FileInfo k : keys) {
+            if (++tries > MAX_KEY_TRIES) break;
+            KeyFile kf;
+            try {
+                kf = KeyFile.parse(backend.load(new Handle(FileType.KEY, k.name())));
+            } catch (RepositoryException e) {
+                continue;
+            }
+            Crypto master;
+            try {
+                master = kf.open(password);
+            } catch (CryptoException e) {
+                continue;
+            }
+            byte[] cfg;
+            try {
+                cfg = master.decrypt(backend.load(Handle.CONFIG));
+            } catch (CryptoException e) {
+                throw new RepositoryException("the config file is damaged (its MAC does not verify)");
+            }
+            return new Repository(backend, master, Config.parse(cfg), Id.parse(k.name()));
+        }
+        throw new WrongPasswordException("wrong password or no key found");
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Id keyId() {
+        return keyId;
+    }
+
+    public Crypto crypto() {
+        return crypto;
+    }
+
+    public MasterIndex index() {
+        return index;
+    }
+
+    public BlobStats stats() {
+        return stats;
+    }
+
+    public void setCompression(Compression.Mode mode) {
+        this.compression = mode;
+    }
+
+    public void setPackSize(int bytes) {
+        this.packSize = bytes;
+    }
+
+    public RepositoryLock lock(boolean exclusive) throws IOException {
+        return RepositoryLock.acquire(this, exclusive);
+    }
+
+    // ---------------------------------------------------------------- unpacked files
+
+    /** Encrypts (and in v2 compresses) a JSON document and stores it under its hash. */
+    public Id saveUnpacked(FileType type, byte[] json) throws IOException {
+        byte[] plain;
+        if (config.version() >= 2) {
+            byte[] z = Compression.compress(json, 0, json.length, 3);
+            plain = new byte[z.length + 1];
+            plain[0] = 2;
+            System.arraycopy(z, 0, plain, 1, z.length);
+        } else {
+            plain = json;
+        }
+        byte[] stored = crypto.encrypt(plain);
+        Id id = Id.hash(stored);
+        backend.save(new Handle(type, id.hex()), stored);
+        return id;
+    }
+
+    /** Loads, authenticates and decodes an unpacked file; checks that its hash matches its name. */
+    public byte[] loadUnpacked(FileType type, Id id) throws IOException {
+        Handle h = new Handle(type, id.hex());
+        byte[] stored = backend.load(h);
+        if (!Id.hash(stored).equals(id)) {
+            throw new RepositoryException(h + " is damaged: its content does not match its name");
+        }
+        byte[] plain;
+        try {
+            plain = crypto.decrypt(stored);
+        } catch (CryptoException e) {
+            throw new RepositoryException(h + " is damaged: " + e.getMessage());
+        }
+        return decodeUnpacked(plain, h);
+    }
+
+    private byte[] decodeUnpacked(byte[] plain, Handle h) throws RepositoryException {
+        if (plain.length == 0) return plain;
+        if (plain[0] == '{' || plain[0] == '[') return plain;
+        if (plain[0] == 2 && config.version() >= 2) return Compression.decompressStream(plain, 1, plain.length - 1);
+        throw new RepositoryException(h + " has an unknown encoding byte " + (plain[0] & 0xff));
+    }
+
+    public List<Id> list(FileType type) throws IOException {
+        List<Id> out = new ArrayList<>();
+        for (FileInfo f : backend.list(type)) out.add(Id.parse(f.name()));
+        return out;
+    }
+
+    // ---------------------------------------------------------------- snapshots & locks
+
+    public Snapshot loadSnapshot(Id id) throws IOException {
+        return Snapshot.parse(id, loadUnpacked(FileType.SNAPSHOT, id));
+    }
+
+    public Snapshot saveSnapshot(Snapshot s) throws IOException {
+        Id id = saveUnpacked(FileType.SNAPSHOT, s.toJson());
+        return s.withId(id);
+    }
+
+    /** All snapshots, oldest first. Unreadable ones are reported to {@code warn} and skipped. */
+    public List<Snapshot> listSnapshots(java.util.function.Consumer<String> warn) throws IOException {
+        List<Snapshot> out = new ArrayList<>();
+        for (Id id : list(FileType.SNAPSHOT)) {
+            try {
+                out.add(loadSnapshot(id));
+            } catch (RepositoryException e) {
+                warn.accept(e.getMessage());
+            }
+        }
+        out.sort((a, b) -> a.time().compareTo(b.time()));
+        return out;
+    }
+
+    public List<Lock> listLocks() throws IOException {
+        List<Lock> out = new ArrayList<>();
+        for (FileInfo f : backend.list(FileType.LOCK)) {
+            if (f.size() == 0) continue;
+            Id id = Id.parse(f.name());
+            try {
+                out.add(Lock.parse(id, loadUnpacked(FileType.LOCK, id)));
+            } catch (NoSuchFileException e) {
+                // released meanwhile
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    public List<KeyFile> loadKeyFile(Id id) throws IOException {
+        return List.of(KeyFile.parse(backend.load(new Handle(FileType.KEY, id.hex()))));
+    }
+
+    public Id addKey(String password, String username, String hostname) throws IOException {
+        KeyFile k = KeyFile.create(crypto, password, username, hostname, KeyFile.DEFAULT_N, KeyFile.DEFAULT_R,
+                KeyFile.DEFAULT_P);
+        byte[] json = k.toJson();
+        Id id = Id.hash(json);
+        backend.save(new Handle(FileType.KEY, id.hex()), json);
+        return id;
+    }
+
+    // ---------------------------------------------------------------- index
+
+    /** Loads every index file (skipping superseded ones) into the master index. */
+    public synchronized void loadIndex() throws IOException {
+        if (indexLoaded) return;
+        List<Id> ids = list(FileType.INDEX);
+        Map<Id, IndexFile> files = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, ids.size())));
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (Id id : ids) {
+                fs.add(pool.submit(() -> {
+                    files.put(id, IndexFile.parse(loadUnpacked(FileType.INDEX, id)));
+                    return null;
+                }));
+            }
+            for (int i = 0; i < fs.size(); i++) {
+                try {
+                    fs.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable c = e.getCause();
+                    throw new RepositoryException("index " + ids.get(i).shortHex() + ": " + c.getMessage(), c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while loading the index");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        java.util.Set<Id> superseded = new java.util.HashSet<>();
+        for (IndexFile f : files.values()) superseded.addAll(f.supersedes());
+        for (Map.Entry<Id, IndexFile> e : files.entrySet()) {
+            if (superseded.contains(e.getKey())) continue;
+            for (PackedBlob b : e.getValue().blobs()) index.add(b);
+        }
+        indexLoaded = true;
+    }
+
+    /** Writes an index file naming the given blobs; returns its ID. */
+    public Id saveIndex(List<PackedBlob> blobs, List<Id> supersedes) throws IOException {
+        return saveUnpacked(FileType.INDEX, new IndexFile(supersedes, blobs).toJson());
+    }
+
+    // ---------------------------------------------------------------- blobs
+
+    public boolean hasBlob(BlobType t, Id id) {
+        return index.has(t, id);
+    }
+
+    /**
+     * Stores a blob unless the repository already has it or another thread is storing it. Returns
+     * true if this call stored it. Thread-safe.
+     */
+    public boolean saveBlob(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
+        if (index.has(type, id) || !reserved.add(reservationKey(type, id))) return false;
+        boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
+        byte[] payload = plain;
+        int pOff = off;
+        int pLen = len;
+        if (compress) {
+            int level = type == BlobType.TREE ? 3 : compression.level;
+            payload = Compression.compress(plain, off, len, level);
+            pOff = 0;
+            pLen = payload.length;
+        }
+        byte[] enc = new byte[pLen + Crypto.OVERHEAD];
+        crypto.encryptInto(payload, pOff, pLen, enc, 0);
+        Pack.Entry entry = new Pack.Entry(type, enc.length, compress ? len : 0, id);
+        Packer full = null;
+        synchronized (packLock) {
+            int slot = type == BlobType.DATA ? 0 : 1;
+            if (packers[slot] == null) packers[slot] = new Packer(Math.min(packSize + (1 << 20), 4 << 20));
+            packers[slot].add(entry, enc, enc.length);
+            if (packers[slot].size() >= packSize) {
+                full = packers[slot];
+                packers[slot] = null;
+            }
+        }
+        if (type == BlobType.DATA) {
+            stats.dataBlobs.increment();
+            stats.dataAdded.add(len);
+        } else {
+            stats.treeBlobs.increment();
+        }
+        stats.dataAddedPacked.add(enc.length);
+        if (full != null) writePack(full);
+        return true;
+    }
+
+    private static Id reservationKey(BlobType type, Id id) {
+        // Trees and data live in separate ID spaces; a tiny tweak keeps one reservation set.
+        if (type == BlobType.DATA) return id;
+        byte[] b = id.bytes();
+        b[0] ^= 0x5a;
+        b[31] ^= 0x5a;
+        return Id.of(b);
+    }
+
+    private void writePack(Packer p) throws IOException {
+        int len = p.finish(crypto);
+        byte[] buf = p.buffer();
+        MessageDigest md = Id.sha256();
+        md.update(buf, 0, len);
+        Id packId = Id.of(md.digest());
+        backend.save(new Handle(FileType.DATA, packId.hex()), buf, 0, len);
+        long off = 0;
+        List<PackedBlob> written = new ArrayList<>(p.count());
+        for (Pack.Entry e : p.entries()) {
+            written.add(new PackedBlob(e.id(), e.type(), packId, off, e.length(), e.uncompressedLength()));
+            off += e.length();
+        }
+        List<PackedBlob> toIndex = null;
+        synchronized (unsaved) {
+            unsaved.addAll(written);
+            if (unsaved.size() >= INDEX_FLUSH_BLOBS) {
+                toIndex = new ArrayList<>(unsaved);
+                unsaved.clear();
+            }
+        }
+        for (PackedBlob b : written) index.add(b);
+        if (toIndex != null) saveIndex(toIndex, List.of());
+    }
+
+    /** Writes every partly filled pack, then an index file for all blobs not yet indexed. */
+    public void flush() throws IOException {
+        Packer[] pending;
+        synchronized (packLock) {
+            pending = packers.clone();
+            packers[0] = null;
+            packers[1] = null;
+        }
+        for (Packer p : pending) {
+            if (p != null && p.count() > 0) writePack(p);
+        }
+        List<PackedBlob> toIndex;
+        synchronized (unsaved) {
+            toIndex = new ArrayList<>(unsaved);
+            unsaved.clear();
+        }
+        if (!toIndex.isEmpty()) saveIndex(toIndex, List.of());
+    }
+
+    /** Loads, decrypts, decompresses and verifies a blob. */
+    public byte[] loadBlob(BlobType type, Id id) throws IOException {
+        List<PackedBlob> copies = index.lookupAll(type, id);
+        if (copies.isEmpty()) throw new BlobNotFoundException(type, id);
+        RepositoryException last = null;
+        for (PackedBlob pb : copies) {
+            try {
+                byte[] stored = backend.load(new Handle(FileType.DATA, pb.pack().hex()), pb.offset(), pb.length());
+                return decodeBlob(pb, stored, 0);
+            } catch (RepositoryException | java.io.EOFException | NoSuchFileException e) {
+                last = e instanceof RepositoryException re ? re
+                        : new RepositoryException(type.json() + " blob " + id.shortHex() + " in pack "
+                                + pb.pack().shortHex() + ": " + e.getMessage(), e);
+            }
+        }
+        throw last;
+    }
+
+    /** Decodes a blob's stored bytes (at {@code off} in {@code buf}) and checks its hash. */
+    public byte[] decodeBlob(PackedBlob pb, byte[] buf, int off) throws RepositoryException {
+        byte[] plain;
+        try {
+            plain = crypto.decrypt(buf, off, pb.length());
+        } catch (CryptoException e) {
+            throw new RepositoryException(pb.type().json() + " blob " + pb.id().shortHex() + " in pack "
+                    + pb.pack().shortHex() + " is damaged: " + e.getMessage());
+        }
+        if (pb.compressed()) {
+            try {
+                plain = Compression.decompress(plain, 0, plain.length, pb.uncompressedLength());
+            } catch (RepositoryException e) {
+                throw new RepositoryException(pb.type().json() + " blob " + pb.id().shortHex() + " in pack "
+                        + pb.pack().shortHex() + " does not decompress: " + e.getMessage());
+            }
+        }
+        if (!Id.hash(plain).equals(pb.id())) {
+            throw new RepositoryException(pb.type().json() + " blob " + pb.id().shortHex() + " in pack "
+                    + pb.pack().shortHex() + " is damaged: its content does not match its ID");
+        }
+        return plain;
+    }
+
+    /** Reads and decrypts a pack's header. */
+    public List<Pack.Entry> loadPackHeader(Id pack) throws IOException {
+        Handle h = new Handle(FileType.DATA, pack.hex());
+        long size = backend.size(h);
+        if (size < 4 + Crypto.OVERHEAD) throw new RepositoryException("pack " + pack.shortHex() + " is too short (" + size + " bytes)");
+        int hlen = Pack.readInt(backend.load(h, size - 4, 4), 0);
+        if (hlen < Crypto.OVERHEAD || hlen > Pack.MAX_HEADER_SIZE || hlen > size - 4) {
+            throw new RepositoryException("pack " + pack.shortHex() + " has an invalid header length " + hlen);
+        }
+        return decodePackHeader(pack, backend.load(h, size - 4 - hlen, hlen));
+    }
+
+    public List<Pack.Entry> decodePackHeader(Id pack, byte[] encHeader) throws RepositoryException {
+        try {
+            return Pack.decodeHeader(crypto.decrypt(encHeader));
+        } catch (CryptoException e) {
+            throw new RepositoryException("pack " + pack.shortHex() + " header is damaged: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- misc
+
+    public static String hostname() {
+        String h = System.getenv("HOSTNAME");
+        if (h != null && !h.isBlank()) return h;
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    static long uid() {
+        try {
+            Object v = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+            return ((Number) v).longValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static long gid() {
+        try {
+            Object v = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:gid");
+            return ((Number) v).longValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        backend.close();
+    }
+}
