@@ -14,6 +14,14 @@ import java.io.ByteArrayOutputStream;
 public final class RawNames {
     private RawNames() {}
 
+    /**
+     * Stands for one byte that was already replaced before we saw it: Go's JSON encoder writes
+     * each invalid UTF-8 byte of a string (say a symlink target) as an escaped U+FFFD, so the
+     * original byte is lost. It encodes to the bytes of U+FFFD, which is what restic restores,
+     * while the tree encoder writes it back as the escape so that the tree keeps its bytes.
+     */
+    public static final char REPLACED_BYTE = '\uDC7F';
+
     /** True if the char is an escaped raw byte (see class comment). */
     public static boolean isEscapedByte(char c) {
         return c >= 0xDC80 && c <= 0xDCFF;
@@ -52,7 +60,10 @@ public final class RawNames {
         return sb.toString();
     }
 
-    /** Encodes a string back to raw bytes; escaped bytes are restored, other lone surrogates become U+FFFD. */
+    /**
+     * Encodes a string back to raw bytes; escaped bytes are restored, other lone surrogates
+     * (including {@link #REPLACED_BYTE}) become U+FFFD.
+     */
     public static byte[] encode(String s) {
         int n = s.length();
         boolean ascii = true;
@@ -101,8 +112,11 @@ public final class RawNames {
         }
     }
 
-    /** Length (1..4) of the valid UTF-8 sequence starting at i, or 0 if the byte at i starts none. */
-    static int validSequenceLength(byte[] b, int i, int end) {
+    /**
+     * Length (1..4) of the valid UTF-8 sequence starting at i (bytes before end), or 0 if the byte
+     * at i starts none, in which case Go decodes it alone as utf8.RuneError.
+     */
+    public static int validSequenceLength(byte[] b, int i, int end) {
         int c0 = b[i] & 0xFF;
         if (c0 < 0x80) return 1;
         if (c0 < 0xC2) return 0;
@@ -130,7 +144,8 @@ public final class RawNames {
         return (x & 0xC0) == 0x80;
     }
 
-    private static int decodeValid(byte[] b, int i, int n) {
+    /** The code point of the valid sequence of length n at i (see {@link #validSequenceLength}). */
+    public static int decodeValid(byte[] b, int i, int n) {
         int c0 = b[i] & 0xFF;
         return switch (n) {
             case 1 -> c0;
