@@ -1,0 +1,755 @@
+package org.lifeboat.repository.tree;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.lifeboat.fs.RawNames;
+import org.lifeboat.fs.Xattr;
+import org.lifeboat.repository.Id;
+
+/**
+ * Tree blobs as restic 0.14 writes them: exactly Go's encoding/json output of
+ * {@code Tree{Nodes}} plus a newline, so that a tree we write for the same directory has the
+ * same bytes, and therefore the same ID, as restic's.
+ *
+ * <p>Encoding rules (Go 1.19 encoding/json, restic 0.14 struct tags): fields in struct order;
+ * omitempty drops mode, user, group, inode, device_id, size, links, linktarget,
+ * extended_attributes, device, subtree and error when zero; times, uid, gid and content are
+ * always written. Strings escape {@code " \} and control characters (n, r, t as letters, the
+ * others as a backslash-u escape with four lowercase hex digits), {@code < > &} and U+2028/U+2029
+ * also as backslash-u escapes, and write each invalid UTF-8 byte as the escape of U+FFFD;
+ * everything else is raw UTF-8. The node name is first
+ * quoted with Go's strconv.Quote (restic's MarshalJSON does that so that non-UTF-8 names
+ * survive), so its backslashes appear doubled.
+ *
+ * <p>Decoding accepts what restic 0.9 to 0.17 writes: unknown fields are skipped,
+ * {@code linktarget_raw} (0.17) overrides {@code linktarget}, times may carry any offset.
+ */
+public final class TreeCodec {
+    private TreeCodec() {}
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final ThreadLocal<Encoder> ENCODERS = ThreadLocal.withInitial(Encoder::new);
+
+    /** The tree blob bytes: {@code {"nodes":[...]}} and a newline. */
+    public static byte[] encode(Tree tree) {
+        Encoder e = ENCODERS.get();
+        try {
+            e.tree(tree);
+            return e.result();
+        } finally {
+            e.release();
+        }
+    }
+
+    /** One node as restic's json.Marshal(node) writes it (no newline). */
+    public static byte[] encodeNode(Node node) {
+        Encoder e = ENCODERS.get();
+        try {
+            e.node(node);
+            return e.result();
+        } finally {
+            e.release();
+        }
+    }
+
+    public static Tree decode(byte[] json) throws IOException {
+        return decode(json, 0, json.length);
+    }
+
+    /** Parses a tree blob; IOException if it is not a tree restic could have written. */
+    public static Tree decode(byte[] json, int off, int len) throws IOException {
+        // offsets from the parser are then offsets into the array
+        byte[] raw = off == 0 && len == json.length ? json : Arrays.copyOfRange(json, off, off + len);
+        try (JsonParser p = JSON.createParser(raw)) {
+            return new Decoder(p, raw).tree();
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw new IOException("invalid tree: " + e.getMessage(), e);
+        }
+    }
+
+    /** Streaming decoder over one blob; keeps the raw bytes for the rare re-read of a string. */
+    private static final class Decoder {
+        private final JsonParser p;
+        private final byte[] raw;
+
+        Decoder(JsonParser p, byte[] raw) {
+            this.p = p;
+            this.raw = raw;
+        }
+
+        Tree tree() throws IOException {
+            expect(p.nextToken(), JsonToken.START_OBJECT);
+            List<Node> nodes = new ArrayList<>();
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("nodes".equals(field)) {
+                    nodes.clear();
+                    if (v == JsonToken.VALUE_NULL) continue;
+                    expect(v, JsonToken.START_ARRAY);
+                    JsonToken e;
+                    while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                        expect(e, JsonToken.START_OBJECT);
+                        nodes.add(node());
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            expect(t, JsonToken.END_OBJECT);
+            JsonToken trailing = p.nextToken();
+            if (trailing != null) throw new IOException("invalid tree: data after the object: " + trailing);
+            return new Tree(nodes);
+        }
+
+        private void expect(JsonToken got, JsonToken want) throws IOException {
+            if (got != want) {
+                throw new IOException("invalid tree: expected " + want + " but got " + got + " at " + p.currentLocation());
+            }
+        }
+
+        private Node node() throws IOException {
+            Node.Builder b = Node.builder("", NodeType.FILE);
+            boolean haveType = false;
+            byte[] linkTargetRaw = null;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (field) {
+                    case "name" -> b.name(unquoteName(string(v)));
+                    case "type" -> {
+                        b.type(NodeType.fromJsonName(string(v)));
+                        haveType = true;
+                    }
+                    case "mode" -> b.mode(uint32(v));
+                    case "mtime" -> b.mtime(time(v));
+                    case "atime" -> b.atime(time(v));
+                    case "ctime" -> b.ctime(time(v));
+                    case "uid" -> b.uid(uint32(v));
+                    case "gid" -> b.gid(uint32(v));
+                    case "user" -> b.user(string(v));
+                    case "group" -> b.group(string(v));
+                    case "inode" -> b.inode(uint64(v));
+                    case "device_id" -> b.deviceId(uint64(v));
+                    case "size" -> b.size(uint64(v));
+                    case "links" -> b.links(uint64(v));
+                    case "linktarget" -> b.linkTarget(string(v));
+                    case "linktarget_raw" -> linkTargetRaw = bytes(v);
+                    case "extended_attributes" -> b.extendedAttributes(xattrs(v));
+                    case "device" -> b.device(uint64(v));
+                    case "content" -> b.content(ids(v));
+                    case "subtree" -> b.subtree(v == JsonToken.VALUE_NULL ? null : Id.parse(string(v)));
+                    case "error" -> b.error(string(v));
+                    default -> p.skipChildren(); // e.g. generic_attributes (0.17)
+                }
+            }
+            expect(t, JsonToken.END_OBJECT);
+            if (!haveType) throw new IOException("invalid tree: node without type at " + p.currentLocation());
+            if (linkTargetRaw != null) b.linkTarget(RawNames.decode(linkTargetRaw)); // 0.17: raw bytes win
+            return b.build();
+        }
+
+        /**
+         * A string value. Go writes an invalid byte as an escaped U+FFFD but a real U+FFFD raw;
+         * the parser hides the difference, so such strings are re-read from the raw bytes and
+         * the escapes become {@link RawNames#REPLACED_BYTE}.
+         */
+        private String string(JsonToken v) throws IOException {
+            if (v == JsonToken.VALUE_NULL) return null;
+            expect(v, JsonToken.VALUE_STRING);
+            String s = p.getText();
+            if (s.indexOf('\uFFFD') < 0) return s;
+            return rawString((int) p.currentTokenLocation().getByteOffset());
+        }
+
+        private String rawString(int i) throws IOException {
+            if (i < 0 || i >= raw.length || raw[i] != '"') throw new IOException("invalid tree: lost a string at " + i);
+            StringBuilder sb = new StringBuilder();
+            i++;
+            while (true) {
+                int c = raw[i] & 0xFF;
+                if (c == '"') return sb.toString();
+                if (c == '\\') {
+                    char e = (char) raw[i + 1];
+                    i += 2;
+                    switch (e) {
+                        case 'b' -> sb.append('\b');
+                        case 'f' -> sb.append('\f');
+                        case 'n' -> sb.append('\n');
+                        case 'r' -> sb.append('\r');
+                        case 't' -> sb.append('\t');
+                        case 'u' -> {
+                            int u = Integer.parseInt(new String(raw, i, 4, StandardCharsets.US_ASCII), 16);
+                            sb.append(u == 0xFFFD ? RawNames.REPLACED_BYTE : (char) u);
+                            i += 4;
+                        }
+                        default -> sb.append(e); // " \ /
+                    }
+                } else if (c < 0x80) {
+                    sb.append((char) c);
+                    i++;
+                } else {
+                    int n = RawNames.validSequenceLength(raw, i, raw.length);
+                    if (n == 0) throw new IOException("invalid tree: not UTF-8 at " + i);
+                    sb.appendCodePoint(RawNames.decodeValid(raw, i, n));
+                    i += n;
+                }
+            }
+        }
+
+        private long uint32(JsonToken v) throws IOException {
+            long x = uint64(v);
+            if (x < 0 || x > 0xFFFF_FFFFL) throw new IOException("invalid tree: uint32 out of range at " + p.currentLocation());
+            return x;
+        }
+
+        private long uint64(JsonToken v) throws IOException {
+            if (v == JsonToken.VALUE_NULL) return 0;
+            expect(v, JsonToken.VALUE_NUMBER_INT);
+            try {
+                return Long.parseUnsignedLong(p.getText());
+            } catch (NumberFormatException e) {
+                throw new IOException("invalid tree: not a uint64: " + p.getText() + " at " + p.currentLocation(), e);
+            }
+        }
+
+        private OffsetDateTime time(JsonToken v) throws IOException {
+            String s = string(v);
+            return s == null ? null : GoTime.parse(s);
+        }
+
+        private byte[] bytes(JsonToken v) throws IOException {
+            String s = string(v);
+            return s == null ? null : Base64.getDecoder().decode(s);
+        }
+
+        private List<Xattr> xattrs(JsonToken v) throws IOException {
+            if (v == JsonToken.VALUE_NULL) return List.of();
+            expect(v, JsonToken.START_ARRAY);
+            List<Xattr> list = new ArrayList<>();
+            JsonToken e;
+            while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                expect(e, JsonToken.START_OBJECT);
+                String name = "";
+                byte[] value = null;
+                JsonToken t;
+                while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken fv = p.nextToken();
+                    switch (field) {
+                        case "name" -> {
+                            String n = string(fv);
+                            name = n == null ? "" : n;
+                        }
+                        case "value" -> value = bytes(fv);
+                        default -> p.skipChildren();
+                    }
+                }
+                expect(t, JsonToken.END_OBJECT);
+                list.add(new Xattr(name, value));
+            }
+            return list;
+        }
+
+        private List<Id> ids(JsonToken v) throws IOException {
+            if (v == JsonToken.VALUE_NULL) return null;
+            expect(v, JsonToken.START_ARRAY);
+            List<Id> ids = new ArrayList<>();
+            JsonToken e;
+            while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                ids.add(Id.parse(string(e)));
+            }
+            return ids;
+        }
+    }
+
+    // ---- names: strconv.Quote inside the JSON string ----
+
+    /**
+     * Reverses restic's strconv.Quote of the name (Go's strconv.Unquote): escapes give bytes,
+     * which are then read as UTF-8 with raw bytes escaped. A name that is not valid quoted
+     * syntax is kept as it is, for trees from restic versions that stored names unquoted.
+     */
+    static String unquoteName(String s) {
+        if (s == null) return "";
+        if (s.indexOf('\\') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
+            return s; // nothing to unquote; a JSON-decoded string is already valid text
+        }
+        byte[] out = unquote(s);
+        return out == null ? s : RawNames.decode(out);
+    }
+
+    private static byte[] unquote(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        int n = s.length();
+        int i = 0;
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\n') return null;
+            if (c != '\\') {
+                int cp = s.codePointAt(i);
+                i += Character.charCount(cp);
+                appendUtf8(out, cp);
+                continue;
+            }
+            if (i + 1 >= n) return null;
+            char e = s.charAt(i + 1);
+            i += 2;
+            switch (e) {
+                case 'a' -> out.write(7);
+                case 'b' -> out.write(8);
+                case 'f' -> out.write(12);
+                case 'n' -> out.write('\n');
+                case 'r' -> out.write('\r');
+                case 't' -> out.write('\t');
+                case 'v' -> out.write(11);
+                case '\\' -> out.write('\\');
+                case '"' -> out.write('"');
+                case 'x', 'u', 'U' -> {
+                    int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+                    if (i + digits > n) return null;
+                    long v = 0;
+                    for (int k = 0; k < digits; k++) {
+                        int d = Character.digit(s.charAt(i + k), 16);
+                        if (d < 0) return null;
+                        v = (v << 4) | d;
+                    }
+                    i += digits;
+                    if (e == 'x') {
+                        out.write((int) v);
+                    } else {
+                        if (v > Character.MAX_CODE_POINT || (v >= 0xD800 && v <= 0xDFFF)) return null;
+                        appendUtf8(out, (int) v);
+                    }
+                }
+                case '0', '1', '2', '3', '4', '5', '6', '7' -> {
+                    if (i + 2 > n) return null;
+                    int v = e - '0';
+                    for (int k = 0; k < 2; k++) {
+                        int d = s.charAt(i + k) - '0';
+                        if (d < 0 || d > 7) return null;
+                        v = (v << 3) | d;
+                    }
+                    if (v > 255) return null;
+                    i += 2;
+                    out.write(v);
+                }
+                default -> {
+                    return null;
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static void appendUtf8(ByteArrayOutputStream out, int cp) {
+        if (Character.isSurrogate((char) cp) && cp <= 0xFFFF) {
+            if (RawNames.isEscapedByte((char) cp)) {
+                out.write(cp & 0xFF);
+                return;
+            }
+            cp = 0xFFFD;
+        }
+        byte[] b = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+        out.write(b, 0, b.length);
+    }
+
+    // ---- encoder ----
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static final byte[] TREE_START = ascii("{\"nodes\":[");
+    private static final byte[] TREE_END = ascii("]}\n");
+    private static final byte[] K_NAME = ascii("{\"name\":\"");
+    private static final byte[] K_TYPE = ascii("\",\"type\":");
+    private static final byte[] K_MODE = ascii(",\"mode\":");
+    private static final byte[] K_MTIME = ascii(",\"mtime\":\"");
+    private static final byte[] K_ATIME = ascii("\",\"atime\":\"");
+    private static final byte[] K_CTIME = ascii("\",\"ctime\":\"");
+    private static final byte[] K_UID = ascii("\",\"uid\":");
+    private static final byte[] K_GID = ascii(",\"gid\":");
+    private static final byte[] K_USER = ascii(",\"user\":");
+    private static final byte[] K_GROUP = ascii(",\"group\":");
+    private static final byte[] K_INODE = ascii(",\"inode\":");
+    private static final byte[] K_DEVICE_ID = ascii(",\"device_id\":");
+    private static final byte[] K_SIZE = ascii(",\"size\":");
+    private static final byte[] K_LINKS = ascii(",\"links\":");
+    private static final byte[] K_LINKTARGET = ascii(",\"linktarget\":");
+    private static final byte[] K_XATTRS = ascii(",\"extended_attributes\":[");
+    private static final byte[] K_XNAME = ascii("{\"name\":");
+    private static final byte[] K_XVALUE = ascii(",\"value\":");
+    private static final byte[] K_DEVICE = ascii(",\"device\":");
+    private static final byte[] K_CONTENT = ascii(",\"content\":");
+    private static final byte[] K_SUBTREE = ascii(",\"subtree\":\"");
+    private static final byte[] K_ERROR = ascii(",\"error\":");
+    private static final byte[] NULL = ascii("null");
+    private static final byte[] REPLACEMENT = ascii("\\ufffd");
+
+    /** A growable byte buffer reused per thread: one tree per directory must not churn garbage. */
+    private static final class Encoder {
+        private static final int INITIAL = 16 * 1024;
+        private static final int KEEP = 1 << 20; // larger buffers are dropped after use
+        private byte[] buf = new byte[INITIAL];
+        private int len;
+        private final byte[] idBytes = new byte[Id.LENGTH];
+
+        byte[] result() {
+            return Arrays.copyOf(buf, len);
+        }
+
+        void release() {
+            len = 0;
+            if (buf.length > KEEP) buf = new byte[INITIAL];
+        }
+
+        private void ensure(int n) {
+            if (len + n > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+        }
+
+        private void put(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, len, b.length);
+            len += b.length;
+        }
+
+        private void put(int b) {
+            ensure(1);
+            buf[len++] = (byte) b;
+        }
+
+        void tree(Tree tree) {
+            put(TREE_START);
+            List<Node> nodes = tree.nodes();
+            for (int i = 0; i < nodes.size(); i++) {
+                if (i > 0) put(',');
+                node(nodes.get(i));
+            }
+            put(TREE_END);
+        }
+
+        void node(Node n) {
+            put(K_NAME);
+            quotedName(n.name());
+            put(K_TYPE);
+            put(n.type().jsonBytes);
+            if (n.mode() != 0) {
+                put(K_MODE);
+                unsigned(n.mode());
+            }
+            put(K_MTIME);
+            time(n.mtime());
+            put(K_ATIME);
+            time(n.atime());
+            put(K_CTIME);
+            time(n.ctime());
+            put(K_UID);
+            unsigned(n.uid());
+            put(K_GID);
+            unsigned(n.gid());
+            if (n.user() != null) {
+                put(K_USER);
+                string(n.user());
+            }
+            if (n.group() != null) {
+                put(K_GROUP);
+                string(n.group());
+            }
+            if (n.inode() != 0) {
+                put(K_INODE);
+                unsigned(n.inode());
+            }
+            if (n.deviceId() != 0) {
+                put(K_DEVICE_ID);
+                unsigned(n.deviceId());
+            }
+            if (n.size() != 0) {
+                put(K_SIZE);
+                unsigned(n.size());
+            }
+            if (n.links() != 0) {
+                put(K_LINKS);
+                unsigned(n.links());
+            }
+            if (n.linkTarget() != null) {
+                put(K_LINKTARGET);
+                string(n.linkTarget());
+            }
+            List<Xattr> xattrs = n.extendedAttributes();
+            if (!xattrs.isEmpty()) {
+                put(K_XATTRS);
+                for (int i = 0; i < xattrs.size(); i++) {
+                    if (i > 0) put(',');
+                    Xattr x = xattrs.get(i);
+                    put(K_XNAME);
+                    string(x.name());
+                    put(K_XVALUE);
+                    base64(x.value());
+                    put('}');
+                }
+                put(']');
+            }
+            if (n.device() != 0) {
+                put(K_DEVICE);
+                unsigned(n.device());
+            }
+            put(K_CONTENT);
+            List<Id> content = n.content();
+            if (content == null) {
+                put(NULL);
+            } else {
+                put('[');
+                for (int i = 0; i < content.size(); i++) {
+                    if (i > 0) put(',');
+                    put('"');
+                    id(content.get(i));
+                    put('"');
+                }
+                put(']');
+            }
+            if (n.subtree() != null) {
+                put(K_SUBTREE);
+                id(n.subtree());
+                put('"');
+            }
+            if (n.error() != null) {
+                put(K_ERROR);
+                string(n.error());
+            }
+            put('}');
+        }
+
+        private void time(OffsetDateTime t) {
+            ensure(GoTime.MAX_LENGTH);
+            len = GoTime.format(t, buf, len);
+        }
+
+        private void unsigned(long v) {
+            if (v < 0) {
+                put(ascii(Long.toUnsignedString(v)));
+                return;
+            }
+            ensure(20);
+            int digits = 1;
+            for (long x = v; x >= 10; x /= 10) digits++;
+            for (int i = len + digits - 1; i >= len; i--) {
+                buf[i] = (byte) ('0' + v % 10);
+                v /= 10;
+            }
+            len += digits;
+        }
+
+        private void id(Id id) {
+            id.copyTo(idBytes, 0);
+            ensure(2 * Id.LENGTH);
+            for (byte b : idBytes) {
+                buf[len++] = HEX[(b >> 4) & 0xF];
+                buf[len++] = HEX[b & 0xF];
+            }
+        }
+
+        private void base64(byte[] v) {
+            if (v == null) {
+                put(NULL);
+                return;
+            }
+            put('"');
+            put(Base64.getEncoder().encode(v));
+            put('"');
+        }
+
+        /** A JSON string the way Go's encoding/json writes it (HTML-safe escaping on). */
+        private void string(String s) {
+            put('"');
+            int n = s.length();
+            boolean ascii = true;
+            for (int i = 0; i < n; i++) {
+                if (s.charAt(i) >= 0x80) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) {
+                for (int i = 0; i < n; i++) jsonAscii(s.charAt(i));
+            } else {
+                // lone surrogates other than escaped bytes stand for bytes Go already replaced
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    char c = s.charAt(i);
+                    if (!Character.isSurrogate(c)) continue;
+                    if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        i++;
+                        continue;
+                    }
+                    if (RawNames.isEscapedByte(c)) continue;
+                    jsonBytes(RawNames.encode(s.substring(from, i)));
+                    put(REPLACEMENT);
+                    from = i + 1;
+                }
+                jsonBytes(from == 0 ? RawNames.encode(s) : RawNames.encode(s.substring(from)));
+            }
+            put('"');
+        }
+
+        /** Go's encodeState.string over raw bytes. */
+        private void jsonBytes(byte[] b) {
+            int i = 0;
+            while (i < b.length) {
+                int c = b[i] & 0xFF;
+                if (c < 0x80) {
+                    jsonAscii(c);
+                    i++;
+                    continue;
+                }
+                int k = RawNames.validSequenceLength(b, i, b.length);
+                if (k == 0) {
+                    put(REPLACEMENT); // Go writes each invalid byte as an escaped U+FFFD
+                    i++;
+                    continue;
+                }
+                int cp = RawNames.decodeValid(b, i, k);
+                if (cp == 0x2028 || cp == 0x2029) {
+                    escapeU(cp);
+                } else {
+                    ensure(k);
+                    System.arraycopy(b, i, buf, len, k);
+                    len += k;
+                }
+                i += k;
+            }
+        }
+
+        private void jsonAscii(int c) {
+            if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
+                put(c);
+                return;
+            }
+            switch (c) {
+                case '"' -> { put('\\'); put('"'); }
+                case '\\' -> { put('\\'); put('\\'); }
+                case '\n' -> { put('\\'); put('n'); }
+                case '\r' -> { put('\\'); put('r'); }
+                case '\t' -> { put('\\'); put('t'); }
+                default -> escapeU(c); // other controls and < > & (Go 1.19 has no \b \f shorthands)
+            }
+        }
+
+        private void escapeU(int c) {
+            ensure(6);
+            buf[len++] = '\\';
+            buf[len++] = 'u';
+            buf[len++] = HEX[(c >> 12) & 0xF];
+            buf[len++] = HEX[(c >> 8) & 0xF];
+            buf[len++] = HEX[(c >> 4) & 0xF];
+            buf[len++] = HEX[c & 0xF];
+        }
+
+        /**
+         * The name as strconv.Quote would write it (without the outer quotes), then JSON-escaped:
+         * printable runes raw, {@code " \} and non-printable runes as Go escapes, invalid bytes
+         * as {@code \xNN}. The quote's own backslashes become {@code \\} in the JSON.
+         */
+        private void quotedName(String s) {
+            int n = s.length();
+            boolean ascii = true;
+            for (int i = 0; i < n; i++) {
+                if (s.charAt(i) >= 0x80) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) {
+                for (int i = 0; i < n; i++) quotedRune(s.charAt(i));
+                return;
+            }
+            byte[] b = RawNames.encode(s);
+            int i = 0;
+            while (i < b.length) {
+                int c = b[i] & 0xFF;
+                if (c < 0x80) {
+                    quotedRune(c);
+                    i++;
+                    continue;
+                }
+                int k = RawNames.validSequenceLength(b, i, b.length);
+                if (k == 0) {
+                    quoteEscape('x', c, 2);
+                    i++;
+                    continue;
+                }
+                int cp = RawNames.decodeValid(b, i, k);
+                if (GoPrintable.isPrint(cp)) {
+                    ensure(k); // printable non-ASCII: raw (U+2028/9 are not printable, so never here)
+                    System.arraycopy(b, i, buf, len, k);
+                    len += k;
+                } else {
+                    quotedRune(cp);
+                }
+                i += k;
+            }
+        }
+
+        private void quotedRune(int cp) {
+            if (cp == '"' || cp == '\\') {
+                put('\\');
+                put('\\'); // strconv's backslash, escaped for JSON
+                put('\\');
+                put(cp);   // the quoted character, escaped for JSON
+                return;
+            }
+            if (cp < 0x80 && cp >= 0x20 && cp != 0x7F) {
+                jsonAscii(cp); // printable ASCII; JSON still escapes < > &
+                return;
+            }
+            switch (cp) {
+                case 7 -> quoteLetter('a');
+                case 8 -> quoteLetter('b');
+                case 12 -> quoteLetter('f');
+                case '\n' -> quoteLetter('n');
+                case '\r' -> quoteLetter('r');
+                case '\t' -> quoteLetter('t');
+                case 11 -> quoteLetter('v');
+                default -> {
+                    if (cp < 0x20 || cp == 0x7F) {
+                        quoteEscape('x', cp, 2);
+                    } else if (cp < 0x10000) {
+                        quoteEscape('u', cp, 4);
+                    } else {
+                        quoteEscape('U', cp, 8);
+                    }
+                }
+            }
+        }
+
+        private void quoteLetter(char c) {
+            put('\\');
+            put('\\');
+            put(c);
+        }
+
+        private void quoteEscape(char kind, int v, int digits) {
+            ensure(3 + digits);
+            buf[len++] = '\\';
+            buf[len++] = '\\';
+            buf[len++] = (byte) kind;
+            for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+                buf[len++] = HEX[(v >> shift) & 0xF];
+            }
+        }
+    }
+}
