@@ -26,6 +26,7 @@ import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
 import org.lifeboat.fs.Posix;
 import org.lifeboat.fs.UserGroupNames;
+import org.lifeboat.fs.Xattr;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Repository;
@@ -52,7 +53,7 @@ public final class Archiver {
     private final BackupOptions opts;
     private final Progress progress;
     private final Warnings warnings;
-    private final UserGroupNames names = new UserGroupNames();
+    private final UserGroupNames names = UserGroupNames.system();
     private final Polynomial polynomial;
     private final ExecutorService workers;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
@@ -150,7 +151,7 @@ public final class Archiver {
 
     /** A pseudo node for a snapshot's root tree so that the walk below can treat it like a dir. */
     private Node rootNode(Id tree) {
-        return Node.builder().name("").type(NodeType.dir).subtree(tree).build();
+        return Node.builder("", NodeType.DIR).subtree(tree).build();
     }
 
     // ------------------------------------------------------------------------------ targets
@@ -233,7 +234,7 @@ public final class Archiver {
             } else {
                 FileMeta meta = Posix.lstat(child.real);
                 Node base = Nodes.fromFileMeta(e.getKey(), meta, names, xattrs(child.real, meta));
-                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.dir ? pn.subtree() : null);
+                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null);
                 kids.add(sub.thenApply(id -> {
                     countDir(pn, id);
                     return base.withSubtree(id);
@@ -263,10 +264,9 @@ public final class Archiver {
         return m;
     }
 
-    private List<org.lifeboat.repository.tree.Xattr> xattrs(Path p, FileMeta meta) {
-        if (meta.kind() == FileKind.SYMLINK) return List.of();
+    private List<Xattr> xattrs(Path p, FileMeta meta) {
         try {
-            return Nodes.xattrs(Posix.listXattrs(p));
+            return Posix.listXattrs(p);
         } catch (IOException e) {
             warn(p, "cannot read extended attributes: " + e.getMessage());
             return List.of();
@@ -297,7 +297,7 @@ public final class Archiver {
         Node base = Nodes.fromFileMeta(name, meta, names, xattrs(path, meta));
         return switch (meta.kind()) {
             case DIRECTORY -> {
-                Id parentSub = parentNode != null && parentNode.type() == NodeType.dir ? parentNode.subtree() : null;
+                Id parentSub = parentNode != null && parentNode.type() == NodeType.DIR ? parentNode.subtree() : null;
                 if (opts.excludes().excludeCaches() && Excludes.isCacheDir(path)) {
                     yield CompletableFuture.completedFuture(null);
                 }
@@ -327,7 +327,7 @@ public final class Archiver {
     }
 
     private void countDir(Node parentNode, Id id) {
-        if (parentNode == null || parentNode.type() != NodeType.dir) dirsNew.increment();
+        if (parentNode == null || parentNode.type() != NodeType.DIR) dirsNew.increment();
         else if (id.equals(parentNode.subtree())) dirsUnmodified.increment();
         else dirsChanged.increment();
     }
@@ -425,9 +425,13 @@ public final class Archiver {
     }
 
     private static boolean unchanged(Node old, FileMeta m) {
-        return old.type() == NodeType.file && old.size() == m.size() && old.inode() == m.inode()
-                && Nodes.sameInstant(old.mtime(), m.mtimeSec(), m.mtimeNsec())
-                && Nodes.sameInstant(old.ctime(), m.ctimeSec(), m.ctimeNsec());
+        return old.type() == NodeType.FILE && old.size() == m.size() && old.inode() == m.inode()
+                && sameInstant(old.mtime(), m.mtimeSec(), m.mtimeNsec())
+                && sameInstant(old.ctime(), m.ctimeSec(), m.ctimeNsec());
+    }
+
+    private static boolean sameInstant(OffsetDateTime t, long sec, int nsec) {
+        return t != null && t.toEpochSecond() == sec && t.getNano() == nsec;
     }
 
     private boolean allKnown(List<Id> content) {
@@ -528,7 +532,10 @@ public final class Archiver {
         long size = progress.bytesDone.sum();
         filesNew.increment();
         progress.filesDone.increment();
-        Node node = Nodes.forStream(name, size, OffsetDateTime.now(), (int) uid(), (int) gid(), names).withContent(content);
+        // restic records a stream as a 0644 file owned by the current user, timed now.
+        OffsetDateTime now = OffsetDateTime.now();
+        Node node = Node.builder(name, NodeType.FILE).mode(0644).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
+                .user(names.userName(uid())).group(names.groupName(gid())).size(size).content(content).build();
         byte[] enc = TreeCodec.encode(new Tree(new ArrayList<>(Arrays.asList(node))));
         Id id = Id.hash(enc);
         if (!opts.dryRun()) repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);

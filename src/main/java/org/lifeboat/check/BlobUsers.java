@@ -41,7 +41,7 @@ final class BlobUsers {
         }
         for (Node n : nodes) {
             String p = prefix + "/" + n.name();
-            if (n.type() == NodeType.dir && n.subtree() != null) {
+            if (n.type() == NodeType.DIR && n.subtree() != null) {
                 walk(repo, n.subtree(), p, blobs, out, seen);
             } else if (n.content() != null) {
                 for (Id b : n.content()) {

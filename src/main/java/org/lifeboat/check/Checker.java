@@ -135,10 +135,10 @@ public final class Checker {
                 continue;
             }
             for (Node n : nodes) {
-                if (n.type() == NodeType.dir) {
+                if (n.type() == NodeType.DIR) {
                     if (n.subtree() == null) errors.add("tree " + t.shortHex() + ": folder " + n.name() + " has no subtree");
                     else stack.add(n.subtree());
-                } else if (n.type() == NodeType.file && n.content() != null) {
+                } else if (n.type() == NodeType.FILE && n.content() != null) {
                     for (Id b : n.content()) {
                         if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(b)) {
                             errors.add("tree " + t.shortHex() + ": file " + n.name() + " needs data blob " + b.shortHex()

@@ -83,15 +83,15 @@ final class DiffCommand implements Callable<Integer> {
             if (x == null) {
                 record("+", p, y);
                 added++;
-                if (y.type() == NodeType.dir) diff(repo, null, y.subtree(), p);
+                if (y.type() == NodeType.DIR) diff(repo, null, y.subtree(), p);
             } else if (y == null) {
                 record("-", p, x);
                 removed++;
-                if (x.type() == NodeType.dir) diff(repo, x.subtree(), null, p);
+                if (x.type() == NodeType.DIR) diff(repo, x.subtree(), null, p);
             } else if (x.type() != y.type()) {
                 record("T", p, y);
                 changed++;
-            } else if (x.type() == NodeType.dir) {
+            } else if (x.type() == NodeType.DIR) {
                 if (metadata && !sameMeta(x, y)) record("U", p, y);
                 diff(repo, x.subtree(), y.subtree(), p);
             } else if (!Objects.equals(x.content(), y.content()) || !Objects.equals(x.linkTarget(), y.linkTarget())) {
@@ -108,6 +108,6 @@ final class DiffCommand implements Callable<Integer> {
     }
 
     private void record(String mod, String path, Node n) {
-        changes.add(new String[] {mod, n.type() == NodeType.dir ? path + "/" : path});
+        changes.add(new String[] {mod, n.type() == NodeType.DIR ? path + "/" : path});
     }
 }

@@ -39,17 +39,17 @@ final class DumpCommand implements Callable<Integer> {
             String p = "/" + path.replaceAll("^/+|/+$", "");
             Node n = p.equals("/") ? null : TreeWalker.find(repo, s.snapshot().tree(), p);
             OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
-            if (n != null && n.type() == NodeType.file) {
+            if (n != null && n.type() == NodeType.FILE) {
                 writeContent(repo, n, out);
-            } else if (n == null || n.type() == NodeType.dir) {
+            } else if (n == null || n.type() == NodeType.DIR) {
                 Id tree = n == null ? s.snapshot().tree() : n.subtree();
                 try (TarWriter tar = new TarWriter(out)) {
                     String base = n == null ? "" : n.name();
                     if (n != null) tar.entry(base, n, 0, null);
                     TreeWalker.walk(repo, tree, base, (q, node) -> {
                         String name = q.startsWith("/") ? q.substring(1) : q;
-                        tar.entry(name, node, node.type() == NodeType.file ? node.size() : 0,
-                                node.type() == NodeType.file ? o -> writeContent(repo, node, o) : null);
+                        tar.entry(name, node, node.type() == NodeType.FILE ? node.size() : 0,
+                                node.type() == NodeType.FILE ? o -> writeContent(repo, node, o) : null);
                         return true;
                     });
                 }

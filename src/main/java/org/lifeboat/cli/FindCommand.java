@@ -59,7 +59,7 @@ final class FindCommand implements Callable<Integer> {
                             hits.add(path);
                             if (ctx.json()) {
                                 jsonOut.addObject().put("snapshot", s.id().hex()).put("path", path)
-                                        .put("type", n.type().name()).put("size", n.size())
+                                        .put("type", n.type().jsonName()).put("size", n.size())
                                         .put("mtime", n.mtime() == null ? null : Times.format(n.mtime()));
                             }
                             break;

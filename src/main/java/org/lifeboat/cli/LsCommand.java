@@ -63,16 +63,16 @@ final class LsCommand implements Callable<Integer> {
     private void print(Context ctx, String p, Node n) {
         if (ctx.json()) {
             ObjectNode o = Json.MAPPER.createObjectNode();
-            o.put("name", n.name()).put("type", n.type().name()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
-            if (n.type() == org.lifeboat.repository.tree.NodeType.file) o.put("size", n.size());
-            o.put("mode", n.mode()).put("permissions", GoFileMode.toString(n.mode()));
+            o.put("name", n.name()).put("type", n.type().jsonName()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
+            if (n.type() == org.lifeboat.repository.tree.NodeType.FILE) o.put("size", n.size());
+            o.put("mode", n.mode()).put("permissions", GoFileMode.format(n.mode()));
             if (n.mtime() != null) o.put("mtime", Times.format(n.mtime()));
             if (n.atime() != null) o.put("atime", Times.format(n.atime()));
             if (n.ctime() != null) o.put("ctime", Times.format(n.ctime()));
             o.put("struct_type", "node");
             ctx.printJson(o);
         } else if (longFormat) {
-            ctx.out.printf("%s %5s %5s %12d %s %s%s%n", GoFileMode.toString(n.mode()),
+            ctx.out.printf("%s %5s %5s %12d %s %s%s%n", GoFileMode.format(n.mode()),
                     n.user() != null ? n.user() : String.valueOf(n.uid()),
                     n.group() != null ? n.group() : String.valueOf(n.gid()), n.size(),
                     n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), p,

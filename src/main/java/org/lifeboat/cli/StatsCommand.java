@@ -52,9 +52,9 @@ final class StatsCommand implements Callable<Integer> {
             for (Snapshot s : chosen) {
                 blobs.add(s.tree());
                 TreeWalker.walk(repo, s.tree(), "", (p, n) -> {
-                    if (n.type() == NodeType.dir) blobs.add(n.subtree());
+                    if (n.type() == NodeType.DIR) blobs.add(n.subtree());
                     else files[0]++;
-                    if (n.type() == NodeType.file) size[0] += n.size();
+                    if (n.type() == NodeType.FILE) size[0] += n.size();
                     if (n.content() != null) blobs.addAll(n.content());
                     return true;
                 });

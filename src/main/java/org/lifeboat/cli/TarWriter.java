@@ -21,14 +21,14 @@ final class TarWriter implements AutoCloseable {
 
     void entry(String name, Node n, long size, Content content) throws IOException {
         char type = switch (n.type()) {
-            case dir -> '5';
-            case symlink -> '2';
-            case fifo -> '6';
-            case chardev -> '3';
-            case dev -> '4';
+            case DIR -> '5';
+            case SYMLINK -> '2';
+            case FIFO -> '6';
+            case CHARDEV -> '3';
+            case DEV -> '4';
             default -> '0';
         };
-        String entryName = n.type() == NodeType.dir ? name + "/" : name;
+        String entryName = n.type() == NodeType.DIR ? name + "/" : name;
         String link = n.linkTarget() == null ? "" : n.linkTarget();
         StringBuilder pax = new StringBuilder();
         if (entryName.getBytes(StandardCharsets.UTF_8).length > 100) pax.append(record("path", entryName));

@@ -47,7 +47,7 @@ public final class Restorer {
     private final PathPatterns includes;
     private final PathPatterns excludes;
     private final boolean asRoot;
-    private final UserGroupNames names = new UserGroupNames();
+    private final UserGroupNames names = UserGroupNames.system();
 
     private final List<FileJob> files = new ArrayList<>();
     private final List<Map.Entry<Path, Node>> dirs = new ArrayList<>();
@@ -119,7 +119,7 @@ public final class Restorer {
             if (!excludes.isEmpty() && excludes.matches(sn)) continue;
             boolean included = parentIncluded || includes.matches(sn);
             Path dst = dir.resolve(n.name());
-            if (n.type() == NodeType.dir) {
+            if (n.type() == NodeType.DIR) {
                 if (n.subtree() == null) {
                     damaged.add(sn + " (folder without subtree)");
                     continue;
@@ -150,7 +150,7 @@ public final class Restorer {
     private void restoreEntry(Node n, Path dst, String sn) throws IOException {
         boolean exists = Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
         switch (n.type()) {
-            case file -> {
+            case FILE -> {
                 if (n.links() > 1) {
                     String key = n.deviceId() + ":" + n.inode();
                     Path first = firstByInode.putIfAbsent(key, dst);
@@ -165,7 +165,7 @@ public final class Restorer {
                 }
                 files.add(new FileJob(dst, n, sn));
             }
-            case symlink -> {
+            case SYMLINK -> {
                 if (exists) {
                     if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) return;
                     deleteEntry(dst);
@@ -173,14 +173,14 @@ public final class Restorer {
                 Files.createSymbolicLink(dst, Path.of(n.linkTarget()));
                 warnings.addAll(MetadataRestorer.apply(dst, n, asRoot, names));
             }
-            case fifo, dev, chardev -> {
+            case FIFO, DEV, CHARDEV -> {
                 if (exists) {
                     if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) return;
                     deleteEntry(dst);
                 }
                 int perm = (int) (GoFileMode.toPosix(n.mode()) & 07777);
                 try {
-                    if (n.type() == NodeType.fifo) {
+                    if (n.type() == NodeType.FIFO) {
                         Posix.mkfifo(dst, perm);
                     } else if (asRoot) {
                         Posix.mknod(dst, (int) GoFileMode.toPosix(n.mode()), n.device());

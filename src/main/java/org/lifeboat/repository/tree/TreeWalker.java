@@ -25,7 +25,7 @@ public final class TreeWalker {
         for (Node n : load(repo, tree)) {
             String p = prefix + "/" + n.name();
             boolean descend = v.visit(p, n);
-            if (descend && n.type() == NodeType.dir && n.subtree() != null) walk(repo, n.subtree(), p, v);
+            if (descend && n.type() == NodeType.DIR && n.subtree() != null) walk(repo, n.subtree(), p, v);
         }
     }
 
@@ -47,7 +47,7 @@ public final class TreeWalker {
             }
             walked += "/" + part;
             if (found == null) throw new RepositoryException("path " + walked + " is not in the snapshot");
-            if (found.type() != NodeType.dir || found.subtree() == null) {
+            if (found.type() != NodeType.DIR || found.subtree() == null) {
                 throw new RepositoryException("path " + walked + " is not a folder in the snapshot");
             }
             cur = found.subtree();

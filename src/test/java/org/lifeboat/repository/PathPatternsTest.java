@@ -1,0 +1,29 @@
+package org.lifeboat.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PathPatternsTest {
+    @Test
+    void globsMatchLikeRestic() {
+        PathPatterns p = new PathPatterns(List.of("*.tmp", "/var/cache", "**/node_modules", "sec?et", "[ab].log"));
+        assertThat(p.matches("/home/a/x.tmp")).isTrue();
+        assertThat(p.matches("/home/a/x.tmpl")).isFalse();
+        assertThat(p.matches("/var/cache/apt/pkg.deb")).as("below an excluded folder").isTrue();
+        assertThat(p.matches("/srv/var/cache")).as("anchored").isFalse();
+        assertThat(p.matches("/src/app/node_modules/x/y.js")).isTrue();
+        assertThat(p.matches("/a/secret")).isTrue();
+        assertThat(p.matches("/a/seccret")).isFalse();
+        assertThat(p.matches("/x/a.log")).isTrue();
+        assertThat(p.matches("/x/c.log")).isFalse();
+    }
+
+    @Test
+    void caseInsensitiveVariant() {
+        PathPatterns p = new PathPatterns(List.of(), List.of("*.JPG"));
+        assertThat(p.matches("/photos/a.jpg")).isTrue();
+        assertThat(new PathPatterns(List.of("*.JPG")).matches("/photos/a.jpg")).isFalse();
+    }
+}
