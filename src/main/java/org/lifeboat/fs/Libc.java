@@ -104,6 +104,8 @@ final class Libc {
         GETGRNAM_R = plain("getgrnam_r", byName);
     }
 
+    // Restricted methods are the point of this class; surefire and the jar manifest enable native access.
+    @SuppressWarnings("restricted")
     private static MethodHandle withErrno(String name, FunctionDescriptor fd) {
         if (LINKER == null) return null;
         try {
@@ -113,6 +115,7 @@ final class Libc {
         }
     }
 
+    @SuppressWarnings("restricted")
     private static MethodHandle plain(String name, FunctionDescriptor fd) {
         if (LINKER == null) return null;
         try {
@@ -175,6 +178,7 @@ final class Libc {
     }
 
     /** Reads a NUL-terminated string at the given address (at most max bytes). */
+    @SuppressWarnings("restricted")
     static String cstringAt(MemorySegment address, long max) {
         MemorySegment s = address.reinterpret(max);
         long n = 0;
