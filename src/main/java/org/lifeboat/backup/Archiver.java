@@ -310,7 +310,7 @@ public final class Archiver {
             case REGULAR -> saveFile(path, base, meta, parentNode);
             case SYMLINK -> {
                 try {
-                    String target = Files.readSymbolicLink(path).toString();
+                    String target = Posix.readlink(path);
                     progress.filesDone.increment();
                     yield CompletableFuture.completedFuture(base.withLinkTarget(target));
                 } catch (IOException e) {
