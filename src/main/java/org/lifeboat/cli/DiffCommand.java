@@ -51,13 +51,15 @@ final class DiffCommand implements Callable<Integer> {
             if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
             diff(repo, ta, tb, "");
             if (ctx.json()) {
-                var arr = Json.MAPPER.createArrayNode();
-                for (String[] c : changes) arr.addObject().put("message_type", "change").put("path", c[1]).put("modifier", c[0]);
-                var o = Json.MAPPER.createObjectNode().put("message_type", "statistics")
-                        .put("source_snapshot", sa.snapshot().id().hex()).put("target_snapshot", sb.snapshot().id().hex())
-                        .put("added", added).put("removed", removed).put("changed", changed);
-                o.set("changes", arr);
-                ctx.printJson(o);
+                // One object per line, as restic's diff --json.
+                for (String[] c : changes) {
+                    ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "change").put("path", c[1])
+                            .put("modifier", c[0]));
+                }
+                ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "statistics")
+                        .put("source_snapshot", sa.snapshot().id().shortHex())
+                        .put("target_snapshot", sb.snapshot().id().shortHex()).put("changed_files", changed)
+                        .put("added_files", added).put("removed_files", removed));
             } else {
                 for (String[] c : changes) ctx.out.printf("%-5s%s%n", c[0], c[1]);
                 ctx.info("");
