@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
-import org.bouncycastle.crypto.generators.SCrypt;
 
 /**
  * A key file ({@code keys/<id>}): plain JSON holding the master key encrypted with a key derived by
@@ -58,7 +57,7 @@ public record KeyFile(String created, String username, String hostname, int n, i
         if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1) {
             throw new RepositoryException("key file has invalid scrypt parameters N=" + n + " r=" + r + " p=" + p);
         }
-        Crypto user = Crypto.fromDerived(SCrypt.generate(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64));
+        Crypto user = Crypto.fromDerived(Scrypt.derive(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64));
         byte[] plain = user.decrypt(data);
         try {
             JsonNode j = Json.MAPPER.readTree(plain);
@@ -74,7 +73,7 @@ public record KeyFile(String created, String username, String hostname, int n, i
     public static KeyFile create(Crypto master, String password, String username, String hostname, int n, int r, int p) {
         byte[] salt = new byte[64];
         new SecureRandom().nextBytes(salt);
-        Crypto user = Crypto.fromDerived(SCrypt.generate(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64));
+        Crypto user = Crypto.fromDerived(Scrypt.derive(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64));
         ObjectNode mk = Json.MAPPER.createObjectNode();
         Base64.Encoder b64 = Base64.getEncoder();
         mk.putObject("mac").put("k", b64.encodeToString(master.macK())).put("r", b64.encodeToString(master.macR()));

@@ -1,0 +1,41 @@
+package org.lifeboat.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.Random;
+import org.bouncycastle.crypto.generators.SCrypt;
+import org.junit.jupiter.api.Test;
+
+class ScryptTest {
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void rfc7914Vectors() {
+        assertThat(HexFormat.of().formatHex(Scrypt.derive(b(""), b(""), 16, 1, 1, 64))).isEqualTo(
+                "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442"
+                + "fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906");
+        assertThat(HexFormat.of().formatHex(Scrypt.derive(b("password"), b("NaCl"), 1024, 8, 16, 64))).isEqualTo(
+                "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+                + "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
+    }
+
+    @Test
+    void agreesWithAnIndependentImplementation() {
+        Random rnd = new Random(5);
+        for (int i = 0; i < 20; i++) {
+            byte[] pw = new byte[rnd.nextInt(40)];
+            byte[] salt = new byte[rnd.nextInt(70)];
+            rnd.nextBytes(pw);
+            rnd.nextBytes(salt);
+            int n = 1 << (1 + rnd.nextInt(8));
+            int r = 1 + rnd.nextInt(8);
+            int p = 1 + rnd.nextInt(7);
+            assertThat(Scrypt.derive(pw, salt, n, r, p, 64)).as("N=%d r=%d p=%d", n, r, p)
+                    .isEqualTo(SCrypt.generate(pw, salt, n, r, p, 64));
+        }
+    }
+}
