@@ -125,7 +125,9 @@ final class BackupCommand implements Callable<Integer> {
             BackupResult r;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, progress.filesDone.sum(),
                     progress.scanFinished ? progress.totalFiles : 0, progress.bytesDone.sum(),
-                    progress.scanFinished ? progress.totalBytes : 0))) {
+                    progress.scanFinished ? progress.totalBytes : 0), () -> ProgressLine.statusJson(t0,
+                    progress.filesDone.sum(), progress.totalFiles, progress.bytesDone.sum(), progress.totalBytes)
+                    .put("error_count", progress.errors.sum()))) {
                 r = new Archiver(repo, opts, progress, (path, msg) -> {
                     if (ctx.json()) {
                         ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "error").put("item", path)

@@ -33,7 +33,9 @@ final class CheckCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             CheckResult r;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> "[" + ProgressLine.duration((System.nanoTime() - t0) / 1_000_000_000L)
-                    + "] " + c.packsDone.sum() + " / " + c.packsTotal + " packs read")) {
+                    + "] " + c.packsDone.sum() + " / " + c.packsTotal + " packs read", () -> org.lifeboat.repository.Json.MAPPER
+                    .createObjectNode().put("message_type", "status").put("packs_done", c.packsDone.sum())
+                    .put("packs_total", c.packsTotal))) {
                 r = c.run(ps);
             }
             if (ctx.json()) {

@@ -5,18 +5,31 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** A live status line on a terminal, redrawn a few times a second; silent when not on a terminal. */
 final class ProgressLine implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final PrintStream out;
     private final Supplier<String> text;
+    private final Context jsonCtx;
+    private final Supplier<ObjectNode> json;
     private int lastLen;
 
-    private ProgressLine(PrintStream out, Supplier<String> text, boolean enabled) {
+    private ProgressLine(PrintStream out, Supplier<String> text, boolean enabled, Context jsonCtx,
+                         Supplier<ObjectNode> json) {
         this.out = out;
         this.text = text;
-        if (enabled) {
+        this.jsonCtx = jsonCtx;
+        this.json = json;
+        if (jsonCtx != null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "progress");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleAtFixedRate(this::emitJson, 1000, 1000, TimeUnit.MILLISECONDS);
+        } else if (enabled) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "progress");
                 t.setDaemon(true);
@@ -28,9 +41,29 @@ final class ProgressLine implements AutoCloseable {
         }
     }
 
-    static ProgressLine start(Context ctx, Supplier<String> text) {
+    /** A status line on a terminal; with --json, a status object every second instead. */
+    static ProgressLine start(Context ctx, Supplier<String> text, Supplier<ObjectNode> json) {
         boolean tty = System.console() != null && System.console().isTerminal() && !ctx.quiet();
-        return new ProgressLine(ctx.out, text, tty);
+        return new ProgressLine(ctx.out, text, tty, ctx.json() && json != null ? ctx : null, json);
+    }
+
+    private boolean closed;
+
+    private synchronized void emitJson() {
+        // Synchronized with close(): no status object may follow the summary.
+        if (!closed) jsonCtx.printJson(json.get());
+    }
+
+    /** restic's status object. */
+    static ObjectNode statusJson(long startNanos, long files, long totalFiles, long done, long total) {
+        double secs = (System.nanoTime() - startNanos) / 1e9;
+        ObjectNode o = org.lifeboat.repository.Json.MAPPER.createObjectNode().put("message_type", "status")
+                .put("seconds_elapsed", (long) secs);
+        if (total > 0) {
+            o.put("percent_done", Math.min(1.0, (double) done / total));
+            if (done > 0 && done < total) o.put("seconds_remaining", (long) (secs * (total - done) / done));
+        }
+        return o.put("total_files", totalFiles).put("files_done", files).put("total_bytes", total).put("bytes_done", done);
     }
 
     private synchronized void draw() {
@@ -44,8 +77,10 @@ final class ProgressLine implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         if (timer == null) return;
         timer.shutdownNow();
+        if (jsonCtx != null) return;
         out.print("\r" + " ".repeat(lastLen) + "\r");
         out.flush();
     }

@@ -75,6 +75,7 @@ final class RestoreCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             RestoreResult res;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, r.filesDone.sum(), 0,
+                    r.bytesDone.sum(), r.totalBytes), () -> ProgressLine.statusJson(t0, r.filesDone.sum(), r.totalFiles,
                     r.bytesDone.sum(), r.totalBytes))) {
                 res = r.run(root, prefix);
             }

@@ -60,6 +60,7 @@ public final class Restorer {
     public final LongAdder bytesDone = new LongAdder();
     public final LongAdder filesDone = new LongAdder();
     public volatile long totalBytes;
+    public volatile long totalFiles;
 
     private record FileJob(Path path, Node node, String snPath) {}
 
@@ -85,6 +86,7 @@ public final class Restorer {
         Files.createDirectories(target);
         walk(root, target, prefix, includes.isEmpty());
         for (FileJob j : files) totalBytes += j.node().size();
+        totalFiles = files.size();
         writeFiles();
         for (Map.Entry<Path, Path> l : links) {
             try {
