@@ -50,11 +50,16 @@ final class StatsCommand implements Callable<Integer> {
             long[] size = new long[1];
             Set<Id> blobs = new HashSet<>();
             for (Snapshot s : chosen) {
+                // Like restic: a hard-linked file's size counts once per snapshot.
+                Set<String> inodes = new HashSet<>();
                 blobs.add(s.tree());
                 TreeWalker.walk(repo, s.tree(), "", (p, n) -> {
+                    // restic counts every node, folders included.
+                    files[0]++;
                     if (n.type() == NodeType.DIR) blobs.add(n.subtree());
-                    else files[0]++;
-                    if (n.type() == NodeType.FILE) size[0] += n.size();
+                    if (n.type() == NodeType.FILE && (n.links() <= 1 || inodes.add(n.deviceId() + ":" + n.inode()))) {
+                        size[0] += n.size();
+                    }
                     if (n.content() != null) blobs.addAll(n.content());
                     return true;
                 });
