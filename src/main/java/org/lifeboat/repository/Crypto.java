@@ -7,10 +7,6 @@ import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.engines.AESEngine;
-import org.bouncycastle.crypto.macs.Poly1305;
-import org.bouncycastle.crypto.params.KeyParameter;
-import org.bouncycastle.crypto.params.ParametersWithIV;
 
 /**
  * restic's authenticated encryption: {@code IV(16) ‖ AES-256-CTR(plaintext) ‖ Poly1305-AES(ciphertext)}.
@@ -28,7 +24,7 @@ public final class Crypto {
     private final byte[] macR;     // 16 bytes Poly1305 r, masked
     private final SecretKeySpec aesKey;
     private final ThreadLocal<Cipher> ciphers;
-    private final ThreadLocal<Poly1305> macs;
+    private final ThreadLocal<Cipher> nonceCiphers;
 
     public Crypto(byte[] encKey, byte[] macK, byte[] macR) {
         if (encKey.length != 32 || macK.length != 16 || macR.length != 16) {
@@ -45,7 +41,16 @@ public final class Crypto {
                 throw new IllegalStateException("the JDK lacks AES/CTR", e);
             }
         });
-        this.macs = ThreadLocal.withInitial(() -> new Poly1305(AESEngine.newInstance()));
+        SecretKeySpec nonceKey = new SecretKeySpec(this.macK, "AES");
+        this.nonceCiphers = ThreadLocal.withInitial(() -> {
+            try {
+                Cipher c = Cipher.getInstance("AES/ECB/NoPadding");
+                c.init(Cipher.ENCRYPT_MODE, nonceKey);
+                return c;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK lacks AES/ECB", e);
+            }
+        });
     }
 
     /** A fresh random master key. */
@@ -153,14 +158,14 @@ public final class Crypto {
         }
     }
 
+    /** Poly1305-AES: key r, and s = AES-128_k(IV). */
     private void mac(byte[] iv, byte[] msg, int off, int len, byte[] out, int outOff) {
-        Poly1305 p = macs.get();
-        // BouncyCastle wants r ‖ k (restic stores k ‖ r) and derives s = AES_k(iv) itself.
-        byte[] key = new byte[32];
-        System.arraycopy(macR, 0, key, 0, 16);
-        System.arraycopy(macK, 0, key, 16, 16);
-        p.init(new ParametersWithIV(new KeyParameter(key), iv));
-        p.update(msg, off, len);
-        p.doFinal(out, outOff);
+        byte[] nonce;
+        try {
+            nonce = nonceCiphers.get().doFinal(iv);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES failed", e);
+        }
+        Poly1305.mac(macR, nonce, msg, off, len, out, outOff);
     }
 }
