@@ -19,6 +19,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
                 CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
+                VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
@@ -67,7 +68,8 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("error: " + ex.getMessage());
-            err.println("see 'lifeboat " + ex.getCommandLine().getCommandName() + " --help'");
+            CommandLine c = ex.getCommandLine();
+            err.println("see 'lifeboat" + (c.getParent() == null ? "" : " " + c.getCommandName()) + " --help'");
             return ExitCodes.FATAL;
         });
         return cl.execute(args);

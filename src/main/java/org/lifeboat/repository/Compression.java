@@ -27,7 +27,21 @@ public final class Compression {
         }
     }
 
+    /** Trees and unpacked files: small, compressed at zstd's default. */
+    static final int TREE_LEVEL = 3;
+
     private Compression() {}
+
+    static int bound(int len) {
+        return (int) Zstd.compressBound(len);
+    }
+
+    /** Compresses into dst (at least bound(len) long); returns the compressed length. */
+    static int compressInto(byte[] src, int off, int len, byte[] dst, int level) {
+        long n = Zstd.compressByteArray(dst, 0, dst.length, src, off, len, level);
+        if (Zstd.isError(n)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
+        return (int) n;
+    }
 
     static byte[] compress(byte[] src, int off, int len, int level) {
         byte[] dst = new byte[(int) Zstd.compressBound(len)];

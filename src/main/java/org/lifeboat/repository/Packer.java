@@ -10,8 +10,8 @@ final class Packer {
     private int size;
     private final List<Pack.Entry> entries = new ArrayList<>();
 
-    Packer(int initialCapacity) {
-        buf = new byte[initialCapacity];
+    Packer(byte[] buffer) {
+        buf = buffer;
     }
 
     int size() {

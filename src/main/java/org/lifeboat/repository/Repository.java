@@ -315,23 +315,25 @@ public final class Repository implements AutoCloseable {
     public boolean saveBlob(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
         if (index.has(type, id) || !reserved.add(reservationKey(type, id))) return false;
         boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
+        // Per-thread scratch buffers: the blob path allocates nothing per blob but the pack itself.
+        Scratch scratch = SCRATCH.get();
         byte[] payload = plain;
         int pOff = off;
         int pLen = len;
         if (compress) {
-            int level = type == BlobType.TREE ? 3 : compression.level;
-            payload = Compression.compress(plain, off, len, level);
+            int level = type == BlobType.TREE ? Compression.TREE_LEVEL : compression.level;
+            payload = scratch.compressed(len);
+            pLen = Compression.compressInto(plain, off, len, payload, level);
             pOff = 0;
-            pLen = payload.length;
         }
-        byte[] enc = new byte[pLen + Crypto.OVERHEAD];
-        crypto.encryptInto(payload, pOff, pLen, enc, 0);
-        Pack.Entry entry = new Pack.Entry(type, enc.length, compress ? len : 0, id);
+        byte[] enc = scratch.encrypted(pLen + Crypto.OVERHEAD);
+        int encLen = crypto.encryptInto(payload, pOff, pLen, enc, 0);
+        Pack.Entry entry = new Pack.Entry(type, encLen, compress ? len : 0, id);
         Packer full = null;
         synchronized (packLock) {
             int slot = type == BlobType.DATA ? 0 : 1;
-            if (packers[slot] == null) packers[slot] = new Packer(Math.min(packSize + (1 << 20), 4 << 20));
-            packers[slot].add(entry, enc, enc.length);
+            if (packers[slot] == null) packers[slot] = new Packer(type == BlobType.DATA ? takeBuffer() : new byte[1 << 20]);
+            packers[slot].add(entry, enc, encLen);
             if (packers[slot].size() >= packSize) {
                 full = packers[slot];
                 packers[slot] = null;
@@ -343,9 +345,28 @@ public final class Repository implements AutoCloseable {
         } else {
             stats.treeBlobs.increment();
         }
-        stats.dataAddedPacked.add(enc.length);
+        stats.dataAddedPacked.add(encLen);
         if (full != null) writePack(full);
         return true;
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Reusable per-thread buffers for compression and encryption. */
+    private static final class Scratch {
+        private byte[] compressed = new byte[0];
+        private byte[] encrypted = new byte[0];
+
+        byte[] compressed(int plainLen) {
+            int need = Compression.bound(plainLen);
+            if (compressed.length < need) compressed = new byte[Math.max(need, 64 * 1024)];
+            return compressed;
+        }
+
+        byte[] encrypted(int len) {
+            if (encrypted.length < len) encrypted = new byte[Math.max(len, 64 * 1024)];
+            return encrypted;
+        }
     }
 
     private static Id reservationKey(BlobType type, Id id) {
@@ -357,6 +378,23 @@ public final class Repository implements AutoCloseable {
         return Id.of(b);
     }
 
+    /** Pack buffers are reused: a fresh 17 MiB array per pack would land in the old generation each time. */
+    private final java.util.ArrayDeque<byte[]> freeBuffers = new java.util.ArrayDeque<>();
+
+    private byte[] takeBuffer() {
+        synchronized (freeBuffers) {
+            byte[] b = freeBuffers.poll();
+            if (b != null && b.length >= packSize) return b;
+        }
+        return new byte[packSize + (1 << 20)];
+    }
+
+    private void giveBack(byte[] b) {
+        synchronized (freeBuffers) {
+            if (freeBuffers.size() < 2 && b.length <= 2 * packSize) freeBuffers.push(b);
+        }
+    }
+
     private void writePack(Packer p) throws IOException {
         int len = p.finish(crypto);
         byte[] buf = p.buffer();
@@ -364,6 +402,7 @@ public final class Repository implements AutoCloseable {
         md.update(buf, 0, len);
         Id packId = Id.of(md.digest());
         backend.save(new Handle(FileType.DATA, packId.hex()), buf, 0, len);
+        if (p.entries().getFirst().type() == BlobType.DATA) giveBack(buf);
         long off = 0;
         List<PackedBlob> written = new ArrayList<>(p.count());
         for (Pack.Entry e : p.entries()) {
