@@ -56,6 +56,8 @@ public final class Archiver {
     private final UserGroupNames names = UserGroupNames.system();
     private final Polynomial polynomial;
     private final ExecutorService workers;
+    /** Folders are listed and stat'ed by their own small pool, so the walk is not one thread's job. */
+    private final ExecutorService walkers;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final ThreadLocal<Chunker> chunkers;
     private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[Chunker.MAX_SIZE + READ_SIZE]);
@@ -78,6 +80,11 @@ public final class Archiver {
         int n = opts.threads() > 0 ? opts.threads() : Math.max(2, Runtime.getRuntime().availableProcessors());
         this.workers = Executors.newFixedThreadPool(n, r -> {
             Thread t = new Thread(r, "backup-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        this.walkers = Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "backup-walker");
             t.setDaemon(true);
             return t;
         });
@@ -130,6 +137,7 @@ public final class Archiver {
             throw (IOException) rf.getCause();
         } finally {
             workers.shutdownNow();
+            walkers.shutdownNow();
         }
     }
 
@@ -332,8 +340,14 @@ public final class Archiver {
         else dirsChanged.increment();
     }
 
-    private CompletableFuture<Id> saveDir(Path dir, Id parentTree, long dev) throws IOException {
-        return saveDirContents(dir, parentTree, dev);
+    private CompletableFuture<Id> saveDir(Path dir, Id parentTree, long dev) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return saveDirContents(dir, parentTree, dev);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, walkers).thenCompose(f -> f);
     }
 
     private CompletableFuture<Id> saveDirContents(Path dir, Id parentTree) throws IOException {

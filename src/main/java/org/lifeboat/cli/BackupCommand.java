@@ -120,7 +120,8 @@ final class BackupCommand implements Callable<Integer> {
             BackupOptions opts = new BackupOptions(paths, excl, oneFileSystem, splitTags(tags), hostname, parentId,
                     force, dryRun, stdin ? stdinFilename : null, threads);
             Progress progress = new Progress();
-            if (!stdin) Scanner.startInBackground(paths, excl, progress);
+            // The scanner walks the tree a second time only to show totals and an ETA.
+            if (!stdin && ProgressLine.shown(ctx)) Scanner.startInBackground(paths, excl, progress);
             long t0 = System.nanoTime();
             BackupResult r;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, progress.filesDone.sum(),

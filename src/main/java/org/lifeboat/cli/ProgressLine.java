@@ -41,6 +41,11 @@ final class ProgressLine implements AutoCloseable {
         }
     }
 
+    /** True when progress is shown: a status line on a terminal, or status objects with --json. */
+    static boolean shown(Context ctx) {
+        return ctx.json() || System.console() != null && System.console().isTerminal() && !ctx.quiet();
+    }
+
     /** A status line on a terminal; with --json, a status object every second instead. */
     static ProgressLine start(Context ctx, Supplier<String> text, Supplier<ObjectNode> json) {
         boolean tty = System.console() != null && System.console().isTerminal() && !ctx.quiet();
