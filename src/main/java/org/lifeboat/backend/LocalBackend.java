@@ -81,19 +81,75 @@ public final class LocalBackend implements Backend {
         }
     }
 
+    /**
+     * Open read channels of recently read packs. Restores and checks read many small ranges of the
+     * same packs; packs never change, so a channel stays valid until the file is removed.
+     */
+    private final java.util.Map<String, FileChannel> readers = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_READERS = 32;
+
     @Override
     public byte[] load(Handle h, long offset, int length) throws IOException {
-        try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(length);
-            long pos = offset;
-            while (buf.hasRemaining()) {
-                int n = ch.read(buf, pos);
-                if (n < 0) throw new EOFException(location() + "/" + h + ": file ends before offset " + (offset + length));
-                pos += n;
+        if (h.type() != FileType.DATA) return loadOnce(h, offset, length);
+        for (int attempt = 0; ; attempt++) {
+            FileChannel ch = reader(h);
+            try {
+                return readFully(ch, h, offset, length);
+            } catch (java.nio.channels.ClosedChannelException e) {
+                // evicted by another thread meanwhile: open it again
+                readers.remove(h.name(), ch);
+                if (attempt > 2) throw e;
             }
-            return buf.array();
+        }
+    }
+
+    private FileChannel reader(Handle h) throws IOException {
+        FileChannel ch = readers.get(h.name());
+        if (ch != null) return ch;
+        try {
+            ch = FileChannel.open(path(h), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw Backend.missing(h, location());
+        }
+        if (readers.size() >= MAX_READERS) {
+            for (String k : readers.keySet()) {
+                FileChannel old = readers.remove(k);
+                if (old != null) old.close();
+                if (readers.size() < MAX_READERS / 2) break;
+            }
+        }
+        FileChannel prev = readers.putIfAbsent(h.name(), ch);
+        if (prev != null) {
+            ch.close();
+            return prev;
+        }
+        return ch;
+    }
+
+    private byte[] loadOnce(Handle h, long offset, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
+            return readFully(ch, h, offset, length);
+        } catch (NoSuchFileException e) {
+            throw Backend.missing(h, location());
+        }
+    }
+
+    private byte[] readFully(FileChannel ch, Handle h, long offset, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        long pos = offset;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) throw new EOFException(location() + "/" + h + ": file ends before offset " + (offset + length));
+            pos += n;
+        }
+        return buf.array();
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (String k : readers.keySet()) {
+            FileChannel ch = readers.remove(k);
+            if (ch != null) ch.close();
         }
     }
 
@@ -130,6 +186,8 @@ public final class LocalBackend implements Backend {
 
     @Override
     public void remove(Handle h) throws IOException {
+        FileChannel ch = readers.remove(h.name());
+        if (ch != null) ch.close();
         Files.deleteIfExists(path(h));
     }
 
