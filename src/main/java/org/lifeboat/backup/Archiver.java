@@ -286,6 +286,13 @@ public final class Archiver {
         warnings.warn(p.toString(), msg);
     }
 
+    /** Why a file operation failed; AccessDeniedException's message is only the path, already named. */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage();
+    }
+
     /**
      * Saves one entry; the future yields its node, or null when the entry is skipped (excluded
      * device, socket, unreadable). {@code rootDev} is the device of the target (-1: not known yet).
@@ -366,7 +373,7 @@ public final class Archiver {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) entries.add(p.getFileName().toString());
         } catch (IOException e) {
-            warn(dir, "cannot read directory: " + e.getMessage());
+            warn(dir, "cannot read directory: " + reason(e));
         }
         entries.sort(Tree::compareNames);
         List<CompletableFuture<Node>> kids = new ArrayList<>(entries.size());
@@ -463,7 +470,7 @@ public final class Archiver {
             warn(path, "vanished before it could be read");
             return null;
         } catch (IOException e) {
-            warn(path, "cannot read: " + e.getMessage());
+            warn(path, "cannot read: " + reason(e));
             return null;
         }
         try {

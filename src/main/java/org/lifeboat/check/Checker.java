@@ -65,6 +65,16 @@ public final class Checker {
                         + byPack.get(pack).size() + " blobs)");
             }
         }
+        for (Map.Entry<Id, List<PackedBlob>> e : byPack.entrySet()) {
+            // As restic: blobs + one header entry per blob (37 bytes, 41 compressed) + header MAC/IV + length field.
+            Long actual = onDisk.get(e.getKey().hex());
+            long expected = org.lifeboat.repository.Crypto.OVERHEAD + 4;
+            for (PackedBlob b : e.getValue()) expected += b.length() + (b.compressed() ? 41 : 37);
+            if (actual != null && actual != expected) {
+                errors.add("pack " + e.getKey().shortHex() + ": size is " + actual + " bytes, the index implies "
+                        + expected + " (truncated or damaged)");
+            }
+        }
         for (String name : onDisk.keySet()) {
             if (!byPack.containsKey(Id.parse(name))) {
                 warnings.add("pack " + name.substring(0, 8) + " is not referenced in any index (unused; prune removes it)");

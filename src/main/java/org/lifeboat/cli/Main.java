@@ -15,6 +15,7 @@ import picocli.CommandLine.ScopeType;
 
 /** The {@code lifeboat} command line. */
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        scope = ScopeType.INHERIT, // every subcommand gets --help/--version, which the usage hints point to
         description = "Backup and disaster recovery. Repositories use restic's format (version 2).",
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
@@ -46,7 +47,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "missing command; see 'lifeboat help'");
+        throw new CommandLine.ParameterException(new CommandLine(this), "missing command");
     }
 
     static final class Version implements CommandLine.IVersionProvider {
@@ -68,8 +69,7 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("error: " + ex.getMessage());
-            CommandLine c = ex.getCommandLine();
-            err.println("see 'lifeboat" + (c.getParent() == null ? "" : " " + c.getCommandName()) + " --help'");
+            err.println("see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
             return ExitCodes.FATAL;
         });
         return cl.execute(args);

@@ -31,7 +31,11 @@ final class SnapshotsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            List<Snapshot> all = repo.listSnapshots(ctx::warn);
+            List<String> unreadable = new ArrayList<>();
+            List<Snapshot> all = repo.listSnapshots(w -> {
+                ctx.warn(w);
+                unreadable.add(w);
+            });
             List<Snapshot> shown = new ArrayList<>();
             if (ids.isEmpty()) {
                 shown = filter.filter().apply(all);
@@ -42,7 +46,7 @@ final class SnapshotsCommand implements Callable<Integer> {
                 ArrayNode a = Json.MAPPER.createArrayNode();
                 for (Snapshot s : shown) a.add(s.toJsonNode(true));
                 ctx.printJson(a);
-                return ExitCodes.OK;
+                return incomplete(ctx, unreadable);
             }
             Table t = new Table("ID", "Time", "Host", "Tags", "Paths");
             for (Snapshot s : shown) {
@@ -52,7 +56,14 @@ final class SnapshotsCommand implements Callable<Integer> {
             }
             t.print(ctx.out);
             ctx.out.println(shown.size() + " snapshots");
+            return incomplete(ctx, unreadable);
         }
-        return ExitCodes.OK;
+    }
+
+    /** A listing that had to skip damaged snapshot files (named in the warnings) is not a success. */
+    private static int incomplete(Context ctx, List<String> unreadable) {
+        if (unreadable.isEmpty()) return ExitCodes.OK;
+        ctx.err.println("Fatal: " + unreadable.size() + " snapshot file(s) could not be read; the list is incomplete");
+        return ExitCodes.FATAL;
     }
 }

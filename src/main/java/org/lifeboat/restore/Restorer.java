@@ -157,6 +157,11 @@ public final class Restorer {
                     String key = n.deviceId() + ":" + n.inode();
                     Path first = firstByInode.putIfAbsent(key, dst);
                     if (first != null) {
+                        // Same rule as any file: --overwrite never/if-changed must not replace it.
+                        if (exists && !shouldOverwrite(dst, n)) {
+                            skipped++;
+                            return;
+                        }
                         links.add(Map.entry(dst, first));
                         return;
                     }
