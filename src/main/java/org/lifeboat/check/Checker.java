@@ -51,11 +51,8 @@ public final class Checker {
      * predicate over (pack index in sorted order, pack count).
      */
     public CheckResult run(PackSubset subset) throws IOException {
-        try {
-            repo.loadIndex();
-        } catch (RepositoryException e) {
-            errors.add("index: " + e.getMessage());
-        }
+        repo.loadIndex();
+        errors.addAll(repo.indexErrors());
         Map<Id, List<PackedBlob>> byPack = repo.index().byPack();
         Map<String, Long> onDisk = new HashMap<>();
         for (FileInfo f : repo.backend().list(FileType.DATA)) onDisk.put(f.name(), f.size());

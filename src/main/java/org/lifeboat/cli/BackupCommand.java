@@ -99,7 +99,7 @@ final class BackupCommand implements Callable<Integer> {
         String hostname = host != null ? host : Repository.hostname();
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             repo.setCompression(mode);
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             List<String> absPaths = new ArrayList<>();
             for (String p : paths) absPaths.add(Path.of(p).toAbsolutePath().normalize().toString());
             if (stdin) absPaths.add("/" + stdinFilename);

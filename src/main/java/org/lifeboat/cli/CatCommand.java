@@ -57,7 +57,7 @@ final class CatCommand implements Callable<Integer> {
                     ctx.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(arr));
                 }
                 case "blob", "tree" -> {
-                    repo.loadIndex();
+                    ctx.loadIndex(repo);
                     Id b = Id.parse(id);
                     BlobType t = type.equals("tree") || repo.hasBlob(BlobType.TREE, b) && !repo.hasBlob(BlobType.DATA, b)
                             ? BlobType.TREE : BlobType.DATA;

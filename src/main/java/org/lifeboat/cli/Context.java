@@ -133,6 +133,12 @@ final class Context {
         return Repository.open(b, password(false));
     }
 
+    /** Loads the index, warning about damaged index files (their blobs count as missing). */
+    void loadIndex(Repository repo) throws IOException {
+        repo.loadIndex();
+        for (String e : repo.indexErrors()) warn(e);
+    }
+
     /** Takes a lock unless --no-lock; null when not locking. */
     RepositoryLock lock(Repository repo, boolean exclusive) throws IOException {
         if (global.noLock) return null;

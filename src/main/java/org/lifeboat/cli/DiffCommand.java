@@ -43,7 +43,7 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             Snapshots sa = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, a);
             Snapshots sb = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, b);
             Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());

@@ -34,7 +34,7 @@ final class DumpCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
             String p = "/" + path.replaceAll("^/+|/+$", "");
             Node n = p.equals("/") ? null : TreeWalker.find(repo, s.snapshot().tree(), p);

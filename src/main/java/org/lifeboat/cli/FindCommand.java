@@ -44,7 +44,7 @@ final class FindCommand implements Callable<Integer> {
         }
         int found = 0;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             List<Snapshot> all = repo.listSnapshots(ctx::warn);
             List<Snapshot> chosen = new ArrayList<>();
             if (snapshots.isEmpty()) chosen.addAll(filter.filter().apply(all));

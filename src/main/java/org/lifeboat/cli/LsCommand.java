@@ -40,7 +40,7 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
             String base = path.equals("/") ? "" : "/" + path.replaceAll("^/+|/+$", "");
             Id root = TreeWalker.subtree(repo, s.snapshot().tree(), base);

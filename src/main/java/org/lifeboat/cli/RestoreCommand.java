@@ -65,7 +65,7 @@ final class RestoreCommand implements Callable<Integer> {
         }
         if (Files.exists(dst) && !Files.isDirectory(dst)) throw new UserException("restore target " + dst + " is not a folder");
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
             Id root = TreeWalker.subtree(repo, s.snapshot().tree(), s.subfolder());
             String prefix = s.subfolder().isEmpty() ? "" : "/" + s.subfolder().replaceAll("^/+|/+$", "");

@@ -17,6 +17,16 @@ record Snapshots(Snapshot snapshot, String subfolder) {
             sub = arg.substring(colon + 1);
         }
         List<Snapshot> all = repo.listSnapshots(ctx::warn);
-        return new Snapshots(filter.resolve(all, id), sub);
+        try {
+            return new Snapshots(filter.resolve(all, id), sub);
+        } catch (org.lifeboat.repository.SnapshotNotFoundException e) {
+            // A snapshot file that exists but cannot be read is damage, not an unknown ID.
+            for (org.lifeboat.repository.Id sid : repo.list(org.lifeboat.backend.FileType.SNAPSHOT)) {
+                if (!id.isEmpty() && sid.hex().startsWith(id.toLowerCase(java.util.Locale.ROOT))) {
+                    repo.loadSnapshot(sid); // throws the error that names the damage
+                }
+            }
+            throw e;
+        }
     }
 }

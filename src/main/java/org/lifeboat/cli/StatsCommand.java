@@ -41,7 +41,7 @@ final class StatsCommand implements Callable<Integer> {
             throw new UserException("--mode must be restore-size or raw-data, not '" + mode + "'");
         }
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
-            repo.loadIndex();
+            ctx.loadIndex(repo);
             List<Snapshot> all = repo.listSnapshots(ctx::warn);
             List<Snapshot> chosen = new ArrayList<>();
             if (ids.isEmpty()) chosen.addAll(filter.filter().apply(all));

@@ -260,7 +260,17 @@ public final class Repository implements AutoCloseable {
 
     // ---------------------------------------------------------------- index
 
-    /** Loads every index file (skipping superseded ones) into the master index. */
+    private final List<String> indexErrors = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** Index files that could not be read by {@link #loadIndex()} (their blobs are unknown). */
+    public List<String> indexErrors() {
+        return List.copyOf(indexErrors);
+    }
+
+    /**
+     * Loads every readable index file (skipping superseded ones) into the master index; damaged
+     * ones are listed in {@link #indexErrors()}.
+     */
     public synchronized void loadIndex() throws IOException {
         if (indexLoaded) return;
         List<Id> ids = list(FileType.INDEX);
@@ -278,8 +288,9 @@ public final class Repository implements AutoCloseable {
                 try {
                     fs.get(i).get();
                 } catch (java.util.concurrent.ExecutionException e) {
+                    // One damaged index file must not hide the others: keep going, report it.
                     Throwable c = e.getCause();
-                    throw new RepositoryException("index " + ids.get(i).shortHex() + ": " + c.getMessage(), c);
+                    indexErrors.add("index " + ids.get(i).shortHex() + ": " + c.getMessage());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while loading the index");
