@@ -235,8 +235,26 @@ public final class Restorer {
             return t;
         });
         try {
+            // In the order their data lies in the packs: a cold restore then reads packs front to
+            // back instead of jumping around.
+            List<FileJob> ordered = new ArrayList<>(files);
+            Map<FileJob, PackedBlob> first = new HashMap<>();
+            for (FileJob j : ordered) {
+                List<Id> c = j.node().content();
+                if (c != null && !c.isEmpty()) {
+                    PackedBlob pb = repo.index().lookup(BlobType.DATA, c.getFirst());
+                    if (pb != null) first.put(j, pb);
+                }
+            }
+            ordered.sort((a, b) -> {
+                PackedBlob x = first.get(a);
+                PackedBlob y = first.get(b);
+                if (x == null || y == null) return x == null ? (y == null ? 0 : -1) : 1;
+                int c = x.pack().compareTo(y.pack());
+                return c != 0 ? c : Long.compare(x.offset(), y.offset());
+            });
             List<Future<?>> futures = new ArrayList<>();
-            for (FileJob j : files) {
+            for (FileJob j : ordered) {
                 List<Id> content = j.node().content() == null ? List.of() : j.node().content();
                 // Offsets come from the index, so ranges of one file can be written independently.
                 long[] offsets = new long[content.size() + 1];
@@ -249,29 +267,25 @@ public final class Restorer {
                     }
                     offsets[i + 1] = offsets[i] + pb.plainLength();
                 }
-                Path p = j.path();
-                if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) deleteEntry(p);
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    // created up front so every range task can open it
-                }
                 if (!known) {
                     damaged.add(j.snPath() + " (a data blob is not in the index)");
-                    futures.add(pool.submit(() -> writeRange(j, content, null, 0, content.size())));
-                    continue;
-                }
-                AtomicLong remaining = new AtomicLong((content.size() + RANGE_BLOBS - 1) / RANGE_BLOBS);
-                if (content.isEmpty()) {
-                    futures.add(pool.submit(() -> finish(j, offsets[0])));
-                    continue;
-                }
-                for (int from = 0; from < content.size(); from += RANGE_BLOBS) {
-                    int f = from;
-                    int to = Math.min(content.size(), from + RANGE_BLOBS);
-                    futures.add(pool.submit(() -> {
-                        writeRange(j, content, offsets, f, to);
-                        if (remaining.decrementAndGet() == 0) finish(j, offsets[content.size()]);
-                        return null;
-                    }));
+                    futures.add(pool.submit(() -> writeWhole(j, content, null)));
+                } else if (content.size() <= RANGE_BLOBS) {
+                    futures.add(pool.submit(() -> writeWhole(j, content, offsets)));
+                } else {
+                    create(j.path()).close();
+                    AtomicLong remaining = new AtomicLong((content.size() + RANGE_BLOBS - 1) / RANGE_BLOBS);
+                    for (int from = 0; from < content.size(); from += RANGE_BLOBS) {
+                        int f = from;
+                        int to = Math.min(content.size(), from + RANGE_BLOBS);
+                        futures.add(pool.submit(() -> {
+                            try (FileChannel ch = FileChannel.open(j.path(), StandardOpenOption.WRITE)) {
+                                writeRange(ch, j, content, offsets, f, to);
+                                if (remaining.decrementAndGet() == 0) finish(ch, j, offsets[content.size()]);
+                            }
+                            return null;
+                        }));
+                    }
                 }
             }
             for (Future<?> f : futures) {
@@ -291,43 +305,51 @@ public final class Restorer {
         }
     }
 
-    private Object writeRange(FileJob j, List<Id> content, long[] offsets, int from, int to) throws IOException {
-        try (FileChannel ch = FileChannel.open(j.path(), StandardOpenOption.WRITE)) {
-            long pos = offsets == null ? 0 : offsets[from];
-            for (int i = from; i < to; i++) {
-                byte[] data;
-                try {
-                    data = repo.loadBlob(BlobType.DATA, content.get(i));
-                } catch (IOException e) {
-                    damaged.add(j.snPath() + " (" + e.getMessage() + ")");
-                    if (offsets == null) return null;
-                    pos = offsets[i + 1];
-                    continue;
-                }
-                if (!allZero(data)) {
-                    ByteBuffer b = ByteBuffer.wrap(data);
-                    long p = pos;
-                    while (b.hasRemaining()) p += ch.write(b, p);
-                }
-                pos += data.length;
-                bytes.add(data.length);
-                bytesDone.add(data.length);
-            }
-            if (offsets == null) finish(j, pos);
+    private static FileChannel create(Path p) throws IOException {
+        if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) deleteEntry(p);
+        return FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    }
+
+    /** A file written by one task: created, filled and finished through one open channel. */
+    private Object writeWhole(FileJob j, List<Id> content, long[] offsets) throws IOException {
+        try (FileChannel ch = create(j.path())) {
+            long end = writeRange(ch, j, content, offsets, 0, content.size());
+            finish(ch, j, offsets == null ? end : offsets[content.size()]);
         }
         return null;
     }
 
-    private Object finish(FileJob j, long size) throws IOException {
-        try (FileChannel ch = FileChannel.open(j.path(), StandardOpenOption.WRITE)) {
-            // Extends the file over trailing holes left by all-zero blobs.
-            if (ch.size() < size) {
-                ch.write(ByteBuffer.allocate(1), size - 1);
+    /** Writes blobs [from, to); returns the end position. Unreadable blobs leave a hole and are reported. */
+    private long writeRange(FileChannel ch, FileJob j, List<Id> content, long[] offsets, int from, int to)
+            throws IOException {
+        long pos = offsets == null ? 0 : offsets[from];
+        for (int i = from; i < to; i++) {
+            byte[] data;
+            try {
+                data = repo.loadBlob(BlobType.DATA, content.get(i));
+            } catch (IOException e) {
+                damaged.add(j.snPath() + " (" + e.getMessage() + ")");
+                if (offsets == null) return pos;
+                pos = offsets[i + 1];
+                continue;
             }
+            if (!allZero(data)) {
+                ByteBuffer b = ByteBuffer.wrap(data);
+                long p = pos;
+                while (b.hasRemaining()) p += ch.write(b, p);
+            }
+            pos += data.length;
+            bytes.add(data.length);
+            bytesDone.add(data.length);
         }
+        return pos;
+    }
+
+    private void finish(FileChannel ch, FileJob j, long size) throws IOException {
+        // Extends the file over trailing holes left by all-zero blobs.
+        if (ch.size() < size) ch.write(ByteBuffer.allocate(1), size - 1);
         warnings.addAll(MetadataRestorer.apply(j.path(), j.node(), asRoot, names));
         filesDone.increment();
-        return null;
     }
 
     private static boolean allZero(byte[] b) {
