@@ -32,29 +32,42 @@ public final class Compression {
 
     private Compression() {}
 
+    /**
+     * One native context per thread and level: a fresh context per blob costs an allocation of
+     * native memory each time, which fragments malloc's arenas and inflates RSS.
+     */
+    private static final ThreadLocal<java.util.Map<Integer, com.github.luben.zstd.ZstdCompressCtx>> COMPRESSORS =
+            ThreadLocal.withInitial(java.util.HashMap::new);
+    private static final ThreadLocal<com.github.luben.zstd.ZstdDecompressCtx> DECOMPRESSORS =
+            ThreadLocal.withInitial(com.github.luben.zstd.ZstdDecompressCtx::new);
+
+    private static com.github.luben.zstd.ZstdCompressCtx compressor(int level) {
+        return COMPRESSORS.get().computeIfAbsent(level, l -> new com.github.luben.zstd.ZstdCompressCtx().setLevel(l));
+    }
+
     static int bound(int len) {
         return (int) Zstd.compressBound(len);
     }
 
     /** Compresses into dst (at least bound(len) long); returns the compressed length. */
     static int compressInto(byte[] src, int off, int len, byte[] dst, int level) {
-        long n = Zstd.compressByteArray(dst, 0, dst.length, src, off, len, level);
-        if (Zstd.isError(n)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
-        return (int) n;
+        return compressor(level).compressByteArray(dst, 0, dst.length, src, off, len);
     }
 
     static byte[] compress(byte[] src, int off, int len, int level) {
-        byte[] dst = new byte[(int) Zstd.compressBound(len)];
-        long n = Zstd.compressByteArray(dst, 0, dst.length, src, off, len, level);
-        if (Zstd.isError(n)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
-        return java.util.Arrays.copyOf(dst, (int) n);
+        byte[] dst = new byte[bound(len)];
+        return java.util.Arrays.copyOf(dst, compressInto(src, off, len, dst, level));
     }
 
     /** Decompresses a frame whose content size is known (from the index). */
     static byte[] decompress(byte[] src, int off, int len, int expected) throws RepositoryException {
         byte[] dst = new byte[expected];
-        long n = Zstd.decompressByteArray(dst, 0, expected, src, off, len);
-        if (Zstd.isError(n)) throw new RepositoryException("zstd: " + Zstd.getErrorName(n));
+        int n;
+        try {
+            n = DECOMPRESSORS.get().decompressByteArray(dst, 0, expected, src, off, len);
+        } catch (com.github.luben.zstd.ZstdException e) {
+            throw new RepositoryException("zstd: " + e.getMessage());
+        }
         if (n != expected) throw new RepositoryException("decompressed " + n + " bytes, expected " + expected);
         return dst;
     }
