@@ -83,7 +83,8 @@ public final class Archiver {
             t.setDaemon(true);
             return t;
         });
-        this.walkers = Executors.newFixedThreadPool(n, r -> {
+        // Walkers mostly wait for the disk (stat of cold inodes): more of them than cores.
+        this.walkers = Executors.newFixedThreadPool(opts.threads() > 0 ? opts.threads() : Math.max(8, 4 * n), r -> {
             Thread t = new Thread(r, "backup-walker");
             t.setDaemon(true);
             return t;
@@ -202,12 +203,10 @@ public final class Archiver {
                 return root;
             }
             VDir cur = root;
-            Path realPrefix = p.isAbsolute() ? Path.of("/") : abs;
-            // For relative targets, the real path of component i is abs minus the trailing components.
-            int skip = comps.size();
+            // The real folder behind component i is abs without its last (size - 1 - i) names.
             List<Path> reals = new ArrayList<>();
             Path r = abs;
-            for (int i = 0; i < skip; i++) {
+            for (int i = 0; i < comps.size(); i++) {
                 reals.add(0, r);
                 r = r.getParent();
             }
@@ -216,7 +215,6 @@ public final class Archiver {
                 cur = cur.children.computeIfAbsent(comps.get(i), k -> new VDir(real));
             }
             cur.leaf = abs;
-            assert realPrefix != null;
         }
         paths.sort(null);
         return root;
@@ -240,7 +238,10 @@ public final class Archiver {
             if (child.leaf != null) {
                 kids.add(saveEntry(child.leaf, e.getKey(), pn, -1));
             } else {
+                // A folder on the way to a target may be reached through a symlink (as in
+                // /home -> /data/home): the snapshot holds the folder it leads to.
                 FileMeta meta = Posix.lstat(child.real);
+                if (meta.kind() == FileKind.SYMLINK) meta = Posix.stat(child.real);
                 Node base = Nodes.fromFileMeta(e.getKey(), meta, names, xattrs(child.real, meta));
                 CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null);
                 kids.add(sub.thenApply(id -> {

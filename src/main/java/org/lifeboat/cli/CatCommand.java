@@ -1,6 +1,5 @@
 package org.lifeboat.cli;
 
-import java.util.Base64;
 import java.util.concurrent.Callable;
 import org.lifeboat.backend.FileType;
 import org.lifeboat.backend.Handle;
@@ -87,9 +86,5 @@ final class CatCommand implements Callable<Integer> {
         }
         if (found == null) throw new UserException("no " + t.folder() + " file with ID '" + prefix + "'");
         return found;
-    }
-
-    static String b64(byte[] b) {
-        return Base64.getEncoder().encodeToString(b);
     }
 }

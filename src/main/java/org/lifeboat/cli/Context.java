@@ -144,8 +144,4 @@ final class Context {
         if (global.noLock) return null;
         return repo.lock(exclusive);
     }
-
-    static List<String> splitCsv(List<String> values) {
-        return values == null ? List.of() : values;
-    }
 }

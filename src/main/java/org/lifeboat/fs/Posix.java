@@ -71,7 +71,16 @@ public final class Posix {
 
     /** The JDK's "unix" attribute view: same data, a map and several objects per call. */
     static FileMeta jdkLstat(Path path) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, "unix:*", LinkOption.NOFOLLOW_LINKS);
+        return jdkStat(path, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** stat(2): like lstat, but a symlink is followed to what it points to. Not on a hot path. */
+    public static FileMeta stat(Path path) throws IOException {
+        return jdkStat(path);
+    }
+
+    private static FileMeta jdkStat(Path path, LinkOption... options) throws IOException {
+        Map<String, Object> a = Files.readAttributes(path, "unix:*", options);
         FileTime at = (FileTime) a.get("lastAccessTime");
         FileTime mt = (FileTime) a.get("lastModifiedTime");
         FileTime ct = (FileTime) a.get("ctime");

@@ -245,10 +245,6 @@ public final class Repository implements AutoCloseable {
 
     // ---------------------------------------------------------------- keys
 
-    public List<KeyFile> loadKeyFile(Id id) throws IOException {
-        return List.of(KeyFile.parse(backend.load(new Handle(FileType.KEY, id.hex()))));
-    }
-
     public Id addKey(String password, String username, String hostname) throws IOException {
         KeyFile k = KeyFile.create(crypto, password, username, hostname, KeyFile.DEFAULT_N, KeyFile.DEFAULT_R,
                 KeyFile.DEFAULT_P);

@@ -173,6 +173,10 @@ public final class Restorer {
                 files.add(new FileJob(dst, n, sn));
             }
             case SYMLINK -> {
+                if (n.linkTarget() == null) {
+                    warnings.add(sn + ": symlink without a target in the snapshot; skipped");
+                    return;
+                }
                 if (exists) {
                     if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) return;
                     deleteEntry(dst);

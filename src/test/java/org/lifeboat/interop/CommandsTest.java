@@ -157,4 +157,21 @@ class CommandsTest {
         String text = new String(Files.readAllBytes(src.resolve("docs/hello.txt")), StandardCharsets.UTF_8);
         assertThat(text).isEqualTo("hello, world\n");
     }
+
+    @Test
+    void aTargetReachedThroughASymlinkedFolderRestores() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real/inner"));
+        Files.writeString(real.resolve("f.txt"), "through a link\n");
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("real"));
+        lb.run("backup", dir.resolve("link/inner").toString()).ok();
+        Run r = lb.run("restore", "latest", "--target", dir.resolve("out").toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        Path restored = dir.resolve("out").resolve(dir.resolve("link/inner").toString().substring(1));
+        assertThat(Files.isDirectory(restored.getParent(), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+        assertThat(Files.readString(restored.resolve("f.txt"))).isEqualTo("through a link\n");
+        assertThat(restic.run("check", "--read-data").exit()).isZero();
+        restic.run("restore", "latest", "--target", dir.resolve("out2").toString()).ok();
+        assertThat(Files.readString(dir.resolve("out2").resolve(dir.resolve("link/inner/f.txt").toString().substring(1))))
+                .isEqualTo("through a link\n");
+    }
 }
