@@ -27,6 +27,18 @@ public interface Backend extends Closeable {
     /** Reads the whole file; NoSuchFileException when missing. */
     byte[] load(Handle h) throws IOException;
 
+    /**
+     * Reads a whole file into {@code buf} when it fits and returns its length; a file larger than
+     * the buffer returns -size without reading. Lets callers that read many large files (check)
+     * reuse one buffer.
+     */
+    default int loadInto(Handle h, byte[] buf) throws IOException {
+        byte[] b = load(h);
+        if (b.length > buf.length) return -b.length;
+        System.arraycopy(b, 0, buf, 0, b.length);
+        return b.length;
+    }
+
     /** Reads {@code length} bytes at {@code offset}; EOFException when the file is shorter. */
     byte[] load(Handle h, long offset, int length) throws IOException;
 

@@ -81,6 +81,21 @@ public final class LocalBackend implements Backend {
         }
     }
 
+    @Override
+    public int loadInto(Handle h, byte[] buf) throws IOException {
+        try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > buf.length) return (int) -Math.min(size, Integer.MAX_VALUE);
+            ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) size);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) break;
+            }
+            return b.position();
+        } catch (NoSuchFileException e) {
+            throw Backend.missing(h, location());
+        }
+    }
+
     /**
      * Open read channels of recently read packs. Restores and checks read many small ranges of the
      * same packs; packs never change, so a channel stays valid until the file is removed.

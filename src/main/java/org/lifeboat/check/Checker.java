@@ -184,27 +184,38 @@ public final class Checker {
         }
     }
 
+    /** One reusable pack buffer per worker: packs are read whole, 16 MiB each by default. */
+    private static final ThreadLocal<byte[]> PACK_BUFFERS = ThreadLocal.withInitial(() -> new byte[17 << 20]);
+
     private void checkPack(Id pack, List<PackedBlob> indexed, Set<Id> damaged) throws IOException {
         byte[] data;
+        int size;
         try {
-            data = repo.backend().load(new Handle(FileType.DATA, pack.hex()));
+            Handle h = new Handle(FileType.DATA, pack.hex());
+            data = PACK_BUFFERS.get();
+            size = repo.backend().loadInto(h, data);
+            if (size < 0) {
+                data = new byte[-size];
+                PACK_BUFFERS.set(data);
+                size = repo.backend().loadInto(h, data);
+            }
         } catch (IOException e) {
             errors.add("pack " + pack.shortHex() + ": cannot read: " + e.getMessage());
             markAll(indexed, damaged);
             return;
         }
         MessageDigest md = Id.sha256();
-        md.update(data);
+        md.update(data, 0, size);
         if (!Id.of(md.digest()).equals(pack)) {
             errors.add("pack " + pack.hex() + ": its content does not match its name (damaged)");
         }
         List<Pack.Entry> header = null;
-        if (data.length >= 4) {
-            int hlen = (data[data.length - 4] & 0xff) | (data[data.length - 3] & 0xff) << 8
-                    | (data[data.length - 2] & 0xff) << 16 | (data[data.length - 1] & 0xff) << 24;
-            if (hlen > 0 && hlen <= data.length - 4) {
+        if (size >= 4) {
+            int hlen = (data[size - 4] & 0xff) | (data[size - 3] & 0xff) << 8
+                    | (data[size - 2] & 0xff) << 16 | (data[size - 1] & 0xff) << 24;
+            if (hlen > 0 && hlen <= size - 4) {
                 try {
-                    header = repo.decodePackHeader(pack, java.util.Arrays.copyOfRange(data, data.length - 4 - hlen, data.length - 4));
+                    header = repo.decodePackHeader(pack, java.util.Arrays.copyOfRange(data, size - 4 - hlen, size - 4));
                 } catch (RepositoryException e) {
                     errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
                 }
@@ -214,7 +225,7 @@ public final class Checker {
         }
         if (header != null) compareHeader(pack, header, indexed);
         for (PackedBlob b : indexed) {
-            if (b.offset() < 0 || b.offset() + b.length() > data.length) {
+            if (b.offset() < 0 || b.offset() + b.length() > size) {
                 errors.add("pack " + pack.shortHex() + ": " + b.type().json() + " blob " + b.id().shortHex()
                         + " lies outside the pack");
                 damaged.add(b.id());
