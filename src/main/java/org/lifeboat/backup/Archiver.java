@@ -143,19 +143,11 @@ public final class Archiver {
     }
 
     private static long uid() {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return Posix.processUid();
     }
 
     private static long gid() {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return Posix.processGid();
     }
 
     /** A pseudo node for a snapshot's root tree so that the walk below can treat it like a dir. */

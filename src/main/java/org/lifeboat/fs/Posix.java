@@ -291,4 +291,22 @@ public final class Posix {
         }
         return h;
     }
+
+    /** This process's user ID (from /proc/self), or 0 when it cannot be told. */
+    public static long processUid() {
+        return procSelf("unix:uid");
+    }
+
+    /** This process's group ID, or 0 when it cannot be told. */
+    public static long processGid() {
+        return procSelf("unix:gid");
+    }
+
+    private static long procSelf(String attribute) {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), attribute)).longValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
 }

@@ -522,21 +522,11 @@ public final class Repository implements AutoCloseable {
     }
 
     static long uid() {
-        try {
-            Object v = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
-            return ((Number) v).longValue();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return org.lifeboat.fs.Posix.processUid();
     }
 
     static long gid() {
-        try {
-            Object v = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:gid");
-            return ((Number) v).longValue();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return org.lifeboat.fs.Posix.processGid();
     }
 
     @Override

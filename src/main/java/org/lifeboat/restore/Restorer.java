@@ -73,11 +73,7 @@ public final class Restorer {
     }
 
     private static boolean isRoot() {
-        try {
-            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return Posix.processUid() == 0;
     }
 
     /** Restores the tree {@code root}; {@code prefix} is its path inside the snapshot ("" for the root). */
