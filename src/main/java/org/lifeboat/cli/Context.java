@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
 import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.LocalBackend;
 import org.lifeboat.repository.Json;
