@@ -19,8 +19,9 @@ class LayeringTest {
             Map.entry("backend", 0), Map.entry("fs", 0),
             Map.entry("repository", 1),
             Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2),
-            Map.entry("plan", 3), Map.entry("recovery", 3), Map.entry("drill", 3),
-            Map.entry("server", 4), Map.entry("cli", 4));
+            Map.entry("apps", 2),
+            Map.entry("plan", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
+            Map.entry("server", 6), Map.entry("cli", 6));
 
     @Test
     void noPackageUsesOneAboveItOrBesideIt() throws IOException {

@@ -1,0 +1,776 @@
+package org.lifeboat.plan;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.lifeboat.plan.YamlTree.Pos;
+import org.lifeboat.plan.YamlTree.YEntry;
+import org.lifeboat.plan.YamlTree.YList;
+import org.lifeboat.plan.YamlTree.YMap;
+import org.lifeboat.plan.YamlTree.YNode;
+import org.lifeboat.plan.YamlTree.YScalar;
+
+/**
+ * Turns the YAML tree into a {@link Plan} for one site, collecting every problem instead of
+ * stopping at the first. The keys are a contract with users: renamed keys break their files.
+ */
+final class Binder {
+    record UnknownVar(String name, Pos pos) {}
+
+    static final Duration DEFAULT_STEP_TIMEOUT = Duration.ofHours(1);
+    static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration DEFAULT_WITHIN = Duration.ofSeconds(30);
+    static final Duration DEFAULT_DRILL_EVERY = Duration.ofDays(30);
+    static final String TEMP_DIR = "temp-dir";
+    static final String FREE_PORT = "free-port";
+
+    private static final Set<String> TOP = Set.of("name", "repositories", "sites", "default-site", "systems",
+            "drill-every", "state-dir");
+    private static final Set<String> REPO = Set.of("url", "password-file", "password-env");
+    private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
+            "rpo", "rto", "drill-every", "backup", "restore", "verify");
+    private static final Set<String> BACKUP = Set.of("repository", "sources", "before", "after");
+    private static final List<String> SOURCE_KINDS = List.of("path", "postgres", "mysql", "command");
+    private static final List<String> STEP_KINDS = List.of("path", "postgres", "mysql", "command");
+    private static final List<String> CHECK_KINDS = List.of("tcp", "http", "sql", "command", "files");
+    private static final Set<String> DB = Set.of("host", "port", "user", "password-file", "password-env");
+    private static final Pattern VAR = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+
+    final List<Problem> problems = new ArrayList<>();
+    final List<UnknownVar> unknownVars = new ArrayList<>();
+    private final PlanLoader.Parsed parsed;
+    private final String file;
+    private final String site;
+    private final Map<String, Map<String, String>> sites;
+    private final PlanLoader.Generators gen;
+    private final Map<String, String> resolvedVars = new LinkedHashMap<>();
+    private final Path base;
+
+    Binder(PlanLoader.Parsed parsed, String site, Map<String, Map<String, String>> sites, PlanLoader.Generators gen) {
+        this.parsed = parsed;
+        this.file = parsed.name();
+        this.site = site;
+        this.sites = sites;
+        this.gen = gen;
+        this.base = parsed.file().getParent();
+    }
+
+    // ------------------------------------------------------------------------------ sites
+
+    static Map<String, Map<String, String>> siteVariables(PlanLoader.Parsed p, List<Problem> problems) {
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        YEntry e = ((YMap) p.root()).entries().get("sites");
+        if (e == null || isNull(e.value())) return out;
+        if (!(e.value() instanceof YMap m)) {
+            problems.add(Problem.error(p.name(), e.value().pos(), "sites must be a map of site names to variables, not "
+                    + e.value().typeName()));
+            return out;
+        }
+        for (YEntry s : m.entries().values()) {
+            Map<String, String> vars = new LinkedHashMap<>();
+            out.put(s.key(), vars);
+            if (!NAME.matcher(s.key()).matches()) {
+                problems.add(Problem.error(p.name(), s.keyPos(), "site name '" + s.key()
+                        + "' may hold only letters, digits, '.', '_' and '-'"));
+            }
+            if (isNull(s.value())) continue;
+            if (!(s.value() instanceof YMap vm)) {
+                problems.add(Problem.error(p.name(), s.value().pos(), "site '" + s.key()
+                        + "' must be a map of variables (e.g. { root: /srv/dr, pg_port: 6432 }), not " + s.value().typeName()));
+                continue;
+            }
+            for (YEntry v : vm.entries().values()) {
+                if (!(v.value() instanceof YScalar sc) || sc.value() == null) {
+                    problems.add(Problem.error(p.name(), v.value().pos(), "site variable '" + v.key()
+                            + "' must be a single value, not " + v.value().typeName()));
+                    continue;
+                }
+                String val = sc.value();
+                Matcher vm2 = VAR.matcher(val);
+                while (vm2.find()) {
+                    String g = vm2.group(1);
+                    if (g == null) continue;
+                    if ((g.equals(TEMP_DIR) || g.equals(FREE_PORT)) && !val.equals("${" + g + "}")) {
+                        problems.add(Problem.error(p.name(), sc.pos(), "${" + g + "} must stand as the whole value of '"
+                                + v.key() + "'"));
+                    } else if (!g.equals(TEMP_DIR) && !g.equals(FREE_PORT)) {
+                        problems.add(Problem.error(p.name(), sc.pos(), "site variables cannot use other variables (${"
+                                + g + "}); only ${temp-dir} and ${free-port} may stand as a value"));
+                    }
+                }
+                vars.put(v.key(), val);
+            }
+        }
+        return out;
+    }
+
+    static String defaultSite(PlanLoader.Parsed p, Map<String, Map<String, String>> sites) {
+        YEntry e = ((YMap) p.root()).entries().get("default-site");
+        if (e != null && e.value() instanceof YScalar s && s.value() != null) return s.value();
+        if (sites.containsKey("primary")) return "primary";
+        return sites.isEmpty() ? null : sites.keySet().iterator().next();
+    }
+
+    // ------------------------------------------------------------------------------ the plan
+
+    Plan bind() {
+        YMap root = (YMap) parsed.root();
+        keys(root, "the plan", TOP);
+        // Every variable of the site now, so that generated folders and ports are known to whoever
+        // must clean up or compare them (drills), used or not.
+        YEntry siteEntry = root.entries().get("sites");
+        Pos sitePos = siteEntry == null ? root.pos() : siteEntry.keyPos();
+        for (String v : sites.getOrDefault(site, Map.of()).keySet()) variable(v, sitePos);
+        String name = optText(root, "name");
+        Map<String, Plan.RepositorySpec> repos = repositories(root.entries().get("repositories"));
+        Map<String, Plan.Site> siteObjs = new LinkedHashMap<>();
+        sites.forEach((k, v) -> siteObjs.put(k, new Plan.Site(k, v)));
+        String dflt = defaultSite(parsed, sites);
+        YEntry ds = root.entries().get("default-site");
+        if (ds != null) {
+            String v = scalar(ds.value(), "default-site");
+            if (v != null && !sites.containsKey(v)) {
+                problems.add(Problem.error(file, ds.value().pos(), "default-site '" + v + "' is not one of the sites"
+                        + (sites.isEmpty() ? " (the file has none)" : " (" + String.join(", ", sites.keySet()) + ")")));
+            }
+        }
+        Duration drillEvery = PlanLoader.nonNull(duration(root, "drill-every"), DEFAULT_DRILL_EVERY);
+        String stateDir = optPath(root, "state-dir");
+        Map<String, SystemSpec> systems = new LinkedHashMap<>();
+        Map<String, YEntry> systemEntries = new LinkedHashMap<>();
+        YEntry se = root.entries().get("systems");
+        if (se == null || isNull(se.value())) {
+            problems.add(Problem.error(file, se == null ? root.pos() : se.value().pos(), "the plan has no systems"));
+        } else if (!(se.value() instanceof YMap sm)) {
+            problems.add(Problem.error(file, se.value().pos(), "systems must be a map of system names, not " + se.value().typeName()));
+        } else {
+            for (YEntry s : sm.entries().values()) {
+                if (!NAME.matcher(s.key()).matches()) {
+                    problems.add(Problem.error(file, s.keyPos(), "system name '" + s.key()
+                            + "' may hold only letters, digits, '.', '_' and '-'"));
+                }
+                systemEntries.put(s.key(), s);
+                SystemSpec spec = system(s, repos, drillEvery);
+                if (spec != null) systems.put(s.key(), spec);
+            }
+        }
+        crossChecks(systems, systemEntries, repos);
+        return new Plan(parsed.file(), parsed.hash(), name, repos, siteObjs, dflt, site.isEmpty() ? null : site,
+                Map.copyOf(resolvedVars), systems, drillEvery, stateDir, List.of());
+    }
+
+    private Map<String, Plan.RepositorySpec> repositories(YEntry e) {
+        Map<String, Plan.RepositorySpec> out = new LinkedHashMap<>();
+        if (e == null || isNull(e.value())) return out;
+        if (!(e.value() instanceof YMap m)) {
+            problems.add(Problem.error(file, e.value().pos(), "repositories must be a map of names to { url, password-file }, not "
+                    + e.value().typeName()));
+            return out;
+        }
+        for (YEntry r : m.entries().values()) {
+            YMap rm = map(r.value(), "repository '" + r.key() + "'");
+            if (rm == null) continue;
+            keys(rm, "repository '" + r.key() + "'", REPO);
+            String url = requiredText(rm, "url", "repository '" + r.key() + "'");
+            if (url != null && !url.matches("^[a-z0-9]+:.*") && !url.startsWith("/")) url = base.resolve(url).normalize().toString();
+            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, optPath(rm, "password-file"), optText(rm, "password-env")));
+        }
+        return out;
+    }
+
+    private SystemSpec system(YEntry s, Map<String, Plan.RepositorySpec> repos, Duration drillEvery) {
+        String what = "system '" + s.key() + "'";
+        YMap m = map(s.value(), what);
+        if (m == null) return null;
+        keys(m, what, SYSTEM);
+        Duration rpo = duration(m, "rpo");
+        Duration rto = duration(m, "rto");
+        if (!m.entries().containsKey("rpo")) problems.add(Problem.error(file, s.keyPos(), what + " has no rpo (how much data it may lose, e.g. rpo: 15m)"));
+        if (!m.entries().containsKey("rto")) problems.add(Problem.error(file, s.keyPos(), what + " has no rto (how fast it must be back, e.g. rto: 1h)"));
+        List<String> contacts = new ArrayList<>(textList(m, "contact"));
+        contacts.addAll(textList(m, "contacts"));
+        SystemSpec.Backup backup = backup(m.entries().get("backup"), what, repos);
+        String engine = guessEngine(m);
+        List<Step> restore = new ArrayList<>();
+        for (YNode n : items(m, "restore", what)) {
+            Step st = step(n, what);
+            if (st != null) restore.add(st);
+        }
+        List<Check> verify = new ArrayList<>();
+        for (YNode n : items(m, "verify", what)) {
+            Check c = check(n, what, engine);
+            if (c != null) verify.add(c);
+        }
+        return new SystemSpec(s.key(), optText(m, "description"), optText(m, "owner"), contacts, textList(m, "depends-on"),
+                rpo == null ? Duration.ZERO : rpo, rto == null ? Duration.ZERO : rto,
+                PlanLoader.nonNull(duration(m, "drill-every"), drillEvery), backup, restore, verify);
+    }
+
+    /** The database kind an sql check talks to when it does not say: the one the system restores or dumps. */
+    private static String guessEngine(YMap m) {
+        boolean my = false, pg = false;
+        List<YNode> kinds = new ArrayList<>(asList(m.entries().containsKey("restore") ? m.entries().get("restore").value() : null));
+        YEntry b = m.entries().get("backup");
+        if (b != null && b.value() instanceof YMap bm && bm.entries().containsKey("sources")) {
+            kinds.addAll(asList(bm.entries().get("sources").value()));
+        }
+        for (YNode n : kinds) {
+            if (n instanceof YMap im) {
+                my |= im.entries().containsKey("mysql");
+                pg |= im.entries().containsKey("postgres");
+            }
+        }
+        return my && !pg ? "mysql" : "postgres";
+    }
+
+    private SystemSpec.Backup backup(YEntry e, String what, Map<String, Plan.RepositorySpec> repos) {
+        if (e == null || isNull(e.value())) return null;
+        YMap m = map(e.value(), what + " backup");
+        if (m == null) return null;
+        keys(m, what + " backup", BACKUP);
+        String repo = optText(m, "repository");
+        YEntry re = m.entries().get("repository");
+        if (repo == null && repos.size() == 1) repo = repos.keySet().iterator().next();
+        if (repo == null) {
+            problems.add(Problem.error(file, m.pos(), what + " backup names no repository"
+                    + (repos.isEmpty() ? " and the file defines none" : " (repositories: " + String.join(", ", repos.keySet()) + ")")));
+        } else if (!repos.containsKey(repo)) {
+            problems.add(Problem.error(file, re != null ? re.value().pos() : m.pos(), "unknown repository '" + repo + "'"
+                    + (repos.isEmpty() ? " (the file defines none)" : " (repositories: " + String.join(", ", repos.keySet()) + ")")));
+        }
+        List<Source> sources = new ArrayList<>();
+        for (YNode n : items(m, "sources", what + " backup")) {
+            Source s = source(n, what);
+            if (s != null) sources.add(s);
+        }
+        if (sources.isEmpty() && m.entries().containsKey("sources")) {
+            problems.add(Problem.error(file, m.entries().get("sources").value().pos(), what + " backup has no sources"));
+        }
+        List<Step.CommandStep> before = hooks(m, "before", what), after = hooks(m, "after", what);
+        return new SystemSpec.Backup(repo, sources, before, after);
+    }
+
+    private List<Step.CommandStep> hooks(YMap m, String key, String what) {
+        List<Step.CommandStep> out = new ArrayList<>();
+        for (YNode n : items(m, key, what + " backup")) {
+            Step.CommandStep c = command(n, what + " " + key + " hook", Set.of());
+            if (c != null) out.add(c);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------------------ sources
+
+    private Source source(YNode n, String what) {
+        YMap m = map(n, what + " source");
+        if (m == null) return null;
+        String kind = kindOf(m, SOURCE_KINDS, what + " source");
+        if (kind == null) return null;
+        YNode v = m.entries().get(kind).value();
+        switch (kind) {
+            case "path" -> {
+                keys(m, what + " path source", Set.of("path", "exclude", "one-file-system"));
+                String p = path(v, "path");
+                List<String> ex = textList(m, "exclude");
+                return p == null ? null : new Source.PathSource(p, ex, bool(m, "one-file-system", false));
+            }
+            case "postgres" -> {
+                keys(m, what + " postgres source", Set.of("postgres"));
+                YMap dm = map(v, "postgres source");
+                if (dm == null) return null;
+                keys(dm, "postgres source", union(DB, Set.of("databases", "globals")));
+                return new Source.PostgresSource(db(dm, 5432, "postgres"), textList(dm, "databases"), bool(dm, "globals", true));
+            }
+            case "mysql" -> {
+                keys(m, what + " mysql source", Set.of("mysql"));
+                YMap dm = map(v, "mysql source");
+                if (dm == null) return null;
+                keys(dm, "mysql source", union(DB, Set.of("databases")));
+                return new Source.MysqlSource(db(dm, 3306, "root"), textList(dm, "databases"));
+            }
+            default -> {
+                String run, filename;
+                Duration timeout;
+                if (v instanceof YMap cm) {
+                    keys(m, what + " command source", Set.of("command"));
+                    keys(cm, "command source", Set.of("run", "filename", "timeout"));
+                    run = requiredText(cm, "run", "command source");
+                    filename = optText(cm, "filename");
+                    timeout = duration(cm, "timeout");
+                } else {
+                    keys(m, what + " command source", Set.of("command", "filename", "timeout"));
+                    run = scalar(v, "command");
+                    filename = optText(m, "filename");
+                    timeout = duration(m, "timeout");
+                }
+                if (run == null) return null;
+                if (filename == null) filename = "command-output";
+                if (filename.contains("/") || filename.equals(".") || filename.equals("..")) {
+                    problems.add(Problem.error(file, v.pos(), "filename must be a plain file name, not '" + filename + "'"));
+                }
+                return new Source.CommandSource(run, filename, PlanLoader.nonNull(timeout, Binder.DEFAULT_STEP_TIMEOUT));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ steps
+
+    private Step step(YNode n, String what) {
+        YMap m = map(n, what + " restore step");
+        if (m == null) return null;
+        String kind = kindOf(m, STEP_KINDS, what + " restore step");
+        if (kind == null) return null;
+        YNode v = m.entries().get(kind).value();
+        switch (kind) {
+            case "path" -> {
+                keys(m, what + " path step", Set.of("path"));
+                YMap pm = map(v, "path step");
+                if (pm == null) return null;
+                keys(pm, "path step", Set.of("from", "to", "include", "exclude", "overwrite", "timeout"));
+                String from = requiredPath(pm, "from", "path step");
+                String to = requiredPath(pm, "to", "path step");
+                String ow = optText(pm, "overwrite");
+                if (ow != null && !Set.of("always", "if-changed", "never").contains(ow)) {
+                    problems.add(Problem.error(file, pm.entries().get("overwrite").value().pos(),
+                            "overwrite must be always, if-changed or never, not '" + ow + "'"));
+                }
+                if (from == null || to == null) return null;
+                return new Step.PathStep(from, to, textList(pm, "include"), textList(pm, "exclude"),
+                        ow == null ? "if-changed" : ow, PlanLoader.nonNull(duration(pm, "timeout"), DEFAULT_STEP_TIMEOUT));
+            }
+            case "postgres", "mysql" -> {
+                keys(m, what + " " + kind + " step", Set.of(kind));
+                YMap dm = map(v, kind + " step");
+                if (dm == null) return null;
+                boolean pg = kind.equals("postgres");
+                keys(dm, kind + " step", union(DB, pg ? Set.of("databases", "create-server", "globals", "timeout")
+                        : Set.of("databases", "create-server", "timeout")));
+                String cs = optPath(dm, "create-server");
+                return new Step.DatabaseStep(kind, db(dm, pg ? 5432 : 3306, pg ? "postgres" : "root"), textList(dm, "databases"),
+                        cs == null ? "" : cs, pg && bool(dm, "globals", true),
+                        PlanLoader.nonNull(duration(dm, "timeout"), DEFAULT_STEP_TIMEOUT));
+            }
+            default -> {
+                return command(m, what + " command step", Set.of("background", "timeout"));
+            }
+        }
+    }
+
+    /** A command: {@code command: "text"} or {@code command: { run, background, timeout }}; also a bare string. */
+    private Step.CommandStep command(YNode n, String what, Set<String> siblings) {
+        if (n instanceof YScalar) {
+            String run = scalar(n, what);
+            return run == null ? null : new Step.CommandStep(run, false, DEFAULT_COMMAND_TIMEOUT);
+        }
+        YMap m = map(n, what);
+        if (m == null) return null;
+        YEntry c = m.entries().get("command");
+        YMap body = m;
+        if (c != null && c.value() instanceof YMap cm) {
+            keys(m, what, Set.of("command"));
+            body = cm;
+            keys(body, what, Set.of("run", "background", "timeout"));
+        } else if (c != null) {
+            Set<String> allowed = new java.util.HashSet<>(siblings);
+            allowed.add("command");
+            keys(m, what, allowed);
+        } else {
+            keys(m, what, Set.of("run", "background", "timeout"));
+        }
+        String run = c != null && !(c.value() instanceof YMap) ? scalar(c.value(), "command") : requiredText(body, "run", what);
+        if (run == null) return null;
+        return new Step.CommandStep(run, bool(body, "background", false),
+                PlanLoader.nonNull(duration(body, "timeout"), DEFAULT_COMMAND_TIMEOUT));
+    }
+
+    // ------------------------------------------------------------------------------ checks
+
+    private Check check(YNode n, String what, String engine) {
+        YMap m = map(n, what + " check");
+        if (m == null) return null;
+        String kind = kindOf(m, CHECK_KINDS, what + " check");
+        if (kind == null) return null;
+        YNode v = m.entries().get(kind).value();
+        String w = what + " " + kind + " check";
+        switch (kind) {
+            case "tcp" -> {
+                keys(m, w, Set.of("tcp"));
+                YMap cm = map(v, w);
+                if (cm == null) return null;
+                keys(cm, w, Set.of("host", "port", "within"));
+                Integer port = port(cm, true);
+                return port == null ? null : new Check.TcpCheck(textOr(cm, "host", "127.0.0.1"), port, within(cm));
+            }
+            case "http" -> {
+                keys(m, w, Set.of("http"));
+                YMap cm = map(v, w);
+                if (cm == null) return null;
+                keys(cm, w, Set.of("url", "status", "body", "within"));
+                String url = requiredText(cm, "url", w);
+                Integer status = integer(cm, "status", 100, 599);
+                if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+                    problems.add(Problem.error(file, cm.entries().get("url").value().pos(), "url must start with http:// or https://"));
+                }
+                return url == null ? null : new Check.HttpCheck(url, status == null ? 200 : status, optText(cm, "body"), within(cm));
+            }
+            case "sql" -> {
+                keys(m, w, Set.of("sql"));
+                YMap cm = map(v, w);
+                if (cm == null) return null;
+                keys(cm, w, union(DB, Set.of("engine", "database", "query", "expect", "within")));
+                String eng = textOr(cm, "engine", engine);
+                if (!eng.equals("postgres") && !eng.equals("mysql")) {
+                    problems.add(Problem.error(file, cm.entries().get("engine").value().pos(), "engine must be postgres or mysql"));
+                }
+                String query = requiredText(cm, "query", w);
+                String expect = optText(cm, "expect");
+                if (expect != null && SqlExpect.parse(expect) == null) {
+                    problems.add(Problem.error(file, cm.entries().get("expect").value().pos(), "expect '" + expect
+                            + "' is not a comparison (write e.g. \">= 1\", \"= 42\", \"!= 0\" or a value)"));
+                }
+                String database = optText(cm, "database");
+                boolean pg = eng.equals("postgres");
+                return query == null ? null : new Check.SqlCheck(eng, db(cm, pg ? 5432 : 3306, pg ? "postgres" : "root"),
+                        database == null ? (pg ? "postgres" : "") : database, query, expect == null ? ">= 1" : expect, within(cm));
+            }
+            case "command" -> {
+                if (v instanceof YMap cm) {
+                    keys(m, w, Set.of("command"));
+                    keys(cm, w, Set.of("run", "within"));
+                    String run = requiredText(cm, "run", w);
+                    return run == null ? null : new Check.CommandCheck(run, within(cm));
+                }
+                keys(m, w, Set.of("command", "within"));
+                String run = scalar(v, "command");
+                return run == null ? null : new Check.CommandCheck(run, within(m));
+            }
+            default -> {
+                keys(m, w, Set.of("files"));
+                if (isNull(v) || (v instanceof YScalar s && ("all".equals(s.value()) || "true".equals(s.value())))) {
+                    return new Check.FilesCheck(List.of(), 1.0, DEFAULT_WITHIN);
+                }
+                YMap cm = map(v, w);
+                if (cm == null) return null;
+                keys(cm, w, Set.of("paths", "sample", "within"));
+                List<String> paths = new ArrayList<>();
+                YEntry pe = cm.entries().get("paths");
+                if (pe != null) for (YNode pn : asList(pe.value())) {
+                    String p = path(pn, "paths");
+                    if (p != null) paths.add(p);
+                }
+                double sample = 1.0;
+                String sv = optText(cm, "sample");
+                if (sv != null) {
+                    Double d = percent(sv);
+                    if (d == null) problems.add(Problem.error(file, cm.entries().get("sample").value().pos(),
+                            "sample must be a percentage like 10% (of the files whose content is read), not '" + sv + "'"));
+                    else sample = d;
+                }
+                return new Check.FilesCheck(paths, sample, within(cm));
+            }
+        }
+    }
+
+    private static Double percent(String s) {
+        try {
+            double d = s.endsWith("%") ? Double.parseDouble(s.substring(0, s.length() - 1)) / 100 : Double.parseDouble(s);
+            return d > 0 && d <= 1 ? d : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private Duration within(YMap m) {
+        return PlanLoader.nonNull(duration(m, "within"), DEFAULT_WITHIN);
+    }
+
+    private DbSpec db(YMap m, int defaultPort, String defaultUser) {
+        Integer port = port(m, false);
+        return new DbSpec(textOr(m, "host", "127.0.0.1"), port == null ? defaultPort : port, textOr(m, "user", defaultUser),
+                optPath(m, "password-file"), optText(m, "password-env"));
+    }
+
+    private Integer port(YMap m, boolean required) {
+        if (required && !m.entries().containsKey("port")) {
+            problems.add(Problem.error(file, m.pos(), "port is missing"));
+            return null;
+        }
+        return integer(m, "port", 1, 65535);
+    }
+
+    // ------------------------------------------------------------------------------ cross checks
+
+    private void crossChecks(Map<String, SystemSpec> systems, Map<String, YEntry> entries, Map<String, Plan.RepositorySpec> repos) {
+        for (SystemSpec s : systems.values()) {
+            YEntry d = ((YMap) entries.get(s.name()).value()).entries().get("depends-on");
+            List<YNode> items = d == null ? List.of() : asList(d.value());
+            for (int i = 0; i < s.dependsOn().size(); i++) {
+                String dep = s.dependsOn().get(i);
+                Pos pos = i < items.size() ? items.get(i).pos() : entries.get(s.name()).keyPos();
+                if (dep.equals(s.name())) {
+                    problems.add(Problem.error(file, pos, "system '" + s.name() + "' depends on itself"));
+                } else if (!entries.containsKey(dep)) {
+                    problems.add(Problem.error(file, pos, "system '" + s.name() + "' depends on '" + dep
+                            + "', which is not a system" + suggest(dep, entries.keySet())));
+                }
+            }
+        }
+        for (List<String> cycle : Graph.cycles(systems)) {
+            String first = cycle.get(0);
+            YEntry d = ((YMap) entries.get(first).value()).entries().get("depends-on");
+            problems.add(Problem.error(file, d == null ? entries.get(first).keyPos() : d.value().pos(),
+                    "dependency cycle: " + String.join(" -> ", cycle) + " (no order can restore these)"));
+        }
+        if (!Graph.hasCycle(systems)) {
+            for (SystemSpec s : systems.values()) {
+                for (String dep : Graph.allDependencies(systems, s.name())) {
+                    SystemSpec ds = systems.get(dep);
+                    if (ds != null && s.rto().compareTo(ds.rto()) < 0) {
+                        YEntry r = ((YMap) entries.get(s.name()).value()).entries().get("rto");
+                        problems.add(Problem.warning(file, r == null ? entries.get(s.name()).keyPos() : r.value().pos(),
+                                "system '" + s.name() + "' has rto " + Durations.toPlanText(s.rto()) + " but depends on '" + dep
+                                        + "' with rto " + Durations.toPlanText(ds.rto()) + ": it cannot be back before '" + dep
+                                        + "', so its RTO cannot be met"));
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ scalars
+
+    private void keys(YMap m, String what, Set<String> allowed) {
+        for (YEntry e : m.entries().values()) {
+            if (!allowed.contains(e.key())) {
+                problems.add(Problem.error(file, e.keyPos(), "unknown key '" + e.key() + "' in " + what + suggest(e.key(), allowed)));
+            }
+        }
+    }
+
+    private String kindOf(YMap m, List<String> kinds, String what) {
+        List<String> found = kinds.stream().filter(m.entries()::containsKey).toList();
+        if (found.size() == 1) return found.get(0);
+        if (found.isEmpty()) {
+            String k = m.entries().isEmpty() ? "" : m.entries().keySet().iterator().next();
+            problems.add(Problem.error(file, m.pos(), what + " must be one of " + String.join(", ", kinds)
+                    + (k.isEmpty() ? "" : ", not '" + k + "'" + suggest(k, kinds))));
+        } else {
+            problems.add(Problem.error(file, m.pos(), what + " has more than one kind (" + String.join(", ", found)
+                    + "); write each as its own list item"));
+        }
+        return null;
+    }
+
+    private static String suggest(String key, java.util.Collection<String> known) {
+        String best = null;
+        int bestD = 3;
+        for (String k : known) {
+            int d = distance(key, k);
+            if (d < bestD) {
+                bestD = d;
+                best = k;
+            }
+        }
+        return best == null ? "" : " (did you mean '" + best + "'?)";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private YMap map(YNode n, String what) {
+        if (n instanceof YMap m) return m;
+        problems.add(Problem.error(file, n.pos(), what + " must be a map, not " + n.typeName()
+                + (n instanceof YScalar s && s.value() != null ? " ('" + s.value() + "')" : "")));
+        return null;
+    }
+
+    private List<YNode> items(YMap m, String key, String what) {
+        YEntry e = m.entries().get(key);
+        if (e == null || isNull(e.value())) return List.of();
+        if (e.value() instanceof YList l) return l.items();
+        problems.add(Problem.error(file, e.value().pos(), key + " of " + what + " must be a list (items starting with '- '), not "
+                + e.value().typeName()));
+        return List.of();
+    }
+
+    private static List<YNode> asList(YNode n) {
+        if (n == null) return List.of();
+        if (n instanceof YList l) return l.items();
+        return isNull(n) ? List.of() : List.of(n);
+    }
+
+    private static boolean isNull(YNode n) {
+        return n instanceof YScalar s && s.value() == null;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> s = new java.util.HashSet<>(a);
+        s.addAll(b);
+        return s;
+    }
+
+    /** A scalar's text with variables replaced; null (and a problem) when it is not a scalar. */
+    private String scalar(YNode n, String what) {
+        if (n instanceof YScalar s) return s.value() == null ? null : substitute(s.value(), s.pos());
+        problems.add(Problem.error(file, n.pos(), what + " must be a single value, not " + n.typeName()));
+        return null;
+    }
+
+    private String optText(YMap m, String key) {
+        YEntry e = m.entries().get(key);
+        return e == null ? null : scalar(e.value(), key);
+    }
+
+    private String textOr(YMap m, String key, String dflt) {
+        String s = optText(m, key);
+        return s == null ? dflt : s;
+    }
+
+    private String requiredText(YMap m, String key, String what) {
+        YEntry e = m.entries().get(key);
+        String s = e == null ? null : scalar(e.value(), key);
+        if (s == null || s.isBlank()) {
+            problems.add(Problem.error(file, e == null ? m.pos() : e.value().pos(), what + " needs " + key));
+            return null;
+        }
+        return s;
+    }
+
+    private List<String> textList(YMap m, String key) {
+        YEntry e = m.entries().get(key);
+        if (e == null) return List.of();
+        List<String> out = new ArrayList<>();
+        for (YNode n : asList(e.value())) {
+            String s = scalar(n, key);
+            if (s != null) out.add(s);
+        }
+        return List.copyOf(out);
+    }
+
+    private String path(YNode n, String what) {
+        String s = scalar(n, what);
+        if (s == null || s.isEmpty()) return s;
+        return base.resolve(s).normalize().toString();
+    }
+
+    private String optPath(YMap m, String key) {
+        YEntry e = m.entries().get(key);
+        return e == null ? null : path(e.value(), key);
+    }
+
+    private String requiredPath(YMap m, String key, String what) {
+        String s = requiredText(m, key, what);
+        return s == null ? null : base.resolve(s).normalize().toString();
+    }
+
+    private boolean bool(YMap m, String key, boolean dflt) {
+        YEntry e = m.entries().get(key);
+        if (e == null) return dflt;
+        String s = scalar(e.value(), key);
+        if (s == null) return dflt;
+        return switch (s) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> {
+                problems.add(Problem.error(file, e.value().pos(), key + " must be true or false, not '" + s + "'"));
+                yield dflt;
+            }
+        };
+    }
+
+    private Integer integer(YMap m, String key, int min, int max) {
+        YEntry e = m.entries().get(key);
+        if (e == null) return null;
+        String s = scalar(e.value(), key);
+        if (s == null) return null;
+        try {
+            int v = Integer.parseInt(s.trim());
+            if (v < min || v > max) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException ex) {
+            problems.add(Problem.error(file, e.value().pos(), key + " must be a number from " + min + " to " + max + ", not '" + s + "'"));
+            return null;
+        }
+    }
+
+    private Duration duration(YMap m, String key) {
+        YEntry e = m.entries().get(key);
+        if (e == null) return null;
+        String s = scalar(e.value(), key);
+        if (s == null) return null;
+        Duration d = Durations.parse(s);
+        if (d == null) {
+            problems.add(Problem.error(file, e.value().pos(), key + " must be a duration such as 30s, 15m, 4h or 1d, not '" + s + "'"));
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------------------ variables
+
+    private String substitute(String text, Pos pos) {
+        if (!text.contains("$")) return text;
+        Matcher m = VAR.matcher(text);
+        StringBuilder out = new StringBuilder();
+        int last = 0;
+        while (m.find()) {
+            out.append(text, last, m.start());
+            last = m.end();
+            if (m.group(1) == null) {
+                out.append("${");
+                continue;
+            }
+            String name = m.group(1);
+            String v = variable(name, pos);
+            // ${root}/srv with root "/" is /srv, not //srv.
+            if (v.endsWith("/") && last < text.length() && text.charAt(last) == '/') v = v.substring(0, v.length() - 1);
+            out.append(v);
+        }
+        out.append(text.substring(last));
+        return out.toString();
+    }
+
+    private String variable(String name, Pos pos) {
+        if (name.equals(TEMP_DIR) || name.equals(FREE_PORT)) {
+            problems.add(Problem.error(file, pos, "${" + name + "} may stand only as a site variable's whole value"
+                    + " (e.g. sites: { sandbox: { root: \"${temp-dir}\" } }), then use that variable here"));
+            return "";
+        }
+        String done = resolvedVars.get(name);
+        if (done != null) return done;
+        Map<String, String> vars = sites.getOrDefault(site, Map.of());
+        String raw = vars.get(name);
+        if (raw == null) {
+            unknownVars.add(new UnknownVar(name, pos));
+            return "";
+        }
+        String v = raw;
+        try {
+            if (raw.equals("${" + TEMP_DIR + "}")) v = gen.tempDir(name);
+            else if (raw.equals("${" + FREE_PORT + "}")) v = Integer.toString(gen.freePort(name));
+        } catch (IOException e) {
+            problems.add(Problem.error(file, pos, "cannot produce ${" + name + "} for site '" + site + "': " + e.getMessage()));
+        }
+        resolvedVars.put(name, v);
+        return v;
+    }
+}

@@ -1,0 +1,26 @@
+package org.lifeboat.plan;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One system of the business: how it is backed up, what it needs first, its targets, and how it is
+ * restored and checked. Strings are already resolved for the plan's site.
+ */
+public record SystemSpec(String name, String description, String owner, List<String> contacts, List<String> dependsOn,
+                         Duration rpo, Duration rto, Duration drillEvery, Backup backup, List<Step> restore,
+                         List<Check> verify) {
+
+    /** Sources go into one snapshot per backup, tagged {@code system=NAME}. */
+    public record Backup(String repository, List<Source> sources, List<Step.CommandStep> before,
+                         List<Step.CommandStep> after) {}
+
+    /** The tag on every snapshot of this system. */
+    public String tag() {
+        return tagFor(name);
+    }
+
+    public static String tagFor(String system) {
+        return "system=" + system;
+    }
+}

@@ -1,0 +1,121 @@
+package org.lifeboat.plan;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * The plan file as a tree of maps, lists and scalars, each with its line and column, so that
+ * every error can point at the place to fix. SnakeYAML composes the tree; nothing is constructed
+ * from tags (no arbitrary types from a configuration file).
+ */
+final class YamlTree {
+    private YamlTree() {}
+
+    /** 1-based line and column. */
+    record Pos(int line, int column) {
+        static Pos of(Mark m) {
+            return m == null ? new Pos(0, 0) : new Pos(m.getLine() + 1, m.getColumn() + 1);
+        }
+    }
+
+    sealed interface YNode permits YMap, YList, YScalar {
+        Pos pos();
+
+        String typeName();
+    }
+
+    record YEntry(String key, Pos keyPos, YNode value) {}
+
+    record YMap(Map<String, YEntry> entries, Pos pos) implements YNode {
+        public String typeName() {
+            return "a map";
+        }
+    }
+
+    record YList(List<YNode> items, Pos pos) implements YNode {
+        public String typeName() {
+            return "a list";
+        }
+    }
+
+    /** value is null for YAML's null (an empty value). */
+    record YScalar(String value, Pos pos) implements YNode {
+        public String typeName() {
+            return value == null ? "empty" : "a value";
+        }
+    }
+
+    static YNode parse(String text, String file, List<Problem> problems) {
+        LoaderOptions lo = new LoaderOptions();
+        lo.setAllowDuplicateKeys(true); // reported below, with both places
+        lo.setMaxAliasesForCollections(50);
+        try {
+            Node root = new Yaml(lo).compose(new StringReader(text));
+            if (root == null) return new YMap(new LinkedHashMap<>(), new Pos(1, 1));
+            return convert(root, file, problems, 0);
+        } catch (MarkedYAMLException e) {
+            Pos p = Pos.of(e.getProblemMark());
+            problems.add(Problem.error(file, p, "not valid YAML: " + e.getProblem()
+                    + (e.getContext() != null ? " (" + e.getContext() + ")" : "")));
+            return null;
+        } catch (YAMLException e) {
+            problems.add(Problem.error(file, new Pos(1, 1), "not valid YAML: " + e.getMessage()));
+            return null;
+        }
+    }
+
+    private static YNode convert(Node n, String file, List<Problem> problems, int depth) {
+        Pos pos = Pos.of(n.getStartMark());
+        if (depth > 64) {
+            problems.add(Problem.error(file, pos, "nested too deeply"));
+            return new YScalar(null, pos);
+        }
+        if (n instanceof ScalarNode s) {
+            boolean isNull = s.getTag().equals(Tag.NULL);
+            return new YScalar(isNull ? null : s.getValue(), pos);
+        }
+        if (n instanceof SequenceNode s) {
+            List<YNode> items = new ArrayList<>();
+            for (Node c : s.getValue()) items.add(convert(c, file, problems, depth + 1));
+            return new YList(items, pos);
+        }
+        MappingNode m = (MappingNode) n;
+        Map<String, YEntry> entries = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            Node k = t.getKeyNode();
+            Pos kp = Pos.of(k.getStartMark());
+            if (!(k instanceof ScalarNode ks)) {
+                problems.add(Problem.error(file, kp, "a key must be a plain name"));
+                continue;
+            }
+            String key = ks.getValue();
+            YEntry prev = entries.get(key);
+            if (prev != null) {
+                problems.add(Problem.error(file, kp, "duplicate key '" + key + "' (first at line "
+                        + prev.keyPos().line() + ")"));
+                continue;
+            }
+            entries.put(key, new YEntry(key, kp, convert(t.getValueNode(), file, problems, depth + 1)));
+        }
+        return new YMap(entries, pos);
+    }
+
+    static String read(java.nio.file.Path p) throws IOException {
+        return java.nio.file.Files.readString(p);
+    }
+}
