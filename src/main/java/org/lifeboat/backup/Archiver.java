@@ -132,6 +132,7 @@ public final class Archiver {
             Throwable c = e.getCause();
             if (c instanceof RepositoryFailure rf) throw (IOException) rf.getCause();
             if (c instanceof UncheckedIOException u) throw u.getCause();
+            if (c instanceof IOException io) throw io;
             if (c instanceof RuntimeException re) throw re;
             throw new IOException(c);
         } catch (RepositoryFailure rf) {
@@ -164,6 +165,7 @@ public final class Archiver {
     private static final class VDir {
         final Path real;   // the folder whose metadata the node carries (null for the root)
         final Map<String, VDir> children = new LinkedHashMap<>();
+        final Map<String, StreamSource> streams = new LinkedHashMap<>();
         Path leaf;         // set when this component is itself a target
 
         VDir(Path real) {
@@ -208,6 +210,27 @@ public final class Archiver {
             }
             cur.leaf = abs;
         }
+        for (StreamSource st : opts.streams()) {
+            String[] comps = st.path().substring(1).split("/");
+            VDir cur = root;
+            if (root.leaf != null) throw new IOException("streams cannot be stored beside the current folder as a target");
+            Path real = Path.of("/");
+            for (int i = 0; i < comps.length - 1; i++) {
+                real = real.resolve(comps[i]);
+                VDir next = cur.children.get(comps[i]);
+                if (next == null) {
+                    next = new VDir(null);
+                    cur.children.put(comps[i], next);
+                }
+                if (next.leaf != null) throw new IOException("stream " + st.path() + " lies inside the backup target " + next.leaf);
+                cur = next;
+            }
+            String name = comps[comps.length - 1];
+            if (cur.children.containsKey(name) || cur.streams.put(name, st) != null) {
+                throw new IOException("two sources want the snapshot path " + st.path());
+            }
+            paths.add(st.path());
+        }
         paths.sort(null);
         return root;
     }
@@ -224,10 +247,26 @@ public final class Archiver {
     private CompletableFuture<Id> saveVirtualChildren(VDir dir, Id parentTree) throws IOException {
         Map<String, Node> parentNodes = loadParentNodes(parentTree);
         List<CompletableFuture<Node>> kids = new ArrayList<>();
-        for (Map.Entry<String, VDir> e : sortedByName(dir.children)) {
-            VDir child = e.getValue();
+        Map<String, Object> entries = new LinkedHashMap<>(dir.children);
+        entries.putAll(dir.streams);
+        for (Map.Entry<String, Object> e : sortedByName(entries)) {
             Node pn = parentNodes.get(e.getKey());
-            if (child.leaf != null) {
+            if (e.getValue() instanceof StreamSource st) {
+                kids.add(saveStream(e.getKey(), st));
+                continue;
+            }
+            VDir child = (VDir) e.getValue();
+            if (child.real == null) {
+                // A folder that exists only in the snapshot (it holds streams): owned by us, now.
+                OffsetDateTime now = OffsetDateTime.now();
+                Node base = Node.builder(e.getKey(), NodeType.DIR).mode(0755).mtime(now).atime(now).ctime(now)
+                        .uid(uid()).gid(gid()).user(names.userName(uid())).group(names.groupName(gid())).build();
+                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null);
+                kids.add(sub.thenApply(id -> {
+                    countDir(pn, id);
+                    return base.withSubtree(id);
+                }));
+            } else if (child.leaf != null) {
                 kids.add(saveEntry(child.leaf, e.getKey(), pn, -1));
             } else {
                 // A folder on the way to a target may be reached through a symlink (as in
@@ -533,6 +572,31 @@ public final class Archiver {
         } catch (IOException e) {
             throw new RepositoryFailure(e);
         }
+    }
+
+    // ------------------------------------------------------------------------------ streams
+
+    /** Reads a stream (a dump) on a worker; its close() reports whether the producer succeeded. */
+    private CompletableFuture<Node> saveStream(String name, StreamSource st) {
+        return CompletableFuture.supplyAsync(() -> {
+            List<Id> content = new ArrayList<>();
+            long[] size = {0};
+            try (InputStream in = st.opener().open()) {
+                progress.currentFile = st.path();
+                chunkStream((b, off, len) -> {
+                    int n = in.read(b, off, len);
+                    if (n > 0) size[0] += n;
+                    return n;
+                }, content);
+            } catch (IOException e) {
+                throw new CompletionException(new IOException(st.path() + ": " + e.getMessage(), e));
+            }
+            filesNew.increment();
+            progress.filesDone.increment();
+            OffsetDateTime now = OffsetDateTime.now();
+            return Node.builder(name, NodeType.FILE).mode(0600).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
+                    .user(names.userName(uid())).group(names.groupName(gid())).size(size[0]).content(content).build();
+        }, workers);
     }
 
     // ------------------------------------------------------------------------------ stdin

@@ -9,5 +9,10 @@ import org.lifeboat.repository.Id;
  */
 public record BackupOptions(List<String> targets, Excludes excludes, boolean oneFileSystem, List<String> tags,
                             String hostname, Id parent, boolean force, boolean dryRun, String stdinFilename,
-                            int threads) {
+                            int threads, List<StreamSource> streams) {
+
+    public BackupOptions(List<String> targets, Excludes excludes, boolean oneFileSystem, List<String> tags,
+                         String hostname, Id parent, boolean force, boolean dryRun, String stdinFilename, int threads) {
+        this(targets, excludes, oneFileSystem, tags, hostname, parent, force, dryRun, stdinFilename, threads, List.of());
+    }
 }

@@ -74,9 +74,19 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", hidden = true)
     int threads;
 
+    @Option(names = "--system", split = ",", paramLabel = "NAME", description = "back up these systems of the plan (repeatable)")
+    List<String> systems = new ArrayList<>();
+
+    @Option(names = "--all", description = "back up every system of the plan")
+    boolean all;
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        if (all || !systems.isEmpty()) {
+            if (!paths.isEmpty() || stdin) throw new UserException("--system/--all back up what the plan says; give no paths");
+            return SystemBackupRunner.run(ctx, all ? List.of() : systems);
+        }
         if (stdin && !paths.isEmpty()) throw new UserException("--stdin takes no paths");
         if (!stdin && paths.isEmpty()) throw new UserException("nothing to back up: give at least one path (or --stdin)");
         Compression.Mode mode;

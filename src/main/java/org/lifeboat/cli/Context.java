@@ -69,13 +69,11 @@ final class Context {
     }
 
     static Backend backendFor(String location) {
-        String loc = location;
-        if (loc.startsWith("local:")) loc = loc.substring("local:".length());
-        if (loc.matches("^[a-z0-9]+:.*") && !loc.startsWith("/")) {
-            throw new UserException("repository location '" + location + "' uses a backend Lifeboat does not support yet"
-                    + " (supported: a local folder)");
+        try {
+            return org.lifeboat.backend.Locations.open(location);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
         }
-        return new LocalBackend(Path.of(loc));
     }
 
     /**

@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
                 CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
-                VersionCommand.class,
+                VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
@@ -41,6 +41,10 @@ public final class Main implements Runnable {
 
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "print more detail")
     boolean verbose;
+
+    @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "the recovery plan (default: $LIFEBOAT_CONFIG, ./lifeboat.yaml, /etc/lifeboat/lifeboat.yaml)")
+    String config;
 
     @Option(names = "--no-lock", scope = ScopeType.INHERIT, description = "do not lock the repository (read-only commands)")
     boolean noLock;
@@ -81,6 +85,20 @@ public final class Main implements Runnable {
         int code;
         String msg;
         switch (ex) {
+            case org.lifeboat.plan.PlanException p -> {
+                code = ExitCodes.FATAL;
+                if (p.problems().isEmpty()) {
+                    msg = p.getMessage();
+                } else {
+                    for (org.lifeboat.plan.Problem pr : p.problems()) err.println(pr);
+                    long n = p.problems().stream().filter(org.lifeboat.plan.Problem::isError).count();
+                    msg = "the plan has " + n + " error" + (n == 1 ? "" : "s") + "; nothing was done";
+                }
+            }
+            case org.lifeboat.recovery.RecoveryException r -> {
+                code = ExitCodes.FATAL;
+                msg = r.getMessage();
+            }
             case UserException u -> {
                 code = u.exitCode();
                 msg = u.getMessage();

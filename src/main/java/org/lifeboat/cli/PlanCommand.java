@@ -1,0 +1,190 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lifeboat.plan.Durations;
+import org.lifeboat.plan.Graph;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanGraph;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.Problem;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.Recovery;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "plan", description = "Check and show the recovery plan (lifeboat.yaml).",
+        subcommands = {PlanCommand.Validate.class, PlanCommand.Show.class})
+final class PlanCommand implements Runnable {
+    @ParentCommand
+    Main main;
+
+    @Override
+    public void run() {
+        throw new UserException("say what to do: 'lifeboat plan validate' or 'lifeboat plan show'");
+    }
+
+    @Command(name = "validate", description = "Report every error and warning of the plan file, with file, line and column.")
+    static final class Validate implements Callable<Integer> {
+        @ParentCommand
+        PlanCommand parent;
+
+        @Override
+        public Integer call() throws Exception {
+            Context ctx = new Context(parent.main);
+            java.nio.file.Path file = Plans.file(ctx);
+            List<Problem> problems = PlanLoader.validate(file);
+            long errors = problems.stream().filter(Problem::isError).count();
+            long warnings = problems.size() - errors;
+            if (ctx.json()) {
+                ObjectNode o = Json.MAPPER.createObjectNode();
+                o.put("file", file.toString()).put("valid", errors == 0).put("errors", errors).put("warnings", warnings);
+                ArrayNode a = o.putArray("problems");
+                for (Problem p : problems) {
+                    a.addObject().put("file", p.file()).put("line", p.line()).put("column", p.column())
+                            .put("severity", p.isError() ? "error" : "warning").put("message", p.message());
+                }
+                ctx.printJson(o);
+                return errors == 0 ? ExitCodes.OK : ExitCodes.FATAL;
+            }
+            for (Problem p : problems) (p.isError() ? ctx.err : ctx.out).println(p);
+            if (errors > 0) {
+                ctx.err.println(file + ": " + errors + " error" + (errors == 1 ? "" : "s") + ", " + warnings + " warning"
+                        + (warnings == 1 ? "" : "s"));
+                return ExitCodes.FATAL;
+            }
+            Plan plan = PlanLoader.load(file, null, PlanLoader.Generators.placeholders());
+            List<List<String>> waves = Graph.waves(plan.systems(), List.copyOf(plan.systems().keySet()));
+            ctx.out.println(file + ": valid: " + plan.systems().size() + " systems in " + waves.size() + " wave"
+                    + (waves.size() == 1 ? "" : "s") + ", " + plan.sites().size() + " site" + (plan.sites().size() == 1 ? "" : "s")
+                    + (warnings == 0 ? "" : ", " + warnings + " warning" + (warnings == 1 ? "" : "s")));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "show", description = "Show the recovery waves, critical path, targets and backup ages; or the dependency graph.")
+    static final class Show implements Callable<Integer> {
+        @ParentCommand
+        PlanCommand parent;
+
+        @Option(names = "--format", defaultValue = "text", paramLabel = "text|json|dot|mermaid|svg",
+                description = "text (default), json, or the dependency graph as Graphviz dot, Mermaid or SVG")
+        String format;
+
+        @Option(names = "--site", paramLabel = "NAME", description = "resolve the plan for this site")
+        String site;
+
+        @Option(names = "--offline", description = "do not open the repositories (no backup ages)")
+        boolean offline;
+
+        @Override
+        public Integer call() throws Exception {
+            Context ctx = new Context(parent.main);
+            String fmt = ctx.json() ? "json" : format;
+            if (!List.of("text", "json", "dot", "mermaid", "svg").contains(fmt)) {
+                throw new UserException("--format must be text, json, dot, mermaid or svg, not '" + format + "'");
+            }
+            Plan plan = Plans.load(ctx, site, PlanLoader.Generators.placeholders());
+            List<String> all = List.copyOf(plan.systems().keySet());
+            List<List<String>> waves = Graph.waves(plan.systems(), all);
+            List<String> critical = Graph.criticalPath(plan.systems(), all, s -> plan.system(s).rto());
+            Map<String, Snapshot> latest = new LinkedHashMap<>();
+            Map<String, String> problems = new LinkedHashMap<>();
+            if (!offline) {
+                try (Repositories repos = new Repositories(plan, false)) {
+                    for (SystemSpec s : plan.systems().values()) {
+                        try {
+                            Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
+                            if (snap != null) latest.put(s.name(), snap);
+                        } catch (Exception e) {
+                            problems.put(s.name(), e.getMessage());
+                        }
+                    }
+                }
+            }
+            Instant now = Instant.now();
+            Map<String, String> labels = new LinkedHashMap<>();
+            for (String s : all) labels.put(s, backupLabel(plan.system(s), latest.get(s), problems.get(s), now, offline));
+            switch (fmt) {
+                case "dot" -> ctx.out.print(PlanGraph.dot(plan, all, labels, critical));
+                case "mermaid" -> ctx.out.print(PlanGraph.mermaid(plan, all, labels, critical));
+                case "svg" -> ctx.out.print(PlanGraph.svg(plan, all, labels, critical));
+                case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, now));
+                default -> text(ctx, plan, waves, critical, latest, labels);
+            }
+            return ExitCodes.OK;
+        }
+
+        private static String backupLabel(SystemSpec s, Snapshot snap, String problem, Instant now, boolean offline) {
+            if (s.backup() == null) return "no backup configured";
+            if (offline) return "backup age not read";
+            if (problem != null) return "repository not readable";
+            if (snap == null) return "NEVER backed up";
+            Duration age = Duration.between(snap.time().toInstant(), now);
+            return "last backup " + Durations.format(age) + " ago" + (age.compareTo(s.rpo()) > 0 ? " (RPO MISSED)" : "");
+        }
+
+        private static void text(Context ctx, Plan plan, List<List<String>> waves, List<String> critical,
+                                 Map<String, Snapshot> latest, Map<String, String> labels) {
+            ctx.out.println("plan " + plan.file() + (plan.name() == null ? "" : " (" + plan.name() + ")") + ", site "
+                    + plan.site());
+            ctx.out.println();
+            for (int w = 0; w < waves.size(); w++) {
+                ctx.out.println("wave " + (w + 1) + ": " + String.join(", ", waves.get(w)));
+            }
+            ctx.out.println("critical path (by RTO): " + String.join(" -> ", critical));
+            ctx.out.println();
+            Table t = new Table("SYSTEM", "WAVE", "DEPENDS ON", "RPO", "RTO", "LAST BACKUP", "STEPS", "CHECKS");
+            for (int w = 0; w < waves.size(); w++) {
+                for (String name : waves.get(w)) {
+                    SystemSpec s = plan.system(name);
+                    t.row(name, w + 1, s.dependsOn().isEmpty() ? "-" : String.join(", ", s.dependsOn()),
+                            Durations.toPlanText(s.rpo()), Durations.toPlanText(s.rto()), labels.get(name),
+                            s.restore().size(), s.verify().size());
+                }
+            }
+            t.print(ctx.out);
+        }
+
+        private static ObjectNode json(Plan plan, List<List<String>> waves, List<String> critical, Map<String, Snapshot> latest,
+                                       Map<String, String> problems, Instant now) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("file", plan.file().toString()).put("site", plan.site()).put("plan_hash", plan.hash());
+            ArrayNode wa = o.putArray("waves");
+            for (List<String> w : waves) {
+                ArrayNode a = wa.addArray();
+                w.forEach(a::add);
+            }
+            ArrayNode cp = o.putArray("critical_path");
+            critical.forEach(cp::add);
+            ArrayNode sys = o.putArray("systems");
+            for (int w = 0; w < waves.size(); w++) {
+                for (String name : waves.get(w)) {
+                    SystemSpec s = plan.system(name);
+                    ObjectNode so = sys.addObject().put("name", name).put("wave", w + 1)
+                            .put("rpo_seconds", s.rpo().toSeconds()).put("rto_seconds", s.rto().toSeconds());
+                    ArrayNode d = so.putArray("depends_on");
+                    s.dependsOn().forEach(d::add);
+                    Snapshot snap = latest.get(name);
+                    if (snap != null) {
+                        long age = Duration.between(snap.time().toInstant(), now).toSeconds();
+                        so.put("last_snapshot", snap.id().hex()).put("last_backup", snap.time().toInstant().toString())
+                                .put("last_backup_age_seconds", age).put("rpo_met", age <= s.rpo().toSeconds());
+                    }
+                    if (problems.containsKey(name)) so.put("error", problems.get(name));
+                }
+            }
+            return o;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package org.lifeboat.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanException;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.Problem;
+
+/** Loading the plan for a command: the file from --config, warnings shown once. */
+final class Plans {
+    private Plans() {}
+
+    static Path file(Context ctx) throws PlanException {
+        return PlanLoader.locate(ctx.global.config);
+    }
+
+    static Plan load(Context ctx, String site, PlanLoader.Generators gen) throws IOException, PlanException {
+        Plan p = PlanLoader.load(file(ctx), site, gen);
+        for (Problem w : p.warnings()) ctx.err.println(w);
+        return p;
+    }
+
+    /** RFC 3339 ({@code 2026-11-20T14:05:00Z}) or local time ({@code 2026-11-20 14:05[:ss]}). */
+    static Instant parseTime(String s) {
+        if (s == null) return null;
+        try {
+            return OffsetDateTime.parse(s).toInstant();
+        } catch (DateTimeParseException e) {
+            // local time below
+        }
+        for (String f : new String[] {"yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"}) {
+            try {
+                return LocalDateTime.parse(s, DateTimeFormatter.ofPattern(f)).atZone(ZoneId.systemDefault()).toInstant();
+            } catch (DateTimeParseException e) {
+                // next format
+            }
+        }
+        throw new UserException("--at '" + s + "' is not a time: write 2026-11-20T14:05:00Z or 2026-11-20 14:05 (local)");
+    }
+
+    static String time(Instant t) {
+        return t == null ? "-" : DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(t);
+    }
+
+    static String clock(Instant t) {
+        return t == null ? "-" : DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneId.systemDefault()).format(t);
+    }
+}

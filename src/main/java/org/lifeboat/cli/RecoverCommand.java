@@ -1,0 +1,130 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.lifeboat.plan.Check;
+import org.lifeboat.plan.Durations;
+import org.lifeboat.plan.Graph;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.Step;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.Recovery;
+import org.lifeboat.recovery.RecoveryResult;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.StateDir;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "recover", description = {"Recover systems as the plan says: wave by wave, each system's restore steps, then its checks.",
+        "Systems you name bring everything they depend on. A failed system blocks its dependents."})
+final class RecoverCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--site", paramLabel = "NAME", description = "where to recover (default: the plan's default-site)")
+    String site;
+
+    @Option(names = "--systems", split = ",", paramLabel = "NAME[,NAME]", description = "recover only these (and what they depend on)")
+    List<String> systems = new ArrayList<>();
+
+    @Option(names = "--at", paramLabel = "TIME", description = "use the latest snapshots at or before TIME (2026-11-20T14:05:00Z, or local 2026-11-20 14:05)")
+    String at;
+
+    @Option(names = {"-n", "--dry-run"}, description = "print what would be done, in order; change nothing")
+    boolean dryRun;
+
+    @Option(names = {"-y", "--yes"}, description = "do not ask for confirmation")
+    boolean yes;
+
+    @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave (default 4)")
+    int parallel;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        Instant atTime = Plans.parseTime(at);
+        Plan plan = Plans.load(ctx, site, dryRun ? PlanLoader.Generators.placeholders()
+                : PlanLoader.Generators.real(Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-site-" + (site == null ? "default" : site))));
+        List<String> selected = Recovery.selection(plan, systems);
+        if (dryRun) return dryRun(ctx, plan, selected, atTime);
+        if (!yes) confirm(ctx, plan, selected);
+        Path logDir = StateDir.of(plan).resolve("logs");
+        try (Repositories repos = new Repositories(plan, false)) {
+            Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir),
+                    RecoveryOutput.live(ctx));
+            RecoveryResult res = r.run();
+            if (ctx.json()) ctx.printJson(RecoveryOutput.json(res));
+            else RecoveryOutput.table(ctx, res);
+            return res.recovered() ? ExitCodes.OK : ExitCodes.FATAL;
+        }
+    }
+
+    private static void confirm(Context ctx, Plan plan, List<String> selected) {
+        java.io.Console c = System.console();
+        String what = "recover " + String.join(", ", selected) + " into site " + plan.site();
+        if (c == null || !c.isTerminal()) {
+            throw new UserException("recover changes systems (" + what + "); pass --yes to go ahead, or --dry-run to see what it would do");
+        }
+        String answer = c.readLine("This will %s, overwriting what is there. Go ahead? [y/N] ", what);
+        if (answer == null || !(answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes"))) {
+            throw new UserException("recovery cancelled; nothing was changed");
+        }
+    }
+
+    private int dryRun(Context ctx, Plan plan, List<String> selected, Instant atTime) throws Exception {
+        List<List<String>> waves = Graph.waves(plan.systems(), selected);
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("site", plan.site()).put("dry_run", true);
+        ArrayNode sys = o.putArray("systems");
+        if (!ctx.json()) {
+            ctx.out.println("dry run: recovery of " + String.join(", ", selected) + " into site " + plan.site()
+                    + (atTime == null ? "" : " with data from at or before " + Plans.time(atTime)) + "; nothing is changed");
+        }
+        try (Repositories repos = new Repositories(plan, false)) {
+            for (int w = 0; w < waves.size(); w++) {
+                if (!ctx.json()) ctx.out.println("\nwave " + (w + 1) + (waves.get(w).size() > 1 ? " (in parallel)" : "") + ":");
+                for (String name : waves.get(w)) {
+                    SystemSpec s = plan.system(name);
+                    String snapText;
+                    ObjectNode so = sys.addObject().put("name", name).put("wave", w + 1);
+                    try {
+                        Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, atTime, ctx::warn);
+                        snapText = snap == null ? (s.backup() == null ? "no backup configured" : "NO SNAPSHOT (the recovery would fail)")
+                                : "snapshot " + snap.id().shortHex() + " of " + Plans.time(snap.time().toInstant());
+                        if (snap != null) so.put("snapshot", snap.id().hex()).put("snapshot_time", snap.time().toInstant().toString());
+                    } catch (Exception e) {
+                        snapText = "repository not readable: " + e.getMessage();
+                        so.put("error", e.getMessage());
+                    }
+                    ArrayNode st = so.putArray("steps");
+                    ArrayNode ch = so.putArray("checks");
+                    if (!ctx.json()) {
+                        ctx.out.println("  " + name + " (RPO " + Durations.toPlanText(s.rpo()) + ", RTO "
+                                + Durations.toPlanText(s.rto()) + "): " + snapText);
+                    }
+                    int i = 1;
+                    for (Step step : s.restore()) {
+                        st.add(step.describe());
+                        if (!ctx.json()) ctx.out.println("    " + (i++) + ". " + step.describe());
+                    }
+                    for (Check c : s.verify()) {
+                        ch.add(c.kind() + ": " + c.describe());
+                        if (!ctx.json()) ctx.out.println("    check " + c.kind() + ": " + c.describe() + " (within "
+                                + Durations.toPlanText(c.within()) + ")");
+                    }
+                }
+            }
+        }
+        if (ctx.json()) ctx.printJson(o);
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,78 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.lifeboat.backup.Progress;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.SystemBackup;
+import org.lifeboat.repository.Json;
+
+/** {@code backup --system/--all}: each system into its own tagged snapshot; one failing does not stop the others. */
+final class SystemBackupRunner {
+    private SystemBackupRunner() {}
+
+    static int run(Context ctx, List<String> names) throws Exception {
+        Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
+        List<String> chosen = names.isEmpty() ? List.copyOf(plan.systems().keySet()) : names;
+        for (String n : chosen) {
+            if (!plan.systems().containsKey(n)) {
+                throw new UserException("there is no system '" + n + "' in " + plan.file() + " (systems: "
+                        + String.join(", ", plan.systems().keySet()) + ")");
+            }
+        }
+        int failed = 0, partial = 0;
+        List<String> skipped = new ArrayList<>();
+        try (Repositories repos = new Repositories(plan, false)) {
+            for (String n : chosen) {
+                SystemSpec s = plan.system(n);
+                if (s.backup() == null || s.backup().sources().isEmpty()) {
+                    if (!names.isEmpty()) {
+                        ctx.err.println("error: system '" + n + "' has no backup sources");
+                        failed++;
+                    } else {
+                        skipped.add(n);
+                    }
+                    continue;
+                }
+                ctx.info("backing up " + n + " to repository '" + s.backup().repository() + "'");
+                try {
+                    SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, new Progress(), w -> {
+                        if (!ctx.json()) ctx.err.println("warning: " + n + ": " + w);
+                    });
+                    if (o.result().errors() > 0) partial++;
+                    var sum = o.result().summary();
+                    if (ctx.json()) {
+                        ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "summary").put("system", n)
+                                .put("snapshot_id", o.snapshot().id().hex()).put("files_new", sum.filesNew())
+                                .put("files_changed", sum.filesChanged()).put("files_unmodified", sum.filesUnmodified())
+                                .put("data_added", sum.dataAdded()).put("total_bytes_processed", sum.totalBytesProcessed())
+                                .put("total_duration", o.took().toMillis() / 1000.0).put("errors", o.result().errors());
+                        ctx.printJson(j);
+                    } else {
+                        ctx.out.println(n + ": snapshot " + o.snapshot().id().shortHex() + " saved (" + sum.totalFilesProcessed()
+                                + " files, " + ProgressLine.bytes(sum.totalBytesProcessed()) + ", "
+                                + ProgressLine.bytes(sum.dataAdded()) + " new, " + ProgressLine.duration(o.took().toSeconds()) + ")");
+                    }
+                } catch (Exception e) {
+                    failed++;
+                    if (ctx.json()) {
+                        ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "error").put("system", n)
+                                .put("error", String.valueOf(e.getMessage())));
+                    } else {
+                        ctx.err.println("error: backup of system '" + n + "' failed: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        if (!skipped.isEmpty()) ctx.info("no backup configured for: " + String.join(", ", skipped));
+        if (failed > 0) {
+            ctx.err.println("Fatal: " + failed + " of " + chosen.size() + " system backups failed");
+            return ExitCodes.FATAL;
+        }
+        return partial > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+    }
+}

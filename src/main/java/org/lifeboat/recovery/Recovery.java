@@ -1,0 +1,236 @@
+package org.lifeboat.recovery;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.lifeboat.plan.Check;
+import org.lifeboat.plan.Graph;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.Step;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.SnapshotFilter;
+
+/**
+ * Runs a recovery plan: the chosen systems and everything they depend on, wave by wave; the
+ * systems of a wave in parallel (bounded). Per system: pick the snapshot (the latest, or the
+ * latest at or before {@code at}), run the restore steps, then the checks. A system that fails
+ * blocks everything that depends on it; independent systems go on.
+ */
+public final class Recovery {
+    /** Live events, for the operator's terminal. Called from several threads. */
+    public interface Listener {
+        default void systemStarted(String system, int wave, Snapshot snapshot) {}
+
+        default void stepStarted(String system, int index, Step step) {}
+
+        default void stepFinished(String system, StepResult r) {}
+
+        default void checkFinished(String system, CheckResult r) {}
+
+        default void systemFinished(SystemResult r) {}
+    }
+
+    /**
+     * systems: what to recover (empty: all); at: the latest point to take data from (null: now);
+     * parallel: systems at once within a wave; logDir: where background commands write.
+     */
+    public record Options(List<String> systems, Instant at, int parallel, Path logDir) {}
+
+    private final Plan plan;
+    private final Repositories repos;
+    private final Options opts;
+    private final Listener listener;
+
+    public Recovery(Plan plan, Repositories repos, Options opts, Listener listener) {
+        this.plan = plan;
+        this.repos = repos;
+        this.opts = opts;
+        this.listener = listener;
+    }
+
+    /** The systems to recover, with everything they depend on, in the plan's order. */
+    public static List<String> selection(Plan plan, List<String> chosen) throws RecoveryException {
+        for (String s : chosen) {
+            if (!plan.systems().containsKey(s)) {
+                throw new RecoveryException("there is no system '" + s + "' in " + plan.file() + " (systems: "
+                        + String.join(", ", plan.systems().keySet()) + ")");
+            }
+        }
+        return chosen.isEmpty() ? List.copyOf(plan.systems().keySet()) : Graph.closure(plan.systems(), chosen);
+    }
+
+    /** The snapshot a system would be recovered from: its latest, or its latest at or before {@code at}. */
+    public static Snapshot chooseSnapshot(Plan plan, SystemSpec sys, Repositories repos, Instant at,
+                                          java.util.function.Consumer<String> warn) throws Exception {
+        if (sys.backup() == null) return null;
+        List<Snapshot> all = new SnapshotFilter(List.of(), List.of(sys.tag()), List.of())
+                .apply(repos.snapshots(sys.backup().repository(), warn));
+        Snapshot best = null;
+        for (Snapshot s : all) {
+            if (at != null && s.time().toInstant().isAfter(at)) continue;
+            if (best == null || !s.time().toInstant().isBefore(best.time().toInstant())) best = s;
+        }
+        return best;
+    }
+
+    public RecoveryResult run() throws RecoveryException {
+        List<String> selected = selection(plan, opts.systems());
+        List<List<String>> waves = Graph.waves(plan.systems(), selected);
+        Instant started = Instant.now();
+        Map<String, SystemResult> results = new LinkedHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, opts.parallel()), r -> {
+            Thread t = new Thread(r, "recover");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (int w = 0; w < waves.size(); w++) {
+                Map<String, Future<SystemResult>> running = new LinkedHashMap<>();
+                for (String name : waves.get(w)) {
+                    SystemSpec sys = plan.system(name);
+                    List<String> failedDeps = Graph.allDependencies(plan.systems(), name).stream()
+                            .filter(d -> results.containsKey(d) && results.get(d).result() != SystemResult.Outcome.RECOVERED)
+                            .toList();
+                    if (!failedDeps.isEmpty()) {
+                        SystemResult r = new SystemResult(name, w + 1, SystemResult.Outcome.BLOCKED,
+                                "not attempted: " + String.join(", ", failedDeps) + (failedDeps.size() > 1 ? " are" : " is")
+                                        + " not back", null, null, sys.backup() == null ? null : sys.backup().repository(),
+                                null, null, sys.rpo(), sys.rto(), List.of(), List.of());
+                        results.put(name, r);
+                        listener.systemFinished(r);
+                        continue;
+                    }
+                    final int wave = w + 1;
+                    running.put(name, pool.submit(() -> recoverSystem(sys, wave)));
+                }
+                for (Map.Entry<String, Future<SystemResult>> e : running.entrySet()) {
+                    SystemResult r;
+                    try {
+                        r = e.getValue().get();
+                    } catch (java.util.concurrent.ExecutionException ex) {
+                        throw new RecoveryException("recovery of " + e.getKey() + " failed unexpectedly: " + ex.getCause(), ex.getCause());
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                        throw new RecoveryException("interrupted");
+                    }
+                    results.put(e.getKey(), r);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<SystemResult> ordered = new ArrayList<>();
+        for (List<String> wave : waves) for (String s : wave) ordered.add(results.get(s));
+        return new RecoveryResult(plan.site(), plan.hash(), false, started, Instant.now(), waves, ordered);
+    }
+
+    private SystemResult recoverSystem(SystemSpec sys, int wave) {
+        Instant started = Instant.now();
+        List<StepResult> steps = new ArrayList<>();
+        List<CheckResult> checks = new ArrayList<>();
+        Snapshot snap = null;
+        Repository repo = null;
+        String repoName = sys.backup() == null ? null : sys.backup().repository();
+        try {
+            snap = chooseSnapshot(plan, sys, repos, opts.at(), w -> {});
+            if (snap == null && needsSnapshot(sys)) {
+                String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ")"
+                        + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'";
+                return finish(sys, wave, SystemResult.Outcome.FAILED, why, null, repoName, started, steps, checks);
+            }
+            if (snap != null) repo = repos.get(repoName);
+        } catch (Exception e) {
+            return finish(sys, wave, SystemResult.Outcome.FAILED, "cannot read repository '" + repoName + "': " + message(e),
+                    null, repoName, started, steps, checks);
+        }
+        listener.systemStarted(sys.name(), wave, snap);
+        Map<String, String> env = SystemBackup.env(plan, sys);
+        if (snap != null) {
+            env.put("LIFEBOAT_SNAPSHOT", snap.id().hex());
+            env.put("LIFEBOAT_SNAPSHOT_TIME", snap.time().toString());
+        }
+        for (int i = 0; i < sys.restore().size(); i++) {
+            Step step = sys.restore().get(i);
+            listener.stepStarted(sys.name(), i + 1, step);
+            StepResult r = runStep(step, repo, snap, env, sys.name(), i + 1);
+            steps.add(r);
+            listener.stepFinished(sys.name(), r);
+            if (r.result() == StepResult.Outcome.FAILED) {
+                for (int j = i + 1; j < sys.restore().size(); j++) {
+                    Step s = sys.restore().get(j);
+                    steps.add(new StepResult(j + 1, s.kind(), s.describe(), StepResult.Outcome.SKIPPED,
+                            "not run: step " + (i + 1) + " failed", null, null, null, 0, null, null));
+                }
+                return finish(sys, wave, SystemResult.Outcome.FAILED, "step " + (i + 1) + " (" + step.describe() + ") failed: "
+                        + r.detail(), snap, repoName, started, steps, checks);
+            }
+        }
+        List<String> failed = new ArrayList<>();
+        for (Check c : sys.verify()) {
+            CheckResult r = Checks.run(c, sys.restore(), repo, snap, env);
+            checks.add(r);
+            listener.checkFinished(sys.name(), r);
+            if (!r.passed()) failed.add(c.kind() + " check (" + c.describe() + "): " + r.detail());
+        }
+        if (!failed.isEmpty()) {
+            return finish(sys, wave, SystemResult.Outcome.FAILED, String.join("; ", failed), snap, repoName, started, steps, checks);
+        }
+        return finish(sys, wave, SystemResult.Outcome.RECOVERED, null, snap, repoName, started, steps, checks);
+    }
+
+    private static boolean needsSnapshot(SystemSpec sys) {
+        return sys.restore().stream().anyMatch(s -> !(s instanceof Step.CommandStep));
+    }
+
+    private SystemResult finish(SystemSpec sys, int wave, SystemResult.Outcome outcome, String reason, Snapshot snap,
+                                String repo, Instant started, List<StepResult> steps, List<CheckResult> checks) {
+        SystemResult r = new SystemResult(sys.name(), wave, outcome, reason, snap == null ? null : snap.id().hex(),
+                snap == null ? null : snap.time().toInstant(), repo, started, Instant.now(), sys.rpo(), sys.rto(),
+                List.copyOf(steps), List.copyOf(checks));
+        listener.systemFinished(r);
+        return r;
+    }
+
+    /** A step on its own thread, so its time limit holds even when the work inside does not notice. */
+    private StepResult runStep(Step step, Repository repo, Snapshot snap, Map<String, String> env, String system, int index) {
+        Instant t0 = Instant.now();
+        ExecutorService one = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "step-" + system + "-" + index);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Future<Steps.Done> f = one.submit(() -> Steps.run(step, repo, snap, env, opts.logDir(), system, index));
+            Steps.Done d = f.get(step.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            return new StepResult(index, step.kind(), step.describe(), StepResult.Outcome.OK, d.detail(), t0,
+                    d.firstByte(), Instant.now(), d.bytes(), d.pid(), d.log());
+        } catch (TimeoutException e) {
+            return new StepResult(index, step.kind(), step.describe(), StepResult.Outcome.FAILED, "timed out after "
+                    + org.lifeboat.plan.Durations.format(step.timeout()), t0, null, Instant.now(), 0, null, null);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new StepResult(index, step.kind(), step.describe(), StepResult.Outcome.FAILED, message(e.getCause()), t0,
+                    null, Instant.now(), 0, null, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new StepResult(index, step.kind(), step.describe(), StepResult.Outcome.FAILED, "interrupted", t0, null,
+                    Instant.now(), 0, null, null);
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+}

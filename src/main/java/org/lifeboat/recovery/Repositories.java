@@ -1,0 +1,135 @@
+package org.lifeboat.recovery;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lifeboat.backend.Backend;
+import org.lifeboat.backend.LocalBackend;
+import org.lifeboat.backend.Locations;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.RepositoryNotFoundException;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.WrongPasswordException;
+
+/**
+ * The plan's repositories, each opened once (password from the plan's file or variable, else the
+ * usual LIFEBOAT_/RESTIC_ variables), its index loaded once and a lock held until close.
+ */
+public final class Repositories implements AutoCloseable {
+    private final Plan plan;
+    private final boolean exclusive;
+    private final Map<String, Repository> open = new LinkedHashMap<>();
+    private final Map<String, RepositoryLock> locks = new LinkedHashMap<>();
+    private final Map<String, List<Snapshot>> snapshots = new LinkedHashMap<>();
+
+    public Repositories(Plan plan, boolean exclusive) {
+        this.plan = plan;
+        this.exclusive = exclusive;
+    }
+
+    public synchronized Repository get(String name) throws IOException, RecoveryException, WrongPasswordException {
+        Repository r = open.get(name);
+        if (r != null) return r;
+        Plan.RepositorySpec spec = plan.repositories().get(name);
+        if (spec == null) throw new RecoveryException("the plan has no repository '" + name + "'");
+        Backend b;
+        try {
+            b = Locations.open(spec.url());
+        } catch (IllegalArgumentException e) {
+            throw new RecoveryException("repository '" + name + "': " + e.getMessage());
+        }
+        if (b instanceof LocalBackend lb && !Files.exists(lb.root().resolve("config"))) {
+            throw new RepositoryNotFoundException("there is no repository at " + lb.root() + " (repository '" + name
+                    + "' of " + plan.file() + "); create one with 'lifeboat init -r " + lb.root() + "'");
+        }
+        r = Repository.open(b, password(spec));
+        try {
+            locks.put(name, r.lock(exclusive));
+            r.loadIndex();
+        } catch (IOException | RuntimeException e) {
+            RepositoryLock l = locks.remove(name);
+            if (l != null) l.close();
+            r.close();
+            throw e;
+        }
+        open.put(name, r);
+        return r;
+    }
+
+    /** Index problems of the repositories opened so far (their blobs count as missing). */
+    public synchronized List<String> indexErrors() {
+        return open.values().stream().flatMap(r -> r.indexErrors().stream()).toList();
+    }
+
+    /** All snapshots of a repository, oldest first, listed once per run. */
+    public synchronized List<Snapshot> snapshots(String name, java.util.function.Consumer<String> warn)
+            throws IOException, RecoveryException, WrongPasswordException {
+        List<Snapshot> l = snapshots.get(name);
+        if (l == null) {
+            l = get(name).listSnapshots(warn);
+            snapshots.put(name, l);
+        }
+        return l;
+    }
+
+    /** Forgets the listing, after a backup added a snapshot. */
+    public synchronized void invalidate(String name) {
+        snapshots.remove(name);
+    }
+
+    static String password(Plan.RepositorySpec spec) throws RecoveryException {
+        if (spec.passwordFile() != null) return readFirstLine(spec.passwordFile(), spec.name());
+        if (spec.passwordEnv() != null) {
+            String v = System.getenv(spec.passwordEnv());
+            if (v == null) throw new RecoveryException("environment variable " + spec.passwordEnv()
+                    + " (the password of repository '" + spec.name() + "') is not set");
+            return v;
+        }
+        String p = System.getenv("LIFEBOAT_PASSWORD");
+        if (p != null) return p;
+        String f = System.getenv("LIFEBOAT_PASSWORD_FILE");
+        if (f != null) return readFirstLine(f, spec.name());
+        p = System.getenv("RESTIC_PASSWORD");
+        if (p != null) return p;
+        f = System.getenv("RESTIC_PASSWORD_FILE");
+        if (f != null) return readFirstLine(f, spec.name());
+        throw new RecoveryException("repository '" + spec.name() + "' has no password-file or password-env in the plan,"
+                + " and LIFEBOAT_PASSWORD/LIFEBOAT_PASSWORD_FILE are not set");
+    }
+
+    private static String readFirstLine(String file, String repo) throws RecoveryException {
+        try {
+            String s = Files.readString(Path.of(file));
+            int nl = s.indexOf('\n');
+            if (nl >= 0) s = s.substring(0, nl);
+            if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
+            return s;
+        } catch (NoSuchFileException e) {
+            throw new RecoveryException("password file " + file + " of repository '" + repo + "' does not exist");
+        } catch (IOException e) {
+            throw new RecoveryException("cannot read password file " + file + " of repository '" + repo + "': " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        IOException first = null;
+        for (RepositoryLock l : locks.values()) if (l != null) l.close();
+        for (Repository r : open.values()) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
+            }
+        }
+        locks.clear();
+        open.clear();
+        if (first != null) throw first;
+    }
+}

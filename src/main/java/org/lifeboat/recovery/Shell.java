@@ -1,0 +1,119 @@
+package org.lifeboat.recovery;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the plan's shell commands ({@code sh -c}): in the foreground with a time limit, or in the
+ * background in a session of their own (so a Ctrl-C at the operator's terminal does not stop a
+ * service that was just started), output to a log file.
+ */
+public final class Shell {
+    private static final int TAIL = 2000;
+
+    private Shell() {}
+
+    public record Result(int exitCode, String output, boolean timedOut) {
+        public boolean ok() {
+            return exitCode == 0 && !timedOut;
+        }
+
+        /** The last lines of what it printed, for an error message. */
+        public String tail() {
+            String s = output.strip();
+            return s.length() > TAIL ? "..." + s.substring(s.length() - TAIL) : s;
+        }
+    }
+
+    /** A started background process. */
+    public record Background(long pid, Path log) {}
+
+    public static Result run(String command, Map<String, String> env, Duration timeout) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread pump = Thread.ofVirtual().start(() -> copyTail(p.getInputStream(), out));
+        boolean done;
+        try {
+            done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                killTree(p.toHandle());
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+            pump.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            killTree(p.toHandle());
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while running: " + command);
+        }
+        String text;
+        synchronized (out) {
+            text = out.toString(StandardCharsets.UTF_8);
+        }
+        return new Result(done ? p.exitValue() : -1, text, !done);
+    }
+
+    /** Starts a command that keeps running after Lifeboat exits; its output goes to {@code log}. */
+    public static Background start(String command, Map<String, String> env, Path log) throws IOException {
+        Files.createDirectories(log.getParent());
+        List<String> cmd = List.of("setsid", "sh", "-c", command);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        return new Background(p.pid(), log);
+    }
+
+    /** Stops a process and everything it started: TERM, then KILL for what is left after {@code grace}. */
+    public static boolean stop(long pid, Duration grace) {
+        var h = ProcessHandle.of(pid);
+        if (h.isEmpty()) return true;
+        List<ProcessHandle> all = new java.util.ArrayList<>(h.get().descendants().toList());
+        all.add(0, h.get());
+        for (ProcessHandle ph : all) ph.destroy();
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (ProcessHandle ph : all) {
+            try {
+                ph.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                ph.destroyForcibly();
+            }
+        }
+        return all.stream().noneMatch(ProcessHandle::isAlive);
+    }
+
+    static void killTree(ProcessHandle h) {
+        h.descendants().forEach(ProcessHandle::destroyForcibly);
+        h.destroyForcibly();
+    }
+
+    private static void copyTail(InputStream in, ByteArrayOutputStream out) {
+        byte[] b = new byte[8192];
+        try (in) {
+            int n;
+            while ((n = in.read(b)) > 0) {
+                synchronized (out) {
+                    if (out.size() > 64 * 1024) {
+                        byte[] keep = out.toByteArray();
+                        out.reset();
+                        out.write(keep, keep.length - 16 * 1024, 16 * 1024);
+                    }
+                    out.write(b, 0, n);
+                }
+            }
+        } catch (IOException e) {
+            // the process ended; what was read is kept
+        }
+    }
+}

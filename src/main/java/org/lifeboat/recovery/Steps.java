@@ -1,0 +1,176 @@
+package org.lifeboat.recovery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.lifeboat.apps.DbConnection;
+import org.lifeboat.apps.MySql;
+import org.lifeboat.apps.Postgres;
+import org.lifeboat.apps.Server;
+import org.lifeboat.plan.SnapshotLayout;
+import org.lifeboat.plan.Step;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeWalker;
+import org.lifeboat.restore.FileContent;
+import org.lifeboat.restore.RestoreOptions;
+import org.lifeboat.restore.RestoreResult;
+import org.lifeboat.restore.Restorer;
+
+/** Carries out one restore step of a system against its chosen snapshot. */
+final class Steps {
+    /** What a step did, for its result. */
+    record Done(String detail, Instant firstByte, long bytes, Long pid, String log) {}
+
+    private Steps() {}
+
+    static Done run(Step step, Repository repo, Snapshot snap, Map<String, String> env, Path logDir, String system, int index)
+            throws Exception {
+        return switch (step) {
+            case Step.PathStep p -> path(p, need(repo, snap, step), snap);
+            case Step.DatabaseStep d when d.engine().equals("postgres") -> postgres(d, need(repo, snap, step), snap);
+            case Step.DatabaseStep d -> mysql(d, need(repo, snap, step), snap);
+            case Step.CommandStep c -> command(c, env, logDir, system, index);
+        };
+    }
+
+    private static Repository need(Repository repo, Snapshot snap, Step step) throws RecoveryException {
+        if (repo == null || snap == null) {
+            throw new RecoveryException("no snapshot to " + step.describe() + " from (the system has no backup yet)");
+        }
+        return repo;
+    }
+
+    private static Done path(Step.PathStep p, Repository repo, Snapshot snap) throws Exception {
+        Id tree = TreeWalker.subtree(repo, snap.tree(), p.from());
+        Path to = Path.of(p.to());
+        Files.createDirectories(to);
+        Restorer r = new Restorer(repo, new RestoreOptions(to, p.include(), p.exclude(),
+                RestoreOptions.Overwrite.parse(p.overwrite()), false, 0));
+        RestoreResult res = r.run(tree, p.from().equals("/") ? "" : p.from());
+        if (!res.ok()) {
+            List<String> bad = new ArrayList<>(res.damaged());
+            bad.addAll(res.verifyFailures());
+            throw new RecoveryException(bad.size() + " file(s) could not be restored: "
+                    + String.join("; ", bad.subList(0, Math.min(5, bad.size()))));
+        }
+        return new Done(res.files() + " files, " + res.dirs() + " folders, " + res.bytes() + " bytes to " + to, null,
+                res.bytes(), null, null);
+    }
+
+    private static Done postgres(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {
+        Postgres pg = Postgres.locate();
+        DbConnection c = SystemBackup.connection(d.db());
+        Server server = null;
+        if (!d.createServer().isEmpty()) {
+            server = pg.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
+        }
+        Dumps dumps = find(repo, snap, SnapshotLayout.ROOT + "/postgres", ".pgdump");
+        List<String> dbs = d.databases().isEmpty() ? new ArrayList<>(dumps.files.keySet()) : d.databases();
+        for (String db : dbs) {
+            if (!dumps.files.containsKey(db)) {
+                throw new RecoveryException("snapshot " + snap.id().shortHex() + " has no dump of database '" + db + "'"
+                        + (dumps.files.isEmpty() ? "" : " (it has: " + String.join(", ", dumps.files.keySet()) + ")"));
+            }
+        }
+        Instant first = Instant.now();
+        long bytes = 0;
+        if (d.globals() && dumps.globals != null) {
+            try (InputStream in = FileContent.open(repo, dumps.globals)) {
+                pg.restoreGlobals(c, in, d.timeout());
+            }
+            bytes += dumps.globals.size();
+        }
+        for (String db : dbs) {
+            Node n = dumps.files.get(db);
+            try (InputStream in = FileContent.open(repo, n)) {
+                pg.restore(c, db, in, d.timeout());
+            }
+            bytes += n.size();
+        }
+        return new Done("loaded " + String.join(", ", dbs) + " into " + d.db().describe()
+                + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"), first, bytes,
+                server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+    }
+
+    private static Done mysql(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {
+        MySql my = MySql.locate();
+        DbConnection c = SystemBackup.connection(d.db());
+        Server server = null;
+        if (!d.createServer().isEmpty()) {
+            server = my.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
+        }
+        Dumps dumps = find(repo, snap, SnapshotLayout.ROOT + "/mysql", ".sql");
+        if (dumps.files.isEmpty()) throw new RecoveryException("snapshot " + snap.id().shortHex() + " has no MySQL/MariaDB dump");
+        Instant first = Instant.now();
+        long bytes = 0;
+        for (Node n : dumps.files.values()) {
+            try (InputStream in = FileContent.open(repo, n)) {
+                my.restore(c, in, d.timeout());
+            }
+            bytes += n.size();
+        }
+        return new Done("loaded the dump into " + d.db().describe()
+                + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"), first, bytes,
+                server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+    }
+
+    /** The dumps under /lifeboat/<engine>/<host-port>/, by database name (file name without suffix). */
+    private record Dumps(Map<String, Node> files, Node globals) {}
+
+    private static Dumps find(Repository repo, Snapshot snap, String dir, String suffix) throws IOException, RecoveryException {
+        Map<String, Node> files = new java.util.TreeMap<>();
+        Node globals = null;
+        Node top;
+        try {
+            top = TreeWalker.find(repo, snap.tree(), dir);
+        } catch (IOException e) {
+            throw new RecoveryException("snapshot " + snap.id().shortHex() + " holds no " + dir + " dumps");
+        }
+        if (top == null || top.type() != NodeType.DIR) throw new RecoveryException("snapshot " + snap.id().shortHex() + " holds no " + dir + " dumps");
+        for (Node server : TreeWalker.load(repo, top.subtree())) {
+            if (server.type() != NodeType.DIR) continue;
+            for (Node f : TreeWalker.load(repo, server.subtree())) {
+                if (f.type() != NodeType.FILE) continue;
+                if (f.name().equals("globals.sql") && suffix.equals(".pgdump")) globals = f;
+                else if (f.name().endsWith(suffix)) files.put(f.name().substring(0, f.name().length() - suffix.length()), f);
+            }
+        }
+        return new Dumps(files, globals);
+    }
+
+    private static Done command(Step.CommandStep c, Map<String, String> env, Path logDir, String system, int index)
+            throws Exception {
+        if (c.background()) {
+            Path log = logDir.resolve(system + "-step" + index + ".log");
+            Shell.Background bg = Shell.start(c.run(), env, log);
+            return new Done("started, pid " + bg.pid() + ", output in " + log, null, 0, bg.pid(), log.toString());
+        }
+        Shell.Result r = Shell.run(c.run(), env, c.timeout());
+        if (r.timedOut()) throw new RecoveryException("timed out after " + c.timeout().toSeconds() + " s" + tail(r));
+        if (r.exitCode() != 0) throw new RecoveryException("exit code " + r.exitCode() + tail(r));
+        return new Done(r.tail().isEmpty() ? "exit 0" : "exit 0: " + lastLine(r.tail()), null, 0, null, null);
+    }
+
+    private static String tail(Shell.Result r) {
+        return r.tail().isEmpty() ? "" : ": " + r.tail();
+    }
+
+    private static String lastLine(String s) {
+        int nl = s.lastIndexOf('\n');
+        return nl < 0 ? s : s.substring(nl + 1);
+    }
+
+    static String timeoutText(Duration d) {
+        return org.lifeboat.plan.Durations.format(d);
+    }
+}
