@@ -1,0 +1,442 @@
+package org.lifeboat.apps;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs external programs without a shell (pass {@code sh -c} yourself if you need one). Each run
+ * has a timeout after which the process and everything it started are killed; stdin can be fed
+ * from any stream; stdout is kept (up to {@link #STDOUT_LIMIT} bytes) and stderr's last
+ * {@link #STDERR_LIMIT} bytes are kept for the error message. {@code env} is laid over the
+ * inherited environment; a null value removes a variable. Secrets belong in {@code env}, never in
+ * {@code cmd}: the command line is visible to every user of the machine and goes into messages.
+ */
+public final class Exec {
+    private Exec() {}
+
+    /** Bytes of stdout {@link #run} keeps (the head: the first rows of a query are what matter). */
+    static final int STDOUT_LIMIT = 16 << 20;
+    /** Bytes of stderr kept (the tail: the last lines say why a tool gave up). */
+    static final int STDERR_LIMIT = 64 << 10;
+    /** stderr lines quoted in an error message. */
+    static final int TAIL_LINES = 20;
+    /** How long to wait for the output pipes to drain after exit (a daemon child may hold them). */
+    private static final Duration DRAIN_WAIT = Duration.ofSeconds(5);
+    /** How long a streamed process may take to exit once its stdout has ended. */
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
+
+    /** What a finished process left: its exit code, stdout (head) and stderr (tail). */
+    public record Result(int exitCode, String stdout, String stderr) {
+        /** The last lines of stderr, as quoted in error messages. */
+        public String stderrTail() {
+            return tail(stderr, TAIL_LINES);
+        }
+    }
+
+    /**
+     * Runs {@code cmd} to completion. stdin (may be null: the process sees end of input at once)
+     * is copied to the process and closed at its end; if reading it fails the process is killed
+     * and the read error is thrown, so a tool is never left to act on a truncated input.
+     *
+     * @throws AppException if the process cannot be started or does not finish within {@code timeout}
+     */
+    public static Result run(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout)
+            throws IOException {
+        return run(cmd, env, stdin, timeout, null, null);
+    }
+
+    /** Like {@link #run}, but a non-zero exit code is an {@link AppException}. */
+    public static Result check(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout)
+            throws IOException {
+        Result r = run(cmd, env, stdin, timeout);
+        if (r.exitCode() != 0) throw AppException.failed(describe(cmd), r.exitCode(), r.stderrTail());
+        return r;
+    }
+
+    /**
+     * Starts {@code cmd} and returns its stdout as a stream. When the stream ends, the process's
+     * exit code is checked: non-zero makes that read (or, if the reader never got there, close())
+     * throw an {@link AppException} carrying {@code description} and stderr's tail, so a failed
+     * dump can never be mistaken for a short one. Closing before the end kills the process (the
+     * reader gave up). There is no timeout: a dump takes as long as it takes.
+     */
+    public static InputStream streamStdout(List<String> cmd, Map<String, String> env, String description)
+            throws IOException {
+        Process p = start(cmd, env, null, description);
+        p.getOutputStream().close();
+        StderrTail err = new StderrTail(p.getErrorStream(), null);
+        Thread errThread = daemon("stderr of " + program(cmd), err);
+        return new ProcessStdout(p, err, errThread, description);
+    }
+
+    /** {@link #check} with a working directory (server tools run as another user need one they may enter). */
+    static Result check(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout, Path workDir)
+            throws IOException {
+        Result r = run(cmd, env, stdin, timeout, workDir, null);
+        if (r.exitCode() != 0) throw AppException.failed(describe(cmd), r.exitCode(), r.stderrTail());
+        return r;
+    }
+
+    /** {@link #run} with a working directory and a consumer that sees every stderr line (not just the tail). */
+    static Result run(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout,
+            Path workDir, Consumer<String> stderrLines) throws IOException {
+        String name = describe(cmd);
+        Process p = start(cmd, env, workDir, name);
+        StderrTail err = new StderrTail(p.getErrorStream(), stderrLines);
+        Thread errThread = daemon("stderr of " + program(cmd), err);
+        HeadCapture out = new HeadCapture(p.getInputStream(), STDOUT_LIMIT);
+        Thread outThread = daemon("stdout of " + program(cmd), out);
+        Feeder feeder = null;
+        Thread feederThread = null;
+        if (stdin == null) {
+            p.getOutputStream().close();
+        } else {
+            feeder = new Feeder(stdin, p);
+            feederThread = daemon("stdin of " + program(cmd), feeder);
+        }
+        boolean finished;
+        try {
+            finished = p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            killTree(p.toHandle());
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(name + " was interrupted and killed");
+        }
+        if (!finished) {
+            killTree(p.toHandle());
+            join(errThread, DRAIN_WAIT);
+            throw AppException.timedOut(name, timeout, err.tail());
+        }
+        join(outThread, DRAIN_WAIT);
+        join(errThread, DRAIN_WAIT);
+        if (feeder != null) {
+            closeQuietly(p.getOutputStream());
+            join(feederThread, DRAIN_WAIT);
+            if (feeder.sourceFailure != null) {
+                throw new AppException("reading the input for " + name + " failed, so it was killed: "
+                        + feeder.sourceFailure.getMessage(), feeder.sourceFailure);
+            }
+        }
+        return new Result(p.exitValue(), out.text(), err.text());
+    }
+
+    private static Process start(List<String> cmd, Map<String, String> env, Path workDir, String name)
+            throws AppException {
+        if (cmd.isEmpty()) throw new IllegalArgumentException("empty command");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (env != null) {
+            Map<String, String> e = pb.environment();
+            env.forEach((k, v) -> {
+                if (v == null) e.remove(k);
+                else e.put(k, v);
+            });
+        }
+        if (workDir != null) pb.directory(workDir.toFile());
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new AppException(name + " could not be started: " + e.getMessage(), e);
+        }
+    }
+
+    /** Kills a process and everything it started (runuser's child, a shell's pipeline). */
+    static void killTree(ProcessHandle h) {
+        List<ProcessHandle> below = h.descendants().toList();
+        h.destroyForcibly();
+        below.forEach(ProcessHandle::destroyForcibly);
+        Os.waitUntilGone(h.pid(), Duration.ofSeconds(5)); // SIGKILL cannot be refused; this only waits for the kernel
+    }
+
+    /** The program's file name and its arguments, for messages; {@code runuser -u U -- p ...} reads "p ... (as U)". */
+    static String describe(List<String> cmd) {
+        List<String> c = cmd;
+        String as = "";
+        if (c.size() > 4 && program(c).equals("runuser") && c.get(1).equals("-u") && c.get(3).equals("--")) {
+            as = " (as " + c.get(2) + ")";
+            c = c.subList(4, c.size());
+        }
+        StringBuilder sb = new StringBuilder(program(c));
+        for (String arg : c.subList(1, c.size())) {
+            sb.append(' ');
+            if (arg.isEmpty() || arg.chars().anyMatch(ch -> ch <= ' ' || ch == '\'' || ch == '"')) {
+                sb.append('\'').append(arg.replace("'", "'\\''")).append('\'');
+            } else {
+                sb.append(arg);
+            }
+        }
+        return sb.append(as).toString();
+    }
+
+    private static String program(List<String> cmd) {
+        return Path.of(cmd.get(0)).getFileName().toString();
+    }
+
+    /** The last {@code n} non-blank lines of {@code text}, at most 4000 characters. */
+    static String tail(String text, int n) {
+        if (text == null || text.isEmpty()) return "";
+        String[] lines = text.split("\r?\n");
+        List<String> kept = new ArrayList<>();
+        for (int i = lines.length - 1; i >= 0 && kept.size() < n; i--) {
+            if (!lines[i].isBlank()) kept.addFirst(lines[i]);
+        }
+        String t = String.join("\n", kept);
+        return t.length() <= 4000 ? t : "..." + t.substring(t.length() - 4000);
+    }
+
+    /** "30s", "1.5s", "250 ms": short durations for messages. */
+    static String human(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) return ms + " ms";
+        if (ms % 1000 == 0) return (ms / 1000) + "s";
+        return String.format("%.1fs", ms / 1000.0);
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        return Thread.ofPlatform().daemon().name(name).start(r);
+    }
+
+    private static void join(Thread t, Duration max) {
+        try {
+            t.join(max);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(OutputStream s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // The process is gone; nothing more to tell it.
+        }
+    }
+
+    /** Copies the caller's stream into the process; a failure to read it kills the process. */
+    private static final class Feeder implements Runnable {
+        private final InputStream source;
+        private final Process p;
+        volatile IOException sourceFailure;
+
+        Feeder(InputStream source, Process p) {
+            this.source = source;
+            this.p = p;
+        }
+
+        @Override
+        public void run() {
+            OutputStream sink = p.getOutputStream();
+            byte[] buf = new byte[64 << 10];
+            try {
+                while (true) {
+                    int n;
+                    try {
+                        n = source.read(buf);
+                    } catch (IOException | RuntimeException e) {
+                        // Record before killing, so whoever sees the exit also sees why.
+                        sourceFailure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+                        killTree(p.toHandle());
+                        return;
+                    }
+                    if (n < 0) break;
+                    sink.write(buf, 0, n);
+                }
+            } catch (IOException e) {
+                // Broken pipe: the process stopped reading (exited); its exit code tells the story.
+            } finally {
+                closeQuietly(sink);
+            }
+        }
+    }
+
+    /** Keeps the first {@code limit} bytes of a stream and drains the rest. */
+    private static final class HeadCapture implements Runnable {
+        private final InputStream in;
+        private final int limit;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+
+        HeadCapture(InputStream in, int limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[64 << 10];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (kept) {
+                        int room = limit - kept.size();
+                        if (room > 0) kept.write(buf, 0, Math.min(room, n));
+                    }
+                }
+            } catch (IOException ignored) {
+                // Pipe closed under us (process killed): keep what arrived.
+            }
+        }
+
+        String text() {
+            synchronized (kept) {
+                return kept.toString(StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    /** Keeps the last {@link #STDERR_LIMIT} bytes of stderr and hands each line to an optional consumer. */
+    static final class StderrTail implements Runnable {
+        private final InputStream in;
+        private final Consumer<String> lines;
+        private final byte[] buf = new byte[2 * STDERR_LIMIT];
+        private int len;
+        private boolean truncated;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        StderrTail(InputStream in, Consumer<String> lines) {
+            this.in = in;
+            this.lines = lines;
+        }
+
+        @Override
+        public void run() {
+            byte[] chunk = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(chunk)) >= 0) {
+                    append(chunk, n);
+                    if (lines != null) split(chunk, n);
+                }
+            } catch (IOException ignored) {
+                // Pipe closed under us (process killed): keep what arrived.
+            }
+            if (lines != null && line.size() > 0) lines.accept(line.toString(StandardCharsets.UTF_8));
+        }
+
+        // Chunks are at most 8 KiB, so after trimming to the last STDERR_LIMIT bytes one always fits.
+        private synchronized void append(byte[] b, int n) {
+            if (len + n > buf.length) {
+                int keep = Math.min(len, STDERR_LIMIT);
+                System.arraycopy(buf, len - keep, buf, 0, keep);
+                len = keep;
+                truncated = true;
+            }
+            System.arraycopy(b, 0, buf, len, n);
+            len += n;
+        }
+
+        private void split(byte[] b, int n) {
+            for (int i = 0; i < n; i++) {
+                if (b[i] == '\n') {
+                    lines.accept(line.toString(StandardCharsets.UTF_8));
+                    line.reset();
+                } else if (line.size() < 16384) {
+                    line.write(b[i]);
+                }
+            }
+        }
+
+        synchronized String text() {
+            String s = new String(buf, 0, len, StandardCharsets.UTF_8);
+            if (truncated) {
+                int nl = s.indexOf('\n');
+                s = nl >= 0 ? s.substring(nl + 1) : s; // the first line is cut: drop it
+            }
+            return s;
+        }
+
+        String tail() {
+            return Exec.tail(text(), TAIL_LINES);
+        }
+    }
+
+    /** A process's stdout whose end (or close) reports the exit code. */
+    private static final class ProcessStdout extends InputStream {
+        private final Process p;
+        private final InputStream in;
+        private final StderrTail err;
+        private final Thread errThread;
+        private final String description;
+        private boolean ended;      // read() saw the end of stdout
+        private boolean reported;   // the outcome was checked (and thrown if bad)
+        private boolean closed;
+
+        ProcessStdout(Process p, StderrTail err, Thread errThread, String description) {
+            this.p = p;
+            this.in = p.getInputStream();
+            this.err = err;
+            this.errThread = errThread;
+            this.description = description;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (ended) return -1;
+            int b = in.read();
+            if (b < 0) atEnd();
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (ended) return -1;
+            int n = in.read(b, off, len);
+            if (n < 0) atEnd();
+            return n;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return ended ? 0 : in.available();
+        }
+
+        private void atEnd() throws IOException {
+            ended = true;
+            reported = true;
+            boolean exited;
+            try {
+                exited = p.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                killTree(p.toHandle());
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(description + " was interrupted and killed");
+            }
+            if (!exited) {
+                killTree(p.toHandle());
+                throw new AppException(description + " closed its output but did not exit within "
+                        + human(EXIT_WAIT) + ", so it was killed");
+            }
+            join(errThread, DRAIN_WAIT);
+            if (p.exitValue() != 0) throw AppException.failed(description, p.exitValue(), err.tail());
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) return;
+            closed = true;
+            if (!ended) {
+                // The reader stopped early. A process that already failed is still a failure;
+                // one that is still writing is stopped, as nobody will read the rest.
+                boolean failedAlready = !p.isAlive() && p.exitValue() != 0;
+                if (!failedAlready) killTree(p.toHandle());
+                in.close();
+                if (failedAlready && !reported) {
+                    reported = true;
+                    join(errThread, DRAIN_WAIT);
+                    throw AppException.failed(description, p.exitValue(), err.tail());
+                }
+                return;
+            }
+            in.close();
+        }
+    }
+}
