@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.lifeboat.plan.Durations;
 import org.lifeboat.plan.Graph;
 import org.lifeboat.plan.Plan;
-import org.lifeboat.plan.PlanGraph;
 import org.lifeboat.plan.PlanLoader;
 import org.lifeboat.plan.Problem;
 import org.lifeboat.plan.SystemSpec;
@@ -116,9 +115,7 @@ final class PlanCommand implements Runnable {
             Map<String, String> labels = new LinkedHashMap<>();
             for (String s : all) labels.put(s, backupLabel(plan.system(s), latest.get(s), problems.get(s), now, offline));
             switch (fmt) {
-                case "dot" -> ctx.out.print(PlanGraph.dot(plan, all, labels, critical));
-                case "mermaid" -> ctx.out.print(PlanGraph.mermaid(plan, all, labels, critical));
-                case "svg" -> ctx.out.print(PlanGraph.svg(plan, all, labels, critical));
+                case "dot", "mermaid", "svg" -> throw new UserException("GRAPH-PENDING");
                 case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, now));
                 default -> text(ctx, plan, waves, critical, latest, labels);
             }

@@ -40,6 +40,7 @@ public final class Shell {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
+        directory(pb, env);
         Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread pump = Thread.ofVirtual().start(() -> copyTail(p.getInputStream(), out));
@@ -71,9 +72,19 @@ public final class Shell {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
+        directory(pb, env);
         Process p = pb.start();
         return new Background(p.pid(), log);
     }
+
+    /** Commands run in the plan's folder, so relative paths mean the same as in the plan. */
+    private static void directory(ProcessBuilder pb, Map<String, String> env) {
+        String d = env.get(PLAN_DIR);
+        if (d != null) pb.directory(new java.io.File(d));
+    }
+
+    /** Set by Lifeboat for every command: the folder of the plan file. */
+    public static final String PLAN_DIR = "LIFEBOAT_PLAN_DIR";
 
     /** Stops a process and everything it started: TERM, then KILL for what is left after {@code grace}. */
     public static boolean stop(long pid, Duration grace) {

@@ -105,6 +105,7 @@ public final class SystemBackup {
     static Map<String, String> env(Plan plan, SystemSpec sys) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LIFEBOAT_SYSTEM", sys.name());
+        env.put(Shell.PLAN_DIR, plan.file().getParent().toString());
         if (plan.site() != null) env.put("LIFEBOAT_SITE", plan.site());
         return env;
     }
