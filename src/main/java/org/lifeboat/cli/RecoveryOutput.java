@@ -129,7 +129,7 @@ final class RecoveryOutput {
             if (r.started() != null && r.finished() != null) so.put("duration_seconds", seconds(r.duration()));
             if (r.bytes() > 0) so.put("bytes", r.bytes());
             if (r.pid() != null) so.put("pid", r.pid());
-            if (r.log() != null) so.put("log", r.log());
+            if (r.log() != null) so.put(r.kind().equals("command") ? "log" : "server_dir", r.log());
         }
         ArrayNode checks = o.putArray("checks");
         for (CheckResult c : s.checks()) {
