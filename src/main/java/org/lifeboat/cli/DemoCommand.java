@@ -21,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * Lifeboat's main job on embedded defaults: a repository in a local folder, two backups of a
- * sample tree with changes between them, both restored and verified against what was backed up.
+ * sample tree with changes between them, both restored and verified against what was backed up;
+ * then a two-system recovery plan backed up, recovered in order into a demo site, and its runbook.
  */
 @Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).")
 final class DemoCommand implements Callable<Integer> {
@@ -88,12 +89,30 @@ final class DemoCommand implements Callable<Integer> {
         step("8. Check the repository, reading all data", "lifeboat check --read-data");
         int check = run("check", "--read-data");
 
+        step("9. A recovery plan: two systems, the website needs the documents first", "lifeboat plan show");
+        Path plan = writePlan(work, data);
+        ctx.out.println("   written to " + plan);
+        runPlan(plan, "plan", "validate");
+        runPlan(plan, "plan", "show");
+
+        step("10. Back up every system as the plan says (one tagged snapshot each)", "lifeboat backup --all");
+        runPlan(plan, "-q", "backup", "--all");
+
+        step("11. Disaster: recover both systems into the demo site, in order, with their checks",
+                "lifeboat recover --site demo --yes");
+        int recovered = Main.run("--config", plan.toString(), "recover", "--site", "demo", "--yes");
+
+        step("12. The runbook for people, generated from the same plan", "lifeboat runbook");
+        runPlan(plan, "-q", "runbook", "--site", "demo", "--output", work.resolve("runbook.md").toString());
+        ctx.out.println("   written to " + work.resolve("runbook.md"));
+
         double secs = (System.nanoTime() - start) / 1e9;
         ctx.out.println();
-        boolean ok = ok1 && ok2 && check == 0;
+        boolean ok = ok1 && ok2 && check == 0 && recovered == 0;
         ctx.out.printf("Demo %s in %.1f s. Everything is in %s%n", ok ? "succeeded" : "FAILED", secs, work);
         ctx.out.println("Try it yourself:  export LIFEBOAT_REPOSITORY=" + repo + " LIFEBOAT_PASSWORD_FILE=" + pw);
         ctx.out.println("                  ./lifeboat snapshots; ./lifeboat ls latest");
+        ctx.out.println("The plan:         ./lifeboat --config " + plan + " plan show   (also: recover --dry-run, runbook)");
         return ok ? ExitCodes.OK : ExitCodes.FATAL;
     }
 
@@ -119,6 +138,68 @@ final class DemoCommand implements Callable<Integer> {
         int code = Main.run(full);
         if (code != 0) throw new UserException("demo step 'lifeboat " + String.join(" ", args) + "' failed with exit code " + code);
         return code;
+    }
+
+    private void runPlan(Path plan, String... args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "--config";
+        full[1] = plan.toString();
+        System.arraycopy(args, 0, full, 2, args.length);
+        int code = Main.run(full);
+        if (code != 0) throw new UserException("demo step 'lifeboat " + String.join(" ", args) + "' failed with exit code " + code);
+    }
+
+    /** The demo's plan: documents, and a website published from them; the demo site is a folder. */
+    private static Path writePlan(Path work, Path data) throws IOException {
+        Path site = data.resolve("website");
+        Files.createDirectories(site);
+        Files.writeString(site.resolve("publish.sh"), """
+                #!/bin/sh
+                # publish.sh DOCS OUT: builds the public pages from the documents
+                mkdir -p "$2"
+                { echo "<h1>Reports</h1>"; cat "$1/report.txt"; } > "$2/index.html"
+                """);
+        Path plan = work.resolve("lifeboat.yaml");
+        Files.writeString(plan, """
+                # A recovery plan: what the business runs, how it is backed up, restored and checked.
+                name: demo
+                repositories:
+                  demo: { url: repo, password-file: password }
+                sites:
+                  production: { root: data }
+                  demo: { root: recovered }
+                default-site: production
+                state-dir: state
+                systems:
+                  documents:
+                    description: the team's documents
+                    owner: Ann (office manager)
+                    rpo: 1h
+                    rto: 15m
+                    backup: { repository: demo, sources: [ { path: data/docs } ] }
+                    restore:
+                      - path: { from: data/docs, to: "${root}/docs" }
+                    verify:
+                      - files: {}
+                      - command: "test -s ${root}/docs/report.txt"
+                  website:
+                    description: the public website, built from the documents
+                    owner: Bo (web)
+                    depends-on: [documents]
+                    rpo: 1d
+                    rto: 30m
+                    backup:
+                      repository: demo
+                      sources:
+                        - path: data/website
+                        - command: { run: "date -u", filename: build-info.txt }
+                    restore:
+                      - path: { from: data/website, to: "${root}/website" }
+                      - command: "sh ${root}/website/publish.sh ${root}/docs ${root}/website/public"
+                    verify:
+                      - command: "grep -q 'Quarterly report' ${root}/website/public/index.html"
+                """);
+        return plan;
     }
 
     private String[] snapshotIds(Path repo, Path pw) throws Exception {
