@@ -79,7 +79,9 @@ public final class SystemBackup {
                     case Source.PostgresSource pg -> streams.addAll(postgresStreams(pg));
                     case Source.MysqlSource my -> streams.add(mysqlStream(my));
                     case Source.CommandSource c -> streams.add(new StreamSource(SnapshotLayout.commandOutput(c.filename()),
-                            () -> Exec.streamStdout(List.of("sh", "-c", c.run()), env, "command `" + c.run() + "`")));
+                            // In the plan's folder, like every command of the plan.
+                            () -> Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
+                                    env, "command `" + c.run() + "`")));
                 }
             }
             String host = Repository.hostname();
