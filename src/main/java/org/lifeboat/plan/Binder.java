@@ -52,6 +52,8 @@ final class Binder {
     private final Map<String, Map<String, String>> sites;
     private final PlanLoader.Generators gen;
     private final Map<String, String> resolvedVars = new LinkedHashMap<>();
+    /** Scalars holding a variable that could not be replaced: already reported, so their value is not judged. */
+    private final Set<Pos> unresolved = new java.util.HashSet<>();
     private final Path base;
 
     Binder(PlanLoader.Parsed parsed, String site, Map<String, Map<String, String>> sites, PlanLoader.Generators gen) {
@@ -193,8 +195,8 @@ final class Binder {
         keys(m, what, SYSTEM);
         Duration rpo = duration(m, "rpo");
         Duration rto = duration(m, "rto");
-        if (!m.entries().containsKey("rpo")) problems.add(Problem.error(file, s.keyPos(), what + " has no rpo (how much data it may lose, e.g. rpo: 15m)"));
-        if (!m.entries().containsKey("rto")) problems.add(Problem.error(file, s.keyPos(), what + " has no rto (how fast it must be back, e.g. rto: 1h)"));
+        required(m, "rpo", s.keyPos(), what + " has no rpo (how much data it may lose, e.g. rpo: 15m)");
+        required(m, "rto", s.keyPos(), what + " has no rto (how fast it must be back, e.g. rto: 1h)");
         List<String> contacts = new ArrayList<>(textList(m, "contact"));
         contacts.addAll(textList(m, "contacts"));
         SystemSpec.Backup backup = backup(m.entries().get("backup"), what, repos);
@@ -212,6 +214,13 @@ final class Binder {
         return new SystemSpec(s.key(), optText(m, "description"), optText(m, "owner"), contacts, textList(m, "depends-on"),
                 rpo == null ? Duration.ZERO : rpo, rto == null ? Duration.ZERO : rto,
                 PlanLoader.nonNull(duration(m, "drill-every"), drillEvery), backup, restore, verify);
+    }
+
+    /** An empty value ({@code rpo:}) is as missing as no key: without this it would silently mean zero. */
+    private void required(YMap m, String key, Pos systemPos, String message) {
+        YEntry e = m.entries().get(key);
+        if (e == null) problems.add(Problem.error(file, systemPos, message));
+        else if (isNull(e.value())) problems.add(Problem.error(file, e.keyPos(), message));
     }
 
     /** The database kind an sql check talks to when it does not say: the one the system restores or dumps. */
@@ -243,8 +252,9 @@ final class Binder {
             problems.add(Problem.error(file, m.pos(), what + " backup names no repository"
                     + (repos.isEmpty() ? " and the file defines none" : " (repositories: " + String.join(", ", repos.keySet()) + ")")));
         } else if (!repos.containsKey(repo)) {
-            problems.add(Problem.error(file, re != null ? re.value().pos() : m.pos(), "unknown repository '" + repo + "'"
-                    + (repos.isEmpty() ? " (the file defines none)" : " (repositories: " + String.join(", ", repos.keySet()) + ")")));
+            // repo is only ever unknown when written, so re is there
+            bad(re.value(), "unknown repository '" + repo + "'"
+                    + (repos.isEmpty() ? " (the file defines none)" : " (repositories: " + String.join(", ", repos.keySet()) + ")"));
         }
         List<Source> sources = new ArrayList<>();
         for (YNode n : items(m, "sources", what + " backup")) {
@@ -312,9 +322,10 @@ final class Binder {
                     timeout = duration(m, "timeout");
                 }
                 if (run == null) return null;
+                YEntry fe = (v instanceof YMap cm ? cm : m).entries().get("filename");
                 if (filename == null) filename = "command-output";
                 if (filename.contains("/") || filename.equals(".") || filename.equals("..")) {
-                    problems.add(Problem.error(file, v.pos(), "filename must be a plain file name, not '" + filename + "'"));
+                    bad(fe == null ? v : fe.value(), "filename must be a plain file name, not '" + filename + "'");
                 }
                 return new Source.CommandSource(run, filename, PlanLoader.nonNull(timeout, Binder.DEFAULT_STEP_TIMEOUT));
             }
@@ -339,8 +350,7 @@ final class Binder {
                 String to = requiredPath(pm, "to", "path step");
                 String ow = optText(pm, "overwrite");
                 if (ow != null && !Set.of("always", "if-changed", "never").contains(ow)) {
-                    problems.add(Problem.error(file, pm.entries().get("overwrite").value().pos(),
-                            "overwrite must be always, if-changed or never, not '" + ow + "'"));
+                    bad(pm.entries().get("overwrite").value(), "overwrite must be always, if-changed or never, not '" + ow + "'");
                 }
                 if (from == null || to == null) return null;
                 return new Step.PathStep(from, to, textList(pm, "include"), textList(pm, "exclude"),
@@ -417,7 +427,7 @@ final class Binder {
                 String url = requiredText(cm, "url", w);
                 Integer status = integer(cm, "status", 100, 599);
                 if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
-                    problems.add(Problem.error(file, cm.entries().get("url").value().pos(), "url must start with http:// or https://"));
+                    bad(cm.entries().get("url").value(), "url must start with http:// or https://");
                 }
                 return url == null ? null : new Check.HttpCheck(url, status == null ? 200 : status, optText(cm, "body"), within(cm));
             }
@@ -428,13 +438,13 @@ final class Binder {
                 keys(cm, w, union(DB, Set.of("engine", "database", "query", "expect", "within")));
                 String eng = textOr(cm, "engine", engine);
                 if (!eng.equals("postgres") && !eng.equals("mysql")) {
-                    problems.add(Problem.error(file, cm.entries().get("engine").value().pos(), "engine must be postgres or mysql"));
+                    bad(cm.entries().get("engine").value(), "engine must be postgres or mysql");
                 }
                 String query = requiredText(cm, "query", w);
                 String expect = optText(cm, "expect");
                 if (expect != null && SqlExpect.parse(expect) == null) {
-                    problems.add(Problem.error(file, cm.entries().get("expect").value().pos(), "expect '" + expect
-                            + "' is not a comparison (write e.g. \">= 1\", \"= 42\", \"!= 0\" or a value)"));
+                    bad(cm.entries().get("expect").value(), "expect '" + expect
+                            + "' is not a comparison (write e.g. \">= 1\", \"= 42\", \"!= 0\" or a value)");
                 }
                 String database = optText(cm, "database");
                 boolean pg = eng.equals("postgres");
@@ -470,8 +480,8 @@ final class Binder {
                 String sv = optText(cm, "sample");
                 if (sv != null) {
                     Double d = percent(sv);
-                    if (d == null) problems.add(Problem.error(file, cm.entries().get("sample").value().pos(),
-                            "sample must be a percentage like 10% (of the files whose content is read), not '" + sv + "'"));
+                    if (d == null) bad(cm.entries().get("sample").value(),
+                            "sample must be a percentage like 10% (of the files whose content is read), not '" + sv + "'");
                     else sample = d;
                 }
                 return new Check.FilesCheck(paths, sample, within(cm));
@@ -597,6 +607,15 @@ final class Binder {
         return prev[b.length()];
     }
 
+    /**
+     * A value of the wrong form. Not reported when the value holds a variable already reported as
+     * unknown: its empty stand-in would otherwise add a second, misleading error (and turn a variable
+     * that only some sites lack from a warning into an error).
+     */
+    private void bad(YNode n, String message) {
+        if (!unresolved.contains(n.pos())) problems.add(Problem.error(file, n.pos(), message));
+    }
+
     private YMap map(YNode n, String what) {
         if (n instanceof YMap m) return m;
         problems.add(Problem.error(file, n.pos(), what + " must be a map, not " + n.typeName()
@@ -650,7 +669,8 @@ final class Binder {
         YEntry e = m.entries().get(key);
         String s = e == null ? null : scalar(e.value(), key);
         if (s == null || s.isBlank()) {
-            problems.add(Problem.error(file, e == null ? m.pos() : e.value().pos(), what + " needs " + key));
+            if (e == null) problems.add(Problem.error(file, m.pos(), what + " needs " + key));
+            else bad(e.value(), what + " needs " + key);
             return null;
         }
         return s;
@@ -692,7 +712,7 @@ final class Binder {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
             default -> {
-                problems.add(Problem.error(file, e.value().pos(), key + " must be true or false, not '" + s + "'"));
+                bad(e.value(), key + " must be true or false, not '" + s + "'");
                 yield dflt;
             }
         };
@@ -708,7 +728,7 @@ final class Binder {
             if (v < min || v > max) throw new NumberFormatException();
             return v;
         } catch (NumberFormatException ex) {
-            problems.add(Problem.error(file, e.value().pos(), key + " must be a number from " + min + " to " + max + ", not '" + s + "'"));
+            bad(e.value(), key + " must be a number from " + min + " to " + max + ", not '" + s + "'");
             return null;
         }
     }
@@ -720,7 +740,7 @@ final class Binder {
         if (s == null) return null;
         Duration d = Durations.parse(s);
         if (d == null) {
-            problems.add(Problem.error(file, e.value().pos(), key + " must be a duration such as 30s, 15m, 4h or 1d, not '" + s + "'"));
+            bad(e.value(), key + " must be a duration such as 30s, 15m, 4h or 1d, not '" + s + "'");
         }
         return d;
     }
@@ -753,6 +773,7 @@ final class Binder {
         if (name.equals(TEMP_DIR) || name.equals(FREE_PORT)) {
             problems.add(Problem.error(file, pos, "${" + name + "} may stand only as a site variable's whole value"
                     + " (e.g. sites: { sandbox: { root: \"${temp-dir}\" } }), then use that variable here"));
+            unresolved.add(pos);
             return "";
         }
         String done = resolvedVars.get(name);
@@ -761,6 +782,7 @@ final class Binder {
         String raw = vars.get(name);
         if (raw == null) {
             unknownVars.add(new UnknownVar(name, pos));
+            unresolved.add(pos);
             return "";
         }
         String v = raw;

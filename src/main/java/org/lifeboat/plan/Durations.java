@@ -26,14 +26,18 @@ public final class Durations {
             } catch (NumberFormatException e) {
                 return null;
             }
-            d = d.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                case "d" -> Duration.ofDays(n);
-                default -> Duration.ofDays(7 * n);
-            });
+            try {
+                d = d.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    case "d" -> Duration.ofDays(n);
+                    default -> Duration.ofDays(Math.multiplyExact(7, n));
+                });
+            } catch (ArithmeticException e) {
+                return null; // "99999999999999999d" is a typo to report, not a crash
+            }
             at = m.end();
         }
         return d;
@@ -54,7 +58,8 @@ public final class Durations {
     /** The plan's own notation, for round trips: 15m, 1h30m, 1d. */
     public static String toPlanText(Duration d) {
         long s = d.toSeconds();
-        if (s == 0) return "0s";
+        long ms = d.toMillisPart();
+        if (s == 0 && ms == 0) return "0s";
         StringBuilder b = new StringBuilder();
         long[] units = {86400, 3600, 60, 1};
         String[] names = {"d", "h", "m", "s"};
@@ -64,6 +69,7 @@ public final class Durations {
                 s %= units[i];
             }
         }
+        if (ms > 0) b.append(ms).append("ms"); // parse accepts ms, so the round trip must keep them
         return b.toString();
     }
 }

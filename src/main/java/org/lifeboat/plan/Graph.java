@@ -75,12 +75,21 @@ public final class Graph {
         return out;
     }
 
-    /** Waves: the first holds systems with no dependencies, each next one those whose dependencies are all earlier. */
+    /**
+     * Waves: the first holds systems with no dependencies, each next one those whose dependencies are
+     * all earlier. Only the selected systems count: a dependency left out is taken as already running
+     * (else it would leave an empty wave). Within a wave, the file's order, whatever the selection's.
+     *
+     * @throws IllegalStateException when the selected systems depend on each other in a cycle
+     */
     public static List<List<String>> waves(Map<String, SystemSpec> systems, List<String> selected) {
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String s : systems.keySet()) if (selected.contains(s)) chosen.add(s);
+        chosen.addAll(selected); // names the file lacks go last, in wave 1
         Map<String, Integer> wave = new LinkedHashMap<>();
-        for (String s : selected) waveOf(s, systems, wave, new LinkedHashSet<>());
+        for (String s : chosen) waveOf(s, systems, chosen, wave, new LinkedHashSet<>());
         List<List<String>> out = new ArrayList<>();
-        for (String s : selected) {
+        for (String s : chosen) {
             int w = wave.get(s);
             while (out.size() <= w) out.add(new ArrayList<>());
             out.get(w).add(s);
@@ -88,13 +97,16 @@ public final class Graph {
         return out;
     }
 
-    private static int waveOf(String s, Map<String, SystemSpec> systems, Map<String, Integer> wave, Set<String> path) {
+    private static int waveOf(String s, Map<String, SystemSpec> systems, Set<String> chosen, Map<String, Integer> wave,
+                              Set<String> path) {
         Integer w = wave.get(s);
         if (w != null) return w;
         if (!path.add(s)) throw new IllegalStateException("dependency cycle through " + s);
         int max = -1;
         SystemSpec spec = systems.get(s);
-        if (spec != null) for (String d : spec.dependsOn()) if (systems.containsKey(d)) max = Math.max(max, waveOf(d, systems, wave, path));
+        if (spec != null) {
+            for (String d : spec.dependsOn()) if (chosen.contains(d)) max = Math.max(max, waveOf(d, systems, chosen, wave, path));
+        }
         path.remove(s);
         wave.put(s, max + 1);
         return max + 1;
@@ -108,24 +120,31 @@ public final class Graph {
                                             Function<String, Duration> cost) {
         Map<String, Duration> finish = new LinkedHashMap<>();
         Map<String, String> via = new LinkedHashMap<>();
+        Map<String, Integer> length = new LinkedHashMap<>();
         for (List<String> wave : waves(systems, selected)) {
             for (String s : wave) {
                 Duration start = Duration.ZERO;
                 String prev = null;
-                for (String d : systems.get(s).dependsOn()) {
+                SystemSpec spec = systems.get(s);
+                for (String d : spec == null ? List.<String>of() : spec.dependsOn()) {
                     Duration f = finish.get(d);
-                    if (f != null && f.compareTo(start) > 0) {
+                    // A dependency that finishes at zero (nothing to do) still comes first: on ties, the
+                    // first one in the file, but never none.
+                    if (f != null && (prev == null || f.compareTo(start) > 0)) {
                         start = f;
                         prev = d;
                     }
                 }
                 finish.put(s, start.plus(cost.apply(s)));
+                length.put(s, prev == null ? 1 : length.get(prev) + 1);
                 if (prev != null) via.put(s, prev);
             }
         }
         String end = null;
         for (Map.Entry<String, Duration> e : finish.entrySet()) {
-            if (end == null || e.getValue().compareTo(finish.get(end)) > 0) end = e.getKey();
+            int c = end == null ? 1 : e.getValue().compareTo(finish.get(end));
+            // Equal times: the longer chain shows more of what must wait.
+            if (c > 0 || (c == 0 && length.get(e.getKey()) > length.get(end))) end = e.getKey();
         }
         List<String> path = new ArrayList<>();
         for (String s = end; s != null; s = via.get(s)) path.add(0, s);

@@ -39,15 +39,22 @@ public final class PlanLoader {
         /** Fresh folders under {@code root} and ports free on 127.0.0.1 right now. */
         static Generators real(Path root) {
             return new Generators() {
+                // The OS may offer a port it just offered again once the probe is closed: two
+                // variables must never get the same one.
+                private final Set<Integer> given = new java.util.HashSet<>();
+
                 public String tempDir(String variable) throws IOException {
                     Files.createDirectories(root);
                     return Files.createTempDirectory(root, variable.replaceAll("[^A-Za-z0-9_-]", "_") + "-").toString();
                 }
 
-                public int freePort(String variable) throws IOException {
-                    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                        return s.getLocalPort();
+                public synchronized int freePort(String variable) throws IOException {
+                    for (int attempt = 0; attempt < 100; attempt++) {
+                        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                            if (given.add(s.getLocalPort())) return s.getLocalPort();
+                        }
                     }
+                    throw new IOException("no free port on 127.0.0.1 that was not already given out");
                 }
             };
         }

@@ -69,14 +69,51 @@ final class YamlTree {
             if (root == null) return new YMap(new LinkedHashMap<>(), new Pos(1, 1));
             return convert(root, file, problems, 0);
         } catch (MarkedYAMLException e) {
-            Pos p = Pos.of(e.getProblemMark());
-            problems.add(Problem.error(file, p, "not valid YAML: " + e.getProblem()
-                    + (e.getContext() != null ? " (" + e.getContext() + ")" : "")));
+            problems.add(Problem.error(file, Pos.of(e.getProblemMark()), "not valid YAML: " + explain(e, text)));
             return null;
         } catch (YAMLException e) {
             problems.add(Problem.error(file, new Pos(1, 1), "not valid YAML: " + e.getMessage()));
             return null;
         }
+    }
+
+    /**
+     * SnakeYAML's wording ("expected <block end>, but found '<block mapping start>'") speaks of its
+     * parser; the usual mistakes are said in the file's terms, with the place where the unclosed
+     * bracket or misaligned block began, which is often lines above where the parser noticed.
+     */
+    static String explain(MarkedYAMLException e, String text) {
+        String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
+        String context = e.getContext();
+        Mark cm = e.getContextMark();
+        String at = cm == null ? "" : " at line " + (cm.getLine() + 1) + ", column " + (cm.getColumn() + 1);
+        if (problem.contains("(TAB)")) return "a tab indents this line; YAML indents with spaces only";
+        if (context != null && cm != null) {
+            if (context.contains("flow sequence") && problem.startsWith("expected ','")) {
+                return "the '[' opened" + at + " is not closed (" + problem + ")";
+            }
+            if (context.contains("flow mapping") && problem.startsWith("expected ','")) {
+                return "the '{' opened" + at + " is not closed (" + problem + ")";
+            }
+            Mark pm = e.getProblemMark();
+            if (context.contains("block") && problem.contains("expected <block end>") && pm != null) {
+                int before = indentBefore(text, pm.getLine());
+                return "this line is indented to column " + (pm.getColumn() + 1) + ", which lines up with no block above it"
+                        + (before > 0 ? " (the line before starts in column " + before + ")" : "");
+            }
+        }
+        return problem + (context == null ? "" : " (" + context + at + ")");
+    }
+
+    /** The 1-based column where the nearest content line before {@code line} (0-based) starts; 0 if none. */
+    private static int indentBefore(String text, int line) {
+        List<String> lines = text.lines().toList();
+        for (int i = Math.min(line, lines.size()) - 1; i >= 0; i--) {
+            String l = lines.get(i);
+            String t = l.stripLeading();
+            if (!t.isEmpty() && !t.startsWith("#")) return l.length() - t.length() + 1;
+        }
+        return 0;
     }
 
     private static YNode convert(Node n, String file, List<Problem> problems, int depth) {
