@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.lifeboat.plan.Durations;
 import org.lifeboat.plan.Graph;
 import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanGraph;
 import org.lifeboat.plan.PlanLoader;
 import org.lifeboat.plan.Problem;
 import org.lifeboat.plan.SystemSpec;
@@ -115,7 +116,9 @@ final class PlanCommand implements Runnable {
             Map<String, String> labels = new LinkedHashMap<>();
             for (String s : all) labels.put(s, backupLabel(plan.system(s), latest.get(s), problems.get(s), now, offline));
             switch (fmt) {
-                case "dot", "mermaid", "svg" -> throw new UserException("GRAPH-PENDING");
+                case "dot" -> ctx.out.print(PlanGraph.dot(plan, all, labels));
+                case "mermaid" -> ctx.out.print(PlanGraph.mermaid(plan, all, labels));
+                case "svg" -> ctx.out.print(PlanGraph.svg(plan, all, labels, critical));
                 case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, now));
                 default -> text(ctx, plan, waves, critical, latest, labels);
             }
