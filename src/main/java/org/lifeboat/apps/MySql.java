@@ -110,7 +110,9 @@ public final class MySql {
         List<String> cmd = new ArrayList<>();
         cmd.add(tool.toString());
         if (c.password() != null) cmd.add("--no-defaults"); // must come first
-        cmd.addAll(List.of("--host=" + c.host(), "--port=" + c.port(), "--protocol=TCP", "--user=" + c.user()));
+        cmd.addAll(List.of("--host=" + c.host(), "--port=" + c.port(), "--protocol=TCP", "--user=" + c.user(),
+                // Otherwise the client guesses from the locale (latin1 under LANG=C) and mangles UTF-8 text.
+                "--default-character-set=utf8mb4"));
         return cmd;
     }
 
@@ -249,7 +251,9 @@ public final class MySql {
     private Process startServer(Path d, Path data, Path socket, int port, String runAs) throws AppException {
         List<String> cmd = new ArrayList<>(List.of(server.toString(), "--no-defaults", "--datadir=" + data,
                 "--socket=" + socket, "--pid-file=" + d.resolve(PID_FILE), "--port=" + port,
-                "--bind-address=127.0.0.1", "--log-error=" + d.resolve(LOG_FILE), "--skip-name-resolve"));
+                "--bind-address=127.0.0.1", "--log-error=" + d.resolve(LOG_FILE), "--skip-name-resolve",
+                // --no-defaults drops the distribution's utf8mb4 setting; the built-in default is latin1.
+                "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"));
         if (runAs != null) cmd.add("--user=" + runAs); // mariadbd drops root itself; "root" must be said explicitly
         File out = d.resolve("mariadbd.out").toFile();
         ProcessBuilder pb = new ProcessBuilder(cmd)

@@ -273,6 +273,12 @@ public final class Postgres {
      */
     public Server createServer(Path dir, int port, String superuser, String password, Duration timeout)
             throws IOException {
+        return createServer(dir, port, superuser, password, timeout, true);
+    }
+
+    /** {@code syncInit=false} skips initdb's final fsync of the new cluster: for tests only, a crash could lose it. */
+    Server createServer(Path dir, int port, String superuser, String password, Duration timeout, boolean syncInit)
+            throws IOException {
         if (password != null && (password.contains("\n") || password.contains("\r"))) {
             throw new IllegalArgumentException("the password must be a single line");
         }
@@ -301,7 +307,7 @@ public final class Postgres {
             }
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
             Os.requireWritableBy(as, d);
-            initdb(d, superuser, password, as, timeout);
+            initdb(d, superuser, password, as, timeout, syncInit);
             writeSettings(d, port);
         }
         start(d, port, as, timeout);
@@ -310,9 +316,11 @@ public final class Postgres {
         return new Server(Server.POSTGRES, d, port, pid);
     }
 
-    private void initdb(Path dir, String superuser, String password, String as, Duration timeout) throws IOException {
+    private void initdb(Path dir, String superuser, String password, String as, Duration timeout, boolean sync)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(tool("initdb").toString(), "--pgdata=" + dir,
                 "--username=" + superuser, "--encoding=UTF8", "--locale=" + locale()));
+        if (!sync) cmd.add("--no-sync");
         Path pwFile = null;
         try {
             if (password == null) {
