@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * MariaDB or MySQL through their client tools (mariadb / mysql, mariadb-dump / mysqldump), and
@@ -57,7 +59,7 @@ public final class MySql {
 
     static MySql locate(String override) throws IOException {
         boolean fixed = override != null && !override.isBlank();
-        java.util.function.Function<List<String>, Path> find = names -> {
+        Function<List<String>, Path> find = names -> {
             for (String n : names) {
                 Optional<Path> p = fixed ? Optional.of(Path.of(override, n)).filter(Files::isExecutable)
                         : Os.findOnPath(n, SERVER_DIRS);
@@ -295,7 +297,7 @@ public final class MySql {
                 p.waitFor(50, TimeUnit.MILLISECONDS); // wakes at once if it dies
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while waiting for mariadbd in " + d);
+                throw new InterruptedIOException("interrupted while waiting for mariadbd in " + d);
             }
         }
     }

@@ -42,7 +42,16 @@ class MySqlTest {
 
     @AfterAll
     static void stopServers() throws IOException {
-        for (Server s : SERVERS) s.stop(T);
+        IOException first = null;
+        for (Server s : SERVERS) { // every one, even if one refuses
+            try {
+                s.stop(T);
+            } catch (IOException e) {
+                if (first == null) first = e;
+                else first.addSuppressed(e);
+            }
+        }
+        if (first != null) throw first;
     }
 
     private static Server started(Server s) {
