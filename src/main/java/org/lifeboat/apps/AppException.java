@@ -1,6 +1,7 @@
 package org.lifeboat.apps;
 
 import java.io.IOException;
+import java.time.Duration;
 
 /**
  * An external tool (pg_dump, mariadb, initdb, ...) failed or could not be run. The message names
@@ -39,7 +40,7 @@ public final class AppException extends IOException {
     }
 
     /** {@code command} ran longer than allowed and was killed. */
-    static AppException timedOut(String command, java.time.Duration timeout, String stderrTail) {
+    static AppException timedOut(String command, Duration timeout, String stderrTail) {
         String tail = stderrTail == null ? "" : stderrTail.strip();
         String message = command + " did not finish within " + Exec.human(timeout) + " and was killed"
                 + (tail.isEmpty() ? "" : "; its last output on stderr:\n" + tail);

@@ -35,6 +35,8 @@ public final class Exec {
     private static final Duration DRAIN_WAIT = Duration.ofSeconds(5);
     /** How long a streamed process may take to exit once its stdout has ended. */
     private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
+    /** How long a streamed process closed before its end may take to notice and exit. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /** What a finished process left: its exit code, stdout (head) and stderr (tail). */
     public record Result(int exitCode, String stdout, String stderr) {
@@ -65,11 +67,13 @@ public final class Exec {
     }
 
     /**
-     * Starts {@code cmd} and returns its stdout as a stream. When the stream ends, the process's
-     * exit code is checked: non-zero makes that read (or, if the reader never got there, close())
-     * throw an {@link AppException} carrying {@code description} and stderr's tail, so a failed
-     * dump can never be mistaken for a short one. Closing before the end kills the process (the
-     * reader gave up). There is no timeout: a dump takes as long as it takes.
+     * Starts {@code cmd} and returns its stdout as a stream. The read that meets the end of the
+     * stream waits for the process and throws an {@link AppException} (naming {@code description},
+     * with stderr's tail) if it exited non-zero, so a failed dump can never be mistaken for a
+     * short one. If the reader never got to the end, close() does that check instead: it closes
+     * the pipe (a process still writing then ends with EPIPE, which counts as a failure), waits
+     * for the exit, killing after a few seconds, and throws if the exit code is not 0.
+     * There is no timeout: a dump takes as long as it takes.
      */
     public static InputStream streamStdout(List<String> cmd, Map<String, String> env, String description)
             throws IOException {
@@ -366,8 +370,7 @@ public final class Exec {
         private final StderrTail err;
         private final Thread errThread;
         private final String description;
-        private boolean ended;      // read() saw the end of stdout
-        private boolean reported;   // the outcome was checked (and thrown if bad)
+        private boolean ended; // read() saw the end of stdout and checked the exit code
         private boolean closed;
 
         ProcessStdout(Process p, StderrTail err, Thread errThread, String description) {
@@ -401,7 +404,6 @@ public final class Exec {
 
         private void atEnd() throws IOException {
             ended = true;
-            reported = true;
             boolean exited;
             try {
                 exited = p.waitFor(EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -423,20 +425,21 @@ public final class Exec {
         public void close() throws IOException {
             if (closed) return;
             closed = true;
-            if (!ended) {
-                // The reader stopped early. A process that already failed is still a failure;
-                // one that is still writing is stopped, as nobody will read the rest.
-                boolean failedAlready = !p.isAlive() && p.exitValue() != 0;
-                if (!failedAlready) killTree(p.toHandle());
-                in.close();
-                if (failedAlready && !reported) {
-                    reported = true;
-                    join(errThread, DRAIN_WAIT);
-                    throw AppException.failed(description, p.exitValue(), err.tail());
-                }
-                return;
+            in.close(); // a process still writing gets EPIPE and ends
+            if (ended) return; // read() has already checked the exit code
+            boolean exited;
+            try {
+                exited = p.waitFor(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exited = false;
             }
-            in.close();
+            if (!exited) killTree(p.toHandle());
+            join(errThread, DRAIN_WAIT);
+            int code = p.exitValue();
+            if (code != 0) {
+                throw AppException.failed(description + " (its output was closed before the end)", code, err.tail());
+            }
         }
     }
 }

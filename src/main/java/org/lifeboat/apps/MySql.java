@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * MariaDB or MySQL through their client tools (mariadb / mysql, mariadb-dump / mysqldump), and
@@ -57,7 +59,7 @@ public final class MySql {
 
     static MySql locate(String override) throws IOException {
         boolean fixed = override != null && !override.isBlank();
-        java.util.function.Function<List<String>, Path> find = names -> {
+        Function<List<String>, Path> find = names -> {
             for (String n : names) {
                 Optional<Path> p = fixed ? Optional.of(Path.of(override, n)).filter(Files::isExecutable)
                         : Os.findOnPath(n, SERVER_DIRS);
@@ -110,7 +112,9 @@ public final class MySql {
         List<String> cmd = new ArrayList<>();
         cmd.add(tool.toString());
         if (c.password() != null) cmd.add("--no-defaults"); // must come first
-        cmd.addAll(List.of("--host=" + c.host(), "--port=" + c.port(), "--protocol=TCP", "--user=" + c.user()));
+        cmd.addAll(List.of("--host=" + c.host(), "--port=" + c.port(), "--protocol=TCP", "--user=" + c.user(),
+                // Otherwise the client guesses from the locale (latin1 under LANG=C) and mangles UTF-8 text.
+                "--default-character-set=utf8mb4"));
         return cmd;
     }
 
@@ -249,7 +253,9 @@ public final class MySql {
     private Process startServer(Path d, Path data, Path socket, int port, String runAs) throws AppException {
         List<String> cmd = new ArrayList<>(List.of(server.toString(), "--no-defaults", "--datadir=" + data,
                 "--socket=" + socket, "--pid-file=" + d.resolve(PID_FILE), "--port=" + port,
-                "--bind-address=127.0.0.1", "--log-error=" + d.resolve(LOG_FILE), "--skip-name-resolve"));
+                "--bind-address=127.0.0.1", "--log-error=" + d.resolve(LOG_FILE), "--skip-name-resolve",
+                // --no-defaults drops the distribution's utf8mb4 setting; the built-in default is latin1.
+                "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci"));
         if (runAs != null) cmd.add("--user=" + runAs); // mariadbd drops root itself; "root" must be said explicitly
         File out = d.resolve("mariadbd.out").toFile();
         ProcessBuilder pb = new ProcessBuilder(cmd)
@@ -291,7 +297,7 @@ public final class MySql {
                 p.waitFor(50, TimeUnit.MILLISECONDS); // wakes at once if it dies
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while waiting for mariadbd in " + d);
+                throw new InterruptedIOException("interrupted while waiting for mariadbd in " + d);
             }
         }
     }

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.lifeboat.fs.Posix;
 
 /** The bits of process and user handling both database integrations need. */
@@ -100,12 +102,12 @@ final class Os {
             if (h == null) return true;
             try {
                 h.onExit().get(20, TimeUnit.MILLISECONDS); // returns early when the JDK sees it exit
-            } catch (java.util.concurrent.TimeoutException e) {
+            } catch (TimeoutException e) {
                 // Poll again.
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return !alive(pid);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 return !alive(pid);
             }
         }

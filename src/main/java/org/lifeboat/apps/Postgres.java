@@ -1,18 +1,19 @@
 package org.lifeboat.apps;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -194,7 +195,7 @@ public final class Postgres {
      */
     public void restoreGlobals(DbConnection c, InputStream sql, Duration timeout) throws IOException {
         List<String> cmd = restoreGlobalsCommand(c);
-        List<String> errors = new ArrayList<>();
+        List<String> errors = Collections.synchronizedList(new ArrayList<>()); // filled by the stderr thread
         Consumer<String> watch = line -> {
             Matcher m = SERVER_MESSAGE.matcher(line);
             if (m.find()) {
@@ -254,7 +255,7 @@ public final class Postgres {
             throws IOException {
         List<String> cmd = cmd(tool("psql"), c, "--no-psqlrc", "--quiet", "--no-align", "--tuples-only",
                 "--field-separator-zero", "--record-separator-zero", "--set=ON_ERROR_STOP=1");
-        new LinkedHashMap<>(vars).forEach((k, v) -> cmd.add("--set=" + k + "=" + v));
+        vars.forEach((k, v) -> cmd.add("--set=" + k + "=" + v));
         cmd.add(dbArg(database));
         cmd.add("--file=-");
         return Exec.check(cmd, env(c), new ByteArrayInputStream(sql.getBytes(StandardCharsets.UTF_8)), timeout).stdout();
@@ -272,6 +273,12 @@ public final class Postgres {
      * able to reach {@code dir}.
      */
     public Server createServer(Path dir, int port, String superuser, String password, Duration timeout)
+            throws IOException {
+        return createServer(dir, port, superuser, password, timeout, true);
+    }
+
+    /** {@code syncInit=false} skips initdb's final fsync of the new cluster: for tests only, a crash could lose it. */
+    Server createServer(Path dir, int port, String superuser, String password, Duration timeout, boolean syncInit)
             throws IOException {
         if (password != null && (password.contains("\n") || password.contains("\r"))) {
             throw new IllegalArgumentException("the password must be a single line");
@@ -301,7 +308,7 @@ public final class Postgres {
             }
             Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
             Os.requireWritableBy(as, d);
-            initdb(d, superuser, password, as, timeout);
+            initdb(d, superuser, password, as, timeout, syncInit);
             writeSettings(d, port);
         }
         start(d, port, as, timeout);
@@ -310,9 +317,11 @@ public final class Postgres {
         return new Server(Server.POSTGRES, d, port, pid);
     }
 
-    private void initdb(Path dir, String superuser, String password, String as, Duration timeout) throws IOException {
+    private void initdb(Path dir, String superuser, String password, String as, Duration timeout, boolean sync)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(tool("initdb").toString(), "--pgdata=" + dir,
                 "--username=" + superuser, "--encoding=UTF8", "--locale=" + locale()));
+        if (!sync) cmd.add("--no-sync");
         Path pwFile = null;
         try {
             if (password == null) {
@@ -346,7 +355,7 @@ public final class Postgres {
                 + "port = " + port + "\n"
                 + "unix_socket_directories = '" + sockets + "'\n";
         Files.writeString(dir.resolve("postgresql.conf"), settings, StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
     }
 
     private void start(Path dir, int port, String as, Duration timeout) throws IOException {

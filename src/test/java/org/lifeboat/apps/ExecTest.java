@@ -1,0 +1,155 @@
+package org.lifeboat.apps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExecTest {
+    private static final Duration T = Duration.ofSeconds(30);
+
+    private static List<String> sh(String script) {
+        return List.of("sh", "-c", script);
+    }
+
+    @Test
+    void timeoutKillsTheWholeProcessTree(@TempDir Path tmp) throws IOException {
+        Path pidFile = tmp.resolve("child.pid");
+        Path ready = tmp.resolve("ready");
+        long start = System.nanoTime();
+        // The shell starts a grandchild and waits; both must die, or a runaway dump would live on.
+        assertThatThrownBy(() -> Exec.run(sh("sleep 600 & echo $! > " + pidFile + "; touch " + ready + "; wait"),
+                Map.of(), null, Duration.ofMillis(1500)))
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("sh -c")
+                .hasMessageContaining("did not finish within 1.5s and was killed")
+                .satisfies(e -> assertThat(((AppException) e).exitCode()).isEqualTo(AppException.NO_EXIT_CODE));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(ready).exists();
+        long grandchild = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(Os.alive(grandchild)).as("grandchild %d still alive", grandchild).isFalse();
+    }
+
+    @Test
+    void nonZeroExitNamesTheCommandTheCodeAndTheLastStderrLines() {
+        String script = "for i in $(seq 1 100); do echo line$i >&2; done; exit 3";
+        assertThatThrownBy(() -> Exec.check(sh(script), Map.of(), null, T))
+                .isInstanceOfSatisfying(AppException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(3);
+                    assertThat(e.command()).startsWith("sh -c ");
+                    assertThat(e.getMessage()).startsWith("sh -c ").contains("failed with exit code 3")
+                            .contains("line81\n").endsWith("line100").doesNotContain("line80\n");
+                    assertThat(e.stderrTail().lines()).hasSize(Exec.TAIL_LINES);
+                });
+    }
+
+    @Test
+    void runReportsTheExitCodeWithoutThrowing() throws IOException {
+        Exec.Result r = Exec.run(sh("echo out; echo err >&2; exit 7"), Map.of(), null, T);
+        assertThat(r.exitCode()).isEqualTo(7);
+        assertThat(r.stdout()).isEqualTo("out\n");
+        assertThat(r.stderr()).isEqualTo("err\n");
+    }
+
+    @Test
+    void stdinIsStreamedAndEnvIsLaidOverTheInheritedOne() throws IOException {
+        byte[] big = new byte[3 << 20]; // more than a pipe holds: feeding and draining must overlap
+        for (int i = 0; i < big.length; i++) big[i] = (byte) ('a' + i % 26);
+        Exec.Result r = Exec.check(List.of("wc", "-c"), Map.of(), new ByteArrayInputStream(big), T);
+        assertThat(r.stdout().strip()).isEqualTo(Integer.toString(big.length));
+
+        Map<String, String> env = new HashMap<>();
+        env.put("LIFEBOAT_TEST_VAR", "set");
+        env.put("HOME", null); // null removes
+        Exec.Result e = Exec.check(sh("echo \"$LIFEBOAT_TEST_VAR ${HOME:-unset} ${PATH:+path}\""), env, null, T);
+        assertThat(e.stdout()).isEqualTo("set unset path\n");
+    }
+
+    @Test
+    void aFailingInputKillsTheProcessAndIsReported() {
+        InputStream failing = new InputStream() {
+            private int n;
+
+            @Override
+            public int read() throws IOException {
+                if (n++ < 1000) return 'x';
+                throw new IOException("repository pack damaged");
+            }
+        };
+        // cat would exit 0 on a closed stdin; the truncated input must not pass as complete.
+        assertThatThrownBy(() -> Exec.check(List.of("cat"), Map.of(), failing, T))
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("reading the input for cat failed")
+                .hasMessageContaining("repository pack damaged")
+                .hasCauseInstanceOf(IOException.class);
+    }
+
+    @Test
+    void missingProgramIsAnAppException() {
+        assertThatThrownBy(() -> Exec.run(List.of("/nonexistent/lifeboat-tool"), Map.of(), null, T))
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("lifeboat-tool could not be started");
+    }
+
+    @Test
+    void streamedOutputThatEndsInFailureThrowsAtTheEnd() throws IOException {
+        InputStream in = Exec.streamStdout(sh("printf partial; echo 'dump: disk on fire' >&2; exit 4"), Map.of(), "test dump");
+        byte[] buf = new byte[100];
+        assertThat(in.readNBytes(buf, 0, 7)).isEqualTo(7);
+        assertThat(new String(buf, 0, 7, StandardCharsets.US_ASCII)).isEqualTo("partial");
+        assertThatThrownBy(in::read)
+                .isInstanceOfSatisfying(AppException.class, e -> {
+                    assertThat(e.getMessage()).startsWith("test dump failed with exit code 4").contains("disk on fire");
+                    assertThat(e.exitCode()).isEqualTo(4);
+                });
+        in.close(); // already reported: close stays quiet (try-with-resources must not self-suppress)
+    }
+
+    @Test
+    void closeBeforeTheEndStillThrowsWhenTheProcessFailed() throws IOException {
+        InputStream in = Exec.streamStdout(sh("printf abc; echo 'oops' >&2; exit 1"), Map.of(), "test dump");
+        assertThat(in.readNBytes(3)).isEqualTo("abc".getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(in::close)
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("test dump (its output was closed before the end) failed with exit code 1")
+                .hasMessageContaining("oops");
+    }
+
+    @Test
+    void successfulStreamReadsEverythingAndClosesQuietly() throws IOException {
+        try (InputStream in = Exec.streamStdout(sh("seq 1 100000"), Map.of(), "seq")) {
+            String all = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(all).startsWith("1\n2\n").endsWith("\n100000\n");
+            assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void abandoningAnEndlessStreamStopsTheProcess() throws IOException {
+        InputStream in = Exec.streamStdout(List.of("yes"), Map.of(), "endless");
+        assertThat(in.readNBytes(10)).hasSize(10);
+        long start = System.nanoTime();
+        // yes dies of the closed pipe: a non-zero exit, reported like any other.
+        assertThatThrownBy(in::close).isInstanceOf(AppException.class).hasMessageContaining("endless");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void describeQuotesAndUnwrapsRunuser() {
+        assertThat(Exec.describe(List.of("/usr/bin/psql", "--dbname=a b", "-c", "x")))
+                .isEqualTo("psql '--dbname=a b' -c x");
+        assertThat(Exec.describe(List.of("/usr/sbin/runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/initdb", "-D", "/d")))
+                .isEqualTo("initdb -D /d (as postgres)");
+    }
+}
