@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
                 CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
                 VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
+                DrillCommand.class, ForecastCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";

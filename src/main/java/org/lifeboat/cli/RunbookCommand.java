@@ -34,6 +34,28 @@ final class RunbookCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "do not open the repositories (no last-backup times)")
     boolean offline;
 
+    /** Each system's last drill, from the state store (nothing when there is none yet). */
+    private static void drills(Context ctx, Plan plan, Map<String, Runbook.Status> status) {
+        java.nio.file.Path dir = org.lifeboat.recovery.StateDir.of(plan);
+        if (!java.nio.file.Files.exists(dir.resolve("lifeboat.db"))) return;
+        try (org.lifeboat.drill.StateStore store = org.lifeboat.drill.StateStore.open(dir)) {
+            Map<String, org.lifeboat.drill.SystemRun> last = new LinkedHashMap<>();
+            for (org.lifeboat.drill.SystemRun r : store.history(null, null)) last.put(r.name(), r);
+            for (org.lifeboat.drill.SystemRun r : last.values()) {
+                if (!plan.systems().containsKey(r.name())) continue;
+                String text = r.result() + " on " + Plans.time(r.started()) + " (drill " + r.drillId() + "): measured RTO "
+                        + org.lifeboat.plan.Durations.format(r.rtoMeasured()) + " (target "
+                        + org.lifeboat.plan.Durations.format(r.rtoTarget()) + "), data age "
+                        + org.lifeboat.plan.Durations.format(r.rpoAchieved()) + " (RPO "
+                        + org.lifeboat.plan.Durations.format(r.rpoTarget()) + ")";
+                Runbook.Status s = status.getOrDefault(r.name(), new Runbook.Status(null, null, null));
+                status.put(r.name(), s.withDrill(text));
+            }
+        } catch (Exception e) {
+            ctx.warn("cannot read the drill history: " + e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
@@ -54,6 +76,7 @@ final class RunbookCommand implements Callable<Integer> {
                 }
             }
         }
+        drills(ctx, plan, status);
         String text = format.equals("html") ? Runbook.html(plan, status, Instant.now()) : Runbook.markdown(plan, status, Instant.now());
         if (output == null) {
             ctx.out.print(text);

@@ -20,8 +20,19 @@ import org.lifeboat.plan.SystemSpec;
  * (Lifeboat's, and the manual equivalent), how to check each system by hand, where the backups are.
  */
 public final class Runbook {
-    /** What is known about a system beyond the plan: its latest snapshot (null: none or unknown). */
-    public record Status(String lastSnapshot, Instant lastBackup, String note) {}
+    /**
+     * What is known about a system beyond the plan: its latest snapshot (null: none or unknown), and
+     * its last drill in words (null: never drilled).
+     */
+    public record Status(String lastSnapshot, Instant lastBackup, String note, String lastDrill) {
+        public Status(String lastSnapshot, Instant lastBackup, String note) {
+            this(lastSnapshot, lastBackup, note, null);
+        }
+
+        public Status withDrill(String drill) {
+            return new Status(lastSnapshot, lastBackup, note, drill);
+        }
+    }
 
     private sealed interface Block permits H, P, Items, Code {}
 
@@ -112,6 +123,7 @@ public final class Runbook {
         } else {
             facts.add("No backup: this system is recovered by commands only");
         }
+        facts.add("Last drill: " + (st == null || st.lastDrill() == null ? "**never drilled** (run `lifeboat drill`)" : st.lastDrill()));
         blocks.add(new Items(facts));
         blocks.add(new P("**Recover it alone** (Lifeboat recovers what it needs first too):"));
         blocks.add(new Code("lifeboat --config " + plan.file() + " recover --site " + plan.site() + " --systems " + s.name() + " --yes"));

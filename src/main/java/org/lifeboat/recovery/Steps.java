@@ -63,8 +63,8 @@ final class Steps {
             throw new RecoveryException(bad.size() + " file(s) could not be restored: "
                     + String.join("; ", bad.subList(0, Math.min(5, bad.size()))));
         }
-        return new Done(res.files() + " files, " + res.dirs() + " folders, " + res.bytes() + " bytes to " + to, null,
-                res.bytes(), null, null);
+        return new Done(res.files() + " files, " + res.dirs() + " folders, " + res.bytes() + " bytes to " + to,
+                r.firstByte == null ? Instant.now() : r.firstByte, res.bytes(), null, null);
     }
 
     private static Done postgres(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {

@@ -61,6 +61,8 @@ public final class Restorer {
     public final LongAdder filesDone = new LongAdder();
     public volatile long totalBytes;
     public volatile long totalFiles;
+    /** When the first file data was written (null until then): a drill's time to first byte. */
+    public volatile java.time.Instant firstByte;
 
     private record FileJob(Path path, Node node, String snPath) {}
 
@@ -339,6 +341,7 @@ public final class Restorer {
                 while (b.hasRemaining()) p += ch.write(b, p);
             }
             pos += data.length;
+            if (firstByte == null) firstByte = java.time.Instant.now();
             bytes.add(data.length);
             bytesDone.add(data.length);
         }

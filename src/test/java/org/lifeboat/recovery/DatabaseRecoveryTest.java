@@ -17,6 +17,7 @@ import org.lifeboat.apps.DbConnection;
 import org.lifeboat.apps.MySql;
 import org.lifeboat.apps.Postgres;
 import org.lifeboat.apps.Server;
+import org.lifeboat.testutil.PlanRuns;
 import org.lifeboat.testutil.Run;
 
 /**
@@ -38,14 +39,14 @@ class DatabaseRecoveryTest {
     static void servers() throws Exception {
         // PostgreSQL runs as the postgres user when we are root: it must reach its folder.
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        pw = Plans.initRepository(dir);
-        pg = Postgres.locate().createServer(dir.resolve("pg-primary"), Plans.freePort(), "postgres", null, T);
+        pw = PlanRuns.initRepository(dir);
+        pg = Postgres.locate().createServer(dir.resolve("pg-primary"), PlanRuns.freePort(), "postgres", null, T);
         Postgres p = Postgres.locate();
         DbConnection c = pg.connection("postgres", null);
         p.query(c, "postgres", "create database shop", T);
         p.query(c, "shop", "create table orders (id int primary key, item text); "
                 + "insert into orders values (1, 'boat'), (2, 'oar'), (3, 'life vest')", T);
-        maria = MySql.locate().createServer(dir.resolve("maria"), Plans.freePort(), "root", null, T);
+        maria = MySql.locate().createServer(dir.resolve("maria"), PlanRuns.freePort(), "root", null, T);
         MySql m = MySql.locate();
         DbConnection mc = maria.connection("root", null);
         m.query(mc, "", "create database crm", T);
@@ -84,18 +85,18 @@ class DatabaseRecoveryTest {
                     verify:
                       - sql: { port: "${pg_port}", database: shop, query: "select count(*) from orders", expect: "= 3" }
                 """.formatted(pg.port(), pg.port()));
-        Plans.lifeboat(plan, "backup", "--system", "database").ok();
+        PlanRuns.lifeboat(plan, "backup", "--system", "database").ok();
         Postgres.locate().query(pg.connection("postgres", null), "postgres", "drop database shop", T);
 
-        Run r = Plans.lifeboat(plan, "--json", "recover", "--yes");
+        Run r = PlanRuns.lifeboat(plan, "--json", "recover", "--yes");
         r.ok();
-        JsonNode db = Plans.system(Plans.json(r), "database");
+        JsonNode db = PlanRuns.system(PlanRuns.json(r), "database");
         assertThat(db.get("result").asText()).isEqualTo("recovered");
         assertThat(db.get("checks").get(0).get("result").asText()).isEqualTo("passed");
         assertThat(count(pg, "shop", "orders")).isEqualTo(3);
 
         // The dump is an ordinary file in a restic snapshot.
-        Run ls = Plans.lifeboat(plan, "-r", dir.resolve("repo").toString(), "--password-file", pw.toString(), "ls", "latest");
+        Run ls = PlanRuns.lifeboat(plan, "-r", dir.resolve("repo").toString(), "--password-file", pw.toString(), "ls", "latest");
         assertThat(ls.out()).contains("/lifeboat/postgres/127.0.0.1-" + pg.port() + "/shop.pgdump")
                 .contains("globals.sql");
     }
@@ -115,12 +116,12 @@ class DatabaseRecoveryTest {
                     verify:
                       - sql: { port: %d, user: root, database: crm, query: "select count(*) from customers", expect: ">= 2" }
                 """.formatted(maria.port(), maria.port(), maria.port()));
-        Plans.lifeboat(plan, "backup", "--system", "crm").ok();
+        PlanRuns.lifeboat(plan, "backup", "--system", "crm").ok();
         MySql.locate().query(maria.connection("root", null), "", "drop database crm", T);
 
-        Run r = Plans.lifeboat(plan, "--json", "recover", "--yes");
+        Run r = PlanRuns.lifeboat(plan, "--json", "recover", "--yes");
         r.ok();
-        JsonNode crm = Plans.system(Plans.json(r), "crm");
+        JsonNode crm = PlanRuns.system(PlanRuns.json(r), "crm");
         assertThat(crm.get("result").asText()).isEqualTo("recovered");
         assertThat(crm.get("checks").get(0).get("detail").asText()).isNotEmpty();
         assertThat(count(maria, "crm", "customers")).isEqualTo(2);
@@ -132,8 +133,8 @@ class DatabaseRecoveryTest {
         Files.createDirectories(prod.resolve("srv/share"));
         Files.writeString(prod.resolve("srv/share/index.txt"), "shared files\n");
         Files.writeString(prod.resolve("srv/share/scratch.tmp"), "excluded\n");
-        Plans.webapp(prod.resolve("opt/webapp"));
-        int webPrimary = Plans.freePort();
+        PlanRuns.webapp(prod.resolve("opt/webapp"));
+        int webPrimary = PlanRuns.freePort();
         Path plan = dir.resolve("three.yaml");
         Files.writeString(plan, """
                 name: shop
@@ -173,12 +174,12 @@ class DatabaseRecoveryTest {
                     verify:
                       - http: { url: "http://127.0.0.1:${web_port}/health", status: 200, body: "ok shared files", within: 60s }
                 """.formatted(pg.port(), webPrimary, pg.port()));
-        Plans.lifeboat(plan, "plan", "validate").ok();
-        Plans.lifeboat(plan, "backup", "--all").ok();
+        PlanRuns.lifeboat(plan, "plan", "validate").ok();
+        PlanRuns.lifeboat(plan, "backup", "--all").ok();
         String prodBefore = Files.readString(prod.resolve("srv/share/index.txt"));
 
-        Run r = Plans.lifeboat(plan, "--json", "recover", "--site", "alternate", "--yes");
-        JsonNode res = Plans.json(r);
+        Run r = PlanRuns.lifeboat(plan, "--json", "recover", "--site", "alternate", "--yes");
+        JsonNode res = PlanRuns.json(r);
         for (JsonNode s : res.get("systems")) {
             for (JsonNode st : s.get("steps")) if (st.has("pid")) {
                 if (st.has("server_dir")) started.add(new Server("postgres", Path.of(st.get("server_dir").asText()), 1, st.get("pid").asLong()));
@@ -188,7 +189,7 @@ class DatabaseRecoveryTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(res.get("site").asText()).isEqualTo("alternate");
         assertThat(res.get("result").asText()).isEqualTo("recovered");
-        JsonNode database = Plans.system(res, "database"), files = Plans.system(res, "files"), webapp = Plans.system(res, "webapp");
+        JsonNode database = PlanRuns.system(res, "database"), files = PlanRuns.system(res, "files"), webapp = PlanRuns.system(res, "webapp");
         // Order of execution, from the recorded timeline: webapp only after both of its dependencies were back.
         Instant webStart = Instant.parse(webapp.get("started").asText());
         assertThat(webStart).isAfterOrEqualTo(Instant.parse(database.get("finished").asText()))
@@ -209,7 +210,7 @@ class DatabaseRecoveryTest {
         assertThat(count(pg, "shop", "orders")).isEqualTo(3);
 
         // The runbook follows the same plan: recovery order and the commands.
-        Run rb = Plans.lifeboat(plan, "runbook", "--site", "alternate").ok();
+        Run rb = PlanRuns.lifeboat(plan, "runbook", "--site", "alternate").ok();
         assertThat(rb.out()).contains("Wave 1: database, files").contains("Wave 2: webapp").contains("Dana (DBA)")
                 .contains("pg_restore").contains("lifeboat");
         assertThat(rb.out().indexOf("4.1 database")).isLessThan(rb.out().indexOf("webapp (wave 2)"));

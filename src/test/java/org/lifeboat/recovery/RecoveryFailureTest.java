@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.testutil.PlanRuns;
 import org.lifeboat.testutil.Run;
 
 /** Recovery's failure paths and point-in-time choice, on file systems only (fast, no servers). */
@@ -16,7 +17,7 @@ class RecoveryFailureTest {
     Path dir;
 
     private Path plan(String systems) throws Exception {
-        Path pw = Plans.initRepository(dir);
+        Path pw = PlanRuns.initRepository(dir);
         Files.createDirectories(dir.resolve("prod/docs"));
         Files.createDirectories(dir.resolve("prod/app"));
         Files.writeString(dir.resolve("prod/docs/index.txt"), "version 1\n");
@@ -61,26 +62,26 @@ class RecoveryFailureTest {
     @Test
     void failingCheckBlocksDependentsAndIndependentSystemsGoOn() throws Exception {
         Path p = plan(THREE.formatted("test -s ${root}/docs/missing.txt"));
-        Plans.lifeboat(p, "backup", "--all").ok();
-        Run r = Plans.lifeboat(p, "--json", "recover", "--site", "dr", "--yes");
+        PlanRuns.lifeboat(p, "backup", "--all").ok();
+        Run r = PlanRuns.lifeboat(p, "--json", "recover", "--site", "dr", "--yes");
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-        JsonNode res = Plans.json(r);
+        JsonNode res = PlanRuns.json(r);
         assertThat(res.get("result").asText()).isEqualTo("failed");
-        JsonNode docs = Plans.system(res, "docs");
+        JsonNode docs = PlanRuns.system(res, "docs");
         assertThat(docs.get("result").asText()).isEqualTo("failed");
         assertThat(docs.get("checks").get(0).get("result").asText()).isEqualTo("failed");
-        JsonNode app = Plans.system(res, "app");
+        JsonNode app = PlanRuns.system(res, "app");
         assertThat(app.get("result").asText()).isEqualTo("blocked");
         assertThat(app.get("reason").asText()).contains("docs");
         assertThat(app.get("steps")).isEmpty();
         assertThat(Files.exists(dir.resolve("dr/app"))).as("a blocked system is not attempted").isFalse();
-        JsonNode notes = Plans.system(res, "notes");
+        JsonNode notes = PlanRuns.system(res, "notes");
         assertThat(notes.get("result").asText()).isEqualTo("recovered");
         assertThat(notes.get("checks").get(0).get("kind").asText()).isEqualTo("files");
         assertThat(Files.readString(dir.resolve("dr/notes/n.txt"))).isEqualTo("notes\n");
 
         // The same as a table for people: the blocked system and why.
-        Run text = Plans.lifeboat(p, "recover", "--site", "dr", "--yes");
+        Run text = PlanRuns.lifeboat(p, "recover", "--site", "dr", "--yes");
         assertThat(text.exit()).isEqualTo(1);
         assertThat(text.out()).contains("app blocked: not attempted: docs is not back").contains("NOT recovered");
     }
@@ -88,21 +89,21 @@ class RecoveryFailureTest {
     @Test
     void recoverAtPicksTheSnapshotBeforeThatTime() throws Exception {
         Path p = plan(THREE.formatted("test -s ${root}/docs/index.txt"));
-        Plans.lifeboat(p, "backup", "--system", "docs").ok();
+        PlanRuns.lifeboat(p, "backup", "--system", "docs").ok();
         Instant between = Instant.now();
         Files.writeString(dir.resolve("prod/docs/index.txt"), "version 2 (encrypted by ransomware)\n");
-        Plans.lifeboat(p, "backup", "--system", "docs").ok();
+        PlanRuns.lifeboat(p, "backup", "--system", "docs").ok();
 
-        Run r = Plans.lifeboat(p, "--json", "recover", "--site", "dr", "--systems", "docs", "--yes", "--at", between.toString());
+        Run r = PlanRuns.lifeboat(p, "--json", "recover", "--site", "dr", "--systems", "docs", "--yes", "--at", between.toString());
         r.ok();
-        JsonNode docs = Plans.system(Plans.json(r), "docs");
+        JsonNode docs = PlanRuns.system(PlanRuns.json(r), "docs");
         assertThat(Instant.parse(docs.get("snapshot_time").asText())).isBefore(between);
         assertThat(Files.readString(dir.resolve("dr/docs/index.txt"))).isEqualTo("version 1\n");
 
-        Plans.lifeboat(p, "recover", "--site", "dr", "--systems", "docs", "--yes").ok();
+        PlanRuns.lifeboat(p, "recover", "--site", "dr", "--systems", "docs", "--yes").ok();
         assertThat(Files.readString(dir.resolve("dr/docs/index.txt"))).startsWith("version 2");
 
-        Run before = Plans.lifeboat(p, "recover", "--site", "dr", "--systems", "docs", "--yes", "--at", "2001-01-01 00:00");
+        Run before = PlanRuns.lifeboat(p, "recover", "--site", "dr", "--systems", "docs", "--yes", "--at", "2001-01-01 00:00");
         assertThat(before.exit()).isEqualTo(1);
         assertThat(before.out()).contains("no snapshot of system 'docs'");
     }
@@ -110,8 +111,8 @@ class RecoveryFailureTest {
     @Test
     void dryRunChangesNothingAndShowsTheOrder() throws Exception {
         Path p = plan(THREE.formatted("true"));
-        Plans.lifeboat(p, "backup", "--all").ok();
-        Run r = Plans.lifeboat(p, "recover", "--site", "dr", "--systems", "app", "--dry-run").ok();
+        PlanRuns.lifeboat(p, "backup", "--all").ok();
+        Run r = PlanRuns.lifeboat(p, "recover", "--site", "dr", "--systems", "app", "--dry-run").ok();
         assertThat(r.out()).contains("wave 1").contains("wave 2");
         assertThat(r.out().indexOf("docs")).isLessThan(r.out().indexOf("  app"));
         assertThat(r.out()).doesNotContain("notes");
@@ -121,7 +122,7 @@ class RecoveryFailureTest {
     @Test
     void recoverWithoutYesOutsideATerminalRefuses() throws Exception {
         Path p = plan(THREE.formatted("true"));
-        Run r = Plans.lifeboat(p, "recover", "--site", "dr");
+        Run r = PlanRuns.lifeboat(p, "recover", "--site", "dr");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("--yes");
         assertThat(Files.exists(dir.resolve("dr"))).isFalse();
@@ -143,20 +144,20 @@ class RecoveryFailureTest {
                     rpo: 1h
                     rto: 1h
                 """);
-        Run v = Plans.lifeboat(p, "plan", "validate");
+        Run v = PlanRuns.lifeboat(p, "plan", "validate");
         assertThat(v.exit()).isEqualTo(1);
         assertThat(v.err()).contains(p + ":9:17: error: dependency cycle: a -> b -> a")
                 .contains(p + ":17:18: error: system 'c' depends on 'nosuch', which is not a system");
-        Run r = Plans.lifeboat(p, "recover", "--yes");
+        Run r = PlanRuns.lifeboat(p, "recover", "--yes");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("dependency cycle").doesNotContain("Exception").doesNotContain("\tat ");
 
         Files.writeString(p, "systems:\n  a: { rpo: 1h, rto: [1h\n");
-        Run m = Plans.lifeboat(p, "plan", "validate");
+        Run m = PlanRuns.lifeboat(p, "plan", "validate");
         assertThat(m.exit()).isEqualTo(1);
         assertThat(m.err()).containsPattern(java.util.regex.Pattern.quote(p.toString()) + ":\\d+:\\d+: error: ");
 
-        Run missing = Plans.lifeboat(dir.resolve("nope.yaml"), "plan", "show");
+        Run missing = PlanRuns.lifeboat(dir.resolve("nope.yaml"), "plan", "show");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("nope.yaml does not exist");
     }

@@ -1,4 +1,4 @@
-package org.lifeboat.recovery;
+package org.lifeboat.testutil;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -9,38 +9,36 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.lifeboat.repository.Json;
-import org.lifeboat.testutil.Cli;
-import org.lifeboat.testutil.Run;
 
 /** Test helpers: a repository and a plan file in a folder, and the CLI run against them. */
-final class Plans {
-    private Plans() {}
+public final class PlanRuns {
+    private PlanRuns() {}
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
     /** Creates a repository in dir/repo with the test password in dir/password; returns the password file. */
-    static Path initRepository(Path dir) throws IOException {
+    public static Path initRepository(Path dir) throws IOException {
         Path pw = Cli.passwordFile(dir);
         new Cli(dir.resolve("repo"), pw).run("init").ok();
         return pw;
     }
 
-    static Run lifeboat(Path plan, String... args) {
+    public static Run lifeboat(Path plan, String... args) {
         List<String> full = new ArrayList<>(List.of("--config", plan.toString()));
         full.addAll(List.of(args));
         return Cli.raw(null, full.toArray(String[]::new));
     }
 
-    static JsonNode json(Run r) throws IOException {
+    public static JsonNode json(Run r) throws IOException {
         String out = r.out().strip();
         return Json.MAPPER.readTree(out.substring(out.lastIndexOf("\n{") + 1));
     }
 
-    static JsonNode system(JsonNode result, String name) {
+    public static JsonNode system(JsonNode result, String name) {
         for (JsonNode s : result.get("systems")) if (s.get("name").asText().equals(name)) return s;
         throw new AssertionError("no system " + name + " in " + result);
     }
@@ -49,7 +47,7 @@ final class Plans {
      * A tiny web service for plans to start: a Java single-file program answering /health with 200
      * and the first line of a data file. Returns the start script.
      */
-    static Path webapp(Path dir) throws IOException {
+    public static Path webapp(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("Health.java"), """
                 import com.sun.net.httpserver.HttpServer;

@@ -1,0 +1,82 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.lifeboat.drill.Forecast;
+import org.lifeboat.drill.ForecastInput;
+import org.lifeboat.drill.ForecastRow;
+import org.lifeboat.drill.StateStore;
+import org.lifeboat.drill.SystemRun;
+import org.lifeboat.plan.Durations;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.Recovery;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.StateDir;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "forecast", description = {"Expected recovery time of each system today, from the restore speed measured in past drills",
+        "and the size of its latest snapshot; flags forecasts over the RTO and drills that are missing or overdue."})
+final class ForecastCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
+        Map<String, ForecastInput> inputs = new LinkedHashMap<>();
+        try (Repositories repos = new Repositories(plan, false)) {
+            for (SystemSpec s : plan.systems().values()) {
+                long bytes = -1;
+                try {
+                    Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
+                    if (snap != null && snap.summary() != null) bytes = snap.summary().totalBytesProcessed();
+                    else if (snap != null) bytes = SnapshotSize.of(repos.get(s.backup().repository()), snap);
+                    else if (s.backup() == null) bytes = 0;
+                } catch (Exception e) {
+                    ctx.warn(s.name() + ": cannot read its latest snapshot: " + e.getMessage());
+                }
+                inputs.put(s.name(), new ForecastInput(s.name(), s.rto(), s.drillEvery(), bytes));
+            }
+        }
+        List<SystemRun> history;
+        try (StateStore store = StateStore.open(StateDir.of(plan))) {
+            history = store.history(null, null);
+        }
+        List<ForecastRow> rows = Forecast.compute(inputs, history, Instant.now());
+        if (ctx.json()) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            ArrayNode a = o.putArray("systems");
+            for (ForecastRow r : rows) {
+                ObjectNode so = a.addObject().put("name", r.name()).put("rto_target_seconds", r.rto().toSeconds())
+                        .put("exceeds_rto", r.exceedsRto()).put("never_drilled", r.neverDrilled())
+                        .put("drill_overdue", r.drillOverdue()).put("basis", r.basis());
+                if (r.forecast() != null) so.put("forecast_seconds", r.forecast().toMillis() / 1000.0);
+                if (r.lastDrill() != null) so.put("last_drill", r.lastDrill().toString());
+                ArrayNode f = so.putArray("flags");
+                r.flags().forEach(f::add);
+            }
+            ctx.printJson(o);
+            return ExitCodes.OK;
+        }
+        Table t = new Table("SYSTEM", "LATEST SNAPSHOT", "FORECAST", "RTO", "LAST DRILL", "BASIS", "FLAGS");
+        for (ForecastRow r : rows) {
+            long bytes = inputs.get(r.name()).latestSnapshotBytes();
+            t.row(r.name(), bytes < 0 ? "unknown" : ProgressLine.bytes(bytes), r.forecast() == null ? "-" : Durations.format(r.forecast()),
+                    Durations.toPlanText(r.rto()), r.lastDrill() == null ? "never" : Plans.time(r.lastDrill()), r.basis(),
+                    r.flags().isEmpty() ? "ok" : String.join("\n", r.flags()));
+        }
+        t.print(ctx.out);
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,336 @@
+package org.lifeboat.drill;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.lifeboat.apps.Server;
+import org.lifeboat.check.Checker;
+import org.lifeboat.plan.Durations;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanException;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.Step;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.CheckResult;
+import org.lifeboat.recovery.Recovery;
+import org.lifeboat.recovery.RecoveryException;
+import org.lifeboat.recovery.RecoveryResult;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.Shell;
+import org.lifeboat.recovery.StepResult;
+import org.lifeboat.recovery.SystemResult;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.SnapshotFilter;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeWalker;
+import org.lifeboat.restore.Verifier;
+
+/**
+ * A tested restore: the plan recovered into a sandbox site (its folders and ports generated under
+ * the drill's own temporary root), proven by the plan's checks plus the drill's own (restored files
+ * against the snapshot, the repository's check of the packs the snapshots use), measured against
+ * RTO and RPO, then torn down. It refuses a sandbox that would touch what the default site uses.
+ */
+public final class Drill {
+    public static final String DEFAULT_SITE = "sandbox";
+
+    /**
+     * systems: what to drill (empty: all, with what they depend on); verifySample: the share of
+     * restored files whose content is read (1 = all); gapWindow: how far back the gaps between
+     * backups are measured.
+     */
+    public record Options(List<String> systems, String site, boolean keep, double verifySample, Duration gapWindow,
+                          int parallel) {}
+
+    private final Path planFile;
+    private final Options opts;
+    private final Recovery.Listener listener;
+
+    public Drill(Path planFile, Options opts, Recovery.Listener listener) {
+        this.planFile = planFile;
+        this.opts = opts;
+        this.listener = listener;
+    }
+
+    /** Runs the drill; RecoveryException when it cannot start (no sandbox site, production overlap). */
+    public DrillReport run(String id) throws IOException, PlanException, RecoveryException {
+        String site = opts.site() == null ? DEFAULT_SITE : opts.site();
+        Plan production = PlanLoader.load(planFile, null, PlanLoader.Generators.placeholders());
+        if (!production.sites().containsKey(site)) {
+            throw new RecoveryException("the plan has no site '" + site + "' to drill in; add one whose values are generated, e.g.\n"
+                    + "  sites:\n    " + site + ": { root: \"${temp-dir}\", pg_port: \"${free-port}\", pg_dir: \"${temp-dir}\" }");
+        }
+        if (site.equals(production.site())) {
+            throw new RecoveryException("site '" + site + "' is the default site: a drill never runs in production");
+        }
+        Path root = Files.createTempDirectory("lifeboat-drill-" + id + "-");
+        // Database servers run as their own users when we are root: they must reach their folders.
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Instant started = Instant.now();
+        List<String> leftovers = new ArrayList<>();
+        RecoveryResult rec = null;
+        List<DrillSystem> systems = new ArrayList<>();
+        try {
+            Plan sandbox = PlanLoader.load(planFile, site, PlanLoader.Generators.real(root.resolve("site")));
+            List<String> selected = Recovery.selection(sandbox, opts.systems());
+            List<String> conflicts = Sandbox.conflicts(sandbox, production, selected);
+            if (!conflicts.isEmpty()) {
+                throw new RecoveryException("the drill is refused: site '" + site + "' is not isolated from production:\n  - "
+                        + String.join("\n  - ", conflicts));
+            }
+            try (Repositories repos = new Repositories(sandbox, false)) {
+                rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
+                        root.resolve("logs")), listener).run();
+                Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
+                for (SystemResult s : rec.systems()) {
+                    systems.add(measure(sandbox, repos, rec, s, verified.getOrDefault(s.name(), DrillSystem.Verification.NONE)));
+                }
+            }
+        } finally {
+            if (rec != null && !opts.keep()) leftovers.addAll(stopProcesses(rec));
+            if (!opts.keep()) leftovers.addAll(delete(root));
+        }
+        boolean passed = systems.stream().allMatch(s -> s.result() == DrillSystem.Outcome.PASSED);
+        return new DrillReport(id, production.hash(), production.file().toString(), site, root.toString(), started,
+                Instant.now(), passed, rec.waves(), systems, opts.keep(), leftovers);
+    }
+
+    // ------------------------------------------------------------------------------ verification
+
+    /** Restored files against the snapshot, and the repository's check of the packs the snapshots use. */
+    private Map<String, DrillSystem.Verification> verify(Plan plan, Repositories repos, RecoveryResult rec) {
+        Map<String, DrillSystem.Verification> out = new LinkedHashMap<>();
+        Map<String, Set<Id>> packsByRepo = new LinkedHashMap<>();
+        Map<String, Set<Id>> packsBySystem = new LinkedHashMap<>();
+        for (SystemResult s : rec.systems()) {
+            if (s.snapshot() == null || s.result() == SystemResult.Outcome.BLOCKED) continue;
+            SystemSpec spec = plan.system(s.name());
+            long files = 0, content = 0, diffs = 0;
+            List<String> problems = new ArrayList<>();
+            try {
+                Repository repo = repos.get(s.repository());
+                Snapshot snap = repo.loadSnapshot(Id.parse(s.snapshot()));
+                for (Step st : spec.restore()) {
+                    if (!(st instanceof Step.PathStep p)) continue;
+                    Id tree = TreeWalker.subtree(repo, snap.tree(), p.from());
+                    Verifier.Report r = Verifier.verify(repo, tree, p.from(), Path.of(p.to()), opts.verifySample());
+                    files += r.files();
+                    content += r.contentChecked();
+                    diffs += r.problemCount();
+                    problems.addAll(r.problems());
+                }
+                Set<Id> packs = packsOf(repo, snap.tree());
+                packsBySystem.put(s.name(), packs);
+                packsByRepo.computeIfAbsent(s.repository(), k -> new HashSet<>()).addAll(packs);
+            } catch (Exception e) {
+                problems.add("cannot verify: " + e.getMessage());
+            }
+            out.put(s.name(), new DrillSystem.Verification(files, content, diffs, 0, problems));
+        }
+        for (Map.Entry<String, Set<Id>> e : packsByRepo.entrySet()) {
+            List<String> errors;
+            try {
+                Set<Id> want = e.getValue();
+                errors = new Checker(repos.get(e.getKey())).run((i, n, p) -> want.contains(p)).errors();
+            } catch (Exception ex) {
+                errors = List.of("repository check failed: " + ex.getMessage());
+            }
+            for (SystemResult s : rec.systems()) {
+                if (!e.getKey().equals(s.repository()) || !out.containsKey(s.name())) continue;
+                DrillSystem.Verification v = out.get(s.name());
+                List<String> problems = new ArrayList<>(v.problems());
+                for (String err : errors) problems.add("repository check: " + err);
+                out.put(s.name(), new DrillSystem.Verification(v.filesCompared(), v.contentChecked(), v.differences(),
+                        packsBySystem.getOrDefault(s.name(), Set.of()).size(), problems));
+            }
+        }
+        return out;
+    }
+
+    /** The packs holding a snapshot's trees and data. */
+    private static Set<Id> packsOf(Repository repo, Id root) throws IOException {
+        Set<Id> packs = new HashSet<>();
+        PackedBlob rb = repo.index().lookup(BlobType.TREE, root);
+        if (rb != null) packs.add(rb.pack());
+        TreeWalker.walk(repo, root, "", (path, n) -> {
+            if (n.type() == NodeType.DIR && n.subtree() != null) {
+                PackedBlob pb = repo.index().lookup(BlobType.TREE, n.subtree());
+                if (pb != null) packs.add(pb.pack());
+            }
+            if (n.type() == NodeType.FILE && n.content() != null) {
+                for (Id c : n.content()) {
+                    PackedBlob pb = repo.index().lookup(BlobType.DATA, c);
+                    if (pb != null) packs.add(pb.pack());
+                }
+            }
+            return true;
+        });
+        return packs;
+    }
+
+    // ------------------------------------------------------------------------------ measurement
+
+    private DrillSystem measure(Plan plan, Repositories repos, RecoveryResult rec, SystemResult s,
+                                DrillSystem.Verification v) {
+        SystemSpec spec = plan.system(s.name());
+        List<String> reasons = new ArrayList<>();
+        DrillSystem.Outcome outcome = DrillSystem.Outcome.PASSED;
+        if (s.result() == SystemResult.Outcome.BLOCKED) {
+            outcome = DrillSystem.Outcome.BLOCKED;
+            reasons.add(s.reason());
+        } else if (s.result() == SystemResult.Outcome.FAILED) {
+            outcome = DrillSystem.Outcome.FAILED;
+            reasons.add(s.reason());
+        }
+        Duration rto = s.result() == SystemResult.Outcome.RECOVERED ? rec.elapsed(s) : null;
+        if (rto != null && rto.compareTo(spec.rto()) > 0) {
+            outcome = DrillSystem.Outcome.FAILED;
+            reasons.add("measured RTO " + Durations.format(rto) + " exceeds the target " + Durations.toPlanText(spec.rto()));
+        }
+        Duration age = rec.dataLoss(s);
+        if (age != null && age.compareTo(spec.rpo()) > 0) {
+            outcome = outcome == DrillSystem.Outcome.BLOCKED ? outcome : DrillSystem.Outcome.FAILED;
+            reasons.add("the newest snapshot is " + Durations.format(age) + " old, more than the RPO " + Durations.toPlanText(spec.rpo())
+                    + ": a disaster now would lose that much data");
+        }
+        if (s.snapshot() == null && spec.backup() != null && outcome != DrillSystem.Outcome.BLOCKED) {
+            outcome = DrillSystem.Outcome.FAILED;
+        }
+        if (!v.ok() && outcome == DrillSystem.Outcome.PASSED) {
+            outcome = DrillSystem.Outcome.FAILED;
+            reasons.add("verification: " + (v.differences() > 0 ? v.differences() + " restored file(s) differ from the snapshot" : "")
+                    + (v.problems().isEmpty() ? "" : (v.differences() > 0 ? "; " : "") + v.problems().get(0)));
+        }
+        Duration gap = worstGap(plan, repos, spec, rec.started());
+        if (gap != null && gap.compareTo(spec.rpo()) > 0) {
+            reasons.add("warning: the largest gap between backups in the last " + Durations.format(opts.gapWindow()) + " was "
+                    + Durations.format(gap) + ", more than the RPO " + Durations.toPlanText(spec.rpo()));
+        }
+        Duration restore = Duration.ZERO, start = Duration.ZERO, checks = Duration.ZERO;
+        Instant firstByte = null;
+        long bytes = 0;
+        for (StepResult st : s.steps()) {
+            if (st.started() == null) continue;
+            if (st.kind().equals("command")) start = start.plus(st.duration());
+            else restore = restore.plus(st.duration());
+            bytes += st.bytes();
+            if (st.firstByte() != null && (firstByte == null || st.firstByte().isBefore(firstByte))) firstByte = st.firstByte();
+        }
+        for (CheckResult c : s.checks()) checks = checks.plus(Duration.between(c.started(), c.finished()));
+        return new DrillSystem(s.name(), s.wave(), outcome, reasons, s.snapshot(), s.snapshotTime(), bytes, spec.rpo(), age,
+                gap, spec.rto(), rto, s.started(), s.finished(),
+                firstByte == null ? null : Duration.between(rec.started(), firstByte), restore, start, checks, v,
+                s.steps(), s.checks());
+    }
+
+    /** The largest gap between consecutive snapshots within the window, counting the newest up to now. */
+    private Duration worstGap(Plan plan, Repositories repos, SystemSpec spec, Instant now) {
+        if (spec.backup() == null) return null;
+        try {
+            List<Snapshot> all = new SnapshotFilter(List.of(), List.of(spec.tag()), List.of())
+                    .apply(repos.snapshots(spec.backup().repository(), w -> {}));
+            Instant since = now.minus(opts.gapWindow());
+            List<Instant> times = new ArrayList<>();
+            for (Snapshot s : all) times.add(s.time().toInstant());
+            times.sort(null);
+            if (times.isEmpty()) return null;
+            Duration worst = Duration.ZERO;
+            Instant prev = null;
+            for (Instant t : times) {
+                if (prev != null && t.isAfter(since)) {
+                    Instant from = prev.isBefore(since) ? since : prev;
+                    Duration g = Duration.between(from, t);
+                    if (g.compareTo(worst) > 0) worst = g;
+                }
+                prev = t;
+            }
+            Duration tail = Duration.between(prev.isBefore(since) ? since : prev, now);
+            return tail.compareTo(worst) > 0 ? tail : worst;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------------------ teardown
+
+    /** Stops what the drill started: background commands and database servers. */
+    private static List<String> stopProcesses(RecoveryResult rec) {
+        List<String> left = new ArrayList<>();
+        for (SystemResult s : rec.systems()) {
+            for (StepResult st : s.steps()) {
+                if (st.pid() == null) continue;
+                try {
+                    if (st.kind().equals("postgres") || st.kind().equals("mysql")) {
+                        new Server(st.kind(), Path.of(st.log()), 1, st.pid()).stop(Duration.ofSeconds(30));
+                    } else if (!Shell.stop(st.pid(), Duration.ofSeconds(10))) {
+                        left.add("process " + st.pid() + " (" + st.description() + ") is still running");
+                    }
+                } catch (IOException | RuntimeException e) {
+                    left.add("could not stop " + st.kind() + " process " + st.pid() + ": " + e.getMessage());
+                }
+                if (ProcessHandle.of(st.pid()).map(ProcessHandle::isAlive).orElse(false)
+                        && left.stream().noneMatch(l -> l.contains(" " + st.pid() + " "))) {
+                    left.add("process " + st.pid() + " (" + st.description() + ") is still running");
+                }
+            }
+        }
+        return left;
+    }
+
+    /** Removes the drill's folder; what cannot be removed is reported, not hidden. */
+    private static List<String> delete(Path root) {
+        List<String> left = new ArrayList<>();
+        if (!Files.exists(root)) return left;
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes a) {
+                    try {
+                        Files.delete(f);
+                    } catch (IOException e) {
+                        left.add("could not remove " + f + ": " + e.getMessage());
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) {
+                    try {
+                        Files.delete(d);
+                    } catch (IOException ex) {
+                        if (left.isEmpty() || !left.getLast().startsWith("could not remove " + d)) {
+                            left.add("could not remove " + d + ": " + ex.getMessage());
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            left.add("could not remove " + root + ": " + e.getMessage());
+        }
+        return left;
+    }
+
+    /** Sortable, readable drill IDs: UTC time and 4 random hex digits. */
+    public static String newId(Instant t) {
+        String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC).format(t);
+        return time + "-" + String.format("%04x", new java.security.SecureRandom().nextInt(0x10000));
+    }
+
+}
