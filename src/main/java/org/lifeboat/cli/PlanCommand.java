@@ -97,7 +97,8 @@ final class PlanCommand implements Runnable {
             Plan plan = Plans.load(ctx, site, PlanLoader.Generators.placeholders());
             List<String> all = List.copyOf(plan.systems().keySet());
             List<List<String>> waves = Graph.waves(plan.systems(), all);
-            List<String> critical = Graph.criticalPath(plan.systems(), all, s -> plan.system(s).rto());
+            // Each system counts the same: without measured times (drills), RTOs are deadlines, not durations.
+            List<String> critical = Graph.criticalPath(plan.systems(), all, s -> Duration.ofSeconds(1));
             Map<String, Snapshot> latest = new LinkedHashMap<>();
             Map<String, String> problems = new LinkedHashMap<>();
             if (!offline) {
@@ -128,7 +129,7 @@ final class PlanCommand implements Runnable {
         private static String backupLabel(SystemSpec s, Snapshot snap, String problem, Instant now, boolean offline) {
             if (s.backup() == null) return "no backup configured";
             if (offline) return "backup age not read";
-            if (problem != null) return "repository not readable";
+            if (problem != null) return "repository not readable: " + problem;
             if (snap == null) return "NEVER backed up";
             Duration age = Duration.between(snap.time().toInstant(), now);
             return "last backup " + Durations.format(age) + " ago" + (age.compareTo(s.rpo()) > 0 ? " (RPO MISSED)" : "");
@@ -137,12 +138,12 @@ final class PlanCommand implements Runnable {
         private static void text(Context ctx, Plan plan, List<List<String>> waves, List<String> critical,
                                  Map<String, Snapshot> latest, Map<String, String> labels) {
             ctx.out.println("plan " + plan.file() + (plan.name() == null ? "" : " (" + plan.name() + ")") + ", site "
-                    + plan.site());
+                    + Plans.siteName(plan));
             ctx.out.println();
             for (int w = 0; w < waves.size(); w++) {
                 ctx.out.println("wave " + (w + 1) + ": " + String.join(", ", waves.get(w)));
             }
-            ctx.out.println("critical path (by RTO): " + String.join(" -> ", critical));
+            ctx.out.println("critical path (the longest chain of dependencies): " + String.join(" -> ", critical));
             ctx.out.println();
             Table t = new Table("SYSTEM", "WAVE", "DEPENDS ON", "RPO", "RTO", "LAST BACKUP", "STEPS", "CHECKS");
             for (int w = 0; w < waves.size(); w++) {

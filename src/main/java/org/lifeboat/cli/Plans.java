@@ -27,11 +27,18 @@ final class Plans {
         return p;
     }
 
+    /** The site a plan was resolved for, for people: plans without sites have one implicit site. */
+    static String siteName(Plan p) {
+        return p.site() == null ? "(the plan has no sites)" : p.site();
+    }
+
     /** RFC 3339 ({@code 2026-11-20T14:05:00Z}) or local time ({@code 2026-11-20 14:05[:ss]}). */
     static Instant parseTime(String s) {
         if (s == null) return null;
         try {
-            return OffsetDateTime.parse(s).toInstant();
+            // RFC 3339 allows a space for the T.
+            return OffsetDateTime.parse(s.length() > 10 && s.charAt(10) == ' ' ? s.substring(0, 10) + "T" + s.substring(11) : s)
+                    .toInstant();
         } catch (DateTimeParseException e) {
             // local time below
         }

@@ -70,7 +70,7 @@ final class RecoverCommand implements Callable<Integer> {
 
     private static void confirm(Context ctx, Plan plan, List<String> selected) {
         java.io.Console c = System.console();
-        String what = "recover " + String.join(", ", selected) + " into site " + plan.site();
+        String what = "recover " + String.join(", ", selected) + " into site " + Plans.siteName(plan);
         if (c == null || !c.isTerminal()) {
             throw new UserException("recover changes systems (" + what + "); pass --yes to go ahead, or --dry-run to see what it would do");
         }
@@ -89,6 +89,7 @@ final class RecoverCommand implements Callable<Integer> {
             ctx.out.println("dry run: recovery of " + String.join(", ", selected) + " into site " + plan.site()
                     + (atTime == null ? "" : " with data from at or before " + Plans.time(atTime)) + "; nothing is changed");
         }
+        int problems = 0;
         try (Repositories repos = new Repositories(plan, false)) {
             for (int w = 0; w < waves.size(); w++) {
                 if (!ctx.json()) ctx.out.println("\nwave " + (w + 1) + (waves.get(w).size() > 1 ? " (in parallel)" : "") + ":");
@@ -100,10 +101,15 @@ final class RecoverCommand implements Callable<Integer> {
                         Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, atTime, ctx::warn);
                         snapText = snap == null ? (s.backup() == null ? "no backup configured" : "NO SNAPSHOT (the recovery would fail)")
                                 : "snapshot " + snap.id().shortHex() + " of " + Plans.time(snap.time().toInstant());
+                        if (snap == null && s.backup() != null) {
+                            problems++;
+                            so.put("error", "no snapshot");
+                        }
                         if (snap != null) so.put("snapshot", snap.id().hex()).put("snapshot_time", snap.time().toInstant().toString());
                     } catch (Exception e) {
                         snapText = "repository not readable: " + e.getMessage();
                         so.put("error", e.getMessage());
+                        problems++;
                     }
                     ArrayNode st = so.putArray("steps");
                     ArrayNode ch = so.putArray("checks");
@@ -124,7 +130,10 @@ final class RecoverCommand implements Callable<Integer> {
                 }
             }
         }
+        o.put("result", problems == 0 ? "ready" : "would fail");
         if (ctx.json()) ctx.printJson(o);
-        return ExitCodes.OK;
+        else if (problems > 0) ctx.out.println("\n" + problems + " system(s) could not be recovered as things stand (see above)");
+        // A dry run is a pre-check scripts can rely on: non-zero when the real recovery would fail.
+        return problems == 0 ? ExitCodes.OK : ExitCodes.FATAL;
     }
 }

@@ -78,7 +78,7 @@ final class RecoveryOutput {
         ctx.out.println();
         long ok = res.systems().stream().filter(s -> s.result() == SystemResult.Outcome.RECOVERED).count();
         ctx.out.println((res.recovered() ? "recovered" : "NOT recovered") + ": " + ok + " of " + res.systems().size()
-                + " systems back into site " + res.site() + " in " + Durations.format(res.duration()));
+                 + " systems back into site " + (res.site() == null ? "(the plan has no sites)" : res.site()) + " in " + Durations.format(res.duration()));
         for (SystemResult s : res.systems()) {
             if (s.reason() != null) ctx.out.println("  " + s.name() + " " + s.result().json() + ": " + s.reason());
         }

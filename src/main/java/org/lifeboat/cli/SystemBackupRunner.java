@@ -43,7 +43,12 @@ final class SystemBackupRunner {
                     SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, new Progress(), w -> {
                         if (!ctx.json()) ctx.err.println("warning: " + n + ": " + w);
                     });
-                    if (o.result().errors() > 0) partial++;
+                    if (o.result().errors() > 0 || !o.warnings().isEmpty()) partial++;
+                    if (ctx.json()) {
+                        for (String w : o.warnings()) {
+                            ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "warning").put("system", n).put("warning", w));
+                        }
+                    }
                     var sum = o.result().summary();
                     if (ctx.json()) {
                         ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "summary").put("system", n)

@@ -129,7 +129,7 @@ public final class Drill {
                 for (Step st : spec.restore()) {
                     if (!(st instanceof Step.PathStep p)) continue;
                     Id tree = TreeWalker.subtree(repo, snap.tree(), p.from());
-                    Verifier.Report r = Verifier.verify(repo, tree, p.from(), Path.of(p.to()), opts.verifySample());
+                    Verifier.Report r = Verifier.verify(repo, tree, p.from(), Path.of(p.to()), opts.verifySample(), p.include(), p.exclude());
                     files += r.files();
                     content += r.contentChecked();
                     diffs += r.problemCount();

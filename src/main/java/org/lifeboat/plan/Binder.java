@@ -182,7 +182,13 @@ final class Binder {
             if (rm == null) continue;
             keys(rm, "repository '" + r.key() + "'", REPO);
             String url = requiredText(rm, "url", "repository '" + r.key() + "'");
-            if (url != null && !url.matches("^[a-z0-9]+:.*") && !url.startsWith("/")) url = base.resolve(url).normalize().toString();
+            if (url != null && !url.matches("^[a-z0-9]+:.*") && !url.startsWith("/")) {
+                try {
+                    url = base.resolve(url).normalize().toString();
+                } catch (java.nio.file.InvalidPathException e) {
+                    problems.add(Problem.error(file, rm.entries().get("url").value().pos(), "url is not a valid path: " + e.getReason()));
+                }
+            }
             out.put(r.key(), new Plan.RepositorySpec(r.key(), url, optPath(rm, "password-file"), optText(rm, "password-env")));
         }
         return out;
@@ -690,7 +696,12 @@ final class Binder {
     private String path(YNode n, String what) {
         String s = scalar(n, what);
         if (s == null || s.isEmpty()) return s;
-        return base.resolve(s).normalize().toString();
+        try {
+            return base.resolve(s).normalize().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            problems.add(Problem.error(file, n.pos(), what + " is not a valid path: " + e.getReason()));
+            return null;
+        }
     }
 
     private String optPath(YMap m, String key) {
@@ -700,7 +711,13 @@ final class Binder {
 
     private String requiredPath(YMap m, String key, String what) {
         String s = requiredText(m, key, what);
-        return s == null ? null : base.resolve(s).normalize().toString();
+        if (s == null) return null;
+        try {
+            return base.resolve(s).normalize().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            problems.add(Problem.error(file, m.entries().get(key).value().pos(), key + " is not a valid path: " + e.getReason()));
+            return null;
+        }
     }
 
     private boolean bool(YMap m, String key, boolean dflt) {

@@ -158,6 +158,9 @@ public final class PlanLoader {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new PlanException("plan file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new PlanException("cannot read the plan file " + file + ": "
+                    + (Files.isDirectory(file) ? "it is a folder" : e.getMessage()));
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
         List<Problem> problems = new ArrayList<>();

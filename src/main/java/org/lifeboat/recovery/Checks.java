@@ -62,10 +62,11 @@ final class Checks {
             }
             if (why == null) return new CheckResult(check.kind(), check.describe(), true, attempts == 1 ? "passed"
                     : "passed after " + attempts + " attempts", attempts, start, Instant.now());
-            // Content checks do not change by waiting.
-            if (check instanceof Check.FilesCheck || !Instant.now().plus(pause).isBefore(deadline)) break;
+            // Content checks do not change by waiting; others get one last try at the deadline.
+            Duration left = Duration.between(Instant.now(), deadline);
+            if (check instanceof Check.FilesCheck || left.isNegative() || left.isZero()) break;
             try {
-                Thread.sleep(pause);
+                Thread.sleep(pause.compareTo(left) < 0 ? pause : left);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -134,7 +135,7 @@ final class Checks {
 
         for (Step.PathStep p : targets) {
             Id tree = TreeWalker.subtree(repo, snap.tree(), p.from());
-            Verifier.Report r = Verifier.verify(repo, tree, p.from(), Path.of(p.to()), f.sample());
+            Verifier.Report r = Verifier.verify(repo, tree, p.from(), Path.of(p.to()), f.sample(), p.include(), p.exclude());
 
 
             if (!r.ok()) {

@@ -82,7 +82,8 @@ public final class Runbook {
         for (int w = 0; w < waves.size(); w++) {
             order.add("Wave " + (w + 1) + ": " + String.join(", ", waves.get(w)) + (waves.get(w).size() > 1 ? " (in parallel)" : ""));
         }
-        order.add("Critical path (by RTO): " + String.join(" → ", Graph.criticalPath(plan.systems(), all, s -> plan.system(s).rto())));
+        order.add("Critical path (the longest chain of dependencies): "
+                + String.join(" → ", Graph.criticalPath(plan.systems(), all, s -> Duration.ofSeconds(1))));
         blocks.add(new Items(order));
         blocks.add(new H(2, "3. Where the backups are"));
         List<String> repos = new ArrayList<>();

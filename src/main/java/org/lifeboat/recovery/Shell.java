@@ -39,8 +39,7 @@ public final class Shell {
     public static Result run(String command, Map<String, String> env, Duration timeout) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(env);
-        directory(pb, env);
+        environment(pb, env);
         Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread pump = Thread.ofVirtual().start(() -> copyTail(p.getInputStream(), out));
@@ -71,10 +70,18 @@ public final class Shell {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().putAll(env);
-        directory(pb, env);
+        environment(pb, env);
         Process p = pb.start();
         return new Background(p.pid(), log);
+    }
+
+    /** A null value removes the variable (secrets); commands run in the plan's folder. */
+    private static void environment(ProcessBuilder pb, Map<String, String> env) {
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getValue() == null) pb.environment().remove(e.getKey());
+            else pb.environment().put(e.getKey(), e.getValue());
+        }
+        directory(pb, env);
     }
 
     /** Commands run in the plan's folder, so relative paths mean the same as in the plan. */

@@ -70,10 +70,7 @@ final class Steps {
     private static Done postgres(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {
         Postgres pg = Postgres.locate();
         DbConnection c = SystemBackup.connection(d.db());
-        Server server = null;
-        if (!d.createServer().isEmpty()) {
-            server = pg.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
-        }
+        // What to load is settled before a server is created: a step that cannot succeed starts nothing.
         Dumps dumps = find(repo, snap, SnapshotLayout.ROOT + "/postgres", ".pgdump");
         List<String> dbs = d.databases().isEmpty() ? new ArrayList<>(dumps.files.keySet()) : d.databases();
         for (String db : dbs) {
@@ -82,46 +79,74 @@ final class Steps {
                         + (dumps.files.isEmpty() ? "" : " (it has: " + String.join(", ", dumps.files.keySet()) + ")"));
             }
         }
-        Instant first = Instant.now();
-        long bytes = 0;
-        if (d.globals() && dumps.globals != null) {
-            try (InputStream in = FileContent.open(repo, dumps.globals)) {
-                pg.restoreGlobals(c, in, d.timeout());
+        Server server = d.createServer().isEmpty() ? null
+                : pg.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
+        try {
+            Instant first = Instant.now();
+            long bytes = 0;
+            if (d.globals() && dumps.globals != null) {
+                try (InputStream in = FileContent.open(repo, dumps.globals)) {
+                    pg.restoreGlobals(c, in, d.timeout());
+                }
+                bytes += dumps.globals.size();
             }
-            bytes += dumps.globals.size();
-        }
-        for (String db : dbs) {
-            Node n = dumps.files.get(db);
-            try (InputStream in = FileContent.open(repo, n)) {
-                pg.restore(c, db, in, d.timeout());
+            for (String db : dbs) {
+                Node n = dumps.files.get(db);
+                try (InputStream in = FileContent.open(repo, n)) {
+                    pg.restore(c, db, in, d.timeout());
+                }
+                bytes += n.size();
             }
-            bytes += n.size();
+            return new Done("loaded " + String.join(", ", dbs) + " into " + d.db().describe()
+                    + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"), first, bytes,
+                    server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+        } catch (Exception e) {
+            throw stopAfterFailure(server, e);
         }
-        return new Done("loaded " + String.join(", ", dbs) + " into " + d.db().describe()
-                + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"), first, bytes,
-                server == null ? null : server.pid(), server == null ? null : server.dir().toString());
     }
 
     private static Done mysql(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {
         MySql my = MySql.locate();
         DbConnection c = SystemBackup.connection(d.db());
-        Server server = null;
-        if (!d.createServer().isEmpty()) {
-            server = my.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
-        }
         Dumps dumps = find(repo, snap, SnapshotLayout.ROOT + "/mysql", ".sql");
         if (dumps.files.isEmpty()) throw new RecoveryException("snapshot " + snap.id().shortHex() + " has no MySQL/MariaDB dump");
-        Instant first = Instant.now();
-        long bytes = 0;
-        for (Node n : dumps.files.values()) {
-            try (InputStream in = FileContent.open(repo, n)) {
-                my.restore(c, in, d.timeout());
+        Server server = d.createServer().isEmpty() ? null
+                : my.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
+        try {
+            Instant first = Instant.now();
+            long bytes = 0;
+            java.util.Set<String> found = new java.util.TreeSet<>();
+            for (Node n : dumps.files.values()) {
+                // Only the named databases: the dump may hold others, which must not be rolled back.
+                try (InputStream in = d.databases().isEmpty() ? FileContent.open(repo, n)
+                        : new MysqlDumpFilter(FileContent.open(repo, n), java.util.Set.copyOf(d.databases()), found)) {
+                    my.restore(c, in, d.timeout());
+                }
+                bytes += n.size();
             }
-            bytes += n.size();
+            List<String> missing = d.databases().stream().filter(x -> !found.contains(x)).toList();
+            if (!missing.isEmpty()) {
+                throw new RecoveryException("snapshot " + snap.id().shortHex() + " has no dump of database(s) "
+                        + String.join(", ", missing) + (found.isEmpty() ? "" : " (loaded: " + String.join(", ", found) + ")"));
+            }
+            return new Done("loaded " + (d.databases().isEmpty() ? "the dump" : String.join(", ", d.databases())) + " into "
+                    + d.db().describe() + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"),
+                    first, bytes, server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+        } catch (Exception e) {
+            throw stopAfterFailure(server, e);
         }
-        return new Done("loaded the dump into " + d.db().describe()
-                + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"), first, bytes,
-                server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+    }
+
+    /** A server this step created for a load that failed is stopped again, not left running unrecorded. */
+    private static Exception stopAfterFailure(Server server, Exception e) {
+        if (server == null) return e;
+        try {
+            server.stop(Duration.ofSeconds(30));
+            return new RecoveryException(Recovery.message(e) + " (the new server in " + server.dir() + " was stopped again)", e);
+        } catch (IOException stop) {
+            return new RecoveryException(Recovery.message(e) + "; the new server in " + server.dir() + " (pid " + server.pid()
+                    + ") could not be stopped: " + stop.getMessage(), e);
+        }
     }
 
     /** The dumps under /lifeboat/<engine>/<host-port>/, by database name (file name without suffix). */

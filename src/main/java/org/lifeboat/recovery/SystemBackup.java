@@ -38,7 +38,8 @@ import org.lifeboat.repository.WrongPasswordException;
  * ID, its RPO one age, and a restore cannot mix files and a database from different times.
  */
 public final class SystemBackup {
-    public record Outcome(String system, Snapshot snapshot, BackupResult result, Duration took) {}
+    /** warnings: what went wrong around a saved snapshot (a failing after hook). */
+    public record Outcome(String system, Snapshot snapshot, BackupResult result, Duration took, List<String> warnings) {}
 
     private SystemBackup() {}
 
@@ -51,8 +52,17 @@ public final class SystemBackup {
         Repository repo = repos.get(b.repository());
         Instant t0 = Instant.now();
         Map<String, String> env = env(plan, sys);
+        List<String> hookWarnings = new ArrayList<>();
+        // After hooks also run when the backup is interrupted (Ctrl-C, SIGTERM): a quiesced
+        // application must never stay paused.
+        Thread onExit = new Thread(() -> runAfter(b, env, sys, hookWarnings), "after-hooks-" + sys.name());
+        boolean hooked = false;
         boolean beforeRan = false;
         try {
+            if (!b.after().isEmpty()) {
+                Runtime.getRuntime().addShutdownHook(onExit);
+                hooked = true;
+            }
             for (Step.CommandStep h : b.before()) {
                 beforeRan = true;
                 Shell.Result r = Shell.run(h.run(), env, h.timeout());
@@ -71,17 +81,17 @@ public final class SystemBackup {
                 switch (s) {
                     case Source.PathSource p -> {
                         targets.add(p.path());
-                        // Excludes are per snapshot in the engine: anchor them under the source so
-                        // one source's patterns cannot drop another's files.
-                        for (String e : p.exclude()) excludes.add(e.startsWith("/") || !e.contains("/") ? e : p.path() + "/" + e);
+                        // Excludes are per snapshot in the engine: a relative pattern (which matches at
+                        // any depth) is anchored under its source so it cannot drop another source's files.
+                        for (String e : p.exclude()) excludes.add(e.startsWith("/") ? e : p.path() + "/**/" + e);
                         oneFs |= p.oneFileSystem();
                     }
                     case Source.PostgresSource pg -> streams.addAll(postgresStreams(pg));
                     case Source.MysqlSource my -> streams.add(mysqlStream(my));
                     case Source.CommandSource c -> streams.add(new StreamSource(SnapshotLayout.commandOutput(c.filename()),
-                            // In the plan's folder, like every command of the plan.
-                            () -> Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
-                                    env, "command `" + c.run() + "`")));
+                            // In the plan's folder like every command of the plan, within its time limit.
+                            () -> Exec.streamStdout(List.of("timeout", "--kill-after=5", c.timeout().toSeconds() + "s", "sh", "-c",
+                                    "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()), env, "command `" + c.run() + "`")));
                 }
             }
             String host = Repository.hostname();
@@ -92,20 +102,54 @@ public final class SystemBackup {
                     List.of(sys.tag()), host, parent == null ? null : parent.id(), false, false, null, 0, streams);
             BackupResult res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(path + ": " + msg)).run();
             repos.invalidate(b.repository());
-            return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()));
+            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit)) {
+                hooked = false;
+                runAfter(b, env, sys, hookWarnings);
+            }
+            for (String w : hookWarnings) warn.accept(w);
+            return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings));
         } finally {
-            if (beforeRan) {
-                for (Step.CommandStep h : b.after()) {
-                    Shell.Result r = Shell.run(h.run(), env, h.timeout());
-                    if (!r.ok()) warn.accept("after hook of system '" + sys.name() + "' failed (exit " + r.exitCode() + "): "
-                            + h.run() + (r.tail().isEmpty() ? "" : "\n" + r.tail()));
-                }
+            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit) && beforeRan) {
+                runAfter(b, env, sys, hookWarnings);
+                for (String w : hookWarnings) warn.accept(w);
             }
         }
     }
 
+    private static void runAfter(SystemSpec.Backup b, Map<String, String> env, SystemSpec sys, List<String> warnings) {
+        for (Step.CommandStep h : b.after()) {
+            try {
+                Shell.Result r = Shell.run(h.run(), env, h.timeout());
+                if (!r.ok()) {
+                    warnings.add("after hook of system '" + sys.name() + "' failed ("
+                            + (r.timedOut() ? "timed out after " + org.lifeboat.plan.Durations.format(h.timeout()) : "exit " + r.exitCode())
+                            + "): " + h.run() + (r.tail().isEmpty() ? "" : "\n" + r.tail()));
+                }
+            } catch (IOException e) {
+                warnings.add("after hook of system '" + sys.name() + "' could not run: " + h.run() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The environment of the plan's commands. Secrets are removed (a null value removes a
+     * variable): a service started by a recovery must not carry the repository password around.
+     */
     static Map<String, String> env(Plan plan, SystemSpec sys) {
         Map<String, String> env = new LinkedHashMap<>();
+        for (String v : List.of("LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE")) env.put(v, null);
+        for (Plan.RepositorySpec r : plan.repositories().values()) if (r.passwordEnv() != null) env.put(r.passwordEnv(), null);
+        for (SystemSpec s : plan.systems().values()) {
+            if (s.backup() != null) {
+                for (Source src : s.backup().sources()) {
+                    if (src instanceof Source.PostgresSource pg && pg.db().passwordEnv() != null) env.put(pg.db().passwordEnv(), null);
+                    if (src instanceof Source.MysqlSource my && my.db().passwordEnv() != null) env.put(my.db().passwordEnv(), null);
+                }
+            }
+            for (Step st : s.restore()) {
+                if (st instanceof Step.DatabaseStep d && d.db().passwordEnv() != null) env.put(d.db().passwordEnv(), null);
+            }
+        }
         env.put("LIFEBOAT_SYSTEM", sys.name());
         env.put(Shell.PLAN_DIR, plan.file().getParent().toString());
         if (plan.site() != null) env.put("LIFEBOAT_SITE", plan.site());

@@ -39,14 +39,25 @@ public final class Verifier {
     private long files, dirs, others, contentChecked, bytesChecked, problemCount;
     private final List<String> problems = new ArrayList<>();
 
-    private Verifier(Repository repo, double sample) {
+    private final org.lifeboat.repository.PathPatterns includes;
+    private final org.lifeboat.repository.PathPatterns excludes;
+
+    private Verifier(Repository repo, double sample, List<String> includes, List<String> excludes) {
         this.repo = repo;
         this.sample = sample;
+        this.includes = new org.lifeboat.repository.PathPatterns(includes);
+        this.excludes = new org.lifeboat.repository.PathPatterns(excludes);
     }
 
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample) throws IOException {
-        Verifier v = new Verifier(repo, sample);
-        v.walk(tree, snapshotPrefix, target);
+        return verify(repo, tree, snapshotPrefix, target, sample, List.of(), List.of());
+    }
+
+    /** As a restore with these include/exclude patterns would have left it: only what it restores is expected. */
+    public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
+                                List<String> includes, List<String> excludes) throws IOException {
+        Verifier v = new Verifier(repo, sample, includes, excludes);
+        v.walk(tree, snapshotPrefix, target, v.includes.isEmpty());
         return new Report(v.files, v.dirs, v.others, v.contentChecked, v.bytesChecked, v.problemCount, List.copyOf(v.problems));
     }
 
@@ -55,11 +66,18 @@ public final class Verifier {
         if (problems.size() < MAX_LISTED) problems.add(s);
     }
 
-    private void walk(Id tree, String sn, Path dir) throws IOException {
+    private void walk(Id tree, String sn, Path dir, boolean parentIncluded) throws IOException {
         for (Node n : TreeWalker.load(repo, tree)) {
             Path p = dir.resolve(n.name());
             String snPath = sn + "/" + n.name();
+            if (!excludes.isEmpty() && excludes.matches(snPath)) continue;
+            boolean included = parentIncluded || includes.matches(snPath);
             boolean exists = Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+            if (!included) {
+                // Restored only if something inside is included: look inside, expect nothing here.
+                if (n.type() == NodeType.DIR && n.subtree() != null) walk(n.subtree(), snPath, p, false);
+                continue;
+            }
             if (!exists) {
                 problem(p + " is missing (" + snPath + " in the snapshot)");
                 continue;
@@ -68,7 +86,7 @@ public final class Verifier {
                 case DIR -> {
                     dirs++;
                     if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) problem(p + " is not a folder");
-                    else if (n.subtree() != null) walk(n.subtree(), snPath, p);
+                    else if (n.subtree() != null) walk(n.subtree(), snPath, p, true);
                 }
                 case FILE -> {
                     files++;
