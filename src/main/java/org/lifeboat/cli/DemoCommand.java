@@ -22,7 +22,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * Lifeboat's main job on embedded defaults: a repository in a local folder, two backups of a
  * sample tree with changes between them, both restored and verified against what was backed up;
- * then a two-system recovery plan backed up, recovered in order into a demo site, and its runbook.
+ * then a two-system recovery plan backed up, recovered in order into a demo site, its runbook, and
+ * a drill into a sandbox with its HTML report.
  */
 @Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).")
 final class DemoCommand implements Callable<Integer> {
@@ -106,13 +107,18 @@ final class DemoCommand implements Callable<Integer> {
         runPlan(plan, "-q", "runbook", "--site", "demo", "--output", work.resolve("runbook.md").toString());
         ctx.out.println("   written to " + work.resolve("runbook.md"));
 
+        step("13. A drill: recover into a throwaway sandbox, check, measure RTO and RPO, tear down", "lifeboat drill");
+        Path drillReport = work.resolve("drill-report.html");
+        int drilled = Main.run("--config", plan.toString(), "drill", "--report", drillReport.toString());
+
         double secs = (System.nanoTime() - start) / 1e9;
         ctx.out.println();
-        boolean ok = ok1 && ok2 && check == 0 && recovered == 0;
+        boolean ok = ok1 && ok2 && check == 0 && recovered == 0 && drilled == 0;
         ctx.out.printf("Demo %s in %.1f s. Everything is in %s%n", ok ? "succeeded" : "FAILED", secs, work);
         ctx.out.println("Try it yourself:  export LIFEBOAT_REPOSITORY=" + repo + " LIFEBOAT_PASSWORD_FILE=" + pw);
         ctx.out.println("                  ./lifeboat snapshots; ./lifeboat ls latest");
         ctx.out.println("The plan:         ./lifeboat --config " + plan + " plan show   (also: recover --dry-run, runbook)");
+        ctx.out.println("The drill report: " + drillReport + "   (open it in a browser; also: drill history, forecast)");
         return ok ? ExitCodes.OK : ExitCodes.FATAL;
     }
 
@@ -168,6 +174,7 @@ final class DemoCommand implements Callable<Integer> {
                 sites:
                   production: { root: data }
                   demo: { root: recovered }
+                  sandbox: { root: "${temp-dir}" }
                 default-site: production
                 state-dir: state
                 systems:
