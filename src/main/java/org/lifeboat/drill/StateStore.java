@@ -40,6 +40,7 @@ public final class StateStore implements AutoCloseable {
     /** The schema this code writes; PRAGMA user_version holds the one a database has. */
     static final int SCHEMA_VERSION = 1;
     static final Duration BUSY_TIMEOUT = Duration.ofSeconds(30);
+    private static final int SQLITE_BUSY = 5;
 
     /**
      * Migrations by the version they start from: MIGRATIONS[v] takes a database from v to v + 1.
@@ -117,7 +118,10 @@ public final class StateStore implements AutoCloseable {
             throw failure(file, "cannot open the state database", e);
         }
         try {
-            prepare(c, file);
+            retrying(() -> {
+                prepare(c, file);
+                return null;
+            });
             return new StateStore(file, c);
         } catch (SQLException e) {
             closeQuietly(c);
@@ -148,55 +152,57 @@ public final class StateStore implements AutoCloseable {
             throw new IllegalStateException("drill report " + r.id() + " cannot be written as JSON", e);
         }
         try {
-            transaction(db, () -> {
-                try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM drills WHERE id = ?")) {
-                    q.setString(1, r.id());
-                    try (ResultSet rs = q.executeQuery()) {
-                        if (rs.next()) throw new StateStoreException(file + ": drill " + r.id() + " is already recorded");
-                    }
-                }
-                try (PreparedStatement ins = db.prepareStatement("""
-                        INSERT INTO drills (id, plan_hash, plan_file, site, started, finished, result, report_json)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-                    ins.setString(1, r.id());
-                    ins.setString(2, r.planHash());
-                    ins.setString(3, r.planFile());
-                    ins.setString(4, r.site());
-                    ins.setString(5, time(r.started()));
-                    ins.setString(6, time(r.finished()));
-                    ins.setString(7, r.passed() ? "passed" : "failed");
-                    ins.setString(8, json);
-                    ins.executeUpdate();
-                }
-                try (PreparedStatement ins = db.prepareStatement("""
-                        INSERT INTO drill_systems (drill_id, name, started, wave, result, snapshot, snapshot_time,
-                            bytes_restored, rpo_target_s, rpo_achieved_s, worst_gap_s, rto_target_s, rto_measured_s,
-                            restore_s, reasons)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-                    for (DrillSystem s : r.systems()) {
-                        ins.setString(1, r.id());
-                        ins.setString(2, s.name());
-                        ins.setString(3, time(r.started()));
-                        ins.setInt(4, s.wave());
-                        ins.setString(5, s.result().json());
-                        ins.setString(6, s.snapshot());
-                        ins.setString(7, time(s.snapshotTime()));
-                        ins.setLong(8, s.bytesRestored());
-                        seconds(ins, 9, s.rpoTarget());
-                        seconds(ins, 10, s.rpoAchieved());
-                        seconds(ins, 11, s.worstGap());
-                        seconds(ins, 12, s.rtoTarget());
-                        seconds(ins, 13, s.rtoMeasured());
-                        seconds(ins, 14, s.restoreTime());
-                        ins.setString(15, reasons(s.reasons()));
-                        ins.executeUpdate();
-                    }
-                }
-                return null;
-            });
+            retrying(() -> transaction(db, () -> insert(r, json)));
         } catch (SQLException e) {
             throw failure(file, "cannot record drill " + r.id(), e);
         }
+    }
+
+    private Void insert(DrillReport r, String json) throws SQLException, StateStoreException {
+        try (PreparedStatement q = db.prepareStatement("SELECT 1 FROM drills WHERE id = ?")) {
+            q.setString(1, r.id());
+            try (ResultSet rs = q.executeQuery()) {
+                if (rs.next()) throw new StateStoreException(file + ": drill " + r.id() + " is already recorded");
+            }
+        }
+        try (PreparedStatement ins = db.prepareStatement("""
+                INSERT INTO drills (id, plan_hash, plan_file, site, started, finished, result, report_json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            ins.setString(1, r.id());
+            ins.setString(2, r.planHash());
+            ins.setString(3, r.planFile());
+            ins.setString(4, r.site());
+            ins.setString(5, time(r.started()));
+            ins.setString(6, time(r.finished()));
+            ins.setString(7, r.passed() ? "passed" : "failed");
+            ins.setString(8, json);
+            ins.executeUpdate();
+        }
+        try (PreparedStatement ins = db.prepareStatement("""
+                INSERT INTO drill_systems (drill_id, name, started, wave, result, snapshot, snapshot_time,
+                    bytes_restored, rpo_target_s, rpo_achieved_s, worst_gap_s, rto_target_s, rto_measured_s,
+                    restore_s, reasons)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            for (DrillSystem s : r.systems()) {
+                ins.setString(1, r.id());
+                ins.setString(2, s.name());
+                ins.setString(3, time(r.started()));
+                ins.setInt(4, s.wave());
+                ins.setString(5, s.result().json());
+                ins.setString(6, s.snapshot());
+                ins.setString(7, time(s.snapshotTime()));
+                ins.setLong(8, s.bytesRestored());
+                seconds(ins, 9, s.rpoTarget());
+                seconds(ins, 10, s.rpoAchieved());
+                seconds(ins, 11, s.worstGap());
+                seconds(ins, 12, s.rtoTarget());
+                seconds(ins, 13, s.rtoMeasured());
+                seconds(ins, 14, s.restoreTime());
+                ins.setString(15, reasons(s.reasons()));
+                ins.executeUpdate();
+            }
+        }
+        return null;
     }
 
     /** The drill with this id, the only one whose id starts with it, or the newest for {@code latest}. */
@@ -204,31 +210,7 @@ public final class StateStore implements AutoCloseable {
         String key = idOrPrefix == null ? "" : idOrPrefix.strip();
         if (key.isEmpty()) throw new StateStoreException("name a drill: its id, a unique start of it, or 'latest'");
         try {
-            String id;
-            if (key.equals("latest")) {
-                List<String> newest = ids("SELECT id FROM drills ORDER BY started DESC, id DESC LIMIT 1");
-                if (newest.isEmpty()) throw new StateStoreException("no drills are recorded in " + file + " yet");
-                id = newest.getFirst();
-            } else if (!ids("SELECT id FROM drills WHERE id = ?", key).isEmpty()) {
-                id = key;
-            } else {
-                List<String> found = ids("SELECT id FROM drills WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 6",
-                        key.length(), key);
-                if (found.isEmpty()) throw new StateStoreException("no drill '" + key + "' is recorded in " + file);
-                if (found.size() > 1) {
-                    String some = String.join(", ", found.subList(0, Math.min(5, found.size())));
-                    throw new StateStoreException("'" + key + "' matches several drills in " + file + " (" + some
-                            + (found.size() > 5 ? ", …" : "") + "); give more of the id");
-                }
-                id = found.getFirst();
-            }
-            String json = ids("SELECT report_json FROM drills WHERE id = ?", id).getFirst();
-            try {
-                return DrillJson.fromJson(json);
-            } catch (IOException | RuntimeException e) {
-                throw new StateStoreException(file + ": drill " + id + " is recorded but its report cannot be read ("
-                        + e.getMessage() + ")", e);
-            }
+            return retrying(() -> find(key));
         } catch (SQLException e) {
             throw failure(file, "cannot read drill '" + key + "'", e);
         }
@@ -236,12 +218,60 @@ public final class StateStore implements AutoCloseable {
 
     /** The newest drills first, at most {@code limit} of them (all when {@code limit <= 0}). */
     public synchronized List<DrillSummary> list(int limit) throws StateStoreException {
-        String sql = """
+        try {
+            return retrying(() -> summaries(limit));
+        } catch (SQLException e) {
+            throw failure(file, "cannot list drills", e);
+        }
+    }
+
+    /**
+     * Each system in each drill, oldest drill first: only {@code system} unless null, only drills
+     * started at or after {@code since} unless null.
+     */
+    public synchronized List<SystemRun> history(String system, Instant since) throws StateStoreException {
+        try {
+            return retrying(() -> runs(system, since));
+        } catch (SQLException e) {
+            throw failure(file, "cannot read drill history", e);
+        }
+    }
+
+    private DrillReport find(String key) throws SQLException, StateStoreException {
+        String id;
+        if (key.equals("latest")) {
+            List<String> newest = strings("SELECT id FROM drills ORDER BY started DESC, id DESC LIMIT 1");
+            if (newest.isEmpty()) throw new StateStoreException("no drills are recorded in " + file + " yet");
+            id = newest.getFirst();
+        } else if (!strings("SELECT id FROM drills WHERE id = ?", key).isEmpty()) {
+            id = key;
+        } else {
+            // substr, not LIKE: % and _ in what the user typed are no wildcards
+            List<String> found = strings("SELECT id FROM drills WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 6",
+                    key.length(), key);
+            if (found.isEmpty()) throw new StateStoreException("no drill '" + key + "' is recorded in " + file);
+            if (found.size() > 1) {
+                String some = String.join(", ", found.subList(0, Math.min(5, found.size())));
+                throw new StateStoreException("'" + key + "' matches several drills in " + file + " (" + some
+                        + (found.size() > 5 ? ", …" : "") + "); give more of the id");
+            }
+            id = found.getFirst();
+        }
+        String json = strings("SELECT report_json FROM drills WHERE id = ?", id).getFirst();
+        try {
+            return DrillJson.fromJson(json);
+        } catch (IOException | RuntimeException e) {
+            throw new StateStoreException(file + ": drill " + id + " is recorded but its report cannot be read ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    private List<DrillSummary> summaries(int limit) throws SQLException {
+        try (PreparedStatement q = db.prepareStatement("""
                 SELECT d.id, d.started, d.finished, d.site, d.result,
                     (SELECT count(*) FROM drill_systems s WHERE s.drill_id = d.id),
                     (SELECT count(*) FROM drill_systems s WHERE s.drill_id = d.id AND s.result <> 'passed')
-                FROM drills d ORDER BY d.started DESC, d.id DESC LIMIT ?""";
-        try (PreparedStatement q = db.prepareStatement(sql)) {
+                FROM drills d ORDER BY d.started DESC, d.id DESC LIMIT ?""")) {
             q.setInt(1, limit <= 0 ? -1 : limit);
             List<DrillSummary> out = new ArrayList<>();
             try (ResultSet rs = q.executeQuery()) {
@@ -253,16 +283,10 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             return out;
-        } catch (SQLException e) {
-            throw failure(file, "cannot list drills", e);
         }
     }
 
-    /**
-     * Each system in each drill, oldest drill first: only {@code system} unless null, only drills
-     * started at or after {@code since} unless null.
-     */
-    public synchronized List<SystemRun> history(String system, Instant since) throws StateStoreException {
+    private List<SystemRun> runs(String system, Instant since) throws SQLException {
         StringBuilder sql = new StringBuilder("""
                 SELECT drill_id, started, name, result, rto_target_s, rto_measured_s, rpo_target_s, rpo_achieved_s,
                     worst_gap_s, bytes_restored, restore_s
@@ -288,8 +312,6 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             return out;
-        } catch (SQLException e) {
-            throw failure(file, "cannot read drill history", e);
         }
     }
 
@@ -353,13 +375,14 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    /** One statement, so one read snapshot: separate reads could straddle another process's migration. */
     private static Identity identify(Connection c) throws SQLException {
-        int objects;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
-            objects = rs.next() ? rs.getInt(1) : 0;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (SELECT application_id FROM pragma_application_id),"
+                     + " (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)")) {
+            rs.next();
+            return new Identity(rs.getInt(1), rs.getInt(2), rs.getInt(3));
         }
-        return new Identity(Integer.parseInt(pragma(c, "application_id")), Integer.parseInt(pragma(c, "user_version")),
-                objects);
     }
 
     private static String pragma(Connection c, String name) throws SQLException {
@@ -399,6 +422,30 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    /**
+     * SQLite answers SQLITE_BUSY without waiting in a few cases (another connection's WAL cleanup
+     * as it closes, WAL recovery, a database switching to WAL): retry those within the busy timeout.
+     * Every operation retried here is a read or one whole transaction, so a retry repeats nothing.
+     */
+    private static <T> T retrying(Work<T> op) throws SQLException, StateStoreException {
+        long deadline = System.nanoTime() + BUSY_TIMEOUT.toNanos();
+        long pauseMs = 5;
+        while (true) {
+            try {
+                return op.run();
+            } catch (SQLException e) {
+                if ((e.getErrorCode() & 0xff) != SQLITE_BUSY || System.nanoTime() - deadline > 0) throw e;
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1)); // jitter: no lockstep
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pauseMs = Math.min(pauseMs * 2, 200);
+            }
+        }
+    }
+
     // --- errors
 
     /** A message that says what failed in words, the file first; SQLite's own words only as detail. */
@@ -408,7 +455,7 @@ public final class StateStore implements AutoCloseable {
             case 26 -> null; // SQLITE_NOTADB
             case 11 -> "the database is damaged; move it aside (the drill reports in it may be recoverable"
                     + " with the sqlite3 .recover command) or use another state folder";
-            case 5, 6 -> "it is locked by another Lifeboat process (waited " + BUSY_TIMEOUT.toSeconds()
+            case SQLITE_BUSY, 6 -> "it is locked by another Lifeboat process (waited " + BUSY_TIMEOUT.toSeconds()
                     + "s); try again when that one is done";
             case 3, 8, 23 -> "it cannot be written; check the permissions of the file and its folder";
             case 14 -> "the file cannot be opened; check that its folder exists and is writable";
@@ -446,7 +493,7 @@ public final class StateStore implements AutoCloseable {
 
     // --- columns
 
-    private List<String> ids(String sql, Object... args) throws SQLException {
+    private List<String> strings(String sql, Object... args) throws SQLException {
         try (PreparedStatement q = db.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) q.setObject(i + 1, args[i]);
             List<String> out = new ArrayList<>();

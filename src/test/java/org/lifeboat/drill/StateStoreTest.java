@@ -214,6 +214,30 @@ class StateStoreTest {
     }
 
     @Test
+    void manyOpeningAFreshFolderAtOnceAllGetTheSameStore() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 10; round++) {
+                Path dir = tmp.resolve("round" + round);
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Integer>> opened = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    opened.add(pool.submit(() -> {
+                        go.await();
+                        try (StateStore store = StateStore.open(dir)) {
+                            return store.list(0).size();
+                        }
+                    }));
+                }
+                go.countDown();
+                for (Future<Integer> f : opened) assertThat(f.get(60, TimeUnit.SECONDS)).isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aSaveWaitsForAnotherWriterInsteadOfFailing() throws Exception {
         try (StateStore store = StateStore.open(tmp); Connection other = sqlite(tmp.resolve("lifeboat.db"))) {
             try (Statement s = other.createStatement()) {
@@ -290,6 +314,22 @@ class StateStoreTest {
                 .hasMessage(db + " is not a Lifeboat state database (it is another application's SQLite database);"
                         + " move it aside or use another state folder");
         assertThat(Files.readAllBytes(db)).isEqualTo(before); // not even switched to WAL
+    }
+
+    @Test
+    void aDamagedDatabaseIsAClearError() throws Exception {
+        try (StateStore store = StateStore.open(tmp)) {
+            store.save(first());
+        }
+        Path db = tmp.resolve("lifeboat.db");
+        byte[] bytes = Files.readAllBytes(db);
+        java.util.Arrays.fill(bytes, 100, 4096, (byte) 0x5a); // the schema page after the valid header
+        Files.write(db, bytes);
+        assertThatThrownBy(() -> {
+            try (StateStore store = StateStore.open(tmp)) {
+                store.load("latest");
+            }
+        }).isInstanceOf(StateStoreException.class).hasMessageStartingWith(db + ": ").hasMessageContaining("damaged");
     }
 
     @Test
