@@ -111,6 +111,20 @@ class StateStoreTest {
     }
 
     @Test
+    void aSaveThatFailsHalfwayLeavesNothing() throws Exception {
+        // the second "db" breaks the (drill, system) key after the drill and the first system went in
+        DrillReport twice = drill("20261101-090000-0bad", NOV1).with(system("db"), system("db").wave(2)).build();
+        try (StateStore store = StateStore.open(tmp)) {
+            assertThatThrownBy(() -> store.save(twice)).isInstanceOf(StateStoreException.class)
+                    .hasMessageStartingWith(tmp.resolve("lifeboat.db") + ": cannot record drill 20261101-090000-0bad: SQLite: ");
+            assertThat(store.list(0)).isEmpty();
+            assertThat(store.history(null, null)).isEmpty();
+            store.save(first()); // and the store is usable afterwards (no transaction left open)
+            assertThat(store.list(0)).hasSize(1);
+        }
+    }
+
+    @Test
     void listsNewestFirstWithCounts() throws Exception {
         DrillReport third = drill("20261115-090000-e5f6", NOV8.plus(Duration.ofDays(7)))
                 .with(system("db"), system("web").wave(2), system("cache").wave(2)).build();
