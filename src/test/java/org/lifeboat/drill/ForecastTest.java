@@ -1,0 +1,176 @@
+package org.lifeboat.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.lifeboat.drill.TestDrills.MIB;
+import static org.lifeboat.drill.TestDrills.run;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.lifeboat.drill.DrillSystem.Outcome;
+import org.lifeboat.drill.Forecast.ForecastInput;
+import org.lifeboat.drill.Forecast.ForecastRow;
+
+class ForecastTest {
+    private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
+
+    private static Instant daysAgo(long d) {
+        return NOW.minus(Duration.ofDays(d));
+    }
+
+    private static SystemRun restore(String id, Instant at, String name, long mib, long restoreSecs, Long rtoSecs) {
+        return run(id, at, name, rtoSecs == null ? Outcome.FAILED : Outcome.PASSED,
+                rtoSecs == null ? null : Duration.ofSeconds(rtoSecs), Duration.ofMinutes(5), mib * MIB,
+                Duration.ofSeconds(restoreSecs));
+    }
+
+    private static ForecastRow one(ForecastInput in, List<SystemRun> history) {
+        return Forecast.compute(Map.of(in.name(), in), history, NOW).getFirst();
+    }
+
+    /**
+     * Three drills: 100 MiB in 10s (10 MiB/s), 300 MiB in 20s (15 MiB/s), 200 MiB in 10s (20 MiB/s).
+     * Weighted by bytes: (100·10 + 300·15 + 200·20) / 600 = 15.8333 MiB/s. Overheads 30s, 25s, 40s:
+     * median 30s. 950 MiB today: 950 / 15.8333 = 60s, plus 30s.
+     */
+    private static List<SystemRun> threeDbDrills() {
+        return List.of(
+                restore("a", daysAgo(20), "db", 100, 10, 40L),
+                restore("b", daysAgo(13), "db", 300, 20, 45L),
+                restore("c", daysAgo(6), "db", 200, 10, 50L));
+    }
+
+    @Test
+    void throughputWeightedByBytesPlusMedianOverhead() {
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(2), null, 950 * MIB), threeDbDrills());
+        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(row.rto()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(row.exceedsRto()).isFalse();
+        assertThat(row.lastDrill()).isEqualTo(daysAgo(6));
+        assertThat(row.neverDrilled()).isFalse();
+        assertThat(row.drillOverdue()).isFalse();
+        assertThat(row.basis()).isEqualTo("3 drills, 15.8 MiB/s");
+        assertThat(row.flags()).isEmpty();
+    }
+
+    @Test
+    void flagsAForecastOverTheRto() {
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(1), Duration.ofDays(30), 950 * MIB),
+                threeDbDrills());
+        assertThat(row.exceedsRto()).isTrue();
+        assertThat(row.flags()).containsExactly("forecast 1m 30s exceeds RTO 1m");
+        // exactly the RTO is still within it
+        assertThat(one(new ForecastInput("db", Duration.ofSeconds(90), null, 950 * MIB), threeDbDrills()).exceedsRto())
+                .isFalse();
+    }
+
+    @Test
+    void usesTheFiveNewestDrillsThatRestoredSomething() {
+        List<SystemRun> h = new ArrayList<>();
+        // old and slow: 1 MiB/s, overhead 500s: outside the five newest measured restores
+        h.add(restore("o1", daysAgo(60), "db", 100, 100, 600L));
+        h.add(restore("o2", daysAgo(55), "db", 100, 100, 600L));
+        // five at 20 MiB/s; overheads 20, 30, 40, 50 and a failed one without RTO → median of 4 = 35s
+        h.add(restore("n1", daysAgo(40), "db", 200, 10, 30L));
+        h.add(restore("n2", daysAgo(30), "db", 400, 20, 50L));
+        h.add(restore("n3", daysAgo(20), "db", 100, 5, null));
+        h.add(run("b1", daysAgo(15), "db", Outcome.BLOCKED, null, null, 0, null)); // counts as a drill only
+        h.add(restore("n4", daysAgo(10), "db", 200, 10, 50L));
+        h.add(restore("n5", daysAgo(2), "db", 600, 30, 80L));
+        h.add(restore("w1", daysAgo(1), "web", 1, 1, 5L)); // another system
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 1200 * MIB), h.reversed());
+        // 1200 MiB / 20 MiB/s = 60s, plus 35s
+        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(95));
+        assertThat(row.basis()).isEqualTo("5 drills, 20.0 MiB/s");
+        assertThat(row.lastDrill()).isEqualTo(daysAgo(2));
+    }
+
+    @Test
+    void aSystemWithNothingToRestoreIsForecastAsItsOverhead() {
+        List<SystemRun> h = List.of(
+                run("a", daysAgo(9), "web", Outcome.PASSED, Duration.ofSeconds(12), null, 0, Duration.ZERO),
+                run("b", daysAgo(8), "web", Outcome.PASSED, Duration.ofSeconds(20), null, 0, null),
+                run("c", daysAgo(7), "web", Outcome.PASSED, Duration.ofSeconds(14), null, 0, Duration.ZERO));
+        ForecastRow row = one(new ForecastInput("web", Duration.ofSeconds(10), null, 0), h);
+        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(14));
+        assertThat(row.basis()).isEqualTo("3 drills, no data to restore");
+        assertThat(row.flags()).containsExactly("forecast 14s exceeds RTO 10s");
+    }
+
+    @Test
+    void aNeverDrilledSystemHasNoForecast() {
+        ForecastRow row = one(new ForecastInput("mail", Duration.ofHours(1), null, 5 * MIB), List.of());
+        assertThat(row).isEqualTo(new ForecastRow("mail", null, Duration.ofHours(1), false, null, true, false,
+                "no drills", List.of("never drilled")));
+    }
+
+    @Test
+    void aDrillOlderThanDrillEveryIsOverdue() {
+        List<SystemRun> h = List.of(restore("a", daysAgo(45), "db", 100, 10, 40L));
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(10), null, 100 * MIB), h);
+        assertThat(row.drillOverdue()).isTrue();
+        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(40));
+        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s");
+        assertThat(row.flags()).containsExactly("last drill 45d ago, plan says every 30d");
+
+        ForecastRow weekly = one(new ForecastInput("db", Duration.ofMinutes(10), Duration.ofDays(7), 100 * MIB),
+                List.of(restore("a", daysAgo(8).minusSeconds(7200), "db", 100, 10, 40L)));
+        assertThat(weekly.flags()).containsExactly("last drill 8d ago, plan says every 7d");
+        ForecastRow recent = one(new ForecastInput("db", Duration.ofMinutes(10), null, 100 * MIB),
+                List.of(restore("a", daysAgo(29), "db", 100, 10, 40L)));
+        assertThat(recent.drillOverdue()).isFalse();
+        assertThat(recent.flags()).isEmpty();
+    }
+
+    @Test
+    void bothFlagsTogether() {
+        List<SystemRun> h = List.of(restore("a", daysAgo(100), "db", 100, 10, 40L));
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(20), null, 15_000 * MIB), h);
+        // 15000 MiB at 10 MiB/s = 1500s, plus 30s = 25m 30s
+        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(1530));
+        assertThat(row.flags()).containsExactly("forecast 25m 30s exceeds RTO 20m",
+                "last drill 100d ago, plan says every 30d");
+    }
+
+    @Test
+    void withoutAMeasuredRestoreOrSizeThereIsNoForecast() {
+        List<SystemRun> blocked = List.of(run("a", daysAgo(3), "db", Outcome.BLOCKED, null, null, 0, null));
+        ForecastRow none = one(new ForecastInput("db", Duration.ofMinutes(5), null, 100 * MIB), blocked);
+        assertThat(none.forecast()).isNull();
+        assertThat(none.neverDrilled()).isFalse();
+        assertThat(none.lastDrill()).isEqualTo(daysAgo(3));
+        assertThat(none.basis()).isEqualTo("1 drill, none measured a restore");
+        assertThat(none.flags()).isEmpty();
+
+        ForecastRow unknownSize = one(new ForecastInput("db", Duration.ofMinutes(5), null, -1), threeDbDrills());
+        assertThat(unknownSize.forecast()).isNull();
+        assertThat(unknownSize.basis()).isEqualTo("3 drills, 15.8 MiB/s; size of the latest snapshot unknown");
+    }
+
+    @Test
+    void aRestoreThatNeverCameBackGivesThroughputButNoOverhead() {
+        List<SystemRun> h = List.of(restore("a", daysAgo(3), "db", 100, 10, null));
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 200 * MIB), h);
+        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s, overhead not measured (restore time only)");
+    }
+
+    @Test
+    void rowsFollowThePlansOrder() {
+        Map<String, ForecastInput> plan = new LinkedHashMap<>();
+        for (String s : List.of("web", "db", "cache")) plan.put(s, new ForecastInput(s, Duration.ofMinutes(5), null, 0));
+        assertThat(Forecast.compute(plan, List.of(), NOW)).extracting(ForecastRow::name)
+                .containsExactly("web", "db", "cache");
+    }
+
+    @Test
+    void ratesInBinaryUnits() {
+        assertThat(Forecast.rate(512)).isEqualTo("512.0 B/s");
+        assertThat(Forecast.rate(41.2 * MIB)).isEqualTo("41.2 MiB/s");
+        assertThat(Forecast.rate(1.5 * 1024 * MIB)).isEqualTo("1.5 GiB/s");
+    }
+}
