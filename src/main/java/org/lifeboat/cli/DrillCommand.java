@@ -73,7 +73,7 @@ final class DrillCommand implements Callable<Integer> {
         if (window == null) throw new UserException("--gap-window must be a duration such as 7d, not '" + gapWindow + "'");
         Path stateDir = StateDir.of(plan);
         Instant now = Instant.now();
-        String id = Drill.newId(now);
+        String id = StateStore.newId(now);
         if (!ctx.quiet()) ctx.out.println("drill " + id + ": recovering into site " + (site == null ? Drill.DEFAULT_SITE : site)
                 + (keep ? " (kept afterwards)" : " (torn down afterwards)"));
         DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel),
@@ -184,18 +184,18 @@ final class DrillCommand implements Callable<Integer> {
                 runs = store.history(system, from);
                 drills = store.list(20);
             }
-            List<History.SystemTrend> trends = History.trends(runs);
+            List<History.SystemTrend> trends = History.of(runs);
             if (ctx.json()) {
                 ObjectNode o = Json.MAPPER.createObjectNode();
                 ArrayNode sys = o.putArray("systems");
                 for (History.SystemTrend t : trends) {
                     ObjectNode so = sys.addObject().put("name", t.name()).put("drills", t.runs().size())
-                            .put("passed", t.passed()).put("failed", t.failed()).put("rto_trend", t.rtoTrend())
-                            .put("rpo_trend", t.rpoTrend());
+                            .put("passed", t.passed()).put("failed", t.failed()).put("rto_trend", t.rtoTrend().label())
+                            .put("rpo_trend", t.rpoTrend().label());
                     ArrayNode rs = so.putArray("runs");
                     for (SystemRun r : t.runs()) {
                         ObjectNode ro = rs.addObject().put("drill", r.drillId()).put("started", r.started().toString())
-                                .put("result", r.result());
+                                .put("result", r.result().json());
                         if (r.rtoMeasured() != null) ro.put("rto_measured_seconds", r.rtoMeasured().toMillis() / 1000.0);
                         if (r.rtoTarget() != null) ro.put("rto_target_seconds", r.rtoTarget().toSeconds());
                         if (r.rpoAchieved() != null) ro.put("rpo_achieved_seconds", r.rpoAchieved().toMillis() / 1000.0);
@@ -212,14 +212,14 @@ final class DrillCommand implements Callable<Integer> {
             Table t = new Table("SYSTEM", "DRILLS", "PASSED", "LAST RTO", "BEST", "WORST", "RTO TREND", "LAST RPO", "RPO TREND");
             for (History.SystemTrend s : trends) {
                 t.row(s.name(), s.runs().size(), s.passed() + "/" + s.runs().size(), Durations.format(s.latestRto()),
-                        Durations.format(s.bestRto()), Durations.format(s.worstRto()), s.rtoTrend(),
-                        Durations.format(s.latestRpo()), s.rpoTrend());
+                        Durations.format(s.bestRto()), Durations.format(s.worstRto()), s.rtoTrend().label(),
+                        Durations.format(s.latestRpo()), s.rpoTrend().label());
             }
             t.print(ctx.out);
             ctx.out.println();
             Table runsT = new Table("DRILL", "STARTED", "SYSTEM", "RESULT", "RTO MEASURED", "RTO TARGET", "RPO ACHIEVED", "RPO TARGET");
             for (SystemRun r : runs) {
-                runsT.row(r.drillId(), Plans.time(r.started()), r.name(), r.result(), Durations.format(r.rtoMeasured()),
+                runsT.row(r.drillId(), Plans.time(r.started()), r.name(), r.result().json(), Durations.format(r.rtoMeasured()),
                         Durations.format(r.rtoTarget()), Durations.format(r.rpoAchieved()), Durations.format(r.rpoTarget()));
             }
             runsT.print(ctx.out);

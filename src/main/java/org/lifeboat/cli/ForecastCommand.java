@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lifeboat.drill.Forecast;
-import org.lifeboat.drill.ForecastInput;
-import org.lifeboat.drill.ForecastRow;
 import org.lifeboat.drill.StateStore;
 import org.lifeboat.drill.SystemRun;
 import org.lifeboat.plan.Durations;
@@ -34,7 +32,7 @@ final class ForecastCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
-        Map<String, ForecastInput> inputs = new LinkedHashMap<>();
+        Map<String, Forecast.ForecastInput> inputs = new LinkedHashMap<>();
         try (Repositories repos = new Repositories(plan, false)) {
             for (SystemSpec s : plan.systems().values()) {
                 long bytes = -1;
@@ -46,18 +44,18 @@ final class ForecastCommand implements Callable<Integer> {
                 } catch (Exception e) {
                     ctx.warn(s.name() + ": cannot read its latest snapshot: " + e.getMessage());
                 }
-                inputs.put(s.name(), new ForecastInput(s.name(), s.rto(), s.drillEvery(), bytes));
+                inputs.put(s.name(), new Forecast.ForecastInput(s.name(), s.rto(), s.drillEvery(), bytes));
             }
         }
         List<SystemRun> history;
         try (StateStore store = StateStore.open(StateDir.of(plan))) {
             history = store.history(null, null);
         }
-        List<ForecastRow> rows = Forecast.compute(inputs, history, Instant.now());
+        List<Forecast.ForecastRow> rows = Forecast.compute(inputs, history, Instant.now());
         if (ctx.json()) {
             ObjectNode o = Json.MAPPER.createObjectNode();
             ArrayNode a = o.putArray("systems");
-            for (ForecastRow r : rows) {
+            for (Forecast.ForecastRow r : rows) {
                 ObjectNode so = a.addObject().put("name", r.name()).put("rto_target_seconds", r.rto().toSeconds())
                         .put("exceeds_rto", r.exceedsRto()).put("never_drilled", r.neverDrilled())
                         .put("drill_overdue", r.drillOverdue()).put("basis", r.basis());
@@ -70,7 +68,7 @@ final class ForecastCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         Table t = new Table("SYSTEM", "LATEST SNAPSHOT", "FORECAST", "RTO", "LAST DRILL", "BASIS", "FLAGS");
-        for (ForecastRow r : rows) {
+        for (Forecast.ForecastRow r : rows) {
             long bytes = inputs.get(r.name()).latestSnapshotBytes();
             t.row(r.name(), bytes < 0 ? "unknown" : ProgressLine.bytes(bytes), r.forecast() == null ? "-" : Durations.format(r.forecast()),
                     Durations.toPlanText(r.rto()), r.lastDrill() == null ? "never" : Plans.time(r.lastDrill()), r.basis(),

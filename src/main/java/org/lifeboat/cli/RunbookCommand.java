@@ -43,7 +43,7 @@ final class RunbookCommand implements Callable<Integer> {
             for (org.lifeboat.drill.SystemRun r : store.history(null, null)) last.put(r.name(), r);
             for (org.lifeboat.drill.SystemRun r : last.values()) {
                 if (!plan.systems().containsKey(r.name())) continue;
-                String text = r.result() + " on " + Plans.time(r.started()) + " (drill " + r.drillId() + "): measured RTO "
+                String text = r.result().json() + " on " + Plans.time(r.started()) + " (drill " + r.drillId() + "): measured RTO "
                         + org.lifeboat.plan.Durations.format(r.rtoMeasured()) + " (target "
                         + org.lifeboat.plan.Durations.format(r.rtoTarget()) + "), data age "
                         + org.lifeboat.plan.Durations.format(r.rpoAchieved()) + " (RPO "

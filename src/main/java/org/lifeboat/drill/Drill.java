@@ -327,10 +327,4 @@ public final class Drill {
         return left;
     }
 
-    /** Sortable, readable drill IDs: UTC time and 4 random hex digits. */
-    public static String newId(Instant t) {
-        String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC).format(t);
-        return time + "-" + String.format("%04x", new java.security.SecureRandom().nextInt(0x10000));
-    }
-
 }

@@ -185,8 +185,8 @@ final class Binder {
             if (url != null && !url.matches("^[a-z0-9]+:.*") && !url.startsWith("/")) {
                 try {
                     url = base.resolve(url).normalize().toString();
-                } catch (java.nio.file.InvalidPathException e) {
-                    problems.add(Problem.error(file, rm.entries().get("url").value().pos(), "url is not a valid path: " + e.getReason()));
+                } catch (java.nio.file.InvalidPathException bad) {
+                    problems.add(Problem.error(file, rm.entries().get("url").value().pos(), "url is not a valid path: " + bad.getReason()));
                 }
             }
             out.put(r.key(), new Plan.RepositorySpec(r.key(), url, optPath(rm, "password-file"), optText(rm, "password-env")));
