@@ -146,6 +146,96 @@ class ExecTest {
     }
 
     @Test
+    void aStreamPastItsDeadlineIsKilledWithItsChildrenAndTheNextReadSaysSo(@TempDir Path tmp) throws IOException {
+        Path pidFile = tmp.resolve("child.pid");
+        long start = System.nanoTime();
+        InputStream in = Exec.streamStdout(sh("printf head; sleep 600 & echo $! > " + pidFile + "; wait"), Map.of(),
+                "slow dump", Duration.ofMillis(1500));
+        assertThat(in.readNBytes(4)).isEqualTo("head".getBytes(StandardCharsets.US_ASCII));
+        // The grandchild holds stdout open: without the deadline this read would wait 10 minutes.
+        assertThatThrownBy(in::read)
+                .isInstanceOfSatisfying(AppException.class, e -> {
+                    assertThat(e.getMessage()).startsWith("slow dump timed out after 1.5s");
+                    assertThat(e.exitCode()).isEqualTo(AppException.NO_EXIT_CODE);
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        long grandchild = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(Os.alive(grandchild)).as("grandchild %d still alive", grandchild).isFalse();
+        assertThatThrownBy(in::read).isInstanceOf(AppException.class).hasMessageContaining("timed out");
+        in.close(); // already reported: close stays quiet (try-with-resources must not self-suppress)
+    }
+
+    @Test
+    void closingAStreamPastItsDeadlineSaysItTimedOut() throws Exception {
+        InputStream in = Exec.streamStdout(List.of("sleep", "600"), Map.of(), "stuck dump", Duration.ofMillis(300));
+        Thread.sleep(1000);
+        long start = System.nanoTime();
+        assertThatThrownBy(in::close).isInstanceOf(AppException.class)
+                .hasMessageStartingWith("stuck dump timed out after 300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void aStreamThatEndsInTimeIsUntouchedByItsDeadline() throws Exception {
+        try (InputStream in = Exec.streamStdout(sh("seq 1 100000"), Map.of(), "seq", Duration.ofMillis(800))) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).endsWith("\n100000\n");
+            Thread.sleep(1200); // past the deadline: the process is long done
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        InputStream failing = Exec.streamStdout(sh("echo no >&2; exit 2"), Map.of(), "quick failure", Duration.ofSeconds(30));
+        assertThatThrownBy(failing::readAllBytes).isInstanceOf(AppException.class)
+                .hasMessageStartingWith("quick failure failed with exit code 2");
+    }
+
+    /** KEY=VALUE lines of env's output (values holding newlines are not expected here). */
+    private static Map<String, String> parseEnv(String out) {
+        Map<String, String> vars = new HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) vars.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return vars;
+    }
+
+    @Test
+    void secretsNeverReachAChildAndANullValueRemovesAVariable() throws IOException {
+        assertThat(Exec.SECRET_VARIABLES).containsExactlyInAnyOrder(
+                "LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE");
+        // One of our own variables stands in for a plan's password variable the caller wants gone.
+        String inherited = System.getenv().keySet().stream().filter(k -> !k.equals("PATH")).sorted().findFirst()
+                .orElseThrow();
+        Map<String, String> env = new HashMap<>();
+        for (String v : Exec.SECRET_VARIABLES) env.put(v, "leaked-" + v); // even when asked for explicitly
+        env.put(inherited, null);
+        env.put("LIFEBOAT_TEST_KEEP", "kept");
+
+        String ran = Exec.check(List.of("env"), env, null, T).stdout();
+        String streamed;
+        try (InputStream in = Exec.streamStdout(List.of("env"), env, "env")) {
+            streamed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (String out : List.of(ran, streamed)) {
+            assertThat(parseEnv(out)).containsEntry("LIFEBOAT_TEST_KEEP", "kept")
+                    .doesNotContainKeys(Exec.SECRET_VARIABLES.toArray(String[]::new))
+                    .doesNotContainKey(inherited);
+            assertThat(out).doesNotContain("leaked-");
+        }
+    }
+
+    @Test
+    void secretsInheritedFromLifeboatItselfAreScrubbed() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("env").redirectErrorStream(true);
+        // As if Lifeboat had been started with them: ProcessBuilder's environment starts as a copy of ours.
+        for (String v : Exec.SECRET_VARIABLES) pb.environment().put(v, "inherited-" + v);
+        Exec.environment(pb, Map.of("LIFEBOAT_TEST_KEEP", "kept"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        assertThat(parseEnv(out)).containsEntry("LIFEBOAT_TEST_KEEP", "kept")
+                .doesNotContainKeys(Exec.SECRET_VARIABLES.toArray(String[]::new));
+    }
+
+    @Test
     void describeQuotesAndUnwrapsRunuser() {
         assertThat(Exec.describe(List.of("/usr/bin/psql", "--dbname=a b", "-c", "x")))
                 .isEqualTo("psql '--dbname=a b' -c x");
