@@ -284,7 +284,7 @@ public final class Drill {
                 } catch (IOException | RuntimeException e) {
                     left.add("could not stop " + st.kind() + " process " + st.pid() + ": " + e.getMessage());
                 }
-                if (ProcessHandle.of(st.pid()).map(ProcessHandle::isAlive).orElse(false)
+                if (Shell.alive(st.pid())
                         && left.stream().noneMatch(l -> l.contains(" " + st.pid() + " "))) {
                     left.add("process " + st.pid() + " (" + st.description() + ") is still running");
                 }

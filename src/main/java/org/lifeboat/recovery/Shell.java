@@ -108,7 +108,21 @@ public final class Shell {
                 ph.destroyForcibly();
             }
         }
-        return all.stream().noneMatch(ProcessHandle::isAlive);
+        return all.stream().noneMatch(ph -> alive(ph.pid()));
+    }
+
+    /**
+     * Alive and not a zombie: a process re-parented to pid 1 (a server pg_ctl started, a service's
+     * child) may never be reaped in a container, and the JDK counts a zombie as alive.
+     */
+    public static boolean alive(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static void killTree(ProcessHandle h) {

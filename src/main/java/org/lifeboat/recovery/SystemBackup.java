@@ -90,8 +90,8 @@ public final class SystemBackup {
                     case Source.MysqlSource my -> streams.add(mysqlStream(my));
                     case Source.CommandSource c -> streams.add(new StreamSource(SnapshotLayout.commandOutput(c.filename()),
                             // In the plan's folder like every command of the plan, within its time limit.
-                            () -> Exec.streamStdout(List.of("timeout", "--kill-after=5", c.timeout().toSeconds() + "s", "sh", "-c",
-                                    "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()), env, "command `" + c.run() + "`")));
+                            () -> Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
+                                    env, "command `" + c.run() + "`", c.timeout())));
                 }
             }
             String host = Repository.hostname();

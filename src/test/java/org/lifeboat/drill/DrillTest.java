@@ -121,7 +121,7 @@ class DrillTest {
         // Nothing left: processes, servers, folders.
         assertThat(rep.get("leftovers")).isEmpty();
         assertThat(pids).hasSize(2);
-        for (long pid : pids) assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid).isFalse();
+        for (long pid : pids) assertThat(org.lifeboat.recovery.Shell.alive(pid)).as("pid " + pid).isFalse();
         Path root = Path.of(rep.get("sandbox_root").asText());
         assertThat(root).doesNotExist();
         assertThat(processesMentioning(root.toString())).isEmpty();
