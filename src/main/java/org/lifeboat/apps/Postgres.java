@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -266,7 +267,9 @@ public final class Postgres {
     /**
      * Starts a PostgreSQL server for a recovery: a new cluster in {@code dir} (which must be
      * missing or empty), or the cluster already there (then {@code superuser} and {@code password}
-     * are not used). It listens on 127.0.0.1:{@code port} only, with its socket, log and pid file
+     * are not used). If that cluster's server is already running on {@code port} it is returned as
+     * it is (not restarted); running on another port is an {@link AppException} naming that port.
+     * It listens on 127.0.0.1:{@code port} only, with its socket, log and pid file
      * in {@code dir}. Authentication is trust without a password, else scram-sha-256 with that
      * password for {@code superuser}. fsync stays on: this server holds the recovered data.
      * PostgreSQL refuses to run as root, so as root it runs as system user postgres, which must be
@@ -293,6 +296,9 @@ public final class Postgres {
                 if (owner.equals("root")) throw new AppException(d + " belongs to root; PostgreSQL will not run as root");
                 as = owner;
             }
+            // Starting a second server there would fail, and the one running is not ours to stop.
+            Optional<Server> running = runningServer(d, port, timeout);
+            if (running.isPresent()) return running.get();
         } else {
             if (!Os.emptyOrMissing(d)) {
                 throw new AppException(d + " is not empty and holds no PostgreSQL cluster (no PG_VERSION): "
@@ -315,6 +321,65 @@ public final class Postgres {
         long pid = Os.readPid(d.resolve("postmaster.pid"));
         if (pid <= 0) throw new AppException("PostgreSQL in " + d + " started but wrote no postmaster.pid");
         return new Server(Server.POSTGRES, d, port, pid);
+    }
+
+    /**
+     * The server already running from cluster {@code dir}, if any: its postmaster.pid names a live
+     * postgres process working in {@code dir}. One on {@code port} is returned once it accepts
+     * connections; one on another port is an error. A pid file naming the live server of another
+     * folder (a cluster copied while its server ran) is an error too: PostgreSQL will not start
+     * beside it, and that server is not ours to touch. A server shutting down is waited for.
+     */
+    private static Optional<Server> runningServer(Path dir, int port, Duration timeout) throws IOException {
+        Path pidFile = dir.resolve("postmaster.pid");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> lines = readLines(pidFile);
+            long pid = lines.isEmpty() ? -1 : parseLong(lines.getFirst());
+            if (pid <= 0 || !Os.alive(pid) || !Os.programName(pid).map(n -> n.equals("postgres")).orElse(false)) {
+                return Optional.empty(); // stale (a crash or a copy): PostgreSQL itself replaces it
+            }
+            Optional<Path> from = Os.workingDir(pid) // the postmaster works in its data folder
+                    .or(() -> lines.size() > 1 ? Optional.of(Path.of(lines.get(1).strip())) : Optional.empty());
+            if (from.isPresent() && !Os.sameFile(from.get(), dir)) {
+                throw new AppException(pidFile + " names process " + pid + ", a PostgreSQL server that runs from "
+                        + from.get() + ", not from " + dir + ": the cluster was probably copied while that server "
+                        + "ran. If no server runs from " + dir + ", delete " + pidFile + " and try again");
+            }
+            long livePort = lines.size() > 3 ? parseLong(lines.get(3)) : -1;
+            // PostgreSQL 10 and later add the status as the 8th line; until then the server is starting.
+            String status = lines.size() > 7 ? lines.get(7).strip() : "starting";
+            if (!status.equals("stopping")) {
+                if (livePort != port) {
+                    throw new AppException("a PostgreSQL server (pid " + pid + ") already runs from " + dir
+                            + (livePort > 0 ? " on port " + livePort : "") + ", not on port " + port
+                            + (livePort > 0 ? ": ask for port " + livePort + ", or stop it first" : ": stop it first")
+                            + " (pg_ctl stop --pgdata=" + dir + ")");
+                }
+                if (!status.equals("starting")) return Optional.of(new Server(Server.POSTGRES, dir, port, pid));
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AppException("the PostgreSQL server (pid " + pid + ") running from " + dir + " was still "
+                        + status + " after " + Exec.human(timeout));
+            }
+            Os.waitUntilGone(pid, Duration.ofMillis(50)); // ready, or gone (then it is started anew), soon
+        }
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private void initdb(Path dir, String superuser, String password, String as, Duration timeout, boolean sync)
@@ -365,12 +430,19 @@ public final class Postgres {
         List<String> cmd = Os.asUser(as, List.of(tool("pg_ctl").toString(), "start", "--pgdata=" + dir,
                 "--log=" + log, "--wait", "--timeout=" + secs,
                 "--options=-p " + port + " -c listen_addresses=127.0.0.1"));
+        Path pidFile = dir.resolve("postmaster.pid");
+        long before = Os.readPid(pidFile); // stale, or someone else's: never to be killed
+        Instant started = Instant.now();
         try {
             Exec.check(cmd, Map.of(), null, timeout.plusSeconds(10), Path.of("/"));
         } catch (AppException e) {
-            // A server that came up too late (or half-way) must not be left behind unseen.
-            long pid = Os.readPid(dir.resolve("postmaster.pid"));
-            if (pid > 0 && Os.alive(pid)) ProcessHandle.of(pid).ifPresent(Exec::killTree);
+            // A server this call started that came up too late (or half-way) must not be left behind
+            // unseen. Only that one: pg_ctl also fails when another server holds the folder.
+            long pid = Os.readPid(pidFile);
+            if (pid > 0 && pid != before && Os.alive(pid) && Os.startedSince(pid, started)
+                    && Os.programName(pid).map(n -> n.equals("postgres")).orElse(false)) {
+                ProcessHandle.of(pid).ifPresent(Exec::killTree);
+            }
             String tail = Os.fileTail(log, 15);
             throw tail.isEmpty() ? e : e.withDetail("Last lines of " + log + ":\n" + tail);
         }

@@ -237,6 +237,48 @@ class PostgresTest {
     }
 
     @Test
+    void createServerOnTheFolderOfARunningServerReusesItOrRefusesWithoutKillingIt() throws IOException {
+        Path dir = tmp.resolve("live");
+        Server live = started(pg.createServer(dir, freePort(), "postgres", null, T, false));
+        DbConnection c = live.connection("postgres", null);
+        pg.query(c, "postgres", "CREATE TABLE still_here (n int)", T);
+
+        // Same folder, same port: the running server is the answer, not restarted.
+        long start = System.nanoTime();
+        Server same = pg.createServer(dir, live.port(), "ignored", null, T);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(same).isEqualTo(live);
+        assertThat(live.running()).isTrue();
+        assertThat(pg.query(c, "postgres", "SELECT count(*) FROM still_here", T)).isEqualTo("0");
+
+        // Another port: a clear refusal, and the running server is left alone.
+        int other = freePort();
+        assertThatThrownBy(() -> pg.createServer(dir, other, "ignored", null, T))
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("already runs from " + live.dir())
+                .hasMessageContaining("on port " + live.port())
+                .hasMessageContaining("not on port " + other);
+        assertThat(live.running()).isTrue();
+        assertThat(pg.query(c, "postgres", "SELECT count(*) FROM still_here", T)).isEqualTo("0");
+        live.stop(T);
+    }
+
+    @Test
+    void aPidFileNamingAnotherFoldersServerIsReportedAndThatServerLeftAlone() throws IOException {
+        // A cluster copied while its server ran carries a postmaster.pid naming that (live) server.
+        Path dir = tmp.resolve("copied");
+        Server s = started(pg.createServer(dir, freePort(), "postgres", null, T, false));
+        s.stop(T);
+        Files.copy(server.pidFile(), dir.resolve("postmaster.pid"));
+        assertThatThrownBy(() -> pg.createServer(dir, freePort(), "ignored", null, T))
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("names process " + server.pid())
+                .hasMessageContaining("runs from " + server.dir());
+        assertThat(server.running()).isTrue();
+        assertThat(sql("postgres", "SELECT 1")).isEqualTo("1");
+    }
+
+    @Test
     void createServerRefusesAFolderWithOtherFiles() throws IOException {
         Path dir = tmp.resolve("occupied");
         Files.createDirectories(dir);
