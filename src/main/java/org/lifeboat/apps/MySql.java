@@ -5,8 +5,13 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,7 +197,9 @@ public final class MySql {
 
     /**
      * Starts a MariaDB server for a recovery: a new one in {@code dir} (missing or empty), or the
-     * one already there (its accounts are left as they are). Data in {@code dir}/data, socket, pid
+     * one already there (its accounts are left as they are). If that one is already running on
+     * {@code port} it is returned as it is (not restarted); running on another port is an
+     * {@link AppException} naming that port. Data in {@code dir}/data, socket, pid
      * file and error log in {@code dir}; it listens on 127.0.0.1:{@code port} only and ignores
      * /etc/mysql (--no-defaults), so the machine's own server settings cannot leak in. As root it
      * runs as system user mysql (or root if there is none). A new server gets {@code superuser}
@@ -225,7 +232,18 @@ public final class MySql {
             Os.requireWritableBy("mysql".equals(runAs) ? runAs : null, d);
             installDb(data, runAs, remaining(deadline));
         }
-        Files.deleteIfExists(socket); // left by a crash, it would look like a ready server
+        if (existing) {
+            // A second mariadbd would hang on the first one's locks; the running one is not ours to stop.
+            Optional<Server> running = runningServer(d, data, socket, port, deadline, timeout);
+            if (running.isPresent()) return running.get();
+        }
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            if (listening(socket)) {
+                throw new AppException("something listens on " + socket + ", but " + d.resolve(PID_FILE)
+                        + " names no mariadbd running from " + d + ": stop that server first");
+            }
+            Files.delete(socket); // left by a crash, it would look like a ready server
+        }
         Process p = startServer(d, data, socket, port, runAs);
         try {
             waitReady(p, d, socket, deadline, timeout);
@@ -236,6 +254,72 @@ public final class MySql {
         }
         long pid = Os.readPid(d.resolve(PID_FILE));
         return new Server(Server.MYSQL, d, port, pid > 0 ? pid : p.pid());
+    }
+
+    /**
+     * The mariadbd already running from {@code d}, if any: its pid file names a live mariadbd
+     * working in {@code data}. One on {@code port} is returned once it answers on its socket; one
+     * on another port is an error. If it stops while we wait, there is none (it is started anew).
+     */
+    private Optional<Server> runningServer(Path d, Path data, Path socket, int port, long deadline, Duration timeout)
+            throws IOException {
+        long pid = Os.readPid(d.resolve(PID_FILE));
+        if (pid <= 0 || !Os.alive(pid)) return Optional.empty();
+        String program = Os.programName(pid).orElse("");
+        if (!program.equals("mariadbd") && !program.equals("mysqld")) return Optional.empty();
+        List<String> args = Os.commandLine(pid);
+        Optional<Path> cwd = Os.workingDir(pid); // mariadbd works in its data folder
+        boolean here = cwd.isPresent() ? Os.sameFile(cwd.get(), data) : args.contains("--datadir=" + data);
+        if (!here) return Optional.empty(); // a pid file copied along with the data: stale
+        long livePort = -1;
+        for (String a : args) {
+            if (a.startsWith("--port=")) livePort = parsePort(a.substring("--port=".length()));
+        }
+        if (livePort > 0 && livePort != port) throw runsElsewhere(d, pid, livePort, port);
+        Exec.Result last = null;
+        while (true) {
+            if (!Os.alive(pid)) return Optional.empty();
+            if (Files.exists(socket)) {
+                last = ping(socket);
+                if (last.exitCode() == 0) {
+                    long answered = parsePort(last.stdout());
+                    if (answered > 0 && answered != port) throw runsElsewhere(d, pid, answered, port);
+                    return Optional.of(new Server(Server.MYSQL, d, port, pid));
+                }
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AppException("a MariaDB server (pid " + pid + ") runs from " + d + " but did not answer on "
+                        + socket + " within " + Exec.human(timeout)
+                        + (last == null ? "" : "; last attempt: " + last.stderrTail())
+                        + "; stop it (kill " + pid + ") and try again");
+            }
+            Os.waitUntilGone(pid, Duration.ofMillis(50));
+        }
+    }
+
+    private static AppException runsElsewhere(Path d, long pid, long livePort, int port) {
+        return new AppException("a MariaDB server (pid " + pid + ") already runs from " + d + " on port " + livePort
+                + ", not on port " + port + ": ask for port " + livePort + ", or stop it first (kill " + pid + ")");
+    }
+
+    private static long parsePort(String s) {
+        try {
+            return Long.parseLong(s.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** True if a server accepts connections on {@code socket}; false if the file is a leftover nobody listens on. */
+    private static boolean listening(Path socket) throws AppException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (ConnectException e) {
+            return false; // ECONNREFUSED: nobody behind it
+        } catch (IOException e) {
+            throw new AppException("cannot tell whether a server listens on " + socket + ": " + e.getMessage(), e);
+        }
     }
 
     private void installDb(Path data, String runAs, Duration timeout) throws IOException {
@@ -275,8 +359,6 @@ public final class MySql {
      * the TCP port, and the ping proves it accepts), failing early if it exits.
      */
     private void waitReady(Process p, Path d, Path socket, long deadline, Duration timeout) throws IOException {
-        List<String> ping = new ArrayList<>(socketClient(socket));
-        ping.addAll(List.of("--batch", "--skip-column-names"));
         Exec.Result last = null;
         while (true) {
             if (!p.isAlive()) {
@@ -284,8 +366,7 @@ public final class MySql {
                         + "; last lines of " + LOG_FILE + ":\n" + Os.fileTail(d.resolve(LOG_FILE), 15));
             }
             if (Files.exists(socket)) {
-                last = Exec.run(ping, Map.of(), new ByteArrayInputStream("SELECT 1".getBytes(StandardCharsets.UTF_8)),
-                        Duration.ofSeconds(10), null, null);
+                last = ping(socket);
                 if (last.exitCode() == 0) return;
             }
             if (System.nanoTime() - deadline > 0) {
@@ -300,6 +381,14 @@ public final class MySql {
                 throw new InterruptedIOException("interrupted while waiting for mariadbd in " + d);
             }
         }
+    }
+
+    /** Asks the server on {@code socket} for its port: exit code 0 means it accepts connections. */
+    private Exec.Result ping(Path socket) throws IOException {
+        List<String> ping = new ArrayList<>(socketClient(socket));
+        ping.addAll(List.of("--batch", "--skip-column-names"));
+        return Exec.run(ping, Map.of(), new ByteArrayInputStream("SELECT @@port".getBytes(StandardCharsets.UTF_8)),
+                Duration.ofSeconds(10), null, null);
     }
 
     /** The client over the server's socket as the system user we are: install-db gave that user unix_socket access. */

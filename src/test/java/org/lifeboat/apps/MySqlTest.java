@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,6 +179,65 @@ class MySqlTest {
         assertThat(my.dumpCommand(c.withPassword(null), List.of())).doesNotContain("--no-defaults");
         assertThat(String.join(" ", dump) + my.restoreCommand(c)).doesNotContain("top-secret");
         assertThatThrownBy(() -> my.dumpCommand(c, List.of("--all-databases"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void createServerOnTheFolderOfARunningServerReusesItOrRefusesAndLeavesItsSocketAlone() throws IOException {
+        Path dir = tmp.resolve("live");
+        Path socket = dir.resolve(MySql.SOCKET_FILE);
+        Duration shortT = Duration.ofSeconds(20);
+        Server live = started(my.createServer(dir, PostgresTest.freePort(), "lbadmin", PASSWORD, T));
+        DbConnection c = live.connection("lbadmin", PASSWORD);
+        my.query(c, null, "CREATE DATABASE still_here", T);
+
+        // Same folder, same port: the running server is the answer, not a second mariadbd.
+        long start = System.nanoTime();
+        Server same = my.createServer(dir, live.port(), "ignored", null, shortT);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(same).isEqualTo(live);
+        assertThat(socket).exists();
+        assertThat(my.databases(c)).contains("still_here");
+
+        // Another port: a clear refusal; the server keeps running and keeps its socket.
+        int other = PostgresTest.freePort();
+        assertThatThrownBy(() -> my.createServer(dir, other, "ignored", null, shortT))
+                .isInstanceOf(AppException.class)
+                .hasMessageContaining("already runs from " + live.dir())
+                .hasMessageContaining("on port " + live.port())
+                .hasMessageContaining("not on port " + other);
+        assertThat(live.running()).isTrue();
+        assertThat(socket).exists();
+        assertThat(my.databases(c)).contains("still_here");
+
+        // Killed, it leaves its socket and pid file behind: both stale, so it starts again.
+        ProcessHandle.of(live.pid()).orElseThrow().destroyForcibly();
+        assertThat(Os.waitUntilGone(live.pid(), Duration.ofSeconds(10))).isTrue();
+        assertThat(socket).exists();
+        Server again = started(my.createServer(dir, other, "ignored", null, T));
+        assertThat(again.pid()).isNotEqualTo(live.pid());
+        assertThat(my.databases(again.connection("lbadmin", PASSWORD))).contains("still_here");
+        again.stop(T);
+    }
+
+    @Test
+    void aSocketSomethingListensOnIsNotDeleted() throws IOException {
+        Path dir = tmp.resolve("listened");
+        Server s = started(my.createServer(dir, PostgresTest.freePort(), "lbadmin", PASSWORD, T));
+        s.stop(T);
+        Path socket = dir.resolve(MySql.SOCKET_FILE);
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(socket)); // some server we know nothing of
+            AppException refused = null;
+            try {
+                started(my.createServer(dir, PostgresTest.freePort(), "ignored", null, Duration.ofSeconds(20)));
+            } catch (AppException e) {
+                refused = e;
+            }
+            assertThat(refused).isNotNull().hasMessageContaining("listens on " + socket);
+            assertThat(socket).exists();
+        } finally {
+            Files.deleteIfExists(socket);
+        }
     }
 
     @Test
