@@ -47,6 +47,14 @@ public final class AppException extends IOException {
         return new AppException(message, command, NO_EXIT_CODE, tail, null);
     }
 
+    /** {@code command}, whose output was being streamed, passed its deadline and was killed. */
+    static AppException streamTimedOut(String command, Duration timeout, String stderrTail) {
+        String tail = stderrTail == null ? "" : stderrTail.strip();
+        String message = command + " timed out after " + Exec.human(timeout) + " and was killed"
+                + (tail.isEmpty() ? "" : "; its last output on stderr:\n" + tail);
+        return new AppException(message, command, NO_EXIT_CODE, tail, null);
+    }
+
     /** The same failure with {@code extra} appended to the message (a hint or a log file's tail). */
     AppException withDetail(String extra) {
         AppException e = new AppException(getMessage() + "\n" + extra, command, exitCode, stderrTail, getCause());

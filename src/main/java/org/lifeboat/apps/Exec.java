@@ -77,11 +77,25 @@ public final class Exec {
      */
     public static InputStream streamStdout(List<String> cmd, Map<String, String> env, String description)
             throws IOException {
+        return streamStdout(cmd, env, description, null);
+    }
+
+    /**
+     * {@link #streamStdout(List, Map, String)} with a deadline: if the process is still running
+     * {@code timeout} after it started (a slow reader holds it up too), it and everything it
+     * started are killed, and the next read() or close() throws an {@link AppException} saying it
+     * timed out, so output cut short by the deadline can never pass as complete. A null
+     * {@code timeout} means none.
+     */
+    public static InputStream streamStdout(List<String> cmd, Map<String, String> env, String description,
+            Duration timeout) throws IOException {
         Process p = start(cmd, env, null, description);
         p.getOutputStream().close();
         StderrTail err = new StderrTail(p.getErrorStream(), null);
         Thread errThread = daemon("stderr of " + program(cmd), err);
-        return new ProcessStdout(p, err, errThread, description);
+        ProcessStdout out = new ProcessStdout(p, err, errThread, description, timeout);
+        if (timeout != null) daemon("deadline of " + program(cmd), out::killAtDeadline);
+        return out;
     }
 
     /** {@link #check} with a working directory (server tools run as another user need one they may enter). */
@@ -370,19 +384,35 @@ public final class Exec {
         private final StderrTail err;
         private final Thread errThread;
         private final String description;
-        private boolean ended; // read() saw the end of stdout and checked the exit code
+        private final Duration timeout; // null: none
+        private volatile boolean timedOut; // the deadline passed and the process was killed
+        private boolean timeoutReported; // then every read throws
+        private boolean ended; // read() saw the end of stdout and checked the exit code, or reported the timeout
         private boolean closed;
 
-        ProcessStdout(Process p, StderrTail err, Thread errThread, String description) {
+        ProcessStdout(Process p, StderrTail err, Thread errThread, String description, Duration timeout) {
             this.p = p;
             this.in = p.getInputStream();
             this.err = err;
             this.errThread = errThread;
             this.description = description;
+            this.timeout = timeout;
+        }
+
+        /** Run by the deadline thread: kills the process if it has not exited within the timeout. */
+        void killAtDeadline() {
+            try {
+                if (p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) return;
+            } catch (InterruptedException e) {
+                return;
+            }
+            timedOut = true; // before the kill, so the reader that sees the pipe end also sees why
+            killTree(p.toHandle());
         }
 
         @Override
         public int read() throws IOException {
+            checkDeadline();
             if (ended) return -1;
             int b = in.read();
             if (b < 0) atEnd();
@@ -391,10 +421,22 @@ public final class Exec {
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            checkDeadline();
             if (ended) return -1;
             int n = in.read(b, off, len);
             if (n < 0) atEnd();
             return n;
+        }
+
+        private void checkDeadline() throws AppException {
+            if (timeoutReported || (!ended && timedOut)) throw timeoutError();
+        }
+
+        private AppException timeoutError() {
+            ended = true;
+            timeoutReported = true;
+            join(errThread, DRAIN_WAIT); // the kill closed stderr too
+            return AppException.streamTimedOut(description, timeout, err.tail());
         }
 
         @Override
@@ -412,6 +454,7 @@ public final class Exec {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(description + " was interrupted and killed");
             }
+            if (timedOut) throw timeoutError();
             if (!exited) {
                 killTree(p.toHandle());
                 throw new AppException(description + " closed its output but did not exit within "
@@ -426,7 +469,8 @@ public final class Exec {
             if (closed) return;
             closed = true;
             in.close(); // a process still writing gets EPIPE and ends
-            if (ended) return; // read() has already checked the exit code
+            if (ended) return; // read() has already checked the exit code, or reported the timeout
+            if (timedOut) throw timeoutError();
             boolean exited;
             try {
                 exited = p.waitFor(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -434,6 +478,7 @@ public final class Exec {
                 Thread.currentThread().interrupt();
                 exited = false;
             }
+            if (timedOut) throw timeoutError(); // the deadline passed while it was finishing
             if (!exited) killTree(p.toHandle());
             join(errThread, DRAIN_WAIT);
             int code = p.exitValue();

@@ -146,6 +146,48 @@ class ExecTest {
     }
 
     @Test
+    void aStreamPastItsDeadlineIsKilledWithItsChildrenAndTheNextReadSaysSo(@TempDir Path tmp) throws IOException {
+        Path pidFile = tmp.resolve("child.pid");
+        long start = System.nanoTime();
+        InputStream in = Exec.streamStdout(sh("printf head; sleep 600 & echo $! > " + pidFile + "; wait"), Map.of(),
+                "slow dump", Duration.ofMillis(1500));
+        assertThat(in.readNBytes(4)).isEqualTo("head".getBytes(StandardCharsets.US_ASCII));
+        // The grandchild holds stdout open: without the deadline this read would wait 10 minutes.
+        assertThatThrownBy(in::read)
+                .isInstanceOfSatisfying(AppException.class, e -> {
+                    assertThat(e.getMessage()).startsWith("slow dump timed out after 1.5s");
+                    assertThat(e.exitCode()).isEqualTo(AppException.NO_EXIT_CODE);
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        long grandchild = Long.parseLong(Files.readString(pidFile).strip());
+        assertThat(Os.alive(grandchild)).as("grandchild %d still alive", grandchild).isFalse();
+        assertThatThrownBy(in::read).isInstanceOf(AppException.class).hasMessageContaining("timed out");
+        in.close(); // already reported: close stays quiet (try-with-resources must not self-suppress)
+    }
+
+    @Test
+    void closingAStreamPastItsDeadlineSaysItTimedOut() throws Exception {
+        InputStream in = Exec.streamStdout(List.of("sleep", "600"), Map.of(), "stuck dump", Duration.ofMillis(300));
+        Thread.sleep(1000);
+        long start = System.nanoTime();
+        assertThatThrownBy(in::close).isInstanceOf(AppException.class)
+                .hasMessageStartingWith("stuck dump timed out after 300 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void aStreamThatEndsInTimeIsUntouchedByItsDeadline() throws Exception {
+        try (InputStream in = Exec.streamStdout(sh("seq 1 100000"), Map.of(), "seq", Duration.ofMillis(800))) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).endsWith("\n100000\n");
+            Thread.sleep(1200); // past the deadline: the process is long done
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        InputStream failing = Exec.streamStdout(sh("echo no >&2; exit 2"), Map.of(), "quick failure", Duration.ofSeconds(30));
+        assertThatThrownBy(failing::readAllBytes).isInstanceOf(AppException.class)
+                .hasMessageStartingWith("quick failure failed with exit code 2");
+    }
+
+    @Test
     void describeQuotesAndUnwrapsRunuser() {
         assertThat(Exec.describe(List.of("/usr/bin/psql", "--dbname=a b", "-c", "x")))
                 .isEqualTo("psql '--dbname=a b' -c x");
