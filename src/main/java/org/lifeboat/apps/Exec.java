@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -19,11 +20,20 @@ import java.util.function.Consumer;
  * has a timeout after which the process and everything it started are killed; stdin can be fed
  * from any stream; stdout is kept (up to {@link #STDOUT_LIMIT} bytes) and stderr's last
  * {@link #STDERR_LIMIT} bytes are kept for the error message. {@code env} is laid over the
- * inherited environment; a null value removes a variable. Secrets belong in {@code env}, never in
- * {@code cmd}: the command line is visible to every user of the machine and goes into messages.
+ * inherited environment; a null value removes a variable (so callers scrub more names, e.g. a
+ * plan's password variables), and {@link #SECRET_VARIABLES} are always removed. Secrets belong in
+ * {@code env}, never in {@code cmd}: the command line is visible to every user of the machine and
+ * goes into messages.
  */
 public final class Exec {
     private Exec() {}
+
+    /**
+     * Variables holding Lifeboat's repository password or naming its file: no child process gets
+     * them, not even when {@code env} sets them. No tool needs the key to every backup.
+     */
+    public static final Set<String> SECRET_VARIABLES =
+            Set.of("LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE");
 
     /** Bytes of stdout {@link #run} keeps (the head: the first rows of a query are what matter). */
     static final int STDOUT_LIMIT = 16 << 20;
@@ -153,19 +163,29 @@ public final class Exec {
             throws AppException {
         if (cmd.isEmpty()) throw new IllegalArgumentException("empty command");
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (env != null) {
-            Map<String, String> e = pb.environment();
-            env.forEach((k, v) -> {
-                if (v == null) e.remove(k);
-                else e.put(k, v);
-            });
-        }
+        environment(pb, env);
         if (workDir != null) pb.directory(workDir.toFile());
         try {
             return pb.start();
         } catch (IOException e) {
             throw new AppException(name + " could not be started: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Lays {@code env} (may be null) over {@code pb}'s environment, which starts as a copy of ours:
+     * a null value removes that variable. Then removes {@link #SECRET_VARIABLES}, whatever {@code env} says.
+     * Everything that starts a process uses this.
+     */
+    static void environment(ProcessBuilder pb, Map<String, String> env) {
+        Map<String, String> e = pb.environment();
+        if (env != null) {
+            env.forEach((k, v) -> {
+                if (v == null) e.remove(k);
+                else e.put(k, v);
+            });
+        }
+        SECRET_VARIABLES.forEach(e::remove);
     }
 
     /** Kills a process and everything it started (runuser's child, a shell's pipeline). */

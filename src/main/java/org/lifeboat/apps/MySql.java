@@ -347,6 +347,7 @@ public final class MySql {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out))
                 .redirectError(ProcessBuilder.Redirect.appendTo(out))
                 .directory(d.toFile());
+        Exec.environment(pb, Map.of()); // no secrets for the server either
         try {
             return pb.start();
         } catch (IOException e) {

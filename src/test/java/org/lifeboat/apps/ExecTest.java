@@ -187,6 +187,54 @@ class ExecTest {
                 .hasMessageStartingWith("quick failure failed with exit code 2");
     }
 
+    /** KEY=VALUE lines of env's output (values holding newlines are not expected here). */
+    private static Map<String, String> parseEnv(String out) {
+        Map<String, String> vars = new HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) vars.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+        return vars;
+    }
+
+    @Test
+    void secretsNeverReachAChildAndANullValueRemovesAVariable() throws IOException {
+        assertThat(Exec.SECRET_VARIABLES).containsExactlyInAnyOrder(
+                "LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE");
+        // One of our own variables stands in for a plan's password variable the caller wants gone.
+        String inherited = System.getenv().keySet().stream().filter(k -> !k.equals("PATH")).sorted().findFirst()
+                .orElseThrow();
+        Map<String, String> env = new HashMap<>();
+        for (String v : Exec.SECRET_VARIABLES) env.put(v, "leaked-" + v); // even when asked for explicitly
+        env.put(inherited, null);
+        env.put("LIFEBOAT_TEST_KEEP", "kept");
+
+        String ran = Exec.check(List.of("env"), env, null, T).stdout();
+        String streamed;
+        try (InputStream in = Exec.streamStdout(List.of("env"), env, "env")) {
+            streamed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (String out : List.of(ran, streamed)) {
+            assertThat(parseEnv(out)).containsEntry("LIFEBOAT_TEST_KEEP", "kept")
+                    .doesNotContainKeys(Exec.SECRET_VARIABLES.toArray(String[]::new))
+                    .doesNotContainKey(inherited);
+            assertThat(out).doesNotContain("leaked-");
+        }
+    }
+
+    @Test
+    void secretsInheritedFromLifeboatItselfAreScrubbed() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("env").redirectErrorStream(true);
+        // As if Lifeboat had been started with them: ProcessBuilder's environment starts as a copy of ours.
+        for (String v : Exec.SECRET_VARIABLES) pb.environment().put(v, "inherited-" + v);
+        Exec.environment(pb, Map.of("LIFEBOAT_TEST_KEEP", "kept"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        assertThat(parseEnv(out)).containsEntry("LIFEBOAT_TEST_KEEP", "kept")
+                .doesNotContainKeys(Exec.SECRET_VARIABLES.toArray(String[]::new));
+    }
+
     @Test
     void describeQuotesAndUnwrapsRunuser() {
         assertThat(Exec.describe(List.of("/usr/bin/psql", "--dbname=a b", "-c", "x")))
