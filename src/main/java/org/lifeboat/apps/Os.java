@@ -77,18 +77,37 @@ final class Os {
         return Optional.empty();
     }
 
-    /** True if {@code pid} is a live process (a zombie waiting to be reaped is not alive). */
+    /**
+     * True if {@code pid} is a live process (a zombie waiting to be reaped is not alive). A process
+     * whose main thread has exited lives on in its other threads, which still hold its files (a
+     * killed server's listening socket, its data files' locks) until the last of them is gone.
+     */
     static boolean alive(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')');
-            char state = close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
-            return state != 'Z' && state != 'X';
+            if (running(proc.resolve("stat"))) return true;
+            try (var tasks = Files.list(proc.resolve("task"))) {
+                return tasks.anyMatch(t -> {
+                    try {
+                        return running(t.resolve("stat"));
+                    } catch (IOException e) {
+                        return false; // that thread is gone
+                    }
+                });
+            }
         } catch (NoSuchFileException e) {
             return false;
         } catch (IOException e) {
             return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         }
+    }
+
+    /** True unless the process or thread whose stat file this is is a zombie or dead. */
+    private static boolean running(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        int close = s.lastIndexOf(')');
+        char state = close >= 0 && close + 2 < s.length() ? s.charAt(close + 2) : '?';
+        return state != 'Z' && state != 'X';
     }
 
     /**
