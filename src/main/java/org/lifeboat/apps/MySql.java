@@ -197,7 +197,9 @@ public final class MySql {
 
     /**
      * Starts a MariaDB server for a recovery: a new one in {@code dir} (missing or empty), or the
-     * one already there (its accounts are left as they are). Data in {@code dir}/data, socket, pid
+     * one already there (its accounts are left as they are). If that one is already running on
+     * {@code port} it is returned as it is (not restarted); running on another port is an
+     * {@link AppException} naming that port. Data in {@code dir}/data, socket, pid
      * file and error log in {@code dir}; it listens on 127.0.0.1:{@code port} only and ignores
      * /etc/mysql (--no-defaults), so the machine's own server settings cannot leak in. As root it
      * runs as system user mysql (or root if there is none). A new server gets {@code superuser}

@@ -267,7 +267,9 @@ public final class Postgres {
     /**
      * Starts a PostgreSQL server for a recovery: a new cluster in {@code dir} (which must be
      * missing or empty), or the cluster already there (then {@code superuser} and {@code password}
-     * are not used). It listens on 127.0.0.1:{@code port} only, with its socket, log and pid file
+     * are not used). If that cluster's server is already running on {@code port} it is returned as
+     * it is (not restarted); running on another port is an {@link AppException} naming that port.
+     * It listens on 127.0.0.1:{@code port} only, with its socket, log and pid file
      * in {@code dir}. Authentication is trust without a password, else scram-sha-256 with that
      * password for {@code superuser}. fsync stays on: this server holds the recovered data.
      * PostgreSQL refuses to run as root, so as root it runs as system user postgres, which must be
