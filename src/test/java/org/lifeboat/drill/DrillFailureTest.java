@@ -106,6 +106,26 @@ class DrillFailureTest {
     }
 
     @Test
+    void keepLeavesTheSandboxForALookAround() throws Exception {
+        Path p = plan(SANDBOX, "1h", "1d", "true");
+        Run r = PlanRuns.lifeboat(p, "--json", "drill", "--systems", "docs", "--keep");
+        r.ok();
+        JsonNode rep = PlanRuns.json(r);
+        Path root = Path.of(rep.get("sandbox_root").asText());
+        try {
+            assertThat(rep.get("kept").asBoolean()).isTrue();
+            assertThat(root).isDirectory();
+            try (var files = Files.walk(root)) {
+                assertThat(files.filter(f -> f.getFileName().toString().equals("index.txt")).count()).isEqualTo(1);
+            }
+        } finally {
+            try (var files = Files.walk(root)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(f);
+            }
+        }
+    }
+
+    @Test
     void noSandboxSiteIsAClearError() throws Exception {
         Path p = plan(SANDBOX, "1h", "1d", "true");
         Run r = PlanRuns.lifeboat(p, "drill", "--site", "nosuch");
