@@ -171,66 +171,6 @@ final class Os {
     }
 
     /**
-     * The program {@code pid} runs ("postgres", "mariadbd"): its executable's file name, else (another
-     * user's process we may not inspect) its command name, which anyone may read; empty if neither can be read.
-     */
-    static Optional<String> programName(long pid) {
-        Path proc = Path.of("/proc", Long.toString(pid));
-        try {
-            String exe = Files.readSymbolicLink(proc.resolve("exe")).getFileName().toString();
-            // Upgraded since it started: the link names the old, deleted file.
-            return Optional.of(exe.endsWith(" (deleted)") ? exe.substring(0, exe.length() - 10) : exe);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Fall back to the command name.
-        }
-        try {
-            String stat = Files.readString(proc.resolve("stat"));
-            int open = stat.indexOf('(');
-            int close = stat.lastIndexOf(')');
-            return open >= 0 && close > open ? Optional.of(stat.substring(open + 1, close)) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The working folder of {@code pid} (a database server's is its data folder); empty if it cannot be read. */
-    static Optional<Path> workingDir(long pid) {
-        try {
-            return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")));
-        } catch (IOException | UnsupportedOperationException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The arguments {@code pid} was started with (program first); empty if they cannot be read. */
-    static List<String> commandLine(long pid) {
-        try {
-            String all = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
-            return all.isEmpty() ? List.of() : List.of(all.split("\0"));
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /**
-     * True if {@code pid} started at {@code t} or later. The kernel's boot time has whole-second
-     * precision, so a process started up to 2 s before {@code t} passes too; unknown is false.
-     */
-    static boolean startedSince(long pid, Instant t) {
-        return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
-                .map(s -> !s.isBefore(t.minusSeconds(2))).orElse(false);
-    }
-
-    /** True if {@code a} and {@code b} are the same file (by path when either cannot be looked at). */
-    static boolean sameFile(Path a, Path b) {
-        try {
-            return Files.isSameFile(a, b);
-        } catch (IOException e) {
-            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
-        }
-    }
-
-    /**
      * Waits until {@code pid} is gone, polling: it need not be our child (pg_ctl's postmaster is
      * adopted by init), so there is nothing to block on.
      */
