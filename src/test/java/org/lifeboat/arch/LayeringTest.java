@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Each package uses only what is below it: backend/fs → repository → engines → recovery → faces. */
+/** Each package uses only what is below it: backend/fs → repository → engines → plan → recovery → drill → faces. */
 class LayeringTest {
     private static final Map<String, Integer> LAYER = Map.ofEntries(
             Map.entry("backend", 0), Map.entry("fs", 0),
