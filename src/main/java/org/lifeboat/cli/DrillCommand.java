@@ -76,19 +76,33 @@ final class DrillCommand implements Callable<Integer> {
         String id = StateStore.newId(now);
         if (!ctx.quiet()) ctx.out.println("drill " + id + ": recovering into site " + (site == null ? Drill.DEFAULT_SITE : site)
                 + (keep ? " (kept afterwards)" : " (torn down afterwards)"));
-        DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel),
-                RecoveryOutput.live(ctx)).run(id);
+        // Opened first: a drill whose evidence cannot be kept is not worth running.
         try (StateStore store = StateStore.open(stateDir)) {
-            store.save(r);
+            DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel),
+                    RecoveryOutput.live(ctx)).run(id);
+            String saveError = null;
+            try {
+                store.save(r);
+            } catch (org.lifeboat.drill.StateStoreException e) {
+                saveError = e.getMessage();
+            }
+            if (report != null) write(Path.of(report), r);
+            return print(ctx, r, saveError);
         }
-        if (report != null) write(Path.of(report), r);
+    }
+
+    private int print(Context ctx, DrillReport r, String saveError) {
         if (ctx.json()) {
             ctx.printJson(DrillJson.toJson(r));
         } else {
             ctx.out.println();
             ctx.out.print(DrillReports.text(r));
             if (report != null) ctx.out.println("report written to " + Path.of(report).toAbsolutePath());
-            ctx.out.println("see it again: lifeboat drill report " + r.id() + " --format html > drill.html");
+            if (saveError == null) ctx.out.println("see it again: lifeboat drill report " + r.id() + " --format html > drill.html");
+        }
+        if (saveError != null) {
+            ctx.err.println("error: the drill ran but could not be recorded: " + saveError);
+            return ExitCodes.FATAL;
         }
         return r.passed() ? ExitCodes.OK : ExitCodes.FATAL;
     }

@@ -96,6 +96,10 @@ public final class Main implements Runnable {
                     msg = "the plan has " + n + " error" + (n == 1 ? "" : "s") + "; nothing was done";
                 }
             }
+            case org.lifeboat.drill.StateStoreException st -> {
+                code = ExitCodes.FATAL;
+                msg = st.getMessage();
+            }
             case org.lifeboat.recovery.RecoveryException r -> {
                 code = ExitCodes.FATAL;
                 msg = r.getMessage();

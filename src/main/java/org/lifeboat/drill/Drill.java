@@ -86,30 +86,76 @@ public final class Drill {
         List<String> leftovers = new ArrayList<>();
         RecoveryResult rec = null;
         List<DrillSystem> systems = new ArrayList<>();
+        // What the drill started, known the moment it starts: teardown must find it even when the
+        // recovery throws or the operator presses Ctrl-C.
+        List<StepResult> started_ = java.util.Collections.synchronizedList(new ArrayList<>());
+        Recovery.Listener recording = new Recovery.Listener() {
+            @Override
+            public void systemStarted(String system, int wave, Snapshot snapshot) {
+                listener.systemStarted(system, wave, snapshot);
+            }
+
+            @Override
+            public void stepStarted(String system, int index, Step step) {
+                listener.stepStarted(system, index, step);
+            }
+
+            @Override
+            public void stepFinished(String system, StepResult r) {
+                if (r.pid() != null) started_.add(r);
+                listener.stepFinished(system, r);
+            }
+
+            @Override
+            public void checkFinished(String system, CheckResult r) {
+                listener.checkFinished(system, r);
+            }
+
+            @Override
+            public void systemFinished(SystemResult r) {
+                listener.systemFinished(r);
+            }
+        };
+        Thread onExit = new Thread(() -> {
+            stopProcesses(started_, id);
+            delete(root);
+        }, "drill-teardown");
+        boolean hooked = !opts.keep();
+        if (hooked) Runtime.getRuntime().addShutdownHook(onExit);
         try {
             Plan sandbox = PlanLoader.load(planFile, site, PlanLoader.Generators.real(root.resolve("site")));
             List<String> selected = Recovery.selection(sandbox, opts.systems());
-            List<String> conflicts = Sandbox.conflicts(sandbox, production, selected);
+            List<String> conflicts = Sandbox.conflicts(sandbox, production, selected, root);
             if (!conflicts.isEmpty()) {
                 throw new RecoveryException("the drill is refused: site '" + site + "' is not isolated from production:\n  - "
                         + String.join("\n  - ", conflicts));
             }
             try (Repositories repos = new Repositories(sandbox, false)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
-                        root.resolve("logs")), listener).run();
+                        root.resolve("logs"), Map.of(MARKER, id)), recording).run();
                 Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
                 for (SystemResult s : rec.systems()) {
                     systems.add(measure(sandbox, repos, rec, s, verified.getOrDefault(s.name(), DrillSystem.Verification.NONE)));
                 }
             }
         } finally {
-            if (rec != null && !opts.keep()) leftovers.addAll(stopProcesses(rec));
-            if (!opts.keep()) leftovers.addAll(delete(root));
+            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit)) {
+                leftovers.addAll(stopProcesses(started_, id));
+                leftovers.addAll(delete(root));
+            }
+        }
+        if (opts.keep()) {
+            for (StepResult st : started_) {
+                if (Shell.alive(st.pid())) leftovers.add("kept running: pid " + st.pid() + " (" + st.description() + ")");
+            }
         }
         boolean passed = systems.stream().allMatch(s -> s.result() == DrillSystem.Outcome.PASSED);
         return new DrillReport(id, production.hash(), production.file().toString(), site, root.toString(), started,
                 Instant.now(), passed, rec.waves(), systems, opts.keep(), leftovers);
     }
+
+    /** Set in the environment of every command a drill runs, so teardown finds what they left running. */
+    static final String MARKER = "LIFEBOAT_DRILL";
 
     // ------------------------------------------------------------------------------ verification
 
@@ -210,6 +256,9 @@ public final class Drill {
                     + ": a disaster now would lose that much data");
         }
         if (s.snapshot() == null && spec.backup() != null && outcome != DrillSystem.Outcome.BLOCKED) {
+            if (outcome == DrillSystem.Outcome.PASSED || reasons.isEmpty()) {
+                reasons.add("no snapshot of system '" + s.name() + "' to restore: it has never been backed up");
+            }
             outcome = DrillSystem.Outcome.FAILED;
         }
         if (!v.ok() && outcome == DrillSystem.Outcome.PASSED) {
@@ -235,7 +284,7 @@ public final class Drill {
         for (CheckResult c : s.checks()) checks = checks.plus(Duration.between(c.started(), c.finished()));
         return new DrillSystem(s.name(), s.wave(), outcome, reasons, s.snapshot(), s.snapshotTime(), bytes, spec.rpo(), age,
                 gap, spec.rto(), rto, s.started(), s.finished(),
-                firstByte == null ? null : Duration.between(rec.started(), firstByte), restore, start, checks, v,
+                firstByte == null || s.started() == null ? null : Duration.between(s.started(), firstByte), restore, start, checks, v,
                 s.steps(), s.checks());
     }
 
@@ -269,28 +318,66 @@ public final class Drill {
 
     // ------------------------------------------------------------------------------ teardown
 
-    /** Stops what the drill started: background commands and database servers. */
-    private static List<String> stopProcesses(RecoveryResult rec) {
+    /**
+     * Stops what the drill started: database servers, background commands, and anything a command
+     * left running on its own (found by the drill's marker in its environment).
+     */
+    private static List<String> stopProcesses(List<StepResult> steps, String id) {
         List<String> left = new ArrayList<>();
-        for (SystemResult s : rec.systems()) {
-            for (StepResult st : s.steps()) {
-                if (st.pid() == null) continue;
-                try {
-                    if (st.kind().equals("postgres") || st.kind().equals("mysql")) {
-                        new Server(st.kind(), Path.of(st.log()), 1, st.pid()).stop(Duration.ofSeconds(30));
-                    } else if (!Shell.stop(st.pid(), Duration.ofSeconds(10))) {
-                        left.add("process " + st.pid() + " (" + st.description() + ") is still running");
-                    }
-                } catch (IOException | RuntimeException e) {
-                    left.add("could not stop " + st.kind() + " process " + st.pid() + ": " + e.getMessage());
+        List<StepResult> copy;
+        synchronized (steps) {
+            copy = new ArrayList<>(steps);
+        }
+        for (StepResult st : copy) {
+            try {
+                if (st.kind().equals("postgres") || st.kind().equals("mysql")) {
+                    new Server(st.kind(), Path.of(st.log()), 1, st.pid()).stop(Duration.ofSeconds(30));
+                } else {
+                    Shell.stop(st.pid(), Duration.ofSeconds(10));
                 }
-                if (Shell.alive(st.pid())
-                        && left.stream().noneMatch(l -> l.contains(" " + st.pid() + " "))) {
-                    left.add("process " + st.pid() + " (" + st.description() + ") is still running");
-                }
+            } catch (IOException | RuntimeException e) {
+                left.add("could not stop " + st.kind() + " process " + st.pid() + ": " + e.getMessage());
+                continue;
             }
+            if (Shell.alive(st.pid())) left.add("process " + st.pid() + " (" + st.description() + ") is still running");
+        }
+        for (long pid : marked(id)) {
+            Shell.stop(pid, Duration.ofSeconds(5));
+            if (Shell.alive(pid)) left.add("process " + pid + ", started by a command of the drill, is still running");
         }
         return left;
+    }
+
+    /** Processes whose environment carries this drill's marker. */
+    private static List<Long> marked(String id) {
+        byte[] want = (MARKER + "=" + id + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Long> out = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.matches("\\d+") || Long.parseLong(name) == self) continue;
+                try {
+                    byte[] env = Files.readAllBytes(p.resolve("environ"));
+                    if (contains(env, want)) out.add(Long.parseLong(name));
+                } catch (IOException e) {
+                    // gone, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
+    private static boolean contains(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            if (i > 0 && hay[i - 1] != 0) continue;
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return true;
+        }
+        return false;
     }
 
     /** Removes the drill's folder; what cannot be removed is reported, not hidden. */

@@ -11,7 +11,7 @@ import org.lifeboat.recovery.StepResult;
  * rtoMeasured: from the drill's start until the system's checks passed (null when it never came
  * back). rpoAchieved: the age of the restored snapshot at the drill's start. worstGap: the largest
  * gap between consecutive snapshots (and from the newest to now) in the look-back window.
- * Phases: timeToFirstByte (drill start to the first restored byte), restoreTime (data restore
+ * Phases: timeToFirstByte (the system's start to its first restored byte), restoreTime (data restore
  * steps), startTime (command steps: starting services), checkTime (until the checks passed).
  */
 public record DrillSystem(String name, int wave, Outcome result, List<String> reasons, String snapshot,

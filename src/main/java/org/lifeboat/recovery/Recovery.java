@@ -42,9 +42,14 @@ public final class Recovery {
 
     /**
      * systems: what to recover (empty: all); at: the latest point to take data from (null: now);
-     * parallel: systems at once within a wave; logDir: where background commands write.
+     * parallel: systems at once within a wave; logDir: where background commands write; env: more
+     * variables for every command (a drill marks its processes with its ID).
      */
-    public record Options(List<String> systems, Instant at, int parallel, Path logDir) {}
+    public record Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env) {
+        public Options(List<String> systems, Instant at, int parallel, Path logDir) {
+            this(systems, at, parallel, logDir, Map.of());
+        }
+    }
 
     private final Plan plan;
     private final Repositories repos;
@@ -155,6 +160,7 @@ public final class Recovery {
         }
         listener.systemStarted(sys.name(), wave, snap);
         Map<String, String> env = SystemBackup.env(plan, sys);
+        env.putAll(opts.env());
         if (snap != null) {
             env.put("LIFEBOAT_SNAPSHOT", snap.id().hex());
             env.put("LIFEBOAT_SNAPSHOT_TIME", snap.time().toString());

@@ -98,6 +98,17 @@ class DrillFailureTest {
     }
 
     @Test
+    void aSandboxReachingProductionThroughASymlinkIsRefused() throws Exception {
+        Files.createDirectories(dir.resolve("prod"));
+        Files.createSymbolicLink(dir.resolve("innocent-looking"), dir.resolve("prod"));
+        Path p = plan("{ root: innocent-looking, port: \"${free-port}\" }", "1h", "1d", "true");
+        Run r = PlanRuns.lifeboat(p, "drill");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("the drill is refused").contains("is " + dir.resolve("prod/docs"));
+        assertThat(Files.readString(dir.resolve("prod/docs/index.txt"))).isEqualTo("hello\n");
+    }
+
+    @Test
     void aSandboxOnAProductionPortIsRefused() throws Exception {
         Path p = plan("{ root: \"${temp-dir}\", port: 18080 }", "1h", "1d", "true");
         Run r = PlanRuns.lifeboat(p, "drill");
