@@ -177,7 +177,7 @@ public final class Exec {
      * a null value removes that variable. Then removes {@link #SECRET_VARIABLES}, whatever {@code env} says.
      * Everything that starts a process uses this.
      */
-    static void environment(ProcessBuilder pb, Map<String, String> env) {
+    public static void environment(ProcessBuilder pb, Map<String, String> env) {
         Map<String, String> e = pb.environment();
         if (env != null) {
             env.forEach((k, v) -> {
@@ -189,11 +189,19 @@ public final class Exec {
     }
 
     /** Kills a process and everything it started (runuser's child, a shell's pipeline). */
-    static void killTree(ProcessHandle h) {
+    public static void killTree(ProcessHandle h) {
         List<ProcessHandle> below = h.descendants().toList();
         h.destroyForcibly();
         below.forEach(ProcessHandle::destroyForcibly);
         Os.waitUntilGone(h.pid(), Duration.ofSeconds(5)); // SIGKILL cannot be refused; this only waits for the kernel
+    }
+
+    /**
+     * True if {@code pid} is a live process. Not the JDK's isAlive: a zombie re-parented to pid 1,
+     * which a container may never reap, is dead here.
+     */
+    public static boolean alive(long pid) {
+        return Os.alive(pid);
     }
 
     /** The program's file name and its arguments, for messages; {@code runuser -u U -- p ...} reads "p ... (as U)". */

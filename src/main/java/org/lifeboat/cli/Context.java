@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.LocalBackend;
 import org.lifeboat.repository.Json;
+import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.WrongPasswordException;
@@ -83,14 +84,14 @@ final class Context {
      */
     String password(boolean confirm) {
         if (global.passwordFile != null) return readPasswordFile(global.passwordFile);
-        String p = System.getenv("LIFEBOAT_PASSWORD");
-        if (p != null) return p;
-        String file = System.getenv("LIFEBOAT_PASSWORD_FILE");
-        if (file != null) return readPasswordFile(file);
-        p = System.getenv("RESTIC_PASSWORD");
-        if (p != null) return p;
-        file = System.getenv("RESTIC_PASSWORD_FILE");
-        if (file != null) return readPasswordFile(file);
+        try {
+            Optional<String> env = PasswordSources.fromEnvironment();
+            if (env.isPresent()) return env.get();
+        } catch (NoSuchFileException e) {
+            throw new UserException("password file " + e.getFile() + " does not exist");
+        } catch (IOException e) {
+            throw new UserException("cannot read password file: " + e.getMessage());
+        }
         Console c = System.console();
         if (c == null || !c.isTerminal()) {
             throw new UserException("no password given: set LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE, or use --password-file");
@@ -106,12 +107,7 @@ final class Context {
 
     static String readPasswordFile(String file) {
         try {
-            String s = Files.readString(Path.of(file), StandardCharsets.UTF_8);
-            // Like restic: only the first line counts, without its line break.
-            int nl = s.indexOf('\n');
-            if (nl >= 0) s = s.substring(0, nl);
-            if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
-            return s;
+            return PasswordSources.readFile(Path.of(file));
         } catch (NoSuchFileException e) {
             throw new UserException("password file " + file + " does not exist");
         } catch (IOException e) {

@@ -2,7 +2,6 @@ package org.lifeboat.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,11 +112,7 @@ final class DrillCommand implements Callable<Integer> {
                 : name.endsWith(".md") ? DrillReports.markdown(r)
                 : name.endsWith(".json") ? Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(DrillJson.toJson(r)) + "\n"
                 : DrillReports.text(r);
-        Path abs = p.toAbsolutePath();
-        if (abs.getParent() != null) Files.createDirectories(abs.getParent());
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        OutputFile.write(p.toString(), text);
     }
 
     static StateStore store(Context ctx) throws Exception {
@@ -165,8 +160,7 @@ final class DrillCommand implements Callable<Integer> {
             if (output == null) {
                 ctx.out.print(text);
             } else {
-                Files.writeString(Path.of(output), text);
-                ctx.info("report written to " + Path.of(output).toAbsolutePath());
+                ctx.info("report written to " + OutputFile.write(output, text));
             }
             return ExitCodes.OK;
         }

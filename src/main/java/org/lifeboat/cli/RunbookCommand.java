@@ -81,12 +81,7 @@ final class RunbookCommand implements Callable<Integer> {
         if (output == null) {
             ctx.out.print(text);
         } else {
-            Path p = Path.of(output).toAbsolutePath();
-            if (p.getFileName() == null || Files.isDirectory(p)) throw new UserException("--output " + output + " is a folder; give a file name");
-            Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-            Files.writeString(tmp, text);
-            Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            ctx.info("runbook written to " + p.toAbsolutePath());
+            ctx.info("runbook written to " + OutputFile.write(output, text));
         }
         return ExitCodes.OK;
     }

@@ -1,6 +1,5 @@
 package org.lifeboat.plan;
 
-import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -152,7 +151,4 @@ final class YamlTree {
         return new YMap(entries, pos);
     }
 
-    static String read(java.nio.file.Path p) throws IOException {
-        return java.nio.file.Files.readString(p);
-    }
 }

@@ -11,6 +11,7 @@ import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.LocalBackend;
 import org.lifeboat.backend.Locations;
 import org.lifeboat.plan.Plan;
+import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.RepositoryNotFoundException;
@@ -84,32 +85,24 @@ public final class Repositories implements AutoCloseable {
     }
 
     static String password(Plan.RepositorySpec spec) throws RecoveryException {
-        if (spec.passwordFile() != null) return readFirstLine(spec.passwordFile(), spec.name());
+        if (spec.passwordFile() != null) return readFile(spec.passwordFile(), spec.name());
         if (spec.passwordEnv() != null) {
             String v = System.getenv(spec.passwordEnv());
             if (v == null) throw new RecoveryException("environment variable " + spec.passwordEnv()
                     + " (the password of repository '" + spec.name() + "') is not set");
             return v;
         }
-        String p = System.getenv("LIFEBOAT_PASSWORD");
-        if (p != null) return p;
-        String f = System.getenv("LIFEBOAT_PASSWORD_FILE");
-        if (f != null) return readFirstLine(f, spec.name());
-        p = System.getenv("RESTIC_PASSWORD");
-        if (p != null) return p;
-        f = System.getenv("RESTIC_PASSWORD_FILE");
-        if (f != null) return readFirstLine(f, spec.name());
-        throw new RecoveryException("repository '" + spec.name() + "' has no password-file or password-env in the plan,"
-                + " and LIFEBOAT_PASSWORD/LIFEBOAT_PASSWORD_FILE are not set");
+        try {
+            return PasswordSources.fromEnvironment().orElseThrow(() -> new RecoveryException("repository '" + spec.name()
+                    + "' has no password-file or password-env in the plan, and LIFEBOAT_PASSWORD/LIFEBOAT_PASSWORD_FILE are not set"));
+        } catch (IOException e) {
+            throw new RecoveryException("cannot read the password file for repository '" + spec.name() + "': " + e.getMessage());
+        }
     }
 
-    private static String readFirstLine(String file, String repo) throws RecoveryException {
+    private static String readFile(String file, String repo) throws RecoveryException {
         try {
-            String s = Files.readString(Path.of(file));
-            int nl = s.indexOf('\n');
-            if (nl >= 0) s = s.substring(0, nl);
-            if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
-            return s;
+            return PasswordSources.readFile(Path.of(file));
         } catch (NoSuchFileException e) {
             throw new RecoveryException("password file " + file + " of repository '" + repo + "' does not exist");
         } catch (IOException e) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.lifeboat.apps.Exec;
 
 /**
  * Runs the plan's shell commands ({@code sh -c}): in the foreground with a time limit, or in the
@@ -47,12 +48,12 @@ public final class Shell {
         try {
             done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!done) {
-                killTree(p.toHandle());
+                Exec.killTree(p.toHandle());
                 p.waitFor(5, TimeUnit.SECONDS);
             }
             pump.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
-            killTree(p.toHandle());
+            Exec.killTree(p.toHandle());
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while running: " + command);
         }
@@ -75,12 +76,9 @@ public final class Shell {
         return new Background(p.pid(), log);
     }
 
-    /** A null value removes the variable (secrets); commands run in the plan's folder. */
+    /** A null value removes the variable; secrets never pass (Exec); commands run in the plan's folder. */
     private static void environment(ProcessBuilder pb, Map<String, String> env) {
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            if (e.getValue() == null) pb.environment().remove(e.getKey());
-            else pb.environment().put(e.getKey(), e.getValue());
-        }
+        Exec.environment(pb, env);
         directory(pb, env);
     }
 
@@ -111,23 +109,9 @@ public final class Shell {
         return all.stream().noneMatch(ph -> alive(ph.pid()));
     }
 
-    /**
-     * Alive and not a zombie: a process re-parented to pid 1 (a server pg_ctl started, a service's
-     * child) may never be reaped in a container, and the JDK counts a zombie as alive.
-     */
+    /** Alive and not a zombie (see {@link Exec#alive}). */
     public static boolean alive(long pid) {
-        try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')');
-            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static void killTree(ProcessHandle h) {
-        h.descendants().forEach(ProcessHandle::destroyForcibly);
-        h.destroyForcibly();
+        return Exec.alive(pid);
     }
 
     private static void copyTail(InputStream in, ByteArrayOutputStream out) {

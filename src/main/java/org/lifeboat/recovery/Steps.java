@@ -195,7 +195,4 @@ final class Steps {
         return nl < 0 ? s : s.substring(nl + 1);
     }
 
-    static String timeoutText(Duration d) {
-        return org.lifeboat.plan.Durations.format(d);
-    }
 }

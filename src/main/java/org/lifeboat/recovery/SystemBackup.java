@@ -132,12 +132,12 @@ public final class SystemBackup {
     }
 
     /**
-     * The environment of the plan's commands. Secrets are removed (a null value removes a
-     * variable): a service started by a recovery must not carry the repository password around.
+     * The environment of the plan's commands. The plan's password variables are removed (a null
+     * value removes a variable; Lifeboat's own are always removed, see Exec): a service started
+     * by a recovery must not carry a password around.
      */
     static Map<String, String> env(Plan plan, SystemSpec sys) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String v : List.of("LIFEBOAT_PASSWORD", "LIFEBOAT_PASSWORD_FILE", "RESTIC_PASSWORD", "RESTIC_PASSWORD_FILE")) env.put(v, null);
         for (Plan.RepositorySpec r : plan.repositories().values()) if (r.passwordEnv() != null) env.put(r.passwordEnv(), null);
         for (SystemSpec s : plan.systems().values()) {
             if (s.backup() != null) {

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -389,23 +388,6 @@ public final class Restorer {
     }
 
     private String verifyFile(FileJob j) throws IOException {
-        List<Id> content = j.node().content() == null ? List.of() : j.node().content();
-        try (FileChannel ch = FileChannel.open(j.path(), StandardOpenOption.READ)) {
-            long pos = 0;
-            for (Id id : content) {
-                PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
-                if (pb == null) return "blob " + id.shortHex() + " unknown";
-                ByteBuffer b = ByteBuffer.allocate(pb.plainLength());
-                while (b.hasRemaining()) {
-                    if (ch.read(b, pos + b.position()) < 0) return "file is shorter than in the snapshot";
-                }
-                MessageDigest md = Id.sha256();
-                md.update(b.array());
-                if (!Id.of(md.digest()).equals(id)) return "content differs at offset " + pos;
-                pos += pb.plainLength();
-            }
-            if (ch.size() != pos) return "size " + ch.size() + " differs from the snapshot's " + pos;
-        }
-        return null;
+        return Verifier.compare(repo, j.path(), j.node().content() == null ? List.of() : j.node().content());
     }
 }
