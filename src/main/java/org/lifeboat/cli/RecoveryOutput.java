@@ -9,6 +9,7 @@ import org.lifeboat.plan.Durations;
 import org.lifeboat.recovery.CheckResult;
 import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.RecoveryResult;
+import org.lifeboat.recovery.ResultJson;
 import org.lifeboat.recovery.StepResult;
 import org.lifeboat.recovery.SystemResult;
 import org.lifeboat.repository.Json;
@@ -120,23 +121,9 @@ final class RecoveryOutput {
         Duration back = res.elapsed(s);
         if (back != null && s.result() == SystemResult.Outcome.RECOVERED) o.put("recovery_seconds", seconds(back));
         ArrayNode steps = o.putArray("steps");
-        for (StepResult r : s.steps()) {
-            ObjectNode so = steps.addObject();
-            so.put("index", r.index()).put("kind", r.kind()).put("description", r.description())
-                    .put("result", r.result().name().toLowerCase(java.util.Locale.ROOT));
-            if (r.detail() != null) so.put("detail", r.detail());
-            so.put("started", str(r.started())).put("finished", str(r.finished()));
-            if (r.started() != null && r.finished() != null) so.put("duration_seconds", seconds(r.duration()));
-            if (r.bytes() > 0) so.put("bytes", r.bytes());
-            if (r.pid() != null) so.put("pid", r.pid());
-            if (r.log() != null) so.put(r.kind().equals("command") ? "log" : "server_dir", r.log());
-        }
+        for (StepResult r : s.steps()) steps.add(ResultJson.step(r));
         ArrayNode checks = o.putArray("checks");
-        for (CheckResult c : s.checks()) {
-            checks.addObject().put("kind", c.kind()).put("description", c.description())
-                    .put("result", c.passed() ? "passed" : "failed").put("detail", c.detail()).put("attempts", c.attempts())
-                    .put("started", str(c.started())).put("finished", str(c.finished()));
-        }
+        for (CheckResult c : s.checks()) checks.add(ResultJson.check(c));
         return o;
     }
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.lifeboat.recovery.CheckResult;
+import org.lifeboat.recovery.ResultJson;
 import org.lifeboat.recovery.StepResult;
 import org.lifeboat.repository.Json;
 
@@ -71,21 +72,9 @@ public final class DrillJson {
         ArrayNode vp = vo.putArray("problems");
         v.problems().forEach(vp::add);
         ArrayNode steps = o.putArray("steps");
-        for (StepResult r : s.steps()) {
-            ObjectNode so = steps.addObject();
-            so.put("index", r.index()).put("kind", r.kind()).put("description", r.description())
-                    .put("result", r.result().name().toLowerCase(java.util.Locale.ROOT)).put("detail", r.detail())
-                    .put("started", str(r.started())).put("first_byte", str(r.firstByte())).put("finished", str(r.finished()))
-                    .put("bytes", r.bytes());
-            if (r.pid() != null) so.put("pid", r.pid());
-            if (r.log() != null) so.put("log", r.log());
-        }
+        for (StepResult r : s.steps()) steps.add(ResultJson.step(r));
         ArrayNode checks = o.putArray("checks");
-        for (CheckResult c : s.checks()) {
-            checks.addObject().put("kind", c.kind()).put("description", c.description())
-                    .put("result", c.passed() ? "passed" : "failed").put("detail", c.detail()).put("attempts", c.attempts())
-                    .put("started", str(c.started())).put("finished", str(c.finished()));
-        }
+        for (CheckResult c : s.checks()) checks.add(ResultJson.check(c));
         return o;
     }
 
@@ -102,17 +91,9 @@ public final class DrillJson {
 
     private static DrillSystem system(JsonNode s) {
         List<StepResult> steps = new ArrayList<>();
-        for (JsonNode r : s.path("steps")) {
-            steps.add(new StepResult(r.path("index").asInt(), text(r, "kind"), text(r, "description"),
-                    StepResult.Outcome.valueOf(text(r, "result").toUpperCase(java.util.Locale.ROOT)), text(r, "detail"),
-                    time(r, "started"), time(r, "first_byte"), time(r, "finished"), r.path("bytes").asLong(),
-                    r.has("pid") ? r.get("pid").asLong() : null, text(r, "log")));
-        }
+        for (JsonNode r : s.path("steps")) steps.add(ResultJson.readStep(r));
         List<CheckResult> checks = new ArrayList<>();
-        for (JsonNode c : s.path("checks")) {
-            checks.add(new CheckResult(text(c, "kind"), text(c, "description"), "passed".equals(text(c, "result")),
-                    text(c, "detail"), c.path("attempts").asInt(), time(c, "started"), time(c, "finished")));
-        }
+        for (JsonNode c : s.path("checks")) checks.add(ResultJson.readCheck(c));
         JsonNode v = s.path("verification");
         DrillSystem.Verification ver = new DrillSystem.Verification(v.path("files_compared").asLong(),
                 v.path("content_checked").asLong(), v.path("differences").asLong(), v.path("packs_checked").asLong(),
