@@ -57,14 +57,12 @@ public final class SystemBackup {
         // application must never stay paused.
         Thread onExit = new Thread(() -> runAfter(b, env, sys, hookWarnings), "after-hooks-" + sys.name());
         boolean hooked = false;
-        boolean beforeRan = false;
         try {
             if (!b.after().isEmpty()) {
                 Runtime.getRuntime().addShutdownHook(onExit);
                 hooked = true;
             }
             for (Step.CommandStep h : b.before()) {
-                beforeRan = true;
                 Shell.Result r = Shell.run(h.run(), env, h.timeout());
                 if (!r.ok()) {
                     throw new RecoveryException("before hook of system '" + sys.name() + "' failed ("
@@ -72,7 +70,6 @@ public final class SystemBackup {
                             + "): " + h.run() + (r.tail().isEmpty() ? "" : "\n" + r.tail()));
                 }
             }
-            beforeRan = true;
             List<String> targets = new ArrayList<>();
             List<String> excludes = new ArrayList<>();
             boolean oneFs = false;
@@ -109,7 +106,7 @@ public final class SystemBackup {
             for (String w : hookWarnings) warn.accept(w);
             return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings));
         } finally {
-            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit) && beforeRan) {
+            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit)) {
                 runAfter(b, env, sys, hookWarnings);
                 for (String w : hookWarnings) warn.accept(w);
             }
