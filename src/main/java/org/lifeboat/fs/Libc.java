@@ -36,6 +36,12 @@ final class Libc {
     static final int ERANGE = 34;
     static final int ENODATA = 61;
     static final int ENOTSUP = 95; // == EOPNOTSUPP on Linux
+    static final int EINTR = 4;
+    static final int ENOTDIR = 20;
+    static final int EISDIR = 21;
+    static final int ENOSPC = 28;
+    static final int ENOTEMPTY = 39;
+    static final int ELOOP = 40;
 
     static final int AT_FDCWD = -100;
     static final int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -106,17 +112,20 @@ final class Libc {
 
     // Restricted methods are the point of this class; surefire and the jar manifest enable native access.
     @SuppressWarnings("restricted")
-    private static MethodHandle withErrno(String name, FunctionDescriptor fd) {
+    static MethodHandle withErrno(String name, FunctionDescriptor fd, Linker.Option... extra) {
         if (LINKER == null) return null;
         try {
-            return LINKER.defaultLookup().find(name).map(a -> LINKER.downcallHandle(a, fd, CAPTURE_ERRNO)).orElse(null);
+            Linker.Option[] opts = new Linker.Option[extra.length + 1];
+            opts[0] = CAPTURE_ERRNO;
+            System.arraycopy(extra, 0, opts, 1, extra.length);
+            return LINKER.defaultLookup().find(name).map(a -> LINKER.downcallHandle(a, fd, opts)).orElse(null);
         } catch (Throwable t) { // IllegalCallerException when native access is denied
             return null;
         }
     }
 
     @SuppressWarnings("restricted")
-    private static MethodHandle plain(String name, FunctionDescriptor fd) {
+    static MethodHandle plain(String name, FunctionDescriptor fd) {
         if (LINKER == null) return null;
         try {
             return LINKER.defaultLookup().find(name).map(a -> LINKER.downcallHandle(a, fd)).orElse(null);
@@ -135,6 +144,7 @@ final class Libc {
         final MemorySegment times = Arena.ofAuto().allocate(32, 8);
         MemorySegment path = Arena.ofAuto().allocate(1024, 8);
         MemorySegment name = Arena.ofAuto().allocate(256, 8);
+        MemorySegment name2 = Arena.ofAuto().allocate(256, 8);
         MemorySegment buf = Arena.ofAuto().allocate(4096, 8);
 
         MemorySegment path(Path p) {
@@ -145,6 +155,12 @@ final class Libc {
         MemorySegment name(String s) {
             name = cstring(name, RawNames.encode(s));
             return name;
+        }
+
+        /** A second name, for calls that take two (linkat, renameat, symlinkat). */
+        MemorySegment name2(String s) {
+            name2 = cstring(name2, RawNames.encode(s));
+            return name2;
         }
 
         MemorySegment buf(long size) {
@@ -200,12 +216,17 @@ final class Libc {
 
     /** The exception the JDK would throw for this errno, naming the path and the failed call. */
     static IOException error(String op, Path path, int errno) {
-        String file = path.toString();
+        return error(op, path.toString(), errno);
+    }
+
+    /** As {@link #error(String, Path, int)} for a file named by a string (raw names cannot always be Paths). */
+    static IOException error(String op, String file, int errno) {
         String reason = op + ": " + strerror(errno) + " (errno " + errno + ")";
         return switch (errno) {
             case ENOENT -> new NoSuchFileException(file, null, reason);
             case EACCES, EPERM -> new AccessDeniedException(file, null, reason);
             case EEXIST -> new FileAlreadyExistsException(file, null, reason);
+            case ENOTEMPTY -> new java.nio.file.DirectoryNotEmptyException(file);
             default -> new FileSystemException(file, null, reason);
         };
     }
