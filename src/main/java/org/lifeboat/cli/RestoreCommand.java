@@ -71,13 +71,17 @@ final class RestoreCommand implements Callable<Integer> {
             String prefix = s.subfolder().isEmpty() ? "" : "/" + s.subfolder().replaceAll("^/+|/+$", "");
             ctx.info("restoring snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix)
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
-            Restorer r = new Restorer(repo, new RestoreOptions(dst, includes, excludes, ow, verify, threads));
+            String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
+            Restorer r = new Restorer(repo, new RestoreOptions(dst, includes, excludes, ow, verify, threads), name)
+                    .onPlan(p -> ctx.info("restoring " + p));
             long t0 = System.nanoTime();
             RestoreResult res;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, r.filesDone.sum(), 0,
                     r.bytesDone.sum(), r.totalBytes), () -> ProgressLine.statusJson(t0, r.filesDone.sum(), r.totalFiles,
                     r.bytesDone.sum(), r.totalBytes))) {
                 res = r.run(root, prefix);
+            } catch (Restorer.NotEnoughSpaceException e) {
+                throw new UserException(e.getMessage());
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             for (String w : res.warnings()) ctx.warn(w);
@@ -88,20 +92,36 @@ final class RestoreCommand implements Callable<Integer> {
                         .put("files_skipped", res.skipped()).put("total_duration", secs);
                 var d = o.putArray("damaged");
                 res.damaged().forEach(d::add);
+                var fl = o.putArray("failed");
+                res.failed().forEach(fl::add);
                 var v = o.putArray("verify_failures");
                 res.verifyFailures().forEach(v::add);
+                o.put("verify_failure_count", res.verifyFailureCount());
                 o.put("verified", verify);
                 ctx.printJson(o);
             } else {
                 ctx.info(String.format(java.util.Locale.ROOT, "restored %d files, %d folders, %s in %s", res.files(),
                         res.dirs(), ProgressLine.bytes(res.bytes()), ProgressLine.duration((long) secs)));
-                if (verify && res.verifyFailures().isEmpty()) ctx.info("verified: every restored file matches the snapshot");
+                if (verify && res.ok()) {
+                    ctx.info("verified: every file of the snapshot in " + dst + " matches the snapshot");
+                }
             }
+            // One line per damaged file (not per blob), naming the pack files as they lie in the repository.
             for (String d : res.damaged()) ctx.err.println("error: damaged in the repository: " + d);
+            for (String f : res.failed()) ctx.err.println("error: not restored: " + f);
             for (String v : res.verifyFailures()) ctx.err.println("error: verification failed: " + v);
+            if (res.verifyFailureCount() > res.verifyFailures().size()) {
+                ctx.err.println("error: verification failed: " + (res.verifyFailureCount() - res.verifyFailures().size())
+                        + " more difference(s) not listed");
+            }
             if (!res.ok()) {
-                ctx.err.println("Fatal: " + (res.damaged().size() + res.verifyFailures().size())
-                        + " file(s) could not be restored correctly; all other files were restored");
+                List<String> parts = new ArrayList<>();
+                if (!res.damaged().isEmpty()) parts.add(res.damaged().size() + " file(s) or folder(s) damaged in the repository");
+                if (!res.failed().isEmpty()) parts.add(res.failed().size() + " entries that could not be written in the target");
+                if (res.verifyFailureCount() > 0) parts.add(res.verifyFailureCount() + " difference(s) found by --verify");
+                ctx.err.println("Fatal: " + String.join(", ", parts) + "; all other files were restored"
+                        + (res.damaged().isEmpty() ? "" : " (once the repository is repaired, restore again with "
+                        + "--overwrite if-changed --verify to repair them)"));
                 return ExitCodes.FATAL;
             }
         }

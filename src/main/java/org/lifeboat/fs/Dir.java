@@ -110,6 +110,18 @@ public final class Dir implements AutoCloseable {
     }
 
     /**
+     * This directory itself as a {@link RawFile} over a second descriptor (closed on its own), to
+     * set its owner, mode, times and extended attributes through the descriptor (fchown, fchmod,
+     * futimens, fsetxattr) rather than by a name that could have been replaced.
+     *
+     * @throws IOException if dup(2) fails (EMFILE)
+     */
+    public RawFile self() throws IOException {
+        Dir d = dup();
+        return new RawFile(d.fd, display);
+    }
+
+    /**
      * mkdirat(2): creates the folder {@code name} with these permission bits (subject to the umask).
      *
      * @throws java.nio.file.FileAlreadyExistsException if the name exists, whatever it is

@@ -54,11 +54,18 @@ final class Steps {
         Id tree = TreeWalker.subtree(repo, snap.tree(), p.from());
         Path to = Path.of(p.to());
         Files.createDirectories(to);
+        String name = "snapshot " + snap.id().shortHex() + ":" + p.from();
         Restorer r = new Restorer(repo, new RestoreOptions(to, p.include(), p.exclude(),
-                RestoreOptions.Overwrite.parse(p.overwrite()), false, 0));
-        RestoreResult res = r.run(tree, p.from().equals("/") ? "" : p.from());
+                RestoreOptions.Overwrite.parse(p.overwrite()), false, 0), name);
+        RestoreResult res;
+        try {
+            res = r.run(tree, p.from().equals("/") ? "" : p.from());
+        } catch (Restorer.NotEnoughSpaceException e) {
+            throw new RecoveryException(e.getMessage());
+        }
         if (!res.ok()) {
             List<String> bad = new ArrayList<>(res.damaged());
+            bad.addAll(res.failed());
             bad.addAll(res.verifyFailures());
             throw new RecoveryException(bad.size() + " file(s) could not be restored: "
                     + String.join("; ", bad.subList(0, Math.min(5, bad.size()))));

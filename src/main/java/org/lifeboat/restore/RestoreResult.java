@@ -3,12 +3,24 @@ package org.lifeboat.restore;
 import java.util.List;
 
 /**
- * What a restore did. {@code damaged} names files whose content could not be fully read from the
- * repository; {@code verifyFailures} files whose re-read content did not match the snapshot.
+ * What a restore did.
+ *
+ * @param files              files written (hard links and skipped files not counted)
+ * @param dirs               folders restored
+ * @param bytes              bytes of file content written
+ * @param skipped            existing entries kept by --overwrite never/if-changed
+ * @param damaged            one line per file whose content could not be fully read from the
+ *                           repository, and per folder whose tree is damaged (snapshot paths)
+ * @param failed             entries that could not be written in the target (snapshot paths)
+ * @param verifyFailures     differences found by --verify (at most 50 listed)
+ * @param verifyFailureCount how many differences --verify found in all
+ * @param warnings           metadata and other problems that do not make the restore fail
  */
 public record RestoreResult(long files, long dirs, long bytes, long skipped, List<String> damaged,
-                            List<String> verifyFailures, List<String> warnings) {
+                            List<String> failed, List<String> verifyFailures, long verifyFailureCount,
+                            List<String> warnings) {
+    /** True when every file was restored and, if asked, verified. */
     public boolean ok() {
-        return damaged.isEmpty() && verifyFailures.isEmpty();
+        return damaged.isEmpty() && failed.isEmpty() && verifyFailureCount == 0;
     }
 }

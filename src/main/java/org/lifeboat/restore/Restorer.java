@@ -1,27 +1,33 @@
 package org.lifeboat.restore;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryNotEmptyException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.lifeboat.fs.Dir;
+import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
 import org.lifeboat.fs.Posix;
-import org.lifeboat.fs.UserGroupNames;
+import org.lifeboat.fs.RawFile;
+import org.lifeboat.repository.BlobNotFoundException;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PackedBlob;
@@ -30,32 +36,86 @@ import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.tree.GoFileMode;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Tree;
 import org.lifeboat.repository.tree.TreeCodec;
+import org.lifeboat.repository.tree.TreeRules;
 
 /**
- * Restores a tree from a snapshot into a folder: folders first, then file contents by a pool of
- * workers (large files in parallel ranges, all-zero blobs left as holes), then hard links, then
- * metadata of folders deepest first (writing into a folder changes its mtime).
+ * Restores a tree from a snapshot into a folder: first counts what it will write and refuses when
+ * that does not fit (see {@link Sizer}); then creates folders, symlinks and special files; then
+ * file contents by a pool of workers in the order of the packs (large files in parallel ranges,
+ * all-zero blobs left as holes); then hard links; then metadata of folders deepest first (writing
+ * into a folder changes its mtime).
+ *
+ * <p>Nothing is ever created, written, changed or removed outside the target, whatever the
+ * snapshot holds: only the target is opened by path; every folder below it is reached by opening
+ * its chain of names from the target with {@code O_NOFOLLOW} ({@link Folders}); files are created
+ * {@code O_CREAT|O_EXCL|O_NOFOLLOW} and get their metadata through their descriptor; a hard link is
+ * made (linkat, flags 0) only while its first name is still the inode this run wrote. A tree that
+ * breaks {@link TreeRules} (unsafe, duplicate or unsorted names) or lies deeper than
+ * {@link TreeRules#MAX_DEPTH} is reported as damaged by its snapshot path and skipped; the rest
+ * restores.
+ *
+ * <p>A file whose content could not be fully read from the repository keeps the mtime of the
+ * write (not the snapshot's), so a later {@code --overwrite if-changed} restore sees it differ
+ * and rewrites it. With {@code if-changed} and {@code verify}, a file whose size and mtime match
+ * is compared by content and rewritten when it differs. {@code verify} then compares every file of
+ * the snapshot present in the target (written in this run or not) with the snapshot.
  */
 public final class Restorer {
     /** Files with more blobs than this are written by several workers in parallel ranges. */
     private static final int RANGE_BLOBS = 16;
 
+    /**
+     * What a restore will create.
+     *
+     * @param files     regular files
+     * @param dirs      folders
+     * @param others    symlinks, devices, fifos
+     * @param bytes     file content in bytes
+     * @param diskBytes bytes needed on disk: each entry at least one 4 KiB block
+     */
+    public record Plan(long files, long dirs, long others, long bytes, long diskBytes) {
+        /** Files, folders and other entries: one inode each. */
+        public long inodes() {
+            long s = files + dirs;
+            s = s < 0 ? Long.MAX_VALUE : s + others;
+            return s < 0 ? Long.MAX_VALUE : s;
+        }
+
+        /** E.g. "12 files, 3 folders, 4.2 MiB". */
+        @Override
+        public String toString() {
+            return files + " files, " + dirs + " folders" + (others > 0 ? ", " + others + " other entries" : "")
+                    + ", " + human(bytes);
+        }
+    }
+
+    /** The target cannot hold what the snapshot would restore; nothing was written. */
+    public static final class NotEnoughSpaceException extends IOException {
+        NotEnoughSpaceException(String message) {
+            super(message);
+        }
+    }
+
     private final Repository repo;
     private final RestoreOptions opts;
+    private final String snapshotName;
     private final PathPatterns includes;
     private final PathPatterns excludes;
     private final boolean asRoot;
-    private final UserGroupNames names = UserGroupNames.system();
+    private Consumer<Plan> onPlan = p -> {};
 
+    private Folders folders;
     private final List<FileJob> files = new ArrayList<>();
-    private final List<Map.Entry<Path, Node>> dirs = new ArrayList<>();
-    private final List<Map.Entry<Path, Path>> links = new ArrayList<>();
-    private final Map<String, Path> firstByInode = new HashMap<>();
-    private final List<String> damaged = Collections.synchronizedList(new ArrayList<>());
+    private final List<DirMeta> dirs = new ArrayList<>();
+    private final List<LinkJob> links = new ArrayList<>();
+    private final Map<String, LinkSource> firstByInode = new HashMap<>();
+    private final List<String> damagedTrees = new ArrayList<>();
+    private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
-    private long skipped;
+    private final LongAdder skipped = new LongAdder();
     public final LongAdder bytesDone = new LongAdder();
     public final LongAdder filesDone = new LongAdder();
     public volatile long totalBytes;
@@ -63,174 +123,448 @@ public final class Restorer {
     /** When the first file data was written (null until then): a drill's time to first byte. */
     public volatile java.time.Instant firstByte;
 
-    private record FileJob(Path path, Node node, String snPath) {}
+    private record DirMeta(Folders.Ref ref, Node node) {}
+
+    /** The first name of a hard-linked inode, and that inode once this run wrote (or kept) it. */
+    private static final class LinkSource {
+        final Folders.Ref dir;
+        final String name;
+        volatile long dev;
+        volatile long ino;
+        volatile boolean known;
+
+        LinkSource(Folders.Ref dir, String name) {
+            this.dir = dir;
+            this.name = name;
+        }
+
+        void set(FileMeta m) {
+            dev = m.dev();
+            ino = m.inode();
+            known = true;
+        }
+    }
+
+    private record LinkJob(Folders.Ref dir, String name, String snPath, LinkSource source) {}
+
+    /** One file to write, and what went wrong reading its blobs (one damage line per file). */
+    private static final class FileJob {
+        final Folders.Ref dir;
+        final String name;
+        final Node node;
+        final String snPath;
+        final boolean compareFirst;
+        final LinkSource source;
+        private String firstError;
+        private int badBlobs;
+        private final Set<String> packs = new LinkedHashSet<>();
+        // Ranges of one large file share one descriptor, created by whichever range runs first.
+        private RawFile shared;
+        private IOException sharedError;
+        final AtomicInteger remaining = new AtomicInteger();
+
+        FileJob(Folders.Ref dir, String name, Node node, String snPath, boolean compareFirst, LinkSource source) {
+            this.dir = dir;
+            this.name = name;
+            this.node = node;
+            this.snPath = snPath;
+            this.compareFirst = compareFirst;
+            this.source = source;
+        }
+
+        synchronized void damage(String error, List<String> packPaths) {
+            if (firstError == null) firstError = error;
+            badBlobs++;
+            packs.addAll(packPaths);
+        }
+
+        synchronized boolean damaged() {
+            return badBlobs > 0;
+        }
+
+        synchronized String damageLine() {
+            int blobs = node.content() == null ? 0 : node.content().size();
+            return snPath + ": " + badBlobs + " of " + blobs + " data blob(s) unreadable (" + firstError + ")"
+                    + (packs.isEmpty() ? "" : "; pack file(s) " + String.join(", ", packs));
+        }
+
+        List<Id> content() {
+            return node.content() == null ? List.of() : node.content();
+        }
+    }
 
     public Restorer(Repository repo, RestoreOptions opts) {
+        this(repo, opts, "the snapshot");
+    }
+
+    /**
+     * @param snapshotName how messages name what is restored, e.g. "snapshot 1a2b3c4d"
+     */
+    public Restorer(Repository repo, RestoreOptions opts, String snapshotName) {
         this.repo = repo;
         this.opts = opts;
+        this.snapshotName = snapshotName;
         this.includes = new PathPatterns(opts.includes());
         this.excludes = new PathPatterns(opts.excludes());
-        this.asRoot = isRoot();
+        this.asRoot = Posix.processUid() == 0;
     }
 
-    private static boolean isRoot() {
-        return Posix.processUid() == 0;
+    /** Called once with what will be restored, after it was counted and before anything is written. */
+    public Restorer onPlan(Consumer<Plan> listener) {
+        this.onPlan = listener;
+        return this;
     }
 
-    /** Restores the tree {@code root}; {@code prefix} is its path inside the snapshot ("" for the root). */
+    /**
+     * Restores the tree {@code root}; {@code prefix} is its path inside the snapshot ("" for the root).
+     *
+     * @throws NotEnoughSpaceException if the target's file system has fewer free bytes or inodes
+     *                                 than the restore needs (nothing is written then)
+     * @throws InterruptedIOException  if the thread is interrupted (Ctrl-C)
+     * @throws IOException             if the target cannot be created or opened, or the repository fails
+     */
     public RestoreResult run(Id root, String prefix) throws IOException {
         Path target = opts.target().toAbsolutePath().normalize();
+        Plan plan = count(root, prefix, target);
+        totalBytes = plan.bytes();
+        totalFiles = plan.files();
+        onPlan.accept(plan);
         Files.createDirectories(target);
-        walk(root, target, prefix, includes.isEmpty());
-        for (FileJob j : files) totalBytes += j.node().size();
-        totalFiles = files.size();
-        writeFiles();
-        for (Map.Entry<Path, Path> l : links) {
-            try {
-                Files.deleteIfExists(l.getKey());
-                Files.createLink(l.getKey(), l.getValue());
-            } catch (IOException e) {
-                warnings.add(l.getKey() + ": cannot create hard link: " + e.getMessage());
+        folders = new Folders(Dir.open(target));
+        try {
+            walk(root, prefix);
+            writeFiles();
+            makeLinks();
+            for (int i = dirs.size() - 1; i >= 0; i--) {
+                DirMeta d = dirs.get(i);
+                try (Dir dir = folders.open(d.ref()); RawFile self = dir.self()) {
+                    warnings.addAll(MetadataRestorer.apply(self, d.node(), asRoot, true));
+                } catch (InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    warnings.add(folders.display(d.ref(), null) + ": cannot restore metadata: " + e.getMessage());
+                }
             }
+        } finally {
+            folders.close();
         }
-        for (int i = dirs.size() - 1; i >= 0; i--) {
-            warnings.addAll(MetadataRestorer.apply(dirs.get(i).getKey(), dirs.get(i).getValue(), asRoot, names));
+        List<String> damaged = new ArrayList<>(damagedTrees);
+        for (FileJob j : files) if (j.damaged()) damaged.add(j.damageLine());
+        List<String> verifyFailures = List.of();
+        long verifyCount = 0;
+        if (opts.verify()) {
+            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, opts.includes(), opts.excludes(),
+                    threads());
+            verifyFailures = new ArrayList<>(r.problems());
+            verifyCount = r.problemCount();
         }
-        List<String> verifyFailures = opts.verify() ? verify() : List.of();
-        return new RestoreResult(files.size(), dirs.size(), bytes.sum(), skipped, List.copyOf(damaged),
-                verifyFailures, List.copyOf(warnings));
+        return new RestoreResult(files.size(), dirs.size(), bytes.sum(), skipped.sum(), List.copyOf(damaged),
+                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings));
     }
 
-    private void walk(Id treeId, Path dir, String snDir, boolean parentIncluded) throws IOException {
-        List<Node> nodes;
-        try {
-            nodes = TreeCodec.decode(repo.loadBlob(BlobType.TREE, treeId)).nodes();
-        } catch (IOException e) {
-            damaged.add((snDir.isEmpty() ? "/" : snDir) + " (folder: " + e.getMessage() + ")");
-            return;
+    private int threads() {
+        return opts.threads() > 0 ? opts.threads() : Math.max(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Counts the restore against the free room of the target's file system (or its nearest existing parent). */
+    private Plan count(Id root, String prefix, Path target) throws IOException {
+        Path existing = target;
+        while (existing != null && !Files.isDirectory(existing)) existing = existing.getParent();
+        if (existing == null) throw new NoSuchFileException(target.toString(), null, "no existing folder above it");
+        Dir.SpaceInfo space;
+        try (Dir d = Dir.open(existing)) {
+            space = d.space();
         }
-        for (Node n : nodes) {
-            if (n.name().contains("/") || n.name().equals("..") || n.name().equals(".") || n.name().isEmpty()) {
-                warnings.add(snDir + "/" + n.name() + ": refusing unsafe name in snapshot");
-                continue;
+        try {
+            return new Sizer(repo, includes, excludes, space.freeBytes(), space.freeInodes()).count(root, prefix);
+        } catch (Sizer.TooBig e) {
+            Plan p = e.counted;
+            throw new NotEnoughSpaceException(snapshotName + " needs at least " + human(p.diskBytes()) + " and "
+                    + p.inodes() + " inodes (" + p.files() + " files, " + p.dirs() + " folders counted so far) in "
+                    + target + ", but only " + human(space.freeBytes()) + " and "
+                    + (space.freeInodes() == Long.MAX_VALUE ? "unlimited" : String.valueOf(space.freeInodes()))
+                    + " inodes are free there; nothing was restored");
+        }
+    }
+
+    /** Bytes for people: "4.2 MiB". */
+    static String human(long b) {
+        if (b < 1024) return b + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = b;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    // ----------------------------------------------------------------------------- the walk
+
+    private static final class Frame {
+        final List<Node> nodes;
+        final Folders.Ref dir;
+        final String sn;
+        final boolean included;
+        final int depth;
+        int i;
+
+        Frame(List<Node> nodes, Folders.Ref dir, String sn, boolean included, int depth) {
+            this.nodes = nodes;
+            this.dir = dir;
+            this.sn = sn;
+            this.included = included;
+            this.depth = depth;
+        }
+    }
+
+    /** The nodes of a tree, or null when it is unreadable or breaks the tree rules (reported). */
+    private List<Node> loadTree(Id id, String sn) throws InterruptedIOException {
+        String where = sn.isEmpty() ? "/" : sn;
+        try {
+            Tree t = TreeCodec.decode(repo.loadBlob(BlobType.TREE, id));
+            List<String> problems = TreeRules.problems(t);
+            if (!problems.isEmpty()) {
+                damagedTrees.add(where + " (folder not restored, its tree " + id.shortHex() + " is damaged: "
+                        + String.join("; ", problems.subList(0, Math.min(3, problems.size())))
+                        + (problems.size() > 3 ? "; ..." : "") + ")");
+                return null;
             }
-            String sn = snDir + "/" + n.name();
-            if (!excludes.isEmpty() && excludes.matches(sn)) continue;
-            boolean included = parentIncluded || includes.matches(sn);
-            Path dst = dir.resolve(n.name());
-            if (n.type() == NodeType.DIR) {
-                if (n.subtree() == null) {
-                    damaged.add(sn + " (folder without subtree)");
+            return t.nodes();
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            damagedTrees.add(where + " (folder: " + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    private void walk(Id root, String prefix) throws IOException {
+        List<Node> rootNodes = loadTree(root, prefix);
+        if (rootNodes == null) return;
+        Deque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(rootNodes, folders.root(), prefix, includes.isEmpty(), 0));
+        // One open folder at a time for the walk: the one whose entries are being restored.
+        Dir cur = null;
+        Folders.Ref curRef = null;
+        try {
+            while (!stack.isEmpty()) {
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("restore interrupted");
+                Frame f = stack.peek();
+                if (f.i >= f.nodes.size()) {
+                    stack.pop();
                     continue;
                 }
-                if (included) {
-                    mkdir(dst);
-                    dirs.add(Map.entry(dst, n));
+                Node n = f.nodes.get(f.i++);
+                String sn = f.sn + "/" + n.name();
+                if (!excludes.isEmpty() && excludes.matches(sn)) continue;
+                boolean included = f.included || includes.matches(sn);
+                if (n.type() == NodeType.DIR) {
+                    if (n.subtree() == null) {
+                        damagedTrees.add(sn + " (folder without subtree)");
+                        continue;
+                    }
+                    if (f.depth + 1 > TreeRules.MAX_DEPTH) {
+                        damagedTrees.add(sn + " (folder not restored: deeper than " + TreeRules.MAX_DEPTH + " levels)");
+                        continue;
+                    }
+                    Folders.Ref child = f.dir.child(n.name());
+                    if (included) {
+                        if (!ensureDir(child, 0700)) continue;
+                        dirs.add(new DirMeta(child, n));
+                    } else if (f.dir.failed) {
+                        continue;
+                    }
+                    List<Node> sub = loadTree(n.subtree(), sn);
+                    if (sub != null) stack.push(new Frame(sub, child, sn, included, f.depth + 1));
+                    continue;
                 }
-                walk(n.subtree(), dst, sn, included);
-                continue;
-            }
-            if (!included) continue;
-            // A folder reached only through includes is created now, when something inside is restored.
-            Files.createDirectories(dir);
-            restoreEntry(n, dst, sn);
-        }
-    }
-
-    private void mkdir(Path dst) throws IOException {
-        if (Files.isDirectory(dst, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.exists(dst, LinkOption.NOFOLLOW_LINKS)) {
-            if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) return;
-            Files.delete(dst);
-        }
-        Files.createDirectories(dst);
-    }
-
-    private void restoreEntry(Node n, Path dst, String sn) throws IOException {
-        boolean exists = Files.exists(dst, LinkOption.NOFOLLOW_LINKS);
-        switch (n.type()) {
-            case FILE -> {
-                if (n.links() > 1) {
-                    String key = n.deviceId() + ":" + n.inode();
-                    Path first = firstByInode.putIfAbsent(key, dst);
-                    if (first != null) {
-                        // Same rule as any file: --overwrite never/if-changed must not replace it.
-                        if (exists && !shouldOverwrite(dst, n)) {
-                            skipped++;
-                            return;
-                        }
-                        links.add(Map.entry(dst, first));
-                        return;
+                if (!included) continue;
+                // A folder reached only through includes is created now, when something inside is restored.
+                if (!ensureDir(f.dir, 0755)) continue;
+                if (curRef != f.dir) {
+                    if (cur != null) cur.close();
+                    cur = null;
+                    curRef = f.dir;
+                    try {
+                        cur = folders.open(f.dir);
+                    } catch (InterruptedIOException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        f.dir.failed = true;
+                        failed.add(sn + ": cannot open its folder: " + e.getMessage());
+                        continue;
                     }
                 }
-                if (exists && !shouldOverwrite(dst, n)) {
-                    skipped++;
-                    return;
+                if (cur == null) continue;
+                try {
+                    restoreEntry(cur, f.dir, n, sn);
+                } catch (InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    failed.add(sn + ": " + e.getMessage());
+                } catch (IllegalArgumentException e) {
+                    damagedTrees.add(sn + " (" + e.getMessage() + ")");
                 }
-                files.add(new FileJob(dst, n, sn));
+            }
+        } finally {
+            if (cur != null) cur.close();
+        }
+    }
+
+    /**
+     * Makes sure {@code ref} is a real folder (never a symlink): creates it and any folder above it
+     * that is missing; an existing non-folder is replaced unless --overwrite never. False (reported
+     * once) when that is impossible; nothing inside is restored then.
+     */
+    private boolean ensureDir(Folders.Ref ref, int mode) throws InterruptedIOException {
+        if (ref.made) return true;
+        if (ref.failed) return false;
+        if (!ensureDir(ref.parent, 0755)) {
+            ref.failed = true;
+            return false;
+        }
+        try (Dir parent = folders.open(ref.parent)) {
+            FileMeta m = parent.statOrNull(ref.name);
+            if (m != null && m.kind() != FileKind.DIRECTORY) {
+                if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) {
+                    ref.failed = true;
+                    warnings.add(parent.display(ref.name) + ": not restored, it exists and is not a folder "
+                            + "(--overwrite never)");
+                    return false;
+                }
+                parent.unlink(ref.name);
+                m = null;
+            }
+            if (m == null) parent.mkdir(ref.name, mode);
+            ref.made = true;
+            return true;
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            ref.failed = true;
+            failed.add(folders.display(ref, null) + ": cannot create folder: " + e.getMessage());
+            return false;
+        }
+    }
+
+    private void restoreEntry(Dir d, Folders.Ref ref, Node n, String sn) throws IOException {
+        String name = n.name();
+        FileMeta existing = d.statOrNull(name);
+        switch (n.type()) {
+            case FILE -> {
+                LinkSource source = null;
+                if (n.links() > 1) {
+                    String key = n.deviceId() + ":" + n.inode();
+                    LinkSource first = firstByInode.get(key);
+                    if (first != null) {
+                        // Same rule as any file: --overwrite never/if-changed must not replace it.
+                        if (existing != null && !replaceable(existing, n)) {
+                            skipped.increment();
+                            return;
+                        }
+                        links.add(new LinkJob(ref, name, sn, first));
+                        return;
+                    }
+                    source = new LinkSource(ref, name);
+                    firstByInode.put(key, source);
+                }
+                boolean compareFirst = false;
+                if (existing != null) {
+                    switch (opts.overwrite()) {
+                        case ALWAYS -> { }
+                        case NEVER -> {
+                            keep(existing, source);
+                            return;
+                        }
+                        case IF_CHANGED -> {
+                            if (!replaceable(existing, n)) {
+                                if (!opts.verify()) {
+                                    keep(existing, source);
+                                    return;
+                                }
+                                // Size and mtime match: with --verify the content decides (a damaged
+                                // file keeps neither, but a file damaged later may).
+                                compareFirst = true;
+                            }
+                        }
+                    }
+                }
+                files.add(new FileJob(ref, name, n, sn, compareFirst, source));
             }
             case SYMLINK -> {
                 if (n.linkTarget() == null) {
                     warnings.add(sn + ": symlink without a target in the snapshot; skipped");
                     return;
                 }
-                if (exists) {
-                    if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) return;
-                    deleteEntry(dst);
-                }
-                Files.createSymbolicLink(dst, Path.of(n.linkTarget()));
-                warnings.addAll(MetadataRestorer.apply(dst, n, asRoot, names));
-            }
-            case FIFO, DEV, CHARDEV -> {
-                if (exists) {
-                    if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) return;
-                    deleteEntry(dst);
-                }
-                int perm = (int) (GoFileMode.toPosix(n.mode()) & 07777);
-                try {
-                    if (n.type() == NodeType.FIFO) {
-                        Posix.mkfifo(dst, perm);
-                    } else if (asRoot) {
-                        Posix.mknod(dst, (int) GoFileMode.toPosix(n.mode()), n.device());
-                    } else {
-                        warnings.add(sn + ": device nodes are restored only when running as root");
+                if (existing != null) {
+                    if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) {
+                        skipped.increment();
                         return;
                     }
+                    remove(d, name, existing, n.type().toString().toLowerCase(Locale.ROOT));
+                }
+                d.symlink(n.linkTarget(), name);
+                warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
+            }
+            case FIFO, DEV, CHARDEV -> {
+                if (n.type() != NodeType.FIFO && !asRoot) {
+                    warnings.add(sn + ": device nodes are restored only when running as root");
+                    return;
+                }
+                if (existing != null) {
+                    if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) {
+                        skipped.increment();
+                        return;
+                    }
+                    remove(d, name, existing, n.type().toString().toLowerCase(Locale.ROOT));
+                }
+                try {
+                    d.mknod(name, GoFileMode.toPosix(n.mode()), n.type() == NodeType.FIFO ? 0 : n.device());
                 } catch (IOException e) {
                     warnings.add(sn + ": " + e.getMessage());
                     return;
                 }
-                warnings.addAll(MetadataRestorer.apply(dst, n, asRoot, names));
+                warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
             }
             default -> warnings.add(sn + ": skipped entry of type " + n.type());
         }
     }
 
-    private boolean shouldOverwrite(Path dst, Node n) throws IOException {
+    private void keep(FileMeta existing, LinkSource source) {
+        skipped.increment();
+        if (source != null && existing.kind() == FileKind.REGULAR) source.set(existing);
+    }
+
+    /** Whether --overwrite lets an existing entry be replaced by the snapshot's file {@code n}. */
+    private boolean replaceable(FileMeta m, Node n) {
         return switch (opts.overwrite()) {
             case ALWAYS -> true;
             case NEVER -> false;
-            case IF_CHANGED -> {
-                FileMeta m = Posix.lstat(dst);
-                yield !(m.size() == n.size() && n.mtime() != null
-                        && m.mtimeSec() == n.mtime().toEpochSecond() && m.mtimeNsec() == n.mtime().getNano());
-            }
+            case IF_CHANGED -> !(m.kind() == FileKind.REGULAR && m.size() == n.size() && n.mtime() != null
+                    && m.mtimeSec() == n.mtime().toEpochSecond() && m.mtimeNsec() == n.mtime().getNano());
         };
     }
 
-    private static void deleteEntry(Path p) throws IOException {
-        try {
-            Files.delete(p);
-        } catch (DirectoryNotEmptyException e) {
-            throw new IOException(p + " is a non-empty folder where the snapshot has a file");
+    /** Removes an entry in the way: a non-folder is unlinked (a symlink itself), an empty folder removed. */
+    private static void remove(Dir d, String name, FileMeta existing, String what) throws IOException {
+        if (existing.kind() == FileKind.DIRECTORY) {
+            try {
+                d.rmdir(name);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                throw new IOException(d.display(name) + " is a non-empty folder where the snapshot has a " + what
+                        + "; not replaced");
+            }
+        } else {
+            d.unlink(name);
         }
     }
 
     // ----------------------------------------------------------------------------- contents
 
     private void writeFiles() throws IOException {
-        int threads = opts.threads() > 0 ? opts.threads() : Math.max(2, Runtime.getRuntime().availableProcessors());
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(threads(), r -> {
             Thread t = new Thread(r, "restore-worker");
             t.setDaemon(true);
             return t;
@@ -241,8 +575,8 @@ public final class Restorer {
             List<FileJob> ordered = new ArrayList<>(files);
             Map<FileJob, PackedBlob> first = new HashMap<>();
             for (FileJob j : ordered) {
-                List<Id> c = j.node().content();
-                if (c != null && !c.isEmpty()) {
+                List<Id> c = j.content();
+                if (!c.isEmpty()) {
                     PackedBlob pb = repo.index().lookup(BlobType.DATA, c.getFirst());
                     if (pb != null) first.put(j, pb);
                 }
@@ -256,7 +590,7 @@ public final class Restorer {
             });
             List<Future<?>> futures = new ArrayList<>();
             for (FileJob j : ordered) {
-                List<Id> content = j.node().content() == null ? List.of() : j.node().content();
+                List<Id> content = j.content();
                 // Offsets come from the index, so ranges of one file can be written independently.
                 long[] offsets = new long[content.size() + 1];
                 boolean known = true;
@@ -268,24 +602,18 @@ public final class Restorer {
                     }
                     offsets[i + 1] = offsets[i] + pb.plainLength();
                 }
-                if (!known) {
-                    damaged.add(j.snPath() + " (a data blob is not in the index)");
-                    futures.add(pool.submit(() -> writeWhole(j, content, null)));
-                } else if (content.size() <= RANGE_BLOBS) {
-                    futures.add(pool.submit(() -> writeWhole(j, content, offsets)));
+                long[] offs = known ? offsets : null;
+                if (j.compareFirst) {
+                    futures.add(pool.submit(() -> task(j, () -> compareThenWrite(j, offs))));
+                } else if (!known || content.size() <= RANGE_BLOBS) {
+                    futures.add(pool.submit(() -> task(j, () -> writeWhole(j, offs))));
                 } else {
-                    create(j.path()).close();
-                    AtomicLong remaining = new AtomicLong((content.size() + RANGE_BLOBS - 1) / RANGE_BLOBS);
+                    int ranges = (content.size() + RANGE_BLOBS - 1) / RANGE_BLOBS;
+                    j.remaining.set(ranges);
                     for (int from = 0; from < content.size(); from += RANGE_BLOBS) {
                         int f = from;
                         int to = Math.min(content.size(), from + RANGE_BLOBS);
-                        futures.add(pool.submit(() -> {
-                            try (FileChannel ch = FileChannel.open(j.path(), StandardOpenOption.WRITE)) {
-                                writeRange(ch, j, content, offsets, f, to);
-                                if (remaining.decrementAndGet() == 0) finish(ch, j, offsets[content.size()]);
-                            }
-                            return null;
-                        }));
+                        futures.add(pool.submit(() -> task(j, () -> writeRangeTask(j, offsets, f, to))));
                     }
                 }
             }
@@ -295,10 +623,11 @@ public final class Restorer {
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     if (c instanceof IOException io) throw io;
+                    if (c instanceof RuntimeException re) throw re;
                     throw new IOException(c);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("restore interrupted");
+                    throw new InterruptedIOException("restore interrupted");
                 }
             }
         } finally {
@@ -306,39 +635,104 @@ public final class Restorer {
         }
     }
 
-    private static FileChannel create(Path p) throws IOException {
-        if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) deleteEntry(p);
-        return FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    @FunctionalInterface
+    private interface IoTask {
+        void run() throws IOException;
     }
 
-    /** A file written by one task: created, filled and finished through one open channel. */
-    private Object writeWhole(FileJob j, List<Id> content, long[] offsets) throws IOException {
-        try (FileChannel ch = create(j.path())) {
-            long end = writeRange(ch, j, content, offsets, 0, content.size());
-            finish(ch, j, offsets == null ? end : offsets[content.size()]);
+    /** Runs one task of a file; a failure in the target is that file's failure, not the restore's. */
+    private Object task(FileJob j, IoTask t) throws IOException {
+        try {
+            t.run();
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException | IllegalArgumentException e) {
+            failed.add(j.snPath + ": " + e.getMessage());
         }
         return null;
     }
 
+    /** Creates the file afresh, replacing what is at its name (a symlink is replaced, never followed). */
+    private RawFile create(FileJob j) throws IOException {
+        try (Dir d = folders.open(j.dir)) {
+            FileMeta m = d.statOrNull(j.name);
+            if (m != null) remove(d, j.name, m, "file");
+            return d.createFile(j.name);
+        }
+    }
+
+    private void compareThenWrite(FileJob j, long[] offsets) throws IOException {
+        try (Dir d = folders.open(j.dir); RawFile f = d.openForRead(j.name)) {
+            FileMeta m = f.stat();
+            if (m.kind() == FileKind.REGULAR && Verifier.compare(repo, f, j.content()) == null) {
+                skipped.increment();
+                if (j.source != null) j.source.set(m);
+                return;
+            }
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            // Unreadable or gone: rewrite it.
+        }
+        writeWhole(j, offsets);
+    }
+
+    /** A file written by one task: created, filled and finished through one descriptor. */
+    private void writeWhole(FileJob j, long[] offsets) throws IOException {
+        try (RawFile f = create(j)) {
+            long end = writeRange(f, j, offsets, 0, j.content().size());
+            finish(f, j, offsets == null ? end : offsets[j.content().size()]);
+        }
+    }
+
+    private void writeRangeTask(FileJob j, long[] offsets, int from, int to) throws IOException {
+        RawFile f;
+        synchronized (j) {
+            if (j.shared == null && j.sharedError == null) {
+                try {
+                    j.shared = create(j);
+                } catch (IOException e) {
+                    j.sharedError = e;
+                }
+            }
+            if (j.sharedError != null) {
+                if (j.remaining.decrementAndGet() == 0) throw j.sharedError;
+                return;
+            }
+            f = j.shared;
+        }
+        try {
+            writeRange(f, j, offsets, from, to);
+        } finally {
+            if (j.remaining.decrementAndGet() == 0) {
+                try {
+                    finish(f, j, offsets[j.content().size()]);
+                } finally {
+                    f.close();
+                }
+            }
+        }
+    }
+
     /** Writes blobs [from, to); returns the end position. Unreadable blobs leave a hole and are reported. */
-    private long writeRange(FileChannel ch, FileJob j, List<Id> content, long[] offsets, int from, int to)
-            throws IOException {
+    private long writeRange(RawFile f, FileJob j, long[] offsets, int from, int to) throws IOException {
+        List<Id> content = j.content();
         long pos = offsets == null ? 0 : offsets[from];
         for (int i = from; i < to; i++) {
+            if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("restore interrupted");
             byte[] data;
             try {
                 data = repo.loadBlob(BlobType.DATA, content.get(i));
+            } catch (InterruptedIOException e) {
+                throw e;
             } catch (IOException e) {
-                damaged.add(j.snPath() + " (" + e.getMessage() + ")");
+                j.damage(e instanceof BlobNotFoundException ? "data blob " + content.get(i).shortHex()
+                        + " is not in the repository's index" : e.getMessage(), packFiles(content.get(i)));
                 if (offsets == null) return pos;
                 pos = offsets[i + 1];
                 continue;
             }
-            if (!allZero(data)) {
-                ByteBuffer b = ByteBuffer.wrap(data);
-                long p = pos;
-                while (b.hasRemaining()) p += ch.write(b, p);
-            }
+            if (!allZero(data)) f.write(data, 0, data.length, pos);
             pos += data.length;
             if (firstByte == null) firstByte = java.time.Instant.now();
             bytes.add(data.length);
@@ -347,10 +741,21 @@ public final class Restorer {
         return pos;
     }
 
-    private void finish(FileChannel ch, FileJob j, long size) throws IOException {
-        // Extends the file over trailing holes left by all-zero blobs.
-        if (ch.size() < size) ch.write(ByteBuffer.allocate(1), size - 1);
-        warnings.addAll(MetadataRestorer.apply(j.path(), j.node(), asRoot, names));
+    /** The repository files holding a blob, as paths inside the repository ("data/ab/abcdef…"). */
+    private List<String> packFiles(Id blob) {
+        List<String> out = new ArrayList<>();
+        for (PackedBlob pb : repo.index().lookupAll(BlobType.DATA, blob)) {
+            String hex = pb.pack().hex();
+            out.add("data/" + hex.substring(0, 2) + "/" + hex);
+        }
+        return out;
+    }
+
+    private void finish(RawFile f, FileJob j, long size) throws IOException {
+        // Extends the file over trailing holes left by all-zero blobs (or unreadable ones).
+        if (f.stat().size() < size) f.truncate(size);
+        warnings.addAll(MetadataRestorer.apply(f, j.node, asRoot, !j.damaged()));
+        if (j.source != null) j.source.set(f.stat());
         filesDone.increment();
     }
 
@@ -359,35 +764,40 @@ public final class Restorer {
         return true;
     }
 
-    // ----------------------------------------------------------------------------- verify
+    // ----------------------------------------------------------------------------- hard links
 
-    /** Re-reads every restored file and compares each blob's hash with the snapshot. */
-    private List<String> verify() throws IOException {
-        List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (FileJob j : files) {
-                fs.add(pool.submit(() -> {
-                    String err = verifyFile(j);
-                    if (err != null) failures.add(j.snPath() + ": " + err);
-                    return null;
-                }));
+    /**
+     * Links each further name of a hard-linked inode to its first name, if that name still holds
+     * the inode this run wrote or kept (checked with fstatat right before linkat with flags 0, which
+     * never follows a symlink): a first name replaced since, or never restored, is not linked to.
+     */
+    private void makeLinks() throws IOException {
+        for (LinkJob l : links) {
+            LinkSource s = l.source();
+            String where = folders.display(l.dir(), l.name());
+            if (!s.known) {
+                failed.add(l.snPath() + ": hard link not made, its first name " + folders.display(s.dir, s.name)
+                        + " was not restored");
+                continue;
             }
-            for (Future<?> f : fs) {
-                try {
-                    f.get();
-                } catch (ExecutionException | InterruptedException e) {
-                    throw new IOException("verification failed: " + e.getMessage(), e);
+            try (Dir from = folders.open(s.dir); Dir to = folders.open(l.dir())) {
+                FileMeta m = from.statOrNull(s.name);
+                if (m == null || m.kind() != FileKind.REGULAR || m.inode() != s.ino || m.dev() != s.dev) {
+                    failed.add(l.snPath() + ": hard link not made, " + from.display(s.name)
+                            + " is no longer the file this restore wrote");
+                    continue;
                 }
+                FileMeta e = to.statOrNull(l.name());
+                if (e != null) {
+                    if (e.kind() == FileKind.REGULAR && e.inode() == s.ino && e.dev() == s.dev) continue;
+                    remove(to, l.name(), e, "file");
+                }
+                to.link(from, s.name, l.name());
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                failed.add(l.snPath() + ": cannot create hard link " + where + ": " + e.getMessage());
             }
-        } finally {
-            pool.shutdownNow();
         }
-        return List.copyOf(failures);
-    }
-
-    private String verifyFile(FileJob j) throws IOException {
-        return Verifier.compare(repo, j.path(), j.node().content() == null ? List.of() : j.node().content());
     }
 }

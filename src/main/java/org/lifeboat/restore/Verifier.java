@@ -1,28 +1,46 @@
 package org.lifeboat.restore;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import org.lifeboat.fs.Dir;
+import org.lifeboat.fs.FileKind;
+import org.lifeboat.fs.FileMeta;
+import org.lifeboat.fs.Posix;
+import org.lifeboat.fs.RawFile;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.PathPatterns;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
-import org.lifeboat.repository.tree.TreeWalker;
+import org.lifeboat.repository.tree.Tree;
+import org.lifeboat.repository.tree.TreeCodec;
+import org.lifeboat.repository.tree.TreeRules;
 
 /**
  * Compares restored files with a snapshot folder: every entry exists with its type, every file
  * has its size, and the content of a sample of files (all when {@code sample} is 1) hashes to the
  * snapshot's blobs. The sample is chosen by path, so the same files are read each time.
+ *
+ * <p>Like the restore, it reads by descriptor: only the target is opened by path, every folder
+ * below it through its chain of names with {@code O_NOFOLLOW}, every file with {@code O_NOFOLLOW}.
+ * A symlink where the snapshot has a file or folder is a difference, never followed. Trees that
+ * break {@link TreeRules} or lie deeper than {@link TreeRules#MAX_DEPTH} are differences too.
+ * Shared by {@code restore --verify}, the drill and the files check of {@code recover}.
  */
 public final class Verifier {
     /** What was compared and what differs; at most 50 problems are listed. */
@@ -36,114 +54,297 @@ public final class Verifier {
     private static final int MAX_LISTED = 50;
     private final Repository repo;
     private final double sample;
+    private final boolean asRoot = Posix.processUid() == 0;
     private long files, dirs, others, contentChecked, bytesChecked, problemCount;
     private final List<String> problems = new ArrayList<>();
-
-    private final org.lifeboat.repository.PathPatterns includes;
-    private final org.lifeboat.repository.PathPatterns excludes;
+    private final PathPatterns includes;
+    private final PathPatterns excludes;
 
     private Verifier(Repository repo, double sample, List<String> includes, List<String> excludes) {
         this.repo = repo;
         this.sample = sample;
-        this.includes = new org.lifeboat.repository.PathPatterns(includes);
-        this.excludes = new org.lifeboat.repository.PathPatterns(excludes);
+        this.includes = new PathPatterns(includes);
+        this.excludes = new PathPatterns(excludes);
     }
 
+    /** As {@link #verify(Repository, Id, String, Path, double, List, List)} without patterns. */
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample) throws IOException {
         return verify(repo, tree, snapshotPrefix, target, sample, List.of(), List.of());
     }
 
-    /** As a restore with these include/exclude patterns would have left it: only what it restores is expected. */
+    /**
+     * As a restore with these include/exclude patterns would have left it: only what it restores is expected.
+     *
+     * @param sample share of files (0..1) whose content is compared
+     * @throws InterruptedIOException if interrupted
+     * @throws IOException            if the repository's index cannot be read
+     */
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
                                 List<String> includes, List<String> excludes) throws IOException {
-        Verifier v = new Verifier(repo, sample, includes, excludes);
-        v.walk(tree, snapshotPrefix, target, v.includes.isEmpty());
-        return new Report(v.files, v.dirs, v.others, v.contentChecked, v.bytesChecked, v.problemCount, List.copyOf(v.problems));
+        return verify(repo, tree, snapshotPrefix, target, sample, includes, excludes, 1);
     }
 
-    private void problem(String s) {
+    /** As above, comparing contents with {@code threads} threads. */
+    static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
+                         List<String> includes, List<String> excludes, int threads) throws IOException {
+        Verifier v = new Verifier(repo, sample, includes, excludes);
+        Dir root;
+        try {
+            root = Dir.open(target.toAbsolutePath().normalize());
+        } catch (NoSuchFileException e) {
+            v.problem(target + " is missing");
+            return v.report();
+        }
+        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "verify-worker");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        try (Folders folders = new Folders(root)) {
+            v.walk(folders, tree, snapshotPrefix, pool, threads);
+        } finally {
+            if (pool != null) pool.shutdownNow();
+        }
+        return v.report();
+    }
+
+    private synchronized Report report() {
+        return new Report(files, dirs, others, contentChecked, bytesChecked, problemCount, List.copyOf(problems));
+    }
+
+    private synchronized void problem(String s) {
         problemCount++;
         if (problems.size() < MAX_LISTED) problems.add(s);
     }
 
-    private void walk(Id tree, String sn, Path dir, boolean parentIncluded) throws IOException {
-        for (Node n : TreeWalker.load(repo, tree)) {
-            Path p = dir.resolve(n.name());
-            String snPath = sn + "/" + n.name();
-            if (!excludes.isEmpty() && excludes.matches(snPath)) continue;
-            boolean included = parentIncluded || includes.matches(snPath);
-            boolean exists = Files.exists(p, LinkOption.NOFOLLOW_LINKS);
-            if (!included) {
-                // Restored only if something inside is included: look inside, expect nothing here.
-                if (n.type() == NodeType.DIR && n.subtree() != null) walk(n.subtree(), snPath, p, false);
-                continue;
-            }
-            if (!exists) {
-                problem(p + " is missing (" + snPath + " in the snapshot)");
-                continue;
-            }
-            switch (n.type()) {
-                case DIR -> {
-                    dirs++;
-                    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) problem(p + " is not a folder");
-                    else if (n.subtree() != null) walk(n.subtree(), snPath, p, true);
-                }
-                case FILE -> {
-                    files++;
-                    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                        problem(p + " is not a regular file");
-                    } else if (Files.size(p) != n.size()) {
-                        problem(p + " has " + Files.size(p) + " bytes, the snapshot " + n.size());
-                    } else if (chosen(snPath)) {
-                        String err = compareContent(p, n);
-                        contentChecked++;
-                        if (err != null) problem(p + ": " + err);
-                    }
-                }
-                case SYMLINK -> {
-                    others++;
-                    if (!Files.isSymbolicLink(p)) problem(p + " is not a symbolic link");
-                    else if (!Files.readSymbolicLink(p).toString().equals(n.linkTarget())) problem(p + " points elsewhere than in the snapshot");
-                }
-                default -> others++;
-            }
+    private static final class Frame {
+        final List<Node> nodes;
+        final Folders.Ref dir;
+        final String sn;
+        final boolean included;
+        final int depth;
+        int i;
+
+        Frame(List<Node> nodes, Folders.Ref dir, String sn, boolean included, int depth) {
+            this.nodes = nodes;
+            this.dir = dir;
+            this.sn = sn;
+            this.included = included;
+            this.depth = depth;
         }
     }
 
-    private boolean chosen(String snPath) throws IOException {
+    private List<Node> load(Id id, String sn) throws InterruptedIOException {
+        String where = sn.isEmpty() ? "/" : sn;
+        try {
+            Tree t = TreeCodec.decode(repo.loadBlob(BlobType.TREE, id));
+            List<String> p = TreeRules.problems(t);
+            if (!p.isEmpty()) {
+                problem(where + " is damaged in the repository: " + p.getFirst());
+                return null;
+            }
+            return t.nodes();
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            problem(where + " cannot be read from the repository: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private void walk(Folders folders, Id tree, String sn, ExecutorService pool, int threads) throws IOException {
+        List<Node> rootNodes = load(tree, sn);
+        if (rootNodes == null) return;
+        Deque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(rootNodes, folders.root(), sn, includes.isEmpty(), 0));
+        List<Future<?>> pending = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(4 * Math.max(1, threads));
+        Dir cur = null;
+        Folders.Ref curRef = null;
+        boolean curMissing = false;
+        try {
+            while (!stack.isEmpty()) {
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("verification interrupted");
+                Frame f = stack.peek();
+                if (f.i >= f.nodes.size()) {
+                    stack.pop();
+                    continue;
+                }
+                Node n = f.nodes.get(f.i++);
+                String snPath = f.sn + "/" + n.name();
+                if (!excludes.isEmpty() && excludes.matches(snPath)) continue;
+                boolean included = f.included || includes.matches(snPath);
+                if (curRef != f.dir) {
+                    if (cur != null) cur.close();
+                    cur = null;
+                    curRef = f.dir;
+                    try {
+                        cur = folders.open(f.dir);
+                        curMissing = false;
+                    } catch (InterruptedIOException e) {
+                        throw e;
+                    } catch (IOException e) {
+                        curMissing = true;
+                    }
+                }
+                String shown = folders.display(f.dir, n.name());
+                if (!included) {
+                    // Restored only if something inside is included: look inside, expect nothing here.
+                    if (n.type() == NodeType.DIR && n.subtree() != null && f.depth + 1 <= TreeRules.MAX_DEPTH) {
+                        List<Node> sub = load(n.subtree(), snPath);
+                        if (sub != null) stack.push(new Frame(sub, f.dir.child(n.name()), snPath, false, f.depth + 1));
+                    }
+                    continue;
+                }
+                FileMeta m = null;
+                if (!curMissing) {
+                    try {
+                        m = cur.statOrNull(n.name());
+                    } catch (InterruptedIOException e) {
+                        throw e;
+                    } catch (IOException | IllegalArgumentException e) {
+                        problem(shown + ": " + e.getMessage());
+                        continue;
+                    }
+                }
+                if (m == null) {
+                    if ((n.type() == NodeType.DEV || n.type() == NodeType.CHARDEV) && !asRoot) continue;
+                    problem(shown + " is missing (" + snPath + " in the snapshot)");
+                    continue;
+                }
+                switch (n.type()) {
+                    case DIR -> {
+                        dirs++;
+                        if (m.kind() != FileKind.DIRECTORY) {
+                            problem(shown + " is not a folder");
+                        } else if (n.subtree() != null) {
+                            if (f.depth + 1 > TreeRules.MAX_DEPTH) {
+                                problem(snPath + " is deeper than " + TreeRules.MAX_DEPTH + " levels; not compared");
+                                continue;
+                            }
+                            List<Node> sub = load(n.subtree(), snPath);
+                            if (sub != null) stack.push(new Frame(sub, f.dir.child(n.name()), snPath, true, f.depth + 1));
+                        }
+                    }
+                    case FILE -> {
+                        files++;
+                        if (m.kind() != FileKind.REGULAR) {
+                            problem(shown + " is not a regular file");
+                        } else if (m.size() != n.size()) {
+                            problem(shown + " has " + m.size() + " bytes, the snapshot " + n.size());
+                        } else if (chosen(snPath)) {
+                            contentChecked++;
+                            Folders.Ref ref = f.dir;
+                            if (pool == null) {
+                                checkContent(folders, ref, n, shown);
+                            } else {
+                                acquire(inFlight);
+                                pending.add(pool.submit(() -> {
+                                    try {
+                                        checkContent(folders, ref, n, shown);
+                                    } finally {
+                                        inFlight.release();
+                                    }
+                                    return null;
+                                }));
+                                if (pending.size() > 1024) drain(pending);
+                            }
+                        }
+                    }
+                    case SYMLINK -> {
+                        others++;
+                        if (m.kind() != FileKind.SYMLINK) {
+                            problem(shown + " is not a symbolic link");
+                        } else if (!cur.readlink(n.name()).equals(n.linkTarget())) {
+                            problem(shown + " points elsewhere than in the snapshot");
+                        }
+                    }
+                    default -> others++;
+                }
+            }
+            drain(pending);
+        } finally {
+            if (cur != null) cur.close();
+        }
+    }
+
+    private static void acquire(Semaphore s) throws InterruptedIOException {
+        try {
+            s.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("verification interrupted");
+        }
+    }
+
+    private static void drain(List<Future<?>> pending) throws IOException {
+        for (Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) throw io;
+                throw new IOException("verification failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("verification interrupted");
+            }
+        }
+        pending.clear();
+    }
+
+    /** Compares one file's content by descriptor; a file that cannot be opened as a regular file is a difference. */
+    private void checkContent(Folders folders, Folders.Ref ref, Node n, String shown) throws IOException {
+        String err;
+        try (Dir d = folders.open(ref); RawFile f = d.openForRead(n.name())) {
+            if (f.stat().kind() != FileKind.REGULAR) {
+                err = "is not a regular file";
+            } else {
+                err = compare(repo, f, n.content() == null ? List.of() : n.content());
+            }
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            err = "cannot be read: " + e.getMessage();
+        }
+        if (err == null) {
+            synchronized (this) {
+                bytesChecked += n.size();
+            }
+        } else {
+            problem(shown + ": " + err);
+        }
+    }
+
+    private boolean chosen(String snPath) {
         if (sample >= 1.0) return true;
         byte[] h = Id.sha256().digest(snPath.getBytes(StandardCharsets.UTF_8));
         long v = ((h[0] & 0xffL) << 16) | ((h[1] & 0xffL) << 8) | (h[2] & 0xffL);
         return v < sample * (1 << 24);
     }
 
-    private String compareContent(Path p, Node n) throws IOException {
-        String err = compare(repo, p, n.content() == null ? List.of() : n.content());
-        if (err == null) bytesChecked += n.size();
-        return err;
-    }
-
     /**
-     * Null when the file's bytes hash, blob by blob, to the snapshot's content and nothing follows;
-     * otherwise what differs. Shared with {@code restore --verify}.
+     * Null when the open file's bytes hash, blob by blob, to the snapshot's content and nothing
+     * follows; otherwise what differs. Shared with {@code restore --verify} and if-changed.
      */
-    static String compare(Repository repo, Path p, List<Id> content) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            long pos = 0;
-            for (Id id : content) {
-                PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
-                if (pb == null) return "blob " + id.shortHex() + " is not in the repository's index";
-                ByteBuffer b = ByteBuffer.allocate(pb.plainLength());
-                while (b.hasRemaining()) {
-                    if (ch.read(b, pos + b.position()) < 0) return "shorter than in the snapshot";
-                }
-                MessageDigest md = Id.sha256();
-                md.update(b.array());
-                if (!Id.of(md.digest()).equals(id)) return "content differs from the snapshot at offset " + pos;
-                pos += pb.plainLength();
+    static String compare(Repository repo, RawFile f, List<Id> content) throws IOException {
+        long pos = 0;
+        for (Id id : content) {
+            PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
+            if (pb == null) return "blob " + id.shortHex() + " is not in the repository's index";
+            byte[] b = new byte[pb.plainLength()];
+            int got = 0;
+            while (got < b.length) {
+                int r = f.read(b, got, b.length - got, pos + got);
+                if (r < 0) return "shorter than in the snapshot";
+                got += r;
             }
-            if (ch.size() != pos) return "size " + ch.size() + " differs from the snapshot's " + pos;
+            MessageDigest md = Id.sha256();
+            md.update(b);
+            if (!Id.of(md.digest()).equals(id)) return "content differs from the snapshot at offset " + pos;
+            pos += pb.plainLength();
         }
+        long size = f.stat().size();
+        if (size != pos) return "size " + size + " differs from the snapshot's " + pos;
         return null;
     }
 }
