@@ -48,6 +48,13 @@ public final class RawRepo implements AutoCloseable {
         return new RawRepo(Repository.init(new LocalBackend(dir), PASSWORD, 2, POLY), dir);
     }
 
+    /** An existing repository (for instance one a plan backed up into), to add hand-crafted snapshots. */
+    public static RawRepo open(Path dir, String password) throws Exception {
+        Repository r = Repository.open(new LocalBackend(dir), password);
+        r.loadIndex();
+        return new RawRepo(r, dir);
+    }
+
     public Path dir() {
         return dir;
     }
@@ -116,6 +123,38 @@ public final class RawRepo implements AutoCloseable {
         ObjectNode n = base(name, "symlink", 0x8000000L | 0777);
         n.put("linktarget", target);
         return n;
+    }
+
+    /** A regular file node that is one name of a hard-linked inode ({@code links} names, same inode). */
+    public static ObjectNode hardLink(String name, long inode, long links, long size, Id... content) {
+        ObjectNode n = file(name, size, content);
+        n.put("inode", inode);
+        n.put("links", links);
+        n.put("device_id", 2049);
+        return n;
+    }
+
+    /**
+     * Wraps {@code tree} in folders so that it lies at {@code absolutePath} ("/a/b") of a
+     * snapshot; returns the root tree.
+     */
+    public Id nest(String absolutePath, Id tree) throws IOException {
+        String[] parts = absolutePath.replaceAll("^/+|/+$", "").split("/");
+        Id cur = tree;
+        for (int i = parts.length - 1; i >= 0; i--) {
+            if (parts[i].isEmpty()) continue;
+            cur = tree(dir(parts[i], cur));
+        }
+        return cur;
+    }
+
+    /** Saves a snapshot of {@code tree} with these tags (e.g. a plan system's "system=NAME"). */
+    public Id snapshot(Id tree, List<String> tags, String... paths) throws IOException {
+        repo.flush();
+        Snapshot s = new Snapshot(null, OffsetDateTime.now(ZoneOffset.UTC), null, tree,
+                List.of(paths.length == 0 ? new String[] {"/data"} : paths), Repository.hostname(), "user", 0, 0,
+                List.of(), List.copyOf(tags), null, "lifeboat-test", null);
+        return repo.saveSnapshot(s).id();
     }
 
     /** Saves a snapshot of {@code tree} (after flushing packs and index) and returns its ID. */
