@@ -70,12 +70,12 @@ final class FindCommand implements Callable<Integer> {
                 if (!hits.isEmpty() && !ctx.json()) {
                     ctx.out.println("Found matching entries in snapshot " + s.id().shortHex() + " from "
                             + SnapshotsCommand.TIME.format(s.time()));
-                    hits.forEach(ctx.out::println);
+                    hits.forEach(h -> Names.println(ctx.out, Names.display(h)));
                     ctx.out.println();
                 }
                 found += hits.size();
             }
-            if (ctx.json()) ctx.printJson(jsonOut);
+            if (ctx.json()) Names.printJson(ctx.out, jsonOut);
             else if (found == 0) ctx.info("no matching entries found");
         }
         return ExitCodes.OK;
