@@ -3,13 +3,7 @@ package org.lifeboat.backup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,10 +15,13 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.lifeboat.fs.Dir;
 import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
 import org.lifeboat.fs.Posix;
+import org.lifeboat.fs.RawFile;
 import org.lifeboat.fs.UserGroupNames;
 import org.lifeboat.fs.Xattr;
 import org.lifeboat.repository.BlobType;
@@ -161,14 +158,15 @@ public final class Archiver {
     /**
      * The snapshot's top of tree: restic keeps the path components of each target (an absolute
      * target /a/b/c becomes a → b → c); a target that is the current folder is the root itself.
+     * Paths here are absolute strings in {@link org.lifeboat.fs.RawNames} form, never Paths.
      */
     private static final class VDir {
-        final Path real;   // the folder whose metadata the node carries (null for the root)
+        final String real; // the folder whose metadata the node carries (null for the root)
         final Map<String, VDir> children = new LinkedHashMap<>();
         final Map<String, StreamSource> streams = new LinkedHashMap<>();
-        Path leaf;         // set when this component is itself a target
+        String leaf;       // set when this component is itself a target
 
-        VDir(Path real) {
+        VDir(String real) {
             this.real = real;
         }
     }
@@ -176,18 +174,10 @@ public final class Archiver {
     private VDir buildTargets(List<String> paths) throws IOException {
         VDir root = new VDir(null);
         for (String t : opts.targets()) {
-            Path p = Path.of(t);
-            Path abs = p.toAbsolutePath().normalize();
-            if (!Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new NoSuchFileException(t, null, "backup target does not exist");
-            }
-            paths.add(abs.toString());
-            List<String> comps = new ArrayList<>();
-            Path rel = p.isAbsolute() ? abs : p.normalize();
-            for (Path c : rel) {
-                String s = c.toString();
-                if (!s.equals("..") && !s.equals(".") && !s.isEmpty()) comps.add(s);
-            }
+            Targets.check(t);
+            String abs = Targets.absolute(t);
+            paths.add(abs);
+            List<String> comps = Targets.components(t);
             if (comps.isEmpty()) {
                 if (opts.targets().size() > 1) {
                     throw new IOException("the current folder cannot be backed up together with other targets; "
@@ -198,14 +188,14 @@ public final class Archiver {
             }
             VDir cur = root;
             // The real folder behind component i is abs without its last (size - 1 - i) names.
-            List<Path> reals = new ArrayList<>();
-            Path r = abs;
+            List<String> reals = new ArrayList<>();
+            String r = abs;
             for (int i = 0; i < comps.size(); i++) {
                 reals.add(0, r);
-                r = r.getParent();
+                r = parentOf(r);
             }
             for (int i = 0; i < comps.size(); i++) {
-                final Path real = reals.get(i);
+                final String real = reals.get(i);
                 cur = cur.children.computeIfAbsent(comps.get(i), k -> new VDir(real));
             }
             cur.leaf = abs;
@@ -214,9 +204,7 @@ public final class Archiver {
             String[] comps = st.path().substring(1).split("/");
             VDir cur = root;
             if (root.leaf != null) throw new IOException("streams cannot be stored beside the current folder as a target");
-            Path real = Path.of("/");
             for (int i = 0; i < comps.length - 1; i++) {
-                real = real.resolve(comps[i]);
                 VDir next = cur.children.get(comps[i]);
                 if (next == null) {
                     next = new VDir(null);
@@ -235,11 +223,28 @@ public final class Archiver {
         return root;
     }
 
+    private static String parentOf(String abs) {
+        int i = abs.lastIndexOf('/');
+        return i <= 0 ? "/" : abs.substring(0, i);
+    }
+
+    private static String nameOf(String abs) {
+        return abs.substring(abs.lastIndexOf('/') + 1);
+    }
+
     /** Saves the virtual top of the tree; returns the root tree ID. */
     private CompletableFuture<Id> saveVirtual(VDir root, Id parentTree) throws IOException {
         if (root.leaf != null) {
             // The target is the root: its contents form the root tree.
-            return saveDirContents(root.leaf, parentTree);
+            Dir d = Dir.open(root.leaf);
+            long dev;
+            try {
+                dev = d.stat().dev();
+            } catch (IOException e) {
+                d.close();
+                throw e;
+            }
+            return saveDirContents(new Held(d), parentTree, dev);
         }
         return saveVirtualChildren(root, parentTree);
     }
@@ -267,13 +272,20 @@ public final class Archiver {
                     return base.withSubtree(id);
                 }));
             } else if (child.leaf != null) {
-                kids.add(saveEntry(child.leaf, e.getKey(), pn, -1));
+                // The target itself, stat'ed in its parent folder (a symlink target stays a symlink).
+                Held parent = new Held(Dir.open(parentOf(child.leaf)));
+                try {
+                    kids.add(saveEntry(parent, nameOf(child.leaf), pn, -1));
+                } finally {
+                    parent.release();
+                }
             } else {
                 // A folder on the way to a target may be reached through a symlink (as in
                 // /home -> /data/home): the snapshot holds the folder it leads to.
-                FileMeta meta = Posix.lstat(child.real);
-                if (meta.kind() == FileKind.SYMLINK) meta = Posix.stat(child.real);
-                Node base = Nodes.fromFileMeta(e.getKey(), meta, names, xattrs(child.real, meta));
+                Node base;
+                try (Dir d = Dir.open(child.real)) {
+                    base = Nodes.fromFileMeta(e.getKey(), d.stat(), names, xattrs(d));
+                }
                 CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null);
                 kids.add(sub.thenApply(id -> {
                     countDir(pn, id);
@@ -292,6 +304,30 @@ public final class Archiver {
 
     // ------------------------------------------------------------------------------ the walk
 
+    /**
+     * An open folder shared by the tasks that still need it: its own listing, and the sub-folders
+     * queued to be opened from it. Closed when the last one lets go, so that descriptors are held
+     * only by folders whose work is not done (no name is ever resolved from a path string below a
+     * target, whatever its bytes or the locale).
+     */
+    private static final class Held {
+        final Dir dir;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        Held(Dir dir) {
+            this.dir = dir;
+        }
+
+        Held retain() {
+            refs.incrementAndGet();
+            return this;
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0) dir.close();
+        }
+    }
+
     private Map<String, Node> loadParentNodes(Id tree) {
         Map<String, Node> m = new LinkedHashMap<>();
         if (tree == null) return m;
@@ -304,18 +340,27 @@ public final class Archiver {
         return m;
     }
 
-    private List<Xattr> xattrs(Path p, FileMeta meta) {
+    private List<Xattr> xattrs(Dir dir, String name) {
         try {
-            return Posix.listXattrs(p);
+            return dir.xattrs(name);
         } catch (IOException e) {
-            warn(p, "cannot read extended attributes: " + e.getMessage());
+            warn(dir.display(name), "cannot read extended attributes: " + reason(e));
             return List.of();
         }
     }
 
-    private void warn(Path p, String msg) {
+    private List<Xattr> xattrs(Dir dir) {
+        try {
+            return dir.xattrs();
+        } catch (IOException e) {
+            warn(dir.path(), "cannot read extended attributes: " + reason(e));
+            return List.of();
+        }
+    }
+
+    private void warn(String path, String msg) {
         progress.errors.increment();
-        warnings.warn(p.toString(), msg);
+        warnings.warn(path, msg);
     }
 
     /** Why a file operation failed; AccessDeniedException's message is only the path, already named. */
@@ -326,46 +371,53 @@ public final class Archiver {
     }
 
     /**
-     * Saves one entry; the future yields its node, or null when the entry is skipped (excluded
-     * device, socket, unreadable). {@code rootDev} is the device of the target (-1: not known yet).
+     * Saves the entry {@code name} of the open folder {@code in}; the future yields its node, or
+     * null when the entry is skipped (excluded device, socket, unreadable). {@code rootDev} is the
+     * device of the target (-1: this is the target, its device is taken).
      */
-    private CompletableFuture<Node> saveEntry(Path path, String name, Node parentNode, long rootDev) throws IOException {
+    private CompletableFuture<Node> saveEntry(Held in, String name, Node parentNode, long rootDev) {
+        Dir dir = in.dir;
+        String path = dir.display(name);
         FileMeta meta;
         try {
-            meta = Posix.lstat(path);
+            meta = dir.stat(name);
         } catch (NoSuchFileException e) {
             warn(path, "vanished before it could be read");
             return CompletableFuture.completedFuture(null);
         } catch (IOException e) {
-            warn(path, "cannot read metadata: " + e.getMessage());
+            warn(path, "cannot read metadata: " + reason(e));
             return CompletableFuture.completedFuture(null);
         }
+        if (rootDev >= 0 && opts.oneFileSystem() && meta.dev() != rootDev) return CompletableFuture.completedFuture(null);
         long dev = rootDev < 0 ? meta.dev() : rootDev;
-        Node base = Nodes.fromFileMeta(name, meta, names, xattrs(path, meta));
         return switch (meta.kind()) {
             case DIRECTORY -> {
+                Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
                 Id parentSub = parentNode != null && parentNode.type() == NodeType.DIR ? parentNode.subtree() : null;
-                if (opts.excludes().excludeCaches() && Excludes.isCacheDir(path)) {
-                    yield CompletableFuture.completedFuture(null);
-                }
-                yield saveDir(path, parentSub, dev).thenApply(id -> {
+                yield saveDir(in, name, parentSub, dev).thenApply(id -> {
+                    if (id == null) return null; // a cache folder, left out
                     progress.dirsDone.increment();
                     countDir(parentNode, id);
                     return base.withSubtree(id);
                 });
             }
-            case REGULAR -> saveFile(path, base, meta, parentNode);
+            case REGULAR -> saveFile(dir, name, meta, parentNode);
             case SYMLINK -> {
                 try {
-                    String target = Posix.readlink(path);
+                    String target = dir.readlink(name);
+                    Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
                     progress.filesDone.increment();
                     yield CompletableFuture.completedFuture(base.withLinkTarget(target));
+                } catch (NoSuchFileException e) {
+                    warn(path, "vanished before it could be read");
+                    yield CompletableFuture.completedFuture(null);
                 } catch (IOException e) {
-                    warn(path, "cannot read symlink: " + e.getMessage());
+                    warn(path, "cannot read symlink: " + reason(e));
                     yield CompletableFuture.completedFuture(null);
                 }
             }
             case FIFO, CHAR_DEVICE, BLOCK_DEVICE -> {
+                Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
                 progress.filesDone.increment();
                 yield CompletableFuture.completedFuture(base);
             }
@@ -379,49 +431,67 @@ public final class Archiver {
         else dirsChanged.increment();
     }
 
-    private CompletableFuture<Id> saveDir(Path dir, Id parentTree, long dev) {
+    /**
+     * Opens the sub-folder {@code name} of {@code in} (never following a symlink put in its place)
+     * on a walker and saves its contents; yields null for a cache folder that is left out.
+     */
+    private CompletableFuture<Id> saveDir(Held in, String name, Id parentTree, long dev) {
+        in.retain();
         return CompletableFuture.supplyAsync(() -> {
+            Dir d;
             try {
-                return saveDirContents(dir, parentTree, dev);
+                d = in.dir.openDir(name);
+            } catch (NoSuchFileException e) {
+                warn(in.dir.display(name), "cannot read directory: vanished before it could be read");
+                return CompletableFuture.completedFuture(emptyTree());
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                warn(in.dir.display(name), "cannot read directory: " + reason(e));
+                return CompletableFuture.completedFuture(emptyTree());
+            } finally {
+                in.release();
             }
+            if (opts.excludes().excludeCaches() && Excludes.isCacheDir(d)) {
+                d.close();
+                return CompletableFuture.<Id>completedFuture(null);
+            }
+            return saveDirContents(new Held(d), parentTree, dev);
         }, walkers).thenCompose(f -> f);
     }
 
-    private CompletableFuture<Id> saveDirContents(Path dir, Id parentTree) throws IOException {
-        long dev;
-        try {
-            dev = Posix.lstat(dir).dev();
-        } catch (IOException e) {
-            dev = -1;
+    /** The tree of a folder that could not be read: empty, saved like any other. */
+    private Id emptyTree() {
+        byte[] enc = TreeCodec.encode(new Tree(List.of()));
+        Id id = Id.hash(enc);
+        if (!opts.dryRun()) {
+            try {
+                repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);
+            } catch (IOException e) {
+                throw new RepositoryFailure(e);
+            }
         }
-        return saveDirContents(dir, parentTree, dev);
+        return id;
     }
 
-    private CompletableFuture<Id> saveDirContents(Path dir, Id parentTree, long dev) throws IOException {
-        Map<String, Node> parentNodes = loadParentNodes(parentTree);
-        List<String> entries = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) entries.add(p.getFileName().toString());
-        } catch (IOException e) {
-            warn(dir, "cannot read directory: " + reason(e));
-        }
-        entries.sort(Tree::compareNames);
-        List<CompletableFuture<Node>> kids = new ArrayList<>(entries.size());
-        for (String name : entries) {
-            Path child = dir.resolve(name);
-            String abs = child.toAbsolutePath().toString();
-            if (opts.excludes().excluded(abs)) continue;
-            if (opts.oneFileSystem()) {
-                try {
-                    FileMeta m = Posix.lstat(child);
-                    if (m.dev() != dev) continue;
-                } catch (IOException e) {
-                    // reported by saveEntry
-                }
+    /** Lists, stats and starts every entry of an open folder; takes over {@code h}'s reference. */
+    private CompletableFuture<Id> saveDirContents(Held h, Id parentTree, long dev) {
+        List<CompletableFuture<Node>> kids;
+        try {
+            Map<String, Node> parentNodes = loadParentNodes(parentTree);
+            List<String> entries;
+            try {
+                entries = h.dir.list();
+            } catch (IOException e) {
+                warn(h.dir.path(), "cannot read directory: " + reason(e));
+                entries = new ArrayList<>();
             }
-            kids.add(saveEntry(child, name, parentNodes.get(name), dev));
+            entries.sort(Tree::compareNames);
+            kids = new ArrayList<>(entries.size());
+            for (String name : entries) {
+                if (opts.excludes().excluded(h.dir.display(name))) continue;
+                kids.add(saveEntry(h, name, parentNodes.get(name), dev));
+            }
+        } finally {
+            h.release();
         }
         return treeOf(kids);
     }
@@ -449,8 +519,15 @@ public final class Archiver {
 
     // ------------------------------------------------------------------------------ files
 
-    private CompletableFuture<Node> saveFile(Path path, Node base, FileMeta meta, Node parentNode) {
+    /**
+     * A regular file: unchanged ones take their content from the parent snapshot without being
+     * opened; the others are opened here (so the walk holds no folder open for them) and read by
+     * a worker through the descriptor.
+     */
+    private CompletableFuture<Node> saveFile(Dir dir, String name, FileMeta meta, Node parentNode) {
+        String path = dir.display(name);
         if (parentNode != null && unchanged(parentNode, meta) && allKnown(parentNode.content())) {
+            Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
             filesUnmodified.increment();
             progress.filesDone.increment();
             progress.bytesDone.add(meta.size());
@@ -462,10 +539,37 @@ public final class Archiver {
             Thread.currentThread().interrupt();
             throw new CompletionException(new java.io.InterruptedIOException("backup interrupted"));
         }
-        return CompletableFuture.supplyAsync(() -> {
+        RawFile f;
+        FileMeta opened;
+        Node base;
+        try {
+            f = dir.openForRead(name);
             try {
-                progress.currentFile = path.toString();
-                List<Id> content = readFile(path, meta);
+                opened = f.stat();
+                if (opened.kind() != FileKind.REGULAR) {
+                    f.close();
+                    warn(path, "replaced by something that is not a regular file while it was read");
+                    inFlight.release();
+                    return CompletableFuture.completedFuture(null);
+                }
+                base = Nodes.fromFileMeta(name, opened, names, xattrs(dir, name));
+            } catch (IOException | RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        } catch (NoSuchFileException e) {
+            inFlight.release();
+            warn(path, "vanished before it could be read");
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            inFlight.release();
+            warn(path, "cannot read: " + reason(e));
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try (f) {
+                progress.currentFile = path;
+                List<Id> content = readFile(f, path, opened);
                 if (content == null) return null;
                 if (parentNode == null) filesNew.increment();
                 else filesChanged.increment();
@@ -493,26 +597,28 @@ public final class Archiver {
         return true;
     }
 
-    /** Reads, chunks and stores a file; null (with a warning) when it cannot be read. */
-    private List<Id> readFile(Path path, FileMeta meta) {
+    /** Reads, chunks and stores an open file; null (with a warning) when it cannot be read. */
+    private List<Id> readFile(RawFile f, String path, FileMeta meta) {
         List<Id> content = new ArrayList<>();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            chunkStream(new ChannelSource(ch), content);
-        } catch (NoSuchFileException e) {
-            warn(path, "vanished before it could be read");
-            return null;
+        long[] pos = {0};
+        try {
+            chunkStream((b, off, len) -> {
+                int n = f.read(b, off, len, pos[0]);
+                if (n > 0) pos[0] += n;
+                return n;
+            }, content);
         } catch (IOException e) {
             warn(path, "cannot read: " + reason(e));
             return null;
         }
         try {
-            FileMeta after = Posix.lstat(path);
+            FileMeta after = f.stat();
             if (after.size() != meta.size() || after.mtimeSec() != meta.mtimeSec()
                     || after.mtimeNsec() != meta.mtimeNsec()) {
-                warnings.warn(path.toString(), "file changed while it was read; the snapshot holds what was read");
+                warnings.warn(path, "file changed while it was read; the snapshot holds what was read");
             }
         } catch (IOException e) {
-            // vanished after reading: what was read is kept
+            // fstat of an open descriptor does not fail in practice: what was read is kept
         }
         return content;
     }
@@ -520,13 +626,6 @@ public final class Archiver {
     /** Something to read bytes from. */
     private interface Source {
         int read(byte[] b, int off, int len) throws IOException;
-    }
-
-    private record ChannelSource(FileChannel ch) implements Source {
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return ch.read(ByteBuffer.wrap(b, off, len));
-        }
     }
 
     /** Splits a stream into content-defined chunks and stores each as a data blob. */

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.lifeboat.fs.Dir;
+import org.lifeboat.fs.RawFile;
 import org.lifeboat.repository.PathPatterns;
 
 /** What a backup leaves out: restic-style patterns, and optionally cache folders. */
@@ -45,13 +47,24 @@ public final class Excludes {
         return patterns.sources();
     }
 
-    /** A cache folder per the Cache Directory Tagging spec: holds CACHEDIR.TAG with the signature. */
-    static boolean isCacheDir(Path dir) {
-        try (var in = Files.newInputStream(dir.resolve("CACHEDIR.TAG"))) {
-            byte[] sig = in.readNBytes(43);
-            return new String(sig, StandardCharsets.US_ASCII).equals("Signature: 8a477f597d28d172789f06886806bc55");
+    /**
+     * A cache folder per the Cache Directory Tagging spec: holds a CACHEDIR.TAG file (a symlink
+     * there is not followed) that starts with the signature.
+     */
+    static boolean isCacheDir(Dir dir) {
+        byte[] sig = new byte[SIGNATURE.length()];
+        try (RawFile f = dir.openForRead("CACHEDIR.TAG")) {
+            int got = 0;
+            while (got < sig.length) {
+                int n = f.read(sig, got, sig.length - got, got);
+                if (n < 0) return false;
+                got += n;
+            }
+            return new String(sig, StandardCharsets.US_ASCII).equals(SIGNATURE);
         } catch (IOException e) {
             return false;
         }
     }
+
+    private static final String SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55";
 }

@@ -1,43 +1,26 @@
 package org.lifeboat.backup;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import org.lifeboat.fs.Dir;
+import org.lifeboat.fs.FileKind;
+import org.lifeboat.fs.FileMeta;
 
-/** Counts files and bytes ahead of the backup so progress can show a total and an ETA. */
+/**
+ * Counts files and bytes ahead of the backup so progress can show a total and an ETA. Walks by
+ * descriptor with raw names, as the backup does, so that it counts what the backup will read.
+ */
 public final class Scanner {
     private Scanner() {}
 
+    /** Starts the count on a daemon thread; failures only leave the totals unknown. */
     public static void startInBackground(List<String> targets, Excludes excludes, Progress progress) {
         Thread t = new Thread(() -> {
             long[] n = new long[2];
             for (String target : targets) {
                 try {
-                    Files.walkFileTree(Path.of(target).toAbsolutePath().normalize(), new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                            return excludes.excluded(dir.toString()) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                            if (!excludes.excluded(file.toString())) {
-                                n[0]++;
-                                if (attrs.isRegularFile()) n[1] += attrs.size();
-                            }
-                            return FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                            return FileVisitResult.CONTINUE;
-                        }
-                    });
-                } catch (IOException e) {
+                    count(Targets.absolute(target), excludes, n);
+                } catch (IOException | RuntimeException e) {
                     // the backup itself reports unreadable targets
                 }
             }
@@ -47,5 +30,46 @@ public final class Scanner {
         }, "scanner");
         t.setDaemon(true);
         t.start();
+    }
+
+    private static void count(String abs, Excludes excludes, long[] n) throws IOException {
+        FileMeta top = org.lifeboat.fs.Posix.lstat(abs);
+        if (top.kind() != FileKind.DIRECTORY) {
+            n[0]++;
+            if (top.kind() == FileKind.REGULAR) n[1] += top.size();
+            return;
+        }
+        try (Dir d = Dir.open(abs)) {
+            countIn(d, excludes, n);
+        }
+    }
+
+    /** Depth first, one descriptor per folder on the way down. */
+    private static void countIn(Dir d, Excludes excludes, long[] n) {
+        List<String> names;
+        try {
+            names = d.list();
+        } catch (IOException e) {
+            return; // unreadable folders are the backup's to report
+        }
+        for (String name : names) {
+            if (excludes.excluded(d.display(name))) continue;
+            FileMeta m;
+            try {
+                m = d.stat(name);
+            } catch (IOException e) {
+                continue;
+            }
+            if (m.kind() != FileKind.DIRECTORY) {
+                n[0]++;
+                if (m.kind() == FileKind.REGULAR) n[1] += m.size();
+                continue;
+            }
+            try (Dir sub = d.openDir(name)) {
+                countIn(sub, excludes, n);
+            } catch (IOException e) {
+                // unreadable folders are the backup's to report
+            }
+        }
     }
 }

@@ -2,7 +2,6 @@ package org.lifeboat.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,6 +11,7 @@ import org.lifeboat.backup.BackupResult;
 import org.lifeboat.backup.Excludes;
 import org.lifeboat.backup.Progress;
 import org.lifeboat.backup.Scanner;
+import org.lifeboat.backup.Targets;
 import org.lifeboat.repository.Compression;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
@@ -95,9 +95,14 @@ final class BackupCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
+        // Targets are handled as strings, never Paths: a Path cannot hold "café" without a locale.
         for (String p : paths) {
-            if (!java.nio.file.Files.exists(Path.of(p), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new UserException("backup target " + p + " does not exist");
+            try {
+                Targets.check(p);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new UserException(e.getReason());
+            } catch (IOException e) {
+                throw new UserException("cannot read backup target " + p + ": " + e.getMessage());
             }
         }
         List<String> ex = new ArrayList<>(excludes);
@@ -111,7 +116,7 @@ final class BackupCommand implements Callable<Integer> {
             repo.setCompression(mode);
             ctx.loadIndex(repo);
             List<String> absPaths = new ArrayList<>();
-            for (String p : paths) absPaths.add(Path.of(p).toAbsolutePath().normalize().toString());
+            for (String p : paths) absPaths.add(Targets.absolute(p));
             if (stdin) absPaths.add("/" + stdinFilename);
             absPaths.sort(null);
             Id parentId = null;

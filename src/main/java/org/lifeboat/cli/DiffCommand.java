@@ -14,6 +14,7 @@ import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.SnapshotFilter;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Tree;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -53,15 +54,15 @@ final class DiffCommand implements Callable<Integer> {
             if (ctx.json()) {
                 // One object per line, as restic's diff --json.
                 for (String[] c : changes) {
-                    ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "change").put("path", c[1])
-                            .put("modifier", c[0]));
+                    Names.printJson(ctx.out, Json.MAPPER.createObjectNode().put("message_type", "change")
+                            .put("path", c[1]).put("modifier", c[0]));
                 }
                 ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "statistics")
                         .put("source_snapshot", sa.snapshot().id().shortHex())
                         .put("target_snapshot", sb.snapshot().id().shortHex()).put("changed_files", changed)
                         .put("added_files", added).put("removed_files", removed));
             } else {
-                for (String[] c : changes) ctx.out.printf("%-5s%s%n", c[0], c[1]);
+                for (String[] c : changes) Names.println(ctx.out, String.format("%-5s%s", c[0], Names.display(c[1])));
                 ctx.info("");
                 ctx.info("Files: " + added + " new, " + removed + " removed, " + changed + " changed");
             }
@@ -71,11 +72,12 @@ final class DiffCommand implements Callable<Integer> {
 
     private void diff(Repository repo, Id ta, Id tb, String prefix) throws IOException {
         if (Objects.equals(ta, tb)) return;
-        Map<String, Node> ma = new TreeMap<>();
-        Map<String, Node> mb = new TreeMap<>();
+        // restic's order: names compared as bytes (raw bytes in names included)
+        Map<String, Node> ma = new TreeMap<>(Tree.NAME_ORDER);
+        Map<String, Node> mb = new TreeMap<>(Tree.NAME_ORDER);
         if (ta != null) for (Node n : TreeWalker.load(repo, ta)) ma.put(n.name(), n);
         if (tb != null) for (Node n : TreeWalker.load(repo, tb)) mb.put(n.name(), n);
-        TreeMap<String, Boolean> names = new TreeMap<>();
+        TreeMap<String, Boolean> names = new TreeMap<>(Tree.NAME_ORDER);
         ma.keySet().forEach(k -> names.put(k, true));
         mb.keySet().forEach(k -> names.put(k, true));
         for (String name : names.keySet()) {

@@ -10,6 +10,7 @@ import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,9 +48,18 @@ final class DumpCommand implements Callable<Integer> {
                     String base = n == null ? "" : n.name();
                     if (n != null) tar.entry(base, n, 0, null);
                     TreeWalker.walk(repo, tree, base, (q, node) -> {
-                        String name = q.startsWith("/") ? q.substring(1) : q;
-                        tar.entry(name, node, node.type() == NodeType.FILE ? node.size() : 0,
+                        // A hostile tree's name (.., a slash, NUL) never becomes a member name.
+                        String problem = TreeRules.nameProblem(node.name());
+                        if (problem != null) {
+                            ctx.warn("not dumped: " + Names.display(q) + ": " + problem + " in the snapshot's tree");
+                            return false;
+                        }
+                        boolean written = tar.entry(q, node, node.type() == NodeType.FILE ? node.size() : 0,
                                 node.type() == NodeType.FILE ? o -> writeContent(repo, node, o) : null);
+                        if (!written) {
+                            ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a tar member");
+                            return false;
+                        }
                         return true;
                     });
                 }

@@ -40,7 +40,8 @@ final class FindCommand implements Callable<Integer> {
         for (String p : patterns) {
             // Like restic: a pattern with a slash matches the whole path, otherwise the name.
             String rx = globRegex(p);
-            ps.add(Pattern.compile(rx, ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
+            // DOTALL: '*' and '?' match any character of a name, a newline too (as Go's filepath.Match).
+            ps.add(Pattern.compile(rx, Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0)));
         }
         int found = 0;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
@@ -70,12 +71,12 @@ final class FindCommand implements Callable<Integer> {
                 if (!hits.isEmpty() && !ctx.json()) {
                     ctx.out.println("Found matching entries in snapshot " + s.id().shortHex() + " from "
                             + SnapshotsCommand.TIME.format(s.time()));
-                    hits.forEach(ctx.out::println);
+                    hits.forEach(h -> Names.println(ctx.out, Names.display(h)));
                     ctx.out.println();
                 }
                 found += hits.size();
             }
-            if (ctx.json()) ctx.printJson(jsonOut);
+            if (ctx.json()) Names.printJson(ctx.out, jsonOut);
             else if (found == 0) ctx.info("no matching entries found");
         }
         return ExitCodes.OK;

@@ -47,10 +47,13 @@ final class LsCommand implements Callable<Integer> {
             if (ctx.json()) {
                 ObjectNode so = s.snapshot().toJsonNode(true);
                 so.put("struct_type", "snapshot");
-                ctx.printJson(so);
+                Names.printJson(ctx.out, so);
             } else {
-                ctx.info("snapshot " + s.snapshot().id().shortHex() + " of " + s.snapshot().paths() + " at "
-                        + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
+                if (!ctx.quiet()) {
+                    Names.println(ctx.out, "snapshot " + s.snapshot().id().shortHex() + " of "
+                            + s.snapshot().paths().stream().map(Names::display).toList() + " at "
+                            + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
+                }
             }
             TreeWalker.walk(repo, root, base, (p, n) -> {
                 print(ctx, p, n);
@@ -70,15 +73,16 @@ final class LsCommand implements Callable<Integer> {
             if (n.atime() != null) o.put("atime", Times.format(n.atime()));
             if (n.ctime() != null) o.put("ctime", Times.format(n.ctime()));
             o.put("struct_type", "node");
-            ctx.printJson(o);
+            Names.printJson(ctx.out, o);
         } else if (longFormat) {
-            ctx.out.printf("%s %5s %5s %12d %s %s%s%n", GoFileMode.format(n.mode()),
-                    n.user() != null ? n.user() : String.valueOf(n.uid()),
-                    n.group() != null ? n.group() : String.valueOf(n.gid()), n.size(),
-                    n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), p,
-                    n.linkTarget() != null ? " -> " + n.linkTarget() : "");
+            Names.println(ctx.out, String.format(java.util.Locale.ROOT, "%s %5s %5s %12d %s %s%s",
+                    GoFileMode.format(n.mode()),
+                    Names.display(n.user() != null ? n.user() : String.valueOf(n.uid())),
+                    Names.display(n.group() != null ? n.group() : String.valueOf(n.gid())), n.size(),
+                    n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), Names.display(p),
+                    n.linkTarget() != null ? " -> " + Names.display(n.linkTarget()) : ""));
         } else {
-            ctx.out.println(p);
+            Names.println(ctx.out, Names.display(p));
         }
     }
 }

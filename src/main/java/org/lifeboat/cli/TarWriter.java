@@ -1,13 +1,18 @@
 package org.lifeboat.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import org.lifeboat.fs.RawNames;
 import org.lifeboat.repository.tree.GoFileMode;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
 
-/** A minimal POSIX (pax) tar writer for {@code dump}: long names and large sizes via pax headers. */
+/**
+ * A minimal POSIX (pax) tar writer for {@code dump}: long or non-ASCII names and large sizes via
+ * pax headers, names as raw bytes, and never a member name that is absolute or climbs out.
+ */
 final class TarWriter implements AutoCloseable {
     interface Content {
         void write(OutputStream out) throws IOException;
@@ -19,7 +24,37 @@ final class TarWriter implements AutoCloseable {
         this.out = out;
     }
 
-    void entry(String name, Node n, long size, Content content) throws IOException {
+    /**
+     * The member name for a path inside the dump, or null when it cannot be one safely: leading
+     * slashes and {@code .} components are dropped (members are always relative, as GNU tar and
+     * later restic write them), and a path with a {@code ..} component or a NUL byte is refused,
+     * so that extracting the archive can never write outside the folder it is extracted into.
+     */
+    static String memberName(String path) {
+        if (path.indexOf('\0') >= 0) return null;
+        StringBuilder sb = new StringBuilder(path.length());
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) continue;
+            if (part.equals("..")) return null;
+            if (!sb.isEmpty()) sb.append('/');
+            sb.append(part);
+        }
+        return sb.isEmpty() ? null : sb.toString();
+    }
+
+    /**
+     * Writes one member. {@code name} and the node's link target are in {@link RawNames} form
+     * and are written byte for byte (a pax path record when they are not ASCII or longer than
+     * the ustar field, as Go's archive/tar and so restic do; GNU tar extracts those bytes).
+     *
+     * @return false, writing nothing, when the name is not a safe member name (see
+     *         {@link #memberName}) or the link target holds a NUL byte
+     * @throws IOException if writing or reading the content fails
+     */
+    boolean entry(String name, Node n, long size, Content content) throws IOException {
+        String member = memberName(name);
+        if (member == null) return false;
+        if (n.linkTarget() != null && n.linkTarget().indexOf('\0') >= 0) return false;
         char type = switch (n.type()) {
             case DIR -> '5';
             case SYMLINK -> '2';
@@ -28,18 +63,18 @@ final class TarWriter implements AutoCloseable {
             case DEV -> '4';
             default -> '0';
         };
-        String entryName = n.type() == NodeType.DIR ? name + "/" : name;
-        String link = n.linkTarget() == null ? "" : n.linkTarget();
-        StringBuilder pax = new StringBuilder();
-        if (entryName.getBytes(StandardCharsets.UTF_8).length > 100) pax.append(record("path", entryName));
-        if (link.getBytes(StandardCharsets.UTF_8).length > 100) pax.append(record("linkpath", link));
-        if (size > 077777777777L) pax.append(record("size", Long.toString(size)));
+        byte[] entryName = RawNames.encode(n.type() == NodeType.DIR ? member + "/" : member);
+        byte[] link = n.linkTarget() == null ? new byte[0] : RawNames.encode(n.linkTarget());
+        ByteArrayOutputStream pax = new ByteArrayOutputStream();
+        if (entryName.length > 100 || !ascii(entryName)) record(pax, "path", entryName);
+        if (link.length > 100 || !ascii(link)) record(pax, "linkpath", link);
+        if (size > 077777777777L) record(pax, "size", ascii(Long.toString(size)));
         if (n.mtime() != null) {
-            pax.append(record("mtime", n.mtime().toEpochSecond() + "." + String.format("%09d", n.mtime().getNano())));
+            record(pax, "mtime", ascii(n.mtime().toEpochSecond() + "." + String.format("%09d", n.mtime().getNano())));
         }
-        if (!pax.isEmpty()) {
-            byte[] body = pax.toString().getBytes(StandardCharsets.UTF_8);
-            header("PaxHeader", 'x', body.length, 0644, 0, 0, 0, "");
+        if (pax.size() > 0) {
+            byte[] body = pax.toByteArray();
+            header(ascii("PaxHeader"), 'x', body.length, 0644, 0, 0, 0, new byte[0]);
             out.write(body);
             pad(body.length);
         }
@@ -62,20 +97,32 @@ final class TarWriter implements AutoCloseable {
             });
             pad(written[0]);
         }
+        return true;
     }
 
-    private static String record(String key, String value) {
-        String body = " " + key + "=" + value + "\n";
-        int len = body.getBytes(StandardCharsets.UTF_8).length;
+    private static boolean ascii(byte[] b) {
+        for (byte x : b) if (x < 0) return false;
+        return true;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A pax record "LEN key=value\n", LEN counting the whole record in bytes (itself included). */
+    private static void record(ByteArrayOutputStream pax, String key, byte[] value) {
+        int len = 1 + key.length() + 1 + value.length + 1; // " key=value\n"
         int total = len + Integer.toString(len).length();
         if (Integer.toString(total).length() != Integer.toString(len).length()) total++;
-        return total + body;
+        pax.writeBytes(ascii(total + " " + key + "="));
+        pax.writeBytes(value);
+        pax.write('\n');
     }
 
-    private void header(String name, char type, long size, int mode, long uid, long gid, long mtime, String link)
+    private void header(byte[] name, char type, long size, int mode, long uid, long gid, long mtime, byte[] link)
             throws IOException {
         byte[] h = new byte[512];
-        put(h, 0, 100, truncate(name, 100));
+        put(h, 0, 100, name);
         octal(h, 100, 8, mode);
         octal(h, 108, 8, uid);
         octal(h, 116, 8, gid);
@@ -83,7 +130,7 @@ final class TarWriter implements AutoCloseable {
         octal(h, 136, 12, mtime);
         for (int i = 148; i < 156; i++) h[i] = ' ';
         h[156] = (byte) type;
-        put(h, 157, 100, truncate(link, 100));
+        put(h, 157, 100, link);
         put(h, 257, 6, "ustar".getBytes(StandardCharsets.US_ASCII));
         h[263] = '0';
         h[264] = '0';
@@ -91,11 +138,6 @@ final class TarWriter implements AutoCloseable {
         for (byte b : h) sum += b & 0xff;
         octal(h, 148, 7, sum);
         out.write(h);
-    }
-
-    private static byte[] truncate(String s, int max) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        return b.length <= max ? b : java.util.Arrays.copyOf(b, max);
     }
 
     private static void put(byte[] h, int off, int len, byte[] v) {

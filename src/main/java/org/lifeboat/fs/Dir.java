@@ -431,6 +431,38 @@ public final class Dir implements AutoCloseable {
         if (r != 0) throw Libc.error("lsetxattr " + attr, display(name), s.errno());
     }
 
+    /**
+     * The extended attributes of the entry {@code name} itself (llistxattr/lgetxattr through
+     * {@code /proc/self/fd/FD/NAME}, so a symlink's own attributes and never its target's), as
+     * {@link Posix#listXattrs(String)} reports them; none on a file system without xattrs.
+     *
+     * @throws IOException naming {@link #display(String)} when the list cannot be read
+     */
+    public List<Xattr> xattrs(String name) throws IOException {
+        try {
+            return Posix.listXattrs(procPath(name));
+        } catch (java.nio.file.FileSystemException e) {
+            throw rename(e, display(name));
+        }
+    }
+
+    /** The extended attributes of this folder itself (see {@link #xattrs(String)}). */
+    public List<Xattr> xattrs() throws IOException {
+        try {
+            return Posix.listXattrs("/proc/self/fd/" + fd + "/.");
+        } catch (java.nio.file.FileSystemException e) {
+            throw rename(e, display);
+        }
+    }
+
+    /** The same failure, naming the file as the user knows it rather than by its /proc path. */
+    private static IOException rename(java.nio.file.FileSystemException e, String file) {
+        String reason = e.getReason();
+        if (e instanceof java.nio.file.NoSuchFileException) return new java.nio.file.NoSuchFileException(file, null, reason);
+        if (e instanceof java.nio.file.AccessDeniedException) return new java.nio.file.AccessDeniedException(file, null, reason);
+        return new java.nio.file.FileSystemException(file, null, reason);
+    }
+
     private String procPath(String name) {
         return "/proc/self/fd/" + fd + "/" + check(name);
     }

@@ -69,6 +69,27 @@ public final class Posix {
         return jdkLstat(path);
     }
 
+    /**
+     * lstat(2) of a path in {@link RawNames} form (bytes kept whatever the locale): for paths
+     * named on the command line, above what is walked by descriptor.
+     *
+     * @throws IOException naming the path (NoSuchFileException when it does not exist)
+     */
+    public static FileMeta lstat(String path) throws IOException {
+        if (path.isEmpty() || path.indexOf('\0') >= 0) throw new java.nio.file.NoSuchFileException(path);
+        int slash = path.lastIndexOf('/');
+        String parent = slash < 0 ? "." : slash == 0 ? "/" : path.substring(0, slash);
+        String name = path.substring(slash + 1);
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+            try (Dir d = Dir.open(path)) {
+                return d.stat();
+            }
+        }
+        try (Dir d = Dir.open(parent)) {
+            return d.stat(name);
+        }
+    }
+
     /** The JDK's "unix" attribute view: same data, a map and several objects per call. */
     static FileMeta jdkLstat(Path path) throws IOException {
         return jdkStat(path, LinkOption.NOFOLLOW_LINKS);
@@ -124,9 +145,19 @@ public final class Posix {
      * skipped, as restic does.
      */
     public static List<Xattr> listXattrs(Path path) throws IOException {
+        return listXattrs(path.toString());
+    }
+
+    /**
+     * As {@link #listXattrs(Path)} for a path in {@link RawNames} form (any bytes, whatever the
+     * locale), such as {@code /proc/self/fd/N/NAME} for an entry of an open folder.
+     *
+     * @throws IOException naming the path when the list cannot be read
+     */
+    public static List<Xattr> listXattrs(String path) throws IOException {
         MethodHandle list = require(Libc.LLISTXATTR, "llistxattr");
         Libc.Scratch s = Libc.scratch();
-        MemorySegment p = s.path(path);
+        MemorySegment p = s.name2(path);
         byte[] names;
         while (true) {
             MemorySegment buf = s.buf(4096);
@@ -158,7 +189,7 @@ public final class Posix {
             if (names[i] != 0) continue;
             if (i > start) {
                 String name = RawNames.decode(names, start, i - start);
-                byte[] value = getXattr(s, path, name);
+                byte[] value = getXattr(s, p, name);
                 if (value != null) result.add(new Xattr(name, value));
             }
             start = i + 1;
@@ -167,13 +198,12 @@ public final class Posix {
     }
 
     /** One attribute's value, or null if it is gone or unreadable (the caller skips it). */
-    private static byte[] getXattr(Libc.Scratch s, Path path, String name) throws IOException {
+    private static byte[] getXattr(Libc.Scratch s, MemorySegment p, String name) throws IOException {
         MethodHandle get = require(Libc.LGETXATTR, "lgetxattr");
         while (true) {
             MemorySegment buf = s.buf(4096);
             long n;
             try {
-                MemorySegment p = s.path(path);
                 MemorySegment nm = s.name(name);
                 n = (long) get.invokeExact(s.errno, p, nm, buf, buf.byteSize());
                 if (n < 0 && s.errno() == Libc.ERANGE) {
