@@ -128,16 +128,16 @@ public final class Main implements Runnable {
         while (leaf.subcommand() != null) leaf = leaf.subcommand();
         if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()) return;
         String what = switch (leaf.commandSpec().userObject()) {
-            case InitCommand _ -> "'init' creates the repository";
-            case UnlockCommand _ -> "'unlock' removes lock files";
-            case BackupCommand b when b.all || !b.systems.isEmpty() -> "'backup --system/--all' writes snapshots";
-            case BackupCommand b when !b.dryRun -> "'backup' writes to the repository (only 'backup --dry-run' may skip the lock)";
-            case KeyCommand k when !"list".equals(k.action) -> "'key " + k.action + "' changes the repository's keys";
+            case InitCommand _ -> "'init' creates the repository and must lock it";
+            case UnlockCommand _ -> "'unlock' removes lock files and must see them all";
+            case BackupCommand b when b.all || !b.systems.isEmpty() -> "'backup --system/--all' writes snapshots and must lock the repositories";
+            case BackupCommand b when !b.dryRun -> "'backup' writes to the repository and must lock it (only 'backup --dry-run' may skip the lock)";
+            case KeyCommand k when !"list".equals(k.action) -> "'key " + k.action + "' changes the repository's keys and must lock it";
             default -> null;
         };
         if (what == null) return;
         throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(),
-                "--no-lock is only for commands that only read the repository; " + what + " and must lock it");
+                "--no-lock is only for commands that only read the repository; " + what);
     }
 
     /** Maps failures to one clear sentence and restic's exit codes; stack traces only with LIFEBOAT_DEBUG. */
