@@ -32,11 +32,10 @@ final class InitCommand implements Callable<Integer> {
         }
         // Checked before the password prompt. A folder with other files (lost+found, notes) is
         // fine, as with restic; one with keys, snapshots, index or packs is a repository that lost its config.
-        java.util.List<String> found = Repository.repositoryFiles(b);
-        if (!found.isEmpty()) {
-            throw new UserException("refusing to create a repository at " + b.location() + ": its config file is missing but "
-                    + String.join(", ", found) + " exist, so it is a repository whose config file was lost; restore the"
-                    + " config file from a copy of this repository instead (the other files are untouched)");
+        try {
+            Repository.refuseLostConfig(b);
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            throw new UserException(e.getMessage());
         }
         String password = ctx.password(true);
         if (password.isEmpty()) throw new UserException("an empty password is not allowed");

@@ -69,8 +69,7 @@ public final class Repository implements AutoCloseable {
         if (backend.exists(Handle.CONFIG)) {
             throw new RepositoryException("a repository already exists at " + backend.location());
         }
-        List<String> found = repositoryFiles(backend);
-        if (!found.isEmpty()) throw new RepositoryException(lostConfig(backend, found, true));
+        refuseLostConfig(backend);
         backend.create();
         Crypto master = Crypto.random();
         KeyFile key = KeyFile.create(master, password, System.getProperty("user.name", ""), hostname(),
@@ -151,17 +150,31 @@ public final class Repository implements AutoCloseable {
         return found;
     }
 
+    /**
+     * For init: refuses a location that holds keys, snapshots, index or pack files without a config
+     * file (a repository whose config was lost); a folder with other files is fine, as with restic.
+     *
+     * @throws RepositoryException saying so and what to do instead
+     */
+    public static void refuseLostConfig(Backend backend) throws RepositoryException {
+        List<String> found = repositoryFiles(backend);
+        if (!found.isEmpty()) throw new RepositoryException(lostConfig(backend, found, true));
+    }
+
     /** The message for a location whose config file is missing while {@code found} folders hold repository files. */
     static String lostConfig(Backend backend, List<String> found, boolean init) {
-        String what = String.join(", ", found);
+        String what = String.join(", ", found) + " exist";
+        // Only a key: what an 'init' that crashed before writing the config leaves (it writes the config last).
+        String todo = found.equals(List.of("keys/"))
+                ? "if it never held backups (an 'init' that did not finish leaves this), remove the folder and run 'init' again;"
+                        + " otherwise restore the config file from a copy of this repository"
+                : "restore the config file from a copy of this repository (the other files are untouched)";
         if (init) {
-            return "refusing to create a repository at " + backend.location() + ": its config file is missing but "
-                    + what + " exist, so it is a repository whose config file was lost; restore the config file"
-                    + " from a copy of this repository instead (the other files are untouched)";
+            return "refusing to create a repository at " + backend.location() + ": its config file is missing but " + what
+                    + ", so it is a repository whose config file was lost; " + todo + " instead";
         }
-        return "the repository at " + backend.location() + " cannot be opened: its config file is missing but " + what
-                + " exist; restore the config file from a copy of this repository (the other files are untouched),"
-                + " and do not run 'init' there";
+        return "there is no repository at " + backend.location() + " that can be opened: its config file is missing but "
+                + what + "; " + todo + ", and do not run 'init' there";
     }
 
     public Backend backend() {

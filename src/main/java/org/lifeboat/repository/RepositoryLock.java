@@ -66,6 +66,11 @@ public final class RepositoryLock implements AutoCloseable {
             throw e;
         }
         HELD.add(l);
+        if (WriteStop.stopped()) {
+            // Interrupted while locking: releaseAll may have run before this lock was registered.
+            l.release();
+            throw new java.io.InterruptedIOException("the command was interrupted");
+        }
         return l;
     }
 

@@ -46,7 +46,7 @@ class InitOverLostConfigTest {
 
         String open = Failures.fatal(cli.run("snapshots"), ExitCodes.NO_REPOSITORY);
         assertThat(open).contains("config file is missing but keys/, snapshots/, index/, data/ exist")
-                .contains("restore the config file").doesNotContain("there is no repository");
+                .contains("restore the config file").contains("do not run 'init' there");
 
         Files.copy(copy, repo.resolve("config"), StandardCopyOption.COPY_ATTRIBUTES);
         assertThat(cli.run("snapshots").ok().out()).contains(id);
@@ -60,5 +60,17 @@ class InitOverLostConfigTest {
         new Cli(mount, pw).run("init").ok();
         assertThat(mount.resolve("README")).hasContent("backups go here\n");
         assertThat(mount.resolve("config")).exists();
+    }
+
+    @Test
+    void anInitThatDidNotFinishSaysHowToStartOver() throws Exception {
+        // init writes the key, then the config: a crash in between leaves only keys/.
+        Path repo = dir.resolve("half");
+        Path pw = Cli.passwordFile(dir);
+        Cli cli = Failures.init(repo, pw);
+        Files.delete(repo.resolve("config"));
+        assertThat(Failures.fatal(cli.run("init"), ExitCodes.FATAL)).contains("config file is missing but keys/ exist")
+                .contains("remove the folder and run 'init' again");
+        assertThat(Failures.ids(repo, "keys")).as("no second key").hasSize(1);
     }
 }
