@@ -165,11 +165,40 @@ public final class Exec {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         environment(pb, env);
         if (workDir != null) pb.directory(workDir.toFile());
-        try {
-            return pb.start();
-        } catch (IOException e) {
-            throw new AppException(name + " could not be started: " + e.getMessage(), e);
+        synchronized (LIVE) {
+            // An interrupted Lifeboat starts nothing new: whatever starts now would outlive it.
+            if (stopped) throw new AppException(name + " was not started: Lifeboat was interrupted");
+            Process p;
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                throw new AppException(name + " could not be started: " + e.getMessage(), e);
+            }
+            LIVE.add(p);
+            p.onExit().thenRun(() -> LIVE.remove(p));
+            return p;
         }
+    }
+
+    /** Processes started here and still running (dumps, commands): stopped by {@link #stopAll()}. */
+    private static final Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static boolean stopped;
+
+    /**
+     * For an interrupted Lifeboat (Ctrl-C, SIGTERM): kills every process started here that still
+     * runs, with everything it started, and refuses to start more. A database dump otherwise
+     * keeps running on its own, writing into a pipe nobody reads.
+     *
+     * @return how many processes were running
+     */
+    public static int stopAll() {
+        List<Process> running;
+        synchronized (LIVE) {
+            stopped = true;
+            running = List.copyOf(LIVE);
+        }
+        for (Process p : running) killTree(p.toHandle());
+        return running.size();
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -170,6 +171,16 @@ public final class LocalBackend implements Backend {
 
     @Override
     public void save(Handle h, byte[] data, int offset, int length) throws IOException {
+        // Inside the write gate: an interrupted process writes nothing after it removed its lock.
+        WriteStop.enter();
+        try {
+            saveFile(h, data, offset, length);
+        } finally {
+            WriteStop.leave();
+        }
+    }
+
+    private void saveFile(Handle h, byte[] data, int offset, int length) throws IOException {
         Path target = path(h);
         Path dir = target.getParent();
         if (!Files.isDirectory(dir)) Files.createDirectories(dir);
@@ -206,6 +217,11 @@ public final class LocalBackend implements Backend {
         Files.deleteIfExists(path(h));
     }
 
+    /**
+     * {@inheritDoc} A missing folder lists nothing (as restic); a folder that is a file, a broken
+     * link or cannot be read is an IOException naming it: a damaged layout must never read as
+     * "no snapshots" or "no errors".
+     */
     @Override
     public List<FileInfo> list(FileType type) throws IOException {
         List<FileInfo> out = new ArrayList<>();
@@ -215,11 +231,12 @@ public final class LocalBackend implements Backend {
             return out;
         }
         Path dir = root.resolve(type.folder());
-        if (!Files.isDirectory(dir)) return out;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return out;
         if (type == FileType.DATA) {
-            try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir)) {
+            try (DirectoryStream<Path> subs = openFolder(dir)) {
                 for (Path sub : subs) {
-                    if (Files.isDirectory(sub)) listInto(sub, out);
+                    // Only the 256 two-hex sub-folders hold packs; anything else is not restic's and ignored.
+                    if (sub.getFileName().toString().matches("[0-9a-f]{2}")) listInto(sub, out);
                 }
             }
         } else {
@@ -228,8 +245,25 @@ public final class LocalBackend implements Backend {
         return out;
     }
 
-    private static void listInto(Path dir, List<FileInfo> out) throws IOException {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+    private DirectoryStream<Path> openFolder(Path dir) throws IOException {
+        String name = root.relativize(dir) + "/";
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("the repository's " + name + " folder (" + dir + ") is "
+                    + (Files.isSymbolicLink(dir) ? "a link that does not lead to a folder" : "not a folder")
+                    + "; the repository layout is damaged");
+        }
+        try {
+            return Files.newDirectoryStream(dir);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot read the repository's " + name + " folder (" + dir + "): permission denied", e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw new IOException("cannot read the repository's " + name + " folder (" + dir + "): "
+                    + (e.getReason() == null ? e.getClass().getSimpleName() : e.getReason()), e);
+        }
+    }
+
+    private void listInto(Path dir, List<FileInfo> out) throws IOException {
+        try (DirectoryStream<Path> files = openFolder(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 if (!isId(name)) continue;
@@ -239,6 +273,9 @@ public final class LocalBackend implements Backend {
                     // removed concurrently (e.g. a lock released): not listed
                 }
             }
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            throw new IOException("cannot read the repository's " + root.relativize(dir) + "/ folder (" + dir + "): "
+                    + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -108,6 +108,8 @@ final class BackupCommand implements Callable<Integer> {
         List<String> ex = new ArrayList<>(excludes);
         try {
             ex.addAll(Excludes.readPatternFiles(excludeFiles));
+        } catch (java.nio.file.FileSystemException e) {
+            throw new UserException("cannot read exclude file: " + Main.fileError(e));
         } catch (IOException e) {
             throw new UserException("cannot read exclude file: " + e.getMessage());
         }

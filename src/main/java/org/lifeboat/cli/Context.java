@@ -117,12 +117,12 @@ final class Context {
 
     Repository open() throws IOException, WrongPasswordException {
         Backend b = backend();
-        if (b instanceof LocalBackend lb && !Files.exists(lb.root().resolve("config"))) {
-            // Checked before asking for a password, so a typo in the path is reported as such.
+        // Checked before asking for a password, so a typo in the path is reported as such.
+        if (b instanceof LocalBackend lb && !Files.exists(lb.root())) {
             throw new org.lifeboat.repository.RepositoryNotFoundException("there is no repository at " + lb.root()
-                    + (Files.exists(lb.root()) ? " (the folder exists but has no config file)" : "")
-                    + "; create one with 'lifeboat init'");
+                    + " (the folder does not exist); create one with 'lifeboat init'");
         }
+        Repository.requireConfig(b);
         return Repository.open(b, password(false));
     }
 
@@ -135,6 +135,6 @@ final class Context {
     /** Takes a lock unless --no-lock; null when not locking. */
     RepositoryLock lock(Repository repo, boolean exclusive) throws IOException {
         if (global.noLock) return null;
-        return repo.lock(exclusive);
+        return repo.lock(exclusive, this::warn);
     }
 }

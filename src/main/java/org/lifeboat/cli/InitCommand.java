@@ -30,6 +30,13 @@ final class InitCommand implements Callable<Integer> {
         if (b.exists(org.lifeboat.backend.Handle.CONFIG)) {
             throw new UserException("a repository already exists at " + b.location());
         }
+        // Checked before the password prompt. A folder with other files (lost+found, notes) is
+        // fine, as with restic; one with keys, snapshots, index or packs is a repository that lost its config.
+        try {
+            Repository.refuseLostConfig(b);
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            throw new UserException(e.getMessage());
+        }
         String password = ctx.password(true);
         if (password.isEmpty()) throw new UserException("an empty password is not allowed");
         long pol = Polynomial.random(new SecureRandom()).value();

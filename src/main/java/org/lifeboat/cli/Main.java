@@ -3,8 +3,13 @@ package org.lifeboat.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.NotLinkException;
 import org.lifeboat.repository.LockException;
 import org.lifeboat.repository.RepositoryNotFoundException;
 import org.lifeboat.repository.WrongPasswordException;
@@ -55,6 +60,28 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(new CommandLine(this), "missing command");
     }
 
+    /**
+     * A file system failure as a sentence: what kind of failure and the file (the JDK's message is
+     * often only the path, e.g. "Fatal: /srv/restore/f8.bin").
+     */
+    static String fileError(FileSystemException f) {
+        String file = f.getFile() == null ? "a file" : f.getFile();
+        String other = f.getOtherFile() == null ? "" : " (and " + f.getOtherFile() + ")";
+        String reason = f.getReason() == null || f.getReason().isBlank() ? "" : ": " + f.getReason();
+        return switch (f) {
+            case NoSuchFileException _ -> file + other + " does not exist (no such file or folder)";
+            case AccessDeniedException _ -> "permission denied for " + file + other + reason;
+            case FileAlreadyExistsException _ -> "cannot create " + file + ": it already exists"
+                    + (reason.isEmpty() ? " (is another process writing there too?)" : reason);
+            case DirectoryNotEmptyException _ -> "folder " + file + " is not empty" + reason;
+            case NotDirectoryException _ -> file + " is not a folder" + reason;
+            case FileSystemLoopException _ -> file + " is part of a loop of symbolic links";
+            case NotLinkException _ -> file + " is not a symbolic link" + reason;
+            default -> "file system error on " + file + other
+                    + (reason.isEmpty() ? " (" + f.getClass().getSimpleName() + ")" : reason);
+        };
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
@@ -63,7 +90,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        Interrupts.install(System.err);
+        int code = run(args);
+        Interrupts.exiting();
+        System.exit(code);
     }
 
     /** Runs one command and returns its exit code (used by main, the demo and tests). */
@@ -71,6 +101,10 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
+        cl.setExecutionStrategy(parsed -> {
+            refuseNoLockForWriters(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("error: " + ex.getMessage());
@@ -80,9 +114,43 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
+    /**
+     * --no-lock is for commands that only read the repository (snapshots, ls, find, diff, stats,
+     * restore, dump, check, cat, key list, and backup --dry-run), as in restic. A command that
+     * writes would write while another process may hold an exclusive lock, so it refuses the option
+     * instead of ignoring it.
+     *
+     * @throws CommandLine.ParameterException naming the command, for a writer given --no-lock
+     */
+    static void refuseNoLockForWriters(CommandLine.ParseResult parsed) {
+        if (!(parsed.commandSpec().userObject() instanceof Main m) || !m.noLock) return;
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.subcommand() != null) leaf = leaf.subcommand();
+        if (leaf.isUsageHelpRequested() || leaf.isVersionHelpRequested()) return;
+        String what = switch (leaf.commandSpec().userObject()) {
+            case InitCommand _ -> "'init' creates the repository and must lock it";
+            case UnlockCommand _ -> "'unlock' removes lock files and must see them all";
+            case BackupCommand b when b.all || !b.systems.isEmpty() -> "'backup --system/--all' writes snapshots and must lock the repositories";
+            case BackupCommand b when !b.dryRun -> "'backup' writes to the repository and must lock it (only 'backup --dry-run' may skip the lock)";
+            case KeyCommand k when !"list".equals(k.action) -> "'key " + k.action + "' changes the repository's keys and must lock it";
+            default -> null;
+        };
+        if (what == null) return;
+        throw new CommandLine.ParameterException(leaf.commandSpec().commandLine(),
+                "--no-lock is only for commands that only read the repository; " + what);
+    }
+
     /** Maps failures to one clear sentence and restic's exit codes; stack traces only with LIFEBOAT_DEBUG. */
     static int handle(Exception ex, PrintWriter err) {
+        if (Interrupts.interrupted()) {
+            // The interrupt's own line says what happened; failures it caused are no news.
+            return 130;
+        }
         if (System.getenv("LIFEBOAT_DEBUG") != null) ex.printStackTrace(err);
+        if ((ex instanceof java.io.UncheckedIOException || ex instanceof java.util.concurrent.CompletionException
+                || ex instanceof java.util.concurrent.ExecutionException) && ex.getCause() instanceof Exception c) {
+            ex = c;
+        }
         int code;
         String msg;
         switch (ex) {
@@ -120,21 +188,14 @@ public final class Main implements Runnable {
                 code = ExitCodes.LOCKED;
                 msg = l.getMessage();
             }
-            case NoSuchFileException n -> {
-                code = ExitCodes.FATAL;
-                msg = n.getFile() + ": no such file or directory";
-            }
-            case AccessDeniedException a -> {
-                code = ExitCodes.FATAL;
-                msg = a.getFile() + ": permission denied";
-            }
             case FileSystemException f -> {
                 code = ExitCodes.FATAL;
-                msg = f.getMessage();
+                msg = fileError(f);
             }
             case IOException io -> {
                 code = ExitCodes.FATAL;
-                msg = io.getMessage();
+                msg = io.getMessage() == null || io.getMessage().isBlank()
+                        ? "input/output error (" + io.getClass().getSimpleName() + ")" : io.getMessage();
             }
             default -> {
                 code = ExitCodes.FATAL;

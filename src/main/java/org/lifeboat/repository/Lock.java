@@ -6,20 +6,43 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 
-/** A lock file's content, as restic writes it. */
+/** A lock file's content, as restic writes it; {@code id} is its file name (null before it is saved). */
 public record Lock(Id id, OffsetDateTime time, boolean exclusive, String hostname, String username, long pid,
                    long uid, long gid) {
     static final Duration STALE_AFTER = Duration.ofMinutes(30);
 
+    /**
+     * Parses a lock's JSON as restic writes it: an object with a "time" string; "exclusive" a
+     * boolean, "hostname"/"username" strings and "pid"/"uid"/"gid" integers where present.
+     *
+     * @throws RepositoryException (a sentence saying what is wrong) for anything else
+     */
     static Lock parse(Id id, byte[] json) throws RepositoryException {
+        JsonNode j;
         try {
-            JsonNode j = Json.MAPPER.readTree(json);
-            return new Lock(id, Times.parse(j.path("time").asText()), j.path("exclusive").asBoolean(),
-                    j.path("hostname").asText(""), j.path("username").asText(""), j.path("pid").asLong(),
-                    j.path("uid").asLong(), j.path("gid").asLong());
+            j = Json.MAPPER.readTree(json);
         } catch (IOException | RuntimeException e) {
-            throw new RepositoryException("lock " + id.shortHex() + " is malformed: " + e.getMessage(), e);
+            throw new RepositoryException("it is not JSON", e);
         }
+        if (j == null || !j.isObject()) throw new RepositoryException("it is not a JSON object");
+        if (!j.path("time").isTextual()) throw new RepositoryException("it has no \"time\" string");
+        OffsetDateTime time;
+        try {
+            time = Times.parse(j.path("time").asText());
+        } catch (RuntimeException e) {
+            throw new RepositoryException("its time '" + j.path("time").asText() + "' is not a time", e);
+        }
+        for (String f : new String[] {"hostname", "username"}) {
+            if (j.has(f) && !j.get(f).isTextual()) throw new RepositoryException("its \"" + f + "\" is not a string");
+        }
+        for (String f : new String[] {"pid", "uid", "gid"}) {
+            if (j.has(f) && !(j.get(f).isIntegralNumber() && j.get(f).canConvertToLong())) {
+                throw new RepositoryException("its \"" + f + "\" is not an integer");
+            }
+        }
+        if (j.has("exclusive") && !j.get("exclusive").isBoolean()) throw new RepositoryException("its \"exclusive\" is not true or false");
+        return new Lock(id, time, j.path("exclusive").asBoolean(), j.path("hostname").asText(""),
+                j.path("username").asText(""), j.path("pid").asLong(), j.path("uid").asLong(), j.path("gid").asLong());
     }
 
     byte[] toJson() {
@@ -44,6 +67,7 @@ public record Lock(Id id, OffsetDateTime time, boolean exclusive, String hostnam
         return hostname.equals(thisHost) && ProcessHandle.of(pid).isEmpty();
     }
 
+    /** "exclusive lock 1a2b3c4d held by PID … on HOST by USER since TIME", for messages. */
     public String describe() {
         return (exclusive ? "exclusive" : "non-exclusive") + " lock " + (id == null ? "" : id.shortHex() + " ")
                 + "held by PID " + pid + " on " + hostname + " by " + username + " since " + Times.format(time);

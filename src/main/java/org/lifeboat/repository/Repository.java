@@ -69,6 +69,7 @@ public final class Repository implements AutoCloseable {
         if (backend.exists(Handle.CONFIG)) {
             throw new RepositoryException("a repository already exists at " + backend.location());
         }
+        refuseLostConfig(backend);
         backend.create();
         Crypto master = Crypto.random();
         KeyFile key = KeyFile.create(master, password, System.getProperty("user.name", ""), hostname(),
@@ -88,10 +89,7 @@ public final class Repository implements AutoCloseable {
 
     /** Opens a repository with a password; tries at most 20 key files as restic does. */
     public static Repository open(Backend backend, String password) throws IOException, WrongPasswordException {
-        if (!backend.exists(Handle.CONFIG)) {
-            throw new RepositoryNotFoundException("there is no repository at " + backend.location()
-                    + " (no config file); create one with 'lifeboat init'");
-        }
+        requireConfig(backend);
         List<FileInfo> keys = backend.list(FileType.KEY);
         if (keys.isEmpty()) throw new RepositoryException("repository at " + backend.location() + " has no key files");
         int tries = 0;
@@ -118,6 +116,65 @@ public final class Repository implements AutoCloseable {
             return new Repository(backend, master, Config.parse(cfg), Id.parse(k.name()));
         }
         throw new WrongPasswordException("wrong password or no key found");
+    }
+
+    /**
+     * Checks that {@code backend} holds a repository (its config file), before a password is asked for.
+     *
+     * @throws RepositoryNotFoundException if the config file is missing; the message says whether
+     *     repository files (keys/, data/, …) are there, i.e. whether the config file was lost
+     */
+    public static void requireConfig(Backend backend) throws IOException {
+        if (backend.exists(Handle.CONFIG)) return;
+        List<String> found = repositoryFiles(backend);
+        if (!found.isEmpty()) throw new RepositoryNotFoundException(lostConfig(backend, found, false));
+        throw new RepositoryNotFoundException("there is no repository at " + backend.location()
+                + " (no config file); create one with 'lifeboat init'");
+    }
+
+    /**
+     * The folders among keys/, snapshots/, index/ and data/ that hold files of a repository (or
+     * cannot be listed): a location without a config file but with these is a repository whose
+     * config was lost, not an empty place. restic's init refuses keys and snapshots; Lifeboat
+     * also counts index and pack files, which are just as much somebody's backups.
+     */
+    public static List<String> repositoryFiles(Backend backend) {
+        List<String> found = new ArrayList<>();
+        for (FileType t : new FileType[] {FileType.KEY, FileType.SNAPSHOT, FileType.INDEX, FileType.DATA}) {
+            try {
+                if (!backend.list(t).isEmpty()) found.add(t.folder() + "/");
+            } catch (IOException e) {
+                found.add(t.folder() + "/");
+            }
+        }
+        return found;
+    }
+
+    /**
+     * For init: refuses a location that holds keys, snapshots, index or pack files without a config
+     * file (a repository whose config was lost); a folder with other files is fine, as with restic.
+     *
+     * @throws RepositoryException saying so and what to do instead
+     */
+    public static void refuseLostConfig(Backend backend) throws RepositoryException {
+        List<String> found = repositoryFiles(backend);
+        if (!found.isEmpty()) throw new RepositoryException(lostConfig(backend, found, true));
+    }
+
+    /** The message for a location whose config file is missing while {@code found} folders hold repository files. */
+    static String lostConfig(Backend backend, List<String> found, boolean init) {
+        String what = String.join(", ", found) + " exist";
+        // Only a key: what an 'init' that crashed before writing the config leaves (it writes the config last).
+        String todo = found.equals(List.of("keys/"))
+                ? "if it never held backups (an 'init' that did not finish leaves this), remove the folder and run 'init' again;"
+                        + " otherwise restore the config file from a copy of this repository"
+                : "restore the config file from a copy of this repository (the other files are untouched)";
+        if (init) {
+            return "refusing to create a repository at " + backend.location() + ": its config file is missing but " + what
+                    + ", so it is a repository whose config file was lost; " + todo + " instead";
+        }
+        return "there is no repository at " + backend.location() + " that can be opened: its config file is missing but "
+                + what + "; " + todo + ", and do not run 'init' there";
     }
 
     public Backend backend() {
@@ -152,8 +209,20 @@ public final class Repository implements AutoCloseable {
         this.packSize = bytes;
     }
 
+    /** {@link #lock(boolean, java.util.function.Consumer)} with warnings on standard error. */
     public RepositoryLock lock(boolean exclusive) throws IOException {
-        return RepositoryLock.acquire(this, exclusive);
+        return lock(exclusive, w -> System.err.println("warning: " + w));
+    }
+
+    /**
+     * Locks the repository as restic does (shared, or exclusive); damaged lock files are reported
+     * to {@code warn} and ignored.
+     *
+     * @throws LockException if another live process holds a conflicting lock
+     * @throws IOException if the lock cannot be written or the locks/ folder cannot be listed
+     */
+    public RepositoryLock lock(boolean exclusive, java.util.function.Consumer<String> warn) throws IOException {
+        return RepositoryLock.acquire(this, exclusive, warn);
     }
 
     // ---------------------------------------------------------------- unpacked files
@@ -229,18 +298,72 @@ public final class Repository implements AutoCloseable {
         return out;
     }
 
+    /** {@link #listLocks(java.util.function.Consumer)} with warnings on standard error. */
     public List<Lock> listLocks() throws IOException {
+        return listLocks(w -> System.err.println("warning: " + w));
+    }
+
+    /**
+     * The readable lock files. A damaged one (not decryptable with this repository's key, not
+     * JSON, wrong fields, too large when decompressed, unreadable) is reported to {@code warn} and
+     * skipped: whoever wrote it cannot be using this repository as restic and Lifeboat do (they
+     * write sealed, well-formed locks), and one bad file must not stop every command, 'unlock'
+     * included. 'unlock --remove-all' removes it. Empty files are skipped silently, as restic does
+     * (some backends leave them after an interrupted upload).
+     *
+     * @throws IOException if the locks/ folder cannot be listed
+     */
+    public List<Lock> listLocks(java.util.function.Consumer<String> warn) throws IOException {
         List<Lock> out = new ArrayList<>();
         for (FileInfo f : backend.list(FileType.LOCK)) {
             if (f.size() == 0) continue;
             Id id = Id.parse(f.name());
             try {
-                out.add(Lock.parse(id, loadUnpacked(FileType.LOCK, id)));
+                out.add(loadLock(id));
             } catch (NoSuchFileException e) {
                 // released meanwhile
+            } catch (IOException e) {
+                warn.accept(damagedLock(id, e));
             }
         }
         return out;
+    }
+
+    /** The warning for a lock file that cannot be used. */
+    static String damagedLock(Id id, IOException e) {
+        String why = e instanceof java.nio.file.AccessDeniedException ? "cannot be read (permission denied)" : "is damaged ("
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
+        return "lock file locks/" + id.hex() + " " + why + " and is ignored; if no other process uses the repository,"
+                + " 'lifeboat unlock --remove-all' removes it";
+    }
+
+    /** A lock JSON is ~200 bytes; anything that decompresses beyond this is not a lock (a zstd bomb). */
+    static final int MAX_LOCK_SIZE = 64 * 1024;
+
+    /** Loads one lock file, reading at most {@link #MAX_LOCK_SIZE} bytes of it and of its decompressed content. */
+    public Lock loadLock(Id id) throws IOException {
+        Handle h = new Handle(FileType.LOCK, id.hex());
+        if (backend.size(h) > MAX_LOCK_SIZE) throw new RepositoryException("it is larger than " + MAX_LOCK_SIZE + " bytes");
+        byte[] stored = backend.load(h);
+        if (!Id.hash(stored).equals(id)) throw new RepositoryException("its content does not match its name");
+        byte[] plain;
+        try {
+            plain = crypto.decrypt(stored);
+        } catch (CryptoException e) {
+            throw new RepositoryException("it cannot be decrypted with this repository's key: " + e.getMessage());
+        }
+        if (plain.length > 0 && plain[0] == 2 && config.version() >= 2) {
+            try (java.io.InputStream in = new com.github.luben.zstd.ZstdInputStream(
+                    new java.io.ByteArrayInputStream(plain, 1, plain.length - 1))) {
+                plain = in.readNBytes(MAX_LOCK_SIZE + 1);
+            } catch (IOException e) {
+                throw new RepositoryException("zstd: " + e.getMessage(), e);
+            }
+            if (plain.length > MAX_LOCK_SIZE) throw new RepositoryException("it decompresses to more than " + MAX_LOCK_SIZE + " bytes");
+        } else if (plain.length > 0 && plain[0] != '{') {
+            throw new RepositoryException("unknown encoding byte " + (plain[0] & 0xff));
+        }
+        return Lock.parse(id, plain);
     }
 
     // ---------------------------------------------------------------- keys

@@ -2,18 +2,32 @@ package org.lifeboat.repository;
 
 import java.io.IOException;
 import java.time.OffsetDateTime;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.lifeboat.backend.FileType;
 import org.lifeboat.backend.Handle;
+import org.lifeboat.backend.WriteStop;
 
-/** A held lock: refreshed every five minutes in the background, removed on close. */
+/**
+ * A held lock: refreshed every five minutes in the background, removed on close. Every lock this
+ * process holds is also known to {@link #releaseAll()}, which an interrupted process calls so the
+ * next command needs no 'unlock'.
+ */
 public final class RepositoryLock implements AutoCloseable {
+    /** The locks of this process not yet released. */
+    private static final Set<RepositoryLock> HELD = ConcurrentHashMap.newKeySet();
+
     private final Repository repo;
     private final boolean exclusive;
     private final ScheduledExecutorService refresher;
     private volatile Id current;
+    private boolean released;
 
     private RepositoryLock(Repository repo, boolean exclusive, Id current) {
         this.repo = repo;
@@ -27,18 +41,37 @@ public final class RepositoryLock implements AutoCloseable {
         refresher.scheduleAtFixedRate(this::refresh, 5, 5, TimeUnit.MINUTES);
     }
 
-    static RepositoryLock acquire(Repository repo, boolean exclusive) throws IOException {
+    /**
+     * Takes a lock; damaged lock files met on the way are reported to {@code warn} (once each) and
+     * ignored, see {@link Repository#listLocks(Consumer)}.
+     *
+     * @throws LockException if another live process holds a conflicting lock
+     * @throws IOException if the lock file cannot be written or the locks cannot be listed
+     */
+    static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn) throws IOException {
         String host = Repository.hostname();
-        checkConflicts(repo, exclusive, null, host);
+        Set<String> warned = new HashSet<>();
+        Consumer<String> once = w -> {
+            if (warned.add(w)) warn.accept(w);
+        };
+        checkConflicts(repo, exclusive, null, host, once);
         Id mine = repo.saveUnpacked(FileType.LOCK, newLock(exclusive, host).toJson());
+        RepositoryLock l;
         try {
             // Look again after writing: two processes that raced both see each other and withdraw.
-            checkConflicts(repo, exclusive, mine, host);
-        } catch (IOException e) {
+            checkConflicts(repo, exclusive, mine, host, once);
+            l = new RepositoryLock(repo, exclusive, mine);
+        } catch (IOException | RuntimeException e) {
             repo.backend().remove(new Handle(FileType.LOCK, mine.hex()));
             throw e;
         }
-        return new RepositoryLock(repo, exclusive, mine);
+        HELD.add(l);
+        if (WriteStop.stopped()) {
+            // Interrupted while locking: releaseAll may have run before this lock was registered.
+            l.release();
+            throw new java.io.InterruptedIOException("the command was interrupted");
+        }
+        return l;
     }
 
     private static Lock newLock(boolean exclusive, String host) {
@@ -46,8 +79,9 @@ public final class RepositoryLock implements AutoCloseable {
                 ProcessHandle.current().pid(), Repository.uid(), Repository.gid());
     }
 
-    private static void checkConflicts(Repository repo, boolean exclusive, Id mine, String host) throws IOException {
-        for (Lock l : repo.listLocks()) {
+    private static void checkConflicts(Repository repo, boolean exclusive, Id mine, String host, Consumer<String> warn)
+            throws IOException {
+        for (Lock l : repo.listLocks(warn)) {
             if (l.id().equals(mine) || l.stale(host)) continue;
             if (exclusive || l.exclusive()) {
                 throw new LockException("repository is already locked by " + l.describe()
@@ -63,17 +97,46 @@ public final class RepositoryLock implements AutoCloseable {
             current = fresh;
             repo.backend().remove(new Handle(FileType.LOCK, old.hex()));
         } catch (IOException e) {
-            System.err.println("warning: could not refresh the repository lock: " + e.getMessage());
+            // An interrupted process writes nothing more; its lock is being removed anyway.
+            if (!WriteStop.stopped()) System.err.println("warning: could not refresh the repository lock: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Removes every lock this process still holds (each at most once, also when closed
+     * concurrently). For an interrupted process: call after {@link WriteStop#stop}.
+     *
+     * @return the short IDs of the lock files removed
+     */
+    public static List<String> releaseAll() {
+        return HELD.stream().filter(RepositoryLock::release).map(l -> l.current.shortHex()).toList();
+    }
+
+    /** Removes the lock file; true if this call removed it. */
+    private boolean release() {
+        synchronized (this) {
+            if (released) return false;
+            released = true;
+        }
+        HELD.remove(this);
+        refresher.shutdownNow();
+        try {
+            // Wait for a refresh in progress: it may be replacing the file we are about to remove.
+            refresher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            repo.backend().remove(new Handle(FileType.LOCK, current.hex()));
+            return true;
+        } catch (IOException e) {
+            System.err.println("warning: could not remove lock " + current.shortHex() + ": " + e.getMessage());
+            return false;
         }
     }
 
     @Override
     public void close() {
-        refresher.shutdownNow();
-        try {
-            repo.backend().remove(new Handle(FileType.LOCK, current.hex()));
-        } catch (IOException e) {
-            System.err.println("warning: could not remove lock " + current.shortHex() + ": " + e.getMessage());
-        }
+        release();
     }
 }
