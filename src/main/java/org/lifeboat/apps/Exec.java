@@ -208,6 +208,7 @@ public final class Exec {
      */
     public static void environment(ProcessBuilder pb, Map<String, String> env) {
         Map<String, String> e = pb.environment();
+        restoreLocale(e);
         if (env != null) {
             env.forEach((k, v) -> {
                 if (v == null) e.remove(k);
@@ -215,6 +216,19 @@ public final class Exec {
             });
         }
         SECRET_VARIABLES.forEach(e::remove);
+    }
+
+    /**
+     * Gives children the user's own locale back. The launcher runs the JVM under a UTF-8 locale
+     * when the user's has none (cron, systemd, bare containers), so that names and arguments are
+     * not mangled by an ASCII charset; it marks that with LIFEBOAT_LOCALE_OVERRIDDEN=1 and keeps
+     * the user's LC_ALL, if there was one, in LIFEBOAT_ORIG_LC_ALL.
+     */
+    static void restoreLocale(Map<String, String> e) {
+        if (!"1".equals(e.remove("LIFEBOAT_LOCALE_OVERRIDDEN"))) return;
+        String orig = e.remove("LIFEBOAT_ORIG_LC_ALL");
+        if (orig == null) e.remove("LC_ALL");
+        else e.put("LC_ALL", orig);
     }
 
     /** Kills a process and everything it started (runuser's child, a shell's pipeline). */

@@ -17,6 +17,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ExecTest {
+    @Test
+    void childrenGetTheUsersLocaleBackWhenTheLauncherOverrodeIt() throws IOException {
+        // the launcher set LC_ALL=C.UTF-8 for the JVM of a user who had no LC_ALL
+        Map<String, String> env = new HashMap<>(Map.of("LC_ALL", "C.UTF-8", "LIFEBOAT_LOCALE_OVERRIDDEN", "1",
+                "LANG", "de_DE.ISO-8859-1"));
+        Exec.restoreLocale(env);
+        assertThat(env).doesNotContainKeys("LC_ALL", "LIFEBOAT_LOCALE_OVERRIDDEN").containsEntry("LANG", "de_DE.ISO-8859-1");
+        // one who had LC_ALL=POSIX gets it back, through a real child
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "printf %s \"$LC_ALL\"");
+        pb.environment().put("LC_ALL", "C.UTF-8");
+        pb.environment().put("LIFEBOAT_LOCALE_OVERRIDDEN", "1");
+        pb.environment().put("LIFEBOAT_ORIG_LC_ALL", "POSIX");
+        Exec.environment(pb, null);
+        Process p = pb.start();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("POSIX");
+        assertThat(pb.environment()).doesNotContainKeys("LIFEBOAT_ORIG_LC_ALL", "LIFEBOAT_LOCALE_OVERRIDDEN");
+    }
+
     private static final Duration T = Duration.ofSeconds(30);
 
     private static List<String> sh(String script) {
