@@ -14,6 +14,7 @@ import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.SnapshotFilter;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,7 +50,7 @@ final class DiffCommand implements Callable<Integer> {
             Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());
             Id tb = TreeWalker.subtree(repo, sb.snapshot().tree(), sb.subfolder());
             if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
-            diff(repo, ta, tb, "");
+            diff(repo, ta, tb, "", 0);
             if (ctx.json()) {
                 // One object per line, as restic's diff --json.
                 for (String[] c : changes) {
@@ -69,8 +70,13 @@ final class DiffCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void diff(Repository repo, Id ta, Id tb, String prefix) throws IOException {
+    /**
+     * Compares two folders ({@code prefix} is their printable path, {@code depth} their nesting in
+     * folders). Recursion is bounded by {@link TreeRules#MAX_DEPTH}: deeper trees are refused.
+     */
+    private void diff(Repository repo, Id ta, Id tb, String prefix, int depth) throws IOException {
         if (Objects.equals(ta, tb)) return;
+        if (depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(prefix);
         Map<String, Node> ma = new TreeMap<>();
         Map<String, Node> mb = new TreeMap<>();
         if (ta != null) for (Node n : TreeWalker.load(repo, ta)) ma.put(n.name(), n);
@@ -81,21 +87,21 @@ final class DiffCommand implements Callable<Integer> {
         for (String name : names.keySet()) {
             Node x = ma.get(name);
             Node y = mb.get(name);
-            String p = prefix + "/" + name;
+            String p = prefix + "/" + TreeWalker.shownName(name);
             if (x == null) {
                 record("+", p, y);
                 added++;
-                if (y.type() == NodeType.DIR) diff(repo, null, y.subtree(), p);
+                if (y.type() == NodeType.DIR) diff(repo, null, y.subtree(), p, depth + 1);
             } else if (y == null) {
                 record("-", p, x);
                 removed++;
-                if (x.type() == NodeType.DIR) diff(repo, x.subtree(), null, p);
+                if (x.type() == NodeType.DIR) diff(repo, x.subtree(), null, p, depth + 1);
             } else if (x.type() != y.type()) {
                 record("T", p, y);
                 changed++;
             } else if (x.type() == NodeType.DIR) {
                 if (metadata && !sameMeta(x, y)) record("U", p, y);
-                diff(repo, x.subtree(), y.subtree(), p);
+                diff(repo, x.subtree(), y.subtree(), p, depth + 1);
             } else if (!Objects.equals(x.content(), y.content()) || !Objects.equals(x.linkTarget(), y.linkTarget())) {
                 record("M", p, y);
                 changed++;

@@ -52,15 +52,16 @@ final class LsCommand implements Callable<Integer> {
                 ctx.info("snapshot " + s.snapshot().id().shortHex() + " of " + s.snapshot().paths() + " at "
                         + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
             }
-            TreeWalker.walk(repo, root, base, (p, n) -> {
-                print(ctx, p, n);
+            TreeWalker.walk(repo, root, base, (p, shown, n) -> {
+                print(ctx, p, shown, n);
                 return recursive;
             });
         }
         return ExitCodes.OK;
     }
 
-    private void print(Context ctx, String p, Node n) {
+    /** {@code p} is the raw path (for JSON, which escapes it), {@code shown} the printable one. */
+    private void print(Context ctx, String p, String shown, Node n) {
         if (ctx.json()) {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("name", n.name()).put("type", n.type().jsonName()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
@@ -73,12 +74,21 @@ final class LsCommand implements Callable<Integer> {
             ctx.printJson(o);
         } else if (longFormat) {
             ctx.out.printf("%s %5s %5s %12d %s %s%s%n", GoFileMode.format(n.mode()),
-                    n.user() != null ? n.user() : String.valueOf(n.uid()),
-                    n.group() != null ? n.group() : String.valueOf(n.gid()), n.size(),
-                    n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), p,
-                    n.linkTarget() != null ? " -> " + n.linkTarget() : "");
+                    n.user() != null ? printable(n.user()) : String.valueOf(n.uid()),
+                    n.group() != null ? printable(n.group()) : String.valueOf(n.gid()), n.size(),
+                    n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), shown,
+                    n.linkTarget() != null ? " -> " + printable(n.linkTarget()) : "");
         } else {
-            ctx.out.println(p);
+            ctx.out.println(shown);
         }
+    }
+
+    /** Text from a tree (link target, owner) as it may be printed: control characters escaped. */
+    static String printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) return org.lifeboat.repository.tree.TreeRules.quote(s);
+        }
+        return s;
     }
 }
