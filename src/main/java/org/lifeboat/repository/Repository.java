@@ -198,10 +198,10 @@ public final class Repository implements AutoCloseable {
     static final int MAX_LOCK = 1024 * 1024;
     /**
      * Decoded index files larger than this are refused, in bytes: restic starts a new index file
-     * at 50,000 blobs (150,000 in format 2), about 30 MiB of JSON, so 512 MiB also covers old
-     * repositories' single large indexes while keeping a zstd bomb finite.
+     * at 50,000 blobs (150,000 in format 2), under 30 MiB of JSON, so 128 MiB leaves room for
+     * other writers while keeping a zstd bomb (and the memory it takes to refuse it) finite.
      */
-    static final int MAX_INDEX = 512 * 1024 * 1024;
+    static final int MAX_INDEX = 128 * 1024 * 1024;
 
     /** How large an unpacked file of this type may become once decoded, in bytes. */
     static int maxUnpacked(FileType type) {
