@@ -40,7 +40,8 @@ final class FindCommand implements Callable<Integer> {
         for (String p : patterns) {
             // Like restic: a pattern with a slash matches the whole path, otherwise the name.
             String rx = globRegex(p);
-            ps.add(Pattern.compile(rx, ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
+            // DOTALL: '*' and '?' match any character of a name, newlines included, as in restic
+            ps.add(Pattern.compile(rx, Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0)));
         }
         int found = 0;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
