@@ -103,7 +103,7 @@ public final class Repository implements AutoCloseable {
             KeyFile kf;
             Crypto master;
             try {
-                kf = KeyFile.parse(loadSmall(backend, kh, KeyFile.MAX_SIZE));
+                kf = KeyFile.parse(loadSmall(backend, kh, KeyFile.MAX_SIZE, "it"));
                 master = kf.open(password);
             } catch (CryptoException e) {
                 continue;
@@ -113,7 +113,7 @@ public final class Repository implements AutoCloseable {
             }
             byte[] cfg;
             try {
-                cfg = master.decrypt(loadSmall(backend, Handle.CONFIG, Config.MAX_SIZE));
+                cfg = master.decrypt(loadSmall(backend, Handle.CONFIG, Config.MAX_SIZE, "the config file"));
             } catch (CryptoException e) {
                 throw new RepositoryException("the config file is damaged (its MAC does not verify)");
             }
@@ -128,10 +128,10 @@ public final class Repository implements AutoCloseable {
     }
 
     /** Loads a file that must be small (keys, config), refusing larger ones unread. */
-    private static byte[] loadSmall(Backend backend, Handle h, int max) throws IOException {
+    private static byte[] loadSmall(Backend backend, Handle h, int max, String what) throws IOException {
         long size = backend.size(h);
         if (size > max + Crypto.OVERHEAD) {
-            throw new RepositoryException(h + " is " + size + " bytes, more than the " + Compression.sizeText(max)
+            throw new RepositoryException(what + " is " + size + " bytes, more than the " + Compression.sizeText(max)
                     + " such a file may be; refusing to read it");
         }
         return backend.load(h);
@@ -226,7 +226,7 @@ public final class Repository implements AutoCloseable {
         long maxStored = max + max / 128L + 1024 + Crypto.OVERHEAD;
         long size = backend.size(h);
         if (size > maxStored) {
-            throw new RepositoryException(h + " is " + size + " bytes, more than a " + type.folder().replaceAll("s$", "")
+            throw new RepositoryException(h + " is " + size + " bytes, more than " + kind(type)
                     + " file may be (" + Compression.sizeText(max) + "); refusing to read it");
         }
         byte[] stored = backend.load(h);
@@ -242,6 +242,12 @@ public final class Repository implements AutoCloseable {
         return decodeUnpacked(plain, h, max);
     }
 
+    /** "a snapshot", "an index", … for messages. */
+    private static String kind(FileType type) {
+        String k = type.folder().replaceAll("s$", "");
+        return (k.startsWith("i") ? "an " : "a ") + k;
+    }
+
     private byte[] decodeUnpacked(byte[] plain, Handle h, int max) throws RepositoryException {
         if (plain.length == 0) return plain;
         if (plain[0] == '{' || plain[0] == '[') return plain;
@@ -249,7 +255,8 @@ public final class Repository implements AutoCloseable {
             try {
                 return Compression.decompressStream(plain, 1, plain.length - 1, max);
             } catch (Compression.TooLargeException e) {
-                throw new RepositoryException(h + " " + e.getMessage() + " when decompressed (a compression bomb?); refusing to read it");
+                throw new RepositoryException(h + " " + e.getMessage() + ", more than " + kind(h.type())
+                        + " file may be (a compression bomb?); refusing to read it");
             } catch (RepositoryException e) {
                 throw new RepositoryException(h + " does not decompress: " + e.getMessage());
             }
