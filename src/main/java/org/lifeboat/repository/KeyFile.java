@@ -37,37 +37,38 @@ public record KeyFile(String created, String username, String hostname, int n, i
 
     /**
      * Parses a key file. RepositoryException when it is not JSON, uses another KDF, or its scrypt
-     * parameters are unsafe to run (see {@link #paramsProblem}).
+     * parameters are not 32-bit integers. Whether they are safe to run is judged by {@link #open},
+     * so that {@code key list} still shows (and {@code key remove} can remove) a hostile key.
      */
     public static KeyFile parse(byte[] json) throws RepositoryException {
         try {
             JsonNode j = Json.MAPPER.readTree(json);
-            if (j == null || !j.isObject()) throw new RepositoryException("key file is not a JSON object");
+            if (j == null || !j.isObject()) throw new RepositoryException("it is not a JSON object");
             String kdf = j.path("kdf").asText("");
-            if (!kdf.equals("scrypt")) throw new RepositoryException("key file uses unknown kdf " + quoted(kdf));
-            long n = param(j, "N");
-            long r = param(j, "r");
-            long p = param(j, "p");
-            String problem = paramsProblem(n, r, p);
-            if (problem != null) throw new RepositoryException(problem);
+            if (!kdf.equals("scrypt")) throw new RepositoryException("it uses an unknown kdf " + quoted(kdf));
+            for (String name : new String[] {"N", "r", "p"}) {
+                JsonNode v = j.path(name);
+                if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                    String shown = v.isMissingNode() ? "missing" : v.toString();
+                    throw new RepositoryException("its scrypt parameter " + name + " is not a usable integer ("
+                            + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown) + ")");
+                }
+            }
+            int n = j.path("N").asInt();
+            int r = j.path("r").asInt();
+            int p = j.path("p").asInt();
             if (!j.path("salt").isTextual() || !j.path("data").isTextual()) {
-                throw new RepositoryException("key file has no salt or data");
+                throw new RepositoryException("it has no salt or data");
             }
             return new KeyFile(j.path("created").asText(null), j.path("username").asText(null),
-                    j.path("hostname").asText(null), (int) n, (int) r, (int) p,
+                    j.path("hostname").asText(null), n, r, p,
                     Base64.getDecoder().decode(j.path("salt").asText()),
                     Base64.getDecoder().decode(j.path("data").asText()));
         } catch (RepositoryException e) {
             throw e;
         } catch (IOException | IllegalArgumentException e) {
-            throw new RepositoryException("malformed key file: " + e.getMessage(), e);
+            throw new RepositoryException("it is malformed: " + e.getMessage(), e);
         }
-    }
-
-    /** An scrypt parameter: a JSON integer; anything else (text, fraction, beyond 64 bits) is -1, i.e. invalid. */
-    private static long param(JsonNode j, String name) {
-        JsonNode v = j.get(name);
-        return v != null && v.isIntegralNumber() && v.canConvertToLong() ? v.asLong() : -1;
     }
 
     private static String quoted(String s) {
@@ -88,8 +89,7 @@ public record KeyFile(String created, String username, String hostname, int n, i
         // n, r < 2^30 here, so the products below cannot overflow a long before the checks
         // V (128·N·r bytes) plus B (128·r·p bytes)
         if (n > MAX_MEMORY || 128.0 * r * (n + p) > MAX_MEMORY) {
-            return "its scrypt parameters would need " + Compression.sizeText(128 * r * (n + p))
-                    + " of memory, more than the " + Compression.sizeText(MAX_MEMORY) + " allowed (" + params + ")";
+            return "its scrypt parameters would need " + (128 * r * (n + p) >> 20) + " MiB of memory, more than the " + Compression.sizeText(MAX_MEMORY) + " allowed (" + params + ")";
         }
         if ((double) n * r * p > MAX_WORK) {
             return "its scrypt parameters would take minutes to compute (N·r·p above 2^26; " + params + ")";
@@ -115,7 +115,11 @@ public record KeyFile(String created, String username, String hostname, int n, i
         }
     }
 
-    /** Derives the user key from the password and opens the master key; CryptoException on a wrong password. */
+    /**
+     * Derives the user key from the password and opens the master key. CryptoException on a wrong
+     * password; RepositoryException when the scrypt parameters are unsafe ({@link #paramsProblem})
+     * or the decrypted master key is malformed.
+     */
     public Crypto open(String password) throws CryptoException, RepositoryException {
         String problem = paramsProblem(n, r, p);
         if (problem != null) throw new RepositoryException(problem);
