@@ -2,7 +2,6 @@ package org.lifeboat.check;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.lifeboat.repository.BlobType;
@@ -12,6 +11,8 @@ import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeCodec;
+import org.lifeboat.repository.tree.TreeRules;
+import org.lifeboat.repository.tree.TreeWalker;
 
 /** Finds which snapshots and file paths use given blobs, to tell users what a damage costs them. */
 final class BlobUsers {
@@ -21,14 +22,16 @@ final class BlobUsers {
         List<String> out = new ArrayList<>();
         for (Snapshot s : snaps) {
             Set<String> paths = new java.util.TreeSet<>();
-            walk(repo, s.tree(), "", blobs, paths, new HashSet<>());
+            walk(repo, s.tree(), "", 0, blobs, paths);
             for (String p : paths) out.add("snapshot " + s.id().shortHex() + " (" + s.time().toLocalDate() + "): " + p
                     + " is damaged");
         }
         return out;
     }
 
-    private static void walk(Repository repo, Id tree, String prefix, Set<Id> blobs, Set<String> out, Set<Id> seen) {
+    /** Recursion stops at {@link TreeRules#MAX_DEPTH} folders (check reports deeper trees itself). */
+    private static void walk(Repository repo, Id tree, String prefix, int depth, Set<Id> blobs, Set<String> out) {
+        if (depth > TreeRules.MAX_DEPTH) return;
         if (blobs.contains(tree)) {
             out.add((prefix.isEmpty() ? "/" : prefix) + " (folder listing)");
             return;
@@ -40,9 +43,9 @@ final class BlobUsers {
             return;
         }
         for (Node n : nodes) {
-            String p = prefix + "/" + n.name();
+            String p = prefix + "/" + TreeWalker.shownName(n.name());
             if (n.type() == NodeType.DIR && n.subtree() != null) {
-                walk(repo, n.subtree(), p, blobs, out, seen);
+                walk(repo, n.subtree(), p, depth + 1, blobs, out);
             } else if (n.content() != null) {
                 for (Id b : n.content()) {
                     if (blobs.contains(b)) {

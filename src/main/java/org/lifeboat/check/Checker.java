@@ -3,7 +3,9 @@ package org.lifeboat.check;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -27,7 +29,10 @@ import org.lifeboat.repository.RepositoryException;
 import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Tree;
 import org.lifeboat.repository.tree.TreeCodec;
+import org.lifeboat.repository.tree.TreeRules;
+import org.lifeboat.repository.tree.TreeWalker;
 
 /**
  * Verifies a repository as restic's check does: index files load, every indexed pack exists,
@@ -120,36 +125,56 @@ public final class Checker {
         }
     }
 
+    /** A tree still to check: its ID, printable path, depth in folders, and the snapshot it was reached from. */
+    private record PendingTree(Id tree, String path, int depth, Snapshot snapshot) {}
+
+    /**
+     * Checks every snapshot's trees once, iteratively (no recursion, whatever the depth): each
+     * must be indexed, decode, follow {@link TreeRules} and nest at most
+     * {@link TreeRules#MAX_DEPTH} folders deep; every data blob a file needs must be indexed.
+     * Errors name the tree, the path and the snapshot, and the check goes on with the rest.
+     */
     private long checkTrees(List<Snapshot> snaps, Set<Id> missingBlobs) {
         Set<Id> seen = new HashSet<>();
-        List<Id> stack = new ArrayList<>();
-        for (Snapshot s : snaps) stack.add(s.tree());
         long count = 0;
-        while (!stack.isEmpty()) {
-            Id t = stack.removeLast();
-            if (!seen.add(t)) continue;
-            count++;
-            if (!repo.hasBlob(BlobType.TREE, t)) {
-                errors.add("tree " + t.shortHex() + " is not in the index");
-                missingBlobs.add(t);
-                continue;
-            }
-            List<Node> nodes;
-            try {
-                nodes = TreeCodec.decode(repo.loadBlob(BlobType.TREE, t)).nodes();
-            } catch (IOException e) {
-                errors.add("tree " + t.shortHex() + ": " + e.getMessage());
-                continue;
-            }
-            for (Node n : nodes) {
-                if (n.type() == NodeType.DIR) {
-                    if (n.subtree() == null) errors.add("tree " + t.shortHex() + ": folder " + n.name() + " has no subtree");
-                    else stack.add(n.subtree());
-                } else if (n.type() == NodeType.FILE && n.content() != null) {
-                    for (Id b : n.content()) {
-                        if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(b)) {
-                            errors.add("tree " + t.shortHex() + ": file " + n.name() + " needs data blob " + b.shortHex()
-                                    + ", which is not in the index");
+        for (Snapshot s : snaps) {
+            Deque<PendingTree> stack = new ArrayDeque<>();
+            stack.push(new PendingTree(s.tree(), "/", 0, s));
+            while (!stack.isEmpty()) {
+                PendingTree pt = stack.pop();
+                Id t = pt.tree();
+                if (!seen.add(t)) continue;
+                count++;
+                String where = "tree " + t.shortHex() + " (" + pt.path() + " in snapshot " + s.id().shortHex() + ")";
+                if (!repo.hasBlob(BlobType.TREE, t)) {
+                    errors.add(where + " is not in the index");
+                    missingBlobs.add(t);
+                    continue;
+                }
+                Tree tree;
+                try {
+                    tree = TreeCodec.decode(repo.loadBlob(BlobType.TREE, t));
+                } catch (IOException e) {
+                    errors.add(where + ": " + e.getMessage());
+                    continue;
+                }
+                for (String problem : TreeRules.problems(tree)) errors.add(where + ": " + problem);
+                for (Node n : tree.nodes()) {
+                    String path = (pt.path().equals("/") ? "" : pt.path()) + "/" + TreeWalker.shownName(n.name());
+                    if (n.type() == NodeType.DIR) {
+                        if (n.subtree() == null) {
+                            errors.add(where + ": folder " + path + " has no subtree");
+                        } else if (pt.depth() + 1 > TreeRules.MAX_DEPTH) {
+                            errors.add(where + ": " + new TreeWalker.TooDeepException(path).getMessage());
+                        } else {
+                            stack.push(new PendingTree(n.subtree(), path, pt.depth() + 1, s));
+                        }
+                    } else if (n.type() == NodeType.FILE && n.content() != null) {
+                        for (Id b : n.content()) {
+                            if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(b)) {
+                                errors.add(where + ": file " + path + " needs data blob " + b.shortHex()
+                                        + ", which is not in the index");
+                            }
                         }
                     }
                 }

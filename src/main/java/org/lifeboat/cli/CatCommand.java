@@ -43,7 +43,15 @@ final class CatCommand implements Callable<Integer> {
                 }
                 case "index" -> write(ctx, repo.loadUnpacked(FileType.INDEX, resolve(repo, FileType.INDEX, id)));
                 case "lock" -> write(ctx, repo.loadUnpacked(FileType.LOCK, resolve(repo, FileType.LOCK, id)));
-                case "key" -> write(ctx, repo.backend().load(new Handle(FileType.KEY, resolve(repo, FileType.KEY, id).hex())));
+                case "key" -> {
+                    Handle h = new Handle(FileType.KEY, resolve(repo, FileType.KEY, id).hex());
+                    long size = repo.backend().size(h);
+                    if (size > org.lifeboat.repository.KeyFile.MAX_SIZE) {
+                        throw new org.lifeboat.repository.RepositoryException(h + " is " + size
+                                + " bytes, more than a key file may be; refusing to read it");
+                    }
+                    write(ctx, repo.backend().load(h));
+                }
                 case "pack" -> {
                     Id p = resolve(repo, FileType.DATA, id);
                     var arr = Json.MAPPER.createArrayNode();

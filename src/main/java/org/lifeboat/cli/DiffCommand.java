@@ -15,6 +15,7 @@ import org.lifeboat.repository.SnapshotFilter;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.Tree;
+import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +51,7 @@ final class DiffCommand implements Callable<Integer> {
             Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());
             Id tb = TreeWalker.subtree(repo, sb.snapshot().tree(), sb.subfolder());
             if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
-            diff(repo, ta, tb, "");
+            diff(repo, ta, tb, "", 0);
             if (ctx.json()) {
                 // One object per line, as restic's diff --json.
                 for (String[] c : changes) {
@@ -70,41 +71,67 @@ final class DiffCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void diff(Repository repo, Id ta, Id tb, String prefix) throws IOException {
-        if (Objects.equals(ta, tb)) return;
-        // restic's order: names compared as bytes (raw bytes in names included)
-        Map<String, Node> ma = new TreeMap<>(Tree.NAME_ORDER);
-        Map<String, Node> mb = new TreeMap<>(Tree.NAME_ORDER);
-        if (ta != null) for (Node n : TreeWalker.load(repo, ta)) ma.put(n.name(), n);
-        if (tb != null) for (Node n : TreeWalker.load(repo, tb)) mb.put(n.name(), n);
-        TreeMap<String, Boolean> names = new TreeMap<>(Tree.NAME_ORDER);
-        ma.keySet().forEach(k -> names.put(k, true));
-        mb.keySet().forEach(k -> names.put(k, true));
-        for (String name : names.keySet()) {
-            Node x = ma.get(name);
-            Node y = mb.get(name);
-            String p = prefix + "/" + name;
+    /** Two folders being compared: their names still to visit, raw path and depth in folders. */
+    private record Pair(Map<String, Node> a, Map<String, Node> b, java.util.Iterator<String> names, String prefix) {}
+
+    /**
+     * Compares two folders ({@code prefix} is their raw path) depth-first in name order, with
+     * an explicit stack: no recursion, and folders nested deeper than {@link TreeRules#MAX_DEPTH}
+     * are refused with {@link TreeWalker.TooDeepException}.
+     */
+    private void diff(Repository repo, Id ta, Id tb, String prefix, int depth) throws IOException {
+        java.util.Deque<Pair> stack = new java.util.ArrayDeque<>();
+        if (!Objects.equals(ta, tb)) stack.push(pair(repo, ta, tb, prefix));
+        while (!stack.isEmpty()) {
+            Pair f = stack.peek();
+            if (!f.names().hasNext()) {
+                stack.pop();
+                continue;
+            }
+            String name = f.names().next();
+            Node x = f.a().get(name);
+            Node y = f.b().get(name);
+            String p = f.prefix() + "/" + name; // raw: the output quotes it (Names.display)
+            Id subA = null;
+            Id subB = null;
             if (x == null) {
                 record("+", p, y);
                 added++;
-                if (y.type() == NodeType.DIR) diff(repo, null, y.subtree(), p);
+                if (y.type() == NodeType.DIR) subB = y.subtree();
             } else if (y == null) {
                 record("-", p, x);
                 removed++;
-                if (x.type() == NodeType.DIR) diff(repo, x.subtree(), null, p);
+                if (x.type() == NodeType.DIR) subA = x.subtree();
             } else if (x.type() != y.type()) {
                 record("T", p, y);
                 changed++;
             } else if (x.type() == NodeType.DIR) {
                 if (metadata && !sameMeta(x, y)) record("U", p, y);
-                diff(repo, x.subtree(), y.subtree(), p);
+                subA = x.subtree();
+                subB = y.subtree();
             } else if (!Objects.equals(x.content(), y.content()) || !Objects.equals(x.linkTarget(), y.linkTarget())) {
                 record("M", p, y);
                 changed++;
             } else if (metadata && !sameMeta(x, y)) {
                 record("U", p, y);
             }
+            if ((subA != null || subB != null) && !Objects.equals(subA, subB)) {
+                if (depth + stack.size() > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(p);
+                stack.push(pair(repo, subA, subB, p));
+            }
         }
+    }
+
+    private static Pair pair(Repository repo, Id ta, Id tb, String prefix) throws IOException {
+        // restic's order: names compared as bytes (raw bytes in names included)
+        Map<String, Node> ma = new TreeMap<>(Tree.NAME_ORDER);
+        Map<String, Node> mb = new TreeMap<>(Tree.NAME_ORDER);
+        if (ta != null) for (Node n : TreeWalker.load(repo, ta)) ma.put(n.name(), n);
+        if (tb != null) for (Node n : TreeWalker.load(repo, tb)) mb.put(n.name(), n);
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(Tree.NAME_ORDER);
+        names.addAll(ma.keySet());
+        names.addAll(mb.keySet());
+        return new Pair(ma, mb, names.iterator(), prefix);
     }
 
     private static boolean sameMeta(Node x, Node y) {

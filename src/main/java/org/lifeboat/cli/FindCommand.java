@@ -53,7 +53,7 @@ final class FindCommand implements Callable<Integer> {
             var jsonOut = Json.MAPPER.createArrayNode();
             for (Snapshot s : chosen) {
                 List<String> hits = new ArrayList<>();
-                TreeWalker.walk(repo, s.tree(), "", (path, n) -> {
+                walk(repo, s, (path, shown, n) -> {
                     for (int i = 0; i < ps.size(); i++) {
                         String subject = patterns.get(i).contains("/") ? path : n.name();
                         if (ps.get(i).matcher(subject).matches()) {
@@ -92,5 +92,14 @@ final class FindCommand implements Callable<Integer> {
             }
         }
         return sb.toString();
+    }
+
+    /** Walks a snapshot's tree; a too-deep or unreadable tree fails with a sentence naming the snapshot. */
+    static void walk(Repository repo, Snapshot s, TreeWalker.ShownVisitor v) throws java.io.IOException {
+        try {
+            TreeWalker.walk(repo, s.tree(), "", v);
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            throw new org.lifeboat.repository.RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -55,7 +55,7 @@ final class LsCommand implements Callable<Integer> {
                             + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
                 }
             }
-            TreeWalker.walk(repo, root, base, (p, n) -> {
+            TreeWalker.walk(repo, root, base, (p, shown, n) -> {
                 print(ctx, p, n);
                 return recursive;
             });
@@ -63,6 +63,7 @@ final class LsCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** {@code p} is the raw path: JSON escapes it as Go does, text quotes it when it is not printable. */
     private void print(Context ctx, String p, Node n) {
         if (ctx.json()) {
             ObjectNode o = Json.MAPPER.createObjectNode();

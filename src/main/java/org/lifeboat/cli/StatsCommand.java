@@ -13,7 +13,6 @@ import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.tree.NodeType;
-import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,7 +52,7 @@ final class StatsCommand implements Callable<Integer> {
                 // Like restic: a hard-linked file's size counts once per snapshot.
                 Set<String> inodes = new HashSet<>();
                 blobs.add(s.tree());
-                TreeWalker.walk(repo, s.tree(), "", (p, n) -> {
+                FindCommand.walk(repo, s, (p, shown, n) -> {
                     // restic counts every node, folders included.
                     files[0]++;
                     if (n.type() == NodeType.DIR) blobs.add(n.subtree());

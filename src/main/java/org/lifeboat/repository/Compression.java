@@ -61,6 +61,7 @@ public final class Compression {
 
     /** Decompresses a frame whose content size is known (from the index). */
     static byte[] decompress(byte[] src, int off, int len, int expected) throws RepositoryException {
+        if (expected < 0) throw new RepositoryException("impossible uncompressed length " + expected);
         byte[] dst = new byte[expected];
         int n;
         try {
@@ -72,12 +73,40 @@ public final class Compression {
         return dst;
     }
 
-    /** Decompresses a frame of unknown content size (restic may omit it) by streaming. */
-    static byte[] decompressStream(byte[] src, int off, int len) throws RepositoryException {
+    /**
+     * Decompresses a frame (or concatenated frames) of unknown content size by streaming, refusing
+     * to produce more than {@code max} bytes: a small file must not expand into gigabytes
+     * (a "zstd bomb"). RepositoryException when the data is not zstd or decompresses to more.
+     */
+    static byte[] decompressStream(byte[] src, int off, int len, int max) throws RepositoryException {
         try (ZstdInputStream in = new ZstdInputStream(new ByteArrayInputStream(src, off, len))) {
-            return in.readAllBytes();
-        } catch (IOException e) {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.min(max, Math.max(1024, 4 * len)));
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                if (out.size() + (long) n > max) throw new TooLargeException(max);
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (TooLargeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw new RepositoryException("zstd: " + e.getMessage(), e);
         }
+    }
+
+    /** The decompressed data would exceed the allowed size. */
+    static final class TooLargeException extends RepositoryException {
+        TooLargeException(long max) {
+            super("decompresses to more than " + sizeText(max));
+        }
+    }
+
+    /** A byte count for messages: "16 MiB", "1 GiB", or bytes. */
+    static String sizeText(long bytes) {
+        if (bytes >= 1L << 30 && bytes % (1L << 30) == 0) return (bytes >> 30) + " GiB";
+        if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) return (bytes >> 20) + " MiB";
+        if (bytes >= 1L << 10 && bytes % (1L << 10) == 0) return (bytes >> 10) + " KiB";
+        return bytes + " bytes";
     }
 }

@@ -9,6 +9,10 @@ public record Config(int version, String id, long polynomial) {
     public static final int MIN_VERSION = 1;
     public static final int MAX_VERSION = 2;
 
+    /** A config file is about 150 bytes; larger ones are refused unread, in bytes. */
+    public static final int MAX_SIZE = 1024 * 1024;
+
+    /** Parses the (decrypted) config; RepositoryException with a sentence for anything malformed. */
     static Config parse(byte[] json) throws RepositoryException {
         JsonNode j;
         try {
@@ -16,9 +20,12 @@ public record Config(int version, String id, long polynomial) {
         } catch (IOException e) {
             throw new RepositoryException("config is not valid JSON: " + e.getMessage(), e);
         }
-        int version = j.path("version").asInt(-1);
+        if (j == null || !j.isObject()) throw new RepositoryException("config is not a JSON object");
+        JsonNode v = j.path("version");
+        int version = v.isIntegralNumber() && v.canConvertToInt() ? v.asInt() : -1;
         if (version < MIN_VERSION || version > MAX_VERSION) {
-            throw new RepositoryException("unsupported repository version " + j.path("version")
+            String shown = v.toString();
+            throw new RepositoryException("unsupported repository version " + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown)
                     + " (Lifeboat reads versions 1 and 2)");
         }
         String pol = j.path("chunker_polynomial").asText("");
@@ -26,7 +33,8 @@ public record Config(int version, String id, long polynomial) {
         try {
             p = Long.parseUnsignedLong(pol, 16);
         } catch (NumberFormatException e) {
-            throw new RepositoryException("config has an invalid chunker polynomial '" + pol + "'");
+            throw new RepositoryException("config has an invalid chunker polynomial "
+                    + org.lifeboat.repository.tree.TreeRules.quote(pol.length() > 40 ? pol.substring(0, 40) + "…" : pol));
         }
         if (p == 0) throw new RepositoryException("config has no chunker polynomial");
         return new Config(version, j.path("id").asText(""), p);

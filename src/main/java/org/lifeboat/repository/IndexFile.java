@@ -15,7 +15,12 @@ import java.util.Map;
 public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** Streams restic's index JSON (also the legacy format: a bare array of packs). */
+    /**
+     * Streams restic's index JSON (also the legacy format: a bare array of packs). Every blob's
+     * location is checked against {@link PackedBlob#problem}, so a hostile index cannot make a
+     * reader allocate gigabytes or seek before a pack's start. RepositoryException (naming the blob
+     * and pack) for anything restic could not have written.
+     */
     static IndexFile parse(byte[] json) throws RepositoryException {
         List<Id> supersedes = new ArrayList<>();
         List<PackedBlob> blobs = new ArrayList<>();
@@ -24,24 +29,33 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
             if (t == JsonToken.START_ARRAY) {
                 parsePacks(p, blobs);
             } else if (t == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String f = p.currentName();
-                    p.nextToken();
-                    switch (f) {
+                JsonToken f;
+                while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken v = p.nextToken();
+                    switch (name) {
                         case "supersedes" -> {
-                            if (p.currentToken() == JsonToken.START_ARRAY) {
-                                while (p.nextToken() != JsonToken.END_ARRAY) supersedes.add(Id.parse(p.getText()));
+                            if (v == JsonToken.START_ARRAY) {
+                                JsonToken e;
+                                while ((e = p.nextToken()) == JsonToken.VALUE_STRING) supersedes.add(Id.parse(p.getText()));
+                                if (e != JsonToken.END_ARRAY) throw new IOException("\"supersedes\" holds " + e + " instead of IDs");
+                            } else if (v != JsonToken.VALUE_NULL) {
+                                throw new IOException("\"supersedes\" is " + v + ", not a list");
                             }
                         }
                         case "packs" -> {
-                            if (p.currentToken() == JsonToken.START_ARRAY) parsePacks(p, blobs);
+                            if (v == JsonToken.START_ARRAY) parsePacks(p, blobs);
+                            else if (v != JsonToken.VALUE_NULL) throw new IOException("\"packs\" is " + v + ", not a list");
                         }
                         default -> p.skipChildren();
                     }
                 }
+                if (f != JsonToken.END_OBJECT) throw new IOException("unexpected " + f);
             } else {
                 throw new RepositoryException("index is neither a JSON object nor an array");
             }
+        } catch (RepositoryException e) {
+            throw e;
         } catch (IOException | IllegalArgumentException e) {
             throw new RepositoryException("malformed index: " + e.getMessage(), e);
         }
@@ -49,51 +63,80 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
     }
 
     private static void parsePacks(JsonParser p, List<PackedBlob> out) throws IOException {
-        while (p.nextToken() == JsonToken.START_OBJECT) {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
             Id pack = null;
             List<Object[]> pending = new ArrayList<>();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String f = p.currentName();
-                p.nextToken();
-                if (f.equals("id")) {
-                    pack = Id.parse(p.getText());
-                } else if (f.equals("blobs") && p.currentToken() == JsonToken.START_ARRAY) {
-                    while (p.nextToken() == JsonToken.START_OBJECT) {
-                        Id id = null;
-                        String type = null;
-                        long offset = 0;
-                        int length = 0;
-                        int ulen = 0;
-                        while (p.nextToken() == JsonToken.FIELD_NAME) {
-                            String g = p.currentName();
-                            p.nextToken();
-                            switch (g) {
-                                case "id" -> id = Id.parse(p.getText());
-                                case "type" -> type = p.getText();
-                                case "offset" -> offset = p.getLongValue();
-                                case "length" -> length = p.getIntValue();
-                                case "uncompressed_length" -> ulen = p.getIntValue();
-                                default -> p.skipChildren();
-                            }
-                        }
-                        if (id == null || type == null) throw new IOException("index blob without id or type");
-                        pending.add(new Object[] {id, type, offset, length, ulen});
-                    }
+            JsonToken f;
+            while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("id")) {
+                    pack = Id.parse(text(p, v, "pack id"));
+                } else if (name.equals("blobs") && v == JsonToken.START_ARRAY) {
+                    JsonToken b;
+                    while ((b = p.nextToken()) == JsonToken.START_OBJECT) pending.add(blob(p));
+                    if (b != JsonToken.END_ARRAY) throw new IOException("\"blobs\" holds " + b + " instead of objects");
                 } else {
                     p.skipChildren();
                 }
             }
+            if (f != JsonToken.END_OBJECT) throw new IOException("unexpected " + f);
             if (pack == null) throw new IOException("index pack without id");
             for (Object[] b : pending) {
-                BlobType bt;
-                try {
-                    bt = BlobType.fromJson((String) b[1]);
-                } catch (RepositoryException e) {
-                    throw new IOException(e.getMessage());
+                BlobType bt = BlobType.fromJson((String) b[1]);
+                Id id = (Id) b[0];
+                long offset = (Long) b[2];
+                long length = (Long) b[3];
+                long ulen = (Long) b[4];
+                String problem = PackedBlob.problem(bt, offset, length, ulen);
+                if (problem != null) {
+                    throw new RepositoryException(bt.json() + " blob " + id.shortHex() + " in pack " + pack.shortHex()
+                            + " " + problem);
                 }
-                out.add(new PackedBlob((Id) b[0], bt, pack, (Long) b[2], (Integer) b[3], (Integer) b[4]));
+                out.add(new PackedBlob(id, bt, pack, offset, (int) length, (int) ulen));
             }
         }
+        if (t != JsonToken.END_ARRAY) throw new IOException("the list of packs holds " + t + " instead of objects");
+    }
+
+    /** One blob object: {id, type, offset, length, uncompressed_length}, lengths as longs to judge them. */
+    private static Object[] blob(JsonParser p) throws IOException {
+        Id id = null;
+        String type = null;
+        long offset = 0;
+        long length = 0;
+        long ulen = 0;
+        JsonToken f;
+        while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String g = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (g) {
+                case "id" -> id = Id.parse(text(p, v, "blob id"));
+                case "type" -> type = text(p, v, "blob type");
+                case "offset" -> offset = number(p, v, g);
+                case "length" -> length = number(p, v, g);
+                case "uncompressed_length" -> ulen = number(p, v, g);
+                default -> p.skipChildren();
+            }
+        }
+        if (f != JsonToken.END_OBJECT) throw new IOException("unexpected " + f);
+        if (id == null || type == null) throw new IOException("index blob without id or type");
+        return new Object[] {id, type, offset, length, ulen};
+    }
+
+    private static String text(JsonParser p, JsonToken v, String what) throws IOException {
+        if (v != JsonToken.VALUE_STRING) throw new IOException(what + " is " + v + ", not a string");
+        return p.getText();
+    }
+
+    private static long number(JsonParser p, JsonToken v, String field) throws IOException {
+        if (v == JsonToken.VALUE_NULL) return 0;
+        if (v != JsonToken.VALUE_NUMBER_INT) throw new IOException("blob " + field + " is " + v + ", not an integer");
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new IOException("blob " + field + " " + p.getText() + " is out of range");
+        }
+        return p.getLongValue();
     }
 
     /** Encodes as restic does: packs in order of first appearance, blobs in insertion order. */

@@ -20,18 +20,81 @@ public record KeyFile(String created, String username, String hostname, int n, i
     public static final int DEFAULT_R = 8;
     public static final int DEFAULT_P = 1;
 
+    /** Key files are small JSON documents (about 500 bytes); larger ones are refused unread, in bytes. */
+    public static final int MAX_SIZE = 1024 * 1024;
+
+    /**
+     * Most memory scrypt may use for one key, 128·r·(N+p) bytes (1 GiB): Go's scrypt, which restic
+     * uses, allocates the same, and restic's calibration targets about 60 MiB.
+     */
+    public static final long MAX_MEMORY = 1L << 30;
+
+    /**
+     * Most work scrypt may do for one key, N·r·p (2^26, i.e. 8 GiB of memory traffic, some
+     * seconds): restic's calibrated parameters stay below 2^22, and every command opens a key.
+     */
+    public static final long MAX_WORK = 1L << 26;
+
+    /**
+     * Parses a key file. RepositoryException when it is not JSON, uses another KDF, or its scrypt
+     * parameters are not 32-bit integers. Whether they are safe to run is judged by {@link #open},
+     * so that {@code key list} still shows (and {@code key remove} can remove) a hostile key.
+     */
     public static KeyFile parse(byte[] json) throws RepositoryException {
         try {
             JsonNode j = Json.MAPPER.readTree(json);
+            if (j == null || !j.isObject()) throw new RepositoryException("it is not a JSON object");
             String kdf = j.path("kdf").asText("");
-            if (!kdf.equals("scrypt")) throw new RepositoryException("key file uses unknown kdf '" + kdf + "'");
+            if (!kdf.equals("scrypt")) throw new RepositoryException("it uses an unknown kdf " + quoted(kdf));
+            for (String name : new String[] {"N", "r", "p"}) {
+                JsonNode v = j.path(name);
+                if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                    String shown = v.isMissingNode() ? "missing" : v.toString();
+                    throw new RepositoryException("its scrypt parameter " + name + " is not a usable integer ("
+                            + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown) + ")");
+                }
+            }
+            int n = j.path("N").asInt();
+            int r = j.path("r").asInt();
+            int p = j.path("p").asInt();
+            if (!j.path("salt").isTextual() || !j.path("data").isTextual()) {
+                throw new RepositoryException("it has no salt or data");
+            }
             return new KeyFile(j.path("created").asText(null), j.path("username").asText(null),
-                    j.path("hostname").asText(null), j.path("N").asInt(), j.path("r").asInt(), j.path("p").asInt(),
+                    j.path("hostname").asText(null), n, r, p,
                     Base64.getDecoder().decode(j.path("salt").asText()),
                     Base64.getDecoder().decode(j.path("data").asText()));
+        } catch (RepositoryException e) {
+            throw e;
         } catch (IOException | IllegalArgumentException e) {
-            throw new RepositoryException("malformed key file: " + e.getMessage(), e);
+            throw new RepositoryException("it is malformed: " + e.getMessage(), e);
         }
+    }
+
+    private static String quoted(String s) {
+        return org.lifeboat.repository.tree.TreeRules.quote(s.length() > 40 ? s.substring(0, 40) + "…" : s);
+    }
+
+    /**
+     * Why scrypt must not run with these parameters, or null when it may: N must be a power of two
+     * above 1, r and p positive with r·p below 2^30 (RFC 7914, as Go's scrypt checks), the memory
+     * 128·N·r at most {@link #MAX_MEMORY} and the work N·r·p at most {@link #MAX_WORK}, so a
+     * hostile key file cannot exhaust memory or keep a command busy for minutes.
+     */
+    public static String paramsProblem(long n, long r, long p) {
+        String params = "N=" + n + " r=" + r + " p=" + p;
+        if (n < 2 || (n & (n - 1)) != 0) return "its scrypt parameter N must be a power of two above 1 (" + params + ")";
+        if (r < 1 || p < 1) return "its scrypt parameters r and p must be positive (" + params + ")";
+        if (r >= 1 << 30 || p >= 1 << 30 || r * p >= 1 << 30) return "its scrypt parameters r·p must be below 2^30 (" + params + ")";
+        // n, r < 2^30 here, so the products below cannot overflow a long before the checks
+        // V (128·N·r bytes) plus B (128·r·p bytes)
+        if (n > MAX_MEMORY || 128.0 * r * (n + p) > MAX_MEMORY) {
+            return "its scrypt parameters would need " + (128 * r * (n + p) >> 20) + " MiB of memory, more than the " + Compression.sizeText(MAX_MEMORY) + " allowed (" + params + ")";
+        }
+        if ((double) n * r * p > MAX_WORK) {
+            return "its scrypt parameters would take minutes to compute (N·r·p above 2^26; " + params + ")";
+        }
+        return null;
     }
 
     public byte[] toJson() {
@@ -52,11 +115,15 @@ public record KeyFile(String created, String username, String hostname, int n, i
         }
     }
 
-    /** Derives the user key from the password and opens the master key; CryptoException on a wrong password. */
+    /**
+     * Derives the user key from the password and opens the master key. CryptoException on a wrong
+     * password; RepositoryException when the scrypt parameters are unsafe ({@link #paramsProblem})
+     * or the decrypted master key is malformed.
+     */
     public Crypto open(String password) throws CryptoException, RepositoryException {
-        if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1) {
-            throw new RepositoryException("key file has invalid scrypt parameters N=" + n + " r=" + r + " p=" + p);
-        }
+        String problem = paramsProblem(n, r, p);
+        if (problem != null) throw new RepositoryException(problem);
+        if (data == null || data.length < Crypto.OVERHEAD) throw new RepositoryException("its encrypted master key is too short");
         Crypto user = Crypto.fromDerived(Scrypt.derive(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64));
         byte[] plain = user.decrypt(data);
         try {

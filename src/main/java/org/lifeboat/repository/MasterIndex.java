@@ -16,6 +16,9 @@ public final class MasterIndex {
     /** Blobs stored more than once (restic allows it); the first copy wins for reading. */
     private final Map<Id, List<PackedBlob>> duplicates = new ConcurrentHashMap<>();
 
+    /** Pack → the index file that first named it, to say which index file a bad location came from. */
+    private final Map<Id, Id> packSources = new ConcurrentHashMap<>();
+
     private Map<Id, PackedBlob> map(BlobType t) {
         return t == BlobType.DATA ? data : trees;
     }
@@ -25,6 +28,17 @@ public final class MasterIndex {
         if (prev != null && !(prev.pack().equals(b.pack()) && prev.offset() == b.offset())) {
             duplicates.computeIfAbsent(b.id(), k -> new ArrayList<>(List.of(prev))).add(b);
         }
+    }
+
+    /** Adds a blob read from index file {@code indexFile}. */
+    public void add(PackedBlob b, Id indexFile) {
+        packSources.putIfAbsent(b.pack(), indexFile);
+        add(b);
+    }
+
+    /** The index file that first named this pack, or null (e.g. a pack written in this session). */
+    public Id sourceOf(Id pack) {
+        return packSources.get(pack);
     }
 
     public PackedBlob lookup(BlobType t, Id id) {

@@ -42,7 +42,11 @@ public final class Pack {
         return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
     }
 
-    /** Parses a decrypted header into entries; offsets are the running sum of lengths. */
+    /**
+     * Parses a decrypted header into entries; offsets are the running sum of lengths.
+     * RepositoryException for an unknown type, a truncated entry, or lengths no writer produces
+     * (see {@link PackedBlob#problem}).
+     */
     public static List<Entry> decodeHeader(byte[] h) throws RepositoryException {
         List<Entry> entries = new ArrayList<>();
         int i = 0;
@@ -52,11 +56,17 @@ public final class Pack {
             if (t > 3) throw new RepositoryException("pack header has unknown blob type " + t);
             int size = c ? COMPRESSED_ENTRY : PLAIN_ENTRY;
             if (i + size > h.length) throw new RepositoryException("pack header is truncated");
-            int len = readInt(h, i + 1);
-            int ulen = c ? readInt(h, i + 5) : 0;
+            // uint32 fields: read unsigned, so 0xFFFFFFFF is judged as 4 GiB, not as -1
+            long len = readInt(h, i + 1) & 0xFFFF_FFFFL;
+            long ulen = c ? readInt(h, i + 5) & 0xFFFF_FFFFL : 0;
             Id id = Id.of(h, i + size - 32);
-            if (len < Crypto.OVERHEAD) throw new RepositoryException("pack header has an impossible blob length " + len);
-            entries.add(new Entry((t & 1) == 0 ? BlobType.DATA : BlobType.TREE, len, ulen, id));
+            BlobType type = (t & 1) == 0 ? BlobType.DATA : BlobType.TREE;
+            String problem = PackedBlob.problem(type, 0, len, ulen);
+            if (problem != null) {
+                throw new RepositoryException("pack header entry " + entries.size() + " (" + type.json() + " blob "
+                        + id.shortHex() + ") " + problem);
+            }
+            entries.add(new Entry(type, (int) len, (int) ulen, id));
             i += size;
         }
         return entries;

@@ -93,29 +93,46 @@ public final class Repository implements AutoCloseable {
         List<FileInfo> keys = backend.list(FileType.KEY);
         if (keys.isEmpty()) throw new RepositoryException("repository at " + backend.location() + " has no key files");
         int tries = 0;
+        // Hostile or damaged key files are skipped (the next one may open); named if none does.
+        List<String> refused = new ArrayList<>();
         for (FileInfo k : keys) {
             if (++tries > MAX_KEY_TRIES) break;
+            Handle kh = new Handle(FileType.KEY, k.name());
             KeyFile kf;
-            try {
-                kf = KeyFile.parse(backend.load(new Handle(FileType.KEY, k.name())));
-            } catch (RepositoryException e) {
-                continue;
-            }
             Crypto master;
             try {
+                kf = KeyFile.parse(loadSmall(backend, kh, KeyFile.MAX_SIZE, "it"));
                 master = kf.open(password);
             } catch (CryptoException e) {
+                continue;
+            } catch (RepositoryException e) {
+                refused.add("key file " + kh + " was refused: " + e.getMessage());
                 continue;
             }
             byte[] cfg;
             try {
-                cfg = master.decrypt(backend.load(Handle.CONFIG));
+                cfg = master.decrypt(loadSmall(backend, Handle.CONFIG, Config.MAX_SIZE, "the config file"));
             } catch (CryptoException e) {
                 throw new RepositoryException("the config file is damaged (its MAC does not verify)");
             }
             return new Repository(backend, master, Config.parse(cfg), Id.parse(k.name()));
         }
-        throw new WrongPasswordException("wrong password or no key found");
+        if (!refused.isEmpty() && refused.size() == Math.min(MAX_KEY_TRIES, keys.size())) {
+            // no key was even tried with the password: not a wrong password
+            throw new RepositoryException(String.join("; ", refused));
+        }
+        throw new WrongPasswordException("wrong password or no key found"
+                + (refused.isEmpty() ? "" : " (" + String.join("; ", refused) + ")"));
+    }
+
+    /** Loads a file that must be small (keys, config), refusing larger ones unread. */
+    private static byte[] loadSmall(Backend backend, Handle h, int max, String what) throws IOException {
+        long size = backend.size(h);
+        if (size > max + Crypto.OVERHEAD) {
+            throw new RepositoryException(what + " is " + size + " bytes, more than the " + Compression.sizeText(max)
+                    + " such a file may be; refusing to read it");
+        }
+        return backend.load(h);
     }
 
     /**
@@ -244,9 +261,43 @@ public final class Repository implements AutoCloseable {
         return id;
     }
 
-    /** Loads, authenticates and decodes an unpacked file; checks that its hash matches its name. */
+    /** Decoded snapshot files larger than this are refused, in bytes: restic's are a few KiB (paths, tags, summary). */
+    static final int MAX_SNAPSHOT = 16 * 1024 * 1024;
+    /** Decoded lock files larger than this are refused, in bytes: restic's are about 200 bytes. */
+    static final int MAX_LOCK = 1024 * 1024;
+    /**
+     * Decoded index files larger than this are refused, in bytes: restic starts a new index file
+     * at 50,000 blobs (150,000 in format 2), under 30 MiB of JSON, so 128 MiB leaves room for
+     * other writers while keeping a zstd bomb (and the memory it takes to refuse it) finite.
+     */
+    static final int MAX_INDEX = 128 * 1024 * 1024;
+
+    /** How large an unpacked file of this type may become once decoded, in bytes. */
+    static int maxUnpacked(FileType type) {
+        return switch (type) {
+            case INDEX -> MAX_INDEX;
+            case SNAPSHOT -> MAX_SNAPSHOT;
+            case KEY -> KeyFile.MAX_SIZE;
+            case CONFIG -> Config.MAX_SIZE;
+            default -> MAX_LOCK;
+        };
+    }
+
+    /**
+     * Loads, authenticates and decodes an unpacked file; checks that its hash matches its name.
+     * Files larger than their type allows (before or after decompression, see {@link #maxUnpacked})
+     * are refused with a RepositoryException naming the file, so memory stays bounded.
+     */
     public byte[] loadUnpacked(FileType type, Id id) throws IOException {
         Handle h = new Handle(type, id.hex());
+        int max = maxUnpacked(type);
+        // a stored file may exceed the decoded limit by zstd's worst-case growth and the IV and MAC
+        long maxStored = max + max / 128L + 1024 + Crypto.OVERHEAD;
+        long size = backend.size(h);
+        if (size > maxStored) {
+            throw new RepositoryException(h + " is " + size + " bytes, more than " + kind(type)
+                    + " file may be (" + Compression.sizeText(max) + "); refusing to read it");
+        }
         byte[] stored = backend.load(h);
         if (!Id.hash(stored).equals(id)) {
             throw new RepositoryException(h + " is damaged: its content does not match its name");
@@ -257,13 +308,28 @@ public final class Repository implements AutoCloseable {
         } catch (CryptoException e) {
             throw new RepositoryException(h + " is damaged: " + e.getMessage());
         }
-        return decodeUnpacked(plain, h);
+        return decodeUnpacked(plain, h, max);
     }
 
-    private byte[] decodeUnpacked(byte[] plain, Handle h) throws RepositoryException {
+    /** "a snapshot", "an index", … for messages. */
+    private static String kind(FileType type) {
+        String k = type.folder().replaceAll("s$", "");
+        return (k.startsWith("i") ? "an " : "a ") + k;
+    }
+
+    private byte[] decodeUnpacked(byte[] plain, Handle h, int max) throws RepositoryException {
         if (plain.length == 0) return plain;
         if (plain[0] == '{' || plain[0] == '[') return plain;
-        if (plain[0] == 2 && config.version() >= 2) return Compression.decompressStream(plain, 1, plain.length - 1);
+        if (plain[0] == 2 && config.version() >= 2) {
+            try {
+                return Compression.decompressStream(plain, 1, plain.length - 1, max);
+            } catch (Compression.TooLargeException e) {
+                throw new RepositoryException(h + " " + e.getMessage() + ", more than " + kind(h.type())
+                        + " file may be (a compression bomb?); refusing to read it");
+            } catch (RepositoryException e) {
+                throw new RepositoryException(h + " does not decompress: " + e.getMessage());
+            }
+        }
         throw new RepositoryException(h + " has an unknown encoding byte " + (plain[0] & 0xff));
     }
 
@@ -422,7 +488,7 @@ public final class Repository implements AutoCloseable {
         for (IndexFile f : files.values()) superseded.addAll(f.supersedes());
         for (Map.Entry<Id, IndexFile> e : files.entrySet()) {
             if (superseded.contains(e.getKey())) continue;
-            for (PackedBlob b : e.getValue().blobs()) index.add(b);
+            for (PackedBlob b : e.getValue().blobs()) index.add(b, e.getKey());
         }
         indexLoaded = true;
     }
@@ -577,9 +643,14 @@ public final class Repository implements AutoCloseable {
         RepositoryException last = null;
         for (PackedBlob pb : copies) {
             try {
+                String problem = PackedBlob.problem(pb.type(), pb.offset(), pb.length(), pb.uncompressedLength());
+                if (problem != null) throw new RepositoryException(describe(pb) + " " + problem + indexSource(pb));
                 byte[] stored = backend.load(new Handle(FileType.DATA, pb.pack().hex()), pb.offset(), pb.length());
                 return decodeBlob(pb, stored, 0);
-            } catch (RepositoryException | java.io.EOFException | NoSuchFileException e) {
+            } catch (java.io.EOFException e) {
+                last = new RepositoryException(describe(pb) + " is said to lie at bytes " + pb.offset() + "–"
+                        + (pb.offset() + pb.length()) + ", past the pack's end" + indexSource(pb), e);
+            } catch (RepositoryException | NoSuchFileException e) {
                 last = e instanceof RepositoryException re ? re
                         : new RepositoryException(type.json() + " blob " + id.shortHex() + " in pack "
                                 + pb.pack().shortHex() + ": " + e.getMessage(), e);
@@ -588,8 +659,27 @@ public final class Repository implements AutoCloseable {
         throw last;
     }
 
-    /** Decodes a blob's stored bytes (at {@code off} in {@code buf}) and checks its hash. */
+    private static String describe(PackedBlob pb) {
+        return pb.type().json() + " blob " + pb.id().shortHex() + " in pack " + pb.pack().shortHex();
+    }
+
+    /** "(listed in index file …)" for messages about a location, when the index file is known. */
+    private String indexSource(PackedBlob pb) {
+        Id src = index.sourceOf(pb.pack());
+        return src == null ? "" : " (as listed in index file " + new Handle(FileType.INDEX, src.hex()) + ")";
+    }
+
+    /**
+     * Decodes a blob's stored bytes (at {@code off} in {@code buf}) and checks its hash.
+     * RepositoryException when the location is impossible (see {@link PackedBlob#problem}), the
+     * MAC does not verify, it does not decompress to its stated length, or its hash differs.
+     */
     public byte[] decodeBlob(PackedBlob pb, byte[] buf, int off) throws RepositoryException {
+        String problem = PackedBlob.problem(pb.type(), pb.offset(), pb.length(), pb.uncompressedLength());
+        if (problem != null) throw new RepositoryException(describe(pb) + " " + problem + indexSource(pb));
+        if (off < 0 || (long) off + pb.length() > buf.length) {
+            throw new RepositoryException(describe(pb) + " lies past the pack's end" + indexSource(pb));
+        }
         byte[] plain;
         try {
             plain = crypto.decrypt(buf, off, pb.length());

@@ -17,9 +17,15 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Scrypt {
     private Scrypt() {}
 
+    /**
+     * Derives {@code dkLen} bytes. IllegalArgumentException for parameters RFC 7914 forbids or
+     * that need more than {@link KeyFile#MAX_MEMORY} bytes (check {@link KeyFile#paramsProblem} first).
+     */
     public static byte[] derive(byte[] password, byte[] salt, int n, int r, int p, int dkLen) {
         if (n < 2 || (n & (n - 1)) != 0) throw new IllegalArgumentException("scrypt N must be a power of 2 > 1");
         if (r < 1 || p < 1 || (long) r * p >= 1 << 30) throw new IllegalArgumentException("bad scrypt r/p");
+        // V holds 32·r·N ints; beyond 1 GiB (and long before int overflow) callers must have refused it
+        if (128L * r * ((long) n + p) > KeyFile.MAX_MEMORY) throw new IllegalArgumentException("scrypt N·r needs more than 1 GiB");
         int blockLen = 128 * r;
         byte[] b = pbkdf2(password, salt, p * blockLen);
         int threads = Math.min(p, Runtime.getRuntime().availableProcessors());

@@ -157,6 +157,25 @@ public final class RawRepo implements AutoCloseable {
         return repo.saveSnapshot(s).id();
     }
 
+    /**
+     * Encrypts {@code plain} with the master key and stores it unchanged as an unpacked file (for
+     * hostile snapshots, indexes, locks): {@code plain} is the stored encoding, JSON or, in
+     * format 2, the byte 2 followed by zstd frames. Returns the file's ID (the hash of what is stored).
+     */
+    public Id rawUnpacked(org.lifeboat.backend.FileType type, byte[] plain) throws IOException {
+        byte[] stored = repo.crypto().encrypt(plain);
+        Id id = Id.hash(stored);
+        repo.backend().save(new org.lifeboat.backend.Handle(type, id.hex()), stored);
+        return id;
+    }
+
+    /** A command line for this repository, with a password file (in {@code dir}) holding {@link #PASSWORD}. */
+    public Cli cli(Path passwordDir) throws IOException {
+        Path pw = passwordDir.resolve("rawrepo-password");
+        java.nio.file.Files.writeString(pw, PASSWORD + "\n");
+        return new Cli(dir, pw);
+    }
+
     /** Saves a snapshot of {@code tree} (after flushing packs and index) and returns its ID. */
     public Id snapshot(Id tree, String... paths) throws IOException {
         repo.flush();

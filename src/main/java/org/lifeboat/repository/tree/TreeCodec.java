@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -72,7 +71,8 @@ public final class TreeCodec {
         byte[] raw = off == 0 && len == json.length ? json : Arrays.copyOfRange(json, off, off + len);
         try (JsonParser p = JSON.createParser(raw)) {
             return new Decoder(p, raw).tree();
-        } catch (IllegalArgumentException | DateTimeParseException e) {
+        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            // DateTimeException: e.g. a zone offset beyond ±18:00 (found by RepositoryParserFuzzTest)
             throw new IOException("invalid tree: " + e.getMessage(), e);
         }
     }

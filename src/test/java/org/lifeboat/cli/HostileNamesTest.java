@@ -1,0 +1,69 @@
+package org.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.repository.Id;
+import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.RawRepo;
+import org.lifeboat.testutil.Run;
+
+/**
+ * Names holding a newline, a NUL or a '/' do not crash ls, find, diff or stats, and are printed
+ * quoted and escaped: a name with a newline cannot forge a second output line, and "x/y" cannot
+ * pass for a file y in a folder x.
+ */
+class HostileNamesTest {
+    @TempDir
+    Path dir;
+
+    Cli cli;
+    Id hostile;
+    Id empty;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        try (RawRepo r = RawRepo.create(dir.resolve("repo"))) {
+            Id x = r.data("x");
+            hostile = r.snapshot(r.tree(RawRepo.file("a\n/etc/forged", 1, x), RawRepo.file("c\0d", 1, x),
+                    RawRepo.file("x/y", 1, x), RawRepo.file("plain", 1, x)));
+            empty = r.snapshot(r.tree());
+            cli = r.cli(dir);
+        }
+    }
+
+    private static List<String> paths(Run r) {
+        return r.out().lines().filter(l -> l.startsWith("/") || l.contains(" /")).toList();
+    }
+
+    @Test
+    void lsEscapes() {
+        Run r = cli.run("ls", hostile.shortHex()).ok();
+        Failures.assertNoStackTrace(r);
+        assertThat(paths(r)).containsExactly("/\"a\\x0a/etc/forged\"", "/\"c\\x00d\"", "/\"x/y\"", "/plain");
+        assertThat(r.out().lines()).doesNotContain("/etc/forged");
+    }
+
+    @Test
+    void findEscapes() {
+        Run r = cli.run("find", "*").ok();
+        assertThat(paths(r)).containsExactly("/\"a\\x0a/etc/forged\"", "/\"c\\x00d\"", "/\"x/y\"", "/plain");
+    }
+
+    @Test
+    void diffEscapes() {
+        Run r = cli.run("diff", empty.shortHex(), hostile.shortHex()).ok();
+        assertThat(paths(r)).containsExactlyInAnyOrder("+    /\"a\\x0a/etc/forged\"", "+    /\"c\\x00d\"", "+    /\"x/y\"",
+                "+    /plain");
+    }
+
+    @Test
+    void statsCountsWithoutCrashing() {
+        Run r = cli.run("stats", hostile.shortHex()).ok();
+        assertThat(r.out()).contains("Total File Count:  4");
+    }
+}
