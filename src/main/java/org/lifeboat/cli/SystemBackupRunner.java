@@ -64,6 +64,7 @@ final class SystemBackupRunner {
                     }
                 } catch (Exception e) {
                     failed++;
+                    if (Interrupts.interrupted()) break; // the interrupt's line says it all
                     if (ctx.json()) {
                         ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "error").put("system", n)
                                 .put("error", String.valueOf(e.getMessage())));
@@ -74,6 +75,7 @@ final class SystemBackupRunner {
             }
         }
         if (!skipped.isEmpty()) ctx.info("no backup configured for: " + String.join(", ", skipped));
+        if (failed > 0 && Interrupts.interrupted()) return 130;
         if (failed > 0) {
             ctx.err.println("Fatal: " + failed + " of " + chosen.size() + " system backups failed");
             return ExitCodes.FATAL;

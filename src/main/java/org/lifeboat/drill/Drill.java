@@ -139,7 +139,7 @@ public final class Drill {
                 }
             }
         } finally {
-            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit)) {
+            if (hooked && org.lifeboat.recovery.Shell.removeHook(onExit)) {
                 leftovers.addAll(stopProcesses(started_, id));
                 leftovers.addAll(delete(root));
             }

@@ -132,4 +132,16 @@ public final class Shell {
             // the process ended; what was read is kept
         }
     }
+
+    /**
+     * Removes a shutdown hook; false when it was not registered or the JVM is already shutting
+     * down (Ctrl-C, SIGTERM), in which case the JVM runs it itself.
+     */
+    public static boolean removeHook(Thread hook) {
+        try {
+            return Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            return false;
+        }
+    }
 }

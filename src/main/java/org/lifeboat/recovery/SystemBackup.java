@@ -99,14 +99,14 @@ public final class SystemBackup {
                     List.of(sys.tag()), host, parent == null ? null : parent.id(), false, false, null, 0, streams);
             BackupResult res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(path + ": " + msg)).run();
             repos.invalidate(b.repository());
-            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit)) {
+            if (hooked && Shell.removeHook(onExit)) {
                 hooked = false;
                 runAfter(b, env, sys, hookWarnings);
             }
             for (String w : hookWarnings) warn.accept(w);
             return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings));
         } finally {
-            if (hooked && Runtime.getRuntime().removeShutdownHook(onExit)) {
+            if (hooked && Shell.removeHook(onExit)) {
                 runAfter(b, env, sys, hookWarnings);
                 for (String w : hookWarnings) warn.accept(w);
             }

@@ -135,8 +135,13 @@ public final class RepositoryLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes the lock file, except while the process is being interrupted: then the interrupt
+     * hook removes it (after the last write) with {@link #releaseAll()} and names it in its line.
+     */
     @Override
     public void close() {
+        if (org.lifeboat.backend.WriteStop.stopped()) return;
         release();
     }
 }
