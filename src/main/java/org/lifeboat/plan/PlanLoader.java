@@ -100,8 +100,10 @@ public final class PlanLoader {
         Map<String, List<YamlTree.Pos>> unknown = new LinkedHashMap<>();
         Map<String, Set<String>> missingIn = new LinkedHashMap<>();
         List<String> siteNames = sites.isEmpty() ? List.of("") : new ArrayList<>(sites.keySet());
+        // The first site is bound whole; the others only where a variable can make them differ.
+        Map<YNode, Boolean> withVariables = new java.util.IdentityHashMap<>();
         for (String s : siteNames) {
-            Binder b = new Binder(p, s, sites, Generators.placeholders());
+            Binder b = new Binder(p, s, sites, Generators.placeholders(), s.equals(siteNames.get(0)) ? null : withVariables);
             b.bind();
             all.addAll(b.problems);
             for (Binder.UnknownVar u : b.unknownVars) {

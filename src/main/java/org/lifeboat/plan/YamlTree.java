@@ -23,10 +23,8 @@ import org.yaml.snakeyaml.events.ScalarEvent;
 import org.yaml.snakeyaml.events.SequenceEndEvent;
 import org.yaml.snakeyaml.events.SequenceStartEvent;
 import org.yaml.snakeyaml.events.StreamEndEvent;
-import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.reader.ReaderException;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * The plan file as a tree of maps, lists and scalars, each with its line and column, so that
@@ -78,6 +76,31 @@ final class YamlTree {
     /** Values all aliases together may stand for: what keeps "billion laughs" files small. */
     static final int MAX_ALIAS_VALUES = 10_000;
 
+    /**
+     * Longest run of characters without a blank or line break. SnakeYAML's reader copies its window
+     * for every step of look-ahead through one token, which grows with the square of a very long
+     * token (1 MiB: seconds and hundreds of MB); plan values are short.
+     */
+    static final int MAX_WORD = 65_536;
+
+    /** Where the first run longer than {@link #MAX_WORD} begins; null when there is none. Linear. */
+    private static Pos longWord(String text) {
+        int line = 1, lineStart = 0, runStart = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                if (c == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+                runStart = i + 1;
+            } else if (i - runStart >= MAX_WORD) {
+                return new Pos(line, runStart - lineStart + 1);
+            }
+        }
+        return null;
+    }
+
     /** The file cannot be read as a plan at pos: stops the composition. */
     private static final class Refused extends RuntimeException {
         final Pos pos;
@@ -101,6 +124,12 @@ final class YamlTree {
         lo.setNestingDepthLimit(MAX_DEPTH);
         lo.setCodePointLimit(PlanLoader.MAX_BYTES);
         lo.setAllowRecursiveKeys(false);
+        Pos longWord = longWord(text);
+        if (longWord != null) {
+            problems.add(Problem.error(file, longWord, "a value here runs for more than " + MAX_WORD
+                    + " characters without a space or line break; no value of a plan is that long"));
+            return null;
+        }
         try {
             Iterator<Event> events = new Yaml(lo).parse(new StringReader(text)).iterator();
             return new Composer(events, file, problems).document();
@@ -138,7 +167,6 @@ final class YamlTree {
     private record Built(YNode node, int size, int height) {}
 
     private static final class Composer {
-        private static final Resolver RESOLVER = new Resolver();
         private final Iterator<Event> events;
         private final String file;
         private final List<Problem> problems;
@@ -192,13 +220,19 @@ final class YamlTree {
             return b;
         }
 
-        /** As SnakeYAML's composer resolves a scalar without an explicit tag. */
+        /**
+         * As SnakeYAML's composer resolves a scalar without an explicit tag (only a plain ~, null,
+         * Null, NULL or nothing is null), without running its resolver's regular expressions on
+         * every value.
+         */
         private static boolean isNull(ScalarEvent s) {
             String tag = s.getTag();
-            Tag t = tag == null || tag.equals("!")
-                    ? RESOLVER.resolve(NodeId.scalar, s.getValue(), s.getImplicit().canOmitTagInPlainScalar())
-                    : new Tag(tag);
-            return t.equals(Tag.NULL);
+            if (tag != null && !tag.equals("!")) return new Tag(tag).equals(Tag.NULL);
+            if (!s.getImplicit().canOmitTagInPlainScalar()) return false;
+            return switch (s.getValue()) {
+                case "", "~", "null", "Null", "NULL" -> true;
+                default -> false;
+            };
         }
 
         private Built alias(AliasEvent a, Pos pos, int depth) {
