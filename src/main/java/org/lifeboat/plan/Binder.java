@@ -307,11 +307,13 @@ final class Binder {
                     + (repos.isEmpty() ? " (the file defines none)" : " (repositories: " + String.join(", ", repos.keySet()) + ")"));
         }
         List<Source> sources = new ArrayList<>();
-        for (YNode n : items(m, "sources", what + " backup")) {
+        List<YNode> sourceItems = items(m, "sources", what + " backup");
+        for (YNode n : sourceItems) {
             Source s = source(n, what);
             if (s != null) sources.add(s);
         }
-        if (sources.isEmpty() && m.entries().containsKey("sources")) {
+        // Sources written but refused are reported each; "no sources" would only repeat them.
+        if (sourceItems.isEmpty() && m.entries().containsKey("sources")) {
             problems.add(Problem.error(file, m.entries().get("sources").value().pos(), what + " backup has no sources"));
         }
         List<Step.CommandStep> before = hooks(m, "before", what), after = hooks(m, "after", what);
