@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.lifeboat.plan.YamlTree.Pos;
 import org.lifeboat.plan.YamlTree.YEntry;
@@ -28,6 +27,8 @@ final class Binder {
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(10);
     static final Duration DEFAULT_WITHIN = Duration.ofSeconds(30);
     static final Duration DEFAULT_DRILL_EVERY = Duration.ofDays(30);
+    /** Most sites a plan may have: each is validated on its own, and a plan recovers into a few places. */
+    static final int MAX_SITES = 16;
     static final String TEMP_DIR = "temp-dir";
     static final String FREE_PORT = "free-port";
 
@@ -41,7 +42,16 @@ final class Binder {
     private static final List<String> STEP_KINDS = List.of("path", "postgres", "mysql", "command");
     private static final List<String> CHECK_KINDS = List.of("tcp", "http", "sql", "command", "files");
     private static final Set<String> DB = Set.of("host", "port", "user", "password-file", "password-env");
-    private static final Pattern VAR = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
+    /** What a variable may be called: also what {@code ${...}} must hold. */
+    private static final Pattern VAR_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** Longest duration accepted (100 years): longer ones overflow clocks and mean a typo. */
+    static final Duration MAX_DURATION = Duration.ofDays(36500);
+    /**
+     * Work (character pairs compared) spent on "did you mean" suggestions per binding: enough for
+     * every typo of a real plan, and a bound for a file with thousands of unknown names.
+     */
+    private static final long SUGGEST_BUDGET = 2_000_000;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     final List<Problem> problems = new ArrayList<>();
@@ -55,8 +65,21 @@ final class Binder {
     /** Scalars holding a variable that could not be replaced: already reported, so their value is not judged. */
     private final Set<Pos> unresolved = new java.util.HashSet<>();
     private final Path base;
+    /**
+     * Only the parts holding a variable are bound (other sites than the first, when validating): the
+     * rest reads the same in every site and was judged once, so validation stays linear in the file.
+     */
+    private final Map<YNode, Boolean> onlyWithVariables;
+    private long suggestBudget = SUGGEST_BUDGET;
 
     Binder(PlanLoader.Parsed parsed, String site, Map<String, Map<String, String>> sites, PlanLoader.Generators gen) {
+        this(parsed, site, sites, gen, null);
+    }
+
+    /** onlyWithVariables: null to bind everything; else a cache (by identity) of which nodes hold a variable. */
+    Binder(PlanLoader.Parsed parsed, String site, Map<String, Map<String, String>> sites, PlanLoader.Generators gen,
+           Map<YNode, Boolean> onlyWithVariables) {
+        this.onlyWithVariables = onlyWithVariables;
         this.parsed = parsed;
         this.file = parsed.name();
         this.site = site;
@@ -76,7 +99,14 @@ final class Binder {
                     + e.value().typeName()));
             return out;
         }
-        for (YEntry s : m.entries().values()) {
+        if (m.entries().size() > MAX_SITES) {
+            // Every site is validated on its own: the bound keeps validation linear in the file.
+            YEntry extra = m.entries().values().stream().skip(MAX_SITES).findFirst().orElseThrow();
+            problems.add(Problem.error(p.name(), extra.keyPos(), "more than " + MAX_SITES + " sites (this is site "
+                    + (MAX_SITES + 1) + " of " + m.entries().size() + "); a plan recovers into a few places"));
+        }
+        // Over the bound, the first sites still define their variables: their uses are not errors too.
+        for (YEntry s : m.entries().values().stream().limit(MAX_SITES).toList()) {
             Map<String, String> vars = new LinkedHashMap<>();
             out.put(s.key(), vars);
             if (!NAME.matcher(s.key()).matches()) {
@@ -90,24 +120,32 @@ final class Binder {
                 continue;
             }
             for (YEntry v : vm.entries().values()) {
+                if (!VAR_NAME.matcher(v.key()).matches()) {
+                    problems.add(Problem.error(p.name(), v.keyPos(), "site variable name '" + cut(v.key())
+                            + "' may hold only letters, digits, '.', '_' and '-' (else ${...} cannot name it)"));
+                }
                 if (!(v.value() instanceof YScalar sc) || sc.value() == null) {
                     problems.add(Problem.error(p.name(), v.value().pos(), "site variable '" + v.key()
                             + "' must be a single value, not " + v.value().typeName()));
                     continue;
                 }
                 String val = sc.value();
-                Matcher vm2 = VAR.matcher(val);
-                while (vm2.find()) {
-                    String g = vm2.group(1);
+                List<String> syntax = new ArrayList<>(1);
+                for (Ref r : refs(val, syntax)) {
+                    String g = r.name();
                     if (g == null) continue;
                     if ((g.equals(TEMP_DIR) || g.equals(FREE_PORT)) && !val.equals("${" + g + "}")) {
                         problems.add(Problem.error(p.name(), sc.pos(), "${" + g + "} must stand as the whole value of '"
                                 + v.key() + "'"));
                     } else if (!g.equals(TEMP_DIR) && !g.equals(FREE_PORT)) {
-                        problems.add(Problem.error(p.name(), sc.pos(), "site variables cannot use other variables (${"
-                                + g + "}); only ${temp-dir} and ${free-port} may stand as a value"));
+                        String near = distance(g, TEMP_DIR) < 3 ? TEMP_DIR : distance(g, FREE_PORT) < 3 ? FREE_PORT : null;
+                        problems.add(Problem.error(p.name(), sc.pos(), near != null
+                                ? "unknown generator ${" + g + "} (did you mean ${" + near + "}?)"
+                                : "site variables cannot use other variables (${" + cut(g) + "}); only ${temp-dir} and"
+                                        + " ${free-port} may stand as a value"));
                     }
                 }
+                for (String err : syntax) problems.add(Problem.error(p.name(), sc.pos(), err));
                 vars.put(v.key(), val);
             }
         }
@@ -125,13 +163,13 @@ final class Binder {
 
     Plan bind() {
         YMap root = (YMap) parsed.root();
-        keys(root, "the plan", TOP);
+        if (onlyWithVariables == null) keys(root, "the plan", TOP);
         // Every variable of the site now, so that generated folders and ports are known to whoever
         // must clean up or compare them (drills), used or not.
         YEntry siteEntry = root.entries().get("sites");
         Pos sitePos = siteEntry == null ? root.pos() : siteEntry.keyPos();
         for (String v : sites.getOrDefault(site, Map.of()).keySet()) variable(v, sitePos);
-        String name = optText(root, "name");
+        String name = nonEmpty(root, "name", "leave it out or name the plan");
         Map<String, Plan.RepositorySpec> repos = repositories(root.entries().get("repositories"));
         Map<String, Plan.Site> siteObjs = new LinkedHashMap<>();
         sites.forEach((k, v) -> siteObjs.put(k, new Plan.Site(k, v)));
@@ -145,7 +183,7 @@ final class Binder {
             }
         }
         Duration drillEvery = PlanLoader.nonNull(duration(root, "drill-every"), DEFAULT_DRILL_EVERY);
-        String stateDir = optPath(root, "state-dir");
+        String stateDir = nonEmptyPath(root, "state-dir");
         Map<String, SystemSpec> systems = new LinkedHashMap<>();
         Map<String, YEntry> systemEntries = new LinkedHashMap<>();
         YEntry se = root.entries().get("systems");
@@ -155,6 +193,7 @@ final class Binder {
             problems.add(Problem.error(file, se.value().pos(), "systems must be a map of system names, not " + se.value().typeName()));
         } else {
             for (YEntry s : sm.entries().values()) {
+                if (skip(s.value())) continue;
                 if (!NAME.matcher(s.key()).matches()) {
                     problems.add(Problem.error(file, s.keyPos(), "system name '" + s.key()
                             + "' may hold only letters, digits, '.', '_' and '-'"));
@@ -164,7 +203,7 @@ final class Binder {
                 if (spec != null) systems.put(s.key(), spec);
             }
         }
-        crossChecks(systems, systemEntries, repos);
+        if (onlyWithVariables == null) crossChecks(systems, systemEntries, repos);
         return new Plan(parsed.file(), parsed.hash(), name, repos, siteObjs, dflt, site.isEmpty() ? null : site,
                 Map.copyOf(resolvedVars), systems, drillEvery, stateDir, List.of());
     }
@@ -178,6 +217,10 @@ final class Binder {
             return out;
         }
         for (YEntry r : m.entries().values()) {
+            if (skip(r.value())) {
+                out.put(r.key(), new Plan.RepositorySpec(r.key(), null, null, null)); // judged in the first site
+                continue;
+            }
             YMap rm = map(r.value(), "repository '" + r.key() + "'");
             if (rm == null) continue;
             keys(rm, "repository '" + r.key() + "'", REPO);
@@ -189,7 +232,8 @@ final class Binder {
                     problems.add(Problem.error(file, rm.entries().get("url").value().pos(), "url is not a valid path: " + bad.getReason()));
                 }
             }
-            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, optPath(rm, "password-file"), optText(rm, "password-env")));
+            String[] secret = secret(rm);
+            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, secret[0], secret[1]));
         }
         return out;
     }
@@ -263,11 +307,13 @@ final class Binder {
                     + (repos.isEmpty() ? " (the file defines none)" : " (repositories: " + String.join(", ", repos.keySet()) + ")"));
         }
         List<Source> sources = new ArrayList<>();
-        for (YNode n : items(m, "sources", what + " backup")) {
+        List<YNode> sourceItems = items(m, "sources", what + " backup");
+        for (YNode n : sourceItems) {
             Source s = source(n, what);
             if (s != null) sources.add(s);
         }
-        if (sources.isEmpty() && m.entries().containsKey("sources")) {
+        // Sources written but refused are reported each; "no sources" would only repeat them.
+        if (sourceItems.isEmpty() && m.entries().containsKey("sources")) {
             problems.add(Problem.error(file, m.entries().get("sources").value().pos(), what + " backup has no sources"));
         }
         List<Step.CommandStep> before = hooks(m, "before", what), after = hooks(m, "after", what);
@@ -295,7 +341,11 @@ final class Binder {
             case "path" -> {
                 keys(m, what + " path source", Set.of("path", "exclude", "one-file-system"));
                 String p = path(v, "path");
-                List<String> ex = textList(m, "exclude");
+                if (p != null && p.isEmpty()) {
+                    bad(v, "path is empty: name the folder or file to back up");
+                    p = null;
+                }
+                List<String> ex = patterns(m, "exclude");
                 return p == null ? null : new Source.PathSource(p, ex, bool(m, "one-file-system", false));
             }
             case "postgres" -> {
@@ -303,14 +353,14 @@ final class Binder {
                 YMap dm = map(v, "postgres source");
                 if (dm == null) return null;
                 keys(dm, "postgres source", union(DB, Set.of("databases", "globals")));
-                return new Source.PostgresSource(db(dm, 5432, "postgres"), textList(dm, "databases"), bool(dm, "globals", true));
+                return new Source.PostgresSource(db(dm, 5432, "postgres"), databases(dm), bool(dm, "globals", true));
             }
             case "mysql" -> {
                 keys(m, what + " mysql source", Set.of("mysql"));
                 YMap dm = map(v, "mysql source");
                 if (dm == null) return null;
                 keys(dm, "mysql source", union(DB, Set.of("databases")));
-                return new Source.MysqlSource(db(dm, 3306, "root"), textList(dm, "databases"));
+                return new Source.MysqlSource(db(dm, 3306, "root"), databases(dm));
             }
             default -> {
                 String run, filename;
@@ -326,11 +376,16 @@ final class Binder {
                     run = scalar(v, "command");
                     filename = optText(m, "filename");
                     timeout = duration(m, "timeout");
+                    if (run != null && run.isBlank()) {
+                        bad(v, "command is empty: say which command's output to back up");
+                        run = null;
+                    }
                 }
                 if (run == null) return null;
                 YEntry fe = (v instanceof YMap cm ? cm : m).entries().get("filename");
                 if (filename == null) filename = "command-output";
-                if (filename.contains("/") || filename.equals(".") || filename.equals("..")) {
+                if (filename.isEmpty() || filename.contains("/") || filename.contains("\0") || filename.equals(".")
+                        || filename.equals("..")) {
                     bad(fe == null ? v : fe.value(), "filename must be a plain file name, not '" + filename + "'");
                 }
                 return new Source.CommandSource(run, filename, PlanLoader.nonNull(timeout, Binder.DEFAULT_STEP_TIMEOUT));
@@ -359,7 +414,7 @@ final class Binder {
                     bad(pm.entries().get("overwrite").value(), "overwrite must be always, if-changed or never, not '" + ow + "'");
                 }
                 if (from == null || to == null) return null;
-                return new Step.PathStep(from, to, textList(pm, "include"), textList(pm, "exclude"),
+                return new Step.PathStep(from, to, patterns(pm, "include"), patterns(pm, "exclude"),
                         ow == null ? "if-changed" : ow, PlanLoader.nonNull(duration(pm, "timeout"), DEFAULT_STEP_TIMEOUT));
             }
             case "postgres", "mysql" -> {
@@ -370,7 +425,7 @@ final class Binder {
                 keys(dm, kind + " step", union(DB, pg ? Set.of("databases", "create-server", "globals", "timeout")
                         : Set.of("databases", "create-server", "timeout")));
                 String cs = optPath(dm, "create-server");
-                return new Step.DatabaseStep(kind, db(dm, pg ? 5432 : 3306, pg ? "postgres" : "root"), textList(dm, "databases"),
+                return new Step.DatabaseStep(kind, db(dm, pg ? 5432 : 3306, pg ? "postgres" : "root"), databases(dm),
                         cs == null ? "" : cs, pg && bool(dm, "globals", true),
                         PlanLoader.nonNull(duration(dm, "timeout"), DEFAULT_STEP_TIMEOUT));
             }
@@ -384,6 +439,10 @@ final class Binder {
     private Step.CommandStep command(YNode n, String what, Set<String> siblings) {
         if (n instanceof YScalar) {
             String run = scalar(n, what);
+            if (run != null && run.isBlank()) {
+                bad(n, what + " is empty: say which command to run");
+                return null;
+            }
             return run == null ? null : new Step.CommandStep(run, false, DEFAULT_COMMAND_TIMEOUT);
         }
         YMap m = map(n, what);
@@ -402,6 +461,10 @@ final class Binder {
             keys(m, what, Set.of("run", "background", "timeout"));
         }
         String run = c != null && !(c.value() instanceof YMap) ? scalar(c.value(), "command") : requiredText(body, "run", what);
+        if (run != null && run.isBlank()) {
+            bad(c.value(), what + " is empty: say which command to run");
+            return null;
+        }
         if (run == null) return null;
         return new Step.CommandStep(run, bool(body, "background", false),
                 PlanLoader.nonNull(duration(body, "timeout"), DEFAULT_COMMAND_TIMEOUT));
@@ -423,7 +486,8 @@ final class Binder {
                 if (cm == null) return null;
                 keys(cm, w, Set.of("host", "port", "within"));
                 Integer port = port(cm, true);
-                return port == null ? null : new Check.TcpCheck(textOr(cm, "host", "127.0.0.1"), port, within(cm));
+                String host = nonEmpty(cm, "host", "leave it out for 127.0.0.1");
+                return port == null ? null : new Check.TcpCheck(host == null ? "127.0.0.1" : host, port, within(cm));
             }
             case "http" -> {
                 keys(m, w, Set.of("http"));
@@ -435,7 +499,8 @@ final class Binder {
                 if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
                     bad(cm.entries().get("url").value(), "url must start with http:// or https://");
                 }
-                return url == null ? null : new Check.HttpCheck(url, status == null ? 200 : status, optText(cm, "body"), within(cm));
+                String body = nonEmpty(cm, "body", "leave it out to accept any response body");
+                return url == null ? null : new Check.HttpCheck(url, status == null ? 200 : status, body, within(cm));
             }
             case "sql" -> {
                 keys(m, w, Set.of("sql"));
@@ -452,7 +517,7 @@ final class Binder {
                     bad(cm.entries().get("expect").value(), "expect '" + expect
                             + "' is not a comparison (write e.g. \">= 1\", \"= 42\", \"!= 0\" or a value)");
                 }
-                String database = optText(cm, "database");
+                String database = nonEmpty(cm, "database", "name the database the query runs in");
                 boolean pg = eng.equals("postgres");
                 return query == null ? null : new Check.SqlCheck(eng, db(cm, pg ? 5432 : 3306, pg ? "postgres" : "root"),
                         database == null ? (pg ? "postgres" : "") : database, query, expect == null ? ">= 1" : expect, within(cm));
@@ -466,6 +531,10 @@ final class Binder {
                 }
                 keys(m, w, Set.of("command", "within"));
                 String run = scalar(v, "command");
+                if (run != null && run.isBlank()) {
+                    bad(v, w + " is empty: say which command must exit 0");
+                    return null;
+                }
                 return run == null ? null : new Check.CommandCheck(run, within(m));
             }
             default -> {
@@ -480,7 +549,8 @@ final class Binder {
                 YEntry pe = cm.entries().get("paths");
                 if (pe != null) for (YNode pn : asList(pe.value())) {
                     String p = path(pn, "paths");
-                    if (p != null) paths.add(p);
+                    if (p != null && p.isEmpty()) bad(pn, "paths holds an empty path: name a restored folder");
+                    else if (p != null) paths.add(p);
                 }
                 double sample = 1.0;
                 String sv = optText(cm, "sample");
@@ -510,8 +580,44 @@ final class Binder {
 
     private DbSpec db(YMap m, int defaultPort, String defaultUser) {
         Integer port = port(m, false);
-        return new DbSpec(textOr(m, "host", "127.0.0.1"), port == null ? defaultPort : port, textOr(m, "user", defaultUser),
-                optPath(m, "password-file"), optText(m, "password-env"));
+        String host = nonEmpty(m, "host", "leave it out for 127.0.0.1");
+        String user = nonEmpty(m, "user", "leave it out for " + defaultUser);
+        String[] secret = secret(m);
+        return new DbSpec(host == null ? "127.0.0.1" : host, port == null ? defaultPort : port,
+                user == null ? defaultUser : user, secret[0], secret[1]);
+    }
+
+    /** password-file and password-env: at most one, each naming something. */
+    private String[] secret(YMap m) {
+        String f = nonEmptyPath(m, "password-file");
+        String env = nonEmpty(m, "password-env", "name the environment variable that holds the password");
+        if (env != null && !ENV_NAME.matcher(env).matches()) {
+            bad(m.entries().get("password-env").value(), "password-env '" + cut(env)
+                    + "' is not an environment variable name (letters, digits and '_', not starting with a digit)");
+            env = null;
+        }
+        YEntry fe = m.entries().get("password-file"), ee = m.entries().get("password-env");
+        if (fe != null && ee != null && !isNull(fe.value()) && !isNull(ee.value())) {
+            YEntry later = fe.keyPos().line() > ee.keyPos().line()
+                    || (fe.keyPos().line() == ee.keyPos().line() && fe.keyPos().column() > ee.keyPos().column()) ? fe : ee;
+            problems.add(Problem.error(file, later.keyPos(), "both password-file and password-env are given: say where the"
+                    + " password is with one of them"));
+        }
+        return new String[] {f, env};
+    }
+
+    /** A database list: left out means all; an empty one, or an empty name, cannot work. */
+    private List<String> databases(YMap m) {
+        YEntry e = m.entries().get("databases");
+        if (e == null || isNull(e.value())) return List.of();
+        if (e.value() instanceof YList l && l.items().isEmpty()) {
+            bad(e.value(), "databases is empty: name at least one database, or leave databases out for all of them");
+        }
+        return nonEmptyList(m, "databases", "an empty database name");
+    }
+
+    private List<String> patterns(YMap m, String key) {
+        return nonEmptyList(m, key, "an empty pattern, which matches nothing");
     }
 
     private Integer port(YMap m, boolean required) {
@@ -546,10 +652,14 @@ final class Binder {
                     "dependency cycle: " + String.join(" -> ", cycle) + " (no order can restore these)"));
         }
         if (!Graph.hasCycle(systems)) {
+            // One warning per direct dependency, naming the slowest system behind it: linear in the
+            // plan (a warning for every pair of a long chain would be quadratic and say nothing more).
+            Map<String, String> slowest = Graph.costliestInClosure(systems, n -> systems.get(n).rto());
             for (SystemSpec s : systems.values()) {
-                for (String dep : Graph.allDependencies(systems, s.name())) {
-                    SystemSpec ds = systems.get(dep);
-                    if (ds != null && s.rto().compareTo(ds.rto()) < 0) {
+                for (String d : s.dependsOn()) {
+                    String dep = slowest.get(d);
+                    SystemSpec ds = dep == null ? null : systems.get(dep);
+                    if (ds != null && !dep.equals(s.name()) && s.rto().compareTo(ds.rto()) < 0) {
                         YEntry r = ((YMap) entries.get(s.name()).value()).entries().get("rto");
                         problems.add(Problem.warning(file, r == null ? entries.get(s.name()).keyPos() : r.value().pos(),
                                 "system '" + s.name() + "' has rto " + Durations.toPlanText(s.rto()) + " but depends on '" + dep
@@ -566,7 +676,7 @@ final class Binder {
     private void keys(YMap m, String what, Set<String> allowed) {
         for (YEntry e : m.entries().values()) {
             if (!allowed.contains(e.key())) {
-                problems.add(Problem.error(file, e.keyPos(), "unknown key '" + e.key() + "' in " + what + suggest(e.key(), allowed)));
+                problems.add(Problem.error(file, e.keyPos(), "unknown key '" + cut(e.key()) + "' in " + what + suggest(e.key(), allowed)));
             }
         }
     }
@@ -585,10 +695,15 @@ final class Binder {
         return null;
     }
 
-    private static String suggest(String key, java.util.Collection<String> known) {
+    /** " (did you mean 'x'?)" for a known name within two edits; "" when none, or the budget is spent. */
+    private String suggest(String key, java.util.Collection<String> known) {
         String best = null;
         int bestD = 3;
         for (String k : known) {
+            if (--suggestBudget < 0) return "";
+            if (Math.abs(k.length() - key.length()) >= bestD) continue; // cannot be nearer
+            long cost = (long) (key.length() + 1) * (k.length() + 1);
+            if ((suggestBudget -= cost) < 0) return "";
             int d = distance(key, k);
             if (d < bestD) {
                 bestD = d;
@@ -666,6 +781,43 @@ final class Binder {
         return e == null ? null : scalar(e.value(), key);
     }
 
+    /** An optional value that must not be empty when given (hint: what to write instead); null when left out or empty. */
+    private String nonEmpty(YMap m, String key, String hint) {
+        YEntry e = m.entries().get(key);
+        if (e == null || isNull(e.value())) return null;
+        String s = scalar(e.value(), key);
+        if (s != null && s.isBlank()) {
+            bad(e.value(), key + " is empty: " + hint);
+            return null;
+        }
+        return s;
+    }
+
+    /** An optional path that must not be empty when given. */
+    private String nonEmptyPath(YMap m, String key) {
+        YEntry e = m.entries().get(key);
+        if (e == null || isNull(e.value())) return null;
+        String s = path(e.value(), key);
+        if (s != null && s.isBlank()) {
+            bad(e.value(), key + " is empty: name a file or folder, or leave " + key + " out");
+            return null;
+        }
+        return s;
+    }
+
+    /** A list of values none of which may be empty (what: what an empty one would be). */
+    private List<String> nonEmptyList(YMap m, String key, String what) {
+        YEntry e = m.entries().get(key);
+        if (e == null) return List.of();
+        List<String> out = new ArrayList<>();
+        for (YNode n : asList(e.value())) {
+            String s = scalar(n, key);
+            if (s != null && s.isBlank()) bad(n, key + " holds " + what);
+            else if (s != null) out.add(s);
+        }
+        return List.copyOf(out);
+    }
+
     private String textOr(YMap m, String key, String dflt) {
         String s = optText(m, key);
         return s == null ? dflt : s;
@@ -729,7 +881,7 @@ final class Binder {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
             default -> {
-                bad(e.value(), key + " must be true or false, not '" + s + "'");
+                bad(e.value(), key + " must be true or false, not '" + cut(s) + "'");
                 yield dflt;
             }
         };
@@ -745,7 +897,7 @@ final class Binder {
             if (v < min || v > max) throw new NumberFormatException();
             return v;
         } catch (NumberFormatException ex) {
-            bad(e.value(), key + " must be a number from " + min + " to " + max + ", not '" + s + "'");
+            bad(e.value(), key + " must be a number from " + min + " to " + max + ", not '" + cut(s) + "'");
             return null;
         }
     }
@@ -757,33 +909,110 @@ final class Binder {
         if (s == null) return null;
         Duration d = Durations.parse(s);
         if (d == null) {
-            bad(e.value(), key + " must be a duration such as 30s, 15m, 4h or 1d, not '" + s + "'");
+            bad(e.value(), key + " must be a duration such as 30s, 15m, 4h or 1d, not '" + cut(s) + "'");
+        } else if (d.isZero()) {
+            bad(e.value(), key + " must be longer than 0s: " + switch (key) {
+                case "timeout" -> "a step with no time cannot run";
+                case "within" -> "a check needs time to pass";
+                case "drill-every" -> "say how often drills are due, e.g. 30d";
+                default -> "no backup or recovery takes no time";
+            });
+            return null;
+        } else if (d.compareTo(MAX_DURATION) > 0) {
+            bad(e.value(), key + " must be at most " + Durations.toPlanText(MAX_DURATION) + ", not '" + cut(s) + "'");
+            return null;
         }
         return d;
     }
 
     // ------------------------------------------------------------------------------ variables
 
+    /** {@code ${name}} from start to end (exclusive) in a text; name null for the escape {@code $${}. */
+    record Ref(int start, int end, String name) {}
+
+    /**
+     * The variables of a text, in one pass: linear however many {@code ${} it holds. A {@code ${}
+     * that is not closed, names nothing or holds what no variable can be called is added to
+     * {@code errors} (one sentence each), and the scan stops there.
+     */
+    static List<Ref> refs(String text, List<String> errors) {
+        List<Ref> out = new ArrayList<>();
+        int n = text.length();
+        for (int i = text.indexOf('$'); i >= 0 && i < n; i = text.indexOf('$', i)) {
+            if (text.startsWith("$${", i)) {
+                out.add(new Ref(i, i + 3, null));
+                i += 3;
+            } else if (text.startsWith("${", i)) {
+                int close = text.indexOf('}', i + 2);
+                if (close < 0) {
+                    errors.add("'${' at character " + (i + 1) + " of '" + cut(text) + "' is not closed: write ${name}"
+                            + " (or $${ for a literal ${)");
+                    break;
+                }
+                String name = text.substring(i + 2, close);
+                if (name.isEmpty()) {
+                    errors.add("'${}' in '" + cut(text) + "' names no variable: write ${name} (or $${ for a literal ${)");
+                    break;
+                }
+                if (!VAR_NAME.matcher(name).matches()) {
+                    errors.add("'${" + cut(name) + "}' is not a variable: a name holds only letters, digits, '.', '_' and '-'"
+                            + " (write $${ for a literal ${)");
+                    break;
+                }
+                out.add(new Ref(i, close + 1, name));
+                i = close + 1;
+            } else {
+                i++;
+            }
+        }
+        return out;
+    }
+
+    /** Long values quoted in messages are cut: the place is given, the message stays one line. */
+    static String cut(String s) {
+        String one = s.replace('\n', ' ');
+        return one.length() <= 80 ? one : one.substring(0, 77) + "...";
+    }
+
     private String substitute(String text, Pos pos) {
-        if (!text.contains("$")) return text;
-        Matcher m = VAR.matcher(text);
+        if (text.indexOf('$') < 0) return text;
+        List<String> errors = new ArrayList<>(1);
+        List<Ref> refs = refs(text, errors);
+        if (!errors.isEmpty()) {
+            problems.add(Problem.error(file, pos, errors.get(0)));
+            unresolved.add(pos); // reported: its value is not judged again
+            return "";
+        }
         StringBuilder out = new StringBuilder();
         int last = 0;
-        while (m.find()) {
-            out.append(text, last, m.start());
-            last = m.end();
-            if (m.group(1) == null) {
+        for (Ref r : refs) {
+            out.append(text, last, r.start());
+            last = r.end();
+            if (r.name() == null) {
                 out.append("${");
                 continue;
             }
-            String name = m.group(1);
-            String v = variable(name, pos);
+            String v = variable(r.name(), pos);
             // ${root}/srv with root "/" is /srv, not //srv.
             if (v.endsWith("/") && last < text.length() && text.charAt(last) == '/') v = v.substring(0, v.length() - 1);
             out.append(v);
         }
-        out.append(text.substring(last));
+        out.append(text, last, text.length());
         return out.toString();
+    }
+
+    /** True when binding only the parts with variables and {@code n} holds none. */
+    private boolean skip(YNode n) {
+        return onlyWithVariables != null && !onlyWithVariables.computeIfAbsent(n, Binder::holdsVariable);
+    }
+
+    /** Whether any scalar under n holds {@code ${}; linear, as the tree holds few alias expansions. */
+    private static boolean holdsVariable(YNode n) {
+        return switch (n) {
+            case YScalar s -> s.value() != null && s.value().contains("${");
+            case YList l -> l.items().stream().anyMatch(Binder::holdsVariable);
+            case YMap m -> m.entries().values().stream().anyMatch(e -> holdsVariable(e.value()));
+        };
     }
 
     private String variable(String name, Pos pos) {

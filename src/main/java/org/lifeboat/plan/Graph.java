@@ -1,7 +1,10 @@
 package org.lifeboat.plan;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,32 +16,54 @@ import java.util.function.Function;
 public final class Graph {
     private Graph() {}
 
-    /** Every cycle's systems, e.g. [a, b, c, a]; each cycle reported once. */
+    /** Cycles reported at most: each needs fixing by hand, and listing thousands helps nobody. */
+    static final int MAX_CYCLES = 20;
+
+    /**
+     * Cycles' systems, e.g. [a, b, c, a]; each cycle reported once, at most {@link #MAX_CYCLES}.
+     * Iterative (a chain of thousands of systems must not overflow the stack) and linear.
+     */
     static List<List<String>> cycles(Map<String, SystemSpec> systems) {
         List<List<String>> out = new ArrayList<>();
-        Map<String, Integer> state = new LinkedHashMap<>(); // 1 = on the stack, 2 = done
+        Map<String, Integer> onStack = new HashMap<>(); // name -> index in stack
+        Set<String> done = new HashSet<>();
         List<String> stack = new ArrayList<>();
-        for (String s : systems.keySet()) visit(s, systems, state, stack, out);
-        return out;
-    }
-
-    private static void visit(String s, Map<String, SystemSpec> systems, Map<String, Integer> state, List<String> stack,
-                              List<List<String>> out) {
-        Integer st = state.get(s);
-        if (st != null && st == 2) return;
-        if (st != null && st == 1) {
-            List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(s), stack.size()));
-            cycle.add(s);
-            out.add(cycle);
-            return;
+        List<Integer> next = new ArrayList<>(); // per stack entry: the next dependency to visit
+        for (String root : systems.keySet()) {
+            if (done.contains(root)) continue;
+            onStack.put(root, 0);
+            stack.add(root);
+            next.add(0);
+            while (!stack.isEmpty()) {
+                int top = stack.size() - 1;
+                String s = stack.get(top);
+                List<String> deps = systems.get(s).dependsOn();
+                int i = next.get(top);
+                if (i < deps.size()) {
+                    next.set(top, i + 1);
+                    String d = deps.get(i);
+                    if (d.equals(s) || done.contains(d) || !systems.containsKey(d)) continue;
+                    Integer at = onStack.get(d);
+                    if (at != null) {
+                        if (out.size() < MAX_CYCLES) {
+                            List<String> cycle = new ArrayList<>(stack.subList(at, stack.size()));
+                            cycle.add(d);
+                            out.add(cycle);
+                        }
+                        continue;
+                    }
+                    onStack.put(d, stack.size());
+                    stack.add(d);
+                    next.add(0);
+                } else {
+                    stack.remove(top);
+                    next.remove(top);
+                    onStack.remove(s);
+                    done.add(s);
+                }
+            }
         }
-        SystemSpec spec = systems.get(s);
-        if (spec == null) return;
-        state.put(s, 1);
-        stack.add(s);
-        for (String d : spec.dependsOn()) if (!d.equals(s)) visit(d, systems, state, stack, out);
-        stack.remove(stack.size() - 1);
-        state.put(s, 2);
+        return out;
     }
 
     static boolean hasCycle(Map<String, SystemSpec> systems) {
@@ -47,31 +72,103 @@ public final class Graph {
 
     /** Everything {@code name} needs first, directly or not. */
     public static Set<String> allDependencies(Map<String, SystemSpec> systems, String name) {
+        Set<String> out = reach(systems, List.of(name));
+        out.remove(name);
+        return out;
+    }
+
+    /** Breadth first from {@code from} along depends-on, over systems the plan has; the starts only when reached again. */
+    private static Set<String> reach(Map<String, SystemSpec> systems, List<String> from) {
         Set<String> out = new LinkedHashSet<>();
-        List<String> todo = new ArrayList<>(List.of(name));
+        ArrayDeque<String> todo = new ArrayDeque<>(from);
         while (!todo.isEmpty()) {
-            SystemSpec s = systems.get(todo.remove(0));
+            SystemSpec s = systems.get(todo.poll());
             if (s == null) continue;
             for (String d : s.dependsOn()) if (systems.containsKey(d) && out.add(d)) todo.add(d);
         }
-        out.remove(name);
         return out;
     }
 
     /** The chosen systems and everything they depend on, in the file's order. */
     public static List<String> closure(Map<String, SystemSpec> systems, List<String> chosen) {
-        Set<String> want = new LinkedHashSet<>();
-        for (String c : chosen) {
-            want.add(c);
-            want.addAll(allDependencies(systems, c));
-        }
+        Set<String> want = reach(systems, chosen);
+        want.addAll(chosen);
         return systems.keySet().stream().filter(want::contains).toList();
     }
 
-    /** The systems that depend on {@code name}, directly or not. */
+    /** The systems that depend on {@code name}, directly or not, in the file's order. */
     public static Set<String> dependents(Map<String, SystemSpec> systems, String name) {
+        Map<String, List<String>> needers = new HashMap<>();
+        for (SystemSpec s : systems.values()) {
+            for (String d : s.dependsOn()) if (systems.containsKey(d)) needers.computeIfAbsent(d, k -> new ArrayList<>()).add(s.name());
+        }
+        Set<String> found = new HashSet<>();
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(name));
+        while (!todo.isEmpty()) {
+            for (String n : needers.getOrDefault(todo.poll(), List.of())) if (found.add(n)) todo.add(n);
+        }
         Set<String> out = new LinkedHashSet<>();
-        for (String s : systems.keySet()) if (allDependencies(systems, s).contains(name)) out.add(s);
+        for (String s : systems.keySet()) if (found.contains(s) && !s.equals(name)) out.add(s);
+        return out;
+    }
+
+    /**
+     * For each system, the one in its closure (itself included) with the largest {@code cost}; the
+     * first in depends-on order on ties. Linear: each system's answer is computed once.
+     *
+     * @throws IllegalStateException when the systems depend on each other in a cycle
+     */
+    static Map<String, String> costliestInClosure(Map<String, SystemSpec> systems, Function<String, Duration> cost) {
+        Map<String, String> best = new HashMap<>();
+        for (String s : postOrder(systems, systems.keySet())) {
+            String b = s;
+            for (String d : systems.get(s).dependsOn()) {
+                String db = best.get(d);
+                if (db != null && cost.apply(db).compareTo(cost.apply(b)) > 0) b = db;
+            }
+            best.put(s, b);
+        }
+        return best;
+    }
+
+    /**
+     * The systems of {@code from} and what they depend on (within {@code within}), each after its
+     * dependencies. Iterative: a long chain must not overflow the stack.
+     *
+     * @throws IllegalStateException on a cycle
+     */
+    private static List<String> postOrder(Map<String, SystemSpec> systems, Set<String> within) {
+        List<String> out = new ArrayList<>();
+        Set<String> done = new HashSet<>(), active = new HashSet<>();
+        List<String> stack = new ArrayList<>();
+        List<Integer> next = new ArrayList<>();
+        for (String root : within) {
+            if (done.contains(root)) continue;
+            stack.add(root);
+            next.add(0);
+            active.add(root);
+            while (!stack.isEmpty()) {
+                int top = stack.size() - 1;
+                String s = stack.get(top);
+                SystemSpec spec = systems.get(s);
+                List<String> deps = spec == null ? List.of() : spec.dependsOn();
+                int i = next.get(top);
+                if (i < deps.size()) {
+                    next.set(top, i + 1);
+                    String d = deps.get(i);
+                    if (d.equals(s) || !within.contains(d) || done.contains(d)) continue; // itself: reported apart
+                    if (!active.add(d)) throw new IllegalStateException("dependency cycle through " + d);
+                    stack.add(d);
+                    next.add(0);
+                } else {
+                    stack.remove(top);
+                    next.remove(top);
+                    active.remove(s);
+                    done.add(s);
+                    out.add(s);
+                }
+            }
+        }
         return out;
     }
 
@@ -83,11 +180,17 @@ public final class Graph {
      * @throws IllegalStateException when the selected systems depend on each other in a cycle
      */
     public static List<List<String>> waves(Map<String, SystemSpec> systems, List<String> selected) {
+        Set<String> sel = new HashSet<>(selected);
         Set<String> chosen = new LinkedHashSet<>();
-        for (String s : systems.keySet()) if (selected.contains(s)) chosen.add(s);
+        for (String s : systems.keySet()) if (sel.contains(s)) chosen.add(s);
         chosen.addAll(selected); // names the file lacks go last, in wave 1
-        Map<String, Integer> wave = new LinkedHashMap<>();
-        for (String s : chosen) waveOf(s, systems, chosen, wave, new LinkedHashSet<>());
+        Map<String, Integer> wave = new HashMap<>();
+        for (String s : postOrder(systems, chosen)) {
+            int max = -1;
+            SystemSpec spec = systems.get(s);
+            if (spec != null) for (String d : spec.dependsOn()) if (chosen.contains(d)) max = Math.max(max, wave.get(d));
+            wave.put(s, max + 1);
+        }
         List<List<String>> out = new ArrayList<>();
         for (String s : chosen) {
             int w = wave.get(s);
@@ -95,21 +198,6 @@ public final class Graph {
             out.get(w).add(s);
         }
         return out;
-    }
-
-    private static int waveOf(String s, Map<String, SystemSpec> systems, Set<String> chosen, Map<String, Integer> wave,
-                              Set<String> path) {
-        Integer w = wave.get(s);
-        if (w != null) return w;
-        if (!path.add(s)) throw new IllegalStateException("dependency cycle through " + s);
-        int max = -1;
-        SystemSpec spec = systems.get(s);
-        if (spec != null) {
-            for (String d : spec.dependsOn()) if (chosen.contains(d)) max = Math.max(max, waveOf(d, systems, chosen, wave, path));
-        }
-        path.remove(s);
-        wave.put(s, max + 1);
-        return max + 1;
     }
 
     /**

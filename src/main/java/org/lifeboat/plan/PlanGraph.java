@@ -282,12 +282,14 @@ public final class PlanGraph {
 
     private static Layout layout(Plan plan, List<String> selected) {
         Map<String, SystemSpec> systems = plan.systems();
-        List<String> chosen = systems.keySet().stream().filter(selected::contains).toList();
+        Set<String> sel = new HashSet<>(selected);
+        List<String> chosen = systems.keySet().stream().filter(sel::contains).toList();
+        Set<String> chosenSet = new HashSet<>(chosen);
         List<List<String>> waves = Graph.waves(systems, chosen);
         List<Edge> edges = new ArrayList<>();
         for (List<String> wave : waves) {
             for (String s : wave) {
-                for (String d : systems.get(s).dependsOn()) if (chosen.contains(d)) edges.add(new Edge(d, s));
+                for (String d : systems.get(s).dependsOn()) if (chosenSet.contains(d)) edges.add(new Edge(d, s));
             }
         }
         return new Layout(chosen, waves, edges);

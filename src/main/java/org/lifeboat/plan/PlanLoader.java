@@ -27,6 +27,11 @@ import org.lifeboat.plan.YamlTree.YNode;
  */
 public final class PlanLoader {
     public static final String FILE_NAME = "lifeboat.yaml";
+    /**
+     * Largest plan file, in bytes (1 MiB). Plans describe a few dozen systems in a few kilobytes;
+     * the bound keeps a wrong or hostile file from costing more than a moment to refuse.
+     */
+    public static final int MAX_BYTES = 1 << 20;
 
     private PlanLoader() {}
 
@@ -95,8 +100,10 @@ public final class PlanLoader {
         Map<String, List<YamlTree.Pos>> unknown = new LinkedHashMap<>();
         Map<String, Set<String>> missingIn = new LinkedHashMap<>();
         List<String> siteNames = sites.isEmpty() ? List.of("") : new ArrayList<>(sites.keySet());
+        // The first site is bound whole; the others only where a variable can make them differ.
+        Map<YNode, Boolean> withVariables = new java.util.IdentityHashMap<>();
         for (String s : siteNames) {
-            Binder b = new Binder(p, s, sites, Generators.placeholders());
+            Binder b = new Binder(p, s, sites, Generators.placeholders(), s.equals(siteNames.get(0)) ? null : withVariables);
             b.bind();
             all.addAll(b.problems);
             for (Binder.UnknownVar u : b.unknownVars) {
@@ -154,13 +161,20 @@ public final class PlanLoader {
 
     private static Parsed parse(Path file) throws IOException, PlanException {
         byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        // Read at most one byte more than allowed: a huge file or a device such as /dev/zero is
+        // refused without being read to its end.
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (NoSuchFileException e) {
             throw new PlanException("plan file " + file + " does not exist");
         } catch (IOException e) {
             throw new PlanException("cannot read the plan file " + file + ": "
                     + (Files.isDirectory(file) ? "it is a folder" : e.getMessage()));
+        }
+        if (bytes.length > MAX_BYTES) {
+            List<Problem> big = List.of(new Problem(file.toString(), 0, 0, Problem.Severity.ERROR, "the plan file is larger than "
+                    + MAX_BYTES + " bytes (1 MiB), the most a plan may be; a plan of a few dozen systems takes a few kilobytes"));
+            return new Parsed(file.toAbsolutePath().normalize(), file.toString(), "", "", null, big);
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
         List<Problem> problems = new ArrayList<>();

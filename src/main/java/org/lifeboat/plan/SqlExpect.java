@@ -6,12 +6,13 @@ import java.util.regex.Pattern;
 
 /** What an sql check expects of the first value of its query: a comparison or a value to equal. */
 public record SqlExpect(String op, String value) {
-    private static final Pattern CMP = Pattern.compile("^\\s*(>=|<=|!=|<>|==|=|>|<)\\s*(.*?)\\s*$");
+    /** Applied to stripped text: no trailing-blank backtracking (a lazy group before \\s*$ is quadratic). */
+    private static final Pattern CMP = Pattern.compile("(>=|<=|!=|<>|==|=|>|<)\\s*(.*)", Pattern.DOTALL);
 
     /** Null when the text is empty. */
     public static SqlExpect parse(String text) {
         if (text == null || text.isBlank()) return null;
-        Matcher m = CMP.matcher(text);
+        Matcher m = CMP.matcher(text.strip());
         if (m.matches()) {
             String op = m.group(1).equals("==") ? "=" : m.group(1).equals("<>") ? "!=" : m.group(1);
             if (m.group(2).isEmpty()) return null;

@@ -551,6 +551,362 @@ class PlanLoaderTest {
         assertThat(e.getMessage().lines()).hasSize(3);
     }
 
+    // ------------------------------------------------------------------------------ values that cannot work
+
+    /** The one error of a system "db" (line 4) with the given lines after its rpo and rto (line 7 on). */
+    private Problem onlyErrorOfDb(String lines) throws Exception {
+        return onlyError(HEAD + "  db:\n    rpo: 15m\n    rto: 20m\n" + lines.stripIndent());
+    }
+
+    @Test
+    void unclosedVariable() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    restore:
+                      - path: { from: /srv, to: "${root/srv" }
+                """);
+        assertAt(p, 8, 33);
+        assertThat(p.message()).isEqualTo("'${' at character 1 of '${root/srv' is not closed: write ${name} (or $${ for a literal ${)");
+    }
+
+    @Test
+    void dollarBraceAtTheEnd() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - command: "echo ${"
+                """);
+        assertAt(p, 8, 18);
+        assertThat(p.message()).startsWith("'${' at character 6 of 'echo ${' is not closed");
+    }
+
+    @Test
+    void emptyVariableName() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - command: "echo ${}"
+                """);
+        assertAt(p, 8, 18);
+        assertThat(p.message()).isEqualTo("'${}' in 'echo ${}' names no variable: write ${name} (or $${ for a literal ${)");
+    }
+
+    @Test
+    void variableNameWithSpaces() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - command: "echo ${ root }"
+                """);
+        assertAt(p, 8, 18);
+        assertThat(p.message()).startsWith("'${ root }' is not a variable: a name holds only letters");
+    }
+
+    @Test
+    void unclosedVariableInASiteValue() throws Exception {
+        Problem p = onlyError("""
+                repositories: { local: { url: /backups } }
+                sites:
+                  primary: { root: "${temp-dir" }
+                systems:
+                  db: { rpo: 15m, rto: 20m }
+                """);
+        assertAt(p, 3, 20);
+        assertThat(p.message()).startsWith("'${' at character 1 of '${temp-dir' is not closed");
+    }
+
+    @Test
+    void unknownGeneratorSuggestsTheNearest() throws Exception {
+        Problem p = onlyError("""
+                repositories: { local: { url: /backups } }
+                sites:
+                  sandbox: { root: "${tmp-dir}" }
+                systems:
+                  db: { rpo: 15m, rto: 20m }
+                """);
+        assertAt(p, 3, 20);
+        assertThat(p.message()).isEqualTo("unknown generator ${tmp-dir} (did you mean ${temp-dir}?)");
+    }
+
+    @Test
+    void siteVariableNameThatNoVariableCanName() throws Exception {
+        Problem p = onlyError("""
+                repositories: { local: { url: /backups } }
+                sites:
+                  primary: { "pg port": 5432 }
+                systems:
+                  db: { rpo: 15m, rto: 20m }
+                """);
+        assertAt(p, 3, 14);
+        assertThat(p.message()).startsWith("site variable name 'pg port' may hold only letters");
+    }
+
+    @Test
+    void emptyCommandOutputFilename() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { command: { run: "crontab -l", filename: '' } } ] }
+                """);
+        assertAt(p, 7, 68);
+        assertThat(p.message()).isEqualTo("filename must be a plain file name, not ''");
+    }
+
+    @Test
+    void emptyCommandSource() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { command: "" } ] }
+                """);
+        assertAt(p, 7, 37);
+        assertThat(p.message()).startsWith("command is empty");
+    }
+
+    @Test
+    void zeroTimeout() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    restore:
+                      - command: { run: "start.sh", timeout: 0s }
+                """);
+        assertAt(p, 8, 46);
+        assertThat(p.message()).isEqualTo("timeout must be longer than 0s: a step with no time cannot run");
+    }
+
+    @Test
+    void zeroWithin() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - tcp: { port: 5432, within: 0m }
+                """);
+        assertAt(p, 8, 36);
+        assertThat(p.message()).startsWith("within must be longer than 0s");
+    }
+
+    @Test
+    void zeroRpo() throws Exception {
+        Problem p = onlyError(HEAD + """
+                  db:
+                    rpo: 0s
+                    rto: 20m
+                """);
+        assertAt(p, 5, 10);
+        assertThat(p.message()).startsWith("rpo must be longer than 0s");
+    }
+
+    @Test
+    void zeroRto() throws Exception {
+        Problem p = onlyError(HEAD + """
+                  db:
+                    rpo: 15m
+                    rto: 0h
+                """);
+        assertAt(p, 6, 10);
+        assertThat(p.message()).startsWith("rto must be longer than 0s");
+    }
+
+    @Test
+    void zeroDrillEvery() throws Exception {
+        Problem p = onlyError(HEAD + """
+                  db: { rpo: 15m, rto: 20m }
+                drill-every: 0d
+                """);
+        assertAt(p, 5, 14);
+        assertThat(p.message()).isEqualTo("drill-every must be longer than 0s: say how often drills are due, e.g. 30d");
+    }
+
+    @Test
+    void durationBeyondAHundredYears() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    restore:
+                      - command: { run: "start.sh", timeout: 99999999d }
+                """);
+        assertAt(p, 8, 46);
+        assertThat(p.message()).isEqualTo("timeout must be at most 36500d, not '99999999d'");
+    }
+
+    @Test
+    void bothPasswordFileAndPasswordEnvOfARepository() throws Exception {
+        Problem p = onlyError("""
+                repositories:
+                  local: { url: /backups, password-file: /etc/pw, password-env: PW }
+                systems:
+                  db: { rpo: 15m, rto: 20m }
+                """);
+        assertAt(p, 2, 51);
+        assertThat(p.message()).isEqualTo("both password-file and password-env are given: say where the password is with one of them");
+    }
+
+    @Test
+    void bothPasswordFileAndPasswordEnvOfADatabase() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup:
+                      sources:
+                        - postgres: { password-env: PGPW, password-file: /etc/pg }
+                """);
+        assertAt(p, 9, 43);
+        assertThat(p.message()).startsWith("both password-file and password-env are given");
+    }
+
+    @Test
+    void emptyPasswordFile() throws Exception {
+        Problem p = onlyError("""
+                repositories:
+                  local: { url: /backups, password-file: "" }
+                systems:
+                  db: { rpo: 15m, rto: 20m }
+                """);
+        assertAt(p, 2, 42);
+        assertThat(p.message()).isEqualTo("password-file is empty: name a file or folder, or leave password-file out");
+    }
+
+    @Test
+    void passwordEnvThatIsNoVariableName() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - sql: { query: "select 1", password-env: "PG PASSWORD" }
+                """);
+        assertAt(p, 8, 49);
+        assertThat(p.message()).startsWith("password-env 'PG PASSWORD' is not an environment variable name");
+    }
+
+    @Test
+    void emptyDatabaseList() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { postgres: { databases: [] } } ] }
+                """);
+        assertAt(p, 7, 51);
+        assertThat(p.message()).startsWith("databases is empty: name at least one database, or leave databases out");
+    }
+
+    @Test
+    void emptyDatabaseName() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    restore:
+                      - mysql: { databases: [shop, ""] }
+                """);
+        assertAt(p, 8, 36);
+        assertThat(p.message()).isEqualTo("databases holds an empty database name");
+    }
+
+    @Test
+    void emptyDatabaseHost() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { mysql: { host: "" } } ] }
+                """);
+        assertAt(p, 7, 43);
+        assertThat(p.message()).isEqualTo("host is empty: leave it out for 127.0.0.1");
+    }
+
+    @Test
+    void emptyDatabaseUser() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    restore:
+                      - postgres: { user: "" }
+                """);
+        assertAt(p, 8, 27);
+        assertThat(p.message()).isEqualTo("user is empty: leave it out for postgres");
+    }
+
+    @Test
+    void emptyBackupPath() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { path: "" } ] }
+                """);
+        assertAt(p, 7, 34);
+        assertThat(p.message()).isEqualTo("path is empty: name the folder or file to back up");
+    }
+
+    @Test
+    void emptyExcludePattern() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { path: /srv, exclude: ["*.tmp", ""] } ] }
+                """);
+        assertAt(p, 7, 59);
+        assertThat(p.message()).isEqualTo("exclude holds an empty pattern, which matches nothing");
+    }
+
+    @Test
+    void emptyHook() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    backup: { sources: [ { path: /srv } ], before: [ "" ] }
+                """);
+        assertAt(p, 7, 54);
+        assertThat(p.message()).isEqualTo("system 'db' before hook is empty: say which command to run");
+    }
+
+    @Test
+    void emptyCommandStep() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    restore:
+                      - command: " "
+                """);
+        assertAt(p, 8, 18);
+        assertThat(p.message()).isEqualTo("system 'db' command step is empty: say which command to run");
+    }
+
+    @Test
+    void emptyCommandCheck() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - command: ""
+                """);
+        assertAt(p, 8, 18);
+        assertThat(p.message()).isEqualTo("system 'db' command check is empty: say which command must exit 0");
+    }
+
+    @Test
+    void emptyTcpHost() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - tcp: { host: "", port: 80 }
+                """);
+        assertAt(p, 8, 22);
+        assertThat(p.message()).isEqualTo("host is empty: leave it out for 127.0.0.1");
+    }
+
+    @Test
+    void emptyHttpBody() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - http: { url: "http://127.0.0.1/", body: "" }
+                """);
+        assertAt(p, 8, 49);
+        assertThat(p.message()).isEqualTo("body is empty: leave it out to accept any response body");
+    }
+
+    @Test
+    void emptySqlDatabase() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - sql: { query: "select 1", database: "" }
+                """);
+        assertAt(p, 8, 45);
+        assertThat(p.message()).isEqualTo("database is empty: name the database the query runs in");
+    }
+
+    @Test
+    void emptyFilesCheckPath() throws Exception {
+        Problem p = onlyErrorOfDb("""
+                    verify:
+                      - files: { paths: [""] }
+                """);
+        assertAt(p, 8, 26);
+        assertThat(p.message()).isEqualTo("paths holds an empty path: name a restored folder");
+    }
+
+    @Test
+    void emptyStateDir() throws Exception {
+        Problem p = onlyError(HEAD + """
+                  db: { rpo: 15m, rto: 20m }
+                state-dir: ""
+                """);
+        assertAt(p, 5, 12);
+        assertThat(p.message()).startsWith("state-dir is empty");
+    }
+
+    @Test
+    void emptyPlanName() throws Exception {
+        Problem p = onlyError(HEAD + """
+                  db: { rpo: 15m, rto: 20m }
+                name: ""
+                """);
+        assertAt(p, 5, 7);
+        assertThat(p.message()).isEqualTo("name is empty: leave it out or name the plan");
+    }
+
     @Test
     void missingFileIsAPlainError() {
         assertThatThrownBy(() -> PlanLoader.validate(dir.resolve("nope.yaml")))
