@@ -132,6 +132,8 @@ public final class Restorer {
         volatile long dev;
         volatile long ino;
         volatile boolean known;
+        /** Kept from before, with other names this run did not make: never linked to (they may lie outside). */
+        volatile boolean shared;
 
         LinkSource(Folders.Ref dir, String name) {
             this.dir = dir;
@@ -534,7 +536,15 @@ public final class Restorer {
 
     private void keep(FileMeta existing, LinkSource source) {
         skipped.increment();
-        if (source != null && existing.kind() == FileKind.REGULAR) source.set(existing);
+        if (source != null && existing.kind() == FileKind.REGULAR) {
+            source.set(existing);
+            // A kept file with other names may be a hard link to a file outside the target: a new
+            // link to it would make the target reach that inode. Only names already on it are accepted.
+            if (existing.nlink() > 1) {
+                source.known = false;
+                source.shared = true;
+            }
+        }
     }
 
     /** Whether --overwrite lets an existing entry be replaced by the snapshot's file {@code n}. */
@@ -775,6 +785,20 @@ public final class Restorer {
         for (LinkJob l : links) {
             LinkSource s = l.source();
             String where = folders.display(l.dir(), l.name());
+            if (s.shared) {
+                try (Dir to = folders.open(l.dir())) {
+                    FileMeta e = to.statOrNull(l.name());
+                    if (e != null && e.kind() == FileKind.REGULAR && e.inode() == s.ino && e.dev() == s.dev) continue;
+                } catch (InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // reported below like any other link that is not made
+                }
+                failed.add(l.snPath() + ": hard link not made, its first name " + folders.display(s.dir, s.name)
+                        + " was kept from before this restore and has other names, which may lie outside the target;"
+                        + " restore with --overwrite always to write both");
+                continue;
+            }
             if (!s.known) {
                 failed.add(l.snPath() + ": hard link not made, its first name " + folders.display(s.dir, s.name)
                         + " was not restored");

@@ -59,7 +59,7 @@ class HostileTreeRestoreTest {
         assertThat(outside.fingerprint()).as("nothing outside the target changed").isEqualTo(before);
         try (Stream<Path> s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString()).sorted().toList())
-                    .as("nothing new beside the target").isSubsetOf("outside", "pw", "repo", "target", "cache");
+                    .as("nothing new beside the target").isSubsetOf("outside", "outside2", "pw", "repo", "target", "cache");
         }
     }
 
@@ -162,6 +162,32 @@ class HostileTreeRestoreTest {
             assertThat(Files.isSymbolicLink(target.resolve("h1"))).isTrue();
             assertThat(r.err()).contains("/h2: hard link not made");
         }
+    }
+
+    /**
+     * The target's h1 is a hard link to a file outside with the snapshot's size and mtime, so
+     * if-changed and never keep it: h2 must not become a new link to that outside inode.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"never", "if-changed"})
+    void aKeptFirstNameLinkedOutsideIsNotLinkedTo(String overwrite) throws Exception {
+        String snap;
+        try (RawRepo r = RawRepo.create(repo)) {
+            Id x = r.data("pwned\n");
+            snap = r.snapshot(r.tree(RawRepo.hardLink("h1", 7, 2, 6, x), RawRepo.hardLink("h2", 7, 2, 6, x))).hex();
+        }
+        Path secret = Files.createDirectories(dir.resolve("outside2")).resolve("sec");
+        Files.writeString(secret, "secre\n");
+        Files.setLastModifiedTime(secret, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.parse("2024-01-02T03:04:05.000000006Z")));
+        Files.createDirectories(target);
+        Files.createLink(target.resolve("h1"), secret);
+        Run r = restore(snap, "--overwrite", overwrite);
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("/h2: hard link not made").contains("was kept from before this restore");
+        assertThat(Files.getAttribute(secret, "unix:nlink")).as("no new name for the outside file").isEqualTo(2);
+        assertThat(Files.exists(target.resolve("h2"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(secret).hasContent("secre\n");
     }
 
     @Test
