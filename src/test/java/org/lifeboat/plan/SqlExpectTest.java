@@ -1,6 +1,9 @@
 package org.lifeboat.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +66,14 @@ class SqlExpectTest {
         assertThat(SqlExpect.parse("< 10").test("")).isFalse();
         assertThat(SqlExpect.parse(">= 1").test(null)).isFalse();
         assertThat(SqlExpect.parse("!= 0").test(null)).as("no value is not 0").isTrue();
+    }
+
+    /** A hang guard: the old pattern backtracked over every blank, quadratic in a long expect. */
+    @Test
+    void longRunOfBlanksIsParsedInLinearTime() {
+        String text = "= a" + " ".repeat(300_000) + "b   ";
+        SqlExpect e = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> SqlExpect.parse(text));
+        assertThat(e.op()).isEqualTo("=");
+        assertThat(e.value()).startsWith("a ").endsWith(" b").hasSize(300_002);
     }
 }
