@@ -160,6 +160,8 @@ public final class Restorer {
         private String firstError;
         private int badBlobs;
         private final Set<String> packs = new LinkedHashSet<>();
+        /** Set when all blobs were read but their total length is not the node's size. */
+        private String sizeMismatch;
         // Ranges of one large file share one descriptor, created by whichever range runs first.
         private RawFile shared;
         private IOException sharedError;
@@ -181,10 +183,16 @@ public final class Restorer {
         }
 
         synchronized boolean damaged() {
-            return badBlobs > 0;
+            return badBlobs > 0 || sizeMismatch != null;
+        }
+
+        synchronized void sizeMismatch(long written) {
+            sizeMismatch = snPath + ": the snapshot says the file has " + node.size() + " bytes but its content"
+                    + " holds " + written + " (the snapshot's size and its content disagree)";
         }
 
         synchronized String damageLine() {
+            if (badBlobs == 0 && sizeMismatch != null) return sizeMismatch;
             int blobs = node.content() == null ? 0 : node.content().size();
             return snPath + ": " + badBlobs + " of " + blobs + " data blob(s) unreadable (" + firstError + ")"
                     + (packs.isEmpty() ? "" : "; pack file(s) " + String.join(", ", packs));
@@ -325,7 +333,7 @@ public final class Restorer {
     private List<Node> loadTree(Id id, String sn) throws InterruptedIOException {
         String where = sn.isEmpty() ? "/" : sn;
         try {
-            Tree t = TreeCodec.decode(repo.loadBlob(BlobType.TREE, id));
+            Tree t = TreeCodec.decode(id, repo.loadBlob(BlobType.TREE, id));
             List<String> problems = TreeRules.problems(t);
             if (!problems.isEmpty()) {
                 damagedTrees.add(where + " (folder not restored, its tree " + id.shortHex() + " is damaged: "
@@ -511,8 +519,10 @@ public final class Restorer {
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
             }
             case FIFO, DEV, CHARDEV -> {
+                // As in restic (whose mknod then fails with EPERM and counts as an error): an entry
+                // that cannot be made is a failed entry, listed, and the restore exits 1.
                 if (n.type() != NodeType.FIFO && !asRoot) {
-                    warnings.add(sn + ": device nodes are restored only when running as root");
+                    failed.add(sn + ": device nodes can only be made when running as root");
                     return;
                 }
                 if (existing != null) {
@@ -525,7 +535,7 @@ public final class Restorer {
                 try {
                     d.mknod(name, GoFileMode.toPosix(n.mode()), n.type() == NodeType.FIFO ? 0 : n.device());
                 } catch (IOException e) {
-                    warnings.add(sn + ": " + e.getMessage());
+                    failed.add(sn + ": cannot create " + n.type().jsonName() + ": " + e.getMessage());
                     return;
                 }
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
@@ -764,6 +774,10 @@ public final class Restorer {
     private void finish(RawFile f, FileJob j, long size) throws IOException {
         // Extends the file over trailing holes left by all-zero blobs (or unreadable ones).
         if (f.stat().size() < size) f.truncate(size);
+        // Every blob read, yet not the node's size: the tree and its content disagree (a damaged or
+        // forged tree). The file keeps the content there is and, like any damaged file, not the
+        // snapshot's mtime, so that a later --overwrite if-changed does not take it for whole.
+        if (!j.damaged() && size != j.node.size()) j.sizeMismatch(size);
         warnings.addAll(MetadataRestorer.apply(f, j.node, asRoot, !j.damaged()));
         if (j.source != null) j.source.set(f.stat());
         filesDone.increment();

@@ -65,16 +65,73 @@ public final class TreeCodec {
         return decode(json, 0, json.length);
     }
 
-    /** Parses a tree blob; IOException if it is not a tree restic could have written. */
+    /**
+     * Parses a tree blob.
+     *
+     * @throws IOException if it is not a tree restic could have written; the message is one
+     *                     sentence starting "invalid tree: ", naming the node (1-based) and field,
+     *                     e.g. {@code invalid tree: node 3 ("a.txt"): size is -5, not a non-negative integer}
+     */
     public static Tree decode(byte[] json, int off, int len) throws IOException {
+        return decode("invalid tree", json, off, len);
+    }
+
+    /**
+     * {@link #decode(byte[])} for the tree blob {@code id}: errors start with "tree &lt;short id&gt;: ".
+     *
+     * @throws IOException as {@link #decode(byte[], int, int)}
+     */
+    public static Tree decode(Id id, byte[] json) throws IOException {
+        return decode("tree " + id.shortHex(), json, 0, json.length);
+    }
+
+    private static Tree decode(String what, byte[] json, int off, int len) throws IOException {
         // offsets from the parser are then offsets into the array
         byte[] raw = off == 0 && len == json.length ? json : Arrays.copyOfRange(json, off, off + len);
+        Decoder d = null;
         try (JsonParser p = JSON.createParser(raw)) {
-            return new Decoder(p, raw).tree();
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            d = new Decoder(p, raw);
+            return d.tree();
+        } catch (IOException | IllegalArgumentException | java.time.DateTimeException e) {
             // DateTimeException: e.g. a zone offset beyond ±18:00 (found by RepositoryParserFuzzTest)
-            throw new IOException("invalid tree: " + e.getMessage(), e);
+            throw new IOException(what + ": " + (d == null ? "" : d.where()) + reason(e), e);
         }
+    }
+
+    /**
+     * A name in double quotes for an error message: printable characters as they are, anything
+     * else escaped (\\xNN for a raw byte), at most 100 characters, so a name cannot forge a line.
+     */
+    static String quoteForMessage(String name) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < name.length(); ) {
+            if (sb.length() > 100) {
+                sb.append("...");
+                break;
+            }
+            int cp = name.codePointAt(i);
+            i += Character.charCount(cp);
+            if (RawNames.isEscapedByte((char) cp) && cp <= 0xFFFF) {
+                sb.append(String.format("\\x%02x", cp & 0xFF));
+            } else if (cp == '"' || cp == '\\') {
+                sb.append('\\').append((char) cp);
+            } else if (GoPrintable.isPrint(cp)) {
+                sb.appendCodePoint(cp);
+            } else {
+                sb.append(cp <= 0xFFFF ? String.format("\\u%04x", cp) : String.format("\\U%08x", cp));
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /** The failure's own words, without Jackson's location blurb ("at [Source: REDACTED ...]"). */
+    private static String reason(Exception e) {
+        String m = e instanceof com.fasterxml.jackson.core.JacksonException j ? j.getOriginalMessage() : e.getMessage();
+        if (m == null || m.isBlank()) return "not valid JSON (" + e.getClass().getSimpleName() + ")";
+        int at = m.indexOf(" at [Source:");
+        if (at < 0) at = m.indexOf("\n at [Source:");
+        if (at >= 0) m = m.substring(0, at);
+        return m.strip().replace('\n', ' ');
     }
 
     /** Streaming decoder over one blob; keeps the raw bytes for the rare re-read of a string. */
@@ -82,9 +139,31 @@ public final class TreeCodec {
         private final JsonParser p;
         private final byte[] raw;
 
+        /** Where the decoder is, for messages: the node (1-based), its name once read, the field. */
+        private int nodeIndex;
+        private String nodeName;
+        private String field;
+
         Decoder(JsonParser p, byte[] raw) {
             this.p = p;
             this.raw = raw;
+        }
+
+        /** "node 3 (\"a.txt\"): " while inside a node, else "". */
+        String where() {
+            if (field == null && nodeIndex == 0) return "";
+            StringBuilder sb = new StringBuilder();
+            if (nodeIndex > 0) {
+                sb.append("node ").append(nodeIndex);
+                if (nodeName != null) sb.append(" (").append(quoteForMessage(nodeName)).append(')');
+                sb.append(": ");
+            }
+            return sb.toString();
+        }
+
+        /** The current field for messages ("size", or "nodes"). */
+        private String what() {
+            return field == null ? "the tree" : field;
         }
 
         Tree tree() throws IOException {
@@ -100,22 +179,27 @@ public final class TreeCodec {
                     expect(v, JsonToken.START_ARRAY);
                     JsonToken e;
                     while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                        nodeIndex = nodes.size() + 1;
+                        nodeName = null;
+                        field = null;
                         expect(e, JsonToken.START_OBJECT);
                         nodes.add(node());
                     }
+                    nodeIndex = 0;
+                    field = null;
                 } else {
                     p.skipChildren();
                 }
             }
             expect(t, JsonToken.END_OBJECT);
             JsonToken trailing = p.nextToken();
-            if (trailing != null) throw new IOException("invalid tree: data after the object: " + trailing);
+            if (trailing != null) throw new IOException("data after the tree's JSON object");
             return new Tree(nodes);
         }
 
         private void expect(JsonToken got, JsonToken want) throws IOException {
             if (got != want) {
-                throw new IOException("invalid tree: expected " + want + " but got " + got + " at " + p.currentLocation());
+                throw new IOException(what() + " is " + describe(got) + ", not " + describe(want));
             }
         }
 
@@ -125,10 +209,14 @@ public final class TreeCodec {
             byte[] linkTargetRaw = null;
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
+                field = p.currentName();
                 JsonToken v = p.nextToken();
                 switch (field) {
-                    case "name" -> b.name(unquoteName(string(v)));
+                    case "name" -> {
+                        String name = unquoteName(string(v));
+                        b.name(name);
+                        nodeName = name;
+                    }
                     case "type" -> {
                         b.type(NodeType.fromJsonName(string(v)));
                         haveType = true;
@@ -155,8 +243,9 @@ public final class TreeCodec {
                     default -> p.skipChildren(); // e.g. generic_attributes (0.17)
                 }
             }
+            field = null;
             expect(t, JsonToken.END_OBJECT);
-            if (!haveType) throw new IOException("invalid tree: node without type at " + p.currentLocation());
+            if (!haveType) throw new IOException("the node has no type");
             if (linkTargetRaw != null) b.linkTarget(RawNames.decode(linkTargetRaw)); // 0.17: raw bytes win
             return b.build();
         }
@@ -175,7 +264,7 @@ public final class TreeCodec {
         }
 
         private String rawString(int i) throws IOException {
-            if (i < 0 || i >= raw.length || raw[i] != '"') throw new IOException("invalid tree: lost a string at " + i);
+            if (i < 0 || i >= raw.length || raw[i] != '"') throw new IOException(what() + " could not be re-read at byte " + i);
             StringBuilder sb = new StringBuilder();
             i++;
             while (true) {
@@ -202,7 +291,7 @@ public final class TreeCodec {
                     i++;
                 } else {
                     int n = RawNames.validSequenceLength(raw, i, raw.length);
-                    if (n == 0) throw new IOException("invalid tree: not UTF-8 at " + i);
+                    if (n == 0) throw new IOException(what() + " is not UTF-8 (byte " + i + ")");
                     sb.appendCodePoint(RawNames.decodeValid(raw, i, n));
                     i += n;
                 }
@@ -211,7 +300,9 @@ public final class TreeCodec {
 
         private long uint32(JsonToken v) throws IOException {
             long x = uint64(v);
-            if (x < 0 || x > 0xFFFF_FFFFL) throw new IOException("invalid tree: uint32 out of range at " + p.currentLocation());
+            if (x < 0 || x > 0xFFFF_FFFFL) {
+                throw new IOException(what() + " is " + Long.toUnsignedString(x) + ", more than a 32-bit number can hold");
+            }
             return x;
         }
 
@@ -221,7 +312,9 @@ public final class TreeCodec {
             try {
                 return Long.parseUnsignedLong(p.getText());
             } catch (NumberFormatException e) {
-                throw new IOException("invalid tree: not a uint64: " + p.getText() + " at " + p.currentLocation(), e);
+                String text = p.getText();
+                throw new IOException(what() + " is " + (text.length() > 40 ? text.substring(0, 40) + "..." : text)
+                        + ", not a non-negative integer", e);
             }
         }
 
@@ -263,6 +356,24 @@ public final class TreeCodec {
             return list;
         }
 
+        /** A JSON token as words for messages. */
+        private static String describe(JsonToken t) {
+            if (t == null) return "missing (the data ends)";
+            return switch (t) {
+                case START_OBJECT -> "an object";
+                case END_OBJECT -> "the end of an object";
+                case START_ARRAY -> "a list";
+                case END_ARRAY -> "the end of a list";
+                case FIELD_NAME -> "a field";
+                case VALUE_STRING -> "a string";
+                case VALUE_NUMBER_INT -> "an integer";
+                case VALUE_NUMBER_FLOAT -> "a fractional number";
+                case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+                case VALUE_NULL -> "null";
+                default -> t.toString();
+            };
+        }
+
         private List<Id> ids(JsonToken v) throws IOException {
             if (v == JsonToken.VALUE_NULL) return null;
             expect(v, JsonToken.START_ARRAY);
@@ -273,6 +384,14 @@ public final class TreeCodec {
             }
             return ids;
         }
+    }
+
+    /** True if the string holds a raw byte that is not UTF-8 (see {@link RawNames}). */
+    static boolean hasEscapedByte(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (RawNames.isEscapedByte(s.charAt(i))) return true;
+        }
+        return false;
     }
 
     // ---- names: strconv.Quote inside the JSON string ----
@@ -391,6 +510,7 @@ public final class TreeCodec {
     private static final byte[] K_SIZE = ascii(",\"size\":");
     private static final byte[] K_LINKS = ascii(",\"links\":");
     private static final byte[] K_LINKTARGET = ascii(",\"linktarget\":");
+    private static final byte[] K_LINKTARGET_RAW = ascii(",\"linktarget_raw\":");
     private static final byte[] K_XATTRS = ascii(",\"extended_attributes\":[");
     private static final byte[] K_XNAME = ascii("{\"name\":");
     private static final byte[] K_XVALUE = ascii(",\"value\":");
@@ -489,6 +609,12 @@ public final class TreeCodec {
             if (n.linkTarget() != null) {
                 put(K_LINKTARGET);
                 string(n.linkTarget());
+                // As restic 0.17+ (Node.MarshalJSON): a target that is not UTF-8 also goes as its raw
+                // bytes, which newer readers prefer; REPLACED_BYTE is a byte already lost, so not raw.
+                if (hasEscapedByte(n.linkTarget())) {
+                    put(K_LINKTARGET_RAW);
+                    base64(RawNames.encode(n.linkTarget()));
+                }
             }
             List<Xattr> xattrs = n.extendedAttributes();
             if (!xattrs.isEmpty()) {

@@ -223,12 +223,17 @@ class TreeCodecTest {
         assertThat(n.mtime().getOffset()).isEqualTo(ZoneOffset.ofHoursMinutes(5, 30));
         assertThat(n.ctime().getOffset()).isEqualTo(ZoneOffset.ofHours(-8));
         assertThat(n.uid()).isEqualTo(1);
-        // re-encoded the 0.14 way: raw target bytes become an escaped U+FFFD, unknown fields vanish
-        assertThat(new String(TreeCodec.encode(t), StandardCharsets.UTF_8)).isEqualTo(
-                "{\"nodes\":[{\"name\":\"x\",\"type\":\"symlink\",\"mode\":134218239,"
+        // re-encoded as restic 0.17+ does: the 0.14 fields byte for byte (raw target bytes become an
+        // escaped U+FFFD), plus exactly linktarget_raw right after linktarget; unknown fields vanish
+        String ours = new String(TreeCodec.encode(t), StandardCharsets.UTF_8);
+        String v014 = "{\"nodes\":[{\"name\":\"x\",\"type\":\"symlink\",\"mode\":134218239,"
                 + "\"mtime\":\"2024-01-02T03:04:05.6+05:30\",\"atime\":\"2024-01-02T03:04:05.6+05:30\","
                 + "\"ctime\":\"2024-01-02T03:04:05.6-08:00\",\"uid\":1,\"gid\":2,\"linktarget\":\"t\\ufffd\","
-                + "\"content\":null}]}\n");
+                + "\"content\":null}]}\n";
+        String added = ",\"linktarget_raw\":\"" + raw + "\"";
+        assertThat(ours).isEqualTo(v014.replace("\"linktarget\":\"t\\ufffd\"", "\"linktarget\":\"t\\ufffd\"" + added));
+        assertThat(ours.replace(added, "")).isEqualTo(v014);
+        assertThat(TreeCodec.decode(TreeCodec.encode(t)).nodes().get(0).linkTarget()).isEqualTo("t\uDCFF");
 
         assertThat(TreeCodec.decode("{\"nodes\":null}".getBytes(StandardCharsets.UTF_8)).nodes()).isEmpty();
         assertThat(TreeCodec.decode(" {\"nodes\":[]} \n".getBytes(StandardCharsets.UTF_8)).nodes()).isEmpty();
