@@ -37,7 +37,7 @@ final class DumpCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
-            String p = "/" + path.replaceAll("^/+|/+$", "");
+            String p = "/" + RawArgs.raw(path).replaceAll("^/+|/+$", "");
             Node n = p.equals("/") ? null : TreeWalker.find(repo, s.snapshot().tree(), p);
             OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
             if (n != null && n.type() == NodeType.FILE) {

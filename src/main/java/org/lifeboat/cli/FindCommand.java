@@ -37,6 +37,8 @@ final class FindCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         List<Pattern> ps = new ArrayList<>();
+        // Names in snapshots are RawNames strings: a pattern's raw bytes must be matched as such.
+        List<String> patterns = RawArgs.raw(this.patterns);
         for (String p : patterns) {
             // Like restic: a pattern with a slash matches the whole path, otherwise the name.
             String rx = globRegex(p);
@@ -82,13 +84,19 @@ final class FindCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private static String globRegex(String glob) {
+    /**
+     * The glob as a regex over code points: a raw byte (one lone surrogate U+DC80..U+DCFF) is one
+     * character for '?' and '*' and matches itself; a surrogate pair stays one character.
+     */
+    static String globRegex(String glob) {
         StringBuilder sb = new StringBuilder();
-        for (char c : glob.toCharArray()) {
+        for (int i = 0; i < glob.length(); ) {
+            int c = glob.codePointAt(i);
+            i += Character.charCount(c);
             switch (c) {
                 case '*' -> sb.append(".*");
                 case '?' -> sb.append('.');
-                default -> sb.append(Pattern.quote(String.valueOf(c)));
+                default -> sb.append("\\x{").append(Integer.toHexString(c)).append('}');
             }
         }
         return sb.toString();

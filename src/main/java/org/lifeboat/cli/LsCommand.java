@@ -42,7 +42,7 @@ final class LsCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
-            String base = path.equals("/") ? "" : "/" + path.replaceAll("^/+|/+$", "");
+            String base = path.equals("/") ? "" : "/" + RawArgs.raw(path).replaceAll("^/+|/+$", "");
             Id root = TreeWalker.subtree(repo, s.snapshot().tree(), base);
             if (ctx.json()) {
                 ObjectNode so = s.snapshot().toJsonNode(true);

@@ -91,6 +91,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Interrupts.install(System.err);
+        RawArgs.capture(args); // names that are not UTF-8 (only the real process has its argv)
         int code = run(args);
         Interrupts.exiting();
         System.exit(code);

@@ -66,13 +66,14 @@ final class RestoreCommand implements Callable<Integer> {
         if (Files.exists(dst) && !Files.isDirectory(dst)) throw new UserException("restore target " + dst + " is not a folder");
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
-            Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
+            // ID:subfolder and the patterns name things in the snapshot: raw bytes as they are there
+            Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), RawArgs.raw(snapshot));
             Id root = TreeWalker.subtree(repo, s.snapshot().tree(), s.subfolder());
             String prefix = s.subfolder().isEmpty() ? "" : "/" + s.subfolder().replaceAll("^/+|/+$", "");
             ctx.info("restoring snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix)
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
-            Restorer r = new Restorer(repo, new RestoreOptions(dst, includes, excludes, ow, verify, threads), name)
+            Restorer r = new Restorer(repo, new RestoreOptions(dst, RawArgs.raw(includes), RawArgs.raw(excludes), ow, verify, threads), name)
                     .onPlan(p -> ctx.info("restoring " + p));
             long t0 = System.nanoTime();
             RestoreResult res;
