@@ -46,6 +46,7 @@ final class FindCommand implements Callable<Integer> {
             ps.add(Pattern.compile(rx, Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0)));
         }
         int found = 0;
+        int unreadable = 0;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             List<Snapshot> all = repo.listSnapshots(ctx::warn);
@@ -55,7 +56,8 @@ final class FindCommand implements Callable<Integer> {
             var jsonOut = Json.MAPPER.createArrayNode();
             for (Snapshot s : chosen) {
                 List<String> hits = new ArrayList<>();
-                walk(repo, s, (path, shown, n) -> {
+                try {
+                    walk(repo, s, (path, shown, n) -> {
                     for (int i = 0; i < ps.size(); i++) {
                         String subject = patterns.get(i).contains("/") ? path : n.name();
                         if (ps.get(i).matcher(subject).matches()) {
@@ -69,7 +71,12 @@ final class FindCommand implements Callable<Integer> {
                         }
                     }
                     return true;
-                });
+                    });
+                } catch (org.lifeboat.repository.RepositoryException | java.io.UncheckedIOException e) {
+                    // One damaged snapshot does not hide the others: named, skipped, exit 1 at the end.
+                    ctx.warn(e.getMessage() + " (snapshot skipped; entries found in it before are listed)");
+                    unreadable++;
+                }
                 if (!hits.isEmpty() && !ctx.json()) {
                     ctx.out.println("Found matching entries in snapshot " + s.id().shortHex() + " from "
                             + SnapshotsCommand.TIME.format(s.time()));
@@ -80,6 +87,10 @@ final class FindCommand implements Callable<Integer> {
             }
             if (ctx.json()) Names.printJson(ctx.out, jsonOut);
             else if (found == 0) ctx.info("no matching entries found");
+        }
+        if (unreadable > 0) {
+            ctx.err.println("Fatal: " + unreadable + " snapshot(s) could not be read completely; the others were searched");
+            return ExitCodes.FATAL;
         }
         return ExitCodes.OK;
     }
