@@ -233,12 +233,17 @@ public final class TreeWalker {
      * way whose tree breaks {@link TreeRules} (duplicate names would make the path ambiguous).
      */
     public static Id subtree(Repository repo, Id root, String path) throws IOException {
+        return subtree(repo, root, path, path);
+    }
+
+    /** {@link #subtree}; a damaged tree on the way is named as the reason {@code wanted} cannot be resolved. */
+    private static Id subtree(Repository repo, Id root, String path, String wanted) throws IOException {
         Id cur = root;
         String walked = "";
         for (String part : path.split("/")) {
             if (part.isEmpty() || part.equals(".")) continue;
             Node found = null;
-            for (Node n : loadOnTheWay(repo, cur, walked, path)) {
+            for (Node n : loadOnTheWay(repo, cur, walked, wanted)) {
                 if (n.name().equals(part)) {
                     found = n;
                     break;
@@ -264,7 +269,7 @@ public final class TreeWalker {
         String parent = slash <= 0 ? "/" : p.substring(0, slash);
         String name = p.substring(slash + 1);
         if (name.isEmpty()) return null;
-        for (Node n : loadOnTheWay(repo, subtree(repo, root, parent), parent.equals("/") ? "" : shownPath(parent), p)) {
+        for (Node n : loadOnTheWay(repo, subtree(repo, root, parent, p), parent.equals("/") ? "" : shownPath(parent), p)) {
             if (n.name().equals(name)) return n;
         }
         throw new RepositoryException("path " + shownPath(p) + " is not in the snapshot");
