@@ -1,8 +1,6 @@
 package org.lifeboat.cli;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -22,6 +20,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
+/**
+ * {@code diff}: what changed between two snapshots (or sub-folders), printed as found in restic's
+ * order; folders whose tree IDs are equal are not read. Memory is bounded by the folder depth
+ * (changes are never collected), so even a tree reusing one subtree at every level only costs
+ * time, and Ctrl-C ends it.
+ */
 @Command(name = "diff", description = "Show what changed between two snapshots: + added, - removed, M content, T type, U metadata.")
 final class DiffCommand implements Callable<Integer> {
     @ParentCommand
@@ -36,7 +40,8 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--metadata", description = "also show files whose metadata (mode, owner, times) changed")
     boolean metadata;
 
-    private final List<String[]> changes = new ArrayList<>();
+    /** Where changes are printed as they are found (set by {@link #call}). */
+    private Context ctx;
     private long added;
     private long removed;
     private long changed;
@@ -44,6 +49,7 @@ final class DiffCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        this.ctx = ctx;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots sa = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, a);
@@ -53,17 +59,11 @@ final class DiffCommand implements Callable<Integer> {
             if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
             diff(repo, ta, tb, "", 0);
             if (ctx.json()) {
-                // One object per line, as restic's diff --json.
-                for (String[] c : changes) {
-                    Names.printJson(ctx.out, Json.MAPPER.createObjectNode().put("message_type", "change")
-                            .put("path", c[1]).put("modifier", c[0]));
-                }
                 ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "statistics")
                         .put("source_snapshot", sa.snapshot().id().shortHex())
                         .put("target_snapshot", sb.snapshot().id().shortHex()).put("changed_files", changed)
                         .put("added_files", added).put("removed_files", removed));
             } else {
-                for (String[] c : changes) Names.println(ctx.out, String.format("%-5s%s", c[0], Names.display(c[1])));
                 ctx.info("");
                 ctx.info("Files: " + added + " new, " + removed + " removed, " + changed + " changed");
             }
@@ -116,7 +116,8 @@ final class DiffCommand implements Callable<Integer> {
                 record("U", p, y);
             }
             if ((subA != null || subB != null) && !Objects.equals(subA, subB)) {
-                if (depth + stack.size() > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(p);
+                if (depth + stack.size() > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(Names.display(p), depth + stack.size());
+                if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while comparing " + p);
                 stack.push(pair(repo, subA, subB, p));
             }
         }
@@ -138,7 +139,17 @@ final class DiffCommand implements Callable<Integer> {
         return x.mode() == y.mode() && x.uid() == y.uid() && x.gid() == y.gid() && Objects.equals(x.mtime(), y.mtime());
     }
 
+    /**
+     * Prints one change at once (restic's order: depth first, names in byte order), so memory stays
+     * bounded by the folder depth however many changes there are (a tree reusing one subtree at every
+     * level has 2^60 of them); JSON is one object per line, as restic's diff --json.
+     */
     private void record(String mod, String path, Node n) {
-        changes.add(new String[] {mod, n.type() == NodeType.DIR ? path + "/" : path});
+        String p = n.type() == NodeType.DIR ? path + "/" : path;
+        if (ctx.json()) {
+            Names.printJson(ctx.out, Json.MAPPER.createObjectNode().put("message_type", "change").put("path", p).put("modifier", mod));
+        } else {
+            Names.println(ctx.out, String.format("%-5s%s", mod, Names.display(p)));
+        }
     }
 }

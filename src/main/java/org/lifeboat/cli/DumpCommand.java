@@ -17,6 +17,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
+/**
+ * {@code dump}: one file to standard output, or a folder as a tar archive. Every tree walked is
+ * checked against {@link TreeRules}: a folder whose tree breaks them is reported (its path and
+ * problem) and its content left out, and so is any node whose name is unsafe; the command then
+ * ends with exit code 1 so that an incomplete archive does not pass for a complete one. Output
+ * streams (memory bounded by the folder depth), so a tree reusing one subtree at every level
+ * writes for as long as its logical size needs, like restic, and Ctrl-C ends it.
+ */
 @Command(name = "dump", description = "Write one file from a snapshot to standard output (a folder as a tar archive).")
 final class DumpCommand implements Callable<Integer> {
     @ParentCommand
@@ -34,6 +42,7 @@ final class DumpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        long[] skipped = {0};
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
@@ -47,20 +56,29 @@ final class DumpCommand implements Callable<Integer> {
                 try (TarWriter tar = new TarWriter(out)) {
                     String base = n == null ? "" : n.name();
                     if (n != null) tar.entry(base, n, 0, null);
-                    TreeWalker.walk(repo, tree, base, (q, node) -> {
+                    TreeWalker.walk(repo, tree, base, (q, shown, node) -> {
                         // A hostile tree's name (.., a slash, NUL) never becomes a member name.
                         String problem = TreeRules.nameProblem(node.name());
                         if (problem != null) {
                             ctx.warn("not dumped: " + Names.display(q) + ": " + problem + " in the snapshot's tree");
+                            skipped[0]++;
                             return false;
                         }
                         boolean written = tar.entry(q, node, node.type() == NodeType.FILE ? node.size() : 0,
                                 node.type() == NodeType.FILE ? o -> writeContent(repo, node, o) : null);
                         if (!written) {
                             ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a tar member");
+                            skipped[0]++;
                             return false;
                         }
                         return true;
+                    }, (shown, id, problems) -> {
+                        // Duplicate or unsorted names would give two members for one path (a symlink
+                        // "a" then "a/x" lets a permissive extractor write through the link).
+                        // named by its path in the snapshot, also when dumping a sub-folder ("a/x" is "/sub/a/x")
+                        String where = n == null ? shown : Names.display(p.substring(0, p.lastIndexOf('/'))) + "/" + shown;
+                        ctx.warn("not dumped: the content of " + TreeWalker.damagedMessage(where, problems));
+                        skipped[0]++;
                     });
                 }
             } else {
@@ -68,7 +86,8 @@ final class DumpCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        return ExitCodes.OK;
+        // An incomplete archive must not look like success.
+        return skipped[0] == 0 ? ExitCodes.OK : ExitCodes.FATAL;
     }
 
     static void writeContent(Repository repo, Node n, OutputStream out) throws IOException {

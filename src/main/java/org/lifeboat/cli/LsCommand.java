@@ -16,6 +16,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
+/**
+ * {@code ls}: the nodes of a snapshot, depth first. A folder whose tree breaks {@link
+ * org.lifeboat.repository.tree.TreeRules} (unsafe, duplicate or unsorted names) is reported once on
+ * standard error, naming its path and problem, its content is not listed, and the command ends
+ * with exit code 1. restic 0.14 lists such a folder's nodes as stored (duplicates twice); listing
+ * is read-only, but Lifeboat shows what a restore or dump would produce from the snapshot (they
+ * skip that folder), so a listing never shows one path as two files or a name that climbs out.
+ * Output streams with memory bounded by the folder depth: a tree reusing one subtree at every
+ * level lists for as long as its logical size needs, like restic, and Ctrl-C ends it.
+ */
 @Command(name = "ls", description = "List files in a snapshot (below PATH if given).")
 final class LsCommand implements Callable<Integer> {
     @ParentCommand
@@ -55,10 +65,17 @@ final class LsCommand implements Callable<Integer> {
                             + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
                 }
             }
+            long[] damaged = {0};
             TreeWalker.walk(repo, root, base, (p, shown, n) -> {
                 print(ctx, p, n);
                 return recursive;
+            }, (shown, id, problems) -> {
+                // once per folder met; its nodes are not listed (see the class comment)
+                ctx.warn("not listed: the content of " + TreeWalker.damagedMessage(shown, problems));
+                damaged[0]++;
             });
+            // A listing with holes must not pass for a complete one.
+            if (damaged[0] > 0) return ExitCodes.FATAL;
         }
         return ExitCodes.OK;
     }

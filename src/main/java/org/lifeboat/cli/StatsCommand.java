@@ -1,8 +1,14 @@
 package org.lifeboat.cli;
 
+import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.lifeboat.repository.BlobType;
@@ -12,13 +18,25 @@ import org.lifeboat.repository.PackedBlob;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.RepositoryException;
+import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Tree;
+import org.lifeboat.repository.tree.TreeRules;
+import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
+/**
+ * {@code stats}: restore-size (every node counted, files' sizes, a hard-linked inode once per
+ * snapshot, as restic) or raw-data (the unique blobs the snapshots reference). Both sum each tree
+ * once per tree ID, so a tree that reuses one subtree at every level finishes at once with its
+ * (huge) logical totals. A folder whose tree breaks TreeRules is reported once and counted as
+ * empty, and the command ends with exit code 1 (its totals are incomplete).
+ */
 @Command(name = "stats", description = "Show sizes: restore-size (what a restore writes) or raw-data (what is stored).")
 final class StatsCommand implements Callable<Integer> {
     @ParentCommand
@@ -45,23 +63,29 @@ final class StatsCommand implements Callable<Integer> {
             List<Snapshot> chosen = new ArrayList<>();
             if (ids.isEmpty()) chosen.addAll(filter.filter().apply(all));
             else for (String id : ids) chosen.add(filter.filter().resolve(all, id));
-            long[] files = new long[1];
-            long[] size = new long[1];
+            long files = 0;
+            long size = 0;
+            boolean raw = mode.equals("raw-data");
             Set<Id> blobs = new HashSet<>();
+            // Totals per tree ID, shared by all snapshots: a tree's totals do not depend on where it is.
+            Map<Id, Totals> memo = new HashMap<>();
             for (Snapshot s : chosen) {
-                // Like restic: a hard-linked file's size counts once per snapshot.
-                Set<String> inodes = new HashSet<>();
                 blobs.add(s.tree());
-                FindCommand.walk(repo, s, (p, shown, n) -> {
-                    // restic counts every node, folders included.
-                    files[0]++;
-                    if (n.type() == NodeType.DIR) blobs.add(n.subtree());
-                    if (n.type() == NodeType.FILE && (n.links() <= 1 || inodes.add(n.deviceId() + ":" + n.inode()))) {
-                        size[0] += n.size();
-                    }
-                    if (n.content() != null) blobs.addAll(n.content());
-                    return true;
-                });
+                try {
+                    Totals t = totals(repo, s.tree(), memo, raw ? blobs : null,
+                            (shown, id, problems) -> {
+                                ctx.warn("snapshot " + s.id().shortHex() + ": not counted: the content of "
+                                        + TreeWalker.damagedMessage(shown, problems));
+                                damaged++;
+                            });
+                    files = Math.addExact(files, t.nodes());
+                    size = Math.addExact(size, t.restoreSize());
+                } catch (ArithmeticException e) {
+                    throw new RepositoryException("snapshot " + s.id().shortHex() + ": the totals exceed "
+                            + Long.MAX_VALUE + " (its trees reuse one folder at many levels)");
+                } catch (RepositoryException e) {
+                    throw new RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
+                }
             }
             long rawSize = 0;
             long stored = 0;
@@ -76,7 +100,7 @@ final class StatsCommand implements Callable<Integer> {
             }
             var o = Json.MAPPER.createObjectNode().put("snapshots_count", chosen.size());
             if (mode.equals("restore-size")) {
-                o.put("total_size", size[0]).put("total_file_count", files[0]);
+                o.put("total_size", size).put("total_file_count", files);
             } else {
                 o.put("total_size", stored).put("total_uncompressed_size", rawSize).put("total_blob_count", count);
                 if (stored > 0) o.put("compression_ratio", (double) rawSize / stored);
@@ -87,8 +111,8 @@ final class StatsCommand implements Callable<Integer> {
                 ctx.out.println("Stats in " + mode + " mode:");
                 ctx.out.println("     Snapshots processed:  " + chosen.size());
                 if (mode.equals("restore-size")) {
-                    ctx.out.println("        Total File Count:  " + files[0]);
-                    ctx.out.println("              Total Size:  " + ProgressLine.bytes(size[0]));
+                    ctx.out.println("        Total File Count:  " + files);
+                    ctx.out.println("              Total Size:  " + ProgressLine.bytes(size));
                 } else {
                     ctx.out.println("        Total Blob Count:  " + count);
                     ctx.out.println("   Total Uncompressed Size:  " + ProgressLine.bytes(rawSize));
@@ -96,6 +120,137 @@ final class StatsCommand implements Callable<Integer> {
                 }
             }
         }
-        return ExitCodes.OK;
+        // Totals that leave folders out must not pass for complete ones.
+        return damaged == 0 ? ExitCodes.OK : ExitCodes.FATAL;
+    }
+
+    private long damaged;
+
+    /**
+     * What one tree holds below it, as restic's restore-size mode counts it: {@code nodes} (every
+     * node, folders included), {@code size} (bytes of files that are not hard links),
+     * {@code inodes} (hard-linked files' sizes by device and inode, first name seen first: a hard
+     * link's size counts once per snapshot) and {@code height} (folders below, for the depth limit).
+     */
+    record Totals(long nodes, long size, Map<String, Long> inodes, int height) {
+        static final Totals EMPTY = new Totals(0, 0, Map.of(), 0);
+
+        /** Bytes a restore writes: plain files plus each hard-linked inode once. */
+        long restoreSize() {
+            long t = size;
+            for (long v : inodes.values()) t = Math.addExact(t, v);
+            return t;
+        }
+    }
+
+    /** A tree whose totals are being summed: its nodes, the next one, and the sums so far. */
+    private static final class Frame {
+        final Id id;
+        final List<Node> nodes;
+        final String shown;
+        final int depth;
+        int next;
+        long count;
+        long size;
+        Map<String, Long> inodes = Map.of();
+        int height;
+
+        Frame(Id id, List<Node> nodes, String shown, int depth) {
+            this.id = id;
+            this.nodes = nodes;
+            this.shown = shown;
+            this.depth = depth;
+        }
+
+        void add(Totals t) {
+            count = Math.addExact(count, t.nodes());
+            size = Math.addExact(size, t.size());
+            height = Math.max(height, t.height() + 1);
+            if (!t.inodes().isEmpty()) {
+                if (inodes.isEmpty()) inodes = new LinkedHashMap<>();
+                t.inodes().forEach(inodes::putIfAbsent);
+            }
+        }
+    }
+
+    /**
+     * Sums a tree once per tree ID ({@code memo}), so a tree that reuses one subtree at every level
+     * (2^60 paths from a few KB) takes time and memory proportional to its distinct trees, not to
+     * its paths. A tree breaking {@link TreeRules} is given to {@code damaged} once (at the first
+     * path it is met) and counts as empty. When {@code blobs} is not null, the IDs of the data
+     * blobs and trees met are added to it (raw-data mode).
+     *
+     * @throws TreeWalker.TooDeepException for folders nested deeper than {@link TreeRules#MAX_DEPTH}
+     * @throws ArithmeticException when a total exceeds {@link Long#MAX_VALUE}
+     * @throws IOException when a tree cannot be read (RepositoryException naming the folder)
+     */
+    static Totals totals(Repository repo, Id root, Map<Id, Totals> memo, Set<Id> blobs, TreeWalker.Damaged damaged)
+            throws IOException {
+        Totals known = memo.get(root);
+        if (known != null) return known;
+        Deque<Frame> stack = new ArrayDeque<>();
+        List<Node> first = checked(repo, root, "", memo, damaged);
+        if (first == null) return Totals.EMPTY;
+        stack.push(new Frame(root, first, "", 0));
+        while (true) {
+            Frame f = stack.peek();
+            if (f.next >= f.nodes.size()) {
+                stack.pop();
+                Totals t = new Totals(f.count, f.size, f.inodes, f.height);
+                memo.put(f.id, t);
+                if (stack.isEmpty()) return t;
+                stack.peek().add(t);
+                continue;
+            }
+            Node n = f.nodes.get(f.next++);
+            f.count = Math.addExact(f.count, 1);
+            if (blobs != null && n.content() != null) blobs.addAll(n.content());
+            if (n.type() == NodeType.FILE) {
+                if (n.links() <= 1) f.size = Math.addExact(f.size, n.size());
+                else {
+                    if (f.inodes.isEmpty()) f.inodes = new LinkedHashMap<>();
+                    f.inodes.putIfAbsent(n.deviceId() + ":" + n.inode(), n.size());
+                }
+            }
+            if (n.type() != NodeType.DIR || n.subtree() == null) continue;
+            String shown = f.shown + "/" + TreeWalker.shownName(n.name());
+            int depth = f.depth + 1;
+            if (depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(shown, depth);
+            Totals sub = memo.get(n.subtree());
+            if (sub != null) {
+                if (depth + sub.height() > TreeRules.MAX_DEPTH) {
+                    throw new TreeWalker.TooDeepException(shown + "/…", depth + sub.height());
+                }
+                f.add(sub);
+                continue;
+            }
+            if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while reading " + shown);
+            if (blobs != null) blobs.add(n.subtree());
+            List<Node> nodes = checked(repo, n.subtree(), shown, memo, damaged);
+            if (nodes == null) {
+                f.add(Totals.EMPTY);
+                continue;
+            }
+            stack.push(new Frame(n.subtree(), nodes, shown, depth));
+        }
+    }
+
+    /** A tree's nodes, or null when it breaks {@link TreeRules} (then reported and remembered as empty). */
+    private static List<Node> checked(Repository repo, Id id, String shown, Map<Id, Totals> memo, TreeWalker.Damaged damaged)
+            throws IOException {
+        List<Node> nodes;
+        try {
+            nodes = TreeWalker.load(repo, id);
+        } catch (RepositoryException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RepositoryException("tree " + id.shortHex() + " of folder " + (shown.isEmpty() ? "/" : shown)
+                    + " is damaged: " + e.getMessage(), e);
+        }
+        List<String> problems = TreeRules.problems(new Tree(nodes));
+        if (problems.isEmpty()) return nodes;
+        damaged.damaged(shown.isEmpty() ? "/" : shown, id, problems);
+        memo.put(id, Totals.EMPTY);
+        return null;
     }
 }

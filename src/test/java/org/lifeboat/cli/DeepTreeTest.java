@@ -21,7 +21,7 @@ import org.lifeboat.testutil.Run;
 class DeepTreeTest {
     private static final int LEVELS = 20_000;
     /** The first folder that is too deep: 2049 levels of "/a". */
-    private static final String TOO_DEEP = "folder " + "/a".repeat(2049) + " is nested more than 2048 folders deep";
+    private static final String TOO_DEEP = "folder " + "/a".repeat(30) + "/…/a (2049 levels) is nested more than 2048 folders deep; refusing to go deeper";
 
     @TempDir
     static Path dir;

@@ -1,0 +1,147 @@
+package org.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.lifeboat.cli.Failures.fatal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.repository.Id;
+import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.Proc;
+import org.lifeboat.testutil.RawRepo;
+import org.lifeboat.testutil.Run;
+
+/**
+ * Trees breaking TreeRules (duplicate names, a symlink and a folder of one name, "..") met by
+ * dump, ls and stats, and on the way to a path given to dump, ls and restore: the folder is
+ * reported by its path, its content is left out, and the command ends with exit code 1.
+ */
+class HostileTreeWalkTest {
+    @TempDir
+    static Path dir;
+
+    static Cli cli;
+    /** /ok, /sub/ whose tree holds symlink "a" -> /outside and then folder "a" holding "pwned". */
+    static Id linkFirst;
+    /** /ok, /sub/ whose tree holds folder "a" (holding "pwned") and then symlink "a". */
+    static Id folderFirst;
+    /** /sub/ whose tree holds a folder named ".." and a folder "x". */
+    static Id dotDot;
+
+    @BeforeAll
+    static void build() throws Exception {
+        try (RawRepo r = RawRepo.create(dir.resolve("repo"))) {
+            Id pwned = r.tree(RawRepo.file("pwned", 5, r.data("owned")));
+            Id ok = r.data("fine\n");
+            Id sub1 = r.tree(RawRepo.symlink("a", "/outside"), RawRepo.dir("a", pwned));
+            linkFirst = r.snapshot(r.tree(RawRepo.file("ok", 5, ok), RawRepo.dir("sub", sub1)));
+            Id sub2 = r.tree(RawRepo.dir("a", pwned), RawRepo.symlink("a", "/outside"));
+            folderFirst = r.snapshot(r.tree(RawRepo.file("ok", 5, ok), RawRepo.dir("sub", sub2)));
+            Id sub3 = r.tree(RawRepo.dir("..", pwned), RawRepo.dir("x", pwned));
+            dotDot = r.snapshot(r.tree(RawRepo.dir("sub", sub3)));
+            cli = r.cli(dir);
+        }
+    }
+
+    /** Runs dump in this JVM and returns its exit code, the tar bytes and stderr. */
+    private static Dump dump(String... args) {
+        synchronized (Cli.class) { // Cli.raw swaps System.out under this lock too
+            PrintStream oldOut = System.out;
+            PrintStream oldErr = System.err;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            try {
+                System.setOut(new PrintStream(out, true));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                List<String> full = new ArrayList<>(List.of("-r", cli.repo().toString(), "--password-file",
+                        dir.resolve("rawrepo-password").toString(), "dump"));
+                full.addAll(List.of(args));
+                int code = Main.run(full.toArray(String[]::new));
+                return new Dump(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+    }
+
+    private record Dump(int exit, byte[] tar, String err) {
+        /** For {@link Failures#fatal}: stdout (tar bytes) left out. */
+        Run asRun() {
+            return new Run(exit, "", err);
+        }
+    }
+
+    /** The member names of a tar, as GNU tar lists them. */
+    private static List<String> members(byte[] tar) throws Exception {
+        Path f = Files.createTempFile(dir, "dump", ".tar");
+        Files.write(f, tar);
+        Run r = Proc.run(List.of("tar", "-tf", f.toString()), Map.of(), null, null, 60);
+        assertThat(r.exit()).as(r.toString()).isZero();
+        return r.out().lines().toList();
+    }
+
+    @Test
+    void dumpLeavesOutASymlinkThenFolderOfOneNameAndFails() throws Exception {
+        Dump d = dump(linkFirst.shortHex(), "/");
+        assertThat(d.exit()).as(d.err()).isEqualTo(ExitCodes.FATAL);
+        assertThat(members(d.tar())).containsExactly("ok", "sub/");
+        List<String> warnings = d.err().lines().filter(l -> l.startsWith("warning: ")).toList();
+        assertThat(warnings).containsExactly(
+                "warning: not dumped: the content of folder /sub is damaged: name \"a\" appears more than once");
+    }
+
+    @Test
+    void dumpLeavesOutAFolderThenSymlinkOfOneNameAndFails() throws Exception {
+        Dump d = dump(folderFirst.shortHex(), "/sub");
+        assertThat(d.exit()).as(d.err()).isEqualTo(ExitCodes.FATAL);
+        assertThat(members(d.tar())).containsExactly("sub/");
+        assertThat(d.err()).contains("warning: not dumped: the content of folder /sub is damaged: name \"a\" appears more than once");
+    }
+
+    @Test
+    void pathsThroughADamagedTreeAreRefused() {
+        String sentence = "folder /sub is damaged: name \"a\" appears more than once, so path /sub/a cannot be resolved through it";
+        assertThat(fatal(dump(linkFirst.shortHex(), "/sub/a").asRun(), ExitCodes.FATAL)).contains(sentence);
+        assertThat(fatal(dump(linkFirst.shortHex(), "/sub/a/pwned").asRun(), ExitCodes.FATAL))
+                .contains("folder /sub is damaged: name \"a\" appears more than once, so path /sub/a/pwned cannot be resolved");
+        assertThat(fatal(cli.run("ls", folderFirst.shortHex(), "/sub/a"), ExitCodes.FATAL)).contains(sentence);
+        Path target = dir.resolve("target");
+        assertThat(fatal(cli.run("restore", linkFirst.shortHex() + ":/sub/a", "--target", target.toString()), ExitCodes.FATAL))
+                .contains(sentence);
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void aDotDotNameOnTheWayIsRefused() {
+        assertThat(fatal(cli.run("ls", dotDot.shortHex(), "/sub/../sub"), ExitCodes.FATAL))
+                .contains("folder /sub is damaged: name \"..\" is not a file name, so path /sub/../sub cannot be resolved");
+    }
+
+    @Test
+    void lsReportsTheDamagedFolderOnceAndListsTheRest() {
+        Run r = cli.run("ls", linkFirst.shortHex());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.FATAL);
+        assertThat(r.out().lines().filter(l -> l.startsWith("/")).toList()).containsExactly("/ok", "/sub");
+        assertThat(r.err().lines().toList()).containsExactly(
+                "warning: not listed: the content of folder /sub is damaged: name \"a\" appears more than once");
+    }
+
+    @Test
+    void statsReportsTheDamagedFolderAndCountsTheRest() {
+        Run r = cli.run("--json", "stats", linkFirst.shortHex());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.FATAL);
+        assertThat(r.out()).contains("\"total_size\":5").contains("\"total_file_count\":2");
+        assertThat(r.err().lines().toList()).containsExactly("warning: snapshot " + linkFirst.shortHex()
+                + ": not counted: the content of folder /sub is damaged: name \"a\" appears more than once");
+    }
+}
