@@ -47,6 +47,7 @@ final class FindCommand implements Callable<Integer> {
         }
         int found = 0;
         int unreadable = 0;
+        long[] skippedFolders = {0};
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             List<Snapshot> all = repo.listSnapshots(ctx::warn);
@@ -71,6 +72,11 @@ final class FindCommand implements Callable<Integer> {
                         }
                     }
                     return true;
+                    }, (shown, id, problems) -> {
+                        // Searched as restore would restore it: a damaged folder's content is not.
+                        ctx.warn("not searched in snapshot " + s.id().shortHex() + ": the content of "
+                                + TreeWalker.damagedMessage(shown, problems));
+                        skippedFolders[0]++;
                     });
                 } catch (org.lifeboat.repository.RepositoryException | java.io.UncheckedIOException e) {
                     // One damaged snapshot does not hide the others: named, skipped, exit 1 at the end.
@@ -87,6 +93,10 @@ final class FindCommand implements Callable<Integer> {
             }
             if (ctx.json()) Names.printJson(ctx.out, jsonOut);
             else if (found == 0) ctx.info("no matching entries found");
+        }
+        if (skippedFolders[0] > 0) {
+            ctx.err.println("Fatal: " + skippedFolders[0] + " damaged folder(s) were not searched");
+            return ExitCodes.FATAL;
         }
         if (unreadable > 0) {
             ctx.err.println("Fatal: " + unreadable + " snapshot(s) could not be read completely; the others were searched");
@@ -114,9 +124,10 @@ final class FindCommand implements Callable<Integer> {
     }
 
     /** Walks a snapshot's tree; a too-deep or unreadable tree fails with a sentence naming the snapshot. */
-    static void walk(Repository repo, Snapshot s, TreeWalker.ShownVisitor v) throws java.io.IOException {
+    static void walk(Repository repo, Snapshot s, TreeWalker.ShownVisitor v, TreeWalker.Damaged damaged)
+            throws java.io.IOException {
         try {
-            TreeWalker.walk(repo, s.tree(), "", v);
+            TreeWalker.walk(repo, s.tree(), "", v, damaged);
         } catch (org.lifeboat.repository.RepositoryException e) {
             throw new org.lifeboat.repository.RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
         }

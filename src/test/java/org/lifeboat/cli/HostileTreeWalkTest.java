@@ -144,4 +144,17 @@ class HostileTreeWalkTest {
         assertThat(r.err().lines().toList()).containsExactly("warning: snapshot " + linkFirst.shortHex()
                 + ": not counted: the content of folder /sub is damaged: name \"a\" appears more than once");
     }
+
+    @Test
+    void findSearchesWhatARestoreWouldRestoreAndReportsTheDamagedFolder() {
+        Run r = cli.run("find", "-s", linkFirst.shortHex(), "*");
+        Run all = cli.run("find", "pwned");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.FATAL);
+        assertThat(r.out()).contains("/ok").contains("/sub").doesNotContain("/sub/a");
+        assertThat(r.err()).contains("not searched in snapshot " + linkFirst.shortHex()
+                + ": the content of folder /sub is damaged: name \"a\" appears more than once");
+        // pwned lies only inside damaged folders: never found, and every snapshot says why
+        assertThat(all.exit()).isEqualTo(ExitCodes.FATAL);
+        assertThat(all.out()).doesNotContain("pwned");
+    }
 }
