@@ -29,28 +29,37 @@ final class BlobUsers {
         return out;
     }
 
-    /** Recursion stops at {@link TreeRules#MAX_DEPTH} folders (check reports deeper trees itself). */
-    private static void walk(Repository repo, Id tree, String prefix, int depth, Set<Id> blobs, Set<String> out) {
-        if (depth > TreeRules.MAX_DEPTH) return;
-        if (blobs.contains(tree)) {
-            out.add((prefix.isEmpty() ? "/" : prefix) + " (folder listing)");
-            return;
-        }
-        List<Node> nodes;
-        try {
-            nodes = TreeCodec.decode(repo.loadBlob(BlobType.TREE, tree)).nodes();
-        } catch (IOException e) {
-            return;
-        }
-        for (Node n : nodes) {
-            String p = prefix + "/" + TreeWalker.shownName(n.name());
-            if (n.type() == NodeType.DIR && n.subtree() != null) {
-                walk(repo, n.subtree(), p, depth + 1, blobs, out);
-            } else if (n.content() != null) {
-                for (Id b : n.content()) {
-                    if (blobs.contains(b)) {
-                        out.add(p);
-                        break;
+    /**
+     * Depth-first with an explicit stack (a hostile tree may nest thousands of folders); stops at
+     * {@link TreeRules#MAX_DEPTH} folders, as check reports deeper trees itself.
+     */
+    private static void walk(Repository repo, Id root, String rootPrefix, int rootDepth, Set<Id> blobs, Set<String> out) {
+        record Folder(Id tree, String prefix, int depth) {}
+        java.util.ArrayDeque<Folder> stack = new java.util.ArrayDeque<>();
+        stack.push(new Folder(root, rootPrefix, rootDepth));
+        while (!stack.isEmpty()) {
+            Folder f = stack.pop();
+            if (f.depth() > TreeRules.MAX_DEPTH) continue;
+            if (blobs.contains(f.tree())) {
+                out.add((f.prefix().isEmpty() ? "/" : f.prefix()) + " (folder listing)");
+                continue;
+            }
+            List<Node> nodes;
+            try {
+                nodes = TreeCodec.decode(repo.loadBlob(BlobType.TREE, f.tree())).nodes();
+            } catch (IOException e) {
+                continue;
+            }
+            for (Node n : nodes) {
+                String p = f.prefix() + "/" + TreeWalker.shownName(n.name());
+                if (n.type() == NodeType.DIR && n.subtree() != null) {
+                    stack.push(new Folder(n.subtree(), p, f.depth() + 1));
+                } else if (n.content() != null) {
+                    for (Id b : n.content()) {
+                        if (blobs.contains(b)) {
+                            out.add(p);
+                            break;
+                        }
                     }
                 }
             }

@@ -685,8 +685,7 @@ public final class Restorer {
         try (Dir d = folders.open(j.dir); RawFile f = d.openForRead(j.name)) {
             FileMeta m = f.stat();
             if (m.kind() == FileKind.REGULAR && Verifier.compare(repo, f, j.content()) == null) {
-                skipped.increment();
-                if (j.source != null) j.source.set(m);
+                keep(m, j.source); // the same hard-link rule as any kept file
                 return;
             }
         } catch (InterruptedIOException e) {

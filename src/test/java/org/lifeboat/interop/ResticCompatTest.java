@@ -162,6 +162,9 @@ class ResticCompatTest {
         return out;
     }
 
+    /** More than the trees of a few folders, far less than one chunk. */
+    private static final long MAX_TREE_BYTES = 16 * 1024;
+
     @Test
     void bothToolsCutTheSameChunksSoNeitherAddsDataTheOtherStored() throws Exception {
         Files.createDirectories(src());
@@ -177,7 +180,10 @@ class ResticCompatTest {
         JsonNode s1 = lastJson(lb.run("backup", src().toString(), "--force", "--json").ok().out());
         assertThat(s1.get("total_bytes_processed").asLong()).isGreaterThan(30L * 1024 * 1024);
         assertThat(s1.get("data_blobs").asLong()).as("new data blobs").isZero();
-        assertThat(s1.get("data_added").asLong()).isZero();
+        // data_added also counts tree blobs: a parent folder whose times changed between the two
+        // backups (the repositories and the cache are created beside the source) adds a few
+        // hundred bytes of tree, never a chunk (chunks are at least 512 KiB)
+        assertThat(s1.get("data_added").asLong()).isLessThan(MAX_TREE_BYTES);
 
         // Lifeboat first, then restic
         Cli lb2 = new Cli(dir.resolve("b"), pw);
@@ -186,7 +192,7 @@ class ResticCompatTest {
         lb2.run("backup", src().toString()).ok();
         JsonNode s2 = lastJson(rb.run("backup", src().toString(), "--force", "--json").ok().out());
         assertThat(s2.get("data_blobs").asLong()).as("restic's new data blobs").isZero();
-        assertThat(s2.get("data_added").asLong()).isZero();
+        assertThat(s2.get("data_added").asLong()).isLessThan(MAX_TREE_BYTES);
     }
 
     private static JsonNode lastJson(String ndjson) throws IOException {
