@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -66,6 +67,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public long size(Handle h) throws IOException {
+        if (h.type() == FileType.LOCK) return lockFile(h).size();
         try {
             return Files.size(path(h));
         } catch (NoSuchFileException e) {
@@ -75,6 +77,15 @@ public final class LocalBackend implements Backend {
 
     @Override
     public byte[] load(Handle h) throws IOException {
+        if (h.type() == FileType.LOCK) {
+            lockFile(h);
+            // NOFOLLOW: a link put there after the check is still not followed.
+            try (var in = Files.newInputStream(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                return in.readAllBytes();
+            } catch (NoSuchFileException e) {
+                throw Backend.missing(h, location());
+            }
+        }
         try {
             return Files.readAllBytes(path(h));
         } catch (NoSuchFileException e) {
@@ -84,6 +95,7 @@ public final class LocalBackend implements Backend {
 
     @Override
     public int loadInto(Handle h, byte[] buf) throws IOException {
+        if (h.type() == FileType.LOCK) return Backend.super.loadInto(h, buf);
         try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > buf.length) return (int) -Math.min(size, Integer.MAX_VALUE);
@@ -143,6 +155,7 @@ public final class LocalBackend implements Backend {
     }
 
     private byte[] loadOnce(Handle h, long offset, int length) throws IOException {
+        if (h.type() == FileType.LOCK) lockFile(h);
         try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
             return readFully(ch, h, offset, length);
         } catch (NoSuchFileException e) {
@@ -220,7 +233,10 @@ public final class LocalBackend implements Backend {
     /**
      * {@inheritDoc} A missing folder lists nothing (as restic); a folder that is a file, a broken
      * link or cannot be read is an IOException naming it: a damaged layout must never read as
-     * "no snapshots" or "no errors".
+     * "no snapshots" or "no errors". An entry of locks/ that is not a regular file (a folder, a
+     * symbolic link, a FIFO, a device, a socket) is listed with size -1 and never followed or
+     * opened: a lock must be reported as damaged, naming it, by {@link #size}/{@link #load}, not
+     * read as an empty lock (a link to /dev/zero) or block the reader (a FIFO).
      */
     @Override
     public List<FileInfo> list(FileType type) throws IOException {
@@ -236,11 +252,11 @@ public final class LocalBackend implements Backend {
             try (DirectoryStream<Path> subs = openFolder(dir)) {
                 for (Path sub : subs) {
                     // Only the 256 two-hex sub-folders hold packs; anything else is not restic's and ignored.
-                    if (sub.getFileName().toString().matches("[0-9a-f]{2}")) listInto(sub, out);
+                    if (sub.getFileName().toString().matches("[0-9a-f]{2}")) listInto(sub, type, out);
                 }
             }
         } else {
-            listInto(dir, out);
+            listInto(dir, type, out);
         }
         return out;
     }
@@ -262,12 +278,17 @@ public final class LocalBackend implements Backend {
         }
     }
 
-    private void listInto(Path dir, List<FileInfo> out) throws IOException {
+    private void listInto(Path dir, FileType type, List<FileInfo> out) throws IOException {
         try (DirectoryStream<Path> files = openFolder(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
                 if (!isId(name)) continue;
                 try {
+                    if (type == FileType.LOCK) {
+                        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                        out.add(new FileInfo(name, a.isRegularFile() ? a.size() : -1));
+                        continue;
+                    }
                     out.add(new FileInfo(name, Files.size(f)));
                 } catch (NoSuchFileException e) {
                     // removed concurrently (e.g. a lock released): not listed
@@ -276,6 +297,55 @@ public final class LocalBackend implements Backend {
         } catch (java.nio.file.DirectoryIteratorException e) {
             throw new IOException("cannot read the repository's " + root.relativize(dir) + "/ folder (" + dir + "): "
                     + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /**
+     * The attributes of a lock file, read without following a link (lstat).
+     *
+     * @throws NoSuchFileException if it is gone
+     * @throws IOException naming its kind if it is not a regular file: it is never followed or opened
+     */
+    private BasicFileAttributes lockFile(Handle h) throws IOException {
+        Path p = path(h);
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            throw Backend.missing(h, location());
+        }
+        if (a.isRegularFile()) return a;
+        String kind;
+        if (a.isDirectory()) {
+            kind = "a folder";
+        } else if (a.isSymbolicLink()) {
+            String to;
+            try {
+                to = " to " + Files.readSymbolicLink(p);
+            } catch (IOException e) {
+                to = "";
+            }
+            kind = "a symbolic link" + to;
+        } else {
+            kind = special(p);
+        }
+        throw new IOException("it is " + kind + ", not a file");
+    }
+
+    /** "a FIFO", "a socket", "a device" or "a special file", from lstat's mode. */
+    private static String special(Path p) {
+        try {
+            Object mode = Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            int fmt = ((Integer) mode) & 0170000;
+            return switch (fmt) {
+                case 0010000 -> "a FIFO";
+                case 0140000 -> "a socket";
+                case 0020000 -> "a character device";
+                case 0060000 -> "a block device";
+                default -> "a special file";
+            };
+        } catch (IOException | RuntimeException e) {
+            return "a special file";
         }
     }
 

@@ -53,6 +53,8 @@ final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        // An empty path is the current folder to Java; restic refuses it, and so do we.
+        if (target.isBlank()) throw new UserException("--target is empty; give the folder to restore into");
         Path dst = Path.of(target);
         RestoreOptions.Overwrite ow;
         try {
@@ -85,10 +87,13 @@ final class RestoreCommand implements Callable<Integer> {
                 throw new UserException(e.getMessage());
             }
             double secs = (System.nanoTime() - t0) / 1e9;
+            // res.files() counts the files planned; a file whose writing failed (it is in res.failed())
+            // never reaches the end of its restore, which is what filesDone counts.
+            long restored = Math.min(res.files(), r.filesDone.sum());
             for (String w : res.warnings()) ctx.warn(w);
             if (ctx.json()) {
                 var o = Json.MAPPER.createObjectNode().put("message_type", "summary")
-                        .put("snapshot_id", s.snapshot().id().hex()).put("files_restored", res.files())
+                        .put("snapshot_id", s.snapshot().id().hex()).put("files_restored", restored)
                         .put("dirs_restored", res.dirs()).put("bytes_restored", res.bytes())
                         .put("files_skipped", res.skipped()).put("total_duration", secs);
                 var d = o.putArray("damaged");
@@ -101,7 +106,7 @@ final class RestoreCommand implements Callable<Integer> {
                 o.put("verified", verify);
                 ctx.printJson(o);
             } else {
-                ctx.info(String.format(java.util.Locale.ROOT, "restored %d files, %d folders, %s in %s", res.files(),
+                ctx.info(String.format(java.util.Locale.ROOT, "restored %d files, %d folders, %s in %s", restored,
                         res.dirs(), ProgressLine.bytes(res.bytes()), ProgressLine.duration((long) secs)));
                 if (verify && res.ok()) {
                     ctx.info("verified: every file of the snapshot in " + dst + " matches the snapshot");

@@ -1,5 +1,7 @@
 package org.lifeboat.cli;
 
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -25,10 +27,25 @@ final class UnlockCommand implements Callable<Integer> {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open()) {
             int removed = 0;
+            int left = 0;
             if (all) {
-                // As restic: every file in locks/, without reading it, so damaged ones go too.
+                // As restic: every entry in locks/, without reading it, so damaged ones go too. A link
+                // is removed itself (never its target); a folder only when empty (never recursed into).
+                // One entry that cannot go does not keep the others.
                 for (Id id : repo.list(FileType.LOCK)) {
-                    repo.backend().remove(new Handle(FileType.LOCK, id.hex()));
+                    try {
+                        repo.backend().remove(new Handle(FileType.LOCK, id.hex()));
+                    } catch (DirectoryNotEmptyException e) {
+                        ctx.err.println("error: locks/" + id.hex() + " is a folder that is not empty; it was left"
+                                + " as it is (nothing in it was removed), remove it by hand if it is no lock");
+                        left++;
+                        continue;
+                    } catch (IOException e) {
+                        if (e instanceof java.io.InterruptedIOException) throw e;
+                        ctx.err.println("error: cannot remove lock file locks/" + id.hex() + ": " + reason(e));
+                        left++;
+                        continue;
+                    }
                     ctx.verbose("removed lock " + id.shortHex());
                     removed++;
                 }
@@ -49,7 +66,19 @@ final class UnlockCommand implements Callable<Integer> {
             }
             ctx.info(removed == 0 ? (all ? "no locks" : "no stale locks")
                     : "removed " + removed + " lock" + (removed == 1 ? "" : "s"));
+            if (left > 0) {
+                ctx.err.println("Fatal: " + left + " entr" + (left == 1 ? "y" : "ies") + " in " + repo.backend().location()
+                        + "/locks/ could not be removed (listed above)");
+                return ExitCodes.FATAL;
+            }
         }
         return ExitCodes.OK;
+    }
+
+    /** The system's reason, without the path Java repeats in front of it. */
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }
