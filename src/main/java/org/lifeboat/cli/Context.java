@@ -3,6 +3,7 @@ package org.lifeboat.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.Console;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,6 +46,48 @@ final class Context {
 
     void warn(String s) {
         err.println("warning: " + s);
+    }
+
+    /**
+     * Ends the command when standard output can no longer be written (the reader is gone, as
+     * with {@code | head}). PrintStream swallows the broken pipe, so without this check a command
+     * printing a huge listing would run on forever; restic dies on EPIPE.
+     *
+     * @throws UserException (exit code 1, one short line) when writing to standard output failed
+     */
+    void checkOutput() {
+        if (out.checkError()) throw outputClosed();
+    }
+
+    static UserException outputClosed() {
+        return new UserException("standard output is closed (broken pipe); stopped");
+    }
+
+    /**
+     * Standard output as a byte stream whose writes fail at once, with {@link #checkOutput}'s
+     * UserException, when the reader is gone (unchecked, so no caller mistakes it for a failure
+     * to read the repository).
+     */
+    OutputStream rawOut() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                out.write(b);
+                checkOutput();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.write(b, off, len);
+                checkOutput();
+            }
+
+            @Override
+            public void flush() {
+                out.flush();
+                checkOutput();
+            }
+        };
     }
 
     void printJson(JsonNode node) {

@@ -23,7 +23,10 @@ import picocli.CommandLine.ParentCommand;
  * problem) and its content left out, and so is any node whose name is unsafe; the command then
  * ends with exit code 1 so that an incomplete archive does not pass for a complete one. Output
  * streams (memory bounded by the folder depth), so a tree reusing one subtree at every level
- * writes for as long as its logical size needs, like restic, and Ctrl-C ends it.
+ * writes for as long as its logical size needs, like restic, and Ctrl-C ends it; so does a reader
+ * that goes away ({@code | head}), with exit code 1. A file whose recorded size is not its
+ * content's length is reported (exit code 1): alone it is written as stored; in a tar its member
+ * keeps the recorded size (content cut or padded with zeros) so that the archive stays valid.
  */
 @Command(name = "dump", description = "Write one file from a snapshot to standard output (a folder as a tar archive).")
 final class DumpCommand implements Callable<Integer> {
@@ -48,9 +51,14 @@ final class DumpCommand implements Callable<Integer> {
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
             String p = "/" + RawArgs.raw(path).replaceAll("^/+|/+$", "");
             Node n = p.equals("/") ? null : TreeWalker.find(repo, s.snapshot().tree(), p);
-            OutputStream out = new BufferedOutputStream(System.out, 1 << 20);
+            // rawOut: a reader that has gone (| head) ends the dump at once, exit 1
+            OutputStream out = new BufferedOutputStream(ctx.rawOut(), 1 << 20);
             if (n != null && n.type() == NodeType.FILE) {
-                writeContent(repo, n, out);
+                long written = writeContent(repo, n, out);
+                if (written != n.size()) {
+                    sizeDiffers(ctx, p, n.size(), written);
+                    skipped[0]++;
+                }
             } else if (n == null || n.type() == NodeType.DIR) {
                 Id tree = n == null ? s.snapshot().tree() : n.subtree();
                 try (TarWriter tar = new TarWriter(out)) {
@@ -64,12 +72,20 @@ final class DumpCommand implements Callable<Integer> {
                             skipped[0]++;
                             return false;
                         }
-                        boolean written = tar.entry(q, node, node.type() == NodeType.FILE ? node.size() : 0,
-                                node.type() == NodeType.FILE ? o -> writeContent(repo, node, o) : null);
-                        if (!written) {
+                        long size = node.type() == NodeType.FILE ? node.size() : 0;
+                        long[] read = {0};
+                        TarWriter.Outcome written = tar.entry(q, node, size,
+                                node.type() == NodeType.FILE ? o -> read[0] = writeContent(repo, node, o) : null);
+                        if (written == TarWriter.Outcome.UNSAFE_NAME) {
                             ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a tar member");
                             skipped[0]++;
                             return false;
+                        }
+                        if (written == TarWriter.Outcome.SIZE_DIFFERS) {
+                            // named by its path in the snapshot, also when dumping a sub-folder
+                            String where = n == null ? q : p.substring(0, p.lastIndexOf('/')) + "/" + q;
+                            sizeDiffers(ctx, where, size, read[0]);
+                            skipped[0]++;
                         }
                         return true;
                     }, (shown, id, problems) -> {
@@ -90,8 +106,21 @@ final class DumpCommand implements Callable<Integer> {
         return skipped[0] == 0 ? ExitCodes.OK : ExitCodes.FATAL;
     }
 
-    static void writeContent(Repository repo, Node n, OutputStream out) throws IOException {
-        if (n.content() == null) return;
-        for (Id id : n.content()) out.write(repo.loadBlob(BlobType.DATA, id));
+    /** Writes a file's content blobs; returns how many bytes they held. */
+    static long writeContent(Repository repo, Node n, OutputStream out) throws IOException {
+        if (n.content() == null) return 0;
+        long total = 0;
+        for (Id id : n.content()) {
+            byte[] b = repo.loadBlob(BlobType.DATA, id);
+            out.write(b);
+            total += b.length;
+        }
+        return total;
+    }
+
+    /** The warning for a file whose recorded size is not its content's length (restore reports it as damaged). */
+    private static void sizeDiffers(Context ctx, String path, long size, long content) {
+        ctx.warn(Names.display(path) + ": the snapshot's size and its content disagree (size " + size
+                + " bytes, content " + content + " bytes)");
     }
 }

@@ -9,6 +9,7 @@ import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Times;
 import org.lifeboat.repository.tree.GoFileMode;
 import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +25,9 @@ import picocli.CommandLine.ParentCommand;
  * is read-only, but Lifeboat shows what a restore or dump would produce from the snapshot (they
  * skip that folder), so a listing never shows one path as two files or a name that climbs out.
  * Output streams with memory bounded by the folder depth: a tree reusing one subtree at every
- * level lists for as long as its logical size needs, like restic, and Ctrl-C ends it.
+ * level lists for as long as its logical size needs, like restic, and Ctrl-C ends it; so does a
+ * reader that goes away ({@code | head}): the command then stops with exit code 1. A PATH naming a
+ * file (or any node that is not a folder) lists that one node, as restic does.
  */
 @Command(name = "ls", description = "List files in a snapshot (below PATH if given).")
 final class LsCommand implements Callable<Integer> {
@@ -37,7 +40,7 @@ final class LsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SNAPSHOT")
     String snapshot;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "folder inside the snapshot")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "folder (or file) inside the snapshot")
     String path = "/";
 
     @Option(names = {"-l", "--long"}, description = "long listing: mode, owner, size, time")
@@ -52,8 +55,11 @@ final class LsCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
-            String base = path.equals("/") ? "" : "/" + RawArgs.raw(path).replaceAll("^/+|/+$", "");
-            Id root = TreeWalker.subtree(repo, s.snapshot().tree(), base);
+            String base = normalize(RawArgs.raw(path));
+            // A path naming a file (or symlink, device…) lists that one node, as restic does.
+            Node named = base.isEmpty() ? null : TreeWalker.find(repo, s.snapshot().tree(), base);
+            boolean folder = named == null || (named.type() == NodeType.DIR && named.subtree() != null);
+            Id root = named == null ? s.snapshot().tree() : folder ? named.subtree() : null;
             if (ctx.json()) {
                 ObjectNode so = s.snapshot().toJsonNode(true);
                 so.put("struct_type", "snapshot");
@@ -64,6 +70,11 @@ final class LsCommand implements Callable<Integer> {
                             + s.snapshot().paths().stream().map(Names::display).toList() + " at "
                             + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
                 }
+            }
+            ctx.checkOutput();
+            if (!folder) {
+                print(ctx, base, named);
+                return ExitCodes.OK;
             }
             long[] damaged = {0};
             TreeWalker.walk(repo, root, base, (p, shown, n) -> {
@@ -85,7 +96,7 @@ final class LsCommand implements Callable<Integer> {
         if (ctx.json()) {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("name", n.name()).put("type", n.type().jsonName()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
-            if (n.type() == org.lifeboat.repository.tree.NodeType.FILE) o.put("size", n.size());
+            if (n.type() == NodeType.FILE) o.put("size", n.size());
             o.put("mode", n.mode()).put("permissions", GoFileMode.format(n.mode()));
             if (n.mtime() != null) o.put("mtime", Times.format(n.mtime()));
             if (n.atime() != null) o.put("atime", Times.format(n.atime()));
@@ -102,5 +113,17 @@ final class LsCommand implements Callable<Integer> {
         } else {
             Names.println(ctx.out, Names.display(p));
         }
+        // once per entry: a reader that has gone (| head) ends the listing
+        ctx.checkOutput();
+    }
+
+    /** "" for the root, else "/a/b": no empty or "." components, no trailing slash. */
+    static String normalize(String path) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : path.split("/")) {
+            if (part.isEmpty() || part.equals(".")) continue;
+            sb.append('/').append(part);
+        }
+        return sb.toString();
     }
 }

@@ -78,8 +78,12 @@ final class StatsCommand implements Callable<Integer> {
                                         + TreeWalker.damagedMessage(shown, problems));
                                 damaged++;
                             });
-                    files = Math.addExact(files, t.nodes());
-                    size = Math.addExact(size, t.restoreSize());
+                    // raw-data counts unique blobs only: the restore-size sums are not used, so
+                    // a bomb whose logical size overflows a long is no reason to refuse it
+                    if (!raw) {
+                        files = Math.addExact(files, t.nodes());
+                        size = Math.addExact(size, t.restoreSize());
+                    }
                 } catch (ArithmeticException e) {
                     throw new RepositoryException("snapshot " + s.id().shortHex() + ": the totals exceed "
                             + Long.MAX_VALUE + " (its trees reuse one folder at many levels)");
@@ -155,16 +159,26 @@ final class StatsCommand implements Callable<Integer> {
         Map<String, Long> inodes = Map.of();
         int height;
 
-        Frame(Id id, List<Node> nodes, String shown, int depth) {
+        /** false in raw-data mode: sums then saturate at Long.MAX_VALUE (they are not printed) */
+        final boolean exact;
+
+        Frame(Id id, List<Node> nodes, String shown, int depth, boolean exact) {
+            this.exact = exact;
             this.id = id;
             this.nodes = nodes;
             this.shown = shown;
             this.depth = depth;
         }
 
+        long sum(long a, long b) {
+            if (exact) return Math.addExact(a, b);
+            long r = a + b;
+            return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+        }
+
         void add(Totals t) {
-            count = Math.addExact(count, t.nodes());
-            size = Math.addExact(size, t.size());
+            count = sum(count, t.nodes());
+            size = sum(size, t.size());
             height = Math.max(height, t.height() + 1);
             if (!t.inodes().isEmpty()) {
                 if (inodes.isEmpty()) inodes = new LinkedHashMap<>();
@@ -178,10 +192,11 @@ final class StatsCommand implements Callable<Integer> {
      * (2^60 paths from a few KB) takes time and memory proportional to its distinct trees, not to
      * its paths. A tree breaking {@link TreeRules} is given to {@code damaged} once (at the first
      * path it is met) and counts as empty. When {@code blobs} is not null, the IDs of the data
-     * blobs and trees met are added to it (raw-data mode).
+     * blobs and trees met are added to it (raw-data mode), and the sums, which that mode does not
+     * use, saturate at {@link Long#MAX_VALUE} instead of failing.
      *
      * @throws TreeWalker.TooDeepException for folders nested deeper than {@link TreeRules#MAX_DEPTH}
-     * @throws ArithmeticException when a total exceeds {@link Long#MAX_VALUE}
+     * @throws ArithmeticException when a total exceeds {@link Long#MAX_VALUE} (restore-size mode)
      * @throws IOException when a tree cannot be read (RepositoryException naming the folder)
      */
     static Totals totals(Repository repo, Id root, Map<Id, Totals> memo, Set<Id> blobs, TreeWalker.Damaged damaged)
@@ -191,7 +206,7 @@ final class StatsCommand implements Callable<Integer> {
         Deque<Frame> stack = new ArrayDeque<>();
         List<Node> first = checked(repo, root, "", memo, damaged);
         if (first == null) return Totals.EMPTY;
-        stack.push(new Frame(root, first, "", 0));
+        stack.push(new Frame(root, first, "", 0, blobs == null));
         while (true) {
             Frame f = stack.peek();
             if (f.next >= f.nodes.size()) {
@@ -203,10 +218,10 @@ final class StatsCommand implements Callable<Integer> {
                 continue;
             }
             Node n = f.nodes.get(f.next++);
-            f.count = Math.addExact(f.count, 1);
+            f.count = f.sum(f.count, 1);
             if (blobs != null && n.content() != null) blobs.addAll(n.content());
             if (n.type() == NodeType.FILE) {
-                if (n.links() <= 1) f.size = Math.addExact(f.size, n.size());
+                if (n.links() <= 1) f.size = f.sum(f.size, n.size());
                 else {
                     if (f.inodes.isEmpty()) f.inodes = new LinkedHashMap<>();
                     f.inodes.putIfAbsent(n.deviceId() + ":" + n.inode(), n.size());
@@ -231,7 +246,7 @@ final class StatsCommand implements Callable<Integer> {
                 f.add(Totals.EMPTY);
                 continue;
             }
-            stack.push(new Frame(n.subtree(), nodes, shown, depth));
+            stack.push(new Frame(n.subtree(), nodes, shown, depth, blobs == null));
         }
     }
 

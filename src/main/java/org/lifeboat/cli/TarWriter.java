@@ -18,6 +18,15 @@ final class TarWriter implements AutoCloseable {
         void write(OutputStream out) throws IOException;
     }
 
+    /** What {@link #entry} did. */
+    enum Outcome {
+        WRITTEN,
+        /** nothing written: the name or link target cannot be a safe member */
+        UNSAFE_NAME,
+        /** written with the declared size, but the content had another length */
+        SIZE_DIFFERS
+    }
+
     private final OutputStream out;
 
     TarWriter(OutputStream out) {
@@ -47,14 +56,19 @@ final class TarWriter implements AutoCloseable {
      * and are written byte for byte (a pax path record when they are not ASCII or longer than
      * the ustar field, as Go's archive/tar and so restic do; GNU tar extracts those bytes).
      *
-     * @return false, writing nothing, when the name is not a safe member name (see
-     *         {@link #memberName}) or the link target holds a NUL byte
+     * A member with content always holds exactly {@code size} bytes (bytes), whatever the content
+     * gives, so that the archive stays valid.
+     *
+     * @return {@link Outcome#UNSAFE_NAME}, writing nothing, when the name is not a safe member
+     *         name (see {@link #memberName}) or the link target holds a NUL byte;
+     *         {@link Outcome#SIZE_DIFFERS} when the content was longer (cut) or shorter (padded
+     *         with zeros) than {@code size}
      * @throws IOException if writing or reading the content fails
      */
-    boolean entry(String name, Node n, long size, Content content) throws IOException {
+    Outcome entry(String name, Node n, long size, Content content) throws IOException {
         String member = memberName(name);
-        if (member == null) return false;
-        if (n.linkTarget() != null && n.linkTarget().indexOf('\0') >= 0) return false;
+        if (member == null) return Outcome.UNSAFE_NAME;
+        if (n.linkTarget() != null && n.linkTarget().indexOf('\0') >= 0) return Outcome.UNSAFE_NAME;
         char type = switch (n.type()) {
             case DIR -> '5';
             case SYMLINK -> '2';
@@ -80,25 +94,34 @@ final class TarWriter implements AutoCloseable {
         }
         long mtime = n.mtime() == null ? 0 : n.mtime().toEpochSecond();
         header(entryName, type, type == '0' ? size : 0, (int) (GoFileMode.toPosix(n.mode()) & 07777), n.uid(), n.gid(), mtime, link);
-        if (content != null) {
-            long[] written = {0};
-            content.write(new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    out.write(b);
-                    written[0]++;
-                }
+        if (content == null) return Outcome.WRITTEN;
+        // The header promised `size` bytes: more content is cut, less is padded with zeros, so
+        // the archive stays readable; the caller is told, as the file is not what was saved.
+        long[] seen = {0};
+        content.write(new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                if (seen[0] < size) out.write(b);
+                seen[0]++;
+            }
 
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
-                    written[0] += len;
-                }
-            });
-            pad(written[0]);
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                long room = Math.max(0, size - seen[0]);
+                if (room > 0) out.write(b, off, (int) Math.min(room, len));
+                seen[0] += len;
+            }
+        });
+        for (long missing = size - seen[0]; missing > 0; ) {
+            int chunk = (int) Math.min(missing, ZEROS.length);
+            out.write(ZEROS, 0, chunk);
+            missing -= chunk;
         }
-        return true;
+        pad(size);
+        return seen[0] == size ? Outcome.WRITTEN : Outcome.SIZE_DIFFERS;
     }
+
+    private static final byte[] ZEROS = new byte[64 * 1024];
 
     private static boolean ascii(byte[] b) {
         for (byte x : b) if (x < 0) return false;
