@@ -151,5 +151,6 @@ final class DiffCommand implements Callable<Integer> {
         } else {
             Names.println(ctx.out, String.format("%-5s%s", mod, Names.display(p)));
         }
+        ctx.checkOutput(); // a reader that went away (diff … | head) ends the command
     }
 }

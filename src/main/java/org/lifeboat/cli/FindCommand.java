@@ -45,7 +45,7 @@ final class FindCommand implements Callable<Integer> {
             // DOTALL: '*' and '?' match any character of a name, a newline too (as Go's filepath.Match).
             ps.add(Pattern.compile(rx, Pattern.DOTALL | (ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0)));
         }
-        int found = 0;
+        long found = 0;
         int unreadable = 0;
         long[] skippedFolders = {0};
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
@@ -56,13 +56,22 @@ final class FindCommand implements Callable<Integer> {
             else for (String id : snapshots) chosen.add(filter.filter().resolve(all, id));
             var jsonOut = Json.MAPPER.createArrayNode();
             for (Snapshot s : chosen) {
-                List<String> hits = new ArrayList<>();
+                long[] hits = {0};
                 try {
                     walk(repo, s, (path, shown, n) -> {
                     for (int i = 0; i < ps.size(); i++) {
                         String subject = patterns.get(i).contains("/") ? path : n.name();
                         if (ps.get(i).matcher(subject).matches()) {
-                            hits.add(path);
+                            // Printed as found (a hostile snapshot may hold 2^60 paths): memory stays flat,
+                            // and a reader that went away ends the command.
+                            if (hits[0]++ == 0 && !ctx.json()) {
+                                ctx.out.println("Found matching entries in snapshot " + s.id().shortHex() + " from "
+                                        + SnapshotsCommand.TIME.format(s.time()));
+                            }
+                            if (!ctx.json()) {
+                                Names.println(ctx.out, Names.display(path));
+                                ctx.checkOutput();
+                            }
                             if (ctx.json()) {
                                 jsonOut.addObject().put("snapshot", s.id().hex()).put("path", path)
                                         .put("type", n.type().jsonName()).put("size", n.size())
@@ -80,16 +89,11 @@ final class FindCommand implements Callable<Integer> {
                     });
                 } catch (org.lifeboat.repository.RepositoryException | java.io.UncheckedIOException e) {
                     // One damaged snapshot does not hide the others: named, skipped, exit 1 at the end.
-                    ctx.warn(e.getMessage() + " (snapshot skipped; entries found in it before are listed)");
+                    ctx.warn(e.getMessage() + " (the rest of this snapshot was not searched; entries found before are listed above)");
                     unreadable++;
                 }
-                if (!hits.isEmpty() && !ctx.json()) {
-                    ctx.out.println("Found matching entries in snapshot " + s.id().shortHex() + " from "
-                            + SnapshotsCommand.TIME.format(s.time()));
-                    hits.forEach(h -> Names.println(ctx.out, Names.display(h)));
-                    ctx.out.println();
-                }
-                found += hits.size();
+                if (hits[0] > 0 && !ctx.json()) ctx.out.println();
+                found += hits[0];
             }
             if (ctx.json()) Names.printJson(ctx.out, jsonOut);
             else if (found == 0) ctx.info("no matching entries found");

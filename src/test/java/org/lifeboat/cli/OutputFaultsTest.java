@@ -93,6 +93,16 @@ class OutputFaultsTest {
         assertThat(exitAfterReaderLeaves(start("dump", bomb.shortHex(), "/"), false)).isNotNull().isNotZero();
     }
 
+    @Test
+    void findOfABombPrintsAsItGoesAndStopsWhenTheReaderGoesAway() throws Exception {
+        assertThat(exitAfterReaderLeaves(start("find", "*"), true)).isNotNull().isNotZero();
+    }
+
+    @Test
+    void diffOfABombPrintsAsItGoesAndStopsWhenTheReaderGoesAway() throws Exception {
+        assertThat(exitAfterReaderLeaves(start("diff", mismatch.shortHex(), bomb.shortHex()), true)).isNotNull().isNotZero();
+    }
+
     // ------------------------------------------------------------------ 2: size and content disagree
 
     @Test
