@@ -460,7 +460,12 @@ public final class Archiver {
 
     /** The tree of a folder that could not be read: empty, saved like any other. */
     private Id emptyTree() {
-        byte[] enc = TreeCodec.encode(new Tree(List.of()));
+        return saveTree(new Tree(List.of()));
+    }
+
+    /** Encodes and stores a tree (not in a dry run); returns its ID. */
+    private Id saveTree(Tree tree) {
+        byte[] enc = TreeCodec.encode(tree);
         Id id = Id.hash(enc);
         if (!opts.dryRun()) {
             try {
@@ -504,16 +509,7 @@ public final class Archiver {
                 Node n = f.join();
                 if (n != null) nodes.add(n);
             }
-            byte[] enc = TreeCodec.encode(new Tree(nodes));
-            Id id = Id.hash(enc);
-            if (!opts.dryRun()) {
-                try {
-                    repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);
-                } catch (IOException e) {
-                    throw new RepositoryFailure(e);
-                }
-            }
-            return id;
+            return saveTree(new Tree(nodes));
         }, workers);
     }
 

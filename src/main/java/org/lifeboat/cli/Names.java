@@ -47,7 +47,7 @@ final class Names {
             if (cp >= 0x20 && cp < 0x7F) continue;
             // Lone surrogates are raw bytes (kept raw) or bytes Go already replaced (printed as U+FFFD).
             if (cp <= 0xFFFF && Character.isSurrogate((char) cp)) continue;
-            if (!isPrint(cp)) return true;
+            if (!org.lifeboat.repository.tree.GoPrintable.isPrint(cp)) return true;
         }
         return false;
     }
@@ -83,7 +83,7 @@ final class Names {
                 case '\t' -> sb.append("\\t");
                 case 0x0B -> sb.append("\\v");
                 default -> {
-                    if (isPrint(cp)) {
+                    if (org.lifeboat.repository.tree.GoPrintable.isPrint(cp)) {
                         sb.appendCodePoint(cp);
                     } else if (cp < 0x20 || cp == 0x7F) {
                         sb.append("\\x").append((char) HEX[cp >> 4]).append((char) HEX[cp & 0xF]);
@@ -96,25 +96,6 @@ final class Names {
             }
         }
         return sb.append('"').toString();
-    }
-
-    /**
-     * Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space (by
-     * the Unicode tables of the running JDK, which may know a few characters Go 1.19 does not).
-     */
-    static boolean isPrint(int cp) {
-        if (cp == ' ') return true;
-        return switch (Character.getType(cp)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                    Character.MODIFIER_LETTER, Character.OTHER_LETTER, Character.NON_SPACING_MARK,
-                    Character.ENCLOSING_MARK, Character.COMBINING_SPACING_MARK, Character.DECIMAL_DIGIT_NUMBER,
-                    Character.LETTER_NUMBER, Character.OTHER_NUMBER, Character.CONNECTOR_PUNCTUATION,
-                    Character.DASH_PUNCTUATION, Character.START_PUNCTUATION, Character.END_PUNCTUATION,
-                    Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                    Character.OTHER_PUNCTUATION, Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL,
-                    Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> true;
-            default -> false;
-        };
     }
 
     // ------------------------------------------------------------------------------ JSON

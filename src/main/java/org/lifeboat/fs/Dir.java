@@ -397,11 +397,7 @@ public final class Dir implements AutoCloseable {
      */
     public void setTimes(String name, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec) throws IOException {
         Libc.Scratch s = Libc.scratch();
-        MemorySegment t = s.times;
-        t.set(JAVA_LONG, 0, atimeSec);
-        t.set(JAVA_LONG, 8, atimeNsec);
-        t.set(JAVA_LONG, 16, mtimeSec);
-        t.set(JAVA_LONG, 24, mtimeNsec);
+        MemorySegment t = s.times(atimeSec, atimeNsec, mtimeSec, mtimeNsec);
         int r;
         try {
             r = (int) require(Libc.UTIMENSAT).invokeExact(s.errno, fd, s.name(check(name)), t, AT_SYMLINK_NOFOLLOW);

@@ -157,6 +157,15 @@ final class Libc {
             return name;
         }
 
+        /** struct timespec[2] {atime, mtime} for utimensat/futimens, filled in the per-thread buffer. */
+        MemorySegment times(long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec) {
+            times.set(JAVA_LONG, 0, atimeSec);
+            times.set(JAVA_LONG, 8, atimeNsec);
+            times.set(JAVA_LONG, 16, mtimeSec);
+            times.set(JAVA_LONG, 24, mtimeNsec);
+            return times;
+        }
+
         /** A second name, for calls that take two (linkat, renameat, symlinkat). */
         MemorySegment name2(String s) {
             name2 = cstring(name2, RawNames.encode(s));

@@ -300,11 +300,7 @@ public final class Posix {
                                 boolean noFollow) throws IOException {
         MethodHandle h = require(Libc.UTIMENSAT, "utimensat");
         Libc.Scratch s = Libc.scratch();
-        MemorySegment t = s.times;
-        t.set(JAVA_LONG, 0, atimeSec);
-        t.set(JAVA_LONG, 8, atimeNsec);
-        t.set(JAVA_LONG, 16, mtimeSec);
-        t.set(JAVA_LONG, 24, mtimeNsec);
+        MemorySegment t = s.times(atimeSec, atimeNsec, mtimeSec, mtimeNsec);
         int r;
         try {
             r = (int) h.invokeExact(s.errno, Libc.AT_FDCWD, s.path(path), t, noFollow ? Libc.AT_SYMLINK_NOFOLLOW : 0);

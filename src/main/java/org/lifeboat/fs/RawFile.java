@@ -203,11 +203,7 @@ public final class RawFile implements SeekableByteChannel {
     public void setTimes(long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec) throws IOException {
         ensureOpen();
         Libc.Scratch s = Libc.scratch();
-        MemorySegment t = s.times;
-        t.set(JAVA_LONG, 0, atimeSec);
-        t.set(JAVA_LONG, 8, atimeNsec);
-        t.set(JAVA_LONG, 16, mtimeSec);
-        t.set(JAVA_LONG, 24, mtimeNsec);
+        MemorySegment t = s.times(atimeSec, atimeNsec, mtimeSec, mtimeNsec);
         int r;
         try {
             r = (int) Dir.require(AtCalls.FUTIMENS).invokeExact(s.errno, fd, t);

@@ -50,32 +50,71 @@ public final class MetadataRestorer {
      *                 {@code --overwrite if-changed} restore rewrites it
      */
     static List<String> apply(RawFile f, Node node, boolean asRoot, boolean complete) {
+        return applyTo(new Entry() {
+            @Override
+            public void chown(int uid, int gid) throws IOException {
+                f.chown(uid, gid);
+            }
+
+            @Override
+            public void setXattr(String attr, byte[] value) throws IOException {
+                f.setXattr(attr, value);
+            }
+
+            @Override
+            public void chmod(int mode) throws IOException {
+                f.chmod(mode);
+            }
+
+            @Override
+            public void setTimes(long aSec, int aNsec, long mSec, int mNsec) throws IOException {
+                f.setTimes(aSec, aNsec, mSec, mNsec);
+            }
+        }, f.path(), node, asRoot, true, complete);
+    }
+
+    /** The four metadata calls, on an open file or on an entry of an open folder. */
+    private interface Entry {
+        void chown(int uid, int gid) throws IOException;
+
+        void setXattr(String attr, byte[] value) throws IOException;
+
+        void chmod(int mode) throws IOException;
+
+        void setTimes(long aSec, int aNsec, long mSec, int mNsec) throws IOException;
+    }
+
+    /** Owner, xattrs, mode (unless {@code chmod} is false: a symlink), times (if {@code times}), in that order. */
+    private static List<String> applyTo(Entry e, String path, Node node, boolean asRoot, boolean chmod, boolean times) {
         List<String> warnings = new ArrayList<>();
-        String path = f.path();
         try {
-            f.chown((int) node.uid(), (int) node.gid());
-        } catch (AccessDeniedException e) {
-            if (asRoot) warnings.add(chownWarning(path, node, e));
-        } catch (IOException e) {
-            warnings.add(chownWarning(path, node, e));
+            e.chown((int) node.uid(), (int) node.gid());
+        } catch (AccessDeniedException x) {
+            if (asRoot) warnings.add(chownWarning(path, node, x));
+        } catch (IOException x) {
+            warnings.add(chownWarning(path, node, x));
         }
         for (Xattr x : node.extendedAttributes()) {
             try {
-                f.setXattr(x.name(), x.value() == null ? new byte[0] : x.value());
-            } catch (IOException | IllegalArgumentException e) {
-                warnings.add("setxattr " + x.name() + " on " + path + ": " + reason(e));
+                e.setXattr(x.name(), x.value() == null ? new byte[0] : x.value());
+            } catch (IOException | IllegalArgumentException ex) {
+                warnings.add("setxattr " + x.name() + " on " + path + ": " + reason(ex));
             }
         }
-        try {
-            f.chmod(GoFileMode.toPosixPermissions(node.mode()));
-        } catch (IOException e) {
-            warnings.add("chmod " + path + ": " + reason(e));
-        }
-        if (complete && (node.atime() != null || node.mtime() != null)) {
+        if (chmod) {
             try {
-                f.setTimes(sec(node.atime()), nsec(node.atime()), sec(node.mtime()), nsec(node.mtime()));
-            } catch (IOException e) {
-                warnings.add("set times of " + path + ": " + reason(e));
+                e.chmod(GoFileMode.toPosixPermissions(node.mode()));
+            } catch (IOException x) {
+                warnings.add("chmod " + path + ": " + reason(x));
+            }
+        }
+        OffsetDateTime atime = node.atime();
+        OffsetDateTime mtime = node.mtime();
+        if (times && (atime != null || mtime != null)) {
+            try {
+                e.setTimes(sec(atime), nsec(atime), sec(mtime), nsec(mtime));
+            } catch (IOException x) {
+                warnings.add("set times of " + path + ": " + reason(x));
             }
         }
         return warnings;
@@ -101,36 +140,27 @@ public final class MetadataRestorer {
             return warnings;
         }
         boolean symlink = node.type() == NodeType.SYMLINK || actual.kind() == FileKind.SYMLINK;
-        try {
-            dir.chown(name, (int) node.uid(), (int) node.gid());
-        } catch (AccessDeniedException e) {
-            if (asRoot) warnings.add(chownWarning(path, node, e));
-        } catch (IOException e) {
-            warnings.add(chownWarning(path, node, e));
-        }
-        for (Xattr x : node.extendedAttributes()) {
-            try {
-                dir.setXattr(name, x.name(), x.value() == null ? new byte[0] : x.value());
-            } catch (IOException | IllegalArgumentException e) {
-                warnings.add("setxattr " + x.name() + " on " + path + ": " + reason(e));
+        warnings.addAll(applyTo(new Entry() {
+            @Override
+            public void chown(int uid, int gid) throws IOException {
+                dir.chown(name, uid, gid);
             }
-        }
-        if (!symlink) {
-            try {
-                dir.chmod(name, GoFileMode.toPosixPermissions(node.mode()));
-            } catch (IOException e) {
-                warnings.add("chmod " + path + ": " + reason(e));
+
+            @Override
+            public void setXattr(String attr, byte[] value) throws IOException {
+                dir.setXattr(name, attr, value);
             }
-        }
-        OffsetDateTime atime = node.atime();
-        OffsetDateTime mtime = node.mtime();
-        if (atime != null || mtime != null) {
-            try {
-                dir.setTimes(name, sec(atime), nsec(atime), sec(mtime), nsec(mtime));
-            } catch (IOException e) {
-                warnings.add("set times of " + path + ": " + reason(e));
+
+            @Override
+            public void chmod(int mode) throws IOException {
+                dir.chmod(name, mode);
             }
-        }
+
+            @Override
+            public void setTimes(long aSec, int aNsec, long mSec, int mNsec) throws IOException {
+                dir.setTimes(name, aSec, aNsec, mSec, mNsec);
+            }
+        }, path, node, asRoot, !symlink, true));
         return warnings;
     }
 

@@ -312,23 +312,6 @@ public final class Restorer {
 
     // ----------------------------------------------------------------------------- the walk
 
-    private static final class Frame {
-        final List<Node> nodes;
-        final Folders.Ref dir;
-        final String sn;
-        final boolean included;
-        final int depth;
-        int i;
-
-        Frame(List<Node> nodes, Folders.Ref dir, String sn, boolean included, int depth) {
-            this.nodes = nodes;
-            this.dir = dir;
-            this.sn = sn;
-            this.included = included;
-            this.depth = depth;
-        }
-    }
-
     /** The nodes of a tree, or null when it is unreadable or breaks the tree rules (reported). */
     private List<Node> loadTree(Id id, String sn) throws InterruptedIOException {
         String where = sn.isEmpty() ? "/" : sn;
@@ -353,15 +336,15 @@ public final class Restorer {
     private void walk(Id root, String prefix) throws IOException {
         List<Node> rootNodes = loadTree(root, prefix);
         if (rootNodes == null) return;
-        Deque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(rootNodes, folders.root(), prefix, includes.isEmpty(), 0));
+        Deque<WalkFrame> stack = new ArrayDeque<>();
+        stack.push(new WalkFrame(rootNodes, folders.root(), prefix, includes.isEmpty(), 0));
         // One open folder at a time for the walk: the one whose entries are being restored.
         Dir cur = null;
         Folders.Ref curRef = null;
         try {
             while (!stack.isEmpty()) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("restore interrupted");
-                Frame f = stack.peek();
+                WalkFrame f = stack.peek();
                 if (f.i >= f.nodes.size()) {
                     stack.pop();
                     continue;
@@ -387,7 +370,7 @@ public final class Restorer {
                         continue;
                     }
                     List<Node> sub = loadTree(n.subtree(), sn);
-                    if (sub != null) stack.push(new Frame(sub, child, sn, included, f.depth + 1));
+                    if (sub != null) stack.push(new WalkFrame(sub, child, sn, included, f.depth + 1));
                     continue;
                 }
                 if (!included) continue;

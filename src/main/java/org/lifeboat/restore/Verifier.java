@@ -118,23 +118,6 @@ public final class Verifier {
         if (problems.size() < MAX_LISTED) problems.add(s);
     }
 
-    private static final class Frame {
-        final List<Node> nodes;
-        final Folders.Ref dir;
-        final String sn;
-        final boolean included;
-        final int depth;
-        int i;
-
-        Frame(List<Node> nodes, Folders.Ref dir, String sn, boolean included, int depth) {
-            this.nodes = nodes;
-            this.dir = dir;
-            this.sn = sn;
-            this.included = included;
-            this.depth = depth;
-        }
-    }
-
     private List<Node> load(Id id, String sn) throws InterruptedIOException {
         String where = sn.isEmpty() ? "/" : sn;
         try {
@@ -156,8 +139,8 @@ public final class Verifier {
     private void walk(Folders folders, Id tree, String sn, ExecutorService pool, int threads) throws IOException {
         List<Node> rootNodes = load(tree, sn);
         if (rootNodes == null) return;
-        Deque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(rootNodes, folders.root(), sn, includes.isEmpty(), 0));
+        Deque<WalkFrame> stack = new ArrayDeque<>();
+        stack.push(new WalkFrame(rootNodes, folders.root(), sn, includes.isEmpty(), 0));
         List<Future<?>> pending = new ArrayList<>();
         Semaphore inFlight = new Semaphore(4 * Math.max(1, threads));
         Dir cur = null;
@@ -166,7 +149,7 @@ public final class Verifier {
         try {
             while (!stack.isEmpty()) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("verification interrupted");
-                Frame f = stack.peek();
+                WalkFrame f = stack.peek();
                 if (f.i >= f.nodes.size()) {
                     stack.pop();
                     continue;
@@ -193,7 +176,7 @@ public final class Verifier {
                     // Restored only if something inside is included: look inside, expect nothing here.
                     if (n.type() == NodeType.DIR && n.subtree() != null && f.depth + 1 <= TreeRules.MAX_DEPTH) {
                         List<Node> sub = load(n.subtree(), snPath);
-                        if (sub != null) stack.push(new Frame(sub, f.dir.child(n.name()), snPath, false, f.depth + 1));
+                        if (sub != null) stack.push(new WalkFrame(sub, f.dir.child(n.name()), snPath, false, f.depth + 1));
                     }
                     continue;
                 }
@@ -224,7 +207,7 @@ public final class Verifier {
                                 continue;
                             }
                             List<Node> sub = load(n.subtree(), snPath);
-                            if (sub != null) stack.push(new Frame(sub, f.dir.child(n.name()), snPath, true, f.depth + 1));
+                            if (sub != null) stack.push(new WalkFrame(sub, f.dir.child(n.name()), snPath, true, f.depth + 1));
                         }
                     }
                     case FILE -> {

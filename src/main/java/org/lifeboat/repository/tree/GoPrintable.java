@@ -10,10 +10,11 @@ import java.util.Arrays;
  * 5.36, {@code \p{In=13.0}} intersected with {@code [\p{L}\p{M}\p{N}\p{P}\p{S}]}); pairs of
  * inclusive code point ranges, ascending.
  */
-final class GoPrintable {
+public final class GoPrintable {
     private GoPrintable() {}
 
-    static boolean isPrint(int cp) {
+    /** Whether Go 1.19's strconv.IsPrint (so restic 0.14's quoting) leaves code point {@code cp} as it is. */
+    public static boolean isPrint(int cp) {
         if (cp < 0x7F) return cp >= 0x20;
         int i = Arrays.binarySearch(STARTS, cp);
         if (i >= 0) return true;
