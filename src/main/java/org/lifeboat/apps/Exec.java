@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -236,7 +237,11 @@ public final class Exec {
         List<ProcessHandle> below = h.descendants().toList();
         h.destroyForcibly();
         below.forEach(ProcessHandle::destroyForcibly);
-        Os.waitUntilGone(h.pid(), Duration.ofSeconds(5)); // SIGKILL cannot be refused; this only waits for the kernel
+        // SIGKILL cannot be refused; this only waits for the kernel, for every process killed (a
+        // grandchild still dying may hold a file or a port the caller is about to reuse).
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        Os.waitUntilGone(h.pid(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        for (ProcessHandle d : below) Os.waitUntilGone(d.pid(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     /**
@@ -457,6 +462,7 @@ public final class Exec {
         private final String description;
         private final Duration timeout; // null: none
         private volatile boolean timedOut; // the deadline passed and the process was killed
+        private final CountDownLatch killed = new CountDownLatch(1); // the deadline's kill has finished
         private boolean timeoutReported; // then every read throws
         private boolean ended; // read() saw the end of stdout and checked the exit code, or reported the timeout
         private boolean closed;
@@ -478,7 +484,11 @@ public final class Exec {
                 return;
             }
             timedOut = true; // before the kill, so the reader that sees the pipe end also sees why
-            killTree(p.toHandle());
+            try {
+                killTree(p.toHandle());
+            } finally {
+                killed.countDown();
+            }
         }
 
         @Override
@@ -506,6 +516,12 @@ public final class Exec {
         private AppException timeoutError() {
             ended = true;
             timeoutReported = true;
+            // The pipe ends as the first holder dies; the report waits until the whole tree is gone.
+            try {
+                killed.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             join(errThread, DRAIN_WAIT); // the kill closed stderr too
             return AppException.streamTimedOut(description, timeout, err.tail());
         }
