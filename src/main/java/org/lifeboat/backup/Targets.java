@@ -81,6 +81,56 @@ public final class Targets {
         }
     }
 
+    /**
+     * Refuses a backup that would silently save a folder target without its contents: restic's
+     * patterns match absolute paths, so {@code --iexclude tmp} meant for scratch folders also
+     * matches {@code /tmp} above a target {@code /tmp/src}, and everything below it is left out.
+     * A folder target is refused when a pattern matches its own path, or when it has entries and
+     * every one of them is excluded (by patterns, tag files or size). File targets are always
+     * saved (given explicitly, they are never excluded), so they are not checked.
+     *
+     * @throws IOException with one sentence naming the target, the path and the reason
+     */
+    public static void checkNotAllExcluded(List<String> targets, Excludes excludes) throws IOException {
+        for (String t : targets) {
+            String abs = absolute(t);
+            FileMeta m;
+            try {
+                m = Posix.lstat(abs);
+            } catch (IOException e) {
+                continue; // missing targets have their own message
+            }
+            if (m.kind() != org.lifeboat.fs.FileKind.DIRECTORY) continue;
+            if (excludes.matchesPattern(abs)) {
+                throw new IOException("nothing in backup target " + t + " would be saved: " + excludes.reason(abs)
+                        + " matches the target's own path " + abs + " (patterns match the absolute path, so one that"
+                        + " names a folder above or at the target excludes all of it); anchor the pattern at the"
+                        + " root with a leading / or make it more specific");
+            }
+            List<String> names;
+            try (org.lifeboat.fs.Dir d = org.lifeboat.fs.Dir.open(abs)) {
+                names = d.list();
+                if (names.isEmpty()) continue;
+                String firstReason = null;
+                boolean all = true;
+                for (String n : names) {
+                    String why = excludes.reason(d.display(n));
+                    if (why == null) {
+                        all = false;
+                        break;
+                    }
+                    if (firstReason == null) firstReason = d.display(n) + " by " + why;
+                }
+                if (all) {
+                    throw new IOException("nothing in backup target " + t + " would be saved: each of its " + names.size()
+                            + " entries is excluded (e.g. " + firstReason + "); check the exclude options");
+                }
+            } catch (java.nio.file.FileSystemException e) {
+                // an unreadable target is the archiver's to report
+            }
+        }
+    }
+
     /** The current folder, bytes kept (the kernel's name for it, not the JVM's decoding of it). */
     static String cwd() throws IOException {
         return Posix.readlink(Path.of("/proc/self/cwd"));

@@ -9,8 +9,10 @@ import org.lifeboat.backup.Archiver;
 import org.lifeboat.backup.BackupOptions;
 import org.lifeboat.backup.BackupResult;
 import org.lifeboat.backup.Excludes;
+import org.lifeboat.backup.PatternFiles;
 import org.lifeboat.backup.Progress;
 import org.lifeboat.backup.Scanner;
+import org.lifeboat.backup.SourceLists;
 import org.lifeboat.backup.Targets;
 import org.lifeboat.repository.Compression;
 import org.lifeboat.repository.Id;
@@ -41,8 +43,26 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--exclude-file", paramLabel = "FILE", description = "read exclude patterns from FILE")
     List<String> excludeFiles = new ArrayList<>();
 
-    @Option(names = "--exclude-caches", description = "exclude folders holding a CACHEDIR.TAG")
+    @Option(names = "--iexclude-file", paramLabel = "FILE", description = "like --exclude-file, ignoring case")
+    List<String> iexcludeFiles = new ArrayList<>();
+
+    @Option(names = "--exclude-caches", description = "leave out the contents of folders holding a CACHEDIR.TAG (folder and tag are kept)")
     boolean excludeCaches;
+
+    @Option(names = "--exclude-if-present", paramLabel = "FILE[:HEADER]", description = "leave out the contents of folders holding FILE (starting with HEADER, if given); repeatable")
+    List<String> excludeIfPresent = new ArrayList<>();
+
+    @Option(names = "--exclude-larger-than", paramLabel = "SIZE", description = "leave out files larger than SIZE (bytes, or with k, m, g, t: 1024-based)")
+    String excludeLargerThan;
+
+    @Option(names = "--files-from", paramLabel = "FILE", description = "back up the paths matching the globs in FILE, one a line (- is standard input; repeatable)")
+    List<String> filesFrom = new ArrayList<>();
+
+    @Option(names = "--files-from-verbatim", paramLabel = "FILE", description = "back up the paths in FILE, one a line, taken as they stand (repeatable)")
+    List<String> filesFromVerbatim = new ArrayList<>();
+
+    @Option(names = "--files-from-raw", paramLabel = "FILE", description = "back up the paths in FILE, each ended by a NUL byte (find -print0; repeatable)")
+    List<String> filesFromRaw = new ArrayList<>();
 
     @Option(names = {"-x", "--one-file-system"}, description = "do not cross file system boundaries")
     boolean oneFileSystem;
@@ -83,35 +103,20 @@ final class BackupCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        boolean lists = !filesFrom.isEmpty() || !filesFromVerbatim.isEmpty() || !filesFromRaw.isEmpty();
         if (all || !systems.isEmpty()) {
-            if (!paths.isEmpty() || stdin) throw new UserException("--system/--all back up what the plan says; give no paths");
+            if (!paths.isEmpty() || stdin || lists) throw new UserException("--system/--all back up what the plan says; give no paths");
             return SystemBackupRunner.run(ctx, all ? List.of() : systems);
         }
         if (stdin && !paths.isEmpty()) throw new UserException("--stdin takes no paths");
-        if (!stdin && paths.isEmpty()) throw new UserException("nothing to back up: give at least one path (or --stdin)");
+        if (stdin && lists) throw new UserException("--stdin cannot be used with --files-from, --files-from-verbatim or --files-from-raw");
+        if (!stdin && paths.isEmpty() && !lists) throw new UserException("nothing to back up: give at least one path (or --stdin)");
+        Excludes excl = selection(ctx);
         Compression.Mode mode;
         try {
             mode = Compression.Mode.parse(compression);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
-        }
-        // Targets are handled as strings, never Paths: a Path cannot hold "café" without a locale.
-        for (String p : paths) {
-            try {
-                Targets.check(p);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new UserException(e.getReason());
-            } catch (IOException e) {
-                throw new UserException("cannot read backup target " + p + ": " + e.getMessage());
-            }
-        }
-        List<String> ex = new ArrayList<>(excludes);
-        try {
-            ex.addAll(Excludes.readPatternFiles(excludeFiles));
-        } catch (java.nio.file.FileSystemException e) {
-            throw new UserException("cannot read exclude file: " + Main.fileError(e));
-        } catch (IOException e) {
-            throw new UserException("cannot read exclude file: " + e.getMessage());
         }
         String hostname = host != null ? host : Repository.hostname();
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
@@ -133,7 +138,6 @@ final class BackupCommand implements Callable<Integer> {
                 }
             }
             if (parentId != null) ctx.verbose("using parent snapshot " + parentId.shortHex());
-            Excludes excl = new Excludes(ex, iexcludes, excludeCaches);
             BackupOptions opts = new BackupOptions(paths, excl, oneFileSystem, splitTags(tags), hostname, parentId,
                     force, dryRun, stdin ? stdinFilename : null, threads);
             Progress progress = new Progress();
@@ -164,6 +168,72 @@ final class BackupCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The selection options: reads the exclude files and the lists of paths (which join {@link #paths}),
+     * checks every target, and refuses a backup whose folder targets would be saved empty.
+     */
+    private Excludes selection(Context ctx) {
+        List<String> ex = new ArrayList<>(excludes);
+        List<String> iex = new ArrayList<>(iexcludes);
+        try {
+            ex.addAll(PatternFiles.read(excludeFiles, System::getenv));
+            iex.addAll(PatternFiles.read(iexcludeFiles, System::getenv));
+        } catch (java.nio.file.FileSystemException e) {
+            throw new UserException("cannot read exclude file: " + Main.fileError(e));
+        } catch (IOException e) {
+            throw new UserException("cannot read exclude file: " + e.getMessage());
+        }
+        List<String> tagFiles = new ArrayList<>(excludeIfPresent);
+        if (excludeCaches) tagFiles.add(Excludes.CACHEDIR_TAG);
+        long limit = -1;
+        try {
+            if (excludeLargerThan != null) limit = Excludes.parseSize(excludeLargerThan);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--exclude-larger-than: " + e.getMessage());
+        }
+        Excludes excl;
+        try {
+            excl = new Excludes(ex, iex, tagFiles, limit, (path, msg) -> ctx.err.println("warning: " + path + ": " + msg));
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        if (!filesFrom.isEmpty() || !filesFromVerbatim.isEmpty() || !filesFromRaw.isEmpty()) {
+            List<String> listed;
+            try {
+                listed = SourceLists.read(filesFrom, filesFromVerbatim, filesFromRaw, System.in,
+                        (glob, msg) -> ctx.err.println("warning: " + glob + ": " + msg));
+            } catch (SourceLists.ListException e) {
+                throw new UserException(e.getMessage());
+            } catch (java.nio.file.FileSystemException e) {
+                throw new UserException("cannot read the list of files to back up: " + Main.fileError(e));
+            } catch (IOException e) {
+                throw new UserException("cannot read the list of files to back up: " + e.getMessage());
+            }
+            listed.addAll(paths);
+            paths = listed;
+            if (paths.isEmpty()) {
+                throw new UserException("nothing to back up: the lists given with --files-from, --files-from-verbatim"
+                        + " or --files-from-raw name no existing file, and no path was given");
+            }
+        }
+        if (stdin) return excl;
+        for (String p : paths) {
+            try {
+                Targets.check(p);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new UserException(e.getReason());
+            } catch (IOException e) {
+                throw new UserException("cannot read backup target " + p + ": " + e.getMessage());
+            }
+        }
+        try {
+            Targets.checkNotAllExcluded(paths, excl);
+        } catch (IOException e) {
+            throw new UserException(e.getMessage());
+        }
+        return excl;
     }
 
     static List<String> splitTags(List<String> tags) {

@@ -33,10 +33,15 @@ public final class PathPatterns {
         patterns.add(Pattern.compile(full, ignoreCase ? Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE : 0));
     }
 
+    /**
+     * Translates one glob to a regular expression, a code point at a time: a character outside the
+     * Basic Multilingual Plane (an emoji) is two Java chars, and quoting each half on its own makes a
+     * pattern that never matches, as the regex engine matches input by code point.
+     */
     static String globToRegex(String glob) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
+        for (int i = 0; i < glob.length(); i += Character.charCount(glob.codePointAt(i))) {
+            int c = glob.codePointAt(i);
             switch (c) {
                 case '*' -> {
                     if (i + 1 < glob.length() && glob.charAt(i + 1) == '*') {
@@ -64,9 +69,14 @@ public final class PathPatterns {
                     }
                 }
                 case '\\' -> {
-                    if (i + 1 < glob.length()) sb.append(Pattern.quote(String.valueOf(glob.charAt(++i))));
+                    if (i + 1 < glob.length()) {
+                        i++;
+                        int next = glob.codePointAt(i);
+                        sb.append(Pattern.quote(Character.toString(next)));
+                        i += Character.charCount(next) - 1;
+                    }
                 }
-                default -> sb.append(Pattern.quote(String.valueOf(c)));
+                default -> sb.append(Pattern.quote(Character.toString(c)));
             }
         }
         return sb.toString();
