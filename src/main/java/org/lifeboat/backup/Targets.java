@@ -111,6 +111,7 @@ public final class Targets {
             try (org.lifeboat.fs.Dir d = org.lifeboat.fs.Dir.open(abs)) {
                 names = d.list();
                 if (names.isEmpty()) continue;
+                names.sort(null); // the example named in the message does not depend on the folder's order
                 String firstReason = null;
                 boolean all = true;
                 for (String n : names) {

@@ -26,4 +26,18 @@ class PathPatternsTest {
         assertThat(p.matches("/photos/a.jpg")).isTrue();
         assertThat(new PathPatterns(List.of("*.JPG")).matches("/photos/a.jpg")).isFalse();
     }
+
+    @Test
+    void anAstralCharacterIsOneCodePointNextToAQuestionMark() {
+        String grin = "\uD83D\uDE00"; // U+1F600, two Java chars
+        PathPatterns before = new PathPatterns(List.of("?" + grin));
+        assertThat(before.matches("/home/a" + grin)).isTrue();
+        assertThat(before.matches("/home/" + grin + grin)).as("? takes the whole first emoji").isTrue();
+        assertThat(before.matches("/home/ab" + grin)).isFalse();
+        PathPatterns after = new PathPatterns(List.of(grin + "?.txt"));
+        assertThat(after.matches("/home/" + grin + "b.txt")).isTrue();
+        assertThat(after.matches("/home/" + grin + grin + ".txt")).isTrue();
+        assertThat(new PathPatterns(List.of("x\\" + grin)).matches("/home/x" + grin)).as("escaped").isTrue();
+        assertThat(new PathPatterns(List.of(), List.of("?" + grin + "A")).matches("/h/z" + grin + "a")).isTrue();
+    }
 }
