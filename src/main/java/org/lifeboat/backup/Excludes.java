@@ -91,14 +91,19 @@ public final class Excludes {
      * than the limit.
      */
     public boolean excluded(String absolutePath) {
-        return reason(absolutePath) != null;
+        return check(absolutePath, false) != null;
     }
 
     /**
      * Why the entry is left out, for messages ("pattern \"tmp\" (--iexclude)"), or null if it is not.
      */
     public String reason(String absolutePath) {
-        if (!patterns.isEmpty() && patterns.matches(absolutePath)) return matchingPattern(absolutePath);
+        return check(absolutePath, true);
+    }
+
+    /** Non-null when excluded: the reason if {@code explain}, else any marker (the walk asks per entry). */
+    private String check(String absolutePath, boolean explain) {
+        if (!patterns.isEmpty() && patterns.matches(absolutePath)) return explain ? matchingPattern(absolutePath) : "";
         if (!tags.isEmpty()) {
             int slash = absolutePath.lastIndexOf('/');
             String folder = slash <= 0 ? "/" : absolutePath.substring(0, slash);
@@ -109,6 +114,7 @@ public final class Excludes {
                 final int idx = i;
                 if (tagged.size() > 100_000) tagged.clear(); // a bound, not a correctness matter
                 if (tagged.computeIfAbsent(folder + '\0' + i, k -> isTagged(folder, tags.get(idx)))) {
+                    if (!explain) return "";
                     boolean cache = CACHEDIR_TAG.equals(t.name() + ":" + t.header());
                     return "tag file " + t.name() + " in " + folder + (cache ? " (--exclude-caches)" : " (--exclude-if-present)");
                 }
@@ -118,7 +124,7 @@ public final class Excludes {
             try {
                 FileMeta m = Posix.lstat(absolutePath);
                 if (m.kind() != FileKind.DIRECTORY && m.size() > largerThan) {
-                    return "larger than " + largerThan + " bytes (--exclude-larger-than)";
+                    return !explain ? "" : "larger than " + largerThan + " bytes (--exclude-larger-than)";
                 }
             } catch (IOException e) {
                 // the archiver reports an entry it cannot read
