@@ -154,6 +154,24 @@ class BackupSelectionTest {
     }
 
     @Test
+    void relativeGlobsAreTakenFromTheWorkingFolderAsRestic() throws Exception {
+        write("docs/a.txt", "x");
+        write("docs/b.md", "x");
+        write("top.txt", "x");
+        Path list = dir.resolve("globs");
+        Files.writeString(list, "docs/*.txt\n*.txt\n");
+        String[] args = {"backup", "--files-from", list.toString()};
+        // A separate JVM run in src: relative paths name what is below the working folder.
+        Proc.run(Cli.command(args), lb.env(), src, null, 600).ok();
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/restic", "-r", resticRepo.toString(), "--no-cache"));
+        cmd.addAll(List.of(args));
+        Proc.run(cmd, Map.of("RESTIC_PASSWORD", Restic.PASSWORD), src, null, 600).ok();
+        TreeSet<String> mine = lbLs();
+        assertThat(mine).contains("/docs/a.txt", "/top.txt").doesNotContain("/docs/b.md");
+        assertThat(mine).isEqualTo(resticLs());
+    }
+
+    @Test
     void aRawListCanComeFromStandardInput() throws Exception {
         write("one", "x");
         write("two", "x");
