@@ -27,7 +27,8 @@ import picocli.CommandLine.ScopeType;
                 CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
                 VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
                 DrillCommand.class, ForecastCommand.class,
-                CommandLine.HelpCommand.class})
+                CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo", "  lifeboat backup /home /etc --exclude \"*.tmp\"", "  lifeboat snapshots", "  lifeboat restore latest --target /srv/restore", "  lifeboat help backup"})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 
@@ -97,10 +98,26 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
-    /** Runs one command and returns its exit code (used by main, the demo and tests). */
-    public static int run(String... args) {
+    /**
+     * The whole command tree as the user sees it (help, completion and man pages are made from it).
+     * picocli's own {@code help} command cannot be annotated, so its examples are set here.
+     */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Help fills the terminal as the progress line does (picocli wraps at 80 otherwise; 55 is its minimum).
+        cl.setUsageHelpWidth(Math.clamp(ProgressLine.columns(System.getenv(), () -> org.lifeboat.fs.Terminal.columns(1)), 55, 160));
+        CommandLine help = cl.getSubcommands().get("help");
+        if (help != null) {
+            help.getCommandSpec().usageMessage().footer("", "Examples:", "  lifeboat help backup",
+                    "  lifeboat help drill report");
+        }
+        return cl;
+    }
+
+    /** Runs one command and returns its exit code (used by main, the demo and tests). */
+    public static int run(String... args) {
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
             refuseNoLockForWriters(parsed);
