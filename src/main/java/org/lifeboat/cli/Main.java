@@ -28,7 +28,7 @@ import picocli.CommandLine.ScopeType;
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
                 CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
                 VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
-                DrillCommand.class, ForecastCommand.class,
+                DrillCommand.class, ForecastCommand.class, GenerateCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo", "  lifeboat backup /home /etc --exclude \"*.tmp\"", "  lifeboat snapshots", "  lifeboat restore latest --target /srv/restore", "  lifeboat help backup"})
 public final class Main implements Runnable {
