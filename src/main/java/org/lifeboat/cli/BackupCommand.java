@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "backup", description = "Create a new snapshot of files and folders (or of standard input).")
+@Command(name = "backup", description = "Create a new snapshot of files and folders (or of standard input).",
+        footer = {"", "Examples:", "  lifeboat backup /home /etc --exclude \"*.tmp\" --exclude-caches --tag daily", "  lifeboat backup /srv --one-file-system --exclude-file /etc/lb/excludes", "  pg_dump shop | lifeboat backup --stdin --stdin-filename shop.sql --tag db", "  lifeboat backup /home --dry-run -v", "  lifeboat backup --all    # every system of the recovery plan"})
 final class BackupCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -70,7 +71,7 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "TAG[,TAG]", description = "add tags to the snapshot (repeatable)")
     List<String> tags = new ArrayList<>();
 
-    @Option(names = {"-H", "--host"}, description = "host name to record (default: this host)")
+    @Option(names = {"-H", "--host"}, paramLabel = "HOST", description = "host name to record (default: this host)")
     String host;
 
     @Option(names = "--parent", paramLabel = "SNAPSHOT", description = "snapshot to compare with (default: latest of the same host and paths)")
@@ -88,7 +89,7 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--stdin", description = "read the content to back up from standard input")
     boolean stdin;
 
-    @Option(names = "--stdin-filename", defaultValue = "stdin", description = "file name for --stdin")
+    @Option(names = "--stdin-filename", defaultValue = "stdin", paramLabel = "FILE", description = "file name for --stdin (default: stdin)")
     String stdinFilename;
 
     @Option(names = "--threads", defaultValue = "0", hidden = true)

@@ -14,15 +14,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "cat", description = "Print internal objects (for debugging): config, snapshot, index, key, lock, pack, blob, tree.")
+@Command(name = "cat", description = "Print internal objects (for debugging): config, snapshot, index, key, lock, pack, blob, tree.",
+        footer = {"", "Examples:", "  lifeboat cat config", "  lifeboat cat snapshot 1a2b3c4d", "  lifeboat cat blob 5e6f7a8b9c0d > blob.bin"})
 final class CatCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "TYPE")
+    @Parameters(index = "0", paramLabel = "TYPE", description = "config, snapshot, index, key, lock, pack, blob or tree")
     String type;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "ID")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "the object's ID (not for config)")
     String id;
 
     @Override

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "check", description = "Check the repository for errors; --read-data also reads every pack.")
+@Command(name = "check", description = "Check the repository for errors; --read-data also reads every pack.",
+        footer = {"", "Examples:", "  lifeboat check", "  lifeboat check --read-data", "  lifeboat check --read-data-subset 1/5    # a fifth of the packs (nightly)", "  lifeboat check --read-data-subset 10%%"})
 final class CheckCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -18,7 +19,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--read-data", description = "read all data packs and verify every blob")
     boolean readData;
 
-    @Option(names = "--read-data-subset", paramLabel = "n/t|x%", description = "read a subset of packs: group n of t, or a percentage")
+    @Option(names = "--read-data-subset", paramLabel = "SUBSET", description = "read a subset of packs: n/t (group n of t) or x%% (a random share)")
     String subset;
 
     @Override

@@ -25,7 +25,8 @@ import picocli.CommandLine.ParentCommand;
  * then a two-system recovery plan backed up, recovered in order into a demo site, its runbook, and
  * a drill into a sandbox with its HTML report.
  */
-@Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).")
+@Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).",
+        footer = {"", "Examples:", "  lifeboat demo", "  lifeboat demo --dir /tmp/lifeboat-demo"})
 final class DemoCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

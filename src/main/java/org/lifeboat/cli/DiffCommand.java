@@ -26,15 +26,16 @@ import picocli.CommandLine.ParentCommand;
  * (changes are never collected), so even a tree reusing one subtree at every level only costs
  * time, and Ctrl-C ends it.
  */
-@Command(name = "diff", description = "Show what changed between two snapshots: + added, - removed, M content, T type, U metadata.")
+@Command(name = "diff", description = "Show what changed between two snapshots: + added, - removed, M content, T type, U metadata.",
+        footer = {"", "Examples:", "  lifeboat diff 1a2b3c4d 5e6f7a8b", "  lifeboat diff --metadata 1a2b3c4d latest"})
 final class DiffCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "SNAPSHOT-A")
+    @Parameters(index = "0", paramLabel = "SNAPSHOT-A", description = "the older snapshot: ID, prefix or latest")
     String a;
 
-    @Parameters(index = "1", paramLabel = "SNAPSHOT-B")
+    @Parameters(index = "1", paramLabel = "SNAPSHOT-B", description = "the newer snapshot: ID, prefix or latest")
     String b;
 
     @Option(names = "--metadata", description = "also show files whose metadata (mode, owner, times) changed")

@@ -28,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "drill", description = {"Recover the plan into an isolated sandbox, prove it works, measure RTO and RPO, clean up.",
         "Every drill is kept in the state store: see 'drill report' and 'drill history'."},
-        subcommands = {DrillCommand.Report.class, DrillCommand.HistoryCmd.class})
+        subcommands = {DrillCommand.Report.class, DrillCommand.HistoryCmd.class},
+        footer = {"", "Examples:", "  lifeboat drill", "  lifeboat drill --systems shop-db --report drill.html", "  lifeboat drill --verify-sample 10%% --keep"})
 final class DrillCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -126,15 +127,17 @@ final class DrillCommand implements Callable<Integer> {
         return StateStore.open(StateDir.of(plan));
     }
 
-    @Command(name = "report", description = "Show a past drill: timeline, measurements and results.")
+    @Command(name = "report", description = "Show a past drill: timeline, measurements and results.",
+            footer = {"", "Examples:", "  lifeboat drill report", "  lifeboat drill report latest --format html -o drill.html"})
     static final class Report implements Callable<Integer> {
         @ParentCommand
         DrillCommand parent;
 
-        @Parameters(index = "0", defaultValue = "latest", paramLabel = "ID|latest")
+        @Parameters(index = "0", defaultValue = "latest", paramLabel = "ID|latest", description = "drill ID, or latest (default)")
         String id;
 
-        @Option(names = "--format", defaultValue = "text", paramLabel = "text|json|md|html")
+        @Option(names = "--format", defaultValue = "text", paramLabel = "text|json|md|html",
+                description = "text (default), JSON, Markdown or HTML")
         String format;
 
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write to FILE instead of standard output")
@@ -166,7 +169,8 @@ final class DrillCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "history", description = "Measured RTO and RPO per system over time, with the trend.")
+    @Command(name = "history", description = "Measured RTO and RPO per system over time, with the trend.",
+            footer = {"", "Examples:", "  lifeboat drill history", "  lifeboat drill history --system shop-db --since 90d"})
     static final class HistoryCmd implements Callable<Integer> {
         @ParentCommand
         DrillCommand parent;

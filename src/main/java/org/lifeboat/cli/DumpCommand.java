@@ -28,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
  * content's length is reported (exit code 1): alone it is written as stored; in a tar its member
  * keeps the recorded size (content cut or padded with zeros) so that the archive stays valid.
  */
-@Command(name = "dump", description = "Write one file from a snapshot to standard output (a folder as a tar archive).")
+@Command(name = "dump", description = "Write one file from a snapshot to standard output (a folder as a tar archive).",
+        footer = {"", "Examples:", "  lifeboat dump latest /etc/hosts > hosts", "  lifeboat dump latest /etc > etc.tar", "  lifeboat dump --host web1 latest /var/www > www.tar"})
 final class DumpCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -36,10 +37,10 @@ final class DumpCommand implements Callable<Integer> {
     @Mixin
     SnapshotOptions filter;
 
-    @Parameters(index = "0", paramLabel = "SNAPSHOT")
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "snapshot ID, prefix or latest")
     String snapshot;
 
-    @Parameters(index = "1", paramLabel = "PATH")
+    @Parameters(index = "1", paramLabel = "PATH", description = "file (written as is) or folder (written as a tar archive) inside the snapshot")
     String path;
 
     @Override

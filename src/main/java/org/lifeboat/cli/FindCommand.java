@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "find", description = "Find files by name pattern (a glob) in snapshots.")
+@Command(name = "find", description = "Find files by name pattern (a glob) in snapshots.",
+        footer = {"", "Examples:", "  lifeboat find \"*.pdf\"", "  lifeboat find -i \"report*\" --host web1", "  lifeboat find --snapshot 1a2b3c4d /etc/hosts"})
 final class FindCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -24,7 +25,7 @@ final class FindCommand implements Callable<Integer> {
     @Mixin
     SnapshotOptions filter;
 
-    @Parameters(paramLabel = "PATTERN", arity = "1..*")
+    @Parameters(paramLabel = "PATTERN", arity = "1..*", description = "glob (*, ?, [a-z]) matched against names, or against whole paths when it holds a /")
     List<String> patterns;
 
     @Option(names = {"-s", "--snapshot"}, paramLabel = "ID", description = "only these snapshots (repeatable)")

@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "forecast", description = {"Expected recovery time of each system today, from the restore speed measured in past drills",
-        "and the size of its latest snapshot; flags forecasts over the RTO and drills that are missing or overdue."})
+        "and the size of its latest snapshot; flags forecasts over the RTO and drills that are missing or overdue."},
+        footer = {"", "Examples:", "  lifeboat forecast", "  lifeboat forecast --json"})
 final class ForecastCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

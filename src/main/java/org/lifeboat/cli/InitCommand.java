@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "init", description = "Create a new repository.")
+@Command(name = "init", description = "Create a new repository.",
+        footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo --password-file /etc/lifeboat/password", "  lifeboat init --repository-version 1    # readable by restic before 0.14"})
 final class InitCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

@@ -14,12 +14,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "key", description = "Manage keys (passwords): list, add, passwd, remove.")
+@Command(name = "key", description = "Manage keys (passwords): list, add, passwd, remove.",
+        footer = {"", "Examples:", "  lifeboat key list", "  lifeboat key add --new-password-file /etc/lb/pw2 --user ann --host web1", "  lifeboat key passwd --new-password-file /etc/lifeboat/new-password", "  lifeboat key remove 1a2b3c4d"})
 final class KeyCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "list|add|passwd|remove")
+    @Parameters(index = "0", paramLabel = "list|add|passwd|remove", description = "list the keys, add one, change this one's password, or remove one")
     String action;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "key ID (for remove)")
@@ -28,10 +29,10 @@ final class KeyCommand implements Callable<Integer> {
     @Option(names = "--new-password-file", paramLabel = "FILE", description = "read the new password from FILE")
     String newPasswordFile;
 
-    @Option(names = "--user", description = "user name stored in the new key")
+    @Option(names = "--user", paramLabel = "USER", description = "user name stored in the new key")
     String user;
 
-    @Option(names = "--host", description = "host name stored in the new key")
+    @Option(names = "--host", paramLabel = "HOST", description = "host name stored in the new key")
     String host;
 
     @Override

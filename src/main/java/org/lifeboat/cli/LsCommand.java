@@ -29,7 +29,8 @@ import picocli.CommandLine.ParentCommand;
  * reader that goes away ({@code | head}): the command then stops with exit code 1. A PATH naming a
  * file (or any node that is not a folder) lists that one node, as restic does.
  */
-@Command(name = "ls", description = "List files in a snapshot (below PATH if given).")
+@Command(name = "ls", description = "List files in a snapshot (below PATH if given).",
+        footer = {"", "Examples:", "  lifeboat ls latest", "  lifeboat ls -l 1a2b3c4d /home/ann", "  lifeboat ls latest /etc --no-recursive"})
 final class LsCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -37,7 +38,7 @@ final class LsCommand implements Callable<Integer> {
     @Mixin
     SnapshotOptions filter;
 
-    @Parameters(index = "0", paramLabel = "SNAPSHOT")
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "snapshot ID (or a unique prefix) or latest")
     String snapshot;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "folder (or file) inside the snapshot")

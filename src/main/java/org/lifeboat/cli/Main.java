@@ -10,6 +10,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NotLinkException;
+import java.util.ArrayList;
+import java.util.List;
 import org.lifeboat.repository.LockException;
 import org.lifeboat.repository.RepositoryNotFoundException;
 import org.lifeboat.repository.WrongPasswordException;
@@ -26,8 +28,9 @@ import picocli.CommandLine.ScopeType;
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
                 CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
                 VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
-                DrillCommand.class, ForecastCommand.class,
-                CommandLine.HelpCommand.class})
+                DrillCommand.class, ForecastCommand.class, GenerateCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo", "  lifeboat backup /home /etc --exclude \"*.tmp\"", "  lifeboat snapshots", "  lifeboat restore latest --target /srv/restore", "  lifeboat help backup"})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
 
@@ -97,10 +100,26 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
-    /** Runs one command and returns its exit code (used by main, the demo and tests). */
-    public static int run(String... args) {
+    /**
+     * The whole command tree as the user sees it (help, completion and man pages are made from it).
+     * picocli's own {@code help} command cannot be annotated, so its examples are set here.
+     */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Help fills the terminal as the progress line does (picocli wraps at 80 otherwise; 55 is its minimum).
+        cl.setUsageHelpWidth(Math.clamp(ProgressLine.columns(System.getenv(), () -> org.lifeboat.fs.Terminal.columns(1)), 55, 160));
+        CommandLine help = cl.getSubcommands().get("help");
+        if (help != null) {
+            help.getCommandSpec().usageMessage().footer("", "Examples:", "  lifeboat help backup",
+                    "  lifeboat help drill report");
+        }
+        return cl;
+    }
+
+    /** Runs one command and returns its exit code (used by main, the demo and tests). */
+    public static int run(String... args) {
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
             refuseNoLockForWriters(parsed);
@@ -108,11 +127,92 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("error: " + ex.getMessage());
+            String unknown = ex instanceof CommandLine.UnmatchedArgumentException u ? unknown(u) : null;
+            err.println("error: " + (unknown != null ? unknown : ex.getMessage()));
             err.println("see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
             return ExitCodes.FATAL;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * An unknown command or option as cobra (restic) says it, with the near ones:
+     * {@code unknown command "snapshot" for "lifeboat"; did you mean: snapshots?}.
+     *
+     * @return the sentence, or null when the unmatched argument is neither (a surplus argument)
+     */
+    static String unknown(CommandLine.UnmatchedArgumentException u) {
+        if (u.getUnmatched().isEmpty()) return null;
+        String arg = u.getUnmatched().getFirst();
+        CommandLine.Model.CommandSpec spec = u.getCommandLine().getCommandSpec();
+        List<String> candidates = new ArrayList<>();
+        String kind;
+        String typed = arg;
+        if (arg.startsWith("-") && arg.length() > 1) {
+            kind = "option";
+            int eq = arg.indexOf('=');
+            if (eq > 0) typed = arg.substring(0, eq); // --exclde=*.tmp: the value is no part of the name
+            for (CommandLine.Model.OptionSpec o : spec.options()) {
+                if (!o.hidden()) candidates.addAll(List.of(o.names()));
+            }
+        } else if (!spec.subcommands().isEmpty() && spec.positionalParameters().isEmpty()) {
+            kind = "command";
+            spec.subcommands().forEach((name, sub) -> {
+                if (!sub.getCommandSpec().usageMessage().hidden()) candidates.add(name);
+            });
+        } else {
+            return null;
+        }
+        List<String> near = near(typed, candidates);
+        return "unknown " + kind + " \"" + typed + "\" for \"" + spec.qualifiedName() + "\""
+                + (near.isEmpty() ? "" : "; did you mean: " + String.join(", ", near) + "?");
+    }
+
+    /**
+     * The candidates close to what was typed, nearest first (at most 5): those it is a prefix of,
+     * and those within an edit distance of 2 (1 for names of up to 3 letters), ignoring case and
+     * leading dashes, as cobra's suggestions. One-letter names suggest nothing: every other
+     * one-letter option would be "near".
+     */
+    static List<String> near(String typed, List<String> candidates) {
+        String t = stripDashes(typed).toLowerCase(java.util.Locale.ROOT);
+        if (t.length() < 2) return List.of();
+        int maxDistance = t.length() <= 3 ? 1 : 2;
+        record Scored(String name, int distance) {}
+        List<Scored> scored = new ArrayList<>();
+        for (String c : new java.util.LinkedHashSet<>(candidates)) {
+            String n = stripDashes(c).toLowerCase(java.util.Locale.ROOT);
+            if (n.length() < 2 || n.equals(t)) continue;
+            int d = distance(t, n);
+            if (n.startsWith(t)) scored.add(new Scored(c, Math.min(d, maxDistance)));
+            else if (d <= maxDistance) scored.add(new Scored(c, d));
+        }
+        scored.sort(java.util.Comparator.comparingInt(Scored::distance).thenComparing(Scored::name));
+        return scored.stream().limit(5).map(Scored::name).toList();
+    }
+
+    private static String stripDashes(String s) {
+        int i = 0;
+        while (i < s.length() && s.charAt(i) == '-') i++;
+        return s.substring(i);
+    }
+
+    /** Levenshtein distance (insertions, deletions, substitutions). */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] tmp = prev;
+            prev = cur;
+            cur = tmp;
+        }
+        return prev[b.length()];
     }
 
     /**

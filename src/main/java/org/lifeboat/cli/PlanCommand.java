@@ -24,7 +24,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "plan", description = "Check and show the recovery plan (lifeboat.yaml).",
-        subcommands = {PlanCommand.Validate.class, PlanCommand.Show.class})
+        subcommands = {PlanCommand.Validate.class, PlanCommand.Show.class},
+        footer = {"", "Examples:", "  lifeboat plan validate", "  lifeboat plan show --format dot | dot -Tsvg > plan.svg"})
 final class PlanCommand implements Runnable {
     @ParentCommand
     Main main;
@@ -34,7 +35,8 @@ final class PlanCommand implements Runnable {
         throw new UserException("say what to do: 'lifeboat plan validate' or 'lifeboat plan show'");
     }
 
-    @Command(name = "validate", description = "Report every error and warning of the plan file, with file, line and column.")
+    @Command(name = "validate", description = "Report every error and warning of the plan file, with file, line and column.",
+            footer = {"", "Examples:", "  lifeboat plan validate", "  lifeboat plan validate --config /etc/lifeboat/lifeboat.yaml"})
     static final class Validate implements Callable<Integer> {
         @ParentCommand
         PlanCommand parent;
@@ -72,7 +74,8 @@ final class PlanCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", description = "Show the recovery waves, critical path, targets and backup ages; or the dependency graph.")
+    @Command(name = "show", description = "Show the recovery waves, critical path, targets and backup ages; or the dependency graph.",
+            footer = {"", "Examples:", "  lifeboat plan show", "  lifeboat plan show --site dr-site --offline", "  lifeboat plan show --format mermaid"})
     static final class Show implements Callable<Integer> {
         @ParentCommand
         PlanCommand parent;

@@ -4,22 +4,28 @@ import java.io.PrintStream;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.lifeboat.fs.Terminal;
 
 /** A live status line on a terminal, redrawn a few times a second; silent when not on a terminal. */
 final class ProgressLine implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final PrintStream out;
     private final Supplier<String> text;
+    private final Supplier<String> file;
+    private final IntSupplier columns;
     private final Context jsonCtx;
     private final Supplier<ObjectNode> json;
     private int lastLen;
 
-    private ProgressLine(PrintStream out, Supplier<String> text, boolean enabled, Context jsonCtx,
-                         Supplier<ObjectNode> json) {
+    private ProgressLine(PrintStream out, Supplier<String> text, Supplier<String> file, boolean enabled,
+                         Context jsonCtx, Supplier<ObjectNode> json) {
         this.out = out;
         this.text = text;
+        this.file = file;
+        this.columns = () -> columns(System.getenv(), () -> Terminal.columns(1));
         this.jsonCtx = jsonCtx;
         this.json = json;
         if (jsonCtx != null) {
@@ -48,8 +54,42 @@ final class ProgressLine implements AutoCloseable {
 
     /** A status line on a terminal; with --json, a status object every second instead. */
     static ProgressLine start(Context ctx, Supplier<String> text, Supplier<ObjectNode> json) {
+        return start(ctx, text, () -> null, json);
+    }
+
+    /**
+     * As {@link #start(Context, Supplier, Supplier)}, with the file being worked on after the status
+     * (e.g. {@code () -> progress.currentFile}); that name is shortened in the middle first when the
+     * line is too wide for the terminal.
+     */
+    static ProgressLine start(Context ctx, Supplier<String> text, Supplier<String> currentFile,
+                              Supplier<ObjectNode> json) {
         boolean tty = System.console() != null && System.console().isTerminal() && !ctx.quiet();
-        return new ProgressLine(ctx.out, text, tty, ctx.json() && json != null ? ctx : null, json);
+        return new ProgressLine(ctx.out, text, currentFile, tty, ctx.json() && json != null ? ctx : null, json);
+    }
+
+    /** Used when neither COLUMNS nor the terminal tells a width (restic's default too). */
+    static final int DEFAULT_COLUMNS = 80;
+
+    /**
+     * The terminal's width in columns: {@code COLUMNS} when it is a positive number (an explicit
+     * setting wins, as in ls and less), else what the terminal reports, else 80.
+     *
+     * @param env the environment (System.getenv() in production)
+     * @param terminal the terminal's width, or a value &lt;= 0 when unknown
+     */
+    static int columns(java.util.Map<String, String> env, IntSupplier terminal) {
+        String c = env.get("COLUMNS");
+        if (c != null) {
+            try {
+                int n = Integer.parseInt(c.trim());
+                if (n > 0) return n;
+            } catch (NumberFormatException ignored) {
+                // not a number: ask the terminal
+            }
+        }
+        int t = terminal.getAsInt();
+        return t > 0 ? t : DEFAULT_COLUMNS;
     }
 
     private boolean closed;
@@ -72,12 +112,124 @@ final class ProgressLine implements AutoCloseable {
     }
 
     private synchronized void draw() {
-        String s = text.get();
-        int width = 120;
-        if (s.length() > width) s = s.substring(0, width);
-        out.print("\r" + s + " ".repeat(Math.max(0, lastLen - s.length())));
+        String s = fit(text.get(), file.get(), columns.getAsInt());
+        int w = width(s);
+        out.print("\r" + s + " ".repeat(Math.max(0, lastLen - w)));
         out.flush();
-        lastLen = s.length();
+        lastLen = w;
+    }
+
+    /** What marks a cut: one column wide. */
+    static final String ELLIPSIS = "\u2026";
+
+    /**
+     * The status line for a terminal of {@code columns} columns: at most {@code columns - 1} columns
+     * wide, because a line that fills the last column makes many terminals wrap, and then every
+     * redraw (which only returns to the start of the line) adds a line. The current file follows the
+     * status after two spaces; when too wide, the file name is shortened in the middle with "…"
+     * (its start and its name stay readable), then dropped, then the status is cut at the end.
+     * Control characters (a newline in a file name would break the redraw) are shown as '?'.
+     *
+     * @param status the counters, never null
+     * @param currentFile the file being worked on, or null/empty for none
+     * @param columns the terminal width in columns (values below 2 are treated as 2)
+     * @return the line, {@link #width} at most {@code columns - 1}
+     */
+    static String fit(String status, String currentFile, int columns) {
+        int max = Math.max(1, columns - 1);
+        String s = printable(status);
+        if (currentFile != null && !currentFile.isEmpty()) {
+            String f = printable(currentFile);
+            int room = max - width(s) - 2;
+            // Below 10 columns a shortened name says nothing: show the counters only.
+            if (width(f) <= room) return s + "  " + f;
+            if (room >= 10) return s + "  " + middle(f, room);
+        }
+        return width(s) <= max ? s : cut(s, max);
+    }
+
+    /** As {@link #fit(String, String, int)} for a line without a current file. */
+    static String fit(String line, int columns) {
+        return fit(line, null, columns);
+    }
+
+    /** {@code s} shortened to {@code max} columns by replacing its middle with "…". */
+    static String middle(String s, int max) {
+        if (width(s) <= max) return s;
+        int keep = max - 1; // for the ellipsis
+        int tailCols = keep / 2; // the end holds the file's own name: give it the larger half
+        int headCols = keep - tailCols;
+        if (tailCols < headCols) {
+            tailCols = headCols;
+            headCols = keep - tailCols;
+        }
+        StringBuilder head = new StringBuilder();
+        int used = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            int w = width(cp);
+            if (used + w > headCols) break;
+            head.appendCodePoint(cp);
+            used += w;
+            i += Character.charCount(cp);
+        }
+        int tailStart = s.length();
+        int tailUsed = 0;
+        while (tailStart > 0) {
+            int cp = s.codePointBefore(tailStart);
+            int w = width(cp);
+            if (tailUsed + w > keep - used) break;
+            tailUsed += w;
+            tailStart -= Character.charCount(cp);
+        }
+        return head + ELLIPSIS + s.substring(tailStart);
+    }
+
+    /** {@code s} cut at the end to {@code max} columns, the last one being "…". */
+    static String cut(String s, int max) {
+        if (width(s) <= max) return s;
+        StringBuilder b = new StringBuilder();
+        int used = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            int w = width(cp);
+            if (used + w > max - 1) break;
+            b.appendCodePoint(cp);
+            used += w;
+            i += Character.charCount(cp);
+        }
+        return b + ELLIPSIS;
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> b.appendCodePoint(Character.isISOControl(cp) ? '?' : cp));
+        return b.toString();
+    }
+
+    /** Columns a string takes on a terminal (see {@link #width(int)}). */
+    static int width(String s) {
+        return s.codePoints().map(ProgressLine::width).sum();
+    }
+
+    /**
+     * Columns one code point takes: 0 for combining marks and format characters, 2 for East Asian
+     * wide and full-width characters (CJK, Hangul, full-width forms, most emoji), 1 otherwise.
+     */
+    static int width(int cp) {
+        int type = Character.getType(cp);
+        if (type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK || type == Character.FORMAT) return 0;
+        boolean wide = cp >= 0x1100 && cp <= 0x115F           // Hangul Jamo
+                || cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F // CJK radicals .. Yi
+                || cp >= 0xAC00 && cp <= 0xD7A3                // Hangul syllables
+                || cp >= 0xF900 && cp <= 0xFAFF                // CJK compatibility ideographs
+                || cp >= 0xFE30 && cp <= 0xFE4F                // CJK compatibility forms
+                || cp >= 0xFF00 && cp <= 0xFF60                // full-width forms
+                || cp >= 0xFFE0 && cp <= 0xFFE6
+                || cp >= 0x1F300 && cp <= 0x1F64F              // pictographs, emoticons
+                || cp >= 0x1F900 && cp <= 0x1F9FF
+                || cp >= 0x20000 && cp <= 0x3FFFD;             // CJK extensions
+        return wide ? 2 : 1;
     }
 
     @Override

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "restore", description = "Restore a snapshot (ID, ID:subfolder, or latest) into a folder.")
+@Command(name = "restore", description = "Restore a snapshot (ID, ID:subfolder, or latest) into a folder.",
+        footer = {"", "Examples:", "  lifeboat restore latest --target /srv/restore --verify", "  lifeboat restore 1a2b3c4d:/home/ann --target /tmp/ann --include \"*.odt\"", "  lifeboat restore latest --target /srv/app --overwrite if-changed"})
 final class RestoreCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -28,7 +29,7 @@ final class RestoreCommand implements Callable<Integer> {
     @Mixin
     SnapshotOptions filter;
 
-    @Parameters(index = "0", paramLabel = "SNAPSHOT")
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "snapshot ID, prefix or latest; ID:FOLDER restores only that folder")
     String snapshot;
 
     @Option(names = {"-t", "--target"}, required = true, paramLabel = "DIR", description = "folder to restore into")

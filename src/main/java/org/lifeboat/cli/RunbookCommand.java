@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "runbook", description = "Write the recovery procedure for people, generated from the plan.")
+@Command(name = "runbook", description = "Write the recovery procedure for people, generated from the plan.",
+        footer = {"", "Examples:", "  lifeboat runbook -o runbook.md", "  lifeboat runbook --format html --site dr-site -o runbook.html"})
 final class RunbookCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

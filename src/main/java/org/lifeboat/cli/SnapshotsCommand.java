@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "snapshots", description = "List snapshots.")
+@Command(name = "snapshots", description = "List snapshots.",
+        footer = {"", "Examples:", "  lifeboat snapshots", "  lifeboat snapshots --host web1 --tag daily --path /home", "  lifeboat snapshots --json 1a2b3c4d"})
 final class SnapshotsCommand implements Callable<Integer> {
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 

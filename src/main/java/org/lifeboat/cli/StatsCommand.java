@@ -37,7 +37,8 @@ import picocli.CommandLine.ParentCommand;
  * (huge) logical totals. A folder whose tree breaks TreeRules is reported once and counted as
  * empty, and the command ends with exit code 1 (its totals are incomplete).
  */
-@Command(name = "stats", description = "Show sizes: restore-size (what a restore writes) or raw-data (what is stored).")
+@Command(name = "stats", description = "Show sizes: restore-size (what a restore writes) or raw-data (what is stored).",
+        footer = {"", "Examples:", "  lifeboat stats", "  lifeboat stats latest", "  lifeboat stats --mode raw-data"})
 final class StatsCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -45,10 +46,11 @@ final class StatsCommand implements Callable<Integer> {
     @Mixin
     SnapshotOptions filter;
 
-    @Parameters(paramLabel = "SNAPSHOT", arity = "0..*")
+    @Parameters(paramLabel = "SNAPSHOT", arity = "0..*", description = "snapshots to count (default: all that match the filters)")
     List<String> ids = new ArrayList<>();
 
-    @Option(names = "--mode", defaultValue = "restore-size", paramLabel = "restore-size|raw-data")
+    @Option(names = "--mode", defaultValue = "restore-size", paramLabel = "restore-size|raw-data",
+            description = "restore-size (default): what a restore writes; raw-data: what the repository stores for them")
     String mode;
 
     @Override

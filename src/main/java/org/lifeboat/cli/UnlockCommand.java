@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "unlock", description = "Remove stale locks (all locks with --remove-all, damaged ones included).")
+@Command(name = "unlock", description = "Remove stale locks (all locks with --remove-all, damaged ones included).",
+        footer = {"", "Examples:", "  lifeboat unlock", "  lifeboat unlock --remove-all    # also locks in use: when nothing else runs"})
 final class UnlockCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

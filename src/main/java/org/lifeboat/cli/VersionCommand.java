@@ -4,7 +4,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "version", description = "Print version information.")
+@Command(name = "version", description = "Print version information.",
+        footer = {"", "Examples:", "  lifeboat version"})
 final class VersionCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
