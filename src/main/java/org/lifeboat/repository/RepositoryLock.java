@@ -104,7 +104,7 @@ public final class RepositoryLock implements AutoCloseable {
         String who = l.hostname().equals(host)
                 ? "process PID " + l.pid() + " still runs on this host"
                 : "Lifeboat cannot tell from here whether PID " + l.pid() + " still runs on " + l.hostname();
-        return "repository is already locked by " + l.describe() + " (" + who + "); it counts as stale from "
+        return "repository is already locked by " + l.describe() + "; " + who + "; it counts as stale from "
                 + Times.format(l.staleAt()) + " if it is not refreshed; if you are sure that process is gone,"
                 + " 'lifeboat unlock --remove-all' removes it now";
     }
