@@ -2,8 +2,17 @@ package org.lifeboat.check;
 
 import java.util.List;
 
-/** Errors make the repository unhealthy; warnings (e.g. unreferenced packs) do not. */
-public record CheckResult(List<String> errors, List<String> warnings, long packsRead, long snapshots, long trees) {
+/**
+ * What a check found. Errors make the repository unhealthy; warnings (e.g. unreferenced packs) do not.
+ *
+ * @param packsRead packs read whole (read-data)
+ * @param packsAvailable packs present and indexed, the pool a read-data subset is chosen from
+ * @param brokenPacks full hex IDs of packs missing, truncated or damaged (restic's "broken_packs")
+ * @param suggestRepairIndex an index file could not be used (restic's "suggest_repair_index")
+ * @param suggestPrune packs no index references exist (restic's "suggest_prune")
+ */
+public record CheckResult(List<String> errors, List<String> warnings, long packsRead, long packsAvailable, long snapshots,
+                          long trees, List<String> brokenPacks, boolean suggestRepairIndex, boolean suggestPrune) {
     public boolean ok() {
         return errors.isEmpty();
     }

@@ -44,6 +44,9 @@ public final class Checker {
     private final Repository repo;
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    /** Packs that are missing, truncated or damaged: restic's "broken_packs". */
+    private final Set<Id> brokenPacks = ConcurrentHashMap.newKeySet();
+    private volatile boolean suggestPrune;
     public final LongAdder packsDone = new LongAdder();
     public volatile long packsTotal;
 
@@ -61,10 +64,15 @@ public final class Checker {
         Map<Id, List<PackedBlob>> byPack = repo.index().byPack();
         Map<String, Long> onDisk = new HashMap<>();
         for (FileInfo f : repo.backend().list(FileType.DATA)) onDisk.put(f.name(), f.size());
+        // Blobs of packs that are missing, truncated or fail to read: traced to the snapshots and
+        // files that lose data, all through one BlobUsers walk at the end.
+        Set<Id> damagedBlobs = ConcurrentHashMap.newKeySet();
         for (Id pack : byPack.keySet()) {
             if (!onDisk.containsKey(pack.hex())) {
                 errors.add("pack " + pack.shortHex() + " is in the index but missing from the repository ("
                         + byPack.get(pack).size() + " blobs)");
+                brokenPacks.add(pack);
+                markAll(byPack.get(pack), damagedBlobs);
             }
         }
         for (Map.Entry<Id, List<PackedBlob>> e : byPack.entrySet()) {
@@ -75,24 +83,26 @@ public final class Checker {
             if (actual != null && actual != expected) {
                 errors.add("pack " + e.getKey().shortHex() + ": size is " + actual + " bytes, the index implies "
                         + expected + " (truncated or damaged)");
+                brokenPacks.add(e.getKey());
             }
         }
         for (String name : onDisk.keySet()) {
             if (!byPack.containsKey(Id.parse(name))) {
                 warnings.add("pack " + name.substring(0, 8) + " is not referenced in any index (unused; prune removes it)");
+                suggestPrune = true;
             }
         }
         List<Snapshot> snaps = repo.listSnapshots(errors::add);
         Set<Id> missingBlobs = ConcurrentHashMap.newKeySet();
         long trees = checkTrees(snaps, missingBlobs);
-        Set<Id> damagedBlobs = ConcurrentHashMap.newKeySet();
         long packsRead = 0;
+        long packsAvailable = 0;
         if (subset != null) {
             List<Id> packs = new ArrayList<>(byPack.keySet());
             packs.removeIf(p -> !onDisk.containsKey(p.hex()));
             Collections.sort(packs);
-            List<Id> chosen = new ArrayList<>();
-            for (int i = 0; i < packs.size(); i++) if (subset.includes(i, packs.size(), packs.get(i))) chosen.add(packs.get(i));
+            packsAvailable = packs.size();
+            List<Id> chosen = subset.choose(packs, onDisk);
             packsTotal = chosen.size();
             readPacks(chosen, byPack, damagedBlobs);
             packsRead = chosen.size();
@@ -102,26 +112,84 @@ public final class Checker {
             affected.addAll(missingBlobs);
             for (String use : BlobUsers.find(repo, snaps, affected)) errors.add(use);
         }
-        return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, snaps.size(), trees);
+        List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
+        return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
+                broken, !repo.indexErrors().isEmpty(), suggestPrune);
     }
 
     /** Chooses packs for --read-data-subset. */
     @FunctionalInterface
     public interface PackSubset {
+        /** Whether the pack at {@code index} of {@code count} (sorted by ID) is read. */
         boolean includes(int index, int count, Id pack);
+
+        /**
+         * The packs to read out of {@code packs} (sorted by ID, all present), given their sizes in
+         * bytes by hex ID. By default those {@link #includes} accepts.
+         */
+        default List<Id> choose(List<Id> packs, Map<String, Long> sizes) {
+            List<Id> chosen = new ArrayList<>();
+            for (int i = 0; i < packs.size(); i++) if (includes(i, packs.size(), packs.get(i))) chosen.add(packs.get(i));
+            return chosen;
+        }
 
         static PackSubset all() {
             return (i, n, p) -> true;
         }
 
-        /** restic's n/t: the n-th of t groups by the first byte of the pack ID. */
+        /** restic's n/t: the n-th of t groups by the first byte of the pack ID (a group may be empty). */
         static PackSubset group(int n, int t) {
             return (i, c, p) -> (p.bytes()[0] & 0xff) % t == n - 1;
         }
 
-        /** A percentage of packs, spread evenly. */
+        /**
+         * {@code pct} percent of the packs (0 &lt; pct &le; 100), chosen at random so that nightly
+         * runs cover different packs; as restic: the count is rounded down, but at least one pack
+         * is read when there is any.
+         */
         static PackSubset percent(double pct) {
-            return (i, c, p) -> Math.floor((i + 1) * pct / 100.0) > Math.floor(i * pct / 100.0);
+            return new PackSubset() {
+                @Override
+                public boolean includes(int index, int count, Id pack) {
+                    throw new UnsupportedOperationException("chosen by choose()");
+                }
+
+                @Override
+                public List<Id> choose(List<Id> packs, Map<String, Long> sizes) {
+                    return randomShare(packs, pct);
+                }
+            };
+        }
+
+        /**
+         * Packs worth about {@code bytes} bytes (restic's size form, e.g. 50M): that share of the
+         * repository's pack bytes as a percentage of the packs, at least one pack.
+         */
+        static PackSubset size(long bytes) {
+            return new PackSubset() {
+                @Override
+                public boolean includes(int index, int count, Id pack) {
+                    throw new UnsupportedOperationException("chosen by choose()");
+                }
+
+                @Override
+                public List<Id> choose(List<Id> packs, Map<String, Long> sizes) {
+                    long total = 0;
+                    for (Id p : packs) total += sizes.getOrDefault(p.hex(), 0L);
+                    double pct = total <= 0 ? 100 : Math.min(100.0, 100.0 * bytes / total);
+                    return randomShare(packs, pct);
+                }
+            };
+        }
+
+        private static List<Id> randomShare(List<Id> packs, double pct) {
+            int n = (int) (packs.size() * (pct / 100.0));
+            if (!packs.isEmpty() && n < 1) n = 1;
+            List<Id> shuffled = new ArrayList<>(packs);
+            Collections.shuffle(shuffled, new java.util.Random());
+            List<Id> chosen = new ArrayList<>(shuffled.subList(0, Math.min(n, shuffled.size())));
+            Collections.sort(chosen);
+            return chosen;
         }
     }
 
@@ -226,6 +294,7 @@ public final class Checker {
             }
         } catch (IOException e) {
             errors.add("pack " + pack.shortHex() + ": cannot read: " + e.getMessage());
+            brokenPacks.add(pack);
             markAll(indexed, damaged);
             return;
         }
@@ -233,6 +302,7 @@ public final class Checker {
         md.update(data, 0, size);
         if (!Id.of(md.digest()).equals(pack)) {
             errors.add("pack " + pack.hex() + ": its content does not match its name (damaged)");
+            brokenPacks.add(pack);
         }
         List<Pack.Entry> header = null;
         if (size >= 4) {
@@ -254,6 +324,7 @@ public final class Checker {
                 errors.add("pack " + pack.shortHex() + ": " + b.type().json() + " blob " + b.id().shortHex()
                         + " lies outside the pack");
                 damaged.add(b.id());
+                brokenPacks.add(pack);
                 continue;
             }
             try {
@@ -261,6 +332,7 @@ public final class Checker {
             } catch (RepositoryException e) {
                 errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
                 damaged.add(b.id());
+                brokenPacks.add(pack);
             }
         }
     }

@@ -19,12 +19,16 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--read-data", description = "read all data packs and verify every blob")
     boolean readData;
 
-    @Option(names = "--read-data-subset", paramLabel = "SUBSET", description = "read a subset of packs: n/t (group n of t) or x%% (a random share)")
+    @Option(names = "--read-data-subset", paramLabel = "SUBSET",
+            description = "read a subset of packs: group n of t, a percentage (at least one pack), or a size like 500M")
     String subset;
 
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        if (readData && subset != null) {
+            throw new UserException("check options --read-data and --read-data-subset cannot be used together");
+        }
         Checker.PackSubset ps = null;
         if (readData) ps = Checker.PackSubset.all();
         if (subset != null) ps = parseSubset(subset);
@@ -40,8 +44,17 @@ final class CheckCommand implements Callable<Integer> {
                 r = c.run(ps);
             }
             if (ctx.json()) {
-                var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("ok", r.ok())
-                        .put("snapshots", r.snapshots()).put("trees", r.trees()).put("packs_read", r.packsRead());
+                // restic's scripting output: one {"message_type":"error"} line per error on stderr,
+                // the summary on stdout; Lifeboat's own fields follow restic's.
+                for (String e : r.errors()) {
+                    ctx.err.println(Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode()
+                            .put("message_type", "error").put("message", e)));
+                }
+                var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("num_errors", r.errors().size());
+                var bp = o.putArray("broken_packs");
+                r.brokenPacks().forEach(bp::add);
+                o.put("suggest_repair_index", r.suggestRepairIndex()).put("suggest_prune", r.suggestPrune());
+                o.put("ok", r.ok()).put("snapshots", r.snapshots()).put("trees", r.trees()).put("packs_read", r.packsRead());
                 var e = o.putArray("errors");
                 r.errors().forEach(e::add);
                 var w = o.putArray("warnings");
@@ -50,8 +63,15 @@ final class CheckCommand implements Callable<Integer> {
             } else {
                 for (String w : r.warnings()) ctx.warn(w);
                 for (String e : r.errors()) ctx.err.println("error: " + e);
+                if (subset != null) {
+                    ctx.info("read " + r.packsRead() + " of " + r.packsAvailable() + " packs (--read-data-subset " + subset + ")"
+                            + (r.packsRead() == 0 && r.packsAvailable() > 0 ? "; this group holds no pack, so no data was read" : ""));
+                }
                 ctx.info("checked " + r.snapshots() + " snapshots, " + r.trees() + " trees"
                         + (ps != null ? ", read " + r.packsRead() + " packs" : ""));
+                if (!r.brokenPacks().isEmpty()) {
+                    ctx.err.println("damaged or missing packs: " + String.join(" ", r.brokenPacks()));
+                }
                 if (r.ok()) ctx.info("no errors were found");
             }
             if (!r.ok()) {
@@ -62,20 +82,63 @@ final class CheckCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** restic's limit for t in n/t: groups are formed by the pack ID's first byte. */
+    static final int MAX_GROUPS = 256;
+
+    /**
+     * Parses --read-data-subset as restic does: {@code n/t} (group n of t, 1 &le; n &le; t &le; 256),
+     * {@code x%} or {@code x.y%} (0 &lt; x &le; 100), or a size in bytes with an optional suffix
+     * b, k, m, g or t (binary units, e.g. 50M).
+     *
+     * @throws UserException naming the value and the accepted forms when it is none of them
+     */
     static Checker.PackSubset parseSubset(String s) {
-        try {
-            if (s.endsWith("%")) {
-                double p = Double.parseDouble(s.substring(0, s.length() - 1));
-                if (p <= 0 || p > 100) throw new NumberFormatException();
-                return Checker.PackSubset.percent(p);
+        String forms = " (use n/t with 1 <= n <= t <= " + MAX_GROUPS + ", a percentage like 10% or 2.5%, or a size like 500M)";
+        if (s.contains("/")) {
+            String[] nt = s.split("/", -1);
+            try {
+                if (nt.length != 2) throw new NumberFormatException();
+                int n = Integer.parseInt(nt[0]);
+                int t = Integer.parseInt(nt[1]);
+                if (n < 1 || t < 1 || n > t || t > MAX_GROUPS) throw new NumberFormatException();
+                return Checker.PackSubset.group(n, t);
+            } catch (NumberFormatException e) {
+                throw new UserException("--read-data-subset '" + s + "' is not a valid group n/t" + forms);
             }
-            String[] nt = s.split("/");
-            int n = Integer.parseInt(nt[0]);
-            int t = Integer.parseInt(nt[1]);
-            if (nt.length != 2 || n < 1 || n > t) throw new NumberFormatException();
-            return Checker.PackSubset.group(n, t);
-        } catch (RuntimeException e) {
-            throw new UserException("--read-data-subset must be n/t (1 <= n <= t) or a percentage like 10%, not '" + s + "'");
+        }
+        if (s.endsWith("%")) {
+            double p;
+            try {
+                p = Double.parseDouble(s.substring(0, s.length() - 1));
+            } catch (NumberFormatException e) {
+                throw new UserException("--read-data-subset '" + s + "' is not a valid percentage" + forms);
+            }
+            if (!(p > 0 && p <= 100)) throw new UserException("--read-data-subset '" + s + "' must be above 0% and at most 100%");
+            return Checker.PackSubset.percent(p);
+        }
+        long bytes = parseBytes(s);
+        if (bytes <= 0) throw new UserException("--read-data-subset '" + s + "' is not a valid subset" + forms);
+        return Checker.PackSubset.size(bytes);
+    }
+
+    /** restic's ParseBytes: an integer with an optional b/k/m/g/t suffix (1024-based); -1 when invalid or too large. */
+    static long parseBytes(String s) {
+        if (s.isEmpty()) return -1;
+        long unit = switch (Character.toLowerCase(s.charAt(s.length() - 1))) {
+            case 'b' -> 1;
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            case 't' -> 1L << 40;
+            default -> 0;
+        };
+        String num = unit == 0 ? s : s.substring(0, s.length() - 1);
+        if (unit == 0) unit = 1;
+        if (!num.matches("[0-9]{1,19}")) return -1;
+        try {
+            return Math.multiplyExact(Long.parseLong(num), unit);
+        } catch (ArithmeticException | NumberFormatException e) {
+            return -1;
         }
     }
 }

@@ -98,18 +98,72 @@ final class Context {
         }
     }
 
+    /**
+     * The repository location from, in order: -r/--repo or --repository-file (not both), then
+     * LIFEBOAT_REPOSITORY or LIFEBOAT_REPOSITORY_FILE, then RESTIC_REPOSITORY or
+     * RESTIC_REPOSITORY_FILE (not both of one pair, as restic). A variable set but empty counts as
+     * not set. A repository file is read as restic reads it (BOM skipped, white space trimmed).
+     *
+     * @throws UserException when none is given, two exclusive ones are, or the file cannot be read
+     */
     String repositoryLocation() {
-        String r = global.repo;
-        if (r == null || r.isBlank()) r = System.getenv("LIFEBOAT_REPOSITORY");
-        if (r == null || r.isBlank()) r = System.getenv("RESTIC_REPOSITORY");
-        if (r == null || r.isBlank()) {
-            throw new UserException("no repository given: use -r/--repo or set LIFEBOAT_REPOSITORY");
+        String flag = global.repo == null || global.repo.isBlank() ? null : global.repo;
+        String fileFlag = global.repositoryFile == null || global.repositoryFile.isEmpty() ? null : global.repositoryFile;
+        if (flag != null && fileFlag != null) {
+            throw new UserException("-r/--repo and --repository-file are mutually exclusive; give only one");
         }
-        return r;
+        if (flag != null) return flag;
+        if (fileFlag != null) return readRepositoryFile(fileFlag, "--repository-file");
+        for (String prefix : new String[] {"LIFEBOAT_", "RESTIC_"}) {
+            String loc = System.getenv(prefix + "REPOSITORY");
+            String file = System.getenv(prefix + "REPOSITORY_FILE");
+            boolean hasLoc = loc != null && !loc.isBlank();
+            boolean hasFile = file != null && !file.isEmpty();
+            if (hasLoc && hasFile) {
+                throw new UserException(prefix + "REPOSITORY and " + prefix + "REPOSITORY_FILE are both set; set only one");
+            }
+            if (hasLoc) return loc;
+            if (hasFile) return readRepositoryFile(file, prefix + "REPOSITORY_FILE");
+        }
+        throw new UserException("no repository given: use -r/--repo or --repository-file, or set LIFEBOAT_REPOSITORY"
+                + " (or RESTIC_REPOSITORY)");
     }
 
+    private static String readRepositoryFile(String file, String from) {
+        String loc;
+        try {
+            loc = PasswordSources.readFile(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new UserException("repository file " + file + " (" + from + ") does not exist");
+        } catch (IOException e) {
+            throw new UserException("cannot read repository file " + file + " (" + from + "): " + e.getMessage());
+        }
+        if (loc.isEmpty()) throw new UserException("repository file " + file + " (" + from + ") is empty");
+        return loc;
+    }
+
+    /**
+     * The repository's backend, with -o options checked and the --limit-upload/--limit-download
+     * rates applied.
+     *
+     * @throws UserException for a location no backend handles, a bad -o option or a negative rate
+     */
     Backend backend() {
-        return backendFor(repositoryLocation());
+        backendOptions();
+        if (global.limitUpload < 0 || global.limitDownload < 0) {
+            throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
+        }
+        return org.lifeboat.backend.RateLimitedBackend.wrap(backendFor(repositoryLocation()), global.limitDownload,
+                global.limitUpload);
+    }
+
+    /** The -o options, checked. @throws UserException naming a malformed or unknown option */
+    org.lifeboat.backend.BackendOptions backendOptions() {
+        try {
+            return org.lifeboat.backend.BackendOptions.parse(global.backendOptions());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
     }
 
     static Backend backendFor(String location) {
@@ -120,24 +174,74 @@ final class Context {
         }
     }
 
+    /** restic's pack size limits, in MiB. */
+    static final int MIN_PACK_MIB = 4;
+    static final int MAX_PACK_MIB = 128;
+
     /**
-     * The password from, in order: --password-file, LIFEBOAT_PASSWORD, LIFEBOAT_PASSWORD_FILE,
-     * RESTIC_PASSWORD, RESTIC_PASSWORD_FILE, then a prompt on a terminal. The flag wins because it
-     * is the most explicit.
+     * The target pack size in bytes from --pack-size, else LIFEBOAT_PACK_SIZE, else
+     * RESTIC_PACK_SIZE (MiB, as restic), else Lifeboat's default of 16 MiB.
+     *
+     * @throws UserException naming the option or variable when the value is not a whole number of 4 to 128
+     */
+    int packSizeBytes() {
+        String from;
+        long mib;
+        if (global.packSize != null) {
+            from = "--pack-size " + global.packSize;
+            mib = global.packSize;
+        } else {
+            String[] env = PasswordSources.variable("PACK_SIZE");
+            if (env == null) return Repository.DEFAULT_PACK_SIZE;
+            from = env[0] + "=" + env[1];
+            try {
+                mib = Long.parseLong(env[1].strip());
+            } catch (NumberFormatException e) {
+                throw new UserException(from + " is not a whole number of MiB");
+            }
+        }
+        if (mib < MIN_PACK_MIB || mib > MAX_PACK_MIB) {
+            throw new UserException(from + " is outside the pack size limits of " + MIN_PACK_MIB + " to " + MAX_PACK_MIB + " MiB");
+        }
+        return (int) (mib << 20);
+    }
+
+    /**
+     * The password from, in order: --password-command or --password-file (not both), then the
+     * environment (see {@link PasswordSources#fromEnvironment()}: Lifeboat's variables, then
+     * restic's, each group as restic orders it), then a prompt on a terminal. Files and command
+     * output are trimmed of surrounding white space, as restic does.
+     *
+     * @throws UserException when no source gives one or a source cannot be read
      */
     String password(boolean confirm) {
+        boolean hasCommand = global.passwordCommand != null && !global.passwordCommand.isBlank();
+        if (hasCommand && global.passwordFile != null) {
+            throw new UserException("--password-file and --password-command are mutually exclusive; give only one");
+        }
+        try {
+            if (hasCommand) return PasswordSources.fromCommand(global.passwordCommand);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--password-command: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UserException(e.getMessage());
+        }
         if (global.passwordFile != null) return readPasswordFile(global.passwordFile);
         try {
             Optional<String> env = PasswordSources.fromEnvironment();
             if (env.isPresent()) return env.get();
         } catch (NoSuchFileException e) {
             throw new UserException("password file " + e.getFile() + " does not exist");
+        } catch (IllegalArgumentException e) {
+            throw new UserException("password command: " + e.getMessage());
         } catch (IOException e) {
-            throw new UserException("cannot read password file: " + e.getMessage());
+            throw new UserException(e instanceof org.lifeboat.repository.RepositoryException ? e.getMessage()
+                    : "cannot read password file: " + e.getMessage());
         }
         Console c = System.console();
         if (c == null || !c.isTerminal()) {
-            throw new UserException("no password given: set LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE, or use --password-file");
+            throw new UserException("no password given: use --password-file or --password-command, or set LIFEBOAT_PASSWORD,"
+                    + " LIFEBOAT_PASSWORD_FILE or LIFEBOAT_PASSWORD_COMMAND (or the RESTIC_ ones)");
         }
         char[] pw = c.readPassword("enter password for repository: ");
         if (pw == null) throw new UserException("no password entered");
@@ -161,12 +265,16 @@ final class Context {
     Repository open() throws IOException, WrongPasswordException {
         Backend b = backend();
         // Checked before asking for a password, so a typo in the path is reported as such.
-        if (b instanceof LocalBackend lb && !Files.exists(lb.root())) {
+        Backend plain = b instanceof org.lifeboat.backend.RateLimitedBackend r ? r.inner() : b;
+        if (plain instanceof LocalBackend lb && !Files.exists(lb.root())) {
             throw new org.lifeboat.repository.RepositoryNotFoundException("there is no repository at " + lb.root()
                     + " (the folder does not exist); create one with 'lifeboat init'");
         }
+        int packSize = packSizeBytes();
         Repository.requireConfig(b);
-        return Repository.open(b, password(false));
+        Repository repo = Repository.open(b, password(false));
+        repo.setPackSize(packSize);
+        return repo;
     }
 
     /** Loads the index, warning about damaged index files (their blobs count as missing). */

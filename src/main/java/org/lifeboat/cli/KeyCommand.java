@@ -107,15 +107,29 @@ final class KeyCommand implements Callable<Integer> {
         return found;
     }
 
+    /** restic's key list time: local time as "2006-01-02 15:04:05"; an unreadable value is shown as stored. */
+    static String localTime(String rfc3339) {
+        if (rfc3339 == null) return "";
+        try {
+            return org.lifeboat.repository.Times.parse(rfc3339).atZoneSameInstant(java.time.ZoneId.systemDefault())
+                    .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
+        } catch (java.time.DateTimeException e) {
+            return rfc3339;
+        }
+    }
+
     private static void list(Context ctx, Repository repo) throws java.io.IOException {
         ArrayNode a = Json.MAPPER.createArrayNode();
         Table t = new Table(" ID", "User", "Host", "Created");
         for (Id id : repo.list(FileType.KEY)) {
             KeyFile k = KeyFile.parse(repo.backend().load(new Handle(FileType.KEY, id.hex())));
             boolean current = id.equals(repo.keyId());
+            String created = localTime(k.created());
+            // restic's scripting fields and order (current, id, userName, hostName, created); the
+            // id is the full one, as restic after 0.14 prints it.
             a.addObject().put("current", current).put("id", id.hex()).put("userName", k.username())
-                    .put("hostName", k.hostname()).put("created", k.created());
-            t.row((current ? "*" : " ") + id.shortHex(), k.username(), k.hostname(), k.created());
+                    .put("hostName", k.hostname()).put("created", created);
+            t.row((current ? "*" : " ") + id.shortHex(), k.username(), k.hostname(), created);
         }
         if (ctx.json()) ctx.printJson(a);
         else t.print(ctx.out);

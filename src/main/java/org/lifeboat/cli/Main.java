@@ -38,9 +38,47 @@ public final class Main implements Runnable {
             description = "repository location (default: $LIFEBOAT_REPOSITORY, then $RESTIC_REPOSITORY)")
     String repo;
 
-    @Option(names = "--password-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
-            description = "read the password from FILE (default: $LIFEBOAT_PASSWORD_FILE)")
+    @Option(names = "--repository-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "read the repository location from FILE (default: $LIFEBOAT_REPOSITORY_FILE, then $RESTIC_REPOSITORY_FILE)")
+    String repositoryFile;
+
+    @Option(names = {"-p", "--password-file"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "read the password from FILE, white space around it removed (default: $LIFEBOAT_PASSWORD_FILE, then $RESTIC_PASSWORD_FILE)")
     String passwordFile;
+
+    @Option(names = "--password-command", scope = ScopeType.INHERIT, paramLabel = "COMMAND",
+            description = "run COMMAND (no shell) and use what it prints as the password (default: $LIFEBOAT_PASSWORD_COMMAND, then $RESTIC_PASSWORD_COMMAND)")
+    String passwordCommand;
+
+    @Option(names = "--no-cache", scope = ScopeType.INHERIT,
+            description = "accepted for restic's command lines; Lifeboat keeps no local cache, so it changes nothing")
+    boolean noCache;
+
+    @Option(names = "--cache-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
+            description = "accepted for restic's command lines; Lifeboat keeps no local cache and writes nothing there")
+    String cacheDir;
+
+    /** -o values; see {@link Context#backendOptions()}. Added to every command by {@link #addBackendOption}. */
+    final List<List<String>> optionLists = new ArrayList<>();
+
+    /** Every -o/--option value given, in order of the command levels. */
+    List<String> backendOptions() {
+        List<String> all = new ArrayList<>();
+        optionLists.forEach(all::addAll);
+        return all;
+    }
+
+    @Option(names = "--limit-upload", scope = ScopeType.INHERIT, paramLabel = "RATE",
+            description = "limit writes to the repository to this many KiB per second (default: unlimited)")
+    int limitUpload;
+
+    @Option(names = "--limit-download", scope = ScopeType.INHERIT, paramLabel = "RATE",
+            description = "limit reads from the repository to this many KiB per second (default: unlimited)")
+    int limitDownload;
+
+    @Option(names = "--pack-size", scope = ScopeType.INHERIT, paramLabel = "SIZE",
+            description = "target size of the pack files written, 4 to 128 MiB (default: $LIFEBOAT_PACK_SIZE, then $RESTIC_PACK_SIZE, else 16)")
+    Integer packSize;
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "machine-readable JSON output")
     boolean json;
@@ -105,7 +143,12 @@ public final class Main implements Runnable {
      * picocli's own {@code help} command cannot be annotated, so its examples are set here.
      */
     static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return commandLine(new Main());
+    }
+
+    private static CommandLine commandLine(Main main) {
+        CommandLine cl = new CommandLine(main);
+        addBackendOption(cl, main);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // Help fills the terminal as the progress line does (picocli wraps at 80 otherwise; 55 is its minimum).
         cl.setUsageHelpWidth(Math.clamp(ProgressLine.columns(System.getenv(), () -> org.lifeboat.fs.Terminal.columns(1)), 55, 160));
@@ -119,7 +162,8 @@ public final class Main implements Runnable {
 
     /** Runs one command and returns its exit code (used by main, the demo and tests). */
     public static int run(String... args) {
-        CommandLine cl = commandLine();
+        Main main = new Main();
+        CommandLine cl = commandLine(main);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
             refuseNoLockForWriters(parsed);
@@ -213,6 +257,44 @@ public final class Main implements Runnable {
             cur = tmp;
         }
         return prev[b.length()];
+    }
+
+    /**
+     * Adds restic's {@code -o/--option KEY=VALUE} to the command and every subcommand, all filling
+     * {@link #backendOptions()}, as restic accepts it before or after the command name. A command that
+     * already uses {@code -o} for itself (e.g. {@code runbook -o FILE}) keeps it and gets only
+     * {@code --option}.
+     */
+    static void addBackendOption(CommandLine cl, Main main) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        List<String> names = new ArrayList<>();
+        if (!spec.optionsMap().containsKey("-o")) names.add("-o");
+        if (!spec.optionsMap().containsKey("--option")) names.add("--option");
+        if (!names.isEmpty()) {
+            spec.addOption(CommandLine.Model.OptionSpec.builder(names.toArray(String[]::new))
+                    .paramLabel("KEY=VALUE").type(List.class).auxiliaryTypes(String.class).arity("1")
+                    .description("set a backend option, as restic's -o (Lifeboat's local backend: local.connections)")
+                    .setter(new CommandLine.Model.ISetter() {
+                        @Override
+                        public <T> T set(T value) {
+                            // picocli hands over the list it fills; one per command level, all kept
+                            if (value instanceof List<?> l && main.optionLists.stream().noneMatch(x -> x == l)) {
+                                @SuppressWarnings("unchecked")
+                                List<String> strings = (List<String>) l;
+                                main.optionLists.add(strings);
+                            }
+                            return null;
+                        }
+                    })
+                    .getter(new CommandLine.Model.IGetter() {
+                        @Override
+                        public <T> T get() {
+                            return null;
+                        }
+                    })
+                    .build());
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) addBackendOption(sub, main);
     }
 
     /**

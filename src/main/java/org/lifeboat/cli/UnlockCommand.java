@@ -52,22 +52,28 @@ final class UnlockCommand implements Callable<Integer> {
                 }
             } else {
                 String host = Repository.hostname();
+                java.time.OffsetDateTime now = java.time.OffsetDateTime.now();
                 // Damaged locks are reported (with the hint to use --remove-all) and left alone:
                 // whether their owner is gone cannot be told.
                 Set<String> seen = new HashSet<>();
                 for (Lock l : repo.listLocks(w -> {
                     if (seen.add(w)) ctx.warn(w);
                 })) {
-                    if (l.stale(host)) {
+                    String why = l.staleReason(host, now);
+                    if (why != null) {
                         repo.backend().remove(new Handle(FileType.LOCK, l.id().hex()));
-                        ctx.verbose("removed " + l.describe());
+                        ctx.info("removed stale " + l.describe() + ": " + why);
                         removed++;
+                    } else {
+                        ctx.info("kept " + l.describe() + ": it is in use (not stale until "
+                                + org.lifeboat.repository.Times.format(l.staleAt()) + "); --remove-all removes it");
+                        left++;
                     }
                 }
             }
             ctx.info(removed == 0 ? (all ? "no locks" : "no stale locks")
                     : "removed " + removed + " lock" + (removed == 1 ? "" : "s"));
-            if (left > 0) {
+            if (left > 0 && all) {
                 ctx.err.println("Fatal: " + left + " entr" + (left == 1 ? "y" : "ies") + " in " + repo.backend().location()
                         + "/locks/ could not be removed (listed above)");
                 return ExitCodes.FATAL;

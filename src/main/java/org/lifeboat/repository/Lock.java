@@ -63,8 +63,41 @@ public record Lock(Id id, OffsetDateTime time, boolean exclusive, String hostnam
 
     /** Stale: older than 30 minutes, or taken on this host by a process that is gone. */
     public boolean stale(String thisHost) {
-        if (time.isBefore(OffsetDateTime.now().minus(STALE_AFTER))) return true;
-        return hostname.equals(thisHost) && ProcessHandle.of(pid).isEmpty();
+        return staleReason(thisHost, OffsetDateTime.now()) != null;
+    }
+
+    /**
+     * Why this lock counts as stale, as a clause for messages ("it was last refreshed 2h 5m ago,
+     * …"), or null when it is not stale. As restic: a lock older than 30 minutes is stale whoever
+     * holds it (a live holder rewrites it every 5 minutes), and one of this host whose process is
+     * gone is stale at once. A lock of another host younger than that cannot be judged from here.
+     */
+    public String staleReason(String thisHost, OffsetDateTime now) {
+        Duration age = Duration.between(time, now);
+        if (age.compareTo(STALE_AFTER) > 0) {
+            return "it was last refreshed " + age(age) + " ago (at " + Times.format(time) + "), more than "
+                    + STALE_AFTER.toMinutes() + " minutes, and a live process refreshes its lock every 5 minutes"
+                    + (hostname.equals(thisHost) ? "" : " (PID " + pid + " runs on " + hostname
+                    + ", which this host cannot look into)");
+        }
+        if (hostname.equals(thisHost) && ProcessHandle.of(pid).isEmpty()) {
+            return "its process PID " + pid + " no longer runs on this host (" + hostname + ")";
+        }
+        return null;
+    }
+
+    /** When this lock becomes stale if its holder stops refreshing it. */
+    public OffsetDateTime staleAt() {
+        return time.plus(STALE_AFTER);
+    }
+
+    /** An age as "2h 5m", "12m 3s" or "40s". */
+    static String age(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s >= 86_400) return s / 86_400 + "d " + s % 86_400 / 3600 + "h";
+        if (s >= 3600) return s / 3600 + "h " + s % 3600 / 60 + "m";
+        if (s >= 60) return s / 60 + "m " + s % 60 + "s";
+        return s + "s";
     }
 
     /** "exclusive lock 1a2b3c4d held by PID … on HOST by USER since TIME", for messages. */

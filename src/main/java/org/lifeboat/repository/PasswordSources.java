@@ -1,37 +1,169 @@
 package org.lifeboat.repository;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** Where a repository password comes from when nothing more specific is given, as restic does it. */
+/**
+ * Where a repository password (and location) comes from when nothing more specific is given, read
+ * as restic (0.14 to 0.19) reads it: files lose a byte order mark and surrounding white space, a
+ * variable that is set but empty counts as not set.
+ */
 public final class PasswordSources {
     private PasswordSources() {}
 
+    /** Lifeboat's variables first, then restic's: a Lifeboat name beats the restic name of the same kind. */
+    static final List<String> PREFIXES = List.of("LIFEBOAT_", "RESTIC_");
+
+    /** The most a password command may print or a password/repository file may hold, in bytes. */
+    static final int MAX_TEXT = 1 << 20;
+
     /**
-     * LIFEBOAT_PASSWORD, LIFEBOAT_PASSWORD_FILE, RESTIC_PASSWORD, RESTIC_PASSWORD_FILE, in that
-     * order; empty when none is set. A named file that cannot be read is an IOException naming it.
+     * The password from the environment: for LIFEBOAT_ and then RESTIC_, as restic orders its
+     * sources, X_PASSWORD_COMMAND, X_PASSWORD_FILE, X_PASSWORD; the first group with any of them
+     * set (non-empty) decides. Empty when none is set.
+     *
+     * @throws IOException naming the file or command that cannot be read or run, or both a command
+     *     and a file in one group (restic refuses that too)
      */
     public static Optional<String> fromEnvironment() throws IOException {
-        String p = System.getenv("LIFEBOAT_PASSWORD");
-        if (p != null) return Optional.of(p);
-        String file = System.getenv("LIFEBOAT_PASSWORD_FILE");
-        if (file != null) return Optional.of(readFile(Path.of(file)));
-        p = System.getenv("RESTIC_PASSWORD");
-        if (p != null) return Optional.of(p);
-        file = System.getenv("RESTIC_PASSWORD_FILE");
-        if (file != null) return Optional.of(readFile(Path.of(file)));
+        return fromEnvironment(System.getenv());
+    }
+
+    /** {@link #fromEnvironment()} over the given variables. */
+    static Optional<String> fromEnvironment(Map<String, String> env) throws IOException {
+        for (String prefix : PREFIXES) {
+            String command = nonEmpty(env.get(prefix + "PASSWORD_COMMAND"));
+            String file = nonEmpty(env.get(prefix + "PASSWORD_FILE"));
+            String value = nonEmpty(env.get(prefix + "PASSWORD"));
+            if (command != null && file != null) {
+                throw new RepositoryException(prefix + "PASSWORD_COMMAND and " + prefix
+                        + "PASSWORD_FILE are both set; set only one (they are mutually exclusive, as in restic)");
+            }
+            if (command != null) return Optional.of(fromCommand(command));
+            if (file != null) return Optional.of(readFile(Path.of(file)));
+            if (value != null) return Optional.of(value);
+        }
         return Optional.empty();
     }
 
-    /** Like restic: only the first line counts, without its line break. */
+    /** The first non-empty value of X_NAME for X = LIFEBOAT, RESTIC, and which variable it was; null when none. */
+    public static String[] variable(String name) {
+        for (String prefix : PREFIXES) {
+            String v = nonEmpty(System.getenv(prefix + name));
+            if (v != null) return new String[] {prefix + name, v};
+        }
+        return null;
+    }
+
+    private static String nonEmpty(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /**
+     * A password file as restic reads it: a UTF-8 byte order mark is skipped (UTF-16 with a byte
+     * order mark is decoded), then white space at both ends is removed (so "secret  \n" is
+     * "secret"; inner line breaks stay).
+     *
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
+     * @throws IOException when it cannot be read or is larger than 1 MiB
+     */
     public static String readFile(Path file) throws IOException {
-        String s = Files.readString(file, StandardCharsets.UTF_8);
-        int nl = s.indexOf('\n');
-        if (nl >= 0) s = s.substring(0, nl);
-        if (s.endsWith("\r")) s = s.substring(0, s.length() - 1);
-        return s;
+        if (Files.size(file) > MAX_TEXT) throw new RepositoryException("file " + file + " is larger than 1 MiB; it holds no password");
+        return trim(decodeText(Files.readAllBytes(file)));
+    }
+
+    /** restic's textfile.Decode: BOM removed, UTF-16 (with BOM) converted, otherwise UTF-8. */
+    static String decodeText(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xff) == 0xef && (b[1] & 0xff) == 0xbb && (b[2] & 0xff) == 0xbf) {
+            return new String(b, 3, b.length - 3, StandardCharsets.UTF_8);
+        }
+        if (b.length >= 2 && ((b[0] & 0xff) == 0xfe && (b[1] & 0xff) == 0xff || (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xfe)) {
+            return new String(b, StandardCharsets.UTF_16); // Java's UTF-16 reads and drops the BOM
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** Go's strings.TrimSpace: Unicode white space at both ends (Java's strip()). */
+    static String trim(String s) {
+        return s.strip();
+    }
+
+    /**
+     * Runs a password command as restic does: split into words like a shell (quotes, no variables
+     * or pipes), run without a shell, its standard error passed through, its output trimmed.
+     *
+     * @throws IOException naming the command when it cannot start or exits with a non-zero code
+     */
+    public static String fromCommand(String command) throws IOException {
+        List<String> words = splitWords(command);
+        if (words.isEmpty()) throw new RepositoryException("the password command is empty");
+        Process p;
+        try {
+            p = new ProcessBuilder(words).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            throw new RepositoryException("the password command '" + command + "' cannot be run: " + e.getMessage());
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = p.getInputStream()) {
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                if (out.size() + n > MAX_TEXT) {
+                    p.destroyForcibly();
+                    throw new RepositoryException("the password command '" + command + "' printed more than 1 MiB");
+                }
+                out.write(buf, 0, n);
+            }
+        }
+        int code;
+        try {
+            code = p.waitFor();
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while running the password command");
+        }
+        if (code != 0) throw new RepositoryException("the password command '" + command + "' failed (exit code " + code + ")");
+        return trim(new String(out.toByteArray(), StandardCharsets.UTF_8));
+    }
+
+    /** Shell-like word splitting: blanks separate words; '…' and "…" quote; a backslash escapes outside single quotes. */
+    static List<String> splitWords(String s) {
+        List<String> words = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+                else if (c == '\\' && quote == '"' && i + 1 < s.length()) w.append(s.charAt(++i));
+                else w.append(c);
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                inWord = true;
+            } else if (c == '\\' && i + 1 < s.length()) {
+                w.append(s.charAt(++i));
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) words.add(w.toString());
+                w.setLength(0);
+                inWord = false;
+            } else {
+                w.append(c);
+                inWord = true;
+            }
+        }
+        if (quote != 0) throw new IllegalArgumentException("unbalanced quote in '" + s + "'");
+        if (inWord) words.add(w.toString());
+        return words;
     }
 }

@@ -81,13 +81,32 @@ public final class RepositoryLock implements AutoCloseable {
 
     private static void checkConflicts(Repository repo, boolean exclusive, Id mine, String host, Consumer<String> warn)
             throws IOException {
+        OffsetDateTime now = OffsetDateTime.now();
         for (Lock l : repo.listLocks(warn)) {
-            if (l.id().equals(mine) || l.stale(host)) continue;
-            if (exclusive || l.exclusive()) {
-                throw new LockException("repository is already locked by " + l.describe()
-                        + "; if that process is gone, run 'lifeboat unlock'");
+            if (l.id().equals(mine)) continue;
+            boolean conflicts = exclusive || l.exclusive();
+            String stale = l.staleReason(host, now);
+            if (stale != null) {
+                // Passing another process's lock is a decision the user should see, with its grounds.
+                if (conflicts) warn.accept("the " + l.describe() + " is treated as stale and ignored: " + stale
+                        + "; 'lifeboat unlock' removes it");
+                continue;
             }
+            if (conflicts) throw new LockException(conflictMessage(l, host));
         }
+    }
+
+    /**
+     * The sentence for a live conflicting lock. Plain 'unlock' removes only stale locks, so it
+     * would not remove this one: the message says when it becomes stale and what removes it now.
+     */
+    static String conflictMessage(Lock l, String host) {
+        String who = l.hostname().equals(host)
+                ? "process PID " + l.pid() + " still runs on this host"
+                : "Lifeboat cannot tell from here whether PID " + l.pid() + " still runs on " + l.hostname();
+        return "repository is already locked by " + l.describe() + "; " + who + "; it counts as stale from "
+                + Times.format(l.staleAt()) + " if it is not refreshed; if you are sure that process is gone,"
+                + " 'lifeboat unlock --remove-all' removes it now";
     }
 
     private void refresh() {

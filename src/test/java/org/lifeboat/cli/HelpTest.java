@@ -21,10 +21,10 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * (FILE, SNAPSHOT, PATTERN, N) instead of picocli's field-name placeholders such as {@code <stdinFilename>}.
  */
 class HelpTest {
-    /** An upper-case placeholder (FILE, TAG[,TAG], SNAPSHOT-A) or a list of literal choices (auto|off|max). */
-    private static final String WORD = "[A-Z][A-Z0-9_\\-]*(\\[,[A-Z]+\\])?";
+    /** An upper-case placeholder (FILE, TAG[,TAG], FILE[:HEADER], KEY=VALUE, SNAPSHOT-A) or a list of literal choices (auto|off|max). */
+    private static final String WORD = "[A-Z][A-Z0-9_\\-]*(\\[,[A-Z]+\\]|\\[:[A-Z]+\\]|=[A-Z]+)?";
     /**
-     * An upper-case placeholder (FILE, TAG[,TAG], SNAPSHOT-A), or a list of choices (auto|off|max,
+     * An upper-case placeholder (FILE, TAG[,TAG], FILE[:HEADER], KEY=VALUE, SNAPSHOT-A), or a list of choices (auto|off|max,
      * ID|latest); a lone lower-case word would be a placeholder in disguise.
      */
     private static final Pattern LABEL = Pattern.compile(WORD + "|(" + WORD + "|[a-z0-9\\-]+)(\\|(" + WORD + "|[a-z0-9\\-]+))+");

@@ -1,0 +1,148 @@
+package org.lifeboat.backend;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * A backend whose reads and writes are limited to a number of bytes per second each, as restic's
+ * {@code --limit-download}/{@code --limit-upload} (given in KiB/s there). Every file read or
+ * written passes through it whole, so the limit holds across all threads of a command.
+ */
+public final class RateLimitedBackend implements Backend {
+    private final Backend inner;
+    private final Limiter download;
+    private final Limiter upload;
+
+    /**
+     * @param downloadBytesPerSecond limit for reads in bytes per second, 0 for none
+     * @param uploadBytesPerSecond limit for writes in bytes per second, 0 for none
+     */
+    public RateLimitedBackend(Backend inner, long downloadBytesPerSecond, long uploadBytesPerSecond) {
+        this.inner = inner;
+        this.download = downloadBytesPerSecond > 0 ? new Limiter(downloadBytesPerSecond, System::nanoTime, Limiter::sleep) : null;
+        this.upload = uploadBytesPerSecond > 0 ? new Limiter(uploadBytesPerSecond, System::nanoTime, Limiter::sleep) : null;
+    }
+
+    /** Wraps {@code b} when a limit is set (KiB/s as restic's options; 0 means unlimited). */
+    public static Backend wrap(Backend b, long downloadKiB, long uploadKiB) {
+        if (downloadKiB <= 0 && uploadKiB <= 0) return b;
+        return new RateLimitedBackend(b, downloadKiB * 1024, uploadKiB * 1024);
+    }
+
+    /** The wrapped backend. */
+    public Backend inner() {
+        return inner;
+    }
+
+    /**
+     * A token bucket holding at most one second of bytes: {@link #take} returns once the bytes
+     * fit in the rate, sleeping for the debt. The clock and the sleep are given so that tests can
+     * run it on a simulated clock.
+     */
+    static final class Limiter {
+        interface Sleeper {
+            void sleep(long nanos) throws InterruptedException;
+        }
+
+        private final long bytesPerSecond;
+        private final LongSupplier clock;
+        private final Sleeper sleeper;
+        /** When all bytes taken so far are paid for, in clock nanoseconds. */
+        private long paidUntil;
+
+        Limiter(long bytesPerSecond, LongSupplier clock, Sleeper sleeper) {
+            this.bytesPerSecond = bytesPerSecond;
+            this.clock = clock;
+            this.sleeper = sleeper;
+            this.paidUntil = clock.getAsLong() - 1_000_000_000L;
+        }
+
+        static void sleep(long nanos) throws InterruptedException {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        }
+
+        /** Waits until {@code bytes} more may pass. */
+        void take(long bytes) throws InterruptedIOException {
+            long wait;
+            synchronized (this) {
+                long now = clock.getAsLong();
+                // A quiet spell earns at most one second of burst.
+                paidUntil = Math.max(paidUntil, now - 1_000_000_000L);
+                paidUntil += (long) (bytes * 1e9 / bytesPerSecond);
+                wait = paidUntil - now;
+            }
+            if (wait <= 0) return;
+            try {
+                sleeper.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the transfer rate limit");
+            }
+        }
+    }
+
+    private byte[] read(byte[] b) throws IOException {
+        if (download != null) download.take(b.length);
+        return b;
+    }
+
+    @Override
+    public String location() {
+        return inner.location();
+    }
+
+    @Override
+    public void create() throws IOException {
+        inner.create();
+    }
+
+    @Override
+    public boolean exists(Handle h) throws IOException {
+        return inner.exists(h);
+    }
+
+    @Override
+    public long size(Handle h) throws IOException {
+        return inner.size(h);
+    }
+
+    @Override
+    public byte[] load(Handle h) throws IOException {
+        return read(inner.load(h));
+    }
+
+    @Override
+    public int loadInto(Handle h, byte[] buf) throws IOException {
+        int n = inner.loadInto(h, buf);
+        if (n > 0 && download != null) download.take(n);
+        return n;
+    }
+
+    @Override
+    public byte[] load(Handle h, long offset, int length) throws IOException {
+        return read(inner.load(h, offset, length));
+    }
+
+    @Override
+    public void save(Handle h, byte[] data, int offset, int length) throws IOException {
+        if (upload != null) upload.take(length);
+        inner.save(h, data, offset, length);
+    }
+
+    @Override
+    public void remove(Handle h) throws IOException {
+        inner.remove(h);
+    }
+
+    @Override
+    public List<FileInfo> list(FileType type) throws IOException {
+        return inner.list(type);
+    }
+
+    @Override
+    public void close() throws IOException {
+        inner.close();
+    }
+}
