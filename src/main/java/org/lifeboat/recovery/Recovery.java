@@ -74,18 +74,37 @@ public final class Recovery {
         return chosen.isEmpty() ? List.copyOf(plan.systems().keySet()) : Graph.closure(plan.systems(), chosen);
     }
 
-    /** The snapshot a system would be recovered from: its latest, or its latest at or before {@code at}. */
+    /**
+     * The snapshot a system would be recovered from: its latest, or its latest at or before
+     * {@code at}; null when it has none. Only the system's own snapshots count
+     * ({@link SystemSnapshots}); a newer snapshot that carries the system's tag but not its host or
+     * paths is named to {@code warn}, as it is passed over.
+     *
+     * @throws Exception when the repository cannot be opened or listed
+     */
     public static Snapshot chooseSnapshot(Plan plan, SystemSpec sys, Repositories repos, Instant at,
                                           java.util.function.Consumer<String> warn) throws Exception {
         if (sys.backup() == null) return null;
-        List<Snapshot> all = new SnapshotFilter(List.of(), List.of(sys.tag()), List.of())
+        List<Snapshot> tagged = new SnapshotFilter(List.of(), List.of(sys.tag()), List.of())
                 .apply(repos.snapshots(sys.backup().repository(), warn));
         Snapshot best = null;
-        for (Snapshot s : all) {
+        for (Snapshot s : SystemSnapshots.of(sys, tagged)) {
             if (at != null && s.time().toInstant().isAfter(at)) continue;
             if (best == null || !s.time().toInstant().isBefore(best.time().toInstant())) best = s;
         }
+        for (Snapshot s : tagged) {
+            if (at != null && s.time().toInstant().isAfter(at)) continue;
+            if (best != null && s.time().toInstant().isBefore(best.time().toInstant())) continue;
+            String why = SystemSnapshots.mismatch(sys, s);
+            if (why != null) warn.accept(foreign(sys, s, why));
+        }
         return best;
+    }
+
+    /** The sentence for a snapshot that carries a system's tag but is not the system's. */
+    static String foreign(SystemSpec sys, Snapshot s, String why) {
+        return "snapshot " + s.id().shortHex() + " is tagged " + sys.tag() + " but is not a backup of system '" + sys.name()
+                + "' as the plan describes it (" + why + "); it is not used";
     }
 
     public RecoveryResult run() throws RecoveryException {
@@ -147,10 +166,12 @@ public final class Recovery {
         Repository repo = null;
         String repoName = sys.backup() == null ? null : sys.backup().repository();
         try {
-            snap = chooseSnapshot(plan, sys, repos, opts.at(), w -> {});
+            List<String> passedOver = new ArrayList<>();
+            snap = chooseSnapshot(plan, sys, repos, opts.at(), passedOver::add);
             if (snap == null && needsSnapshot(sys)) {
-                String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ")"
-                        + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'";
+                String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ", with the plan's host and paths)"
+                        + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'"
+                        + (passedOver.isEmpty() ? "" : "; " + passedOver.getLast());
                 return finish(sys, wave, SystemResult.Outcome.FAILED, why, null, repoName, started, steps, checks);
             }
             if (snap != null) repo = repos.get(repoName);
