@@ -28,8 +28,12 @@ import org.lifeboat.restore.Restorer;
 
 /** Carries out one restore step of a system against its chosen snapshot. */
 final class Steps {
-    /** What a step did, for its result. */
-    record Done(String detail, Instant firstByte, long bytes, Long pid, String log) {}
+    /** What a step did, for its result; background: the process a background command step left running. */
+    record Done(String detail, Instant firstByte, long bytes, Long pid, String log, Shell.Background background) {
+        Done(String detail, Instant firstByte, long bytes, Long pid, String log) {
+            this(detail, firstByte, bytes, pid, log, null);
+        }
+    }
 
     private Steps() {}
 
@@ -199,7 +203,7 @@ final class Steps {
         if (c.background()) {
             Path log = logDir.resolve(system + "-step" + index + ".log");
             Shell.Background bg = Shell.start(c.run(), env, log);
-            return new Done("started, pid " + bg.pid() + ", output in " + log, null, 0, bg.pid(), log.toString());
+            return new Done("started, pid " + bg.pid() + ", output in " + log, null, 0, bg.pid(), log.toString(), bg);
         }
         Shell.Result r = Shell.run(c.run(), env, c.timeout());
         if (r.timedOut()) throw new RecoveryException("timed out after " + c.timeout().toSeconds() + " s" + tail(r));
