@@ -9,8 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "init", description = "Create a new repository.",
-        footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo --password-file /etc/lifeboat/password", "  lifeboat init --repository-version 1    # readable by restic before 0.14"})
+@Command(name = "init", description = {"Create a new repository.",
+        "With --config FILE (and no -r): create the plan's repositories that do not exist yet, with the plan's passwords."},
+        footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo --password-file /etc/lifeboat/password",
+                "  lifeboat init --repository-version 1    # readable by restic before 0.14",
+                "  lifeboat init --config lifeboat.yaml    # the plan's missing repositories"})
 final class InitCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -27,6 +30,7 @@ final class InitCommand implements Callable<Integer> {
             case "2", "latest", "stable" -> 2;
             default -> throw new UserException("--repository-version must be 1 or 2, not '" + version + "'");
         };
+        if (main.config != null && (main.repo == null || main.repo.isBlank())) return initPlan(ctx, v);
         Backend b = ctx.backend();
         if (b.exists(org.lifeboat.backend.Handle.CONFIG)) {
             throw new UserException("a repository already exists at " + b.location());
@@ -54,5 +58,53 @@ final class InitCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The plan's repositories: each missing one created with its password-file/password-env;
+     * existing ones are left untouched and reported. Exit 1 when one could not be created (the
+     * others are still created).
+     */
+    private int initPlan(Context ctx, int v) throws Exception {
+        org.lifeboat.plan.Plan plan = Plans.load(ctx, null, org.lifeboat.plan.PlanLoader.Generators.placeholders());
+        if (plan.repositories().isEmpty()) throw new UserException(plan.file() + " defines no repositories");
+        com.fasterxml.jackson.databind.node.ArrayNode out = org.lifeboat.repository.Json.MAPPER.createArrayNode();
+        int failed = 0;
+        for (org.lifeboat.plan.Plan.RepositorySpec spec : plan.repositories().values()) {
+            String what = "repository '" + spec.name() + "' (" + spec.url() + ")";
+            String status;
+            String detail;
+            String id = null;
+            try {
+                Backend b = Context.backendFor(spec.url());
+                if (b.exists(org.lifeboat.backend.Handle.CONFIG)) {
+                    status = "exists";
+                    detail = what + " already exists; left untouched";
+                } else {
+                    Repository.refuseLostConfig(b);
+                    String password = org.lifeboat.recovery.Repositories.password(spec);
+                    if (password.isEmpty()) throw new UserException("the password of " + what + " is empty");
+                    try (Repository r = Repository.init(b, password, v, Polynomial.random(new SecureRandom()).value())) {
+                        id = r.config().id();
+                    }
+                    status = "created";
+                    detail = "created " + what + ", id " + id.substring(0, 10) + ", version " + v;
+                }
+            } catch (UserException | org.lifeboat.recovery.RecoveryException | org.lifeboat.repository.RepositoryException e) {
+                status = "failed";
+                detail = "cannot create " + what + ": " + e.getMessage();
+                failed++;
+            } catch (java.nio.file.FileSystemException e) {
+                status = "failed";
+                detail = "cannot create " + what + ": " + Main.fileError(e);
+                failed++;
+            }
+            var o = out.addObject().put("repository", spec.name()).put("url", spec.url()).put("status", status)
+                    .put("message", detail);
+            if (id != null) o.put("id", id);
+            if (!ctx.json()) (status.equals("failed") ? ctx.err : ctx.out).println(detail);
+        }
+        if (ctx.json()) ctx.printJson(out);
+        return failed == 0 ? ExitCodes.OK : ExitCodes.FATAL;
     }
 }

@@ -17,6 +17,7 @@ import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.RecoveryResult;
 import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.StartedServices;
 import org.lifeboat.recovery.StateDir;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Snapshot;
@@ -46,12 +47,16 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = {"-y", "--yes"}, description = "do not ask for confirmation")
     boolean yes;
 
+    @Option(names = "--stop-started", description = "stop the services (background commands, database servers) earlier recoveries started on the site, and nothing else")
+    boolean stopStarted;
+
     @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave (default 4)")
     int parallel;
 
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        if (stopStarted) return stopStarted(ctx);
         Instant atTime = Plans.parseTime(at);
         Plan plan = Plans.load(ctx, site, dryRun ? PlanLoader.Generators.placeholders()
                 : PlanLoader.Generators.real(Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-site-" + (site == null ? "default" : site))));
@@ -63,10 +68,58 @@ final class RecoverCommand implements Callable<Integer> {
             Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir),
                     RecoveryOutput.live(ctx));
             RecoveryResult res = r.run();
-            if (ctx.json()) ctx.printJson(RecoveryOutput.json(res));
-            else RecoveryOutput.table(ctx, res);
+            List<StartedServices.Entry> running = List.of();
+            String recordError = null;
+            try {
+                running = StartedServices.record(plan, res);
+            } catch (java.io.IOException e) {
+                recordError = "the services this recovery started could not be recorded in " + StartedServices.file(plan)
+                        + ": " + e.getMessage();
+            }
+            if (ctx.json()) {
+                ObjectNode o = RecoveryOutput.json(res);
+                ArrayNode a = o.putArray("started_services");
+                for (StartedServices.Entry e : running) {
+                    a.addObject().put("system", e.system()).put("step", e.step()).put("kind", e.kind()).put("pid", e.pid())
+                            .put("log", e.log());
+                }
+                ctx.printJson(o);
+            } else {
+                RecoveryOutput.table(ctx, res);
+                if (!running.isEmpty()) {
+                    ctx.out.println("\nRunning on site " + res.site() + " (stop them with: lifeboat recover --site " + res.site()
+                            + " --stop-started):");
+                    for (StartedServices.Entry e : running) ctx.out.println("  " + e.describe());
+                }
+            }
+            if (recordError != null) ctx.warn(recordError);
             return res.recovered() ? ExitCodes.OK : ExitCodes.FATAL;
         }
+    }
+
+    /** {@code --stop-started}: the recorded services of the site, stopped; exit 1 when one could not be. */
+    private int stopStarted(Context ctx) throws Exception {
+        if (dryRun || at != null || !systems.isEmpty()) {
+            throw new UserException("--stop-started stops what earlier recoveries started; it takes only --site");
+        }
+        Plan plan = Plans.load(ctx, site, PlanLoader.Generators.placeholders());
+        List<String> lines;
+        try {
+            lines = StartedServices.stop(plan, plan.site());
+        } catch (java.io.IOException e) {
+            throw new UserException("cannot stop the started services of site " + plan.site() + ": " + e.getMessage());
+        }
+        if (ctx.json()) {
+            ObjectNode o = Json.MAPPER.createObjectNode().put("site", plan.site());
+            ArrayNode a = o.putArray("services");
+            for (String l : lines) a.add(l);
+            ctx.printJson(o);
+        } else if (lines.isEmpty()) {
+            ctx.out.println("no services recorded as started on site " + plan.site());
+        } else {
+            for (String l : lines) ctx.out.println(l);
+        }
+        return lines.stream().anyMatch(l -> l.startsWith("could not")) ? ExitCodes.FATAL : ExitCodes.OK;
     }
 
     private static void confirm(Context ctx, Plan plan, List<String> selected) {

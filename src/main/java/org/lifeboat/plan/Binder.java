@@ -37,7 +37,7 @@ final class Binder {
     private static final Set<String> REPO = Set.of("url", "password-file", "password-env");
     private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
             "rpo", "rto", "drill-every", "backup", "restore", "verify");
-    private static final Set<String> BACKUP = Set.of("repository", "sources", "before", "after");
+    private static final Set<String> BACKUP = Set.of("repository", "sources", "before", "after", "host");
     private static final List<String> SOURCE_KINDS = List.of("path", "postgres", "mysql", "command");
     private static final List<String> STEP_KINDS = List.of("path", "postgres", "mysql", "command");
     private static final List<String> CHECK_KINDS = List.of("tcp", "http", "sql", "command", "files");
@@ -317,7 +317,12 @@ final class Binder {
             problems.add(Problem.error(file, m.entries().get("sources").value().pos(), what + " backup has no sources"));
         }
         List<Step.CommandStep> before = hooks(m, "before", what), after = hooks(m, "after", what);
-        return new SystemSpec.Backup(repo, sources, before, after);
+        String host = optText(m, "host");
+        if (host != null && host.isBlank()) {
+            bad(m.entries().get("host").value(), "host is empty: name the host its snapshots carry, or leave it out");
+            host = null;
+        }
+        return new SystemSpec.Backup(repo, sources, before, after, host);
     }
 
     private List<Step.CommandStep> hooks(YMap m, String key, String what) {
@@ -367,12 +372,12 @@ final class Binder {
                 Duration timeout;
                 if (v instanceof YMap cm) {
                     keys(m, what + " command source", Set.of("command"));
-                    keys(cm, "command source", Set.of("run", "filename", "timeout"));
+                    keys(cm, "command source", Set.of("run", "filename", "timeout", "allow-empty"));
                     run = requiredText(cm, "run", "command source");
                     filename = optText(cm, "filename");
                     timeout = duration(cm, "timeout");
                 } else {
-                    keys(m, what + " command source", Set.of("command", "filename", "timeout"));
+                    keys(m, what + " command source", Set.of("command", "filename", "timeout", "allow-empty"));
                     run = scalar(v, "command");
                     filename = optText(m, "filename");
                     timeout = duration(m, "timeout");
@@ -388,7 +393,8 @@ final class Binder {
                         || filename.equals("..")) {
                     bad(fe == null ? v : fe.value(), "filename must be a plain file name, not '" + filename + "'");
                 }
-                return new Source.CommandSource(run, filename, PlanLoader.nonNull(timeout, Binder.DEFAULT_STEP_TIMEOUT));
+                boolean allowEmpty = bool(v instanceof YMap cm ? cm : m, "allow-empty", false);
+                return new Source.CommandSource(run, filename, PlanLoader.nonNull(timeout, Binder.DEFAULT_STEP_TIMEOUT), allowEmpty);
             }
         }
     }

@@ -43,8 +43,11 @@ public sealed interface Source {
         }
     }
 
-    /** A command's standard output, stored as a file named {@code filename}. */
-    record CommandSource(String run, String filename, Duration timeout) implements Source {
+    /**
+     * A command's standard output, stored as a file named {@code filename}. allowEmpty: an empty
+     * output (exit 0, nothing printed) is a valid backup; otherwise it fails the backup.
+     */
+    record CommandSource(String run, String filename, Duration timeout, boolean allowEmpty) implements Source {
         public String kind() {
             return "command";
         }

@@ -11,9 +11,13 @@ public record SystemSpec(String name, String description, String owner, List<Str
                          Duration rpo, Duration rto, Duration drillEvery, Backup backup, List<Step> restore,
                          List<Check> verify) {
 
-    /** Sources go into one snapshot per backup, tagged {@code system=NAME}. */
+    /**
+     * Sources go into one snapshot per backup, tagged {@code system=NAME}. host: the hostname its
+     * snapshots carry and are recognised by (the plan's {@code host}); null when the plan names none
+     * (backups then carry the backing-up machine's name, and any host is accepted on recovery).
+     */
     public record Backup(String repository, List<Source> sources, List<Step.CommandStep> before,
-                         List<Step.CommandStep> after) {}
+                         List<Step.CommandStep> after, String host) {}
 
     /** The tag on every snapshot of this system. */
     public String tag() {

@@ -42,6 +42,16 @@ final class Checks {
     private Checks() {}
 
     static CheckResult run(Check check, List<Step> steps, Repository repo, Snapshot snap, Map<String, String> env) {
+        return run(check, steps, repo, snap, env, () -> null);
+    }
+
+    /**
+     * As above; {@code stop} is asked before every attempt and ends the check as failed with its
+     * answer when that is not null (a service the system started has died: waiting is pointless and
+     * a pass would be someone else's).
+     */
+    static CheckResult run(Check check, List<Step> steps, Repository repo, Snapshot snap, Map<String, String> env,
+                           java.util.function.Supplier<String> stop) {
         Instant start = Instant.now();
         Attempt a = attempt(check, steps, repo, snap, env);
         Instant deadline = start.plus(check.within());
@@ -49,6 +59,10 @@ final class Checks {
         String why;
         Duration pause = FIRST_PAUSE;
         while (true) {
+            String stopped = stop.get();
+            if (stopped != null) {
+                return new CheckResult(check.kind(), check.describe(), false, stopped, attempts, start, Instant.now());
+            }
             attempts++;
             Duration remaining = Duration.between(Instant.now(), deadline);
             try {

@@ -74,18 +74,37 @@ public final class Recovery {
         return chosen.isEmpty() ? List.copyOf(plan.systems().keySet()) : Graph.closure(plan.systems(), chosen);
     }
 
-    /** The snapshot a system would be recovered from: its latest, or its latest at or before {@code at}. */
+    /**
+     * The snapshot a system would be recovered from: its latest, or its latest at or before
+     * {@code at}; null when it has none. Only the system's own snapshots count
+     * ({@link SystemSnapshots}); a newer snapshot that carries the system's tag but not its host or
+     * paths is named to {@code warn}, as it is passed over.
+     *
+     * @throws Exception when the repository cannot be opened or listed
+     */
     public static Snapshot chooseSnapshot(Plan plan, SystemSpec sys, Repositories repos, Instant at,
                                           java.util.function.Consumer<String> warn) throws Exception {
         if (sys.backup() == null) return null;
-        List<Snapshot> all = new SnapshotFilter(List.of(), List.of(sys.tag()), List.of())
+        List<Snapshot> tagged = new SnapshotFilter(List.of(), List.of(sys.tag()), List.of())
                 .apply(repos.snapshots(sys.backup().repository(), warn));
         Snapshot best = null;
-        for (Snapshot s : all) {
+        for (Snapshot s : SystemSnapshots.of(sys, tagged)) {
             if (at != null && s.time().toInstant().isAfter(at)) continue;
             if (best == null || !s.time().toInstant().isBefore(best.time().toInstant())) best = s;
         }
+        for (Snapshot s : tagged) {
+            if (at != null && s.time().toInstant().isAfter(at)) continue;
+            if (best != null && s.time().toInstant().isBefore(best.time().toInstant())) continue;
+            String why = SystemSnapshots.mismatch(sys, s);
+            if (why != null) warn.accept(foreign(sys, s, why));
+        }
         return best;
+    }
+
+    /** The sentence for a snapshot that carries a system's tag but is not the system's. */
+    static String foreign(SystemSpec sys, Snapshot s, String why) {
+        return "snapshot " + s.id().shortHex() + " is tagged " + sys.tag() + " but is not a backup of system '" + sys.name()
+                + "' as the plan describes it (" + why + "); it is not used";
     }
 
     public RecoveryResult run() throws RecoveryException {
@@ -147,10 +166,12 @@ public final class Recovery {
         Repository repo = null;
         String repoName = sys.backup() == null ? null : sys.backup().repository();
         try {
-            snap = chooseSnapshot(plan, sys, repos, opts.at(), w -> {});
+            List<String> passedOver = new ArrayList<>();
+            snap = chooseSnapshot(plan, sys, repos, opts.at(), passedOver::add);
             if (snap == null && needsSnapshot(sys)) {
-                String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ")"
-                        + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'";
+                String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ", with the plan's host and paths)"
+                        + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'"
+                        + (passedOver.isEmpty() ? "" : "; " + passedOver.getLast());
                 return finish(sys, wave, SystemResult.Outcome.FAILED, why, null, repoName, started, steps, checks);
             }
             if (snap != null) repo = repos.get(repoName);
@@ -165,10 +186,18 @@ public final class Recovery {
             env.put("LIFEBOAT_SNAPSHOT", snap.id().hex());
             env.put("LIFEBOAT_SNAPSHOT_TIME", snap.time().toString());
         }
+        Map<Integer, Shell.Background> background = new LinkedHashMap<>();
         for (int i = 0; i < sys.restore().size(); i++) {
             Step step = sys.restore().get(i);
             listener.stepStarted(sys.name(), i + 1, step);
-            StepResult r = runStep(step, repo, snap, env, sys.name(), i + 1);
+            StepResult r;
+            String taken = step instanceof Step.CommandStep c && c.background() ? portTaken(sys, i + 1) : null;
+            if (taken != null) {
+                Instant now = Instant.now();
+                r = new StepResult(i + 1, step.kind(), step.describe(), StepResult.Outcome.FAILED, taken, now, null, now, 0, null, null);
+            } else {
+                r = runStep(step, repo, snap, env, sys.name(), i + 1, background);
+            }
             steps.add(r);
             listener.stepFinished(sys.name(), r);
             if (r.result() == StepResult.Outcome.FAILED) {
@@ -183,15 +212,84 @@ public final class Recovery {
         }
         List<String> failed = new ArrayList<>();
         for (Check c : sys.verify()) {
-            CheckResult r = Checks.run(c, sys.restore(), repo, snap, env);
+            // A check is only evidence while the services this system started still run: one that
+            // died (its port taken, a bad option) must not be vouched for by whatever else answers.
+            CheckResult r = Checks.run(c, sys.restore(), repo, snap, env, () -> ended(background));
             checks.add(r);
             listener.checkFinished(sys.name(), r);
             if (!r.passed()) failed.add(c.kind() + " check (" + c.describe() + "): " + r.detail());
+        }
+        // A background command that ended before the checks were through failed its step, whatever
+        // the checks said; exiting 0 counts too (a service that forks a daemon and returns belongs
+        // in the foreground).
+        for (Map.Entry<Integer, Shell.Background> e : background.entrySet()) {
+            Integer code = e.getValue().exitCode();
+            if (code == null) continue;
+            int idx = e.getKey();
+            StepResult old = steps.get(idx - 1);
+            String tail = e.getValue().logTail();
+            String detail = "the command exited (code " + code + ") before the checks of system '" + sys.name() + "' were through"
+                    + (tail.isEmpty() ? "" : "; its output (" + e.getValue().log() + "): " + tail);
+            StepResult r = new StepResult(old.index(), old.kind(), old.description(), StepResult.Outcome.FAILED, detail,
+                    old.started(), old.firstByte(), old.finished(), old.bytes(), old.pid(), old.log());
+            steps.set(idx - 1, r);
+            failed.add(0, "step " + idx + " (" + old.description() + ") failed: " + detail);
         }
         if (!failed.isEmpty()) {
             return finish(sys, wave, SystemResult.Outcome.FAILED, String.join("; ", failed), snap, repoName, started, steps, checks);
         }
         return finish(sys, wave, SystemResult.Outcome.RECOVERED, null, snap, repoName, started, steps, checks);
+    }
+
+    /** Why the checks cannot go on: a background command of the system has ended; null while all run. */
+    private static String ended(Map<Integer, Shell.Background> background) {
+        for (Map.Entry<Integer, Shell.Background> e : background.entrySet()) {
+            Integer code = e.getValue().exitCode();
+            if (code != null) return "the command of step " + e.getKey() + " exited (code " + code + ") before this check passed";
+        }
+        return null;
+    }
+
+    /**
+     * The sentence for a tcp/http check port of {@code sys} that already accepts connections before
+     * its background step {@code index} starts (null when none does): the check would then be
+     * answered by whatever runs there (often the service an earlier recovery started), not by the
+     * service this step starts.
+     */
+    static String portTaken(SystemSpec sys, int index) {
+        for (Check c : sys.verify()) {
+            String host;
+            int port;
+            switch (c) {
+                case Check.TcpCheck t -> {
+                    host = t.host();
+                    port = t.port();
+                }
+                case Check.HttpCheck h -> {
+                    try {
+                        java.net.URI u = java.net.URI.create(h.url());
+                        host = u.getHost();
+                        port = u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+                    } catch (IllegalArgumentException e) {
+                        continue;
+                    }
+                }
+                default -> {
+                    continue;
+                }
+            }
+            if (host == null) continue;
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(host, port), 1000);
+            } catch (java.io.IOException free) {
+                continue;
+            }
+            return "port " + port + " on " + host + " (the " + c.kind() + " check of system '" + sys.name()
+                    + "') is already in use before step " + index + " starts its service, so the check could not tell whether"
+                    + " this recovery's service is up; stop what runs there (a service an earlier recovery started: lifeboat"
+                    + " recover --stop-started) or give the site another port";
+        }
+        return null;
     }
 
     private static boolean needsSnapshot(SystemSpec sys) {
@@ -208,7 +306,8 @@ public final class Recovery {
     }
 
     /** A step on its own thread, so its time limit holds even when the work inside does not notice. */
-    private StepResult runStep(Step step, Repository repo, Snapshot snap, Map<String, String> env, String system, int index) {
+    private StepResult runStep(Step step, Repository repo, Snapshot snap, Map<String, String> env, String system, int index,
+                               Map<Integer, Shell.Background> background) {
         Instant t0 = Instant.now();
         ExecutorService one = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "step-" + system + "-" + index);
@@ -218,6 +317,7 @@ public final class Recovery {
         try {
             Future<Steps.Done> f = one.submit(() -> Steps.run(step, repo, snap, env, opts.logDir(), system, index));
             Steps.Done d = f.get(step.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (d.background() != null) background.put(index, d.background());
             return new StepResult(index, step.kind(), step.describe(), StepResult.Outcome.OK, d.detail(), t0,
                     d.firstByte(), Instant.now(), d.bytes(), d.pid(), d.log());
         } catch (TimeoutException e) {

@@ -84,7 +84,13 @@ public final class Repositories implements AutoCloseable {
         snapshots.remove(name);
     }
 
-    static String password(Plan.RepositorySpec spec) throws RecoveryException {
+    /**
+     * The password of a plan repository: its password-file, else its password-env variable, else
+     * LIFEBOAT_PASSWORD/LIFEBOAT_PASSWORD_FILE.
+     *
+     * @throws RecoveryException naming the repository when the source is missing or unreadable
+     */
+    public static String password(Plan.RepositorySpec spec) throws RecoveryException {
         if (spec.passwordFile() != null) return readFile(spec.passwordFile(), spec.name());
         if (spec.passwordEnv() != null) {
             String v = System.getenv(spec.passwordEnv());

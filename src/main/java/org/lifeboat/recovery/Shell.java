@@ -34,8 +34,26 @@ public final class Shell {
         }
     }
 
-    /** A started background process. */
-    public record Background(long pid, Path log) {}
+    /**
+     * A started background process; {@code process} tells whether (and how) it has ended, so a
+     * service that died at once (its port taken, a bad option) is not reported as started.
+     */
+    public record Background(long pid, Path log, Process process) {
+        /** The exit code when the process has ended, else null. */
+        public Integer exitCode() {
+            return process.isAlive() ? null : process.exitValue();
+        }
+
+        /** The end of its log, for a message (empty when unreadable). */
+        public String logTail() {
+            try {
+                String s = Files.readString(log, StandardCharsets.UTF_8).strip();
+                return s.length() > TAIL ? "..." + s.substring(s.length() - TAIL) : s;
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return "";
+            }
+        }
+    }
 
     public static Result run(String command, Map<String, String> env, Duration timeout) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
@@ -73,7 +91,7 @@ public final class Shell {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         environment(pb, env);
         Process p = pb.start();
-        return new Background(p.pid(), log);
+        return new Background(p.pid(), log, p);
     }
 
     /** A null value removes the variable; secrets never pass (Exec); commands run in the plan's folder. */

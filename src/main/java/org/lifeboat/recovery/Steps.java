@@ -28,8 +28,12 @@ import org.lifeboat.restore.Restorer;
 
 /** Carries out one restore step of a system against its chosen snapshot. */
 final class Steps {
-    /** What a step did, for its result. */
-    record Done(String detail, Instant firstByte, long bytes, Long pid, String log) {}
+    /** What a step did, for its result; background: the process a background command step left running. */
+    record Done(String detail, Instant firstByte, long bytes, Long pid, String log, Shell.Background background) {
+        Done(String detail, Instant firstByte, long bytes, Long pid, String log) {
+            this(detail, firstByte, bytes, pid, log, null);
+        }
+    }
 
     private Steps() {}
 
@@ -81,7 +85,7 @@ final class Steps {
         Dumps dumps = find(repo, snap, SnapshotLayout.ROOT + "/postgres", ".pgdump");
         List<String> dbs = d.databases().isEmpty() ? new ArrayList<>(dumps.files.keySet()) : d.databases();
         for (String db : dbs) {
-            if (!dumps.files.containsKey(db)) {
+            if (dumps.get(db) == null) {
                 throw new RecoveryException("snapshot " + snap.id().shortHex() + " has no dump of database '" + db + "'"
                         + (dumps.files.isEmpty() ? "" : " (it has: " + String.join(", ", dumps.files.keySet()) + ")"));
             }
@@ -98,7 +102,7 @@ final class Steps {
                 bytes += dumps.globals.size();
             }
             for (String db : dbs) {
-                Node n = dumps.files.get(db);
+                Node n = dumps.get(db);
                 try (InputStream in = FileContent.open(repo, n)) {
                     pg.restore(c, db, in, d.timeout());
                 }
@@ -156,11 +160,21 @@ final class Steps {
         }
     }
 
-    /** The dumps under /lifeboat/<engine>/<host-port>/, by database name (file name without suffix). */
-    private record Dumps(Map<String, Node> files, Node globals) {}
+    /**
+     * The dumps under /lifeboat/<engine>/<host-port>/: files by database name (the file name without
+     * suffix, decoded), raw by the undecoded file name (an older snapshot's plain name that happens
+     * to look encoded, such as a database really called {@code a%2Fb}).
+     */
+    private record Dumps(Map<String, Node> files, Map<String, Node> raw, Node globals) {
+        Node get(String db) {
+            Node n = files.get(db);
+            return n != null ? n : raw.get(db);
+        }
+    }
 
     private static Dumps find(Repository repo, Snapshot snap, String dir, String suffix) throws IOException, RecoveryException {
         Map<String, Node> files = new java.util.TreeMap<>();
+        Map<String, Node> raw = new java.util.TreeMap<>();
         Node globals = null;
         Node top;
         try {
@@ -174,10 +188,14 @@ final class Steps {
             for (Node f : TreeWalker.load(repo, server.subtree())) {
                 if (f.type() != NodeType.FILE) continue;
                 if (f.name().equals("globals.sql") && suffix.equals(".pgdump")) globals = f;
-                else if (f.name().endsWith(suffix)) files.put(f.name().substring(0, f.name().length() - suffix.length()), f);
+                else if (f.name().endsWith(suffix)) {
+                    String stem = f.name().substring(0, f.name().length() - suffix.length());
+                    files.put(SnapshotLayout.decodeName(stem), f);
+                    raw.put(stem, f);
+                }
             }
         }
-        return new Dumps(files, globals);
+        return new Dumps(files, raw, globals);
     }
 
     private static Done command(Step.CommandStep c, Map<String, String> env, Path logDir, String system, int index)
@@ -185,7 +203,7 @@ final class Steps {
         if (c.background()) {
             Path log = logDir.resolve(system + "-step" + index + ".log");
             Shell.Background bg = Shell.start(c.run(), env, log);
-            return new Done("started, pid " + bg.pid() + ", output in " + log, null, 0, bg.pid(), log.toString());
+            return new Done("started, pid " + bg.pid() + ", output in " + log, null, 0, bg.pid(), log.toString(), bg);
         }
         Shell.Result r = Shell.run(c.run(), env, c.timeout());
         if (r.timedOut()) throw new RecoveryException("timed out after " + c.timeout().toSeconds() + " s" + tail(r));

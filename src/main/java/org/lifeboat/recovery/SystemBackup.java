@@ -87,13 +87,14 @@ public final class SystemBackup {
                     case Source.MysqlSource my -> streams.add(mysqlStream(my));
                     case Source.CommandSource c -> streams.add(new StreamSource(SnapshotLayout.commandOutput(c.filename()),
                             // In the plan's folder like every command of the plan, within its time limit.
-                            () -> Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
-                                    env, "command `" + c.run() + "`", c.timeout())));
+                            () -> new NonEmpty(Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
+                                    env, "command `" + c.run() + "`", c.timeout()), c, sys.name(), warn)));
                 }
             }
-            String host = Repository.hostname();
-            SnapshotFilter mine = new SnapshotFilter(List.of(host), List.of(sys.tag()), List.of());
-            List<Snapshot> prior = mine.apply(repos.snapshots(b.repository(), warn));
+            String host = b.host() != null ? b.host() : Repository.hostname();
+            // The parent is this system's own latest backup from this host, never a look-alike.
+            List<Snapshot> prior = SystemSnapshots.of(sys, new SnapshotFilter(List.of(host), List.of(sys.tag()), List.of())
+                    .apply(repos.snapshots(b.repository(), warn)));
             Snapshot parent = prior.isEmpty() ? null : prior.getLast();
             BackupOptions opts = new BackupOptions(targets, new Excludes(excludes, List.of(), false), oneFs,
                     List.of(sys.tag()), host, parent == null ? null : parent.id(), false, false, null, 0, streams);
@@ -109,6 +110,52 @@ public final class SystemBackup {
             if (hooked && Shell.removeHook(onExit)) {
                 runAfter(b, env, sys, hookWarnings);
                 for (String w : hookWarnings) warn.accept(w);
+            }
+        }
+    }
+
+    /**
+     * A command source's output that fails the backup, on close, when the command printed nothing
+     * and exited 0 (unless the source says {@code allow-empty: true}): an empty file as the
+     * "backup" of a command is nearly always a command that silently did not work (as restic 0.16+
+     * refuses {@code backup --stdin} without data). The command's own failure (close) comes first.
+     */
+    static final class NonEmpty extends java.io.FilterInputStream {
+        private final Source.CommandSource source;
+        private final String system;
+        private final Consumer<String> warn;
+        private long bytes;
+
+        NonEmpty(java.io.InputStream in, Source.CommandSource source, String system, Consumer<String> warn) {
+            super(in);
+            this.source = source;
+            this.system = system;
+            this.warn = warn;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) bytes++;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) bytes += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            super.close();
+            if (bytes == 0 && !source.allowEmpty()) {
+                String msg = "the command source `" + source.run() + "` of system '" + system + "' printed nothing (exit 0), so "
+                        + SnapshotLayout.commandOutput(source.filename()) + " would be empty; the backup fails (write allow-empty: true"
+                        + " on the source if empty output is fine)";
+                warn.accept(msg);
+                throw new IOException(msg);
             }
         }
     }

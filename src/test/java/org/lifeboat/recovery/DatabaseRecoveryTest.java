@@ -101,6 +101,50 @@ class DatabaseRecoveryTest {
                 .contains("globals.sql");
     }
 
+    /**
+     * Database names with '/' and '..' are legal in PostgreSQL: backing up all databases of such a
+     * server works (today: "stream path must be an absolute file path" for ../x), each dump is ONE
+     * file (sales%2Feu.pgdump, not a folder sales/ holding eu.pgdump) and both recover by name.
+     */
+    @Test
+    void postgresNamesWithSlashAndDotDotBackUpAndRecover() throws Exception {
+        Postgres p = Postgres.locate();
+        DbConnection c = pg.connection("postgres", null);
+        p.query(c, "postgres", "create database \"sales/eu\"", T);
+        p.query(c, "postgres", "create database \"../x\"", T);
+        try {
+            p.query(c, "sales/eu", "create table t (id int); insert into t values (1), (2)", T);
+            p.query(c, "../x", "create table t (id int); insert into t values (1), (2), (3)", T);
+            Path plan = dir.resolve("names.yaml");
+            Files.writeString(plan, """
+                    repositories: { local: { url: repo, password-file: password } }
+                    state-dir: state
+                    systems:
+                      odd:
+                        rpo: 1h
+                        rto: 1h
+                        backup: { sources: [ { postgres: { host: 127.0.0.1, port: %d, user: postgres } } ] }
+                        restore: [ { postgres: { port: %d, user: postgres, databases: ["sales/eu", "../x"] } } ]
+                    """.formatted(pg.port(), pg.port()));
+            PlanRuns.lifeboat(plan, "backup", "--system", "odd").ok();
+            Run ls = PlanRuns.lifeboat(plan, "-r", dir.resolve("repo").toString(), "--password-file", pw.toString(),
+                    "ls", "--tag", "system=odd", "latest");
+            String server = "/lifeboat/postgres/127.0.0.1-" + pg.port();
+            assertThat(ls.out()).contains(server + "/sales%2Feu.pgdump").contains(server + "/..%2Fx.pgdump")
+                    .doesNotContain(server + "/sales/");
+            p.query(c, "postgres", "drop database \"sales/eu\"", T);
+            p.query(c, "postgres", "drop database \"../x\"", T);
+
+            Run r = PlanRuns.lifeboat(plan, "--json", "recover", "--yes");
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(count(pg, "sales/eu", "t")).isEqualTo(2);
+            assertThat(count(pg, "../x", "t")).isEqualTo(3);
+        } finally {
+            p.query(c, "postgres", "drop database if exists \"sales/eu\"", T);
+            p.query(c, "postgres", "drop database if exists \"../x\"", T);
+        }
+    }
+
     @Test
     void mariadbBackupDropRecover() throws Exception {
         Path plan = dir.resolve("my.yaml");

@@ -1,0 +1,86 @@
+package org.lifeboat.recovery;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.lifeboat.backup.Targets;
+import org.lifeboat.plan.SnapshotLayout;
+import org.lifeboat.plan.Source;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.repository.Snapshot;
+
+/**
+ * Which snapshots of a repository belong to a system: the ONE selection used by backup (parent),
+ * recover, plan show/status, the runbook, drills and forecasts. A snapshot is the system's when it
+ * carries the tag {@code system=NAME}, its host is the plan's {@code host} (when the plan names
+ * one), and its paths are the plan's sources: every path source is there, and every other path is
+ * a dump or command output of one of its sources. The tag alone is not enough: anyone can write
+ * {@code backup --tag system=files /elsewhere} into the plan's repository, and recovering or
+ * counting such a snapshot as the system's recovery point would be a lie.
+ */
+public final class SystemSnapshots {
+    private SystemSnapshots() {}
+
+    /** Whether {@code s} is a snapshot of {@code sys} (false for a system without backup). */
+    public static boolean matches(SystemSpec sys, Snapshot s) {
+        return mismatch(sys, s) == null;
+    }
+
+    /** The snapshots of {@code sys} among {@code all}, in the given order (oldest first as listed). */
+    public static List<Snapshot> of(SystemSpec sys, List<Snapshot> all) {
+        List<Snapshot> out = new ArrayList<>();
+        for (Snapshot s : all) if (matches(sys, s)) out.add(s);
+        return out;
+    }
+
+    /**
+     * Why {@code s} is not a snapshot of {@code sys}, as a phrase ("its host is x, the plan's is y");
+     * null when it is.
+     */
+    public static String mismatch(SystemSpec sys, Snapshot s) {
+        SystemSpec.Backup b = sys.backup();
+        if (b == null) return "the system has no backup in the plan";
+        if (!s.hasTag(sys.tag())) return "it lacks the tag " + sys.tag();
+        if (b.host() != null && !b.host().equals(s.hostname())) {
+            return "its host is '" + s.hostname() + "', the plan's is '" + b.host() + "'";
+        }
+        List<String> required = new ArrayList<>();
+        for (Source src : b.sources()) if (src instanceof Source.PathSource p) required.add(absolute(p.path()));
+        for (String r : required) {
+            if (!s.paths().contains(r)) return "it does not hold the plan's path " + r;
+        }
+        for (String p : s.paths()) {
+            if (!required.contains(p) && !fromSource(b, p)) return "it holds " + p + ", which is none of the plan's sources";
+        }
+        return null;
+    }
+
+    /** Whether a snapshot path is a stream one of the plan's dump or command sources writes. */
+    private static boolean fromSource(SystemSpec.Backup b, String path) {
+        for (Source src : b.sources()) {
+            switch (src) {
+                case Source.PathSource p -> {}
+                // All databases: the names are the server's at backup time, so any file in its folder.
+                case Source.PostgresSource pg -> {
+                    if (path.startsWith(SnapshotLayout.postgresDir(pg.db().host(), pg.db().port()) + "/")) return true;
+                }
+                case Source.MysqlSource my -> {
+                    if (path.equals(SnapshotLayout.mysqlDump(my.db().host(), my.db().port()))) return true;
+                }
+                case Source.CommandSource c -> {
+                    if (path.equals(SnapshotLayout.commandOutput(c.filename()))) return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The path as the archiver records it (absolute, cleaned). */
+    private static String absolute(String path) {
+        try {
+            return Targets.absolute(path);
+        } catch (IOException e) {
+            return path;
+        }
+    }
+}
