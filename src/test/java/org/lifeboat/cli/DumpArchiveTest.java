@@ -129,6 +129,19 @@ class DumpArchiveTest {
     }
 
     @Test
+    void posixAclsBecomeTheTextGnuTarReads() {
+        // version 2, then (tag, perm, id) little endian: user::rwx, user:1000:r-x, group::r--, mask::r-x, other::---
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 5 * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(2);
+        int[][] entries = {{0x01, 7, -1}, {0x02, 5, 1000}, {0x04, 4, -1}, {0x10, 5, -1}, {0x20, 0, -1}};
+        for (int[] e : entries) b.putShort((short) e[0]).putShort((short) e[1]).putInt(e[2]);
+        assertThat(TarWriter.aclText(b.array())).isEqualTo("user::rwx\nuser:1000:r-x\ngroup::r--\nmask::r-x\nother::---\n");
+        assertThat(TarWriter.aclText(new byte[] {1, 0, 0, 0})).as("another version is left out").isNull();
+        assertThat(TarWriter.major(0x405L)).isEqualTo(4);
+        assertThat(TarWriter.minor(0x405L)).isEqualTo(5);
+    }
+
+    @Test
     void anUnknownArchiveFormatIsOneSentence() throws Exception {
         assertThat(Failures.fatal(cli.run("dump", "-a", "rar", "latest", src.toString()), ExitCodes.FATAL))
                 .contains("--archive must be tar or zip, not 'rar'");
