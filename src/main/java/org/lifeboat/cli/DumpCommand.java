@@ -14,6 +14,7 @@ import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -28,8 +29,9 @@ import picocli.CommandLine.ParentCommand;
  * content's length is reported (exit code 1): alone it is written as stored; in a tar its member
  * keeps the recorded size (content cut or padded with zeros) so that the archive stays valid.
  */
-@Command(name = "dump", description = "Write one file from a snapshot to standard output (a folder as a tar archive).",
-        footer = {"", "Examples:", "  lifeboat dump latest /etc/hosts > hosts", "  lifeboat dump latest /etc > etc.tar", "  lifeboat dump --host web1 latest /var/www > www.tar"})
+@Command(name = "dump", description = "Write one file from a snapshot to standard output (a folder as a tar or zip archive).",
+        footer = {"", "Examples:", "  lifeboat dump latest /etc/hosts > hosts", "  lifeboat dump latest /etc > etc.tar",
+                "  lifeboat dump -a zip latest /etc > etc.zip", "  lifeboat dump --host web1 latest /var/www > www.tar"})
 final class DumpCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -40,12 +42,19 @@ final class DumpCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "snapshot ID, prefix or latest")
     String snapshot;
 
-    @Parameters(index = "1", paramLabel = "PATH", description = "file (written as is) or folder (written as a tar archive) inside the snapshot")
+    @Parameters(index = "1", paramLabel = "PATH", description = "file (written as is) or folder (written as a tar or zip archive) inside the snapshot")
     String path;
+
+    @Option(names = {"-a", "--archive"}, defaultValue = "tar", paramLabel = "tar|zip",
+            description = "archive format for a folder: tar (default) or zip")
+    String archive;
 
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        if (!archive.equals("tar") && !archive.equals("zip")) {
+            throw new UserException("--archive must be tar or zip, not '" + archive + "'");
+        }
         long[] skipped = {0};
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
@@ -62,7 +71,7 @@ final class DumpCommand implements Callable<Integer> {
                 }
             } else if (n == null || n.type() == NodeType.DIR) {
                 Id tree = n == null ? s.snapshot().tree() : n.subtree();
-                try (TarWriter tar = new TarWriter(out)) {
+                try (ArchiveWriter tar = archive.equals("zip") ? new ZipWriter(out) : new TarWriter(out)) {
                     String base = n == null ? "" : n.name();
                     if (n != null) tar.entry(base, n, 0, null);
                     TreeWalker.walk(repo, tree, base, (q, shown, node) -> {
@@ -78,7 +87,7 @@ final class DumpCommand implements Callable<Integer> {
                         TarWriter.Outcome written = tar.entry(q, node, size,
                                 node.type() == NodeType.FILE ? o -> read[0] = writeContent(repo, node, o) : null);
                         if (written == TarWriter.Outcome.UNSAFE_NAME) {
-                            ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a tar member");
+                            ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a " + archive + " member");
                             skipped[0]++;
                             return false;
                         }

@@ -41,10 +41,16 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = {"-e", "--exclude"}, paramLabel = "PATTERN", description = "do not restore matching paths (repeatable)")
     List<String> excludes = new ArrayList<>();
 
+    @Option(names = "--iinclude", paramLabel = "PATTERN", description = "like --include, ignoring case (repeatable)")
+    List<String> iincludes = new ArrayList<>();
+
+    @Option(names = "--iexclude", paramLabel = "PATTERN", description = "like --exclude, ignoring case (repeatable)")
+    List<String> iexcludes = new ArrayList<>();
+
     @Option(names = "--verify", description = "re-read restored files and check them against the snapshot")
     boolean verify;
 
-    @Option(names = "--overwrite", paramLabel = "always|if-changed|never",
+    @Option(names = "--overwrite", paramLabel = "always|if-changed|if-newer|never",
             description = "what to do with existing files (required when the target is not empty)")
     String overwrite;
 
@@ -64,7 +70,7 @@ final class RestoreCommand implements Callable<Integer> {
             throw new UserException(e.getMessage());
         }
         if (overwrite == null && nonEmpty(dst)) {
-            throw new UserException("restore target " + dst + " is not empty; choose --overwrite always, if-changed or never");
+            throw new UserException("restore target " + dst + " is not empty; choose --overwrite always, if-changed, if-newer or never");
         }
         if (Files.exists(dst) && !Files.isDirectory(dst)) throw new UserException("restore target " + dst + " is not a folder");
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
@@ -76,13 +82,14 @@ final class RestoreCommand implements Callable<Integer> {
             ctx.info("restoring snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix)
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
-            Restorer r = new Restorer(repo, new RestoreOptions(dst, RawArgs.raw(includes), RawArgs.raw(excludes), ow, verify, threads), name)
+            Restorer r = new Restorer(repo, new RestoreOptions(dst, RawArgs.raw(includes), RawArgs.raw(excludes),
+                    RawArgs.raw(iincludes), RawArgs.raw(iexcludes), ow, verify, threads), name)
                     .onPlan(p -> ctx.info("restoring " + p));
+            if (main.verbose) r.onItem((action, item, size) -> item(ctx, action, item, size));
             long t0 = System.nanoTime();
             RestoreResult res;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, r.filesDone.sum(), 0,
-                    r.bytesDone.sum(), r.totalBytes), () -> ProgressLine.statusJson(t0, r.filesDone.sum(), r.totalFiles,
-                    r.bytesDone.sum(), r.totalBytes))) {
+                    r.bytesDone.sum(), r.totalBytes), () -> counts("status", t0, r, r.filesDone.sum()))) {
                 res = r.run(root, prefix);
             } catch (Restorer.NotEnoughSpaceException e) {
                 throw new UserException(e.getMessage());
@@ -93,10 +100,12 @@ final class RestoreCommand implements Callable<Integer> {
             long restored = Math.min(res.files(), r.filesDone.sum());
             for (String w : res.warnings()) ctx.warn(w);
             if (ctx.json()) {
-                var o = Json.MAPPER.createObjectNode().put("message_type", "summary")
-                        .put("snapshot_id", s.snapshot().id().hex()).put("files_restored", restored)
-                        .put("dirs_restored", res.dirs()).put("bytes_restored", res.bytes())
-                        .put("files_skipped", res.skipped()).put("total_duration", secs);
+                // restic 0.17's summary, field for field (zero values written too), then Lifeboat's own.
+                var o = counts("summary", t0, r, restored);
+                o.remove("percent_done");
+                o.put("bytes_restored", res.bytes()).put("files_skipped", res.skipped());
+                o.put("snapshot_id", s.snapshot().id().hex()).put("dirs_restored", res.dirs())
+                        .put("total_duration", secs);
                 var d = o.putArray("damaged");
                 res.damaged().forEach(d::add);
                 var fl = o.putArray("failed");
@@ -114,9 +123,9 @@ final class RestoreCommand implements Callable<Integer> {
                 }
             }
             // One line per damaged file (not per blob), naming the pack files as they lie in the repository.
-            for (String d : res.damaged()) ctx.err.println("error: damaged in the repository: " + d);
-            for (String f : res.failed()) ctx.err.println("error: not restored: " + f);
-            for (String v : res.verifyFailures()) ctx.err.println("error: verification failed: " + v);
+            for (String d : res.damaged()) error(ctx, "damaged in the repository: ", d);
+            for (String f : res.failed()) error(ctx, "not restored: ", f);
+            for (String v : res.verifyFailures()) error(ctx, "verification failed: ", v);
             if (res.verifyFailureCount() > res.verifyFailures().size()) {
                 ctx.err.println("error: verification failed: " + (res.verifyFailureCount() - res.verifyFailures().size())
                         + " more difference(s) not listed");
@@ -133,6 +142,53 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * restic's restore "status" object (also the start of its "summary"): seconds_elapsed,
+     * percent_done, total_files, files_restored, files_skipped, files_deleted (always 0: Lifeboat
+     * has no --delete), total_bytes, bytes_restored, bytes_skipped.
+     */
+    private static com.fasterxml.jackson.databind.node.ObjectNode counts(String type, long t0, Restorer r, long files) {
+        long done = r.bytesDone.sum();
+        long total = r.totalBytes;
+        return Json.MAPPER.createObjectNode().put("message_type", type)
+                .put("seconds_elapsed", (System.nanoTime() - t0) / 1_000_000_000L)
+                .put("percent_done", total > 0 ? Math.min(1.0, (double) done / total) : 0.0)
+                .put("total_files", r.totalFiles).put("files_restored", files).put("files_skipped", r.skipped.sum())
+                .put("files_deleted", 0).put("total_bytes", total).put("bytes_restored", done)
+                .put("bytes_skipped", r.bytesSkipped.sum());
+    }
+
+    /** One entry done, with -v: restic's verbose_status object, or its text line. */
+    private static void item(Context ctx, Restorer.Action action, String item, long size) {
+        String a = action.name().toLowerCase(java.util.Locale.ROOT);
+        if (ctx.json()) {
+            ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", a)
+                    .put("item", item).put("size", size));
+        } else {
+            ctx.verbose(String.format(java.util.Locale.ROOT, "%-9s %s with size %s", a, Names.display(item),
+                    ProgressLine.bytes(size)));
+        }
+    }
+
+    /**
+     * A problem with one entry: "error: WHAT LINE" on stderr, or with --json restic's error object
+     * ({@code {"message_type":"error","error":{"message":…},"during":"restore","item":PATH}}), the
+     * item being the snapshot path the line starts with.
+     */
+    private static void error(Context ctx, String what, String line) {
+        if (!ctx.json()) {
+            ctx.err.println("error: " + what + line);
+            return;
+        }
+        int colon = line.indexOf(": ");
+        int paren = line.indexOf(" (");
+        int end = colon < 0 ? paren : paren < 0 ? colon : Math.min(colon, paren);
+        var o = Json.MAPPER.createObjectNode().put("message_type", "error");
+        o.putObject("error").put("message", what + line);
+        o.put("during", "restore").put("item", end < 0 ? line : line.substring(0, end));
+        ctx.err.println(o.toString());
     }
 
     private static boolean nonEmpty(Path dir) throws IOException {

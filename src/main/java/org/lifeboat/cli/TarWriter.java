@@ -4,7 +4,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.TreeMap;
 import org.lifeboat.fs.RawNames;
+import org.lifeboat.fs.Xattr;
 import org.lifeboat.repository.tree.GoFileMode;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
@@ -12,8 +17,11 @@ import org.lifeboat.repository.tree.NodeType;
 /**
  * A minimal POSIX (pax) tar writer for {@code dump}: long or non-ASCII names and large sizes via
  * pax headers, names as raw bytes, and never a member name that is absolute or climbs out.
+ * Extended attributes become {@code SCHILY.xattr.NAME} pax records (Linux POSIX ACLs
+ * {@code SCHILY.acl.access}/{@code .default} in their text form), as restic and GNU tar write them;
+ * device nodes carry their major and minor numbers; owner names go in uname/gname.
  */
-final class TarWriter implements AutoCloseable {
+final class TarWriter implements ArchiveWriter {
     interface Content {
         void write(OutputStream out) throws IOException;
     }
@@ -65,7 +73,8 @@ final class TarWriter implements AutoCloseable {
      *         with zeros) than {@code size}
      * @throws IOException if writing or reading the content fails
      */
-    Outcome entry(String name, Node n, long size, Content content) throws IOException {
+    @Override
+    public Outcome entry(String name, Node n, long size, Content content) throws IOException {
         String member = memberName(name);
         if (member == null) return Outcome.UNSAFE_NAME;
         if (n.linkTarget() != null && n.linkTarget().indexOf('\0') >= 0) return Outcome.UNSAFE_NAME;
@@ -86,14 +95,21 @@ final class TarWriter implements AutoCloseable {
         if (n.mtime() != null) {
             record(pax, "mtime", ascii(n.mtime().toEpochSecond() + "." + String.format("%09d", n.mtime().getNano())));
         }
+        byte[] uname = n.user() == null ? new byte[0] : RawNames.encode(n.user());
+        byte[] gname = n.group() == null ? new byte[0] : RawNames.encode(n.group());
+        if (uname.length > 32 || !ascii(uname)) record(pax, "uname", uname);
+        if (gname.length > 32 || !ascii(gname)) record(pax, "gname", gname);
+        xattrs(pax, n.extendedAttributes());
         if (pax.size() > 0) {
             byte[] body = pax.toByteArray();
-            header(ascii("PaxHeader"), 'x', body.length, 0644, 0, 0, 0, new byte[0]);
+            header(ascii("PaxHeader"), 'x', body.length, 0644, 0, 0, 0, new byte[0], new byte[0], new byte[0], -1, -1);
             out.write(body);
             pad(body.length);
         }
         long mtime = n.mtime() == null ? 0 : n.mtime().toEpochSecond();
-        header(entryName, type, type == '0' ? size : 0, (int) (GoFileMode.toPosix(n.mode()) & 07777), n.uid(), n.gid(), mtime, link);
+        boolean dev = type == '3' || type == '4';
+        header(entryName, type, type == '0' ? size : 0, (int) (GoFileMode.toPosix(n.mode()) & 07777), n.uid(), n.gid(),
+                mtime, link, uname, gname, dev ? major(n.device()) : -1, dev ? minor(n.device()) : -1);
         if (content == null) return Outcome.WRITTEN;
         // The header promised `size` bytes: more content is cut, less is padded with zeros, so
         // the archive stays readable; the caller is told, as the file is not what was saved.
@@ -142,8 +158,73 @@ final class TarWriter implements AutoCloseable {
         pax.write('\n');
     }
 
-    private void header(byte[] name, char type, long size, int mode, long uid, long gid, long mtime, byte[] link)
-            throws IOException {
+    /** Linux's major number of a device number (glibc's gnu_dev_major: 12 bits low, the rest from bit 32). */
+    static long major(long dev) {
+        return ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+    }
+
+    /** Linux's minor number of a device number (glibc's gnu_dev_minor). */
+    static long minor(long dev) {
+        return (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+    }
+
+    /**
+     * One pax record per extended attribute, sorted by key as Go's archive/tar writes them. A name
+     * holding '=' or NUL cannot be a pax key and is left out (Go's writer refuses it too).
+     */
+    private static void xattrs(ByteArrayOutputStream pax, List<Xattr> xattrs) {
+        if (xattrs == null) return;
+        TreeMap<String, byte[]> records = new TreeMap<>();
+        for (Xattr x : xattrs) {
+            if (x.name().indexOf('=') >= 0 || x.name().indexOf('\0') >= 0) continue;
+            byte[] value = x.value() == null ? new byte[0] : x.value();
+            String acl = switch (x.name()) {
+                case "system.posix_acl_access" -> "SCHILY.acl.access";
+                case "system.posix_acl_default" -> "SCHILY.acl.default";
+                default -> null;
+            };
+            if (acl != null) {
+                String text = aclText(value);
+                if (text != null) records.put(acl, text.getBytes(StandardCharsets.US_ASCII));
+                continue;
+            }
+            records.put("SCHILY.xattr." + x.name(), value);
+        }
+        records.forEach((k, v) -> record(pax, k, v));
+    }
+
+    /**
+     * A Linux POSIX ACL (xattr format version 2: 8-byte entries of tag, permissions and id, little
+     * endian) in the text form GNU tar and restic put in SCHILY.acl.*: one "user::rwx" or
+     * "group:100:r-x" per line; null when the value is not such an ACL (then left out).
+     */
+    static String aclText(byte[] v) {
+        if (v.length < 4 || (v.length - 4) % 8 != 0) return null;
+        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt() != 2) return null;
+        StringBuilder sb = new StringBuilder();
+        while (b.remaining() >= 8) {
+            int tag = b.getShort() & 0xffff;
+            int perm = b.getShort() & 0xffff;
+            long id = b.getInt() & 0xffffffffL;
+            sb.append(switch (tag) {
+                case 0x01 -> "user:";
+                case 0x02 -> "user:" + id;
+                case 0x04 -> "group:";
+                case 0x08 -> "group:" + id;
+                case 0x10 -> "mask:";
+                case 0x20 -> "other:";
+                default -> "?";
+            });
+            if (tag != 0x01 && tag != 0x02 && tag != 0x04 && tag != 0x08 && tag != 0x10 && tag != 0x20) return null;
+            sb.append(':').append((perm & 4) != 0 ? 'r' : '-').append((perm & 2) != 0 ? 'w' : '-')
+                    .append((perm & 1) != 0 ? 'x' : '-').append('\n');
+        }
+        return sb.toString();
+    }
+
+    private void header(byte[] name, char type, long size, int mode, long uid, long gid, long mtime, byte[] link,
+                        byte[] uname, byte[] gname, long devMajor, long devMinor) throws IOException {
         byte[] h = new byte[512];
         put(h, 0, 100, name);
         octal(h, 100, 8, mode);
@@ -157,6 +238,12 @@ final class TarWriter implements AutoCloseable {
         put(h, 257, 6, "ustar".getBytes(StandardCharsets.US_ASCII));
         h[263] = '0';
         h[264] = '0';
+        if (uname.length <= 32 && ascii(uname)) put(h, 265, 32, uname);
+        if (gname.length <= 32 && ascii(gname)) put(h, 297, 32, gname);
+        if (devMajor >= 0) {
+            octal(h, 329, 8, Math.min(devMajor, 07777777L));
+            octal(h, 337, 8, Math.min(devMinor, 07777777L));
+        }
         long sum = 0;
         for (byte b : h) sum += b & 0xff;
         octal(h, 148, 7, sum);

@@ -31,6 +31,12 @@ final class Folders implements AutoCloseable {
         volatile boolean made;
         /** True once creating or opening it failed (reported once; nothing inside is restored). */
         volatile boolean failed;
+        /**
+         * The snapshot's node for this folder and its path in the snapshot (null for the target):
+         * whoever creates the folder, the walk or a match below it, gives it this node's metadata.
+         */
+        volatile org.lifeboat.repository.tree.Node node;
+        volatile String snPath;
 
         Ref(Ref parent, String name) {
             this.parent = parent;

@@ -105,6 +105,27 @@ public final class Restorer {
     private final PathPatterns excludes;
     private final boolean asRoot;
     private Consumer<Plan> onPlan = p -> {};
+    private ItemListener onItem = (a, p, s) -> {};
+
+    /** What happened to one entry, as restic 0.17's verbose_status names it. */
+    public enum Action {
+        /** created (files, folders, links, special files) */
+        RESTORED,
+        /** a file that was there before, written again */
+        UPDATED,
+        /** kept as it was (--overwrite never, if-changed, if-newer) */
+        UNCHANGED
+    }
+
+    /** Told of every entry once it is done; called from several threads. */
+    @FunctionalInterface
+    public interface ItemListener {
+        /**
+         * @param snapshotPath the entry's path in the snapshot
+         * @param size         file size in bytes (0 for other entries)
+         */
+        void item(Action action, String snapshotPath, long size);
+    }
 
     private Folders folders;
     private final List<FileJob> files = new ArrayList<>();
@@ -115,7 +136,10 @@ public final class Restorer {
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
-    private final LongAdder skipped = new LongAdder();
+    /** Entries kept as they were (restic's files_skipped). */
+    public final LongAdder skipped = new LongAdder();
+    /** Bytes of the files kept as they were (restic's bytes_skipped). */
+    public final LongAdder bytesSkipped = new LongAdder();
     public final LongAdder bytesDone = new LongAdder();
     public final LongAdder filesDone = new LongAdder();
     public volatile long totalBytes;
@@ -166,6 +190,8 @@ public final class Restorer {
         private RawFile shared;
         private IOException sharedError;
         final AtomicInteger remaining = new AtomicInteger();
+        /** Something was at its name before: reported as "updated", not "restored". */
+        boolean existed;
 
         FileJob(Folders.Ref dir, String name, Node node, String snPath, boolean compareFirst, LinkSource source) {
             this.dir = dir;
@@ -214,9 +240,15 @@ public final class Restorer {
         this.repo = repo;
         this.opts = opts;
         this.snapshotName = snapshotName;
-        this.includes = new PathPatterns(opts.includes());
-        this.excludes = new PathPatterns(opts.excludes());
+        this.includes = opts.includePatterns();
+        this.excludes = opts.excludePatterns();
         this.asRoot = Posix.processUid() == 0;
+    }
+
+    /** Called for every entry restored, updated or kept (thread-safe listeners only). */
+    public Restorer onItem(ItemListener listener) {
+        this.onItem = listener;
+        return this;
     }
 
     /** Called once with what will be restored, after it was counted and before anything is written. */
@@ -239,7 +271,10 @@ public final class Restorer {
         totalBytes = plan.bytes();
         totalFiles = plan.files();
         onPlan.accept(plan);
-        Files.createDirectories(target);
+        // As restic: a target that does not exist yet is made private (0700), like every folder
+        // made on the way; the snapshot's folders get their own modes once their content is in.
+        Files.createDirectories(target, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         folders = new Folders(Dir.open(target));
         try {
             walk(root, prefix);
@@ -249,6 +284,7 @@ public final class Restorer {
                 DirMeta d = dirs.get(i);
                 try (Dir dir = folders.open(d.ref()); RawFile self = dir.self()) {
                     warnings.addAll(MetadataRestorer.apply(self, d.node(), asRoot, true));
+                    onItem.item(Action.RESTORED, d.ref().snPath, 0);
                 } catch (InterruptedIOException e) {
                     throw e;
                 } catch (IOException e) {
@@ -263,8 +299,7 @@ public final class Restorer {
         List<String> verifyFailures = List.of();
         long verifyCount = 0;
         if (opts.verify()) {
-            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, opts.includes(), opts.excludes(),
-                    threads());
+            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads());
             verifyFailures = new ArrayList<>(r.problems());
             verifyCount = r.problemCount();
         }
@@ -363,9 +398,12 @@ public final class Restorer {
                         continue;
                     }
                     Folders.Ref child = f.dir.child(n.name());
+                    // Made now when included, else only if something below it is (on the way to a
+                    // match): either way with the snapshot's metadata, set once its content is in.
+                    child.node = n;
+                    child.snPath = sn;
                     if (included) {
-                        if (!ensureDir(child, 0700)) continue;
-                        dirs.add(new DirMeta(child, n));
+                        if (!ensureDir(child)) continue;
                     } else if (f.dir.failed) {
                         continue;
                     }
@@ -375,7 +413,7 @@ public final class Restorer {
                 }
                 if (!included) continue;
                 // A folder reached only through includes is created now, when something inside is restored.
-                if (!ensureDir(f.dir, 0755)) continue;
+                if (!ensureDir(f.dir)) continue;
                 if (curRef != f.dir) {
                     if (cur != null) cur.close();
                     cur = null;
@@ -408,13 +446,16 @@ public final class Restorer {
 
     /**
      * Makes sure {@code ref} is a real folder (never a symlink): creates it and any folder above it
-     * that is missing; an existing non-folder is replaced unless --overwrite never. False (reported
-     * once) when that is impossible; nothing inside is restored then.
+     * that is missing, private (0700) until the snapshot's metadata is applied after its content
+     * (every folder made or found here is queued for that, parents before children, so that the
+     * reverse order sets a folder's times after everything inside it); an existing non-folder is
+     * replaced (with a warning) unless --overwrite never. False (reported once) when that is
+     * impossible; nothing inside is restored then.
      */
-    private boolean ensureDir(Folders.Ref ref, int mode) throws InterruptedIOException {
+    private boolean ensureDir(Folders.Ref ref) throws InterruptedIOException {
         if (ref.made) return true;
         if (ref.failed) return false;
-        if (!ensureDir(ref.parent, 0755)) {
+        if (!ensureDir(ref.parent)) {
             ref.failed = true;
             return false;
         }
@@ -428,10 +469,13 @@ public final class Restorer {
                     return false;
                 }
                 parent.unlink(ref.name);
+                warnings.add(parent.display(ref.name) + ": replaced the " + kindName(m.kind())
+                        + " there by the snapshot's folder" + (ref.snPath == null ? "" : " " + ref.snPath));
                 m = null;
             }
-            if (m == null) parent.mkdir(ref.name, mode);
+            if (m == null) parent.mkdir(ref.name, 0700);
             ref.made = true;
+            if (ref.node != null) dirs.add(new DirMeta(ref, ref.node));
             return true;
         } catch (InterruptedIOException e) {
             throw e;
@@ -455,6 +499,7 @@ public final class Restorer {
                         // Same rule as any file: --overwrite never/if-changed must not replace it.
                         if (existing != null && !replaceable(existing, n)) {
                             skipped.increment();
+                            onItem.item(Action.UNCHANGED, sn, 0);
                             return;
                         }
                         links.add(new LinkJob(ref, name, sn, first));
@@ -464,27 +509,18 @@ public final class Restorer {
                     firstByInode.put(key, source);
                 }
                 boolean compareFirst = false;
-                if (existing != null) {
-                    switch (opts.overwrite()) {
-                        case ALWAYS -> { }
-                        case NEVER -> {
-                            keep(existing, source);
-                            return;
-                        }
-                        case IF_CHANGED -> {
-                            if (!replaceable(existing, n)) {
-                                if (!opts.verify()) {
-                                    keep(existing, source);
-                                    return;
-                                }
-                                // Size and mtime match: with --verify the content decides (a damaged
-                                // file keeps neither, but a file damaged later may).
-                                compareFirst = true;
-                            }
-                        }
+                if (existing != null && !replaceable(existing, n)) {
+                    if (opts.overwrite() != RestoreOptions.Overwrite.IF_CHANGED || !opts.verify()) {
+                        keep(existing, source, n, sn);
+                        return;
                     }
+                    // Size and mtime match: with --verify the content decides (a damaged file
+                    // keeps neither, but a file damaged later may).
+                    compareFirst = true;
                 }
-                files.add(new FileJob(ref, name, n, sn, compareFirst, source));
+                FileJob job = new FileJob(ref, name, n, sn, compareFirst, source);
+                job.existed = existing != null;
+                files.add(job);
             }
             case SYMLINK -> {
                 if (n.linkTarget() == null) {
@@ -492,14 +528,16 @@ public final class Restorer {
                     return;
                 }
                 if (existing != null) {
-                    if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) {
+                    if (!replaceable(existing, n)) {
                         skipped.increment();
+                        onItem.item(Action.UNCHANGED, sn, 0);
                         return;
                     }
-                    remove(d, name, existing, n.type().toString().toLowerCase(Locale.ROOT));
+                    remove(d, name, existing, n.type().jsonName());
                 }
                 d.symlink(n.linkTarget(), name);
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
+                onItem.item(Action.RESTORED, sn, 0);
             }
             case FIFO, DEV, CHARDEV -> {
                 // As in restic (whose mknod then fails with EPERM and counts as an error): an entry
@@ -509,11 +547,12 @@ public final class Restorer {
                     return;
                 }
                 if (existing != null) {
-                    if (opts.overwrite() == RestoreOptions.Overwrite.NEVER) {
+                    if (!replaceable(existing, n)) {
                         skipped.increment();
+                        onItem.item(Action.UNCHANGED, sn, 0);
                         return;
                     }
-                    remove(d, name, existing, n.type().toString().toLowerCase(Locale.ROOT));
+                    remove(d, name, existing, n.type().jsonName());
                 }
                 try {
                     d.mknod(name, GoFileMode.toPosix(n.mode()), n.type() == NodeType.FIFO ? 0 : n.device());
@@ -522,13 +561,16 @@ public final class Restorer {
                     return;
                 }
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
+                onItem.item(Action.RESTORED, sn, 0);
             }
             default -> warnings.add(sn + ": skipped entry of type " + n.type());
         }
     }
 
-    private void keep(FileMeta existing, LinkSource source) {
+    private void keep(FileMeta existing, LinkSource source, Node n, String sn) {
         skipped.increment();
+        bytesSkipped.add(n.size());
+        onItem.item(Action.UNCHANGED, sn, n.size());
         if (source != null && existing.kind() == FileKind.REGULAR) {
             source.set(existing);
             // A kept file with other names may be a hard link to a file outside the target: a new
@@ -540,28 +582,48 @@ public final class Restorer {
         }
     }
 
-    /** Whether --overwrite lets an existing entry be replaced by the snapshot's file {@code n}. */
+    /**
+     * Whether --overwrite lets an existing entry be replaced by the snapshot's entry {@code n}
+     * (if-newer: when the snapshot's mtime is later than the existing entry's, as restic 0.17).
+     */
     private boolean replaceable(FileMeta m, Node n) {
         return switch (opts.overwrite()) {
             case ALWAYS -> true;
             case NEVER -> false;
+            case IF_NEWER -> n.mtime() != null && (n.mtime().toEpochSecond() > m.mtimeSec()
+                    || n.mtime().toEpochSecond() == m.mtimeSec() && n.mtime().getNano() > m.mtimeNsec());
             case IF_CHANGED -> !(m.kind() == FileKind.REGULAR && m.size() == n.size() && n.mtime() != null
                     && m.mtimeSec() == n.mtime().toEpochSecond() && m.mtimeNsec() == n.mtime().getNano());
         };
     }
 
-    /** Removes an entry in the way: a non-folder is unlinked (a symlink itself), an empty folder removed. */
-    private static void remove(Dir d, String name, FileMeta existing, String what) throws IOException {
+    /**
+     * Removes an entry in the way: a non-folder is unlinked (a symlink itself), an empty folder
+     * removed with a warning naming it. A non-empty folder is never removed (as restic without
+     * --delete): the IOException names it, and the entry is reported as not restored.
+     */
+    private void remove(Dir d, String name, FileMeta existing, String what) throws IOException {
         if (existing.kind() == FileKind.DIRECTORY) {
             try {
                 d.rmdir(name);
             } catch (java.nio.file.DirectoryNotEmptyException e) {
-                throw new IOException(d.display(name) + " is a non-empty folder where the snapshot has a " + what
-                        + "; not replaced");
+                throw new IOException("the target has a non-empty folder at " + d.display(name)
+                        + " where the snapshot has a " + what + "; the folder was left as it is (move it away"
+                        + " and restore again)");
             }
+            warnings.add(d.display(name) + ": replaced the empty folder there by the snapshot's " + what);
         } else {
             d.unlink(name);
         }
+    }
+
+    /** "file", "symlink", "folder", … for messages. */
+    private static String kindName(FileKind k) {
+        return switch (k) {
+            case DIRECTORY -> "folder";
+            case REGULAR -> "file";
+            default -> k.toString().toLowerCase(Locale.ROOT).replace('_', ' ');
+        };
     }
 
     // ----------------------------------------------------------------------------- contents
@@ -668,7 +730,7 @@ public final class Restorer {
         try (Dir d = folders.open(j.dir); RawFile f = d.openForRead(j.name)) {
             FileMeta m = f.stat();
             if (m.kind() == FileKind.REGULAR && Verifier.compare(repo, f, j.content()) == null) {
-                keep(m, j.source); // the same hard-link rule as any kept file
+                keep(m, j.source, j.node, j.snPath); // the same hard-link rule as any kept file
                 return;
             }
         } catch (InterruptedIOException e) {
@@ -763,6 +825,7 @@ public final class Restorer {
         warnings.addAll(MetadataRestorer.apply(f, j.node, asRoot, !j.damaged()));
         if (j.source != null) j.source.set(f.stat());
         filesDone.increment();
+        onItem.item(j.existed ? Action.UPDATED : Action.RESTORED, j.snPath, j.node.size());
     }
 
     private static boolean allZero(byte[] b) {
@@ -813,6 +876,7 @@ public final class Restorer {
                     remove(to, l.name(), e, "file");
                 }
                 to.link(from, s.name, l.name());
+                onItem.item(Action.RESTORED, l.snPath(), 0);
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {

@@ -61,11 +61,11 @@ public final class Verifier {
     private final PathPatterns includes;
     private final PathPatterns excludes;
 
-    private Verifier(Repository repo, double sample, List<String> includes, List<String> excludes) {
+    private Verifier(Repository repo, double sample, PathPatterns includes, PathPatterns excludes) {
         this.repo = repo;
         this.sample = sample;
-        this.includes = new PathPatterns(includes);
-        this.excludes = new PathPatterns(excludes);
+        this.includes = includes;
+        this.excludes = excludes;
     }
 
     /** As {@link #verify(Repository, Id, String, Path, double, List, List)} without patterns. */
@@ -82,12 +82,13 @@ public final class Verifier {
      */
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
                                 List<String> includes, List<String> excludes) throws IOException {
-        return verify(repo, tree, snapshotPrefix, target, sample, includes, excludes, 1);
+        return verify(repo, tree, snapshotPrefix, target, sample, new PathPatterns(includes),
+                new PathPatterns(excludes), 1);
     }
 
     /** As above, comparing contents with {@code threads} threads. */
     static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
-                         List<String> includes, List<String> excludes, int threads) throws IOException {
+                         PathPatterns includes, PathPatterns excludes, int threads) throws IOException {
         Verifier v = new Verifier(repo, sample, includes, excludes);
         Dir root;
         try {

@@ -67,7 +67,7 @@ class RestoreTargetFailureTest {
     @Test
     void unknownOverwriteModeIsAClearError() throws Exception {
         Run r = cli.run("restore", snap, "--target", target.toString(), "--overwrite", "sometimes");
-        assertThat(fatal(r, 1)).contains("--overwrite").contains("always, if-changed or never").contains("sometimes");
+        assertThat(fatal(r, 1)).contains("--overwrite").contains("always, if-changed, if-newer or never").contains("sometimes");
         assertThat(target).doesNotExist();
     }
 
