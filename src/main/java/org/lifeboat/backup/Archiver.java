@@ -472,7 +472,7 @@ public final class Archiver {
             dirsChanged.increment();
             action = "modified";
         }
-        item(path, true, action, 0);
+        item(path, true, action, 0, null, 0);
     }
 
     /**
@@ -508,7 +508,7 @@ public final class Archiver {
     private Id saveTree(Tree tree) {
         byte[] enc = TreeCodec.encode(tree);
         Id id = Id.hash(enc);
-        if (opts.dryRun()) countWouldAdd(BlobType.TREE, id, enc.length);
+        if (opts.dryRun()) countWouldAdd(BlobType.TREE, id, enc.length, added);
         if (!opts.dryRun()) {
             try {
                 repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length, added);
@@ -569,7 +569,7 @@ public final class Archiver {
             filesUnmodified.increment();
             progress.filesDone.increment();
             progress.bytesDone.add(meta.size());
-            item(path, false, "unchanged", meta.size());
+            item(path, false, "unchanged", meta.size(), null, 0);
             return CompletableFuture.completedFuture(base.withContent(parentNode.content()));
         }
         try {
@@ -608,12 +608,14 @@ public final class Archiver {
             try (f) {
                 progress.currentFile = path;
                 long[] size = {0};
-                List<Id> content = readFile(f, path, opened, size);
+                long t0 = System.nanoTime();
+                Repository.BlobStats mine = new Repository.BlobStats();
+                List<Id> content = readFile(f, path, opened, size, mine);
                 if (content == null) return null;
                 if (parentNode == null) filesNew.increment();
                 else filesChanged.increment();
                 progress.filesDone.increment();
-                item(path, false, parentNode == null ? "new" : "modified", size[0]);
+                item(path, false, parentNode == null ? "new" : "modified", size[0], mine, t0);
                 // The node says what is stored: a file that grew or shrank while it was read has the
                 // size that was read (as restic since 0.16), never its size at the stat before.
                 return base.toBuilder().size(size[0]).content(content).build();
@@ -623,9 +625,21 @@ public final class Archiver {
         }, workers);
     }
 
-    private void item(String path, boolean dir, String action, long size) {
+    private void merge(Repository.BlobStats mine) {
+        if (mine == null) return;
+        added.dataBlobs.add(mine.dataBlobs.sum());
+        added.treeBlobs.add(mine.treeBlobs.sum());
+        added.dataAdded.add(mine.dataAdded.sum());
+        added.dataAddedPacked.add(mine.dataAddedPacked.sum());
+    }
+
+    /** Adds one item's blobs to the backup's, and tells the listener (if any) about the item. */
+    private void item(String path, boolean dir, String action, long size, Repository.BlobStats mine, long t0) {
+        merge(mine);
+        long plain = mine == null ? 0 : mine.dataAdded.sum();
+        long packed = mine == null ? 0 : mine.dataAddedPacked.sum();
         Progress.Items l = progress.items;
-        if (l != null) l.done(path, dir, action, size);
+        if (l != null) l.done(path, dir, action, size, plain, packed, t0 == 0 ? 0 : (System.nanoTime() - t0) / 1e9);
     }
 
     private boolean unchanged(Node old, FileMeta m) {
@@ -649,7 +663,7 @@ public final class Archiver {
      * Reads, chunks and stores an open file up to its end as it is now; {@code size[0]} receives the
      * bytes read. Null (with a warning) when it cannot be read.
      */
-    private List<Id> readFile(RawFile f, String path, FileMeta meta, long[] size) {
+    private List<Id> readFile(RawFile f, String path, FileMeta meta, long[] size, Repository.BlobStats mine) {
         List<Id> content = new ArrayList<>();
         long[] pos = {0};
         try {
@@ -661,8 +675,9 @@ public final class Archiver {
                     if (first) hook.afterFirstRead(path, pos[0]);
                 }
                 return n;
-            }, content);
+            }, content, mine);
         } catch (IOException e) {
+            merge(mine); // what was stored before the failure is in the packs: it counts
             fail("read", path, e);
             return null;
         }
@@ -690,7 +705,7 @@ public final class Archiver {
     }
 
     /** Splits a stream into content-defined chunks and stores each as a data blob. */
-    private void chunkStream(Source src, List<Id> content) throws IOException {
+    private void chunkStream(Source src, List<Id> content, Repository.BlobStats into) throws IOException {
         Chunker chunker = chunkers.get();
         chunker.reset();
         byte[] buf = buffers.get();
@@ -716,33 +731,33 @@ public final class Archiver {
                     break;
                 }
                 fed += cut;
-                storeChunk(buf, start, fed - start, content);
+                storeChunk(buf, start, fed - start, content, into);
                 start = fed;
             }
         }
-        if (end > start) storeChunk(buf, start, end - start, content);
+        if (end > start) storeChunk(buf, start, end - start, content, into);
     }
 
-    private void storeChunk(byte[] buf, int off, int len, List<Id> content) {
+    private void storeChunk(byte[] buf, int off, int len, List<Id> content, Repository.BlobStats into) {
         Id id = Id.hash(buf, off, len);
         content.add(id);
         if (opts.dryRun()) {
-            countWouldAdd(BlobType.DATA, id, len);
+            countWouldAdd(BlobType.DATA, id, len, into);
             return;
         }
         try {
-            repo.saveBlob(BlobType.DATA, id, buf, off, len, added);
+            repo.saveBlob(BlobType.DATA, id, buf, off, len, into);
         } catch (IOException e) {
             throw new RepositoryFailure(e);
         }
     }
 
     /** A dry run stores nothing but reports what it would add (plain bytes; packed size unknown). */
-    private void countWouldAdd(BlobType type, Id id, int len) {
+    private void countWouldAdd(BlobType type, Id id, int len, Repository.BlobStats into) {
         if (repo.hasBlob(type, id) || !wouldAdd.add(type == BlobType.DATA ? id : Id.hash(id.bytes()))) return;
-        if (type == BlobType.DATA) added.dataBlobs.increment();
-        else added.treeBlobs.increment();
-        added.dataAdded.add(len);
+        if (type == BlobType.DATA) into.dataBlobs.increment();
+        else into.treeBlobs.increment();
+        into.dataAdded.add(len);
     }
 
     // ------------------------------------------------------------------------------ streams
@@ -752,13 +767,15 @@ public final class Archiver {
         return CompletableFuture.supplyAsync(() -> {
             List<Id> content = new ArrayList<>();
             long[] size = {0};
+            long t0 = System.nanoTime();
+            Repository.BlobStats mine = new Repository.BlobStats();
             try (InputStream in = st.opener().open()) {
                 progress.currentFile = st.path();
                 chunkStream((b, off, len) -> {
                     int n = in.read(b, off, len);
                     if (n > 0) size[0] += n;
                     return n;
-                }, content);
+                }, content, mine);
             } catch (IOException e) {
                 throw new CompletionException(new IOException(st.path() + ": " + e.getMessage(), e));
             }
@@ -768,7 +785,7 @@ public final class Archiver {
             }
             filesNew.increment();
             progress.filesDone.increment();
-            item(st.path(), false, "new", size[0]);
+            item(st.path(), false, "new", size[0], mine, t0);
             OffsetDateTime now = OffsetDateTime.now();
             return Node.builder(name, NodeType.FILE).mode(0600).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
                     .user(names.userName(uid())).group(names.groupName(gid())).size(size[0]).content(content).build();
@@ -794,17 +811,19 @@ public final class Archiver {
         }
         List<Id> content = new ArrayList<>();
         long[] size = {0};
+        long t0 = System.nanoTime();
+        Repository.BlobStats mine = new Repository.BlobStats();
         chunkStream((b, off, len) -> {
             int n = in.read(b, off, len);
             if (n > 0) size[0] += n;
             return n;
-        }, content);
+        }, content, mine);
         if (size[0] == 0) {
             throw new NoDataException("no data was read from standard input (--stdin); no snapshot was saved");
         }
         filesNew.increment();
         progress.filesDone.increment();
-        item("/" + name, false, "new", size[0]);
+        item("/" + name, false, "new", size[0], mine, t0);
         // restic records a stream as a 0644 file owned by the current user, timed now.
         OffsetDateTime now = OffsetDateTime.now();
         Node node = Node.builder(name, NodeType.FILE).mode(0644).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())

@@ -27,7 +27,10 @@ public final class Progress {
          * @param dir  true for a folder
          * @param action "new", "modified" or "unchanged"
          * @param size the bytes of content a file has in the snapshot (0 for a folder)
+         * @param added bytes of new data this entry added to the repository (plain; in a dry run: would add)
+         * @param addedPacked the same bytes as stored (compressed and encrypted; 0 in a dry run)
+         * @param seconds how long reading and storing it took (0 when it was not read)
          */
-        void done(String path, boolean dir, String action, long size);
+        void done(String path, boolean dir, String action, long size, long added, long addedPacked, double seconds);
     }
 }

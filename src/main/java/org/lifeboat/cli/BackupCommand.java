@@ -228,10 +228,10 @@ final class BackupCommand implements Callable<Integer> {
         int v = ctx.global.verbosity;
         if (v == 0) return null;
         if (ctx.json()) {
-            return (path, dir, action, size) -> {
+            return (path, dir, action, size, added, addedPacked, seconds) -> {
                 ObjectNode o = Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", action)
-                        .put("item", dir ? path + "/" : path).put("duration", 0.0).put("data_size", size)
-                        .put("data_size_in_repo", 0).put("metadata_size", 0).put("metadata_size_in_repo", 0)
+                        .put("item", dir ? path + "/" : path).put("duration", seconds).put("data_size", size)
+                        .put("data_size_in_repo", addedPacked).put("metadata_size", 0).put("metadata_size_in_repo", 0)
                         .put("total_files", 0);
                 synchronized (ctx) {
                     ctx.printJson(o);
@@ -239,16 +239,18 @@ final class BackupCommand implements Callable<Integer> {
             };
         }
         if (v >= 2) {
-            return (path, dir, action, size) -> {
+            return (path, dir, action, size, added, addedPacked, seconds) -> {
+                // restic -vv: "new       /path, saved in 0.021s (3 B added)"; Lifeboat adds the file's size.
                 String line = String.format(java.util.Locale.ROOT, "%-9s %s", action, dir ? path + "/" : path)
-                        + (dir || action.equals("unchanged") ? "" : " (" + ProgressLine.bytes(size) + ")");
+                        + (dir || action.equals("unchanged") ? "" : String.format(java.util.Locale.ROOT,
+                        " (%s), saved in %.3fs (%s added)", ProgressLine.bytes(size), seconds, ProgressLine.bytes(added)));
                 synchronized (ctx) {
                     ctx.out.println(line);
                 }
             };
         }
         if (!dryRun) return null;
-        return (path, dir, action, size) -> {
+        return (path, dir, action, size, added, addedPacked, seconds) -> {
             if (dir || action.equals("unchanged")) return;
             synchronized (ctx) {
                 ctx.out.println("would add " + path + " (" + ProgressLine.bytes(size) + ")");
