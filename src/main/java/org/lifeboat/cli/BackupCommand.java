@@ -161,7 +161,7 @@ final class BackupCommand implements Callable<Integer> {
                     progress.scanFinished ? progress.totalBytes : 0), () -> ProgressLine.statusJson(t0,
                     progress.filesDone.sum(), progress.totalFiles, progress.bytesDone.sum(), progress.totalBytes)
                     .put("error_count", progress.errors.sum()).set("current_files",
-                            Json.MAPPER.createArrayNode().add(progress.currentFile)))) {
+                            currentFiles(progress.currentFile)))) {
                 r = new Archiver(repo, opts, progress, (path, msg) -> warning(ctx, path, msg)).run();
             }
             report(ctx, r, (System.nanoTime() - t0) / 1e9);
@@ -173,6 +173,13 @@ final class BackupCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** restic's current_files: the file being read, none before the first. */
+    private static com.fasterxml.jackson.databind.node.ArrayNode currentFiles(String current) {
+        var a = Json.MAPPER.createArrayNode();
+        if (current != null && !current.isEmpty()) a.add(current);
+        return a;
     }
 
     static List<String> splitTags(List<String> tags) {
