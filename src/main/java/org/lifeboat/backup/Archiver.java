@@ -66,6 +66,31 @@ public final class Archiver {
     private final LongAdder dirsNew = new LongAdder();
     private final LongAdder dirsChanged = new LongAdder();
     private final LongAdder dirsUnmodified = new LongAdder();
+    /** Blobs this backup stored (never the repository's: it may serve several backups in turn). */
+    private final Repository.BlobStats added = new Repository.BlobStats();
+    /** In a dry run: the blobs that would have been stored, so each is counted once. */
+    private final java.util.Set<Id> wouldAdd = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+    private volatile Hook hook = Hook.NONE;
+
+    /**
+     * Test seam: called on the backup's threads at the points where the file system can change
+     * under the backup, so tests change it there deterministically instead of racing it.
+     */
+    interface Hook {
+        Hook NONE = new Hook() {};
+
+        /** After {@code path} was stat'ed in its folder, before it is opened. */
+        default void beforeOpen(String path) throws IOException {}
+
+        /** After the first block of {@code path} was read ({@code bytes} so far). */
+        default void afterFirstRead(String path, long bytes) throws IOException {}
+    }
+
+    /** Installs a {@link Hook} (tests only). */
+    void hook(Hook h) {
+        this.hook = h;
+    }
 
     public Archiver(Repository repo, BackupOptions opts, Progress progress, Warnings warnings) {
         this.repo = repo;
@@ -114,12 +139,12 @@ public final class Archiver {
             OffsetDateTime end = OffsetDateTime.now();
             Snapshot.Summary summary = new Snapshot.Summary(start, end, filesNew.sum(), filesChanged.sum(),
                     filesUnmodified.sum(), dirsNew.sum(), dirsChanged.sum(), dirsUnmodified.sum(),
-                    repo.stats().dataBlobs.sum(), repo.stats().treeBlobs.sum(), repo.stats().dataAdded.sum(),
-                    repo.stats().dataAddedPacked.sum(), progress.filesDone.sum(), progress.bytesDone.sum(),
+                    added.dataBlobs.sum(), added.treeBlobs.sum(), added.dataAdded.sum(),
+                    added.dataAddedPacked.sum(), progress.filesDone.sum(), progress.bytesDone.sum(),
                     progress.errors.sum());
             Snapshot snap = null;
             if (!opts.dryRun()) {
-                snap = repo.saveSnapshot(new Snapshot(null, start, parent == null ? null : parent.id(), tree, paths,
+                snap = repo.saveSnapshot(new Snapshot(null, opts.time() != null ? opts.time() : start, parent == null ? null : parent.id(), tree, paths,
                         opts.hostname(), System.getProperty("user.name", ""), uid(), gid(),
                         opts.excludes().patterns(), opts.tags(), null, "lifeboat " + org.lifeboat.repository.Version.VALUE,
                         summary));
@@ -246,10 +271,10 @@ public final class Archiver {
             }
             return saveDirContents(new Held(d), parentTree, dev);
         }
-        return saveVirtualChildren(root, parentTree);
+        return saveVirtualChildren(root, parentTree, "");
     }
 
-    private CompletableFuture<Id> saveVirtualChildren(VDir dir, Id parentTree) throws IOException {
+    private CompletableFuture<Id> saveVirtualChildren(VDir dir, Id parentTree, String at) throws IOException {
         Map<String, Node> parentNodes = loadParentNodes(parentTree);
         List<CompletableFuture<Node>> kids = new ArrayList<>();
         Map<String, Object> entries = new LinkedHashMap<>(dir.children);
@@ -266,9 +291,10 @@ public final class Archiver {
                 OffsetDateTime now = OffsetDateTime.now();
                 Node base = Node.builder(e.getKey(), NodeType.DIR).mode(0755).mtime(now).atime(now).ctime(now)
                         .uid(uid()).gid(gid()).user(names.userName(uid())).group(names.groupName(gid())).build();
-                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null);
+                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null,
+                        at + "/" + e.getKey());
                 kids.add(sub.thenApply(id -> {
-                    countDir(pn, id);
+                    countDir(at + "/" + e.getKey(), pn, id);
                     return base.withSubtree(id);
                 }));
             } else if (child.leaf != null) {
@@ -284,11 +310,12 @@ public final class Archiver {
                 // /home -> /data/home): the snapshot holds the folder it leads to.
                 Node base;
                 try (Dir d = Dir.open(child.real)) {
-                    base = Nodes.fromFileMeta(e.getKey(), d.stat(), names, xattrs(d));
+                    base = node(e.getKey(), d.stat(), xattrs(d));
                 }
-                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null);
+                CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null,
+                        at + "/" + e.getKey());
                 kids.add(sub.thenApply(id -> {
-                    countDir(pn, id);
+                    countDir(at + "/" + e.getKey(), pn, id);
                     return base.withSubtree(id);
                 }));
             }
@@ -335,7 +362,7 @@ public final class Archiver {
             for (Node n : TreeCodec.decode(repo.loadBlob(BlobType.TREE, tree)).nodes()) m.put(n.name(), n);
         } catch (IOException e) {
             // A damaged parent only costs re-reading: warn and go on without it.
-            warnings.warn("(parent snapshot)", "cannot load parent tree " + tree.shortHex() + ": " + e.getMessage());
+            warnings.warn("(parent snapshot)", "parent snapshot: cannot load tree " + tree.shortHex() + " (its files are read again): " + e.getMessage());
         }
         return m;
     }
@@ -344,7 +371,7 @@ public final class Archiver {
         try {
             return dir.xattrs(name);
         } catch (IOException e) {
-            warn(dir.display(name), "cannot read extended attributes: " + reason(e));
+            fail("listxattr", dir.display(name), e);
             return List.of();
         }
     }
@@ -353,21 +380,35 @@ public final class Archiver {
         try {
             return dir.xattrs();
         } catch (IOException e) {
-            warn(dir.path(), "cannot read extended attributes: " + reason(e));
+            fail("listxattr", dir.path(), e);
             return List.of();
         }
     }
 
-    private void warn(String path, String msg) {
-        progress.errors.increment();
-        warnings.warn(path, msg);
+    /** A node from an entry's metadata; atime as restic keeps it (the mtime unless --with-atime). */
+    private Node node(String name, FileMeta meta, List<Xattr> xattrs) {
+        return Nodes.fromFileMeta(name, meta, null, names, xattrs, opts.withAtime(), zone);
     }
 
-    /** Why a file operation failed; AccessDeniedException's message is only the path, already named. */
-    private static String reason(IOException e) {
+    /** A source that could not be read: counted (exit code 3) and reported in restic's words. */
+    private void fail(String op, String path, IOException e) {
+        progress.errors.increment();
+        warnings.warn(path, op + " " + path + ": " + reason(e));
+    }
+
+    /**
+     * Why a file operation failed, as the system said it (errno), in Go's lower-case words as restic
+     * prints them: "permission denied", "no such file or directory", "too many levels of symbolic
+     * links". Never a guess: an entry that exists but cannot be opened is not reported as vanished.
+     */
+    static String reason(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
-        return e.getMessage();
+        String r = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : null;
+        if (r == null) return e instanceof java.nio.file.NoSuchFileException ? "no such file or directory" : String.valueOf(e.getMessage());
+        int colon = r.indexOf(": ");
+        if (colon > 0 && colon < 24 && r.substring(0, colon).matches("[a-z]+( [^ ]+)?")) r = r.substring(colon + 2); // "open: …"
+        r = r.replaceFirst(" \\(errno \\d+\\)$", "");
+        return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
     }
 
     /**
@@ -381,23 +422,20 @@ public final class Archiver {
         FileMeta meta;
         try {
             meta = dir.stat(name);
-        } catch (NoSuchFileException e) {
-            warn(path, "vanished before it could be read");
-            return CompletableFuture.completedFuture(null);
         } catch (IOException e) {
-            warn(path, "cannot read metadata: " + reason(e));
+            fail("lstat", path, e);
             return CompletableFuture.completedFuture(null);
         }
         if (rootDev >= 0 && opts.oneFileSystem() && meta.dev() != rootDev) return CompletableFuture.completedFuture(null);
         long dev = rootDev < 0 ? meta.dev() : rootDev;
         return switch (meta.kind()) {
             case DIRECTORY -> {
-                Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
+                Node base = node(name, meta, xattrs(dir, name));
                 Id parentSub = parentNode != null && parentNode.type() == NodeType.DIR ? parentNode.subtree() : null;
                 yield saveDir(in, name, parentSub, dev).thenApply(id -> {
                     if (id == null) return null; // a cache folder, left out
                     progress.dirsDone.increment();
-                    countDir(parentNode, id);
+                    countDir(path, parentNode, id);
                     return base.withSubtree(id);
                 });
             }
@@ -405,19 +443,16 @@ public final class Archiver {
             case SYMLINK -> {
                 try {
                     String target = dir.readlink(name);
-                    Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
+                    Node base = node(name, meta, xattrs(dir, name));
                     progress.filesDone.increment();
                     yield CompletableFuture.completedFuture(base.withLinkTarget(target));
-                } catch (NoSuchFileException e) {
-                    warn(path, "vanished before it could be read");
-                    yield CompletableFuture.completedFuture(null);
                 } catch (IOException e) {
-                    warn(path, "cannot read symlink: " + reason(e));
+                    fail("readlink", path, e);
                     yield CompletableFuture.completedFuture(null);
                 }
             }
             case FIFO, CHAR_DEVICE, BLOCK_DEVICE -> {
-                Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
+                Node base = node(name, meta, xattrs(dir, name));
                 progress.filesDone.increment();
                 yield CompletableFuture.completedFuture(base);
             }
@@ -425,10 +460,19 @@ public final class Archiver {
         };
     }
 
-    private void countDir(Node parentNode, Id id) {
-        if (parentNode == null || parentNode.type() != NodeType.DIR) dirsNew.increment();
-        else if (id.equals(parentNode.subtree())) dirsUnmodified.increment();
-        else dirsChanged.increment();
+    private void countDir(String path, Node parentNode, Id id) {
+        String action;
+        if (parentNode == null || parentNode.type() != NodeType.DIR) {
+            dirsNew.increment();
+            action = "new";
+        } else if (id.equals(parentNode.subtree())) {
+            dirsUnmodified.increment();
+            action = "unchanged";
+        } else {
+            dirsChanged.increment();
+            action = "modified";
+        }
+        item(path, true, action, 0, null, 0);
     }
 
     /**
@@ -441,11 +485,8 @@ public final class Archiver {
             Dir d;
             try {
                 d = in.dir.openDir(name);
-            } catch (NoSuchFileException e) {
-                warn(in.dir.display(name), "cannot read directory: vanished before it could be read");
-                return CompletableFuture.completedFuture(emptyTree());
             } catch (IOException e) {
-                warn(in.dir.display(name), "cannot read directory: " + reason(e));
+                fail("open", in.dir.display(name), e);
                 return CompletableFuture.completedFuture(emptyTree());
             } finally {
                 in.release();
@@ -467,9 +508,10 @@ public final class Archiver {
     private Id saveTree(Tree tree) {
         byte[] enc = TreeCodec.encode(tree);
         Id id = Id.hash(enc);
+        if (opts.dryRun()) countWouldAdd(BlobType.TREE, id, enc.length, added);
         if (!opts.dryRun()) {
             try {
-                repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);
+                repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length, added);
             } catch (IOException e) {
                 throw new RepositoryFailure(e);
             }
@@ -486,7 +528,7 @@ public final class Archiver {
             try {
                 entries = h.dir.list();
             } catch (IOException e) {
-                warn(h.dir.path(), "cannot read directory: " + reason(e));
+                fail("readdirent", h.dir.path(), e);
                 entries = new ArrayList<>();
             }
             entries.sort(Tree::compareNames);
@@ -523,10 +565,11 @@ public final class Archiver {
     private CompletableFuture<Node> saveFile(Dir dir, String name, FileMeta meta, Node parentNode) {
         String path = dir.display(name);
         if (parentNode != null && unchanged(parentNode, meta) && allKnown(parentNode.content())) {
-            Node base = Nodes.fromFileMeta(name, meta, names, xattrs(dir, name));
+            Node base = node(name, meta, xattrs(dir, name));
             filesUnmodified.increment();
             progress.filesDone.increment();
             progress.bytesDone.add(meta.size());
+            item(path, false, "unchanged", meta.size(), null, 0);
             return CompletableFuture.completedFuture(base.withContent(parentNode.content()));
         }
         try {
@@ -539,48 +582,71 @@ public final class Archiver {
         FileMeta opened;
         Node base;
         try {
+            hook.beforeOpen(path);
             f = dir.openForRead(name);
             try {
                 opened = f.stat();
                 if (opened.kind() != FileKind.REGULAR) {
                     f.close();
-                    warn(path, "replaced by something that is not a regular file while it was read");
                     inFlight.release();
+                    progress.errors.increment();
+                    warnings.warn(path, "open " + path + ": replaced by a " + opened.kind().toString().toLowerCase(java.util.Locale.ROOT)
+                            .replace('_', ' ') + " before it could be read");
                     return CompletableFuture.completedFuture(null);
                 }
-                base = Nodes.fromFileMeta(name, opened, names, xattrs(dir, name));
+                base = node(name, opened, xattrs(dir, name));
             } catch (IOException | RuntimeException e) {
                 f.close();
                 throw e;
             }
-        } catch (NoSuchFileException e) {
-            inFlight.release();
-            warn(path, "vanished before it could be read");
-            return CompletableFuture.completedFuture(null);
         } catch (IOException e) {
             inFlight.release();
-            warn(path, "cannot read: " + reason(e));
+            fail("open", path, e);
             return CompletableFuture.completedFuture(null);
         }
         return CompletableFuture.supplyAsync(() -> {
             try (f) {
                 progress.currentFile = path;
-                List<Id> content = readFile(f, path, opened);
+                long[] size = {0};
+                long t0 = System.nanoTime();
+                Repository.BlobStats mine = new Repository.BlobStats();
+                List<Id> content = readFile(f, path, opened, size, mine);
                 if (content == null) return null;
                 if (parentNode == null) filesNew.increment();
                 else filesChanged.increment();
                 progress.filesDone.increment();
-                return base.withContent(content);
+                item(path, false, parentNode == null ? "new" : "modified", size[0], mine, t0);
+                // The node says what is stored: a file that grew or shrank while it was read has the
+                // size that was read (as restic since 0.16), never its size at the stat before.
+                return base.toBuilder().size(size[0]).content(content).build();
             } finally {
                 inFlight.release();
             }
         }, workers);
     }
 
-    private static boolean unchanged(Node old, FileMeta m) {
-        return old.type() == NodeType.FILE && old.size() == m.size() && old.inode() == m.inode()
+    private void merge(Repository.BlobStats mine) {
+        if (mine == null) return;
+        added.dataBlobs.add(mine.dataBlobs.sum());
+        added.treeBlobs.add(mine.treeBlobs.sum());
+        added.dataAdded.add(mine.dataAdded.sum());
+        added.dataAddedPacked.add(mine.dataAddedPacked.sum());
+    }
+
+    /** Adds one item's blobs to the backup's, and tells the listener (if any) about the item. */
+    private void item(String path, boolean dir, String action, long size, Repository.BlobStats mine, long t0) {
+        merge(mine);
+        long plain = mine == null ? 0 : mine.dataAdded.sum();
+        long packed = mine == null ? 0 : mine.dataAddedPacked.sum();
+        Progress.Items l = progress.items;
+        if (l != null) l.done(path, dir, action, size, plain, packed, t0 == 0 ? 0 : (System.nanoTime() - t0) / 1e9);
+    }
+
+    private boolean unchanged(Node old, FileMeta m) {
+        return old.type() == NodeType.FILE && old.size() == m.size()
+                && (opts.ignoreInode() || old.inode() == m.inode())
                 && sameInstant(old.mtime(), m.mtimeSec(), m.mtimeNsec())
-                && sameInstant(old.ctime(), m.ctimeSec(), m.ctimeNsec());
+                && (opts.ignoreCtime() || sameInstant(old.ctime(), m.ctimeSec(), m.ctimeNsec()));
     }
 
     private static boolean sameInstant(OffsetDateTime t, long sec, int nsec) {
@@ -593,25 +659,39 @@ public final class Archiver {
         return true;
     }
 
-    /** Reads, chunks and stores an open file; null (with a warning) when it cannot be read. */
-    private List<Id> readFile(RawFile f, String path, FileMeta meta) {
+    /**
+     * Reads, chunks and stores an open file up to its end as it is now; {@code size[0]} receives the
+     * bytes read. Null (with a warning) when it cannot be read.
+     */
+    private List<Id> readFile(RawFile f, String path, FileMeta meta, long[] size, Repository.BlobStats mine) {
         List<Id> content = new ArrayList<>();
         long[] pos = {0};
         try {
             chunkStream((b, off, len) -> {
                 int n = f.read(b, off, len, pos[0]);
-                if (n > 0) pos[0] += n;
+                if (n > 0) {
+                    boolean first = pos[0] == 0;
+                    pos[0] += n;
+                    if (first) hook.afterFirstRead(path, pos[0]);
+                }
                 return n;
-            }, content);
+            }, content, mine);
         } catch (IOException e) {
-            warn(path, "cannot read: " + reason(e));
+            merge(mine); // what was stored before the failure is in the packs: it counts
+            fail("read", path, e);
             return null;
+        }
+        size[0] = pos[0];
+        if (pos[0] != meta.size()) {
+            warnings.warn(path, path + ": file " + (pos[0] > meta.size() ? "grew" : "shrank") + " while it was read ("
+                    + meta.size() + " bytes at the start, " + pos[0] + " read); the snapshot holds the " + pos[0]
+                    + " bytes read");
+            return content;
         }
         try {
             FileMeta after = f.stat();
-            if (after.size() != meta.size() || after.mtimeSec() != meta.mtimeSec()
-                    || after.mtimeNsec() != meta.mtimeNsec()) {
-                warnings.warn(path, "file changed while it was read; the snapshot holds what was read");
+            if (after.size() != meta.size() || after.mtimeSec() != meta.mtimeSec() || after.mtimeNsec() != meta.mtimeNsec()) {
+                warnings.warn(path, path + ": file changed while it was read; the snapshot holds what was read");
             }
         } catch (IOException e) {
             // fstat of an open descriptor does not fail in practice: what was read is kept
@@ -625,7 +705,7 @@ public final class Archiver {
     }
 
     /** Splits a stream into content-defined chunks and stores each as a data blob. */
-    private void chunkStream(Source src, List<Id> content) throws IOException {
+    private void chunkStream(Source src, List<Id> content, Repository.BlobStats into) throws IOException {
         Chunker chunker = chunkers.get();
         chunker.reset();
         byte[] buf = buffers.get();
@@ -651,22 +731,33 @@ public final class Archiver {
                     break;
                 }
                 fed += cut;
-                storeChunk(buf, start, fed - start, content);
+                storeChunk(buf, start, fed - start, content, into);
                 start = fed;
             }
         }
-        if (end > start) storeChunk(buf, start, end - start, content);
+        if (end > start) storeChunk(buf, start, end - start, content, into);
     }
 
-    private void storeChunk(byte[] buf, int off, int len, List<Id> content) {
+    private void storeChunk(byte[] buf, int off, int len, List<Id> content, Repository.BlobStats into) {
         Id id = Id.hash(buf, off, len);
         content.add(id);
-        if (opts.dryRun()) return;
+        if (opts.dryRun()) {
+            countWouldAdd(BlobType.DATA, id, len, into);
+            return;
+        }
         try {
-            repo.saveBlob(BlobType.DATA, id, buf, off, len);
+            repo.saveBlob(BlobType.DATA, id, buf, off, len, into);
         } catch (IOException e) {
             throw new RepositoryFailure(e);
         }
+    }
+
+    /** A dry run stores nothing but reports what it would add (plain bytes; packed size unknown). */
+    private void countWouldAdd(BlobType type, Id id, int len, Repository.BlobStats into) {
+        if (repo.hasBlob(type, id) || !wouldAdd.add(type == BlobType.DATA ? id : Id.hash(id.bytes()))) return;
+        if (type == BlobType.DATA) into.dataBlobs.increment();
+        else into.treeBlobs.increment();
+        into.dataAdded.add(len);
     }
 
     // ------------------------------------------------------------------------------ streams
@@ -676,22 +767,40 @@ public final class Archiver {
         return CompletableFuture.supplyAsync(() -> {
             List<Id> content = new ArrayList<>();
             long[] size = {0};
+            long t0 = System.nanoTime();
+            Repository.BlobStats mine = new Repository.BlobStats();
             try (InputStream in = st.opener().open()) {
                 progress.currentFile = st.path();
                 chunkStream((b, off, len) -> {
                     int n = in.read(b, off, len);
                     if (n > 0) size[0] += n;
                     return n;
-                }, content);
+                }, content, mine);
             } catch (IOException e) {
                 throw new CompletionException(new IOException(st.path() + ": " + e.getMessage(), e));
             }
+            if (size[0] == 0 && st.requireData()) {
+                throw new CompletionException(new NoDataException(st.path() + ": no data was read (its producer wrote nothing); "
+                        + "no snapshot was saved"));
+            }
             filesNew.increment();
             progress.filesDone.increment();
+            item(st.path(), false, "new", size[0], mine, t0);
             OffsetDateTime now = OffsetDateTime.now();
             return Node.builder(name, NodeType.FILE).mode(0600).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
                     .user(names.userName(uid())).group(names.groupName(gid())).size(size[0]).content(content).build();
         }, workers);
+    }
+
+    /**
+     * A stream that had to hold data (standard input, a {@link StreamSource#requireData()} source)
+     * delivered none: its producer most likely died before writing. The backup fails, as restic's
+     * (0.16+) does, instead of saving an empty file as if it were the data.
+     */
+    public static final class NoDataException extends IOException {
+        NoDataException(String message) {
+            super(message);
+        }
     }
 
     // ------------------------------------------------------------------------------ stdin
@@ -701,17 +810,24 @@ public final class Archiver {
             throw new IOException("--stdin-filename must be a plain file name, not '" + name + "'");
         }
         List<Id> content = new ArrayList<>();
-        chunkStream(in::read, content);
-        long size = progress.bytesDone.sum();
+        long[] size = {0};
+        long t0 = System.nanoTime();
+        Repository.BlobStats mine = new Repository.BlobStats();
+        chunkStream((b, off, len) -> {
+            int n = in.read(b, off, len);
+            if (n > 0) size[0] += n;
+            return n;
+        }, content, mine);
+        if (size[0] == 0) {
+            throw new NoDataException("no data was read from standard input (--stdin); no snapshot was saved");
+        }
         filesNew.increment();
         progress.filesDone.increment();
+        item("/" + name, false, "new", size[0], mine, t0);
         // restic records a stream as a 0644 file owned by the current user, timed now.
         OffsetDateTime now = OffsetDateTime.now();
         Node node = Node.builder(name, NodeType.FILE).mode(0644).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
-                .user(names.userName(uid())).group(names.groupName(gid())).size(size).content(content).build();
-        byte[] enc = TreeCodec.encode(new Tree(new ArrayList<>(Arrays.asList(node))));
-        Id id = Id.hash(enc);
-        if (!opts.dryRun()) repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length);
-        return id;
+                .user(names.userName(uid())).group(names.groupName(gid())).size(size[0]).content(content).build();
+        return saveTree(new Tree(new ArrayList<>(Arrays.asList(node))));
     }
 }

@@ -92,6 +92,18 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--stdin-filename", defaultValue = "stdin", paramLabel = "FILE", description = "file name for --stdin (default: stdin)")
     String stdinFilename;
 
+    @Option(names = "--ignore-ctime", description = "ignore ctime changes when checking for modified files")
+    boolean ignoreCtime;
+
+    @Option(names = "--ignore-inode", description = "ignore inode number changes when checking for modified files")
+    boolean ignoreInode;
+
+    @Option(names = "--time", paramLabel = "TIME", description = "time of the backup (ex. '2012-11-01 22:08:41') (default: now)")
+    String time;
+
+    @Option(names = "--with-atime", description = "store the atime for all files and folders (default: the mtime stands in)")
+    boolean withAtime;
+
     @Option(names = "--threads", defaultValue = "0", hidden = true)
     int threads;
 
@@ -119,6 +131,7 @@ final class BackupCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
+        java.time.OffsetDateTime snapshotTime = time == null ? null : parseTime(time);
         String hostname = host != null ? host : Repository.hostname();
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             repo.setCompression(mode);
@@ -140,8 +153,10 @@ final class BackupCommand implements Callable<Integer> {
             }
             if (parentId != null) ctx.verbose("using parent snapshot " + parentId.shortHex());
             BackupOptions opts = new BackupOptions(paths, excl, oneFileSystem, splitTags(tags), hostname, parentId,
-                    force, dryRun, stdin ? stdinFilename : null, threads);
+                    force, dryRun, stdin ? stdinFilename : null, threads, List.of(), ignoreCtime, ignoreInode,
+                    snapshotTime, withAtime);
             Progress progress = new Progress();
+            progress.items = items(ctx);
             // The scanner walks the tree a second time only to show totals and an ETA.
             if (!stdin && ProgressLine.shown(ctx)) Scanner.startInBackground(paths, excl, progress);
             long t0 = System.nanoTime();
@@ -150,15 +165,9 @@ final class BackupCommand implements Callable<Integer> {
                     progress.scanFinished ? progress.totalFiles : 0, progress.bytesDone.sum(),
                     progress.scanFinished ? progress.totalBytes : 0), () -> ProgressLine.statusJson(t0,
                     progress.filesDone.sum(), progress.totalFiles, progress.bytesDone.sum(), progress.totalBytes)
-                    .put("error_count", progress.errors.sum()))) {
-                r = new Archiver(repo, opts, progress, (path, msg) -> {
-                    if (ctx.json()) {
-                        ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "error").put("item", path)
-                                .put("error", msg));
-                    } else {
-                        ctx.err.println("warning: " + path + ": " + msg);
-                    }
-                }).run();
+                    .put("error_count", progress.errors.sum()).set("current_files",
+                            currentFiles(progress.currentFile)))) {
+                r = new Archiver(repo, opts, progress, (path, msg) -> warning(ctx, path, msg)).run();
             }
             report(ctx, r, (System.nanoTime() - t0) / 1e9);
             if (r.errors() > 0) {
@@ -237,6 +246,13 @@ final class BackupCommand implements Callable<Integer> {
         return excl;
     }
 
+    /** restic's current_files: the file being read, none before the first. */
+    private static com.fasterxml.jackson.databind.node.ArrayNode currentFiles(String current) {
+        var a = Json.MAPPER.createArrayNode();
+        if (current != null && !current.isEmpty()) a.add(current);
+        return a;
+    }
+
     static List<String> splitTags(List<String> tags) {
         List<String> out = new ArrayList<>();
         for (String t : tags) {
@@ -245,21 +261,107 @@ final class BackupCommand implements Callable<Integer> {
         return out;
     }
 
+    /**
+     * restic's {@code --time} format ("2006-01-02 15:04:05", local time); RFC 3339 is accepted too.
+     *
+     * @throws UserException naming the value when it is neither
+     */
+    static java.time.OffsetDateTime parseTime(String s) {
+        try {
+            return java.time.LocalDateTime.parse(s.strip(), java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"))
+                    .atZone(java.time.ZoneId.systemDefault()).toOffsetDateTime();
+        } catch (java.time.format.DateTimeParseException e) {
+            try {
+                return java.time.OffsetDateTime.parse(s.strip());
+            } catch (java.time.format.DateTimeParseException e2) {
+                throw new UserException("--time '" + s + "' is not a time; write it as 2024-01-02 03:04:05 (local) or in RFC 3339");
+            }
+        }
+    }
+
+    /**
+     * A source that could not be read. Text: one "warning: " line. JSON: restic's documented
+     * error message on standard error: {"message_type":"error","error":{"message":…},"during":"archival","item":…}.
+     */
+    static void warning(Context ctx, String path, String msg) {
+        if (ctx.json()) {
+            ObjectNode o = Json.MAPPER.createObjectNode().put("message_type", "error");
+            o.putObject("error").put("message", msg);
+            o.put("during", "archival").put("item", path);
+            try {
+                ctx.err.println(Json.MAPPER.writeValueAsString(o));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else {
+            ctx.err.println("warning: " + msg);
+        }
+    }
+
+    /**
+     * Per-entry output, as restic's: -v in a dry run lists what would be added ("would add PATH (SIZE)"),
+     * -vv lists every file and folder with its status; with --json, -v gives verbose_status messages.
+     */
+    private Progress.Items items(Context ctx) {
+        int v = ctx.global.verbosity;
+        if (v == 0) return null;
+        if (ctx.json()) {
+            return (path, dir, action, size, added, addedPacked, seconds) -> {
+                ObjectNode o = Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", action)
+                        .put("item", dir ? path + "/" : path).put("duration", seconds).put("data_size", size)
+                        .put("data_size_in_repo", addedPacked).put("metadata_size", 0).put("metadata_size_in_repo", 0)
+                        .put("total_files", 0);
+                synchronized (ctx) {
+                    ctx.printJson(o);
+                }
+            };
+        }
+        if (v >= 2) {
+            return (path, dir, action, size, added, addedPacked, seconds) -> {
+                // restic -vv: "new       /path, saved in 0.021s (3 B added)"; Lifeboat adds the file's size.
+                String line = String.format(java.util.Locale.ROOT, "%-9s %s", action, dir ? path + "/" : path)
+                        + (dir || action.equals("unchanged") ? "" : String.format(java.util.Locale.ROOT,
+                        " (%s), saved in %.3fs (%s added)", ProgressLine.bytes(size), seconds, ProgressLine.bytes(added)));
+                synchronized (ctx) {
+                    ctx.out.println(line);
+                }
+            };
+        }
+        if (!dryRun) return null;
+        return (path, dir, action, size, added, addedPacked, seconds) -> {
+            if (dir || action.equals("unchanged")) return;
+            synchronized (ctx) {
+                ctx.out.println("would add " + path + " (" + ProgressLine.bytes(size) + ")");
+            }
+        };
+    }
+
+    /**
+     * restic's summary message, field for field (names and types of its "Scripting" docs), plus
+     * Lifeboat's own: data_added_packed even in restic 0.14's absence, errors.
+     */
+    static ObjectNode summaryJson(BackupResult r, double secs, boolean dryRun) {
+        Snapshot.Summary s = r.summary();
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("message_type", "summary");
+        o.put("dry_run", dryRun);
+        o.put("files_new", s.filesNew()).put("files_changed", s.filesChanged()).put("files_unmodified", s.filesUnmodified());
+        o.put("dirs_new", s.dirsNew()).put("dirs_changed", s.dirsChanged()).put("dirs_unmodified", s.dirsUnmodified());
+        o.put("data_blobs", s.dataBlobs()).put("tree_blobs", s.treeBlobs());
+        o.put("data_added", s.dataAdded()).put("data_added_packed", s.dataAddedPacked());
+        o.put("total_files_processed", s.totalFilesProcessed()).put("total_bytes_processed", s.totalBytesProcessed());
+        o.put("backup_start", org.lifeboat.repository.Times.format(s.backupStart()));
+        o.put("backup_end", org.lifeboat.repository.Times.format(s.backupEnd()));
+        o.put("total_duration", secs);
+        if (r.snapshot() != null) o.put("snapshot_id", r.snapshot().id().hex());
+        o.put("errors", r.errors());
+        return o;
+    }
+
     private void report(Context ctx, BackupResult r, double secs) {
         Snapshot.Summary s = r.summary();
         if (ctx.json()) {
-            ObjectNode o = Json.MAPPER.createObjectNode();
-            o.put("message_type", "summary");
-            o.put("files_new", s.filesNew()).put("files_changed", s.filesChanged()).put("files_unmodified", s.filesUnmodified());
-            o.put("dirs_new", s.dirsNew()).put("dirs_changed", s.dirsChanged()).put("dirs_unmodified", s.dirsUnmodified());
-            o.put("data_blobs", s.dataBlobs()).put("tree_blobs", s.treeBlobs());
-            o.put("data_added", s.dataAdded()).put("data_added_packed", s.dataAddedPacked());
-            o.put("total_files_processed", s.totalFilesProcessed()).put("total_bytes_processed", s.totalBytesProcessed());
-            o.put("total_duration", secs);
-            o.put("errors", r.errors());
-            if (r.snapshot() != null) o.put("snapshot_id", r.snapshot().id().hex());
-            o.put("dry_run", dryRun);
-            ctx.printJson(o);
+            ctx.printJson(summaryJson(r, secs, dryRun));
             return;
         }
         ctx.info("");
@@ -267,8 +369,12 @@ final class BackupCommand implements Callable<Integer> {
                 s.filesNew(), s.filesChanged(), s.filesUnmodified()));
         ctx.info(String.format(java.util.Locale.ROOT, "Dirs:        %5d new, %5d changed, %5d unmodified",
                 s.dirsNew(), s.dirsChanged(), s.dirsUnmodified()));
-        ctx.info("Added to the repository: " + ProgressLine.bytes(s.dataAdded()) + " ("
-                + ProgressLine.bytes(s.dataAddedPacked()) + " stored)");
+        if (dryRun) {
+            ctx.info("Would add to the repository: " + ProgressLine.bytes(s.dataAdded()));
+        } else {
+            ctx.info("Added to the repository: " + ProgressLine.bytes(s.dataAdded()) + " ("
+                    + ProgressLine.bytes(s.dataAddedPacked()) + " stored)");
+        }
         ctx.info("");
         ctx.info(String.format(java.util.Locale.ROOT, "processed %d files, %s in %s", s.totalFilesProcessed(),
                 ProgressLine.bytes(s.totalBytesProcessed()), ProgressLine.duration((long) secs)));

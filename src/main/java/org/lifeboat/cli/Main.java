@@ -86,8 +86,15 @@ public final class Main implements Runnable {
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "print only errors and results")
     boolean quiet;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "print more detail")
+    /** -v given at all; {@link #verbosity} counts how often (restic's -v, -vv). */
     boolean verbose;
+    int verbosity;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "print more detail (repeatable: -vv prints even more)")
+    void verbose(boolean[] times) {
+        verbosity = times.length;
+        verbose = verbosity > 0;
+    }
 
     @Option(names = "--config", scope = ScopeType.INHERIT, paramLabel = "FILE",
             description = "the recovery plan (default: $LIFEBOAT_CONFIG, ./lifeboat.yaml, /etc/lifeboat/lifeboat.yaml)")

@@ -51,11 +51,9 @@ final class SystemBackupRunner {
                     }
                     var sum = o.result().summary();
                     if (ctx.json()) {
-                        ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "summary").put("system", n)
-                                .put("snapshot_id", o.snapshot().id().hex()).put("files_new", sum.filesNew())
-                                .put("files_changed", sum.filesChanged()).put("files_unmodified", sum.filesUnmodified())
-                                .put("data_added", sum.dataAdded()).put("total_bytes_processed", sum.totalBytesProcessed())
-                                .put("total_duration", o.took().toMillis() / 1000.0).put("errors", o.result().errors());
+                        // backup's own summary (restic's fields), naming the system: each system's
+                        // numbers are its own backup's, never the sum of those before it.
+                        ObjectNode j = BackupCommand.summaryJson(o.result(), o.took().toMillis() / 1000.0, false).put("system", n);
                         ctx.printJson(j);
                     } else {
                         ctx.out.println(n + ": snapshot " + o.snapshot().id().shortHex() + " saved (" + sum.totalFilesProcessed()

@@ -42,9 +42,12 @@ public final class Repository implements AutoCloseable {
     private volatile Compression.Mode compression = Compression.Mode.AUTO;
     private volatile int packSize = DEFAULT_PACK_SIZE;
     private boolean indexLoaded;
-    private final BlobStats stats = new BlobStats();
-
-    /** Counters for the backup summary. */
+    /**
+     * What one backup added: the caller owns an instance and passes it to
+     * {@link #saveBlob(BlobType, Id, byte[], int, int, BlobStats)}. Deliberately not a field of the
+     * repository: a repository object outlives one backup (several systems of a plan back up into
+     * it in turn), and each snapshot's summary must count only its own blobs. Sizes in bytes.
+     */
     public static final class BlobStats {
         public final java.util.concurrent.atomic.LongAdder dataBlobs = new java.util.concurrent.atomic.LongAdder();
         public final java.util.concurrent.atomic.LongAdder treeBlobs = new java.util.concurrent.atomic.LongAdder();
@@ -212,10 +215,6 @@ public final class Repository implements AutoCloseable {
 
     public MasterIndex index() {
         return index;
-    }
-
-    public BlobStats stats() {
-        return stats;
     }
 
     public void setCompression(Compression.Mode mode) {
@@ -509,6 +508,17 @@ public final class Repository implements AutoCloseable {
      * true if this call stored it. Thread-safe.
      */
     public boolean saveBlob(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
+        return saveBlob(type, id, plain, off, len, null);
+    }
+
+    /**
+     * As {@link #saveBlob(BlobType, Id, byte[], int, int)}, counting a blob this call stored into
+     * {@code stats} (null: not counted): blobs, plain bytes and encrypted (packed) bytes, of data
+     * and tree blobs alike (as restic's backup summary).
+     *
+     * @throws IOException when a full pack cannot be written
+     */
+    public boolean saveBlob(BlobType type, Id id, byte[] plain, int off, int len, BlobStats stats) throws IOException {
         if (index.has(type, id) || !reserved.add(reservationKey(type, id))) return false;
         boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
         // Per-thread scratch buffers: the blob path allocates nothing per blob but the pack itself.
@@ -535,13 +545,13 @@ public final class Repository implements AutoCloseable {
                 packers[slot] = null;
             }
         }
-        if (type == BlobType.DATA) {
-            stats.dataBlobs.increment();
+        if (stats != null) {
+            // As restic's summary: data_added counts trees' plain bytes too.
+            if (type == BlobType.DATA) stats.dataBlobs.increment();
+            else stats.treeBlobs.increment();
             stats.dataAdded.add(len);
-        } else {
-            stats.treeBlobs.increment();
+            stats.dataAddedPacked.add(encLen);
         }
-        stats.dataAddedPacked.add(encLen);
         if (full != null) writePack(full);
         return true;
     }

@@ -65,16 +65,47 @@ class UnreadableSourceFailureTest {
 
         assertThat(r.exit()).as("exit code of:\n%s", r).isEqualTo(ExitCodes.PARTIAL);
         Failures.assertNoStackTrace(r);
+        // In restic's words: the call that failed, the path, the system's reason (never "vanished").
         assertThat(r.err()).as("the unreadable file is named, with the reason")
-                .containsPattern("warning: " + java.util.regex.Pattern.quote(secret.toString()) + ": .*permission denied");
+                .contains("warning: open " + secret + ": permission denied\n");
         assertThat(r.err()).as("the unreadable folder is named, with the reason")
-                .containsPattern("warning: " + java.util.regex.Pattern.quote(locked.toString()) + ": .*permission denied");
+                .contains("warning: open " + locked + ": permission denied\n");
         assertThat(r.err()).contains("2 source file(s) could not be read");
         assertThat(r.err()).as("nothing readable is reported").doesNotContain("a.txt").doesNotContain("big.bin");
         String id = Failures.snapshotId(r);
 
+        // --json: restic's documented error message on stderr, key for key and type for type with
+        // what restic itself prints for the same file (restic 0.14 prints the Go error's fields
+        // inside "error"; its docs, which Lifeboat follows, say {"message": …}).
+        List<String> json = new ArrayList<>(cmd);
+        json.add(json.indexOf("backup"), "--json");
+        ProcessBuilder jb = new ProcessBuilder(json);
+        jb.environment().keySet().removeIf(k -> k.startsWith("LIFEBOAT_") || k.startsWith("RESTIC_"));
+        Run jr = Failures.runProcess(jb, 120);
+        assertThat(jr.exit()).as("exit code of:\n%s", jr).isEqualTo(ExitCodes.PARTIAL);
+        com.fasterxml.jackson.databind.JsonNode lbError = errorLine(jr.err(), secret.toString());
+        assertThat(lbError.path("error").path("message").asText()).isEqualTo("open " + secret + ": permission denied");
+        if (root) {
+            Path rrepo = dir.resolve("restic-repo");
+            org.lifeboat.testutil.Restic restic = new org.lifeboat.testutil.Restic(rrepo, dir.resolve("cache"));
+            restic.run("init").ok();
+            TestTrees.exec("chown", "-R", NOBODY + ":" + NOBODY, rrepo.toString());
+            ProcessBuilder rb = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                    "/usr/bin/restic", "-r", rrepo.toString(), "--no-cache", "backup", "--json", src.toString());
+            rb.environment().put("RESTIC_PASSWORD", org.lifeboat.testutil.Restic.PASSWORD);
+            Run rr = Failures.runProcess(rb, 120);
+            assertThat(rr.exit()).as("restic: %s", rr).isEqualTo(3);
+            com.fasterxml.jackson.databind.JsonNode rError = errorLine(rr.err(), secret.toString());
+            java.util.Map<String, com.fasterxml.jackson.databind.node.JsonNodeType> want = new java.util.TreeMap<>();
+            rError.fields().forEachRemaining(e -> want.put(e.getKey(), e.getValue().getNodeType()));
+            java.util.Map<String, com.fasterxml.jackson.databind.node.JsonNodeType> got = new java.util.TreeMap<>();
+            lbError.fields().forEachRemaining(e -> got.put(e.getKey(), e.getValue().getNodeType()));
+            assertThat(got).as("error message keys and types, as restic's").isEqualTo(want);
+            assertThat(lbError.get("during").asText()).isEqualTo(rError.get("during").asText());
+        }
+
         // The snapshot is there, consistent, and holds the readable files.
-        assertThat(cli.run("snapshots").ok().out()).contains(id).contains("1 snapshots");
+        assertThat(cli.run("snapshots").ok().out()).contains(id).contains("2 snapshots"); // and the --json run's
         cli.run("check").ok();
         Path target = dir.resolve("restored");
         cli.run("restore", id + ":" + src, "--target", target.toString()).ok();
@@ -84,6 +115,17 @@ class UnreadableSourceFailureTest {
         try (Stream<Path> s = Files.list(target.resolve("locked"))) {
             assertThat(s).as("nothing of the unreadable folder's content").isEmpty();
         }
+    }
+
+    /** The JSON error line of standard error whose item is {@code item}. */
+    private static com.fasterxml.jackson.databind.JsonNode errorLine(String stderr, String item) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String l : stderr.split("\n")) {
+            if (!l.startsWith("{")) continue;
+            com.fasterxml.jackson.databind.JsonNode n = m.readTree(l);
+            if ("error".equals(n.path("message_type").asText()) && item.equals(n.path("item").asText())) return n;
+        }
+        throw new AssertionError("no JSON error for " + item + " in:\n" + stderr);
     }
 
     /**
