@@ -265,6 +265,10 @@ public final class Runbook {
     }
 
     /** A word for sh: as it is when it has no special characters, else in single quotes. */
+    public static String shellWord(String s) {
+        return q(s);
+    }
+
     static String q(String s) {
         if (!s.isEmpty() && s.matches("[A-Za-z0-9_./:=@%+,-]+")) return s;
         return "'" + s.replace("'", "'\\''") + "'";
