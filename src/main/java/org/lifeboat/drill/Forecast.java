@@ -97,8 +97,8 @@ public final class Forecast {
 
     /**
      * The recovery time of a system restoring {@code bytes} (0: nothing to restore, -1: unknown),
-     * from its own runs (oldest first) and, for the throughput when its own cannot tell, all
-     * systems' runs: overhead (the median of RTO minus restore time: dependencies, services,
+     * from its own runs (oldest first) and, for the throughput when its own cannot tell, the
+     * other systems' runs in {@code all}: overhead (the median of RTO minus restore time: dependencies, services,
      * checks) + restore time, where restore time = fixed + bytes / throughput (see {@link Restore#fit}).
      */
     private static Prediction predict(List<SystemRun> runs, List<SystemRun> all, long bytes) {
@@ -110,7 +110,8 @@ public final class Forecast {
         }
         List<SystemRun> samples = recent(runs, Forecast::measuredRestore);
         if (samples.isEmpty()) return new Prediction(null, drills(runs.size()) + ", none measured a restore");
-        Restore model = Restore.fit(samples, recent(all, Forecast::measuredRestore, SAMPLES * 4));
+        String name = runs.getFirst().name();
+        Restore model = Restore.fit(samples, recent(all, r -> !r.name().equals(name) && measuredRestore(r), SAMPLES * 4));
         String basis = drills(samples.size()) + ", " + model.describe();
         if (bytes < 0) return new Prediction(null, basis + "; size of the latest snapshot unknown");
         List<SystemRun> timed = samples.stream().filter(r -> r.rtoMeasured() != null).toList();
@@ -133,8 +134,8 @@ public final class Forecast {
     record Restore(double fixedSeconds, double secondsPerByte, long scaleFrom, double scaleSeconds, String how) {
         /**
          * Least squares over the system's own drills when they restored sizes at least 1.5× apart;
-         * else the throughput of all systems' drills (least squares, or bytes over time when all
-         * are one size) with this system's fixed cost (the median of time minus bytes/throughput);
+         * else the throughput (least squares) of the other systems' drills
+         * with this system's fixed cost (the median of time minus bytes/throughput);
          * else its one size scaled.
          */
         static Restore fit(List<SystemRun> own, List<SystemRun> everyone) {
@@ -147,7 +148,7 @@ public final class Forecast {
                 rest.sort(null);
                 int n = rest.size();
                 double fixed = n % 2 == 1 ? rest.get(n / 2) : (rest.get(n / 2 - 1) + rest.get(n / 2)) / 2;
-                return new Restore(fixed, slope, 0, 0, "throughput of all systems' drills");
+                return new Restore(fixed, slope, 0, 0, "throughput of other systems' drills");
             }
             SystemRun last = own.getFirst(); // the newest
             return new Restore(0, 0, last.bytesRestored(), seconds(last.restoreTime()), "one size, scaled");
@@ -190,7 +191,7 @@ public final class Forecast {
             return new Restore(fixed, slope, 0, 0, "fitted");
         }
 
-        /** Seconds per byte over any systems' runs: a line when sizes differ, else total time over total bytes. */
+        /** Seconds per byte over other systems' runs: the slope of their line, 0 when there is none. */
         private static double slope(List<SystemRun> runs) {
             if (runs.isEmpty()) return 0;
             Restore l = line(runs);
