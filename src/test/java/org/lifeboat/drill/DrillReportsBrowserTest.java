@@ -185,6 +185,46 @@ class DrillReportsBrowserTest {
         assertThat(driver.findElements(By.cssSelector("rect.blocked-marker"))).hasSize(6);
     }
 
+    /**
+     * The runbook's commands on a narrow screen and on paper (print media emulated): no code block
+     * is cut at the right edge or needs scrolling; long commands wrap.
+     */
+    @Test
+    void runbookCommandsWrapOnScreenAndInPrint() throws Exception {
+        Path file = dir.resolve("lifeboat.yaml");
+        Files.writeString(file, """
+                repositories: { local: { url: /var/backups/a-rather-long-folder-name-for-the-backups/lifeboat-repository, password-file: /etc/lifeboat/password } }
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 30m
+                    backup: { repository: local, sources: [ { path: /srv/share/departments/accounting/quarterly-reports/archive } ] }
+                    restore:
+                      - path: { from: /srv/share/departments/accounting/quarterly-reports/archive, to: /srv/dr/share/departments/accounting/quarterly-reports/archive }
+                      - command: "/opt/webapp/bin/start-the-application-server --port 8080 --config /etc/webapp/application-settings-for-production.yaml"
+                """);
+        org.lifeboat.plan.Plan plan = org.lifeboat.plan.PlanLoader.load(file, null, org.lifeboat.plan.PlanLoader.Generators.placeholders());
+        Path html = dir.resolve("runbook.html");
+        Files.writeString(html, org.lifeboat.recovery.Runbook.html(plan, Map.of(), java.time.Instant.now()));
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(700, 900));
+        try {
+            driver.get(html.toUri().toString());
+            String cut = """
+                    return [...document.querySelectorAll('pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
+                        .map(p => p.textContent.split('\\n')[0] + ' (' + p.scrollWidth + ' > ' + p.clientWidth + 'px)');
+                    """;
+            assertThat(driver.findElements(By.tagName("pre"))).hasSizeGreaterThan(2);
+            assertThat((List<?>) driver.executeScript(cut)).as("on screen").isEmpty();
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "print"));
+            assertThat((List<?>) driver.executeScript(cut)).as("printed").isEmpty();
+            assertThat(driver.findElement(By.tagName("body")).getText())
+                    .contains("application-settings-for-production.yaml");
+        } finally {
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", ""));
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, 1000));
+        }
+    }
+
     private static void load(DrillReport r, String name) throws Exception {
         Path html = dir.resolve(name);
         Files.writeString(html, DrillReports.html(r));
