@@ -57,6 +57,8 @@ final class DrillCommand implements Callable<Integer> {
     @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave")
     int parallel;
 
+    private Path planFile;
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
@@ -87,8 +89,20 @@ final class DrillCommand implements Callable<Integer> {
                 saveError = e.getMessage();
             }
             if (report != null) write(Path.of(report), r);
+            planFile = file;
             return print(ctx, r, saveError);
         }
+    }
+
+    /**
+     * The command that shows a drill again as HTML, with absolute, quoted paths so it works when
+     * pasted in any folder: the plan (where the state store is found) and the output file in
+     * {@code folder}.
+     */
+    static String hint(Path plan, String id, Path folder) {
+        return "lifeboat --config " + org.lifeboat.recovery.Runbook.shellWord(plan.toAbsolutePath().normalize().toString())
+                + " drill report " + org.lifeboat.recovery.Runbook.shellWord(id) + " --format html -o "
+                + org.lifeboat.recovery.Runbook.shellWord(folder.resolve("drill-" + id + ".html").toString());
     }
 
     private int print(Context ctx, DrillReport r, String saveError) {
@@ -98,7 +112,7 @@ final class DrillCommand implements Callable<Integer> {
             ctx.out.println();
             ctx.out.print(DrillReports.text(r));
             if (report != null) ctx.out.println("report written to " + Path.of(report).toAbsolutePath());
-            if (saveError == null) ctx.out.println("see it again: lifeboat drill report " + r.id() + " --format html > drill.html");
+            if (saveError == null) ctx.out.println("see it again: " + hint(planFile, r.id(), Path.of("").toAbsolutePath()));
         }
         if (saveError != null) {
             ctx.err.println("error: the drill ran but could not be recorded: " + saveError);
@@ -191,10 +205,17 @@ final class DrillCommand implements Callable<Integer> {
                 from = Instant.now().minus(d);
             }
             List<SystemRun> runs;
+            List<SystemRun> all;
             List<DrillSummary> drills;
             try (StateStore store = store(ctx)) {
                 runs = store.history(system, from);
+                all = store.history(null, null);
                 drills = store.list(20);
+            }
+            // Forecasts as they stood before each drill: from every earlier drill, whatever --system and --since show.
+            java.util.Map<SystemRun, Duration> forecasts = new java.util.HashMap<>();
+            for (java.util.Map.Entry<SystemRun, Duration> e : org.lifeboat.drill.Forecast.backtest(all).entrySet()) {
+                forecasts.put(e.getKey(), e.getValue());
             }
             List<History.SystemTrend> trends = History.of(runs);
             if (ctx.json()) {
@@ -208,6 +229,11 @@ final class DrillCommand implements Callable<Integer> {
                     for (SystemRun r : t.runs()) {
                         ObjectNode ro = rs.addObject().put("drill", r.drillId()).put("started", r.started().toString())
                                 .put("result", r.result().json());
+                        Duration fc = forecasts.get(r);
+                        if (fc != null) {
+                            ro.put("forecast_seconds", fc.toMillis() / 1000.0)
+                                    .put("forecast_error_seconds", fc.minus(r.rtoMeasured()).toMillis() / 1000.0);
+                        }
                         if (r.rtoMeasured() != null) ro.put("rto_measured_seconds", r.rtoMeasured().toMillis() / 1000.0);
                         if (r.rtoTarget() != null) ro.put("rto_target_seconds", r.rtoTarget().toSeconds());
                         if (r.rpoAchieved() != null) ro.put("rpo_achieved_seconds", r.rpoAchieved().toMillis() / 1000.0);
@@ -229,13 +255,32 @@ final class DrillCommand implements Callable<Integer> {
             }
             t.print(ctx.out);
             ctx.out.println();
-            Table runsT = new Table("DRILL", "STARTED", "SYSTEM", "RESULT", "RTO MEASURED", "RTO TARGET", "RPO ACHIEVED", "RPO TARGET");
+            Table runsT = new Table("DRILL", "STARTED", "SYSTEM", "RESULT", "RTO MEASURED", "FORECAST BEFORE", "FORECAST ERROR",
+                    "RTO TARGET", "RPO ACHIEVED", "RPO TARGET");
             for (SystemRun r : runs) {
-                runsT.row(r.drillId(), Plans.time(r.started()), r.name(), r.result().json(), Durations.format(r.rtoMeasured()),
+                Duration fc = forecasts.get(r);
+                runsT.row(r.drillId(), Plans.time(r.started()), r.name(), r.result().json(), seconds(r.rtoMeasured()),
+                        fc == null ? "-" : seconds(fc), fc == null ? "-" : error(fc, r.rtoMeasured()),
                         Durations.format(r.rtoTarget()), Durations.format(r.rpoAchieved()), Durations.format(r.rpoTarget()));
             }
             runsT.print(ctx.out);
             return ExitCodes.OK;
+        }
+
+        /** A measured time for people: tenths of a second below a minute (2.4s), else as Durations writes it. */
+        static String seconds(Duration d) {
+            if (d == null) return "-";
+            if (d.toMillis() < 60_000) return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+            return Durations.format(d);
+        }
+
+        /** Forecast minus measured, signed, and relative to the measured time: "+14.6s (+608%)". */
+        static String error(Duration forecast, Duration measured) {
+            Duration diff = forecast.minus(measured);
+            String sign = diff.isNegative() ? "-" : "+";
+            String rel = measured.isZero() ? "" : String.format(java.util.Locale.ROOT, " (%s%.0f%%)", sign,
+                    Math.abs(diff.toMillis()) * 100.0 / measured.toMillis());
+            return sign + seconds(diff.abs()) + rel;
         }
     }
 }

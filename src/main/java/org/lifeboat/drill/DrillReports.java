@@ -210,9 +210,10 @@ public final class DrillReports {
             th, td { border-bottom: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
             th { background: #f6f8fa; }
             td.num { white-space: nowrap; }
+            td, th, dd, li { overflow-wrap: anywhere; }
             td.passed, td.ok { color: #1a7f37; font-weight: bold; } td.failed { color: #cf222e; font-weight: bold; }
             td.blocked, td.skipped { color: #59636e; font-weight: bold; } td.missed { color: #cf222e; white-space: nowrap; }
-            tr.system-row td { background: #f6f8fa; font-weight: bold; } td.step { padding-left: 24px; white-space: nowrap; }
+            tr.system-row td { background: #f6f8fa; font-weight: bold; } td.step { padding-left: 24px; }
             ul.reasons li { margin: 2px 0; }
             code { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
             .foot { color: #59636e; font-size: 12px; margin-top: 32px; }
@@ -401,6 +402,10 @@ public final class DrillReports {
 
         static final int WIDTH = 1000, LABEL_X = 14, PLOT_X = 210, PLOT_W = 650, AXIS_H = 38, WAVE_H = 24, LANE_H = 56,
                 LEGEND_H = 40;
+        /** Room for a lane's name and result, left of the plot. */
+        static final double LABEL_W = PLOT_X - (LABEL_X + 10) - 8;
+        /** Where the RTO label of a target beyond the axis's end stands. */
+        static final double RTO_BEYOND_X = PLOT_X + PLOT_W + 14;
         static final String GREEN = "#1a7f37", RED = "#cf222e", GREY = "#8c959f", BLUE = "#0969da", PURPLE = "#8250df",
                 AMBER = "#bf8700", INK = "#1f2328", MUTED = "#59636e", GRID = "#d8dee4";
         /** Tick steps in ms: the smallest that gives at most 8 ticks. */
@@ -495,11 +500,11 @@ public final class DrillReports {
                 case BLOCKED -> GREY;
             };
             b.append("<text class=\"lane-label\" x=\"").append(LABEL_X + 10).append("\" y=\"").append(y + 27)
-                    .append("\" font-weight=\"bold\" font-size=\"13\" fill=\"").append(INK).append("\">")
-                    .append(esc(clip(s.name(), 24))).append("</text>");
+                    .append("\" font-weight=\"bold\" font-size=\"13\" fill=\"").append(INK).append("\"><title>").append(name)
+                    .append("</title>").append(esc(fit(s.name(), LABEL_W, 13, true))).append("</text>");
             String sub = s.result().json() + (s.rtoMeasured() == null ? "" : ", back at +" + span(s.rtoMeasured()));
-            b.append("<text x=\"").append(LABEL_X + 10).append("\" y=\"").append(y + 43).append("\" font-size=\"11\" fill=\"")
-                    .append(color).append("\">").append(esc(sub)).append("</text>\n");
+            b.append("<text class=\"lane-sub\" x=\"").append(LABEL_X + 10).append("\" y=\"").append(y + 43).append("\" font-size=\"11\" fill=\"")
+                    .append(color).append("\">").append(esc(fit(sub, LABEL_W, 11, false))).append("</text>\n");
 
             if (s.result() == DrillSystem.Outcome.BLOCKED || s.started() == null) {
                 // Never ran: a marker where it would have started (when the waves before it were done).
@@ -512,8 +517,16 @@ public final class DrillReports {
                 b.append("<rect class=\"blocked-marker\" data-system=\"").append(name).append("\" x=\"").append(f(mx))
                         .append("\" y=\"").append(y + 14).append("\" width=\"4\" height=\"18\" fill=\"").append(GREY).append("\"><title>")
                         .append(esc(s.name() + " blocked" + why)).append("</title></rect>");
-                b.append("<text x=\"").append(f(mx + 9)).append("\" y=\"").append(y + 27).append("\" font-size=\"12\" font-style=\"italic\" fill=\"")
-                        .append(MUTED).append("\">").append(esc(clip("blocked" + why, 80))).append("</text>\n");
+                // The words go where there is room: right of the marker up to the RTO label (or the chart's
+                // edge), else left of it down to the label column; cut with an ellipsis, the whole in the title.
+                String words = "blocked" + why;
+                double right = (beyondAxis(s, axis) ? RTO_BEYOND_X - 6 : WIDTH - 8) - (mx + 9);
+                double left = mx - 5 - (PLOT_X + 4);
+                boolean atRight = right >= Math.min(left, textWidth(words, 12, false));
+                b.append("<text class=\"blocked-label\" x=\"").append(f(atRight ? mx + 9 : mx - 5)).append("\" y=\"").append(y + 27)
+                        .append(atRight ? "" : "\" text-anchor=\"end").append("\" font-size=\"12\" font-style=\"italic\" fill=\"")
+                        .append(MUTED).append("\"><title>").append(esc(words)).append("</title>")
+                        .append(esc(fit(words, atRight ? right : left, 12, false))).append("</text>\n");
             } else {
                 long from = ms(r.started(), s.started());
                 long to = s.finished() == null ? ms(r.started(), r.finished()) : ms(r.started(), s.finished());
@@ -527,7 +540,8 @@ public final class DrillReports {
                         .append("</title></rect>");
                 String took = span(Duration.ofMillis(to - from));
                 boolean inside = x2 + 8 + took.length() * 7 > PLOT_X + PLOT_W;
-                b.append("<text x=\"").append(f(inside ? x2 - 5 : x2 + 5)).append("\" y=\"").append(y + 27)
+                b.append("<text class=\"").append(inside ? "bar-label in-bar" : "bar-label").append("\" data-system=\"").append(name)
+                        .append("\" x=\"").append(f(inside ? x2 - 5 : x2 + 5)).append("\" y=\"").append(y + 27)
                         .append("\" font-size=\"11\"").append(inside ? " text-anchor=\"end\" fill=\"#ffffff\"" : " fill=\"" + INK + "\"")
                         .append(">").append(took).append("</text>\n");
                 for (StepResult st : s.steps()) {
@@ -567,7 +581,7 @@ public final class DrillReports {
                     .append("\" height=\"13\" rx=\"2\" fill=\"").append(fill).append("\" fill-opacity=\"0.85\"><title>")
                     .append(esc(title)).append("</title></rect>");
             if (x2 - x1 >= label.length() * 6.5 + 6) {
-                b.append("<text x=\"").append(f(x1 + 4)).append("\" y=\"").append(y + 46)
+                b.append("<text class=\"in-bar\" x=\"").append(f(x1 + 4)).append("\" y=\"").append(y + 46)
                         .append("\" font-size=\"10\" fill=\"#ffffff\">").append(esc(label)).append("</text>");
             }
             b.append('\n');
@@ -577,8 +591,8 @@ public final class DrillReports {
         private static void rto(StringBuilder b, DrillSystem s, int y, Scale x, long axis) {
             if (s.rtoTarget() == null) return;
             long t = s.rtoTarget().toMillis();
-            boolean beyond = t > axis;
-            double lx = beyond ? PLOT_X + PLOT_W + 14 : x.at(t);
+            boolean beyond = beyondAxis(s, axis);
+            double lx = beyond ? RTO_BEYOND_X : x.at(t);
             boolean missed = s.rtoMeasured() == null ? s.result() != DrillSystem.Outcome.PASSED
                     : s.rtoMeasured().compareTo(s.rtoTarget()) > 0;
             String color = missed ? RED : INK;
@@ -595,6 +609,41 @@ public final class DrillReports {
             b.append("<text class=\"rto-label\" x=\"").append(f(lx + 4)).append("\" y=\"").append(beyond ? y + 27 : y + 10)
                     .append("\" font-size=\"").append(beyond ? 11 : 10).append("\" font-weight=\"bold\" fill=\"").append(color)
                     .append("\">").append(esc(label)).append("</text>\n");
+        }
+
+        private static boolean beyondAxis(DrillSystem s, long axis) {
+            return s.rtoTarget() != null && s.rtoTarget().toMillis() > axis;
+        }
+
+        /**
+         * Width in px of {@code s} in DejaVu Sans (the report's font) at {@code size} px, on the
+         * generous side: the glyph widths of its widest letters per class, so a text fitted with it
+         * never runs into its neighbour (the font's real advance widths are at most these).
+         */
+        static double textWidth(String s, double size, boolean bold) {
+            double em = 0;
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                double w;
+                if ("iljI.,:;'|!()[] ".indexOf(c) >= 0) w = 0.40;
+                else if ("mwMW@%".indexOf(c) >= 0) w = 1.02;
+                else if (Character.isUpperCase(c) || c == '\u2192' || c == '\u2026') w = 0.86;
+                else if (Character.isDigit(c)) w = 0.72;
+                else w = 0.70;
+                em += w;
+            }
+            return em * size * (bold ? 1.12 : 1.0);
+        }
+
+        /** {@code s} cut (with an ellipsis) to fit {@code max} px; "" when not even the ellipsis fits. */
+        static String fit(String s, double max, double size, boolean bold) {
+            String one = s.replace('\n', ' ');
+            if (textWidth(one, size, bold) <= max) return one;
+            for (int n = one.length() - 1; n > 0; n--) {
+                String cut = one.substring(0, n).stripTrailing() + "\u2026";
+                if (textWidth(cut, size, bold) <= max) return cut;
+            }
+            return "";
         }
 
         private static void legend(StringBuilder b, int y) {

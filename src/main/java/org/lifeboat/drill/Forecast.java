@@ -11,10 +11,11 @@ import java.util.function.Predicate;
 import org.lifeboat.plan.Durations;
 
 /**
- * How long recovering each system would take today, from what past drills measured: the restore
- * throughput (bytes per second of restore time) and a fixed overhead (everything in the measured
- * RTO that is not restoring data: waiting for dependencies, starting services, checks), applied to
- * the size of the system's latest snapshot.
+ * How long recovering each system would take today, from what past drills measured: an overhead
+ * (everything in the measured RTO that is not restoring data: waiting for dependencies, starting
+ * services, checks) plus a restore time modelled as fixed cost + bytes / throughput (fixed and
+ * throughput apart, so a small restore's latency is not taken for slowness), applied to the size
+ * of the system's latest snapshot.
  */
 public final class Forecast {
     /** How many recent drills with a measured restore make the basis: recent enough to reflect today's setup. */
@@ -36,17 +37,45 @@ public final class Forecast {
 
     /** One row per system in the map's order; history is every recorded run (any systems, any order). */
     public static List<ForecastRow> compute(Map<String, ForecastInput> systems, List<SystemRun> history, Instant now) {
+        List<SystemRun> all = sorted(history);
         List<ForecastRow> rows = new ArrayList<>();
         for (ForecastInput in : systems.values()) {
             List<SystemRun> runs = new ArrayList<>();
-            for (SystemRun r : history) if (r.name().equals(in.name())) runs.add(r);
-            runs.sort(Comparator.comparing(SystemRun::started).thenComparing(SystemRun::drillId));
-            rows.add(row(in, runs, now));
+            for (SystemRun r : all) if (r.name().equals(in.name())) runs.add(r);
+            rows.add(row(in, runs, all, now));
         }
         return rows;
     }
 
-    private static ForecastRow row(ForecastInput in, List<SystemRun> runs, Instant now) {
+    /**
+     * What the forecast said before each drill, against what that drill measured: for every run
+     * that measured an RTO, the forecast from the runs before it (all systems' for the shared
+     * throughput) and the bytes that drill restored. Runs without a forecast (the first of a
+     * system, or nothing measured before) are left out. Keyed by the run itself, in history order.
+     */
+    public static Map<SystemRun, Duration> backtest(List<SystemRun> history) {
+        List<SystemRun> all = sorted(history);
+        Map<SystemRun, Duration> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < all.size(); i++) {
+            SystemRun r = all.get(i);
+            if (r.rtoMeasured() == null) continue;
+            List<SystemRun> before = new ArrayList<>();
+            for (SystemRun o : all.subList(0, i)) if (o.started().isBefore(r.started())) before.add(o);
+            List<SystemRun> own = before.stream().filter(o -> o.name().equals(r.name())).toList();
+            if (own.isEmpty()) continue;
+            Prediction p = predict(own, before, r.bytesRestored());
+            if (p.forecast() != null) out.put(r, p.forecast());
+        }
+        return out;
+    }
+
+    private static List<SystemRun> sorted(List<SystemRun> history) {
+        List<SystemRun> all = new ArrayList<>(history);
+        all.sort(Comparator.comparing(SystemRun::started).thenComparing(SystemRun::drillId));
+        return all;
+    }
+
+    private static ForecastRow row(ForecastInput in, List<SystemRun> runs, List<SystemRun> all, Instant now) {
         List<String> flags = new ArrayList<>();
         Duration every = in.drillEvery() == null ? DEFAULT_DRILL_EVERY : in.drillEvery();
         if (runs.isEmpty()) {
@@ -56,64 +85,143 @@ public final class Forecast {
         Instant last = runs.getLast().started();
         Duration age = Duration.between(last, now);
         boolean overdue = age.compareTo(every) > 0;
-
-        Duration forecast = null;
-        String basis;
-        if (in.latestSnapshotBytes() == 0) {
-            // Nothing to restore (a system of commands only): the forecast is the overhead alone.
-            List<SystemRun> timed = recent(runs, r -> r.rtoMeasured() != null);
-            if (timed.isEmpty()) {
-                basis = drills(runs.size()) + ", none came back";
-            } else {
-                forecast = overhead(timed);
-                basis = drills(timed.size()) + ", no data to restore";
-            }
-        } else {
-            List<SystemRun> samples = recent(runs, r -> r.bytesRestored() > 0 && r.restoreTime() != null
-                    && r.restoreTime().isPositive());
-            if (samples.isEmpty()) {
-                basis = drills(runs.size()) + ", none measured a restore";
-            } else {
-                double throughput = throughput(samples);
-                basis = drills(samples.size()) + ", " + rate(throughput);
-                List<SystemRun> timed = samples.stream().filter(r -> r.rtoMeasured() != null).toList();
-                if (in.latestSnapshotBytes() < 0) {
-                    basis += "; size of the latest snapshot unknown";
-                } else {
-                    Duration restore = Duration.ofMillis(Math.round(in.latestSnapshotBytes() / throughput * 1000));
-                    forecast = (timed.isEmpty() ? Duration.ZERO : overhead(timed)).plus(restore);
-                    if (timed.isEmpty()) basis += ", overhead not measured (restore time only)";
-                }
-            }
-        }
+        Prediction p = predict(runs, all, in.latestSnapshotBytes());
+        Duration forecast = p.forecast();
         boolean exceeds = forecast != null && in.rto() != null && forecast.compareTo(in.rto()) > 0;
         if (exceeds) flags.add("forecast " + Durations.format(forecast) + " exceeds RTO " + Durations.format(in.rto()));
         if (overdue) flags.add("last drill " + ago(age) + " ago, plan says every " + Durations.format(every));
-        return new ForecastRow(in.name(), forecast, in.rto(), exceeds, last, false, overdue, basis, flags);
+        return new ForecastRow(in.name(), forecast, in.rto(), exceeds, last, false, overdue, p.basis(), flags);
+    }
+
+    private record Prediction(Duration forecast, String basis) {}
+
+    /**
+     * The recovery time of a system restoring {@code bytes} (0: nothing to restore, -1: unknown),
+     * from its own runs (oldest first) and, for the throughput when its own cannot tell, the
+     * other systems' runs in {@code all}: overhead (the median of RTO minus restore time: dependencies, services,
+     * checks) + restore time, where restore time = fixed + bytes / throughput (see {@link Restore#fit}).
+     */
+    private static Prediction predict(List<SystemRun> runs, List<SystemRun> all, long bytes) {
+        if (bytes == 0) {
+            // Nothing to restore (a system of commands only): the forecast is the overhead alone.
+            List<SystemRun> timed = recent(runs, r -> r.rtoMeasured() != null);
+            if (timed.isEmpty()) return new Prediction(null, drills(runs.size()) + ", none came back");
+            return new Prediction(overhead(timed), drills(timed.size()) + ", no data to restore");
+        }
+        List<SystemRun> samples = recent(runs, Forecast::measuredRestore);
+        if (samples.isEmpty()) return new Prediction(null, drills(runs.size()) + ", none measured a restore");
+        String name = runs.getFirst().name();
+        Restore model = Restore.fit(samples, recent(all, r -> !r.name().equals(name) && measuredRestore(r), SAMPLES * 4));
+        String basis = drills(samples.size()) + ", " + model.describe();
+        if (bytes < 0) return new Prediction(null, basis + "; size of the latest snapshot unknown");
+        List<SystemRun> timed = samples.stream().filter(r -> r.rtoMeasured() != null).toList();
+        Duration forecast = (timed.isEmpty() ? Duration.ZERO : overhead(timed)).plus(model.time(bytes));
+        if (timed.isEmpty()) basis += ", overhead not measured (restore time only)";
+        return new Prediction(forecast, basis);
+    }
+
+    private static boolean measuredRestore(SystemRun r) {
+        return r.bytesRestored() > 0 && r.restoreTime() != null && r.restoreTime().isPositive();
+    }
+
+    /**
+     * Restore time = fixed + bytes × secondsPerByte. Fixed costs (opening the repository, starting
+     * a server, loading a schema) dominate small restores: a throughput taken from a small restore
+     * alone would make a bigger one look far slower than it is. {@code scaleFrom} &gt; 0 marks the
+     * last fallback: one size only and no throughput known, so the time scales with the size
+     * (never below the measured time).
+     */
+    record Restore(double fixedSeconds, double secondsPerByte, long scaleFrom, double scaleSeconds, String how) {
+        /**
+         * Least squares over the system's own drills when they restored sizes at least 1.5× apart;
+         * else the throughput (least squares) of the other systems' drills
+         * with this system's fixed cost (the median of time minus bytes/throughput);
+         * else its one size scaled.
+         */
+        static Restore fit(List<SystemRun> own, List<SystemRun> everyone) {
+            Restore line = line(own);
+            if (line != null) return line;
+            double slope = slope(everyone);
+            if (slope > 0) {
+                List<Double> rest = new ArrayList<>();
+                for (SystemRun r : own) rest.add(Math.max(0, seconds(r.restoreTime()) - r.bytesRestored() * slope));
+                rest.sort(null);
+                int n = rest.size();
+                double fixed = n % 2 == 1 ? rest.get(n / 2) : (rest.get(n / 2 - 1) + rest.get(n / 2)) / 2;
+                return new Restore(fixed, slope, 0, 0, "throughput of other systems' drills");
+            }
+            SystemRun last = own.getFirst(); // the newest
+            return new Restore(0, 0, last.bytesRestored(), seconds(last.restoreTime()), "one size, scaled");
+        }
+
+        /** A least-squares line through the runs, or null when their sizes are too close or it does not rise. */
+        private static Restore line(List<SystemRun> runs) {
+            if (runs.size() < 2) return null;
+            long min = Long.MAX_VALUE, max = 0;
+            for (SystemRun r : runs) {
+                min = Math.min(min, r.bytesRestored());
+                max = Math.max(max, r.bytesRestored());
+            }
+            if (max < min * 1.5) return null;
+            double mb = 0, mt = 0;
+            for (SystemRun r : runs) {
+                mb += r.bytesRestored();
+                mt += seconds(r.restoreTime());
+            }
+            mb /= runs.size();
+            mt /= runs.size();
+            double sxx = 0, sxy = 0;
+            for (SystemRun r : runs) {
+                double db = r.bytesRestored() - mb;
+                sxx += db * db;
+                sxy += db * (seconds(r.restoreTime()) - mt);
+            }
+            double slope = sxy / sxx;
+            if (!(slope > 0)) return null;
+            double fixed = mt - slope * mb;
+            if (fixed < 0) {
+                // A line through zero then: fixed costs too small to tell from noise.
+                double sbt = 0, sbb = 0;
+                for (SystemRun r : runs) {
+                    sbt += r.bytesRestored() * seconds(r.restoreTime());
+                    sbb += (double) r.bytesRestored() * r.bytesRestored();
+                }
+                return new Restore(0, sbt / sbb, 0, 0, "fitted");
+            }
+            return new Restore(fixed, slope, 0, 0, "fitted");
+        }
+
+        /** Seconds per byte over other systems' runs: the slope of their line, 0 when there is none. */
+        private static double slope(List<SystemRun> runs) {
+            if (runs.isEmpty()) return 0;
+            Restore l = line(runs);
+            if (l != null) return l.secondsPerByte();
+            return 0;
+        }
+
+        Duration time(long bytes) {
+            double s = scaleFrom > 0 ? scaleSeconds * Math.max(1.0, (double) bytes / scaleFrom) : fixedSeconds + bytes * secondsPerByte;
+            return Duration.ofMillis(Math.round(s * 1000));
+        }
+
+        String describe() {
+            if (scaleFrom > 0) return rate(scaleFrom / scaleSeconds) + " (" + how + ")";
+            return String.format(Locale.ROOT, "%.1fs fixed + %s", fixedSeconds, rate(1 / secondsPerByte))
+                    + (how.equals("fitted") ? "" : " (" + how + ")");
+        }
     }
 
     /** The newest runs (up to SAMPLES) that pass the filter, newest first. */
     private static List<SystemRun> recent(List<SystemRun> runs, Predicate<SystemRun> ok) {
+        return recent(runs, ok, SAMPLES);
+    }
+
+    private static List<SystemRun> recent(List<SystemRun> runs, Predicate<SystemRun> ok, int max) {
         List<SystemRun> out = new ArrayList<>();
-        for (int i = runs.size() - 1; i >= 0 && out.size() < SAMPLES; i--) {
+        for (int i = runs.size() - 1; i >= 0 && out.size() < max; i--) {
             if (ok.test(runs.get(i))) out.add(runs.get(i));
         }
         return out;
-    }
-
-    /**
-     * Bytes per second: each drill's throughput weighted by the bytes it restored, so a big restore
-     * (steady streaming) counts more than a small one dominated by latency.
-     */
-    static double throughput(List<SystemRun> samples) {
-        double weighted = 0;
-        double bytes = 0;
-        for (SystemRun r : samples) {
-            double b = r.bytesRestored();
-            weighted += b * (b / seconds(r.restoreTime()));
-            bytes += b;
-        }
-        return weighted / bytes;
     }
 
     /** Median of RTO minus restore time; never negative (a restore overlapping its own clock is no overhead). */

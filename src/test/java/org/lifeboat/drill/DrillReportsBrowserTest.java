@@ -119,6 +119,112 @@ class DrillReportsBrowserTest {
         assertThat(driver.findElement(By.tagName("body")).getText()).contains("not attempted: database is not back");
     }
 
+    /**
+     * A failed drill of twelve systems in three waves with long names, failures, blocked systems
+     * whose dependencies ended late, RTO targets on and beyond the axis: no two texts of the chart
+     * overlap, no text lies on a bar (but a bar's own label), and the page does not run off its
+     * right edge. Each box is the one Chromium laid out (getBoundingClientRect).
+     */
+    @Test
+    void aFailedDrillWithLongNamesAndManySystemsLaysOutWithoutOverlaps() throws Exception {
+        String crm = "customer-relationship-management-database-cluster";
+        DrillReport r = TestDrills.drill("20261122-060000-ab12", java.time.Instant.parse("2026-11-22T06:00:00Z"))
+                .lasting(Duration.ofMinutes(12)).site("sandbox-with-a-rather-long-site-name")
+                .with(TestDrills.system("warehouse-inventory-replication-primary-eu-west-1").rto(Duration.ofMinutes(3), Duration.ofMinutes(30)),
+                        TestDrills.system(crm).failed("step 1 (postgres) failed: pg_restore: error: could not connect to the server "
+                                + "at 127.0.0.1:54321 after 3 attempts", Duration.ofSeconds(690)),
+                        TestDrills.system("billing-ledger").rto(Duration.ofSeconds(700), Duration.ofMinutes(10)),
+                        TestDrills.system("shared-files-for-the-accounting-department-WWWWWWWWWWMMMMMMMM")
+                                .failed("measured RTO 11m 45s exceeds the target 10m", Duration.ofSeconds(705)),
+                        TestDrills.system("order-fulfilment-web-frontend-with-a-long-name").wave(2).blocked(crm),
+                        TestDrills.system("reporting").wave(2).blocked(crm),
+                        TestDrills.system("search-index-rebuilder-for-the-catalogue").wave(2).rto(Duration.ofSeconds(715), Duration.ofMinutes(40)),
+                        TestDrills.system("mail").wave(2).rto(Duration.ofSeconds(716), Duration.ofMinutes(11)),
+                        TestDrills.system("customer-portal-single-sign-on-gateway").wave(3).blocked("order-fulfilment-web-frontend-with-a-long-name"),
+                        TestDrills.system("x").wave(3).blocked("reporting"),
+                        TestDrills.system("metrics-and-alerting-stack-prometheus-grafana").wave(3).blocked("search-index-rebuilder-for-the-catalogue"),
+                        TestDrills.system("backup-of-the-backup-offsite-mirror-synchroniser").wave(3).blocked(crm))
+                .build();
+        assertThat(r.passed()).isFalse();
+        load(r, "failed-long.html");
+        @SuppressWarnings("unchecked")
+        List<String> overlaps = (List<String>) driver.executeScript("""
+                const svg = document.querySelector('svg.gantt');
+                const box = e => { const b = e.getBoundingClientRect(); return {l: b.left, r: b.right, t: b.top, b: b.bottom}; };
+                const hit = (a, b) => a.l < b.r - 0.5 && b.l < a.r - 0.5 && a.t < b.b - 0.5 && b.t < a.b - 0.5;
+                const own = e => [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('');
+                const texts = [...svg.querySelectorAll('text')].filter(t => own(t).trim() !== '');
+                const bars = [...svg.querySelectorAll('rect.system-bar, rect.step-bar, rect.check-bar, rect.blocked-marker')];
+                const out = [];
+                for (let i = 0; i < texts.length; i++) {
+                  for (let j = i + 1; j < texts.length; j++) {
+                    if (hit(box(texts[i]), box(texts[j]))) out.push('"' + own(texts[i]) + '" overlaps "' + own(texts[j]) + '"');
+                  }
+                  if (texts[i].classList.contains('in-bar')) continue;
+                  for (const bar of bars) {
+                    if (hit(box(texts[i]), box(bar))) out.push('"' + own(texts[i]) + '" lies on the ' + bar.getAttribute('class')
+                        + ' of ' + bar.dataset.system);
+                  }
+                }
+                const svgBox = box(svg);
+                for (const t of texts) {
+                  const b = box(t);
+                  if (b.l < svgBox.l - 0.5 || b.r > svgBox.r + 0.5) out.push('"' + own(t) + '" runs out of the chart');
+                }
+                if (document.documentElement.scrollWidth > document.documentElement.clientWidth) {
+                  out.push('the page is ' + document.documentElement.scrollWidth + 'px wide in a '
+                      + document.documentElement.clientWidth + 'px window');
+                }
+                return out;
+                """);
+        screenshot("drill-report-failed-long.png");
+        assertThat(overlaps).isEmpty();
+        // Cut names are whole where people look for them: in the tables and the tooltips.
+        String body = driver.findElement(By.tagName("body")).getText();
+        assertThat(body).contains("shared-files-for-the-accounting-department-WWWWWWWWWWMMMMMMMM", "depends on " + crm);
+        assertThat(driver.findElements(By.cssSelector("rect.blocked-marker"))).hasSize(6);
+    }
+
+    /**
+     * The runbook's commands on a narrow screen and on paper (print media emulated): no code block
+     * is cut at the right edge or needs scrolling; long commands wrap.
+     */
+    @Test
+    void runbookCommandsWrapOnScreenAndInPrint() throws Exception {
+        Path file = dir.resolve("lifeboat.yaml");
+        Files.writeString(file, """
+                repositories: { local: { url: /var/backups/a-rather-long-folder-name-for-the-backups/lifeboat-repository, password-file: /etc/lifeboat/password } }
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 30m
+                    backup: { repository: local, sources: [ { path: /srv/share/departments/accounting/quarterly-reports/archive } ] }
+                    restore:
+                      - path: { from: /srv/share/departments/accounting/quarterly-reports/archive, to: /srv/dr/share/departments/accounting/quarterly-reports/archive }
+                      - command: "/opt/webapp/bin/start-the-application-server --port 8080 --config /etc/webapp/application-settings-for-production.yaml"
+                """);
+        org.lifeboat.plan.Plan plan = org.lifeboat.plan.PlanLoader.load(file, null, org.lifeboat.plan.PlanLoader.Generators.placeholders());
+        Path html = dir.resolve("runbook.html");
+        Files.writeString(html, org.lifeboat.recovery.Runbook.html(plan, Map.of(), java.time.Instant.now()));
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(700, 900));
+        try {
+            driver.get(html.toUri().toString());
+            String cut = """
+                    return [...document.querySelectorAll('pre')].filter(p => p.scrollWidth > p.clientWidth + 1)
+                        .map(p => p.textContent.split('\\n')[0] + ' (' + p.scrollWidth + ' > ' + p.clientWidth + 'px)');
+                    """;
+            assertThat(driver.findElements(By.tagName("pre"))).hasSizeGreaterThan(2);
+            assertThat((List<?>) driver.executeScript(cut)).as("on screen").isEmpty();
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "print"));
+            assertThat((List<?>) driver.executeScript(cut)).as("printed").isEmpty();
+            assertThat(driver.findElement(By.tagName("body")).getText())
+                    .contains("application-settings-for-production.yaml");
+        } finally {
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", ""));
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(1100, 1000));
+        }
+    }
+
     private static void load(DrillReport r, String name) throws Exception {
         Path html = dir.resolve(name);
         Files.writeString(html, DrillReports.html(r));

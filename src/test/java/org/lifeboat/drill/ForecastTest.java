@@ -33,9 +33,9 @@ class ForecastTest {
     }
 
     /**
-     * Three drills: 100 MiB in 10s (10 MiB/s), 300 MiB in 20s (15 MiB/s), 200 MiB in 10s (20 MiB/s).
-     * Weighted by bytes: (100·10 + 300·15 + 200·20) / 600 = 15.8333 MiB/s. Overheads 30s, 25s, 40s:
-     * median 30s. 950 MiB today: 950 / 15.8333 = 60s, plus 30s.
+     * Three drills: 100 MiB in 10s, 300 MiB in 20s, 200 MiB in 10s. The least-squares line: 0.05 s
+     * per MiB (20 MiB/s) plus 3.33s fixed. Overheads 30s, 25s, 40s: median 30s. 950 MiB today:
+     * 3.33 + 47.5 + 30 = 80.83s.
      */
     private static List<SystemRun> threeDbDrills() {
         return List.of(
@@ -45,15 +45,15 @@ class ForecastTest {
     }
 
     @Test
-    void throughputWeightedByBytesPlusMedianOverhead() {
+    void fixedCostAndThroughputFittedApartPlusMedianOverhead() {
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(2), null, 950 * MIB), threeDbDrills());
-        assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(row.forecast()).isEqualTo(Duration.ofMillis(80_833));
         assertThat(row.rto()).isEqualTo(Duration.ofMinutes(2));
         assertThat(row.exceedsRto()).isFalse();
         assertThat(row.lastDrill()).isEqualTo(daysAgo(6));
         assertThat(row.neverDrilled()).isFalse();
         assertThat(row.drillOverdue()).isFalse();
-        assertThat(row.basis()).isEqualTo("3 drills, 15.8 MiB/s");
+        assertThat(row.basis()).isEqualTo("3 drills, 3.3s fixed + 20.0 MiB/s");
         assertThat(row.flags()).isEmpty();
     }
 
@@ -62,9 +62,9 @@ class ForecastTest {
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(1), Duration.ofDays(30), 950 * MIB),
                 threeDbDrills());
         assertThat(row.exceedsRto()).isTrue();
-        assertThat(row.flags()).containsExactly("forecast 1m 30s exceeds RTO 1m");
+        assertThat(row.flags()).containsExactly("forecast 1m 20s exceeds RTO 1m");
         // exactly the RTO is still within it
-        assertThat(one(new ForecastInput("db", Duration.ofSeconds(90), null, 950 * MIB), threeDbDrills()).exceedsRto())
+        assertThat(one(new ForecastInput("db", Duration.ofMillis(80_833), null, 950 * MIB), threeDbDrills()).exceedsRto())
                 .isFalse();
     }
 
@@ -85,7 +85,7 @@ class ForecastTest {
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 1200 * MIB), h.reversed());
         // 1200 MiB / 20 MiB/s = 60s, plus 35s
         assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(95));
-        assertThat(row.basis()).isEqualTo("5 drills, 20.0 MiB/s");
+        assertThat(row.basis()).isEqualTo("5 drills, 0.0s fixed + 20.0 MiB/s");
         assertThat(row.lastDrill()).isEqualTo(daysAgo(2));
     }
 
@@ -114,7 +114,7 @@ class ForecastTest {
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(10), null, 100 * MIB), h);
         assertThat(row.drillOverdue()).isTrue();
         assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(40));
-        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s");
+        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s (one size, scaled)");
         assertThat(row.flags()).containsExactly("last drill 45d ago, plan says every 30d");
 
         ForecastRow weekly = one(new ForecastInput("db", Duration.ofMinutes(10), Duration.ofDays(7), 100 * MIB),
@@ -148,7 +148,7 @@ class ForecastTest {
 
         ForecastRow unknownSize = one(new ForecastInput("db", Duration.ofMinutes(5), null, -1), threeDbDrills());
         assertThat(unknownSize.forecast()).isNull();
-        assertThat(unknownSize.basis()).isEqualTo("3 drills, 15.8 MiB/s; size of the latest snapshot unknown");
+        assertThat(unknownSize.basis()).isEqualTo("3 drills, 3.3s fixed + 20.0 MiB/s; size of the latest snapshot unknown");
     }
 
     @Test
@@ -156,7 +156,7 @@ class ForecastTest {
         List<SystemRun> h = List.of(restore("a", daysAgo(3), "db", 100, 10, null));
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 200 * MIB), h);
         assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(20));
-        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s, overhead not measured (restore time only)");
+        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s (one size, scaled), overhead not measured (restore time only)");
     }
 
     @Test
@@ -172,5 +172,50 @@ class ForecastTest {
         assertThat(Forecast.rate(512)).isEqualTo("512.0 B/s");
         assertThat(Forecast.rate(41.2 * MIB)).isEqualTo("41.2 MiB/s");
         assertThat(Forecast.rate(1.5 * 1024 * MIB)).isEqualTo("1.5 GiB/s");
+    }
+
+    private static SystemRun timed(String id, Instant at, String name, long mib, long restoreMs, long rtoMs) {
+        return run(id, at, name, Outcome.PASSED, Duration.ofMillis(rtoMs), Duration.ofMinutes(5), mib * MIB,
+                Duration.ofMillis(restoreMs));
+    }
+
+    /**
+     * The case of the issue: small restores are mostly fixed cost (2 MiB in 2.0s, 8 MiB in 2.3s).
+     * Taken as throughput alone (about 3 MiB/s) 20 MiB would need 6.8s; fixed 1.9s + 0.05 s/MiB
+     * says 2.9s, plus 0.1s overhead: 3.0s.
+     */
+    @Test
+    void smallRestoresAreFixedCostNotSlowness() {
+        List<SystemRun> h = List.of(timed("a", daysAgo(9), "db", 2, 2_000, 2_100), timed("b", daysAgo(2), "db", 8, 2_300, 2_400));
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 20 * MIB), h);
+        assertThat(row.forecast()).isEqualTo(Duration.ofMillis(3_000));
+        assertThat(row.basis()).isEqualTo("2 drills, 1.9s fixed + 20.0 MiB/s");
+    }
+
+    /** One drill of its own: its fixed cost with the throughput the other systems' drills measured. */
+    @Test
+    void oneDrillTakesTheThroughputOfTheOtherSystems() {
+        List<SystemRun> h = List.of(
+                restore("d1", daysAgo(9), "db", 100, 10, 40L),
+                restore("d2", daysAgo(8), "db", 300, 20, 45L), // db: 0.05 s/MiB, 5s fixed
+                timed("w1", daysAgo(3), "web", 1, 2_050, 2_150));
+        ForecastRow row = one(new ForecastInput("web", Duration.ofMinutes(5), null, 5 * MIB), h);
+        // web: 2.05s - 1 MiB × 0.05 = 2.0s fixed; 5 MiB: 2.0 + 0.25, plus 0.1s overhead
+        assertThat(row.forecast()).isEqualTo(Duration.ofMillis(2_350));
+        assertThat(row.basis()).isEqualTo("1 drill, 2.0s fixed + 20.0 MiB/s (throughput of other systems' drills)");
+    }
+
+    /** Each drill against the forecast from the drills before it, with the bytes it restored. */
+    @Test
+    void backtestComparesEachDrillWithTheForecastMadeBeforeIt() {
+        SystemRun d1 = timed("a", daysAgo(20), "db", 2, 2_000, 2_100);
+        SystemRun d2 = timed("b", daysAgo(10), "db", 8, 2_300, 2_400);
+        SystemRun d3 = timed("c", daysAgo(1), "db", 20, 2_900, 3_000);
+        SystemRun failed = run("f", daysAgo(5), "db", Outcome.BLOCKED, null, null, 0, null);
+        Map<SystemRun, Duration> f = Forecast.backtest(List.of(d3, failed, d2, d1));
+        // d1: nothing before it; d2: d1 alone, its size scaled (2.0s × 4) + 0.1s; d3: the line through d1 and d2.
+        assertThat(f).containsOnlyKeys(d2, d3);
+        assertThat(f.get(d2)).isEqualTo(Duration.ofMillis(8_100));
+        assertThat(f.get(d3)).isEqualTo(Duration.ofMillis(3_000));
     }
 }
