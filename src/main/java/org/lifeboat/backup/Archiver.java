@@ -491,10 +491,6 @@ public final class Archiver {
             } finally {
                 in.release();
             }
-            if (opts.excludes().excludeCaches() && Excludes.isCacheDir(d)) {
-                d.close();
-                return CompletableFuture.<Id>completedFuture(null);
-            }
             return saveDirContents(new Held(d), parentTree, dev);
         }, walkers).thenCompose(f -> f);
     }

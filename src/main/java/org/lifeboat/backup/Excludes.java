@@ -148,14 +148,6 @@ public final class Excludes {
         return !patterns.isEmpty() && patterns.matches(absolutePath);
     }
 
-    /**
-     * Always false: a cache folder is no longer dropped whole. Its contents are left out by
-     * {@link #excluded} while the folder and its CACHEDIR.TAG are kept, as restic does.
-     */
-    public boolean excludeCaches() {
-        return false;
-    }
-
     /** The patterns, case-sensitive first, as recorded in the snapshot. */
     public List<String> patterns() {
         return patterns.sources();
@@ -202,27 +194,6 @@ public final class Excludes {
             return false;
         }
     }
-
-    /**
-     * A cache folder per the Cache Directory Tagging spec: holds a CACHEDIR.TAG file (a symlink
-     * there is not followed) that starts with the signature.
-     */
-    static boolean isCacheDir(Dir dir) {
-        byte[] sig = new byte[SIGNATURE.length()];
-        try (RawFile f = dir.openForRead("CACHEDIR.TAG")) {
-            int got = 0;
-            while (got < sig.length) {
-                int n = f.read(sig, got, sig.length - got, got);
-                if (n < 0) return false;
-                got += n;
-            }
-            return new String(sig, StandardCharsets.US_ASCII).equals(SIGNATURE);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static final String SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55";
 
     /**
      * Parses restic's size syntax: a whole number of bytes, optionally followed by b, k, m, g or t

@@ -163,7 +163,7 @@ final class BackupCommand implements Callable<Integer> {
             BackupResult r;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> ProgressLine.status(t0, progress.filesDone.sum(),
                     progress.scanFinished ? progress.totalFiles : 0, progress.bytesDone.sum(),
-                    progress.scanFinished ? progress.totalBytes : 0), () -> ProgressLine.statusJson(t0,
+                    progress.scanFinished ? progress.totalBytes : 0), () -> progress.currentFile, () -> ProgressLine.statusJson(t0,
                     progress.filesDone.sum(), progress.totalFiles, progress.bytesDone.sum(), progress.totalBytes)
                     .put("error_count", progress.errors.sum()).set("current_files",
                             currentFiles(progress.currentFile)))) {

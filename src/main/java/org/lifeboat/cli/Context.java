@@ -262,6 +262,22 @@ final class Context {
         }
     }
 
+    /**
+     * The plan's repositories, opened with this command's global flags: --limit-upload and
+     * --limit-download wrap each backend, --pack-size sets the packs written.
+     *
+     * @throws UserException when one of those flags is out of range
+     */
+    org.lifeboat.recovery.Repositories repositories(org.lifeboat.plan.Plan plan, boolean exclusive) {
+        backendOptions();
+        if (global.limitUpload < 0 || global.limitDownload < 0) {
+            throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
+        }
+        int packSize = packSizeBytes();
+        return new org.lifeboat.recovery.Repositories(plan, exclusive,
+                b -> org.lifeboat.backend.RateLimitedBackend.wrap(b, global.limitDownload, global.limitUpload), packSize);
+    }
+
     Repository open() throws IOException, WrongPasswordException {
         Backend b = backend();
         // Checked before asking for a password, so a typo in the path is reported as such.

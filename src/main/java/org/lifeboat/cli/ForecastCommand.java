@@ -34,7 +34,7 @@ final class ForecastCommand implements Callable<Integer> {
         Context ctx = new Context(main);
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
         Map<String, Forecast.ForecastInput> inputs = new LinkedHashMap<>();
-        try (Repositories repos = new Repositories(plan, false)) {
+        try (Repositories repos = ctx.repositories(plan, false)) {
             for (SystemSpec s : plan.systems().values()) {
                 long bytes = -1;
                 try {

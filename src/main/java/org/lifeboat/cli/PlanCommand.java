@@ -105,7 +105,7 @@ final class PlanCommand implements Runnable {
             Map<String, Snapshot> latest = new LinkedHashMap<>();
             Map<String, String> problems = new LinkedHashMap<>();
             if (!offline) {
-                try (Repositories repos = new Repositories(plan, false)) {
+                try (Repositories repos = ctx.repositories(plan, false)) {
                     for (SystemSpec s : plan.systems().values()) {
                         try {
                             Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});

@@ -64,7 +64,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (dryRun) return dryRun(ctx, plan, selected, atTime);
         if (!yes) confirm(ctx, plan, selected);
         Path logDir = StateDir.of(plan).resolve("logs");
-        try (Repositories repos = new Repositories(plan, false)) {
+        try (Repositories repos = ctx.repositories(plan, false)) {
             Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir),
                     RecoveryOutput.live(ctx));
             RecoveryResult res = r.run();
@@ -144,7 +144,7 @@ final class RecoverCommand implements Callable<Integer> {
                     + (atTime == null ? "" : " with data from at or before " + Plans.time(atTime)) + "; nothing is changed");
         }
         int problems = 0;
-        try (Repositories repos = new Repositories(plan, false)) {
+        try (Repositories repos = ctx.repositories(plan, false)) {
             for (int w = 0; w < waves.size(); w++) {
                 if (!ctx.json()) ctx.out.println("\nwave " + (w + 1) + (waves.get(w).size() > 1 ? " (in parallel)" : "") + ":");
                 for (String name : waves.get(w)) {

@@ -64,7 +64,7 @@ final class RunbookCommand implements Callable<Integer> {
         Plan plan = Plans.load(ctx, site, PlanLoader.Generators.placeholders());
         Map<String, Runbook.Status> status = new LinkedHashMap<>();
         if (!offline) {
-            try (Repositories repos = new Repositories(plan, false)) {
+            try (Repositories repos = ctx.repositories(plan, false)) {
                 for (SystemSpec s : plan.systems().values()) {
                     if (s.backup() == null) continue;
                     try {

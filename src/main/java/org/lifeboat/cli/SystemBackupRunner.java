@@ -26,7 +26,7 @@ final class SystemBackupRunner {
         }
         int failed = 0, partial = 0;
         List<String> skipped = new ArrayList<>();
-        try (Repositories repos = new Repositories(plan, false)) {
+        try (Repositories repos = ctx.repositories(plan, false)) {
             for (String n : chosen) {
                 SystemSpec s = plan.system(n);
                 if (s.backup() == null || s.backup().sources().isEmpty()) {

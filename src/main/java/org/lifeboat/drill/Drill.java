@@ -28,6 +28,7 @@ import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.RecoveryException;
 import org.lifeboat.recovery.RecoveryResult;
 import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.SystemSnapshots;
 import org.lifeboat.recovery.Shell;
 import org.lifeboat.recovery.StepResult;
 import org.lifeboat.recovery.SystemResult;
@@ -36,7 +37,6 @@ import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PackedBlob;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.Snapshot;
-import org.lifeboat.repository.SnapshotFilter;
 import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeWalker;
 import org.lifeboat.restore.Verifier;
@@ -292,8 +292,8 @@ public final class Drill {
     private Duration worstGap(Plan plan, Repositories repos, SystemSpec spec, Instant now) {
         if (spec.backup() == null) return null;
         try {
-            List<Snapshot> all = new SnapshotFilter(List.of(), List.of(spec.tag()), List.of())
-                    .apply(repos.snapshots(spec.backup().repository(), w -> {}));
+            // The system's own snapshots (host, tag and paths), as recover chooses them.
+            List<Snapshot> all = SystemSnapshots.of(spec, repos.snapshots(spec.backup().repository(), w -> {}));
             Instant since = now.minus(opts.gapWindow());
             List<Instant> times = new ArrayList<>();
             for (Snapshot s : all) times.add(s.time().toInstant());

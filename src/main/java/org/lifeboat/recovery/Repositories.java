@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.LocalBackend;
 import org.lifeboat.backend.Locations;
@@ -28,10 +29,23 @@ public final class Repositories implements AutoCloseable {
     private final Map<String, Repository> open = new LinkedHashMap<>();
     private final Map<String, RepositoryLock> locks = new LinkedHashMap<>();
     private final Map<String, List<Snapshot>> snapshots = new LinkedHashMap<>();
+    private final UnaryOperator<Backend> wrap;
+    private final int packSize;
 
+    /** The plan's repositories as they are (no rate limit, the default pack size). */
     public Repositories(Plan plan, boolean exclusive) {
+        this(plan, exclusive, UnaryOperator.identity(), Repository.DEFAULT_PACK_SIZE);
+    }
+
+    /**
+     * @param wrap     applied to each repository's backend (e.g. the --limit-upload/--limit-download rate limiter)
+     * @param packSize target size in bytes of the packs written (restic's --pack-size, in bytes)
+     */
+    public Repositories(Plan plan, boolean exclusive, UnaryOperator<Backend> wrap, int packSize) {
         this.plan = plan;
         this.exclusive = exclusive;
+        this.wrap = wrap;
+        this.packSize = packSize;
     }
 
     public synchronized Repository get(String name) throws IOException, RecoveryException, WrongPasswordException {
@@ -49,7 +63,8 @@ public final class Repositories implements AutoCloseable {
             throw new RepositoryNotFoundException("there is no repository at " + lb.root() + " (repository '" + name
                     + "' of " + plan.file() + "); create one with 'lifeboat init -r " + lb.root() + "'");
         }
-        r = Repository.open(b, password(spec));
+        r = Repository.open(wrap.apply(b), password(spec));
+        r.setPackSize(packSize);
         try {
             locks.put(name, r.lock(exclusive));
             r.loadIndex();

@@ -177,9 +177,11 @@ public final class Runbook {
      * users, as Lifeboat runs them) and as any other user.
      */
     private String manual(SystemSpec s, Step step) {
-        String snap = "--tag " + q(s.tag()) + " latest";
+        // The same snapshots recover chooses (tag, host, paths), so a look-alike is never picked by hand either.
+        String filter = SystemSnapshots.filterFlags(s, Runbook::q);
+        String snap = filter + " latest";
         return switch (step) {
-            case Step.PathStep p -> "lifeboat " + repoArg(s) + " restore --tag " + q(s.tag()) + " " + q("latest:" + p.from())
+            case Step.PathStep p -> "lifeboat " + repoArg(s) + " restore " + filter + " " + q("latest:" + p.from())
                     + " --target " + q(p.to()) + " --overwrite " + p.overwrite();
             case Step.DatabaseStep d when d.engine().equals("postgres") -> {
                 Source.PostgresSource src = source(s, Source.PostgresSource.class);
@@ -302,7 +304,7 @@ public final class Runbook {
                 StringBuilder b = new StringBuilder();
                 for (Step step : s.restore()) {
                     if (step instanceof Step.PathStep p && (f.paths().isEmpty() || f.paths().contains(p.to()))) {
-                        b.append("lifeboat ").append(repoArg(s)).append(" ls --tag ").append(q(s.tag())).append(" latest ")
+                        b.append("lifeboat ").append(repoArg(s)).append(" ls ").append(SystemSnapshots.filterFlags(s, Runbook::q)).append(" latest ")
                                 .append(q(p.from())).append(" | wc -l; find ").append(q(p.to())).append(" | wc -l   # counts agree\n");
                     }
                 }

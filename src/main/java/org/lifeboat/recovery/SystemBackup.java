@@ -98,7 +98,7 @@ public final class SystemBackup {
             Snapshot parent = prior.isEmpty() ? null : prior.getLast();
             BackupOptions opts = new BackupOptions(targets, new Excludes(excludes, List.of(), false), oneFs,
                     List.of(sys.tag()), host, parent == null ? null : parent.id(), false, false, null, 0, streams);
-            BackupResult res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(path + ": " + msg)).run();
+            BackupResult res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(msg)).run(); // the message names the path
             repos.invalidate(b.repository());
             if (hooked && Shell.removeHook(onExit)) {
                 hooked = false;

@@ -75,6 +75,22 @@ public final class SystemSnapshots {
         return false;
     }
 
+    /**
+     * The snapshot filter a person types to pick this system's snapshots with {@code ls}/{@code restore}:
+     * the tag, the plan's host if it names one, and each path source, as restic's {@code --tag},
+     * {@code --host} and {@code --path} flags; each value passed through {@code quote} for the shell.
+     */
+    static String filterFlags(SystemSpec sys, java.util.function.UnaryOperator<String> quote) {
+        StringBuilder b = new StringBuilder("--tag ").append(quote.apply(sys.tag()));
+        SystemSpec.Backup bk = sys.backup();
+        if (bk == null) return b.toString();
+        if (bk.host() != null) b.append(" --host ").append(quote.apply(bk.host()));
+        for (Source src : bk.sources()) {
+            if (src instanceof Source.PathSource p) b.append(" --path ").append(quote.apply(absolute(p.path())));
+        }
+        return b.toString();
+    }
+
     /** The path as the archiver records it (absolute, cleaned). */
     private static String absolute(String path) {
         try {
