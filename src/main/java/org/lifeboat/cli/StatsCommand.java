@@ -143,7 +143,8 @@ final class StatsCommand implements Callable<Integer> {
                 ctx.out.println("Stats in " + mode + " mode:");
                 ctx.out.println("     Snapshots processed:  " + chosen.size());
                 if (count > 0) ctx.out.println("        Total Blob Count:  " + count);
-                if (files > 0) ctx.out.println("        Total File Count:  " + files);
+                // restic leaves a zero count out; restore-size always says it (a damaged snapshot may count 0)
+                if (files > 0 || mode.equals("restore-size")) ctx.out.println("        Total File Count:  " + files);
                 if (uncompressed > 0) ctx.out.println(" Total Uncompressed Size:  " + ProgressLine.bytes(uncompressed));
                 ctx.out.println("              Total Size:  " + ProgressLine.bytes(size));
                 if (o.has("compression_progress")) {
