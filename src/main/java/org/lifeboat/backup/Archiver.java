@@ -289,7 +289,7 @@ public final class Archiver {
             if (child.real == null) {
                 // A folder that exists only in the snapshot (it holds streams): owned by us, now.
                 OffsetDateTime now = OffsetDateTime.now();
-                Node base = Node.builder(e.getKey(), NodeType.DIR).mode(0755).mtime(now).atime(now).ctime(now)
+                Node base = Node.builder(e.getKey(), NodeType.DIR).mode(org.lifeboat.repository.tree.GoFileMode.MODE_DIR | 0755).mtime(now).atime(now).ctime(now)
                         .uid(uid()).gid(gid()).user(names.userName(uid())).group(names.groupName(gid())).build();
                 CompletableFuture<Id> sub = saveVirtualChildren(child, pn != null && pn.type() == NodeType.DIR ? pn.subtree() : null,
                         at + "/" + e.getKey());

@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "cat", description = "Print internal objects (for debugging): config, snapshot, index, key, lock, pack, blob, tree.",
-        footer = {"", "Examples:", "  lifeboat cat config", "  lifeboat cat snapshot 1a2b3c4d", "  lifeboat cat blob 5e6f7a8b9c0d > blob.bin"})
+@Command(name = "cat", description = "Print internal objects (for debugging): config, masterkey, snapshot, index, key, lock, pack, blob, tree.",
+        footer = {"", "Examples:", "  lifeboat cat config", "  lifeboat cat masterkey", "  lifeboat cat snapshot 1a2b3c4d", "  lifeboat cat blob 5e6f7a8b9c0d > blob.bin"})
 final class CatCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -34,6 +34,13 @@ final class CatCommand implements Callable<Integer> {
                 var o = Json.MAPPER.createObjectNode().put("version", repo.config().version()).put("id", repo.config().id())
                         .put("chunker_polynomial", Long.toHexString(repo.config().polynomial()));
                 ctx.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+                return ExitCodes.OK;
+            }
+            if (type.equals("masterkey")) {
+                // restic's cat masterkey: the decrypted master key, as Go's json.MarshalIndent prints it.
+                // Whoever has the password can read it anyway; it is what restic prints for debugging.
+                ctx.out.println(repo.crypto().masterKeyJson());
+                ctx.out.flush();
                 return ExitCodes.OK;
             }
             if (id == null) throw new UserException("cat " + type + " needs an ID");
@@ -71,8 +78,8 @@ final class CatCommand implements Callable<Integer> {
                             ? BlobType.TREE : BlobType.DATA;
                     write(ctx, repo.loadBlob(t, b));
                 }
-                case "masterkey" -> throw new UserException("cat masterkey is not supported: keys are never printed");
-                default -> throw new UserException("unknown type '" + type + "': use config, snapshot, index, key, lock, pack, blob or tree");
+                case "masterkey" -> { } // handled above: it takes no ID
+                default -> throw new UserException("unknown type '" + type + "': use config, masterkey, snapshot, index, key, lock, pack, blob or tree");
             }
         } catch (IllegalArgumentException e) {
             throw new UserException("invalid ID '" + id + "': " + e.getMessage());

@@ -22,9 +22,10 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code diff}: what changed between two snapshots (or sub-folders), printed as found in restic's
- * order; folders whose tree IDs are equal are not read. Memory is bounded by the folder depth
- * (changes are never collected), so even a tree reusing one subtree at every level only costs
- * time, and Ctrl-C ends it.
+ * order. Memory is bounded by the folder depth plus the distinct blobs met (changes are never
+ * collected), so even a tree reusing one subtree at every level only costs time, and Ctrl-C ends
+ * it. {@code --json} ends with restic's statistics message (added/removed: files, dirs, others,
+ * data_blobs, tree_blobs, bytes), for which folders both sides share are read once each.
  */
 @Command(name = "diff", description = "Show what changed between two snapshots: + added, - removed, M content, T type, U metadata.",
         footer = {"", "Examples:", "  lifeboat diff 1a2b3c4d 5e6f7a8b", "  lifeboat diff --metadata 1a2b3c4d latest"})
@@ -58,18 +59,85 @@ final class DiffCommand implements Callable<Integer> {
             Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());
             Id tb = TreeWalker.subtree(repo, sb.snapshot().tree(), sb.subfolder());
             if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
+            before.add(ta);
+            afterTrees.add(tb);
+            beforeTrees.add(ta);
+            after.add(tb);
             diff(repo, ta, tb, "", 0);
             if (ctx.json()) {
-                ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "statistics")
-                        .put("source_snapshot", sa.snapshot().id().shortHex())
-                        .put("target_snapshot", sb.snapshot().id().shortHex()).put("changed_files", changed)
-                        .put("added_files", added).put("removed_files", removed));
+                var o = Json.MAPPER.createObjectNode().put("message_type", "statistics")
+                        // the arguments as given, as restic
+                        .put("source_snapshot", a).put("target_snapshot", b).put("changed_files", changed);
+                // restic's "added"/"removed" objects (blobs only on one side, plaintext bytes);
+                // added_files and removed_files are Lifeboat's: every node added or removed
+                blobStats(repo, o.putObject("added"), addedStat, after, before, afterTrees);
+                blobStats(repo, o.putObject("removed"), removedStat, before, after, beforeTrees);
+                o.put("added_files", added).put("removed_files", removed);
+                ctx.printJson(o);
             } else {
                 ctx.info("");
                 ctx.info("Files: " + added + " new, " + removed + " removed, " + changed + " changed");
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** files, dirs, others (restic's DiffStat counters) for added and removed nodes. */
+    private final long[] addedStat = new long[3];
+    private final long[] removedStat = new long[3];
+    /** Blobs each side uses in the parts compared (data and trees), and trees in common subtrees. */
+    private final java.util.Set<Id> before = new java.util.HashSet<>();
+    private final java.util.Set<Id> after = new java.util.HashSet<>();
+    private final java.util.Set<Id> beforeTrees = new java.util.HashSet<>();
+    private final java.util.Set<Id> afterTrees = new java.util.HashSet<>();
+    private final java.util.Set<Id> common = new java.util.HashSet<>();
+    private final java.util.Set<Id> collected = new java.util.HashSet<>();
+
+    private static void count(long[] stat, Node n) {
+        stat[n.type() == NodeType.FILE ? 0 : n.type() == NodeType.DIR ? 1 : 2]++;
+    }
+
+    private static void addBlobs(java.util.Set<Id> blobs, java.util.Set<Id> trees, Node n) {
+        if (n == null) return;
+        if (n.type() == NodeType.FILE && n.content() != null) blobs.addAll(n.content());
+        if (n.type() == NodeType.DIR && n.subtree() != null) {
+            blobs.add(n.subtree());
+            trees.add(n.subtree());
+        }
+    }
+
+    /**
+     * restic's collectDir: the blobs below a subtree both sides share. Each tree is read once
+     * ({@code collected}), so a tree reusing one subtree at every level costs its distinct trees.
+     */
+    private void collect(Repository repo, Id tree) throws IOException {
+        java.util.Deque<Id> todo = new java.util.ArrayDeque<>();
+        if (collected.add(tree)) todo.push(tree);
+        while (!todo.isEmpty()) {
+            if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while comparing");
+            for (Node n : TreeWalker.load(repo, todo.pop())) {
+                addBlobs(common, new java.util.HashSet<>(), n);
+                if (n.type() == NodeType.DIR && n.subtree() != null && collected.add(n.subtree())) todo.push(n.subtree());
+            }
+        }
+    }
+
+    /** One side's restic DiffStat: node counts, and the blobs only {@code mine} has (count and plaintext bytes). */
+    private void blobStats(Repository repo, com.fasterxml.jackson.databind.node.ObjectNode o, long[] stat,
+            java.util.Set<Id> mine, java.util.Set<Id> theirs, java.util.Set<Id> myTrees) {
+        long data = 0;
+        long trees = 0;
+        long bytes = 0;
+        for (Id id : mine) {
+            if (theirs.contains(id) || common.contains(id)) continue;
+            boolean tree = myTrees.contains(id);
+            if (tree) trees++;
+            else data++;
+            var pb = repo.index().lookup(tree ? org.lifeboat.repository.BlobType.TREE : org.lifeboat.repository.BlobType.DATA, id);
+            if (pb != null) bytes += pb.plainLength();
+        }
+        o.put("files", stat[0]).put("dirs", stat[1]).put("others", stat[2]).put("data_blobs", data)
+                .put("tree_blobs", trees).put("bytes", bytes);
     }
 
     /** Two folders being compared: their names still to visit, raw path and depth in folders. */
@@ -95,12 +163,16 @@ final class DiffCommand implements Callable<Integer> {
             String p = f.prefix() + "/" + name; // raw: the output quotes it (Names.display)
             Id subA = null;
             Id subB = null;
+            addBlobs(before, beforeTrees, x);
+            addBlobs(after, afterTrees, y);
             if (x == null) {
                 record("+", p, y);
+                count(addedStat, y);
                 added++;
                 if (y.type() == NodeType.DIR) subB = y.subtree();
             } else if (y == null) {
                 record("-", p, x);
+                count(removedStat, x);
                 removed++;
                 if (x.type() == NodeType.DIR) subA = x.subtree();
             } else if (x.type() != y.type()) {
@@ -116,6 +188,7 @@ final class DiffCommand implements Callable<Integer> {
             } else if (metadata && !sameMeta(x, y)) {
                 record("U", p, y);
             }
+            if (subA != null && subA.equals(subB)) collect(repo, subA);
             if ((subA != null || subB != null) && !Objects.equals(subA, subB)) {
                 if (depth + stack.size() > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(Names.display(p), depth + stack.size());
                 if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while comparing " + p);

@@ -1,13 +1,14 @@
 package org.lifeboat.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Times;
-import org.lifeboat.repository.tree.GoFileMode;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeWalker;
@@ -26,11 +27,13 @@ import picocli.CommandLine.ParentCommand;
  * skip that folder), so a listing never shows one path as two files or a name that climbs out.
  * Output streams with memory bounded by the folder depth: a tree reusing one subtree at every
  * level lists for as long as its logical size needs, like restic, and Ctrl-C ends it; so does a
- * reader that goes away ({@code | head}): the command then stops with exit code 1. A PATH naming a
- * file (or any node that is not a folder) lists that one node, as restic does.
+ * reader that goes away ({@code | head}): the command then stops with exit code 1. Without PATH
+ * the whole snapshot is listed; a PATH lists that node and, for a folder, its direct content
+ * (--recursive: everything below), as restic 0.14+; a PATH the snapshot lacks lists nothing and
+ * is no error (restic 0.15+). {@code -l} shows numeric uid/gid and the node's type letter.
  */
-@Command(name = "ls", description = "List files in a snapshot (below PATH if given).",
-        footer = {"", "Examples:", "  lifeboat ls latest", "  lifeboat ls -l 1a2b3c4d /home/ann", "  lifeboat ls latest /etc --no-recursive"})
+@Command(name = "ls", description = "List files in a snapshot: everything, or each PATH with its direct content (--recursive: all below).",
+        footer = {"", "Examples:", "  lifeboat ls latest", "  lifeboat ls -l 1a2b3c4d /home/ann", "  lifeboat ls latest /etc --recursive"})
 final class LsCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -38,16 +41,19 @@ final class LsCommand implements Callable<Integer> {
     @Mixin
     SnapshotOptions filter;
 
-    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "snapshot ID (or a unique prefix) or latest")
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "ID, latest, or ID:folder (paths are then inside that folder)")
     String snapshot;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "folder (or file) inside the snapshot")
-    String path = "/";
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "PATH", description = "folder (or file) inside the snapshot")
+    List<String> paths = new ArrayList<>();
 
-    @Option(names = {"-l", "--long"}, description = "long listing: mode, owner, size, time")
+    @Option(names = {"-l", "--long"}, description = "long listing: mode, uid, gid, size, time")
     boolean longFormat;
 
-    @Option(names = "--recursive", negatable = true, defaultValue = "true", description = "descend into folders (default)")
+    @Option(names = "--human-readable", description = "sizes in KiB, MiB… (with --long)")
+    boolean human;
+
+    @Option(names = "--recursive", description = "with PATH: also list what is in its sub-folders")
     boolean recursive;
 
     @Override
@@ -56,67 +62,97 @@ final class LsCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
-            String base = normalize(RawArgs.raw(path));
-            // A path naming a file (or symlink, device…) lists that one node, as restic does.
-            Node named = base.isEmpty() ? null : TreeWalker.find(repo, s.snapshot().tree(), base);
-            boolean folder = named == null || (named.type() == NodeType.DIR && named.subtree() != null);
-            Id root = named == null ? s.snapshot().tree() : folder ? named.subtree() : null;
+            Id top = TreeWalker.subtree(repo, s.snapshot().tree(), s.subfolder());
+            List<String> dirs = new ArrayList<>();
+            for (String p : RawArgs.raw(paths)) dirs.add(normalize(p));
             if (ctx.json()) {
+                // restic's ls --json snapshot message (message_type from 0.15 on, struct_type before)
                 ObjectNode so = s.snapshot().toJsonNode(true);
-                so.put("struct_type", "snapshot");
+                so.put("message_type", "snapshot").put("struct_type", "snapshot");
                 Names.printJson(ctx.out, so);
-            } else {
-                if (!ctx.quiet()) {
-                    Names.println(ctx.out, "snapshot " + s.snapshot().id().shortHex() + " of "
-                            + s.snapshot().paths().stream().map(Names::display).toList() + " at "
-                            + SnapshotsCommand.TIME.format(s.snapshot().time()) + ":");
-                }
+            } else if (!ctx.quiet()) {
+                Names.println(ctx.out, "snapshot " + s.snapshot().id().shortHex() + " of "
+                        + s.snapshot().paths().stream().map(Names::display).toList()
+                        + (dirs.isEmpty() ? "" : " filtered by " + dirs.stream().map(d -> Names.display(d.isEmpty() ? "/" : d)).toList())
+                        + " at " + NodeFormat.local(s.snapshot().time()) + ":");
             }
             ctx.checkOutput();
-            if (!folder) {
-                print(ctx, base, named);
-                return ExitCodes.OK;
-            }
             long[] damaged = {0};
-            TreeWalker.walk(repo, root, base, (p, shown, n) -> {
-                print(ctx, p, n);
-                return recursive;
-            }, (shown, id, problems) -> {
+            TreeWalker.Damaged onDamage = (shown, id, problems) -> {
                 // once per folder met; its nodes are not listed (see the class comment)
                 ctx.warn("not listed: the content of " + TreeWalker.damagedMessage(shown, problems));
                 damaged[0]++;
-            });
+            };
+            if (dirs.isEmpty()) {
+                // no PATH: the whole snapshot, as restic
+                TreeWalker.walk(repo, top, "", (p, shown, n) -> {
+                    print(ctx, p, n);
+                    return true;
+                }, onDamage);
+            }
+            for (String base : dirs) {
+                if (base.isEmpty()) {
+                    // "/": the top level (and everything with --recursive)
+                    TreeWalker.walk(repo, top, "", (p, shown, n) -> {
+                        print(ctx, p, n);
+                        return recursive;
+                    }, onDamage);
+                    continue;
+                }
+                Node named = lookup(repo, top, base);
+                // A missing path lists nothing and is no error, as restic 0.15+.
+                if (named == null) continue;
+                print(ctx, base, named);
+                if (named.type() == NodeType.DIR && named.subtree() != null) {
+                    TreeWalker.walk(repo, named.subtree(), base, (p, shown, n) -> {
+                        print(ctx, p, n);
+                        return recursive;
+                    }, onDamage);
+                }
+            }
             // A listing with holes must not pass for a complete one.
             if (damaged[0] > 0) return ExitCodes.FATAL;
         }
         return ExitCodes.OK;
     }
 
+    /** The node at {@code path}, or null when the snapshot has no such path (damage on the way still fails). */
+    private static Node lookup(Repository repo, Id root, String path) throws java.io.IOException {
+        try {
+            return TreeWalker.find(repo, root, path);
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            String m = e.getMessage();
+            if (m != null && (m.endsWith(" is not in the snapshot") || m.endsWith(" is not a folder in the snapshot"))) return null;
+            throw e;
+        }
+    }
+
     /** {@code p} is the raw path: JSON escapes it as Go does, text quotes it when it is not printable. */
     private void print(Context ctx, String p, Node n) {
         if (ctx.json()) {
+            // restic's lsNodeOutput, field for field; permissions show the node's type (see NodeFormat)
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("name", n.name()).put("type", n.type().jsonName()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
             if (n.type() == NodeType.FILE) o.put("size", n.size());
-            o.put("mode", n.mode()).put("permissions", GoFileMode.format(n.mode()));
-            if (n.mtime() != null) o.put("mtime", Times.format(n.mtime()));
-            if (n.atime() != null) o.put("atime", Times.format(n.atime()));
-            if (n.ctime() != null) o.put("ctime", Times.format(n.ctime()));
-            o.put("struct_type", "node");
+            if (n.mode() != 0) o.put("mode", n.mode());
+            o.put("permissions", NodeFormat.permissions(n));
+            o.put("mtime", Times.format(n.mtime() == null ? ZERO : n.mtime()));
+            o.put("atime", Times.format(n.atime() == null ? ZERO : n.atime()));
+            o.put("ctime", Times.format(n.ctime() == null ? ZERO : n.ctime()));
+            if (n.inode() != 0) o.put("inode", n.inode());
+            o.put("message_type", "node").put("struct_type", "node");
             Names.printJson(ctx.out, o);
         } else if (longFormat) {
-            Names.println(ctx.out, String.format(java.util.Locale.ROOT, "%s %5s %5s %12d %s %s%s",
-                    GoFileMode.format(n.mode()),
-                    Names.display(n.user() != null ? n.user() : String.valueOf(n.uid())),
-                    Names.display(n.group() != null ? n.group() : String.valueOf(n.gid())), n.size(),
-                    n.mtime() == null ? "" : SnapshotsCommand.TIME.format(n.mtime()), Names.display(p),
-                    n.linkTarget() != null ? " -> " + Names.display(n.linkTarget()) : ""));
+            Names.println(ctx.out, NodeFormat.longLine(p, n, human));
         } else {
             Names.println(ctx.out, Names.display(p));
         }
         // once per entry: a reader that has gone (| head) ends the listing
         ctx.checkOutput();
     }
+
+    /** Go's zero time, which restic prints for a node without that time. */
+    private static final java.time.OffsetDateTime ZERO = java.time.OffsetDateTime.of(1, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC);
 
     /** "" for the root, else "/a/b": no empty or "." components, no trailing slash. */
     static String normalize(String path) {

@@ -37,8 +37,8 @@ import picocli.CommandLine.ParentCommand;
  * (huge) logical totals. A folder whose tree breaks TreeRules is reported once and counted as
  * empty, and the command ends with exit code 1 (its totals are incomplete).
  */
-@Command(name = "stats", description = "Show sizes: restore-size (what a restore writes) or raw-data (what is stored).",
-        footer = {"", "Examples:", "  lifeboat stats", "  lifeboat stats latest", "  lifeboat stats --mode raw-data"})
+@Command(name = "stats", description = "Show sizes: restore-size (what a restore writes), files-by-contents, blobs-per-file or raw-data (what is stored).",
+        footer = {"", "Examples:", "  lifeboat stats", "  lifeboat stats latest", "  lifeboat stats --mode raw-data", "  lifeboat stats --mode files-by-contents"})
 final class StatsCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -49,15 +49,15 @@ final class StatsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SNAPSHOT", arity = "0..*", description = "snapshots to count (default: all that match the filters)")
     List<String> ids = new ArrayList<>();
 
-    @Option(names = "--mode", defaultValue = "restore-size", paramLabel = "restore-size|raw-data",
-            description = "restore-size (default): what a restore writes; raw-data: what the repository stores for them")
+    @Option(names = "--mode", defaultValue = "restore-size", paramLabel = "restore-size|files-by-contents|blobs-per-file|raw-data",
+            description = "restore-size (default): what a restore writes; files-by-contents, blobs-per-file (restic's); raw-data: what the repository stores for them")
     String mode;
 
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
-        if (!mode.equals("restore-size") && !mode.equals("raw-data")) {
-            throw new UserException("--mode must be restore-size or raw-data, not '" + mode + "'");
+        if (!List.of("restore-size", "files-by-contents", "blobs-per-file", "raw-data").contains(mode)) {
+            throw new UserException("--mode must be restore-size, files-by-contents, blobs-per-file or raw-data, not '" + mode + "'");
         }
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
@@ -67,67 +67,157 @@ final class StatsCommand implements Callable<Integer> {
             else for (String id : ids) chosen.add(filter.filter().resolve(all, id));
             long files = 0;
             long size = 0;
+            long count = 0;
+            long uncompressed = 0;
+            var o = Json.MAPPER.createObjectNode();
             boolean raw = mode.equals("raw-data");
-            Set<Id> blobs = new HashSet<>();
-            // Totals per tree ID, shared by all snapshots: a tree's totals do not depend on where it is.
-            Map<Id, Totals> memo = new HashMap<>();
-            for (Snapshot s : chosen) {
-                blobs.add(s.tree());
-                try {
-                    Totals t = totals(repo, s.tree(), memo, raw ? blobs : null,
-                            (shown, id, problems) -> {
-                                ctx.warn("snapshot " + s.id().shortHex() + ": not counted: the content of "
-                                        + TreeWalker.damagedMessage(shown, problems));
-                                damaged++;
-                            });
-                    // raw-data counts unique blobs only: the restore-size sums are not used, so
-                    // a bomb whose logical size overflows a long is no reason to refuse it
-                    if (!raw) {
-                        files = Math.addExact(files, t.nodes());
-                        size = Math.addExact(size, t.restoreSize());
+            if (mode.equals("files-by-contents") || mode.equals("blobs-per-file")) {
+                long[] t = byContents(ctx, repo, chosen, mode.equals("blobs-per-file"));
+                files = t[0];
+                size = t[1];
+                count = t[2];
+                o.put("total_size", size);
+            } else {
+                Set<Id> blobs = new HashSet<>();
+                // Totals per tree ID, shared by all snapshots: a tree's totals do not depend on where it is.
+                Map<Id, Totals> memo = new HashMap<>();
+                for (Snapshot s : chosen) {
+                    blobs.add(s.tree());
+                    try {
+                        Totals t = totals(repo, s.tree(), memo, raw ? blobs : null,
+                                (shown, id, problems) -> {
+                                    ctx.warn("snapshot " + s.id().shortHex() + ": not counted: the content of "
+                                            + TreeWalker.damagedMessage(shown, problems));
+                                    damaged++;
+                                });
+                        // raw-data counts unique blobs only: the restore-size sums are not used, so
+                        // a bomb whose logical size overflows a long is no reason to refuse it
+                        if (!raw) {
+                            files = Math.addExact(files, t.nodes());
+                            size = Math.addExact(size, t.restoreSize());
+                        }
+                    } catch (ArithmeticException e) {
+                        throw new RepositoryException("snapshot " + s.id().shortHex() + ": the totals exceed "
+                                + Long.MAX_VALUE + " (its trees reuse one folder at many levels)");
+                    } catch (RepositoryException e) {
+                        throw new RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
                     }
-                } catch (ArithmeticException e) {
-                    throw new RepositoryException("snapshot " + s.id().shortHex() + ": the totals exceed "
-                            + Long.MAX_VALUE + " (its trees reuse one folder at many levels)");
-                } catch (RepositoryException e) {
-                    throw new RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
+                }
+                if (raw) {
+                    // restic's raw-data numbers: stored (encrypted) sizes; "uncompressed" is what they
+                    // would be stored as without compression (repository version 2 only)
+                    long compressedSize = 0;
+                    long compressedUncompressed = 0;
+                    for (Id id : blobs) {
+                        PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
+                        if (pb == null) pb = repo.index().lookup(BlobType.TREE, id);
+                        if (pb == null) continue;
+                        count++;
+                        size += pb.length();
+                        long unc = pb.compressed() ? pb.uncompressedLength() + (long) org.lifeboat.repository.Crypto.OVERHEAD : pb.length();
+                        if (repo.config().version() >= 2) uncompressed += unc;
+                        if (pb.compressed()) {
+                            compressedSize += pb.length();
+                            compressedUncompressed += unc;
+                        }
+                    }
+                    o.put("total_size", size);
+                    if (uncompressed > 0) o.put("total_uncompressed_size", uncompressed);
+                    if (compressedSize > 0) o.put("compression_ratio", (double) compressedUncompressed / compressedSize);
+                    if (uncompressed > 0) {
+                        double progress = (double) compressedUncompressed / uncompressed * 100;
+                        double saving = (1 - (double) size / uncompressed) * 100;
+                        if (progress != 0) o.put("compression_progress", progress);
+                        if (saving != 0) o.put("compression_space_saving", saving);
+                    }
+                } else {
+                    o.put("total_size", size);
                 }
             }
-            long rawSize = 0;
-            long stored = 0;
-            long count = 0;
-            for (Id id : blobs) {
-                PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
-                if (pb == null) pb = repo.index().lookup(BlobType.TREE, id);
-                if (pb == null) continue;
-                count++;
-                rawSize += pb.plainLength();
-                stored += pb.length();
-            }
-            var o = Json.MAPPER.createObjectNode().put("snapshots_count", chosen.size());
-            if (mode.equals("restore-size")) {
-                o.put("total_size", size).put("total_file_count", files);
-            } else {
-                o.put("total_size", stored).put("total_uncompressed_size", rawSize).put("total_blob_count", count);
-                if (stored > 0) o.put("compression_ratio", (double) rawSize / stored);
-            }
+            // restic's JSON: zero counts are left out (omitempty)
+            if (files > 0) o.put("total_file_count", files);
+            if (count > 0) o.put("total_blob_count", count);
+            o.put("snapshots_count", chosen.size());
             if (ctx.json()) {
                 ctx.printJson(o);
             } else {
                 ctx.out.println("Stats in " + mode + " mode:");
                 ctx.out.println("     Snapshots processed:  " + chosen.size());
-                if (mode.equals("restore-size")) {
-                    ctx.out.println("        Total File Count:  " + files);
-                    ctx.out.println("              Total Size:  " + ProgressLine.bytes(size));
-                } else {
-                    ctx.out.println("        Total Blob Count:  " + count);
-                    ctx.out.println("   Total Uncompressed Size:  " + ProgressLine.bytes(rawSize));
-                    ctx.out.println("              Total Size:  " + ProgressLine.bytes(stored));
+                if (count > 0) ctx.out.println("        Total Blob Count:  " + count);
+                // restic leaves a zero count out; restore-size always says it (a damaged snapshot may count 0)
+                if (files > 0 || mode.equals("restore-size")) ctx.out.println("        Total File Count:  " + files);
+                if (uncompressed > 0) ctx.out.println(" Total Uncompressed Size:  " + ProgressLine.bytes(uncompressed));
+                ctx.out.println("              Total Size:  " + ProgressLine.bytes(size));
+                if (o.has("compression_progress")) {
+                    ctx.out.println(String.format(java.util.Locale.ROOT, "    Compression Progress:  %.2f%%", o.get("compression_progress").asDouble()));
+                }
+                if (o.has("compression_ratio")) {
+                    ctx.out.println(String.format(java.util.Locale.ROOT, "       Compression Ratio:  %.2fx", o.get("compression_ratio").asDouble()));
+                }
+                if (o.has("compression_space_saving")) {
+                    ctx.out.println(String.format(java.util.Locale.ROOT, "Compression Space Saving:  %.2f%%", o.get("compression_space_saving").asDouble()));
                 }
             }
         }
         // Totals that leave folders out must not pass for complete ones.
         return damaged == 0 ? ExitCodes.OK : ExitCodes.FATAL;
+    }
+
+    /**
+     * restic's files-by-contents and blobs-per-file counts: every node (folders too, as restic)
+     * counts once per distinct content (the sequence of its blob IDs); in blobs-per-file mode a
+     * node with new content adds each of its blobs not yet counted for its path (plaintext size).
+     * A tree met a second time adds nothing (all its contents were seen), so each distinct tree is
+     * read once: a tree reusing one subtree at every level costs its distinct trees.
+     *
+     * @return {files, bytes, blob references}
+     */
+    private long[] byContents(Context ctx, Repository repo, List<Snapshot> chosen, boolean perFile) throws IOException {
+        Set<Id> seenTrees = new HashSet<>();
+        Set<Id> contents = new HashSet<>();
+        Map<String, Set<Id>> fileBlobs = new HashMap<>();
+        long[] t = new long[3];
+        for (Snapshot s : chosen) {
+            if (!seenTrees.add(s.tree())) continue;
+            try {
+                TreeWalker.walk(repo, s.tree(), "", (path, shown, n) -> {
+                    var sha = Id.sha256();
+                    if (n.content() != null) for (Id b : n.content()) sha.update(b.bytes());
+                    if (contents.add(Id.of(sha.digest()))) {
+                        if (!perFile) {
+                            t[0]++;
+                            t[1] = Math.addExact(t[1], n.size());
+                        } else if (n.content() != null) {
+                            for (Id b : n.content()) {
+                                Set<Id> seen = fileBlobs.computeIfAbsent(path, x -> {
+                                    t[0]++;
+                                    return new HashSet<>();
+                                });
+                                if (seen.add(b)) {
+                                    PackedBlob pb = repo.index().lookup(BlobType.DATA, b);
+                                    if (pb == null) {
+                                        throw new RepositoryException("data blob " + b.shortHex() + " of file " + shown
+                                                + " is not in the index");
+                                    }
+                                    t[1] = Math.addExact(t[1], pb.plainLength());
+                                    t[2]++;
+                                }
+                            }
+                        }
+                    }
+                    return n.type() == NodeType.DIR && n.subtree() != null && seenTrees.add(n.subtree());
+                }, (shown, id, problems) -> {
+                    ctx.warn("snapshot " + s.id().shortHex() + ": not counted: the content of "
+                            + TreeWalker.damagedMessage(shown, problems));
+                    damaged++;
+                });
+            } catch (ArithmeticException e) {
+                throw new RepositoryException("snapshot " + s.id().shortHex() + ": the totals exceed " + Long.MAX_VALUE);
+            } catch (RepositoryException e) {
+                throw new RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
+            }
+        }
+        return t;
     }
 
     private long damaged;

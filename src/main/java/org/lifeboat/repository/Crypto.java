@@ -74,6 +74,16 @@ public final class Crypto {
         return encKey.clone();
     }
 
+    /**
+     * The master key as restic's {@code cat masterkey} prints it (Go's json.MarshalIndent with two
+     * spaces): {@code {"mac": {"k", "r"}, "encrypt"}}, base64. Secret: for debugging only.
+     */
+    public String masterKeyJson() {
+        var b64 = java.util.Base64.getEncoder();
+        return "{\n  \"mac\": {\n    \"k\": \"" + b64.encodeToString(macK) + "\",\n    \"r\": \""
+                + b64.encodeToString(macR) + "\"\n  },\n  \"encrypt\": \"" + b64.encodeToString(encKey) + "\"\n}";
+    }
+
     byte[] macK() {
         return macK.clone();
     }

@@ -73,6 +73,25 @@ class TreeBombWalkTest {
         assertThat(Json.MAPPER.readTree(r.out()).get("total_blob_count").asLong()).isEqualTo(62);
     }
 
+    @Test
+    void contentModesReadEachTreeOnce() throws Exception {
+        // restic's counting: every node once per distinct content (all folders share the empty one)
+        Run r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> cli.run("--json", "stats", "--mode", "files-by-contents", bomb60.shortHex()));
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode o = Json.MAPPER.readTree(r.out());
+        assertThat(o.get("total_file_count").asLong()).isEqualTo(2);
+        assertThat(o.get("total_size").asLong()).isEqualTo(4);
+        // the first path to "f" counts its one blob; every other path has the same content
+        Run b = assertTimeoutPreemptively(Duration.ofSeconds(30),
+                () -> cli.run("--json", "stats", "--mode", "blobs-per-file", bomb60.shortHex()));
+        assertThat(b.exit()).as(b.toString()).isZero();
+        JsonNode ob = Json.MAPPER.readTree(b.out());
+        assertThat(ob.get("total_file_count").asLong()).isEqualTo(1);
+        assertThat(ob.get("total_blob_count").asLong()).isEqualTo(1);
+        assertThat(ob.get("total_size").asLong()).isEqualTo(4);
+    }
+
     private static Path stderr;
 
     /** Starts Lifeboat in a JVM with a 64 MB heap (scrypt alone needs 32 MB); its stderr goes to {@link #stderr}. */

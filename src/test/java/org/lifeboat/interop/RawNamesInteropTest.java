@@ -100,7 +100,9 @@ class RawNamesInteropTest {
 
         // ls: the same bytes as restic's, in text and in JSON, with no locale at all.
         assertThat(paths(run(lifeboat("ls", "latest"), env))).isEqualTo(paths(run(resticCmd("ls", "latest"), renv)));
-        assertThat(run(lifeboat("ls", "--json", "latest"), env)).isEqualTo(run(resticCmd("ls", "--json", "latest"), renv));
+        // (less the fields restic added after 0.14: inode, message_type)
+        assertThat(withoutLaterFields(run(lifeboat("ls", "--json", "latest"), env)))
+                .isEqualTo(run(resticCmd("ls", "--json", "latest"), renv));
         byte[] ls = run(lifeboat("ls", "latest"), env);
         assertThat(contains(ls, concat("/src/".getBytes(StandardCharsets.US_ASCII), CAFE))).isTrue();
 
@@ -410,5 +412,12 @@ class RawNamesInteropTest {
             return true;
         }
         return false;
+    }
+
+    /** Lifeboat's ls --json bytes without the fields restic 0.15+ prints and 0.14 does not. */
+    private static byte[] withoutLaterFields(byte[] json) {
+        String s = new String(json, StandardCharsets.ISO_8859_1); // byte for byte
+        s = s.replaceAll(",\"inode\":[0-9]+", "").replaceAll(",\"message_type\":\"[a-z]+\"", "");
+        return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 }
