@@ -148,17 +148,7 @@ public final class Checker {
          * is read when there is any.
          */
         static PackSubset percent(double pct) {
-            return new PackSubset() {
-                @Override
-                public boolean includes(int index, int count, Id pack) {
-                    throw new UnsupportedOperationException("chosen by choose()");
-                }
-
-                @Override
-                public List<Id> choose(List<Id> packs, Map<String, Long> sizes) {
-                    return randomShare(packs, pct);
-                }
-            };
+            return chosen((packs, sizes) -> randomShare(packs, pct));
         }
 
         /**
@@ -166,6 +156,16 @@ public final class Checker {
          * repository's pack bytes as a percentage of the packs, at least one pack.
          */
         static PackSubset size(long bytes) {
+            return chosen((packs, sizes) -> {
+                long total = 0;
+                for (Id p : packs) total += sizes.getOrDefault(p.hex(), 0L);
+                double pct = total <= 0 ? 100 : Math.min(100.0, 100.0 * bytes / total);
+                return randomShare(packs, pct);
+            });
+        }
+
+        /** A subset that chooses among all packs at once (a share), not pack by pack. */
+        private static PackSubset chosen(java.util.function.BiFunction<List<Id>, Map<String, Long>, List<Id>> choice) {
             return new PackSubset() {
                 @Override
                 public boolean includes(int index, int count, Id pack) {
@@ -174,10 +174,7 @@ public final class Checker {
 
                 @Override
                 public List<Id> choose(List<Id> packs, Map<String, Long> sizes) {
-                    long total = 0;
-                    for (Id p : packs) total += sizes.getOrDefault(p.hex(), 0L);
-                    double pct = total <= 0 ? 100 : Math.min(100.0, 100.0 * bytes / total);
-                    return randomShare(packs, pct);
+                    return choice.apply(packs, sizes);
                 }
             };
         }

@@ -18,6 +18,7 @@ import org.lifeboat.apps.MySql;
 import org.lifeboat.apps.Postgres;
 import org.lifeboat.apps.Server;
 import org.lifeboat.testutil.PlanRuns;
+import org.lifeboat.testutil.ShopServers;
 import org.lifeboat.testutil.Run;
 
 /**
@@ -40,18 +41,8 @@ class DatabaseRecoveryTest {
         // PostgreSQL runs as the postgres user when we are root: it must reach its folder.
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         pw = PlanRuns.initRepository(dir);
-        pg = Postgres.locate().createServer(dir.resolve("pg-primary"), PlanRuns.freePort(), "postgres", null, T);
-        Postgres p = Postgres.locate();
-        DbConnection c = pg.connection("postgres", null);
-        p.query(c, "postgres", "create database shop", T);
-        p.query(c, "shop", "create table orders (id int primary key, item text); "
-                + "insert into orders values (1, 'boat'), (2, 'oar'), (3, 'life vest')", T);
-        maria = MySql.locate().createServer(dir.resolve("maria"), PlanRuns.freePort(), "root", null, T);
-        MySql m = MySql.locate();
-        DbConnection mc = maria.connection("root", null);
-        m.query(mc, "", "create database crm", T);
-        m.query(mc, "crm", "create table customers (id int primary key, name text); "
-                + "insert into customers values (1, 'Ann'), (2, 'Bo')", T);
+        pg = ShopServers.postgresShop(dir.resolve("pg-primary"));
+        maria = ShopServers.mariaCrm(dir.resolve("maria"));
     }
 
     @AfterAll

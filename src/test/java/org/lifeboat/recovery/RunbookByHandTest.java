@@ -23,6 +23,7 @@ import org.lifeboat.apps.Postgres;
 import org.lifeboat.apps.Server;
 import org.lifeboat.testutil.Cli;
 import org.lifeboat.testutil.PlanRuns;
+import org.lifeboat.testutil.ShopServers;
 import org.lifeboat.testutil.Proc;
 import org.lifeboat.testutil.Run;
 
@@ -47,18 +48,8 @@ class RunbookByHandTest {
         // The servers run as the postgres and mysql users when we are root: they must reach their folders.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         PlanRuns.initRepository(dir);
-        pg = Postgres.locate().createServer(dir.resolve("pg-prod"), PlanRuns.freePort(), "postgres", null, T);
-        Postgres p = Postgres.locate();
-        DbConnection c = pg.connection("postgres", null);
-        p.query(c, "postgres", "create database shop", T);
-        p.query(c, "shop", "create table orders (id int primary key, item text); "
-                + "insert into orders values (1, 'boat'), (2, 'oar'), (3, 'life vest')", T);
-        maria = MySql.locate().createServer(dir.resolve("my-prod"), PlanRuns.freePort(), "root", null, T);
-        MySql m = MySql.locate();
-        DbConnection mc = maria.connection("root", null);
-        m.query(mc, "", "create database crm", T);
-        m.query(mc, "crm", "create table customers (id int primary key, name text); "
-                + "insert into customers values (1, 'Ann'), (2, 'Bo')", T);
+        pg = ShopServers.postgresShop(dir.resolve("pg-prod"));
+        maria = ShopServers.mariaCrm(dir.resolve("my-prod"));
     }
 
     @AfterAll
