@@ -134,9 +134,33 @@ final class ManPages {
         text.lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(l -> t.append(escapeLine(l)).append('\n'));
     }
 
-    /** Text for troff: backslashes and dashes escaped (a bare '-' may become a hyphen). */
+    /**
+     * Text for troff: backslashes and dashes escaped (a bare '-' may become a hyphen), and the
+     * typographic characters help text uses spelled in ASCII (man renders for an ASCII terminal
+     * in the C locale, where groff has no glyph for them); any other non-ASCII character becomes
+     * groff's {@code \\[uXXXX]}.
+     */
     static String escape(String s) {
-        return s.replace("\\", "\\e").replace("-", "\\-");
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '\\' -> b.append("\\e");
+                case '-' -> b.append("\\-");
+                case 0x2026 -> b.append("...");
+                case 0x2013, 0x2014, 0x2212 -> b.append("\\-");
+                case 0x2018, 0x2019 -> b.append('\'');
+                case 0x201C, 0x201D -> b.append('"');
+                case 0x2192 -> b.append("\\->");
+                case 0x00D7 -> b.append('x');
+                case 0x2264 -> b.append("<=");
+                case 0x2265 -> b.append(">=");
+                default -> {
+                    if (c < 0x80) b.appendCodePoint(c);
+                    else b.append(String.format("\\[u%04X]", c));
+                }
+            }
+        });
+        return b.toString();
     }
 
     /** A whole line: also guards a leading '.' or '\'' that troff would take for a request. */
