@@ -362,13 +362,9 @@ public final class DrillReports {
         return t == null ? "-" : t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    /** Durations of a drill are often seconds: tenths below a minute, then the plan's style (12m 5s). */
+    /** Every time in a report is written by {@link DrillDurations#format}: rounded, one style. */
     static String span(Duration d) {
-        if (d == null) return "-";
-        if (d.isNegative()) return "-" + span(d.negated());
-        long ms = d.toMillis();
-        if (ms < 60_000) return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
-        return Durations.format(d);
+        return DrillDurations.format(d);
     }
 
     private static String offset(Instant origin, Instant t) {
