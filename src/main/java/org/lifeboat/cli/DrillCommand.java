@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.lifeboat.drill.Drill;
+import org.lifeboat.drill.DrillDurations;
 import org.lifeboat.drill.DrillJson;
 import org.lifeboat.drill.DrillReport;
 import org.lifeboat.drill.DrillReports;
@@ -249,9 +250,9 @@ final class DrillCommand implements Callable<Integer> {
             }
             Table t = new Table("SYSTEM", "DRILLS", "PASSED", "LAST RTO", "BEST", "WORST", "RTO TREND", "LAST RPO", "RPO TREND");
             for (History.SystemTrend s : trends) {
-                t.row(s.name(), s.runs().size(), s.passed() + "/" + s.runs().size(), Durations.format(s.latestRto()),
-                        Durations.format(s.bestRto()), Durations.format(s.worstRto()), s.rtoTrend().label(),
-                        Durations.format(s.latestRpo()), s.rpoTrend().label());
+                t.row(s.name(), s.runs().size(), s.passed() + "/" + s.runs().size(), seconds(s.latestRto()),
+                        seconds(s.bestRto()), seconds(s.worstRto()), s.rtoTrend().label(),
+                        seconds(s.latestRpo()), s.rpoTrend().label());
             }
             t.print(ctx.out);
             ctx.out.println();
@@ -261,17 +262,15 @@ final class DrillCommand implements Callable<Integer> {
                 Duration fc = forecasts.get(r);
                 runsT.row(r.drillId(), Plans.time(r.started()), r.name(), r.result().json(), seconds(r.rtoMeasured()),
                         fc == null ? "-" : seconds(fc), fc == null ? "-" : error(fc, r.rtoMeasured()),
-                        Durations.format(r.rtoTarget()), Durations.format(r.rpoAchieved()), Durations.format(r.rpoTarget()));
+                        Durations.format(r.rtoTarget()), seconds(r.rpoAchieved()), Durations.format(r.rpoTarget()));
             }
             runsT.print(ctx.out);
             return ExitCodes.OK;
         }
 
-        /** A measured time for people: tenths of a second below a minute (2.4s), else as Durations writes it. */
+        /** A measured time for people, as every drill output writes it ({@link DrillDurations#format}). */
         static String seconds(Duration d) {
-            if (d == null) return "-";
-            if (d.toMillis() < 60_000) return String.format(java.util.Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
-            return Durations.format(d);
+            return DrillDurations.format(d);
         }
 
         /** Forecast minus measured, signed, and relative to the measured time: "+14.6s (+608%)". */

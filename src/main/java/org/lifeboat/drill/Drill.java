@@ -247,12 +247,12 @@ public final class Drill {
         Duration rto = s.result() == SystemResult.Outcome.RECOVERED ? rec.elapsed(s) : null;
         if (rto != null && rto.compareTo(spec.rto()) > 0) {
             outcome = DrillSystem.Outcome.FAILED;
-            reasons.add("measured RTO " + Durations.format(rto) + " exceeds the target " + Durations.toPlanText(spec.rto()));
+            reasons.add("measured RTO " + DrillDurations.format(rto) + " exceeds the target " + Durations.toPlanText(spec.rto()));
         }
         Duration age = rec.dataLoss(s);
         if (age != null && age.compareTo(spec.rpo()) > 0) {
             outcome = outcome == DrillSystem.Outcome.BLOCKED ? outcome : DrillSystem.Outcome.FAILED;
-            reasons.add("the newest snapshot is " + Durations.format(age) + " old, more than the RPO " + Durations.toPlanText(spec.rpo())
+            reasons.add("the newest snapshot is " + DrillDurations.format(age) + " old, more than the RPO " + Durations.toPlanText(spec.rpo())
                     + ": a disaster now would lose that much data");
         }
         if (s.snapshot() == null && spec.backup() != null && outcome != DrillSystem.Outcome.BLOCKED) {

@@ -155,7 +155,8 @@ public final class DrillReports {
             String[] row = rows.get(i);
             b.append("<tr>");
             for (int c = 0; c < row.length; c++) {
-                String cls = c == 2 ? r.systems().get(i).result().json()
+                // Only the name may wrap (anywhere); every other cell is short and stays on one line.
+                String cls = c == 0 ? "wrap" : c == 2 ? r.systems().get(i).result().json()
                         : row[c].endsWith("MISSED") ? "missed" : c >= 4 ? "num" : null;
                 b.append(cls == null ? "<td>" : "<td class=\"" + cls + "\">").append(esc(row[c])).append("</td>");
             }
@@ -170,7 +171,8 @@ public final class DrillReports {
             b.append(system ? "<tr class=\"system-row\">" : "<tr>");
             for (int c = 0; c < row.length; c++) {
                 String cell = c == 1 && !system ? row[c].substring(2) : row[c];
-                String cls = c == 1 && !system ? "step" : c == 2 ? row[c].toLowerCase(Locale.ROOT) : c >= 3 && c <= 5 ? "num" : null;
+                String cls = c == 1 ? (system ? "wrap" : "step wrap") : c == 6 ? "wrap" : c == 2 ? row[c].toLowerCase(Locale.ROOT)
+                        : c >= 3 && c <= 5 ? "num" : null;
                 b.append(cls == null ? "<td>" : "<td class=\"" + cls + "\">").append(esc(cell)).append("</td>");
             }
             b.append("</tr>\n");
@@ -209,8 +211,9 @@ public final class DrillReports {
             table { border-collapse: collapse; font-size: 13px; width: 100%; }
             th, td { border-bottom: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
             th { background: #f6f8fa; }
-            td.num { white-space: nowrap; }
-            td, th, dd, li { overflow-wrap: anywhere; }
+            th, td { white-space: nowrap; }
+            td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 8em; }
+            dd, li { overflow-wrap: anywhere; }
             td.passed, td.ok { color: #1a7f37; font-weight: bold; } td.failed { color: #cf222e; font-weight: bold; }
             td.blocked, td.skipped { color: #59636e; font-weight: bold; } td.missed { color: #cf222e; white-space: nowrap; }
             tr.system-row td { background: #f6f8fa; font-weight: bold; } td.step { padding-left: 24px; }
@@ -359,13 +362,9 @@ public final class DrillReports {
         return t == null ? "-" : t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
-    /** Durations of a drill are often seconds: tenths below a minute, then the plan's style (12m 5s). */
+    /** Every time in a report is written by {@link DrillDurations#format}: rounded, one style. */
     static String span(Duration d) {
-        if (d == null) return "-";
-        if (d.isNegative()) return "-" + span(d.negated());
-        long ms = d.toMillis();
-        if (ms < 60_000) return String.format(Locale.ROOT, "%.1fs", ms / 1000.0);
-        return Durations.format(d);
+        return DrillDurations.format(d);
     }
 
     private static String offset(Instant origin, Instant t) {

@@ -14,18 +14,40 @@ import org.lifeboat.plan.Durations;
  * How long recovering each system would take today, from what past drills measured: an overhead
  * (everything in the measured RTO that is not restoring data: waiting for dependencies, starting
  * services, checks) plus a restore time modelled as fixed cost + bytes / throughput (fixed and
- * throughput apart, so a small restore's latency is not taken for slowness), applied to the size
- * of the system's latest snapshot.
+ * throughput apart, so a small restore's latency is not taken for slowness), applied to the bytes
+ * the system's restore steps would restore from its latest snapshot (or the whole snapshot's size
+ * when those cannot be told; the basis says so).
  */
 public final class Forecast {
     /** How many recent drills with a measured restore make the basis: recent enough to reflect today's setup. */
     static final int SAMPLES = 5;
     public static final Duration DEFAULT_DRILL_EVERY = Duration.ofDays(30);
+    /**
+     * Bytes below which a restore measures its fixed costs, not a throughput: a restore of 3 bytes
+     * in 0.3 s says nothing about 10 MiB. Also the least spread of sizes a fitted line needs.
+     */
+    static final long MEANINGFUL_BYTES = 64L * 1024 * 1024;
+    /**
+     * Throughput assumed for bytes beyond the one size a system was drilled at when that size was
+     * too small to measure one (and no other system measured one): 50 MiB/s, a conservative local
+     * disk restore, so growth adds seconds, never days.
+     */
+    static final double DEFAULT_BYTES_PER_SECOND = 50.0 * 1024 * 1024;
 
     private Forecast() {}
 
-    /** A system as the plan has it today. latestSnapshotBytes is -1 when unknown (no snapshot, repository unreachable). */
-    public record ForecastInput(String name, Duration rto, Duration drillEvery, long latestSnapshotBytes) {}
+    /**
+     * A system as the plan has it today. restoreBytes: what its restore steps would restore from its
+     * latest snapshot, in bytes; 0 when there is nothing to restore, -1 when unknown (no snapshot,
+     * repository unreachable). wholeSnapshot: restoreBytes is the whole snapshot's size because what
+     * the steps restore could not be told (the basis then says so).
+     */
+    public record ForecastInput(String name, Duration rto, Duration drillEvery, long restoreBytes, boolean wholeSnapshot) {
+        /** restoreBytes counted from the restore steps. */
+        public ForecastInput(String name, Duration rto, Duration drillEvery, long restoreBytes) {
+            this(name, rto, drillEvery, restoreBytes, false);
+        }
+    }
 
     /**
      * forecast is null when the system was never drilled or no drill measured what is needed.
@@ -85,10 +107,13 @@ public final class Forecast {
         Instant last = runs.getLast().started();
         Duration age = Duration.between(last, now);
         boolean overdue = age.compareTo(every) > 0;
-        Prediction p = predict(runs, all, in.latestSnapshotBytes());
+        Prediction p = predict(runs, all, in.restoreBytes());
+        if (in.wholeSnapshot() && in.restoreBytes() > 0) {
+            p = new Prediction(p.forecast(), p.basis() + "; whole snapshot size used (what the steps restore is unknown)");
+        }
         Duration forecast = p.forecast();
         boolean exceeds = forecast != null && in.rto() != null && forecast.compareTo(in.rto()) > 0;
-        if (exceeds) flags.add("forecast " + Durations.format(forecast) + " exceeds RTO " + Durations.format(in.rto()));
+        if (exceeds) flags.add("forecast " + DrillDurations.format(forecast) + " exceeds RTO " + Durations.format(in.rto()));
         if (overdue) flags.add("last drill " + ago(age) + " ago, plan says every " + Durations.format(every));
         return new ForecastRow(in.name(), forecast, in.rto(), exceeds, last, false, overdue, p.basis(), flags);
     }
@@ -128,15 +153,18 @@ public final class Forecast {
      * Restore time = fixed + bytes × secondsPerByte. Fixed costs (opening the repository, starting
      * a server, loading a schema) dominate small restores: a throughput taken from a small restore
      * alone would make a bigger one look far slower than it is. {@code scaleFrom} &gt; 0 marks the
-     * last fallback: one size only and no throughput known, so the time scales with the size
-     * (never below the measured time).
+     * last fallback: one size only and no throughput known, so that size takes its measured time
+     * ({@code scaleSeconds}) and only the bytes beyond it take bytes × secondsPerByte. The whole time
+     * is never scaled by the size: a small restore's time is nearly all fixed cost.
      */
     record Restore(double fixedSeconds, double secondsPerByte, long scaleFrom, double scaleSeconds, String how) {
         /**
-         * Least squares over the system's own drills when they restored sizes at least 1.5× apart;
-         * else the throughput (least squares) of the other systems' drills
-         * with this system's fixed cost (the median of time minus bytes/throughput);
-         * else its one size scaled.
+         * Least squares over the system's own drills when they restored sizes at least 1.5× and
+         * {@link #MEANINGFUL_BYTES} apart; else the throughput (least squares, same rule) of the other
+         * systems' drills with this system's fixed cost (the median of time minus bytes/throughput);
+         * else its newest drill's time for its size, plus the bytes beyond it at that drill's own
+         * throughput when it restored at least {@link #MEANINGFUL_BYTES}, else at
+         * {@link #DEFAULT_BYTES_PER_SECOND}.
          */
         static Restore fit(List<SystemRun> own, List<SystemRun> everyone) {
             Restore line = line(own);
@@ -151,7 +179,13 @@ public final class Forecast {
                 return new Restore(fixed, slope, 0, 0, "throughput of other systems' drills");
             }
             SystemRun last = own.getFirst(); // the newest
-            return new Restore(0, 0, last.bytesRestored(), seconds(last.restoreTime()), "one size, scaled");
+            double took = seconds(last.restoreTime());
+            if (last.bytesRestored() >= MEANINGFUL_BYTES) {
+                // Its own throughput, fixed cost included: slower than the true one, so on the safe side.
+                return new Restore(0, took / last.bytesRestored(), last.bytesRestored(), took, "one size, its own throughput beyond it");
+            }
+            return new Restore(0, 1 / DEFAULT_BYTES_PER_SECOND, last.bytesRestored(), took,
+                    "one size too small to measure a throughput, default beyond it");
         }
 
         /** A least-squares line through the runs, or null when their sizes are too close or it does not rise. */
@@ -162,7 +196,8 @@ public final class Forecast {
                 min = Math.min(min, r.bytesRestored());
                 max = Math.max(max, r.bytesRestored());
             }
-            if (max < min * 1.5) return null;
+            // Sizes too close, or too small to tell a throughput from timing noise (3 B and 10 B).
+            if (max < min * 1.5 || max - min < MEANINGFUL_BYTES) return null;
             double mb = 0, mt = 0;
             for (SystemRun r : runs) {
                 mb += r.bytesRestored();
@@ -200,12 +235,15 @@ public final class Forecast {
         }
 
         Duration time(long bytes) {
-            double s = scaleFrom > 0 ? scaleSeconds * Math.max(1.0, (double) bytes / scaleFrom) : fixedSeconds + bytes * secondsPerByte;
+            double s = scaleFrom > 0 ? scaleSeconds + Math.max(0, bytes - scaleFrom) * secondsPerByte : fixedSeconds + bytes * secondsPerByte;
             return Duration.ofMillis(Math.round(s * 1000));
         }
 
         String describe() {
-            if (scaleFrom > 0) return rate(scaleFrom / scaleSeconds) + " (" + how + ")";
+            if (scaleFrom > 0) {
+                return String.format(Locale.ROOT, "%.1fs for %s + %s", scaleSeconds, size(scaleFrom), rate(1 / secondsPerByte))
+                        + " (" + how + ")";
+            }
             return String.format(Locale.ROOT, "%.1fs fixed + %s", fixedSeconds, rate(1 / secondsPerByte))
                     + (how.equals("fitted") ? "" : " (" + how + ")");
         }
@@ -257,8 +295,15 @@ public final class Forecast {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
+    /** Binary units: 3 B, 100.0 MiB. */
+    static String size(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        String r = rate(bytes);
+        return r.substring(0, r.length() - 2);
+    }
+
     /** Whole days once it is a day or more (a plan's drill-every is in days), else as Durations writes it. */
     private static String ago(Duration age) {
-        return age.toDays() >= 1 ? age.toDays() + "d" : Durations.format(age);
+        return age.toDays() >= 1 ? age.toDays() + "d" : DrillDurations.format(age);
     }
 }

@@ -67,6 +67,14 @@ class DrillHintTest {
         Run history = PlanRuns.lifeboat(plan, "drill", "history");
         history.ok();
         assertThat(history.out()).contains("FORECAST BEFORE", "FORECAST ERROR");
+        // One formatter, rounded: the summary's LAST RTO, BEST and WORST are the runs' own RTO MEASURED cells.
+        List<String[]> rows = history.out().lines().filter(l -> l.startsWith("job ") || l.contains("  job  "))
+                .map(l -> l.split(" {2,}")).toList();
+        String[] summary = rows.stream().filter(c -> c[0].equals("job")).findFirst().orElseThrow();
+        List<String> measured = rows.stream().filter(c -> !c[0].equals("job")).map(c -> c[4]).toList();
+        assertThat(measured).hasSize(2).allMatch(m -> m.matches("\\d+\\.\\ds|\\d+ms"), "tenths of a second, or ms below 0.05s");
+        assertThat(summary[3]).isEqualTo(measured.get(1));
+        assertThat(List.of(summary[4], summary[5])).containsExactlyInAnyOrderElementsOf(measured);
         Run json = PlanRuns.lifeboat(plan, "--json", "drill", "history");
         var runs = PlanRuns.json(json).get("systems").get(0).get("runs");
         assertThat(runs).hasSize(2);

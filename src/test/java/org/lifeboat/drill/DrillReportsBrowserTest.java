@@ -186,6 +186,69 @@ class DrillReportsBrowserTest {
     }
 
     /**
+     * Eight systems with names far wider than the page (one a single 120-letter word): the short
+     * cells of both tables (wave, result, snapshot ID, times) and every header stay on one line
+     * (never "fail/ed" or "Wa/ve"), only the long names and reasons wrap, and no cell or table runs
+     * out sideways. Lines are counted as Chromium laid them out: the distinct line tops of a range
+     * over the cell's text (getClientRects).
+     */
+    @Test
+    void shortCellsNeverBreakWhenNamesAreLong() throws Exception {
+        String x = "x".repeat(120);
+        TestDrills.Report b = TestDrills.drill("20261122-070000-cd34", java.time.Instant.parse("2026-11-22T07:00:00Z"))
+                .lasting(Duration.ofMinutes(12));
+        List<TestDrills.Sys> systems = new java.util.ArrayList<>();
+        for (int i = 1; i <= 7; i++) {
+            String name = "a-really-really-long-system-name-that-goes-on-and-on-forever-" + i;
+            TestDrills.Sys s = TestDrills.system(name).wave(i <= 3 ? 1 : 2);
+            if (i == 2) s.failed("step 1 (postgres) failed: pg_restore: error: could not connect to the server at 127.0.0.1:54321",
+                    Duration.ofSeconds(690));
+            else if (i >= 5) s.blocked("a-really-really-long-system-name-that-goes-on-and-on-forever-2");
+            systems.add(s);
+        }
+        systems.add(TestDrills.system(x).wave(2).blocked("a-really-really-long-system-name-that-goes-on-and-on-forever-2"));
+        DrillReport r = b.with(systems.toArray(TestDrills.Sys[]::new)).build();
+        load(r, "long-names.html");
+        @SuppressWarnings("unchecked")
+        List<String> broken = (List<String>) driver.executeScript("""
+                const lines = e => {
+                  const range = document.createRange();
+                  range.selectNodeContents(e);
+                  return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+                };
+                const out = [];
+                const check = (cell, what) => {
+                  if (cell.textContent.trim() === '') return;
+                  const n = lines(cell);
+                  if (n !== 1) out.push(what + ' "' + cell.textContent + '" on ' + n + ' lines');
+                };
+                for (const table of document.querySelectorAll('table')) {
+                  const short = table.classList.contains('systems') ? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] : [0, 2, 3, 4, 5];
+                  for (const th of table.querySelectorAll('th')) check(th, 'header');
+                  for (const tr of table.querySelectorAll('tbody tr')) {
+                    for (const i of short) if (tr.cells[i]) check(tr.cells[i], table.className + ' column ' + i);
+                  }
+                  for (const cell of table.querySelectorAll('td, th')) {
+                    if (cell.scrollWidth > cell.clientWidth + 1) out.push('"' + cell.textContent.slice(0, 40) + '" overflows its cell');
+                  }
+                  if (table.getBoundingClientRect().right > document.body.getBoundingClientRect().right + 0.5) {
+                    out.push('table ' + table.className + ' runs out of the page');
+                  }
+                }
+                if (document.documentElement.scrollWidth > document.documentElement.clientWidth) {
+                  out.push('the page is ' + document.documentElement.scrollWidth + 'px wide in a '
+                      + document.documentElement.clientWidth + 'px window');
+                }
+                return out;
+                """);
+        screenshot("drill-report-long-names.png");
+        assertThat(broken).isEmpty();
+        // The long names themselves are whole in the text (they may wrap, but nothing is cut).
+        String body = (String) driver.executeScript("return document.querySelector('table.systems').textContent");
+        assertThat(body).contains(x, "a-really-really-long-system-name-that-goes-on-and-on-forever-7");
+    }
+
+    /**
      * The runbook's commands on a narrow screen and on paper (print media emulated): no code block
      * is cut at the right edge or needs scrolling; long commands wrap.
      */

@@ -62,7 +62,7 @@ class ForecastTest {
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(1), Duration.ofDays(30), 950 * MIB),
                 threeDbDrills());
         assertThat(row.exceedsRto()).isTrue();
-        assertThat(row.flags()).containsExactly("forecast 1m 20s exceeds RTO 1m");
+        assertThat(row.flags()).containsExactly("forecast 1m 21s exceeds RTO 1m"); // 80.833s, rounded
         // exactly the RTO is still within it
         assertThat(one(new ForecastInput("db", Duration.ofMillis(80_833), null, 950 * MIB), threeDbDrills()).exceedsRto())
                 .isFalse();
@@ -98,7 +98,7 @@ class ForecastTest {
         ForecastRow row = one(new ForecastInput("web", Duration.ofSeconds(10), null, 0), h);
         assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(14));
         assertThat(row.basis()).isEqualTo("3 drills, no data to restore");
-        assertThat(row.flags()).containsExactly("forecast 14s exceeds RTO 10s");
+        assertThat(row.flags()).containsExactly("forecast 14.0s exceeds RTO 10s");
     }
 
     @Test
@@ -114,7 +114,7 @@ class ForecastTest {
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(10), null, 100 * MIB), h);
         assertThat(row.drillOverdue()).isTrue();
         assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(40));
-        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s (one size, scaled)");
+        assertThat(row.basis()).isEqualTo("1 drill, 10.0s for 100.0 MiB + 10.0 MiB/s (one size, its own throughput beyond it)");
         assertThat(row.flags()).containsExactly("last drill 45d ago, plan says every 30d");
 
         ForecastRow weekly = one(new ForecastInput("db", Duration.ofMinutes(10), Duration.ofDays(7), 100 * MIB),
@@ -156,7 +156,8 @@ class ForecastTest {
         List<SystemRun> h = List.of(restore("a", daysAgo(3), "db", 100, 10, null));
         ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 200 * MIB), h);
         assertThat(row.forecast()).isEqualTo(Duration.ofSeconds(20));
-        assertThat(row.basis()).isEqualTo("1 drill, 10.0 MiB/s (one size, scaled), overhead not measured (restore time only)");
+        assertThat(row.basis()).isEqualTo(
+                "1 drill, 10.0s for 100.0 MiB + 10.0 MiB/s (one size, its own throughput beyond it), overhead not measured (restore time only)");
     }
 
     @Test
@@ -180,15 +181,15 @@ class ForecastTest {
     }
 
     /**
-     * The case of the issue: small restores are mostly fixed cost (2 MiB in 2.0s, 8 MiB in 2.3s).
-     * Taken as throughput alone (about 3 MiB/s) 20 MiB would need 6.8s; fixed 1.9s + 0.05 s/MiB
-     * says 2.9s, plus 0.1s overhead: 3.0s.
+     * Small restores are mostly fixed cost (32 MiB in 3.5s, 128 MiB in 8.3s). Taken as throughput
+     * alone (128 MiB / 8.3s) 320 MiB would need 20.8s; fixed 1.9s + 0.05 s/MiB says 17.9s, plus
+     * 0.1s overhead: 18.0s.
      */
     @Test
     void smallRestoresAreFixedCostNotSlowness() {
-        List<SystemRun> h = List.of(timed("a", daysAgo(9), "db", 2, 2_000, 2_100), timed("b", daysAgo(2), "db", 8, 2_300, 2_400));
-        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 20 * MIB), h);
-        assertThat(row.forecast()).isEqualTo(Duration.ofMillis(3_000));
+        List<SystemRun> h = List.of(timed("a", daysAgo(9), "db", 32, 3_500, 3_600), timed("b", daysAgo(2), "db", 128, 8_300, 8_400));
+        ForecastRow row = one(new ForecastInput("db", Duration.ofMinutes(5), null, 320 * MIB), h);
+        assertThat(row.forecast()).isEqualTo(Duration.ofMillis(18_000));
         assertThat(row.basis()).isEqualTo("2 drills, 1.9s fixed + 20.0 MiB/s");
     }
 
@@ -208,14 +209,54 @@ class ForecastTest {
     /** Each drill against the forecast from the drills before it, with the bytes it restored. */
     @Test
     void backtestComparesEachDrillWithTheForecastMadeBeforeIt() {
-        SystemRun d1 = timed("a", daysAgo(20), "db", 2, 2_000, 2_100);
-        SystemRun d2 = timed("b", daysAgo(10), "db", 8, 2_300, 2_400);
-        SystemRun d3 = timed("c", daysAgo(1), "db", 20, 2_900, 3_000);
+        SystemRun d1 = timed("a", daysAgo(20), "db", 32, 3_500, 3_600);
+        SystemRun d2 = timed("b", daysAgo(10), "db", 128, 8_300, 8_400);
+        SystemRun d3 = timed("c", daysAgo(1), "db", 320, 17_900, 18_000);
         SystemRun failed = run("f", daysAgo(5), "db", Outcome.BLOCKED, null, null, 0, null);
         Map<SystemRun, Duration> f = Forecast.backtest(List.of(d3, failed, d2, d1));
-        // d1: nothing before it; d2: d1 alone, its size scaled (2.0s × 4) + 0.1s; d3: the line through d1 and d2.
+        // d1: nothing before it; d2: d1 alone, too small for a throughput: 3.5s + 96 MiB at the
+        // default 50 MiB/s + 0.1s; d3: the line through d1 and d2.
         assertThat(f).containsOnlyKeys(d2, d3);
-        assertThat(f.get(d2)).isEqualTo(Duration.ofMillis(8_100));
-        assertThat(f.get(d3)).isEqualTo(Duration.ofMillis(3_000));
+        assertThat(f.get(d2)).isEqualTo(Duration.ofMillis(5_520));
+        assertThat(f.get(d3)).isEqualTo(Duration.ofMillis(18_000));
+    }
+
+    /**
+     * The tester's case: a 3-byte system drilled in 0.337s (RTO 2.0s), then grown to 10 MiB. Scaling
+     * the whole time by the size said 13d 15h (8.9 B/s); the next drill took 2.8s. Now the 3 bytes
+     * keep their 0.337s, the 10 MiB beyond them take 0.2s at the default 50 MiB/s, plus the 1.663s
+     * overhead: 2.2s, and the basis says the default was used.
+     */
+    @Test
+    void aTinyDrillIsFixedCostAndGrowthAddsBytesAtADefaultThroughput() {
+        SystemRun tiny = run("a", daysAgo(2), "app", Outcome.PASSED, Duration.ofMillis(2_000), Duration.ofMinutes(5), 3,
+                Duration.ofMillis(337));
+        ForecastRow row = one(new ForecastInput("app", Duration.ofMinutes(1), null, 10 * MIB), List.of(tiny));
+        assertThat(row.forecast()).isEqualTo(Duration.ofMillis(2_200));
+        assertThat(row.exceedsRto()).isFalse();
+        assertThat(row.flags()).isEmpty();
+        assertThat(row.basis()).isEqualTo("1 drill, 0.3s for 3 B + 50.0 MiB/s (one size too small to measure a throughput, default beyond it)");
+
+        // The history's backtest of the next drill (10 MiB, restore 1.1s, RTO 2.8s): -21%, not +29730586%.
+        SystemRun next = run("b", daysAgo(1), "app", Outcome.PASSED, Duration.ofMillis(2_800), Duration.ofMinutes(5), 10 * MIB,
+                Duration.ofMillis(1_100));
+        assertThat(Forecast.backtest(List.of(tiny, next))).containsExactly(Map.entry(next, Duration.ofMillis(2_200)));
+
+        // Two tiny drills of different sizes are no line either: 3 B and 10 B in 0.3s and 0.35s
+        // would say 140 B/s; the newest size with the default beyond it is used instead.
+        SystemRun small = run("c", daysAgo(1), "app", Outcome.PASSED, Duration.ofMillis(2_013), Duration.ofMinutes(5), 10,
+                Duration.ofMillis(350));
+        ForecastRow two = one(new ForecastInput("app", Duration.ofMinutes(1), null, 10 * MIB), List.of(tiny, small));
+        assertThat(two.forecast()).isBetween(Duration.ofMillis(2_000), Duration.ofMillis(2_400));
+    }
+
+    /** Only the steps' bytes were unknown: the whole snapshot was used, and the basis says so. */
+    @Test
+    void theBasisSaysWhenTheWholeSnapshotSizeWasUsed() {
+        ForecastRow steps = one(new ForecastInput("db", Duration.ofMinutes(2), null, 950 * MIB), threeDbDrills());
+        ForecastRow whole = one(new ForecastInput("db", Duration.ofMinutes(2), null, 950 * MIB, true), threeDbDrills());
+        assertThat(whole.forecast()).isEqualTo(steps.forecast());
+        assertThat(steps.basis()).doesNotContain("whole snapshot");
+        assertThat(whole.basis()).isEqualTo("3 drills, 3.3s fixed + 20.0 MiB/s; whole snapshot size used (what the steps restore is unknown)");
     }
 }

@@ -115,4 +115,26 @@ class HistoryTest {
         assertThat(trends.get(2).rtoTrend()).isEqualTo(Trend.STEADY);
         assertThat(trends.get(0).rtoTrend()).isEqualTo(Trend.UNKNOWN);
     }
+
+    /** The tester's case: BEST of a 1.9 s drill read "1s". Every drill time is rounded to what it shows. */
+    @Test
+    void drillTimesAreRoundedToThePrecisionShownNeverTruncated() {
+        SystemTrend db = History.of(List.of(
+                passed("a", T, "db", Duration.ofMillis(1_900), Duration.ofMinutes(5)),
+                passed("b", T.plus(Duration.ofDays(1)), "db", Duration.ofMillis(2_460), Duration.ofMinutes(5)))).getFirst();
+        assertThat(DrillDurations.format(db.bestRto())).isEqualTo("1.9s");
+        assertThat(DrillDurations.format(db.latestRto())).isEqualTo("2.5s");
+        assertThat(DrillDurations.format(Duration.ofMillis(1_949))).isEqualTo("1.9s");
+        assertThat(DrillDurations.format(Duration.ofMillis(1_950))).isEqualTo("2.0s");
+        assertThat(DrillDurations.format(Duration.ofMillis(59_960))).isEqualTo("1m");
+        assertThat(DrillDurations.format(Duration.ofMillis(119_600))).isEqualTo("2m");
+        assertThat(DrillDurations.format(Duration.ofMillis(80_833))).isEqualTo("1m 21s");
+        assertThat(DrillDurations.format(Duration.ofMillis(3_599_600))).isEqualTo("1h");
+        assertThat(DrillDurations.format(Duration.ofSeconds(5_430))).isEqualTo("1h 31m"); // 1h 30m 30s
+        assertThat(DrillDurations.format(Duration.ofMinutes(2 * 1440 + 150))).isEqualTo("2d 3h"); // 2d 2h 30m
+        assertThat(DrillDurations.format(Duration.ofMillis(40))).isEqualTo("40ms");
+        assertThat(DrillDurations.format(Duration.ofMillis(-1_960))).isEqualTo("-2.0s");
+        assertThat(DrillDurations.format(Duration.ZERO)).isEqualTo("0.0s");
+        assertThat(DrillDurations.format(null)).isEqualTo("-");
+    }
 }
