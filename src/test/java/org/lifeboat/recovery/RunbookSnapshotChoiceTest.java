@@ -80,7 +80,7 @@ class RunbookSnapshotChoiceTest {
         Path bin = RunbookByHandTest.lifeboatOnPath(dir);
         int dumps = 0;
         for (String line : byHand.lines().toList()) {
-            if (!line.startsWith("lifeboat ") || !line.contains(" dump ")) continue;
+            if (!line.startsWith("lifeboat ") || !line.contains(" dump ") || !line.contains(".pgdump |")) continue;
             // The runbook's own dump command, as printed; its output must be the pg_dump archive of that database.
             String cmd = line.substring(0, line.indexOf(" | "));
             Run r = RunbookByHandTest.bash("set -e -o pipefail; cd " + Runbook.q(dir.toString()) + "; " + cmd + " | head -c 5", bin, dir);
