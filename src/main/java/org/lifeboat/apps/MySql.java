@@ -284,7 +284,7 @@ public final class MySql {
                 if (last.exitCode() == 0) {
                     long answered = parsePort(last.stdout());
                     if (answered > 0 && answered != port) throw runsElsewhere(d, pid, answered, port);
-                    return Optional.of(new Server(Server.MYSQL, d, port, pid));
+                    return Optional.of(new Server(Server.MYSQL, d, port, pid, true));
                 }
             }
             if (System.nanoTime() - deadline > 0) {

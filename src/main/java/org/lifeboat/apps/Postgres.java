@@ -356,7 +356,7 @@ public final class Postgres {
                             + (livePort > 0 ? ": ask for port " + livePort + ", or stop it first" : ": stop it first")
                             + " (pg_ctl stop --pgdata=" + dir + ")");
                 }
-                if (!status.equals("starting")) return Optional.of(new Server(Server.POSTGRES, dir, port, pid));
+                if (!status.equals("starting")) return Optional.of(new Server(Server.POSTGRES, dir, port, pid, true));
             }
             if (System.nanoTime() - deadline > 0) {
                 throw new AppException("the PostgreSQL server (pid " + pid + ") running from " + dir + " was still "

@@ -12,9 +12,17 @@ import java.util.Map;
  * listening on 127.0.0.1:{@code port}, with its data, socket, pid file and log inside {@code dir}.
  * It keeps running after Lifeboat exits; {@link #stop} ends it.
  */
-public record Server(String kind, Path dir, int port, long pid) {
+public record Server(String kind, Path dir, int port, long pid, boolean reused) {
     public static final String POSTGRES = "postgres";
     public static final String MYSQL = "mysql";
+
+    /**
+     * A server this call started ({@code reused} false). {@code reused} true: one that already ran
+     * from {@code dir} (started by hand or by an earlier run), which is used but is not ours to stop.
+     */
+    public Server(String kind, Path dir, int port, long pid) {
+        this(kind, dir, port, pid, false);
+    }
 
     public Server {
         if (!POSTGRES.equals(kind) && !MYSQL.equals(kind)) {
@@ -36,6 +44,16 @@ public record Server(String kind, Path dir, int port, long pid) {
     /** Where the server writes its log: the first place to look when it misbehaves. */
     public Path logFile() {
         return kind.equals(POSTGRES) ? dir.resolve(Postgres.LOG_FILE) : dir.resolve(MySql.LOG_FILE);
+    }
+
+    /**
+     * Whether a server of {@code kind} runs from {@code dir}: its pid file there names a live
+     * process (whoever started it).
+     */
+    public static boolean runningFrom(String kind, Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        long pid = Os.readPid(kind.equals(POSTGRES) ? d.resolve("postmaster.pid") : d.resolve(MySql.PID_FILE));
+        return pid > 0 && Os.alive(pid);
     }
 
     Path pidFile() {

@@ -62,24 +62,40 @@ final class InitCommand implements Callable<Integer> {
 
     /**
      * The plan's repositories: each missing one created with its password-file/password-env;
-     * existing ones are left untouched and reported. Exit 1 when one could not be created (the
-     * others are still created).
+     * existing ones are left untouched and reported, with whether the plan's password opens them. Exit
+     * 1 when one could not be created (the others are still created), else 12 when an existing one
+     * does not open with the plan's password.
      */
     private int initPlan(Context ctx, int v) throws Exception {
         org.lifeboat.plan.Plan plan = Plans.load(ctx, null, org.lifeboat.plan.PlanLoader.Generators.placeholders());
         if (plan.repositories().isEmpty()) throw new UserException(plan.file() + " defines no repositories");
         com.fasterxml.jackson.databind.node.ArrayNode out = org.lifeboat.repository.Json.MAPPER.createArrayNode();
         int failed = 0;
+        int wrongPassword = 0;
         for (org.lifeboat.plan.Plan.RepositorySpec spec : plan.repositories().values()) {
             String what = "repository '" + spec.name() + "' (" + spec.url() + ")";
             String status;
             String detail;
             String id = null;
             try {
+                java.nio.file.Path local = localPath(spec.url());
+                if (local != null && java.nio.file.Files.isRegularFile(local)) {
+                    throw new UserException(local + " is a file, not a repository folder: give the repository a folder"
+                            + " (new or holding a repository) in " + plan.file());
+                }
                 Backend b = Context.backendFor(spec.url());
                 if (b.exists(org.lifeboat.backend.Handle.CONFIG)) {
-                    status = "exists";
-                    detail = what + " already exists; left untouched";
+                    // Left untouched either way; but a plan whose password does not open it cannot back up or recover.
+                    String password = org.lifeboat.recovery.Repositories.password(spec);
+                    try (Repository r = Repository.open(b, password)) {
+                        status = "exists";
+                        detail = what + " already exists; left untouched (the plan's password opens it)";
+                    } catch (org.lifeboat.repository.WrongPasswordException e) {
+                        status = "wrong-password";
+                        detail = what + " already exists, but the plan's password does not open it (" + passwordSource(spec)
+                                + "); left untouched";
+                        wrongPassword++;
+                    }
                 } else {
                     Repository.refuseLostConfig(b);
                     String password = org.lifeboat.recovery.Repositories.password(spec);
@@ -102,9 +118,23 @@ final class InitCommand implements Callable<Integer> {
             var o = out.addObject().put("repository", spec.name()).put("url", spec.url()).put("status", status)
                     .put("message", detail);
             if (id != null) o.put("id", id);
-            if (!ctx.json()) (status.equals("failed") ? ctx.err : ctx.out).println(detail);
+            if (!ctx.json()) (status.equals("failed") || status.equals("wrong-password") ? ctx.err : ctx.out).println(detail);
         }
         if (ctx.json()) ctx.printJson(out);
-        return failed == 0 ? ExitCodes.OK : ExitCodes.FATAL;
+        // restic's codes: a failure is 1; a repository the plan cannot open is 12, as restic's wrong password.
+        return failed > 0 ? ExitCodes.FATAL : wrongPassword > 0 ? ExitCodes.WRONG_PASSWORD : ExitCodes.OK;
+    }
+
+    /** The folder of a local repository URL (plain path or local:PATH); null for other backends. */
+    private static java.nio.file.Path localPath(String url) {
+        String u = url.startsWith("local:") ? url.substring("local:".length()) : url;
+        if (u.isEmpty() || (!u.startsWith("/") && u.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*"))) return null;
+        return java.nio.file.Path.of(u);
+    }
+
+    /** Where the plan takes the repository's password from, for the message. */
+    private static String passwordSource(org.lifeboat.plan.Plan.RepositorySpec spec) {
+        return spec.passwordFile() != null ? "password-file " + spec.passwordFile()
+                : spec.passwordEnv() != null ? "password-env " + spec.passwordEnv() : "LIFEBOAT_PASSWORD";
     }
 }

@@ -87,8 +87,8 @@ final class RecoverCommand implements Callable<Integer> {
             } else {
                 RecoveryOutput.table(ctx, res);
                 if (!running.isEmpty()) {
-                    ctx.out.println("\nRunning on site " + res.site() + " (stop them with: lifeboat recover --site " + res.site()
-                            + " --stop-started):");
+                    ctx.out.println("\nRunning on site " + res.site() + " (stop them with: "
+                            + org.lifeboat.recovery.Recovery.stopStartedCommand(plan) + "):");
                     for (StartedServices.Entry e : running) ctx.out.println("  " + e.describe());
                 }
             }

@@ -60,7 +60,12 @@ public final class SnapshotLayout {
 
     /** pg_dump custom format of one database. */
     public static String postgresDump(String host, int port, String database) {
-        return postgresDir(host, port) + "/" + encodeName(database) + ".pgdump";
+        return postgresDir(host, port) + "/" + postgresDumpName(database);
+    }
+
+    /** The file name (one component) of a database's pg_dump inside its server's folder. */
+    public static String postgresDumpName(String database) {
+        return encodeName(database) + ".pgdump";
     }
 
     /** pg_dumpall --globals-only: roles and tablespaces. */

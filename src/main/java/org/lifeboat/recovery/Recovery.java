@@ -191,7 +191,7 @@ public final class Recovery {
             Step step = sys.restore().get(i);
             listener.stepStarted(sys.name(), i + 1, step);
             StepResult r;
-            String taken = step instanceof Step.CommandStep c && c.background() ? portTaken(sys, i + 1) : null;
+            String taken = step instanceof Step.CommandStep c && c.background() ? portTaken(plan, sys, i + 1) : null;
             if (taken != null) {
                 Instant now = Instant.now();
                 r = new StepResult(i + 1, step.kind(), step.describe(), StepResult.Outcome.FAILED, taken, now, null, now, 0, null, null);
@@ -228,8 +228,13 @@ public final class Recovery {
             int idx = e.getKey();
             StepResult old = steps.get(idx - 1);
             String tail = e.getValue().logTail();
+            // What it left behind (a daemon it forked) would hold the port and go unrecorded: stop its whole session.
+            List<Long> left = e.getValue().stopAll(java.time.Duration.ofSeconds(10));
+            List<Long> still = e.getValue().running();
             String detail = "the command exited (code " + code + ") before the checks of system '" + sys.name() + "' were through"
-                    + (tail.isEmpty() ? "" : "; its output (" + e.getValue().log() + "): " + tail);
+                    + (left.isEmpty() ? "" : still.isEmpty() ? "; the processes it left running (pid " + join(left) + ") were stopped"
+                    : "; the processes it left running (pid " + join(still) + ") could not be stopped; they are recorded for --stop-started")
+                    + (tail.isEmpty() ? "" : "; the last lines of its output this run (" + e.getValue().log() + "):\n" + tail);
             StepResult r = new StepResult(old.index(), old.kind(), old.description(), StepResult.Outcome.FAILED, detail,
                     old.started(), old.firstByte(), old.finished(), old.bytes(), old.pid(), old.log());
             steps.set(idx - 1, r);
@@ -239,6 +244,10 @@ public final class Recovery {
             return finish(sys, wave, SystemResult.Outcome.FAILED, String.join("; ", failed), snap, repoName, started, steps, checks);
         }
         return finish(sys, wave, SystemResult.Outcome.RECOVERED, null, snap, repoName, started, steps, checks);
+    }
+
+    private static String join(List<Long> pids) {
+        return String.join(", ", pids.stream().map(String::valueOf).toList());
     }
 
     /** Why the checks cannot go on: a background command of the system has ended; null while all run. */
@@ -256,7 +265,7 @@ public final class Recovery {
      * answered by whatever runs there (often the service an earlier recovery started), not by the
      * service this step starts.
      */
-    static String portTaken(SystemSpec sys, int index) {
+    static String portTaken(Plan plan, SystemSpec sys, int index) {
         for (Check c : sys.verify()) {
             String host;
             int port;
@@ -286,10 +295,27 @@ public final class Recovery {
             }
             return "port " + port + " on " + host + " (the " + c.kind() + " check of system '" + sys.name()
                     + "') is already in use before step " + index + " starts its service, so the check could not tell whether"
-                    + " this recovery's service is up; stop what runs there (a service an earlier recovery started: lifeboat"
-                    + " recover --stop-started) or give the site another port";
+                    + " this recovery's service is up; stop what runs there (a service an earlier recovery started: "
+                    + stopStartedCommand(plan) + ") or give the site another port";
         }
         return null;
+    }
+
+    /**
+     * The command that stops what recoveries started on the plan's site, to paste anywhere: the
+     * plan file absolute and quoted, the site named (none for a plan without sites).
+     */
+    public static String stopStartedCommand(Plan plan) {
+        StringBuilder b = new StringBuilder("lifeboat");
+        if (plan.file() != null) b.append(" --config ").append(quoted(plan.file().toAbsolutePath().normalize().toString()));
+        b.append(" recover");
+        if (plan.site() != null) b.append(" --site ").append(quoted(plan.site()));
+        return b.append(" --stop-started").toString();
+    }
+
+    /** Always in single quotes: a pasted hint must survive any character in a path. */
+    private static String quoted(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     private static boolean needsSnapshot(SystemSpec sys) {

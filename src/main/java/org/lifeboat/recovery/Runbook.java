@@ -129,7 +129,11 @@ public final class Runbook {
         blocks.add(new P("**Recover it alone** (Lifeboat recovers what it needs first too):"));
         blocks.add(new Code(recover() + " --systems " + q(s.name()) + " --yes"));
         if (!s.restore().isEmpty()) {
-            blocks.add(new P("**By hand**, the same steps:"));
+            blocks.add(new P("**By hand**, the same steps:"
+                    + (s.backup() == null ? "" : " `latest` below is the newest snapshot the flags `" + SystemSnapshots.filterFlags(s, Runbook::q)
+                    + "` select. `lifeboat recover` uses " + SystemSnapshots.RULE + "; before loading, check with `lifeboat "
+                    + repoArg(s) + " snapshots " + SystemSnapshots.filterFlags(s, Runbook::q)
+                    + "` that the newest one listed holds only those paths (else put its ID, or the ID `lifeboat recover --dry-run` names, in place of `latest`).")));
             StringBuilder code = new StringBuilder(inPlanFolder());
             int i = 1;
             for (Step step : s.restore()) {
@@ -207,8 +211,9 @@ public final class Runbook {
                             .append(" --wait --options=").append(q("-p " + d.db().port() + " -c listen_addresses=127.0.0.1 -k " + q(dd)))
                             .append('\n');
                 }
+                String globals = src == null ? dir + "/globals.sql" : SnapshotLayout.postgresGlobals(src.db().host(), src.db().port());
                 if (d.globals()) b.append("lifeboat ").append(repoArg(s)).append(" dump ").append(snap).append(' ')
-                        .append(q(dir + "/globals.sql")).append(" | \"$PGBIN/psql\" ").append(conn)
+                        .append(q(globals)).append(" | \"$PGBIN/psql\" ").append(conn)
                         .append(" --dbname=postgres --quiet   # roles; \"already exists\" errors are expected\n");
                 List<String> dbs = d.databases().isEmpty() ? List.of("DATABASE") : d.databases();
                 for (String db : dbs) {
@@ -216,7 +221,8 @@ public final class Runbook {
                             .append(q("select 1 from pg_database where datname = '" + db.replace("'", "''") + "'"))
                             .append(" | grep -q 1 || \"$PGBIN/createdb\" ").append(conn).append(' ').append(q(db))
                             .append("   # create it if it does not exist\n");
-                    b.append("lifeboat ").append(repoArg(s)).append(" dump ").append(snap).append(' ').append(q(dir + "/" + db + ".pgdump"))
+                    b.append("lifeboat ").append(repoArg(s)).append(" dump ").append(snap).append(' ').append(q(src == null ? dir + "/" + SnapshotLayout.postgresDumpName(db)
+                                    : SnapshotLayout.postgresDump(src.db().host(), src.db().port(), db)))
                             .append(" | \"$PGBIN/pg_restore\" ").append(conn).append(" --dbname=").append(q(db))
                             .append(" --clean --if-exists --exit-on-error\n");
                 }

@@ -37,23 +37,48 @@ public final class Shell {
     /**
      * A started background process; {@code process} tells whether (and how) it has ended, so a
      * service that died at once (its port taken, a bad option) is not reported as started.
+     * {@code logStart}: the byte offset in {@code log} where this run's output begins (the log
+     * keeps earlier runs' output above a separator line; only this run's is quoted).
      */
-    public record Background(long pid, Path log, Process process) {
+    public record Background(long pid, Path log, Process process, long logStart) {
         /** The exit code when the process has ended, else null. */
         public Integer exitCode() {
             return process.isAlive() ? null : process.exitValue();
         }
 
-        /** The end of its log, for a message (empty when unreadable). */
+        /** The last lines this run wrote to its log, for a message (empty when unreadable or none). */
         public String logTail() {
-            try {
-                String s = Files.readString(log, StandardCharsets.UTF_8).strip();
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log)) {
+                long size = ch.size();
+                long from = Math.max(logStart, size - 64 * 1024);
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.max(0, size - from));
+                while (buf.hasRemaining() && ch.read(buf, from + buf.position()) > 0) {}
+                String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).strip();
+                List<String> lines = text.lines().toList();
+                String s = String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
                 return s.length() > TAIL ? "..." + s.substring(s.length() - TAIL) : s;
             } catch (IOException | java.io.UncheckedIOException e) {
                 return "";
             }
         }
+
+        /**
+         * Ends everything this command started that still runs: its session (it was started with
+         * setsid, so daemons it left behind keep its session id even after their parent exited),
+         * TERM first, then KILL after {@code grace}. Returns the pids that were still running.
+         */
+        public List<Long> stopAll(Duration grace) {
+            return stopSession(pid, grace);
+        }
+
+        /** The processes of its session that still run (the command itself and what it left behind). */
+        public List<Long> running() {
+            return session(pid);
+        }
     }
+
+    /** How many lines of a log a failure quotes. */
+    private static final int TAIL_LINES = 20;
 
     public static Result run(String command, Map<String, String> env, Duration timeout) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
@@ -82,16 +107,66 @@ public final class Shell {
         return new Result(done ? p.exitValue() : -1, text, !done);
     }
 
-    /** Starts a command that keeps running after Lifeboat exits; its output goes to {@code log}. */
+    /**
+     * Starts a command that keeps running after Lifeboat exits, in a session of its own; its
+     * output is appended to {@code log} below a separator line naming the run, and only what
+     * follows that line counts as this run's output ({@link Background#logTail}).
+     */
     public static Background start(String command, Map<String, String> env, Path log) throws IOException {
         Files.createDirectories(log.getParent());
+        Files.writeString(log, (Files.exists(log) && Files.size(log) > 0 ? "\n" : "") + "===== " + java.time.Instant.now()
+                        + " lifeboat recover starts: " + command + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        long start = Files.size(log);
         List<String> cmd = List.of("setsid", "sh", "-c", command);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         environment(pb, env);
         Process p = pb.start();
-        return new Background(p.pid(), log, p);
+        return new Background(p.pid(), log, p, start);
+    }
+
+    /**
+     * The live (non-zombie) processes whose session id is {@code sid}: everything a command started
+     * with setsid left running, whoever its parent is now. Linux's /proc; empty elsewhere.
+     */
+    static List<Long> session(long sid) {
+        List<Long> out = new java.util.ArrayList<>();
+        try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path d : dirs) {
+                String stat;
+                try {
+                    stat = Files.readString(d.resolve("stat"), StandardCharsets.UTF_8);
+                } catch (IOException gone) {
+                    continue;
+                }
+                // pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (f.length > 3 && !f[0].equals("Z") && f[3].equals(Long.toString(sid))) {
+                    out.add(Long.parseLong(d.getFileName().toString()));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc: only the process itself can be found
+        }
+        return out;
+    }
+
+    /** TERM to every process of session {@code sid} (and the descendants of {@code sid}), then KILL after {@code grace}. */
+    static List<Long> stopSession(long sid, Duration grace) {
+        java.util.Set<Long> pids = new java.util.LinkedHashSet<>(session(sid));
+        ProcessHandle.of(sid).ifPresent(h -> {
+            pids.add(h.pid());
+            h.descendants().forEach(d -> pids.add(d.pid()));
+        });
+        List<Long> stopped = new java.util.ArrayList<>();
+        for (long pid : pids) {
+            if (!alive(pid)) continue;
+            stopped.add(pid);
+            stop(pid, grace);
+        }
+        return stopped;
     }
 
     /** A null value removes the variable; secrets never pass (Exec); commands run in the plan's folder. */

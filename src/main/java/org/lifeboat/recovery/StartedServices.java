@@ -29,9 +29,15 @@ public final class StartedServices {
                         Instant processStart, String log, Instant recorded) {
         /** Still the process that was started (alive, not a zombie, same start time). */
         public boolean running() {
-            if (!Shell.alive(pid)) return false;
+            // A command's session outlives it: a daemon it forked keeps the session id (its pid),
+            // which Linux gives to no other process while any member lives.
+            if (!Shell.alive(pid)) return !isServer() && !Shell.session(pid).isEmpty();
             Instant now = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null);
             return processStart == null || now == null || now.equals(processStart);
+        }
+
+        boolean isServer() {
+            return kind.equals(Server.POSTGRES) || kind.equals(Server.MYSQL);
         }
 
         /** For people: {@code webapp step 2 (command ...): pid 123, log /x}. */
@@ -60,7 +66,9 @@ public final class StartedServices {
         Instant now = Instant.now();
         for (SystemResult s : res.systems()) {
             for (StepResult st : s.steps()) {
-                if (st.pid() == null || !Shell.alive(st.pid())) continue;
+                if (st.pid() == null) continue;
+                boolean server = st.kind().equals(Server.POSTGRES) || st.kind().equals(Server.MYSQL);
+                if (!Shell.alive(st.pid()) && (server || Shell.session(st.pid()).isEmpty())) continue;
                 long pid = st.pid();
                 if (all.stream().anyMatch(e -> e.pid() == pid)) continue;
                 Instant startedAt = ProcessHandle.of(pid).flatMap(h -> h.info().startInstant()).orElse(null);
@@ -99,7 +107,7 @@ public final class StartedServices {
                 if ((e.kind().equals(Server.POSTGRES) || e.kind().equals(Server.MYSQL)) && e.log() != null) {
                     new Server(e.kind(), Path.of(e.log()), 1, e.pid()).stop(Duration.ofSeconds(60));
                 } else {
-                    Shell.stop(e.pid(), Duration.ofSeconds(10));
+                    Shell.stopSession(e.pid(), Duration.ofSeconds(10)); // with what it left running
                 }
             } catch (IOException | RuntimeException ex) {
                 lines.add("could not stop " + e.describe() + ": " + Recovery.message(ex));

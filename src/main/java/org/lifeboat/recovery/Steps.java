@@ -41,8 +41,8 @@ final class Steps {
             throws Exception {
         return switch (step) {
             case Step.PathStep p -> path(p, need(repo, snap, step), snap);
-            case Step.DatabaseStep d when d.engine().equals("postgres") -> postgres(d, need(repo, snap, step), snap);
-            case Step.DatabaseStep d -> mysql(d, need(repo, snap, step), snap);
+            case Step.DatabaseStep d when d.engine().equals("postgres") -> postgres(d, need(repo, snap, step), snap, system);
+            case Step.DatabaseStep d -> mysql(d, need(repo, snap, step), snap, system);
             case Step.CommandStep c -> command(c, env, logDir, system, index);
         };
     }
@@ -78,7 +78,7 @@ final class Steps {
                 r.firstByte == null ? Instant.now() : r.firstByte, res.bytes(), null, null);
     }
 
-    private static Done postgres(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {
+    private static Done postgres(Step.DatabaseStep d, Repository repo, Snapshot snap, String system) throws Exception {
         Postgres pg = Postgres.locate();
         DbConnection c = SystemBackup.connection(d.db());
         // What to load is settled before a server is created: a step that cannot succeed starts nothing.
@@ -90,6 +90,7 @@ final class Steps {
                         + (dumps.files.isEmpty() ? "" : " (it has: " + String.join(", ", dumps.files.keySet()) + ")"));
             }
         }
+        portFree(d, Server.POSTGRES, system);
         Server server = d.createServer().isEmpty() ? null
                 : pg.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
         try {
@@ -108,19 +109,19 @@ final class Steps {
                 }
                 bytes += n.size();
             }
-            return new Done("loaded " + String.join(", ", dbs) + " into " + d.db().describe()
-                    + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"), first, bytes,
-                    server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+            return new Done("loaded " + String.join(", ", dbs) + " into " + d.db().describe() + serverNote(server), first, bytes,
+                    started(server) ? server.pid() : null, started(server) ? server.dir().toString() : null);
         } catch (Exception e) {
             throw stopAfterFailure(server, e);
         }
     }
 
-    private static Done mysql(Step.DatabaseStep d, Repository repo, Snapshot snap) throws Exception {
+    private static Done mysql(Step.DatabaseStep d, Repository repo, Snapshot snap, String system) throws Exception {
         MySql my = MySql.locate();
         DbConnection c = SystemBackup.connection(d.db());
         Dumps dumps = find(repo, snap, SnapshotLayout.ROOT + "/mysql", ".sql");
         if (dumps.files.isEmpty()) throw new RecoveryException("snapshot " + snap.id().shortHex() + " has no MySQL/MariaDB dump");
+        portFree(d, Server.MYSQL, system);
         Server server = d.createServer().isEmpty() ? null
                 : my.createServer(Path.of(d.createServer()), d.db().port(), d.db().user(), c.password(), d.timeout());
         try {
@@ -141,15 +142,50 @@ final class Steps {
                         + String.join(", ", missing) + (found.isEmpty() ? "" : " (loaded: " + String.join(", ", found) + ")"));
             }
             return new Done("loaded " + (d.databases().isEmpty() ? "the dump" : String.join(", ", d.databases())) + " into "
-                    + d.db().describe() + (server == null ? "" : " (new server in " + server.dir() + ", pid " + server.pid() + ")"),
-                    first, bytes, server == null ? null : server.pid(), server == null ? null : server.dir().toString());
+                    + d.db().describe() + serverNote(server),
+                    first, bytes, started(server) ? server.pid() : null, started(server) ? server.dir().toString() : null);
         } catch (Exception e) {
             throw stopAfterFailure(server, e);
         }
     }
 
-    /** A server this step created for a load that failed is stopped again, not left running unrecorded. */
+    /**
+     * Before a new server is started: its port must be free (as for background commands), unless
+     * the server already running from the step's folder holds it (that one is reused). Otherwise
+     * the server would fail to bind, or the load would go into whatever answers there.
+     */
+    private static void portFree(Step.DatabaseStep d, String kind, String system) throws RecoveryException {
+        if (d.createServer().isEmpty() || Server.runningFrom(kind, Path.of(d.createServer()))) return;
+        int port = d.db().port();
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+        } catch (IOException free) {
+            return;
+        }
+        throw new RecoveryException("port " + port + " on 127.0.0.1 is already in use, so the new "
+                + (kind.equals(Server.POSTGRES) ? "PostgreSQL" : "MariaDB") + " server of system '" + system + "' (in "
+                + d.createServer() + ") cannot start there; stop what runs on port " + port + " or give the site another port");
+    }
+
+    /** Whether this step started {@code server} (so it is recorded, and stopped after a failed load). */
+    private static boolean started(Server server) {
+        return server != null && !server.reused();
+    }
+
+    /** What the step says about its server: a new one, or one that already ran and is not ours. */
+    private static String serverNote(Server server) {
+        if (server == null) return "";
+        return server.reused()
+                ? " (reusing the server already running in " + server.dir() + " (pid " + server.pid() + "), not started by this recovery)"
+                : " (new server in " + server.dir() + ", pid " + server.pid() + ")";
+    }
+
+    /** A server this step created for a load that failed is stopped again, not left running unrecorded; one it reused is left alone. */
     private static Exception stopAfterFailure(Server server, Exception e) {
+        if (server != null && server.reused()) {
+            return new RecoveryException(Recovery.message(e) + " (in the server already running in " + server.dir() + ", pid "
+                    + server.pid() + ", which this recovery did not start and left running)", e);
+        }
         if (server == null) return e;
         try {
             server.stop(Duration.ofSeconds(30));

@@ -76,20 +76,44 @@ public final class SystemSnapshots {
     }
 
     /**
-     * The snapshot filter a person types to pick this system's snapshots with {@code ls}/{@code restore}:
-     * the tag, the plan's host if it names one, and each path source, as restic's {@code --tag},
-     * {@code --host} and {@code --path} flags; each value passed through {@code quote} for the shell.
+     * The snapshot filter a person types to pick this system's snapshots with {@code ls}/{@code restore}/{@code dump},
+     * as close to {@link #mismatch} as restic's flags allow: the tag; {@code --host} when the plan names
+     * one; and a {@code --path} for every path the system's snapshots must hold (restic's {@code --path}
+     * means "the snapshot holds all these paths"): each path source, the MySQL/MariaDB dump, each
+     * command's output, and, when the PostgreSQL source names its databases, their dumps (and the
+     * globals). An "all databases" PostgreSQL source has no fixed file names, so it adds none. What the
+     * flags cannot say (no other paths) is in {@link #RULE}. Each value passed through {@code quote}.
      */
     static String filterFlags(SystemSpec sys, java.util.function.UnaryOperator<String> quote) {
         StringBuilder b = new StringBuilder("--tag ").append(quote.apply(sys.tag()));
         SystemSpec.Backup bk = sys.backup();
         if (bk == null) return b.toString();
         if (bk.host() != null) b.append(" --host ").append(quote.apply(bk.host()));
-        for (Source src : bk.sources()) {
-            if (src instanceof Source.PathSource p) b.append(" --path ").append(quote.apply(absolute(p.path())));
-        }
+        for (String p : requiredPaths(bk)) b.append(" --path ").append(quote.apply(p));
         return b.toString();
     }
+
+    /** The paths every snapshot of the system holds, whatever the data: see {@link #filterFlags}. */
+    static List<String> requiredPaths(SystemSpec.Backup bk) {
+        List<String> out = new ArrayList<>();
+        for (Source src : bk.sources()) {
+            switch (src) {
+                case Source.PathSource p -> out.add(absolute(p.path()));
+                case Source.MysqlSource my -> out.add(SnapshotLayout.mysqlDump(my.db().host(), my.db().port()));
+                case Source.CommandSource c -> out.add(SnapshotLayout.commandOutput(c.filename()));
+                case Source.PostgresSource pg -> {
+                    if (pg.databases().isEmpty()) break; // the server's databases at backup time: no fixed names
+                    if (pg.globals()) out.add(SnapshotLayout.postgresGlobals(pg.db().host(), pg.db().port()));
+                    for (String db : pg.databases()) out.add(SnapshotLayout.postgresDump(pg.db().host(), pg.db().port(), db));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The selection rule in words, for people checking a snapshot ID by hand (the runbook). */
+    public static final String RULE = "the newest snapshot with the system's tag, the plan's host (when the plan names one),"
+            + " every path the plan's sources write, and no other paths";
 
     /** The path as the archiver records it (absolute, cleaned). */
     private static String absolute(String path) {

@@ -47,4 +47,33 @@ class InitPlanTest {
         assertThat(again.get(0).get("status").asText()).isEqualTo("exists");
         assertThat(again.get(1).get("status").asText()).isEqualTo("exists");
     }
+
+    @Test
+    void aFileIsNotARepositoryAndAWrongPasswordIsExit12() throws Exception {
+        PlanRuns.initRepository(dir); // dir/repo with the test password
+        Files.writeString(dir.resolve("other-password"), "not the repository's\n");
+        Files.writeString(dir.resolve("afile"), "notes\n");
+        Path p = dir.resolve("lifeboat.yaml");
+        Files.writeString(p, """
+                repositories:
+                  local: { url: repo, password-file: other-password }
+                  fresh: { url: fresh, password-file: other-password }
+                systems: {}
+                """);
+        Run r = PlanRuns.lifeboat(p, "init");
+        // The wrong password is named and exits 12, after the other repository was created.
+        assertThat(r.exit()).as(r.toString()).isEqualTo(12);
+        assertThat(r.err()).contains("repository 'local' (" + dir.resolve("repo") + ") already exists, but the plan's password does not open it");
+        assertThat(r.out()).contains("created repository 'fresh'");
+
+        Files.writeString(p, """
+                repositories:
+                  local: { url: afile, password-file: other-password }
+                systems: {}
+                """);
+        Run f = PlanRuns.lifeboat(p, "init");
+        assertThat(f.exit()).as(f.toString()).isEqualTo(1);
+        assertThat(f.err()).contains(dir.resolve("afile") + " is a file, not a repository folder").doesNotContain("another process");
+        assertThat(Files.readString(dir.resolve("afile"))).isEqualTo("notes\n");
+    }
 }

@@ -168,7 +168,12 @@ class RunbookByHandTest {
 
     /** A folder with a {@code lifeboat} command (this build's classes), as an installed Lifeboat would be. */
     private static Path lifeboatOnPath() throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("bin"));
+        return lifeboatOnPath(dir);
+    }
+
+    /** As {@link #lifeboatOnPath()}, in {@code in}/bin. */
+    static Path lifeboatOnPath(Path in) throws Exception {
+        Path bin = Files.createDirectories(in.resolve("bin"));
         Path launcher = bin.resolve("lifeboat");
         String cmd = Cli.command().stream().map(Runbook::q).collect(Collectors.joining(" "));
         Files.writeString(launcher, "#!/bin/sh\nexec " + cmd + " \"$@\"\n");
@@ -176,7 +181,7 @@ class RunbookByHandTest {
         return bin;
     }
 
-    private static Run bash(String script, Path bin, Path cwd) {
+    static Run bash(String script, Path bin, Path cwd) {
         Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"));
         return Proc.run(List.of("bash", "-c", script), env, cwd, null, 300);
     }
