@@ -62,6 +62,6 @@ public interface Backend extends Closeable {
     default void close() throws IOException {}
 
     static NoSuchFileException missing(Handle h, String location) {
-        return new NoSuchFileException(location + "/" + h);
+        return new NoSuchFileException(location + "/" + h, null, "no such file or directory");
     }
 }

@@ -16,6 +16,9 @@ public record BackendOptions(Map<String, String> values) {
     /** The keys Lifeboat knows, with what each value must be. */
     static final Map<String, String> KNOWN = Map.of("local.connections", "a whole number of at least 1");
 
+    /** The largest local.connections accepted (the largest int; restic takes a uint). */
+    static final long MAX_CONNECTIONS = Integer.MAX_VALUE;
+
     /**
      * Parses {@code -o} values.
      *
@@ -33,8 +36,15 @@ public record BackendOptions(Map<String, String> values) {
                 throw new IllegalArgumentException("-o " + o + ": unknown option '" + key + "'; Lifeboat's local backend knows only "
                         + String.join(", ", KNOWN.keySet()));
             }
-            if (key.equals("local.connections") && !value.matches("[1-9][0-9]{0,8}")) {
-                throw new IllegalArgumentException("-o " + o + ": the value of " + key + " must be " + KNOWN.get(key));
+            if (key.equals("local.connections")) {
+                if (!value.matches("0*[1-9][0-9]*")) {
+                    throw new IllegalArgumentException("-o " + o + ": the value of " + key + " must be " + KNOWN.get(key));
+                }
+                // A whole number, but beyond what a count of connections can be: say so, with the limit.
+                if (value.replaceFirst("^0+", "").length() > 10 || Long.parseLong(value.replaceFirst("^0+", "")) > MAX_CONNECTIONS) {
+                    throw new IllegalArgumentException("-o " + o + ": the value of " + key + " is too large (at most "
+                            + MAX_CONNECTIONS + ")");
+                }
             }
             if (out.put(key, value) != null) throw new IllegalArgumentException("-o " + key + " is given twice");
         }

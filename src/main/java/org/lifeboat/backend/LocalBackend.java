@@ -36,6 +36,14 @@ public final class LocalBackend implements Backend {
         return root.toString();
     }
 
+    /**
+     * The failure for a file that is not there, naming the real file (data/ab/abcd…, with its
+     * subfolder) and why: the message is "PATH: no such file or directory".
+     */
+    private NoSuchFileException missing(Handle h) {
+        return new NoSuchFileException(path(h).toString(), null, "no such file or directory");
+    }
+
     Path path(Handle h) {
         return switch (h.type()) {
             case CONFIG -> root.resolve("config");
@@ -44,11 +52,30 @@ public final class LocalBackend implements Backend {
         };
     }
 
+    /**
+     * A file where the repository folder (or one of the folders above it) would be: said as such,
+     * not as the "already exists" that creating the folders would report.
+     *
+     * @throws NotAFolderException naming that file, its reason saying it is a file, not a folder
+     */
+    private static void refuseFileInTheWay(Path root) throws NotAFolderException {
+        Path abs = root.toAbsolutePath();
+        for (Path p = abs; p != null; p = p.getParent()) {
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.exists(p)) continue;
+            if (Files.isDirectory(p)) return;
+            Path shown = p.equals(abs) ? root : p;
+            throw new NotAFolderException(shown.toString(), p.equals(abs)
+                    ? "it is a file, not a repository folder"
+                    : "it is a file, not a folder, so the repository folder " + root + " cannot be made in it");
+        }
+    }
+
     @Override
     public void create() throws IOException {
         if (Files.exists(root.resolve("config"))) {
             throw new FileAlreadyExistsException(root + "/config", null, "a repository already exists here");
         }
+        refuseFileInTheWay(root);
         Files.createDirectories(root);
         for (FileType t : FileType.values()) {
             if (t != FileType.CONFIG) Files.createDirectories(root.resolve(t.folder()));
@@ -71,7 +98,7 @@ public final class LocalBackend implements Backend {
         try {
             return Files.size(path(h));
         } catch (NoSuchFileException e) {
-            throw Backend.missing(h, location());
+            throw missing(h);
         }
     }
 
@@ -83,13 +110,13 @@ public final class LocalBackend implements Backend {
             try (var in = Files.newInputStream(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 return in.readAllBytes();
             } catch (NoSuchFileException e) {
-                throw Backend.missing(h, location());
+                throw missing(h);
             }
         }
         try {
             return Files.readAllBytes(path(h));
         } catch (NoSuchFileException e) {
-            throw Backend.missing(h, location());
+            throw missing(h);
         }
     }
 
@@ -105,7 +132,7 @@ public final class LocalBackend implements Backend {
             }
             return b.position();
         } catch (NoSuchFileException e) {
-            throw Backend.missing(h, location());
+            throw missing(h);
         }
     }
 
@@ -137,7 +164,7 @@ public final class LocalBackend implements Backend {
         try {
             ch = FileChannel.open(path(h), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
-            throw Backend.missing(h, location());
+            throw missing(h);
         }
         if (readers.size() >= MAX_READERS) {
             for (String k : readers.keySet()) {
@@ -159,7 +186,7 @@ public final class LocalBackend implements Backend {
         try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
             return readFully(ch, h, offset, length);
         } catch (NoSuchFileException e) {
-            throw Backend.missing(h, location());
+            throw missing(h);
         }
     }
 
@@ -168,7 +195,7 @@ public final class LocalBackend implements Backend {
         long pos = offset;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos);
-            if (n < 0) throw new EOFException(location() + "/" + h + ": file ends before offset " + (offset + length));
+            if (n < 0) throw new EOFException(path(h) + ": file ends before offset " + (offset + length));
             pos += n;
         }
         return buf.array();
@@ -312,7 +339,7 @@ public final class LocalBackend implements Backend {
         try {
             a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            throw Backend.missing(h, location());
+            throw missing(h);
         }
         if (a.isRegularFile()) return a;
         String kind;

@@ -84,6 +84,9 @@ public final class Checker {
                 errors.add("pack " + e.getKey().shortHex() + ": size is " + actual + " bytes, the index implies "
                         + expected + " (truncated or damaged)");
                 brokenPacks.add(e.getKey());
+                // Its blobs cannot all be read: name the snapshots and files that lose data, as for
+                // a missing pack, without needing --read-data.
+                markAll(e.getValue(), damagedBlobs);
             }
         }
         for (String name : onDisk.keySet()) {
@@ -221,6 +224,8 @@ public final class Checker {
                     tree = TreeCodec.decode(repo.loadBlob(BlobType.TREE, t));
                 } catch (IOException e) {
                     errors.add(where + ": " + e.getMessage());
+                    // A tree that cannot be read loses its folder: BlobUsers names it with its snapshot.
+                    missingBlobs.add(t);
                     continue;
                 }
                 for (String problem : TreeRules.problems(tree)) errors.add(where + ": " + problem);

@@ -43,6 +43,10 @@ final class CheckCommand implements Callable<Integer> {
                     .put("packs_total", c.packsTotal))) {
                 r = c.run(ps);
             }
+            // Said in both outputs: a group n/t that holds no pack read no data, which "no errors" alone hides.
+            String subsetNote = subset == null ? null : "read " + r.packsRead() + " of " + r.packsAvailable()
+                    + " packs (--read-data-subset " + subset + ")"
+                    + (r.packsRead() == 0 && r.packsAvailable() > 0 ? "; this group holds no pack, so no data was read" : "");
             if (ctx.json()) {
                 // restic's scripting output: one {"message_type":"error"} line per error on stderr,
                 // the summary on stdout; Lifeboat's own fields follow restic's.
@@ -59,14 +63,14 @@ final class CheckCommand implements Callable<Integer> {
                 r.errors().forEach(e::add);
                 var w = o.putArray("warnings");
                 r.warnings().forEach(w::add);
+                if (ps != null) o.put("packs_available", r.packsAvailable());
+                var n = o.putArray("notes");
+                if (subsetNote != null) n.add(subsetNote);
                 ctx.printJson(o);
             } else {
                 for (String w : r.warnings()) ctx.warn(w);
                 for (String e : r.errors()) ctx.err.println("error: " + e);
-                if (subset != null) {
-                    ctx.info("read " + r.packsRead() + " of " + r.packsAvailable() + " packs (--read-data-subset " + subset + ")"
-                            + (r.packsRead() == 0 && r.packsAvailable() > 0 ? "; this group holds no pack, so no data was read" : ""));
-                }
+                if (subsetNote != null) ctx.info(subsetNote);
                 ctx.info("checked " + r.snapshots() + " snapshots, " + r.trees() + " trees"
                         + (ps != null ? ", read " + r.packsRead() + " packs" : ""));
                 if (!r.brokenPacks().isEmpty()) {

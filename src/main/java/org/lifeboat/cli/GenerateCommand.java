@@ -43,6 +43,24 @@ final class GenerateCommand implements Callable<Integer> {
         if (bash == null && zsh == null && man == null) {
             throw new UserException("nothing to generate: give --bash-completion FILE, --zsh-completion FILE or --man DIR");
         }
+        // Names checked before anything is written: one sentence for what is wrong with each.
+        if (bash != null) checkFile("--bash-completion", bash);
+        if (zsh != null) checkFile("--zsh-completion", zsh);
+        if (man != null) {
+            if (man.isEmpty()) throw new UserException("--man: the folder name is empty (give a folder, e.g. /usr/local/share/man/man1)");
+            if (Files.exists(Path.of(man)) && !Files.isDirectory(Path.of(man))) {
+                throw new UserException("--man " + man + " is not a folder (man pages are written into a folder,"
+                        + " e.g. /usr/local/share/man/man1)");
+            }
+            // A file above it: the folder cannot be created there.
+            for (Path p = Path.of(man).toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+                if (!Files.exists(p)) continue;
+                if (!Files.isDirectory(p)) {
+                    throw new UserException("--man " + man + ": " + p + " is a file, not a folder, so the folder cannot be created");
+                }
+                break;
+            }
+        }
         CommandLine root = spec.root().commandLine();
         // picocli's script serves both shells: under zsh it loads bashcompinit itself.
         String script = AutoComplete.bash("lifeboat", root);
@@ -58,6 +76,20 @@ final class GenerateCommand implements Callable<Integer> {
             ctx.info("wrote " + pages.size() + " man pages to " + dir);
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A completion script's target: not empty and not a folder.
+     *
+     * @throws UserException naming the option and what is wrong with the name
+     */
+    private static void checkFile(String option, String file) {
+        if (file.isEmpty()) {
+            throw new UserException(option + ": the file name is empty (give a file, or - for standard output)");
+        }
+        if (!file.equals("-") && Files.isDirectory(Path.of(file))) {
+            throw new UserException(option + " " + file + " is a folder, not a file (give the script's file name)");
+        }
     }
 
     private static void write(Context ctx, String file, String text) throws IOException {

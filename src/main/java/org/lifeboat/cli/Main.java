@@ -122,7 +122,8 @@ public final class Main implements Runnable {
             case FileAlreadyExistsException _ -> "cannot create " + file + ": it already exists"
                     + (reason.isEmpty() ? " (is another process writing there too?)" : reason);
             case DirectoryNotEmptyException _ -> "folder " + file + " is not empty" + reason;
-            case NotDirectoryException _ -> file + " is not a folder" + reason;
+            // With a reason (backend.NotAFolderException) the reason is the whole sentence.
+            case NotDirectoryException _ -> file + (reason.isEmpty() ? " is not a folder" : reason);
             case FileSystemLoopException _ -> file + " is part of a loop of symbolic links";
             case NotLinkException _ -> file + " is not a symbolic link" + reason;
             default -> "file system error on " + file + other
@@ -138,6 +139,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Before any output: messages clear a drawn progress line first.
+        ProgressLine.guardStandardStreams();
         Interrupts.install(System.err);
         RawArgs.capture(args); // names that are not UTF-8 (only the real process has its argv)
         int code = run(args);
@@ -178,12 +181,94 @@ public final class Main implements Runnable {
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            String unknown = ex instanceof CommandLine.UnmatchedArgumentException u ? unknown(u) : null;
+            String bad = badValue(ex);
+            if (bad != null) {
+                // A value of the wrong form or size, for every option at once: one sentence, as
+                // Lifeboat's own range checks say it (not picocli's "'…' is not an int").
+                err.println("Fatal: " + bad);
+                err.flush();
+                return ExitCodes.FATAL;
+            }
+            String unknown = ex instanceof CommandLine.UnmatchedArgumentException u ? unknown(u) : unknownHelpTopic(ex);
             err.println("error: " + (unknown != null ? unknown : ex.getMessage()));
-            err.println("see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'");
+            CommandLine.Model.CommandSpec see = ex.getCommandLine().getCommandSpec();
+            if (see.userObject() instanceof CommandLine.HelpCommand && see.parent() != null) see = see.parent();
+            err.println("see '" + see.qualifiedName() + " --help'");
             return ExitCodes.FATAL;
         });
         return cl.execute(args);
+    }
+
+    /** What picocli says when a value cannot be converted to the option's type. */
+    private static final java.util.regex.Pattern INVALID_VALUE =
+            java.util.regex.Pattern.compile("Invalid value for (?:option|positional parameter) '([^']*)': (.*)", java.util.regex.Pattern.DOTALL);
+
+    /** The accepted values of options whose range is narrower than their Java type's. */
+    private static final java.util.Map<String, String> RANGES = java.util.Map.of(
+            "--pack-size", "a whole number of MiB from 4 to 128",
+            "--limit-upload", "a whole number of KiB/s from 0 (unlimited) to " + Integer.MAX_VALUE,
+            "--limit-download", "a whole number of KiB/s from 0 (unlimited) to " + Integer.MAX_VALUE);
+
+    /**
+     * A value picocli could not convert (not a number, too large for the type, not one of the
+     * choices) as one sentence naming the option, the value and what it accepts, e.g.
+     * {@code --pack-size '99999999999' is not valid: it must be a whole number of MiB from 4 to 128}.
+     *
+     * @return the sentence, or null when {@code ex} is about something else (an unknown option, a
+     *     missing value)
+     */
+    static String badValue(CommandLine.ParameterException ex) {
+        java.util.regex.Matcher m = INVALID_VALUE.matcher(String.valueOf(ex.getMessage()));
+        if (!m.matches()) return null;
+        String name = ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : m.group(1);
+        String value = ex.getValue();
+        if (value == null) {
+            java.util.regex.Matcher v = java.util.regex.Pattern.compile("'(.*?)' is not", java.util.regex.Pattern.DOTALL)
+                    .matcher(m.group(2));
+            value = v.find() ? v.group(1) : null;
+        }
+        String accepted = RANGES.get(name);
+        if (accepted == null && ex.getArgSpec() != null) {
+            Class<?> t = ex.getArgSpec().type();
+            if (t.isArray() || java.util.Collection.class.isAssignableFrom(t)) {
+                Class<?>[] aux = ex.getArgSpec().auxiliaryTypes();
+                t = aux.length > 0 ? aux[0] : t;
+            }
+            if (t == int.class || t == Integer.class) accepted = "a whole number from 0 to " + Integer.MAX_VALUE;
+            else if (t == long.class || t == Long.class) accepted = "a whole number from 0 to " + Long.MAX_VALUE;
+            else if (t == double.class || t == Double.class) accepted = "a number such as 2.5";
+        }
+        String what = name + (value == null ? "" : " '" + value + "'");
+        if (accepted != null) return what + " is not valid: it must be " + accepted;
+        // Other types (choices, durations): picocli's own reason says what is accepted.
+        String reason = m.group(2).replaceFirst("^'.*?' ", "").strip();
+        return what + " is not valid: " + reason;
+    }
+
+    /**
+     * picocli's help command meets a topic that is no command ("Unknown subcommand 'snapshot'."):
+     * said as for the command itself, {@code unknown command "snapshot" for "lifeboat"; did you mean: snapshots?}.
+     *
+     * @return the sentence, or null when {@code ex} is about something else
+     */
+    static String unknownHelpTopic(CommandLine.ParameterException ex) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Unknown subcommand '(.*)'\\.?", java.util.regex.Pattern.DOTALL)
+                .matcher(String.valueOf(ex.getMessage()));
+        if (!m.matches()) return null;
+        CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        if (spec.userObject() instanceof CommandLine.HelpCommand && spec.parent() != null) spec = spec.parent();
+        return unknownCommand(m.group(1), spec);
+    }
+
+    /** {@code unknown command "typed" for "spec"}, with the near visible subcommands. */
+    private static String unknownCommand(String typed, CommandLine.Model.CommandSpec spec) {
+        List<String> candidates = new ArrayList<>();
+        spec.subcommands().forEach((name, sub) -> {
+            if (!sub.getCommandSpec().usageMessage().hidden()) candidates.add(name);
+        });
+        List<String> near = near(typed, candidates);
+        return "unknown command \"" + typed + "\" for \"" + spec.qualifiedName() + "\""
+                + (near.isEmpty() ? "" : "; did you mean: " + String.join(", ", near) + "?");
     }
 
     /**
@@ -207,10 +292,7 @@ public final class Main implements Runnable {
                 if (!o.hidden()) candidates.addAll(List.of(o.names()));
             }
         } else if (!spec.subcommands().isEmpty() && spec.positionalParameters().isEmpty()) {
-            kind = "command";
-            spec.subcommands().forEach((name, sub) -> {
-                if (!sub.getCommandSpec().usageMessage().hidden()) candidates.add(name);
-            });
+            return unknownCommand(arg, spec);
         } else {
             return null;
         }

@@ -22,7 +22,8 @@ final class ProgressLine implements AutoCloseable {
 
     private ProgressLine(PrintStream out, Supplier<String> text, Supplier<String> file, boolean enabled,
                          Context jsonCtx, Supplier<ObjectNode> json) {
-        this.out = out;
+        // The line itself bypasses the guard: only other output clears it.
+        this.out = out instanceof Guarded g ? g.raw : out;
         this.text = text;
         this.file = file;
         this.columns = () -> columns(System.getenv(), () -> Terminal.columns(1));
@@ -92,7 +93,7 @@ final class ProgressLine implements AutoCloseable {
         return t > 0 ? t : DEFAULT_COLUMNS;
     }
 
-    private boolean closed;
+    private volatile boolean closed;
 
     private synchronized void emitJson() {
         // Synchronized with close(): no status object may follow the summary.
@@ -111,12 +112,106 @@ final class ProgressLine implements AutoCloseable {
         return o.put("total_files", totalFiles).put("files_done", files).put("total_bytes", total).put("bytes_done", done);
     }
 
-    private synchronized void draw() {
+    private void draw() {
         String s = fit(text.get(), file.get(), columns.getAsInt());
         int w = width(s);
-        out.print("\r" + s + " ".repeat(Math.max(0, lastLen - w)));
-        out.flush();
-        lastLen = w;
+        synchronized (TERMINAL) {
+            // Not after close, and not in the middle of another line (a prompt, a message being
+            // written in parts): that line would be overwritten.
+            if (closed || midLine) return;
+            out.print("\r" + s + " ".repeat(Math.max(0, lastLen - w)));
+            out.flush();
+            lastLen = w;
+            drawn = this;
+            draws++;
+            TERMINAL.notifyAll();
+        }
+    }
+
+    /**
+     * Guards the terminal's line: every write to standard output and standard error made through
+     * the streams installed by {@link #guardStandardStreams()} first clears a status line that is
+     * drawn, so that no message starts after the counters ("… 0 B/srestoring 3 files"). The line is
+     * redrawn at its next tick, below the message.
+     */
+    private static final Object TERMINAL = new Object();
+    /** The status line now on the terminal, or null; guarded by {@link #TERMINAL}. */
+    private static ProgressLine drawn;
+    /** Whether other output left the cursor in the middle of a line; guarded by {@link #TERMINAL}. */
+    private static boolean midLine;
+    /** How often a line was drawn; guarded by {@link #TERMINAL} (for tests to wait on). */
+    private static long draws;
+
+    /**
+     * Replaces System.out and System.err with streams that clear a drawn status line before
+     * writing (see {@link #TERMINAL}); called once by {@link Main#main} before any output. Bytes
+     * pass through unchanged, in the streams' own character sets.
+     */
+    static void guardStandardStreams() {
+        if (!(System.out instanceof Guarded)) System.setOut(new Guarded(System.out));
+        if (!(System.err instanceof Guarded)) System.setErr(new Guarded(System.err));
+    }
+
+    /** A standard stream that clears the status line before each write. */
+    static final class Guarded extends PrintStream {
+        final PrintStream raw;
+
+        Guarded(PrintStream raw) {
+            super(new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    if (len == 0) return;
+                    synchronized (TERMINAL) {
+                        clearDrawn();
+                        raw.write(b, off, len);
+                        midLine = b[off + len - 1] != '\n';
+                    }
+                }
+
+                @Override
+                public void flush() {
+                    raw.flush();
+                }
+            }, true, raw.charset());
+            this.raw = raw;
+        }
+    }
+
+    /** Clears the drawn status line (if any) so that the next output starts at the line's start. */
+    private static void clearDrawn() {
+        synchronized (TERMINAL) {
+            ProgressLine p = drawn;
+            if (p == null) return;
+            p.out.print("\r" + " ".repeat(p.lastLen) + "\r");
+            p.out.flush();
+            p.lastLen = 0;
+            drawn = null;
+        }
+    }
+
+    /**
+     * Waits until a status line has been drawn after the {@code seen}-th drawing (for tests: the
+     * terminal's state is then known).
+     *
+     * @return the number of drawings so far
+     * @throws InterruptedException when interrupted while waiting
+     * @throws IllegalStateException when no drawing happens within {@code timeoutMillis}
+     */
+    static long awaitDraw(long seen, long timeoutMillis) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMillis;
+        synchronized (TERMINAL) {
+            while (draws <= seen) {
+                long left = end - System.currentTimeMillis();
+                if (left <= 0) throw new IllegalStateException("no status line was drawn");
+                TERMINAL.wait(left);
+            }
+            return draws;
+        }
     }
 
     /** What marks a cut: one column wide. */
@@ -233,13 +328,18 @@ final class ProgressLine implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
+    public void close() {
+        synchronized (this) {
+            // Synchronized with emitJson(): no status object may follow the summary.
+            closed = true;
+        }
         if (timer == null) return;
         timer.shutdownNow();
         if (jsonCtx != null) return;
-        out.print("\r" + " ".repeat(lastLen) + "\r");
-        out.flush();
+        synchronized (TERMINAL) {
+            // Whatever follows starts on a clean line.
+            if (drawn == this) clearDrawn();
+        }
     }
 
     static String bytes(long b) {

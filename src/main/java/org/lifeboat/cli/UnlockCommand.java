@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.lifeboat.backend.FileType;
 import org.lifeboat.backend.Handle;
 import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Lock;
 import org.lifeboat.repository.Repository;
 import picocli.CommandLine.Command;
@@ -29,6 +30,11 @@ final class UnlockCommand implements Callable<Integer> {
         try (Repository repo = ctx.open()) {
             int removed = 0;
             int left = 0;
+            // --json: every lock as an object in "removed" or "kept" (restic's unlock prints no JSON).
+            var json = Json.MAPPER.createObjectNode().put("message_type", "summary");
+            var removedJson = json.putArray("removed");
+            var keptJson = json.putArray("kept");
+            java.time.OffsetDateTime now = java.time.OffsetDateTime.now();
             if (all) {
                 // As restic: every entry in locks/, without reading it, so damaged ones go too. A link
                 // is removed itself (never its target); a folder only when empty (never recursed into).
@@ -39,20 +45,22 @@ final class UnlockCommand implements Callable<Integer> {
                     } catch (DirectoryNotEmptyException e) {
                         ctx.err.println("error: locks/" + id.hex() + " is a folder that is not empty; it was left"
                                 + " as it is (nothing in it was removed), remove it by hand if it is no lock");
+                        keptJson.add(entry(id, null, now, "it is a folder that is not empty"));
                         left++;
                         continue;
                     } catch (IOException e) {
                         if (e instanceof java.io.InterruptedIOException) throw e;
                         ctx.err.println("error: cannot remove lock file locks/" + id.hex() + ": " + reason(e));
+                        keptJson.add(entry(id, null, now, "cannot remove it: " + reason(e)));
                         left++;
                         continue;
                     }
                     ctx.verbose("removed lock " + id.shortHex());
+                    removedJson.add(entry(id, null, now, "--remove-all"));
                     removed++;
                 }
             } else {
                 String host = Repository.hostname();
-                java.time.OffsetDateTime now = java.time.OffsetDateTime.now();
                 // Damaged locks are reported (with the hint to use --remove-all) and left alone:
                 // whether their owner is gone cannot be told.
                 Set<String> seen = new HashSet<>();
@@ -63,14 +71,18 @@ final class UnlockCommand implements Callable<Integer> {
                     if (why != null) {
                         repo.backend().remove(new Handle(FileType.LOCK, l.id().hex()));
                         ctx.info("removed stale " + l.describe() + ": " + why);
+                        removedJson.add(entry(l.id(), l, now, why));
                         removed++;
                     } else {
                         ctx.info("kept " + l.describe() + ": it is in use (not stale until "
                                 + org.lifeboat.repository.Times.format(l.staleAt()) + "); --remove-all removes it");
+                        keptJson.add(entry(l.id(), l, now, "it is in use (not stale until "
+                                + org.lifeboat.repository.Times.format(l.staleAt()) + ")"));
                         left++;
                     }
                 }
             }
+            if (ctx.json()) ctx.printJson(json);
             ctx.info(removed == 0 ? (all ? "no locks" : "no stale locks")
                     : "removed " + removed + " lock" + (removed == 1 ? "" : "s"));
             if (left > 0 && all) {
@@ -80,6 +92,22 @@ final class UnlockCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * One lock for --json: its full ID, and when it was read (not with --remove-all, which removes
+     * without reading) its host, PID and age in whole seconds; then why it was removed or kept.
+     */
+    private static com.fasterxml.jackson.databind.node.ObjectNode entry(Id id, Lock l, java.time.OffsetDateTime now,
+                                                                        String reason) {
+        var o = Json.MAPPER.createObjectNode().put("id", id.hex());
+        if (l == null) {
+            o.putNull("host").putNull("pid").putNull("age_seconds");
+        } else {
+            o.put("host", l.hostname()).put("pid", l.pid())
+                    .put("age_seconds", java.time.Duration.between(l.time(), now).toSeconds());
+        }
+        return o.put("reason", reason);
     }
 
     /** The system's reason, without the path Java repeats in front of it. */

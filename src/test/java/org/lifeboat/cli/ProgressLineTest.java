@@ -103,6 +103,68 @@ class ProgressLineTest {
         assertThat(r.out()).as("%s", r).contains("columns=" + cols);
     }
 
+    /**
+     * A message written while the status line is drawn (on standard output or standard error)
+     * starts on a line of its own: the status line is cleared first, and on close. Checked on a
+     * real pseudo-terminal, whose output is replayed as a terminal shows it.
+     */
+    @Test
+    void messagesWhileALineIsDrawnStartOnACleanLine() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String probe = java + " --enable-native-access=ALL-UNNAMED -cp '" + System.getProperty("java.class.path")
+                + "' '" + ClearProbe.class.getName() + "'";
+        Run r = Proc.run(List.of("script", "-qec", "stty cols 120 rows 24; " + probe, "/dev/null"),
+                Map.of(), null, new byte[0], 60);
+        assertThat(r.exit()).as("%s", r).isZero();
+        assertThat(screen(r.out())).as("what the terminal shows of:%n%s", r.out().replace("\r", "^M"))
+                .containsExactly("restoring 3 files, 1.000 KiB", "warning: a message on standard error", "restored 3 files");
+    }
+
+    /**
+     * The lines a terminal shows for {@code raw}: a carriage return goes back to the line's
+     * start, later characters overwrite earlier ones, ESC[2K clears the line; blank lines are left out.
+     */
+    static List<String> screen(String raw) {
+        List<String> lines = new java.util.ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        int col = 0;
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '\r') {
+                col = 0;
+            } else if (c == '\n') {
+                if (!line.toString().isBlank()) lines.add(line.toString().stripTrailing());
+                line.setLength(0);
+                col = 0;
+            } else if (c == '\u001b' && raw.startsWith("[2K", i + 1)) {
+                line.setLength(0);
+                i += 3;
+            } else {
+                if (col < line.length()) line.setCharAt(col, c);
+                else line.append(c);
+                col++;
+            }
+        }
+        if (!line.toString().isBlank()) lines.add(line.toString().stripTrailing());
+        return lines;
+    }
+
+    /** Draws a status line and writes messages while it is drawn, then after it is closed. */
+    static final class ClearProbe {
+        public static void main(String[] args) throws Exception {
+            ProgressLine.guardStandardStreams();
+            Context ctx = new Context(new Main());
+            try (ProgressLine _ = ProgressLine.start(ctx, () -> "[0:00] 0 files  0 B  0 B/s", null)) {
+                long seen = ProgressLine.awaitDraw(0, 30_000);
+                ctx.info("restoring 3 files, 1.000 KiB");
+                seen = ProgressLine.awaitDraw(seen, 30_000);
+                ctx.err.println("warning: a message on standard error");
+                ProgressLine.awaitDraw(seen, 30_000);
+            }
+            ctx.info("restored 3 files");
+        }
+    }
+
     /** Prints the width of the terminal on standard output. */
     static final class TerminalProbe {
         public static void main(String[] args) {
