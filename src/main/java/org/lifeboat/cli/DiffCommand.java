@@ -56,8 +56,8 @@ final class DiffCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             Snapshots sa = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, a);
             Snapshots sb = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, b);
-            Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());
-            Id tb = TreeWalker.subtree(repo, sb.snapshot().tree(), sb.subfolder());
+            Id ta = sa.root(repo);
+            Id tb = sb.root(repo);
             if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
             before.add(ta);
             afterTrees.add(tb);

@@ -10,7 +10,6 @@ import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
-import org.lifeboat.repository.tree.TreeWalker;
 import org.lifeboat.restore.RestoreOptions;
 import org.lifeboat.restore.RestoreResult;
 import org.lifeboat.restore.Restorer;
@@ -77,8 +76,8 @@ final class RestoreCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             // ID:subfolder and the patterns name things in the snapshot: raw bytes as they are there
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), RawArgs.raw(snapshot));
-            Id root = TreeWalker.subtree(repo, s.snapshot().tree(), s.subfolder());
-            String prefix = s.subfolder().isEmpty() ? "" : "/" + s.subfolder().replaceAll("^/+|/+$", "");
+            Id root = s.root(repo);
+            String prefix = s.prefix();
             ctx.info("restoring snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix)
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);

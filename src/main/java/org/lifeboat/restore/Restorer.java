@@ -371,6 +371,7 @@ public final class Restorer {
     private void walk(Id root, String prefix) throws IOException {
         List<Node> rootNodes = loadTree(root, prefix);
         if (rootNodes == null) return;
+        int prefixLength = prefix.length();
         Deque<WalkFrame> stack = new ArrayDeque<>();
         stack.push(new WalkFrame(rootNodes, folders.root(), prefix, includes.isEmpty(), 0));
         // One open folder at a time for the walk: the one whose entries are being restored.
@@ -386,8 +387,10 @@ public final class Restorer {
                 }
                 Node n = f.nodes.get(f.i++);
                 String sn = f.sn + "/" + n.name();
-                if (!excludes.isEmpty() && excludes.matches(sn)) continue;
-                boolean included = f.included || includes.matches(sn);
+                // Patterns match the path inside the folder restored (restic: "restore ID:/work --include /foo")
+                String rel = sn.substring(prefixLength);
+                if (!excludes.isEmpty() && excludes.matches(rel)) continue;
+                boolean included = f.included || includes.matches(rel);
                 if (n.type() == NodeType.DIR) {
                     if (n.subtree() == null) {
                         damagedTrees.add(sn + " (folder without subtree)");

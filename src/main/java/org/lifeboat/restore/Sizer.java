@@ -81,6 +81,7 @@ final class Sizer {
      */
     Restorer.Plan count(Id root, String prefix) throws IOException, TooBig {
         boolean useMemo = includes.isEmpty() && excludes.isEmpty();
+        int prefixLength = prefix.length();
         Deque<Frame> stack = new ArrayDeque<>();
         stack.push(new Frame(root, load(root), prefix, includes.isEmpty(), 0));
         while (!stack.isEmpty()) {
@@ -98,8 +99,10 @@ final class Sizer {
             }
             Node n = f.nodes.get(f.i++);
             String sn = f.sn + "/" + n.name();
-            if (!excludes.isEmpty() && excludes.matches(sn)) continue;
-            boolean included = f.included || includes.matches(sn);
+            // Patterns match the path inside the folder restored (restic: "restore ID:/work --include /foo")
+            String rel = sn.substring(prefixLength);
+            if (!excludes.isEmpty() && excludes.matches(rel)) continue;
+            boolean included = f.included || includes.matches(rel);
             if (n.type() == NodeType.DIR) {
                 if (n.subtree() == null) continue;
                 if (included) count(f.sub, 1, 0, 0);

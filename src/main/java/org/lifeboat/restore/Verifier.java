@@ -140,6 +140,7 @@ public final class Verifier {
     private void walk(Folders folders, Id tree, String sn, ExecutorService pool, int threads) throws IOException {
         List<Node> rootNodes = load(tree, sn);
         if (rootNodes == null) return;
+        int prefixLength = sn.length();
         Deque<WalkFrame> stack = new ArrayDeque<>();
         stack.push(new WalkFrame(rootNodes, folders.root(), sn, includes.isEmpty(), 0));
         List<Future<?>> pending = new ArrayList<>();
@@ -157,8 +158,10 @@ public final class Verifier {
                 }
                 Node n = f.nodes.get(f.i++);
                 String snPath = f.sn + "/" + n.name();
-                if (!excludes.isEmpty() && excludes.matches(snPath)) continue;
-                boolean included = f.included || includes.matches(snPath);
+                // Patterns match the path inside the folder restored (restic: "restore ID:/work --include /foo")
+                String rel = snPath.substring(prefixLength);
+                if (!excludes.isEmpty() && excludes.matches(rel)) continue;
+                boolean included = f.included || includes.matches(rel);
                 if (curRef != f.dir) {
                     if (cur != null) cur.close();
                     cur = null;

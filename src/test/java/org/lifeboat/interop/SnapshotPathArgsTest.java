@@ -1,0 +1,124 @@
+package org.lifeboat.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.Restic;
+import org.lifeboat.testutil.Run;
+
+/**
+ * How ls, dump and find read the paths they are given, against real restic on one restic-written
+ * repository: {@code ID:folder} resolved once for every command, paths cleaned as Go's path.Clean,
+ * each entry listed once, and restic's stdout (nothing for no match, its --show-pack-id line).
+ */
+@Tag("restic")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SnapshotPathArgsTest {
+    @TempDir
+    static Path dir;
+
+    Path src;
+    String x;
+    Cli lb;
+    Restic restic;
+    String id;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        src = dir.resolve("src");
+        Files.createDirectories(src.resolve("docs/sub"));
+        Files.createDirectories(src.resolve("priv/deep"));
+        Files.writeString(src.resolve("docs/a.pdf"), "a\n");
+        Files.writeString(src.resolve("docs/sub/b.txt"), "b\n");
+        Files.writeString(src.resolve("priv/deep/s.txt"), "s\n");
+        x = src.toString();
+        restic = new Restic(dir.resolve("repo"), dir.resolve("cache"));
+        restic.run("init").ok();
+        restic.run("backup", x).ok();
+        id = restic.snapshotIds().getFirst().substring(0, 8);
+        lb = new Cli(dir.resolve("repo"), Cli.passwordFile(dir));
+    }
+
+    private static String body(Run r) {
+        // without the "snapshot … filtered by …:" header line
+        return r.out().lines().filter(l -> !l.startsWith("snapshot ")).reduce("", (a, b) -> a + b + "\n");
+    }
+
+    @Test
+    void dumpReadsItsPathInsideIdColonFolder() {
+        Run file = lb.run("dump", id + ":" + x + "/docs", "/a.pdf").ok();
+        assertThat(file.out()).isEqualTo("a\n");
+        // the folder itself: only what is inside it, not the whole snapshot
+        Run tar = lb.run("dump", id + ":" + x + "/docs", "/").ok();
+        assertThat(tar.out()).contains("a.pdf").contains("sub/b.txt").doesNotContain("s.txt").doesNotContain("priv");
+        // a folder the snapshot lacks is refused, naming it, whatever PATH says
+        Run missing = lb.run("dump", id + ":/nonexistent", x + "/docs/a.pdf");
+        assertThat(missing.exit()).as("%s", missing).isEqualTo(1);
+        assertThat(missing.out()).isEmpty();
+        assertThat(missing.err()).contains("/nonexistent").doesNotContain("Exception");
+        Run missingFile = lb.run("dump", id + ":" + x + "/docs", "/zzz.pdf");
+        assertThat(missingFile.exit()).isEqualTo(1);
+        assertThat(missingFile.err()).contains(x + "/docs/zzz.pdf").contains(id);
+    }
+
+    @Test
+    void pathsAreCleanedAsResticCleansThem() {
+        for (String p : new String[] {x + "/docs/../priv", x + "//priv/./", x + "/docs/sub/../../priv"}) {
+            Run mine = lb.run("ls", id, p).ok();
+            assertThat(body(mine)).as(p).isEqualTo(body(restic.run("ls", id, p).ok()))
+                    .isEqualTo(x + "/priv\n" + x + "/priv/deep\n");
+        }
+        assertThat(lb.run("dump", id, x + "/docs/../priv/deep/s.txt").ok().out())
+                .isEqualTo(restic.run("dump", id, x + "/docs/../priv/deep/s.txt").ok().out()).isEqualTo("s\n");
+        // ID:folder is cleaned too
+        assertThat(lb.run("dump", id + ":" + x + "/docs/../priv/", "deep//s.txt").ok().out()).isEqualTo("s\n");
+        assertThat(body(lb.run("ls", id + ":" + x + "/./docs/sub/..", "/sub").ok())).isEqualTo("/sub\n/sub/b.txt\n");
+    }
+
+    @Test
+    void lsListsEachEntryOnceAsRestic() {
+        String[][] cases = {{x + "/docs", x + "/docs/sub"}, {x + "/docs/sub", x + "/docs"}, {x + "/docs", x + "/docs"}};
+        for (String[] c : cases) {
+            String mine = body(lb.run("ls", id, c[0], c[1]).ok());
+            assertThat(mine).as("%s %s", c[0], c[1]).isEqualTo(body(restic.run("ls", id, c[0], c[1]).ok()));
+            assertThat(mine.lines().distinct().count()).isEqualTo(mine.lines().count());
+        }
+        String rec = body(lb.run("ls", id, "--recursive", x + "/docs", x + "/docs/sub").ok());
+        assertThat(rec).isEqualTo(x + "/docs\n" + x + "/docs/a.pdf\n" + x + "/docs/sub\n" + x + "/docs/sub/b.txt\n");
+    }
+
+    @Test
+    void findWithoutMatchPrintsNothingOnStdoutAsRestic() {
+        Run mine = lb.run("find", "zzz").ok();
+        assertThat(mine.out()).isEqualTo(restic.run("find", "zzz").ok().out()).isEmpty();
+    }
+
+    @Test
+    void findShowPackIdPrintsResticsLine() throws Exception {
+        // the blob ID of a.pdf's content, from restic's own tree
+        String tree = restic.json("cat", "snapshot", id).get("tree").asText();
+        String cur = tree;
+        for (String part : (x.substring(1) + "/docs").split("/")) {
+            for (var n : restic.json("cat", "blob", cur).get("nodes")) {
+                if (n.get("name").asText().equals(part)) cur = n.get("subtree").asText();
+            }
+        }
+        String content = null;
+        for (var n : restic.json("cat", "blob", cur).get("nodes")) {
+            if (n.get("name").asText().equals("a.pdf")) content = n.get("content").get(0).asText();
+        }
+        String theirs = restic.run("find", "--blob", content, "--show-pack-id").ok().out();
+        String mine = lb.run("find", "--blob", content, "--show-pack-id").ok().out();
+        String packLine = theirs.lines().filter(l -> l.startsWith(" ... Pack ")).findFirst().orElseThrow();
+        assertThat(packLine).matches(" \\.\\.\\. Pack [0-9a-f]{8}: <Blob \\(data\\) [0-9a-f]{8}, offset \\d+, length \\d+, uncompressed length \\d+>");
+        assertThat(mine.lines().filter(l -> l.startsWith(" ... Pack ") || l.startsWith("Object belongs")).toList())
+                .isEqualTo(theirs.lines().filter(l -> l.startsWith(" ... Pack ") || l.startsWith("Object belongs")).toList());
+    }
+}
