@@ -33,6 +33,8 @@ final class Sizer {
     private final long freeBytes;
     private final long freeInodes;
     private final Map<Id, long[]> memo = new HashMap<>();
+    /** device:inode of the hard-linked files counted (only nodes with links > 1). */
+    private final java.util.Set<String> inodes = new java.util.HashSet<>();
     /** files, dirs, others, bytes, disk bytes: the running total of the whole walk. */
     private final long[] acc = new long[5];
 
@@ -94,6 +96,8 @@ final class Sizer {
                 if (parent != null) {
                     add(parent.sub, f.sub);
                     parent.truncated |= f.truncated;
+                    // a folder not chosen itself is still made when something inside it is (on the way to an --include match)
+                    if (!f.included && f.sub[0] + f.sub[1] + f.sub[2] > 0) count(parent.sub, 1, 0, 0);
                 }
                 continue;
             }
@@ -122,7 +126,10 @@ final class Sizer {
             }
             if (!included) continue;
             if (n.type() == NodeType.FILE) {
-                count(f.sub, 0, 1, n.size());
+                // a further name of a hard-linked inode is an entry without bytes (restic: "a
+                // hardlinked file does not increase the restore size")
+                boolean further = n.links() > 1 && !inodes.add(n.deviceId() + ":" + n.inode());
+                count(f.sub, 0, 1, further ? 0 : n.size());
             } else {
                 count(f.sub, 0, 0, 0);
             }
