@@ -121,4 +121,41 @@ class SnapshotPathArgsTest {
         assertThat(mine.lines().filter(l -> l.startsWith(" ... Pack ") || l.startsWith("Object belongs")).toList())
                 .isEqualTo(theirs.lines().filter(l -> l.startsWith(" ... Pack ") || l.startsWith("Object belongs")).toList());
     }
+
+    @Test
+    void snapshotsLatestIsPerHostAndPathsInsideEachGroupAsRestic() throws Exception {
+        Restic r2 = new Restic(dir.resolve("repo2"), dir.resolve("cache2"));
+        r2.run("init").ok();
+        r2.run("backup", x + "/docs", "--host", "h1", "--tag", "t").ok();
+        r2.run("backup", x + "/docs", "--host", "h1", "--tag", "t").ok();
+        r2.run("backup", x + "/docs", "--host", "h2", "--tag", "t").ok();
+        r2.run("backup", x + "/priv", "--host", "h1", "--tag", "t").ok();
+        r2.run("backup", x + "/priv", "--host", "h1").ok();
+        Cli lb2 = new Cli(dir.resolve("repo2"), Cli.passwordFile(dir));
+        String[] a = {"snapshots", "--json", "--latest", "1", "--group-by", "tags"};
+        var mine = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lb2.run(a).ok().out());
+        var theirs = r2.json(a);
+        assertThat(groups(mine)).isEqualTo(groups(theirs));
+        // the tag group "t" keeps one per host and paths: h1 docs, h2 docs, h1 priv
+        assertThat(groups(mine).get("[\"t\"]")).hasSize(3);
+        // no header for the empty key (the untagged snapshot), as restic
+        String[] t = {"snapshots", "--latest", "1", "--group-by", "tags"};
+        assertThat(headers(lb2.run(t).ok().out())).isEqualTo(headers(r2.run(t).ok().out())).containsExactly("snapshots for (tags [t]):");
+    }
+
+    /** group key's tags → the set of snapshot IDs in that group. */
+    private static java.util.Map<String, java.util.Set<String>> groups(com.fasterxml.jackson.databind.JsonNode arr) {
+        java.util.Map<String, java.util.Set<String>> m = new java.util.TreeMap<>();
+        for (var g : arr) {
+            var ids = new java.util.TreeSet<String>();
+            for (var s : g.get("snapshots")) ids.add(s.get("id").asText());
+            var tags = g.get("group_key").get("tags");
+            m.put(tags == null || tags.isNull() || tags.isEmpty() ? "[]" : tags.toString(), ids);
+        }
+        return m;
+    }
+
+    private static java.util.List<String> headers(String out) {
+        return out.lines().filter(l -> l.startsWith("snapshots")).sorted().toList();
+    }
 }
