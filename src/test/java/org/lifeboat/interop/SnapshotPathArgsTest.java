@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -141,6 +142,33 @@ class SnapshotPathArgsTest {
         // no header for the empty key (the untagged snapshot), as restic
         String[] t = {"snapshots", "--latest", "1", "--group-by", "tags"};
         assertThat(headers(lb2.run(t).ok().out())).isEqualTo(headers(r2.run(t).ok().out())).containsExactly("snapshots for (tags [t]):");
+    }
+
+    @Test
+    void diffShowsSymlinkTargetsAndXattrsAsResticAndItsStatisticsLines() throws Exception {
+        Path d = Files.createDirectories(dir.resolve("diffsrc"));
+        Files.writeString(d.resolve("f.txt"), "one\n");
+        Files.writeString(d.resolve("x.txt"), "x\n");
+        Files.createSymbolicLink(d.resolve("lnk"), Path.of("f.txt"));
+        Restic r3 = new Restic(dir.resolve("repo3"), dir.resolve("cache3"));
+        r3.run("init").ok();
+        r3.run("backup", d.toString()).ok();
+        Files.writeString(d.resolve("f.txt"), "two\n");
+        Files.delete(d.resolve("lnk"));
+        Files.createSymbolicLink(d.resolve("lnk"), Path.of("x.txt"));
+        new ProcessBuilder("setfattr", "-n", "user.k", "-v", "v", d.resolve("x.txt").toString()).start().waitFor();
+        Files.createDirectories(d.resolve("newdir"));
+        r3.run("backup", d.toString()).ok();
+        List<String> ids3 = r3.snapshotIds();
+        Cli lb3 = new Cli(dir.resolve("repo3"), Cli.passwordFile(dir));
+        for (String[] a : new String[][] {{"diff", ids3.get(0), ids3.get(1)}, {"diff", "--metadata", ids3.get(0), ids3.get(1)}}) {
+            // the folders above diffsrc differ only in ctime/atime, which restic's U also compares and Lifeboat does not
+            java.util.function.Predicate<String> kept = l -> !l.startsWith("comparing") && !(l.startsWith("U ") && !l.contains("/diffsrc/"));
+            List<String> mine = lb3.run(a).ok().out().lines().filter(kept).toList();
+            List<String> theirs = r3.run(a).ok().out().lines().filter(kept).toList();
+            assertThat(mine).as(String.join(" ", a)).isEqualTo(theirs);
+        }
+        assertThat(lb3.run("diff", ids3.get(0), ids3.get(1)).ok().out()).contains("M    " + d + "/f.txt").doesNotContain("/lnk");
     }
 
     /** group key's tags → the set of snapshot IDs in that group. */
