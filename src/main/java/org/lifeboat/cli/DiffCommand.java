@@ -56,9 +56,12 @@ final class DiffCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             Snapshots sa = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, a);
             Snapshots sb = Snapshots.resolve(ctx, repo, SnapshotFilter.ALL, b);
-            Id ta = TreeWalker.subtree(repo, sa.snapshot().tree(), sa.subfolder());
-            Id tb = TreeWalker.subtree(repo, sb.snapshot().tree(), sb.subfolder());
-            if (!ctx.json()) ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
+            Id ta = sa.root(repo);
+            Id tb = sb.root(repo);
+            if (!ctx.json()) {
+                ctx.info("comparing snapshot " + sa.snapshot().id().shortHex() + " to " + sb.snapshot().id().shortHex() + ":");
+                ctx.info(""); // as restic
+            }
             before.add(ta);
             afterTrees.add(tb);
             beforeTrees.add(ta);
@@ -75,8 +78,21 @@ final class DiffCommand implements Callable<Integer> {
                 o.put("added_files", added).put("removed_files", removed);
                 ctx.printJson(o);
             } else {
+                // restic's statistics block, line for line
+                var ad = Json.MAPPER.createObjectNode();
+                var rm = Json.MAPPER.createObjectNode();
+                blobStats(repo, ad, addedStat, after, before, afterTrees);
+                blobStats(repo, rm, removedStat, before, after, beforeTrees);
                 ctx.info("");
-                ctx.info("Files: " + added + " new, " + removed + " removed, " + changed + " changed");
+                ctx.info(String.format(java.util.Locale.ROOT, "Files:       %5d new, %5d removed, %5d changed",
+                        ad.get("files").asLong(), rm.get("files").asLong(), changed));
+                for (String[] l : new String[][] {{"Dirs:       ", "dirs"}, {"Others:     ", "others"},
+                        {"Data Blobs: ", "data_blobs"}, {"Tree Blobs: ", "tree_blobs"}}) {
+                    ctx.info(String.format(java.util.Locale.ROOT, "%s %5d new, %5d removed", l[0],
+                            ad.get(l[1]).asLong(), rm.get(l[1]).asLong()));
+                }
+                ctx.info(String.format("  Added:   %-5s", goBytes(ad.get("bytes").asLong())));
+                ctx.info(String.format("  Removed: %-5s", goBytes(rm.get("bytes").asLong())));
             }
         }
         return ExitCodes.OK;
@@ -176,13 +192,14 @@ final class DiffCommand implements Callable<Integer> {
                 removed++;
                 if (x.type() == NodeType.DIR) subA = x.subtree();
             } else if (x.type() != y.type()) {
-                record("T", p, y);
-                changed++;
+                // restic: T (and U with --metadata); only content changes count as changed files
+                record(metadata && !sameMeta(x, y) ? "TU" : "T", p, y);
             } else if (x.type() == NodeType.DIR) {
                 if (metadata && !sameMeta(x, y)) record("U", p, y);
                 subA = x.subtree();
                 subB = y.subtree();
-            } else if (!Objects.equals(x.content(), y.content()) || !Objects.equals(x.linkTarget(), y.linkTarget())) {
+            } else if (x.type() == NodeType.FILE && !Objects.equals(x.content(), y.content())) {
+                // M is a file whose content changed (restic); a symlink's new target is metadata (U)
                 record("M", p, y);
                 changed++;
             } else if (metadata && !sameMeta(x, y)) {
@@ -209,8 +226,30 @@ final class DiffCommand implements Callable<Integer> {
         return new Pair(ma, mb, names.iterator(), prefix);
     }
 
+    /** Mode, owner, mtime, size, symlink target and extended attributes (restic's Node.Equals also compares ctime and inode). */
     private static boolean sameMeta(Node x, Node y) {
-        return x.mode() == y.mode() && x.uid() == y.uid() && x.gid() == y.gid() && Objects.equals(x.mtime(), y.mtime());
+        return x.mode() == y.mode() && x.uid() == y.uid() && x.gid() == y.gid() && Objects.equals(x.mtime(), y.mtime())
+                && x.size() == y.size() && Objects.equals(x.linkTarget(), y.linkTarget()) && sameXattrs(x, y);
+    }
+
+    private static boolean sameXattrs(Node x, Node y) {
+        var a = x.extendedAttributes();
+        var b = y.extendedAttributes();
+        if (a.size() != b.size()) return false;
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).name().equals(b.get(i).name()) || !java.util.Arrays.equals(a.get(i).value(), b.get(i).value())) return false;
+        }
+        return true;
+    }
+
+    /** restic's ui.FormatBytes: "12 B", "1.500 KiB", "3.000 MiB". */
+    static String goBytes(long c) {
+        String[] units = {"TiB", "GiB", "MiB", "KiB"};
+        int[] shifts = {40, 30, 20, 10};
+        for (int i = 0; i < units.length; i++) {
+            if (c >= 1L << shifts[i]) return String.format(java.util.Locale.ROOT, "%.3f %s", (double) c / (1L << shifts[i]), units[i]);
+        }
+        return c + " B";
     }
 
     /**

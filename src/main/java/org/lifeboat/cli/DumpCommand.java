@@ -59,8 +59,19 @@ final class DumpCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
-            String p = "/" + RawArgs.raw(path).replaceAll("^/+|/+$", "");
-            Node n = p.equals("/") ? null : TreeWalker.find(repo, s.snapshot().tree(), p);
+            // PATH is inside ID:folder when one is given; both cleaned as ls, diff and restore clean them
+            Id root = s.root(repo);
+            String rel = Snapshots.clean(RawArgs.raw(path));
+            // the path in the snapshot, which messages name
+            String p = rel.equals("/") ? (s.prefix().isEmpty() ? "/" : s.prefix()) : s.prefix() + rel;
+            Node n;
+            try {
+                n = rel.equals("/") ? null : TreeWalker.find(repo, root, rel);
+            } catch (org.lifeboat.repository.RepositoryException e) {
+                String m = e.getMessage();
+                if (m == null || !(m.endsWith(" is not in the snapshot") || m.endsWith(" is not a folder in the snapshot"))) throw e;
+                throw new UserException(Names.display(p) + " is not in snapshot " + s.snapshot().id().shortHex());
+            }
             // rawOut: a reader that has gone (| head) ends the dump at once, exit 1
             OutputStream out = new BufferedOutputStream(ctx.rawOut(), 1 << 20);
             if (n != null && n.type() == NodeType.FILE) {
@@ -70,7 +81,7 @@ final class DumpCommand implements Callable<Integer> {
                     skipped[0]++;
                 }
             } else if (n == null || n.type() == NodeType.DIR) {
-                Id tree = n == null ? s.snapshot().tree() : n.subtree();
+                Id tree = n == null ? root : n.subtree();
                 try (ArchiveWriter tar = archive.equals("zip") ? new ZipWriter(out) : new TarWriter(out)) {
                     String base = n == null ? "" : n.name();
                     if (n != null) tar.entry(base, n, 0, null);
@@ -93,7 +104,7 @@ final class DumpCommand implements Callable<Integer> {
                         }
                         if (written == TarWriter.Outcome.SIZE_DIFFERS) {
                             // named by its path in the snapshot, also when dumping a sub-folder
-                            String where = n == null ? q : p.substring(0, p.lastIndexOf('/')) + "/" + q;
+                            String where = dumpedParent(s, n, p) + "/" + q;
                             sizeDiffers(ctx, where, size, read[0]);
                             skipped[0]++;
                         }
@@ -102,7 +113,7 @@ final class DumpCommand implements Callable<Integer> {
                         // Duplicate or unsorted names would give two members for one path (a symlink
                         // "a" then "a/x" lets a permissive extractor write through the link).
                         // named by its path in the snapshot, also when dumping a sub-folder ("a/x" is "/sub/a/x")
-                        String where = n == null ? shown : Names.display(p.substring(0, p.lastIndexOf('/'))) + "/" + shown;
+                        String where = Names.display(dumpedParent(s, n, p)) + "/" + shown;
                         ctx.warn("not dumped: the content of " + TreeWalker.damagedMessage(where, problems));
                         skipped[0]++;
                     });
@@ -114,6 +125,11 @@ final class DumpCommand implements Callable<Integer> {
         }
         // An incomplete archive must not look like success.
         return skipped[0] == 0 ? ExitCodes.OK : ExitCodes.FATAL;
+    }
+
+    /** The snapshot path that member names are relative to: the dumped folder's parent, or the dumped root itself. */
+    private static String dumpedParent(Snapshots s, Node n, String p) {
+        return n == null ? s.prefix() : p.substring(0, p.lastIndexOf('/'));
     }
 
     /** Writes a file's content blobs; returns how many bytes they held. */

@@ -194,7 +194,7 @@ final class FindCommand implements Callable<Integer> {
             found += hits[0];
         }
         if (ctx.json()) raw("]\n");
-        else if (found == 0) ctx.info("no matching entries found");
+        // No match prints nothing, as restic: scripts count the lines of stdout.
         ctx.out.flush();
         return unreadable;
     }
@@ -259,11 +259,15 @@ final class FindCommand implements Callable<Integer> {
         for (Map.Entry<Id, BlobType> e : foundObjects.entrySet()) {
             PackedBlob pb = repo.index().lookup(e.getValue(), e.getKey());
             if (pb == null) {
-                ctx.out.println("Object " + e.getKey().shortHex() + " with type " + e.getValue().json() + " not found in the index");
+                ctx.out.println("Object " + e.getKey().shortHex() + " not found in the index");
                 continue;
             }
+            // restic's lines: the pack's full then short ID, and its Blob.String() (type, short ID,
+            // offset and stored length in the pack, uncompressed length: 0 when stored uncompressed)
             ctx.out.println("Object belongs to pack " + pb.pack().hex());
-            ctx.out.println(" ... Pack " + pb.pack().hex() + ": <" + e.getValue().json() + "/" + e.getKey().shortHex() + ">");
+            ctx.out.println(" ... Pack " + pb.pack().shortHex() + ": <Blob (" + e.getValue().json() + ") "
+                    + e.getKey().shortHex() + ", offset " + pb.offset() + ", length " + pb.length()
+                    + ", uncompressed length " + pb.uncompressedLength() + ">");
         }
     }
 

@@ -62,7 +62,7 @@ final class LsCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), snapshot);
-            Id top = TreeWalker.subtree(repo, s.snapshot().tree(), s.subfolder());
+            Id top = s.root(repo);
             List<String> dirs = new ArrayList<>();
             for (String p : RawArgs.raw(paths)) dirs.add(normalize(p));
             if (ctx.json()) {
@@ -83,48 +83,33 @@ final class LsCommand implements Callable<Integer> {
                 ctx.warn("not listed: the content of " + TreeWalker.damagedMessage(shown, problems));
                 damaged[0]++;
             };
-            if (dirs.isEmpty()) {
-                // no PATH: the whole snapshot, as restic
-                TreeWalker.walk(repo, top, "", (p, shown, n) -> {
-                    print(ctx, p, n);
-                    return true;
-                }, onDamage);
-            }
-            for (String base : dirs) {
-                if (base.isEmpty()) {
-                    // "/": the top level (and everything with --recursive)
-                    TreeWalker.walk(repo, top, "", (p, shown, n) -> {
-                        print(ctx, p, n);
-                        return recursive;
-                    }, onDamage);
-                    continue;
-                }
-                Node named = lookup(repo, top, base);
-                // A missing path lists nothing and is no error, as restic 0.15+.
-                if (named == null) continue;
-                print(ctx, base, named);
-                if (named.type() == NodeType.DIR && named.subtree() != null) {
-                    TreeWalker.walk(repo, named.subtree(), base, (p, shown, n) -> {
-                        print(ctx, p, n);
-                        return recursive;
-                    }, onDamage);
-                }
-            }
+            // One walk for all PATHs, as restic: every entry is listed once, in the tree's order,
+            // however the PATHs overlap (/a and /a/b); folders off the way to a PATH are not read.
+            TreeWalker.walk(repo, top, "", (p, shown, n) -> {
+                if (dirs.isEmpty() || listed(dirs, p)) print(ctx, p, n);
+                return n.type() == NodeType.DIR && (dirs.isEmpty() || descend(dirs, p));
+            }, onDamage);
             // A listing with holes must not pass for a complete one.
             if (damaged[0] > 0) return ExitCodes.FATAL;
         }
         return ExitCodes.OK;
     }
 
-    /** The node at {@code path}, or null when the snapshot has no such path (damage on the way still fails). */
-    private static Node lookup(Repository repo, Id root, String path) throws java.io.IOException {
-        try {
-            return TreeWalker.find(repo, root, path);
-        } catch (org.lifeboat.repository.RepositoryException e) {
-            String m = e.getMessage();
-            if (m != null && (m.endsWith(" is not in the snapshot") || m.endsWith(" is not a folder in the snapshot"))) return null;
-            throw e;
+    /** Whether the entry at {@code p} is listed: it is a PATH, directly in one, or (--recursive) below one. */
+    private boolean listed(List<String> dirs, String p) {
+        String parent = p.substring(0, p.lastIndexOf('/'));
+        for (String d : dirs) {
+            if (p.equals(d) || parent.equals(d) || recursive && p.startsWith(d + "/")) return true;
         }
+        return false;
+    }
+
+    /** Whether the folder at {@code p} holds something listed: it is on the way to a PATH, a PATH, or (--recursive) below one. */
+    private boolean descend(List<String> dirs, String p) {
+        for (String d : dirs) {
+            if (d.startsWith(p + "/") || p.equals(d) || recursive && p.startsWith(d + "/")) return true;
+        }
+        return false;
     }
 
     /** {@code p} is the raw path: JSON escapes it as Go does, text quotes it when it is not printable. */
@@ -154,13 +139,9 @@ final class LsCommand implements Callable<Integer> {
     /** Go's zero time, which restic prints for a node without that time. */
     private static final java.time.OffsetDateTime ZERO = java.time.OffsetDateTime.of(1, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC);
 
-    /** "" for the root, else "/a/b": no empty or "." components, no trailing slash. */
+    /** "" for the root, else "/a/b": the path cleaned as every command cleans it ({@link Snapshots#clean}). */
     static String normalize(String path) {
-        StringBuilder sb = new StringBuilder();
-        for (String part : path.split("/")) {
-            if (part.isEmpty() || part.equals(".")) continue;
-            sb.append('/').append(part);
-        }
-        return sb.toString();
+        String c = Snapshots.clean(path);
+        return c.equals("/") ? "" : c;
     }
 }

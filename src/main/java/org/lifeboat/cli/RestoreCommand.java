@@ -10,7 +10,6 @@ import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
-import org.lifeboat.repository.tree.TreeWalker;
 import org.lifeboat.restore.RestoreOptions;
 import org.lifeboat.restore.RestoreResult;
 import org.lifeboat.restore.Restorer;
@@ -77,14 +76,22 @@ final class RestoreCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             // ID:subfolder and the patterns name things in the snapshot: raw bytes as they are there
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), RawArgs.raw(snapshot));
-            Id root = TreeWalker.subtree(repo, s.snapshot().tree(), s.subfolder());
-            String prefix = s.subfolder().isEmpty() ? "" : "/" + s.subfolder().replaceAll("^/+|/+$", "");
+            Id root = s.root(repo);
+            String prefix = s.prefix();
             ctx.info("restoring snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix)
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
             Restorer r = new Restorer(repo, new RestoreOptions(dst, RawArgs.raw(includes), RawArgs.raw(excludes),
                     RawArgs.raw(iincludes), RawArgs.raw(iexcludes), ow, verify, threads), name)
-                    .onPlan(p -> ctx.info("restoring " + p));
+                    .onPlan(p -> {
+                        ctx.info("restoring " + p);
+                        // restic says nothing here; an empty restore that exits 0 is easy to miss
+                        if (p.inodes() == 0 && !(includes.isEmpty() && iincludes.isEmpty())) {
+                            report(ctx, "warning: ", "", (prefix.isEmpty() ? "/" : prefix)
+                                    + ": nothing in " + name + " matches the --include/--iinclude patterns (they match paths inside "
+                                    + (prefix.isEmpty() ? "the snapshot" : prefix) + ")");
+                        }
+                    });
             if (main.verbose) r.onItem((action, item, size) -> item(ctx, action, item, size));
             long t0 = System.nanoTime();
             RestoreResult res;
@@ -95,15 +102,11 @@ final class RestoreCommand implements Callable<Integer> {
                 throw new UserException(e.getMessage());
             }
             double secs = (System.nanoTime() - t0) / 1e9;
-            // res.files() counts the files planned; a file whose writing failed (it is in res.failed())
-            // never reaches the end of its restore, which is what filesDone counts.
-            long restored = Math.min(res.files(), r.filesDone.sum());
-            for (String w : res.warnings()) ctx.warn(w);
+            for (String w : res.warnings()) report(ctx, "warning: ", "", w);
             if (ctx.json()) {
                 // restic 0.17's summary, field for field (zero values written too), then Lifeboat's own.
-                var o = counts("summary", t0, r, restored);
+                var o = counts("summary", t0, r, r.filesDone.sum());
                 o.remove("percent_done");
-                o.put("bytes_restored", res.bytes()).put("files_skipped", res.skipped());
                 o.put("snapshot_id", s.snapshot().id().hex()).put("dirs_restored", res.dirs())
                         .put("total_duration", secs);
                 var d = o.putArray("damaged");
@@ -116,18 +119,23 @@ final class RestoreCommand implements Callable<Integer> {
                 o.put("verified", verify);
                 ctx.printJson(o);
             } else {
-                ctx.info(String.format(java.util.Locale.ROOT, "restored %d files, %d folders, %s in %s", restored,
-                        res.dirs(), ProgressLine.bytes(res.bytes()), ProgressLine.duration((long) secs)));
+                // the units of the plan line ("restoring N files, M folders, …") and of --json
+                ctx.info(String.format(java.util.Locale.ROOT, "restored %d files, %d folders%s, %s in %s", res.files(),
+                        res.dirs(), res.others() > 0 ? ", " + res.others() + " other entries" : "",
+                        ProgressLine.bytes(res.bytes()), ProgressLine.duration((long) secs)));
+                if (res.skipped() > 0) {
+                    ctx.info("skipped " + res.skipped() + " entries already in the target (" + ProgressLine.bytes(res.bytesSkipped()) + ")");
+                }
                 if (verify && res.ok()) {
                     ctx.info("verified: every file of the snapshot in " + dst + " matches the snapshot");
                 }
             }
             // One line per damaged file (not per blob), naming the pack files as they lie in the repository.
-            for (String d : res.damaged()) error(ctx, "damaged in the repository: ", d);
-            for (String f : res.failed()) error(ctx, "not restored: ", f);
-            for (String v : res.verifyFailures()) error(ctx, "verification failed: ", v);
+            for (String d : res.damaged()) report(ctx, "error: ", "damaged in the repository: ", d);
+            for (String f : res.failed()) report(ctx, "error: ", "not restored: ", f);
+            for (String v : res.verifyFailures()) report(ctx, "error: ", "verification failed: ", v);
             if (res.verifyFailureCount() > res.verifyFailures().size()) {
-                ctx.err.println("error: verification failed: " + (res.verifyFailureCount() - res.verifyFailures().size())
+                report(ctx, "error: ", "verification failed: ", (res.verifyFailureCount() - res.verifyFailures().size())
                         + " more difference(s) not listed");
             }
             if (!res.ok()) {
@@ -173,13 +181,14 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     /**
-     * A problem with one entry: "error: WHAT LINE" on stderr, or with --json restic's error object
-     * ({@code {"message_type":"error","error":{"message":…},"during":"restore","item":PATH}}), the
-     * item being the snapshot path the line starts with.
+     * Every problem restore reports goes through here: "LEVEL WHAT LINE" on stderr ({@code level}
+     * is "warning: " or "error: "), or with --json restic's error object
+     * ({@code {"message_type":"error","error":{"message":…},"during":"restore","item":PATH}}) on
+     * stderr, the item being the path the line starts with (restic has no separate warning type).
      */
-    private static void error(Context ctx, String what, String line) {
+    private static void report(Context ctx, String level, String what, String line) {
         if (!ctx.json()) {
-            ctx.err.println("error: " + what + line);
+            ctx.err.println(level + what + line);
             return;
         }
         int colon = line.indexOf(": ");

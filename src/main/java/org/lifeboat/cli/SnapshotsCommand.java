@@ -22,7 +22,7 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code snapshots}: the list, oldest first, as restic: {@code --latest N} keeps the newest N per
- * host and paths (per group with --group-by), {@code --compact} leaves out the paths, and
+ * host and paths (also inside each group with --group-by), {@code --compact} leaves out the paths, and
  * {@code --group-by host,paths,tags} prints one table per group (JSON: an array of
  * {@code {"group_key": {"hostname","paths","tags"}, "snapshots": [...]}}).
  */
@@ -40,7 +40,7 @@ final class SnapshotsCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ID", arity = "0..*", description = "snapshot IDs (default: all)")
     List<String> ids = new ArrayList<>();
 
-    @Option(names = "--latest", paramLabel = "N", description = "only the newest N snapshots of each host and paths (of each group with --group-by)")
+    @Option(names = "--latest", paramLabel = "N", description = "only the newest N snapshots of each host and paths (also within each group with --group-by)")
     int latest;
 
     @Option(names = {"-c", "--compact"}, description = "leave out the paths")
@@ -95,7 +95,8 @@ final class SnapshotsCommand implements Callable<Integer> {
             }
             for (Map.Entry<String, List<Snapshot>> e : groups.entrySet()) {
                 List<Snapshot> list = e.getValue();
-                if (latest > 0) list = grouped ? newest(list, latest, s -> "") : newest(list, latest, SnapshotsCommand::hostAndPaths);
+                // restic applies --latest per host and paths, also inside each --group-by group
+                if (latest > 0) list = newest(list, latest, SnapshotsCommand::hostAndPaths);
                 // oldest first, as restic prints them
                 list = new ArrayList<>(list);
                 list.sort(Comparator.comparing(s -> s.time().toInstant()));
@@ -121,7 +122,9 @@ final class SnapshotsCommand implements Callable<Integer> {
                 return incomplete(ctx, unreadable);
             }
             for (Map.Entry<String, List<Snapshot>> e : groups.entrySet()) {
-                if (grouped) ctx.out.println(header(keys.get(e.getKey())));
+                // restic prints no header for an empty key (e.g. --group-by tags of untagged snapshots)
+                String h = grouped ? header(keys.get(e.getKey())) : null;
+                if (h != null) ctx.out.println(h);
                 table(ctx, e.getValue());
             }
             if (groups.isEmpty()) table(ctx, List.of());
@@ -139,13 +142,13 @@ final class SnapshotsCommand implements Callable<Integer> {
         ctx.out.println(list.size() + " snapshots");
     }
 
-    /** restic's group header: "snapshots for (host [h], tags [a, b], paths [/x]):". */
+    /** restic's group header: "snapshots for (host [h], tags [a, b], paths [/x]):", null for an empty key (no header). */
     private static String header(GroupKey k) {
         List<String> info = new ArrayList<>();
         if (!k.hostname().isEmpty()) info.add("host [" + k.hostname() + "]");
         if (k.tags() != null) info.add("tags [" + String.join(", ", k.tags()) + "]");
         if (k.paths() != null) info.add("paths [" + String.join(", ", k.paths()) + "]");
-        return "snapshots" + (info.isEmpty() ? "" : " for (" + String.join(", ", info) + ")") + ":";
+        return info.isEmpty() ? null : "snapshots for (" + String.join(", ", info) + "):";
     }
 
     /** The newest {@code n} snapshots of each key, newest first (restic's filterLatestSnapshots). */

@@ -184,6 +184,38 @@ public final class MetadataRestorer {
         }
     }
 
+    /**
+     * How an existing entry's metadata differs from the snapshot's node, one phrase per difference
+     * (empty when none): the permission bits (not for symlinks), the owner (only when
+     * {@code asRoot}, the only case restore sets it) and each of the node's extended attributes
+     * (missing or with another value; attributes the snapshot does not name are not compared).
+     * Times are not compared. Shared by {@code --overwrite if-changed} and {@code --verify}.
+     *
+     * @param actual the entry's stat
+     * @param xattrs the entry's own extended attributes
+     */
+    static List<String> differences(FileMeta actual, List<Xattr> xattrs, Node node, boolean asRoot) {
+        List<String> out = new ArrayList<>();
+        if (node.type() != NodeType.SYMLINK && actual.kind() != FileKind.SYMLINK) {
+            int want = GoFileMode.toPosixPermissions(node.mode());
+            if (actual.permissions() != want) {
+                out.add(String.format(java.util.Locale.ROOT, "mode %04o, the snapshot %04o", actual.permissions(), want));
+            }
+        }
+        if (asRoot && (actual.uid() != node.uid() || actual.gid() != node.gid())) {
+            out.add("owner " + actual.uid() + ":" + actual.gid() + ", the snapshot " + node.uid() + ":" + node.gid());
+        }
+        for (Xattr x : node.extendedAttributes()) {
+            byte[] want = x.value() == null ? new byte[0] : x.value();
+            boolean same = false;
+            for (Xattr have : xattrs) {
+                if (have.name().equals(x.name())) same = java.util.Arrays.equals(have.value() == null ? new byte[0] : have.value(), want);
+            }
+            if (!same) out.add("extended attribute " + x.name() + " missing or different");
+        }
+        return out;
+    }
+
     private static long sec(OffsetDateTime t) {
         return t == null ? 0 : t.toEpochSecond();
     }

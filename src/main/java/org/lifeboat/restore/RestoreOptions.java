@@ -6,7 +6,8 @@ import org.lifeboat.repository.PathPatterns;
 
 /**
  * Where and what to restore. Include/exclude patterns are restic-style globs matched against the
- * path inside the snapshot (e.g. {@code /home/ann/notes.txt}); {@code iincludes}/{@code iexcludes}
+ * path inside the folder restored, as restic's (e.g. {@code /home/ann/notes.txt} for a whole
+ * snapshot, {@code /notes.txt} when restoring {@code ID:/home/ann}); {@code iincludes}/{@code iexcludes}
  * are the same, matched regardless of case (restic's {@code --iinclude}/{@code --iexclude}).
  */
 public record RestoreOptions(Path target, List<String> includes, List<String> excludes, List<String> iincludes,

@@ -5,10 +5,12 @@ import java.util.List;
 /**
  * What a restore did.
  *
- * @param files              files written (hard links and skipped files not counted)
- * @param dirs               folders restored
+ * @param files              files written or updated, each name of a hard-linked inode counted
+ * @param dirs               folders given the snapshot's metadata (below the folder restored)
+ * @param others             symlinks and special files made
  * @param bytes              bytes of file content written
- * @param skipped            existing entries kept by --overwrite never/if-changed
+ * @param skipped            existing entries of any kind kept by --overwrite never/if-changed/if-newer
+ * @param bytesSkipped       content bytes of the files kept
  * @param damaged            one line per file whose content could not be fully read from the
  *                           repository, and per folder whose tree is damaged (snapshot paths)
  * @param failed             entries that could not be written in the target (snapshot paths)
@@ -16,7 +18,8 @@ import java.util.List;
  * @param verifyFailureCount how many differences --verify found in all
  * @param warnings           metadata and other problems that do not make the restore fail
  */
-public record RestoreResult(long files, long dirs, long bytes, long skipped, List<String> damaged,
+public record RestoreResult(long files, long dirs, long others, long bytes, long skipped, long bytesSkipped,
+                            List<String> damaged,
                             List<String> failed, List<String> verifyFailures, long verifyFailureCount,
                             List<String> warnings) {
     /** True when every file was restored and, if asked, verified. */

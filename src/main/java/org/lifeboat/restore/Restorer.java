@@ -136,6 +136,17 @@ public final class Restorer {
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
+    /*
+     * The counters, restic 0.17's summary in one unit: entries (files, hard links, folders below the
+     * restored one, symlinks and special files). totalFiles is every entry chosen (the plan);
+     * each ends either restored (filesDone: written, updated, or a folder given its metadata) or
+     * skipped (kept as it was), or is named as failed or damaged. Bytes: totalBytes is the content of
+     * every chosen file, a hard-linked inode once; bytesDone is what was written, bytesSkipped the
+     * size of the files kept (0 for a further name of an inode). Updated only by restored()/kept().
+     */
+    private final LongAdder restoredFiles = new LongAdder();
+    private final LongAdder restoredDirs = new LongAdder();
+    private final LongAdder restoredOthers = new LongAdder();
     /** Entries kept as they were (restic's files_skipped). */
     public final LongAdder skipped = new LongAdder();
     /** Bytes of the files kept as they were (restic's bytes_skipped). */
@@ -269,7 +280,7 @@ public final class Restorer {
         Path target = opts.target().toAbsolutePath().normalize();
         Plan plan = count(root, prefix, target);
         totalBytes = plan.bytes();
-        totalFiles = plan.files();
+        totalFiles = plan.inodes();
         onPlan.accept(plan);
         // As restic: a target that does not exist yet is made private (0700), like every folder
         // made on the way; the snapshot's folders get their own modes once their content is in.
@@ -284,7 +295,7 @@ public final class Restorer {
                 DirMeta d = dirs.get(i);
                 try (Dir dir = folders.open(d.ref()); RawFile self = dir.self()) {
                     warnings.addAll(MetadataRestorer.apply(self, d.node(), asRoot, true));
-                    onItem.item(Action.RESTORED, d.ref().snPath, 0);
+                    restored(Action.RESTORED, d.ref().snPath, 0, restoredDirs);
                 } catch (InterruptedIOException e) {
                     throw e;
                 } catch (IOException e) {
@@ -303,7 +314,8 @@ public final class Restorer {
             verifyFailures = new ArrayList<>(r.problems());
             verifyCount = r.problemCount();
         }
-        return new RestoreResult(files.size(), dirs.size(), bytes.sum(), skipped.sum(), List.copyOf(damaged),
+        return new RestoreResult(restoredFiles.sum(), restoredDirs.sum(), restoredOthers.sum(), bytes.sum(), skipped.sum(),
+                bytesSkipped.sum(), List.copyOf(damaged),
                 List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings));
     }
 
@@ -371,6 +383,7 @@ public final class Restorer {
     private void walk(Id root, String prefix) throws IOException {
         List<Node> rootNodes = loadTree(root, prefix);
         if (rootNodes == null) return;
+        int prefixLength = prefix.length();
         Deque<WalkFrame> stack = new ArrayDeque<>();
         stack.push(new WalkFrame(rootNodes, folders.root(), prefix, includes.isEmpty(), 0));
         // One open folder at a time for the walk: the one whose entries are being restored.
@@ -386,8 +399,10 @@ public final class Restorer {
                 }
                 Node n = f.nodes.get(f.i++);
                 String sn = f.sn + "/" + n.name();
-                if (!excludes.isEmpty() && excludes.matches(sn)) continue;
-                boolean included = f.included || includes.matches(sn);
+                // Patterns match the path inside the folder restored (restic: "restore ID:/work --include /foo")
+                String rel = sn.substring(prefixLength);
+                if (!excludes.isEmpty() && excludes.matches(rel)) continue;
+                boolean included = f.included || includes.matches(rel);
                 if (n.type() == NodeType.DIR) {
                     if (n.subtree() == null) {
                         damagedTrees.add(sn + " (folder without subtree)");
@@ -498,8 +513,7 @@ public final class Restorer {
                     if (first != null) {
                         // Same rule as any file: --overwrite never/if-changed must not replace it.
                         if (existing != null && !replaceable(existing, n)) {
-                            skipped.increment();
-                            onItem.item(Action.UNCHANGED, sn, 0);
+                            kept(sn, 0); // a further name of an inode adds no bytes
                             return;
                         }
                         links.add(new LinkJob(ref, name, sn, first));
@@ -510,13 +524,22 @@ public final class Restorer {
                 }
                 boolean compareFirst = false;
                 if (existing != null && !replaceable(existing, n)) {
-                    if (opts.overwrite() != RestoreOptions.Overwrite.IF_CHANGED || !opts.verify()) {
+                    if (opts.overwrite() != RestoreOptions.Overwrite.IF_CHANGED) {
                         keep(existing, source, n, sn);
                         return;
                     }
-                    // Size and mtime match: with --verify the content decides (a damaged file
-                    // keeps neither, but a file damaged later may).
-                    compareFirst = true;
+                    if (!opts.verify()) {
+                        // if-changed is "always" for metadata (restic 0.17): an unchanged file
+                        // still gets the snapshot's mode, owner and xattrs
+                        if (repairMetadata(d, name, existing, n)) {
+                            keep(existing, source, n, sn);
+                            return;
+                        }
+                    } else {
+                        // Size and mtime match: with --verify the content decides (a damaged file
+                        // keeps neither, but a file damaged later may).
+                        compareFirst = true;
+                    }
                 }
                 FileJob job = new FileJob(ref, name, n, sn, compareFirst, source);
                 job.existed = existing != null;
@@ -529,15 +552,14 @@ public final class Restorer {
                 }
                 if (existing != null) {
                     if (!replaceable(existing, n)) {
-                        skipped.increment();
-                        onItem.item(Action.UNCHANGED, sn, 0);
+                        kept(sn, 0);
                         return;
                     }
                     remove(d, name, existing, n.type().jsonName());
                 }
                 d.symlink(n.linkTarget(), name);
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
-                onItem.item(Action.RESTORED, sn, 0);
+                restored(Action.RESTORED, sn, 0, restoredOthers);
             }
             case FIFO, DEV, CHARDEV -> {
                 // As in restic (whose mknod then fails with EPERM and counts as an error): an entry
@@ -548,8 +570,7 @@ public final class Restorer {
                 }
                 if (existing != null) {
                     if (!replaceable(existing, n)) {
-                        skipped.increment();
-                        onItem.item(Action.UNCHANGED, sn, 0);
+                        kept(sn, 0);
                         return;
                     }
                     remove(d, name, existing, n.type().jsonName());
@@ -561,16 +582,41 @@ public final class Restorer {
                     return;
                 }
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
-                onItem.item(Action.RESTORED, sn, 0);
+                restored(Action.RESTORED, sn, 0, restoredOthers);
             }
             default -> warnings.add(sn + ": skipped entry of type " + n.type());
         }
     }
 
-    private void keep(FileMeta existing, LinkSource source, Node n, String sn) {
+    /**
+     * Gives a file kept by {@code if-changed} the snapshot's metadata; false when it must be
+     * rewritten instead: its metadata differs and the inode has other names, which may lie
+     * outside the target (changing its mode or owner would change theirs).
+     */
+    private boolean repairMetadata(Dir d, String name, FileMeta existing, Node n) throws IOException {
+        List<String> diff = MetadataRestorer.differences(existing, d.xattrs(name), n, asRoot);
+        if (diff.isEmpty()) return true;
+        if (existing.nlink() > 1) return false;
+        warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
+        return true;
+    }
+
+    /** One entry done: counted in its kind and in filesDone, then told to the listener. */
+    private void restored(Action a, String sn, long size, LongAdder kind) {
+        kind.increment();
+        filesDone.increment();
+        onItem.item(a, sn, size);
+    }
+
+    /** One entry kept as it was, with the bytes of its content that were not written. */
+    private void kept(String sn, long size) {
         skipped.increment();
-        bytesSkipped.add(n.size());
-        onItem.item(Action.UNCHANGED, sn, n.size());
+        bytesSkipped.add(size);
+        onItem.item(Action.UNCHANGED, sn, size);
+    }
+
+    private void keep(FileMeta existing, LinkSource source, Node n, String sn) {
+        kept(sn, n.size());
         if (source != null && existing.kind() == FileKind.REGULAR) {
             source.set(existing);
             // A kept file with other names may be a hard link to a file outside the target: a new
@@ -614,7 +660,24 @@ public final class Restorer {
             warnings.add(d.display(name) + ": replaced the empty folder there by the snapshot's " + what);
         } else {
             d.unlink(name);
+            // another kind of entry (a symlink where the snapshot has a file): said, as for folders
+            if (existing.kind() != kindOf(what)) {
+                warnings.add(d.display(name) + ": replaced the " + kindName(existing.kind()) + " there by the snapshot's " + what);
+            }
         }
+    }
+
+    /** The kind of entry restore makes for a node type's JSON name ("file", "symlink", …). */
+    private static FileKind kindOf(String what) {
+        return switch (what) {
+            case "file" -> FileKind.REGULAR;
+            case "symlink" -> FileKind.SYMLINK;
+            case "fifo" -> FileKind.FIFO;
+            case "dev" -> FileKind.BLOCK_DEVICE;
+            case "chardev" -> FileKind.CHAR_DEVICE;
+            case "socket" -> FileKind.SOCKET;
+            default -> FileKind.OTHER;
+        };
     }
 
     /** "file", "symlink", "folder", … for messages. */
@@ -729,7 +792,8 @@ public final class Restorer {
     private void compareThenWrite(FileJob j, long[] offsets) throws IOException {
         try (Dir d = folders.open(j.dir); RawFile f = d.openForRead(j.name)) {
             FileMeta m = f.stat();
-            if (m.kind() == FileKind.REGULAR && Verifier.compare(repo, f, j.content()) == null) {
+            if (m.kind() == FileKind.REGULAR && Verifier.compare(repo, f, j.content()) == null
+                    && repairMetadata(d, j.name, m, j.node)) {
                 keep(m, j.source, j.node, j.snPath); // the same hard-link rule as any kept file
                 return;
             }
@@ -824,8 +888,7 @@ public final class Restorer {
         if (!j.damaged() && size != j.node.size()) j.sizeMismatch(size);
         warnings.addAll(MetadataRestorer.apply(f, j.node, asRoot, !j.damaged()));
         if (j.source != null) j.source.set(f.stat());
-        filesDone.increment();
-        onItem.item(j.existed ? Action.UPDATED : Action.RESTORED, j.snPath, j.node.size());
+        restored(j.existed ? Action.UPDATED : Action.RESTORED, j.snPath, j.node.size(), restoredFiles);
     }
 
     private static boolean allZero(byte[] b) {
@@ -847,7 +910,10 @@ public final class Restorer {
             if (s.shared) {
                 try (Dir to = folders.open(l.dir())) {
                     FileMeta e = to.statOrNull(l.name());
-                    if (e != null && e.kind() == FileKind.REGULAR && e.inode() == s.ino && e.dev() == s.dev) continue;
+                    if (e != null && e.kind() == FileKind.REGULAR && e.inode() == s.ino && e.dev() == s.dev) {
+                        kept(l.snPath(), 0);
+                        continue;
+                    }
                 } catch (InterruptedIOException e) {
                     throw e;
                 } catch (IOException e) {
@@ -872,11 +938,14 @@ public final class Restorer {
                 }
                 FileMeta e = to.statOrNull(l.name());
                 if (e != null) {
-                    if (e.kind() == FileKind.REGULAR && e.inode() == s.ino && e.dev() == s.dev) continue;
+                    if (e.kind() == FileKind.REGULAR && e.inode() == s.ino && e.dev() == s.dev) {
+                        kept(l.snPath(), 0);
+                        continue;
+                    }
                     remove(to, l.name(), e, "file");
                 }
                 to.link(from, s.name, l.name());
-                onItem.item(Action.RESTORED, l.snPath(), 0);
+                restored(Action.RESTORED, l.snPath(), 0, restoredFiles);
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {

@@ -33,6 +33,8 @@ final class Sizer {
     private final long freeBytes;
     private final long freeInodes;
     private final Map<Id, long[]> memo = new HashMap<>();
+    /** device:inode of the hard-linked files counted (only nodes with links > 1). */
+    private final java.util.Set<String> inodes = new java.util.HashSet<>();
     /** files, dirs, others, bytes, disk bytes: the running total of the whole walk. */
     private final long[] acc = new long[5];
 
@@ -81,6 +83,7 @@ final class Sizer {
      */
     Restorer.Plan count(Id root, String prefix) throws IOException, TooBig {
         boolean useMemo = includes.isEmpty() && excludes.isEmpty();
+        int prefixLength = prefix.length();
         Deque<Frame> stack = new ArrayDeque<>();
         stack.push(new Frame(root, load(root), prefix, includes.isEmpty(), 0));
         while (!stack.isEmpty()) {
@@ -93,13 +96,17 @@ final class Sizer {
                 if (parent != null) {
                     add(parent.sub, f.sub);
                     parent.truncated |= f.truncated;
+                    // a folder not chosen itself is still made when something inside it is (on the way to an --include match)
+                    if (!f.included && f.sub[0] + f.sub[1] + f.sub[2] > 0) count(parent.sub, 1, 0, 0);
                 }
                 continue;
             }
             Node n = f.nodes.get(f.i++);
             String sn = f.sn + "/" + n.name();
-            if (!excludes.isEmpty() && excludes.matches(sn)) continue;
-            boolean included = f.included || includes.matches(sn);
+            // Patterns match the path inside the folder restored (restic: "restore ID:/work --include /foo")
+            String rel = sn.substring(prefixLength);
+            if (!excludes.isEmpty() && excludes.matches(rel)) continue;
+            boolean included = f.included || includes.matches(rel);
             if (n.type() == NodeType.DIR) {
                 if (n.subtree() == null) continue;
                 if (included) count(f.sub, 1, 0, 0);
@@ -119,7 +126,10 @@ final class Sizer {
             }
             if (!included) continue;
             if (n.type() == NodeType.FILE) {
-                count(f.sub, 0, 1, n.size());
+                // a further name of a hard-linked inode is an entry without bytes (restic: "a
+                // hardlinked file does not increase the restore size")
+                boolean further = n.links() > 1 && !inodes.add(n.deviceId() + ":" + n.inode());
+                count(f.sub, 0, 1, further ? 0 : n.size());
             } else {
                 count(f.sub, 0, 0, 0);
             }

@@ -34,7 +34,9 @@ import org.lifeboat.repository.tree.TreeRules;
 
 /**
  * Compares restored files with a snapshot folder: every entry exists with its type, every file
- * has its size, and the content of a sample of files (all when {@code sample} is 1) hashes to the
+ * has its size, files and folders have the snapshot's permission bits, every entry its owner (when
+ * running as root, the only case restore sets it) and the snapshot's extended attributes (see
+ * {@link MetadataRestorer#differences}; times are not compared), and the content of a sample of files (all when {@code sample} is 1) hashes to the
  * snapshot's blobs. The sample is chosen by path, so the same files are read each time.
  *
  * <p>Like the restore, it reads by descriptor: only the target is opened by path, every folder
@@ -140,6 +142,7 @@ public final class Verifier {
     private void walk(Folders folders, Id tree, String sn, ExecutorService pool, int threads) throws IOException {
         List<Node> rootNodes = load(tree, sn);
         if (rootNodes == null) return;
+        int prefixLength = sn.length();
         Deque<WalkFrame> stack = new ArrayDeque<>();
         stack.push(new WalkFrame(rootNodes, folders.root(), sn, includes.isEmpty(), 0));
         List<Future<?>> pending = new ArrayList<>();
@@ -157,8 +160,10 @@ public final class Verifier {
                 }
                 Node n = f.nodes.get(f.i++);
                 String snPath = f.sn + "/" + n.name();
-                if (!excludes.isEmpty() && excludes.matches(snPath)) continue;
-                boolean included = f.included || includes.matches(snPath);
+                // Patterns match the path inside the folder restored (restic: "restore ID:/work --include /foo")
+                String rel = snPath.substring(prefixLength);
+                if (!excludes.isEmpty() && excludes.matches(rel)) continue;
+                boolean included = f.included || includes.matches(rel);
                 if (curRef != f.dir) {
                     if (cur != null) cur.close();
                     cur = null;
@@ -197,6 +202,7 @@ public final class Verifier {
                     problem(shown + " is missing (" + snPath + " in the snapshot)");
                     continue;
                 }
+                if (m.kind() == expectedKind(n.type())) metadata(cur, n, m, shown);
                 switch (n.type()) {
                     case DIR -> {
                         dirs++;
@@ -254,6 +260,29 @@ public final class Verifier {
         } finally {
             if (cur != null) cur.close();
         }
+    }
+
+    /** The kind of entry restore makes for a node of this type (null: not compared). */
+    private static FileKind expectedKind(NodeType t) {
+        return switch (t) {
+            case DIR -> FileKind.DIRECTORY;
+            case FILE -> FileKind.REGULAR;
+            case SYMLINK -> FileKind.SYMLINK;
+            default -> null;
+        };
+    }
+
+    /** Mode, owner (as root) and the snapshot's extended attributes of an entry of the right kind. */
+    private void metadata(Dir cur, Node n, FileMeta m, String shown) throws InterruptedIOException {
+        List<String> diff;
+        try {
+            diff = MetadataRestorer.differences(m, n.extendedAttributes().isEmpty() ? List.of() : cur.xattrs(n.name()), n, asRoot);
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            diff = List.of("extended attributes cannot be read: " + e.getMessage());
+        }
+        if (!diff.isEmpty()) problem(shown + ": " + String.join("; ", diff));
     }
 
     private static void acquire(Semaphore s) throws InterruptedIOException {
