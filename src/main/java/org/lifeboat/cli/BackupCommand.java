@@ -83,13 +83,13 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = {"-n", "--dry-run"}, description = "do not write anything, only report what would be done")
     boolean dryRun;
 
-    @Option(names = "--compression", defaultValue = "auto", paramLabel = "auto|off|max", description = "compression of data (repository v2)")
+    @Option(names = "--compression", paramLabel = "auto|off|max", description = "compression of data (repository v2)")
     String compression;
 
     @Option(names = "--stdin", description = "read the content to back up from standard input")
     boolean stdin;
 
-    @Option(names = "--stdin-filename", defaultValue = "stdin", paramLabel = "FILE", description = "file name for --stdin (default: stdin)")
+    @Option(names = "--stdin-filename", paramLabel = "FILE", description = "file name for --stdin, may hold folders (a/b.sql, /var/db.sql; default: stdin)")
     String stdinFilename;
 
     @Option(names = "--ignore-ctime", description = "ignore ctime changes when checking for modified files")
@@ -118,9 +118,20 @@ final class BackupCommand implements Callable<Integer> {
         Context ctx = new Context(main);
         boolean lists = !filesFrom.isEmpty() || !filesFromVerbatim.isEmpty() || !filesFromRaw.isEmpty();
         if (all || !systems.isEmpty()) {
-            if (!paths.isEmpty() || stdin || lists) throw new UserException("--system/--all back up what the plan says; give no paths");
-            return SystemBackupRunner.run(ctx, all ? List.of() : systems);
+            if (!paths.isEmpty()) throw new UserException("--system/--all back up what the plan says; give no paths");
+            // The plan defines what each system saves and how; an option that would be dropped is refused
+            // before any hook runs, and a dry run is refused because the plan's hooks and dumps cannot be simulated.
+            List<String> given = planIgnoredOptions();
+            if (!given.isEmpty()) {
+                throw new UserException((all ? "--all" : "--system") + " backs up what the plan defines, so "
+                        + String.join(", ", given) + (given.size() == 1 ? " is" : " are") + " not allowed with it"
+                        + (dryRun ? " (a dry run would still run the plan's hooks and dumps)" : "")
+                        + "; set selection and snapshot options in the plan or run a plain backup");
+            }
+            return SystemBackupRunner.run(ctx, all ? List.of() : distinct(systems));
         }
+        if (compression == null) compression = "auto";
+        if (stdinFilename == null) stdinFilename = "stdin";
         if (stdin && !paths.isEmpty()) throw new UserException("--stdin takes no paths");
         if (stdin && lists) throw new UserException("--stdin cannot be used with --files-from, --files-from-verbatim or --files-from-raw");
         if (!stdin && paths.isEmpty() && !lists) throw new UserException("nothing to back up: give at least one path (or --stdin)");
@@ -178,6 +189,40 @@ final class BackupCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /** The options given that {@code --all}/{@code --system} cannot apply (the plan defines them), in help order. */
+    List<String> planIgnoredOptions() {
+        List<String> given = new ArrayList<>();
+        if (dryRun) given.add("--dry-run");
+        if (!excludes.isEmpty()) given.add("--exclude");
+        if (!iexcludes.isEmpty()) given.add("--iexclude");
+        if (!excludeFiles.isEmpty()) given.add("--exclude-file");
+        if (!iexcludeFiles.isEmpty()) given.add("--iexclude-file");
+        if (excludeCaches) given.add("--exclude-caches");
+        if (!excludeIfPresent.isEmpty()) given.add("--exclude-if-present");
+        if (excludeLargerThan != null) given.add("--exclude-larger-than");
+        if (!filesFrom.isEmpty()) given.add("--files-from");
+        if (!filesFromVerbatim.isEmpty()) given.add("--files-from-verbatim");
+        if (!filesFromRaw.isEmpty()) given.add("--files-from-raw");
+        if (oneFileSystem) given.add("--one-file-system");
+        if (!tags.isEmpty()) given.add("--tag");
+        if (host != null) given.add("--host");
+        if (parent != null) given.add("--parent");
+        if (force) given.add("--force");
+        if (compression != null) given.add("--compression");
+        if (stdin) given.add("--stdin");
+        if (stdinFilename != null) given.add("--stdin-filename");
+        if (ignoreCtime) given.add("--ignore-ctime");
+        if (ignoreInode) given.add("--ignore-inode");
+        if (time != null) given.add("--time");
+        if (withAtime) given.add("--with-atime");
+        return given;
+    }
+
+    /** The names in the order given, each once ({@code --system a,a} backs {@code a} up once). */
+    static List<String> distinct(List<String> names) {
+        return List.copyOf(new java.util.LinkedHashSet<>(names));
     }
 
     /**
