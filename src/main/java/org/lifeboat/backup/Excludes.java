@@ -71,10 +71,13 @@ public final class Excludes {
      * @param ifPresent       tag files, restic's {@code NAME[:HEADER]} (add {@link #CACHEDIR_TAG} for --exclude-caches)
      * @param largerThan      files (not folders) bigger than this many bytes are left out; -1: no limit
      * @param warn            gets (path, message) for a tag file that is there but cannot be used
-     * @throws IllegalArgumentException with one sentence when a tag spec is malformed
+     * @throws IllegalArgumentException with one sentence when a tag spec or a pattern is malformed
      */
     public Excludes(List<String> caseSensitive, List<String> caseInsensitive, List<String> ifPresent, long largerThan,
                     BiConsumer<String, String> warn) {
+        List<String> bad = PathPatterns.invalid(caseSensitive);
+        bad.addAll(PathPatterns.invalid(caseInsensitive));
+        if (!bad.isEmpty()) throw new IllegalArgumentException("invalid exclude pattern(s) provided: " + String.join(", ", bad));
         this.patterns = new PathPatterns(caseSensitive, caseInsensitive);
         this.caseSensitive = List.copyOf(caseSensitive);
         this.caseInsensitive = List.copyOf(caseInsensitive);

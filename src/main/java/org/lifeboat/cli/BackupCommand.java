@@ -162,7 +162,7 @@ final class BackupCommand implements Callable<Integer> {
                     }
                 }
             }
-            if (parentId != null) ctx.verbose("using parent snapshot " + parentId.shortHex());
+            if (parentId != null && !ctx.json()) ctx.info("using parent snapshot " + parentId.shortHex()); // restic prints it by default
             BackupOptions opts = new BackupOptions(paths, excl, oneFileSystem, splitTags(tags), hostname, parentId,
                     force, dryRun, stdin ? stdinFilename : null, threads, List.of(), ignoreCtime, ignoreInode,
                     snapshotTime, withAtime);
@@ -220,6 +220,60 @@ final class BackupCommand implements Callable<Integer> {
         return given;
     }
 
+    /** The patterns of each file, checked as restic checks them; a file that cannot be read is named. */
+    private static List<String> patternFile(String option, List<String> files) {
+        List<String> out = new ArrayList<>();
+        for (String f : files) {
+            List<String> got;
+            try {
+                got = PatternFiles.read(List.of(f), System::getenv);
+            } catch (IOException e) {
+                throw new UserException(fileProblem(option.equals("--exclude-file") ? "exclude file" : "iexclude file", f, e));
+            }
+            List<String> bad = org.lifeboat.repository.PathPatterns.invalid(got);
+            if (!bad.isEmpty()) {
+                throw new UserException(option + ": invalid pattern(s) provided: " + String.join(", ", bad) + " (in " + f + ")");
+            }
+            out.addAll(got);
+        }
+        return out;
+    }
+
+    /** restic's "--exclude: invalid pattern(s) provided: [abc". */
+    private static void checkPatterns(String option, List<String> patterns) {
+        List<String> bad = org.lifeboat.repository.PathPatterns.invalid(patterns);
+        if (!bad.isEmpty()) throw new UserException(option + ": invalid pattern(s) provided: " + String.join(", ", bad));
+    }
+
+    /**
+     * One sentence naming the file that cannot be read: "cannot read exclude file: F does not exist
+     * (no such file or folder)", "cannot read exclude file: F: is a directory".
+     */
+    static String fileProblem(String what, String file, IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getClass() != java.nio.file.FileSystemException.class) {
+            return "cannot read " + what + ": " + Main.fileError(f);
+        }
+        return "cannot read " + what + ": " + file + ": " + reason(e);
+    }
+
+    /**
+     * The system's reason for a failed read in restic's (Go's) words, e.g. "is a directory", "no such
+     * file or directory", "permission denied"; Java's own exception texts are lower-cased, not shown raw.
+     */
+    static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException _ -> "no such file or directory";
+            case java.nio.file.AccessDeniedException _ -> "permission denied";
+            case java.nio.file.FileSystemException f when f.getReason() != null && !f.getReason().isBlank() ->
+                    lower(f.getReason());
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : lower(e.getMessage());
+        };
+    }
+
+    private static String lower(String s) {
+        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
     /** The names in the order given, each once ({@code --system a,a} backs {@code a} up once). */
     static List<String> distinct(List<String> names) {
         return List.copyOf(new java.util.LinkedHashSet<>(names));
@@ -230,16 +284,13 @@ final class BackupCommand implements Callable<Integer> {
      * checks every target, and refuses a backup whose folder targets would be saved empty.
      */
     private Excludes selection(Context ctx) {
+        // restic's order of checks: the files' patterns, then --iexclude, then --exclude.
         List<String> ex = new ArrayList<>(excludes);
         List<String> iex = new ArrayList<>(iexcludes);
-        try {
-            ex.addAll(PatternFiles.read(excludeFiles, System::getenv));
-            iex.addAll(PatternFiles.read(iexcludeFiles, System::getenv));
-        } catch (java.nio.file.FileSystemException e) {
-            throw new UserException("cannot read exclude file: " + Main.fileError(e));
-        } catch (IOException e) {
-            throw new UserException("cannot read exclude file: " + e.getMessage());
-        }
+        ex.addAll(patternFile("--exclude-file", excludeFiles));
+        iex.addAll(patternFile("--iexclude-file", iexcludeFiles));
+        checkPatterns("--iexclude", iexcludes);
+        checkPatterns("--exclude", excludes);
         List<String> tagFiles = new ArrayList<>(excludeIfPresent);
         if (excludeCaches) tagFiles.add(Excludes.CACHEDIR_TAG);
         long limit = -1;
@@ -262,9 +313,9 @@ final class BackupCommand implements Callable<Integer> {
             } catch (SourceLists.ListException e) {
                 throw new UserException(e.getMessage());
             } catch (java.nio.file.FileSystemException e) {
-                throw new UserException("cannot read the list of files to back up: " + Main.fileError(e));
+                throw new UserException(fileProblem("the list of files to back up", e.getFile(), e));
             } catch (IOException e) {
-                throw new UserException("cannot read the list of files to back up: " + e.getMessage());
+                throw new UserException("cannot read the list of files to back up: " + reason(e));
             }
             listed.addAll(paths);
             paths = listed;
