@@ -157,7 +157,7 @@ public final class Excludes {
     }
 
     /**
-     * True if {@code folder} holds the tag file (a symlink there is not followed) and it starts with
+     * True if {@code folder} holds the tag file (a symlink there is followed, as restic) and it starts with
      * the header. A tag that is there but unreadable, too short or with another header is reported
      * through the warning sink and does not exclude anything, as in restic.
      */
@@ -167,6 +167,7 @@ public final class Excludes {
             if (m == null) return false;
             if (tag.header().isEmpty()) return true;
             String tf = d.display(tag.name());
+            if (m.kind() == FileKind.SYMLINK) return taggedThroughLink(java.nio.file.Path.of(tf), tag, tf);
             if (m.kind() != FileKind.REGULAR) {
                 warn.accept(tf, "exclusion tag file is not a regular file; the folder is backed up");
                 return false;
@@ -194,6 +195,36 @@ public final class Excludes {
             return false;
         } catch (IOException e) {
             warn.accept(folder + "/" + tag.name(), "cannot read exclusion tag file: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * A tag file that is a symbolic link is followed, as restic does (it opens the tag with os.Open);
+     * only read, never written. A link to anything but a readable regular file tags nothing.
+     */
+    private boolean taggedThroughLink(java.nio.file.Path link, Tag tag, String tf) {
+        byte[] want = tag.header().getBytes(StandardCharsets.UTF_8);
+        try {
+            if (!java.nio.file.Files.isRegularFile(link)) {
+                warn.accept(tf, "exclusion tag file is a link to no regular file; the folder is backed up");
+                return false;
+            }
+            byte[] got;
+            try (var in = java.nio.file.Files.newInputStream(link)) {
+                got = in.readNBytes(want.length);
+            }
+            if (got.length < want.length) {
+                warn.accept(tf, "exclusion tag file is too short for its signature; the folder is backed up");
+                return false;
+            }
+            if (!java.util.Arrays.equals(got, want)) {
+                warn.accept(tf, "exclusion tag file has another signature; the folder is backed up");
+                return false;
+            }
+            return true;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            warn.accept(tf, "cannot read exclusion tag file: " + e.getMessage());
             return false;
         }
     }

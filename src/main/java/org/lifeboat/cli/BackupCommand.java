@@ -132,6 +132,13 @@ final class BackupCommand implements Callable<Integer> {
         }
         if (compression == null) compression = "auto";
         if (stdinFilename == null) stdinFilename = "stdin";
+        if (stdin) {
+            try {
+                Archiver.stdinPath(stdinFilename);
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
+            }
+        }
         if (stdin && !paths.isEmpty()) throw new UserException("--stdin takes no paths");
         if (stdin && lists) throw new UserException("--stdin cannot be used with --files-from, --files-from-verbatim or --files-from-raw");
         if (!stdin && paths.isEmpty() && !lists) throw new UserException("nothing to back up: give at least one path (or --stdin)");
@@ -149,7 +156,7 @@ final class BackupCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             List<String> absPaths = new ArrayList<>();
             for (String p : paths) absPaths.add(Targets.absolute(p));
-            if (stdin) absPaths.add("/" + stdinFilename);
+            if (stdin) absPaths.add(Archiver.stdinPath(stdinFilename));
             absPaths.sort(null);
             Id parentId = null;
             if (!force) {
@@ -168,6 +175,13 @@ final class BackupCommand implements Callable<Integer> {
                     snapshotTime, withAtime);
             Progress progress = new Progress();
             progress.items = items(ctx);
+            // restic's verbose_status "scan_finished" (--json -v): printed once, by the scanner or, when the
+            // backup ends first, with the backup's own totals, always before the summary.
+            java.util.concurrent.atomic.AtomicBoolean scanReported = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean reportScan = ctx.json() && ctx.global.verbosity > 0 && !stdin;
+            if (reportScan) {
+                progress.onScanFinished = () -> scanFinished(ctx, scanReported, progress.totalFiles, progress.totalBytes);
+            }
             // The scanner walks the tree a second time only to show totals and an ETA.
             if (!stdin && ProgressLine.shown(ctx)) Scanner.startInBackground(paths, excl, progress);
             long t0 = System.nanoTime();
@@ -178,7 +192,32 @@ final class BackupCommand implements Callable<Integer> {
                     progress.filesDone.sum(), progress.totalFiles, progress.bytesDone.sum(), progress.totalBytes)
                     .put("error_count", progress.errors.sum()).set("current_files",
                             currentFiles(progress.currentFile)))) {
-                r = new Archiver(repo, opts, progress, (path, msg) -> warning(ctx, path, msg)).run();
+                r = new Archiver(repo, opts, progress, new org.lifeboat.backup.Warnings() {
+                    @Override
+                    public void warn(String path, String msg) {
+                        warning(ctx, path, msg);
+                    }
+
+                    @Override
+                    public void notice(String path, String msg) {
+                        // Not an error (not counted, exit 0): never restic's JSON error message, which
+                        // scripts count; a text line on standard error in both modes.
+                        synchronized (ctx) {
+                            ctx.err.println("warning: " + msg);
+                        }
+                    }
+                }).run();
+            }
+            if (reportScan) {
+                scanFinished(ctx, scanReported, r.summary().totalFilesProcessed(), r.summary().totalBytesProcessed());
+            }
+            if (ctx.json()) {
+                // restic prints at least one status, also for a backup shorter than the status interval
+                long files = r.summary().totalFilesProcessed(), bytes = r.summary().totalBytesProcessed();
+                synchronized (ctx) {
+                    ctx.printJson(ProgressLine.statusJson(t0, files, files, bytes, bytes).put("percent_done", 1.0)
+                            .put("error_count", r.errors()).set("current_files", Json.MAPPER.createArrayNode()));
+                }
             }
             report(ctx, r, (System.nanoTime() - t0) / 1e9);
             if (r.errors() > 0) {
@@ -340,6 +379,16 @@ final class BackupCommand implements Callable<Integer> {
             throw new UserException(e.getMessage());
         }
         return excl;
+    }
+
+    /** restic's {"message_type":"verbose_status","action":"scan_finished",…}, at most once per backup. */
+    private static void scanFinished(Context ctx, java.util.concurrent.atomic.AtomicBoolean reported, long files, long bytes) {
+        synchronized (ctx) {
+            if (!reported.compareAndSet(false, true)) return;
+            ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", "scan_finished")
+                    .put("item", "").put("duration", 0.0).put("data_size", bytes).put("data_size_in_repo", 0)
+                    .put("metadata_size", 0).put("metadata_size_in_repo", 0).put("total_files", files));
+        }
     }
 
     /** restic's current_files: the file being read, none before the first. */
