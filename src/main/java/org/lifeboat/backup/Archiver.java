@@ -129,7 +129,7 @@ public final class Archiver {
             List<String> paths;
             if (opts.stdinFilename() != null) {
                 tree = backupStdin(opts.stdinFilename(), System.in);
-                paths = List.of("/" + opts.stdinFilename());
+                paths = List.of(stdinPath(opts.stdinFilename()));
             } else {
                 paths = new ArrayList<>();
                 VDir root = buildTargets(paths);
@@ -140,7 +140,8 @@ public final class Archiver {
             Snapshot.Summary summary = new Snapshot.Summary(start, end, filesNew.sum(), filesChanged.sum(),
                     filesUnmodified.sum(), dirsNew.sum(), dirsChanged.sum(), dirsUnmodified.sum(),
                     added.dataBlobs.sum(), added.treeBlobs.sum(), added.dataAdded.sum(),
-                    added.dataAddedPacked.sum(), progress.filesDone.sum(), progress.bytesDone.sum(),
+                    // restic: files processed = new + changed + unmodified (links, FIFOs, devices are not files)
+                    added.dataAddedPacked.sum(), filesNew.sum() + filesChanged.sum() + filesUnmodified.sum(), progress.bytesDone.sum(),
                     progress.errors.sum());
             Snapshot snap = null;
             if (!opts.dryRun()) {
@@ -444,7 +445,6 @@ public final class Archiver {
                 try {
                     String target = dir.readlink(name);
                     Node base = node(name, meta, xattrs(dir, name));
-                    progress.filesDone.increment();
                     yield CompletableFuture.completedFuture(base.withLinkTarget(target));
                 } catch (IOException e) {
                     fail("readlink", path, e);
@@ -453,7 +453,6 @@ public final class Archiver {
             }
             case FIFO, CHAR_DEVICE, BLOCK_DEVICE -> {
                 Node base = node(name, meta, xattrs(dir, name));
-                progress.filesDone.increment();
                 yield CompletableFuture.completedFuture(base);
             }
             case SOCKET, OTHER -> CompletableFuture.completedFuture(null);
@@ -679,7 +678,7 @@ public final class Archiver {
         }
         size[0] = pos[0];
         if (pos[0] != meta.size()) {
-            warnings.warn(path, path + ": file " + (pos[0] > meta.size() ? "grew" : "shrank") + " while it was read ("
+            warnings.notice(path, path + ": file " + (pos[0] > meta.size() ? "grew" : "shrank") + " while it was read ("
                     + meta.size() + " bytes at the start, " + pos[0] + " read); the snapshot holds the " + pos[0]
                     + " bytes read");
             return content;
@@ -687,7 +686,7 @@ public final class Archiver {
         try {
             FileMeta after = f.stat();
             if (after.size() != meta.size() || after.mtimeSec() != meta.mtimeSec() || after.mtimeNsec() != meta.mtimeNsec()) {
-                warnings.warn(path, path + ": file changed while it was read; the snapshot holds what was read");
+                warnings.notice(path, path + ": file changed while it was read; the snapshot holds what was read");
             }
         } catch (IOException e) {
             // fstat of an open descriptor does not fail in practice: what was read is kept
@@ -801,10 +800,36 @@ public final class Archiver {
 
     // ------------------------------------------------------------------------------ stdin
 
-    private Id backupStdin(String name, InputStream in) throws IOException {
-        if (name.isEmpty() || name.contains("/")) {
-            throw new IOException("--stdin-filename must be a plain file name, not '" + name + "'");
+    /**
+     * The snapshot path of {@code --stdin-filename}: "/" plus the name, cleaned ("a//./b.sql" is
+     * "/a/b.sql"). A path is allowed, as in restic 0.14 and after restic PR #5356: the stream is stored
+     * under those folders ("/var/backups/db.sql").
+     *
+     * @throws IllegalArgumentException naming the value when it is empty, names a folder only, or holds ".."
+     */
+    public static String stdinPath(String name) {
+        List<String> parts = new ArrayList<>();
+        for (String c : name.split("/")) {
+            if (c.equals("..")) {
+                throw new IllegalArgumentException("--stdin-filename '" + name + "' must not contain '..' (give the path inside the snapshot, e.g. var/backups/db.sql)");
+            }
+            if (!c.isEmpty() && !c.equals(".")) parts.add(c);
         }
+        if (parts.isEmpty() || name.endsWith("/")) {
+            throw new IllegalArgumentException("--stdin-filename '" + name + "' names no file (give a file name such as db.sql or var/backups/db.sql)");
+        }
+        return "/" + String.join("/", parts);
+    }
+
+    private Id backupStdin(String rawName, InputStream in) throws IOException {
+        String full;
+        try {
+            full = stdinPath(rawName);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage());
+        }
+        String[] parts = full.substring(1).split("/");
+        String name = parts[parts.length - 1];
         List<Id> content = new ArrayList<>();
         long[] size = {0};
         long t0 = System.nanoTime();
@@ -819,11 +844,20 @@ public final class Archiver {
         }
         filesNew.increment();
         progress.filesDone.increment();
-        item("/" + name, false, "new", size[0], mine, t0);
-        // restic records a stream as a 0644 file owned by the current user, timed now.
+        item(full, false, "new", size[0], mine, t0);
+        // restic records a stream as a 0644 file owned by the current user, timed now; the folders
+        // above it (restic: 0755) as well.
         OffsetDateTime now = OffsetDateTime.now();
         Node node = Node.builder(name, NodeType.FILE).mode(0644).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
                 .user(names.userName(uid())).group(names.groupName(gid())).size(size[0]).content(content).build();
-        return saveTree(new Tree(new ArrayList<>(Arrays.asList(node))));
+        Id tree = saveTree(new Tree(new ArrayList<>(Arrays.asList(node))));
+        for (int i = parts.length - 2; i >= 0; i--) {
+            Node folder = Node.builder(parts[i], NodeType.DIR).mode(org.lifeboat.repository.tree.GoFileMode.MODE_DIR | 0755)
+                    .mtime(now).atime(now).ctime(now).uid(uid()).gid(gid()).user(names.userName(uid()))
+                    .group(names.groupName(gid())).subtree(tree).build();
+            dirsNew.increment();
+            tree = saveTree(new Tree(new ArrayList<>(Arrays.asList(folder))));
+        }
+        return tree;
     }
 }

@@ -71,10 +71,13 @@ public final class Excludes {
      * @param ifPresent       tag files, restic's {@code NAME[:HEADER]} (add {@link #CACHEDIR_TAG} for --exclude-caches)
      * @param largerThan      files (not folders) bigger than this many bytes are left out; -1: no limit
      * @param warn            gets (path, message) for a tag file that is there but cannot be used
-     * @throws IllegalArgumentException with one sentence when a tag spec is malformed
+     * @throws IllegalArgumentException with one sentence when a tag spec or a pattern is malformed
      */
     public Excludes(List<String> caseSensitive, List<String> caseInsensitive, List<String> ifPresent, long largerThan,
                     BiConsumer<String, String> warn) {
+        List<String> bad = PathPatterns.invalid(caseSensitive);
+        bad.addAll(PathPatterns.invalid(caseInsensitive));
+        if (!bad.isEmpty()) throw new IllegalArgumentException("invalid exclude pattern(s) provided: " + String.join(", ", bad));
         this.patterns = new PathPatterns(caseSensitive, caseInsensitive);
         this.caseSensitive = List.copyOf(caseSensitive);
         this.caseInsensitive = List.copyOf(caseInsensitive);
@@ -154,7 +157,7 @@ public final class Excludes {
     }
 
     /**
-     * True if {@code folder} holds the tag file (a symlink there is not followed) and it starts with
+     * True if {@code folder} holds the tag file (a symlink there is followed, as restic) and it starts with
      * the header. A tag that is there but unreadable, too short or with another header is reported
      * through the warning sink and does not exclude anything, as in restic.
      */
@@ -164,6 +167,7 @@ public final class Excludes {
             if (m == null) return false;
             if (tag.header().isEmpty()) return true;
             String tf = d.display(tag.name());
+            if (m.kind() == FileKind.SYMLINK) return taggedThroughLink(java.nio.file.Path.of(tf), tag, tf);
             if (m.kind() != FileKind.REGULAR) {
                 warn.accept(tf, "exclusion tag file is not a regular file; the folder is backed up");
                 return false;
@@ -191,6 +195,36 @@ public final class Excludes {
             return false;
         } catch (IOException e) {
             warn.accept(folder + "/" + tag.name(), "cannot read exclusion tag file: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * A tag file that is a symbolic link is followed, as restic does (it opens the tag with os.Open);
+     * only read, never written. A link to anything but a readable regular file tags nothing.
+     */
+    private boolean taggedThroughLink(java.nio.file.Path link, Tag tag, String tf) {
+        byte[] want = tag.header().getBytes(StandardCharsets.UTF_8);
+        try {
+            if (!java.nio.file.Files.isRegularFile(link)) {
+                warn.accept(tf, "exclusion tag file is a link to no regular file; the folder is backed up");
+                return false;
+            }
+            byte[] got;
+            try (var in = java.nio.file.Files.newInputStream(link)) {
+                got = in.readNBytes(want.length);
+            }
+            if (got.length < want.length) {
+                warn.accept(tf, "exclusion tag file is too short for its signature; the folder is backed up");
+                return false;
+            }
+            if (!java.util.Arrays.equals(got, want)) {
+                warn.accept(tf, "exclusion tag file has another signature; the folder is backed up");
+                return false;
+            }
+            return true;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            warn.accept(tf, "cannot read exclusion tag file: " + e.getMessage());
             return false;
         }
     }

@@ -28,7 +28,16 @@ public final class PatternFiles {
     public static List<String> read(List<String> files, Function<String, String> env) throws IOException {
         List<String> out = new ArrayList<>();
         for (String f : files) {
-            for (String line : lines(decodeText(Files.readAllBytes(Path.of(f))))) {
+            byte[] b;
+            try {
+                b = Files.readAllBytes(Path.of(f));
+            } catch (java.nio.file.FileSystemException e) {
+                throw e;
+            } catch (IOException e) {
+                // e.g. a folder: Java says only "Is a directory"; name the file
+                throw new java.nio.file.FileSystemException(f, null, e.getMessage());
+            }
+            for (String line : lines(decodeText(b))) {
                 String t = line.strip();
                 if (t.isEmpty() || t.startsWith("#")) continue;
                 out.add(expand(t, env));

@@ -16,6 +16,8 @@ public final class Progress {
     public volatile boolean scanFinished;
     public volatile String currentFile = "";
     public volatile Items items;
+    /** Called once by the scanner right after {@link #scanFinished} is set (null: nobody listens). */
+    public volatile Runnable onScanFinished;
 
     /** What happened to one entry, in restic's words: "new", "modified" or "unchanged". */
     @FunctionalInterface

@@ -27,6 +27,8 @@ public final class Scanner {
             progress.totalFiles = n[0];
             progress.totalBytes = n[1];
             progress.scanFinished = true;
+            Runnable done = progress.onScanFinished;
+            if (done != null) done.run();
         }, "scanner");
         t.setDaemon(true);
         t.start();
@@ -35,8 +37,11 @@ public final class Scanner {
     private static void count(String abs, Excludes excludes, long[] n) throws IOException {
         FileMeta top = org.lifeboat.fs.Posix.lstat(abs);
         if (top.kind() != FileKind.DIRECTORY) {
-            n[0]++;
-            if (top.kind() == FileKind.REGULAR) n[1] += top.size();
+            // only regular files count, as restic's total_files
+            if (top.kind() == FileKind.REGULAR) {
+                n[0]++;
+                n[1] += top.size();
+            }
             return;
         }
         try (Dir d = Dir.open(abs)) {
@@ -61,8 +66,10 @@ public final class Scanner {
                 continue;
             }
             if (m.kind() != FileKind.DIRECTORY) {
-                n[0]++;
-                if (m.kind() == FileKind.REGULAR) n[1] += m.size();
+                if (m.kind() == FileKind.REGULAR) {
+                    n[0]++;
+                    n[1] += m.size();
+                }
                 continue;
             }
             try (Dir sub = d.openDir(name)) {

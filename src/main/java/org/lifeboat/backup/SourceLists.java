@@ -84,7 +84,15 @@ public final class SourceLists {
     }
 
     private static byte[] bytes(String list, InputStream stdin) throws IOException {
-        return list.equals("-") ? stdin.readAllBytes() : Files.readAllBytes(Path.of(list));
+        if (list.equals("-")) return stdin.readAllBytes();
+        try {
+            return Files.readAllBytes(Path.of(list));
+        } catch (java.nio.file.FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            // e.g. a folder: Java says only "Is a directory"; the caller's message must name the list
+            throw new java.nio.file.FileSystemException(list, null, e.getMessage());
+        }
     }
 
     /**

@@ -83,13 +83,13 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = {"-n", "--dry-run"}, description = "do not write anything, only report what would be done")
     boolean dryRun;
 
-    @Option(names = "--compression", defaultValue = "auto", paramLabel = "auto|off|max", description = "compression of data (repository v2)")
+    @Option(names = "--compression", paramLabel = "auto|off|max", description = "compression of data (repository v2)")
     String compression;
 
     @Option(names = "--stdin", description = "read the content to back up from standard input")
     boolean stdin;
 
-    @Option(names = "--stdin-filename", defaultValue = "stdin", paramLabel = "FILE", description = "file name for --stdin (default: stdin)")
+    @Option(names = "--stdin-filename", paramLabel = "FILE", description = "file name for --stdin, may hold folders (a/b.sql, /var/db.sql; default: stdin)")
     String stdinFilename;
 
     @Option(names = "--ignore-ctime", description = "ignore ctime changes when checking for modified files")
@@ -118,8 +118,26 @@ final class BackupCommand implements Callable<Integer> {
         Context ctx = new Context(main);
         boolean lists = !filesFrom.isEmpty() || !filesFromVerbatim.isEmpty() || !filesFromRaw.isEmpty();
         if (all || !systems.isEmpty()) {
-            if (!paths.isEmpty() || stdin || lists) throw new UserException("--system/--all back up what the plan says; give no paths");
-            return SystemBackupRunner.run(ctx, all ? List.of() : systems);
+            if (!paths.isEmpty()) throw new UserException("--system/--all back up what the plan says; give no paths");
+            // The plan defines what each system saves and how; an option that would be dropped is refused
+            // before any hook runs, and a dry run is refused because the plan's hooks and dumps cannot be simulated.
+            List<String> given = planIgnoredOptions();
+            if (!given.isEmpty()) {
+                throw new UserException((all ? "--all" : "--system") + " backs up what the plan defines, so "
+                        + String.join(", ", given) + (given.size() == 1 ? " is" : " are") + " not allowed with it"
+                        + (dryRun ? " (a dry run would still run the plan's hooks and dumps)" : "")
+                        + "; set selection and snapshot options in the plan or run a plain backup");
+            }
+            return SystemBackupRunner.run(ctx, all ? List.of() : distinct(systems));
+        }
+        if (compression == null) compression = "auto";
+        if (stdinFilename == null) stdinFilename = "stdin";
+        if (stdin) {
+            try {
+                Archiver.stdinPath(stdinFilename);
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
+            }
         }
         if (stdin && !paths.isEmpty()) throw new UserException("--stdin takes no paths");
         if (stdin && lists) throw new UserException("--stdin cannot be used with --files-from, --files-from-verbatim or --files-from-raw");
@@ -138,7 +156,7 @@ final class BackupCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             List<String> absPaths = new ArrayList<>();
             for (String p : paths) absPaths.add(Targets.absolute(p));
-            if (stdin) absPaths.add("/" + stdinFilename);
+            if (stdin) absPaths.add(Archiver.stdinPath(stdinFilename));
             absPaths.sort(null);
             Id parentId = null;
             if (!force) {
@@ -151,12 +169,19 @@ final class BackupCommand implements Callable<Integer> {
                     }
                 }
             }
-            if (parentId != null) ctx.verbose("using parent snapshot " + parentId.shortHex());
+            if (parentId != null && !ctx.json()) ctx.info("using parent snapshot " + parentId.shortHex()); // restic prints it by default
             BackupOptions opts = new BackupOptions(paths, excl, oneFileSystem, splitTags(tags), hostname, parentId,
                     force, dryRun, stdin ? stdinFilename : null, threads, List.of(), ignoreCtime, ignoreInode,
                     snapshotTime, withAtime);
             Progress progress = new Progress();
             progress.items = items(ctx);
+            // restic's verbose_status "scan_finished" (--json -v): printed once, by the scanner or, when the
+            // backup ends first, with the backup's own totals, always before the summary.
+            java.util.concurrent.atomic.AtomicBoolean scanReported = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean reportScan = ctx.json() && ctx.global.verbosity > 0 && !stdin;
+            if (reportScan) {
+                progress.onScanFinished = () -> scanFinished(ctx, scanReported, progress.totalFiles, progress.totalBytes);
+            }
             // The scanner walks the tree a second time only to show totals and an ETA.
             if (!stdin && ProgressLine.shown(ctx)) Scanner.startInBackground(paths, excl, progress);
             long t0 = System.nanoTime();
@@ -167,7 +192,32 @@ final class BackupCommand implements Callable<Integer> {
                     progress.filesDone.sum(), progress.totalFiles, progress.bytesDone.sum(), progress.totalBytes)
                     .put("error_count", progress.errors.sum()).set("current_files",
                             currentFiles(progress.currentFile)))) {
-                r = new Archiver(repo, opts, progress, (path, msg) -> warning(ctx, path, msg)).run();
+                r = new Archiver(repo, opts, progress, new org.lifeboat.backup.Warnings() {
+                    @Override
+                    public void warn(String path, String msg) {
+                        warning(ctx, path, msg);
+                    }
+
+                    @Override
+                    public void notice(String path, String msg) {
+                        // Not an error (not counted, exit 0): never restic's JSON error message, which
+                        // scripts count; a text line on standard error in both modes.
+                        synchronized (ctx) {
+                            ctx.err.println("warning: " + msg);
+                        }
+                    }
+                }).run();
+            }
+            if (reportScan) {
+                scanFinished(ctx, scanReported, r.summary().totalFilesProcessed(), r.summary().totalBytesProcessed());
+            }
+            if (ctx.json()) {
+                // restic prints at least one status, also for a backup shorter than the status interval
+                long files = r.summary().totalFilesProcessed(), bytes = r.summary().totalBytesProcessed();
+                synchronized (ctx) {
+                    ctx.printJson(ProgressLine.statusJson(t0, files, files, bytes, bytes).put("percent_done", 1.0)
+                            .put("error_count", r.errors()).set("current_files", Json.MAPPER.createArrayNode()));
+                }
             }
             report(ctx, r, (System.nanoTime() - t0) / 1e9);
             if (r.errors() > 0) {
@@ -180,21 +230,106 @@ final class BackupCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The options given that {@code --all}/{@code --system} cannot apply (the plan defines them), in help order. */
+    List<String> planIgnoredOptions() {
+        List<String> given = new ArrayList<>();
+        if (dryRun) given.add("--dry-run");
+        if (!excludes.isEmpty()) given.add("--exclude");
+        if (!iexcludes.isEmpty()) given.add("--iexclude");
+        if (!excludeFiles.isEmpty()) given.add("--exclude-file");
+        if (!iexcludeFiles.isEmpty()) given.add("--iexclude-file");
+        if (excludeCaches) given.add("--exclude-caches");
+        if (!excludeIfPresent.isEmpty()) given.add("--exclude-if-present");
+        if (excludeLargerThan != null) given.add("--exclude-larger-than");
+        if (!filesFrom.isEmpty()) given.add("--files-from");
+        if (!filesFromVerbatim.isEmpty()) given.add("--files-from-verbatim");
+        if (!filesFromRaw.isEmpty()) given.add("--files-from-raw");
+        if (oneFileSystem) given.add("--one-file-system");
+        if (!tags.isEmpty()) given.add("--tag");
+        if (host != null) given.add("--host");
+        if (parent != null) given.add("--parent");
+        if (force) given.add("--force");
+        if (compression != null) given.add("--compression");
+        if (stdin) given.add("--stdin");
+        if (stdinFilename != null) given.add("--stdin-filename");
+        if (ignoreCtime) given.add("--ignore-ctime");
+        if (ignoreInode) given.add("--ignore-inode");
+        if (time != null) given.add("--time");
+        if (withAtime) given.add("--with-atime");
+        return given;
+    }
+
+    /** The patterns of each file, checked as restic checks them; a file that cannot be read is named. */
+    private static List<String> patternFile(String option, List<String> files) {
+        List<String> out = new ArrayList<>();
+        for (String f : files) {
+            List<String> got;
+            try {
+                got = PatternFiles.read(List.of(f), System::getenv);
+            } catch (IOException e) {
+                throw new UserException(fileProblem(option.equals("--exclude-file") ? "exclude file" : "iexclude file", f, e));
+            }
+            List<String> bad = org.lifeboat.repository.PathPatterns.invalid(got);
+            if (!bad.isEmpty()) {
+                throw new UserException(option + ": invalid pattern(s) provided: " + String.join(", ", bad) + " (in " + f + ")");
+            }
+            out.addAll(got);
+        }
+        return out;
+    }
+
+    /** restic's "--exclude: invalid pattern(s) provided: [abc". */
+    private static void checkPatterns(String option, List<String> patterns) {
+        List<String> bad = org.lifeboat.repository.PathPatterns.invalid(patterns);
+        if (!bad.isEmpty()) throw new UserException(option + ": invalid pattern(s) provided: " + String.join(", ", bad));
+    }
+
+    /**
+     * One sentence naming the file that cannot be read: "cannot read exclude file: F does not exist
+     * (no such file or folder)", "cannot read exclude file: F: is a directory".
+     */
+    static String fileProblem(String what, String file, IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getClass() != java.nio.file.FileSystemException.class) {
+            return "cannot read " + what + ": " + Main.fileError(f);
+        }
+        return "cannot read " + what + ": " + file + ": " + reason(e);
+    }
+
+    /**
+     * The system's reason for a failed read in restic's (Go's) words, e.g. "is a directory", "no such
+     * file or directory", "permission denied"; Java's own exception texts are lower-cased, not shown raw.
+     */
+    static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException _ -> "no such file or directory";
+            case java.nio.file.AccessDeniedException _ -> "permission denied";
+            case java.nio.file.FileSystemException f when f.getReason() != null && !f.getReason().isBlank() ->
+                    lower(f.getReason());
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : lower(e.getMessage());
+        };
+    }
+
+    private static String lower(String s) {
+        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** The names in the order given, each once ({@code --system a,a} backs {@code a} up once). */
+    static List<String> distinct(List<String> names) {
+        return List.copyOf(new java.util.LinkedHashSet<>(names));
+    }
+
     /**
      * The selection options: reads the exclude files and the lists of paths (which join {@link #paths}),
      * checks every target, and refuses a backup whose folder targets would be saved empty.
      */
     private Excludes selection(Context ctx) {
+        // restic's order of checks: the files' patterns, then --iexclude, then --exclude.
         List<String> ex = new ArrayList<>(excludes);
         List<String> iex = new ArrayList<>(iexcludes);
-        try {
-            ex.addAll(PatternFiles.read(excludeFiles, System::getenv));
-            iex.addAll(PatternFiles.read(iexcludeFiles, System::getenv));
-        } catch (java.nio.file.FileSystemException e) {
-            throw new UserException("cannot read exclude file: " + Main.fileError(e));
-        } catch (IOException e) {
-            throw new UserException("cannot read exclude file: " + e.getMessage());
-        }
+        ex.addAll(patternFile("--exclude-file", excludeFiles));
+        iex.addAll(patternFile("--iexclude-file", iexcludeFiles));
+        checkPatterns("--iexclude", iexcludes);
+        checkPatterns("--exclude", excludes);
         List<String> tagFiles = new ArrayList<>(excludeIfPresent);
         if (excludeCaches) tagFiles.add(Excludes.CACHEDIR_TAG);
         long limit = -1;
@@ -217,9 +352,9 @@ final class BackupCommand implements Callable<Integer> {
             } catch (SourceLists.ListException e) {
                 throw new UserException(e.getMessage());
             } catch (java.nio.file.FileSystemException e) {
-                throw new UserException("cannot read the list of files to back up: " + Main.fileError(e));
+                throw new UserException(fileProblem("the list of files to back up", e.getFile(), e));
             } catch (IOException e) {
-                throw new UserException("cannot read the list of files to back up: " + e.getMessage());
+                throw new UserException("cannot read the list of files to back up: " + reason(e));
             }
             listed.addAll(paths);
             paths = listed;
@@ -244,6 +379,16 @@ final class BackupCommand implements Callable<Integer> {
             throw new UserException(e.getMessage());
         }
         return excl;
+    }
+
+    /** restic's {"message_type":"verbose_status","action":"scan_finished",…}, at most once per backup. */
+    private static void scanFinished(Context ctx, java.util.concurrent.atomic.AtomicBoolean reported, long files, long bytes) {
+        synchronized (ctx) {
+            if (!reported.compareAndSet(false, true)) return;
+            ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", "scan_finished")
+                    .put("item", "").put("duration", 0.0).put("data_size", bytes).put("data_size_in_repo", 0)
+                    .put("metadata_size", 0).put("metadata_size_in_repo", 0).put("total_files", files));
+        }
     }
 
     /** restic's current_files: the file being read, none before the first. */

@@ -215,6 +215,29 @@ final class Context {
      * @throws UserException when no source gives one or a source cannot be read
      */
     String password(boolean confirm) {
+        String pw = passwordFromSources(confirm);
+        // restic: "an empty password is not a password" (exit 1), not a wrong password (12); an empty
+        // variable counts as unset before this point, so only a file, a command or the prompt gets here.
+        if (pw.isEmpty()) throw new UserException("an empty password is not a password (" + passwordSource() + " gave none)");
+        return pw;
+    }
+
+    /** Which source gave the password, for messages. */
+    private String passwordSource() {
+        if (global.passwordCommand != null && !global.passwordCommand.isBlank()) return "--password-command";
+        if (global.passwordFile != null) return "password file " + global.passwordFile;
+        for (String prefix : java.util.List.of("LIFEBOAT_", "RESTIC_")) {
+            for (String kind : java.util.List.of("PASSWORD_COMMAND", "PASSWORD_FILE")) {
+                String v = System.getenv(prefix + kind);
+                if (v != null && !v.isEmpty()) return prefix + kind + (kind.endsWith("FILE") ? " " + v : "");
+            }
+            String v = System.getenv(prefix + "PASSWORD");
+            if (v != null && !v.isEmpty()) return prefix + "PASSWORD";
+        }
+        return "the prompt";
+    }
+
+    private String passwordFromSources(boolean confirm) {
         boolean hasCommand = global.passwordCommand != null && !global.passwordCommand.isBlank();
         if (hasCommand && global.passwordFile != null) {
             throw new UserException("--password-file and --password-command are mutually exclusive; give only one");

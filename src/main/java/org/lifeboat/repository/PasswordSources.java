@@ -110,7 +110,7 @@ public final class PasswordSources {
             p = new ProcessBuilder(words).redirectError(ProcessBuilder.Redirect.INHERIT)
                     .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
         } catch (IOException e) {
-            throw new RepositoryException("the password command '" + command + "' cannot be run: " + e.getMessage());
+            throw new RepositoryException("cannot run the password command \"" + words.getFirst() + "\": " + startFailure(e));
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = p.getInputStream()) {
@@ -133,6 +133,25 @@ public final class PasswordSources {
         }
         if (code != 0) throw new RepositoryException("the password command '" + command + "' failed (exit code " + code + ")");
         return trim(new String(out.toByteArray(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The system's reason a program could not start, in its own words ("no such file or directory"),
+     * without Java's wrapping ({@code Cannot run program "x": Exec failed, error: 2 (No such file or directory)}).
+     */
+    static String startFailure(IOException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().strip();
+        int open = m.lastIndexOf('(');
+        int close = m.lastIndexOf(')');
+        String why;
+        if (open >= 0 && close > open) {
+            why = m.substring(open + 1, close);
+        } else {
+            int comma = m.lastIndexOf(", ");
+            why = comma >= 0 ? m.substring(comma + 2) : m;
+        }
+        if (why.isBlank()) why = "it could not be started";
+        return Character.toLowerCase(why.charAt(0)) + why.substring(1);
     }
 
     /** Shell-like word splitting: blanks separate words; '…' and "…" quote; a backslash escapes outside single quotes. */

@@ -58,14 +58,11 @@ public final class PathPatterns {
                 }
                 case '?' -> sb.append("[^/]");
                 case '[' -> {
-                    int end = glob.indexOf(']', i + 1);
+                    int end = classToRegex(glob, i, sb);
                     if (end < 0) {
-                        sb.append("\\[");
+                        sb.append("\\["); // malformed (refused where patterns are checked): a plain '['
                     } else {
-                        String cls = glob.substring(i + 1, end);
-                        if (cls.startsWith("!") || cls.startsWith("^")) cls = "^" + cls.substring(1);
-                        sb.append('[').append(cls.replace("\\", "\\\\")).append(']');
-                        i = end;
+                        i = end - 1;
                     }
                 }
                 case '\\' -> {
@@ -80,6 +77,127 @@ public final class PathPatterns {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The patterns restic refuses ("invalid pattern(s) provided"), in order, each once: restic drops a
+     * leading {@code !} (negation), splits at {@code /} and checks each part with Go's
+     * {@code filepath.Match} syntax: an unclosed {@code [}, an empty class ({@code []}, {@code [^]}),
+     * a {@code -} or {@code ]} where a class character is due ({@code [a-]}), and a trailing lone
+     * backslash are errors; a reversed range such as {@code [z-a]} is not.
+     *
+     * @param patterns patterns as given (options or lines of pattern files)
+     * @return the malformed ones; empty when all are valid
+     */
+    public static List<String> invalid(List<String> patterns) {
+        List<String> bad = new ArrayList<>();
+        for (String p : patterns) {
+            String body = p.startsWith("!") ? p.substring(1) : p;
+            for (String part : body.split("/", -1)) {
+                if (!validGoPattern(part)) {
+                    if (!bad.contains(p)) bad.add(p);
+                    break;
+                }
+            }
+        }
+        return bad;
+    }
+
+    /** Go's filepath.Match syntax check (Unix: a backslash escapes the next character). */
+    static boolean validGoPattern(String p) {
+        int n = p.length();
+        int i = 0;
+        while (i < n) {
+            char c = p.charAt(i);
+            if (c == '\\') {
+                if (i + 1 >= n) return false;
+                i += 1 + Character.charCount(p.codePointAt(i + 1));
+            } else if (c == '[') {
+                i++;
+                if (i < n && p.charAt(i) == '^') i++;
+                int ranges = 0;
+                while (true) {
+                    if (i < n && p.charAt(i) == ']' && ranges > 0) {
+                        i++;
+                        break;
+                    }
+                    i = classChar(p, i);
+                    if (i < 0) return false;
+                    if (p.charAt(i) == '-') {
+                        i = classChar(p, i + 1);
+                        if (i < 0) return false;
+                    }
+                    ranges++;
+                }
+            } else {
+                i++;
+            }
+        }
+        return true;
+    }
+
+    /** Go's getEsc: the index after one class character at {@code i}, or -1; something must follow it. */
+    private static int classChar(String p, int i) {
+        int n = p.length();
+        if (i >= n || p.charAt(i) == '-' || p.charAt(i) == ']') return -1;
+        if (p.charAt(i) == '\\') {
+            i++;
+            if (i >= n) return -1;
+        }
+        i += Character.charCount(p.codePointAt(i));
+        return i >= n ? -1 : i;
+    }
+
+    /**
+     * Appends the regex of the Go character class starting at {@code open} ({@code [^...]} negates;
+     * {@code !} is an ordinary character, as in Go's filepath.Match, which restic uses; a reversed
+     * range such as {@code z-a} matches nothing, as in Go, instead of failing). A class never matches
+     * '/', as restic matches one path component at a time.
+     *
+     * @return the index after the closing ']', or -1 when the class is malformed
+     */
+    private static int classToRegex(String p, int open, StringBuilder sb) {
+        int n = p.length();
+        int i = open + 1;
+        boolean negated = i < n && p.charAt(i) == '^';
+        if (negated) i++;
+        StringBuilder ranges = new StringBuilder();
+        int count = 0;
+        while (true) {
+            if (i < n && p.charAt(i) == ']' && count > 0) {
+                i++;
+                break;
+            }
+            int[] lo = classRune(p, i);
+            if (lo == null) return -1;
+            i = lo[1];
+            int hi = lo[0];
+            if (i < n && p.charAt(i) == '-') {
+                int[] h = classRune(p, i + 1);
+                if (h == null) return -1;
+                hi = h[0];
+                i = h[1];
+            }
+            if (i >= n) return -1;
+            if (lo[0] <= hi) ranges.append(String.format("\\x{%x}-\\x{%x}", lo[0], hi));
+            count++;
+        }
+        if (negated) sb.append("[^/").append(ranges).append(']');
+        else if (ranges.isEmpty()) sb.append("(?!)"); // only reversed ranges: matches nothing
+        else sb.append("(?!/)[").append(ranges).append(']');
+        return i;
+    }
+
+    /** One class character at {@code i} (a backslash escapes): {code point, index after it}, or null. */
+    private static int[] classRune(String p, int i) {
+        int n = p.length();
+        if (i >= n || p.charAt(i) == '-' || p.charAt(i) == ']') return null;
+        if (p.charAt(i) == '\\') {
+            i++;
+            if (i >= n) return null;
+        }
+        int c = p.codePointAt(i);
+        return new int[] {c, i + Character.charCount(c)};
     }
 
     public boolean isEmpty() {

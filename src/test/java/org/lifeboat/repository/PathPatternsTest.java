@@ -40,4 +40,17 @@ class PathPatternsTest {
         assertThat(new PathPatterns(List.of("x\\" + grin)).matches("/home/x" + grin)).as("escaped").isTrue();
         assertThat(new PathPatterns(List.of(), List.of("?" + grin + "A")).matches("/h/z" + grin + "a")).isTrue();
     }
+
+    @Test
+    void classesFollowGosFilepathMatch() {
+        // a reversed range matches nothing (Java's regex refused it: the backup failed)
+        assertThat(new PathPatterns(List.of("[z-a]x")).matches("/d/zx")).isFalse();
+        assertThat(new PathPatterns(List.of("[z-ac]x")).matches("/d/cx")).isTrue();
+        // '!' is an ordinary character in Go's classes; '^' negates
+        assertThat(new PathPatterns(List.of("[!a]")).matches("/d/!")).isTrue();
+        assertThat(new PathPatterns(List.of("[!a]")).matches("/d/b")).isFalse();
+        assertThat(new PathPatterns(List.of("[^a]")).matches("/d/b")).isTrue();
+        assertThat(new PathPatterns(List.of("a[^x]b")).matches("/a/b")).as("a class never matches /").isFalse();
+        assertThat(new PathPatterns(List.of("[\\]]x")).matches("/d/]x")).isTrue();
+    }
 }
