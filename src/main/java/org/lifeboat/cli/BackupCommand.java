@@ -278,8 +278,13 @@ final class BackupCommand implements Callable<Integer> {
         return out;
     }
 
-    /** restic's "--exclude: invalid pattern(s) provided: [abc". */
-    private static void checkPatterns(String option, List<String> patterns) {
+    /**
+     * restic's "--exclude: invalid pattern(s) provided: [abc" (Go's path.Match syntax), for every
+     * command taking patterns.
+     *
+     * @throws UserException naming the option and the patterns Go would refuse
+     */
+    static void checkPatterns(String option, List<String> patterns) {
         List<String> bad = org.lifeboat.repository.PathPatterns.invalid(patterns);
         if (!bad.isEmpty()) throw new UserException(option + ": invalid pattern(s) provided: " + String.join(", ", bad));
     }

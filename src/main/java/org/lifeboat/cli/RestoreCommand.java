@@ -72,6 +72,11 @@ final class RestoreCommand implements Callable<Integer> {
             throw new UserException("restore target " + dst + " is not empty; choose --overwrite always, if-changed, if-newer or never");
         }
         if (Files.exists(dst) && !Files.isDirectory(dst)) throw new UserException("restore target " + dst + " is not a folder");
+        // A mistyped pattern would silently restore everything or nothing: refused first, as restic.
+        BackupCommand.checkPatterns("--exclude", excludes);
+        BackupCommand.checkPatterns("--iexclude", iexcludes);
+        BackupCommand.checkPatterns("--include", includes);
+        BackupCommand.checkPatterns("--iinclude", iincludes);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, false)) {
             ctx.loadIndex(repo);
             // ID:subfolder and the patterns name things in the snapshot: raw bytes as they are there

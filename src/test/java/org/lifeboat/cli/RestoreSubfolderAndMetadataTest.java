@@ -77,6 +77,17 @@ class RestoreSubfolderAndMetadataTest {
     }
 
     @Test
+    void aMalformedPatternIsRefusedAsResticRefusesItBeforeAnythingIsWritten() throws Exception {
+        Path t = dir.resolve("bad");
+        for (String opt : List.of("--include", "--exclude", "--iinclude", "--iexclude")) {
+            Run r = cli.run("restore", id, "--target", t.toString(), opt, "[abc");
+            assertThat(r.exit()).as(opt).isEqualTo(1);
+            assertThat(r.err()).as(opt).contains(opt + ": invalid pattern(s) provided: [abc").doesNotContain("Exception");
+        }
+        assertThat(t).doesNotExist();
+    }
+
+    @Test
     void ifChangedRepairsModeOwnerAndXattrsOfUnchangedFilesAndVerifyComparesThem() throws Exception {
         Path t = dir.resolve("t");
         cli.run("restore", id, "--target", t.toString()).ok();
