@@ -180,7 +180,7 @@ final class Context {
 
     /**
      * The target pack size in bytes from --pack-size, else LIFEBOAT_PACK_SIZE, else
-     * RESTIC_PACK_SIZE (MiB, as restic), else Lifeboat's default of 16 MiB.
+     * RESTIC_PACK_SIZE (MiB, as restic; 0 is the default, as in restic), else Lifeboat's default of 16 MiB.
      *
      * @throws UserException naming the option or variable when the value is not a whole number of 4 to 128
      */
@@ -200,6 +200,7 @@ final class Context {
                 throw new UserException(from + " is not a whole number of MiB");
             }
         }
+        if (mib == 0) return Repository.DEFAULT_PACK_SIZE; // restic: 0 means the default
         if (mib < MIN_PACK_MIB || mib > MAX_PACK_MIB) {
             throw new UserException(from + " is outside the pack size limits of " + MIN_PACK_MIB + " to " + MAX_PACK_MIB + " MiB");
         }

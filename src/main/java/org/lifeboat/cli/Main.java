@@ -77,7 +77,7 @@ public final class Main implements Runnable {
     int limitDownload;
 
     @Option(names = "--pack-size", scope = ScopeType.INHERIT, paramLabel = "SIZE",
-            description = "target size of the pack files written, 4 to 128 MiB (default: $LIFEBOAT_PACK_SIZE, then $RESTIC_PACK_SIZE, else 16)")
+            description = "target size of the pack files written, 4 to 128 MiB, 0 for the default (default: $LIFEBOAT_PACK_SIZE, then $RESTIC_PACK_SIZE, else 16)")
     Integer packSize;
 
     @Option(names = "--json", scope = ScopeType.INHERIT, description = "machine-readable JSON output")
@@ -205,7 +205,7 @@ public final class Main implements Runnable {
 
     /** The accepted values of options whose range is narrower than their Java type's. */
     private static final java.util.Map<String, String> RANGES = java.util.Map.of(
-            "--pack-size", "a whole number of MiB from 4 to 128",
+            "--pack-size", "a whole number of MiB from 4 to 128 (0: the default)",
             "--limit-upload", "a whole number of KiB/s from 0 (unlimited) to " + Integer.MAX_VALUE,
             "--limit-download", "a whole number of KiB/s from 0 (unlimited) to " + Integer.MAX_VALUE);
 

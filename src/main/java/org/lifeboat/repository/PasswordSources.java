@@ -105,13 +105,53 @@ public final class PasswordSources {
     public static String fromCommand(String command) throws IOException {
         List<String> words = splitWords(command);
         if (words.isEmpty()) throw new RepositoryException("the password command is empty");
-        Process p;
+        // Ctrl-C or SIGTERM while it runs (a command waiting for a keyring, say) must not leave it
+        // behind: the JVM's shutdown kills it and what it started. The hook is in place before the
+        // start, and whichever of the two comes second (hook or start) does the killing.
+        java.util.concurrent.atomic.AtomicReference<Process> started = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean shuttingDown = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reaper = new Thread(() -> {
+            shuttingDown.set(true);
+            Process q = started.get();
+            if (q != null) kill(q);
+        }, "password-command-reaper");
         try {
-            p = new ProcessBuilder(words).redirectError(ProcessBuilder.Redirect.INHERIT)
-                    .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-        } catch (IOException e) {
-            throw new RepositoryException("cannot run the password command \"" + words.getFirst() + "\": " + startFailure(e));
+            Runtime.getRuntime().addShutdownHook(reaper);
+        } catch (IllegalStateException e) {
+            throw new java.io.InterruptedIOException("interrupted before the password command could run");
         }
+        try {
+            Process p;
+            try {
+                p = new ProcessBuilder(words).redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+            } catch (IOException e) {
+                throw new RepositoryException("cannot run the password command \"" + words.getFirst() + "\": " + startFailure(e));
+            }
+            started.set(p);
+            if (shuttingDown.get()) kill(p);
+            return readPassword(command, p);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException shutdownStarted) {
+                // The hook is running or has run: the process is being killed.
+            }
+        }
+    }
+
+    /** Kills a password command and what it started, and waits (5 s at most) until it is reaped. */
+    private static void kill(Process p) {
+        p.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String readPassword(String command, Process p) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = p.getInputStream()) {
             byte[] buf = new byte[8192];

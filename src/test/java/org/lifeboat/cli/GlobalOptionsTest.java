@@ -63,6 +63,11 @@ class GlobalOptionsTest {
         assertThat(fatal(cli.run("--pack-size", "200", "backup", src.toString()), 1))
                 .contains("--pack-size 200 is outside the pack size limits of 4 to 128 MiB");
         assertThat(fatal(cli.run("--pack-size", "3", "snapshots"), 1)).contains("4 to 128 MiB");
+        // restic takes 0 as "the default": an environment that works with restic works here.
+        cli.run("--pack-size", "0", "snapshots").ok();
+        Run zero = Failures.process(Map.of("RESTIC_REPOSITORY", repo.toString(), "RESTIC_PASSWORD_FILE", pw.toString(),
+                "RESTIC_PACK_SIZE", "0"), "snapshots");
+        assertThat(zero.exit()).as("%s", zero).isZero();
     }
 
     @Test

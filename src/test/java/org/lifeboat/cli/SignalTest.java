@@ -121,6 +121,21 @@ class SignalTest {
         cli.run("backup", small.toString()).ok();
     }
 
+    @Test
+    void sigtermWhileThePasswordCommandRunsStopsItToo() throws Exception {
+        Path log = work.resolve("password.log");
+        Path pidFile = work.resolve("pwcmd.pid");
+        Process p = start(log, "-r", repo.toString(), "--password-command",
+                "sh -c 'echo $$ > " + pidFile + "; exec sleep 999'", "snapshots");
+        waitUntil(p, log, "the password command started", () -> pid(pidFile) > 0);
+        long cmd = pid(pidFile);
+        pidsToClean.add(cmd);
+        assertThat(running(cmd)).as("the password command runs before the signal").isTrue();
+        signal(p, "TERM");
+        awaitExit(p, log, 143);
+        assertThat(running(cmd)).as("the password command (pid %d) was stopped with Lifeboat", cmd).isFalse();
+    }
+
     /** No lock left, no snapshot added, restic checks clean (without unlock), the first snapshot restores. */
     private void assertCleanAfterwards() throws IOException {
         assertThat(locks()).as("no lock file remains").isEmpty();
