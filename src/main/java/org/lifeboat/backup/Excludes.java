@@ -181,16 +181,9 @@ public final class Excludes {
                     if (r <= 0) break;
                     n += r;
                 }
-                if (n < got.length) {
-                    warn.accept(tf, "exclusion tag file is too short for its signature; the folder is backed up");
-                    return false;
-                }
+                if (n < got.length) got = java.util.Arrays.copyOf(got, n);
             }
-            if (!java.util.Arrays.equals(got, want)) {
-                warn.accept(tf, "exclusion tag file has another signature; the folder is backed up");
-                return false;
-            }
-            return true;
+            return startsWithHeader(got, want, tf);
         } catch (NoSuchFileException e) {
             return false;
         } catch (IOException e) {
@@ -214,19 +207,27 @@ public final class Excludes {
             try (var in = java.nio.file.Files.newInputStream(link)) {
                 got = in.readNBytes(want.length);
             }
-            if (got.length < want.length) {
-                warn.accept(tf, "exclusion tag file is too short for its signature; the folder is backed up");
-                return false;
-            }
-            if (!java.util.Arrays.equals(got, want)) {
-                warn.accept(tf, "exclusion tag file has another signature; the folder is backed up");
-                return false;
-            }
-            return true;
+            return startsWithHeader(got, want, tf);
         } catch (IOException | java.nio.file.InvalidPathException e) {
             warn.accept(tf, "cannot read exclusion tag file: " + e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * Whether the first bytes read from tag file {@code tf} (at most the header's length) are the
+     * header; a short or other start is reported and tags nothing, as in restic.
+     */
+    private boolean startsWithHeader(byte[] got, byte[] want, String tf) {
+        if (got.length < want.length) {
+            warn.accept(tf, "exclusion tag file is too short for its signature; the folder is backed up");
+            return false;
+        }
+        if (!java.util.Arrays.equals(got, want)) {
+            warn.accept(tf, "exclusion tag file has another signature; the folder is backed up");
+            return false;
+        }
+        return true;
     }
 
     /**
