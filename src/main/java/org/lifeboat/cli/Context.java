@@ -293,6 +293,17 @@ final class Context {
      * @throws UserException when one of those flags is out of range
      */
     org.lifeboat.recovery.Repositories repositories(org.lifeboat.plan.Plan plan, boolean exclusive) {
+        // A plan names its repositories and their passwords: a flag naming another would be ignored
+        // in silence and the data would go where the user did not say.
+        java.util.List<String> ignored = new java.util.ArrayList<>();
+        if (global.repo != null) ignored.add("-r/--repo");
+        if (global.repositoryFile != null) ignored.add("--repository-file");
+        if (global.passwordFile != null) ignored.add("-p/--password-file");
+        if (global.passwordCommand != null) ignored.add("--password-command");
+        if (!ignored.isEmpty()) {
+            throw new UserException(String.join(", ", ignored) + " cannot be used with the plan " + plan.file()
+                    + ": its repositories and their passwords are set in the plan (repositories: url, password-file, password-env)");
+        }
         backendOptions();
         if (global.limitUpload < 0 || global.limitDownload < 0) {
             throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");

@@ -104,7 +104,7 @@ final class DumpCommand implements Callable<Integer> {
                         }
                         if (written == TarWriter.Outcome.SIZE_DIFFERS) {
                             // named by its path in the snapshot, also when dumping a sub-folder
-                            String where = dumpedParent(s, n, p) + "/" + q;
+                            String where = under(dumpedParent(s, n, p), q);
                             sizeDiffers(ctx, where, size, read[0]);
                             skipped[0]++;
                         }
@@ -113,7 +113,7 @@ final class DumpCommand implements Callable<Integer> {
                         // Duplicate or unsorted names would give two members for one path (a symlink
                         // "a" then "a/x" lets a permissive extractor write through the link).
                         // named by its path in the snapshot, also when dumping a sub-folder ("a/x" is "/sub/a/x")
-                        String where = Names.display(dumpedParent(s, n, p)) + "/" + shown;
+                        String where = under(Names.display(dumpedParent(s, n, p)), shown);
                         ctx.warn("not dumped: the content of " + TreeWalker.damagedMessage(where, problems));
                         skipped[0]++;
                     });
@@ -130,6 +130,12 @@ final class DumpCommand implements Callable<Integer> {
     /** The snapshot path that member names are relative to: the dumped folder's parent, or the dumped root itself. */
     private static String dumpedParent(Snapshots s, Node n, String p) {
         return n == null ? s.prefix() : p.substring(0, p.lastIndexOf('/'));
+    }
+
+    /** {@code child} ("a/x" or "/a/x") below snapshot folder {@code parent} ("", "/" or "/sub"), with one slash between. */
+    private static String under(String parent, String child) {
+        String a = parent.endsWith("/") ? parent.substring(0, parent.length() - 1) : parent;
+        return a + (child.startsWith("/") ? child : "/" + child);
     }
 
     /** Writes a file's content blobs; returns how many bytes they held. */

@@ -50,12 +50,13 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--stop-started", description = "stop the services (background commands, database servers) earlier recoveries started on the site, and nothing else")
     boolean stopStarted;
 
-    @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave (default 4)")
+    @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave, 1 or more (default 4)")
     int parallel;
 
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        if (parallel < 1) throw new UserException("--parallel " + parallel + " is not valid: at least one system is recovered at a time");
         if (stopStarted) return stopStarted(ctx);
         Instant atTime = Plans.parseTime(at);
         Plan plan = Plans.load(ctx, site, dryRun ? PlanLoader.Generators.placeholders()

@@ -623,7 +623,15 @@ final class Binder {
     }
 
     private List<String> patterns(YMap m, String key) {
-        return nonEmptyList(m, key, "an empty pattern, which matches nothing");
+        List<String> out = nonEmptyList(m, key, "an empty pattern, which matches nothing");
+        // Refused here, in restic's words, so no backup hook runs and no restore step matches nothing in silence.
+        List<String> bad = out == null ? List.of() : org.lifeboat.repository.PathPatterns.invalid(out);
+        if (!bad.isEmpty()) {
+            YEntry e = m.entries().get(key);
+            problems.add(Problem.error(file, e == null ? m.pos() : e.value().pos(),
+                    key + ": invalid pattern(s) provided: " + String.join(", ", bad)));
+        }
+        return out;
     }
 
     private Integer port(YMap m, boolean required) {

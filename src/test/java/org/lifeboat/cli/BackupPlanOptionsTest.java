@@ -84,4 +84,40 @@ class BackupPlanOptionsTest {
         assertThat(r.out().split("\"message_type\":\"summary\"", -1)).hasSize(2);
         assertThat(snapshots(pw)).isEqualTo(1);
     }
+
+    @Test
+    void aRepositoryOrPasswordFlagIsRefusedWithAPlanInsteadOfIgnored() throws Exception {
+        Path pw = PlanRuns.initRepository(dir);
+        Path plan = plan();
+        Path other = dir.resolve("other");
+        for (String[] args : new String[][] {{"-r", other.toString(), "backup", "--all"},
+                {"-r", other.toString(), "recover", "--dry-run"}, {"--password-command", "echo x", "forecast"}}) {
+            String fatal = Failures.fatal(PlanRuns.lifeboat(plan, args), ExitCodes.FATAL);
+            assertThat(fatal).as(String.join(" ", args)).contains("cannot be used with the plan").contains("set in the plan");
+        }
+        assertThat(dir.resolve("hook-ran")).as("the before hook must not run").doesNotExist();
+        assertThat(snapshots(pw)).isZero();
+        assertThat(other).doesNotExist();
+    }
+
+    @Test
+    void aMalformedPatternInThePlanIsRefusedByValidateAndBeforeAnyHook() throws Exception {
+        Path pw = PlanRuns.initRepository(dir);
+        Path plan = plan();
+        Files.writeString(plan, Files.readString(plan).replace("{ path: src/one }", "{ path: src/one, exclude: [ \"[abc\" ] }"));
+        Run v = PlanRuns.lifeboat(plan, "plan", "validate");
+        assertThat(v.exit()).as(v.toString()).isNotZero();
+        assertThat(v.out() + v.err()).contains("exclude: invalid pattern(s) provided: [abc");
+        Run b = PlanRuns.lifeboat(plan, "backup", "--all");
+        assertThat(b.exit()).as(b.toString()).isNotZero();
+        assertThat(dir.resolve("hook-ran")).as("the before hook must not run").doesNotExist();
+        assertThat(snapshots(pw)).isZero();
+    }
+
+    @Test
+    void recoverRefusesAParallelismBelowOne() throws Exception {
+        PlanRuns.initRepository(dir);
+        String fatal = Failures.fatal(PlanRuns.lifeboat(plan(), "recover", "--parallel", "-1", "--yes"), ExitCodes.FATAL);
+        assertThat(fatal).contains("--parallel -1 is not valid");
+    }
 }

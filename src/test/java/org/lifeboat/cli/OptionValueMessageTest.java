@@ -33,7 +33,7 @@ class OptionValueMessageTest {
     @Test
     void tooLargeNumbersNameTheOptionAndItsRange() {
         assertThat(fatal(Cli.raw(null, "--pack-size", "99999999999", "snapshots"), 1))
-                .isEqualTo("Fatal: --pack-size '99999999999' is not valid: it must be a whole number of MiB from 4 to 128");
+                .isEqualTo("Fatal: --pack-size '99999999999' is not valid: it must be a whole number of MiB from 4 to 128 (0: the default)");
         assertThat(fatal(Cli.raw(null, "--limit-upload", "99999999999999999999", "snapshots"), 1))
                 .isEqualTo("Fatal: --limit-upload '99999999999999999999' is not valid: it must be a whole number"
                         + " of KiB/s from 0 (unlimited) to 2147483647");
