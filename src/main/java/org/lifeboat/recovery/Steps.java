@@ -61,11 +61,18 @@ final class Steps {
         String name = "snapshot " + snap.id().shortHex() + ":" + p.from();
         Restorer r = new Restorer(repo, new RestoreOptions(to, p.include(), p.exclude(),
                 RestoreOptions.Overwrite.parse(p.overwrite()), false, 0), name);
+        // An include that matches nothing would "recover" an empty folder: the step fails instead.
+        boolean[] nothingIncluded = {false};
+        if (!p.include().isEmpty()) r.onPlan(plan -> nothingIncluded[0] = plan.inodes() == 0);
         RestoreResult res;
         try {
             res = r.run(tree, p.from().equals("/") ? "" : p.from());
         } catch (Restorer.NotEnoughSpaceException e) {
             throw new RecoveryException(e.getMessage());
+        }
+        if (nothingIncluded[0]) {
+            throw new RecoveryException("nothing in " + name + " matches the step's include patterns "
+                    + String.join(", ", p.include()) + " (they match paths inside " + p.from() + ")");
         }
         if (!res.ok()) {
             List<String> bad = new ArrayList<>(res.damaged());

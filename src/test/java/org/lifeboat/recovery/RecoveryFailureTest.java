@@ -87,6 +87,23 @@ class RecoveryFailureTest {
     }
 
     @Test
+    void aPathStepWhoseIncludeMatchesNothingFailsInsteadOfRecoveringAnEmptyFolder() throws Exception {
+        Path p = plan("""
+                  notes:
+                    rpo: 1d
+                    rto: 1h
+                    backup: { sources: [ { path: prod/notes } ] }
+                    restore: [ { path: { from: prod/notes, to: "${root}/notes", include: [ "/nomatch" ] } } ]
+                """);
+        PlanRuns.lifeboat(p, "backup", "--all").ok();
+        Run r = PlanRuns.lifeboat(p, "--json", "recover", "--site", "dr", "--yes");
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        JsonNode notes = PlanRuns.system(PlanRuns.json(r), "notes");
+        assertThat(notes.get("result").asText()).isEqualTo("failed");
+        assertThat(r.toString()).contains("matches the step's include patterns /nomatch");
+    }
+
+    @Test
     void recoverAtPicksTheSnapshotBeforeThatTime() throws Exception {
         Path p = plan(THREE.formatted("test -s ${root}/docs/index.txt"));
         PlanRuns.lifeboat(p, "backup", "--system", "docs").ok();
