@@ -180,6 +180,15 @@ final class ProgressLine implements AutoCloseable {
             }, true, raw.charset());
             this.raw = raw;
         }
+
+        /**
+         * The wrapped stream swallows its IOException (EPIPE when the reader has gone): its error
+         * flag is the one that tells, so that `ls | head` still stops (Context.checkOutput).
+         */
+        @Override
+        public boolean checkError() {
+            return super.checkError() || raw.checkError();
+        }
     }
 
     /** Clears the drawn status line (if any) so that the next output starts at the line's start. */
