@@ -58,6 +58,15 @@ public interface Backend extends Closeable {
     /** Lists the files of a type whose names are 64-hex IDs; others are ignored, as restic does. */
     List<FileInfo> list(FileType type) throws IOException;
 
+    /**
+     * How many requests this backend wants in flight at once (restic's {@code Connections()}):
+     * the upload and read stages size their worker pools from it. A local folder wants 2; remote
+     * stores want more (restic: 5 for S3, SFTP and REST).
+     */
+    default int connections() {
+        return 2;
+    }
+
     @Override
     default void close() throws IOException {}
 
