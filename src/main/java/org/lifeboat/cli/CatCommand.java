@@ -1,13 +1,12 @@
 package org.lifeboat.cli;
 
 import java.util.concurrent.Callable;
-import org.lifeboat.backend.FileType;
-import org.lifeboat.backend.Handle;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Pack;
 import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Repository.FileKind;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.SnapshotFilter;
 import picocli.CommandLine.Command;
@@ -39,7 +38,7 @@ final class CatCommand implements Callable<Integer> {
             if (type.equals("masterkey")) {
                 // restic's cat masterkey: the decrypted master key, as Go's json.MarshalIndent prints it.
                 // Whoever has the password can read it anyway; it is what restic prints for debugging.
-                ctx.out.println(repo.crypto().masterKeyJson());
+                ctx.out.println(repo.masterKeyJson());
                 ctx.out.flush();
                 return ExitCodes.OK;
             }
@@ -47,21 +46,13 @@ final class CatCommand implements Callable<Integer> {
             switch (type) {
                 case "snapshot" -> {
                     var snap = SnapshotFilter.ALL.resolve(repo.listSnapshots(ctx::warn), id);
-                    write(ctx, repo.loadUnpacked(FileType.SNAPSHOT, snap.id()));
+                    write(ctx, repo.loadFile(FileKind.SNAPSHOT, snap.id()));
                 }
-                case "index" -> write(ctx, repo.loadUnpacked(FileType.INDEX, resolve(repo, FileType.INDEX, id)));
-                case "lock" -> write(ctx, repo.loadUnpacked(FileType.LOCK, resolve(repo, FileType.LOCK, id)));
-                case "key" -> {
-                    Handle h = new Handle(FileType.KEY, resolve(repo, FileType.KEY, id).hex());
-                    long size = repo.backend().size(h);
-                    if (size > org.lifeboat.repository.KeyFile.MAX_SIZE) {
-                        throw new org.lifeboat.repository.RepositoryException(h + " is " + size
-                                + " bytes, more than a key file may be; refusing to read it");
-                    }
-                    write(ctx, repo.backend().load(h));
-                }
+                case "index" -> write(ctx, repo.loadFile(FileKind.INDEX, resolve(repo, FileKind.INDEX, id)));
+                case "lock" -> write(ctx, repo.loadFile(FileKind.LOCK, resolve(repo, FileKind.LOCK, id)));
+                case "key" -> write(ctx, repo.loadFile(FileKind.KEY, resolve(repo, FileKind.KEY, id)));
                 case "pack" -> {
-                    Id p = resolve(repo, FileType.DATA, id);
+                    Id p = resolve(repo, FileKind.PACK, id);
                     var arr = Json.MAPPER.createArrayNode();
                     long off = 0;
                     for (Pack.Entry e : repo.loadPackHeader(p)) {
@@ -92,9 +83,9 @@ final class CatCommand implements Callable<Integer> {
         ctx.out.flush();
     }
 
-    static Id resolve(Repository repo, FileType t, String prefix) throws java.io.IOException {
+    static Id resolve(Repository repo, FileKind t, String prefix) throws java.io.IOException {
         Id found = null;
-        for (Id i : repo.list(t)) {
+        for (Id i : repo.listFiles(t)) {
             if (i.hex().startsWith(prefix)) {
                 if (found != null) throw new UserException("ID prefix '" + prefix + "' is ambiguous");
                 found = i;

@@ -211,7 +211,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private String[] snapshotIds(Path repo, Path pw) throws Exception {
-        try (var r = org.lifeboat.repository.Repository.open(new org.lifeboat.backend.LocalBackend(repo),
+        try (var r = org.lifeboat.repository.Repository.open(Context.backendFor(repo.toString()),
                 Context.readPasswordFile(pw.toString()))) {
             var all = r.listSnapshots(ctx::warn);
             return new String[] {all.get(0).id().shortHex(), all.get(all.size() - 1).id().shortHex()};

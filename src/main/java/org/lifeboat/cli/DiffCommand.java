@@ -149,8 +149,8 @@ final class DiffCommand implements Callable<Integer> {
             boolean tree = myTrees.contains(id);
             if (tree) trees++;
             else data++;
-            var pb = repo.index().lookup(tree ? org.lifeboat.repository.BlobType.TREE : org.lifeboat.repository.BlobType.DATA, id);
-            if (pb != null) bytes += pb.plainLength();
+            var pb = repo.findBlob(tree ? org.lifeboat.repository.BlobType.TREE : org.lifeboat.repository.BlobType.DATA, id);
+            if (pb.isPresent()) bytes += pb.get().plainLength();
         }
         o.put("files", stat[0]).put("dirs", stat[1]).put("others", stat[2]).put("data_blobs", data)
                 .put("tree_blobs", trees).put("bytes", bytes);

@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.lifeboat.backend.FileType;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
@@ -257,7 +256,7 @@ final class FindCommand implements Callable<Integer> {
     /** --show-pack-id: the pack holding each object found, restic's two lines per object. */
     private void showPacks(Repository repo) {
         for (Map.Entry<Id, BlobType> e : foundObjects.entrySet()) {
-            PackedBlob pb = repo.index().lookup(e.getValue(), e.getKey());
+            PackedBlob pb = repo.findBlob(e.getValue(), e.getKey()).orElse(null);
             if (pb == null) {
                 ctx.out.println("Object " + e.getKey().shortHex() + " not found in the index");
                 continue;
@@ -294,8 +293,8 @@ final class FindCommand implements Callable<Integer> {
 
     /** --pack: the blobs stored in the packs (from the pack files' headers, else from the index). */
     private void packsToBlobs(Repository repo, List<String> packs, Set<String> blobs, Set<String> trees) throws IOException {
-        Set<Id> known = new LinkedHashSet<>(repo.list(FileType.DATA));
-        known.addAll(repo.index().packs());
+        Set<Id> known = new LinkedHashSet<>(repo.listFiles(Repository.FileKind.PACK));
+        known.addAll(repo.indexedPacks());
         Map<Id, List<PackedBlob>> byPack = null;
         List<String> missing = new ArrayList<>();
         for (String p : packs) {
@@ -312,7 +311,7 @@ final class FindCommand implements Callable<Integer> {
                 }
             } catch (IOException | RuntimeException e) {
                 // a pack file that cannot be read: its index entries still say what it held
-                if (byPack == null) byPack = repo.index().byPack();
+                if (byPack == null) byPack = repo.blobsByPack();
                 for (PackedBlob b : byPack.getOrDefault(pack, List.of())) {
                     (b.type() == BlobType.TREE ? trees : blobs).add(b.id().hex());
                 }

@@ -32,7 +32,7 @@ final class InitCommand implements Callable<Integer> {
         };
         if (main.config != null && (main.repo == null || main.repo.isBlank())) return initPlan(ctx, v);
         Backend b = ctx.backend();
-        if (b.exists(org.lifeboat.backend.Handle.CONFIG)) {
+        if (Repository.existsAt(b)) {
             throw new UserException("a repository already exists at " + b.location());
         }
         // Checked before the password prompt. A folder with other files (lost+found, notes) is
@@ -84,7 +84,7 @@ final class InitCommand implements Callable<Integer> {
                             + " (new or holding a repository) in " + plan.file());
                 }
                 Backend b = Context.backendFor(spec.url());
-                if (b.exists(org.lifeboat.backend.Handle.CONFIG)) {
+                if (Repository.existsAt(b)) {
                     // Left untouched either way; but a plan whose password does not open it cannot back up or recover.
                     String password = org.lifeboat.recovery.Repositories.password(spec);
                     try (Repository r = Repository.open(b, password)) {

@@ -2,11 +2,8 @@ package org.lifeboat.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.util.concurrent.Callable;
-import org.lifeboat.backend.FileType;
-import org.lifeboat.backend.Handle;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
-import org.lifeboat.repository.KeyFile;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import picocli.CommandLine.Command;
@@ -49,8 +46,7 @@ final class KeyCommand implements Callable<Integer> {
                 }
                 case "passwd" -> {
                     try (RepositoryLock l = ctx.lock(repo, true)) {
-                        Id id = repo.addKey(newPassword(ctx), user(), host());
-                        repo.backend().remove(new Handle(FileType.KEY, repo.keyId().hex()));
+                        Id id = repo.changePassword(newPassword(ctx), user(), host());
                         ctx.info("saved new key as " + id.shortHex() + ", removed old key " + repo.keyId().shortHex());
                     }
                 }
@@ -61,7 +57,7 @@ final class KeyCommand implements Callable<Integer> {
                         throw new UserException("refusing to remove the key currently in use (" + target.shortHex() + ")");
                     }
                     try (RepositoryLock l = ctx.lock(repo, true)) {
-                        repo.backend().remove(new Handle(FileType.KEY, target.hex()));
+                        repo.removeKey(target);
                         ctx.info("removed key " + target.shortHex());
                     }
                 }
@@ -97,7 +93,7 @@ final class KeyCommand implements Callable<Integer> {
 
     private static Id resolveKey(Repository repo, String prefix) throws java.io.IOException {
         Id found = null;
-        for (Id id : repo.list(FileType.KEY)) {
+        for (Id id : repo.listFiles(Repository.FileKind.KEY)) {
             if (id.hex().startsWith(prefix)) {
                 if (found != null) throw new UserException("key ID prefix '" + prefix + "' is ambiguous");
                 found = id;
@@ -121,9 +117,9 @@ final class KeyCommand implements Callable<Integer> {
     private static void list(Context ctx, Repository repo) throws java.io.IOException {
         ArrayNode a = Json.MAPPER.createArrayNode();
         Table t = new Table(" ID", "User", "Host", "Created");
-        for (Id id : repo.list(FileType.KEY)) {
-            KeyFile k = KeyFile.parse(repo.backend().load(new Handle(FileType.KEY, id.hex())));
-            boolean current = id.equals(repo.keyId());
+        for (Repository.KeyInfo k : repo.listKeys()) {
+            Id id = k.id();
+            boolean current = k.current();
             String created = localTime(k.created());
             // restic's scripting fields and order (current, id, userName, hostName, created); the
             // id is the full one, as restic after 0.14 prints it.

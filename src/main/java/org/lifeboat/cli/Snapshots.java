@@ -31,7 +31,7 @@ record Snapshots(Snapshot snapshot, String subfolder) {
             return new Snapshots(filter.resolve(all, id), sub);
         } catch (org.lifeboat.repository.SnapshotNotFoundException e) {
             // A snapshot file that exists but cannot be read is damage, not an unknown ID.
-            for (org.lifeboat.repository.Id sid : repo.list(org.lifeboat.backend.FileType.SNAPSHOT)) {
+            for (org.lifeboat.repository.Id sid : repo.listFiles(Repository.FileKind.SNAPSHOT)) {
                 if (!id.isEmpty() && sid.hex().startsWith(id.toLowerCase(java.util.Locale.ROOT))) {
                     repo.loadSnapshot(sid); // throws the error that names the damage
                 }

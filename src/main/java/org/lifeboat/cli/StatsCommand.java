@@ -106,21 +106,12 @@ final class StatsCommand implements Callable<Integer> {
                 if (raw) {
                     // restic's raw-data numbers: stored (encrypted) sizes; "uncompressed" is what they
                     // would be stored as without compression (repository version 2 only)
-                    long compressedSize = 0;
-                    long compressedUncompressed = 0;
-                    for (Id id : blobs) {
-                        PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
-                        if (pb == null) pb = repo.index().lookup(BlobType.TREE, id);
-                        if (pb == null) continue;
-                        count++;
-                        size += pb.length();
-                        long unc = pb.compressed() ? pb.uncompressedLength() + (long) org.lifeboat.repository.Crypto.OVERHEAD : pb.length();
-                        if (repo.config().version() >= 2) uncompressed += unc;
-                        if (pb.compressed()) {
-                            compressedSize += pb.length();
-                            compressedUncompressed += unc;
-                        }
-                    }
+                    Repository.StoredSizes stored = repo.storedSizes(blobs);
+                    count = stored.blobs();
+                    size = stored.storedBytes();
+                    uncompressed = stored.uncompressedBytes();
+                    long compressedSize = stored.compressedStoredBytes();
+                    long compressedUncompressed = stored.compressedUncompressedBytes();
                     o.put("total_size", size);
                     if (uncompressed > 0) o.put("total_uncompressed_size", uncompressed);
                     if (compressedSize > 0) o.put("compression_ratio", (double) compressedUncompressed / compressedSize);
@@ -194,7 +185,7 @@ final class StatsCommand implements Callable<Integer> {
                                     return new HashSet<>();
                                 });
                                 if (seen.add(b)) {
-                                    PackedBlob pb = repo.index().lookup(BlobType.DATA, b);
+                                    PackedBlob pb = repo.findBlob(BlobType.DATA, b).orElse(null);
                                     if (pb == null) {
                                         throw new RepositoryException("data blob " + b.shortHex() + " of file " + shown
                                                 + " is not in the index");

@@ -5,8 +5,6 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.lifeboat.backend.FileType;
-import org.lifeboat.backend.Handle;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Lock;
@@ -39,9 +37,9 @@ final class UnlockCommand implements Callable<Integer> {
                 // As restic: every entry in locks/, without reading it, so damaged ones go too. A link
                 // is removed itself (never its target); a folder only when empty (never recursed into).
                 // One entry that cannot go does not keep the others.
-                for (Id id : repo.list(FileType.LOCK)) {
+                for (Id id : repo.listFiles(Repository.FileKind.LOCK)) {
                     try {
-                        repo.backend().remove(new Handle(FileType.LOCK, id.hex()));
+                        repo.removeLock(id);
                     } catch (DirectoryNotEmptyException e) {
                         ctx.err.println("error: locks/" + id.hex() + " is a folder that is not empty; it was left"
                                 + " as it is (nothing in it was removed), remove it by hand if it is no lock");
@@ -69,7 +67,7 @@ final class UnlockCommand implements Callable<Integer> {
                 })) {
                     String why = l.staleReason(host, now);
                     if (why != null) {
-                        repo.backend().remove(new Handle(FileType.LOCK, l.id().hex()));
+                        repo.removeLock(l.id());
                         ctx.info("removed stale " + l.describe() + ": " + why);
                         removedJson.add(entry(l.id(), l, now, why));
                         removed++;
@@ -86,7 +84,7 @@ final class UnlockCommand implements Callable<Integer> {
             ctx.info(removed == 0 ? (all ? "no locks" : "no stale locks")
                     : "removed " + removed + " lock" + (removed == 1 ? "" : "s"));
             if (left > 0 && all) {
-                ctx.err.println("Fatal: " + left + " entr" + (left == 1 ? "y" : "ies") + " in " + repo.backend().location()
+                ctx.err.println("Fatal: " + left + " entr" + (left == 1 ? "y" : "ies") + " in " + repo.location()
                         + "/locks/ could not be removed (listed above)");
                 return ExitCodes.FATAL;
             }

@@ -197,6 +197,11 @@ public final class Repository implements AutoCloseable {
                 + what + "; " + todo + ", and do not run 'init' there";
     }
 
+    /**
+     * The repository's backend, for the callers not yet moved; issue 10 removes it (use the verbs
+     * at the end of this class).
+     */
+    @Deprecated(forRemoval = true)
     public Backend backend() {
         return backend;
     }
@@ -209,10 +214,20 @@ public final class Repository implements AutoCloseable {
         return keyId;
     }
 
+    /**
+     * The repository's master key, for the callers not yet moved; issue 10 removes it (use the verbs
+     * at the end of this class).
+     */
+    @Deprecated(forRemoval = true)
     public Crypto crypto() {
         return crypto;
     }
 
+    /**
+     * The repository's master index, for the callers not yet moved; issue 10 removes it (use the verbs
+     * at the end of this class).
+     */
+    @Deprecated(forRemoval = true)
     public MasterIndex index() {
         return index;
     }
@@ -755,5 +770,272 @@ public final class Repository implements AutoCloseable {
     @Override
     public void close() throws IOException {
         backend.close();
+    }
+
+    // ---------------------------------------------------------------- the door (issue 10)
+    // Verbs for callers outside this package, so that none of them reaches past the repository
+    // into its backend, key or index: storage, packs and crypto stay behind this class.
+
+    /** The kinds of stored file a caller may name by ID (the config has no ID: see {@link #config()}). */
+    public enum FileKind {
+        KEY(FileType.KEY),
+        LOCK(FileType.LOCK),
+        INDEX(FileType.INDEX),
+        SNAPSHOT(FileType.SNAPSHOT),
+        PACK(FileType.DATA);
+
+        private final FileType type;
+
+        FileKind(FileType type) {
+            this.type = type;
+        }
+
+        /** restic's folder name for these files: "keys", "locks", "index", "snapshots", "data". */
+        public String folder() {
+            return type.folder();
+        }
+    }
+
+    /** A pack file as stored: its ID (its name) and its size in bytes. */
+    public record PackFile(Id id, long size) {}
+
+    /**
+     * One key file, as {@code key list} shows it: its ID, whether this repository was opened with
+     * it, and the user, host and creation time (RFC 3339 text, as stored; may be null) it names.
+     */
+    public record KeyInfo(Id id, boolean current, String username, String hostname, String created) {}
+
+    /**
+     * What a set of blobs takes in the repository (restic's {@code stats --mode raw-data}), in
+     * bytes. {@code storedBytes}: their stored (encrypted, maybe compressed) lengths;
+     * {@code uncompressedBytes}: what they would take stored without compression (0 in a version
+     * 1 repository, which has none); {@code compressedStoredBytes} and
+     * {@code compressedUncompressedBytes}: the same two sums over the compressed blobs only.
+     */
+    public record StoredSizes(long blobs, long storedBytes, long uncompressedBytes, long compressedStoredBytes,
+                              long compressedUncompressedBytes) {}
+
+    /** Largest pack file {@link #loadFile} reads into memory, in bytes: restic's packs are at most 128 MiB plus one blob. */
+    static final long MAX_PACK_FILE = 256L * 1024 * 1024;
+
+    /**
+     * Whether {@code backend} holds a repository (a config file), for init: without reading it
+     * or asking for a password.
+     *
+     * @throws IOException if that cannot be told (e.g. the location cannot be read)
+     */
+    public static boolean existsAt(Backend backend) throws IOException {
+        return backend.exists(Handle.CONFIG);
+    }
+
+    /** A human-readable location of the repository (its folder or URL), for messages. */
+    public String location() {
+        return backend.location();
+    }
+
+    /**
+     * The IDs of the stored files of one kind, in no particular order; names that are not IDs are
+     * not listed (as restic).
+     *
+     * @throws IOException if the folder cannot be listed (it is a file, a broken link, unreadable)
+     */
+    public List<Id> listFiles(FileKind kind) throws IOException {
+        return list(kind.type);
+    }
+
+    /**
+     * The pack files in data/ with their sizes in bytes, in no particular order.
+     *
+     * @throws IOException if data/ cannot be listed
+     */
+    public List<PackFile> listPacks() throws IOException {
+        List<PackFile> out = new ArrayList<>();
+        for (FileInfo f : backend.list(FileType.DATA)) out.add(new PackFile(Id.parse(f.name()), f.size()));
+        return out;
+    }
+
+    /**
+     * A stored file as {@code restic cat} shows it: for a snapshot, index or lock its decrypted
+     * and decompressed JSON (checked against its name, bounded as {@link #loadUnpacked}); for a
+     * key its JSON as stored (key files are not encrypted); for a pack its bytes as stored.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no such file
+     * @throws RepositoryException naming the file when it is damaged, or larger than its kind may
+     *     be (a key over {@link KeyFile#MAX_SIZE}, a pack over 256 MiB): such files are not read
+     * @throws IOException if it cannot be read
+     */
+    public byte[] loadFile(FileKind kind, Id id) throws IOException {
+        Handle h = new Handle(kind.type, id.hex());
+        return switch (kind) {
+            case SNAPSHOT, INDEX, LOCK -> loadUnpacked(kind.type, id);
+            case KEY, PACK -> {
+                long size = backend.size(h);
+                long max = kind == FileKind.KEY ? KeyFile.MAX_SIZE : MAX_PACK_FILE;
+                if (size > max) {
+                    throw new RepositoryException(h + " is " + size + " bytes, more than a "
+                            + (kind == FileKind.KEY ? "key" : "pack") + " file may be; refusing to read it");
+                }
+                yield backend.load(h);
+            }
+        };
+    }
+
+    /**
+     * The decrypted master key as restic's {@code cat masterkey} prints it (Go's indented JSON:
+     * "mac" with "k" and "r", and "encrypt", base64). Whoever can open the repository can read it.
+     */
+    public String masterKeyJson() {
+        return crypto.masterKeyJson();
+    }
+
+    /**
+     * Every key file, parsed, in the order listed (no particular order).
+     *
+     * @throws RepositoryException naming a key file that is damaged or larger than a key file may be
+     * @throws IOException if keys/ cannot be listed or a key file cannot be read
+     */
+    public List<KeyInfo> listKeys() throws IOException {
+        List<KeyInfo> out = new ArrayList<>();
+        for (Id id : list(FileType.KEY)) {
+            Handle h = new Handle(FileType.KEY, id.hex());
+            KeyFile k;
+            try {
+                k = KeyFile.parse(loadSmall(backend, h, KeyFile.MAX_SIZE, "key file " + h));
+            } catch (RepositoryException e) {
+                // the parser says what is wrong ("it is not a JSON object"); this says which file
+                throw e.getMessage().startsWith("key file ") ? e : new RepositoryException("key file " + h + ": " + e.getMessage(), e);
+            }
+            out.add(new KeyInfo(id, id.equals(keyId), k.username(), k.hostname(), k.created()));
+        }
+        return out;
+    }
+
+    /**
+     * Removes a key file (a password stops opening the repository). A key that is not there is
+     * not an error. The caller holds an exclusive lock.
+     *
+     * @throws RepositoryException if it is the key this repository was opened with (see
+     *     {@link #changePassword} to replace that one)
+     * @throws IOException if it cannot be removed
+     */
+    public void removeKey(Id id) throws IOException {
+        if (id.equals(keyId)) throw new RepositoryException("refusing to remove the key currently in use (" + id.shortHex() + ")");
+        backend.remove(new Handle(FileType.KEY, id.hex()));
+    }
+
+    /**
+     * Replaces the key this repository was opened with: writes a new key file for {@code password}
+     * (naming {@code username} and {@code hostname}), then removes the old one, so that a failure
+     * leaves at least one key that opens it. Returns the new key's ID; {@link #keyId()} still names
+     * the old one. The caller holds an exclusive lock.
+     *
+     * @throws IOException if the new key cannot be written (the old one is kept) or the old one
+     *     cannot be removed (both then open the repository)
+     */
+    public Id changePassword(String password, String username, String hostname) throws IOException {
+        Id id = addKey(password, username, hostname);
+        backend.remove(new Handle(FileType.KEY, keyId.hex()));
+        return id;
+    }
+
+    /**
+     * Removes the entry locks/{@code id}, without reading it (so a damaged lock goes too). A link
+     * is removed itself, never its target; a lock that is gone already is not an error.
+     *
+     * @throws java.nio.file.DirectoryNotEmptyException if the entry is a folder that is not empty
+     *     (nothing in it is removed)
+     * @throws IOException if it cannot be removed (e.g. permission denied)
+     */
+    public void removeLock(Id id) throws IOException {
+        backend.remove(new Handle(FileType.LOCK, id.hex()));
+    }
+
+    /**
+     * Where the index places a blob (pack, offset, stored and uncompressed length; its plaintext
+     * size is {@link PackedBlob#plainLength()}): the first copy when it is stored more than once;
+     * empty when the index does not know it. Knows only what {@link #loadIndex()} loaded and this
+     * session wrote.
+     */
+    public java.util.Optional<PackedBlob> findBlob(BlobType type, Id id) {
+        return java.util.Optional.ofNullable(index.lookup(type, id));
+    }
+
+    /** Every copy of a blob the index knows (usually one, none when unknown), first copy first. See {@link #findBlob}. */
+    public List<PackedBlob> findBlobCopies(BlobType type, Id id) {
+        return index.lookupAll(type, id);
+    }
+
+    /** The packs the loaded index names (a new set; whether the files exist is not checked). */
+    public Set<Id> indexedPacks() {
+        return index.packs();
+    }
+
+    /**
+     * Pack ID → the blobs the loaded index places in it (duplicates included), ordered by offset:
+     * a new map, built over the whole index (so callers build it once).
+     */
+    public Map<Id, List<PackedBlob>> blobsByPack() {
+        return index.byPack();
+    }
+
+    /**
+     * What these blobs take in the repository (restic's {@code stats --mode raw-data}); each blob
+     * is looked up as a data blob, then as a tree blob; blobs the index does not know are left
+     * out (not counted). See {@link StoredSizes}.
+     */
+    public StoredSizes storedSizes(java.util.Collection<Id> blobs) {
+        long count = 0;
+        long size = 0;
+        long uncompressed = 0;
+        long compressedSize = 0;
+        long compressedUncompressed = 0;
+        for (Id id : blobs) {
+            PackedBlob pb = index.lookup(BlobType.DATA, id);
+            if (pb == null) pb = index.lookup(BlobType.TREE, id);
+            if (pb == null) continue;
+            count++;
+            size += pb.length();
+            // restic's "uncompressed": what the blob would be stored as uncompressed (plaintext + IV and MAC)
+            long unc = pb.compressed() ? pb.uncompressedLength() + (long) Crypto.OVERHEAD : pb.length();
+            if (config.version() >= 2) uncompressed += unc;
+            if (pb.compressed()) {
+                compressedSize += pb.length();
+                compressedUncompressed += unc;
+            }
+        }
+        return new StoredSizes(count, size, uncompressed, compressedSize, compressedUncompressed);
+    }
+
+    /**
+     * The packs holding a tree (the root itself, every subtree and every file's data blobs), as
+     * the loaded index places them; blobs it does not know are skipped. Each distinct tree is read
+     * once; trees are taken as stored (no {@link org.lifeboat.repository.tree.TreeRules} check).
+     *
+     * @throws RepositoryException naming the folder when a tree cannot be read, or
+     *     {@link org.lifeboat.repository.tree.TreeWalker.TooDeepException} below
+     *     {@link org.lifeboat.repository.tree.TreeRules#MAX_DEPTH} folders
+     * @throws IOException if a tree cannot be loaded
+     */
+    public Set<Id> packsOfTree(Id root) throws IOException {
+        Set<Id> packs = new java.util.HashSet<>();
+        Set<Id> seen = new java.util.HashSet<>();
+        PackedBlob rb = index.lookup(BlobType.TREE, root);
+        if (rb != null) packs.add(rb.pack());
+        seen.add(root);
+        org.lifeboat.repository.tree.TreeWalker.walk(this, root, "", (path, n) -> {
+            if (n.type() == org.lifeboat.repository.tree.NodeType.FILE && n.content() != null) {
+                for (Id c : n.content()) {
+                    PackedBlob pb = index.lookup(BlobType.DATA, c);
+                    if (pb != null) packs.add(pb.pack());
+                }
+            }
+            if (n.type() == org.lifeboat.repository.tree.NodeType.DIR && n.subtree() != null) {
+                PackedBlob pb = index.lookup(BlobType.TREE, n.subtree());
+                if (pb != null) packs.add(pb.pack());
+                return seen.add(n.subtree());
+            }
+            return true;
+        });
+        return packs;
     }
 }
