@@ -1,5 +1,6 @@
 package org.lifeboat.backend;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.Set;
@@ -41,6 +42,8 @@ final class RetryBackend extends ForwardingBackend {
             IOException failure;
             try {
                 return call.run(attempt);
+            } catch (NotRetried e) {
+                throw (IOException) e.getCause();
             } catch (IOException e) {
                 failure = e;
             }
@@ -93,12 +96,57 @@ final class RetryBackend extends ForwardingBackend {
         return retry(Op.STAT, h, a -> inner.exists(h));
     }
 
+    /**
+     * {@inheritDoc} Only faults of this backend's stream are retried: a failure the consumer
+     * throws on its own (not passed on from a read of the stream) goes to the caller unchanged.
+     */
     @Override
     public void load(Handle h, long offset, int length, Reader consumer) throws IOException {
         retry(Op.LOAD, h, a -> {
-            inner.load(h, offset, length, consumer);
+            IOException[] fromStream = new IOException[1];
+            IOException[] own = new IOException[1];
+            try {
+                inner.load(h, offset, length, in -> {
+                    try {
+                        consumer.read(new FilterInputStream(in) {
+                            @Override
+                            public int read() throws IOException {
+                                try {
+                                    return super.read();
+                                } catch (IOException e) {
+                                    throw fromStream[0] = e;
+                                }
+                            }
+
+                            @Override
+                            public int read(byte[] b, int off, int len) throws IOException {
+                                try {
+                                    return super.read(b, off, len);
+                                } catch (IOException e) {
+                                    throw fromStream[0] = e;
+                                }
+                            }
+                        });
+                    } catch (IOException e) {
+                        if (e != fromStream[0]) own[0] = e;
+                        throw e;
+                    }
+                });
+            } catch (IOException e) {
+                if (e == own[0]) throw new NotRetried(e);
+                throw e;
+            }
             return null;
         });
+    }
+
+    /** Carries a failure that must reach the caller without a retry. */
+    private static final class NotRetried extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotRetried(IOException e) {
+            super(e);
+        }
     }
 
     @Override
@@ -107,11 +155,20 @@ final class RetryBackend extends ForwardingBackend {
             try {
                 inner.save(h, data, offset, length, options);
             } catch (StorageError.AlreadyExists e) {
-                // An earlier attempt may have written it before its reply was lost.
-                if (attempt == 1 || inner.stat(h).size() != length) throw e;
+                // An earlier attempt may have written it before its reply was lost: done if the
+                // stored bytes are ours (rare, so reading them back is affordable).
+                if (attempt == 1 || !holds(h, data, offset, length)) throw e;
             }
             return null;
         });
+    }
+
+    /** True if the stored file is exactly these bytes. */
+    private boolean holds(Handle h, byte[] data, int offset, int length) throws IOException {
+        if (inner.stat(h).size() != length) return false;
+        boolean[] same = new boolean[1];
+        inner.load(h, 0, 0, in -> same[0] = java.util.Arrays.equals(in.readAllBytes(), 0, length, data, offset, offset + length));
+        return same[0];
     }
 
     @Override
