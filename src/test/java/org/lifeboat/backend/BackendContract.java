@@ -273,6 +273,22 @@ abstract class BackendContract {
     }
 
     @Test
+    void aFailureOfTheConsumerItselfIsNeverRetried() throws IOException {
+        Handle h = new Handle(FileType.DATA, id(22));
+        b.save(h, bytes(100, 22));
+        Backend s = injected(BackendOptions.DEFAULT);
+        AtomicInteger runs = new AtomicInteger();
+        // Even a transient-looking failure is the consumer's (e.g. its own output), not the backend's.
+        assertThatThrownBy(() -> s.load(h, 0, 0, in -> {
+            runs.incrementAndGet();
+            in.readNBytes(10);
+            throw new StorageError.Transient("the consumer's own failure", null);
+        })).hasMessage("the consumer's own failure");
+        assertThat(runs.get()).isEqualTo(1);
+        assertThat(injector(s).requests(Op.LOAD)).isEqualTo(1);
+    }
+
+    @Test
     void aListingRetriedAfterAFaultHalfWayStillCallsBackOncePerFile() throws IOException {
         for (int i = 0; i < 50; i++) b.save(new Handle(FileType.INDEX, id(300 + i)), bytes(10, i));
         Backend s = injected(BackendOptions.DEFAULT);
