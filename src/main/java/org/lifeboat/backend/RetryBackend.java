@@ -16,8 +16,9 @@ import org.lifeboat.backend.BackendMetrics.Op;
  * IOException. A load runs its consumer again from the range's start; a listing skips the files
  * it already called back for (so each is reported once); a save that finds its file already
  * there after an earlier attempt failed took effect then (content-addressed names, atomic saves)
- * and counts as done when the size matches. Stops at once when the thread is interrupted or the
- * job is cancelled, also while waiting.
+ * and counts as done when the stored bytes are the same. No retry is made once the thread is
+ * interrupted or the job is cancelled, and a wait for one ends at once then; the first attempt
+ * always runs, so that a lock can still be released after a cancel.
  */
 final class RetryBackend extends ForwardingBackend {
     private final RetryPolicy policy;
@@ -38,7 +39,9 @@ final class RetryBackend extends ForwardingBackend {
     private <T> T retry(Op op, Handle h, Call<T> call) throws IOException {
         long deadline = System.nanoTime() + policy.total().toNanos();
         for (int attempt = 1; ; attempt++) {
-            stopIfCancelled();
+            // The first attempt always goes through (the backend decides): releasing a lock after
+            // a cancel or on an interrupted thread must still work. Only retries are stopped.
+            if (attempt > 1) stopIfCancelled();
             IOException failure;
             try {
                 return call.run(attempt);
@@ -59,6 +62,7 @@ final class RetryBackend extends ForwardingBackend {
             long wait = policy.waitNanos(attempt);
             wait = wait / 2 + (wait > 1 ? ThreadLocalRandom.current().nextLong(wait / 2 + 1) : 0);
             if (System.nanoTime() + wait > deadline) throw failure;
+            stopIfCancelled();
             if (meter != null) meter.retry(op);
             pause(wait, failure, h);
         }

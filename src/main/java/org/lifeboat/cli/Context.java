@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.lifeboat.backend.Backend;
-import org.lifeboat.backend.LocalBackend;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;

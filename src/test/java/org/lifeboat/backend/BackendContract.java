@@ -371,14 +371,26 @@ abstract class BackendContract {
         }
         assertThat(injector(s).requests(Op.LOAD)).isEqualTo(1);
 
+        // On an interrupted thread a request is made once (a lock must still be released) but never retried.
         Backend t = Backends.stack(new FaultInjectingBackend(b, FaultInjectingBackend.Spec.NONE), BackendOptions.DEFAULT.retry(slow));
+        Handle held = new Handle(FileType.LOCK, id(24));
+        b.save(held, bytes(10, 1));
+        injector(t).script(Fault.BEFORE);
         Thread.currentThread().interrupt();
         try {
-            assertThatThrownBy(() -> t.load(h)).isInstanceOf(InterruptedIOException.class);
+            // (A lock file: other files would not even wait for a connection on an interrupted thread.)
+            assertThatThrownBy(() -> t.load(held)).isInstanceOf(InterruptedIOException.class);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
         } finally {
             Thread.interrupted();
         }
-        assertThat(injector(t).requests(Op.LOAD)).isZero();
+        assertThat(injector(t).requests(Op.LOAD)).isEqualTo(1);
+        // A cancelled job still releases its lock: the first attempt runs.
+        Backend u = Backends.stack(b, BackendOptions.DEFAULT.retry(slow).cancel(cancel));
+        Handle lock = new Handle(FileType.LOCK, id(23));
+        b.save(lock, bytes(10, 1));
+        u.remove(lock);
+        assertThat(b.exists(lock)).isFalse();
     }
 
     @Test
