@@ -5,14 +5,75 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Extended backend options given as {@code -o key=value}, as restic's {@code -o}. Keys are
- * {@code BACKEND.NAME}; Lifeboat's only backend is the local one, whose option is restic's
- * {@code local.connections} (accepted and checked; local reads and writes use Lifeboat's own
- * parallelism, so it changes nothing here).
+ * How a backend is opened and stacked ({@link Backends#open}, {@link Backends#stack}): the
+ * extended options given as {@code -o key=value} (restic's {@code -o}; keys are {@code
+ * BACKEND.NAME}, Lifeboat's only backend is the local one, whose option is restic's {@code
+ * local.connections}: the requests in flight at once), and the stack's settings.
  *
- * @param values the options by key, in the order given
+ * @param values           the -o options by key
+ * @param readOnly         refuse every write (create, save, remove) with {@link StorageError.Denied}
+ * @param limitDownloadKiB read rate limit in KiB/s (restic's --limit-download), 0 for none
+ * @param limitUploadKiB   write rate limit in KiB/s (restic's --limit-upload), 0 for none
+ * @param retry            how transient faults are retried
+ * @param faults           fault injection for tests and benchmarks (the LIFEBOAT_BACKEND_FAULTS syntax), null for none
+ * @param metricsFile      where the request figures are written as JSON when the backend is closed, null for nowhere
+ * @param cancel           the job's cancel token: retries stop at once when it is cancelled
  */
-public record BackendOptions(Map<String, String> values) {
+public record BackendOptions(Map<String, String> values, boolean readOnly, long limitDownloadKiB, long limitUploadKiB,
+        RetryPolicy retry, String faults, java.nio.file.Path metricsFile, Cancel cancel) {
+    /** No -o options, no limits, the default retry policy, no faults, no metrics file. */
+    public static final BackendOptions DEFAULT = new BackendOptions(Map.of());
+
+    /** @throws IllegalArgumentException for a negative rate limit */
+    public BackendOptions {
+        values = Map.copyOf(values);
+        if (limitDownloadKiB < 0 || limitUploadKiB < 0) {
+            throw new IllegalArgumentException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
+        }
+        if (retry == null) retry = RetryPolicy.DEFAULT;
+        if (cancel == null) cancel = Cancel.NEVER;
+    }
+
+    /** The -o options with the stack's defaults. */
+    public BackendOptions(Map<String, String> values) {
+        this(values, false, 0, 0, RetryPolicy.DEFAULT, null, null, Cancel.NEVER);
+    }
+
+    /** These options, read-only or not. */
+    public BackendOptions readOnly(boolean on) {
+        return new BackendOptions(values, on, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, cancel);
+    }
+
+    /** These options with rate limits in KiB/s (0 for none). @throws IllegalArgumentException if negative */
+    public BackendOptions limits(long downloadKiB, long uploadKiB) {
+        return new BackendOptions(values, readOnly, downloadKiB, uploadKiB, retry, faults, metricsFile, cancel);
+    }
+
+    /** These options with another retry policy. */
+    public BackendOptions retry(RetryPolicy policy) {
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, policy, faults, metricsFile, cancel);
+    }
+
+    /** These options with injected faults (for tests and benchmarks; syntax of LIFEBOAT_BACKEND_FAULTS). */
+    public BackendOptions faults(String spec) {
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, spec, metricsFile, cancel);
+    }
+
+    /** These options writing metrics to {@code file} at close. */
+    public BackendOptions metricsFile(java.nio.file.Path file) {
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, file, cancel);
+    }
+
+    /** These options with the job's cancel token. */
+    public BackendOptions cancel(Cancel token) {
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, token);
+    }
+
+    /** local.connections, or {@code fallback} when not given. */
+    int localConnections(int fallback) {
+        String v = values.get("local.connections");
+        return v == null ? fallback : Integer.parseInt(v.replaceFirst("^0+(?=.)", ""));
+    }
     /** The keys Lifeboat knows, with what each value must be. */
     static final Map<String, String> KNOWN = Map.of("local.connections", "a whole number of at least 1");
 

@@ -1,6 +1,6 @@
 package org.lifeboat.backend;
 
-import java.io.EOFException;
+import java.io.InputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,17 +14,28 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** A repository in a local folder, laid out as restic's local backend does. */
 public final class LocalBackend implements Backend {
     private final Path root;
+    private final int connections;
 
+    /** A local folder with restic's default of 2 connections. */
     public LocalBackend(Path root) {
+        this(root, 2);
+    }
+
+    /**
+     * @param root        the repository folder (made absolute)
+     * @param connections requests in flight at once (restic's {@code -o local.connections}), at least 1
+     */
+    public LocalBackend(Path root, int connections) {
+        if (connections < 1) throw new IllegalArgumentException("local.connections must be at least 1, not " + connections);
         this.root = root.toAbsolutePath().normalize();
+        this.connections = connections;
     }
 
     public Path root() {
@@ -41,7 +52,7 @@ public final class LocalBackend implements Backend {
      * subfolder) and why: the message is "PATH: no such file or directory".
      */
     private NoSuchFileException missing(Handle h) {
-        return new NoSuchFileException(path(h).toString(), null, "no such file or directory");
+        return new StorageError.NotFound(path(h).toString());
     }
 
     Path path(Handle h) {
@@ -73,7 +84,7 @@ public final class LocalBackend implements Backend {
     @Override
     public void create() throws IOException {
         if (Files.exists(root.resolve("config"))) {
-            throw new FileAlreadyExistsException(root + "/config", null, "a repository already exists here");
+            throw new StorageError.AlreadyExists(root + "/config", "a repository already exists here");
         }
         refuseFileInTheWay(root);
         Files.createDirectories(root);
@@ -93,47 +104,34 @@ public final class LocalBackend implements Backend {
     }
 
     @Override
-    public long size(Handle h) throws IOException {
-        if (h.type() == FileType.LOCK) return lockFile(h).size();
-        try {
-            return Files.size(path(h));
-        } catch (NoSuchFileException e) {
-            throw missing(h);
-        }
+    public boolean containerExists() {
+        return Files.exists(root);
     }
 
     @Override
-    public byte[] load(Handle h) throws IOException {
+    public int connections() {
+        return connections;
+    }
+
+    /**
+     * {@inheritDoc} A lock is read with lstat and refused (an IOException naming its kind) when it
+     * is not a regular file; other files are followed as the file system does.
+     */
+    @Override
+    public FileStat stat(Handle h) throws IOException {
+        BasicFileAttributes a;
         if (h.type() == FileType.LOCK) {
-            lockFile(h);
-            // NOFOLLOW: a link put there after the check is still not followed.
-            try (var in = Files.newInputStream(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                return in.readAllBytes();
+            a = lockFile(h);
+        } else {
+            try {
+                a = Files.readAttributes(path(h), BasicFileAttributes.class);
             } catch (NoSuchFileException e) {
                 throw missing(h);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new StorageError.Denied(path(h).toString(), "permission denied");
             }
         }
-        try {
-            return Files.readAllBytes(path(h));
-        } catch (NoSuchFileException e) {
-            throw missing(h);
-        }
-    }
-
-    @Override
-    public int loadInto(Handle h, byte[] buf) throws IOException {
-        if (h.type() == FileType.LOCK) return Backend.super.loadInto(h, buf);
-        try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > buf.length) return (int) -Math.min(size, Integer.MAX_VALUE);
-            ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) size);
-            while (b.hasRemaining()) {
-                if (ch.read(b) < 0) break;
-            }
-            return b.position();
-        } catch (NoSuchFileException e) {
-            throw missing(h);
-        }
+        return new FileStat(a.size(), a.lastModifiedTime().toInstant(), null);
     }
 
     /**
@@ -144,28 +142,118 @@ public final class LocalBackend implements Backend {
     private static final int MAX_READERS = 32;
 
     @Override
-    public byte[] load(Handle h, long offset, int length) throws IOException {
-        if (h.type() != FileType.DATA) return loadOnce(h, offset, length);
+    public void load(Handle h, long offset, int length, Reader consumer) throws IOException {
+        Backend.checkRange(offset, length);
+        if (h.type() != FileType.DATA) {
+            FileChannel ch = open(h);
+            try (ch) {
+                loadFrom(ch, h, offset, length, consumer);
+            }
+            return;
+        }
         for (int attempt = 0; ; attempt++) {
             FileChannel ch = reader(h);
             try {
-                return readFully(ch, h, offset, length);
+                loadFrom(ch, h, offset, length, consumer);
+                return;
             } catch (java.nio.channels.ClosedChannelException e) {
-                // evicted by another thread meanwhile: open it again
+                // Evicted by another thread meanwhile: open it again (the consumer starts afresh,
+                // as it must on any retry). An interrupt is not such a case.
                 readers.remove(h.name(), ch);
-                if (attempt > 2) throw e;
+                if (attempt > 2 || Thread.currentThread().isInterrupted()) throw e;
             }
+        }
+    }
+
+    private FileChannel open(Handle h) throws IOException {
+        try {
+            if (h.type() == FileType.LOCK) {
+                lockFile(h);
+                // NOFOLLOW: a link put there after the check is still not followed.
+                return FileChannel.open(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            }
+            return FileChannel.open(path(h), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw missing(h);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new StorageError.Denied(path(h).toString(), "permission denied");
+        }
+    }
+
+    private void loadFrom(FileChannel ch, Handle h, long offset, int length, Reader consumer) throws IOException {
+        long size = ch.size();
+        long end = length == 0 ? size : offset + length;
+        if (offset > size || end > size) {
+            throw new StorageError.BadRange(path(h) + ": file ends before offset " + end + " (it has " + size + " bytes)");
+        }
+        try (InputStream in = new RangeStream(ch, h, offset, end)) {
+            consumer.read(in);
+        }
+    }
+
+    /** Positioned reads of one channel from {@code pos} to {@code end}; never closes the channel (it may be shared). */
+    private final class RangeStream extends InputStream {
+        private final FileChannel ch;
+        private final Handle h;
+        private long pos;
+        private final long end;
+
+        RangeStream(FileChannel ch, Handle h, long pos, long end) {
+            this.ch = ch;
+            this.h = h;
+            this.pos = pos;
+            this.end = end;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (pos >= end) return -1;
+            if (len == 0) return 0;
+            int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - pos)), pos);
+            if (n < 0) throw new StorageError.BadRange(path(h) + ": file ends before offset " + end);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) {
+            long k = Math.max(0, Math.min(n, end - pos));
+            pos += k;
+            return k;
+        }
+
+        @Override
+        public int available() {
+            return (int) Math.min(Integer.MAX_VALUE, end - pos);
+        }
+    }
+
+    /** Faster than the default for an unwrapped local backend: checks the size before reading. */
+    @Override
+    public int loadInto(Handle h, byte[] buf) throws IOException {
+        if (h.type() == FileType.LOCK) return Backend.super.loadInto(h, buf);
+        try (FileChannel ch = open(h)) {
+            long size = ch.size();
+            if (size > buf.length) return (int) -Math.min(size, Integer.MAX_VALUE);
+            ByteBuffer b = ByteBuffer.wrap(buf, 0, (int) size);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) break;
+            }
+            return b.position();
         }
     }
 
     private FileChannel reader(Handle h) throws IOException {
         FileChannel ch = readers.get(h.name());
         if (ch != null) return ch;
-        try {
-            ch = FileChannel.open(path(h), StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw missing(h);
-        }
+        ch = open(h);
         if (readers.size() >= MAX_READERS) {
             for (String k : readers.keySet()) {
                 FileChannel old = readers.remove(k);
@@ -181,26 +269,6 @@ public final class LocalBackend implements Backend {
         return ch;
     }
 
-    private byte[] loadOnce(Handle h, long offset, int length) throws IOException {
-        if (h.type() == FileType.LOCK) lockFile(h);
-        try (FileChannel ch = FileChannel.open(path(h), StandardOpenOption.READ)) {
-            return readFully(ch, h, offset, length);
-        } catch (NoSuchFileException e) {
-            throw missing(h);
-        }
-    }
-
-    private byte[] readFully(FileChannel ch, Handle h, long offset, int length) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(length);
-        long pos = offset;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) throw new EOFException(path(h) + ": file ends before offset " + (offset + length));
-            pos += n;
-        }
-        return buf.array();
-    }
-
     @Override
     public void close() throws IOException {
         for (String k : readers.keySet()) {
@@ -209,8 +277,16 @@ public final class LocalBackend implements Backend {
         }
     }
 
+    /**
+     * {@inheritDoc} A local folder cannot keep a COMPLIANCE retention (its owner can always remove
+     * a file), so that is refused with {@link StorageError.Denied} rather than promised falsely;
+     * GOVERNANCE retention, which a privileged user may bypass anyway, is accepted and not kept.
+     */
     @Override
-    public void save(Handle h, byte[] data, int offset, int length) throws IOException {
+    public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
+        if (options.retention() == PutOptions.Retention.COMPLIANCE) {
+            throw new StorageError.Denied(path(h).toString(), "a local folder cannot keep a file under COMPLIANCE retention");
+        }
         // Inside the write gate: an interrupted process writes nothing after it removed its lock.
         WriteStop.enter();
         try {
@@ -220,41 +296,62 @@ public final class LocalBackend implements Backend {
         }
     }
 
+    /** Larger writes go in pieces, so that an interrupt or a cancel stops a large pack between them. */
+    private static final int WRITE_CHUNK = 1 << 20;
+
     private void saveFile(Handle h, byte[] data, int offset, int length) throws IOException {
         Path target = path(h);
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw exists(target);
         Path dir = target.getParent();
         if (!Files.isDirectory(dir)) Files.createDirectories(dir);
-        // Write under a temporary name, fsync, then rename: a crash never leaves a torn file
-        // under a real name. The temporary name is not a 64-hex ID, so restic ignores leftovers.
+        // Write under a temporary name, fsync, then link: a crash never leaves a torn file under a
+        // real name. The temporary name is not a 64-hex ID, so restic ignores leftovers.
         Path tmp = dir.resolve(".tmp-" + h.name() + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(data, offset, length);
-            while (buf.hasRemaining()) ch.write(buf);
+            for (int at = offset, end = offset + length; at < end; ) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new java.io.InterruptedIOException("interrupted while writing " + target);
+                }
+                ByteBuffer buf = ByteBuffer.wrap(data, at, Math.min(WRITE_CHUNK, end - at));
+                while (buf.hasRemaining()) at += ch.write(buf);
+            }
             ch.force(true);
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
         try {
-            if (Files.exists(target)) {
-                // Content-addressed: an existing file with this name already has these bytes.
-                Files.delete(tmp);
-                return;
-            }
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--------"));
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            try {
+                // A hard link fails atomically when the name is taken: of two writers of one name,
+                // exactly one wins and the other is told, never a silent overwrite.
+                Files.createLink(target, tmp);
+            } catch (FileAlreadyExistsException e) {
+                throw exists(target);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                // No hard links on this file system: rename (the check above narrows the race).
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) throw exists(target);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } finally {
             Files.deleteIfExists(tmp);
-            throw e;
         }
         fsyncDir(dir);
+    }
+
+    private static StorageError.AlreadyExists exists(Path target) {
+        return new StorageError.AlreadyExists(target.toString(), "the file already exists; repository files are written once");
     }
 
     @Override
     public void remove(Handle h) throws IOException {
         FileChannel ch = readers.remove(h.name());
         if (ch != null) ch.close();
-        Files.deleteIfExists(path(h));
+        try {
+            Files.deleteIfExists(path(h));
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new StorageError.Denied(path(h).toString(), "permission denied");
+        }
     }
 
     /**
@@ -266,15 +363,14 @@ public final class LocalBackend implements Backend {
      * read as an empty lock (a link to /dev/zero) or block the reader (a FIFO).
      */
     @Override
-    public List<FileInfo> list(FileType type) throws IOException {
-        List<FileInfo> out = new ArrayList<>();
+    public void list(FileType type, Consumer<FileInfo> out) throws IOException {
         if (type == FileType.CONFIG) {
             Path c = root.resolve("config");
-            if (Files.exists(c)) out.add(new FileInfo("", Files.size(c)));
-            return out;
+            if (Files.exists(c)) out.accept(new FileInfo("", Files.size(c)));
+            return;
         }
         Path dir = root.resolve(type.folder());
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return out;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
         if (type == FileType.DATA) {
             try (DirectoryStream<Path> subs = openFolder(dir)) {
                 for (Path sub : subs) {
@@ -285,7 +381,6 @@ public final class LocalBackend implements Backend {
         } else {
             listInto(dir, type, out);
         }
-        return out;
     }
 
     private DirectoryStream<Path> openFolder(Path dir) throws IOException {
@@ -305,7 +400,7 @@ public final class LocalBackend implements Backend {
         }
     }
 
-    private void listInto(Path dir, FileType type, List<FileInfo> out) throws IOException {
+    private void listInto(Path dir, FileType type, Consumer<FileInfo> out) throws IOException {
         try (DirectoryStream<Path> files = openFolder(dir)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
@@ -313,10 +408,10 @@ public final class LocalBackend implements Backend {
                 try {
                     if (type == FileType.LOCK) {
                         BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                        out.add(new FileInfo(name, a.isRegularFile() ? a.size() : -1));
+                        out.accept(new FileInfo(name, a.isRegularFile() ? a.size() : -1));
                         continue;
                     }
-                    out.add(new FileInfo(name, Files.size(f)));
+                    out.accept(new FileInfo(name, Files.size(f)));
                 } catch (NoSuchFileException e) {
                     // removed concurrently (e.g. a lock released): not listed
                 }
@@ -377,12 +472,7 @@ public final class LocalBackend implements Backend {
     }
 
     static boolean isId(String s) {
-        if (s.length() != 64) return false;
-        for (int i = 0; i < 64; i++) {
-            char c = s.charAt(i);
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-        }
-        return true;
+        return Backend.isId(s);
     }
 
     static void fsyncDir(Path dir) throws IOException {

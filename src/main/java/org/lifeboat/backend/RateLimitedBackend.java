@@ -2,16 +2,16 @@ package org.lifeboat.backend;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.List;
+import java.io.FilterInputStream;
 import java.util.function.LongSupplier;
 
 /**
  * A backend whose reads and writes are limited to a number of bytes per second each, as restic's
- * {@code --limit-download}/{@code --limit-upload} (given in KiB/s there). Every file read or
- * written passes through it whole, so the limit holds across all threads of a command.
+ * {@code --limit-download}/{@code --limit-upload} (given in KiB/s there). Reads are paced as the
+ * stream is read, writes before they start, so the limit holds across all threads of a command.
+ * Part of the stack built by {@link Backends#stack}; public for {@link #wrap} and its test.
  */
-public final class RateLimitedBackend implements Backend {
-    private final Backend inner;
+public final class RateLimitedBackend extends ForwardingBackend {
     private final Limiter download;
     private final Limiter upload;
 
@@ -20,7 +20,7 @@ public final class RateLimitedBackend implements Backend {
      * @param uploadBytesPerSecond limit for writes in bytes per second, 0 for none
      */
     public RateLimitedBackend(Backend inner, long downloadBytesPerSecond, long uploadBytesPerSecond) {
-        this.inner = inner;
+        super(inner);
         this.download = downloadBytesPerSecond > 0 ? new Limiter(downloadBytesPerSecond, System::nanoTime, Limiter::sleep) : null;
         this.upload = uploadBytesPerSecond > 0 ? new Limiter(uploadBytesPerSecond, System::nanoTime, Limiter::sleep) : null;
     }
@@ -29,11 +29,6 @@ public final class RateLimitedBackend implements Backend {
     public static Backend wrap(Backend b, long downloadKiB, long uploadKiB) {
         if (downloadKiB <= 0 && uploadKiB <= 0) return b;
         return new RateLimitedBackend(b, downloadKiB * 1024, uploadKiB * 1024);
-    }
-
-    /** The wrapped backend. */
-    public Backend inner() {
-        return inner;
     }
 
     /**
@@ -83,66 +78,32 @@ public final class RateLimitedBackend implements Backend {
         }
     }
 
-    private byte[] read(byte[] b) throws IOException {
-        if (download != null) download.take(b.length);
-        return b;
+    @Override
+    public void load(Handle h, long offset, int length, Reader consumer) throws IOException {
+        if (download == null) {
+            inner.load(h, offset, length, consumer);
+            return;
+        }
+        inner.load(h, offset, length, in -> consumer.read(new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) download.take(1);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) download.take(n);
+                return n;
+            }
+        }));
     }
 
     @Override
-    public String location() {
-        return inner.location();
-    }
-
-    @Override
-    public void create() throws IOException {
-        inner.create();
-    }
-
-    @Override
-    public boolean exists(Handle h) throws IOException {
-        return inner.exists(h);
-    }
-
-    @Override
-    public long size(Handle h) throws IOException {
-        return inner.size(h);
-    }
-
-    @Override
-    public byte[] load(Handle h) throws IOException {
-        return read(inner.load(h));
-    }
-
-    @Override
-    public int loadInto(Handle h, byte[] buf) throws IOException {
-        int n = inner.loadInto(h, buf);
-        if (n > 0 && download != null) download.take(n);
-        return n;
-    }
-
-    @Override
-    public byte[] load(Handle h, long offset, int length) throws IOException {
-        return read(inner.load(h, offset, length));
-    }
-
-    @Override
-    public void save(Handle h, byte[] data, int offset, int length) throws IOException {
+    public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
         if (upload != null) upload.take(length);
-        inner.save(h, data, offset, length);
-    }
-
-    @Override
-    public void remove(Handle h) throws IOException {
-        inner.remove(h);
-    }
-
-    @Override
-    public List<FileInfo> list(FileType type) throws IOException {
-        return inner.list(type);
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
+        inner.save(h, data, offset, length, options);
     }
 }

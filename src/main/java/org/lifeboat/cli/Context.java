@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.lifeboat.backend.Backend;
-import org.lifeboat.backend.LocalBackend;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;
@@ -143,18 +142,22 @@ final class Context {
     }
 
     /**
-     * The repository's backend, with -o options checked and the --limit-upload/--limit-download
-     * rates applied.
+     * The repository's backend, opened by {@link org.lifeboat.backend.Backends#open} with its
+     * decorators stacked: -o options checked, the --limit-upload/--limit-download rates applied.
      *
      * @throws UserException for a location no backend handles, a bad -o option or a negative rate
      */
     Backend backend() {
-        backendOptions();
+        return backendFor(repositoryLocation(), stackOptions());
+    }
+
+    /** The -o options with the --limit-upload/--limit-download rates. @throws UserException as {@link #backend()} */
+    org.lifeboat.backend.BackendOptions stackOptions() {
+        org.lifeboat.backend.BackendOptions o = backendOptions();
         if (global.limitUpload < 0 || global.limitDownload < 0) {
             throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
         }
-        return org.lifeboat.backend.RateLimitedBackend.wrap(backendFor(repositoryLocation()), global.limitDownload,
-                global.limitUpload);
+        return o.limits(global.limitDownload, global.limitUpload);
     }
 
     /** The -o options, checked. @throws UserException naming a malformed or unknown option */
@@ -166,9 +169,14 @@ final class Context {
         }
     }
 
+    /** A location's stacked backend with default options. @throws UserException for a location no backend handles */
     static Backend backendFor(String location) {
+        return backendFor(location, org.lifeboat.backend.BackendOptions.DEFAULT);
+    }
+
+    static Backend backendFor(String location, org.lifeboat.backend.BackendOptions options) {
         try {
-            return org.lifeboat.backend.Locations.open(location);
+            return org.lifeboat.backend.Backends.open(location, options);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
@@ -304,25 +312,22 @@ final class Context {
             throw new UserException(String.join(", ", ignored) + " cannot be used with the plan " + plan.file()
                     + ": its repositories and their passwords are set in the plan (repositories: url, password-file, password-env)");
         }
-        backendOptions();
-        if (global.limitUpload < 0 || global.limitDownload < 0) {
-            throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
-        }
+        org.lifeboat.backend.BackendOptions options = stackOptions();
         int packSize = packSizeBytes();
-        return new org.lifeboat.recovery.Repositories(plan, exclusive,
-                b -> org.lifeboat.backend.RateLimitedBackend.wrap(b, global.limitDownload, global.limitUpload), packSize);
+        return new org.lifeboat.recovery.Repositories(plan, exclusive, options, packSize);
     }
 
     Repository open() throws IOException, WrongPasswordException {
         Backend b = backend();
-        // Checked before asking for a password, so a typo in the path is reported as such.
-        Backend plain = b instanceof org.lifeboat.backend.RateLimitedBackend r ? r.inner() : b;
-        if (plain instanceof LocalBackend lb && !Files.exists(lb.root())) {
-            throw new org.lifeboat.repository.RepositoryNotFoundException("there is no repository at " + lb.root()
-                    + " (the folder does not exist); create one with 'lifeboat init'");
-        }
         int packSize = packSizeBytes();
-        Repository.requireConfig(b);
+        // The config is shown to exist before a password is asked for, so a typo in the path is
+        // reported as such (exit 10), and a missing folder as a missing folder.
+        try {
+            Repository.requireConfig(b);
+        } catch (IOException | RuntimeException e) {
+            b.close();
+            throw e;
+        }
         Repository repo = Repository.open(b, password(false));
         repo.setPackSize(packSize);
         return repo;

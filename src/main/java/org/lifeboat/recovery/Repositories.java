@@ -1,16 +1,14 @@
 package org.lifeboat.recovery;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import org.lifeboat.backend.Backend;
-import org.lifeboat.backend.LocalBackend;
-import org.lifeboat.backend.Locations;
+import org.lifeboat.backend.BackendOptions;
+import org.lifeboat.backend.Backends;
 import org.lifeboat.plan.Plan;
 import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;
@@ -29,22 +27,23 @@ public final class Repositories implements AutoCloseable {
     private final Map<String, Repository> open = new LinkedHashMap<>();
     private final Map<String, RepositoryLock> locks = new LinkedHashMap<>();
     private final Map<String, List<Snapshot>> snapshots = new LinkedHashMap<>();
-    private final UnaryOperator<Backend> wrap;
+    private final BackendOptions options;
     private final int packSize;
 
     /** The plan's repositories as they are (no rate limit, the default pack size). */
     public Repositories(Plan plan, boolean exclusive) {
-        this(plan, exclusive, UnaryOperator.identity(), Repository.DEFAULT_PACK_SIZE);
+        this(plan, exclusive, BackendOptions.DEFAULT, Repository.DEFAULT_PACK_SIZE);
     }
 
     /**
-     * @param wrap     applied to each repository's backend (e.g. the --limit-upload/--limit-download rate limiter)
+     * @param options  how each repository's backend is opened and stacked (e.g. the
+     *     --limit-upload/--limit-download rates), see {@link Backends#open}
      * @param packSize target size in bytes of the packs written (restic's --pack-size, in bytes)
      */
-    public Repositories(Plan plan, boolean exclusive, UnaryOperator<Backend> wrap, int packSize) {
+    public Repositories(Plan plan, boolean exclusive, BackendOptions options, int packSize) {
         this.plan = plan;
         this.exclusive = exclusive;
-        this.wrap = wrap;
+        this.options = options;
         this.packSize = packSize;
     }
 
@@ -55,15 +54,17 @@ public final class Repositories implements AutoCloseable {
         if (spec == null) throw new RecoveryException("the plan has no repository '" + name + "'");
         Backend b;
         try {
-            b = Locations.open(spec.url());
+            b = Backends.open(spec.url(), options);
         } catch (IllegalArgumentException e) {
             throw new RecoveryException("repository '" + name + "': " + e.getMessage());
         }
-        if (b instanceof LocalBackend lb && !Files.exists(lb.root().resolve("config"))) {
-            throw new RepositoryNotFoundException("there is no repository at " + lb.root() + " (repository '" + name
-                    + "' of " + plan.file() + "); create one with 'lifeboat init -r " + lb.root() + "'");
+        // The config is shown to exist before the password is read.
+        if (!b.exists(org.lifeboat.backend.Handle.CONFIG)) {
+            b.close();
+            throw new RepositoryNotFoundException("there is no repository at " + b.location() + " (repository '" + name
+                    + "' of " + plan.file() + "); create one with 'lifeboat init -r " + b.location() + "'");
         }
-        r = Repository.open(wrap.apply(b), password(spec));
+        r = Repository.open(b, password(spec));
         r.setPackSize(packSize);
         try {
             locks.put(name, r.lock(exclusive));

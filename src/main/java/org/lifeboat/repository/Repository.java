@@ -146,6 +146,10 @@ public final class Repository implements AutoCloseable {
      */
     public static void requireConfig(Backend backend) throws IOException {
         if (backend.exists(Handle.CONFIG)) return;
+        if (!backend.containerExists()) {
+            throw new RepositoryNotFoundException("there is no repository at " + backend.location()
+                    + " (the folder does not exist); create one with 'lifeboat init'");
+        }
         List<String> found = repositoryFiles(backend);
         if (!found.isEmpty()) throw new RepositoryNotFoundException(lostConfig(backend, found, false));
         throw new RepositoryNotFoundException("there is no repository at " + backend.location()

@@ -1,0 +1,29 @@
+package org.lifeboat.backend;
+
+import java.io.IOException;
+
+/** Refuses every write (create, save, remove; lock files too) with {@link StorageError.Denied}. */
+final class ReadOnlyBackend extends ForwardingBackend {
+    ReadOnlyBackend(Backend inner) {
+        super(inner);
+    }
+
+    private StorageError.Denied denied(String what) {
+        return new StorageError.Denied(location(), "the repository is opened read-only; " + what + " was refused");
+    }
+
+    @Override
+    public void create() throws IOException {
+        throw denied("creating it");
+    }
+
+    @Override
+    public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
+        throw denied("writing " + h);
+    }
+
+    @Override
+    public void remove(Handle h) throws IOException {
+        throw denied("removing " + h);
+    }
+}

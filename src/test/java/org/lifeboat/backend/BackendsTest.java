@@ -1,0 +1,107 @@
+package org.lifeboat.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry of location schemes, redaction, the stack's order and its knobs. */
+class BackendsTest {
+    @TempDir
+    Path dir;
+
+    /** The layers of a stack, outermost first. */
+    static List<Class<?>> layers(Backend b) {
+        List<Class<?>> out = new java.util.ArrayList<>();
+        for (Backend x = b; ; x = ((ForwardingBackend) x).inner()) {
+            out.add(x.getClass());
+            if (!(x instanceof ForwardingBackend)) return out;
+        }
+    }
+
+    @Test
+    void aPlainPathAndLocalSchemeOpenTheSameFolderThroughTheWholeStackInItsOrder() throws Exception {
+        Path repo = dir.resolve("repo");
+        Backend a = Backends.open(repo.toString(), BackendOptions.DEFAULT);
+        Backend b = Backends.open("local:" + repo, BackendOptions.parse(List.of("local.connections=3")).readOnly(true).limits(10, 20));
+        assertThat(a.location()).isEqualTo(repo.toString());
+        assertThat(b.location()).isEqualTo(repo.toString());
+        assertThat(b.connections()).isEqualTo(3);
+        assertThat(layers(a)).containsExactly(MetricsBackend.class, ConcurrencyLimitBackend.class, RetryBackend.class, LocalBackend.class);
+        assertThat(layers(b)).containsExactly(ReadOnlyBackend.class, MetricsBackend.class, RateLimitedBackend.class,
+                ConcurrencyLimitBackend.class, RetryBackend.class, LocalBackend.class);
+        Backend c = Backends.stack(new MemoryBackend("memory:x"), BackendOptions.DEFAULT,
+                Map.of(Backends.FAULTS_ENV, "latency=0ms,transient=0.05,seed=7"));
+        assertThat(layers(c)).containsExactly(MetricsBackend.class, ConcurrencyLimitBackend.class, RetryBackend.class,
+                FaultInjectingBackend.class, MemoryBackend.class);
+        assertThat(a.containerExists()).isFalse();
+    }
+
+    @Test
+    void unknownAndNotYetSupportedSchemesAreRefusedInOneSentenceWithoutTheirCredentials() {
+        assertThatThrownBy(() -> Backends.open("s3:https://AKIA:topsecret@s3.example.com/bucket", BackendOptions.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("repository location 's3:https://AKIA:***@s3.example.com/bucket' uses the s3 backend, which Lifeboat"
+                        + " does not support yet (supported: a local folder, as a path or local:/path)");
+        assertThatThrownBy(() -> Backends.open("ftp://u:pw@host/x", BackendOptions.DEFAULT))
+                .hasMessage("repository location 'ftp://u:***@host/x' has the unknown scheme 'ftp:' (known: local:, s3:, sftp:,"
+                        + " rest:, rclone:, b2:, azure:, gs:, swift:; only local folders work yet)");
+    }
+
+    @Test
+    void redactRemovesPasswordsAndSecretQueryValues() {
+        assertThat(Backends.redact("rest:https://user:s3cret@host:8000/repo")).isEqualTo("rest:https://user:***@host:8000/repo");
+        assertThat(Backends.redact("rest:https://user@host/repo")).isEqualTo("rest:https://user@host/repo");
+        assertThat(Backends.redact("s3:https://h/b?access_key=AK&secret_key=SK&region=eu&X-Amz-Signature=abc&token=t"))
+                .isEqualTo("s3:https://h/b?access_key=***&secret_key=***&region=eu&X-Amz-Signature=***&token=***");
+        assertThat(Backends.redact("/srv/restic-repo")).isEqualTo("/srv/restic-repo");
+    }
+
+    @Test
+    void aStackedBackendsLocationNeverHoldsACredential() throws Exception {
+        Backend m = new MemoryBackend("rest:https://user:s3cret@host/repo?token=abc");
+        Backend s = Backends.stack(m, BackendOptions.DEFAULT.readOnly(true));
+        assertThat(s.location()).doesNotContain("s3cret").doesNotContain("abc").contains("user:***@host");
+        assertThatThrownBy(() -> s.save(new Handle(FileType.KEY, "a".repeat(64)), new byte[1])).hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> s.load(new Handle(FileType.KEY, "a".repeat(64)))).hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void aMalformedFaultKnobIsRefusedNamingIt() {
+        assertThatThrownBy(() -> Backends.stack(new MemoryBackend("m"), BackendOptions.DEFAULT, Map.of(Backends.FAULTS_ENV, "explode=1")))
+                .hasMessageStartingWith("LIFEBOAT_BACKEND_FAULTS: unknown fault 'explode'");
+        assertThatThrownBy(() -> Backends.stack(new MemoryBackend("m"), BackendOptions.DEFAULT, Map.of(Backends.FAULTS_ENV, "transient=2")))
+                .hasMessageContaining("out of range");
+        assertThat(FaultInjectingBackend.Spec.parse("latency=20ms,transient=0.05,seed=7,crash-after-save=3"))
+                .isEqualTo(new FaultInjectingBackend.Spec(20, 0.05, 7, 3, 0));
+    }
+
+    @Test
+    void metricsOfABackendNotBuiltByTheStackAreRefused() {
+        assertThatThrownBy(() -> Backends.metrics(new MemoryBackend("memory:plain"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not built by Backends.stack");
+    }
+
+    @Test
+    void localRefusesComplianceRetentionAndMemoryKeepsRetentionAgainstRemoval() throws Exception {
+        LocalBackend l = new LocalBackend(dir.resolve("r"));
+        l.create();
+        Handle h = new Handle(FileType.SNAPSHOT, "b".repeat(64));
+        PutOptions compliance = new PutOptions(PutOptions.Retention.COMPLIANCE, java.time.Duration.ofDays(30));
+        assertThatThrownBy(() -> l.save(h, new byte[3], 0, 3, compliance)).isInstanceOf(StorageError.Denied.class)
+                .hasMessageContaining("COMPLIANCE");
+        assertThat(l.exists(h)).isFalse();
+        l.save(h, new byte[3], 0, 3, new PutOptions(PutOptions.Retention.GOVERNANCE, java.time.Duration.ofDays(30)));
+        assertThat(l.stat(h).retainUntil()).isNull();
+
+        MemoryBackend m = new MemoryBackend("memory:lock");
+        m.save(h, new byte[3], 0, 3, compliance);
+        assertThat(m.stat(h).retainUntil()).isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(29)));
+        assertThatThrownBy(() -> m.remove(h)).isInstanceOf(StorageError.Denied.class).hasMessageContaining("retention");
+        assertThat(m.exists(h)).isTrue();
+    }
+}
