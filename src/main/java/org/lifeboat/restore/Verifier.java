@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.fs.Dir;
 import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
@@ -63,7 +64,10 @@ public final class Verifier {
     private final PathPatterns includes;
     private final PathPatterns excludes;
 
-    private Verifier(Repository repo, double sample, PathPatterns includes, PathPatterns excludes) {
+    private final Cancel cancel;
+
+    private Verifier(Repository repo, double sample, PathPatterns includes, PathPatterns excludes, Cancel cancel) {
+        this.cancel = cancel;
         this.repo = repo;
         this.sample = sample;
         this.includes = includes;
@@ -84,14 +88,23 @@ public final class Verifier {
      */
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
                                 List<String> includes, List<String> excludes) throws IOException {
+        return verify(repo, tree, snapshotPrefix, target, sample, includes, excludes, Cancel.NEVER);
+    }
+
+    /**
+     * As {@link #verify(Repository, Id, String, Path, double, List, List)}, stopping when
+     * {@code cancel} is cancelled ({@link Cancel.Cancelled}, checked between entries).
+     */
+    public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
+                                List<String> includes, List<String> excludes, Cancel cancel) throws IOException {
         return verify(repo, tree, snapshotPrefix, target, sample, new PathPatterns(includes),
-                new PathPatterns(excludes), 1);
+                new PathPatterns(excludes), 1, cancel);
     }
 
     /** As above, comparing contents with {@code threads} threads. */
     static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
-                         PathPatterns includes, PathPatterns excludes, int threads) throws IOException {
-        Verifier v = new Verifier(repo, sample, includes, excludes);
+                         PathPatterns includes, PathPatterns excludes, int threads, Cancel cancel) throws IOException {
+        Verifier v = new Verifier(repo, sample, includes, excludes, cancel);
         Dir root;
         try {
             root = Dir.open(target.toAbsolutePath().normalize());
@@ -153,6 +166,7 @@ public final class Verifier {
         try {
             while (!stack.isEmpty()) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("verification interrupted");
+                cancel.check();
                 WalkFrame f = stack.peek();
                 if (f.i >= f.nodes.size()) {
                     stack.pop();
