@@ -148,6 +148,7 @@ public final class Restorer {
     /** Files taken out of {@link #openFiles} whose descriptors are still to be closed. */
     private final java.util.concurrent.ConcurrentLinkedQueue<FileJob> evicted = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Cancel cancel;
+    private int maxOpenFiles = MAX_OPEN_FILES;
     /*
      * The counters, restic 0.17's summary in one unit: entries (files, hard links, folders below the
      * restored one, symlinks and special files). totalFiles is every entry chosen (the plan);
@@ -283,6 +284,12 @@ public final class Restorer {
         this.includes = opts.includePatterns();
         this.excludes = opts.excludePatterns();
         this.asRoot = Posix.processUid() == 0;
+    }
+
+    /** Sets how many files may be open at once (tests use 1 to force reopening); at least 1. */
+    Restorer maxOpenFiles(int n) {
+        this.maxOpenFiles = Math.max(1, n);
+        return this;
     }
 
     /** Called for every entry restored, updated or kept (thread-safe listeners only). */
@@ -987,7 +994,7 @@ public final class Restorer {
             // Beyond the bound, the least recently used files are closed (by whoever holds no file's
             // lock, see closeEvicted) and reopened when their next blob arrives.
             java.util.Iterator<FileJob> it = openFiles.iterator();
-            while (openFiles.size() > MAX_OPEN_FILES && it.hasNext()) {
+            while (openFiles.size() > maxOpenFiles && it.hasNext()) {
                 FileJob v = it.next();
                 if (v == j) continue;
                 it.remove();

@@ -38,7 +38,9 @@ import org.lifeboat.repository.tree.TreeRules;
  * has its size, files and folders have the snapshot's permission bits, every entry its owner (when
  * running as root, the only case restore sets it) and the snapshot's extended attributes (see
  * {@link MetadataRestorer#differences}; times are not compared), and the content of a sample of files (all when {@code sample} is 1) hashes to the
- * snapshot's blobs. The sample is chosen by path, so the same files are read each time.
+ * snapshot's blobs. The sample is chosen by path, so the same files are read each time. Content
+ * is compared by hashing the target's bytes against the blob IDs (lengths from the index), so
+ * verification reads trees but no pack.
  *
  * <p>Like the restore, it reads by descriptor: only the target is opened by path, every folder
  * below it through its chain of names with {@code O_NOFOLLOW}, every file with {@code O_NOFOLLOW}.

@@ -200,6 +200,23 @@ class PackReadsTest {
     }
 
     @Test
+    void filesClosedToBoundOpenFilesAreReopenedAndFilled() throws Exception {
+        Path target = dir.resolve("out");
+        try (Repository repo = Repository.open(new LocalBackend(repoDir), Restic.PASSWORD)) {
+            repo.loadIndex();
+            // one open file at most: the 40 MB file is closed whenever a small file opens, and reopened
+            // (same inode, by descriptor) when its next blob arrives from another pack
+            RestoreResult r = new Restorer(repo, new RestoreOptions(target, List.of(), List.of(),
+                    RestoreOptions.Overwrite.ALWAYS, true, 0), "snapshot " + mixedSnap).maxOpenFiles(1)
+                    .run(rootOf(repo, mixedSnap), "");
+            assertThat(r.failed()).isEmpty();
+            assertThat(r.damaged()).isEmpty();
+            assertThat(r.verifyFailures()).isEmpty();
+        }
+        assertSameTree(mixed, target);
+    }
+
+    @Test
     void checkReadDataReadsEachPackOnce() throws Exception {
         CountingBackend counting = new CountingBackend(new LocalBackend(repoDir));
         try (Repository repo = Repository.open(counting, Restic.PASSWORD)) {
