@@ -18,9 +18,9 @@ import org.lifeboat.repository.Repository;
  * Data blobs read in stream order (dump, database dumps fed to a loader) with a bounded
  * read-ahead: a blob not yet read is fetched together with the blobs that follow it in its pack,
  * up to {@link #WINDOW} bytes, with one request ({@link Repository#loadBlobsFromPack}), and kept
- * until used. Files are usually stored in the order they are walked, so a folder of small files
+ * until used (at most two windows: the oldest blobs read ahead are dropped first). Files are usually stored in the order they are walked, so a folder of small files
  * that share a pack is read with one request per window instead of one per file. Memory is
- * bounded by the window. Not thread-safe: one per stream.
+ * bounded by two windows. Not thread-safe: one per stream.
  */
 public final class BlobWindow {
     /** Bytes (stored, and plain) one read-ahead covers and the window keeps at most. */
@@ -58,10 +58,9 @@ public final class BlobWindow {
         if (e != null) throw e;
         PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
         if (pb == null) throw new BlobNotFoundException(BlobType.DATA, id);
-        // Not read ahead: what was is dropped (the stream went elsewhere), and a new window starts here.
-        ahead.clear();
+        // Not read ahead: a new window starts here. What was read ahead stays (a file may alternate
+        // between packs) until the oldest is dropped to keep at most two windows.
         failedAhead.clear();
-        held = 0;
         List<PackedBlob> window = new ArrayList<>();
         window.add(pb);
         long stored = pb.length();
@@ -86,6 +85,11 @@ public final class BlobWindow {
                 failedAhead.put(x.id(), err);
             }
         }, cancel);
+        var it = ahead.entrySet().iterator();
+        while (held > 2L * WINDOW && it.hasNext()) {
+            held -= it.next().getValue().length;
+            it.remove();
+        }
         if (error[0] != null) throw error[0];
         return wanted[0];
     }
