@@ -17,9 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
-import org.lifeboat.backend.FileInfo;
-import org.lifeboat.backend.FileType;
-import org.lifeboat.backend.Handle;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Pack;
@@ -50,8 +48,19 @@ public final class Checker {
     public final LongAdder packsDone = new LongAdder();
     public volatile long packsTotal;
 
+    private final Cancel cancel;
+
     public Checker(Repository repo) {
+        this(repo, Cancel.NEVER);
+    }
+
+    /**
+     * @param cancel the job's cancel token, checked between trees and between packs; a cancelled
+     *               check ends with {@link Cancel.Cancelled}
+     */
+    public Checker(Repository repo, Cancel cancel) {
         this.repo = repo;
+        this.cancel = cancel;
     }
 
     /**
@@ -61,9 +70,9 @@ public final class Checker {
     public CheckResult run(PackSubset subset) throws IOException {
         repo.loadIndex();
         errors.addAll(repo.indexErrors());
-        Map<Id, List<PackedBlob>> byPack = repo.index().byPack();
+        Map<Id, List<PackedBlob>> byPack = repo.blobsByPack();
         Map<String, Long> onDisk = new HashMap<>();
-        for (FileInfo f : repo.backend().list(FileType.DATA)) onDisk.put(f.name(), f.size());
+        for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id().hex(), f.size());
         // Blobs of packs that are missing, truncated or fail to read: traced to the snapshots and
         // files that lose data, all through one BlobUsers walk at the end.
         Set<Id> damagedBlobs = ConcurrentHashMap.newKeySet();
@@ -202,13 +211,14 @@ public final class Checker {
      * {@link TreeRules#MAX_DEPTH} folders deep; every data blob a file needs must be indexed.
      * Errors name the tree, the path and the snapshot, and the check goes on with the rest.
      */
-    private long checkTrees(List<Snapshot> snaps, Set<Id> missingBlobs) {
+    private long checkTrees(List<Snapshot> snaps, Set<Id> missingBlobs) throws java.io.InterruptedIOException {
         Set<Id> seen = new HashSet<>();
         long count = 0;
         for (Snapshot s : snaps) {
             Deque<PendingTree> stack = new ArrayDeque<>();
             stack.push(new PendingTree(s.tree(), "/", 0, s));
             while (!stack.isEmpty()) {
+                cancel.check();
                 PendingTree pt = stack.pop();
                 Id t = pt.tree();
                 if (!seen.add(t)) continue;
@@ -253,14 +263,32 @@ public final class Checker {
         return count;
     }
 
+    /**
+     * Reads the chosen packs whole, one request each, with a pool sized from the backend's
+     * connections; each worker owns one pack buffer (reused, so memory is the workers' buffers).
+     */
     private void readPacks(List<Id> packs, Map<Id, List<PackedBlob>> byPack, Set<Id> damaged) throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        int workers = Math.max(1, Math.min(repo.connections(), packs.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "check-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         try {
             List<Future<?>> fs = new ArrayList<>();
-            for (Id p : packs) {
+            for (int w = 0; w < workers; w++) {
                 fs.add(pool.submit(() -> {
-                    checkPack(p, byPack.get(p), damaged);
-                    packsDone.increment();
+                    Repository.ReadBuffer buffer = new Repository.ReadBuffer();
+                    for (int i = next.getAndIncrement(); i < packs.size(); i = next.getAndIncrement()) {
+                        cancel.check();
+                        if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("check interrupted");
+                        Id p = packs.get(i);
+                        checkPack(p, byPack.get(p), damaged, buffer);
+                        packsDone.increment();
+                        // a pack far above the usual size is not kept for the next one
+                        if (buffer.bytes().length > 2 * Repository.DEFAULT_PACK_SIZE) buffer.release();
+                    }
                     return null;
                 }));
             }
@@ -268,6 +296,7 @@ public final class Checker {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof java.io.InterruptedIOException ie) throw ie;
                     throw new IOException(e.getCause().getMessage(), e.getCause());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -279,21 +308,14 @@ public final class Checker {
         }
     }
 
-    /** One reusable pack buffer per worker: packs are read whole, 16 MiB each by default. */
-    private static final ThreadLocal<byte[]> PACK_BUFFERS = ThreadLocal.withInitial(() -> new byte[17 << 20]);
-
-    private void checkPack(Id pack, List<PackedBlob> indexed, Set<Id> damaged) throws IOException {
+    private void checkPack(Id pack, List<PackedBlob> indexed, Set<Id> damaged, Repository.ReadBuffer buffer) throws IOException {
         byte[] data;
         int size;
         try {
-            Handle h = new Handle(FileType.DATA, pack.hex());
-            data = PACK_BUFFERS.get();
-            size = repo.backend().loadInto(h, data);
-            if (size < 0) {
-                data = new byte[-size];
-                PACK_BUFFERS.set(data);
-                size = repo.backend().loadInto(h, data);
-            }
+            size = repo.readPack(pack, buffer, cancel);
+            data = buffer.bytes();
+        } catch (java.io.InterruptedIOException e) {
+            throw e;
         } catch (IOException e) {
             errors.add("pack " + pack.shortHex() + ": cannot read: " + e.getMessage());
             brokenPacks.add(pack);
@@ -330,7 +352,7 @@ public final class Checker {
                 continue;
             }
             try {
-                repo.decodeBlob(b, data, (int) b.offset());
+                repo.decodeBlob(b, data, (int) b.offset(), size);
             } catch (RepositoryException e) {
                 errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
                 damaged.add(b.id());

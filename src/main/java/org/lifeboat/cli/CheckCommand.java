@@ -33,8 +33,9 @@ final class CheckCommand implements Callable<Integer> {
         if (readData) ps = Checker.PackSubset.all();
         if (subset != null) ps = parseSubset(subset);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
-            ctx.info("checking repository " + repo.backend().location());
-            Checker c = new Checker(repo);
+            ctx.info("checking repository " + repo.location());
+            // the cancel engineer passes the job's token from Context here
+            Checker c = new Checker(repo, org.lifeboat.backend.Cancel.NEVER);
             long t0 = System.nanoTime();
             CheckResult r;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> "[" + ProgressLine.duration((System.nanoTime() - t0) / 1_000_000_000L)

@@ -4,7 +4,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.Callable;
-import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
@@ -12,6 +11,7 @@ import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
+import org.lifeboat.restore.BlobWindow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,8 +74,10 @@ final class DumpCommand implements Callable<Integer> {
             }
             // rawOut: a reader that has gone (| head) ends the dump at once, exit 1
             OutputStream out = new BufferedOutputStream(ctx.rawOut(), 1 << 20);
+            // blobs read pack by pack with a bounded read-ahead; the cancel engineer passes the job's token here
+            BlobWindow blobs = new BlobWindow(repo, org.lifeboat.backend.Cancel.NEVER);
             if (n != null && n.type() == NodeType.FILE) {
-                long written = writeContent(repo, n, out);
+                long written = writeContent(blobs, n, out);
                 if (written != n.size()) {
                     sizeDiffers(ctx, p, n.size(), written);
                     skipped[0]++;
@@ -96,7 +98,7 @@ final class DumpCommand implements Callable<Integer> {
                         long size = node.type() == NodeType.FILE ? node.size() : 0;
                         long[] read = {0};
                         TarWriter.Outcome written = tar.entry(q, node, size,
-                                node.type() == NodeType.FILE ? o -> read[0] = writeContent(repo, node, o) : null);
+                                node.type() == NodeType.FILE ? o -> read[0] = writeContent(blobs, node, o) : null);
                         if (written == TarWriter.Outcome.UNSAFE_NAME) {
                             ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a " + archive + " member");
                             skipped[0]++;
@@ -139,15 +141,8 @@ final class DumpCommand implements Callable<Integer> {
     }
 
     /** Writes a file's content blobs; returns how many bytes they held. */
-    static long writeContent(Repository repo, Node n, OutputStream out) throws IOException {
-        if (n.content() == null) return 0;
-        long total = 0;
-        for (Id id : n.content()) {
-            byte[] b = repo.loadBlob(BlobType.DATA, id);
-            out.write(b);
-            total += b.length;
-        }
-        return total;
+    static long writeContent(BlobWindow blobs, Node n, OutputStream out) throws IOException {
+        return blobs.write(n.content(), out);
     }
 
     /** The warning for a file whose recorded size is not its content's length (restore reports it as damaged). */

@@ -87,7 +87,8 @@ final class RestoreCommand implements Callable<Integer> {
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
             Restorer r = new Restorer(repo, new RestoreOptions(dst, RawArgs.raw(includes), RawArgs.raw(excludes),
-                    RawArgs.raw(iincludes), RawArgs.raw(iexcludes), ow, verify, threads), name)
+                    RawArgs.raw(iincludes), RawArgs.raw(iexcludes), ow, verify, threads), name,
+                    org.lifeboat.backend.Cancel.NEVER) // the cancel engineer passes the job's token from Context here
                     .onPlan(p -> {
                         ctx.info("restoring " + p);
                         // restic says nothing here; an empty restore that exits 0 is easy to miss

@@ -34,10 +34,8 @@ import org.lifeboat.recovery.StepResult;
 import org.lifeboat.recovery.SystemResult;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
-import org.lifeboat.repository.PackedBlob;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.Snapshot;
-import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeWalker;
 import org.lifeboat.restore.Verifier;
 
@@ -211,23 +209,7 @@ public final class Drill {
 
     /** The packs holding a snapshot's trees and data. */
     private static Set<Id> packsOf(Repository repo, Id root) throws IOException {
-        Set<Id> packs = new HashSet<>();
-        PackedBlob rb = repo.index().lookup(BlobType.TREE, root);
-        if (rb != null) packs.add(rb.pack());
-        TreeWalker.walk(repo, root, "", (path, n) -> {
-            if (n.type() == NodeType.DIR && n.subtree() != null) {
-                PackedBlob pb = repo.index().lookup(BlobType.TREE, n.subtree());
-                if (pb != null) packs.add(pb.pack());
-            }
-            if (n.type() == NodeType.FILE && n.content() != null) {
-                for (Id c : n.content()) {
-                    PackedBlob pb = repo.index().lookup(BlobType.DATA, c);
-                    if (pb != null) packs.add(pb.pack());
-                }
-            }
-            return true;
-        });
-        return packs;
+        return repo.packsOfTree(root);
     }
 
     // ------------------------------------------------------------------------------ measurement

@@ -3,21 +3,21 @@ package org.lifeboat.restore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.tree.Node;
 
-/** A file of a snapshot as a stream, one blob in memory at a time: dumps go straight into a loader. */
+/** A file of a snapshot as a stream, at most a read-ahead window in memory: dumps go straight into a loader. */
 public final class FileContent extends InputStream {
-    private final Repository repo;
+    private final BlobWindow window;
     private final List<Id> blobs;
     private int next;
     private byte[] cur = new byte[0];
     private int pos;
 
     private FileContent(Repository repo, List<Id> blobs) {
-        this.repo = repo;
+        // blobs read pack by pack with a bounded read-ahead (see BlobWindow)
+        this.window = new BlobWindow(repo, org.lifeboat.backend.Cancel.NEVER);
         this.blobs = blobs;
     }
 
@@ -28,7 +28,7 @@ public final class FileContent extends InputStream {
     private boolean fill() throws IOException {
         while (pos >= cur.length) {
             if (next >= blobs.size()) return false;
-            cur = repo.loadBlob(BlobType.DATA, blobs.get(next++));
+            cur = window.blob(blobs.get(next++));
             pos = 0;
         }
         return true;

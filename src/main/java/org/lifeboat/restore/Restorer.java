@@ -22,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.fs.Dir;
 import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
@@ -43,8 +44,11 @@ import org.lifeboat.repository.tree.TreeRules;
 /**
  * Restores a tree from a snapshot into a folder: first counts what it will write and refuses when
  * that does not fit (see {@link Sizer}); then creates folders, symlinks and special files; then
- * file contents by a pool of workers in the order of the packs (large files in parallel ranges,
- * all-zero blobs left as holes); then hard links; then metadata of folders deepest first (writing
+ * file contents pack by pack: the blobs of all files grouped by pack, each pack read with one
+ * request per covering range by a pool sized from the backend's connections, each blob written to
+ * every file and offset that needs it (all-zero blobs left as holes; a file spanning packs is
+ * filled by positional writes as its blobs arrive, at most {@link #MAX_OPEN_FILES} files open at
+ * once); then hard links; then metadata of folders deepest first (writing
  * into a folder changes its mtime).
  *
  * <p>Nothing is ever created, written, changed or removed outside the target, whatever the
@@ -63,8 +67,11 @@ import org.lifeboat.repository.tree.TreeRules;
  * the snapshot present in the target (written in this run or not) with the snapshot.
  */
 public final class Restorer {
-    /** Files with more blobs than this are written by several workers in parallel ranges. */
-    private static final int RANGE_BLOBS = 16;
+    /**
+     * Files kept open at once while their blobs arrive from several packs; beyond it the least
+     * recently used is closed and reopened (by descriptor, same inode) when its next blob comes.
+     */
+    static final int MAX_OPEN_FILES = 256;
 
     /**
      * What a restore will create.
@@ -136,6 +143,12 @@ public final class Restorer {
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
+    /** Files with an open descriptor, least recently used first (guarded by itself). */
+    private final LinkedHashSet<FileJob> openFiles = new LinkedHashSet<>();
+    /** Files taken out of {@link #openFiles} whose descriptors are still to be closed. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<FileJob> evicted = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Cancel cancel;
+    private int maxOpenFiles = MAX_OPEN_FILES;
     /*
      * The counters, restic 0.17's summary in one unit: entries (files, hard links, folders below the
      * restored one, symlinks and special files). totalFiles is every entry chosen (the plan);
@@ -197,10 +210,17 @@ public final class Restorer {
         private final Set<String> packs = new LinkedHashSet<>();
         /** Set when all blobs were read but their total length is not the node's size. */
         private String sizeMismatch;
-        // Ranges of one large file share one descriptor, created by whichever range runs first.
-        private RawFile shared;
-        private IOException sharedError;
-        final AtomicInteger remaining = new AtomicInteger();
+        /** Blobs still to arrive (or be reported); the file is finished when it reaches 0. */
+        final AtomicInteger pending = new AtomicInteger();
+        /** The file's length by the index: the end of its last known blob, in bytes. */
+        long size;
+        // Guarded by the job's lock: its descriptor while open, and the inode this run created.
+        RawFile file;
+        boolean created;
+        long dev;
+        long ino;
+        /** Writing into the target failed (reported once in failed); the rest of its blobs are dropped. */
+        boolean writeFailed;
         /** Something was at its name before: reported as "updated", not "restored". */
         boolean existed;
 
@@ -248,12 +268,28 @@ public final class Restorer {
      * @param snapshotName how messages name what is restored, e.g. "snapshot 1a2b3c4d"
      */
     public Restorer(Repository repo, RestoreOptions opts, String snapshotName) {
+        this(repo, opts, snapshotName, Cancel.NEVER);
+    }
+
+    /**
+     * @param snapshotName how messages name what is restored, e.g. "snapshot 1a2b3c4d"
+     * @param cancel       the job's cancel token, checked between packs (and files); a cancelled
+     *                     restore ends with {@link Cancel.Cancelled}
+     */
+    public Restorer(Repository repo, RestoreOptions opts, String snapshotName, Cancel cancel) {
+        this.cancel = cancel;
         this.repo = repo;
         this.opts = opts;
         this.snapshotName = snapshotName;
         this.includes = opts.includePatterns();
         this.excludes = opts.excludePatterns();
         this.asRoot = Posix.processUid() == 0;
+    }
+
+    /** Sets how many files may be open at once (tests use 1 to force reopening); at least 1. */
+    Restorer maxOpenFiles(int n) {
+        this.maxOpenFiles = Math.max(1, n);
+        return this;
     }
 
     /** Called for every entry restored, updated or kept (thread-safe listeners only). */
@@ -310,7 +346,7 @@ public final class Restorer {
         List<String> verifyFailures = List.of();
         long verifyCount = 0;
         if (opts.verify()) {
-            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads());
+            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads(), cancel);
             verifyFailures = new ArrayList<>(r.problems());
             verifyCount = r.problemCount();
         }
@@ -392,6 +428,7 @@ public final class Restorer {
         try {
             while (!stack.isEmpty()) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("restore interrupted");
+                cancel.check();
                 WalkFrame f = stack.peek();
                 if (f.i >= f.nodes.size()) {
                     stack.pop();
@@ -691,59 +728,68 @@ public final class Restorer {
 
     // ----------------------------------------------------------------------------- contents
 
+    /** Where one blob goes: a file and the byte offset in it. */
+    private record Target(FileJob job, long pos) {}
+
+    /**
+     * Writes every file's content pack by pack (restic's filerestorer): the blobs of all files are
+     * grouped by the pack that holds them, each pack is read with one request per covering range
+     * ({@link Repository#loadBlobsFromPack}) by a pool sized from the backend's connections, and
+     * each blob is written to every (file, offset) that needs it with positional writes, so a file
+     * whose blobs lie in several packs is filled as they arrive, by several workers at once.
+     */
     private void writeFiles() throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(threads(), r -> {
+        List<FileJob> toWrite = compareFirst();
+        // The plan: where each blob goes. Offsets come from the index (plain lengths), so every
+        // blob can be written wherever it arrives from.
+        Map<Id, List<Target>> targets = new java.util.LinkedHashMap<>();
+        List<FileJob> noBlobs = new ArrayList<>();
+        for (FileJob j : toWrite) {
+            long pos = 0;
+            int n = 0;
+            for (Id id : j.content()) {
+                PackedBlob pb = repo.findBlob(BlobType.DATA, id).orElse(null);
+                if (pb == null) {
+                    // What follows an unknown blob has no known offset: the file ends here (damaged).
+                    j.damage("data blob " + id.shortHex() + " is not in the repository's index", packFiles(id));
+                    break;
+                }
+                targets.computeIfAbsent(id, k -> new ArrayList<>(1)).add(new Target(j, pos));
+                pos += pb.plainLength();
+                n++;
+            }
+            j.size = pos;
+            j.pending.set(n);
+            if (n == 0) noBlobs.add(j);
+        }
+        for (FileJob j : noBlobs) {
+            cancel.check();
+            task(j, () -> finishJob(j));
+        }
+        Repository.PackPlan plan = repo.planByPack(BlobType.DATA, targets.keySet());
+        List<Map.Entry<Id, List<PackedBlob>>> packs = new ArrayList<>(plan.packs().entrySet());
+        AtomicInteger next = new AtomicInteger();
+        int workers = Math.max(1, Math.min(readers(), packs.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "restore-worker");
             t.setDaemon(true);
             return t;
         });
         try {
-            // In the order their data lies in the packs: a cold restore then reads packs front to
-            // back instead of jumping around.
-            List<FileJob> ordered = new ArrayList<>(files);
-            Map<FileJob, PackedBlob> first = new HashMap<>();
-            for (FileJob j : ordered) {
-                List<Id> c = j.content();
-                if (!c.isEmpty()) {
-                    PackedBlob pb = repo.index().lookup(BlobType.DATA, c.getFirst());
-                    if (pb != null) first.put(j, pb);
-                }
-            }
-            ordered.sort((a, b) -> {
-                PackedBlob x = first.get(a);
-                PackedBlob y = first.get(b);
-                if (x == null || y == null) return x == null ? (y == null ? 0 : -1) : 1;
-                int c = x.pack().compareTo(y.pack());
-                return c != 0 ? c : Long.compare(x.offset(), y.offset());
-            });
             List<Future<?>> futures = new ArrayList<>();
-            for (FileJob j : ordered) {
-                List<Id> content = j.content();
-                // Offsets come from the index, so ranges of one file can be written independently.
-                long[] offsets = new long[content.size() + 1];
-                boolean known = true;
-                for (int i = 0; i < content.size(); i++) {
-                    PackedBlob pb = repo.index().lookup(BlobType.DATA, content.get(i));
-                    if (pb == null) {
-                        known = false;
-                        break;
+            for (int w = 0; w < workers; w++) {
+                futures.add(pool.submit(() -> {
+                    // This worker's read buffer: at most one covering range, never shared.
+                    Repository.ReadBuffer buffer = new Repository.ReadBuffer();
+                    for (int i = next.getAndIncrement(); i < packs.size(); i = next.getAndIncrement()) {
+                        cancel.check();
+                        if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("restore interrupted");
+                        Map.Entry<Id, List<PackedBlob>> p = packs.get(i);
+                        repo.loadBlobsFromPack(p.getKey(), p.getValue(), buffer,
+                                (pb, plain, error) -> deliver(targets.get(pb.id()), pb, plain, error), cancel);
                     }
-                    offsets[i + 1] = offsets[i] + pb.plainLength();
-                }
-                long[] offs = known ? offsets : null;
-                if (j.compareFirst) {
-                    futures.add(pool.submit(() -> task(j, () -> compareThenWrite(j, offs))));
-                } else if (!known || content.size() <= RANGE_BLOBS) {
-                    futures.add(pool.submit(() -> task(j, () -> writeWhole(j, offs))));
-                } else {
-                    int ranges = (content.size() + RANGE_BLOBS - 1) / RANGE_BLOBS;
-                    j.remaining.set(ranges);
-                    for (int from = 0; from < content.size(); from += RANGE_BLOBS) {
-                        int f = from;
-                        int to = Math.min(content.size(), from + RANGE_BLOBS);
-                        futures.add(pool.submit(() -> task(j, () -> writeRangeTask(j, offsets, f, to))));
-                    }
-                }
+                    return null;
+                }));
             }
             for (Future<?> f : futures) {
                 try {
@@ -760,7 +806,60 @@ public final class Restorer {
             }
         } finally {
             pool.shutdownNow();
+            try {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            closeAll(toWrite);
         }
+    }
+
+    /** Readers of packs: --threads when given, else the backend's connections (restic's workerCount). */
+    private int readers() {
+        return opts.threads() > 0 ? opts.threads() : repo.connections();
+    }
+
+    /**
+     * The files that if-changed with --verify keeps when their content matches (compared by
+     * descriptor, reading only the target); returns the files to write.
+     */
+    private List<FileJob> compareFirst() throws IOException {
+        List<FileJob> toWrite = new ArrayList<>();
+        List<FileJob> compare = new ArrayList<>();
+        for (FileJob j : files) (j.compareFirst ? compare : toWrite).add(j);
+        if (compare.isEmpty()) return toWrite;
+        List<FileJob> rewrite = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(threads(), r -> {
+            Thread t = new Thread(r, "restore-compare");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (FileJob j : compare) futures.add(pool.submit(() -> task(j, () -> {
+                cancel.check();
+                if (!unchanged(j)) rewrite.add(j);
+            })));
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof IOException io) throw io;
+                    if (c instanceof RuntimeException re) throw re;
+                    throw new IOException(c);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("restore interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        java.util.Set<FileJob> again = new java.util.HashSet<>(rewrite);
+        for (FileJob j : compare) if (again.contains(j)) toWrite.add(j);
+        return toWrite;
     }
 
     @FunctionalInterface
@@ -789,90 +888,162 @@ public final class Restorer {
         }
     }
 
-    private void compareThenWrite(FileJob j, long[] offsets) throws IOException {
+    /** True (and the file kept) when the existing file already holds the snapshot's content and metadata. */
+    private boolean unchanged(FileJob j) throws IOException {
         try (Dir d = folders.open(j.dir); RawFile f = d.openForRead(j.name)) {
             FileMeta m = f.stat();
             if (m.kind() == FileKind.REGULAR && Verifier.compare(repo, f, j.content()) == null
                     && repairMetadata(d, j.name, m, j.node)) {
                 keep(m, j.source, j.node, j.snPath); // the same hard-link rule as any kept file
-                return;
+                return true;
             }
         } catch (InterruptedIOException e) {
             throw e;
         } catch (IOException e) {
             // Unreadable or gone: rewrite it.
         }
-        writeWhole(j, offsets);
+        return false;
     }
 
-    /** A file written by one task: created, filled and finished through one descriptor. */
-    private void writeWhole(FileJob j, long[] offsets) throws IOException {
-        try (RawFile f = create(j)) {
-            long end = writeRange(f, j, offsets, 0, j.content().size());
-            finish(f, j, offsets == null ? end : offsets[j.content().size()]);
+    /**
+     * One blob read (or not) from its pack: written to every place that needs it, or reported as
+     * damage of each file that needed it (the hole stays). Called by the pack's worker.
+     */
+    private void deliver(List<Target> where, PackedBlob pb, byte[] plain, IOException error) throws IOException {
+        if (where == null) return;
+        boolean zero = plain != null && allZero(plain);
+        for (Target t : where) {
+            FileJob j = t.job();
+            if (plain == null) {
+                j.damage(error instanceof BlobNotFoundException ? "data blob " + pb.id().shortHex()
+                        + " is not in the repository's index" : error.getMessage(), packFiles(pb.id()));
+            } else {
+                write(j, t.pos(), plain, zero);
+            }
+            if (j.pending.decrementAndGet() == 0) task(j, () -> finishJob(j));
+            closeEvicted();
         }
     }
 
-    private void writeRangeTask(FileJob j, long[] offsets, int from, int to) throws IOException {
-        RawFile f;
+    /** Writes one blob into a file at {@code pos} (an all-zero blob stays a hole); a target failure fails that file only. */
+    private void write(FileJob j, long pos, byte[] plain, boolean zero) throws IOException {
         synchronized (j) {
-            if (j.shared == null && j.sharedError == null) {
-                try {
-                    j.shared = create(j);
-                } catch (IOException e) {
-                    j.sharedError = e;
-                }
-            }
-            if (j.sharedError != null) {
-                if (j.remaining.decrementAndGet() == 0) throw j.sharedError;
-                return;
-            }
-            f = j.shared;
-        }
-        try {
-            writeRange(f, j, offsets, from, to);
-        } finally {
-            if (j.remaining.decrementAndGet() == 0) {
-                try {
-                    finish(f, j, offsets[j.content().size()]);
-                } finally {
-                    f.close();
-                }
-            }
-        }
-    }
-
-    /** Writes blobs [from, to); returns the end position. Unreadable blobs leave a hole and are reported. */
-    private long writeRange(RawFile f, FileJob j, long[] offsets, int from, int to) throws IOException {
-        List<Id> content = j.content();
-        long pos = offsets == null ? 0 : offsets[from];
-        for (int i = from; i < to; i++) {
-            if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("restore interrupted");
-            byte[] data;
+            if (j.writeFailed) return;
             try {
-                data = repo.loadBlob(BlobType.DATA, content.get(i));
+                RawFile f = open(j);
+                if (!zero) f.write(plain, 0, plain.length, pos);
             } catch (InterruptedIOException e) {
                 throw e;
-            } catch (IOException e) {
-                j.damage(e instanceof BlobNotFoundException ? "data blob " + content.get(i).shortHex()
-                        + " is not in the repository's index" : e.getMessage(), packFiles(content.get(i)));
-                if (offsets == null) return pos;
-                pos = offsets[i + 1];
-                continue;
+            } catch (IOException | IllegalArgumentException e) {
+                j.writeFailed = true;
+                failed.add(j.snPath + ": " + e.getMessage());
+                close(j);
+                return;
             }
-            if (!allZero(data)) f.write(data, 0, data.length, pos);
-            pos += data.length;
-            if (firstByte == null) firstByte = java.time.Instant.now();
-            bytes.add(data.length);
-            bytesDone.add(data.length);
         }
-        return pos;
+        if (firstByte == null) firstByte = java.time.Instant.now();
+        bytes.add(plain.length);
+        bytesDone.add(plain.length);
+    }
+
+    /** Every blob of the file is in (or reported): its size, metadata and hard-link source, then closed. */
+    private void finishJob(FileJob j) throws IOException {
+        synchronized (j) {
+            if (j.writeFailed) return;
+            try {
+                finish(open(j), j, j.size);
+            } finally {
+                close(j);
+            }
+        }
+    }
+
+    /**
+     * The file's descriptor (caller holds the job's lock): created on first use, replacing what is
+     * at its name; reopened when it was closed to bound the open files, and then only if its name
+     * still holds the inode this run created (never following a symlink).
+     */
+    private RawFile open(FileJob j) throws IOException {
+        if (j.file != null) {
+            synchronized (openFiles) {
+                openFiles.remove(j);
+                openFiles.add(j); // most recently used last
+            }
+            return j.file;
+        }
+        RawFile f;
+        if (!j.created) {
+            f = create(j);
+            FileMeta m = f.stat();
+            j.dev = m.dev();
+            j.ino = m.inode();
+            j.created = true;
+        } else {
+            try (Dir d = folders.open(j.dir)) {
+                f = d.openForWrite(j.name);
+            }
+            FileMeta m = f.stat();
+            if (m.dev() != j.dev || m.inode() != j.ino) {
+                f.close();
+                throw new IOException(folders.display(j.dir, j.name) + " was replaced by another file while it was restored");
+            }
+        }
+        j.file = f;
+        synchronized (openFiles) {
+            openFiles.add(j);
+            // Beyond the bound, the least recently used files are closed (by whoever holds no file's
+            // lock, see closeEvicted) and reopened when their next blob arrives.
+            java.util.Iterator<FileJob> it = openFiles.iterator();
+            while (openFiles.size() > maxOpenFiles && it.hasNext()) {
+                FileJob v = it.next();
+                if (v == j) continue;
+                it.remove();
+                evicted.add(v);
+            }
+        }
+        return f;
+    }
+
+    /** Closes the files evicted from {@link #openFiles} unless they were reopened since. */
+    private void closeEvicted() {
+        for (FileJob v = evicted.poll(); v != null; v = evicted.poll()) {
+            synchronized (v) {
+                synchronized (openFiles) {
+                    if (openFiles.contains(v)) continue;
+                }
+                if (v.file != null) {
+                    v.file.close();
+                    v.file = null;
+                }
+            }
+        }
+    }
+
+    /** Closes a file's descriptor (caller holds the job's lock). */
+    private void close(FileJob j) {
+        synchronized (openFiles) {
+            openFiles.remove(j);
+        }
+        if (j.file != null) {
+            j.file.close();
+            j.file = null;
+        }
+    }
+
+    /** After a failure or interruption: no descriptor stays open. */
+    private void closeAll(List<FileJob> jobs) {
+        for (FileJob j : jobs) {
+            synchronized (j) {
+                close(j);
+            }
+        }
+        evicted.clear();
     }
 
     /** The repository files holding a blob, as paths inside the repository ("data/ab/abcdef…"). */
     private List<String> packFiles(Id blob) {
         List<String> out = new ArrayList<>();
-        for (PackedBlob pb : repo.index().lookupAll(BlobType.DATA, blob)) {
+        for (PackedBlob pb : repo.findBlobCopies(BlobType.DATA, blob)) {
             String hex = pb.pack().hex();
             out.add("data/" + hex.substring(0, 2) + "/" + hex);
         }

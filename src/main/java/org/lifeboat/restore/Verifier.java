@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.fs.Dir;
 import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
@@ -37,7 +38,9 @@ import org.lifeboat.repository.tree.TreeRules;
  * has its size, files and folders have the snapshot's permission bits, every entry its owner (when
  * running as root, the only case restore sets it) and the snapshot's extended attributes (see
  * {@link MetadataRestorer#differences}; times are not compared), and the content of a sample of files (all when {@code sample} is 1) hashes to the
- * snapshot's blobs. The sample is chosen by path, so the same files are read each time.
+ * snapshot's blobs. The sample is chosen by path, so the same files are read each time. Content
+ * is compared by hashing the target's bytes against the blob IDs (lengths from the index), so
+ * verification reads trees but no pack.
  *
  * <p>Like the restore, it reads by descriptor: only the target is opened by path, every folder
  * below it through its chain of names with {@code O_NOFOLLOW}, every file with {@code O_NOFOLLOW}.
@@ -63,7 +66,10 @@ public final class Verifier {
     private final PathPatterns includes;
     private final PathPatterns excludes;
 
-    private Verifier(Repository repo, double sample, PathPatterns includes, PathPatterns excludes) {
+    private final Cancel cancel;
+
+    private Verifier(Repository repo, double sample, PathPatterns includes, PathPatterns excludes, Cancel cancel) {
+        this.cancel = cancel;
         this.repo = repo;
         this.sample = sample;
         this.includes = includes;
@@ -84,14 +90,23 @@ public final class Verifier {
      */
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
                                 List<String> includes, List<String> excludes) throws IOException {
+        return verify(repo, tree, snapshotPrefix, target, sample, includes, excludes, Cancel.NEVER);
+    }
+
+    /**
+     * As {@link #verify(Repository, Id, String, Path, double, List, List)}, stopping when
+     * {@code cancel} is cancelled ({@link Cancel.Cancelled}, checked between entries).
+     */
+    public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
+                                List<String> includes, List<String> excludes, Cancel cancel) throws IOException {
         return verify(repo, tree, snapshotPrefix, target, sample, new PathPatterns(includes),
-                new PathPatterns(excludes), 1);
+                new PathPatterns(excludes), 1, cancel);
     }
 
     /** As above, comparing contents with {@code threads} threads. */
     static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
-                         PathPatterns includes, PathPatterns excludes, int threads) throws IOException {
-        Verifier v = new Verifier(repo, sample, includes, excludes);
+                         PathPatterns includes, PathPatterns excludes, int threads, Cancel cancel) throws IOException {
+        Verifier v = new Verifier(repo, sample, includes, excludes, cancel);
         Dir root;
         try {
             root = Dir.open(target.toAbsolutePath().normalize());
@@ -153,6 +168,7 @@ public final class Verifier {
         try {
             while (!stack.isEmpty()) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("verification interrupted");
+                cancel.check();
                 WalkFrame f = stack.peek();
                 if (f.i >= f.nodes.size()) {
                     stack.pop();
@@ -346,7 +362,7 @@ public final class Verifier {
     static String compare(Repository repo, RawFile f, List<Id> content) throws IOException {
         long pos = 0;
         for (Id id : content) {
-            PackedBlob pb = repo.index().lookup(BlobType.DATA, id);
+            PackedBlob pb = repo.findBlob(BlobType.DATA, id).orElse(null);
             if (pb == null) return "blob " + id.shortHex() + " is not in the repository's index";
             byte[] b = new byte[pb.plainLength()];
             int got = 0;

@@ -76,19 +76,13 @@ class LayeringTest {
      * moves it (staleEntriesOfTheTemporaryAllowList says which). Backend types they may still name.
      */
     private static final Map<String, Set<String>> TEMPORARY_BACKEND_USERS = Map.of(
-            "check/Checker.java", Set.of("FileInfo", "FileType", "Handle"), // packs: listPacks(), pack reads
             "cli/Interrupts.java", Set.of("WriteStop"));                      // cancel: the job's Cancel token
 
     /**
      * Issue 10: moved by the packs/upload/cancel engineers. Files that still call the deprecated
      * Repository accessors backend()/crypto()/index(); the lead removes each entry when merging.
      */
-    private static final Set<String> TEMPORARY_ACCESSOR_USERS = Set.of(
-            "check/Checker.java",      // packs: blobsByPack(), listPacks(), pack reads
-            "cli/CheckCommand.java",   // packs: location()
-            "drill/Drill.java",        // packs: packsOfTree(root)
-            "restore/Restorer.java",   // packs: findBlob(), findBlobCopies()
-            "restore/Verifier.java");  // packs: findBlob()
+    private static final Set<String> TEMPORARY_ACCESSOR_USERS = Set.of();
 
     private static final Pattern BACKEND_REF = Pattern.compile("org\\.lifeboat\\.backend\\.([A-Za-z_$][\\w$]*|\\*)");
 
