@@ -1,83 +1,205 @@
 package org.lifeboat.repository;
 
+import java.util.AbstractCollection;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-/** All known blobs, merged from every index file plus the packs written in this session. */
+/**
+ * All known blobs, merged from every index file plus the packs written in this session.
+ *
+ * <p>Memory layout: a repository of a few million blobs must fit in a small heap, so the entries
+ * are not objects. Each blob type has a {@link BlobTable} of primitive arrays (about 60 bytes per
+ * blob, against ~150 for a hash map of {@link PackedBlob} records); packs are numbered once in a
+ * shared table. {@link PackedBlob} values are made on demand by the readers. Thread-safe: backup
+ * threads look blobs up while the uploader adds the packs it wrote.
+ */
 public final class MasterIndex {
-    private final Map<Id, PackedBlob> data = new ConcurrentHashMap<>();
-    private final Map<Id, PackedBlob> trees = new ConcurrentHashMap<>();
-    /** Blobs stored more than once (restic allows it); the first copy wins for reading. */
-    private final Map<Id, List<PackedBlob>> duplicates = new ConcurrentHashMap<>();
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final PackTable packTable = new PackTable();
+    private final BlobTable data = new BlobTable();
+    private final BlobTable trees = new BlobTable();
+    /** Blobs stored more than once (restic allows it); the first copy wins for reading. Rare: objects are fine. */
+    private final Map<Id, List<PackedBlob>> duplicates = new HashMap<>();
+    /** Pack number → the number of the index file that first named it (-1: none), see {@link #sourceOf}. */
+    private int[] packSources = new int[0];
+    /** Index files named by {@link #add(PackedBlob, Id)}, numbered in the order met. */
+    private final PackTable indexFiles = new PackTable();
 
-    /** Pack → the index file that first named it, to say which index file a bad location came from. */
-    private final Map<Id, Id> packSources = new ConcurrentHashMap<>();
-
-    private Map<Id, PackedBlob> map(BlobType t) {
+    private BlobTable table(BlobType t) {
         return t == BlobType.DATA ? data : trees;
     }
 
+    /** Adds a blob; a second copy at another location is kept as a duplicate (see {@link #lookupAll}). */
     public void add(PackedBlob b) {
-        PackedBlob prev = map(b.type()).putIfAbsent(b.id(), b);
-        if (prev != null && !(prev.pack().equals(b.pack()) && prev.offset() == b.offset())) {
-            duplicates.computeIfAbsent(b.id(), k -> new ArrayList<>(List.of(prev))).add(b);
+        lock.writeLock().lock();
+        try {
+            addLocked(b);
+        } finally {
+            lock.writeLock().unlock();
         }
+    }
+
+    private int addLocked(PackedBlob b) {
+        int pack = packTable.number(b.pack());
+        BlobTable t = table(b.type());
+        int prev = t.putIfAbsent(b.id(), pack, b.offset(), b.length(), b.uncompressedLength());
+        if (prev >= 0 && !(t.pack(prev) == pack && t.offset(prev) == b.offset())) {
+            PackedBlob first = t.get(prev, b.id(), b.type(), packTable);
+            duplicates.computeIfAbsent(b.id(), k -> new ArrayList<>(List.of(first))).add(b);
+        }
+        return pack;
     }
 
     /** Adds a blob read from index file {@code indexFile}. */
     public void add(PackedBlob b, Id indexFile) {
-        packSources.putIfAbsent(b.pack(), indexFile);
-        add(b);
+        lock.writeLock().lock();
+        try {
+            int pack = addLocked(b);
+            if (pack >= packSources.length) {
+                int[] grown = java.util.Arrays.copyOf(packSources, Math.max(pack + 1, packSources.length * 2));
+                java.util.Arrays.fill(grown, packSources.length, grown.length, -1);
+                packSources = grown;
+            }
+            if (packSources[pack] < 0) packSources[pack] = indexFiles.number(indexFile);
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /** The index file that first named this pack, or null (e.g. a pack written in this session). */
     public Id sourceOf(Id pack) {
-        return packSources.get(pack);
+        lock.readLock().lock();
+        try {
+            int p = packTable.find(pack);
+            if (p < 0 || p >= packSources.length || packSources[p] < 0) return null;
+            return indexFiles.id(packSources[p]);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
+    /** Where the first stored copy of this blob is, or null when the index does not name it. */
     public PackedBlob lookup(BlobType t, Id id) {
-        return map(t).get(id);
+        lock.readLock().lock();
+        try {
+            BlobTable table = table(t);
+            int e = table.find(id);
+            return e < 0 ? null : table.get(e, id, t, packTable);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Every stored copy of a blob (usually one). */
     public List<PackedBlob> lookupAll(BlobType t, Id id) {
-        List<PackedBlob> dup = duplicates.get(id);
-        if (dup != null) {
-            List<PackedBlob> out = new ArrayList<>();
-            for (PackedBlob b : dup) if (b.type() == t) out.add(b);
-            if (!out.isEmpty()) return out;
+        lock.readLock().lock();
+        try {
+            List<PackedBlob> dup = duplicates.get(id);
+            if (dup != null) {
+                List<PackedBlob> out = new ArrayList<>();
+                for (PackedBlob b : dup) if (b.type() == t) out.add(b);
+                if (!out.isEmpty()) return out;
+            }
+        } finally {
+            lock.readLock().unlock();
         }
         PackedBlob b = lookup(t, id);
         return b == null ? List.of() : List.of(b);
     }
 
     public boolean has(BlobType t, Id id) {
-        return map(t).containsKey(id);
+        lock.readLock().lock();
+        try {
+            return table(t).find(id) >= 0;
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
+    /** Number of distinct blobs (per type; duplicates not counted). */
     public int size() {
-        return data.size() + trees.size();
+        lock.readLock().lock();
+        try {
+            return data.size() + trees.size();
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
+    /**
+     * The blobs of one type (first copies), made one by one while iterating: the view holds no
+     * entries itself. It sees the blobs present when the iterator was made.
+     */
     public Collection<PackedBlob> blobs(BlobType t) {
-        return map(t).values();
+        BlobTable table = table(t);
+        return new AbstractCollection<>() {
+            @Override
+            public Iterator<PackedBlob> iterator() {
+                int n = size();
+                return new Iterator<>() {
+                    int next = 0;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < n;
+                    }
+
+                    @Override
+                    public PackedBlob next() {
+                        if (next >= n) throw new NoSuchElementException();
+                        lock.readLock().lock();
+                        try {
+                            int e = next++;
+                            return table.get(e, table.id(e), t, packTable);
+                        } finally {
+                            lock.readLock().unlock();
+                        }
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                lock.readLock().lock();
+                try {
+                    return table.size();
+                } finally {
+                    lock.readLock().unlock();
+                }
+            }
+        };
     }
 
     /** Every blob entry including duplicates. */
     public List<PackedBlob> allEntries() {
-        List<PackedBlob> out = new ArrayList<>(size());
-        out.addAll(data.values());
-        out.addAll(trees.values());
-        for (List<PackedBlob> dup : duplicates.values()) {
-            for (PackedBlob b : dup) if (!(map(b.type()).get(b.id()) == b)) out.add(b);
+        lock.readLock().lock();
+        try {
+            List<PackedBlob> out = new ArrayList<>(data.size() + trees.size());
+            for (BlobType t : new BlobType[] {BlobType.DATA, BlobType.TREE}) {
+                BlobTable table = table(t);
+                for (int e = 0; e < table.size(); e++) out.add(table.get(e, table.id(e), t, packTable));
+            }
+            for (List<PackedBlob> dup : duplicates.values()) {
+                for (PackedBlob b : dup) {
+                    BlobTable table = table(b.type());
+                    int e = table.find(b.id());
+                    boolean isFirst = e >= 0 && packTable.id(table.pack(e)).equals(b.pack()) && table.offset(e) == b.offset();
+                    if (!isFirst) out.add(b);
+                }
+            }
+            return out;
+        } finally {
+            lock.readLock().unlock();
         }
-        return out;
     }
 
     /** Pack ID → its blobs, ordered by offset. */
@@ -88,9 +210,177 @@ public final class MasterIndex {
         return out;
     }
 
+    /** Every pack that holds at least one known blob. */
     public Set<Id> packs() {
-        Set<Id> out = new HashSet<>();
-        for (PackedBlob b : allEntries()) out.add(b.pack());
-        return out;
+        lock.readLock().lock();
+        try {
+            Set<Id> out = new HashSet<>();
+            for (int p = 0; p < packTable.size(); p++) out.add(packTable.id(p));
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- tables
+
+    /** Reads the i-th 8 bytes of a 32-byte ID, big-endian. */
+    static long word(byte[] id, int i) {
+        long v = 0;
+        for (int k = i * 8; k < i * 8 + 8; k++) v = (v << 8) | (id[k] & 0xFF);
+        return v;
+    }
+
+    /** Spreads an ID's first word over the table's bits; IDs are SHA-256, but hostile ones need not be. */
+    static int hash(long w0, long w1) {
+        long h = (w0 ^ (w1 * 0x9E3779B97F4A7C15L)) * 0xC2B2AE3D27D4EB4FL;
+        return (int) (h ^ (h >>> 29) ^ (h >>> 47));
+    }
+
+    /**
+     * An insert-only open-addressing table of blob locations in primitive arrays. Entries are
+     * numbered in insertion order and stored in pages of {@link #PAGE} entries, so growing never
+     * copies them (no transient double of the heap); the slot array (an int per slot, load ≤ 3/4)
+     * maps a hash to an entry number. Per entry: 32 bytes of ID, 8 of offset, 4 each of pack
+     * number, length and uncompressed length, and 5.3–10.7 bytes of slots. Not thread-safe: the
+     * {@link MasterIndex} locks around it.
+     */
+    static final class BlobTable {
+        static final int PAGE_BITS = 12;
+        static final int PAGE = 1 << PAGE_BITS;
+        private static final int MASK = PAGE - 1;
+
+        private long[][] ids = new long[0][]; // 4 words per entry
+        private long[][] offsets = new long[0][];
+        private int[][] ints = new int[0][]; // pack, length, uncompressed length per entry
+        private int[] slots = new int[16]; // entry number + 1; 0 = empty
+        private int count;
+
+        int size() {
+            return count;
+        }
+
+        /** The entry number of this ID, or -1. */
+        int find(Id id) {
+            byte[] b = id.bytes();
+            return find(word(b, 0), word(b, 1), word(b, 2), word(b, 3));
+        }
+
+        private int find(long w0, long w1, long w2, long w3) {
+            int mask = slots.length - 1;
+            for (int s = hash(w0, w1) & mask; ; s = (s + 1) & mask) {
+                int e = slots[s] - 1;
+                if (e < 0) return -1;
+                long[] page = ids[e >>> PAGE_BITS];
+                int o = (e & MASK) * 4;
+                if (page[o] == w0 && page[o + 1] == w1 && page[o + 2] == w2 && page[o + 3] == w3) return e;
+            }
+        }
+
+        /** Adds the entry unless the ID is present; returns the present entry's number, or -1 when added. */
+        int putIfAbsent(Id id, int pack, long offset, int length, int uncompressedLength) {
+            byte[] b = id.bytes();
+            long w0 = word(b, 0), w1 = word(b, 1), w2 = word(b, 2), w3 = word(b, 3);
+            int present = find(w0, w1, w2, w3);
+            if (present >= 0) return present;
+            if ((count + 1) * 4L > slots.length * 3L) rehash(slots.length * 2);
+            int e = count;
+            int page = e >>> PAGE_BITS;
+            if (page == ids.length) {
+                ids = java.util.Arrays.copyOf(ids, page + 1);
+                offsets = java.util.Arrays.copyOf(offsets, page + 1);
+                ints = java.util.Arrays.copyOf(ints, page + 1);
+                ids[page] = new long[PAGE * 4];
+                offsets[page] = new long[PAGE];
+                ints[page] = new int[PAGE * 3];
+            }
+            int o = e & MASK;
+            long[] ip = ids[page];
+            ip[o * 4] = w0;
+            ip[o * 4 + 1] = w1;
+            ip[o * 4 + 2] = w2;
+            ip[o * 4 + 3] = w3;
+            offsets[page][o] = offset;
+            int[] np = ints[page];
+            np[o * 3] = pack;
+            np[o * 3 + 1] = length;
+            np[o * 3 + 2] = uncompressedLength;
+            count++;
+            insertSlot(slots, e, w0, w1);
+            return -1;
+        }
+
+        private void insertSlot(int[] table, int e, long w0, long w1) {
+            int mask = table.length - 1;
+            int s = hash(w0, w1) & mask;
+            while (table[s] != 0) s = (s + 1) & mask;
+            table[s] = e + 1;
+        }
+
+        private void rehash(int capacity) {
+            int[] fresh = new int[capacity];
+            for (int e = 0; e < count; e++) {
+                long[] page = ids[e >>> PAGE_BITS];
+                int o = (e & MASK) * 4;
+                insertSlot(fresh, e, page[o], page[o + 1]);
+            }
+            slots = fresh;
+        }
+
+        int pack(int e) {
+            return ints[e >>> PAGE_BITS][(e & MASK) * 3];
+        }
+
+        long offset(int e) {
+            return offsets[e >>> PAGE_BITS][e & MASK];
+        }
+
+        Id id(int e) {
+            long[] page = ids[e >>> PAGE_BITS];
+            int o = (e & MASK) * 4;
+            byte[] b = new byte[Id.LENGTH];
+            for (int w = 0; w < 4; w++) {
+                long v = page[o + w];
+                for (int k = 7; k >= 0; k--) {
+                    b[w * 8 + k] = (byte) v;
+                    v >>>= 8;
+                }
+            }
+            return Id.of(b);
+        }
+
+        /** Entry {@code e} as a value; {@code id} is its ID (passed in so lookups reuse the caller's). */
+        PackedBlob get(int e, Id id, BlobType type, PackTable packs) {
+            int[] np = ints[e >>> PAGE_BITS];
+            int o = (e & MASK) * 3;
+            return new PackedBlob(id, type, packs.id(np[o]), offset(e), np[o + 1], np[o + 2]);
+        }
+    }
+
+    /** Numbers distinct IDs (packs, index files) 0, 1, 2, … in the order met; one Id object each. */
+    static final class PackTable {
+        private final Map<Id, Integer> numbers = new HashMap<>();
+        private final List<Id> ids = new ArrayList<>();
+
+        int number(Id id) {
+            Integer n = numbers.get(id);
+            if (n != null) return n;
+            numbers.put(id, ids.size());
+            ids.add(id);
+            return ids.size() - 1;
+        }
+
+        int find(Id id) {
+            Integer n = numbers.get(id);
+            return n == null ? -1 : n;
+        }
+
+        Id id(int n) {
+            return ids.get(n);
+        }
+
+        int size() {
+            return ids.size();
+        }
     }
 }
