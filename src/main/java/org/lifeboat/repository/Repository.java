@@ -694,6 +694,11 @@ public final class Repository implements AutoCloseable {
         return uploads.maxPending();
     }
 
+    /** Threads waiting for room in the upload stage (tests: chunking is held back by the bound). */
+    int threadsWaitingForUploads() {
+        return uploads.waiting();
+    }
+
     /** How many packs may be pending at once: {@code backend.connections() + 1}. */
     int maxPacksInFlight() {
         return uploads.maxPacks();

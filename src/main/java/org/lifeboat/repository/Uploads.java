@@ -51,7 +51,9 @@ final class Uploads {
     private long handedOver;
     /** The most packs ever pending at once (for tests: the memory bound held). */
     private int maxPending;
-    /** The first upload failure not yet reported by {@link #awaitIdle}. */
+    /** Threads waiting in {@link #handOver} for room (tests, monitoring: chunking is held back). */
+    private int waiting;
+    /** The first upload failure not yet reported by {@link #awaitStored}. */
     private IOException failure;
 
     Uploads(Backend backend, Crypto crypto, Stored stored, Consumer<List<Pack.Entry>> dropped) {
@@ -116,11 +118,14 @@ final class Uploads {
         try {
             while (failure == null && !cancel.cancelled() && !ready.getAsBoolean()) {
                 if (unregister == null) unregister = cancel.onCancel(this::wake);
+                waiting++;
                 try {
                     changed.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted while waiting for pack uploads");
+                } finally {
+                    waiting--;
                 }
             }
         } finally {
@@ -269,6 +274,15 @@ final class Uploads {
         lock.lock();
         try {
             return pending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int waiting() {
+        lock.lock();
+        try {
+            return waiting;
         } finally {
             lock.unlock();
         }
