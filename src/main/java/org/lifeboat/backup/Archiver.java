@@ -66,6 +66,8 @@ public final class Archiver {
      * with the caller's token, and when the backup fails, so the other stages stop at once.
      */
     private final Cancel stop = new Cancel();
+    /** The first failure of a stage (see {@link #failed}): the error the backup ends with. */
+    private final java.util.concurrent.atomic.AtomicReference<IOException> failure = new java.util.concurrent.atomic.AtomicReference<>();
 
     private final LongAdder filesNew = new LongAdder();
     private final LongAdder filesChanged = new LongAdder();
@@ -206,6 +208,8 @@ public final class Archiver {
             return new BackupResult(snap, summary, progress.errors.sum());
         } catch (CompletionException e) {
             throw unwrap(e.getCause());
+        } catch (Cancel.Cancelled c) {
+            throw unwrap(c); // the stop token's: the caller's cancel, or the first failure it stands for
         } catch (RepositoryFailure rf) {
             throw unwrap(rf);
         } finally {
@@ -244,10 +248,12 @@ public final class Archiver {
         while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
             c = c.getCause();
         }
-        if (cancel.cancelled() && !(c instanceof Cancel.Cancelled)) {
+        if (cancel.cancelled()) {
             // what failed after the cancel (a killed dump's stream, an interrupted read) is its consequence
-            return new Cancel.Cancelled(cancel.reason());
+            return c instanceof Cancel.Cancelled cc ? cc : new Cancel.Cancelled(cancel.reason());
         }
+        // the first real failure, not the stops it caused in other stages
+        if (failure.get() != null) return failure.get();
         if (c instanceof RepositoryFailure rf) return (IOException) rf.getCause();
         if (c instanceof UncheckedIOException u) return u.getCause();
         if (c instanceof IOException io) return io;
@@ -263,6 +269,18 @@ public final class Archiver {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A failure that ends the backup (the repository, a stream source): the first one is kept as the
+     * backup's error, and the other stages are stopped at once instead of finishing the walk.
+     */
+    private RepositoryFailure failed(IOException e) {
+        if (!(e instanceof Cancel.Cancelled)) {
+            failure.compareAndSet(null, e);
+            stop.cancel("the backup failed: " + e.getMessage());
+        }
+        return new RepositoryFailure(e);
     }
 
     /** Throws (as a stage failure) once the backup is cancelled or failed elsewhere. */
@@ -624,7 +642,7 @@ public final class Archiver {
                     dataAddedPacked.add(saved.packedBytes());
                 }
             } catch (IOException e) {
-                throw new RepositoryFailure(e);
+                throw failed(e);
             }
         }
         return id;
@@ -883,7 +901,7 @@ public final class Archiver {
         try {
             into.add(writer.save(BlobType.DATA, id, buf, off, len));
         } catch (IOException e) {
-            throw new RepositoryFailure(e);
+            throw failed(e);
         }
     }
 
@@ -919,10 +937,10 @@ public final class Archiver {
             } catch (Cancel.Cancelled e) {
                 throw new RepositoryFailure(e);
             } catch (IOException e) {
-                throw new CompletionException(new IOException(st.path() + ": " + e.getMessage(), e));
+                throw failed(new IOException(st.path() + ": " + e.getMessage(), e));
             }
             if (size[0] == 0 && st.requireData()) {
-                throw new CompletionException(new NoDataException(st.path() + ": no data was read (its producer wrote nothing); "
+                throw failed(new NoDataException(st.path() + ": no data was read (its producer wrote nothing); "
                         + "no snapshot was saved"));
             }
             filesNew.increment();

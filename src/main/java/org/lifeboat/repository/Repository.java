@@ -662,6 +662,8 @@ public final class Repository implements AutoCloseable {
                 handOver(p, i == 0, cancel);
             } catch (IOException | RuntimeException e) {
                 for (int j = i + 1; j < pending.length; j++) if (pending[j] != null) packDropped(pending[j].entries());
+                // an earlier upload's failure, now reported: the stage is reset for later saves
+                if (!(e instanceof Cancel.Cancelled)) uploads.settle();
                 throw e;
             }
         }
