@@ -168,6 +168,57 @@ class ArchiverCancelTest {
         }
     }
 
+    /** A local backend whose pack saves fail from the third on, as a remote store that went away. */
+    private static final class FailingBackend implements org.lifeboat.backend.Backend {
+        final LocalBackend local;
+        final AtomicInteger packs = new AtomicInteger();
+
+        FailingBackend(Path root) {
+            local = new LocalBackend(root);
+        }
+
+        @Override
+        public void save(org.lifeboat.backend.Handle h, byte[] data, int offset, int length) throws IOException {
+            if (h.type() == org.lifeboat.backend.FileType.DATA && packs.incrementAndGet() > 2) {
+                throw new IOException("connection reset by peer");
+            }
+            local.save(h, data, offset, length);
+        }
+
+        @Override public String location() { return local.location(); }
+        @Override public void create() throws IOException { local.create(); }
+        @Override public boolean exists(org.lifeboat.backend.Handle h) throws IOException { return local.exists(h); }
+        @Override public long size(org.lifeboat.backend.Handle h) throws IOException { return local.size(h); }
+        @Override public byte[] load(org.lifeboat.backend.Handle h) throws IOException { return local.load(h); }
+        @Override public byte[] load(org.lifeboat.backend.Handle h, long offset, int length) throws IOException { return local.load(h, offset, length); }
+        @Override public void remove(org.lifeboat.backend.Handle h) throws IOException { local.remove(h); }
+        @Override public List<org.lifeboat.backend.FileInfo> list(org.lifeboat.backend.FileType type) throws IOException { return local.list(type); }
+    }
+
+    @Test
+    void aFailedUploadFailsTheBackupNamingThePackWithNoSnapshotAndNoIndex() throws Exception {
+        Path big = Files.createDirectories(dir.resolve("big"));
+        for (int i = 0; i < 40; i++) Files.write(big.resolve(String.format("f%02d", i)), TestTrees.random(i, 200 * KIB));
+        Path repoDir = Files.createDirectories(dir.resolve("repo"));
+        AtomicInteger files = new AtomicInteger();
+        BackupObserver count = new BackupObserver() {
+            @Override
+            public void onFile(FileEvent e) {
+                if (!e.dir()) files.incrementAndGet();
+            }
+        };
+        try (Repository repo = Repository.init(new FailingBackend(repoDir), Restic.PASSWORD, 2, POLY)) {
+            repo.setPackSize(256 * KIB);
+            assertThatThrownBy(() -> new Archiver(repo, opts(big, null), new Progress(), NO_WARNINGS, count, Cancel.NEVER).run())
+                    .isInstanceOf(IOException.class).isNotInstanceOf(Cancel.Cancelled.class)
+                    .hasMessageMatching("cannot store pack [0-9a-f]{8} \\(data/[0-9a-f]{64}\\): connection reset by peer");
+            assertThat(files.get()).as("the other stages stopped soon after the failure").isLessThan(40);
+            assertThat(repo.listSnapshots(w -> {})).isEmpty();
+            assertThat(files(repoDir.resolve("index"))).as("no index names a pack that is not stored").isEmpty();
+        }
+        new Restic(repoDir, dir.resolve("cache")).run("check", "--read-data").ok();
+    }
+
     private static BackupObserver collect(Map<String, FileEvent> into) {
         return new BackupObserver() {
             @Override
