@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.fs.Dir;
 import org.lifeboat.fs.FileKind;
 import org.lifeboat.fs.FileMeta;
@@ -56,9 +57,17 @@ public final class Archiver {
     /** Folders are listed and stat'ed by their own small pool, so the walk is not one thread's job. */
     private final ExecutorService walkers;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final ThreadLocal<Chunker> chunkers;
-    private final ThreadLocal<byte[]> buffers = ThreadLocal.withInitial(() -> new byte[Chunker.MAX_SIZE + READ_SIZE]);
     private static final int READ_SIZE = 1 << 20;
+    private final BackupObserver observer;
+    /** The caller's token: cancelling it cancels this backup. */
+    private final Cancel cancel;
+    /**
+     * This backup's own token, which every stage checks (walkers, workers, uploads): cancelled
+     * with the caller's token, and when the backup fails, so the other stages stop at once.
+     */
+    private final Cancel stop = new Cancel();
+    /** The first failure of a stage (see {@link #failed}): the error the backup ends with. */
+    private final java.util.concurrent.atomic.AtomicReference<IOException> failure = new java.util.concurrent.atomic.AtomicReference<>();
 
     private final LongAdder filesNew = new LongAdder();
     private final LongAdder filesChanged = new LongAdder();
@@ -66,8 +75,11 @@ public final class Archiver {
     private final LongAdder dirsNew = new LongAdder();
     private final LongAdder dirsChanged = new LongAdder();
     private final LongAdder dirsUnmodified = new LongAdder();
-    /** Blobs this backup stored (never the repository's: it may serve several backups in turn). */
-    private final Repository.BlobStats added = new Repository.BlobStats();
+    // Blobs this backup stored (never the repository's: it may serve several backups in turn).
+    private final LongAdder dataBlobs = new LongAdder();
+    private final LongAdder treeBlobs = new LongAdder();
+    private final LongAdder dataAdded = new LongAdder();
+    private final LongAdder dataAddedPacked = new LongAdder();
     /** In a dry run: the blobs that would have been stored, so each is counted once. */
     private final java.util.Set<Id> wouldAdd = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.time.ZoneId zone = java.time.ZoneId.systemDefault();
@@ -92,25 +104,52 @@ public final class Archiver {
         this.hook = h;
     }
 
+    /** A backup that reports to nobody and cannot be cancelled. */
     public Archiver(Repository repo, BackupOptions opts, Progress progress, Warnings warnings) {
+        this(repo, opts, progress, warnings, BackupObserver.NONE, Cancel.NEVER);
+    }
+
+    /**
+     * A backup into {@code repo} (its index loaded, the caller holding a lock).
+     *
+     * @param progress live counters the caller may poll
+     * @param warnings where unreadable source entries are reported
+     * @param observer hears of every entry once it is done (see {@link BackupObserver})
+     * @param cancel cancelling it stops the backup: {@link #run()} then throws {@link Cancel.Cancelled}
+     */
+    public Archiver(Repository repo, BackupOptions opts, Progress progress, Warnings warnings, BackupObserver observer,
+                    Cancel cancel) {
         this.repo = repo;
         this.opts = opts;
         this.progress = progress;
         this.warnings = warnings;
+        this.observer = observer;
+        this.cancel = cancel;
         this.polynomial = new Polynomial(repo.config().polynomial());
-        this.chunkers = ThreadLocal.withInitial(() -> new Chunker(polynomial));
         int n = opts.threads() > 0 ? opts.threads() : Math.max(2, Runtime.getRuntime().availableProcessors());
-        this.workers = Executors.newFixedThreadPool(n, r -> {
-            Thread t = new Thread(r, "backup-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = Executors.newFixedThreadPool(n, Worker::new);
         // Walkers mostly wait for the disk (stat of cold inodes): more of them than cores.
         this.walkers = Executors.newFixedThreadPool(opts.threads() > 0 ? opts.threads() : Math.max(8, 4 * n), r -> {
             Thread t = new Thread(r, "backup-walker");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * A content worker. Its chunker, read buffer and blob writer (with its compression and
+     * encryption buffers) are created with it and live as long as it: no buffer is per thread in
+     * a static place, and a backup's buffers go away with its workers.
+     */
+    private final class Worker extends Thread {
+        final Chunker chunker = new Chunker(polynomial);
+        final byte[] buffer = new byte[Chunker.MAX_SIZE + READ_SIZE];
+        final Repository.BlobWriter writer = repo.newBlobWriter(stop);
+
+        Worker(Runnable r) {
+            super(r, "backup-worker");
+            setDaemon(true);
+        }
     }
 
     /** Thrown inside workers when the repository (not a source file) fails: aborts the backup. */
@@ -120,9 +159,22 @@ public final class Archiver {
         }
     }
 
+    /**
+     * Runs the backup: walks, reads and stores the targets and streams, waits for every pack
+     * upload, writes the index, then the snapshot (packs before index before snapshot).
+     *
+     * @return the snapshot (null in a dry run) and this backup's own numbers
+     * @throws Cancel.Cancelled when the token was cancelled: no snapshot was saved; packs already
+     *     stored stay (complete, named by their hash), uploads in flight completed or were dropped
+     * @throws IOException when the repository fails (e.g. a pack upload, naming the pack) or a
+     *     stream source fails: no snapshot was saved
+     */
     public BackupResult run() throws IOException {
         OffsetDateTime start = OffsetDateTime.now();
+        Runnable unlink = cancel.onCancel(() -> stop.cancel(cancel.reason()));
+        boolean done = false;
         try {
+            stop.check();
             Snapshot parent = opts.parent() == null || opts.force() ? null : repo.loadSnapshot(opts.parent());
             Node parentRoot = parent == null ? null : rootNode(parent.tree());
             Id tree;
@@ -133,37 +185,107 @@ public final class Archiver {
             } else {
                 paths = new ArrayList<>();
                 VDir root = buildTargets(paths);
-                tree = saveVirtual(root, parentRoot == null ? null : parentRoot.subtree()).join();
+                tree = await(saveVirtual(root, parentRoot == null ? null : parentRoot.subtree()));
             }
-            if (!opts.dryRun()) repo.flush();
+            stop.check();
+            if (!opts.dryRun()) repo.flush(stop);
             OffsetDateTime end = OffsetDateTime.now();
             Snapshot.Summary summary = new Snapshot.Summary(start, end, filesNew.sum(), filesChanged.sum(),
                     filesUnmodified.sum(), dirsNew.sum(), dirsChanged.sum(), dirsUnmodified.sum(),
-                    added.dataBlobs.sum(), added.treeBlobs.sum(), added.dataAdded.sum(),
+                    dataBlobs.sum(), treeBlobs.sum(), dataAdded.sum(),
                     // restic: files processed = new + changed + unmodified (links, FIFOs, devices are not files)
-                    added.dataAddedPacked.sum(), filesNew.sum() + filesChanged.sum() + filesUnmodified.sum(), progress.bytesDone.sum(),
+                    dataAddedPacked.sum(), filesNew.sum() + filesChanged.sum() + filesUnmodified.sum(), progress.bytesDone.sum(),
                     progress.errors.sum());
             Snapshot snap = null;
             if (!opts.dryRun()) {
+                stop.check(); // the last point where a cancel leaves no snapshot
                 snap = repo.saveSnapshot(new Snapshot(null, opts.time() != null ? opts.time() : start, parent == null ? null : parent.id(), tree, paths,
                         opts.hostname(), System.getProperty("user.name", ""), uid(), gid(),
                         opts.excludes().patterns(), opts.tags(), null, "lifeboat " + org.lifeboat.repository.Version.VALUE,
                         summary));
             }
+            done = true;
             return new BackupResult(snap, summary, progress.errors.sum());
         } catch (CompletionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RepositoryFailure rf) throw (IOException) rf.getCause();
-            if (c instanceof UncheckedIOException u) throw u.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof RuntimeException re) throw re;
-            throw new IOException(c);
+            throw unwrap(e.getCause());
+        } catch (Cancel.Cancelled c) {
+            throw unwrap(c); // the stop token's: the caller's cancel, or the first failure it stands for
         } catch (RepositoryFailure rf) {
-            throw (IOException) rf.getCause();
+            throw unwrap(rf);
         } finally {
+            unlink.run();
+            // A failed or cancelled backup: the other stages stop, and nothing is written after
+            // this returns (uploads in flight end first), so the caller may remove its lock.
+            if (!done) stop.cancel(cancel.cancelled() ? cancel.reason() : "the backup failed");
             workers.shutdownNow();
             walkers.shutdownNow();
+            awaitQuietly(workers);
+            awaitQuietly(walkers);
+            repo.settleUploads();
         }
+    }
+
+    /**
+     * Waits for the root tree, reacting to the cancel (a wait that join() would not end): the first
+     * failure of any stage, or the cancel, ends it.
+     */
+    private Id await(CompletableFuture<Id> root) throws IOException {
+        Runnable unlink = stop.onCancel(() -> root.completeExceptionally(new RepositoryFailure(new Cancel.Cancelled(stop.reason()))));
+        try {
+            return root.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw unwrap(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("backup interrupted");
+        } finally {
+            unlink.run();
+        }
+    }
+
+    /** The real error behind a stage's failure; a cancel wins over errors it caused. */
+    private IOException unwrap(Throwable c) {
+        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        if (cancel.cancelled()) {
+            // what failed after the cancel (a killed dump's stream, an interrupted read) is its consequence
+            return c instanceof Cancel.Cancelled cc ? cc : new Cancel.Cancelled(cancel.reason());
+        }
+        // the first real failure, not the stops it caused in other stages
+        if (failure.get() != null) return failure.get();
+        if (c instanceof RepositoryFailure rf) return (IOException) rf.getCause();
+        if (c instanceof UncheckedIOException u) return u.getCause();
+        if (c instanceof IOException io) return io;
+        if (c instanceof RuntimeException re) throw re;
+        if (c instanceof Error er) throw er;
+        return new IOException(c);
+    }
+
+    /** Waits a bounded time for a pool's threads to end (they check the stop token). */
+    private static void awaitQuietly(ExecutorService pool) {
+        try {
+            pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A failure that ends the backup (the repository, a stream source): the first one is kept as the
+     * backup's error, and the other stages are stopped at once instead of finishing the walk.
+     */
+    private RepositoryFailure failed(IOException e) {
+        if (!(e instanceof Cancel.Cancelled)) {
+            failure.compareAndSet(null, e);
+            stop.cancel("the backup failed: " + e.getMessage());
+        }
+        return new RepositoryFailure(e);
+    }
+
+    /** Throws (as a stage failure) once the backup is cancelled or failed elsewhere. */
+    private void checkStop() {
+        if (stop.cancelled()) throw new RepositoryFailure(new Cancel.Cancelled(stop.reason()));
     }
 
     private static long uid() {
@@ -394,7 +516,9 @@ public final class Archiver {
     /** A source that could not be read: counted (exit code 3) and reported in restic's words. */
     private void fail(String op, String path, IOException e) {
         progress.errors.increment();
-        warnings.warn(path, op + " " + path + ": " + reason(e));
+        String msg = op + " " + path + ": " + reason(e);
+        warnings.warn(path, msg);
+        observer.onError(path, msg);
     }
 
     /**
@@ -418,6 +542,7 @@ public final class Archiver {
      * device of the target (-1: this is the target, its device is taken).
      */
     private CompletableFuture<Node> saveEntry(Held in, String name, Node parentNode, long rootDev) {
+        checkStop();
         Dir dir = in.dir;
         String path = dir.display(name);
         FileMeta meta;
@@ -460,18 +585,18 @@ public final class Archiver {
     }
 
     private void countDir(String path, Node parentNode, Id id) {
-        String action;
+        FileEvent.Status status;
         if (parentNode == null || parentNode.type() != NodeType.DIR) {
             dirsNew.increment();
-            action = "new";
+            status = FileEvent.Status.NEW;
         } else if (id.equals(parentNode.subtree())) {
             dirsUnmodified.increment();
-            action = "unchanged";
+            status = FileEvent.Status.UNCHANGED;
         } else {
             dirsChanged.increment();
-            action = "modified";
+            status = FileEvent.Status.CHANGED;
         }
-        item(path, true, action, 0, null, 0);
+        item(path, true, status, 0, null, 0);
     }
 
     /**
@@ -503,12 +628,21 @@ public final class Archiver {
     private Id saveTree(Tree tree) {
         byte[] enc = TreeCodec.encode(tree);
         Id id = Id.hash(enc);
-        if (opts.dryRun()) countWouldAdd(BlobType.TREE, id, enc.length, added);
+        if (opts.dryRun()) countWouldAdd(BlobType.TREE, id, enc.length, null);
         if (!opts.dryRun()) {
+            checkStop();
+            // Trees are saved by workers (their writer) or, rarely, elsewhere (a one-off writer).
+            Repository.BlobWriter writer = Thread.currentThread() instanceof Worker w ? w.writer : repo.newBlobWriter(stop);
             try {
-                repo.saveBlob(BlobType.TREE, id, enc, 0, enc.length, added);
+                Repository.SavedBlob saved = writer.save(BlobType.TREE, id, enc, 0, enc.length);
+                if (saved.stored()) {
+                    // As restic's summary: data_added counts trees' plain bytes too.
+                    treeBlobs.increment();
+                    dataAdded.add(saved.plainBytes());
+                    dataAddedPacked.add(saved.packedBytes());
+                }
             } catch (IOException e) {
-                throw new RepositoryFailure(e);
+                throw failed(e);
             }
         }
         return id;
@@ -529,6 +663,7 @@ public final class Archiver {
             entries.sort(Tree::compareNames);
             kids = new ArrayList<>(entries.size());
             for (String name : entries) {
+                checkStop();
                 if (opts.excludes().excluded(h.dir.display(name))) continue;
                 kids.add(saveEntry(h, name, parentNodes.get(name), dev));
             }
@@ -564,7 +699,7 @@ public final class Archiver {
             filesUnmodified.increment();
             progress.filesDone.increment();
             progress.bytesDone.add(meta.size());
-            item(path, false, "unchanged", meta.size(), null, 0);
+            item(path, false, FileEvent.Status.UNCHANGED, meta.size(), null, 0);
             return CompletableFuture.completedFuture(base.withContent(parentNode.content()));
         }
         try {
@@ -604,13 +739,13 @@ public final class Archiver {
                 progress.currentFile = path;
                 long[] size = {0};
                 long t0 = System.nanoTime();
-                Repository.BlobStats mine = new Repository.BlobStats();
+                Tally mine = new Tally();
                 List<Id> content = readFile(f, path, opened, size, mine);
                 if (content == null) return null;
                 if (parentNode == null) filesNew.increment();
                 else filesChanged.increment();
                 progress.filesDone.increment();
-                item(path, false, parentNode == null ? "new" : "modified", size[0], mine, t0);
+                item(path, false, parentNode == null ? FileEvent.Status.NEW : FileEvent.Status.CHANGED, size[0], mine, t0);
                 // The node says what is stored: a file that grew or shrank while it was read has the
                 // size that was read (as restic since 0.16), never its size at the stat before.
                 return base.toBuilder().size(size[0]).content(content).build();
@@ -620,21 +755,35 @@ public final class Archiver {
         }, workers);
     }
 
-    private void merge(Repository.BlobStats mine) {
-        if (mine == null) return;
-        added.dataBlobs.add(mine.dataBlobs.sum());
-        added.treeBlobs.add(mine.treeBlobs.sum());
-        added.dataAdded.add(mine.dataAdded.sum());
-        added.dataAddedPacked.add(mine.dataAddedPacked.sum());
+    /** What one entry added (one thread works on an entry): blobs, plain and packed bytes. */
+    private static final class Tally {
+        long blobs;
+        long plain;
+        long packed;
+
+        void add(Repository.SavedBlob s) {
+            if (!s.stored()) return;
+            blobs++;
+            plain += s.plainBytes();
+            packed += s.packedBytes();
+        }
     }
 
-    /** Adds one item's blobs to the backup's, and tells the listener (if any) about the item. */
-    private void item(String path, boolean dir, String action, long size, Repository.BlobStats mine, long t0) {
+    /** Adds one entry's data blobs to the backup's (once: the tally is then emptied). */
+    private void merge(Tally t) {
+        if (t == null) return;
+        dataBlobs.add(t.blobs);
+        dataAdded.add(t.plain);
+        dataAddedPacked.add(t.packed);
+        t.blobs = t.plain = t.packed = 0;
+    }
+
+    /** Adds one entry's blobs to the backup's, and tells the observer about the entry. */
+    private void item(String path, boolean dir, FileEvent.Status status, long size, Tally mine, long t0) {
+        long plain = mine == null ? 0 : mine.plain;
+        long packed = mine == null ? 0 : mine.packed;
         merge(mine);
-        long plain = mine == null ? 0 : mine.dataAdded.sum();
-        long packed = mine == null ? 0 : mine.dataAddedPacked.sum();
-        Progress.Items l = progress.items;
-        if (l != null) l.done(path, dir, action, size, plain, packed, t0 == 0 ? 0 : (System.nanoTime() - t0) / 1e9);
+        observer.onFile(new FileEvent(path, dir, status, size, plain, packed, t0 == 0 ? 0 : (System.nanoTime() - t0) / 1e9));
     }
 
     private boolean unchanged(Node old, FileMeta m) {
@@ -658,7 +807,7 @@ public final class Archiver {
      * Reads, chunks and stores an open file up to its end as it is now; {@code size[0]} receives the
      * bytes read. Null (with a warning) when it cannot be read.
      */
-    private List<Id> readFile(RawFile f, String path, FileMeta meta, long[] size, Repository.BlobStats mine) {
+    private List<Id> readFile(RawFile f, String path, FileMeta meta, long[] size, Tally mine) {
         List<Id> content = new ArrayList<>();
         long[] pos = {0};
         try {
@@ -671,8 +820,11 @@ public final class Archiver {
                 }
                 return n;
             }, content, mine);
+        } catch (Cancel.Cancelled e) {
+            throw new RepositoryFailure(e);
         } catch (IOException e) {
             merge(mine); // what was stored before the failure is in the packs: it counts
+            if (stop.cancelled()) throw new RepositoryFailure(new Cancel.Cancelled(stop.reason()));
             fail("read", path, e);
             return null;
         }
@@ -700,10 +852,15 @@ public final class Archiver {
     }
 
     /** Splits a stream into content-defined chunks and stores each as a data blob. */
-    private void chunkStream(Source src, List<Id> content, Repository.BlobStats into) throws IOException {
-        Chunker chunker = chunkers.get();
+    private void chunkStream(Source src, List<Id> content, Tally into) throws IOException {
+        Worker w = (Worker) Thread.currentThread();
+        chunkStream(src, content, into, w.chunker, w.buffer, w.writer);
+    }
+
+    /** As above, with the chunker, buffer and writer of the calling worker (or of a one-off caller). */
+    private void chunkStream(Source src, List<Id> content, Tally into, Chunker chunker, byte[] buf,
+                             Repository.BlobWriter writer) throws IOException {
         chunker.reset();
-        byte[] buf = buffers.get();
         int start = 0;   // start of the current chunk in buf
         int end = 0;     // end of valid bytes in buf
         int fed = 0;     // bytes of buf already given to the chunker
@@ -715,6 +872,7 @@ public final class Archiver {
                 end -= start;
                 start = 0;
             }
+            checkStop();
             int n = src.read(buf, end, Math.min(READ_SIZE, buf.length - end));
             if (n < 0) break;
             end += n;
@@ -726,14 +884,14 @@ public final class Archiver {
                     break;
                 }
                 fed += cut;
-                storeChunk(buf, start, fed - start, content, into);
+                storeChunk(buf, start, fed - start, content, into, writer);
                 start = fed;
             }
         }
-        if (end > start) storeChunk(buf, start, end - start, content, into);
+        if (end > start) storeChunk(buf, start, end - start, content, into, writer);
     }
 
-    private void storeChunk(byte[] buf, int off, int len, List<Id> content, Repository.BlobStats into) {
+    private void storeChunk(byte[] buf, int off, int len, List<Id> content, Tally into, Repository.BlobWriter writer) {
         Id id = Id.hash(buf, off, len);
         content.add(id);
         if (opts.dryRun()) {
@@ -741,18 +899,22 @@ public final class Archiver {
             return;
         }
         try {
-            repo.saveBlob(BlobType.DATA, id, buf, off, len, into);
+            into.add(writer.save(BlobType.DATA, id, buf, off, len));
         } catch (IOException e) {
-            throw new RepositoryFailure(e);
+            throw failed(e);
         }
     }
 
     /** A dry run stores nothing but reports what it would add (plain bytes; packed size unknown). */
-    private void countWouldAdd(BlobType type, Id id, int len, Repository.BlobStats into) {
+    private void countWouldAdd(BlobType type, Id id, int len, Tally into) {
         if (repo.hasBlob(type, id) || !wouldAdd.add(type == BlobType.DATA ? id : Id.hash(id.bytes()))) return;
-        if (type == BlobType.DATA) into.dataBlobs.increment();
-        else into.treeBlobs.increment();
-        into.dataAdded.add(len);
+        if (type == BlobType.DATA) {
+            into.blobs++;
+            into.plain += len;
+        } else {
+            treeBlobs.increment();
+            dataAdded.add(len);
+        }
     }
 
     // ------------------------------------------------------------------------------ streams
@@ -763,7 +925,8 @@ public final class Archiver {
             List<Id> content = new ArrayList<>();
             long[] size = {0};
             long t0 = System.nanoTime();
-            Repository.BlobStats mine = new Repository.BlobStats();
+            Tally mine = new Tally();
+            checkStop();
             try (InputStream in = st.opener().open()) {
                 progress.currentFile = st.path();
                 chunkStream((b, off, len) -> {
@@ -771,16 +934,18 @@ public final class Archiver {
                     if (n > 0) size[0] += n;
                     return n;
                 }, content, mine);
+            } catch (Cancel.Cancelled e) {
+                throw new RepositoryFailure(e);
             } catch (IOException e) {
-                throw new CompletionException(new IOException(st.path() + ": " + e.getMessage(), e));
+                throw failed(new IOException(st.path() + ": " + e.getMessage(), e));
             }
             if (size[0] == 0 && st.requireData()) {
-                throw new CompletionException(new NoDataException(st.path() + ": no data was read (its producer wrote nothing); "
+                throw failed(new NoDataException(st.path() + ": no data was read (its producer wrote nothing); "
                         + "no snapshot was saved"));
             }
             filesNew.increment();
             progress.filesDone.increment();
-            item(st.path(), false, "new", size[0], mine, t0);
+            item(st.path(), false, FileEvent.Status.NEW, size[0], mine, t0);
             OffsetDateTime now = OffsetDateTime.now();
             return Node.builder(name, NodeType.FILE).mode(0600).mtime(now).atime(now).ctime(now).uid(uid()).gid(gid())
                     .user(names.userName(uid())).group(names.groupName(gid())).size(size[0]).content(content).build();
@@ -833,18 +998,19 @@ public final class Archiver {
         List<Id> content = new ArrayList<>();
         long[] size = {0};
         long t0 = System.nanoTime();
-        Repository.BlobStats mine = new Repository.BlobStats();
+        Tally mine = new Tally();
+        // the caller's thread is no worker: this one stream gets its own chunker, buffer and writer
         chunkStream((b, off, len) -> {
             int n = in.read(b, off, len);
             if (n > 0) size[0] += n;
             return n;
-        }, content, mine);
+        }, content, mine, new Chunker(polynomial), new byte[Chunker.MAX_SIZE + READ_SIZE], repo.newBlobWriter(stop));
         if (size[0] == 0) {
             throw new NoDataException("no data was read from standard input (--stdin); no snapshot was saved");
         }
         filesNew.increment();
         progress.filesDone.increment();
-        item(full, false, "new", size[0], mine, t0);
+        item(full, false, FileEvent.Status.NEW, size[0], mine, t0);
         // restic records a stream as a 0644 file owned by the current user, timed now; the folders
         // above it (restic: 0755) as well.
         OffsetDateTime now = OffsetDateTime.now();

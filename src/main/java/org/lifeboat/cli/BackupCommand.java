@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.backup.Archiver;
+import org.lifeboat.backup.BackupObserver;
 import org.lifeboat.backup.BackupOptions;
 import org.lifeboat.backup.BackupResult;
 import org.lifeboat.backup.Excludes;
+import org.lifeboat.backup.FileEvent;
 import org.lifeboat.backup.PatternFiles;
 import org.lifeboat.backup.Progress;
 import org.lifeboat.backup.Scanner;
@@ -174,7 +177,7 @@ final class BackupCommand implements Callable<Integer> {
                     force, dryRun, stdin ? stdinFilename : null, threads, List.of(), ignoreCtime, ignoreInode,
                     snapshotTime, withAtime);
             Progress progress = new Progress();
-            progress.items = items(ctx);
+            BackupObserver observer = observer(ctx);
             // restic's verbose_status "scan_finished" (--json -v): printed once, by the scanner or, when the
             // backup ends first, with the backup's own totals, always before the summary.
             java.util.concurrent.atomic.AtomicBoolean scanReported = new java.util.concurrent.atomic.AtomicBoolean();
@@ -206,7 +209,7 @@ final class BackupCommand implements Callable<Integer> {
                             ctx.err.println("warning: " + msg);
                         }
                     }
-                }).run();
+                }, observer, Cancel.NEVER).run(); // TODO(cancel): the job's token from ctx once Context carries one
             }
             if (reportScan) {
                 scanFinished(ctx, scanReported, r.summary().totalFilesProcessed(), r.summary().totalBytesProcessed());
@@ -452,36 +455,46 @@ final class BackupCommand implements Callable<Integer> {
      * Per-entry output, as restic's: -v in a dry run lists what would be added ("would add PATH (SIZE)"),
      * -vv lists every file and folder with its status; with --json, -v gives verbose_status messages.
      */
-    private Progress.Items items(Context ctx) {
+    private BackupObserver observer(Context ctx) {
         int v = ctx.global.verbosity;
-        if (v == 0) return null;
+        if (v == 0) return BackupObserver.NONE;
         if (ctx.json()) {
-            return (path, dir, action, size, added, addedPacked, seconds) -> {
-                ObjectNode o = Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", action)
-                        .put("item", dir ? path + "/" : path).put("duration", seconds).put("data_size", size)
-                        .put("data_size_in_repo", addedPacked).put("metadata_size", 0).put("metadata_size_in_repo", 0)
-                        .put("total_files", 0);
-                synchronized (ctx) {
-                    ctx.printJson(o);
+            return new BackupObserver() {
+                @Override
+                public void onFile(FileEvent e) {
+                    ObjectNode o = Json.MAPPER.createObjectNode().put("message_type", "verbose_status").put("action", e.status().word())
+                            .put("item", e.dir() ? e.path() + "/" : e.path()).put("duration", e.seconds()).put("data_size", e.size())
+                            .put("data_size_in_repo", e.storedBytes()).put("metadata_size", 0).put("metadata_size_in_repo", 0)
+                            .put("total_files", 0);
+                    synchronized (ctx) {
+                        ctx.printJson(o);
+                    }
                 }
             };
         }
         if (v >= 2) {
-            return (path, dir, action, size, added, addedPacked, seconds) -> {
-                // restic -vv: "new       /path, saved in 0.021s (3 B added)"; Lifeboat adds the file's size.
-                String line = String.format(java.util.Locale.ROOT, "%-9s %s", action, dir ? path + "/" : path)
-                        + (dir || action.equals("unchanged") ? "" : String.format(java.util.Locale.ROOT,
-                        " (%s), saved in %.3fs (%s added)", ProgressLine.bytes(size), seconds, ProgressLine.bytes(added)));
-                synchronized (ctx) {
-                    ctx.out.println(line);
+            return new BackupObserver() {
+                @Override
+                public void onFile(FileEvent e) {
+                    // restic -vv: "new       /path, saved in 0.021s (3 B added)"; Lifeboat adds the file's size.
+                    String action = e.status().word();
+                    String line = String.format(java.util.Locale.ROOT, "%-9s %s", action, e.dir() ? e.path() + "/" : e.path())
+                            + (e.dir() || e.status() == FileEvent.Status.UNCHANGED ? "" : String.format(java.util.Locale.ROOT,
+                            " (%s), saved in %.3fs (%s added)", ProgressLine.bytes(e.size()), e.seconds(), ProgressLine.bytes(e.addedBytes())));
+                    synchronized (ctx) {
+                        ctx.out.println(line);
+                    }
                 }
             };
         }
-        if (!dryRun) return null;
-        return (path, dir, action, size, added, addedPacked, seconds) -> {
-            if (dir || action.equals("unchanged")) return;
-            synchronized (ctx) {
-                ctx.out.println("would add " + path + " (" + ProgressLine.bytes(size) + ")");
+        if (!dryRun) return BackupObserver.NONE;
+        return new BackupObserver() {
+            @Override
+            public void onFile(FileEvent e) {
+                if (e.dir() || e.status() == FileEvent.Status.UNCHANGED) return;
+                synchronized (ctx) {
+                    ctx.out.println("would add " + e.path() + " (" + ProgressLine.bytes(e.size()) + ")");
+                }
             }
         };
     }

@@ -3,6 +3,7 @@ package org.lifeboat.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.backup.Progress;
 import org.lifeboat.plan.Plan;
 import org.lifeboat.plan.PlanLoader;
@@ -40,9 +41,10 @@ final class SystemBackupRunner {
                 }
                 ctx.info("backing up " + n + " to repository '" + s.backup().repository() + "'");
                 try {
+                    // TODO(cancel): the job's token from ctx once Context carries one (Ctrl-C, SIGTERM)
                     SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, new Progress(), w -> {
                         if (!ctx.json()) ctx.err.println("warning: " + n + ": " + w);
-                    });
+                    }, Cancel.NEVER);
                     if (o.result().errors() > 0 || !o.warnings().isEmpty()) partial++;
                     if (ctx.json()) {
                         for (String w : o.warnings()) {

@@ -12,7 +12,9 @@ import org.lifeboat.apps.DbConnection;
 import org.lifeboat.apps.Exec;
 import org.lifeboat.apps.MySql;
 import org.lifeboat.apps.Postgres;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.backup.Archiver;
+import org.lifeboat.backup.BackupObserver;
 import org.lifeboat.backup.BackupOptions;
 import org.lifeboat.backup.BackupResult;
 import org.lifeboat.backup.Excludes;
@@ -43,8 +45,22 @@ public final class SystemBackup {
 
     private SystemBackup() {}
 
+    /** {@link #run(Plan, SystemSpec, Repositories, Progress, Consumer, Cancel)} that cannot be cancelled. */
     public static Outcome run(Plan plan, SystemSpec sys, Repositories repos, Progress progress, Consumer<String> warn)
             throws IOException, RecoveryException, WrongPasswordException {
+        return run(plan, sys, repos, progress, warn, Cancel.NEVER);
+    }
+
+    /**
+     * Backs up one system; its after hooks run in all cases once the before hooks started (also
+     * when the backup fails or is cancelled), on this thread, before this returns or throws.
+     *
+     * @param cancel cancelling it stops the backup ({@link Cancel.Cancelled} is thrown, no snapshot)
+     * @throws RecoveryException when a before hook fails or the system has no sources
+     * @throws IOException when the backup fails (a stream source, the repository)
+     */
+    public static Outcome run(Plan plan, SystemSpec sys, Repositories repos, Progress progress, Consumer<String> warn,
+                              Cancel cancel) throws IOException, RecoveryException, WrongPasswordException {
         SystemSpec.Backup b = sys.backup();
         if (b == null || b.sources().isEmpty()) {
             throw new RecoveryException("system '" + sys.name() + "' has no backup sources in " + plan.file());
@@ -53,15 +69,10 @@ public final class SystemBackup {
         Instant t0 = Instant.now();
         Map<String, String> env = env(plan, sys);
         List<String> hookWarnings = new ArrayList<>();
-        // After hooks also run when the backup is interrupted (Ctrl-C, SIGTERM): a quiesced
-        // application must never stay paused.
-        Thread onExit = new Thread(() -> runAfter(b, env, sys, hookWarnings), "after-hooks-" + sys.name());
-        boolean hooked = false;
+        // After hooks also run when the backup fails or is cancelled (Ctrl-C, SIGTERM cancel the
+        // job, which unwinds through the finally below): a quiesced application must never stay paused.
+        boolean afterDone = false;
         try {
-            if (!b.after().isEmpty()) {
-                Runtime.getRuntime().addShutdownHook(onExit);
-                hooked = true;
-            }
             for (Step.CommandStep h : b.before()) {
                 Shell.Result r = Shell.run(h.run(), env, h.timeout());
                 if (!r.ok()) {
@@ -98,16 +109,19 @@ public final class SystemBackup {
             Snapshot parent = prior.isEmpty() ? null : prior.getLast();
             BackupOptions opts = new BackupOptions(targets, new Excludes(excludes, List.of(), false), oneFs,
                     List.of(sys.tag()), host, parent == null ? null : parent.id(), false, false, null, 0, streams);
-            BackupResult res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(msg)).run(); // the message names the path
-            repos.invalidate(b.repository());
-            if (hooked && Shell.removeHook(onExit)) {
-                hooked = false;
-                runAfter(b, env, sys, hookWarnings);
+            BackupResult res;
+            try {
+                res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(msg), // the message names the path
+                        BackupObserver.NONE, cancel).run();
+            } finally {
+                repos.invalidate(b.repository());
             }
+            afterDone = true;
+            runAfter(b, env, sys, hookWarnings);
             for (String w : hookWarnings) warn.accept(w);
             return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings));
         } finally {
-            if (hooked && Shell.removeHook(onExit)) {
+            if (!afterDone) {
                 runAfter(b, env, sys, hookWarnings);
                 for (String w : hookWarnings) warn.accept(w);
             }

@@ -3,7 +3,6 @@ package org.lifeboat.repository;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -43,17 +42,19 @@ public final class Repository implements AutoCloseable {
     private volatile Compression.Mode compression = Compression.Mode.AUTO;
     private volatile int packSize = DEFAULT_PACK_SIZE;
     private boolean indexLoaded;
+    /** The upload stage: full packs are stored off the threads that filled them. */
+    private final Uploads uploads;
+
     /**
-     * What one backup added: the caller owns an instance and passes it to
-     * {@link #saveBlob(BlobType, Id, byte[], int, int, BlobStats)}. Deliberately not a field of the
-     * repository: a repository object outlives one backup (several systems of a plan back up into
-     * it in turn), and each snapshot's summary must count only its own blobs. Sizes in bytes.
+     * What one {@link #saveBlob} call did: {@code stored} is false when the repository already had
+     * the blob (or another thread is storing it); then both sizes are 0. {@code plainBytes} is the
+     * blob's plain length, {@code packedBytes} its length in the pack (compressed and encrypted).
+     * Callers add these up per operation: a repository object serves several backups in turn, so
+     * it keeps no counters of its own.
      */
-    public static final class BlobStats {
-        public final java.util.concurrent.atomic.LongAdder dataBlobs = new java.util.concurrent.atomic.LongAdder();
-        public final java.util.concurrent.atomic.LongAdder treeBlobs = new java.util.concurrent.atomic.LongAdder();
-        public final java.util.concurrent.atomic.LongAdder dataAdded = new java.util.concurrent.atomic.LongAdder();
-        public final java.util.concurrent.atomic.LongAdder dataAddedPacked = new java.util.concurrent.atomic.LongAdder();
+    public record SavedBlob(boolean stored, long plainBytes, long packedBytes) {
+        /** The answer for a blob that was already there. */
+        public static final SavedBlob ALREADY_THERE = new SavedBlob(false, 0, 0);
     }
 
     private Repository(Backend backend, Crypto crypto, Config config, Id keyId) {
@@ -61,6 +62,7 @@ public final class Repository implements AutoCloseable {
         this.crypto = crypto;
         this.config = config;
         this.keyId = keyId;
+        this.uploads = new Uploads(backend, crypto, this::packStored, this::packDropped);
     }
 
     // ---------------------------------------------------------------- open / init
@@ -519,122 +521,111 @@ public final class Repository implements AutoCloseable {
 
     // ---------------------------------------------------------------- blobs
 
+    /**
+     * True if the repository has the blob, or this repository object is storing it (in a pack being
+     * filled or uploaded): a backup finds the blobs it stored itself before they reach the index.
+     */
     public boolean hasBlob(BlobType t, Id id) {
-        return index.has(t, id);
+        return index.has(t, id) || reserved.contains(reservationKey(t, id));
     }
 
     /**
-     * Stores a blob unless the repository already has it or another thread is storing it. Returns
-     * true if this call stored it. Thread-safe.
-     */
-    public boolean saveBlob(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
-        return saveBlob(type, id, plain, off, len, null);
-    }
-
-    /**
-     * As {@link #saveBlob(BlobType, Id, byte[], int, int)}, counting a blob this call stored into
-     * {@code stats} (null: not counted): blobs, plain bytes and encrypted (packed) bytes, of data
-     * and tree blobs alike (as restic's backup summary).
+     * Stores a blob unless the repository already has it or another thread is storing it, with
+     * buffers allocated for this call (fine for trees and tools; workers that store many blobs use
+     * their own {@link #newBlobWriter}). Thread-safe; never cancelled.
      *
-     * @throws IOException when a full pack cannot be written
+     * @return what was stored
+     * @throws IOException when an upload of a full pack failed (the message names the pack)
      */
-    public boolean saveBlob(BlobType type, Id id, byte[] plain, int off, int len, BlobStats stats) throws IOException {
-        if (index.has(type, id) || !reserved.add(reservationKey(type, id))) return false;
-        boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
-        // Per-thread scratch buffers: the blob path allocates nothing per blob but the pack itself.
-        Scratch scratch = SCRATCH.get();
-        byte[] payload = plain;
-        int pOff = off;
-        int pLen = len;
-        if (compress) {
-            int level = type == BlobType.TREE ? Compression.TREE_LEVEL : compression.level;
-            payload = scratch.compressed(len);
-            pLen = Compression.compressInto(plain, off, len, payload, level);
-            pOff = 0;
-        }
-        byte[] enc = scratch.encrypted(pLen + Crypto.OVERHEAD);
-        int encLen = crypto.encryptInto(payload, pOff, pLen, enc, 0);
-        Pack.Entry entry = new Pack.Entry(type, encLen, compress ? len : 0, id);
-        Packer full = null;
-        synchronized (packLock) {
-            int slot = type == BlobType.DATA ? 0 : 1;
-            if (packers[slot] == null) packers[slot] = new Packer(type == BlobType.DATA ? takeBuffer() : new byte[1 << 20]);
-            packers[slot].add(entry, enc, encLen);
-            if (packers[slot].size() >= packSize) {
-                full = packers[slot];
-                packers[slot] = null;
-            }
-        }
-        if (stats != null) {
-            // As restic's summary: data_added counts trees' plain bytes too.
-            if (type == BlobType.DATA) stats.dataBlobs.increment();
-            else stats.treeBlobs.increment();
-            stats.dataAdded.add(len);
-            stats.dataAddedPacked.add(encLen);
-        }
-        if (full != null) writePack(full);
-        return true;
+    public SavedBlob saveBlob(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
+        return new BlobWriter(Cancel.NEVER).save(type, id, plain, off, len);
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * A blob writer for one worker, which creates it with itself and keeps it: its scratch buffers
+     * (compression, encryption) are reused for every blob the worker stores. Its waits for room in
+     * the upload stage end when {@code cancel} is cancelled.
+     */
+    public BlobWriter newBlobWriter(Cancel cancel) {
+        return new BlobWriter(cancel);
+    }
 
-    /** Reusable per-thread buffers for compression and encryption. */
-    private static final class Scratch {
+    /**
+     * Stores blobs for one worker (not thread-safe; several writers may work at once). Blobs go
+     * into the repository's shared packs; a full pack is handed to the upload stage, waiting while
+     * {@code backend.connections() + 1} packs are already pending.
+     */
+    public final class BlobWriter {
+        private final Cancel cancel;
         private byte[] compressed = new byte[0];
         private byte[] encrypted = new byte[0];
 
-        byte[] compressed(int plainLen) {
-            int need = Compression.bound(plainLen);
-            if (compressed.length < need) compressed = new byte[Math.max(need, 64 * 1024)];
-            return compressed;
+        private BlobWriter(Cancel cancel) {
+            this.cancel = cancel;
         }
 
-        byte[] encrypted(int len) {
-            if (encrypted.length < len) encrypted = new byte[Math.max(len, 64 * 1024)];
-            return encrypted;
+        /**
+         * Stores {@code len} bytes at {@code off} of {@code plain} as blob {@code id} of {@code type},
+         * unless the repository has it or another thread is storing it.
+         *
+         * @return stored or already there, with the plain and packed bytes this call added
+         * @throws Cancel.Cancelled when the writer's token is cancelled
+         * @throws IOException when an upload failed (naming the pack): the blob may not be stored
+         */
+        public SavedBlob save(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
+            cancel.check();
+            Id key = reservationKey(type, id);
+            if (index.has(type, id) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
+            int slot = type == BlobType.DATA ? 0 : 1;
+            Packer full = null;
+            int encLen;
+            try {
+                boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
+                byte[] payload = plain;
+                int pOff = off;
+                int pLen = len;
+                if (compress) {
+                    int level = type == BlobType.TREE ? Compression.TREE_LEVEL : compression.level;
+                    int need = Compression.bound(len);
+                    if (compressed.length < need) compressed = new byte[Math.max(need, 64 * 1024)];
+                    payload = compressed;
+                    pLen = Compression.compressInto(plain, off, len, payload, level);
+                    pOff = 0;
+                }
+                if (encrypted.length < pLen + Crypto.OVERHEAD) encrypted = new byte[Math.max(pLen + Crypto.OVERHEAD, 64 * 1024)];
+                encLen = crypto.encryptInto(payload, pOff, pLen, encrypted, 0);
+                Pack.Entry entry = new Pack.Entry(type, encLen, compress ? len : 0, id);
+                synchronized (packLock) {
+                    if (packers[slot] == null) {
+                        packers[slot] = new Packer(slot == 0 ? uploads.takeBuffer(packSize) : new byte[1 << 20]);
+                    }
+                    packers[slot].add(entry, encrypted, encLen);
+                    if (packers[slot].size() >= packSize) {
+                        full = packers[slot];
+                        packers[slot] = null;
+                    }
+                }
+            } catch (RuntimeException e) {
+                reserved.remove(key);
+                throw e;
+            }
+            if (full != null) handOver(full, slot == 0, cancel);
+            return new SavedBlob(true, len, encLen);
         }
     }
 
-    private static Id reservationKey(BlobType type, Id id) {
-        // Trees and data live in separate ID spaces; a tiny tweak keeps one reservation set.
-        if (type == BlobType.DATA) return id;
-        byte[] b = id.bytes();
-        b[0] ^= 0x5a;
-        b[31] ^= 0x5a;
-        return Id.of(b);
-    }
-
-    /** Pack buffers are reused: a fresh 17 MiB array per pack would land in the old generation each time. */
-    private final java.util.ArrayDeque<byte[]> freeBuffers = new java.util.ArrayDeque<>();
-
-    private byte[] takeBuffer() {
-        synchronized (freeBuffers) {
-            byte[] b = freeBuffers.poll();
-            if (b != null && b.length >= packSize) return b;
-        }
-        return new byte[packSize + (1 << 20)];
-    }
-
-    private void giveBack(byte[] b) {
-        synchronized (freeBuffers) {
-            if (freeBuffers.size() < 2 && b.length <= 2 * packSize) freeBuffers.push(b);
+    /** Hands a full pack to the upload stage; a pack it did not take gives its blobs back. */
+    private void handOver(Packer p, boolean recycle, Cancel cancel) throws IOException {
+        try {
+            uploads.handOver(p, recycle, cancel);
+        } catch (IOException | RuntimeException e) {
+            packDropped(p.entries());
+            throw e;
         }
     }
 
-    private void writePack(Packer p) throws IOException {
-        int len = p.finish(crypto);
-        byte[] buf = p.buffer();
-        MessageDigest md = Id.sha256();
-        md.update(buf, 0, len);
-        Id packId = Id.of(md.digest());
-        backend.save(new Handle(FileType.DATA, packId.hex()), buf, 0, len);
-        if (p.entries().getFirst().type() == BlobType.DATA) giveBack(buf);
-        long off = 0;
-        List<PackedBlob> written = new ArrayList<>(p.count());
-        for (Pack.Entry e : p.entries()) {
-            written.add(new PackedBlob(e.id(), e.type(), packId, off, e.length(), e.uncompressedLength()));
-            off += e.length();
-        }
+    /** On an uploader, once a pack is stored: its blobs join the index (and an index file every 50,000). */
+    private void packStored(List<PackedBlob> written) throws IOException {
         List<PackedBlob> toIndex = null;
         synchronized (unsaved) {
             unsaved.addAll(written);
@@ -647,23 +638,91 @@ public final class Repository implements AutoCloseable {
         if (toIndex != null) saveIndex(toIndex, List.of());
     }
 
-    /** Writes every partly filled pack, then an index file for all blobs not yet indexed. */
+    /** A pack that will never be stored: its blobs are free to be stored again by a later save. */
+    private void packDropped(List<Pack.Entry> entries) {
+        for (Pack.Entry e : entries) {
+            if (!index.has(e.type(), e.id())) reserved.remove(reservationKey(e.type(), e.id()));
+        }
+    }
+
+    private static Id reservationKey(BlobType type, Id id) {
+        // Trees and data live in separate ID spaces; a tiny tweak keeps one reservation set.
+        if (type == BlobType.DATA) return id;
+        byte[] b = id.bytes();
+        b[0] ^= 0x5a;
+        b[31] ^= 0x5a;
+        return Id.of(b);
+    }
+
+    /** {@link #flush(Cancel)} that cannot be cancelled. */
     public void flush() throws IOException {
+        flush(Cancel.NEVER);
+    }
+
+    /**
+     * Hands over every partly filled pack, waits until every pack is stored, then writes an index
+     * file for all blobs not yet indexed: packs before the index that names them (a snapshot, saved
+     * after this returns, comes last).
+     *
+     * @throws IOException the first failed upload, naming its pack (no index is written for it)
+     * @throws Cancel.Cancelled when {@code cancel} is cancelled while waiting
+     */
+    public void flush(Cancel cancel) throws IOException {
         Packer[] pending;
         synchronized (packLock) {
             pending = packers.clone();
             packers[0] = null;
             packers[1] = null;
         }
-        for (Packer p : pending) {
-            if (p != null && p.count() > 0) writePack(p);
+        for (int i = 0; i < pending.length; i++) {
+            Packer p = pending[i];
+            if (p == null || p.count() == 0) continue;
+            try {
+                handOver(p, i == 0, cancel);
+            } catch (IOException | RuntimeException e) {
+                for (int j = i + 1; j < pending.length; j++) if (pending[j] != null) packDropped(pending[j].entries());
+                // an earlier upload's failure, now reported: the stage is reset for later saves
+                if (!(e instanceof Cancel.Cancelled)) uploads.settle();
+                throw e;
+            }
         }
+        uploads.awaitStored(cancel);
         List<PackedBlob> toIndex;
         synchronized (unsaved) {
             toIndex = new ArrayList<>(unsaved);
             unsaved.clear();
         }
         if (!toIndex.isEmpty()) saveIndex(toIndex, List.of());
+    }
+
+    /**
+     * Waits, not cancellable, until no pack upload runs (each one stored or dropped), and forgets
+     * an upload failure: for the end of a failed or cancelled operation, so nothing is written to
+     * the repository after it returns (its caller then removes the lock). Packs still being
+     * filled are kept for a later {@link #flush}.
+     */
+    public void settleUploads() {
+        uploads.settle();
+    }
+
+    /** Packs handed to the upload stage so far (tests, monitoring). */
+    long packsHandedOver() {
+        return uploads.handedOver();
+    }
+
+    /** The most packs that were handed over and not yet stored at once (tests: the memory bound). */
+    int maxPacksPending() {
+        return uploads.maxPending();
+    }
+
+    /** Threads waiting for room in the upload stage (tests: chunking is held back by the bound). */
+    int threadsWaitingForUploads() {
+        return uploads.waiting();
+    }
+
+    /** How many packs may be pending at once: {@code backend.connections() + 1}. */
+    int maxPacksInFlight() {
+        return uploads.maxPacks();
     }
 
     /** Loads, decrypts, decompresses and verifies a blob. */
@@ -782,6 +841,8 @@ public final class Repository implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        uploads.settle();
+        uploads.close();
         backend.close();
     }
 

@@ -31,8 +31,8 @@ class RepositoryTest {
                 blobs[i] = new byte[10_000 + i * 1000];
                 rnd.nextBytes(blobs[i]);
                 ids[i] = Id.hash(blobs[i]);
-                assertThat(r.saveBlob(BlobType.DATA, ids[i], blobs[i], 0, blobs[i].length)).isTrue();
-                assertThat(r.saveBlob(BlobType.DATA, ids[i], blobs[i], 0, blobs[i].length)).as("dedup").isFalse();
+                assertThat(r.saveBlob(BlobType.DATA, ids[i], blobs[i], 0, blobs[i].length).stored()).isTrue();
+                assertThat(r.saveBlob(BlobType.DATA, ids[i], blobs[i], 0, blobs[i].length).stored()).as("dedup").isFalse();
             }
             byte[] tree = "{\"nodes\":[]}\n".getBytes(StandardCharsets.UTF_8);
             r.saveBlob(BlobType.TREE, Id.hash(tree), tree, 0, tree.length);
