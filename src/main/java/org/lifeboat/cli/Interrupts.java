@@ -143,7 +143,7 @@ final class Interrupts {
         if (children > 0) done.add(children + " child process" + (children == 1 ? "" : "es") + " stopped");
         if (!locks.isEmpty()) done.add(drained[0] ? "nothing more was written to the repository"
                 : "a repository write was still running after " + WRITE_DRAIN.toSeconds() + " s");
-        if (!unwound) done.add("the command did not stop within " + UNWIND.toSeconds() + " s and was abandoned");
+        if (!unwound) done.add("the command had not stopped after " + UNWIND.toSeconds() + " s, so the process ended without it");
         err.println("\rinterrupted" + (done.isEmpty() ? "" : ": " + String.join(", ", done)));
         err.flush();
         if (exit) System.exit(code);
