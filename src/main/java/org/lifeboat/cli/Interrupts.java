@@ -68,7 +68,6 @@ final class Interrupts {
                 "lifeboat-interrupt"));
     }
 
-    @SuppressWarnings("removal") // sun.misc.Signal: the only public way to catch a signal
     private static void handle(String name, PrintStream err) {
         try {
             sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {

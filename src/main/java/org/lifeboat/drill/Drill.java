@@ -157,6 +157,9 @@ public final class Drill {
                     systems.add(measure(sandbox, repos, rec, s, verified.getOrDefault(s.name(), DrillSystem.Verification.NONE)));
                 }
             }
+        } catch (Exception e) {
+            cancel.check(); // a failure caused by the cancel (a killed step) is reported as the cancel
+            throw e;
         } finally {
             unregister.run();
             if (tearDown) {
