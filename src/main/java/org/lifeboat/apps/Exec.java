@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
 
 /**
  * Runs external programs without a shell (pass {@code sh -c} yourself if you need one). Each run
@@ -25,6 +26,10 @@ import java.util.function.Consumer;
  * plan's password variables), and {@link #SECRET_VARIABLES} are always removed. Secrets belong in
  * {@code env}, never in {@code cmd}: the command line is visible to every user of the machine and
  * goes into messages.
+ *
+ * <p>A process started for a job (the overloads taking a {@link Cancel}) is killed with everything
+ * it started as soon as the job's token is cancelled, and the call then throws
+ * {@link Cancel.Cancelled}; {@link #stopAll()} kills every process of this JVM (an interrupted CLI).
  */
 public final class Exec {
     private Exec() {}
@@ -69,10 +74,32 @@ public final class Exec {
         return run(cmd, env, stdin, timeout, null, null);
     }
 
+    /**
+     * {@link #run(List, Map, InputStream, Duration)} for a job: cancelling {@code cancel} kills the
+     * process and what it started at once.
+     *
+     * @throws Cancel.Cancelled if the job was cancelled before or while the process ran
+     * @throws AppException if the process cannot be started or does not finish within {@code timeout}
+     */
+    public static Result run(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout,
+            Cancel cancel) throws IOException {
+        return run(cmd, env, stdin, timeout, null, null, cancel);
+    }
+
     /** Like {@link #run}, but a non-zero exit code is an {@link AppException}. */
     public static Result check(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout)
             throws IOException {
-        Result r = run(cmd, env, stdin, timeout);
+        return check(cmd, env, stdin, timeout, Cancel.NEVER);
+    }
+
+    /**
+     * {@link #check(List, Map, InputStream, Duration)} for a job, see {@link #run(List, Map, InputStream, Duration, Cancel)}.
+     *
+     * @throws Cancel.Cancelled if the job was cancelled before or while the process ran
+     */
+    public static Result check(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout,
+            Cancel cancel) throws IOException {
+        Result r = run(cmd, env, stdin, timeout, cancel);
         if (r.exitCode() != 0) throw AppException.failed(describe(cmd), r.exitCode(), r.stderrTail());
         return r;
     }
@@ -100,11 +127,23 @@ public final class Exec {
      */
     public static InputStream streamStdout(List<String> cmd, Map<String, String> env, String description,
             Duration timeout) throws IOException {
-        Process p = start(cmd, env, null, description);
+        return streamStdout(cmd, env, description, timeout, Cancel.NEVER);
+    }
+
+    /**
+     * {@link #streamStdout(List, Map, String, Duration)} for a job: cancelling {@code cancel} kills
+     * the process and what it started, and the next read() or close() throws
+     * {@link Cancel.Cancelled}, so output cut short by the cancel never passes as complete.
+     *
+     * @throws Cancel.Cancelled if the job was already cancelled (nothing is started)
+     */
+    public static InputStream streamStdout(List<String> cmd, Map<String, String> env, String description,
+            Duration timeout, Cancel cancel) throws IOException {
+        Process p = start(cmd, env, null, description, cancel);
         p.getOutputStream().close();
         StderrTail err = new StderrTail(p.getErrorStream(), null);
         Thread errThread = daemon("stderr of " + program(cmd), err);
-        ProcessStdout out = new ProcessStdout(p, err, errThread, description, timeout);
+        ProcessStdout out = new ProcessStdout(p, err, errThread, description, timeout, cancel);
         if (timeout != null) daemon("deadline of " + program(cmd), out::killAtDeadline);
         return out;
     }
@@ -112,7 +151,7 @@ public final class Exec {
     /** {@link #check} with a working directory (server tools run as another user need one they may enter). */
     static Result check(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout, Path workDir)
             throws IOException {
-        Result r = run(cmd, env, stdin, timeout, workDir, null);
+        Result r = run(cmd, env, stdin, timeout, workDir, null, Cancel.NEVER);
         if (r.exitCode() != 0) throw AppException.failed(describe(cmd), r.exitCode(), r.stderrTail());
         return r;
     }
@@ -120,8 +159,13 @@ public final class Exec {
     /** {@link #run} with a working directory and a consumer that sees every stderr line (not just the tail). */
     static Result run(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout,
             Path workDir, Consumer<String> stderrLines) throws IOException {
+        return run(cmd, env, stdin, timeout, workDir, stderrLines, Cancel.NEVER);
+    }
+
+    private static Result run(List<String> cmd, Map<String, String> env, InputStream stdin, Duration timeout,
+            Path workDir, Consumer<String> stderrLines, Cancel cancel) throws IOException {
         String name = describe(cmd);
-        Process p = start(cmd, env, workDir, name);
+        Process p = start(cmd, env, workDir, name, cancel);
         StderrTail err = new StderrTail(p.getErrorStream(), stderrLines);
         Thread errThread = daemon("stderr of " + program(cmd), err);
         HeadCapture out = new HeadCapture(p.getInputStream(), STDOUT_LIMIT);
@@ -142,6 +186,12 @@ public final class Exec {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(name + " was interrupted and killed");
         }
+        if (cancel.cancelled()) {
+            // Killed for the cancel (or finished just then): its output is not to be trusted.
+            killTree(p.toHandle());
+            join(errThread, DRAIN_WAIT);
+            cancel.check();
+        }
         if (!finished) {
             killTree(p.toHandle());
             join(errThread, DRAIN_WAIT);
@@ -160,9 +210,10 @@ public final class Exec {
         return new Result(p.exitValue(), out.text(), err.text());
     }
 
-    private static Process start(List<String> cmd, Map<String, String> env, Path workDir, String name)
-            throws AppException {
+    private static Process start(List<String> cmd, Map<String, String> env, Path workDir, String name, Cancel cancel)
+            throws IOException {
         if (cmd.isEmpty()) throw new IllegalArgumentException("empty command");
+        cancel.check(); // a cancelled job starts nothing new
         ProcessBuilder pb = new ProcessBuilder(cmd);
         environment(pb, env);
         if (workDir != null) pb.directory(workDir.toFile());
@@ -176,7 +227,12 @@ public final class Exec {
                 throw new AppException(name + " could not be started: " + e.getMessage(), e);
             }
             LIVE.add(p);
-            p.onExit().thenRun(() -> LIVE.remove(p));
+            // The job's cancel kills it (on the cancelling thread); its end removes that action again.
+            Runnable unregister = cancel.onCancel(() -> stop(p));
+            p.onExit().thenRun(() -> {
+                LIVE.remove(p);
+                unregister.run();
+            });
             return p;
         }
     }
@@ -184,6 +240,19 @@ public final class Exec {
     /** Processes started here and still running (dumps, commands): stopped by {@link #stopAll()}. */
     private static final Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static boolean stopped;
+    /** PIDs of the processes killed by a cancel or {@link #stopAll()}, for {@link #stoppedCount()}. */
+    private static final Set<Long> STOPPED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Kills a process of a cancelled job or an interrupted Lifeboat, with its tree, and counts it. */
+    private static void stop(Process p) {
+        if (p.isAlive()) STOPPED.add(p.pid());
+        killTree(p.toHandle());
+    }
+
+    /** How many processes were killed because their job was cancelled or Lifeboat was interrupted. */
+    public static int stoppedCount() {
+        return STOPPED.size();
+    }
 
     /**
      * For an interrupted Lifeboat (Ctrl-C, SIGTERM): kills every process started here that still
@@ -198,7 +267,7 @@ public final class Exec {
             stopped = true;
             running = List.copyOf(LIVE);
         }
-        for (Process p : running) killTree(p.toHandle());
+        for (Process p : running) stop(p);
         return running.size();
     }
 
@@ -461,19 +530,21 @@ public final class Exec {
         private final Thread errThread;
         private final String description;
         private final Duration timeout; // null: none
+        private final Cancel cancel;
         private volatile boolean timedOut; // the deadline passed and the process was killed
         private final CountDownLatch killed = new CountDownLatch(1); // the deadline's kill has finished
         private boolean timeoutReported; // then every read throws
         private boolean ended; // read() saw the end of stdout and checked the exit code, or reported the timeout
         private boolean closed;
 
-        ProcessStdout(Process p, StderrTail err, Thread errThread, String description, Duration timeout) {
+        ProcessStdout(Process p, StderrTail err, Thread errThread, String description, Duration timeout, Cancel cancel) {
             this.p = p;
             this.in = p.getInputStream();
             this.err = err;
             this.errThread = errThread;
             this.description = description;
             this.timeout = timeout;
+            this.cancel = cancel;
         }
 
         /** Run by the deadline thread: kills the process if it has not exited within the timeout. */
@@ -509,8 +580,17 @@ public final class Exec {
             return n;
         }
 
-        private void checkDeadline() throws AppException {
+        private void checkDeadline() throws IOException {
+            checkCancel();
             if (timeoutReported || (!ended && timedOut)) throw timeoutError();
+        }
+
+        /** A cancelled job's process was killed (or is being killed): nothing it printed counts. */
+        private void checkCancel() throws IOException {
+            if (!cancel.cancelled()) return;
+            ended = true;
+            killTree(p.toHandle());
+            cancel.check();
         }
 
         private AppException timeoutError() {
@@ -541,6 +621,7 @@ public final class Exec {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(description + " was interrupted and killed");
             }
+            checkCancel();
             if (timedOut) throw timeoutError();
             if (!exited) {
                 killTree(p.toHandle());
@@ -556,7 +637,8 @@ public final class Exec {
             if (closed) return;
             closed = true;
             in.close(); // a process still writing gets EPIPE and ends
-            if (ended) return; // read() has already checked the exit code, or reported the timeout
+            if (ended) return;
+            checkCancel(); // read() has already checked the exit code, or reported the timeout
             if (timedOut) throw timeoutError();
             boolean exited;
             try {
@@ -567,6 +649,7 @@ public final class Exec {
             }
             if (timedOut) throw timeoutError(); // the deadline passed while it was finishing
             if (!exited) killTree(p.toHandle());
+            checkCancel();
             join(errThread, DRAIN_WAIT);
             int code = p.exitValue();
             if (code != 0) {

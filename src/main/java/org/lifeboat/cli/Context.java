@@ -26,6 +26,15 @@ final class Context {
         this.global = global;
     }
 
+    /**
+     * The command's cancel token (Go's context for restic): Ctrl-C or SIGTERM cancel it in the real
+     * process, a repository lock that cannot be kept cancels it too. Commands pass it to their
+     * engines, which stop at their next check by throwing {@link org.lifeboat.backend.Cancel.Cancelled}.
+     */
+    org.lifeboat.backend.Cancel cancel() {
+        return global.cancel;
+    }
+
     boolean json() {
         return global.json;
     }
@@ -252,7 +261,7 @@ final class Context {
             throw new UserException("--password-file and --password-command are mutually exclusive; give only one");
         }
         try {
-            if (hasCommand) return PasswordSources.fromCommand(global.passwordCommand);
+            if (hasCommand) return PasswordSources.fromCommand(global.passwordCommand, cancel());
         } catch (IllegalArgumentException e) {
             throw new UserException("--password-command: " + e.getMessage());
         } catch (IOException e) {
@@ -260,7 +269,7 @@ final class Context {
         }
         if (global.passwordFile != null) return readPasswordFile(global.passwordFile);
         try {
-            Optional<String> env = PasswordSources.fromEnvironment();
+            Optional<String> env = PasswordSources.fromEnvironment(cancel());
             if (env.isPresent()) return env.get();
         } catch (NoSuchFileException e) {
             throw new UserException("password file " + e.getFile() + " does not exist");
@@ -339,9 +348,12 @@ final class Context {
         for (String e : repo.indexErrors()) warn(e);
     }
 
-    /** Takes a lock unless --no-lock; null when not locking. */
+    /**
+     * Takes a lock unless --no-lock; null when not locking. A lock that cannot be kept (removed by
+     * another process, not refreshed in time) cancels this command's token ({@link #cancel()}).
+     */
     RepositoryLock lock(Repository repo, boolean exclusive) throws IOException {
         if (global.noLock) return null;
-        return repo.lock(exclusive, this::warn);
+        return RepositoryLock.acquire(repo, exclusive, this::warn, cancel());
     }
 }

@@ -4,38 +4,102 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.lifeboat.apps.Exec;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.backend.WriteStop;
 import org.lifeboat.repository.RepositoryLock;
 
 /**
- * Ctrl-C (SIGINT) and SIGTERM, as restic handles them: the work stops, nothing more is written to
- * the repository, child processes (dumps, commands) are killed with what they started, this
- * process's lock files are removed (the next command needs no 'unlock'), and one line says so.
- * The JVM then ends with 128 + the signal: 130 for SIGINT as restic, 143 for SIGTERM.
- * Files already written stay consistent: packs come before the index that names them, and the
- * index before the snapshot, so every earlier snapshot stays restorable.
+ * Ctrl-C (SIGINT) and SIGTERM, as restic 0.16+ handles them: the signal cancels the running
+ * command's {@link Cancel} token, and the command ends on its normal path. In order:
+ * <ol>
+ * <li>repository writes are stopped ({@link WriteStop}: writes in flight finish, at most 30 s, no
+ *     new one starts), so nothing lands after the lock is gone;
+ * <li>the token is cancelled: the engines stop at their next check, child processes registered on
+ *     it (dumps, password commands, hooks) are killed with what they started, blocked waits wake;
+ *     every other child of this process is killed too ({@link Exec#stopAll()});
+ * <li>the command gets {@link #UNWIND} (10 s) to unwind through its finally blocks: its lock is
+ *     removed there, a drill tears its sandbox down, after hooks run;
+ * <li>a command that did not end in time is left behind: the locks it still holds are removed
+ *     ({@link RepositoryLock#releaseAll()});
+ * <li>one line says what was done, and the JVM ends with 128 + the signal: 130 for SIGINT (as
+ *     restic), 143 for SIGTERM.
+ * </ol>
+ * A second Ctrl-C skips the rest of the wait. Files already written stay consistent: packs come
+ * before the index that names them, and the index before the snapshot.
  *
- * <p>A shutdown hook rather than a signal handler: it is standard API, and the plan's other
- * shutdown hooks (after hooks of a system backup, a drill's teardown) still run beside it.
+ * <p>The signals are caught with {@code sun.misc.Signal} (module jdk.unsupported, public and
+ * supported since JDK 9 for exactly this), so the JVM is not shutting down while the command
+ * unwinds. The one JVM shutdown hook of Lifeboat, installed here, is the fallback for every other
+ * way the JVM may be stopped (SIGHUP, a JVM started with -Xrs): it runs the same steps, and
+ * engines register none of their own.
  */
 final class Interrupts {
     /** How long in-progress repository writes may take to finish before the lock is removed anyway. */
     private static final Duration WRITE_DRAIN = Duration.ofSeconds(30);
+    /** How long the command may take to unwind after the cancel before the process ends without it. */
+    static final Duration UNWIND = Duration.ofSeconds(10);
 
-    private static volatile boolean normalExit;
+    private static final Object STATE = new Object();
+    private static Cancel job = Cancel.NEVER; // the running command's token
+    private static boolean exiting; // the command ended and the process is exiting normally
+    private static int signalled; // 128 + the signal once one was caught, 0 before
     private static volatile boolean interrupted;
+    /** Opened when the command has returned (its finally blocks have run). */
+    private static final CountDownLatch ENDED = new CountDownLatch(1);
+    /** Opened by a second signal: stop waiting for the command. */
+    private static final CountDownLatch HURRY = new CountDownLatch(1);
 
     private Interrupts() {}
 
-    /** Installs the hook; only for the real process (main), never for in-process runs. */
-    static void install(PrintStream err) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> onShutdown(err), "lifeboat-interrupt"));
+    /**
+     * Catches SIGINT and SIGTERM for the command whose token is {@code cancel}, and installs the
+     * fallback shutdown hook; only for the real process (main), never for in-process runs.
+     */
+    static void install(PrintStream err, Cancel cancel) {
+        synchronized (STATE) {
+            job = cancel;
+        }
+        handle("INT", err);
+        handle("TERM", err);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop("the JVM is shutting down", 0, err, false),
+                "lifeboat-interrupt"));
     }
 
-    /** Called right before a normal System.exit: the hook then has nothing to do. */
-    static void exiting() {
-        normalExit = true;
+    private static void handle(String name, PrintStream err) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> {
+                // On its own thread: the JVM's signal dispatcher must stay free for a second signal.
+                Thread.ofPlatform().name("lifeboat-SIG" + name)
+                        .start(() -> stop("interrupted (SIG" + name + ")", 128 + s.getNumber(), err, true));
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // The JVM keeps this signal (-Xrs): its shutdown runs the fallback hook instead.
+        }
+    }
+
+    /**
+     * Called by main when the command returned with {@code code}: exits with it, unless a signal
+     * is being handled, in which case the handler ends the process (this never returns then).
+     */
+    static void exit(int code) {
+        boolean normal;
+        synchronized (STATE) {
+            normal = signalled == 0;
+            if (normal) exiting = true;
+        }
+        ENDED.countDown();
+        if (normal) System.exit(code);
+        // The signal's thread reports and exits; this thread must not race it with another code.
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException ignored) {
+                // wait on: only the signal's System.exit ends the process now
+            }
+        }
     }
 
     /** True once the process is being stopped by a signal: failures from then on are its consequence. */
@@ -43,20 +107,66 @@ final class Interrupts {
         return interrupted;
     }
 
-    private static void onShutdown(PrintStream err) {
-        if (normalExit) return;
+    /**
+     * The steps of the class comment. {@code exit}: end the JVM with {@code code} (a caught
+     * signal); false in the shutdown hook, where the JVM is ending already.
+     */
+    private static void stop(String why, int code, PrintStream err, boolean exit) {
+        Cancel cancel;
+        synchronized (STATE) {
+            if (exiting) return; // a normal exit: nothing to do
+            if (signalled != 0) {
+                HURRY.countDown(); // a second signal: no more waiting
+                return;
+            }
+            signalled = code == 0 ? -1 : code;
+            cancel = job;
+        }
         interrupted = true;
-        // Order matters: no write may land after the lock is gone, and a killed dump's end of
-        // stream must not be taken for a complete dump and saved.
-        boolean drained = WriteStop.stop(WRITE_DRAIN);
-        int children = Exec.stopAll();
-        List<String> locks = RepositoryLock.releaseAll();
+        // Writes stop before anything can unwind: a lock closed by the command waits for the drain.
+        boolean[] drained = new boolean[1];
+        Thread drain = Thread.ofPlatform().name("lifeboat-write-stop").start(() -> {
+            drained[0] = WriteStop.stop(WRITE_DRAIN);
+            RepositoryLock.writesDrained();
+        });
+        while (!WriteStop.stopped() && drain.isAlive()) Thread.onSpinWait();
+        cancel.cancel(why);
+        Exec.stopAll();
+        await(drain, WRITE_DRAIN.plusSeconds(1));
+        boolean unwound = await(ENDED, UNWIND);
+        List<String> locks = new ArrayList<>(RepositoryLock.releaseAll());
+        locks.addAll(0, RepositoryLock.removedWhileStopped());
+        int children = Exec.stoppedCount();
         List<String> done = new ArrayList<>();
-        if (!locks.isEmpty()) done.add("lock " + String.join(", ", locks) + " removed");
+        if (!locks.isEmpty()) done.add("lock " + String.join(", ", locks.stream().distinct().toList()) + " removed");
         if (children > 0) done.add(children + " child process" + (children == 1 ? "" : "es") + " stopped");
-        if (!locks.isEmpty()) done.add(drained ? "nothing more was written to the repository"
+        if (!locks.isEmpty()) done.add(drained[0] ? "nothing more was written to the repository"
                 : "a repository write was still running after " + WRITE_DRAIN.toSeconds() + " s");
+        if (!unwound) done.add("the command had not stopped after " + UNWIND.toSeconds() + " s, so the process ended without it");
         err.println("\rinterrupted" + (done.isEmpty() ? "" : ": " + String.join(", ", done)));
         err.flush();
+        if (exit) System.exit(code);
+    }
+
+    /** Waits for the command or the write drain; a second signal cuts the command's wait short. */
+    private static boolean await(CountDownLatch latch, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                if (latch.await(50, TimeUnit.MILLISECONDS)) return true;
+                if (HURRY.getCount() == 0) return false;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return latch.getCount() == 0;
+    }
+
+    private static void await(Thread t, Duration max) {
+        try {
+            t.join(max);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -103,6 +103,15 @@ public final class Main implements Runnable {
     @Option(names = "--no-lock", scope = ScopeType.INHERIT, description = "do not lock the repository (read-only commands)")
     boolean noLock;
 
+    /**
+     * This run's cancel token ({@link Context#cancel()}): cancelled by Ctrl-C/SIGTERM in the real
+     * process, or by a lock that could not be kept.
+     */
+    org.lifeboat.backend.Cancel cancel = new org.lifeboat.backend.Cancel();
+
+    /** The real process's token (set by main); a command run in-process from it (the demo) shares it. */
+    private static volatile org.lifeboat.backend.Cancel processCancel;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(new CommandLine(this), "missing command");
@@ -141,11 +150,11 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // Before any output: messages clear a drawn progress line first.
         ProgressLine.guardStandardStreams();
-        Interrupts.install(System.err);
+        org.lifeboat.backend.Cancel job = new org.lifeboat.backend.Cancel();
+        processCancel = job;
+        Interrupts.install(System.err, job);
         RawArgs.capture(args); // names that are not UTF-8 (only the real process has its argv)
-        int code = run(args);
-        Interrupts.exiting();
-        System.exit(code);
+        Interrupts.exit(run(args));
     }
 
     /**
@@ -170,9 +179,19 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** Runs one command and returns its exit code (used by main, the demo and tests). */
+    /**
+     * Runs one command and returns its exit code (used by main, the demo and tests). In the real
+     * process the command gets the process's cancel token; an in-process run (tests) its own.
+     */
     public static int run(String... args) {
+        org.lifeboat.backend.Cancel shared = processCancel;
+        return run(shared != null ? shared : new org.lifeboat.backend.Cancel(), args);
+    }
+
+    /** {@link #run(String...)} with {@code cancel} as the command's token (tests cancel it themselves). */
+    static int run(org.lifeboat.backend.Cancel cancel, String... args) {
         Main main = new Main();
+        main.cancel = cancel;
         CommandLine cl = commandLine(main);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {

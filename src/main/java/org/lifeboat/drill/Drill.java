@@ -59,15 +59,35 @@ public final class Drill {
     private final Path planFile;
     private final Options opts;
     private final Recovery.Listener listener;
+    private final org.lifeboat.backend.Cancel cancel;
 
+    /** A drill that cannot be cancelled (its teardown still runs when it fails). */
     public Drill(Path planFile, Options opts, Recovery.Listener listener) {
+        this(planFile, opts, listener, org.lifeboat.backend.Cancel.NEVER);
+    }
+
+    /**
+     * A drill for the job whose token is {@code cancel}: cancelling it stops the processes the
+     * drill started at once (unless {@link Options#keep()}), and {@link #run} then tears the
+     * sandbox down and throws {@link org.lifeboat.backend.Cancel.Cancelled}.
+     */
+    public Drill(Path planFile, Options opts, Recovery.Listener listener, org.lifeboat.backend.Cancel cancel) {
         this.planFile = planFile;
         this.opts = opts;
         this.listener = listener;
+        this.cancel = cancel;
     }
 
-    /** Runs the drill; RecoveryException when it cannot start (no sandbox site, production overlap). */
+    /**
+     * Runs the drill. Its teardown (processes stopped, sandbox folder removed, unless
+     * {@link Options#keep()}) runs in a finally block, whatever ends the drill; no JVM shutdown
+     * hook is involved: an interrupted CLI cancels the drill's token and lets it unwind.
+     *
+     * @throws RecoveryException when it cannot start (no sandbox site, production overlap)
+     * @throws org.lifeboat.backend.Cancel.Cancelled when the job was cancelled (after the teardown)
+     */
     public DrillReport run(String id) throws IOException, PlanException, RecoveryException {
+        cancel.check();
         String site = opts.site() == null ? DEFAULT_SITE : opts.site();
         Plan production = PlanLoader.load(planFile, null, PlanLoader.Generators.placeholders());
         if (!production.sites().containsKey(site)) {
@@ -114,12 +134,10 @@ public final class Drill {
                 listener.systemFinished(r);
             }
         };
-        Thread onExit = new Thread(() -> {
-            stopProcesses(started_, id);
-            delete(root);
-        }, "drill-teardown");
-        boolean hooked = !opts.keep();
-        if (hooked) Runtime.getRuntime().addShutdownHook(onExit);
+        boolean tearDown = !opts.keep();
+        // A cancel stops the servers and commands at once: a step waiting on one of them wakes,
+        // and nothing keeps running if the process ends before the drill has unwound.
+        Runnable unregister = tearDown ? cancel.onCancel(() -> stopProcesses(started_, id)) : () -> {};
         try {
             Plan sandbox = PlanLoader.load(planFile, site, PlanLoader.Generators.real(root.resolve("site")));
             List<String> selected = Recovery.selection(sandbox, opts.systems());
@@ -131,17 +149,23 @@ public final class Drill {
             try (Repositories repos = new Repositories(sandbox, false)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
                         root.resolve("logs"), Map.of(MARKER, id)), recording).run();
+                cancel.check(); // a recovery cut short by the cancel proves nothing: no verification
                 Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
                 for (SystemResult s : rec.systems()) {
                     systems.add(measure(sandbox, repos, rec, s, verified.getOrDefault(s.name(), DrillSystem.Verification.NONE)));
                 }
             }
+        } catch (Exception e) {
+            cancel.check(); // a failure caused by the cancel (a killed step) is reported as the cancel
+            throw e;
         } finally {
-            if (hooked && org.lifeboat.recovery.Shell.removeHook(onExit)) {
+            unregister.run();
+            if (tearDown) {
                 leftovers.addAll(stopProcesses(started_, id));
                 leftovers.addAll(delete(root));
             }
         }
+        cancel.check();
         if (opts.keep()) {
             for (StepResult st : started_) {
                 if (Shell.alive(st.pid())) leftovers.add("kept running: pid " + st.pid() + " (" + st.description() + ")");

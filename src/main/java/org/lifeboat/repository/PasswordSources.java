@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.lifeboat.backend.Cancel;
 
 /**
  * Where a repository password (and location) comes from when nothing more specific is given, read
@@ -34,11 +35,26 @@ public final class PasswordSources {
      *     and a file in one group (restic refuses that too)
      */
     public static Optional<String> fromEnvironment() throws IOException {
-        return fromEnvironment(System.getenv());
+        return fromEnvironment(System.getenv(), Cancel.NEVER);
+    }
+
+    /**
+     * {@link #fromEnvironment()} for a job: a password command it runs is killed when
+     * {@code cancel} is cancelled.
+     *
+     * @throws Cancel.Cancelled if the job was cancelled before or while the password command ran
+     * @throws IOException as {@link #fromEnvironment()}
+     */
+    public static Optional<String> fromEnvironment(Cancel cancel) throws IOException {
+        return fromEnvironment(System.getenv(), cancel);
     }
 
     /** {@link #fromEnvironment()} over the given variables. */
     static Optional<String> fromEnvironment(Map<String, String> env) throws IOException {
+        return fromEnvironment(env, Cancel.NEVER);
+    }
+
+    private static Optional<String> fromEnvironment(Map<String, String> env, Cancel cancel) throws IOException {
         for (String prefix : PREFIXES) {
             String command = nonEmpty(env.get(prefix + "PASSWORD_COMMAND"));
             String file = nonEmpty(env.get(prefix + "PASSWORD_FILE"));
@@ -47,7 +63,7 @@ public final class PasswordSources {
                 throw new RepositoryException(prefix + "PASSWORD_COMMAND and " + prefix
                         + "PASSWORD_FILE are both set; set only one (they are mutually exclusive, as in restic)");
             }
-            if (command != null) return Optional.of(fromCommand(command));
+            if (command != null) return Optional.of(fromCommand(command, cancel));
             if (file != null) return Optional.of(readFile(Path.of(file)));
             if (value != null) return Optional.of(value);
         }
@@ -98,45 +114,46 @@ public final class PasswordSources {
 
     /**
      * Runs a password command as restic does: split into words like a shell (quotes, no variables
-     * or pipes), run without a shell, its standard error passed through, its output trimmed.
+     * or pipes), run without a shell, its standard error passed through, its output trimmed. Not
+     * cancellable: see {@link #fromCommand(String, Cancel)}.
      *
      * @throws IOException naming the command when it cannot start or exits with a non-zero code
      */
     public static String fromCommand(String command) throws IOException {
+        return fromCommand(command, Cancel.NEVER);
+    }
+
+    /**
+     * {@link #fromCommand(String)} for a job: when {@code cancel} is cancelled (Ctrl-C or SIGTERM
+     * while a command waits for a keyring, say) the command and what it started are killed at
+     * once, and this throws {@link Cancel.Cancelled}. No JVM shutdown hook: the face that ends
+     * the process cancels the token first.
+     *
+     * @throws Cancel.Cancelled if the job was cancelled before or while the command ran
+     * @throws IOException naming the command when it cannot start or exits with a non-zero code
+     */
+    public static String fromCommand(String command, Cancel cancel) throws IOException {
         List<String> words = splitWords(command);
         if (words.isEmpty()) throw new RepositoryException("the password command is empty");
-        // Ctrl-C or SIGTERM while it runs (a command waiting for a keyring, say) must not leave it
-        // behind: the JVM's shutdown kills it and what it started. The hook is in place before the
-        // start, and whichever of the two comes second (hook or start) does the killing.
-        java.util.concurrent.atomic.AtomicReference<Process> started = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean shuttingDown = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread reaper = new Thread(() -> {
-            shuttingDown.set(true);
-            Process q = started.get();
-            if (q != null) kill(q);
-        }, "password-command-reaper");
+        cancel.check();
+        Process p;
         try {
-            Runtime.getRuntime().addShutdownHook(reaper);
-        } catch (IllegalStateException e) {
-            throw new java.io.InterruptedIOException("interrupted before the password command could run");
+            p = new ProcessBuilder(words).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+        } catch (IOException e) {
+            throw new RepositoryException("cannot run the password command \"" + words.getFirst() + "\": " + startFailure(e));
         }
+        // Registered after the start: a cancel that came in between runs the kill at once.
+        Runnable unregister = cancel.onCancel(() -> kill(p));
         try {
-            Process p;
-            try {
-                p = new ProcessBuilder(words).redirectError(ProcessBuilder.Redirect.INHERIT)
-                        .redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-            } catch (IOException e) {
-                throw new RepositoryException("cannot run the password command \"" + words.getFirst() + "\": " + startFailure(e));
-            }
-            started.set(p);
-            if (shuttingDown.get()) kill(p);
-            return readPassword(command, p);
+            String pw = readPassword(command, p);
+            cancel.check(); // killed for the cancel just as it ended: its output may be cut short
+            return pw;
+        } catch (IOException e) {
+            cancel.check(); // the failure of a killed command is the cancel's consequence, not news
+            throw e;
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(reaper);
-            } catch (IllegalStateException shutdownStarted) {
-                // The hook is running or has run: the process is being killed.
-            }
+            unregister.run();
         }
     }
 

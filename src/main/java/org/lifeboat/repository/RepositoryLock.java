@@ -2,53 +2,102 @@ package org.lifeboat.repository;
 
 import java.io.IOException;
 import java.time.OffsetDateTime;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
 import org.lifeboat.backend.FileType;
 import org.lifeboat.backend.Handle;
 import org.lifeboat.backend.WriteStop;
 
 /**
- * A held lock: refreshed every five minutes in the background, removed on close. Every lock this
- * process holds is also known to {@link #releaseAll()}, which an interrupted process calls so the
- * next command needs no 'unlock'.
+ * A held lock: refreshed every five minutes in the background, removed on close. As restic 0.16+
+ * does, a lock that cannot be kept cancels the job holding it (its {@link Cancel} token): when the
+ * lock file was removed behind this process's back (another host's 'unlock --remove-all'), or when
+ * refreshing failed for so long that others would soon take it for stale (after 22.5 of the 30
+ * minutes). A job that went on without its lock could see its new data removed by a concurrent
+ * prune. Every lock this process holds is also known to {@link #releaseAll()}, the fallback of an
+ * interrupted process whose command did not unwind in time.
  */
 public final class RepositoryLock implements AutoCloseable {
     /** The locks of this process not yet released. */
     private static final Set<RepositoryLock> HELD = ConcurrentHashMap.newKeySet();
+    /** Short IDs of the locks removed after this process's writes were stopped (for the interrupt's line). */
+    private static final Queue<String> REMOVED_WHILE_STOPPED = new ConcurrentLinkedQueue<>();
+    /** Opened by {@link #writesDrained()}: writes in flight have ended, lock files may go. */
+    private static final CountDownLatch DRAINED = new CountDownLatch(1);
+    /** How long close() waits for {@link #writesDrained()} once writes are stopped (WriteStop's drain is 30 s). */
+    private static final Duration DRAIN_WAIT = Duration.ofSeconds(40);
+
+    /** restic's refresh interval. */
+    static final Duration REFRESH_INTERVAL = Duration.ofMinutes(5);
 
     private final Repository repo;
     private final boolean exclusive;
+    private final Cancel cancel;
+    private final long refreshableNanos;
     private final ScheduledExecutorService refresher;
     private volatile Id current;
+    private volatile long lastRefresh = System.nanoTime();
+    private volatile boolean lost; // the lock file is gone or stale: nothing of ours to remove
     private boolean released;
 
-    private RepositoryLock(Repository repo, boolean exclusive, Id current) {
+    private RepositoryLock(Repository repo, boolean exclusive, Id current, Cancel cancel, Duration interval) {
         this.repo = repo;
         this.exclusive = exclusive;
         this.current = current;
+        this.cancel = cancel;
+        // restic: a lock not refreshed for 30 minutes is stale (6 intervals); the job stops 1.5
+        // intervals before that, so no other process may already have removed it as stale.
+        this.refreshableNanos = interval.toNanos() * 6 - interval.toNanos() * 3 / 2;
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lock-refresh");
             t.setDaemon(true);
             return t;
         });
-        refresher.scheduleAtFixedRate(this::refresh, 5, 5, TimeUnit.MINUTES);
+        long every = interval.toNanos();
+        refresher.scheduleWithFixedDelay(this::refresh, every, every, TimeUnit.NANOSECONDS);
     }
 
     /**
-     * Takes a lock; damaged lock files met on the way are reported to {@code warn} (once each) and
-     * ignored, see {@link Repository#listLocks(Consumer)}.
+     * Takes a lock for a job that cannot be cancelled ({@link Cancel#NEVER}): a lock it cannot keep
+     * only gives a warning. See {@link #acquire(Repository, boolean, Consumer, Cancel)}.
      *
      * @throws LockException if another live process holds a conflicting lock
      * @throws IOException if the lock file cannot be written or the locks cannot be listed
      */
     static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn) throws IOException {
+        return acquire(repo, exclusive, warn, Cancel.NEVER);
+    }
+
+    /**
+     * Takes a lock for the job whose token is {@code cancel}; damaged lock files met on the way are
+     * reported to {@code warn} (once each) and ignored, see {@link Repository#listLocks(Consumer)}.
+     * The lock is refreshed every 5 minutes; if it is found removed, or cannot be refreshed for
+     * 22.5 minutes, {@code cancel} is cancelled with a sentence saying so.
+     *
+     * @throws LockException if another live process holds a conflicting lock
+     * @throws Cancel.Cancelled if the job was cancelled before the lock was taken (then none is held)
+     * @throws IOException if the lock file cannot be written or the locks cannot be listed
+     */
+    public static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn, Cancel cancel)
+            throws IOException {
+        return acquire(repo, exclusive, warn, cancel, refreshInterval());
+    }
+
+    /** {@link #acquire(Repository, boolean, Consumer, Cancel)} with another refresh interval (tests). */
+    static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn, Cancel cancel,
+            Duration interval) throws IOException {
+        cancel.check();
         String host = Repository.hostname();
         Set<String> warned = new HashSet<>();
         Consumer<String> once = w -> {
@@ -60,18 +109,35 @@ public final class RepositoryLock implements AutoCloseable {
         try {
             // Look again after writing: two processes that raced both see each other and withdraw.
             checkConflicts(repo, exclusive, mine, host, once);
-            l = new RepositoryLock(repo, exclusive, mine);
+            l = new RepositoryLock(repo, exclusive, mine, cancel, interval);
         } catch (IOException | RuntimeException e) {
             repo.backend().remove(new Handle(FileType.LOCK, mine.hex()));
             throw e;
         }
         HELD.add(l);
-        if (WriteStop.stopped()) {
+        if (WriteStop.stopped() || cancel.cancelled()) {
             // Interrupted while locking: releaseAll may have run before this lock was registered.
             l.release();
+            cancel.check();
             throw new java.io.InterruptedIOException("the command was interrupted");
         }
         return l;
+    }
+
+    /**
+     * The refresh interval: restic's 5 minutes, unless the system property
+     * {@code lifeboat.test.lockRefreshMillis} (for tests only: a process-level test cannot wait 5
+     * minutes) sets another in milliseconds.
+     */
+    private static Duration refreshInterval() {
+        String ms = System.getProperty("lifeboat.test.lockRefreshMillis");
+        if (ms == null) return REFRESH_INTERVAL;
+        try {
+            long v = Long.parseLong(ms.strip());
+            return v > 0 ? Duration.ofMillis(v) : REFRESH_INTERVAL;
+        } catch (NumberFormatException e) {
+            return REFRESH_INTERVAL;
+        }
     }
 
     private static Lock newLock(boolean exclusive, String host) {
@@ -109,26 +175,82 @@ public final class RepositoryLock implements AutoCloseable {
                 + " 'lifeboat unlock --remove-all' removes it now";
     }
 
+    /**
+     * One refresh (on the refresher thread): a new lock file, then the old one removed. A lock file
+     * found gone, or refreshes failing until the lock would soon count as stale, cancel the job.
+     */
     private void refresh() {
+        if (lost || cancel.cancelled() || WriteStop.stopped()) return;
+        Id old = current;
         try {
+            if (!repo.backend().exists(new Handle(FileType.LOCK, old.hex()))) {
+                lose("the repository lock " + old.shortHex() + " could not be refreshed: its lock file was removed by"
+                        + " another process (such as 'unlock --remove-all'); stopped, since another process may now change"
+                        + " the repository");
+                return;
+            }
             Id fresh = repo.saveUnpacked(FileType.LOCK, newLock(exclusive, Repository.hostname()).toJson());
-            Id old = current;
             current = fresh;
+            lastRefresh = System.nanoTime();
             repo.backend().remove(new Handle(FileType.LOCK, old.hex()));
         } catch (IOException e) {
             // An interrupted process writes nothing more; its lock is being removed anyway.
-            if (!WriteStop.stopped()) System.err.println("warning: could not refresh the repository lock: " + e.getMessage());
+            if (WriteStop.stopped() || cancel.cancelled()) return;
+            String why = e.getMessage() == null || e.getMessage().isBlank() ? e.toString() : e.getMessage();
+            long failingFor = System.nanoTime() - lastRefresh;
+            if (failingFor >= refreshableNanos) {
+                lose("the repository lock " + current.shortHex() + " could not be refreshed for "
+                        + human(Duration.ofNanos(failingFor)) + " and would soon count as stale: " + why);
+            } else {
+                System.err.println("warning: could not refresh the repository lock " + current.shortHex()
+                        + " (will try again): " + why);
+            }
         }
+    }
+
+    /** "22m 30s", "1.5 s": a duration for messages. */
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s >= 60) return (s / 60) + "m " + (s % 60) + "s";
+        return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    /** The lock cannot be kept: the job is cancelled with {@code why}; the refresher stops. */
+    private void lose(String why) {
+        lost = true;
+        cancel.cancel(why);
+        if (cancel == Cancel.NEVER) System.err.println("warning: " + why);
+        refresher.shutdown();
+    }
+
+    /** True once the lock file was found removed or its refreshes failed for too long. */
+    public boolean lost() {
+        return lost;
     }
 
     /**
      * Removes every lock this process still holds (each at most once, also when closed
-     * concurrently). For an interrupted process: call after {@link WriteStop#stop}.
+     * concurrently). The fallback of an interrupted process whose command did not unwind in time:
+     * call after {@link WriteStop#stop}.
      *
      * @return the short IDs of the lock files removed
      */
     public static List<String> releaseAll() {
         return HELD.stream().filter(RepositoryLock::release).map(l -> l.current.shortHex()).toList();
+    }
+
+    /**
+     * Says that the writes in flight when {@link WriteStop#stop} was called have ended (or the
+     * wait for them gave up): only then may {@link #close()} remove a lock file, so that no pack,
+     * index or snapshot lands after the lock that covered it is gone.
+     */
+    public static void writesDrained() {
+        DRAINED.countDown();
+    }
+
+    /** The short IDs of the lock files removed since this process's writes were stopped (Ctrl-C, SIGTERM). */
+    public static List<String> removedWhileStopped() {
+        return List.copyOf(REMOVED_WHILE_STOPPED);
     }
 
     /** Removes the lock file; true if this call removed it. */
@@ -138,29 +260,41 @@ public final class RepositoryLock implements AutoCloseable {
             released = true;
         }
         HELD.remove(this);
-        refresher.shutdownNow();
+        // No interrupt: a refresh cut short inside its write could leave a lock file behind.
+        refresher.shutdown();
         try {
             // Wait for a refresh in progress: it may be replacing the file we are about to remove.
             refresher.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Id id = current;
+        if (lost) return false; // removed by someone else, or stale: not ours to remove any more
         try {
-            repo.backend().remove(new Handle(FileType.LOCK, current.hex()));
+            repo.backend().remove(new Handle(FileType.LOCK, id.hex()));
+            if (WriteStop.stopped()) REMOVED_WHILE_STOPPED.add(id.shortHex());
             return true;
         } catch (IOException e) {
-            System.err.println("warning: could not remove lock " + current.shortHex() + ": " + e.getMessage());
+            System.err.println("warning: could not remove lock " + id.shortHex() + ": " + e.getMessage());
             return false;
         }
     }
 
     /**
-     * Removes the lock file, except while the process is being interrupted: then the interrupt
-     * hook removes it (after the last write) with {@link #releaseAll()} and names it in its line.
+     * Removes the lock file, on the normal path also when the job was cancelled. While the process
+     * is being interrupted (its writes stopped), it first waits until the writes in flight have
+     * ended ({@link #writesDrained()}, at most 40 s): a pack still being written must not land
+     * after its lock is gone.
      */
     @Override
     public void close() {
-        if (org.lifeboat.backend.WriteStop.stopped()) return;
+        if (WriteStop.stopped()) {
+            try {
+                DRAINED.await(DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         release();
     }
 }
