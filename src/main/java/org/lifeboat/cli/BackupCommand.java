@@ -209,7 +209,7 @@ final class BackupCommand implements Callable<Integer> {
                             ctx.err.println("warning: " + msg);
                         }
                     }
-                }, observer, Cancel.NEVER).run(); // TODO(cancel): the job's token from ctx once Context carries one
+                }, observer, ctx.cancel()).run();
             }
             if (reportScan) {
                 scanFinished(ctx, scanReported, r.summary().totalFilesProcessed(), r.summary().totalBytesProcessed());

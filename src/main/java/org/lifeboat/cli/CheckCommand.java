@@ -35,7 +35,7 @@ final class CheckCommand implements Callable<Integer> {
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
             ctx.info("checking repository " + repo.location());
             // the cancel engineer passes the job's token from Context here
-            Checker c = new Checker(repo, org.lifeboat.backend.Cancel.NEVER);
+            Checker c = new Checker(repo, ctx.cancel());
             long t0 = System.nanoTime();
             CheckResult r;
             try (ProgressLine pl = ProgressLine.start(ctx, () -> "[" + ProgressLine.duration((System.nanoTime() - t0) / 1_000_000_000L)

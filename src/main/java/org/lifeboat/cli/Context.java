@@ -166,7 +166,7 @@ final class Context {
         if (global.limitUpload < 0 || global.limitDownload < 0) {
             throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
         }
-        return o.limits(global.limitDownload, global.limitUpload);
+        return o.limits(global.limitDownload, global.limitUpload).cancel(cancel());
     }
 
     /** The -o options, checked. @throws UserException naming a malformed or unknown option */

@@ -82,7 +82,7 @@ final class DrillCommand implements Callable<Integer> {
         // Opened first: a drill whose evidence cannot be kept is not worth running.
         try (StateStore store = StateStore.open(stateDir)) {
             DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel),
-                    RecoveryOutput.live(ctx)).run(id);
+                    RecoveryOutput.live(ctx), ctx.cancel()).run(id);
             String saveError = null;
             try {
                 store.save(r);

@@ -75,7 +75,7 @@ final class DumpCommand implements Callable<Integer> {
             // rawOut: a reader that has gone (| head) ends the dump at once, exit 1
             OutputStream out = new BufferedOutputStream(ctx.rawOut(), 1 << 20);
             // blobs read pack by pack with a bounded read-ahead; the cancel engineer passes the job's token here
-            BlobWindow blobs = new BlobWindow(repo, org.lifeboat.backend.Cancel.NEVER);
+            BlobWindow blobs = new BlobWindow(repo, ctx.cancel());
             if (n != null && n.type() == NodeType.FILE) {
                 long written = writeContent(blobs, n, out);
                 if (written != n.size()) {

@@ -88,7 +88,7 @@ final class RestoreCommand implements Callable<Integer> {
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
             Restorer r = new Restorer(repo, new RestoreOptions(dst, RawArgs.raw(includes), RawArgs.raw(excludes),
                     RawArgs.raw(iincludes), RawArgs.raw(iexcludes), ow, verify, threads), name,
-                    org.lifeboat.backend.Cancel.NEVER) // the cancel engineer passes the job's token from Context here
+                    ctx.cancel())
                     .onPlan(p -> {
                         ctx.info("restoring " + p);
                         // restic says nothing here; an empty restore that exits 0 is easy to miss

@@ -41,10 +41,9 @@ final class SystemBackupRunner {
                 }
                 ctx.info("backing up " + n + " to repository '" + s.backup().repository() + "'");
                 try {
-                    // TODO(cancel): the job's token from ctx once Context carries one (Ctrl-C, SIGTERM)
                     SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, new Progress(), w -> {
                         if (!ctx.json()) ctx.err.println("warning: " + n + ": " + w);
-                    }, Cancel.NEVER);
+                    }, ctx.cancel());
                     if (o.result().errors() > 0 || !o.warnings().isEmpty()) partial++;
                     if (ctx.json()) {
                         for (String w : o.warnings()) {

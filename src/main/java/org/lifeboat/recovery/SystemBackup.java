@@ -99,7 +99,7 @@ public final class SystemBackup {
                     case Source.CommandSource c -> streams.add(new StreamSource(SnapshotLayout.commandOutput(c.filename()),
                             // In the plan's folder like every command of the plan, within its time limit.
                             () -> new NonEmpty(Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
-                                    env, "command `" + c.run() + "`", c.timeout()), c, sys.name(), warn)));
+                                    env, "command `" + c.run() + "`", c.timeout(), cancel), c, sys.name(), warn)));
                 }
             }
             String host = b.host() != null ? b.host() : Repository.hostname();

@@ -169,12 +169,11 @@ class ArchiverCancelTest {
     }
 
     /** A local backend whose pack saves fail from the third on, as a remote store that went away. */
-    private static final class FailingBackend implements org.lifeboat.backend.Backend {
-        final LocalBackend local;
+    private static final class FailingBackend extends org.lifeboat.testutil.DelegatingBackend {
         final AtomicInteger packs = new AtomicInteger();
 
         FailingBackend(Path root) {
-            local = new LocalBackend(root);
+            super(new LocalBackend(root));
         }
 
         @Override
@@ -182,17 +181,8 @@ class ArchiverCancelTest {
             if (h.type() == org.lifeboat.backend.FileType.DATA && packs.incrementAndGet() > 2) {
                 throw new IOException("connection reset by peer");
             }
-            local.save(h, data, offset, length);
+            inner.save(h, data, offset, length);
         }
-
-        @Override public String location() { return local.location(); }
-        @Override public void create() throws IOException { local.create(); }
-        @Override public boolean exists(org.lifeboat.backend.Handle h) throws IOException { return local.exists(h); }
-        @Override public long size(org.lifeboat.backend.Handle h) throws IOException { return local.size(h); }
-        @Override public byte[] load(org.lifeboat.backend.Handle h) throws IOException { return local.load(h); }
-        @Override public byte[] load(org.lifeboat.backend.Handle h, long offset, int length) throws IOException { return local.load(h, offset, length); }
-        @Override public void remove(org.lifeboat.backend.Handle h) throws IOException { local.remove(h); }
-        @Override public List<org.lifeboat.backend.FileInfo> list(org.lifeboat.backend.FileType type) throws IOException { return local.list(type); }
     }
 
     @Test

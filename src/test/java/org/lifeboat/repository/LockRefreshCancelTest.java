@@ -118,58 +118,17 @@ class LockRefreshCancelTest {
     }
 
     /** A local folder whose lock writes fail while {@link #failing} (a store that went away). */
-    private static final class FailingLocks implements Backend {
-        private final Backend inner;
+    private static final class FailingLocks extends org.lifeboat.testutil.DelegatingBackend {
         volatile boolean failing;
 
         FailingLocks(Backend inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public void create() throws IOException {
-            inner.create();
-        }
-
-        @Override
-        public boolean exists(Handle h) throws IOException {
-            return inner.exists(h);
-        }
-
-        @Override
-        public long size(Handle h) throws IOException {
-            return inner.size(h);
-        }
-
-        @Override
-        public byte[] load(Handle h) throws IOException {
-            return inner.load(h);
-        }
-
-        @Override
-        public byte[] load(Handle h, long offset, int length) throws IOException {
-            return inner.load(h, offset, length);
+            super(inner);
         }
 
         @Override
         public void save(Handle h, byte[] data, int offset, int length) throws IOException {
             if (failing && h.type() == FileType.LOCK) throw new IOException("the backend refuses to write");
             inner.save(h, data, offset, length);
-        }
-
-        @Override
-        public void remove(Handle h) throws IOException {
-            inner.remove(h);
-        }
-
-        @Override
-        public List<FileInfo> list(FileType type) throws IOException {
-            return inner.list(type);
         }
     }
 }

@@ -34,8 +34,7 @@ class UploadStageTest {
     Path dir;
 
     /** A local backend with one connection whose pack saves wait for {@link #release} (or fail). */
-    static final class HeldBackend implements Backend {
-        final LocalBackend local;
+    static final class HeldBackend extends org.lifeboat.testutil.DelegatingBackend {
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger entered = new AtomicInteger();
         final AtomicInteger running = new AtomicInteger();
@@ -43,8 +42,11 @@ class UploadStageTest {
         volatile boolean hold = true;
         volatile String failWith;
 
+        final Backend local;
+
         HeldBackend(Path root) {
-            local = new LocalBackend(root);
+            super(new LocalBackend(root));
+            local = inner;
         }
 
         @Override
@@ -66,17 +68,8 @@ class UploadStageTest {
                     running.decrementAndGet();
                 }
             }
-            local.save(h, data, offset, length);
+            inner.save(h, data, offset, length);
         }
-
-        @Override public String location() { return local.location(); }
-        @Override public void create() throws IOException { local.create(); }
-        @Override public boolean exists(Handle h) throws IOException { return local.exists(h); }
-        @Override public long size(Handle h) throws IOException { return local.size(h); }
-        @Override public byte[] load(Handle h) throws IOException { return local.load(h); }
-        @Override public byte[] load(Handle h, long offset, int length) throws IOException { return local.load(h, offset, length); }
-        @Override public void remove(Handle h) throws IOException { local.remove(h); }
-        @Override public List<FileInfo> list(FileType type) throws IOException { return local.list(type); }
     }
 
     /** Waits (without sleeping) until {@code cond} holds, failing after a minute. */
