@@ -49,7 +49,8 @@ public final class Backends {
         Matcher m = SCHEME.matcher(location);
         String path = location;
         if (m.find()) {
-            String scheme = m.group(1).toLowerCase(Locale.ROOT);
+            // Case-sensitive as restic's prefixes: LOCAL:/x is no local folder there either.
+            String scheme = m.group(1);
             if (scheme.equals("local")) {
                 path = location.substring(m.end());
             } else if (LATER.contains(scheme)) {
@@ -121,6 +122,7 @@ public final class Backends {
     }
 
     private static final Pattern USERINFO = Pattern.compile("(://)([^/@?#]*)@");
+    private static final Pattern SCP_USERINFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*:)(?!//)([^/@]*)@");
     private static final Pattern SECRET_PARAM = Pattern.compile(
             "([?&;][^=&#]*(?:secret|password|passwd|pass|token|key|sig|signature|credential|auth)[^=&#]*=)[^&#]*",
             Pattern.CASE_INSENSITIVE);
@@ -132,6 +134,13 @@ public final class Backends {
      */
     public static String redact(String location) {
         if (location == null) return null;
+        // scp-like locations (sftp:user:password@host:/path) carry user information without "//"
+        Matcher scp = SCP_USERINFO.matcher(location);
+        if (scp.find()) {
+            String info = scp.group(2);
+            int colon = info.indexOf(':');
+            if (colon >= 0) location = scp.group(1) + info.substring(0, colon) + ":***@" + location.substring(scp.end());
+        }
         Matcher m = USERINFO.matcher(location);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {

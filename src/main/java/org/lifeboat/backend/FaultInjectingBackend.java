@@ -63,7 +63,7 @@ final class FaultInjectingBackend extends ForwardingBackend {
                     throw new IllegalArgumentException("LIFEBOAT_BACKEND_FAULTS: '" + p + "' does not have a number as its value");
                 }
             }
-            if (latency < 0 || rate < 0 || rate > 1 || after < 0 || during < 0) {
+            if (latency < 0 || !(rate >= 0 && rate <= 1) || after < 0 || during < 0) {
                 throw new IllegalArgumentException("LIFEBOAT_BACKEND_FAULTS: '" + s + "' has a value out of range (transient is 0 to 1, the others at least 0)");
             }
             return new Spec(latency, rate, seed, after, during);

@@ -137,7 +137,18 @@ final class MetricsBackend extends ForwardingBackend {
         try {
             inner.close();
         } finally {
-            if (file != null) Files.writeString(file, meter.snapshot().toJson());
+            if (file != null) {
+                // A test and benchmark knob: a file it cannot write is a warning, never a failed command.
+                try {
+                    Files.writeString(file, meter.snapshot().toJson());
+                } catch (IOException e) {
+                    Path dir = file.toAbsolutePath().getParent();
+                    String why = dir != null && !Files.isDirectory(dir) ? "its folder " + dir + " does not exist"
+                            : e.getMessage();
+                    System.err.println("warning: the backend metrics (LIFEBOAT_BACKEND_METRICS) could not be written to "
+                            + file + ": " + why);
+                }
+            }
         }
     }
 

@@ -27,6 +27,12 @@ import org.lifeboat.backend.Handle;
 public final class Repository implements AutoCloseable {
     public static final int MAX_KEY_TRIES = 20;
     public static final int DEFAULT_PACK_SIZE = 16 * 1024 * 1024;
+    /**
+     * The most workers a read or upload stage starts, whatever a backend asks for
+     * ({@code -o local.connections} goes up to 2^31-1): more threads and buffers than this gain
+     * nothing on any store and only cost memory.
+     */
+    public static final int MAX_CONNECTIONS = 32;
     /** An index file is written once this many new blobs are pending, bounding loss on a crash. */
     static final int INDEX_FLUSH_BLOBS = 50_000;
 
@@ -1181,7 +1187,7 @@ public final class Repository implements AutoCloseable {
 
     /** How many read requests to keep in flight: the backend's {@link Backend#connections()}, at least 1. */
     public int connections() {
-        return Math.max(1, backend.connections());
+        return Math.clamp(backend.connections(), 1, MAX_CONNECTIONS);
     }
 
     /**

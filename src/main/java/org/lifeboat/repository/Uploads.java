@@ -59,7 +59,7 @@ final class Uploads {
     Uploads(Backend backend, Crypto crypto, Stored stored, Consumer<List<Pack.Entry>> dropped) {
         this.backend = backend;
         this.crypto = crypto;
-        this.threads = Math.max(1, backend.connections());
+        this.threads = Math.clamp(backend.connections(), 1, Repository.MAX_CONNECTIONS);
         this.maxPacks = threads + 1;
         this.stored = stored;
         this.dropped = dropped;

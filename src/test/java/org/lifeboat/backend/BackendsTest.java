@@ -71,6 +71,36 @@ class BackendsTest {
     }
 
     @Test
+    void schemesAreCaseSensitiveAsRestics() {
+        // restic refuses LOCAL:/x ("invalid backend"): Lifeboat must not create a folder there.
+        assertThatThrownBy(() -> Backends.open("LOCAL:" + dir.resolve("x"), BackendOptions.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown scheme 'LOCAL:'");
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void scpLikeLocationsLoseTheirPasswordToo() {
+        assertThat(Backends.redact("sftp:user:hunter2@host:/srv/repo")).isEqualTo("sftp:user:***@host:/srv/repo");
+        assertThat(Backends.redact("sftp:user@host:/srv/repo")).isEqualTo("sftp:user@host:/srv/repo");
+        assertThatThrownBy(() -> Backends.open("sftp:user:hunter2@host:/srv/repo", BackendOptions.DEFAULT))
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aFaultRateThatIsNotANumberIsRefused() {
+        assertThatThrownBy(() -> Backends.stack(new MemoryBackend("m"), BackendOptions.DEFAULT, Map.of(Backends.FAULTS_ENV, "transient=NaN")))
+                .hasMessageContaining("out of range");
+    }
+
+    @Test
+    void aMetricsFileThatCannotBeWrittenIsNoFailure() throws Exception {
+        Backend s = Backends.stack(new MemoryBackend("m"), BackendOptions.DEFAULT,
+                Map.of(Backends.METRICS_ENV, dir.resolve("missing/m.json").toString()));
+        s.close(); // a warning on standard error, no exception
+        assertThat(dir.resolve("missing")).doesNotExist();
+    }
+
+    @Test
     void aMalformedFaultKnobIsRefusedNamingIt() {
         assertThatThrownBy(() -> Backends.stack(new MemoryBackend("m"), BackendOptions.DEFAULT, Map.of(Backends.FAULTS_ENV, "explode=1")))
                 .hasMessageStartingWith("LIFEBOAT_BACKEND_FAULTS: unknown fault 'explode'");

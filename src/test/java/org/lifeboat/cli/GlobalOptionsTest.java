@@ -71,6 +71,18 @@ class GlobalOptionsTest {
     }
 
     @Test
+    void theLargestLocalConnectionsValueBacksUpAndRestores() throws Exception {
+        // 2^31-1 once overflowed the upload stage's bound (a hang): stages cap their workers.
+        Path data = Files.createDirectories(dir.resolve("conn-data"));
+        for (int i = 0; i < 4; i++) Files.write(data.resolve("f" + i), org.lifeboat.testutil.TestTrees.random(i, 3 << 20));
+        cli.run("-o", "local.connections=2147483647", "--pack-size", "4", "backup", data.toString()).ok();
+        Path target = dir.resolve("conn-target");
+        cli.run("-o", "local.connections=2147483647", "restore", "latest", "--target", target.toString()).ok();
+        cli.run("-o", "local.connections=2147483647", "check", "--read-data").ok();
+        assertThat(Files.mismatch(target.resolve(data.toString().substring(1)).resolve("f3"), data.resolve("f3"))).isEqualTo(-1);
+    }
+
+    @Test
     void backendOptionsCacheOptionsAndLimitsAreAccepted() throws Exception {
         Path cache = dir.resolve("cache-dir");
         cli.run("-o", "local.connections=2", "--no-cache", "--cache-dir", cache.toString(), "snapshots").ok();
