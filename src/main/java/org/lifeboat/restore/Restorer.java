@@ -364,7 +364,7 @@ public final class Restorer {
         List<String> verifyFailures = List.of();
         long verifyCount = 0;
         if (opts.verify()) {
-            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads(), cancel);
+            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads(), cancel, trees);
             verifyFailures = new ArrayList<>(r.problems());
             verifyCount = r.problemCount();
         }

@@ -76,7 +76,11 @@ class TreeLoadsTest {
     }
 
     private static Restorer restorer(Repository repo, Path target) {
-        return new Restorer(repo, new RestoreOptions(target, List.of(), List.of(), RestoreOptions.Overwrite.ALWAYS, false, 0),
+        return restorer(repo, target, false);
+    }
+
+    private static Restorer restorer(Repository repo, Path target, boolean verify) {
+        return new Restorer(repo, new RestoreOptions(target, List.of(), List.of(), RestoreOptions.Overwrite.ALWAYS, verify, 0),
                 "snapshot " + snap, org.lifeboat.backend.Cancel.NEVER);
     }
 
@@ -120,6 +124,24 @@ class TreeLoadsTest {
             // before: one request per tree, twice (space check and walk) = 422
             assertThat(treeReads).as("requests on tree packs").isLessThanOrEqualTo(LEVELS * treePacks.size());
             assertThat(r.treesLoaded()).as("trees decoded").isEqualTo(TREES);
+        }
+    }
+
+    @Test
+    void verifyReusesTheRestoresTrees() throws Exception {
+        CountingBackend counting = new CountingBackend(new LocalBackend(repoDir));
+        try (Repository repo = Repository.open(counting, Restic.PASSWORD)) {
+            repo.loadIndex();
+            Set<Id> treePacks = packs(repo, BlobType.TREE);
+            counting.reset();
+            Restorer r = restorer(repo, dir.resolve("out"), true);
+            RestoreResult res = r.run(rootOf(repo), "");
+            assertThat(res.verifyFailures()).isEmpty();
+            int treeReads = 0;
+            for (Id p : treePacks) treeReads += counting.packReads(p.hex());
+            // space check, walk and --verify: each tree decoded once, each tree pack read once per level
+            assertThat(treeReads).isLessThanOrEqualTo(LEVELS * treePacks.size());
+            assertThat(r.treesLoaded()).isEqualTo(TREES);
         }
     }
 
