@@ -59,6 +59,9 @@ final class TreeLoader {
     private final long budget;
     private final LinkedHashMap<Id, Entry> cache = new LinkedHashMap<>(256, 0.75f, true);
     private long cached;
+    /** Packs whose trees were all read (or found too many for the budget): never completed again. */
+    private final Set<Id> completed = new HashSet<>();
+    private Map<Id, List<PackedBlob>> treesByPack;
     private final LongAdder treesLoaded = new LongAdder();
 
     /**
@@ -120,19 +123,61 @@ final class TreeLoader {
                     weights.add(w);
                     sum += w;
                 }
-                Map<Id, Loaded> now = loadLevel(batch);
+                Repository.PackPlan plan = repo.planByPack(BlobType.TREE, batch);
+                long extra = addPackMates(plan, half - loadedBytes - sum);
+                Map<Id, Loaded> now = loadLevel(plan);
                 for (int k = 0; k < batch.size(); k++) {
                     Id id = batch.get(k);
-                    Loaded l = now.get(id);
+                    Loaded l = now.remove(id);
                     put(id, l, weights.get(k));
                     got.put(id, l);
                     children(l, seen, next);
                 }
-                loadedBytes += sum;
+                // the other trees of the packs read: cached for the levels below (their children
+                // are taken from the cache when their parent's level comes)
+                for (Map.Entry<Id, Loaded> m : now.entrySet()) put(m.getKey(), m.getValue(), weight(m.getKey()));
+                loadedBytes += sum + extra;
             }
             level = next;
         }
         return got;
+    }
+
+    /**
+     * Adds to each pack's group the other trees that pack holds and the cache does not, when they
+     * fit in {@code room} bytes (the tree packs of one backup hold its trees, so the levels below
+     * then cost no further request); each pack is completed once. Returns the bytes added.
+     */
+    private long addPackMates(Repository.PackPlan plan, long room) {
+        long added = 0;
+        for (Map.Entry<Id, List<PackedBlob>> p : plan.packs().entrySet()) {
+            if (!completed.add(p.getKey())) continue;
+            List<PackedBlob> mates = treesByPack().getOrDefault(p.getKey(), List.of());
+            Set<Id> asked = new HashSet<>();
+            for (PackedBlob b : p.getValue()) asked.add(b.id());
+            List<PackedBlob> more = new ArrayList<>();
+            long bytes = 0;
+            for (PackedBlob b : mates) {
+                if (asked.contains(b.id()) || cache.containsKey(b.id()) || !asked.add(b.id())) continue;
+                more.add(b);
+                bytes += weight(b.id());
+            }
+            if (added + bytes > room) continue;
+            p.getValue().addAll(more);
+            added += bytes;
+        }
+        return added;
+    }
+
+    /** The tree blobs of the index by pack, made on first use. */
+    private Map<Id, List<PackedBlob>> treesByPack() {
+        if (treesByPack == null) {
+            treesByPack = new java.util.HashMap<>();
+            for (PackedBlob b : repo.index().blobs(BlobType.TREE)) {
+                treesByPack.computeIfAbsent(b.pack(), k -> new ArrayList<>()).add(b);
+            }
+        }
+        return treesByPack;
     }
 
     /** Adds the subtrees of a good tree not seen yet in this prefetch. */
@@ -163,10 +208,8 @@ final class TreeLoader {
     }
 
     /** Loads the given trees pack by pack, {@link Repository#connections()} packs at once. */
-    private Map<Id, Loaded> loadLevel(List<Id> ids) throws InterruptedIOException {
+    private Map<Id, Loaded> loadLevel(Repository.PackPlan plan) throws InterruptedIOException {
         Map<Id, Loaded> out = new ConcurrentHashMap<>();
-        if (ids.isEmpty()) return out;
-        Repository.PackPlan plan = repo.planByPack(BlobType.TREE, ids);
         for (Id m : plan.missing()) out.put(m, new Loaded(null, List.of(), new BlobNotFoundException(BlobType.TREE, m)));
         List<Map.Entry<Id, List<PackedBlob>>> packs = new ArrayList<>(plan.packs().entrySet());
         int workers = Math.min(repo.connections(), packs.size());
@@ -196,8 +239,8 @@ final class TreeLoader {
                 }
             }
         }
-        for (Id id : ids) { // a blob the pack read never reported (should not happen): its own error
-            out.computeIfAbsent(id, k -> new Loaded(null, List.of(), new BlobNotFoundException(BlobType.TREE, k)));
+        for (List<PackedBlob> l : plan.packs().values()) { // a blob the pack read never reported (should not happen)
+            for (PackedBlob b : l) out.computeIfAbsent(b.id(), k -> new Loaded(null, List.of(), new BlobNotFoundException(BlobType.TREE, k)));
         }
         return out;
     }
