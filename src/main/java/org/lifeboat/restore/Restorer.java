@@ -148,6 +148,9 @@ public final class Restorer {
     /** Files taken out of {@link #openFiles} whose descriptors are still to be closed. */
     private final java.util.concurrent.ConcurrentLinkedQueue<FileJob> evicted = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Cancel cancel;
+    /** The trees of this restore, shared by the space check and the walk (set by {@link #run}). */
+    private TreeLoader trees;
+    private long treeCacheBytes = TreeLoader.DEFAULT_BUDGET;
     private int maxOpenFiles = MAX_OPEN_FILES;
     /*
      * The counters, restic 0.17's summary in one unit: entries (files, hard links, folders below the
@@ -298,6 +301,20 @@ public final class Restorer {
         return this;
     }
 
+    /**
+     * How many bytes of tree plaintext the restore keeps decoded (default {@link
+     * TreeLoader#DEFAULT_BUDGET}); a snapshot with more trees reads some of them again.
+     */
+    Restorer treeCacheBytes(long bytes) {
+        this.treeCacheBytes = bytes;
+        return this;
+    }
+
+    /** Trees the last {@link #run} decoded from the repository (for tests: each tree once when the cache holds them). */
+    long treesLoaded() {
+        return trees == null ? 0 : trees.treesLoaded();
+    }
+
     /** Called once with what will be restored, after it was counted and before anything is written. */
     public Restorer onPlan(Consumer<Plan> listener) {
         this.onPlan = listener;
@@ -314,6 +331,7 @@ public final class Restorer {
      */
     public RestoreResult run(Id root, String prefix) throws IOException {
         Path target = opts.target().toAbsolutePath().normalize();
+        trees = new TreeLoader(repo, cancel, treeCacheBytes);
         Plan plan = count(root, prefix, target);
         totalBytes = plan.bytes();
         totalFiles = plan.inodes();
@@ -346,7 +364,7 @@ public final class Restorer {
         List<String> verifyFailures = List.of();
         long verifyCount = 0;
         if (opts.verify()) {
-            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads(), cancel);
+            Verifier.Report r = Verifier.verify(repo, root, prefix, target, 1.0, includes, excludes, threads(), cancel, trees);
             verifyFailures = new ArrayList<>(r.problems());
             verifyCount = r.problemCount();
         }
@@ -369,7 +387,7 @@ public final class Restorer {
             space = d.space();
         }
         try {
-            return new Sizer(repo, includes, excludes, space.freeBytes(), space.freeInodes()).count(root, prefix);
+            return new Sizer(trees, includes, excludes, space.freeBytes(), space.freeInodes()).count(root, prefix);
         } catch (Sizer.TooBig e) {
             Plan p = e.counted;
             throw new NotEnoughSpaceException(snapshotName + " needs at least " + human(p.diskBytes()) + " and "
@@ -399,8 +417,10 @@ public final class Restorer {
     private List<Node> loadTree(Id id, String sn) throws InterruptedIOException {
         String where = sn.isEmpty() ? "/" : sn;
         try {
-            Tree t = TreeCodec.decode(id, repo.loadBlob(BlobType.TREE, id));
-            List<String> problems = TreeRules.problems(t);
+            TreeLoader.Loaded loaded = trees.get(id);
+            if (loaded.error() != null) throw loaded.error();
+            Tree t = loaded.tree();
+            List<String> problems = loaded.problems();
             if (!problems.isEmpty()) {
                 damagedTrees.add(where + " (folder not restored, its tree " + id.shortHex() + " is damaged: "
                         + String.join("; ", problems.subList(0, Math.min(3, problems.size())))

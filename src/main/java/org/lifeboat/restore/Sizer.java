@@ -9,10 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PathPatterns;
-import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
-import org.lifeboat.repository.tree.TreeCodec;
 import org.lifeboat.repository.tree.TreeRules;
 
 /**
@@ -27,7 +25,7 @@ final class Sizer {
     /** Each file, folder or other entry takes at least one block of this many bytes. */
     static final long BLOCK = 4096;
 
-    private final Repository repo;
+    private final TreeLoader trees;
     private final PathPatterns includes;
     private final PathPatterns excludes;
     private final long freeBytes;
@@ -48,8 +46,8 @@ final class Sizer {
         }
     }
 
-    Sizer(Repository repo, PathPatterns includes, PathPatterns excludes, long freeBytes, long freeInodes) {
-        this.repo = repo;
+    Sizer(TreeLoader trees, PathPatterns includes, PathPatterns excludes, long freeBytes, long freeInodes) {
+        this.trees = trees;
         this.includes = includes;
         this.excludes = excludes;
         this.freeBytes = freeBytes;
@@ -178,12 +176,8 @@ final class Sizer {
     }
 
     /** The nodes of a tree, or none when it cannot be loaded or breaks the tree rules. */
-    private List<Node> load(Id tree) {
-        try {
-            var t = TreeCodec.decode(repo.loadBlob(org.lifeboat.repository.BlobType.TREE, tree));
-            return TreeRules.problems(t).isEmpty() ? t.nodes() : List.of();
-        } catch (IOException | RuntimeException e) {
-            return List.of();
-        }
+    private List<Node> load(Id tree) throws InterruptedIOException {
+        TreeLoader.Loaded t = trees.get(tree);
+        return t.tree() != null && t.problems().isEmpty() ? t.tree().nodes() : List.of();
     }
 }

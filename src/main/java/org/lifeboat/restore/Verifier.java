@@ -100,13 +100,18 @@ public final class Verifier {
     public static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
                                 List<String> includes, List<String> excludes, Cancel cancel) throws IOException {
         return verify(repo, tree, snapshotPrefix, target, sample, new PathPatterns(includes),
-                new PathPatterns(excludes), 1, cancel);
+                new PathPatterns(excludes), 1, cancel, new TreeLoader(repo, cancel, TreeLoader.DEFAULT_BUDGET));
     }
 
-    /** As above, comparing contents with {@code threads} threads. */
+    /**
+     * As above, comparing contents with {@code threads} threads, the trees read through {@code trees}
+     * (a restore's own, so that the trees it just read are not read again).
+     */
     static Report verify(Repository repo, Id tree, String snapshotPrefix, Path target, double sample,
-                         PathPatterns includes, PathPatterns excludes, int threads, Cancel cancel) throws IOException {
+                         PathPatterns includes, PathPatterns excludes, int threads, Cancel cancel, TreeLoader trees)
+            throws IOException {
         Verifier v = new Verifier(repo, sample, includes, excludes, cancel);
+        v.trees = trees;
         Dir root;
         try {
             root = Dir.open(target.toAbsolutePath().normalize());
@@ -136,11 +141,16 @@ public final class Verifier {
         if (problems.size() < MAX_LISTED) problems.add(s);
     }
 
+    /** Where trees come from (set by {@link #verify} before the walk). */
+    private TreeLoader trees;
+
     private List<Node> load(Id id, String sn) throws InterruptedIOException {
         String where = sn.isEmpty() ? "/" : sn;
         try {
-            Tree t = TreeCodec.decode(id, repo.loadBlob(BlobType.TREE, id));
-            List<String> p = TreeRules.problems(t);
+            TreeLoader.Loaded loaded = trees.get(id);
+            if (loaded.error() != null) throw loaded.error();
+            Tree t = loaded.tree();
+            List<String> p = loaded.problems();
             if (!p.isEmpty()) {
                 problem(where + " is damaged in the repository: " + p.getFirst());
                 return null;

@@ -162,7 +162,7 @@ class PackReadsTest {
             RestoreResult r = restore(repo, smallSnap, dir.resolve("out"), true);
             assertThat(r.verifyFailures()).isEmpty();
             assertThat(r.verifyFailureCount()).isZero();
-            // trees are small and loaded blob by blob by the walk (restore's and verify's):
+            // trees are read pack-wise once for the space check, the walk and verify (TreeLoadsTest);
             // the data packs are read at most twice each, verify compares by hash without reading them
             for (Id p : packs) {
                 long dataBlobs = repo.index().byPack().get(p).stream().filter(b -> b.type() == BlobType.DATA).count();
