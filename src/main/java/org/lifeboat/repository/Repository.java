@@ -1311,9 +1311,16 @@ public final class Repository implements AutoCloseable {
      * ranges are read, so that it can switch to a streaming read into the worker's buffer.
      */
     private void readRange(Handle h, long offset, int length, ReadBuffer buffer) throws IOException {
-        byte[] b = backend.load(h, offset, length);
-        if (b.length < length) throw new java.io.EOFException(h + " ends before byte " + (offset + length));
-        buffer.bytes = b;
+        // Into the worker's own buffer, grown only when a range is larger than any before: a new
+        // array of up to MAX_READ_RANGE per request would land in the old generation each time.
+        if (buffer.bytes.length < length) buffer.bytes = new byte[length];
+        byte[] into = buffer.bytes;
+        buffer.length = 0;
+        backend.load(h, offset, length, in -> {
+            // re-run from the range's start on a retry: overwrite from 0
+            int n = in.readNBytes(into, 0, length);
+            if (n < length) throw new java.io.EOFException(h + " ends before byte " + (offset + length));
+        });
         buffer.length = length;
     }
 
