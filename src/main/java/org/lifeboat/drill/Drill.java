@@ -148,7 +148,7 @@ public final class Drill {
             }
             try (Repositories repos = new Repositories(sandbox, false)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
-                        root.resolve("logs"), Map.of(MARKER, id)), recording).run();
+                        root.resolve("logs"), Map.of(MARKER, id)), recording, cancel).run();
                 cancel.check(); // a recovery cut short by the cancel proves nothing: no verification
                 Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
                 for (SystemResult s : rec.systems()) {
