@@ -81,7 +81,14 @@ final class Checks {
             Duration left = Duration.between(Instant.now(), deadline);
             if (check instanceof Check.FilesCheck || left.isNegative() || left.isZero()) break;
             try {
-                Thread.sleep(pause.compareTo(left) < 0 ? pause : left);
+                // The pause ends early on a cancel: a cancelled job waits for nothing.
+                java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+                Runnable unregister = cancel.onCancel(woken::countDown);
+                try {
+                    woken.await((pause.compareTo(left) < 0 ? pause : left).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } finally {
+                    unregister.run();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
