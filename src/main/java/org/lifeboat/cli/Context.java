@@ -323,7 +323,7 @@ final class Context {
         }
         org.lifeboat.backend.BackendOptions options = stackOptions();
         int packSize = packSizeBytes();
-        return new org.lifeboat.recovery.Repositories(plan, exclusive, options, packSize);
+        return new org.lifeboat.recovery.Repositories(plan, exclusive, options, packSize, cancel());
     }
 
     Repository open() throws IOException, WrongPasswordException {

@@ -57,6 +57,7 @@ final class Interrupts {
     /**
      * Catches SIGINT and SIGTERM for the command whose token is {@code cancel}, and installs the
      * fallback shutdown hook; only for the real process (main), never for in-process runs.
+     * {@code err}: where the one line goes, null for whatever {@code System.err} is at that time.
      */
     static void install(PrintStream err, Cancel cancel) {
         synchronized (STATE) {
@@ -66,6 +67,28 @@ final class Interrupts {
         handle("TERM", err);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop("the JVM is shutting down", 0, err, false),
                 "lifeboat-interrupt"));
+        // Cancelled for another reason (its repository lock was lost): the command may be blocked
+        // where no check reaches (a read of stdin), so it gets the same bounded unwind, then the
+        // process ends with the reason and exit 1, removing only locks it still owns.
+        cancel.onCancel(() -> {
+            synchronized (STATE) {
+                if (signalled != 0 || exiting) return; // a signal's own path, or a normal end
+            }
+            Thread.ofPlatform().name("lifeboat-cancelled").daemon(true).start(() -> {
+                if (await(ENDED, UNWIND)) return; // the command ended on its own: main exits with its code
+                synchronized (STATE) {
+                    if (signalled != 0 || exiting) return;
+                    exiting = true;
+                }
+                RepositoryLock.releaseAll(); // lost locks are not ours any more: release() skips them
+                Exec.stopAll();
+                PrintStream e = err != null ? err : System.err;
+                e.println("\rFatal: " + cancel.reason() + " (the command had not stopped " + UNWIND.toSeconds()
+                        + " s later, so the process ended without it)");
+                e.flush();
+                Runtime.getRuntime().halt(ExitCodes.FATAL);
+            });
+        });
     }
 
     private static void handle(String name, PrintStream err) {
@@ -122,6 +145,8 @@ final class Interrupts {
             signalled = code == 0 ? -1 : code;
             cancel = job;
         }
+        // The locks held now: those the command's own finally removes are named as well.
+        java.util.Set<String> heldAtSignal = RepositoryLock.heldIds();
         interrupted = true;
         // Writes stop before anything can unwind: a lock closed by the command waits for the drain.
         boolean[] drained = new boolean[1];
@@ -136,15 +161,22 @@ final class Interrupts {
         boolean unwound = await(ENDED, UNWIND);
         List<String> locks = new ArrayList<>(RepositoryLock.releaseAll());
         locks.addAll(0, RepositoryLock.removedWhileStopped());
+        // A lock held at the signal and no longer held was removed by the command's finally (or is
+        // in the list already); one lost to another process meanwhile is not ours to name.
+        java.util.Set<String> still = RepositoryLock.heldIds();
+        for (String id : heldAtSignal) if (!still.contains(id) && !locks.contains(id)) locks.add(id);
         int children = Exec.stoppedCount();
         List<String> done = new ArrayList<>();
         if (!locks.isEmpty()) done.add("lock " + String.join(", ", locks.stream().distinct().toList()) + " removed");
         if (children > 0) done.add(children + " child process" + (children == 1 ? "" : "es") + " stopped");
         if (!locks.isEmpty()) done.add(drained[0] ? "nothing more was written to the repository"
                 : "a repository write was still running after " + WRITE_DRAIN.toSeconds() + " s");
-        if (!unwound) done.add("the command had not stopped after " + UNWIND.toSeconds() + " s, so the process ended without it");
-        err.println("\rinterrupted" + (done.isEmpty() ? "" : ": " + String.join(", ", done)));
-        err.flush();
+        if (!unwound) done.add(HURRY.getCount() == 0 ? "a second interrupt ended the wait"
+                : "the command had not stopped after " + UNWIND.toSeconds() + " s, so the process ended without it");
+        // null: the stream of the moment (main installs this before it wraps System.err).
+        PrintStream e = err != null ? err : System.err;
+        e.println("\rinterrupted" + (done.isEmpty() ? "" : ": " + String.join(", ", done)));
+        e.flush();
         if (exit) System.exit(code);
     }
 

@@ -148,11 +148,12 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        // Before any output: messages clear a drawn progress line first.
-        ProgressLine.guardStandardStreams();
+        // First: a Ctrl-C in the first moments must find the handler (else the JVM ends, no line).
         org.lifeboat.backend.Cancel job = new org.lifeboat.backend.Cancel();
         processCancel = job;
-        Interrupts.install(System.err, job);
+        Interrupts.install(null, job);
+        // Before any output: messages clear a drawn progress line first.
+        ProgressLine.guardStandardStreams();
         RawArgs.capture(args); // names that are not UTF-8 (only the real process has its argv)
         Interrupts.exit(run(args));
     }

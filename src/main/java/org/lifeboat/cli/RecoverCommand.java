@@ -67,7 +67,7 @@ final class RecoverCommand implements Callable<Integer> {
         Path logDir = StateDir.of(plan).resolve("logs");
         try (Repositories repos = ctx.repositories(plan, false)) {
             Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir),
-                    RecoveryOutput.live(ctx));
+                    RecoveryOutput.live(ctx), ctx.cancel());
             RecoveryResult res = r.run();
             List<StartedServices.Entry> running = List.of();
             String recordError = null;

@@ -146,9 +146,11 @@ public final class Drill {
                 throw new RecoveryException("the drill is refused: site '" + site + "' is not isolated from production:\n  - "
                         + String.join("\n  - ", conflicts));
             }
-            try (Repositories repos = new Repositories(sandbox, false)) {
+            // A lock the drill cannot keep cancels it, as it does every command's.
+            try (Repositories repos = new Repositories(sandbox, false, org.lifeboat.backend.BackendOptions.DEFAULT,
+                    org.lifeboat.repository.Repository.DEFAULT_PACK_SIZE, cancel)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
-                        root.resolve("logs"), Map.of(MARKER, id)), recording).run();
+                        root.resolve("logs"), Map.of(MARKER, id)), recording, cancel).run();
                 cancel.check(); // a recovery cut short by the cancel proves nothing: no verification
                 Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
                 for (SystemResult s : rec.systems()) {

@@ -42,7 +42,7 @@ final class Checks {
     private Checks() {}
 
     static CheckResult run(Check check, List<Step> steps, Repository repo, Snapshot snap, Map<String, String> env) {
-        return run(check, steps, repo, snap, env, () -> null);
+        return run(check, steps, repo, snap, env, () -> null, org.lifeboat.backend.Cancel.NEVER);
     }
 
     /**
@@ -51,15 +51,16 @@ final class Checks {
      * a pass would be someone else's).
      */
     static CheckResult run(Check check, List<Step> steps, Repository repo, Snapshot snap, Map<String, String> env,
-                           java.util.function.Supplier<String> stop) {
+                           java.util.function.Supplier<String> stop, org.lifeboat.backend.Cancel cancel) {
         Instant start = Instant.now();
-        Attempt a = attempt(check, steps, repo, snap, env);
+        Attempt a = attempt(check, steps, repo, snap, env, cancel);
         Instant deadline = start.plus(check.within());
         int attempts = 0;
         String why;
         Duration pause = FIRST_PAUSE;
         while (true) {
-            String stopped = stop.get();
+            // A cancelled job starts no more attempts (their commands would be orphans).
+            String stopped = cancel.cancelled() ? "not run: " + cancel.reason() : stop.get();
             if (stopped != null) {
                 return new CheckResult(check.kind(), check.describe(), false, stopped, attempts, start, Instant.now());
             }
@@ -80,7 +81,14 @@ final class Checks {
             Duration left = Duration.between(Instant.now(), deadline);
             if (check instanceof Check.FilesCheck || left.isNegative() || left.isZero()) break;
             try {
-                Thread.sleep(pause.compareTo(left) < 0 ? pause : left);
+                // The pause ends early on a cancel: a cancelled job waits for nothing.
+                java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+                Runnable unregister = cancel.onCancel(woken::countDown);
+                try {
+                    woken.await((pause.compareTo(left) < 0 ? pause : left).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } finally {
+                    unregister.run();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -91,7 +99,8 @@ final class Checks {
                 + " attempts in " + org.lifeboat.plan.Durations.format(check.within()) + ")" : ""), attempts, start, Instant.now());
     }
 
-    private static Attempt attempt(Check check, List<Step> steps, Repository repo, Snapshot snap, Map<String, String> env) {
+    private static Attempt attempt(Check check, List<Step> steps, Repository repo, Snapshot snap, Map<String, String> env,
+                                   org.lifeboat.backend.Cancel cancel) {
         return switch (check) {
             case Check.TcpCheck t -> remaining -> {
                 try (Socket s = new Socket()) {
@@ -104,7 +113,7 @@ final class Checks {
             case Check.HttpCheck h -> remaining -> http(h, remaining);
             case Check.SqlCheck q -> remaining -> sql(q, remaining);
             case Check.CommandCheck c -> remaining -> {
-                Shell.Result r = Shell.run(c.run(), env, remaining);
+                Shell.Result r = Shell.run(c.run(), env, remaining, cancel);
                 if (r.ok()) return null;
                 return (r.timedOut() ? "did not finish in time" : "exit code " + r.exitCode())
                         + (r.tail().isEmpty() ? "" : ": " + r.tail());

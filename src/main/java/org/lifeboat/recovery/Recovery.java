@@ -56,11 +56,27 @@ public final class Recovery {
     private final Options opts;
     private final Listener listener;
 
+    private final org.lifeboat.backend.Cancel cancel;
+    /** Unregisters the kills of the background commands started so far (a normal end keeps them running). */
+    private final List<Runnable> backgroundKills = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** A recovery that no cancel stops. */
     public Recovery(Plan plan, Repositories repos, Options opts, Listener listener) {
+        this(plan, repos, opts, listener, org.lifeboat.backend.Cancel.NEVER);
+    }
+
+    /**
+     * A recovery for the job whose token is {@code cancel}: once it is cancelled no step, check or
+     * system starts, a running path restore stops, the processes of running command steps and
+     * checks are killed with what they started, and so are the background commands this run
+     * started; {@link #run()} then throws {@link org.lifeboat.backend.Cancel.Cancelled}.
+     */
+    public Recovery(Plan plan, Repositories repos, Options opts, Listener listener, org.lifeboat.backend.Cancel cancel) {
         this.plan = plan;
         this.repos = repos;
         this.opts = opts;
         this.listener = listener;
+        this.cancel = cancel;
     }
 
     /** The systems to recover, with everything they depend on, in the plan's order. */
@@ -107,7 +123,14 @@ public final class Recovery {
                 + "' as the plan describes it (" + why + "); it is not used";
     }
 
-    public RecoveryResult run() throws RecoveryException {
+    /**
+     * Recovers the selected systems wave by wave.
+     *
+     * @throws RecoveryException when the selection is wrong or a system's recovery broke unexpectedly
+     * @throws org.lifeboat.backend.Cancel.Cancelled when the job was cancelled (after every started
+     *     step has stopped)
+     */
+    public RecoveryResult run() throws RecoveryException, org.lifeboat.backend.Cancel.Cancelled {
         List<String> selected = selection(plan, opts.systems());
         List<List<String>> waves = Graph.waves(plan.systems(), selected);
         Instant started = Instant.now();
@@ -120,7 +143,9 @@ public final class Recovery {
         try {
             for (int w = 0; w < waves.size(); w++) {
                 Map<String, Future<SystemResult>> running = new LinkedHashMap<>();
+                if (cancel.cancelled()) break; // no new wave after a cancel
                 for (String name : waves.get(w)) {
+                    if (cancel.cancelled()) break;
                     SystemSpec sys = plan.system(name);
                     List<String> failedDeps = Graph.allDependencies(plan.systems(), name).stream()
                             .filter(d -> results.containsKey(d) && results.get(d).result() != SystemResult.Outcome.RECOVERED)
@@ -152,7 +177,9 @@ public final class Recovery {
             }
         } finally {
             pool.shutdownNow();
+            if (!cancel.cancelled()) for (Runnable r : backgroundKills) r.run();
         }
+        cancel.check();
         List<SystemResult> ordered = new ArrayList<>();
         for (List<String> wave : waves) for (String s : wave) ordered.add(results.get(s));
         return new RecoveryResult(plan.site(), plan.hash(), false, started, Instant.now(), waves, ordered);
@@ -189,6 +216,16 @@ public final class Recovery {
         Map<Integer, Shell.Background> background = new LinkedHashMap<>();
         for (int i = 0; i < sys.restore().size(); i++) {
             Step step = sys.restore().get(i);
+            if (cancel.cancelled()) {
+                // No step starts after a cancel: the rest is reported as not run.
+                for (int j = i; j < sys.restore().size(); j++) {
+                    Step s = sys.restore().get(j);
+                    steps.add(new StepResult(j + 1, s.kind(), s.describe(), StepResult.Outcome.SKIPPED,
+                            "not run: " + cancel.reason(), null, null, null, 0, null, null));
+                }
+                return finish(sys, wave, SystemResult.Outcome.FAILED, "cancelled before step " + (i + 1) + ": " + cancel.reason(),
+                        snap, repoName, started, steps, checks);
+            }
             listener.stepStarted(sys.name(), i + 1, step);
             StepResult r;
             String taken = step instanceof Step.CommandStep c && c.background() ? portTaken(plan, sys, i + 1) : null;
@@ -214,7 +251,7 @@ public final class Recovery {
         for (Check c : sys.verify()) {
             // A check is only evidence while the services this system started still run: one that
             // died (its port taken, a bad option) must not be vouched for by whatever else answers.
-            CheckResult r = Checks.run(c, sys.restore(), repo, snap, env, () -> ended(background));
+            CheckResult r = Checks.run(c, sys.restore(), repo, snap, env, () -> ended(background), cancel);
             checks.add(r);
             listener.checkFinished(sys.name(), r);
             if (!r.passed()) failed.add(c.kind() + " check (" + c.describe() + "): " + r.detail());
@@ -341,9 +378,14 @@ public final class Recovery {
             return t;
         });
         try {
-            Future<Steps.Done> f = one.submit(() -> Steps.run(step, repo, snap, env, opts.logDir(), system, index));
+            Future<Steps.Done> f = one.submit(() -> Steps.run(step, repo, snap, env, opts.logDir(), system, index, cancel));
             Steps.Done d = f.get(step.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            if (d.background() != null) background.put(index, d.background());
+            if (d.background() != null) {
+                background.put(index, d.background());
+                Shell.Background bg = d.background();
+                // A cancelled recovery leaves nothing running: the service and what it forked are stopped.
+                backgroundKills.add(cancel.onCancel(() -> bg.stopAll(java.time.Duration.ofSeconds(2))));
+            }
             return new StepResult(index, step.kind(), step.describe(), StepResult.Outcome.OK, d.detail(), t0,
                     d.firstByte(), Instant.now(), d.bytes(), d.pid(), d.log());
         } catch (TimeoutException e) {

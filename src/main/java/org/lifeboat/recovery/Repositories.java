@@ -29,6 +29,7 @@ public final class Repositories implements AutoCloseable {
     private final Map<String, List<Snapshot>> snapshots = new LinkedHashMap<>();
     private final BackendOptions options;
     private final int packSize;
+    private final org.lifeboat.backend.Cancel cancel;
 
     /** The plan's repositories as they are (no rate limit, the default pack size). */
     public Repositories(Plan plan, boolean exclusive) {
@@ -41,6 +42,15 @@ public final class Repositories implements AutoCloseable {
      * @param packSize target size in bytes of the packs written (restic's --pack-size, in bytes)
      */
     public Repositories(Plan plan, boolean exclusive, BackendOptions options, int packSize) {
+        this(plan, exclusive, options, packSize, org.lifeboat.backend.Cancel.NEVER);
+    }
+
+    /**
+     * As above, for the job whose token is {@code cancel}: a lock taken here that cannot be kept
+     * (removed by another process, not refreshed in time) cancels it.
+     */
+    public Repositories(Plan plan, boolean exclusive, BackendOptions options, int packSize, org.lifeboat.backend.Cancel cancel) {
+        this.cancel = cancel;
         this.plan = plan;
         this.exclusive = exclusive;
         this.options = options;
@@ -67,7 +77,7 @@ public final class Repositories implements AutoCloseable {
         r = Repository.open(b, password(spec));
         r.setPackSize(packSize);
         try {
-            locks.put(name, r.lock(exclusive));
+            locks.put(name, RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel));
             r.loadIndex();
         } catch (IOException | RuntimeException e) {
             RepositoryLock l = locks.remove(name);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.lifeboat.apps.Exec;
+import org.lifeboat.backend.Cancel;
 
 /**
  * Runs the plan's shell commands ({@code sh -c}): in the foreground with a time limit, or in the
@@ -80,11 +81,27 @@ public final class Shell {
     /** How many lines of a log a failure quotes. */
     private static final int TAIL_LINES = 20;
 
+    /** {@link #run(String, Map, Duration, Cancel)} that no cancel stops (after hooks: they must run on the cancel path). */
     public static Result run(String command, Map<String, String> env, Duration timeout) throws IOException {
+        return run(command, env, timeout, Cancel.NEVER);
+    }
+
+    /**
+     * Runs {@code command} in the foreground for at most {@code timeout}; when {@code cancel} is
+     * cancelled meanwhile, the command is killed with every process it started (SIGKILL: a
+     * cancelled job must not leave orphans behind), and none is started once it is cancelled.
+     *
+     * @throws Cancel.Cancelled when the job was cancelled before or while the command ran
+     * @throws IOException when the shell cannot be started
+     */
+    public static Result run(String command, Map<String, String> env, Duration timeout, Cancel cancel) throws IOException {
+        cancel.check();
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         environment(pb, env);
         Process p = pb.start();
+        // Registered after the start: a cancel that came in between runs the kill at once.
+        Runnable unregister = cancel.onCancel(() -> Exec.killTree(p.toHandle()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Thread pump = Thread.ofVirtual().start(() -> copyTail(p.getInputStream(), out));
         boolean done;
@@ -99,7 +116,11 @@ public final class Shell {
             Exec.killTree(p.toHandle());
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while running: " + command);
+        } finally {
+            unregister.run();
         }
+        // A command killed by the cancel did not fail on its own: the cancel is the news.
+        if (cancel.cancelled() && (!done || p.exitValue() != 0)) throw new Cancel.Cancelled(cancel.reason());
         String text;
         synchronized (out) {
             text = out.toString(StandardCharsets.UTF_8);

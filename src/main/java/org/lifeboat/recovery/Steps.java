@@ -37,13 +37,15 @@ final class Steps {
 
     private Steps() {}
 
-    static Done run(Step step, Repository repo, Snapshot snap, Map<String, String> env, Path logDir, String system, int index)
-            throws Exception {
+    /** Runs one step; {@code cancel} stops a path restore and kills a command step's processes. */
+    static Done run(Step step, Repository repo, Snapshot snap, Map<String, String> env, Path logDir, String system, int index,
+                    org.lifeboat.backend.Cancel cancel) throws Exception {
+        cancel.check();
         return switch (step) {
-            case Step.PathStep p -> path(p, need(repo, snap, step), snap);
+            case Step.PathStep p -> path(p, need(repo, snap, step), snap, cancel);
             case Step.DatabaseStep d when d.engine().equals("postgres") -> postgres(d, need(repo, snap, step), snap, system);
             case Step.DatabaseStep d -> mysql(d, need(repo, snap, step), snap, system);
-            case Step.CommandStep c -> command(c, env, logDir, system, index);
+            case Step.CommandStep c -> command(c, env, logDir, system, index, cancel);
         };
     }
 
@@ -54,13 +56,13 @@ final class Steps {
         return repo;
     }
 
-    private static Done path(Step.PathStep p, Repository repo, Snapshot snap) throws Exception {
+    private static Done path(Step.PathStep p, Repository repo, Snapshot snap, org.lifeboat.backend.Cancel cancel) throws Exception {
         Id tree = TreeWalker.subtree(repo, snap.tree(), p.from());
         Path to = Path.of(p.to());
         Files.createDirectories(to);
         String name = "snapshot " + snap.id().shortHex() + ":" + p.from();
         Restorer r = new Restorer(repo, new RestoreOptions(to, p.include(), p.exclude(),
-                RestoreOptions.Overwrite.parse(p.overwrite()), false, 0), name);
+                RestoreOptions.Overwrite.parse(p.overwrite()), false, 0), name, cancel);
         // An include that matches nothing would "recover" an empty folder: the step fails instead.
         boolean[] nothingIncluded = {false};
         if (!p.include().isEmpty()) r.onPlan(plan -> nothingIncluded[0] = plan.inodes() == 0);
@@ -241,14 +243,14 @@ final class Steps {
         return new Dumps(files, raw, globals);
     }
 
-    private static Done command(Step.CommandStep c, Map<String, String> env, Path logDir, String system, int index)
-            throws Exception {
+    private static Done command(Step.CommandStep c, Map<String, String> env, Path logDir, String system, int index,
+                                org.lifeboat.backend.Cancel cancel) throws Exception {
         if (c.background()) {
             Path log = logDir.resolve(system + "-step" + index + ".log");
             Shell.Background bg = Shell.start(c.run(), env, log);
             return new Done("started, pid " + bg.pid() + ", output in " + log, null, 0, bg.pid(), log.toString(), bg);
         }
-        Shell.Result r = Shell.run(c.run(), env, c.timeout());
+        Shell.Result r = Shell.run(c.run(), env, c.timeout(), cancel);
         if (r.timedOut()) throw new RecoveryException("timed out after " + c.timeout().toSeconds() + " s" + tail(r));
         if (r.exitCode() != 0) throw new RecoveryException("exit code " + r.exitCode() + tail(r));
         return new Done(r.tail().isEmpty() ? "exit 0" : "exit 0: " + lastLine(r.tail()), null, 0, null, null);

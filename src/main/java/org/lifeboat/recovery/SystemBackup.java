@@ -74,7 +74,8 @@ public final class SystemBackup {
         boolean afterDone = false;
         try {
             for (Step.CommandStep h : b.before()) {
-                Shell.Result r = Shell.run(h.run(), env, h.timeout());
+                // A cancel kills the hook with its processes; the finally below still runs the after hooks.
+                Shell.Result r = Shell.run(h.run(), env, h.timeout(), cancel);
                 if (!r.ok()) {
                     throw new RecoveryException("before hook of system '" + sys.name() + "' failed ("
                             + (r.timedOut() ? "timed out after " + h.timeout().toSeconds() + " s" : "exit " + r.exitCode())

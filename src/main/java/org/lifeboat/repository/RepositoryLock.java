@@ -248,6 +248,16 @@ public final class RepositoryLock implements AutoCloseable {
         DRAINED.countDown();
     }
 
+    /**
+     * The short IDs of the locks this process holds now and still owns (not lost to another
+     * process): the interrupt handler notes them when the signal comes, to name those removed later.
+     */
+    public static java.util.Set<String> heldIds() {
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (RepositoryLock l : HELD) if (!l.lost) ids.add(l.current.shortHex());
+        return ids;
+    }
+
     /** The short IDs of the lock files removed since this process's writes were stopped (Ctrl-C, SIGTERM). */
     public static List<String> removedWhileStopped() {
         return List.copyOf(REMOVED_WHILE_STOPPED);
