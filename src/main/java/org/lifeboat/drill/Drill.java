@@ -147,8 +147,7 @@ public final class Drill {
                         + String.join("\n  - ", conflicts));
             }
             // A lock the drill cannot keep cancels it, as it does every command's.
-            try (Repositories repos = new Repositories(sandbox, false, org.lifeboat.backend.BackendOptions.DEFAULT,
-                    org.lifeboat.repository.Repository.DEFAULT_PACK_SIZE, cancel)) {
+            try (Repositories repos = new Repositories(sandbox, false, cancel)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
                         root.resolve("logs"), Map.of(MARKER, id)), recording, cancel).run();
                 cancel.check(); // a recovery cut short by the cancel proves nothing: no verification

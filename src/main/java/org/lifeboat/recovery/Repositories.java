@@ -41,6 +41,14 @@ public final class Repositories implements AutoCloseable {
      *     --limit-upload/--limit-download rates), see {@link Backends#open}
      * @param packSize target size in bytes of the packs written (restic's --pack-size, in bytes)
      */
+    /**
+     * Repositories with the default backend options and pack size whose locks, when they cannot
+     * be kept, cancel {@code cancel} (a drill's sandbox run).
+     */
+    public Repositories(Plan plan, boolean exclusive, org.lifeboat.backend.Cancel cancel) {
+        this(plan, exclusive, BackendOptions.DEFAULT, Repository.DEFAULT_PACK_SIZE, cancel);
+    }
+
     public Repositories(Plan plan, boolean exclusive, BackendOptions options, int packSize) {
         this(plan, exclusive, options, packSize, org.lifeboat.backend.Cancel.NEVER);
     }

@@ -100,7 +100,7 @@ public final class SystemBackup {
                     case Source.CommandSource c -> streams.add(new StreamSource(SnapshotLayout.commandOutput(c.filename()),
                             // In the plan's folder like every command of the plan, within its time limit.
                             () -> new NonEmpty(Exec.streamStdout(List.of("sh", "-c", "cd \"$" + Shell.PLAN_DIR + "\" || exit 1\n" + c.run()),
-                                    env, "command `" + c.run() + "`", c.timeout(), cancel), c, sys.name(), warn)));
+                                    env, "command `" + c.run() + "`", c.timeout(), cancel), c, sys.name(), warn, cancel)));
                 }
             }
             String host = b.host() != null ? b.host() : Repository.hostname();
@@ -141,7 +141,10 @@ public final class SystemBackup {
         private final Consumer<String> warn;
         private long bytes;
 
-        NonEmpty(java.io.InputStream in, Source.CommandSource source, String system, Consumer<String> warn) {
+        private final Cancel cancel;
+
+        NonEmpty(java.io.InputStream in, Source.CommandSource source, String system, Consumer<String> warn, Cancel cancel) {
+            this.cancel = cancel;
             super(in);
             this.source = source;
             this.system = system;
@@ -165,6 +168,8 @@ public final class SystemBackup {
         @Override
         public void close() throws IOException {
             super.close();
+            // A command killed by a cancel printed nothing because it was stopped: say that, not "empty".
+            cancel.check();
             if (bytes == 0 && !source.allowEmpty()) {
                 String msg = "the command source `" + source.run() + "` of system '" + system + "' printed nothing (exit 0), so "
                         + SnapshotLayout.commandOutput(source.filename()) + " would be empty; the backup fails (write allow-empty: true"

@@ -1058,6 +1058,13 @@ public final class Repository implements AutoCloseable {
         return index.byPack();
     }
 
+    /** Every blob of one type the loaded index knows (duplicates included), in no set order: a new list. */
+    public List<PackedBlob> indexedBlobs(BlobType type) {
+        List<PackedBlob> out = new ArrayList<>();
+        for (PackedBlob b : index.blobs(type)) out.add(b);
+        return out;
+    }
+
     /**
      * What these blobs take in the repository (restic's {@code stats --mode raw-data}); each blob
      * is looked up as a data blob, then as a tree blob; blobs the index does not know are left

@@ -173,7 +173,7 @@ final class TreeLoader {
     private Map<Id, List<PackedBlob>> treesByPack() {
         if (treesByPack == null) {
             treesByPack = new java.util.HashMap<>();
-            for (PackedBlob b : repo.index().blobs(BlobType.TREE)) {
+            for (PackedBlob b : repo.indexedBlobs(BlobType.TREE)) {
                 treesByPack.computeIfAbsent(b.pack(), k -> new ArrayList<>()).add(b);
             }
         }
