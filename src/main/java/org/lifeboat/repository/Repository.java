@@ -1308,6 +1308,8 @@ public final class Repository implements AutoCloseable {
                     otherCopies(b, e, sink);
                     continue;
                 }
+                // per blob, not per range: one range may hold thousands of files' data
+                cancel.check();
                 sink.blob(b, plain, null);
             }
         }

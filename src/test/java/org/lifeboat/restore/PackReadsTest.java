@@ -235,6 +235,46 @@ class PackReadsTest {
     }
 
     @Test
+    void aJobCancelledWhileItsPackIsReadStopsWithinThatPack() throws Exception {
+        org.lifeboat.backend.Cancel cancel = new org.lifeboat.backend.Cancel();
+        java.util.Set<String> dataOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // Cancelled as the first range of a pack holding only file data arrives: the 2,000 small
+        // files share one such pack, so this is one range with thousands of files in it.
+        org.lifeboat.backend.Backend cancelling = new org.lifeboat.testutil.DelegatingBackend(new LocalBackend(repoDir)) {
+            @Override
+            public void load(org.lifeboat.backend.Handle h, long offset, int length, Reader consumer) throws IOException {
+                inner.load(h, offset, length, consumer);
+                if (dataOnly.contains(h.name())) cancel.cancel("interrupted");
+            }
+        };
+        try (Repository repo = Repository.open(cancelling, Restic.PASSWORD)) {
+            repo.loadIndex();
+            for (Id p : dataPacks(repo)) {
+                if (repo.index().byPack().get(p).stream().allMatch(b -> b.type() == BlobType.DATA)) dataOnly.add(p.hex());
+            }
+            assertThat(dataOnly).isNotEmpty();
+            Id tree = rootOf(repo, smallSnap);
+            Path out = dir.resolve("out-cancel");
+            Restorer r = new Restorer(repo, new RestoreOptions(out, List.of(), List.of(),
+                    RestoreOptions.Overwrite.ALWAYS, false, 0), "snapshot " + smallSnap, cancel);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.run(tree, ""))
+                    .isInstanceOf(org.lifeboat.backend.Cancel.Cancelled.class);
+            long written;
+            assertThat(out).as("the restore began before the data arrived").exists();
+            try (var files = Files.walk(out)) {
+                written = files.filter(Files::isRegularFile).filter(p -> {
+                    try {
+                        return Files.size(p) > 0;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }).count();
+            }
+            assertThat(written).as("files given content after the cancel").isLessThan(2);
+        }
+    }
+
+    @Test
     void aCancelledJobStopsBeforeReadingPacks() throws Exception {
         CountingBackend counting = new CountingBackend(new LocalBackend(repoDir));
         try (Repository repo = Repository.open(counting, Restic.PASSWORD)) {
