@@ -109,7 +109,10 @@ class UploadStageTest {
             });
             packer.start();
             // one connection: one pack uploading (held), one queued, and the third full pack waits
-            until("the packing thread waits for room", () -> repo.threadsWaitingForUploads() == 1);
+            // both conditions: the uploader may still be finishing the first pack (header, hash)
+            // when the packer already waits; a loaded machine made that window visible
+            until("the packing thread waits for room and the first upload is held",
+                    () -> repo.threadsWaitingForUploads() == 1 && backend.entered.get() >= 1);
             assertThat(repo.maxPacksInFlight()).isEqualTo(2);
             assertThat(backend.entered.get()).as("uploads started: the first, held").isEqualTo(1);
             assertThat(repo.packsHandedOver()).as("packs handed over while the first upload is held").isEqualTo(2);
