@@ -238,7 +238,7 @@ public final class MySql {
             if (running.isPresent()) return running.get();
         }
         if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-            if (listening(socket)) {
+            if (stillListening(socket)) {
                 throw new AppException("something listens on " + socket + ", but " + d.resolve(PID_FILE)
                         + " names no mariadbd running from " + d + ": stop that server first");
             }
@@ -311,6 +311,25 @@ public final class MySql {
     }
 
     /** True if a server accepts connections on {@code socket}; false if the file is a leftover nobody listens on. */
+    /**
+     * Whether something listens on {@code socket}, allowing a server that was just killed up to
+     * 2 s to let go of it: its main thread is gone (a zombie) before its other threads have
+     * exited and closed the socket they share, so for a moment it still accepts.
+     */
+    private static boolean stillListening(Path socket) throws AppException {
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (listening(socket)) {
+            if (System.nanoTime() - until > 0) return true;
+            try {
+                Thread.sleep(50); // poll interval while waiting for the socket to close
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean listening(Path socket) throws AppException {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
