@@ -811,19 +811,7 @@ public final class Restorer {
                     return null;
                 }));
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) throw io;
-                    if (c instanceof RuntimeException re) throw re;
-                    throw new IOException(c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("restore interrupted");
-                }
-            }
+            awaitAll(futures);
         } finally {
             pool.shutdownNow();
             try {
@@ -832,6 +820,23 @@ public final class Restorer {
                 Thread.currentThread().interrupt();
             }
             closeAll(toWrite);
+        }
+    }
+
+    /** Waits for every task, rethrowing the first failure as it was thrown (an IOException stays one). */
+    private static void awaitAll(List<Future<?>> futures) throws IOException {
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof IOException io) throw io;
+                if (c instanceof RuntimeException re) throw re;
+                throw new IOException(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("restore interrupted");
+            }
         }
     }
 
@@ -861,19 +866,7 @@ public final class Restorer {
                 cancel.check();
                 if (!unchanged(j)) rewrite.add(j);
             })));
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) throw io;
-                    if (c instanceof RuntimeException re) throw re;
-                    throw new IOException(c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("restore interrupted");
-                }
-            }
+            awaitAll(futures);
         } finally {
             pool.shutdownNow();
         }

@@ -1,6 +1,8 @@
 package org.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lifeboat.cli.ProcessSignals.DEADLINE_SECONDS;
+import static org.lifeboat.cli.ProcessSignals.signal;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -33,7 +35,6 @@ import org.lifeboat.testutil.Run;
 @Tag("slow")
 @Tag("restic")
 class InterruptReadTest {
-    private static final long DEADLINE_SECONDS = 90;
 
     Path work;
     Path repo;
@@ -106,11 +107,6 @@ class InterruptReadTest {
         Process p = pb.start();
         pidsToClean.add(p.pid());
         return p;
-    }
-
-    private static void signal(Process p, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(p.pid())).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
     }
 
     private void waitUntil(Process p, String what, BooleanSupplier condition) throws Exception {

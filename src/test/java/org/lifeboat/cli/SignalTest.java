@@ -1,17 +1,20 @@
 package org.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.lifeboat.cli.ProcessSignals.DEADLINE_SECONDS;
+import static org.lifeboat.cli.ProcessSignals.signal;
+import static org.lifeboat.cli.ProcessSignals.awaitExit;
+import static org.lifeboat.cli.ProcessSignals.waitUntil;
+import static org.lifeboat.cli.ProcessSignals.pid;
+import static org.lifeboat.cli.ProcessSignals.running;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -32,7 +35,6 @@ import org.lifeboat.testutil.Run;
 @Tag("slow")
 @Tag("restic")
 class SignalTest {
-    private static final long DEADLINE_SECONDS = 90;
 
     Path work;
     Path repo;
@@ -156,27 +158,6 @@ class SignalTest {
         return p;
     }
 
-    private static void signal(Process p, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(p.pid())).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
-    }
-
-    private static String awaitExit(Process p, Path log, int exit) throws Exception {
-        assertThat(p.waitFor(DEADLINE_SECONDS, TimeUnit.SECONDS)).as("the process ends after the signal").isTrue();
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as("exit code; output:\n%s", out).isEqualTo(exit);
-        return out;
-    }
-
-    private static void waitUntil(Process p, Path log, String what, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        while (!condition.getAsBoolean()) {
-            assertThat(p.isAlive()).as("the process ended before %s:\n%s", what, Files.readString(log)).isTrue();
-            assertThat(System.nanoTime()).as("%s within %d s", what, DEADLINE_SECONDS).isLessThan(deadline);
-            Thread.sleep(5); // poll interval, not synchronisation: the loop waits for the condition
-        }
-    }
-
     private int packs() {
         try {
             return Failures.packs(repo).size();
@@ -190,26 +171,6 @@ class SignalTest {
             return Failures.ids(repo, "locks");
         } catch (IOException e) {
             return List.of();
-        }
-    }
-
-    /** The PID a shell wrote to {@code file}, or 0 while it is not (completely) there. */
-    private static long pid(Path file) {
-        try {
-            String s = Files.readString(file).strip();
-            return s.isEmpty() ? 0 : Long.parseLong(s);
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    /** Running: in /proc and not a zombie (a zombie's parent may be a container's init that never reaps). */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
         }
     }
 
