@@ -93,9 +93,7 @@ public final class Backends {
         if (faults != null && !faults.isBlank()) x = new FaultInjectingBackend(x, FaultInjectingBackend.Spec.parse(faults));
         x = new RetryBackend(x, options.retry(), options.cancel(), meter);
         x = new ConcurrencyLimitBackend(x, b.connections());
-        if (options.limitDownloadKiB() > 0 || options.limitUploadKiB() > 0) {
-            x = new RateLimitedBackend(x, options.limitDownloadKiB() * 1024, options.limitUploadKiB() * 1024);
-        }
+        x = RateLimitedBackend.wrap(x, options.limitDownloadKiB(), options.limitUploadKiB());
         x = new MetricsBackend(x, meter, metricsFile);
         if (options.readOnly()) x = new ReadOnlyBackend(x);
         return x;

@@ -145,8 +145,6 @@ final class Interrupts {
             signalled = code == 0 ? -1 : code;
             cancel = job;
         }
-        // The locks held now: those the command's own finally removes are named as well.
-        java.util.Set<String> heldAtSignal = RepositoryLock.heldIds();
         interrupted = true;
         // Writes stop before anything can unwind: a lock closed by the command waits for the drain.
         boolean[] drained = new boolean[1];
@@ -159,12 +157,10 @@ final class Interrupts {
         Exec.stopAll();
         await(drain, WRITE_DRAIN.plusSeconds(1));
         boolean unwound = await(ENDED, UNWIND);
-        List<String> locks = new ArrayList<>(RepositoryLock.releaseAll());
-        locks.addAll(0, RepositoryLock.removedWhileStopped());
-        // A lock held at the signal and no longer held was removed by the command's finally (or is
-        // in the list already); one lost to another process meanwhile is not ours to name.
-        java.util.Set<String> still = RepositoryLock.heldIds();
-        for (String id : heldAtSignal) if (!still.contains(id) && !locks.contains(id)) locks.add(id);
+        // Writes were stopped before the cancel, so every lock removed since, by the command's own
+        // finally or by releaseAll, is in removedWhileStopped (a removal that failed is not).
+        RepositoryLock.releaseAll();
+        List<String> locks = RepositoryLock.removedWhileStopped();
         int children = Exec.stoppedCount();
         List<String> done = new ArrayList<>();
         if (!locks.isEmpty()) done.add("lock " + String.join(", ", locks.stream().distinct().toList()) + " removed");

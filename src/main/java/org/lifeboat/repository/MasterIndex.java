@@ -48,6 +48,16 @@ public final class MasterIndex {
         }
     }
 
+    /** Adds the blobs of one pack under one write lock (a pack of small files holds thousands). */
+    public void addAll(List<PackedBlob> blobs) {
+        lock.writeLock().lock();
+        try {
+            for (PackedBlob b : blobs) addLocked(b);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     private int addLocked(PackedBlob b) {
         int pack = packTable.number(b.pack());
         BlobTable t = table(b.type());

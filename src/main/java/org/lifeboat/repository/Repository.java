@@ -640,7 +640,7 @@ public final class Repository implements AutoCloseable {
                 unsaved.clear();
             }
         }
-        for (PackedBlob b : written) index.add(b);
+        index.addAll(written);
         if (toIndex != null) saveIndex(toIndex, List.of());
     }
 
@@ -1194,7 +1194,12 @@ public final class Repository implements AutoCloseable {
 
     /** How many read requests to keep in flight: the backend's {@link Backend#connections()}, at least 1. */
     public int connections() {
-        return Math.clamp(backend.connections(), 1, MAX_CONNECTIONS);
+        return workers(backend);
+    }
+
+    /** The workers a stage starts for {@code b}: its connections, 1 to {@link #MAX_CONNECTIONS}. */
+    static int workers(Backend b) {
+        return Math.clamp(b.connections(), 1, MAX_CONNECTIONS);
     }
 
     /**
@@ -1316,8 +1321,9 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * Reads one range of a pack with one backend request into {@code buffer}. The one place pack
-     * ranges are read, so that it can switch to a streaming read into the worker's buffer.
+     * Reads one range of a pack with one backend request into the worker's {@code buffer}: the
+     * reads of {@link #loadBlobsFromPack}. (A single blob, {@link #loadBlob}, and pack headers
+     * read through the backend's {@code load(h, offset, length)} into a new array.)
      */
     private void readRange(Handle h, long offset, int length, ReadBuffer buffer) throws IOException {
         // Into the worker's own buffer, grown only when a range is larger than any before: a new

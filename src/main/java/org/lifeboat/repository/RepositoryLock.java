@@ -111,7 +111,7 @@ public final class RepositoryLock implements AutoCloseable {
             checkConflicts(repo, exclusive, mine, host, once);
             l = new RepositoryLock(repo, exclusive, mine, cancel, interval);
         } catch (IOException | RuntimeException e) {
-            repo.backend().remove(new Handle(FileType.LOCK, mine.hex()));
+            repo.removeLock(mine);
             throw e;
         }
         HELD.add(l);
@@ -192,7 +192,7 @@ public final class RepositoryLock implements AutoCloseable {
             Id fresh = repo.saveUnpacked(FileType.LOCK, newLock(exclusive, Repository.hostname()).toJson());
             current = fresh;
             lastRefresh = System.nanoTime();
-            repo.backend().remove(new Handle(FileType.LOCK, old.hex()));
+            repo.removeLock(old);
         } catch (IOException e) {
             // An interrupted process writes nothing more; its lock is being removed anyway.
             if (WriteStop.stopped() || cancel.cancelled()) return;
@@ -248,16 +248,6 @@ public final class RepositoryLock implements AutoCloseable {
         DRAINED.countDown();
     }
 
-    /**
-     * The short IDs of the locks this process holds now and still owns (not lost to another
-     * process): the interrupt handler notes them when the signal comes, to name those removed later.
-     */
-    public static java.util.Set<String> heldIds() {
-        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
-        for (RepositoryLock l : HELD) if (!l.lost) ids.add(l.current.shortHex());
-        return ids;
-    }
-
     /** The short IDs of the lock files removed since this process's writes were stopped (Ctrl-C, SIGTERM). */
     public static List<String> removedWhileStopped() {
         return List.copyOf(REMOVED_WHILE_STOPPED);
@@ -281,7 +271,7 @@ public final class RepositoryLock implements AutoCloseable {
         Id id = current;
         if (lost) return false; // removed by someone else, or stale: not ours to remove any more
         try {
-            repo.backend().remove(new Handle(FileType.LOCK, id.hex()));
+            repo.removeLock(id);
             if (WriteStop.stopped()) REMOVED_WHILE_STOPPED.add(id.shortHex());
             return true;
         } catch (IOException e) {

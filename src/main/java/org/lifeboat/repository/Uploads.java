@@ -2,7 +2,6 @@ package org.lifeboat.repository;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +58,7 @@ final class Uploads {
     Uploads(Backend backend, Crypto crypto, Stored stored, Consumer<List<Pack.Entry>> dropped) {
         this.backend = backend;
         this.crypto = crypto;
-        this.threads = Math.clamp(backend.connections(), 1, Repository.MAX_CONNECTIONS);
+        this.threads = Repository.workers(backend);
         this.maxPacks = threads + 1;
         this.stored = stored;
         this.dropped = dropped;
@@ -158,9 +157,7 @@ final class Uploads {
             if (cancel.cancelled() || failed()) return;
             int len = p.finish(crypto);
             byte[] buf = p.buffer();
-            MessageDigest md = Id.sha256();
-            md.update(buf, 0, len);
-            packId = Id.of(md.digest());
+            packId = Id.hash(buf, 0, len);
             backend.save(new Handle(FileType.DATA, packId.hex()), buf, 0, len);
             long off = 0;
             List<PackedBlob> written = new ArrayList<>(p.count());

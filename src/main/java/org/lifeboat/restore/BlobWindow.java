@@ -35,10 +35,25 @@ public final class BlobWindow {
     private long held;
     private Map<Id, List<PackedBlob>> byPack;
 
-    /** @param cancel checked before each request; a cancelled stream ends with {@link Cancel.Cancelled} */
+    /**
+     * A window over any blobs of the repository (dump walks many files): what may be read ahead is
+     * every data blob of the pack, from a map of the whole index built at the first read.
+     *
+     * @param cancel checked before each request; a cancelled stream ends with {@link Cancel.Cancelled}
+     */
     public BlobWindow(Repository repo, Cancel cancel) {
         this.repo = repo;
         this.cancel = cancel;
+    }
+
+    /**
+     * A window over one stream's blobs (a single file): only they are read ahead, and the map of
+     * packs covers only them, so a small file costs no walk over the whole index.
+     */
+    public BlobWindow(Repository repo, List<Id> stream, Cancel cancel) {
+        this(repo, cancel);
+        byPack = repo.planByPack(BlobType.DATA, stream).packs();
+        for (List<PackedBlob> l : byPack.values()) l.sort(java.util.Comparator.comparingLong(PackedBlob::offset));
     }
 
     /**

@@ -17,7 +17,7 @@ public final class FileContent extends InputStream {
 
     private FileContent(Repository repo, List<Id> blobs) {
         // blobs read pack by pack with a bounded read-ahead (see BlobWindow)
-        this.window = new BlobWindow(repo, org.lifeboat.backend.Cancel.NEVER);
+        this.window = new BlobWindow(repo, blobs, org.lifeboat.backend.Cancel.NEVER);
         this.blobs = blobs;
     }
 

@@ -763,6 +763,8 @@ public final class Restorer {
         // The plan: where each blob goes. Offsets come from the index (plain lengths), so every
         // blob can be written wherever it arrives from.
         Map<Id, List<Target>> targets = new java.util.LinkedHashMap<>();
+        // ... and the packs to read, in the order files first need them (one lookup per blob)
+        Map<Id, List<PackedBlob>> byPack = new java.util.LinkedHashMap<>();
         List<FileJob> noBlobs = new ArrayList<>();
         for (FileJob j : toWrite) {
             long pos = 0;
@@ -774,7 +776,12 @@ public final class Restorer {
                     j.damage("data blob " + id.shortHex() + " is not in the repository's index", packFiles(id));
                     break;
                 }
-                targets.computeIfAbsent(id, k -> new ArrayList<>(1)).add(new Target(j, pos));
+                List<Target> to = targets.get(id);
+                if (to == null) {
+                    targets.put(id, to = new ArrayList<>(1));
+                    byPack.computeIfAbsent(pb.pack(), k -> new ArrayList<>()).add(pb);
+                }
+                to.add(new Target(j, pos));
                 pos += pb.plainLength();
                 n++;
             }
@@ -786,8 +793,7 @@ public final class Restorer {
             cancel.check();
             task(j, () -> finishJob(j));
         }
-        Repository.PackPlan plan = repo.planByPack(BlobType.DATA, targets.keySet());
-        List<Map.Entry<Id, List<PackedBlob>>> packs = new ArrayList<>(plan.packs().entrySet());
+        List<Map.Entry<Id, List<PackedBlob>>> packs = new ArrayList<>(byPack.entrySet());
         AtomicInteger next = new AtomicInteger();
         int workers = Math.max(1, Math.min(readers(), packs.size()));
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
