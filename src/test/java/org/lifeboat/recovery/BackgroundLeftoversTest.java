@@ -66,7 +66,9 @@ class BackgroundLeftoversTest {
             // The daemon is gone: the port is free for the next recovery, nothing runs unrecorded.
             assertThat(accepts(port)).as("the daemon the step forked still listens").isFalse();
             Run again = PlanRuns.lifeboat(p, "--json", "recover", "--yes");
-            assertThat(PlanRuns.system(PlanRuns.json(again), "web").get("reason").asText()).doesNotContain("already in use");
+            // The second run may even succeed (its daemon can answer before its shell ends): what
+            // matters is that the port was free. path(): no reason at all when the system is back.
+            assertThat(PlanRuns.system(PlanRuns.json(again), "web").path("reason").asText("")).doesNotContain("already in use");
         } finally {
             if (Files.exists(pidFile)) {
                 ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).ifPresent(ProcessHandle::destroyForcibly);
