@@ -1320,6 +1320,67 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /** Told about each blob {@link #loadStoredBlobsFromPack} was asked for, once, in pack order. */
+    @FunctionalInterface
+    public interface StoredSink {
+        /**
+         * @param blob   where the blob is stored
+         * @param stored its bytes as stored in the pack (encrypted, maybe compressed; not yet
+         *               verified: {@link #decodeBlob(PackedBlob, byte[], int)} checks them), a new
+         *               array of {@code blob.length()} bytes, or null when {@code error} is set
+         * @param error  why the range holding it could not be read (missing pack, past the pack's
+         *               end, impossible location), or null
+         * @throws IOException to stop reading the pack (the caller's own failure)
+         */
+        void blob(PackedBlob blob, byte[] stored, IOException error) throws IOException;
+    }
+
+    /**
+     * Reads the given blobs of one pack as {@link #loadBlobsFromPack} does (the same covering
+     * ranges, one request each) but hands over each blob's stored bytes undecoded: a cache of
+     * trees keeps them at their stored size (zstd-compressed JSON, ~5× smaller than plaintext) and
+     * decodes a tree when it is used. A failed range is reported for each of its blobs; the
+     * caller reads those again with {@link #loadBlob}, which tries every copy.
+     *
+     * @param blobs blobs that lie in {@code pack} (any order, no duplicates)
+     * @throws Cancel.Cancelled if {@code cancel} is cancelled (checked before each request)
+     * @throws java.io.InterruptedIOException if the thread is interrupted
+     * @throws IOException what the sink throws
+     */
+    public void loadStoredBlobsFromPack(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, StoredSink sink, Cancel cancel)
+            throws IOException {
+        List<PackedBlob> sorted = new ArrayList<>(blobs);
+        sorted.sort(java.util.Comparator.comparingLong(PackedBlob::offset));
+        Handle h = new Handle(FileType.DATA, pack.hex());
+        for (List<PackedBlob> range : coveringRanges(sorted)) {
+            cancel.check();
+            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while reading pack " + pack.shortHex());
+            PackedBlob first = range.getFirst();
+            String problem = PackedBlob.problem(first.type(), first.offset(), first.length(), first.uncompressedLength());
+            if (problem != null) {
+                sink.blob(first, null, new RepositoryException(describe(first) + " " + problem + indexSource(first)));
+                continue;
+            }
+            long start = first.offset();
+            long end = start;
+            for (PackedBlob b : range) end = Math.max(end, b.offset() + b.length());
+            try {
+                readRange(h, start, (int) (end - start), buffer);
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                for (PackedBlob b : range) {
+                    sink.blob(b, null, new RepositoryException(describe(b) + ": " + e.getMessage(), e));
+                }
+                continue;
+            }
+            for (PackedBlob b : range) {
+                int off = (int) (b.offset() - start);
+                sink.blob(b, java.util.Arrays.copyOfRange(buffer.bytes, off, off + b.length()), null);
+            }
+        }
+    }
+
     /**
      * Reads one range of a pack with one backend request into the worker's {@code buffer}: the
      * reads of {@link #loadBlobsFromPack}. (A single blob, {@link #loadBlob}, and pack headers

@@ -302,8 +302,8 @@ public final class Restorer {
     }
 
     /**
-     * How many bytes of tree plaintext the restore keeps decoded (default {@link
-     * TreeLoader#DEFAULT_BUDGET}); a snapshot with more trees reads some of them again.
+     * How many bytes of stored trees the restore keeps (default {@link TreeLoader#DEFAULT_BUDGET};
+     * decoded trees are kept up to a quarter of it); a snapshot with more trees reads some of them again.
      */
     Restorer treeCacheBytes(long bytes) {
         this.treeCacheBytes = bytes;
