@@ -9,6 +9,9 @@ import java.util.function.LongSupplier;
  * A backend whose reads and writes are limited to a number of bytes per second each, as restic's
  * {@code --limit-download}/{@code --limit-upload} (given in KiB/s there). Reads are paced as the
  * stream is read, writes before they start, so the limit holds across all threads of a command.
+ * Lock files pass unlimited (as through {@link ConcurrencyLimitBackend}): a lock refresh of a few
+ * hundred bytes queued behind minutes of pack uploads would let the lock go stale, or be written
+ * back after another process removed it.
  * Part of the stack built by {@link Backends#stack}; public for {@link #wrap} and its test.
  */
 public final class RateLimitedBackend extends ForwardingBackend {
@@ -80,7 +83,7 @@ public final class RateLimitedBackend extends ForwardingBackend {
 
     @Override
     public void load(Handle h, long offset, int length, Reader consumer) throws IOException {
-        if (download == null) {
+        if (download == null || h.type() == FileType.LOCK) {
             inner.load(h, offset, length, consumer);
             return;
         }
@@ -103,7 +106,7 @@ public final class RateLimitedBackend extends ForwardingBackend {
 
     @Override
     public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
-        if (upload != null) upload.take(length);
+        if (upload != null && h.type() != FileType.LOCK) upload.take(length);
         inner.save(h, data, offset, length, options);
     }
 }

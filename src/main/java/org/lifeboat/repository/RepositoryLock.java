@@ -190,6 +190,18 @@ public final class RepositoryLock implements AutoCloseable {
                 return;
             }
             Id fresh = repo.saveUnpacked(FileType.LOCK, newLock(exclusive, Repository.hostname()).toJson());
+            if (!repo.backend().exists(new Handle(FileType.LOCK, old.hex()))) {
+                // Removed while the new file was being written: that file must not bring the lock back.
+                try {
+                    repo.removeLock(fresh);
+                } catch (IOException ignored) {
+                    // it names this process; a stale-lock check will show it
+                }
+                lose("the repository lock " + old.shortHex() + " could not be refreshed: its lock file was removed by"
+                        + " another process (such as 'unlock --remove-all'); stopped, since another process may now change"
+                        + " the repository");
+                return;
+            }
             current = fresh;
             lastRefresh = System.nanoTime();
             repo.removeLock(old);

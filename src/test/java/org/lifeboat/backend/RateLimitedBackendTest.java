@@ -57,6 +57,38 @@ class RateLimitedBackendTest {
         assertThat(limited.list(FileType.KEY)).hasSize(1);
     }
 
+    /**
+     * A lock file is not queued behind the upload limit: while a 64 KiB pack waits a minute for
+     * 1 KiB/s, a lock refresh is written at once (before, it waited behind the pack's debt, and a
+     * lock removed meanwhile came back with it).
+     */
+    @Test
+    void lockFilesPassTheLimitWhilePacksWait() throws Exception {
+        LocalBackend local = new LocalBackend(dir.resolve("repo"));
+        local.create();
+        Backend limited = RateLimitedBackend.wrap(local, 1, 1);
+        Thread pack = new Thread(() -> {
+            try {
+                limited.save(new Handle(FileType.DATA, "b".repeat(64)), new byte[64 * 1024]);
+            } catch (java.io.IOException e) {
+                // interrupted while waiting for the limit: expected at the end
+            }
+        });
+        pack.start();
+        try {
+            while (pack.getState() != Thread.State.TIMED_WAITING) Thread.onSpinWait();
+            Handle lock = new Handle(FileType.LOCK, "c".repeat(64));
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+                limited.save(lock, new byte[300]);
+                assertThat(limited.load(lock)).hasSize(300);
+            });
+            assertThat(pack.isAlive()).as("the pack still waits for its minute").isTrue();
+        } finally {
+            pack.interrupt();
+            pack.join();
+        }
+    }
+
     @Test
     void backendOptionsAcceptResticsLocalConnectionsAndRejectOthersInOneSentence() {
         assertThat(BackendOptions.parse(List.of("local.connections=4")).values()).containsEntry("local.connections", "4");

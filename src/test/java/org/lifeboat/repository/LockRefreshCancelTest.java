@@ -55,6 +55,27 @@ class LockRefreshCancelTest {
         }
     }
 
+    /**
+     * The lock file removed while its refresh is being written (the refresh held up, e.g. by a slow
+     * storage): the new file is removed again and the job cancelled, so the lock does not come back.
+     */
+    @Test
+    void aLockRemovedWhileItsRefreshIsWrittenDoesNotComeBack() throws Exception {
+        Repository.init(new LocalBackend(dir), "pw", 2, POLY).close();
+        RemovingLocks backend = new RemovingLocks(new LocalBackend(dir));
+        try (Repository repo = Repository.open(backend, "pw")) {
+            Cancel job = new Cancel();
+            RepositoryLock lock = RepositoryLock.acquire(repo, false, w -> {}, job, INTERVAL);
+            backend.removeOthersOnNextLockSave = true;
+
+            waitFor("the job is cancelled", job::cancelled);
+            assertThat(job.reason()).contains("its lock file was removed by another process");
+            assertThat(lock.lost()).isTrue();
+            lock.close();
+            assertThat(repo.backend().list(FileType.LOCK)).as("the refresh's new lock file was removed again").isEmpty();
+        }
+    }
+
     @Test
     void refreshesFailingUntilTheLockWouldBeStaleCancelTheJob() throws Exception {
         Repository.init(new LocalBackend(dir), "pw", 2, POLY).close();
@@ -128,6 +149,24 @@ class LockRefreshCancelTest {
         @Override
         public void save(Handle h, byte[] data, int offset, int length) throws IOException {
             if (failing && h.type() == FileType.LOCK) throw new IOException("the backend refuses to write");
+            inner.save(h, data, offset, length);
+        }
+    }
+
+    /** Removes every other lock file just before it writes a lock (another process's 'unlock --remove-all'). */
+    private static final class RemovingLocks extends org.lifeboat.testutil.DelegatingBackend {
+        volatile boolean removeOthersOnNextLockSave;
+
+        RemovingLocks(Backend inner) {
+            super(inner);
+        }
+
+        @Override
+        public void save(Handle h, byte[] data, int offset, int length) throws IOException {
+            if (removeOthersOnNextLockSave && h.type() == FileType.LOCK) {
+                removeOthersOnNextLockSave = false;
+                for (FileInfo f : inner.list(FileType.LOCK)) inner.remove(new Handle(FileType.LOCK, f.name()));
+            }
             inner.save(h, data, offset, length);
         }
     }
