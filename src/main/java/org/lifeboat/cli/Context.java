@@ -307,9 +307,21 @@ final class Context {
      * The plan's repositories, opened with this command's global flags: --limit-upload and
      * --limit-download wrap each backend, --pack-size sets the packs written.
      *
-     * @throws UserException when one of those flags is out of range
+     * @throws UserException when one of those flags is out of range, or a flag names a repository
+     *     or password (the plan sets those)
      */
     org.lifeboat.recovery.Repositories repositories(org.lifeboat.plan.Plan plan, boolean exclusive) {
+        return repositoriesOpener(plan.file(), exclusive).apply(plan);
+    }
+
+    /**
+     * What opens a plan's repositories with this command's global flags (as {@link #repositories}),
+     * for a job that loads its plan itself (a drill's sandbox plan); the flags are checked now.
+     *
+     * @throws UserException as {@link #repositories}
+     */
+    java.util.function.Function<org.lifeboat.plan.Plan, org.lifeboat.recovery.Repositories> repositoriesOpener(
+            Path planFile, boolean exclusive) {
         // A plan names its repositories and their passwords: a flag naming another would be ignored
         // in silence and the data would go where the user did not say.
         java.util.List<String> ignored = new java.util.ArrayList<>();
@@ -318,12 +330,13 @@ final class Context {
         if (global.passwordFile != null) ignored.add("-p/--password-file");
         if (global.passwordCommand != null) ignored.add("--password-command");
         if (!ignored.isEmpty()) {
-            throw new UserException(String.join(", ", ignored) + " cannot be used with the plan " + plan.file()
+            throw new UserException(String.join(", ", ignored) + " cannot be used with the plan " + planFile
                     + ": its repositories and their passwords are set in the plan (repositories: url, password-file, password-env)");
         }
         org.lifeboat.backend.BackendOptions options = stackOptions();
         int packSize = packSizeBytes();
-        return new org.lifeboat.recovery.Repositories(plan, exclusive, options, packSize, cancel());
+        org.lifeboat.backend.Cancel cancel = cancel();
+        return plan -> new org.lifeboat.recovery.Repositories(plan, exclusive, options, packSize, cancel);
     }
 
     Repository open() throws IOException, WrongPasswordException {

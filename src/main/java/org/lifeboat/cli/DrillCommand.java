@@ -74,6 +74,8 @@ final class DrillCommand implements Callable<Integer> {
         if (pct <= 0 || pct > 1) throw new UserException("--verify-sample must be more than 0% and at most 100%");
         Duration window = Durations.parse(gapWindow);
         if (window == null) throw new UserException("--gap-window must be a duration such as 7d, not '" + gapWindow + "'");
+        // the command's storage flags (--limit-download, --pack-size) reach the sandbox's repositories
+        var opener = ctx.repositoriesOpener(file, false);
         Path stateDir = StateDir.of(plan);
         Instant now = Instant.now();
         String id = StateStore.newId(now);
@@ -82,7 +84,7 @@ final class DrillCommand implements Callable<Integer> {
         // Opened first: a drill whose evidence cannot be kept is not worth running.
         try (StateStore store = StateStore.open(stateDir)) {
             DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel),
-                    RecoveryOutput.live(ctx), ctx.cancel()).run(id);
+                    RecoveryOutput.live(ctx), ctx.cancel(), opener).run(id);
             String saveError = null;
             try {
                 store.save(r);

@@ -60,6 +60,7 @@ public final class Drill {
     private final Options opts;
     private final Recovery.Listener listener;
     private final org.lifeboat.backend.Cancel cancel;
+    private final java.util.function.Function<Plan, Repositories> repositories;
 
     /** A drill that cannot be cancelled (its teardown still runs when it fails). */
     public Drill(Path planFile, Options opts, Recovery.Listener listener) {
@@ -72,10 +73,21 @@ public final class Drill {
      * sandbox down and throws {@link org.lifeboat.backend.Cancel.Cancelled}.
      */
     public Drill(Path planFile, Options opts, Recovery.Listener listener, org.lifeboat.backend.Cancel cancel) {
+        this(planFile, opts, listener, cancel, plan -> new Repositories(plan, false, cancel));
+    }
+
+    /**
+     * As {@link #Drill(Path, Options, Recovery.Listener, org.lifeboat.backend.Cancel)}, opening the
+     * sandbox plan's repositories with {@code repositories} (the command's storage options:
+     * transfer limits, pack size), which must honour {@code cancel}.
+     */
+    public Drill(Path planFile, Options opts, Recovery.Listener listener, org.lifeboat.backend.Cancel cancel,
+                 java.util.function.Function<Plan, Repositories> repositories) {
         this.planFile = planFile;
         this.opts = opts;
         this.listener = listener;
         this.cancel = cancel;
+        this.repositories = repositories;
     }
 
     /**
@@ -147,7 +159,7 @@ public final class Drill {
                         + String.join("\n  - ", conflicts));
             }
             // A lock the drill cannot keep cancels it, as it does every command's.
-            try (Repositories repos = new Repositories(sandbox, false, cancel)) {
+            try (Repositories repos = repositories.apply(sandbox)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
                         root.resolve("logs"), Map.of(MARKER, id)), recording, cancel).run();
                 cancel.check(); // a recovery cut short by the cancel proves nothing: no verification
