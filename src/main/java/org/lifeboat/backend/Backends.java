@@ -93,7 +93,7 @@ public final class Backends {
         if (faults != null && !faults.isBlank()) x = new FaultInjectingBackend(x, FaultInjectingBackend.Spec.parse(faults));
         x = new RetryBackend(x, options.retry(), options.cancel(), meter);
         x = new ConcurrencyLimitBackend(x, b.connections());
-        x = RateLimitedBackend.wrap(x, options.limitDownloadKiB(), options.limitUploadKiB());
+        x = RateLimitedBackend.wrap(x, options.limitDownloadKiB(), options.limitUploadKiB(), options.cancel());
         x = new MetricsBackend(x, meter, metricsFile);
         if (options.readOnly()) x = new ReadOnlyBackend(x);
         return x;

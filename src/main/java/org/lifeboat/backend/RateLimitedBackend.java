@@ -23,16 +23,34 @@ public final class RateLimitedBackend extends ForwardingBackend {
      * @param uploadBytesPerSecond limit for writes in bytes per second, 0 for none
      */
     public RateLimitedBackend(Backend inner, long downloadBytesPerSecond, long uploadBytesPerSecond) {
+        this(inner, downloadBytesPerSecond, uploadBytesPerSecond, Cancel.NEVER);
+    }
+
+    /**
+     * @param downloadBytesPerSecond limit for reads in bytes per second, 0 for none
+     * @param uploadBytesPerSecond limit for writes in bytes per second, 0 for none
+     * @param cancel the job's token: a wait for the limit ends with {@link Cancel.Cancelled} within
+     *               {@link #CANCEL_CHECK_NANOS} of a cancel (at 1 KiB/s one read may owe minutes)
+     */
+    public RateLimitedBackend(Backend inner, long downloadBytesPerSecond, long uploadBytesPerSecond, Cancel cancel) {
         super(inner);
-        this.download = downloadBytesPerSecond > 0 ? new Limiter(downloadBytesPerSecond, System::nanoTime, Limiter::sleep) : null;
-        this.upload = uploadBytesPerSecond > 0 ? new Limiter(uploadBytesPerSecond, System::nanoTime, Limiter::sleep) : null;
+        this.download = downloadBytesPerSecond > 0 ? new Limiter(downloadBytesPerSecond, System::nanoTime, Limiter::sleep, cancel) : null;
+        this.upload = uploadBytesPerSecond > 0 ? new Limiter(uploadBytesPerSecond, System::nanoTime, Limiter::sleep, cancel) : null;
     }
 
     /** Wraps {@code b} when a limit is set (KiB/s as restic's options; 0 means unlimited). */
     public static Backend wrap(Backend b, long downloadKiB, long uploadKiB) {
-        if (downloadKiB <= 0 && uploadKiB <= 0) return b;
-        return new RateLimitedBackend(b, downloadKiB * 1024, uploadKiB * 1024);
+        return wrap(b, downloadKiB, uploadKiB, Cancel.NEVER);
     }
+
+    /** As {@link #wrap(Backend, long, long)}, its waits ending when {@code cancel} is cancelled. */
+    public static Backend wrap(Backend b, long downloadKiB, long uploadKiB, Cancel cancel) {
+        if (downloadKiB <= 0 && uploadKiB <= 0) return b;
+        return new RateLimitedBackend(b, downloadKiB * 1024, uploadKiB * 1024, cancel);
+    }
+
+    /** A wait for the limit looks at the job's cancel token at least this often, in nanoseconds (100 ms). */
+    static final long CANCEL_CHECK_NANOS = 100_000_000L;
 
     /**
      * A token bucket holding at most one second of bytes: {@link #take} returns once the bytes
@@ -47,13 +65,19 @@ public final class RateLimitedBackend extends ForwardingBackend {
         private final long bytesPerSecond;
         private final LongSupplier clock;
         private final Sleeper sleeper;
+        private final Cancel cancel;
         /** When all bytes taken so far are paid for, in clock nanoseconds. */
         private long paidUntil;
 
         Limiter(long bytesPerSecond, LongSupplier clock, Sleeper sleeper) {
+            this(bytesPerSecond, clock, sleeper, Cancel.NEVER);
+        }
+
+        Limiter(long bytesPerSecond, LongSupplier clock, Sleeper sleeper, Cancel cancel) {
             this.bytesPerSecond = bytesPerSecond;
             this.clock = clock;
             this.sleeper = sleeper;
+            this.cancel = cancel;
             this.paidUntil = clock.getAsLong() - 1_000_000_000L;
         }
 
@@ -61,7 +85,12 @@ public final class RateLimitedBackend extends ForwardingBackend {
             Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
         }
 
-        /** Waits until {@code bytes} more may pass. */
+        /**
+         * Waits until {@code bytes} more may pass.
+         *
+         * @throws Cancel.Cancelled if the job is cancelled while it waits
+         * @throws InterruptedIOException if the thread is interrupted while it waits
+         */
         void take(long bytes) throws InterruptedIOException {
             long wait;
             synchronized (this) {
@@ -71,9 +100,14 @@ public final class RateLimitedBackend extends ForwardingBackend {
                 paidUntil += (long) (bytes * 1e9 / bytesPerSecond);
                 wait = paidUntil - now;
             }
-            if (wait <= 0) return;
             try {
-                sleeper.sleep(wait);
+                // in slices, so that a cancelled job does not sleep out minutes of debt
+                while (wait > 0) {
+                    cancel.check();
+                    long slice = Math.min(wait, CANCEL_CHECK_NANOS);
+                    sleeper.sleep(slice);
+                    wait -= slice;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while waiting for the transfer rate limit");

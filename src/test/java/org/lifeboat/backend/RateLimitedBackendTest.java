@@ -89,6 +89,29 @@ class RateLimitedBackendTest {
         }
     }
 
+    /** A wait for the limit ends when the job is cancelled (before, a 1 KiB/s read slept out its minute). */
+    @Test
+    void aCancelEndsAWaitForTheLimit() throws Exception {
+        LocalBackend local = new LocalBackend(dir.resolve("repo"));
+        local.create();
+        Cancel job = new Cancel();
+        Backend limited = RateLimitedBackend.wrap(local, 1, 1, job);
+        java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread pack = new Thread(() -> {
+            try {
+                limited.save(new Handle(FileType.DATA, "d".repeat(64)), new byte[64 * 1024]);
+            } catch (Throwable t) {
+                ended.set(t);
+            }
+        });
+        pack.start();
+        while (pack.getState() != Thread.State.TIMED_WAITING) Thread.onSpinWait();
+        job.cancel("stopped by the test");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> pack.join());
+        assertThat(ended.get()).isInstanceOf(Cancel.Cancelled.class).hasMessage("stopped by the test");
+        assertThat(local.list(FileType.DATA)).as("nothing written").isEmpty();
+    }
+
     @Test
     void backendOptionsAcceptResticsLocalConnectionsAndRejectOthersInOneSentence() {
         assertThat(BackendOptions.parse(List.of("local.connections=4")).values()).containsEntry("local.connections", "4");
