@@ -491,6 +491,9 @@ public final class Archiver {
             for (Node n : TreeCodec.decode(parentTrees.load(tree)).nodes()) m.put(n.name(), n);
         } catch (IOException e) {
             if (e instanceof java.io.InterruptedIOException) return m; // stopping: the walker's next check ends it
+            // The folder, unchanged, makes this very tree again, and trees below it that lie in
+            // the same pack: they must be stored anew, not found in the index and skipped.
+            repo.distrustCopiesOf(BlobType.TREE, tree);
             // A damaged parent only costs re-reading: warn and go on without it.
             warnings.warn("(parent snapshot)", "parent snapshot: cannot load tree " + tree.shortHex() + " (its files are read again): " + e.getMessage());
         }

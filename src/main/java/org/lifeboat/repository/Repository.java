@@ -532,7 +532,33 @@ public final class Repository implements AutoCloseable {
      * filled or uploaded): a backup finds the blobs it stored itself before they reach the index.
      */
     public boolean hasBlob(BlobType t, Id id) {
-        return index.has(t, id) || reserved.contains(reservationKey(t, id));
+        return indexed(t, id) || reserved.contains(reservationKey(t, id));
+    }
+
+    /**
+     * Packs whose blobs this repository object no longer counts as stored when deciding what to
+     * save (see {@link #distrustCopiesOf}); usually empty.
+     */
+    private final Set<Id> distrusted = ConcurrentHashMap.newKeySet();
+
+    /** The index lists a copy of the blob in a pack not distrusted. */
+    private boolean indexed(BlobType t, Id id) {
+        if (!index.has(t, id)) return false;
+        if (distrusted.isEmpty()) return true;
+        for (PackedBlob pb : index.lookupAll(t, id)) if (!distrusted.contains(pb.pack())) return true;
+        return false;
+    }
+
+    /**
+     * Says that no copy of this blob could be read (its pack missing or damaged): the packs
+     * holding its copies are no longer trusted when deciding what to save, so a later save of any
+     * blob whose copies all lie in them stores it again instead of pointing a new snapshot at data
+     * that cannot be read. (A backup calls it when a tree of its parent fails to load: the same
+     * folder, unchanged, makes the same tree again, which must then be stored anew.) The packs
+     * themselves are left as they are, for {@code check} to report.
+     */
+    public void distrustCopiesOf(BlobType type, Id id) {
+        for (PackedBlob pb : index.lookupAll(type, id)) distrusted.add(pb.pack());
     }
 
     /**
@@ -581,7 +607,7 @@ public final class Repository implements AutoCloseable {
         public SavedBlob save(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
             cancel.check();
             Id key = reservationKey(type, id);
-            if (index.has(type, id) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
+            if (indexed(type, id) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
             int slot = type == BlobType.DATA ? 0 : 1;
             Packer full = null;
             int encLen;
@@ -647,7 +673,7 @@ public final class Repository implements AutoCloseable {
     /** A pack that will never be stored: its blobs are free to be stored again by a later save. */
     private void packDropped(List<Pack.Entry> entries) {
         for (Pack.Entry e : entries) {
-            if (!index.has(e.type(), e.id())) reserved.remove(reservationKey(e.type(), e.id()));
+            if (!indexed(e.type(), e.id())) reserved.remove(reservationKey(e.type(), e.id()));
         }
     }
 

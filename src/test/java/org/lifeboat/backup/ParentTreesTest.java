@@ -77,4 +77,47 @@ class ParentTreesTest {
             assertThat(loads).as("load requests").isLessThanOrEqualTo(1 + treePacks);
         }
     }
+
+    /**
+     * A parent whose trees cannot be read (its tree pack lost): the backup warns, reads the files
+     * again, and stores the trees anew, although the index lists the same tree IDs in the lost
+     * pack; before, it skipped them as stored and saved a snapshot nobody could restore. restic
+     * restores the new snapshot byte for byte.
+     */
+    @Test
+    void aParentWhoseTreePackIsLostGetsItsTreesStoredAgain() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        for (int a = 0; a < 3; a++) {
+            Path d = Files.createDirectories(src.resolve("a" + a).resolve("sub"));
+            Files.writeString(d.resolve("f.txt"), "file " + a + "\n");
+        }
+        Path repoDir = Files.createDirectories(dir.resolve("repo"));
+        Snapshot first;
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Repository repo = Repository.init(new LocalBackend(repoDir), Restic.PASSWORD, 2, POLY)) {
+            first = new Archiver(repo, opts(src, null), new Progress(), NO_WARNINGS).run().snapshot();
+        }
+        try (Repository repo = Repository.open(new LocalBackend(repoDir), Restic.PASSWORD)) {
+            repo.loadIndex();
+            for (Map.Entry<Id, List<PackedBlob>> e : repo.blobsByPack().entrySet()) {
+                if (e.getValue().stream().allMatch(b -> b.type() == BlobType.TREE)) {
+                    Files.delete(repoDir.resolve("data").resolve(e.getKey().hex().substring(0, 2)).resolve(e.getKey().hex()));
+                }
+            }
+        }
+        Snapshot second;
+        try (Repository repo = Repository.open(new LocalBackend(repoDir), Restic.PASSWORD)) {
+            repo.loadIndex();
+            second = new Archiver(repo, opts(src, first.id()), new Progress(), (path, msg) -> warnings.add(msg)).run().snapshot();
+        }
+        assertThat(warnings).singleElement().asString().contains("parent snapshot: cannot load tree");
+        Path out = dir.resolve("out");
+        Restic restic = new Restic(repoDir, dir.resolve("cache"));
+        var r = restic.run("restore", second.id().hex(), "--target", out.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        for (int a = 0; a < 3; a++) {
+            assertThat(out.resolve(src.toString().substring(1)).resolve("a" + a).resolve("sub").resolve("f.txt"))
+                    .hasContent("file " + a + "\n");
+        }
+    }
 }
