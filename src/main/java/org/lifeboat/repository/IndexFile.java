@@ -12,22 +12,33 @@ import java.util.List;
 import java.util.Map;
 
 /** One index file: the blobs of some packs, and the index files it supersedes. */
-public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
+public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String> refused) {
     private static final JsonFactory JSON = new JsonFactory();
+
+    /** At most this many refused entries are described (the rest are counted in the last line). */
+    static final int MAX_REFUSED_SHOWN = 20;
+
+    /** An index file to write (nothing refused). */
+    public IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
+        this(supersedes, blobs, List.of());
+    }
 
     /**
      * Streams restic's index JSON (also the legacy format: a bare array of packs). Every blob's
      * location is checked against {@link PackedBlob#problem}, so a hostile index cannot make a
-     * reader allocate gigabytes or seek before a pack's start. RepositoryException (naming the blob
-     * and pack) for anything restic could not have written.
+     * reader allocate gigabytes or seek before a pack's start: such an entry is refused (described
+     * in {@link #refused()}, naming the blob and pack) and the file's other entries are kept, as
+     * restic keeps them. RepositoryException for a file that is not an index at all.
      */
     static IndexFile parse(byte[] json) throws RepositoryException {
         List<Id> supersedes = new ArrayList<>();
         List<PackedBlob> blobs = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        long[] refusedCount = {0};
         try (JsonParser p = JSON.createParser(json)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
-                parsePacks(p, blobs);
+                parsePacks(p, blobs, refused, refusedCount);
             } else if (t == JsonToken.START_OBJECT) {
                 JsonToken f;
                 while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -44,7 +55,7 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
                             }
                         }
                         case "packs" -> {
-                            if (v == JsonToken.START_ARRAY) parsePacks(p, blobs);
+                            if (v == JsonToken.START_ARRAY) parsePacks(p, blobs, refused, refusedCount);
                             else if (v != JsonToken.VALUE_NULL) throw new IOException("\"packs\" is " + v + ", not a list");
                         }
                         default -> p.skipChildren();
@@ -59,10 +70,14 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
         } catch (IOException | IllegalArgumentException e) {
             throw new RepositoryException("malformed index: " + e.getMessage(), e);
         }
-        return new IndexFile(supersedes, blobs);
+        if (refusedCount[0] > refused.size()) {
+            refused.add("and " + (refusedCount[0] - refused.size()) + " more entries with impossible locations");
+        }
+        return new IndexFile(supersedes, blobs, List.copyOf(refused));
     }
 
-    private static void parsePacks(JsonParser p, List<PackedBlob> out) throws IOException {
+    private static void parsePacks(JsonParser p, List<PackedBlob> out, List<String> refused, long[] refusedCount)
+            throws IOException {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
             Id pack = null;
@@ -91,8 +106,10 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
                 long ulen = (Long) b[4];
                 String problem = PackedBlob.problem(bt, offset, length, ulen);
                 if (problem != null) {
-                    throw new RepositoryException(bt.json() + " blob " + id.shortHex() + " in pack " + pack.shortHex()
-                            + " " + problem);
+                    if (refusedCount[0]++ < MAX_REFUSED_SHOWN) {
+                        refused.add(bt.json() + " blob " + id.shortHex() + " in pack " + pack.shortHex() + " " + problem);
+                    }
+                    continue;
                 }
                 out.add(new PackedBlob(id, bt, pack, offset, (int) length, (int) ulen));
             }

@@ -516,6 +516,8 @@ public final class Repository implements AutoCloseable {
         for (Map.Entry<Id, IndexFile> e : files.entrySet()) {
             if (superseded.contains(e.getKey())) continue;
             for (PackedBlob b : e.getValue().blobs()) index.add(b, e.getKey());
+            // entries refused (impossible locations): named, the file's other entries kept
+            for (String r : e.getValue().refused()) indexErrors.add("index " + e.getKey().shortHex() + ": " + r);
         }
         indexLoaded = true;
     }

@@ -132,6 +132,33 @@ class IndexBoundsTest {
                 + " in pack " + data.pack().shortHex() + " claims a length of 104857600 bytes; data blobs are at most 8 MiB");
     }
 
+    /**
+     * One impossible entry costs only itself: the index file's other entries are kept (as restic
+     * keeps them), so the snapshot still restores, and the refused entry is named. Before, the
+     * whole index file was dropped and nothing could be restored.
+     */
+    @Test
+    void oneImpossibleEntryLeavesTheRestOfItsIndexFileInUse() throws Exception {
+        try (Stream<Path> s = Files.list(dir.resolve("repo/index"))) {
+            for (Path p : s.toList()) Files.delete(p);
+        }
+        ObjectNode idx = Json.MAPPER.createObjectNode();
+        var packs = idx.putArray("packs");
+        entry(packs, tree, tree.length());
+        entry(packs, data, data.length());
+        Id bogus = Id.parse("ab".repeat(32));
+        packs.addObject().put("id", tree.pack().hex()).putArray("blobs").addObject().put("id", bogus.hex())
+                .put("type", "tree").put("offset", 0).put("length", 2_000_000_000L);
+        Id index = raw.rawUnpacked(FileType.INDEX, Json.MAPPER.writeValueAsBytes(idx));
+        raw.close();
+        Path out = dir.resolve("out");
+        Run r = cli.run("restore", snap.shortHex(), "--target", out.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(out.resolve("a")).hasContent("the content of a");
+        assertThat(r.err()).contains("index " + index.shortHex() + ": tree blob " + bogus.shortHex() + " in pack "
+                + tree.pack().shortHex() + " claims a length of 2000000000 bytes");
+    }
+
     /** A pack whose header claims a 2 GB blob: check --read-data and cat pack name the pack and the entry. */
     @Test
     void packHeaderWithAnAbsurdEntry() throws Exception {
