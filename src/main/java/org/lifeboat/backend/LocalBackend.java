@@ -172,6 +172,8 @@ public final class LocalBackend implements Backend {
                 // NOFOLLOW: a link put there after the check is still not followed.
                 return FileChannel.open(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             }
+            // A folder opens for reading too, and then seems a 4 KiB file "too short" for every blob.
+            if (Files.isDirectory(path(h), LinkOption.NOFOLLOW_LINKS)) throw new IOException(path(h) + " is a folder, not a file");
             return FileChannel.open(path(h), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw missing(h);

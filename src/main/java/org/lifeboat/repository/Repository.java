@@ -759,11 +759,19 @@ public final class Repository implements AutoCloseable {
         return uploads.maxPacks();
     }
 
-    /** Loads, decrypts, decompresses and verifies a blob. */
+    /**
+     * Loads, decrypts, decompresses and verifies a blob, trying every copy the index lists.
+     *
+     * @throws BlobNotFoundException if the index lists no copy
+     * @throws RepositoryException if no copy can be read or verified: the message names the blob
+     *     and what is wrong with each copy's pack (missing, damaged, too short, not a file)
+     * @throws StorageError.Transient if the storage keeps failing (after the retry layer's attempts)
+     * @throws java.io.InterruptedIOException if interrupted or cancelled
+     */
     public byte[] loadBlob(BlobType type, Id id) throws IOException {
         List<PackedBlob> copies = index.lookupAll(type, id);
         if (copies.isEmpty()) throw new BlobNotFoundException(type, id);
-        RepositoryException last = null;
+        List<RepositoryException> errors = new ArrayList<>();
         for (PackedBlob pb : copies) {
             try {
                 String problem = PackedBlob.problem(pb.type(), pb.offset(), pb.length(), pb.uncompressedLength());
@@ -771,15 +779,22 @@ public final class Repository implements AutoCloseable {
                 byte[] stored = backend.load(new Handle(FileType.DATA, pb.pack().hex()), pb.offset(), pb.length());
                 return decodeBlob(pb, stored, 0);
             } catch (java.io.EOFException e) {
-                last = new RepositoryException(describe(pb) + " is said to lie at bytes " + pb.offset() + "–"
-                        + (pb.offset() + pb.length()) + ", past the pack's end" + indexSource(pb), e);
-            } catch (RepositoryException | NoSuchFileException e) {
-                last = e instanceof RepositoryException re ? re
-                        : new RepositoryException(type.json() + " blob " + id.shortHex() + " in pack "
-                                + pb.pack().shortHex() + ": " + e.getMessage(), e);
+                errors.add(new RepositoryException(describe(pb) + " is said to lie at bytes " + pb.offset() + "–"
+                        + (pb.offset() + pb.length()) + ", past the pack's end" + indexSource(pb), e));
+            } catch (RepositoryException e) {
+                errors.add(e);
+            } catch (java.io.InterruptedIOException | org.lifeboat.backend.StorageError.Transient e) {
+                throw e; // the job stops, or the storage is down: no other copy would do better
+            } catch (IOException e) {
+                // missing pack, a folder where the pack should be, permission denied: this copy only
+                errors.add(new RepositoryException(describe(pb) + ": " + e.getMessage(), e));
             }
         }
-        throw last;
+        if (errors.size() == 1) throw errors.getFirst();
+        StringBuilder all = new StringBuilder("no copy of " + type.json() + " blob " + id.shortHex() + " could be read ("
+                + errors.size() + " copies): ");
+        for (int i = 0; i < errors.size(); i++) all.append(i == 0 ? "" : "; ").append(errors.get(i).getMessage());
+        throw new RepositoryException(all.toString(), errors.getFirst());
     }
 
     private static String describe(PackedBlob pb) {

@@ -113,6 +113,11 @@ class ParentTreesTest {
         assertThat(warnings).singleElement().asString().contains("parent snapshot: cannot load tree");
         Path out = dir.resolve("out");
         Restic restic = new Restic(repoDir, dir.resolve("cache"));
+        // restic 0.14 retries a missing pack for 15 minutes before it tries the blob's other copy:
+        // its index is rebuilt from the packs that exist first (the lost pack's entries dropped), so
+        // the new snapshot restores only if its trees were stored again
+        var rebuilt = restic.run("rebuild-index");
+        assertThat(rebuilt.exit()).as(rebuilt.toString()).isZero();
         var r = restic.run("restore", second.id().hex(), "--target", out.toString());
         assertThat(r.exit()).as(r.toString()).isZero();
         for (int a = 0; a < 3; a++) {
