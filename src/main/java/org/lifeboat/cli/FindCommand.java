@@ -383,15 +383,24 @@ final class FindCommand implements Callable<Integer> {
 
     /**
      * Walks a snapshot's tree, depth first in stored order, iteratively (a hostile tree may nest
-     * thousands of folders). A folder whose tree cannot be read (missing or damaged blob), breaks
-     * {@link TreeRules} or lies deeper than {@link TreeRules#MAX_DEPTH} is reported once by its path
-     * and its content is skipped; the walk goes on with the rest of the snapshot, as restic's find
+     * thousands of folders). A folder whose tree cannot be read (missing or damaged blob) or breaks
+     * {@link TreeRules} is reported once by its path and its content is skipped; the walk goes on with the rest of the snapshot, as restic's find
      * ("Unable to load tree …") and as restore, which restores everything else.
      *
+     * @throws TreeWalker.TooDeepException    below {@link TreeRules#MAX_DEPTH} folders (the snapshot is
+     *                                        named by the caller)
      * @throws java.io.InterruptedIOException when the thread is interrupted (Ctrl-C)
      * @throws IOException                    from the visitor (e.g. a reader that went away)
      */
     private void walk(Repository repo, Snapshot s, TreeWalker.ShownVisitor v) throws IOException {
+        try {
+            walkTrees(repo, s, v);
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            throw new org.lifeboat.repository.RepositoryException("snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void walkTrees(Repository repo, Snapshot s, TreeWalker.ShownVisitor v) throws IOException {
         Deque<Frame> stack = new ArrayDeque<>();
         stack.push(new Frame(searchable(repo, s, s.tree(), "/"), "", "", 0));
         while (!stack.isEmpty()) {
@@ -404,10 +413,8 @@ final class FindCommand implements Callable<Integer> {
             String p = f.prefix + "/" + n.name();
             String shown = f.shownPrefix + "/" + TreeWalker.shownName(n.name());
             if (!v.visit(p, shown, n) || n.type() != NodeType.DIR || n.subtree() == null) continue;
-            if (f.depth + 1 > TreeRules.MAX_DEPTH) {
-                damaged(s, shown, List.of("it is nested more than " + TreeRules.MAX_DEPTH + " folders deep"), "is damaged: ");
-                continue;
-            }
+            // as ls and stats: a tree this deep is refused for the snapshot (named, the others searched)
+            if (f.depth + 1 > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(shown, f.depth + 1);
             if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while searching " + shown);
             stack.push(new Frame(searchable(repo, s, n.subtree(), shown), p, shown, f.depth + 1));
         }
