@@ -18,7 +18,12 @@ import org.lifeboat.repository.tree.TreeWalker;
 final class BlobUsers {
     private BlobUsers() {}
 
-    static List<String> find(Repository repo, List<Snapshot> snaps, Set<Id> blobs) {
+    /**
+     * One line per snapshot path that uses one of {@code blobs}: a folder whose listing is one of
+     * the tree blobs, or a file that needs one of the data blobs. A key's type matters: a tree blob
+     * never makes a file that names the same ID as data damaged, nor the other way round.
+     */
+    static List<String> find(Repository repo, List<Snapshot> snaps, Set<BlobKey> blobs) {
         List<String> out = new ArrayList<>();
         for (Snapshot s : snaps) {
             Set<String> paths = new java.util.TreeSet<>();
@@ -33,14 +38,14 @@ final class BlobUsers {
      * Depth-first with an explicit stack (a hostile tree may nest thousands of folders); stops at
      * {@link TreeRules#MAX_DEPTH} folders, as check reports deeper trees itself.
      */
-    private static void walk(Repository repo, Id root, String rootPrefix, int rootDepth, Set<Id> blobs, Set<String> out) {
+    private static void walk(Repository repo, Id root, String rootPrefix, int rootDepth, Set<BlobKey> blobs, Set<String> out) {
         record Folder(Id tree, String prefix, int depth) {}
         java.util.ArrayDeque<Folder> stack = new java.util.ArrayDeque<>();
         stack.push(new Folder(root, rootPrefix, rootDepth));
         while (!stack.isEmpty()) {
             Folder f = stack.pop();
             if (f.depth() > TreeRules.MAX_DEPTH) continue;
-            if (blobs.contains(f.tree())) {
+            if (blobs.contains(BlobKey.tree(f.tree()))) {
                 out.add((f.prefix().isEmpty() ? "/" : f.prefix()) + " (folder listing)");
                 continue;
             }
@@ -56,7 +61,7 @@ final class BlobUsers {
                     stack.push(new Folder(n.subtree(), p, f.depth() + 1));
                 } else if (n.content() != null) {
                     for (Id b : n.content()) {
-                        if (blobs.contains(b)) {
+                        if (blobs.contains(BlobKey.data(b))) {
                             out.add(p);
                             break;
                         }

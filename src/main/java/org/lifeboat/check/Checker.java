@@ -75,7 +75,7 @@ public final class Checker {
         for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id().hex(), f.size());
         // Blobs of packs that are missing, truncated or fail to read: traced to the snapshots and
         // files that lose data, all through one BlobUsers walk at the end.
-        Set<Id> damagedBlobs = ConcurrentHashMap.newKeySet();
+        Set<BlobKey> damagedBlobs = ConcurrentHashMap.newKeySet();
         for (Id pack : byPack.keySet()) {
             if (!onDisk.containsKey(pack.hex())) {
                 errors.add("pack " + pack.shortHex() + " is in the index but missing from the repository ("
@@ -105,7 +105,7 @@ public final class Checker {
             }
         }
         List<Snapshot> snaps = repo.listSnapshots(errors::add);
-        Set<Id> missingBlobs = ConcurrentHashMap.newKeySet();
+        Set<BlobKey> missingBlobs = ConcurrentHashMap.newKeySet();
         long trees = checkTrees(snaps, missingBlobs);
         long packsRead = 0;
         long packsAvailable = 0;
@@ -120,7 +120,7 @@ public final class Checker {
             packsRead = chosen.size();
         }
         if (!damagedBlobs.isEmpty() || !missingBlobs.isEmpty()) {
-            Set<Id> affected = new HashSet<>(damagedBlobs);
+            Set<BlobKey> affected = new HashSet<>(damagedBlobs);
             affected.addAll(missingBlobs);
             for (String use : BlobUsers.find(repo, snaps, affected)) errors.add(use);
         }
@@ -211,7 +211,7 @@ public final class Checker {
      * {@link TreeRules#MAX_DEPTH} folders deep; every data blob a file needs must be indexed.
      * Errors name the tree, the path and the snapshot, and the check goes on with the rest.
      */
-    private long checkTrees(List<Snapshot> snaps, Set<Id> missingBlobs) throws java.io.InterruptedIOException {
+    private long checkTrees(List<Snapshot> snaps, Set<BlobKey> missingBlobs) throws java.io.InterruptedIOException {
         Set<Id> seen = new HashSet<>();
         long count = 0;
         for (Snapshot s : snaps) {
@@ -226,7 +226,7 @@ public final class Checker {
                 String where = "tree " + t.shortHex() + " (" + pt.path() + " in snapshot " + s.id().shortHex() + ")";
                 if (!repo.hasBlob(BlobType.TREE, t)) {
                     errors.add(where + " is not in the index");
-                    missingBlobs.add(t);
+                    missingBlobs.add(BlobKey.tree(t));
                     continue;
                 }
                 Tree tree;
@@ -235,7 +235,7 @@ public final class Checker {
                 } catch (IOException e) {
                     errors.add(where + ": " + e.getMessage());
                     // A tree that cannot be read loses its folder: BlobUsers names it with its snapshot.
-                    missingBlobs.add(t);
+                    missingBlobs.add(BlobKey.tree(t));
                     continue;
                 }
                 for (String problem : TreeRules.problems(tree)) errors.add(where + ": " + problem);
@@ -251,7 +251,7 @@ public final class Checker {
                         }
                     } else if (n.type() == NodeType.FILE && n.content() != null) {
                         for (Id b : n.content()) {
-                            if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(b)) {
+                            if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(BlobKey.data(b))) {
                                 errors.add(where + ": file " + path + " needs data blob " + b.shortHex()
                                         + ", which is not in the index");
                             }
@@ -267,7 +267,7 @@ public final class Checker {
      * Reads the chosen packs whole, one request each, with a pool sized from the backend's
      * connections; each worker owns one pack buffer (reused, so memory is the workers' buffers).
      */
-    private void readPacks(List<Id> packs, Map<Id, List<PackedBlob>> byPack, Set<Id> damaged) throws IOException {
+    private void readPacks(List<Id> packs, Map<Id, List<PackedBlob>> byPack, Set<BlobKey> damaged) throws IOException {
         int workers = Math.max(1, Math.min(repo.connections(), packs.size()));
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "check-reader");
@@ -308,7 +308,7 @@ public final class Checker {
         }
     }
 
-    private void checkPack(Id pack, List<PackedBlob> indexed, Set<Id> damaged, Repository.ReadBuffer buffer) throws IOException {
+    private void checkPack(Id pack, List<PackedBlob> indexed, Set<BlobKey> damaged, Repository.ReadBuffer buffer) throws IOException {
         byte[] data;
         int size;
         try {
@@ -347,7 +347,7 @@ public final class Checker {
             if (b.offset() < 0 || b.offset() + b.length() > size) {
                 errors.add("pack " + pack.shortHex() + ": " + b.type().json() + " blob " + b.id().shortHex()
                         + " lies outside the pack");
-                damaged.add(b.id());
+                damaged.add(new BlobKey(b.type(), b.id()));
                 brokenPacks.add(pack);
                 continue;
             }
@@ -355,7 +355,7 @@ public final class Checker {
                 repo.decodeBlob(b, data, (int) b.offset(), size);
             } catch (RepositoryException e) {
                 errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
-                damaged.add(b.id());
+                damaged.add(new BlobKey(b.type(), b.id()));
                 brokenPacks.add(pack);
             }
         }
@@ -379,7 +379,7 @@ public final class Checker {
         }
     }
 
-    private static void markAll(List<PackedBlob> blobs, Set<Id> damaged) {
-        for (PackedBlob b : blobs) damaged.add(b.id());
+    private static void markAll(List<PackedBlob> blobs, Set<BlobKey> damaged) {
+        for (PackedBlob b : blobs) damaged.add(new BlobKey(b.type(), b.id()));
     }
 }

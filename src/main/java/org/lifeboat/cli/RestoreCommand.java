@@ -9,7 +9,11 @@ import java.util.concurrent.Callable;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryException;
 import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeWalker;
 import org.lifeboat.restore.RestoreOptions;
 import org.lifeboat.restore.RestoreResult;
 import org.lifeboat.restore.Restorer;
@@ -81,8 +85,13 @@ final class RestoreCommand implements Callable<Integer> {
             ctx.loadIndex(repo);
             // ID:subfolder and the patterns name things in the snapshot: raw bytes as they are there
             Snapshots s = Snapshots.resolve(ctx, repo, filter.filter(), RawArgs.raw(snapshot));
-            Id root = s.root(repo);
             String prefix = s.prefix();
+            Id root;
+            try {
+                root = s.root(repo);
+            } catch (RepositoryException e) {
+                throw namedFolder(repo, s.snapshot(), prefix, e);
+            }
             ctx.info("restoring snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix)
                     + " of " + String.join(", ", s.snapshot().paths()) + " to " + dst.toAbsolutePath());
             String name = "snapshot " + s.snapshot().id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix);
@@ -144,12 +153,18 @@ final class RestoreCommand implements Callable<Integer> {
                 report(ctx, "error: ", "verification failed: ", (res.verifyFailureCount() - res.verifyFailures().size())
                         + " more difference(s) not listed");
             }
+            if (res.rootDamage() != null) {
+                // Nothing below a folder whose tree cannot be read was restored: say so, never "all other files".
+                ctx.err.println("Fatal: nothing could be restored from " + name + ": " + res.rootDamage());
+                return ExitCodes.FATAL;
+            }
             if (!res.ok()) {
                 List<String> parts = new ArrayList<>();
                 if (!res.damaged().isEmpty()) parts.add(res.damaged().size() + " file(s) or folder(s) damaged in the repository");
                 if (!res.failed().isEmpty()) parts.add(res.failed().size() + " entries that could not be written in the target");
                 if (res.verifyFailureCount() > 0) parts.add(res.verifyFailureCount() + " difference(s) found by --verify");
-                ctx.err.println("Fatal: " + String.join(", ", parts) + "; all other files were restored"
+                boolean none = res.files() + res.dirs() + res.others() + res.skipped() == 0;
+                ctx.err.println("Fatal: " + String.join(", ", parts) + (none ? "; nothing was restored" : "; all other files were restored")
                         + (res.damaged().isEmpty() ? "" : " (once the repository is repaired, restore again with "
                         + "--overwrite if-changed --verify to repair them)"));
                 return ExitCodes.FATAL;
@@ -204,6 +219,35 @@ final class RestoreCommand implements Callable<Integer> {
         o.putObject("error").put("message", what + line);
         o.put("during", "restore").put("item", end < 0 ? line : line.substring(0, end));
         ctx.err.println(o.toString());
+    }
+
+    /**
+     * The error for an {@code ID:folder} that could not be resolved: when a folder on the way cannot
+     * be read (its tree blob missing or damaged), one sentence naming that folder by its path, as
+     * for a folder that breaks the tree rules; otherwise {@code e} itself (it names the path already).
+     */
+    private static RepositoryException namedFolder(Repository repo, org.lifeboat.repository.Snapshot snap, String prefix,
+            RepositoryException e) {
+        Id cur = snap.tree();
+        String walked = "";
+        StringBuilder wanted = new StringBuilder();
+        for (String part : prefix.split("/")) if (!part.isEmpty()) wanted.append('/').append(TreeWalker.shownName(part));
+        for (String part : prefix.split("/")) {
+            if (part.isEmpty()) continue;
+            List<Node> nodes;
+            try {
+                nodes = TreeWalker.load(repo, cur);
+            } catch (IOException ex) {
+                return new RepositoryException("snapshot " + snap.id().shortHex() + ": folder " + (walked.isEmpty() ? "/" : TreeWalker.abbreviate(walked))
+                        + " cannot be read (" + ex.getMessage() + "), so path " + TreeWalker.abbreviate(wanted.toString())
+                        + " cannot be resolved through it", e);
+            }
+            Node found = nodes.stream().filter(n -> n.name().equals(part)).findFirst().orElse(null);
+            if (found == null || found.type() != NodeType.DIR || found.subtree() == null) return e;
+            walked += "/" + TreeWalker.shownName(part);
+            cur = found.subtree();
+        }
+        return e;
     }
 
     private static boolean nonEmpty(Path dir) throws IOException {

@@ -17,11 +17,15 @@ import java.util.List;
  * @param verifyFailures     differences found by --verify (at most 50 listed)
  * @param verifyFailureCount how many differences --verify found in all
  * @param warnings           metadata and other problems that do not make the restore fail
+ * @param rootDamage         null, or when the folder restored (the snapshot's root or the
+ *                           {@code ID:folder}) could not be read or breaks the tree rules, that
+ *                           folder and why ("folder /a is damaged in the repository: tree blob …"): nothing
+ *                           below it was restored
  */
 public record RestoreResult(long files, long dirs, long others, long bytes, long skipped, long bytesSkipped,
                             List<String> damaged,
                             List<String> failed, List<String> verifyFailures, long verifyFailureCount,
-                            List<String> warnings) {
+                            List<String> warnings, String rootDamage) {
     /** True when every file was restored and, if asked, verified. */
     public boolean ok() {
         return damaged.isEmpty() && failed.isEmpty() && verifyFailureCount == 0;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -140,6 +141,13 @@ public final class Restorer {
     private final List<LinkJob> links = new ArrayList<>();
     private final Map<String, LinkSource> firstByInode = new HashMap<>();
     private final List<String> damagedTrees = new ArrayList<>();
+    /**
+     * Folders made in the target whose own tree could not be read or breaks the tree rules: named
+     * in {@link #damagedTrees}, so not counted as restored (total = restored + skipped + damaged).
+     */
+    private final Set<Folders.Ref> damagedDirs = new HashSet<>();
+    /** Why the folder restored itself could not be read (null when its tree was read and is sound). */
+    private String rootDamage;
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
@@ -348,8 +356,11 @@ public final class Restorer {
             for (int i = dirs.size() - 1; i >= 0; i--) {
                 DirMeta d = dirs.get(i);
                 try (Dir dir = folders.open(d.ref()); RawFile self = dir.self()) {
-                    warnings.addAll(MetadataRestorer.apply(self, d.node(), asRoot, true));
-                    restored(Action.RESTORED, d.ref().snPath, 0, restoredDirs);
+                    // A damaged folder keeps its mode and owner but, like a damaged file, not the
+                    // snapshot's times; it is counted as damaged, not restored.
+                    boolean whole = !damagedDirs.contains(d.ref());
+                    warnings.addAll(MetadataRestorer.apply(self, d.node(), asRoot, whole));
+                    if (whole) restored(Action.RESTORED, d.ref().snPath, 0, restoredDirs);
                 } catch (InterruptedIOException e) {
                     throw e;
                 } catch (IOException e) {
@@ -370,7 +381,7 @@ public final class Restorer {
         }
         return new RestoreResult(restoredFiles.sum(), restoredDirs.sum(), restoredOthers.sum(), bytes.sum(), skipped.sum(),
                 bytesSkipped.sum(), List.copyOf(damaged),
-                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings));
+                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings), rootDamage);
     }
 
     private int threads() {
@@ -413,31 +424,36 @@ public final class Restorer {
 
     // ----------------------------------------------------------------------------- the walk
 
-    /** The nodes of a tree, or null when it is unreadable or breaks the tree rules (reported). */
-    private List<Node> loadTree(Id id, String sn) throws InterruptedIOException {
+    /**
+     * The nodes of a tree, or null when it is unreadable or breaks the tree rules (reported);
+     * {@code dir} (null for the folder restored) is then remembered as damaged, not restored.
+     */
+    private List<Node> loadTree(Id id, String sn, Folders.Ref dir) throws InterruptedIOException {
         String where = sn.isEmpty() ? "/" : sn;
+        String why;
         try {
             TreeLoader.Loaded loaded = trees.get(id);
             if (loaded.error() != null) throw loaded.error();
             Tree t = loaded.tree();
             List<String> problems = loaded.problems();
-            if (!problems.isEmpty()) {
-                damagedTrees.add(where + " (folder not restored, its tree " + id.shortHex() + " is damaged: "
-                        + String.join("; ", problems.subList(0, Math.min(3, problems.size())))
-                        + (problems.size() > 3 ? "; ..." : "") + ")");
-                return null;
-            }
-            return t.nodes();
+            if (problems.isEmpty()) return t.nodes();
+            why = "its tree " + id.shortHex() + " is damaged: "
+                    + String.join("; ", problems.subList(0, Math.min(3, problems.size())))
+                    + (problems.size() > 3 ? "; ..." : "");
+            damagedTrees.add(where + " (folder not restored, " + why + ")");
         } catch (InterruptedIOException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            damagedTrees.add(where + " (folder: " + e.getMessage() + ")");
-            return null;
+            why = e.getMessage();
+            damagedTrees.add(where + " (folder: " + why + ")");
         }
+        if (dir == null) rootDamage = "folder " + where + " is damaged in the repository: " + why;
+        else damagedDirs.add(dir);
+        return null;
     }
 
     private void walk(Id root, String prefix) throws IOException {
-        List<Node> rootNodes = loadTree(root, prefix);
+        List<Node> rootNodes = loadTree(root, prefix, null);
         if (rootNodes == null) return;
         int prefixLength = prefix.length();
         Deque<WalkFrame> stack = new ArrayDeque<>();
@@ -479,7 +495,7 @@ public final class Restorer {
                     } else if (f.dir.failed) {
                         continue;
                     }
-                    List<Node> sub = loadTree(n.subtree(), sn);
+                    List<Node> sub = loadTree(n.subtree(), sn, child);
                     if (sub != null) stack.push(new WalkFrame(sub, child, sn, included, f.depth + 1));
                     continue;
                 }
@@ -1078,7 +1094,8 @@ public final class Restorer {
         if (!j.damaged() && size != j.node.size()) j.sizeMismatch(size);
         warnings.addAll(MetadataRestorer.apply(f, j.node, asRoot, !j.damaged()));
         if (j.source != null) j.source.set(f.stat());
-        restored(j.existed ? Action.UPDATED : Action.RESTORED, j.snPath, j.node.size(), restoredFiles);
+        // A damaged file is named in the damage list: counted there, not as restored too.
+        if (!j.damaged()) restored(j.existed ? Action.UPDATED : Action.RESTORED, j.snPath, j.node.size(), restoredFiles);
     }
 
     private static boolean allZero(byte[] b) {
