@@ -36,6 +36,8 @@ class HostileTreeWalkTest {
     static Id folderFirst;
     /** /sub/ whose tree holds a folder named ".." and a folder "x". */
     static Id dotDot;
+    /** A snapshot whose folder /d1 names a tree the repository does not have. */
+    static Id missingSub;
 
     @BeforeAll
     static void build() throws Exception {
@@ -48,6 +50,7 @@ class HostileTreeWalkTest {
             folderFirst = r.snapshot(r.tree(RawRepo.file("ok", 5, ok), RawRepo.dir("sub", sub2)));
             Id sub3 = r.tree(RawRepo.dir("..", pwned), RawRepo.dir("x", pwned));
             dotDot = r.snapshot(r.tree(RawRepo.dir("sub", sub3)));
+            missingSub = r.snapshot(r.tree(RawRepo.dir("d1", Id.parse("ee".repeat(32)))));
             cli = r.cli(dir);
         }
     }
@@ -123,6 +126,16 @@ class HostileTreeWalkTest {
         assertThat(fatal(cli.run("restore", linkFirst.shortHex() + ":/sub/a", "--target", target.toString()), ExitCodes.FATAL))
                 .contains(sentence);
         assertThat(target).doesNotExist();
+    }
+
+    /** A path through a folder whose tree cannot be read names that folder (ls, dump and restore alike). */
+    @Test
+    void pathsThroughAnUnreadableFolderNameIt() {
+        String because = "so path /d1/sub cannot be resolved through it";
+        String dumped = fatal(dump(missingSub.shortHex(), "/d1/sub").asRun(), ExitCodes.FATAL);
+        assertThat(dumped).contains("folder /d1 cannot be read (").contains(because).contains("eeeeeeee");
+        Run ls = cli.run("ls", missingSub.shortHex() + ":/d1/sub");
+        assertThat(fatal(ls, ExitCodes.FATAL)).contains("folder /d1 cannot be read (").contains(because);
     }
 
     @Test

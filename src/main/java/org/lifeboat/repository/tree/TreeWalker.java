@@ -172,7 +172,16 @@ public final class TreeWalker {
 
     /** {@link #load} for path resolution: a tree on the way that breaks {@link TreeRules} is refused. */
     private static List<Node> loadOnTheWay(Repository repo, Id tree, String shownWalked, String wanted) throws IOException {
-        List<Node> nodes = load(repo, tree, shownWalked);
+        List<Node> nodes;
+        try {
+            nodes = load(repo, tree);
+        } catch (java.io.InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            // missing or damaged: named as the folder the path cannot be resolved through
+            throw new RepositoryException("folder " + abbreviate(shownWalked.isEmpty() ? "/" : shownWalked) + " cannot be read ("
+                    + e.getMessage() + "), so path " + abbreviate(shownPath(wanted)) + " cannot be resolved through it", e);
+        }
         List<String> problems = TreeRules.problems(new Tree(nodes));
         if (!problems.isEmpty()) {
             throw new RepositoryException(damagedMessage(shownWalked, problems) + ", so path " + abbreviate(shownPath(wanted))
