@@ -1314,6 +1314,66 @@ public final class Repository implements AutoCloseable {
      */
     public void loadBlobsFromPack(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, BlobSink sink, Cancel cancel)
             throws IOException {
+        forEachRange(pack, blobs, buffer, cancel, new RangeHandler() {
+            @Override
+            public void impossible(PackedBlob blob, RepositoryException why) throws IOException {
+                otherCopies(blob, why, sink);
+            }
+
+            @Override
+            public void failed(List<PackedBlob> range, IOException why) throws IOException {
+                if (why instanceof NoSuchFileException) {
+                    for (PackedBlob b : range) {
+                        otherCopies(b, new RepositoryException(describe(b) + ": " + why.getMessage(), why), sink);
+                    }
+                    return;
+                }
+                // A short pack (or a failed request): each blob on its own, so that those that
+                // lie inside are still read and the others get their own message.
+                for (PackedBlob b : range) {
+                    cancel.check();
+                    deliverAlone(b, sink);
+                }
+            }
+
+            @Override
+            public void read(List<PackedBlob> range, long start) throws IOException {
+                for (PackedBlob b : range) {
+                    byte[] plain;
+                    try {
+                        plain = decodeBlob(b, buffer.bytes, (int) (b.offset() - start), buffer.length);
+                    } catch (RepositoryException e) {
+                        otherCopies(b, e, sink);
+                        continue;
+                    }
+                    // per blob, not per range: one range may hold thousands of files' data
+                    cancel.check();
+                    sink.blob(b, plain, null);
+                }
+            }
+        });
+    }
+
+    /** What {@link #forEachRange} found for each covering range of a pack. */
+    private interface RangeHandler {
+        /** A blob whose index entry is impossible (see {@link PackedBlob#problem}): never read. */
+        void impossible(PackedBlob blob, RepositoryException why) throws IOException;
+
+        /** The range could not be read (missing pack, too short, a failed request). */
+        void failed(List<PackedBlob> range, IOException why) throws IOException;
+
+        /** The range was read into the buffer, from pack offset {@code start}. */
+        void read(List<PackedBlob> range, long start) throws IOException;
+    }
+
+    /**
+     * The read loop of {@link #loadBlobsFromPack} and {@link #loadStoredBlobsFromPack}: sorts the
+     * blobs by offset, merges them into covering ranges ({@link #coveringRanges}) and reads each
+     * with one backend request into {@code buffer}, checking the cancel and the interrupt before
+     * each request.
+     */
+    private void forEachRange(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, Cancel cancel, RangeHandler handler)
+            throws IOException {
         List<PackedBlob> sorted = new ArrayList<>(blobs);
         sorted.sort(java.util.Comparator.comparingLong(PackedBlob::offset));
         Handle h = new Handle(FileType.DATA, pack.hex());
@@ -1323,7 +1383,7 @@ public final class Repository implements AutoCloseable {
             PackedBlob first = range.getFirst();
             String problem = PackedBlob.problem(first.type(), first.offset(), first.length(), first.uncompressedLength());
             if (problem != null) {
-                otherCopies(first, new RepositoryException(describe(first) + " " + problem + indexSource(first)), sink);
+                handler.impossible(first, new RepositoryException(describe(first) + " " + problem + indexSource(first)));
                 continue;
             }
             long start = first.offset();
@@ -1333,33 +1393,11 @@ public final class Repository implements AutoCloseable {
                 readRange(h, start, (int) (end - start), buffer);
             } catch (java.io.InterruptedIOException e) {
                 throw e;
-            } catch (NoSuchFileException e) {
-                for (PackedBlob b : range) {
-                    otherCopies(b, new RepositoryException(b.type().json() + " blob " + b.id().shortHex() + " in pack "
-                            + pack.shortHex() + ": " + e.getMessage(), e), sink);
-                }
-                continue;
             } catch (IOException e) {
-                // A short pack (or a failed request): each blob on its own, so that those that
-                // lie inside are still read and the others get their own message.
-                for (PackedBlob b : range) {
-                    cancel.check();
-                    deliverAlone(b, sink);
-                }
+                handler.failed(range, e);
                 continue;
             }
-            for (PackedBlob b : range) {
-                byte[] plain;
-                try {
-                    plain = decodeBlob(b, buffer.bytes, (int) (b.offset() - start), buffer.length);
-                } catch (RepositoryException e) {
-                    otherCopies(b, e, sink);
-                    continue;
-                }
-                // per blob, not per range: one range may hold thousands of files' data
-                cancel.check();
-                sink.blob(b, plain, null);
-            }
+            handler.read(range, start);
         }
     }
 
@@ -1392,36 +1430,25 @@ public final class Repository implements AutoCloseable {
      */
     public void loadStoredBlobsFromPack(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, StoredSink sink, Cancel cancel)
             throws IOException {
-        List<PackedBlob> sorted = new ArrayList<>(blobs);
-        sorted.sort(java.util.Comparator.comparingLong(PackedBlob::offset));
-        Handle h = new Handle(FileType.DATA, pack.hex());
-        for (List<PackedBlob> range : coveringRanges(sorted)) {
-            cancel.check();
-            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted while reading pack " + pack.shortHex());
-            PackedBlob first = range.getFirst();
-            String problem = PackedBlob.problem(first.type(), first.offset(), first.length(), first.uncompressedLength());
-            if (problem != null) {
-                sink.blob(first, null, new RepositoryException(describe(first) + " " + problem + indexSource(first)));
-                continue;
+        forEachRange(pack, blobs, buffer, cancel, new RangeHandler() {
+            @Override
+            public void impossible(PackedBlob blob, RepositoryException why) throws IOException {
+                sink.blob(blob, null, why);
             }
-            long start = first.offset();
-            long end = start;
-            for (PackedBlob b : range) end = Math.max(end, b.offset() + b.length());
-            try {
-                readRange(h, start, (int) (end - start), buffer);
-            } catch (java.io.InterruptedIOException e) {
-                throw e;
-            } catch (IOException e) {
+
+            @Override
+            public void failed(List<PackedBlob> range, IOException why) throws IOException {
+                for (PackedBlob b : range) sink.blob(b, null, new RepositoryException(describe(b) + ": " + why.getMessage(), why));
+            }
+
+            @Override
+            public void read(List<PackedBlob> range, long start) throws IOException {
                 for (PackedBlob b : range) {
-                    sink.blob(b, null, new RepositoryException(describe(b) + ": " + e.getMessage(), e));
+                    int off = (int) (b.offset() - start);
+                    sink.blob(b, java.util.Arrays.copyOfRange(buffer.bytes, off, off + b.length()), null);
                 }
-                continue;
             }
-            for (PackedBlob b : range) {
-                int off = (int) (b.offset() - start);
-                sink.blob(b, java.util.Arrays.copyOfRange(buffer.bytes, off, off + b.length()), null);
-            }
-        }
+        });
     }
 
     /**
