@@ -10,10 +10,8 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,7 +30,6 @@ import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.Times;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
-import org.lifeboat.repository.tree.Tree;
 import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
 import picocli.CommandLine.Command;
@@ -401,41 +398,12 @@ final class FindCommand implements Callable<Integer> {
     }
 
     private void walkTrees(Repository repo, Snapshot s, TreeWalker.ShownVisitor v) throws IOException {
-        Deque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(searchable(repo, s, s.tree(), "/"), "", "", 0));
-        while (!stack.isEmpty()) {
-            Frame f = stack.peek();
-            if (f.next >= f.nodes.size()) {
-                stack.pop();
-                continue;
-            }
-            Node n = f.nodes.get(f.next++);
-            String p = f.prefix + "/" + n.name();
-            String shown = f.shownPrefix + "/" + TreeWalker.shownName(n.name());
-            if (!v.visit(p, shown, n) || n.type() != NodeType.DIR || n.subtree() == null) continue;
-            // as ls and stats: a tree this deep is refused for the snapshot (named, the others searched)
-            if (f.depth + 1 > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(shown, f.depth + 1);
-            if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while searching " + shown);
-            stack.push(new Frame(searchable(repo, s, n.subtree(), shown), p, shown, f.depth + 1));
-        }
-    }
-
-    /** The nodes of a folder's tree, or none (reported) when it cannot be read or breaks {@link TreeRules}. */
-    private List<Node> searchable(Repository repo, Snapshot s, Id tree, String shown) throws IOException {
-        List<Node> nodes;
-        try {
-            nodes = TreeWalker.load(repo, tree);
-        } catch (java.io.InterruptedIOException e) {
-            throw e;
-        } catch (IOException e) {
-            damaged(s, shown, List.of(e.getMessage()), "cannot be read: ");
-            return List.of();
-        }
-        List<String> problems = TreeRules.problems(new Tree(nodes));
-        if (problems.isEmpty()) return nodes;
-        // Searched as restore would restore it: a damaged folder's content is not.
-        damaged(s, shown, problems, "is damaged: ");
-        return List.of();
+        // Searched as restore would restore it: a damaged or unreadable folder's content is not
+        // (named once), the rest of the snapshot is (as restic's find); a tree deeper than
+        // TreeRules.MAX_DEPTH refuses the snapshot, as ls and stats do.
+        TreeWalker.walk(repo, s.tree(), "", v,
+                (shown, tree, problems) -> damaged(s, shown, problems, "is damaged: "),
+                (shown, tree, why) -> damaged(s, shown, List.of(why.getMessage()), "cannot be read: "));
     }
 
     /** One warning per damaged folder: its snapshot, its path and its first problem. */
@@ -444,22 +412,6 @@ final class FindCommand implements Callable<Integer> {
                 : "folder " + TreeWalker.abbreviate(shown) + " " + how + problems.getFirst();
         ctx.warn("not searched in snapshot " + s.id().shortHex() + ": the content of " + m);
         unreadableTrees++;
-    }
-
-    /** One folder being searched: its nodes, the next to visit, its path (as stored and as shown) and depth. */
-    private static final class Frame {
-        final List<Node> nodes;
-        final String prefix;
-        final String shownPrefix;
-        final int depth;
-        int next;
-
-        Frame(List<Node> nodes, String prefix, String shownPrefix, int depth) {
-            this.nodes = nodes;
-            this.prefix = prefix;
-            this.shownPrefix = shownPrefix;
-            this.depth = depth;
-        }
     }
 
     /** A node and the ID of the tree holding it. */

@@ -48,6 +48,18 @@ public final class TreeWalker {
         void damaged(String shownPath, Id tree, List<String> problems) throws IOException;
     }
 
+    /** Told about a folder whose tree cannot be read (missing, damaged blob): the walk goes on without its content. */
+    @FunctionalInterface
+    public interface Unreadable {
+        /**
+         * @param shownPath the folder's printable path ("/" for the walk's root folder)
+         * @param tree the tree's ID
+         * @param why why it could not be read (names the blob and pack)
+         * @throws IOException to end the walk
+         */
+        void unreadable(String shownPath, Id tree, IOException why) throws IOException;
+    }
+
     /**
      * A folder nested deeper than {@link TreeRules#MAX_DEPTH}. The message is one readable sentence:
      * a very long path is shortened to its first ~60 characters, "…" and its last component.
@@ -139,9 +151,19 @@ public final class TreeWalker {
      * thread is interrupted (InterruptedIOException), so Ctrl-C ends it.
      */
     public static void walk(Repository repo, Id tree, String prefix, ShownVisitor v, Damaged damaged) throws IOException {
+        walk(repo, tree, prefix, v, damaged, null);
+    }
+
+    /**
+     * Like {@link #walk(Repository, Id, String, ShownVisitor, Damaged)}, and a tree that cannot be
+     * read is given to {@code unreadable} (when not null) and its folder's content skipped, so the
+     * walk goes on with the rest (restic's find), instead of ending with a RepositoryException.
+     */
+    public static void walk(Repository repo, Id tree, String prefix, ShownVisitor v, Damaged damaged, Unreadable unreadable)
+            throws IOException {
         String shownPrefix = shownPath(prefix);
         Deque<Frame> stack = new ArrayDeque<>();
-        stack.push(new Frame(checked(repo, tree, shownPrefix, damaged), prefix, shownPrefix, depth(prefix)));
+        stack.push(new Frame(checked(repo, tree, shownPrefix, damaged, unreadable), prefix, shownPrefix, depth(prefix)));
         while (!stack.isEmpty()) {
             Frame f = stack.peek();
             if (f.next >= f.nodes.size()) {
@@ -155,14 +177,27 @@ public final class TreeWalker {
             if (descend && n.type() == NodeType.DIR && n.subtree() != null) {
                 if (f.depth + 1 > TreeRules.MAX_DEPTH) throw new TooDeepException(shown, f.depth + 1);
                 if (Thread.interrupted()) throw new java.io.InterruptedIOException("interrupted while reading " + shown);
-                stack.push(new Frame(checked(repo, n.subtree(), shown, damaged), p, shown, f.depth + 1));
+                stack.push(new Frame(checked(repo, n.subtree(), shown, damaged, unreadable), p, shown, f.depth + 1));
             }
         }
     }
 
     /** The nodes of a tree, or none (after telling {@code damaged}) when it breaks {@link TreeRules}. */
-    private static List<Node> checked(Repository repo, Id tree, String shownPath, Damaged damaged) throws IOException {
-        List<Node> nodes = load(repo, tree, shownPath);
+    private static List<Node> checked(Repository repo, Id tree, String shownPath, Damaged damaged, Unreadable unreadable)
+            throws IOException {
+        List<Node> nodes;
+        if (unreadable == null) {
+            nodes = load(repo, tree, shownPath);
+        } else {
+            try {
+                nodes = load(repo, tree);
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                unreadable.unreadable(shownPath.isEmpty() ? "/" : shownPath, tree, e);
+                return List.of();
+            }
+        }
         if (damaged == null) return nodes;
         List<String> problems = TreeRules.problems(new Tree(nodes));
         if (problems.isEmpty()) return nodes;
