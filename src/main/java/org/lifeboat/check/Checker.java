@@ -84,7 +84,11 @@ public final class Checker {
                 markAll(byPack.get(pack), damagedBlobs);
             }
         }
+        // A pack with an index entry refused (reported above as an index error) has blobs the index
+        // no longer lists: its size says nothing about damage.
+        Set<Id> incomplete = repo.packsWithRefusedIndexEntries();
         for (Map.Entry<Id, List<PackedBlob>> e : byPack.entrySet()) {
+            if (incomplete.contains(e.getKey())) continue;
             // As restic: blobs + one header entry per blob (37 bytes, 41 compressed) + header MAC/IV + length field.
             Long actual = onDisk.get(e.getKey().hex());
             long expected = org.lifeboat.repository.Crypto.OVERHEAD + 4;

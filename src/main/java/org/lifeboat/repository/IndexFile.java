@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One index file: the blobs of some packs, and the index files it supersedes. */
-public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String> refused) {
+public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String> refused, java.util.Set<Id> refusedPacks) {
     private static final JsonFactory JSON = new JsonFactory();
 
     /** At most this many refused entries are described (the rest are counted in the last line). */
@@ -20,7 +20,7 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
 
     /** An index file to write (nothing refused). */
     public IndexFile(List<Id> supersedes, List<PackedBlob> blobs) {
-        this(supersedes, blobs, List.of());
+        this(supersedes, blobs, List.of(), java.util.Set.of());
     }
 
     /**
@@ -35,10 +35,11 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
         List<PackedBlob> blobs = new ArrayList<>();
         List<String> refused = new ArrayList<>();
         long[] refusedCount = {0};
+        java.util.Set<Id> refusedPacks = new java.util.HashSet<>();
         try (JsonParser p = JSON.createParser(json)) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
-                parsePacks(p, blobs, refused, refusedCount);
+                parsePacks(p, blobs, refused, refusedCount, refusedPacks);
             } else if (t == JsonToken.START_OBJECT) {
                 JsonToken f;
                 while ((f = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -55,7 +56,7 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
                             }
                         }
                         case "packs" -> {
-                            if (v == JsonToken.START_ARRAY) parsePacks(p, blobs, refused, refusedCount);
+                            if (v == JsonToken.START_ARRAY) parsePacks(p, blobs, refused, refusedCount, refusedPacks);
                             else if (v != JsonToken.VALUE_NULL) throw new IOException("\"packs\" is " + v + ", not a list");
                         }
                         default -> p.skipChildren();
@@ -73,11 +74,11 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
         if (refusedCount[0] > refused.size()) {
             refused.add("and " + (refusedCount[0] - refused.size()) + " more entries with impossible locations");
         }
-        return new IndexFile(supersedes, blobs, List.copyOf(refused));
+        return new IndexFile(supersedes, blobs, List.copyOf(refused), java.util.Set.copyOf(refusedPacks));
     }
 
-    private static void parsePacks(JsonParser p, List<PackedBlob> out, List<String> refused, long[] refusedCount)
-            throws IOException {
+    private static void parsePacks(JsonParser p, List<PackedBlob> out, List<String> refused, long[] refusedCount,
+                                   java.util.Set<Id> refusedPacks) throws IOException {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
             Id pack = null;
@@ -106,6 +107,7 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
                 long ulen = (Long) b[4];
                 String problem = PackedBlob.problem(bt, offset, length, ulen);
                 if (problem != null) {
+                    refusedPacks.add(pack);
                     if (refusedCount[0]++ < MAX_REFUSED_SHOWN) {
                         refused.add(bt.json() + " blob " + id.shortHex() + " in pack " + pack.shortHex() + " " + problem);
                     }
@@ -151,7 +153,8 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
         if (v == JsonToken.VALUE_NULL) return 0;
         if (v != JsonToken.VALUE_NUMBER_INT) throw new IOException("blob " + field + " is " + v + ", not an integer");
         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            throw new IOException("blob " + field + " " + p.getText() + " is out of range");
+            // beyond a long: an impossible location, refused with the entry (not the whole file)
+            return p.getBigIntegerValue().signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
         return p.getLongValue();
     }

@@ -21,6 +21,9 @@ public record PackedBlob(Id id, BlobType type, Id pack, long offset, int length,
      */
     public static final int MAX_TREE_BLOB = 512 * 1024 * 1024;
 
+    /** No blob starts beyond this offset in its pack, in bytes (1 TiB): see {@link #problem}. */
+    public static final long MAX_OFFSET = 1L << 40;
+
     public boolean compressed() {
         return uncompressedLength > 0;
     }
@@ -53,6 +56,8 @@ public record PackedBlob(Id id, BlobType type, Id pack, long offset, int length,
      */
     public static String problem(BlobType type, long offset, long length, long uncompressedLength) {
         if (offset < 0) return "has a negative offset " + offset;
+        // restic's pack header holds 32-bit lengths and packs are at most 128 MiB: 1 TiB is no pack
+        if (offset > MAX_OFFSET) return "has an impossible offset " + offset + " (packs are far smaller than 1 TiB)";
         if (length < Crypto.OVERHEAD) return "has an impossible length " + length + " (less than the " + Crypto.OVERHEAD
                 + " bytes of IV and MAC)";
         if (length > maxStored(type)) return "claims a length of " + length + " bytes; " + type.json()

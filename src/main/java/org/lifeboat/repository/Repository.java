@@ -474,6 +474,16 @@ public final class Repository implements AutoCloseable {
 
     private final List<String> indexErrors = java.util.Collections.synchronizedList(new ArrayList<>());
 
+    private final Set<Id> packsWithRefusedEntries = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Packs for which {@link #loadIndex()} refused an index entry (an impossible location): the
+     * index's view of them is incomplete, so their size cannot be judged from it.
+     */
+    public Set<Id> packsWithRefusedIndexEntries() {
+        return Set.copyOf(packsWithRefusedEntries);
+    }
+
     /** Index files that could not be read by {@link #loadIndex()} (their blobs are unknown). */
     public List<String> indexErrors() {
         return List.copyOf(indexErrors);
@@ -518,6 +528,7 @@ public final class Repository implements AutoCloseable {
             for (PackedBlob b : e.getValue().blobs()) index.add(b, e.getKey());
             // entries refused (impossible locations): named, the file's other entries kept
             for (String r : e.getValue().refused()) indexErrors.add("index " + e.getKey().shortHex() + ": " + r);
+            packsWithRefusedEntries.addAll(e.getValue().refusedPacks());
         }
         indexLoaded = true;
     }

@@ -159,6 +159,36 @@ class IndexBoundsTest {
                 + tree.pack().shortHex() + " claims a length of 2000000000 bytes");
     }
 
+    /**
+     * A refused entry makes its pack's index view incomplete, not the pack damaged: check names
+     * the entry and no "truncated or damaged" pack, no damaged file. An offset beyond a long (2^63,
+     * valid JSON) is refused with its entry too, not the whole index file.
+     */
+    @Test
+    void aRefusedEntryDoesNotMakeItsPackLookDamaged() throws Exception {
+        try (Stream<Path> s = Files.list(dir.resolve("repo/index"))) {
+            for (Path p : s.toList()) Files.delete(p);
+        }
+        ObjectNode idx = Json.MAPPER.createObjectNode();
+        var packs = idx.putArray("packs");
+        entry(packs, tree, tree.length());
+        entry(packs, data, data.length());
+        Id bogus = Id.parse("ab".repeat(32));
+        packs.addObject().put("id", data.pack().hex()).putArray("blobs").addObject().put("id", bogus.hex())
+                .put("type", "data").put("offset", new java.math.BigInteger("9223372036854775808")).put("length", 100);
+        Id index = raw.rawUnpacked(FileType.INDEX, Json.MAPPER.writeValueAsBytes(idx));
+        raw.close();
+        Run check = cli.run("check");
+        assertThat(check.exit()).as(check.toString()).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.err()).contains("index " + index.shortHex() + ": data blob " + bogus.shortHex() + " in pack "
+                + data.pack().shortHex() + " has an impossible offset 9223372036854775807");
+        assertThat(check.out() + check.err()).doesNotContain("truncated or damaged").doesNotContain("is damaged");
+        Path out = dir.resolve("out");
+        Run r = cli.run("restore", snap.shortHex(), "--target", out.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(out.resolve("a")).hasContent("the content of a");
+    }
+
     /** A pack whose header claims a 2 GB blob: check --read-data and cat pack name the pack and the entry. */
     @Test
     void packHeaderWithAnAbsurdEntry() throws Exception {
