@@ -52,7 +52,9 @@ class BackgroundLeftoversTest {
                     rpo: 1h
                     rto: 1h
                     restore:
-                      - command: { run: "sh -c 'python3 -m http.server --bind 127.0.0.1 %d >/dev/null 2>&1 & echo $! > daemon.pid; sleep 0.5'", background: true }
+                      # the step's shell ends at once; the daemon it forked would listen 2 s later
+                      # (before, the shell lived 0.5 s and a fast daemon could pass the check first)
+                      - command: { run: "sh -c '(sleep 2; exec python3 -m http.server --bind 127.0.0.1 %d >/dev/null 2>&1) & echo $! > daemon.pid'", background: true }
                     verify:
                       - tcp: { host: 127.0.0.1, port: %d, within: 60s }
                 """.formatted(port, port));
@@ -63,7 +65,14 @@ class BackgroundLeftoversTest {
             JsonNode web = PlanRuns.system(PlanRuns.json(r), "web");
             assertThat(web.get("steps").get(0).get("result").asText()).isEqualTo("failed");
             assertThat(web.get("reason").asText()).contains("code 0").contains("were stopped");
-            // The daemon is gone: the port is free for the next recovery, nothing runs unrecorded.
+            // The daemon is gone: the process the step forked was stopped (before it could listen),
+            // the port is free for the next recovery, nothing runs unrecorded.
+            long daemon = Long.parseLong(Files.readString(pidFile).strip());
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(ProcessHandle.of(daemon).map(ProcessHandle::isAlive).orElse(false)).as("the process the step forked runs on").isFalse();
             assertThat(accepts(port)).as("the daemon the step forked still listens").isFalse();
             Run again = PlanRuns.lifeboat(p, "--json", "recover", "--yes");
             // The second run may even succeed (its daemon can answer before its shell ends): what
