@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * How a backend is opened and stacked ({@link Backends#open}, {@link Backends#stack}): the
  * extended options given as {@code -o key=value} (restic's {@code -o}; keys are {@code
- * BACKEND.NAME}, Lifeboat's only backend is the local one, whose option is restic's {@code
- * local.connections}: the requests in flight at once), and the stack's settings.
+ * BACKEND.NAME} as restic's: {@code local.connections}, {@code s3.region}, {@code sftp.command}
+ * and the others in {@link #KNOWN}), and the stack's settings.
  *
  * @param values           the -o options by key
  * @param readOnly         refuse every write (create, save, remove) with {@link StorageError.Denied}
@@ -71,13 +71,45 @@ public record BackendOptions(Map<String, String> values, boolean readOnly, long 
 
     /** local.connections, or {@code fallback} when not given. */
     int localConnections(int fallback) {
-        String v = values.get("local.connections");
+        return connections("local", fallback);
+    }
+
+    /**
+     * {@code SCHEME.connections} (restic's option of each backend: the requests in flight at
+     * once), or {@code fallback} when not given.
+     */
+    public int connections(String scheme, int fallback) {
+        String v = values.get(scheme + ".connections");
         return v == null ? fallback : Integer.parseInt(v.replaceFirst("^0+(?=.)", ""));
     }
-    /** The keys Lifeboat knows, with what each value must be. */
-    static final Map<String, String> KNOWN = Map.of("local.connections", "a whole number of at least 1");
 
-    /** The largest local.connections accepted (the largest int; restic takes a uint). */
+    /** The value of an {@code -o} option, or null when not given. */
+    public String value(String key) {
+        return values.get(key);
+    }
+
+    private static final String COUNT = "a whole number of at least 1";
+
+    /**
+     * The keys Lifeboat knows, with what each value must be: restic's names for the same
+     * options (restic's {@code -o} reference), so that restic users keep their scripts.
+     */
+    static final Map<String, String> KNOWN = Map.ofEntries(
+            Map.entry("local.connections", COUNT),
+            Map.entry("s3.connections", COUNT),
+            Map.entry("s3.region", "a region name (e.g. us-east-1)"),
+            Map.entry("s3.bucket-lookup", "auto, dns or path"),
+            Map.entry("s3.storage-class", "an S3 storage class (e.g. STANDARD_IA)"),
+            Map.entry("sftp.connections", COUNT),
+            Map.entry("sftp.command", "a command line that starts ssh"),
+            Map.entry("sftp.args", "extra ssh arguments"),
+            Map.entry("rest.connections", COUNT),
+            Map.entry("rclone.connections", COUNT),
+            Map.entry("rclone.program", "the rclone program"),
+            Map.entry("rclone.args", "the arguments rclone is run with"),
+            Map.entry("rclone.timeout", "a duration such as 1m"));
+
+    /** The largest SCHEME.connections accepted (the largest int; restic takes a uint). */
     static final long MAX_CONNECTIONS = Integer.MAX_VALUE;
 
     /**
@@ -94,10 +126,10 @@ public record BackendOptions(Map<String, String> values, boolean readOnly, long 
             String key = o.substring(0, eq).strip();
             String value = o.substring(eq + 1).strip();
             if (!KNOWN.containsKey(key)) {
-                throw new IllegalArgumentException("-o " + o + ": unknown option '" + key + "'; Lifeboat's local backend knows only "
-                        + String.join(", ", KNOWN.keySet()));
+                throw new IllegalArgumentException("-o " + o + ": unknown option '" + key + "'; Lifeboat knows "
+                        + String.join(", ", new java.util.TreeSet<>(KNOWN.keySet())));
             }
-            if (key.equals("local.connections")) {
+            if (key.endsWith(".connections")) {
                 if (!value.matches("0*[1-9][0-9]*")) {
                     throw new IllegalArgumentException("-o " + o + ": the value of " + key + " must be " + KNOWN.get(key));
                 }
@@ -106,6 +138,12 @@ public record BackendOptions(Map<String, String> values, boolean readOnly, long 
                     throw new IllegalArgumentException("-o " + o + ": the value of " + key + " is too large (at most "
                             + MAX_CONNECTIONS + ")");
                 }
+            }
+            if (key.equals("s3.bucket-lookup") && !value.matches("auto|dns|path")) {
+                throw new IllegalArgumentException("-o " + o + ": the value of " + key + " must be " + KNOWN.get(key));
+            }
+            if (value.isEmpty() && !key.endsWith(".args")) {
+                throw new IllegalArgumentException("-o " + o + ": the value of " + key + " is empty; it must be " + KNOWN.get(key));
             }
             if (out.put(key, value) != null) throw new IllegalArgumentException("-o " + key + " is given twice");
         }

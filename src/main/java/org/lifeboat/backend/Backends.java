@@ -11,9 +11,11 @@ import java.util.regex.Pattern;
  * Opens a repository location as a backend (a small registry keyed by scheme) and stacks the
  * decorators over it, in the one place that says their order.
  *
- * <p>Locations: a plain path or {@code local:/path} is a local folder. {@code s3:}, {@code
- * sftp:}, {@code rest:}, {@code rclone:} (and restic's other schemes) are known but not supported
- * yet; any other scheme is refused naming it.
+ * <p>Locations (restic's syntax): a plain path or {@code local:/path} is a local folder; {@code
+ * s3:}, {@code sftp:}, {@code rest:} and {@code rclone:} open {@link S3Backend}, {@link
+ * SftpBackend}, {@link RestBackend} and {@link RcloneBackend}; restic's {@code b2:}, {@code
+ * azure:}, {@code gs:} and {@code swift:} are refused with a pointer to rclone; any other scheme
+ * is refused naming it.
  *
  * <p>Test and benchmark knobs, read by {@link #stack} (never for production use):
  * {@code LIFEBOAT_BACKEND_FAULTS="latency=20ms,transient=0.05,seed=7,crash-after-save=N,crash-during-save=N"}
@@ -29,8 +31,11 @@ public final class Backends {
     /** The environment variable naming the metrics file (tests and benchmarks only). */
     public static final String METRICS_ENV = "LIFEBOAT_BACKEND_METRICS";
 
-    /** Schemes restic knows that Lifeboat does not support yet. */
-    static final List<String> LATER = List.of("s3", "sftp", "rest", "rclone", "b2", "azure", "gs", "swift");
+    /** Schemes Lifeboat opens itself (besides local). */
+    static final List<String> SUPPORTED = List.of("s3", "sftp", "rest", "rclone");
+
+    /** Schemes restic knows that Lifeboat reaches through rclone instead. */
+    static final List<String> LATER = List.of("b2", "azure", "gs", "swift");
 
     private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):");
 
@@ -51,14 +56,23 @@ public final class Backends {
         if (m.find()) {
             // Case-sensitive as restic's prefixes: LOCAL:/x is no local folder there either.
             String scheme = m.group(1);
-            if (scheme.equals("local")) {
-                path = location.substring(m.end());
-            } else if (LATER.contains(scheme)) {
-                throw new IllegalArgumentException("repository location '" + redact(location) + "' uses the " + scheme
-                        + " backend, which Lifeboat does not support yet (supported: a local folder, as a path or local:/path)");
-            } else {
-                throw new IllegalArgumentException("repository location '" + redact(location) + "' has the unknown scheme '"
-                        + scheme + ":' (known: local:, " + String.join(":, ", LATER) + ":; only local folders work yet)");
+            String spec = location.substring(m.end());
+            switch (scheme) {
+                case "local" -> path = spec;
+                case "s3" -> { return S3Backend.open(location, spec, options); }
+                case "sftp" -> { return SftpBackend.open(location, spec, options); }
+                case "rest" -> { return RestBackend.open(location, spec, options); }
+                case "rclone" -> { return RcloneBackend.open(location, spec, options); }
+                default -> {
+                    if (LATER.contains(scheme)) {
+                        throw new IllegalArgumentException("repository location '" + redact(location) + "' uses the " + scheme
+                                + " backend, which Lifeboat reaches through rclone (e.g. rclone:REMOTE:path with an rclone remote of type "
+                                + scheme + ")");
+                    }
+                    throw new IllegalArgumentException("repository location '" + redact(location) + "' has the unknown scheme '"
+                            + scheme + ":' (known: local:, " + String.join(":, ", SUPPORTED) + ":, and " + String.join(":, ", LATER)
+                            + ": through rclone:)");
+                }
             }
         }
         return new LocalBackend(Path.of(path), options.localConnections(2));

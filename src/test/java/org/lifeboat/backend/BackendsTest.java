@@ -42,14 +42,14 @@ class BackendsTest {
     }
 
     @Test
-    void unknownAndNotYetSupportedSchemesAreRefusedInOneSentenceWithoutTheirCredentials() {
-        assertThatThrownBy(() -> Backends.open("s3:https://AKIA:topsecret@s3.example.com/bucket", BackendOptions.DEFAULT))
+    void unknownAndRcloneOnlySchemesAreRefusedInOneSentenceWithoutTheirCredentials() {
+        assertThatThrownBy(() -> Backends.open("b2:bucket:path", BackendOptions.DEFAULT))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("repository location 's3:https://AKIA:***@s3.example.com/bucket' uses the s3 backend, which Lifeboat"
-                        + " does not support yet (supported: a local folder, as a path or local:/path)");
+                .hasMessage("repository location 'b2:bucket:path' uses the b2 backend, which Lifeboat reaches through rclone"
+                        + " (e.g. rclone:REMOTE:path with an rclone remote of type b2)");
         assertThatThrownBy(() -> Backends.open("ftp://u:pw@host/x", BackendOptions.DEFAULT))
                 .hasMessage("repository location 'ftp://u:***@host/x' has the unknown scheme 'ftp:' (known: local:, s3:, sftp:,"
-                        + " rest:, rclone:, b2:, azure:, gs:, swift:; only local folders work yet)");
+                        + " rest:, rclone:, and b2:, azure:, gs:, swift: through rclone:)");
     }
 
     @Test

@@ -115,8 +115,11 @@ class RateLimitedBackendTest {
     @Test
     void backendOptionsAcceptResticsLocalConnectionsAndRejectOthersInOneSentence() {
         assertThat(BackendOptions.parse(List.of("local.connections=4")).values()).containsEntry("local.connections", "4");
-        assertThatThrownBy(() -> BackendOptions.parse(List.of("s3.region=eu"))).hasMessage(
-                "-o s3.region=eu: unknown option 's3.region'; Lifeboat's local backend knows only local.connections");
+        assertThatThrownBy(() -> BackendOptions.parse(List.of("s3.regio=eu"))).hasMessageStartingWith(
+                "-o s3.regio=eu: unknown option 's3.regio'; Lifeboat knows local.connections, rclone.args,");
+        assertThatThrownBy(() -> BackendOptions.parse(List.of("s3.bucket-lookup=virtual"))).hasMessage(
+                "-o s3.bucket-lookup=virtual: the value of s3.bucket-lookup must be auto, dns or path");
+        assertThatThrownBy(() -> BackendOptions.parse(List.of("s3.connections=x"))).hasMessageContaining("at least 1");
         assertThatThrownBy(() -> BackendOptions.parse(List.of("local.connections"))).hasMessageContaining("is not of the form key=value");
         assertThatThrownBy(() -> BackendOptions.parse(List.of("local.connections=0"))).hasMessageContaining("at least 1");
     }
