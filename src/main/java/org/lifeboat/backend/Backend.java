@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * Files are written once and never changed.
  *
  * <p>The primitives are {@link #stat}, {@link #load(Handle, long, int, Reader)}, {@link
- * #save(Handle, byte[], int, int, PutOptions)}, {@link #remove}, {@link #list(FileType, Consumer)}
+ * #save(Handle, byte[], int, int, PutOptions)}, {@link #retain}, {@link #remove}, {@link #list(FileType, Consumer)}
  * and {@link #create}; the other methods are conveniences built on them (a backend may override
  * them for speed, but decorators only pass the primitives on). Failures are {@link StorageError}s
  * where they are one of its kinds; any other IOException is permanent. All methods may be called
@@ -77,6 +77,21 @@ public interface Backend extends Closeable {
      * @throws StorageError.Denied if the backend refuses writes or the retention
      */
     void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException;
+
+    /**
+     * Extends the retention of a stored file (S3 Object Lock's PutObjectRetention) so that it
+     * cannot be removed before {@code until}; a retention already longer is kept (a retention is
+     * never shortened, and compliance is never weakened to governance).
+     *
+     * @param mode  {@link PutOptions.Retention#GOVERNANCE} or {@link PutOptions.Retention#COMPLIANCE}
+     * @param until the earliest time the file may be removed
+     * @throws StorageError.NotFound if the file is missing
+     * @throws StorageError.Denied if the backend keeps no retention (every backend but S3 with
+     *     Object Lock) or refuses writes
+     */
+    default void retain(Handle h, PutOptions.Retention mode, java.time.Instant until) throws IOException {
+        throw new StorageError.Denied(location() + "/" + h, "this storage keeps no retention (only S3 with Object Lock does)");
+    }
 
     /**
      * Removes a file; missing is not an error.

@@ -52,6 +52,11 @@ abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public void retain(Handle h, PutOptions.Retention mode, java.time.Instant until) throws IOException {
+        inner.retain(h, mode, until);
+    }
+
+    @Override
     public void remove(Handle h) throws IOException {
         inner.remove(h);
     }

@@ -2,7 +2,7 @@ package org.lifeboat.backend;
 
 import java.io.IOException;
 
-/** Refuses every write (create, save, remove; lock files too) with {@link StorageError.Denied}. */
+/** Refuses every write (create, save, retain, remove; lock files too) with {@link StorageError.Denied}. */
 final class ReadOnlyBackend extends ForwardingBackend {
     ReadOnlyBackend(Backend inner) {
         super(inner);
@@ -20,6 +20,11 @@ final class ReadOnlyBackend extends ForwardingBackend {
     @Override
     public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
         throw denied("writing " + h);
+    }
+
+    @Override
+    public void retain(Handle h, PutOptions.Retention mode, java.time.Instant until) throws IOException {
+        throw denied("extending the retention of " + h);
     }
 
     @Override
