@@ -24,7 +24,7 @@ class LayeringTest {
     private static final Map<String, Integer> LAYER = Map.ofEntries(
             Map.entry("backend", 0), Map.entry("fs", 0),
             Map.entry("repository", 1),
-            Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2),
+            Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2), Map.entry("copy", 2),
             Map.entry("apps", 2),
             Map.entry("plan", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
             Map.entry("server", 6), Map.entry("cli", 6));
