@@ -33,8 +33,9 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "copy", description = {"Copy snapshots from another repository (--from-repo) into this one.",
         "Snapshots already copied are skipped; only blobs this repository lacks are sent."},
-        footer = {"", "Examples:", "  lifeboat -r /srv/offsite copy --from-repo /srv/backup --from-password-file /etc/lifeboat/pw",
-                "  lifeboat -r /srv/offsite copy --from-repo /srv/backup --host web1 latest"})
+        footer = {"", "Examples:", "  lifeboat copy -r /srv/offsite --from-repo /srv/main --from-password-file pw",
+                "  lifeboat copy -r /srv/offsite --from-repo /srv/backup --host web1 latest",
+                "  lifeboat init -r /srv/offsite --from-repo /srv/backup --copy-chunker-params"})
 final class CopyCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -158,7 +159,7 @@ final class CopyCommand implements Callable<Integer> {
 
         /** The source's backend (read-only but for locks), shown to hold a repository. @throws UserException exit 10 if not */
         Backend backend(Context ctx) throws IOException {
-            Backend b = Copier.sourceBackend(Context.backendFor(location(), ctx.stackOptions()), keyHint());
+            Backend b = new CopySourceBackend(Context.backendFor(location(), ctx.stackOptions()), keyHint());
             try {
                 Repository.requireConfig(b);
             } catch (RepositoryNotFoundException e) {

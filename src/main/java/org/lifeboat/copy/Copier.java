@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
@@ -64,17 +63,6 @@ public final class Copier {
         this.target = Objects.requireNonNull(target);
         this.listener = listener == null ? CopyListener.NONE : listener;
         this.cancel = cancel == null ? Cancel.NEVER : cancel;
-    }
-
-    /**
-     * A backend for opening the copy's source: every write but lock files is refused (the copy only
-     * reads it), and the key file whose ID starts with {@code keyHint} is tried first, as restic's
-     * {@code --from-key-hint}.
-     *
-     * @param keyHint a key file ID or prefix, or null for none
-     */
-    public static Backend sourceBackend(Backend backend, String keyHint) {
-        return new SourceBackend(backend, keyHint);
     }
 
     /**

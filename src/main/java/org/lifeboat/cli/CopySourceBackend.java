@@ -1,4 +1,4 @@
-package org.lifeboat.copy;
+package org.lifeboat.cli;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -14,15 +14,16 @@ import org.lifeboat.backend.PutOptions;
 import org.lifeboat.backend.StorageError;
 
 /**
- * The copy's source as the copy may use it: read-only but for its lock files (a copy takes a
- * shared lock on the source, as restic does), and with the key named by a key hint tried first.
+ * The source of {@code copy} and {@code init --copy-chunker-params} as they may use it: read-only
+ * but for its lock files (a copy takes a shared lock on the source, as restic does), and with the
+ * key named by {@code --from-key-hint} tried first (the repository tries at most 20 key files).
  */
-final class SourceBackend implements Backend {
+final class CopySourceBackend implements Backend {
     private final Backend inner;
     private final String keyHint;
 
     /** @param keyHint a key file ID or a prefix of one, or null */
-    SourceBackend(Backend inner, String keyHint) {
+    CopySourceBackend(Backend inner, String keyHint) {
         this.inner = inner;
         this.keyHint = keyHint == null || keyHint.isBlank() ? null : keyHint.strip().toLowerCase(Locale.ROOT);
     }
