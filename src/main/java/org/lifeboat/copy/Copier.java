@@ -156,11 +156,13 @@ public final class Copier {
             long[] sent = new long[3];
             boolean done = false;
             try {
-                copyTrees(s, sent);
+                Set<Id> walked = copyTrees(s, sent);
                 target.flush(cancel); // packs, then the index naming them
                 Snapshot copy = new Snapshot(null, s.time(), null, s.tree(), s.paths(), s.hostname(), s.username(),
                         s.uid(), s.gid(), s.excludes(), s.tags(), original, s.programVersion(), s.summary());
                 written = target.saveSnapshot(copy); // last: it refers to blobs the index now lists
+                // only now are these trees' blobs surely in the target, for later snapshots to skip
+                visitedTrees.addAll(walked);
                 done = true;
             } finally {
                 // a failed or cancelled snapshot: no upload runs on after this returns
@@ -174,8 +176,11 @@ public final class Copier {
         return new CopyResult(List.copyOf(copied), skipped, totals[0], totals[1], totals[2]);
     }
 
-    /** Walks the snapshot's trees, storing missing trees as they are read, then the missing data blobs. */
-    private void copyTrees(Snapshot s, long[] sent) throws IOException {
+    /**
+     * Walks the snapshot's trees, storing missing trees as they are read, then the missing data
+     * blobs; returns the trees walked.
+     */
+    private Set<Id> copyTrees(Snapshot s, long[] sent) throws IOException {
         Repository.BlobWriter writer = target.newBlobWriter(cancel);
         Set<Id> walked = new HashSet<>();
         Deque<Id> todo = new ArrayDeque<>();
@@ -209,7 +214,7 @@ public final class Copier {
             }
         }
         copyData(s, data, sent);
-        visitedTrees.addAll(walked);
+        return walked;
     }
 
     private void count(Repository.SavedBlob saved, BlobType type, long[] sent) {

@@ -78,7 +78,7 @@ class CopyCommandTest {
     }
 
     @Test
-    void noSourceGivenIsSaid() {
+    void aMissingOrStraySourceIsSaidAndInitTakesTheSourcesPolynomial() throws Exception {
         Run none = copy(b);
         assertThat(none.exit()).isEqualTo(1);
         assertThat(none.err()).contains("please specify a source repository location (--from-repo or --from-repository-file)");
@@ -86,6 +86,20 @@ class CopyCommandTest {
         assertThat(init.exit()).isEqualTo(1);
         assertThat(init.err()).contains("please specify a source repository location");
         assertThat(dir.resolve("C")).doesNotExist();
+        Run stray = new Cli(dir.resolve("C"), pb).run("init", "--from-repo", a.repo().toString());
+        assertThat(stray.exit()).isEqualTo(1);
+        assertThat(stray.err()).contains("only used with --copy-chunker-params");
+        Run wrong = new Cli(dir.resolve("C"), pb).run("init", "--from-repo", a.repo().toString(), "--from-password-file",
+                pb.toString(), "--copy-chunker-params");
+        assertThat(wrong.exit()).isEqualTo(12);
+        assertThat(wrong.err()).contains("wrong password for the source repository " + a.repo());
+        assertThat(dir.resolve("C")).doesNotExist();
+        Run ok = new Cli(dir.resolve("C"), pb).run("init", "--from-repo", a.repo().toString(), "--from-password-file",
+                pa.toString(), "--copy-chunker-params");
+        assertThat(ok.exit()).as(ok.toString()).isZero();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(json.readTree(new Cli(dir.resolve("C"), pb).run("cat", "config").ok().out()).get("chunker_polynomial"))
+                .isEqualTo(json.readTree(a.run("cat", "config").ok().out()).get("chunker_polynomial"));
     }
 
     @Test
