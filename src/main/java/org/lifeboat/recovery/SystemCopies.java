@@ -126,6 +126,7 @@ public final class SystemCopies {
             boolean isPlanned = planned.contains(r);
             Snapshot newest = null;
             String error = null;
+            if (repos == null && !isPlanned) continue; // offline: what the plan promises
             if (repos != null) {
                 try {
                     List<Snapshot> mine = SystemSnapshots.of(sys, repos.snapshots(r, w -> {}));
@@ -141,17 +142,20 @@ public final class SystemCopies {
         List<Place> holding = places.values().stream().filter(p -> repos == null || p.newest() != null).toList();
         List<Gap> gaps = new ArrayList<>();
         String where = repos == null ? "the plan keeps it" : "its snapshots are";
+        List<Place> unread = places.values().stream().filter(p -> p.error() != null).toList();
+        // A repository that could not be read may hold a copy: the gap is then not proven, and says so.
+        String unknown = unread.isEmpty() ? "" : " (" + names(unread) + (unread.size() == 1 ? " was" : " were") + " not readable)";
         if (holding.stream().noneMatch(Place::offsite)) {
             gaps.add(new Gap("no_offsite", "no off-site copy: " + where + " only on-site ("
-                    + names(holding) + "); add an off-site repository to copy-to"));
+                    + names(holding) + "); add an off-site repository to copy-to" + unknown));
         }
         if (holding.stream().noneMatch(p -> p.retention() != null)) {
             gaps.add(new Gap("no_immutable", "no immutable copy: no repository with a retention holds it ("
-                    + names(holding) + "); copy it to an s3: repository with retention"));
+                    + names(holding) + "); copy it to an s3: repository with retention" + unknown));
         }
         if (holding.size() < 2) {
             gaps.add(new Gap("one_place", "fewer than 2 places: " + where + " in " + (holding.isEmpty() ? "no repository"
-                    : "'" + holding.get(0).repository() + "' only") + "; name another repository in copy-to"));
+                    : "'" + holding.get(0).repository() + "' only") + "; name another repository in copy-to" + unknown));
         }
         return new Report(sys.name(), List.copyOf(places.values()), List.copyOf(gaps));
     }
