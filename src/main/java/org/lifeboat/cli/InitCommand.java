@@ -22,6 +22,13 @@ final class InitCommand implements Callable<Integer> {
             description = "repository format version (default: 2, with compression)")
     String version;
 
+    @picocli.CommandLine.Mixin
+    CopyCommand.From from;
+
+    @Option(names = "--copy-chunker-params",
+            description = "take the chunker parameters of the --from-repo repository, so that backups deduplicate with it")
+    boolean copyChunkerParams;
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
@@ -30,7 +37,10 @@ final class InitCommand implements Callable<Integer> {
             case "2", "latest", "stable" -> 2;
             default -> throw new UserException("--repository-version must be 1 or 2, not '" + version + "'");
         };
-        if (main.config != null && (main.repo == null || main.repo.isBlank())) return initPlan(ctx, v);
+        if (main.config != null && (main.repo == null || main.repo.isBlank())) {
+            if (copyChunkerParams) throw new UserException("--copy-chunker-params needs -r/--repo: it creates one repository, not the plan's");
+            return initPlan(ctx, v);
+        }
         Backend b = ctx.backend();
         if (Repository.existsAt(b)) {
             throw new UserException("a repository already exists at " + b.location());
@@ -42,9 +52,9 @@ final class InitCommand implements Callable<Integer> {
         } catch (org.lifeboat.repository.RepositoryException e) {
             throw new UserException(e.getMessage());
         }
+        long pol = chunkerPolynomial(ctx);
         String password = ctx.password(true);
         if (password.isEmpty()) throw new UserException("an empty password is not allowed");
-        long pol = Polynomial.random(new SecureRandom()).value();
         try (Repository r = Repository.init(b, password, v, pol)) {
             if (ctx.json()) {
                 ctx.printJson(org.lifeboat.repository.Json.MAPPER.createObjectNode()
@@ -58,6 +68,26 @@ final class InitCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The new repository's chunker polynomial: with --copy-chunker-params, that of the --from-repo
+     * repository (opened read-only: restic's {@code init --copy-chunker-params}), else a random one.
+     *
+     * @throws UserException when --copy-chunker-params has no source or a source flag comes without
+     *     it (exit 1), the source is not a repository (10) or the password does not open it (12)
+     */
+    private long chunkerPolynomial(Context ctx) throws java.io.IOException {
+        if (!copyChunkerParams) {
+            if (from.given() && (from.repo != null || from.repositoryFile != null)) {
+                throw new UserException("--from-repo and --from-repository-file are only used with --copy-chunker-params");
+            }
+            return Polynomial.random(new SecureRandom()).value();
+        }
+        Backend b = from.backend(ctx);
+        try (Repository src = from.open(ctx, b)) {
+            return src.config().polynomial();
+        }
     }
 
     /**
