@@ -7,9 +7,9 @@ import org.lifeboat.repository.Repository;
 
 /**
  * Copies one snapshot from a repository into another (restic's {@code copy} for one snapshot): the
- * call {@code backup --system/--all} makes for each repository of the plan's {@code copy-to}. The
- * copy engine ({@code org.lifeboat.copy}) implements it once it is merged; until then
- * {@link TemporarySnapshotCopier} does.
+ * call {@code backup --system/--all} makes for each repository of the plan's {@code copy-to}.
+ * {@link EngineSnapshotCopier} implements it with the copy engine ({@code org.lifeboat.copy}); the
+ * interface keeps the plan's copies apart from how a copy is made (tests, another engine).
  */
 public interface SnapshotCopier {
     /**

@@ -22,11 +22,8 @@ import org.lifeboat.repository.Snapshot;
 public final class SystemCopies {
     private SystemCopies() {}
 
-    /**
-     * The copier {@code backup --system/--all} uses. TEMPORARY until the copy engine is merged:
-     * the lead points this at an adapter to {@code org.lifeboat.copy}.
-     */
-    public static final SnapshotCopier DEFAULT = TemporarySnapshotCopier.INSTANCE;
+    /** The copier {@code backup --system/--all} uses: the copy engine ({@code org.lifeboat.copy}). */
+    public static final SnapshotCopier DEFAULT = EngineSnapshotCopier.INSTANCE;
 
     /**
      * One copy after a backup.
