@@ -28,7 +28,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "recover", description = {"Recover systems as the plan says: wave by wave, each system's restore steps, then its checks.",
         "Systems you name bring everything they depend on. A failed system blocks its dependents."},
         footer = {"", "Examples:", "  lifeboat recover --dry-run", "  lifeboat recover --site dr-site --systems shop-db --yes", "  lifeboat recover --at \"2026-11-20 14:05\" --systems web",
-                "  lifeboat recover --from offsite --yes   # the primary repository is gone: restore from the off-site copy"})
+                "  lifeboat recover --from offsite --yes   # the primary repository is gone"})
 final class RecoverCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
