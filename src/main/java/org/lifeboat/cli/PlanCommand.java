@@ -17,6 +17,7 @@ import org.lifeboat.plan.Problem;
 import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.SystemCopies;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Snapshot;
 import picocli.CommandLine.Command;
@@ -104,6 +105,7 @@ final class PlanCommand implements Runnable {
             List<String> critical = Graph.criticalPath(plan.systems(), all, s -> Duration.ofSeconds(1));
             Map<String, Snapshot> latest = new LinkedHashMap<>();
             Map<String, String> problems = new LinkedHashMap<>();
+            Map<String, SystemCopies.Report> copies = new LinkedHashMap<>();
             if (!offline) {
                 try (Repositories repos = ctx.repositories(plan, false)) {
                     for (SystemSpec s : plan.systems().values()) {
@@ -113,8 +115,11 @@ final class PlanCommand implements Runnable {
                         } catch (Exception e) {
                             problems.put(s.name(), e.getMessage());
                         }
+                        copies.put(s.name(), SystemCopies.report(plan, s, repos));
                     }
                 }
+            } else {
+                for (SystemSpec s : plan.systems().values()) copies.put(s.name(), SystemCopies.report(plan, s, null));
             }
             Instant now = Instant.now();
             Map<String, String> labels = new LinkedHashMap<>();
@@ -123,8 +128,11 @@ final class PlanCommand implements Runnable {
                 case "dot" -> ctx.out.print(PlanGraph.dot(plan, all, labels));
                 case "mermaid" -> ctx.out.print(PlanGraph.mermaid(plan, all, labels));
                 case "svg" -> ctx.out.print(PlanGraph.svg(plan, all, labels, critical));
-                case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, now));
-                default -> text(ctx, plan, waves, critical, latest, labels);
+                case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, copies, now));
+                default -> {
+                    text(ctx, plan, waves, critical, latest, labels);
+                    copiesText(ctx, plan, copies, now, offline);
+                }
             }
             return ExitCodes.OK;
         }
@@ -161,7 +169,7 @@ final class PlanCommand implements Runnable {
         }
 
         private static ObjectNode json(Plan plan, List<List<String>> waves, List<String> critical, Map<String, Snapshot> latest,
-                                       Map<String, String> problems, Instant now) {
+                                       Map<String, String> problems, Map<String, SystemCopies.Report> copies, Instant now) {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("file", plan.file().toString()).put("site", plan.site()).put("plan_hash", plan.hash());
             ArrayNode wa = o.putArray("waves");
@@ -186,9 +194,67 @@ final class PlanCommand implements Runnable {
                                 .put("last_backup_age_seconds", age).put("rpo_met", age <= s.rpo().toSeconds());
                     }
                     if (problems.containsKey(name)) so.put("error", problems.get(name));
+                    copiesJson(so, plan.system(name), copies.get(name), now);
                 }
             }
             return o;
         }
+    }
+
+    /** The 3-2-1 table (each system's places and the age of its newest snapshot in each) and the gaps. */
+    static void copiesText(Context ctx, Plan plan, Map<String, SystemCopies.Report> copies, Instant now, boolean offline) {
+        ctx.out.println();
+        ctx.out.println("copies (3-2-1: copies in 2 places or more, one off-site, one immutable):");
+        Table t = new Table("SYSTEM", "REPOSITORY", "WHERE", "RETENTION", "NEWEST COPY");
+        List<String> gaps = new java.util.ArrayList<>();
+        for (SystemCopies.Report r : copies.values()) {
+            boolean first = true;
+            for (SystemCopies.Place p : r.places()) {
+                t.row(first ? r.system() : "", p.repository() + (p.primary() ? " (backups)" : p.planned() ? "" : " (not in copy-to)"),
+                        p.offsite() ? "off-site" : "on-site", p.retention() == null ? "-" : p.retention().describe(),
+                        placeAge(plan.system(r.system()), p, now, offline));
+                first = false;
+            }
+            for (SystemCopies.Gap g : r.gaps()) gaps.add(r.system() + ": " + g.message());
+        }
+        t.print(ctx.out);
+        ctx.out.println();
+        if (gaps.isEmpty()) {
+            ctx.out.println("3-2-1: no gaps");
+        } else {
+            ctx.out.println("3-2-1 GAPS:");
+            for (String g : gaps) ctx.out.println("  " + g);
+        }
+    }
+
+    private static String placeAge(SystemSpec s, SystemCopies.Place p, Instant now, boolean offline) {
+        if (offline) return "not read";
+        if (p.error() != null) return "not readable: " + p.error();
+        if (p.newest() == null) return "NONE";
+        Duration age = p.age(now);
+        return Durations.format(age) + " ago (" + p.newest().id().shortHex() + ")" + (age.compareTo(s.rpo()) > 0 ? " older than RPO" : "");
+    }
+
+    /** {@code copies} and {@code gaps} of a system in plan show's and runbook's JSON. */
+    static void copiesJson(ObjectNode so, SystemSpec s, SystemCopies.Report r, Instant now) {
+        if (r == null) return;
+        ArrayNode ca = so.putArray("copies");
+        for (SystemCopies.Place p : r.places()) {
+            ObjectNode c = ca.addObject().put("repository", p.repository()).put("primary", p.primary()).put("planned", p.planned())
+                    .put("offsite", p.offsite());
+            if (p.retention() != null) {
+                c.putObject("retention").put("mode", p.retention().mode()).put("period_seconds", p.retention().period().toSeconds());
+            } else {
+                c.putNull("retention");
+            }
+            if (p.newest() != null) {
+                long age = p.age(now).toSeconds();
+                c.put("snapshot", p.newest().id().hex()).put("snapshot_time", p.newest().time().toInstant().toString())
+                        .put("age_seconds", age).put("rpo_met", age <= s.rpo().toSeconds());
+            }
+            if (p.error() != null) c.put("error", p.error());
+        }
+        ArrayNode ga = so.putArray("gaps");
+        for (SystemCopies.Gap g : r.gaps()) ga.addObject().put("gap", g.code()).put("message", g.message());
     }
 }

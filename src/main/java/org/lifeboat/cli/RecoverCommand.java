@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "recover", description = {"Recover systems as the plan says: wave by wave, each system's restore steps, then its checks.",
         "Systems you name bring everything they depend on. A failed system blocks its dependents."},
-        footer = {"", "Examples:", "  lifeboat recover --dry-run", "  lifeboat recover --site dr-site --systems shop-db --yes", "  lifeboat recover --at \"2026-11-20 14:05\" --systems web"})
+        footer = {"", "Examples:", "  lifeboat recover --dry-run", "  lifeboat recover --site dr-site --systems shop-db --yes", "  lifeboat recover --at \"2026-11-20 14:05\" --systems web",
+                "  lifeboat recover --from offsite --yes   # the primary repository is gone"})
 final class RecoverCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -35,11 +36,15 @@ final class RecoverCommand implements Callable<Integer> {
     @Option(names = "--site", paramLabel = "NAME", description = "where to recover (default: the plan's default-site)")
     String site;
 
-    @Option(names = "--systems", split = ",", paramLabel = "NAME[,NAME]", description = "recover only these (and what they depend on)")
+    @Option(names = {"--systems", "--system"}, split = ",", paramLabel = "NAME[,NAME]", description = "recover only these (and what they depend on)")
     List<String> systems = new ArrayList<>();
 
     @Option(names = "--at", paramLabel = "TIME", description = "use the latest snapshots at or before TIME (2026-11-20T14:05:00Z, or local 2026-11-20 14:05)")
     String at;
+
+    @Option(names = "--from", paramLabel = "REPOSITORY", description = "restore from this repository of the plan (e.g. the off-site copy"
+            + " when the primary is gone): the copy of the snapshot the system's own repository would give, else the newest there")
+    String from;
 
     @Option(names = {"-n", "--dry-run"}, description = "print what would be done, in order; change nothing")
     boolean dryRun;
@@ -62,11 +67,15 @@ final class RecoverCommand implements Callable<Integer> {
         Plan plan = Plans.load(ctx, site, dryRun ? PlanLoader.Generators.placeholders()
                 : PlanLoader.Generators.real(Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-site-" + (site == null ? "default" : site))));
         List<String> selected = Recovery.selection(plan, systems);
+        if (from != null && !plan.repositories().containsKey(from)) {
+            throw new UserException("--from '" + from + "' is not a repository of " + plan.file() + " (repositories: "
+                    + String.join(", ", plan.repositories().keySet()) + ")");
+        }
         if (dryRun) return dryRun(ctx, plan, selected, atTime);
         if (!yes) confirm(ctx, plan, selected);
         Path logDir = StateDir.of(plan).resolve("logs");
         try (Repositories repos = ctx.repositories(plan, false)) {
-            Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir),
+            Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir).from(from),
                     RecoveryOutput.live(ctx), ctx.cancel());
             RecoveryResult res = r.run();
             List<StartedServices.Entry> running = List.of();
@@ -100,7 +109,7 @@ final class RecoverCommand implements Callable<Integer> {
 
     /** {@code --stop-started}: the recorded services of the site, stopped; exit 1 when one could not be. */
     private int stopStarted(Context ctx) throws Exception {
-        if (dryRun || at != null || !systems.isEmpty()) {
+        if (dryRun || at != null || !systems.isEmpty() || from != null) {
             throw new UserException("--stop-started stops what earlier recoveries started; it takes only --site");
         }
         Plan plan = Plans.load(ctx, site, PlanLoader.Generators.placeholders());
@@ -153,9 +162,14 @@ final class RecoverCommand implements Callable<Integer> {
                     String snapText;
                     ObjectNode so = sys.addObject().put("name", name).put("wave", w + 1);
                     try {
-                        Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, atTime, ctx::warn);
+                        Recovery.Choice choice = Recovery.chooseSnapshot(plan, s, repos, atTime, from, ctx::warn);
+                        Snapshot snap = choice.snapshot();
                         snapText = snap == null ? (s.backup() == null ? "no backup configured" : "NO SNAPSHOT (the recovery would fail)")
-                                : "snapshot " + snap.id().shortHex() + " of " + Plans.time(snap.time().toInstant());
+                                : "snapshot " + snap.id().shortHex() + " of " + Plans.time(snap.time().toInstant())
+                                + (from == null ? "" : " in repository '" + choice.repository() + "'")
+                                + (choice.note() == null ? "" : " (" + choice.note() + ")");
+                        if (choice.repository() != null) so.put("repository", choice.repository());
+                        if (choice.note() != null) so.put("note", choice.note());
                         if (snap == null && s.backup() != null) {
                             problems++;
                             so.put("error", "no snapshot");

@@ -48,6 +48,11 @@ final class RecoveryOutput {
             }
 
             @Override
+            public void note(String system, String note) {
+                say(out, system + ": " + note);
+            }
+
+            @Override
             public void systemFinished(SystemResult r) {
                 say(out, r.name() + ": " + r.result().json().toUpperCase(java.util.Locale.ROOT)
                         + (r.reason() == null ? "" : " (" + r.reason() + ")"));

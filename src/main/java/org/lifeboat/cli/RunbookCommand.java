@@ -12,6 +12,7 @@ import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.Repositories;
 import org.lifeboat.recovery.Runbook;
+import org.lifeboat.recovery.SystemCopies;
 import org.lifeboat.repository.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,6 +64,7 @@ final class RunbookCommand implements Callable<Integer> {
         if (!format.equals("md") && !format.equals("html")) throw new UserException("--format must be md or html, not '" + format + "'");
         Plan plan = Plans.load(ctx, site, PlanLoader.Generators.placeholders());
         Map<String, Runbook.Status> status = new LinkedHashMap<>();
+        Map<String, SystemCopies.Report> copies = new LinkedHashMap<>();
         if (!offline) {
             try (Repositories repos = ctx.repositories(plan, false)) {
                 for (SystemSpec s : plan.systems().values()) {
@@ -74,10 +76,34 @@ final class RunbookCommand implements Callable<Integer> {
                     } catch (Exception e) {
                         status.put(s.name(), new Runbook.Status(null, null, "unknown (" + e.getMessage() + ")"));
                     }
+                    copies.put(s.name(), SystemCopies.report(plan, s, repos));
                 }
             }
+        } else {
+            for (SystemSpec s : plan.systems().values()) if (s.backup() != null) copies.put(s.name(), SystemCopies.report(plan, s, null));
+        }
+        for (Map.Entry<String, SystemCopies.Report> e : copies.entrySet()) {
+            status.put(e.getKey(), status.getOrDefault(e.getKey(), new Runbook.Status(null, null, null)).withCopies(e.getValue()));
         }
         drills(ctx, plan, status);
+        if (ctx.json()) {
+            // The facts the runbook is written from, for scripts: each system's newest snapshot, copies and 3-2-1 gaps.
+            Instant now = Instant.now();
+            com.fasterxml.jackson.databind.node.ObjectNode o = org.lifeboat.repository.Json.MAPPER.createObjectNode();
+            o.put("file", plan.file().toString()).put("site", plan.site()).put("plan_hash", plan.hash());
+            com.fasterxml.jackson.databind.node.ArrayNode a = o.putArray("systems");
+            for (SystemSpec s : plan.systems().values()) {
+                com.fasterxml.jackson.databind.node.ObjectNode so = a.addObject().put("name", s.name());
+                Runbook.Status st = status.get(s.name());
+                if (st != null && st.lastSnapshot() != null) {
+                    so.put("last_snapshot", st.lastSnapshot()).put("last_backup", st.lastBackup().toString());
+                }
+                if (st != null && st.lastDrill() != null) so.put("last_drill", st.lastDrill());
+                PlanCommand.copiesJson(so, s, copies.get(s.name()), now);
+            }
+            ctx.printJson(o);
+            return ExitCodes.OK;
+        }
         String text = format.equals("html") ? Runbook.html(plan, status, Instant.now()) : Runbook.markdown(plan, status, Instant.now());
         if (output == null) {
             ctx.out.print(text);

@@ -25,7 +25,7 @@ final class SystemBackupRunner {
                         + String.join(", ", plan.systems().keySet()) + ")");
             }
         }
-        int failed = 0, partial = 0;
+        int failed = 0, partial = 0, copyFailures = 0;
         List<String> skipped = new ArrayList<>();
         try (Repositories repos = ctx.repositories(plan, false)) {
             for (String n : chosen) {
@@ -61,6 +61,8 @@ final class SystemBackupRunner {
                                 + " files, " + ProgressLine.bytes(sum.totalBytesProcessed()) + ", "
                                 + ProgressLine.bytes(sum.dataAdded()) + " new, " + ProgressLine.duration(o.took().toSeconds()) + ")");
                     }
+                    // The plan's copy-to (3-2-1): a failed copy leaves the saved snapshot as it is, exit code 3.
+                    copyFailures += copies(ctx, plan, s, repos, o);
                 } catch (Exception e) {
                     failed++;
                     if (Interrupts.interrupted()) break; // the interrupt's line says it all
@@ -79,6 +81,35 @@ final class SystemBackupRunner {
             ctx.err.println("Fatal: " + failed + " of " + chosen.size() + " system backups failed");
             return ExitCodes.FATAL;
         }
-        return partial > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+        if (copyFailures > 0 && !ctx.json()) {
+            ctx.err.println("Warning: " + copyFailures + " cop" + (copyFailures == 1 ? "y" : "ies")
+                    + " to the plan's copy-to repositories failed; the snapshots are saved in their own repositories");
+        }
+        return partial > 0 || copyFailures > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+    }
+
+    /** Copies a system's new snapshot along copy-to and reports each copy; returns how many failed. */
+    private static int copies(Context ctx, Plan plan, SystemSpec s, Repositories repos, SystemBackup.Outcome o)
+            throws Cancel.Cancelled {
+        int failures = 0;
+        for (org.lifeboat.recovery.SystemCopies.Copy c : org.lifeboat.recovery.SystemCopies.afterBackup(plan, s, repos,
+                o.snapshot(), org.lifeboat.recovery.SystemCopies.DEFAULT, ctx.cancel())) {
+            if (c.failed()) failures++;
+            if (ctx.json()) {
+                ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "copy").put("system", s.name())
+                        .put("from", c.from()).put("repository", c.to()).put("snapshot_id", c.snapshot())
+                        .put("result", c.failed() ? "failed" : c.alreadyThere() ? "already_there" : "copied");
+                if (c.copy() != null) j.put("copy_id", c.copy());
+                if (c.error() != null) j.put("error", c.error());
+                ctx.printJson(j);
+            } else if (c.failed()) {
+                ctx.err.println("error: " + s.name() + ": copy of snapshot " + c.snapshot().substring(0, 8) + " from '" + c.from()
+                        + "' to '" + c.to() + "' failed: " + c.error());
+            } else {
+                ctx.out.println(s.name() + ": snapshot " + c.snapshot().substring(0, 8) + (c.alreadyThere() ? " already in '" : " copied to '")
+                        + c.to() + "' as " + c.copy().substring(0, 8));
+            }
+        }
+        return failures;
     }
 }

@@ -34,7 +34,8 @@ final class Binder {
 
     private static final Set<String> TOP = Set.of("name", "repositories", "sites", "default-site", "systems",
             "drill-every", "state-dir");
-    private static final Set<String> REPO = Set.of("url", "password-file", "password-env");
+    private static final Set<String> REPO = Set.of("url", "password-file", "password-env", "copy-to", "retention", "offsite");
+    private static final Set<String> RETENTION = Set.of("mode", "period");
     private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
             "rpo", "rto", "drill-every", "backup", "restore", "verify");
     private static final Set<String> BACKUP = Set.of("repository", "sources", "before", "after", "host");
@@ -210,6 +211,7 @@ final class Binder {
 
     private Map<String, Plan.RepositorySpec> repositories(YEntry e) {
         Map<String, Plan.RepositorySpec> out = new LinkedHashMap<>();
+        Map<String, YMap> entries = new LinkedHashMap<>();
         if (e == null || isNull(e.value())) return out;
         if (!(e.value() instanceof YMap m)) {
             problems.add(Problem.error(file, e.value().pos(), "repositories must be a map of names to { url, password-file }, not "
@@ -233,9 +235,75 @@ final class Binder {
                 }
             }
             String[] secret = secret(rm);
-            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, secret[0], secret[1]));
+            String what = "repository '" + r.key() + "'";
+            List<String> copyTo = nonEmptyList(rm, "copy-to", "an empty name: name a repository of the plan");
+            Plan.Retention retention = retention(rm, what, url);
+            YEntry oe = rm.entries().get("offsite");
+            boolean offsite = oe == null || isNull(oe.value()) ? Plan.RepositorySpec.offsiteByDefault(url) : bool(rm, "offsite", false);
+            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, secret[0], secret[1], copyTo, retention, offsite));
+            entries.put(r.key(), rm);
         }
+        if (onlyWithVariables == null) copyChecks(out, entries);
         return out;
+    }
+
+    /** {@code retention: { mode: compliance|governance, period: 30d }}: S3 Object Lock, so only for s3: repositories. */
+    private Plan.Retention retention(YMap rm, String what, String url) {
+        YEntry e = rm.entries().get("retention");
+        if (e == null || isNull(e.value())) return null;
+        YMap m = map(e.value(), what + " retention");
+        if (m == null) return null;
+        keys(m, what + " retention", RETENTION);
+        String mode = requiredText(m, "mode", what + " retention");
+        if (mode != null && !mode.equals("compliance") && !mode.equals("governance")) {
+            bad(m.entries().get("mode").value(), "retention mode must be compliance or governance, not '" + cut(mode) + "'");
+            mode = null;
+        }
+        Duration period = duration(m, "period");
+        if (period == null && !m.entries().containsKey("period")) {
+            problems.add(Problem.error(file, m.pos(), what + " retention needs period (how long each file stays immutable, e.g. 30d)"));
+        }
+        if (url != null && !url.startsWith("s3:")) {
+            // Object Lock is an S3 feature: a folder or another server cannot keep the promise.
+            problems.add(Problem.error(file, e.keyPos(), what + " has a retention, but only an s3: repository can keep files"
+                    + " immutable (S3 Object Lock); its url is " + cut(url)));
+            return null;
+        }
+        return mode == null || period == null ? null : new Plan.Retention(mode, period);
+    }
+
+    /** copy-to names repositories of the plan, not the repository itself, and copies never come back around. */
+    private void copyChecks(Map<String, Plan.RepositorySpec> repos, Map<String, YMap> entries) {
+        Map<String, List<String>> edges = new LinkedHashMap<>();
+        for (Plan.RepositorySpec r : repos.values()) {
+            YMap rm = entries.get(r.name());
+            if (rm == null) continue;
+            YEntry ce = rm.entries().get("copy-to");
+            List<YNode> items = ce == null ? List.of() : asList(ce.value());
+            List<String> ok = new ArrayList<>();
+            Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < r.copyTo().size(); i++) {
+                String t = r.copyTo().get(i);
+                Pos pos = i < items.size() ? items.get(i).pos() : ce.value().pos();
+                if (t.equals(r.name())) {
+                    problems.add(Problem.error(file, pos, "repository '" + r.name() + "' copies to itself: name other repositories"));
+                } else if (!repos.containsKey(t)) {
+                    problems.add(Problem.error(file, pos, "repository '" + r.name() + "' copies to '" + cut(t)
+                            + "', which is not a repository of the plan" + suggest(t, repos.keySet())
+                            + " (repositories: " + String.join(", ", repos.keySet()) + ")"));
+                } else if (!seen.add(t)) {
+                    problems.add(Problem.error(file, pos, "repository '" + r.name() + "' names '" + t + "' twice in copy-to"));
+                } else {
+                    ok.add(t);
+                }
+            }
+            edges.put(r.name(), ok);
+        }
+        for (List<String> cycle : Graph.namedCycles(edges)) {
+            YEntry ce = entries.get(cycle.get(0)).entries().get("copy-to");
+            problems.add(Problem.error(file, ce.value().pos(), "copy cycle: " + String.join(" -> ", cycle)
+                    + " (every snapshot would be copied back where it came from)"));
+        }
     }
 
     private SystemSpec system(YEntry s, Map<String, Plan.RepositorySpec> repos, Duration drillEvery) {

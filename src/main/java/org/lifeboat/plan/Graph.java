@@ -24,6 +24,16 @@ public final class Graph {
      * Iterative (a chain of thousands of systems must not overflow the stack) and linear.
      */
     static List<List<String>> cycles(Map<String, SystemSpec> systems) {
+        Map<String, List<String>> edges = new LinkedHashMap<>();
+        systems.forEach((k, v) -> edges.put(k, v.dependsOn()));
+        return namedCycles(edges);
+    }
+
+    /**
+     * As {@link #cycles(Map)} over any named graph ({@code systems}: each name to the names it
+     * points at; names not in the map are ignored), e.g. repositories and their copy-to.
+     */
+    static List<List<String>> namedCycles(Map<String, List<String>> systems) {
         List<List<String>> out = new ArrayList<>();
         Map<String, Integer> onStack = new HashMap<>(); // name -> index in stack
         Set<String> done = new HashSet<>();
@@ -37,7 +47,7 @@ public final class Graph {
             while (!stack.isEmpty()) {
                 int top = stack.size() - 1;
                 String s = stack.get(top);
-                List<String> deps = systems.get(s).dependsOn();
+                List<String> deps = systems.get(s);
                 int i = next.get(top);
                 if (i < deps.size()) {
                     next.set(top, i + 1);

@@ -38,6 +38,9 @@ public final class Recovery {
         default void checkFinished(String system, CheckResult r) {}
 
         default void systemFinished(SystemResult r) {}
+
+        /** How a system's snapshot was chosen, when that is worth saying ({@code recover --from}). */
+        default void note(String system, String note) {}
     }
 
     /**
@@ -45,10 +48,65 @@ public final class Recovery {
      * parallel: systems at once within a wave; logDir: where background commands write; env: more
      * variables for every command (a drill marks its processes with its ID).
      */
-    public record Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env) {
+    public record Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env, String from) {
         public Options(List<String> systems, Instant at, int parallel, Path logDir) {
             this(systems, at, parallel, logDir, Map.of());
         }
+
+        public Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env) {
+            this(systems, at, parallel, logDir, env, null);
+        }
+
+        /** The same options restoring from the plan repository {@code repository} (null: each system's own). */
+        public Options from(String repository) {
+            return new Options(systems, at, parallel, logDir, env, repository);
+        }
+    }
+
+    /**
+     * The snapshot a system is recovered from and where: {@code repository} the plan repository it
+     * is in; {@code note} how it was chosen when that is worth saying (null otherwise).
+     */
+    public record Choice(Snapshot snapshot, String repository, String note) {}
+
+    /**
+     * The snapshot of {@code sys} to recover from repository {@code from} (null: the system's own
+     * repository, as {@link #chooseSnapshot}). From another repository it is the same snapshot the
+     * system's own repository would give, found there by its {@code original} (or ID): a copy is
+     * the same data. When the own repository cannot be read (gone with the site) or its choice has
+     * no copy in {@code from}, it is the newest snapshot of the system in {@code from} by the same
+     * rules ({@link SystemSnapshots}, {@code at}); the note says which.
+     *
+     * @throws Exception when {@code from} cannot be opened or listed
+     */
+    public static Choice chooseSnapshot(Plan plan, SystemSpec sys, Repositories repos, Instant at, String from,
+                                        java.util.function.Consumer<String> warn) throws Exception {
+        String own = sys.backup() == null ? null : sys.backup().repository();
+        if (from == null || own == null || from.equals(own)) return new Choice(chooseSnapshot(plan, sys, repos, at, warn), own, null);
+        Snapshot primary = null;
+        String primaryProblem = null;
+        try {
+            primary = chooseSnapshot(plan, sys, repos, at, w -> {});
+        } catch (Exception e) {
+            primaryProblem = message(e);
+        }
+        SystemSpec there = new SystemSpec(sys.name(), sys.description(), sys.owner(), sys.contacts(), sys.dependsOn(), sys.rpo(),
+                sys.rto(), sys.drillEvery(), new SystemSpec.Backup(from, sys.backup().sources(), sys.backup().before(),
+                sys.backup().after(), sys.backup().host()), sys.restore(), sys.verify());
+        if (primary != null) {
+            org.lifeboat.repository.Id key = primary.original() != null ? primary.original() : primary.id();
+            for (Snapshot s : SystemSnapshots.of(sys, repos.snapshots(from, warn))) {
+                org.lifeboat.repository.Id k = s.original() != null ? s.original() : s.id();
+                if (k.equals(key)) return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
+            }
+        }
+        Snapshot newest = chooseSnapshot(plan, there, repos, at, warn);
+        String note = primaryProblem != null ? "repository '" + own + "' cannot be read (" + primaryProblem + "); the newest snapshot in '"
+                + from + "'" + (at == null ? "" : " at or before " + at)
+                : primary != null ? "snapshot " + primary.id().shortHex() + " of repository '" + own + "' has no copy in '" + from
+                + "'; the newest snapshot there" + (at == null ? "" : " at or before " + at)
+                : null;
+        return new Choice(newest, from, note);
     }
 
     private final Plan plan;
@@ -191,10 +249,12 @@ public final class Recovery {
         List<CheckResult> checks = new ArrayList<>();
         Snapshot snap = null;
         Repository repo = null;
-        String repoName = sys.backup() == null ? null : sys.backup().repository();
+        String repoName = sys.backup() == null ? null : opts.from() != null ? opts.from() : sys.backup().repository();
         try {
             List<String> passedOver = new ArrayList<>();
-            snap = chooseSnapshot(plan, sys, repos, opts.at(), passedOver::add);
+            Choice choice = chooseSnapshot(plan, sys, repos, opts.at(), opts.from(), passedOver::add);
+            snap = choice.snapshot();
+            if (choice.note() != null) listener.note(sys.name(), choice.note());
             if (snap == null && needsSnapshot(sys)) {
                 String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ", with the plan's host and paths)"
                         + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'"

@@ -24,13 +24,22 @@ public final class Runbook {
      * What is known about a system beyond the plan: its latest snapshot (null: none or unknown), and
      * its last drill in words (null: never drilled).
      */
-    public record Status(String lastSnapshot, Instant lastBackup, String note, String lastDrill) {
+    public record Status(String lastSnapshot, Instant lastBackup, String note, String lastDrill, SystemCopies.Report copies) {
         public Status(String lastSnapshot, Instant lastBackup, String note) {
-            this(lastSnapshot, lastBackup, note, null);
+            this(lastSnapshot, lastBackup, note, null, null);
+        }
+
+        public Status(String lastSnapshot, Instant lastBackup, String note, String lastDrill) {
+            this(lastSnapshot, lastBackup, note, lastDrill, null);
         }
 
         public Status withDrill(String drill) {
-            return new Status(lastSnapshot, lastBackup, note, drill);
+            return new Status(lastSnapshot, lastBackup, note, drill, copies);
+        }
+
+        /** The same status with the system's copies and 3-2-1 gaps ({@link SystemCopies#report}). */
+        public Status withCopies(SystemCopies.Report report) {
+            return new Status(lastSnapshot, lastBackup, note, lastDrill, report);
         }
     }
 
@@ -77,6 +86,14 @@ public final class Runbook {
                 + recover() + " --yes       # do it\n"
                 + recover() + " --at \"2026-11-20 14:05\" --yes"
                 + "   # data from before a point in time (e.g. before ransomware)"));
+        List<String> offsite = plan.repositories().values().stream().filter(Plan.RepositorySpec::offsite).map(Plan.RepositorySpec::name).toList();
+        if (!offsite.isEmpty()) {
+            blocks.add(new P("**When the backup repository is lost with the site**, recover from an off-site copy (the same snapshot"
+                    + " the lost repository would give when it can still be read, else the newest copy there):"));
+            StringBuilder b = new StringBuilder();
+            for (String r : offsite) b.append(recover()).append(" --from ").append(q(r)).append(" --yes\n");
+            blocks.add(new Code(b.toString().strip()));
+        }
         blocks.add(new H(2, "2. Recovery order"));
         List<String> order = new ArrayList<>();
         for (int w = 0; w < waves.size(); w++) {
@@ -92,6 +109,9 @@ public final class Runbook {
                     + (r.passwordFile() != null ? "in the file `" + r.passwordFile() + "`"
                     : r.passwordEnv() != null ? "in the environment variable `" + r.passwordEnv() + "`"
                     : "from LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE")
+                    + ". " + (r.offsite() ? "Off-site" : "On-site")
+                    + (r.retention() == null ? "" : ", immutable (" + r.retention().describe() + " retention)")
+                    + (r.copyTo().isEmpty() ? "" : "; new snapshots are copied to " + String.join(", ", r.copyTo()))
                     + ". A restic-format repository: `restic -r " + r.url() + " snapshots` also reads it.");
         }
         blocks.add(new Items(repos));
@@ -123,6 +143,19 @@ public final class Runbook {
             }
         } else {
             facts.add("No backup: this system is recovered by commands only");
+        }
+        if (st != null && st.copies() != null && s.backup() != null) {
+            List<String> where = new ArrayList<>();
+            for (SystemCopies.Place p : st.copies().places()) {
+                where.add("**" + p.repository() + "** (" + (p.offsite() ? "off-site" : "on-site")
+                        + (p.retention() == null ? "" : ", immutable " + p.retention().describe()) + "): "
+                        + (p.error() != null ? "unknown (" + p.error() + ")"
+                        : p.newest() != null ? "newest " + when(p.newest().time().toInstant()) + " (" + Durations.format(p.age(now)) + " old)"
+                        : st.lastBackup() == null && st.note() == null ? "not read" : "**no copy**"));
+            }
+            facts.add("Copies: " + String.join("; ", where));
+            facts.add("3-2-1: " + (st.copies().gaps().isEmpty() ? "no gaps"
+                    : "**" + String.join("; ", st.copies().gaps().stream().map(SystemCopies.Gap::message).toList()) + "**"));
         }
         facts.add("Last drill: " + (st == null || st.lastDrill() == null ? "**never drilled** (run `lifeboat drill`)" : st.lastDrill()));
         blocks.add(new Items(facts));
