@@ -65,6 +65,7 @@ final class SftpBackend implements Backend {
     private final SftpSshArgs args;
     private final int connections;
     private final String root;
+    private final java.util.Map<String, String> env;
 
     private final Object lock = new Object();
     private SshClient client;
@@ -75,8 +76,9 @@ final class SftpBackend implements Backend {
     /** One SSH session and its SFTP channels (a slot is null until first used, or after it broke). */
     private record Connection(ClientSession session, SftpClient[] channels, String target) {}
 
-    private SftpBackend(String location, SftpLocation where, SftpSshArgs args, int connections) {
+    private SftpBackend(String location, SftpLocation where, SftpSshArgs args, int connections, java.util.Map<String, String> env) {
         this.location = location;
+        this.env = env;
         this.where = where;
         this.args = args;
         this.connections = connections;
@@ -92,6 +94,11 @@ final class SftpBackend implements Backend {
      *     location cannot be parsed or an ssh option is not supported
      */
     static Backend open(String location, String spec, BackendOptions options) {
+        return open(location, spec, options, System.getenv());
+    }
+
+    /** {@link #open(String, String, BackendOptions)} with the environment (SSH_AUTH_SOCK) given. */
+    static Backend open(String location, String spec, BackendOptions options, java.util.Map<String, String> env) {
         SftpLocation where = SftpLocation.parse(location, spec);
         String command = options.value("sftp.command");
         String extra = options.value("sftp.args");
@@ -109,7 +116,7 @@ final class SftpBackend implements Backend {
         } else {
             args = extra == null || extra.isBlank() ? SftpSshArgs.NONE : SftpSshArgs.parseArgs(extra);
         }
-        return new SftpBackend(Backends.redact(location), where, args, options.connections("sftp", 5));
+        return new SftpBackend(Backends.redact(location), where, args, options.connections("sftp", 5), env);
     }
 
     @Override
@@ -322,6 +329,11 @@ final class SftpBackend implements Backend {
             }
         }
 
+        // The ssh agent first (as ssh does), unless IdentitiesOnly asks for the named keys alone.
+        String agentSocket = env.get("SSH_AUTH_SOCK");
+        boolean agent = !only && agentSocket != null && !agentSocket.isBlank() && Files.exists(Path.of(agentSocket));
+        client.setAgentFactory(agent ? SftpAgent.factory(Path.of(agentSocket)) : null);
+
         SftpKnownHosts verifier = new SftpKnownHosts(args.knownHosts(), "accept-new".equals(args.strict()), entry.getHost(),
                 entry.getHostName(), entry.getPort());
         // Set on the client before connecting: the key exchange starts as soon as the session exists.
@@ -340,9 +352,10 @@ final class SftpBackend implements Backend {
             if (verifier.refusal() != null) throw new IOException(verifier.refusal());
             if (e instanceof InterruptedIOException ie) throw ie;
             if (!session.isAuthenticated() && isAuthFailure(e)) {
-                throw new IOException(target + " refused the login of " + entry.getUsername() + " with "
-                        + (tried.isEmpty() ? "no key (none of ~/.ssh/id_ed25519, id_ecdsa, id_rsa exists and none was given with -i)"
-                                : "the key" + (tried.size() == 1 ? " " : "s ") + String.join(", ", tried))
+                String with = tried.isEmpty() ? "" : "the key" + (tried.size() == 1 ? " " : "s ") + String.join(", ", tried);
+                if (agent) with = "the ssh agent's keys" + (with.isEmpty() ? "" : " and " + with);
+                if (with.isEmpty()) with = "no key (no ssh agent, none of ~/.ssh/id_ed25519, id_ecdsa, id_rsa exists and none was given with -i)";
+                throw new IOException(target + " refused the login of " + entry.getUsername() + " with " + with
                         + "; add the public key to ~/.ssh/authorized_keys there, or name the right key with -o sftp.args=\"-i KEY\"");
             }
             throw connectFailure(target, e);
