@@ -29,6 +29,9 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClientFactory;
 import org.apache.sshd.sftp.client.extensions.openssh.OpenSSHFsyncExtension;
+import org.apache.sshd.sftp.client.impl.AbstractSftpClient;
+import org.apache.sshd.sftp.client.impl.SftpInputStreamAsync;
+import org.apache.sshd.sftp.client.impl.SftpOutputStreamAsync;
 import org.apache.sshd.sftp.common.SftpConstants;
 import org.apache.sshd.sftp.common.SftpException;
 
@@ -505,15 +508,21 @@ final class SftpBackend implements Backend {
         }
     }
 
-    /** SFTP reads of one open file from {@code pos} to {@code end}, a request per {@link #CHUNK} at most. */
+    /**
+     * SFTP reads of one open file from {@code pos} to {@code end}: pipelined (MINA's read-ahead
+     * stream keeps many requests in flight, as restic's client does, so a pack over a slow link is
+     * not one round trip per piece), each request at most {@link #CHUNK} bytes and no larger than
+     * the range.
+     */
     private final class RangeStream extends InputStream {
         private final SftpClient sftp;
-        private final SftpClient.Handle handle;
+        private final SftpClient.CloseableHandle handle;
         private final String p;
         private long pos;
         private final long end;
+        private InputStream ahead;
 
-        RangeStream(SftpClient sftp, SftpClient.Handle handle, String p, long pos, long end) {
+        RangeStream(SftpClient sftp, SftpClient.CloseableHandle handle, String p, long pos, long end) {
             this.sftp = sftp;
             this.handle = handle;
             this.p = p;
@@ -532,9 +541,18 @@ final class SftpBackend implements Backend {
             java.util.Objects.checkFromIndexSize(off, len, b.length);
             if (pos >= end) return -1;
             if (len == 0) return 0;
+            int want = (int) Math.min(len, end - pos);
             int n;
             try {
-                n = sftp.read(handle, pos, b, off, (int) Math.min(Math.min(len, CHUNK), end - pos));
+                if (sftp instanceof AbstractSftpClient a) {
+                    if (ahead == null) {
+                        int piece = (int) Math.max(1, Math.min(CHUNK, end - pos));
+                        ahead = new SftpInputStreamAsync(a, piece, pos, end, p, handle, false);
+                    }
+                    n = ahead.read(b, off, want);
+                } else {
+                    n = sftp.read(handle, pos, b, off, Math.min(want, CHUNK));
+                }
             } catch (IOException | RuntimeException e) {
                 throw failure(sftp, p, e);
             }
@@ -544,10 +562,31 @@ final class SftpBackend implements Backend {
         }
 
         @Override
-        public long skip(long n) {
+        public long skip(long n) throws IOException {
             long k = Math.max(0, Math.min(n, end - pos));
-            pos += k;
-            return k;
+            if (ahead == null) {
+                pos += k;
+                return k;
+            }
+            byte[] scratch = new byte[(int) Math.min(k, 8192)];
+            long done = 0;
+            while (done < k) {
+                int r = read(scratch, 0, (int) Math.min(scratch.length, k - done));
+                if (r < 0) break;
+                done += r;
+            }
+            return done;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (ahead != null) {
+                try {
+                    ahead.close(); // the handle stays open: load closes it
+                } catch (IOException | RuntimeException e) {
+                    // replies still in flight on a broken channel: nothing more is read
+                }
+            }
         }
 
         @Override
@@ -597,13 +636,23 @@ final class SftpBackend implements Backend {
             boolean done = false;
             try {
                 try (SftpClient.CloseableHandle w = handle) {
-                    for (int at = 0; at < length; ) {
-                        if (Thread.currentThread().isInterrupted()) {
-                            throw new InterruptedIOException("interrupted while writing " + shown(p));
+                    if (sftp instanceof AbstractSftpClient a) {
+                        // Pipelined: writes go out without waiting for each reply; close waits for all of them.
+                        try (SftpOutputStreamAsync out = new SftpOutputStreamAsync(a, 0, tmp, w, false)) {
+                            for (int at = 0; at < length; ) {
+                                checkInterrupt(p);
+                                int n = Math.min(4 * CHUNK, length - at);
+                                out.write(data, offset + at, n);
+                                at += n;
+                            }
                         }
-                        int n = Math.min(CHUNK, length - at);
-                        sftp.write(w, at, data, offset + at, n);
-                        at += n;
+                    } else {
+                        for (int at = 0; at < length; ) {
+                            checkInterrupt(p);
+                            int n = Math.min(CHUNK, length - at);
+                            sftp.write(w, at, data, offset + at, n);
+                            at += n;
+                        }
                     }
                     OpenSSHFsyncExtension fsync = sftp.getExtension(OpenSSHFsyncExtension.class);
                     if (fsync != null && fsync.isSupported()) fsync.fsync(w);
@@ -622,6 +671,10 @@ final class SftpBackend implements Backend {
         } catch (IOException | RuntimeException e) {
             throw failure(sftp, p, e);
         }
+    }
+
+    private void checkInterrupt(String p) throws InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted while writing " + shown(p));
     }
 
     private static void removeQuietly(SftpClient sftp, String tmp) {
