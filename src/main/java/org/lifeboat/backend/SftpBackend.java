@@ -198,8 +198,13 @@ final class SftpBackend implements Backend {
                 default -> new IOException(shown(file) + ": " + (s.getMessage() == null ? "SFTP error " + s.getStatus() : s.getMessage()), s);
             };
         }
-        if (e instanceof IOException && !(e instanceof StorageError)) {
-            // Anything else from the SSH layer: the channel or the session is gone (closed, reset, EOF, timeout).
+        if (e instanceof IOException io) {
+            // From the SSH layer (closed, reset, EOF, timeout) the channel or the session is gone;
+            // any other IOException is this class's own sentence (a file in the way, a damaged layout).
+            boolean lost = e instanceof org.apache.sshd.common.SshException || e instanceof EOFException
+                    || e instanceof java.net.SocketException || e instanceof java.nio.channels.ClosedChannelException
+                    || e instanceof SocketTimeoutException || sftp == null || !sftp.isOpen();
+            if (!lost) return io;
             broken(sftp);
             return new StorageError.Transient("the connection to " + target() + " was lost (" + describe(e) + ")", e);
         }

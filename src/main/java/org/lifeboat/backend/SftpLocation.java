@@ -59,6 +59,12 @@ record SftpLocation(String user, String host, int port, String path) {
             }
             dir = dir.substring(1);
         } else {
+            // user:password@host:path is no scp-like location (restic would take "user" as the host):
+            // refuse it without repeating the password.
+            if (spec.matches("[^:@/]+:[^@/]*@[^:/]+:.*")) {
+                throw new IllegalArgumentException("repository location '" + shown + "' holds a password; Lifeboat logs in "
+                        + "over SSH with keys only (ssh-agent, ~/.ssh/id_*, or -o sftp.args=\"-i KEY\")");
+            }
             int colon = spec.indexOf(':');
             if (colon < 0) {
                 throw new IllegalArgumentException("repository location '" + shown + "' names no folder: write sftp:user@host:/abs/path "

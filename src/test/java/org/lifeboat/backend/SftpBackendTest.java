@@ -63,6 +63,7 @@ class SftpBackendTest {
         "sftp://alice@example.org:22     | names no folder",
         "sftp:example.org:~/repo         | starts its path with ~",
         "sftp://alice:s3cret@example.org//srv | holds a password",
+        "sftp:alice:s3cret@example.org:/srv   | holds a password",
     })
     void badLocationsAreRefusedInOneSentenceWithoutThePassword(String location, String says) {
         assertThatThrownBy(() -> raw(location, Map.of())).isInstanceOf(IllegalArgumentException.class)
@@ -116,6 +117,19 @@ class SftpBackendTest {
         try (Backend b = raw("sftp:ignored-host:" + folder, Map.of("sftp.command", s.sshCommand()))) {
             assertThat(b.list(FileType.KEY)).containsExactly(new FileInfo(BackendContract.id(1), 3));
         }
+    }
+
+    @Test
+    void aFileWhereTheRepositoryFolderWouldBeIsSaidAsSuchAndNotRetried() throws IOException {
+        OpenSshServer s = server();
+        Path file = Path.of(newFolder());
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "not a folder");
+        try (Backend b = raw(s.location(file.resolve("repo")), Map.of("sftp.args", s.sftpArgs()))) {
+            assertThatThrownBy(b::create).isInstanceOf(NotAFolderException.class).isNotInstanceOf(StorageError.class)
+                    .hasMessageContaining("it is a file, not a folder");
+        }
+        assertThat(Files.readString(file)).isEqualTo("not a folder");
     }
 
     @Test
