@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.config.hosts.ConfigFileHostEntryResolver;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedResource;
@@ -302,6 +303,10 @@ final class SftpBackend implements Backend {
         // The effective host: the location, then -p/-l, then ~/.ssh/config (HostName, Port, User, IdentityFile).
         int port = where.port() > 0 ? where.port() : args.port();
         String user = where.user() != null ? where.user() : args.user();
+        if (args.config() != null) {
+            if (!Files.isRegularFile(args.config())) throw new IOException("the ssh config file " + args.config() + " (-F) does not exist");
+            client.setHostConfigEntryResolver(new ConfigFileHostEntryResolver(args.config()));
+        }
         HostConfigEntry entry = client.getHostConfigEntryResolver().resolveEffectiveHost(where.host(), port, null, user, null, null);
         if (entry == null) entry = new HostConfigEntry(where.host(), where.host(), port, user, null);
         if (entry.getPort() <= 0) entry.setPort(port > 0 ? port : 22);
@@ -342,7 +347,14 @@ final class SftpBackend implements Backend {
         boolean agent = !only && agentSocket != null && !agentSocket.isBlank() && Files.exists(Path.of(agentSocket));
         client.setAgentFactory(agent ? SftpAgent.factory(Path.of(agentSocket)) : null);
 
-        SftpKnownHosts verifier = new SftpKnownHosts(args.knownHosts(), "accept-new".equals(args.strict()), entry.getHost(),
+        // UserKnownHostsFile: -o first, then the Host entry's.
+        List<Path> knownHosts = args.knownHosts();
+        String fromConfig = entry.getProperty("UserKnownHostsFile");
+        if (knownHosts.isEmpty() && fromConfig != null && !fromConfig.isBlank()) {
+            knownHosts = new ArrayList<>();
+            for (String f : fromConfig.strip().split("\\s+")) knownHosts.add(Path.of(SftpSshArgs.expand(f)));
+        }
+        SftpKnownHosts verifier = new SftpKnownHosts(knownHosts, "accept-new".equals(args.strict()), entry.getHost(),
                 entry.getHostName(), entry.getPort());
         // Set on the client before connecting: the key exchange starts as soon as the session exists.
         client.setServerKeyVerifier(verifier);

@@ -8,7 +8,7 @@ import java.util.Locale;
 /**
  * The ssh options Lifeboat's own SSH client understands, read from restic's {@code -o sftp.args}
  * (or from an {@code -o sftp.command} of the form {@code ssh [OPTIONS] [user@]host -s sftp}):
- * {@code -i FILE}, {@code -p PORT}, {@code -l USER} and {@code -o NAME=VALUE} for {@code
+ * {@code -i FILE}, {@code -p PORT}, {@code -l USER}, {@code -F CONFIG} and {@code -o NAME=VALUE} for {@code
  * IdentityFile}, {@code Port}, {@code User}, {@code UserKnownHostsFile}, {@code
  * StrictHostKeyChecking}, {@code IdentitiesOnly} and {@code BatchMode} (always on). Anything else is
  * refused naming it, never ignored.
@@ -21,13 +21,14 @@ import java.util.Locale;
  *                       a changed key is always refused)
  * @param identitiesOnly IdentitiesOnly=yes: only the -i files (no default keys, no agent)
  * @param destination    the [user@]host of an ssh command line, or null (sftp.args has none)
+ * @param config         -F: the ssh config file read instead of ~/.ssh/config, or null
  */
 record SftpSshArgs(List<Path> identities, int port, String user, List<Path> knownHosts, String strict,
-        boolean identitiesOnly, String destination) {
+        boolean identitiesOnly, String destination, Path config) {
 
-    static final SftpSshArgs NONE = new SftpSshArgs(List.of(), 0, null, List.of(), "yes", false, null);
+    static final SftpSshArgs NONE = new SftpSshArgs(List.of(), 0, null, List.of(), "yes", false, null, null);
 
-    private static final String SUPPORTED = "-i FILE, -p PORT, -l USER, -o IdentityFile=, -o Port=, -o User=, "
+    private static final String SUPPORTED = "-i FILE, -p PORT, -l USER, -F CONFIG, -o IdentityFile=, -o Port=, -o User=, "
             + "-o UserKnownHostsFile=, -o StrictHostKeyChecking=yes|accept-new, -o IdentitiesOnly=, -o BatchMode=";
 
     /**
@@ -69,12 +70,13 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
         String strict = "yes";
         boolean only = false;
         String destination = null;
+        Path config = null;
         boolean subsystem = false;
         for (int i = 0; i < words.size(); i++) {
             String w = words.get(i);
             String opt = null;
             String value = null;
-            if (w.length() >= 2 && w.charAt(0) == '-' && "ipols".indexOf(w.charAt(1)) >= 0) {
+            if (w.length() >= 2 && w.charAt(0) == '-' && "ipolsF".indexOf(w.charAt(1)) >= 0) {
                 opt = w.substring(0, 2);
                 if (w.length() > 2) {
                     value = w.substring(2);
@@ -94,6 +96,7 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
                 case "-i" -> ids.add(Path.of(expand(value)));
                 case "-p" -> port = port(key, value);
                 case "-l" -> user = value;
+                case "-F" -> config = Path.of(expand(value));
                 case "-s" -> {
                     if (!command || !value.equals("sftp")) throw unsupported(key, "-s " + value);
                     subsystem = true;
@@ -131,7 +134,7 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
                 default -> throw unsupported(key, w);
             }
         }
-        return new SftpSshArgs(List.copyOf(ids), port, user, List.copyOf(known), strict, only, destination);
+        return new SftpSshArgs(List.copyOf(ids), port, user, List.copyOf(known), strict, only, destination, config);
     }
 
     private static IllegalArgumentException unsupported(String key, String what) {

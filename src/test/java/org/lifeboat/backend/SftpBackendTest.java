@@ -133,6 +133,30 @@ class SftpBackendTest {
     }
 
     @Test
+    void aHostAliasOfTheSshConfigGivesHostNamePortUserKeyAndKnownHosts() throws IOException {
+        OpenSshServer s = server();
+        Path config = tmp.resolve("ssh_config");
+        Files.writeString(config, String.join("\n",
+                "Host backup-box",
+                "  HostName 127.0.0.1",
+                "  Port " + s.port(),
+                "  User root",
+                "  IdentityFile " + s.privateKey(),
+                "  IdentitiesOnly yes",
+                "  UserKnownHostsFile " + s.knownHosts(),
+                ""));
+        String folder = newFolder();
+        try (Backend b = raw("sftp:backup-box:" + folder, Map.of("sftp.args", "-F " + config))) {
+            b.create();
+            b.save(Handle.CONFIG, new byte[] {4, 2});
+        }
+        assertThat(Files.readAllBytes(Path.of(folder, "config"))).containsExactly(4, 2);
+        try (Backend b = raw("sftp:backup-box:" + folder, Map.of("sftp.args", "-F " + tmp.resolve("missing")))) {
+            assertThatThrownBy(b::containerExists).hasMessage("the ssh config file " + tmp.resolve("missing") + " (-F) does not exist");
+        }
+    }
+
+    @Test
     void aRelativePathIsBelowTheLoginFolder() throws IOException {
         OpenSshServer s = server();
         String rel = "lifeboat-sftp-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
