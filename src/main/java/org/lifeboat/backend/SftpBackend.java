@@ -363,6 +363,7 @@ final class SftpBackend implements Backend {
         try {
             session = client.connect(entry).verify(CONNECT_TIMEOUT).getSession();
         } catch (IOException | RuntimeException e) {
+            if (verifier.refusal() != null) throw new IOException(verifier.refusal());
             throw connectFailure(target, e);
         }
         try {
