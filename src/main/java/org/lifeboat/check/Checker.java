@@ -152,8 +152,11 @@ public final class Checker {
         return this;
     }
 
-    /** The retention section as error lines: one per file, the first {@link #RETENTION_SHOWN}, then a count. */
-    static List<String> retentionErrors(org.lifeboat.repository.Retention r, RetentionKeeper.Report report) {
+    /**
+     * The retention section as error lines: one per file whose lock is missing, too brief or could
+     * not be asked for, the first {@link #RETENTION_SHOWN}, then one line counting the rest.
+     */
+    public static List<String> retentionErrors(org.lifeboat.repository.Retention r, RetentionKeeper.Report report) {
         List<String> out = new ArrayList<>();
         int n = report.problems().size() + report.failures().size();
         String need = "sooner than the period less 2 × " + slackText(r) + " from now";

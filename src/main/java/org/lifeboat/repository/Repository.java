@@ -69,7 +69,7 @@ public final class Repository implements AutoCloseable {
         this.crypto = crypto;
         this.config = config;
         this.keyId = keyId;
-        this.uploads = new Uploads(backend, crypto, this::packStored, this::packDropped);
+        this.uploads = new Uploads(this.backend, crypto, this::packStored, this::packDropped);
     }
 
     // ---------------------------------------------------------------- open / init
@@ -1153,7 +1153,8 @@ public final class Repository implements AutoCloseable {
      * Until when the storage keeps this file from being removed or overwritten (its Object Lock
      * retention): for prune and forget, which must leave such files alone. One request.
      *
-     * @return the end of the retention, or null when the file is not locked (none, or it ended)
+     * @return the end of the retention as the storage keeps it (a time already past when it ended;
+     *     the storage's clock decides), or null when it keeps none for the file
      * @throws java.nio.file.NoSuchFileException if there is no such file
      * @throws IOException if it cannot be asked
      */
@@ -1167,8 +1168,7 @@ public final class Repository implements AutoCloseable {
     }
 
     private java.time.Instant lockedUntil(Handle h) throws IOException {
-        java.time.Instant until = backend.stat(h).retainUntil();
-        return until != null && until.isAfter(java.time.Instant.now()) ? until : null;
+        return backend.stat(h).retainUntil();
     }
 
     /**
