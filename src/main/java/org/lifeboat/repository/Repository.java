@@ -137,7 +137,7 @@ public final class Repository implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return; // it keeps retentions; the config is just not there yet
         } catch (java.nio.file.AccessDeniedException e) {
-            throw new RepositoryException(noRetention(backend, retention, e.getReason() != null ? e.getReason() : "it refused"), e);
+            throw new RepositoryException(noRetention(backend, retention, null), e);
         } catch (java.io.InterruptedIOException e) {
             throw e;
         } catch (IOException e) {
@@ -147,8 +147,8 @@ public final class Repository implements AutoCloseable {
     }
 
     private static String noRetention(Backend backend, Retention retention, String why) {
-        return "refusing to create a repository with " + retention + " at " + backend.location()
-                + ": this storage keeps no retention (" + why + "); only an S3 bucket with Object Lock does, and nothing was written";
+        return "refusing to create a repository with " + retention + " at " + backend.location() + ": this storage keeps no retention"
+                + (why == null ? "" : " (" + why + ")") + "; only an S3 bucket with Object Lock does, and nothing was written";
     }
 
     /** Opens a repository with a password; tries at most 20 key files as restic does. */

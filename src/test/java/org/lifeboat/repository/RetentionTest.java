@@ -151,8 +151,7 @@ class RetentionTest {
         assertThatThrownBy(() -> Repository.init(local, "pw", 2, POLY, THIRTY_DAYS))
                 .isInstanceOf(RepositoryException.class)
                 .hasMessage("refusing to create a repository with compliance retention of 30d at " + local.location()
-                        + ": this storage keeps no retention (this storage keeps no retention (only S3 with Object Lock does));"
-                        + " only an S3 bucket with Object Lock does, and nothing was written");
+                        + ": this storage keeps no retention; only an S3 bucket with Object Lock does, and nothing was written");
         try (var s = Files.list(folder)) {
             assertThat(s.toList()).isEmpty();
         }
