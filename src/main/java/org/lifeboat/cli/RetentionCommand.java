@@ -16,12 +16,12 @@ import picocli.CommandLine.ParentCommand;
         "extend: every file in use (config, keys, index, snapshots, the packs the index names) whose lock ends within"
                 + " the period less a quarter of it (at most a day) is locked again until now + the period."},
         footer = {"", "Examples:", "  lifeboat retention extend          # daily, e.g. from cron",
-                "  lifeboat retention extend --all    # every file in use, however long its lock still runs"})
+                "  lifeboat retention extend --all    # every file in use, whatever it has left"})
 final class RetentionCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Parameters(index = "0", paramLabel = "extend", description = "extend the retention of the files in use")
+    @Parameters(index = "0", paramLabel = "ACTION", description = "extend: extend the retention of the files in use")
     String action;
 
     @Option(names = "--all", description = "extend every file in use, not only those whose lock runs out soon")
