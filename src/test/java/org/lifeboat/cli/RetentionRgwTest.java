@@ -172,6 +172,14 @@ class RetentionRgwTest {
         assertThat(check.out()).contains("no errors were found").contains("retention (compliance retention of 1d): ")
                 .contains(" 0 not locked long enough");
 
+        var json = org.lifeboat.repository.Json.MAPPER.readTree(lifeboat(pw, location, "--json", "check").ok().out().strip()
+                .lines().reduce((a, b) -> b).orElseThrow()).get("retention");
+        assertThat(json.get("mode").asText()).isEqualTo("compliance");
+        assertThat(json.get("period").asText()).isEqualTo("1d");
+        assertThat(json.get("checked").asInt()).isEqualTo(all.size() + 1); // and the second key
+        assertThat(json.get("num_not_locked").asInt()).isZero();
+        assertThat(json.get("locked_too_briefly")).isEmpty();
+
         // retention extend moves retain-until forward (--all: right after the backup nothing is due yet)
         Run due = lifeboat(pw, location, "retention", "extend").ok();
         assertThat(due.out()).contains("extended 0, ");

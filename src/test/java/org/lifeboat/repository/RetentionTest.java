@@ -213,6 +213,33 @@ class RetentionTest {
         }
     }
 
+    @Test
+    void aLockFileTheStorageRetainedAnywayIsNamedWithItsRetainUntilWhenUnlockRemovesIt() throws Exception {
+        // e.g. a bucket with a default retention rule, which locks lock files too
+        MemoryBackend mem = new MemoryBackend("memory:unlock");
+        at(mem, T0);
+        try (Repository repo = Repository.init(mem, "pw", 2, POLY)) {
+            byte[] stored = repo.crypto().encrypt("{}".getBytes(StandardCharsets.UTF_8));
+            Id lock = Id.hash(stored);
+            mem.save(new Handle(FileType.LOCK, lock.hex()), stored, 0, stored.length,
+                    new PutOptions(PutOptions.Retention.GOVERNANCE, Duration.ofHours(6)));
+            assertThatThrownBy(() -> repo.removeLock(lock)).isInstanceOf(RetainedException.class)
+                    .hasMessage("locks/" + lock.hex() + " in memory:unlock is locked by the storage's retention (S3 Object Lock)"
+                            + " until 2026-11-01T06:00:00Z and cannot be removed before then; nothing was removed");
+            // a refusal that is no retention stays what it was
+            Backend readOnly = new DelegatingBackend(mem) {
+                @Override
+                public void remove(Handle h) throws IOException {
+                    throw new org.lifeboat.backend.StorageError.Denied(location() + "/" + h, "permission denied");
+                }
+            };
+            try (Repository other = Repository.open(readOnly, "pw")) {
+                Id key = other.addKey("pw2", "u", "h");
+                assertThatThrownBy(() -> other.removeKey(key)).isInstanceOf(org.lifeboat.backend.StorageError.Denied.class);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ extend
 
     /** Counts requests and the most stat/retain requests in flight at once. */
