@@ -10,9 +10,12 @@ import java.util.List;
  * @param brokenPacks full hex IDs of packs missing, truncated or damaged (restic's "broken_packs")
  * @param suggestRepairIndex an index file could not be used (restic's "suggest_repair_index")
  * @param suggestPrune packs no index references exist (restic's "suggest_prune")
+ * @param retention the locks of the files in use, for a repository whose config asks for
+ *                  retention (S3 Object Lock); null for one without (then no file was asked)
  */
 public record CheckResult(List<String> errors, List<String> warnings, long packsRead, long packsAvailable, long snapshots,
-                          long trees, List<String> brokenPacks, boolean suggestRepairIndex, boolean suggestPrune) {
+                          long trees, List<String> brokenPacks, boolean suggestRepairIndex, boolean suggestPrune,
+                          org.lifeboat.repository.RetentionKeeper.Report retention) {
     public boolean ok() {
         return errors.isEmpty();
     }

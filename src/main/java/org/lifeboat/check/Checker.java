@@ -24,6 +24,7 @@ import org.lifeboat.repository.Pack;
 import org.lifeboat.repository.PackedBlob;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryException;
+import org.lifeboat.repository.RetentionKeeper;
 import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
@@ -128,9 +129,57 @@ public final class Checker {
             affected.addAll(missingBlobs);
             for (String use : BlobUsers.find(repo, snaps, affected)) errors.add(use);
         }
+        // Only a repository whose config asks for retention costs a request per file here.
+        RetentionKeeper.Report retention = null;
+        if (repo.retention() != null) {
+            retention = RetentionKeeper.inspect(repo, now.get(), repo.connections(), cancel);
+            errors.addAll(retentionErrors(repo.retention(), retention));
+        }
         List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
         return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
-                broken, !repo.indexErrors().isEmpty(), suggestPrune);
+                broken, !repo.indexErrors().isEmpty(), suggestPrune, retention);
+    }
+
+    /** Files named one by one in the retention section; the rest are counted. */
+    static final int RETENTION_SHOWN = 20;
+
+    /** The clock of the retention section (tests set one with {@link #clock}). */
+    private java.util.function.Supplier<java.time.Instant> now = java.time.Instant::now;
+
+    /** Sets the time the retention section judges the locks at (tests; the system clock by default). */
+    public Checker clock(java.util.function.Supplier<java.time.Instant> now) {
+        this.now = now;
+        return this;
+    }
+
+    /**
+     * The retention section as error lines: one per file whose lock is missing, too brief or could
+     * not be asked for, the first {@link #RETENTION_SHOWN}, then one line counting the rest.
+     */
+    public static List<String> retentionErrors(org.lifeboat.repository.Retention r, RetentionKeeper.Report report) {
+        List<String> out = new ArrayList<>();
+        int n = report.problems().size() + report.failures().size();
+        String need = "sooner than the period less 2 × " + slackText(r) + " from now";
+        for (RetentionKeeper.Short p : report.problems()) {
+            if (out.size() == RETENTION_SHOWN) break;
+            out.add(p.until() == null ? "retention: " + p.file() + " is not locked (the config asks for " + r + ")"
+                    : "retention: " + p.file() + " is locked only until " + p.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                            + ", " + need + " (" + r + "); run 'lifeboat retention extend'");
+        }
+        for (RetentionKeeper.Failure f : report.failures()) {
+            if (out.size() == RETENTION_SHOWN) break;
+            out.add("retention: cannot ask for the lock of " + f.file() + ": " + f.reason());
+        }
+        if (n > out.size()) {
+            out.add("retention: … and " + (n - out.size()) + " more files not locked long enough (" + report.problems().size()
+                    + " in all; 'lifeboat check --json' lists them)");
+        }
+        return out;
+    }
+
+    private static String slackText(org.lifeboat.repository.Retention r) {
+        long m = r.slack().toMinutes();
+        return m % 1440 == 0 ? m / 1440 + "d" : m % 60 == 0 ? m / 60 + "h" : m + "m";
     }
 
     /** Chooses packs for --read-data-subset. */

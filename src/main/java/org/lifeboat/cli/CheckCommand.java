@@ -65,6 +65,17 @@ final class CheckCommand implements Callable<Integer> {
                 var w = o.putArray("warnings");
                 r.warnings().forEach(w::add);
                 if (ps != null) o.put("packs_available", r.packsAvailable());
+                if (r.retention() != null) {
+                    // counts and the files' names, for monitoring: which files are not locked long enough
+                    var rt = o.putObject("retention").put("mode", repo.retention().mode().text())
+                            .put("period", repo.retention().periodText()).put("checked", r.retention().checked());
+                    var missing = rt.putArray("not_locked");
+                    var shortly = rt.putArray("locked_too_briefly");
+                    for (var p : r.retention().problems()) (p.until() == null ? missing : shortly).add(p.file());
+                    rt.put("num_not_locked", missing.size()).put("num_locked_too_briefly", shortly.size());
+                    var failed = rt.putArray("failed");
+                    for (var f : r.retention().failures()) failed.addObject().put("file", f.file()).put("reason", f.reason());
+                }
                 var n = o.putArray("notes");
                 if (subsetNote != null) n.add(subsetNote);
                 ctx.printJson(o);
@@ -74,6 +85,10 @@ final class CheckCommand implements Callable<Integer> {
                 if (subsetNote != null) ctx.info(subsetNote);
                 ctx.info("checked " + r.snapshots() + " snapshots, " + r.trees() + " trees"
                         + (ps != null ? ", read " + r.packsRead() + " packs" : ""));
+                if (r.retention() != null) {
+                    ctx.info("retention (" + repo.retention() + "): " + r.retention().checked() + " files in use checked, "
+                            + r.retention().problems().size() + " not locked long enough");
+                }
                 if (!r.brokenPacks().isEmpty()) {
                     ctx.err.println("damaged or missing packs: " + String.join(" ", r.brokenPacks()));
                 }

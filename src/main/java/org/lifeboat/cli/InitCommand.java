@@ -29,9 +29,32 @@ final class InitCommand implements Callable<Integer> {
             description = "take the chunker parameters of the --from-repo repository, so that backups deduplicate with it")
     boolean copyChunkerParams;
 
+    @Option(names = "--retention-mode", paramLabel = "compliance|governance",
+            description = "lock every file written (but lock files) with S3 Object Lock in this mode; needs --retention-period")
+    String retentionMode;
+
+    @Option(names = "--retention-period", paramLabel = "DURATION",
+            description = "how long each file stays locked after it is written or extended: days, hours, minutes (30d, 36h, 1d12h)")
+    String retentionPeriod;
+
+    /** The --retention-mode/--retention-period pair, or null when neither is given. @throws UserException for one alone or a bad value */
+    org.lifeboat.repository.Retention retention() {
+        if (retentionMode == null && retentionPeriod == null) return null;
+        if (retentionMode == null || retentionPeriod == null) {
+            throw new UserException("--retention-mode and --retention-period go together: give both (e.g. --retention-mode compliance"
+                    + " --retention-period 30d) or neither");
+        }
+        try {
+            return org.lifeboat.repository.Retention.parse(retentionMode, retentionPeriod);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        org.lifeboat.repository.Retention retention = retention();
         int v = switch (version) {
             case "1" -> 1;
             case "2", "latest", "stable" -> 2;
@@ -39,6 +62,10 @@ final class InitCommand implements Callable<Integer> {
         };
         if (main.config != null && (main.repo == null || main.repo.isBlank())) {
             if (copyChunkerParams) throw new UserException("--copy-chunker-params needs -r/--repo: it creates one repository, not the plan's");
+            if (retention != null) {
+                throw new UserException("--retention-mode/--retention-period set one repository's retention: give it with -r,"
+                        + " not with the plan " + main.config);
+            }
             return initPlan(ctx, v);
         }
         Backend b = ctx.backend();
@@ -52,17 +79,24 @@ final class InitCommand implements Callable<Integer> {
         } catch (org.lifeboat.repository.RepositoryException e) {
             throw new UserException(e.getMessage());
         }
+        // A storage that keeps no retention is refused before the password is asked for, and before anything is written.
+        if (retention != null) Repository.requireRetention(b, retention);
         long pol = chunkerPolynomial(ctx);
         String password = ctx.password(true);
         if (password.isEmpty()) throw new UserException("an empty password is not allowed");
-        try (Repository r = Repository.init(b, password, v, pol)) {
+        try (Repository r = Repository.init(b, password, v, pol, retention)) {
             if (ctx.json()) {
                 ctx.printJson(org.lifeboat.repository.Json.MAPPER.createObjectNode()
                         .put("message_type", "initialized").put("id", r.config().id())
-                        .put("repository", b.location()).put("version", v));
+                        .put("repository", b.location()).put("version", v)
+                        .put("retention", retention == null ? null : retention.mode().text() + " " + retention.periodText()));
             } else {
                 ctx.info("created lifeboat repository " + r.config().id().substring(0, 10) + " (version " + v + ") at "
                         + b.location());
+                if (retention != null) {
+                    ctx.info("every file but lock files is locked with " + retention
+                            + "; run 'lifeboat retention extend' daily to keep the files in use locked");
+                }
                 ctx.info("Please note that knowledge of your password is required to access the repository."
                         + " Losing your password means that your data is irrecoverably lost.");
             }

@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
         description = "Backup and disaster recovery. Repositories use restic's format (version 2).",
         subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
                 FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
-                CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, DemoCommand.class,
+                CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, RetentionCommand.class, DemoCommand.class,
                 VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
                 CopyCommand.class,
                 DrillCommand.class, ForecastCommand.class, GenerateCommand.class,

@@ -4,8 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 
-/** The repository's config file: format version, repository ID and chunker polynomial. */
-public record Config(int version, String id, long polynomial) {
+/**
+ * The repository's config file: format version, repository ID and chunker polynomial, and
+ * Lifeboat's retention setting (null for none), kept as the extra field {@value #RETENTION_FIELD}
+ * that restic's JSON decoding ignores. A config without retention is written exactly as before.
+ */
+public record Config(int version, String id, long polynomial, Retention retention) {
+    /** The config's field for the retention setting: {@code {"mode": "compliance", "period": "30d"}}. */
+    public static final String RETENTION_FIELD = "lifeboat_retention";
+
+    /** A config without retention. */
+    public Config(int version, String id, long polynomial) {
+        this(version, id, polynomial, null);
+    }
+
     public static final int MIN_VERSION = 1;
     public static final int MAX_VERSION = 2;
 
@@ -37,7 +49,20 @@ public record Config(int version, String id, long polynomial) {
                     + org.lifeboat.repository.tree.TreeRules.quote(pol.length() > 40 ? pol.substring(0, 40) + "…" : pol));
         }
         if (p == 0) throw new RepositoryException("config has no chunker polynomial");
-        return new Config(version, j.path("id").asText(""), p);
+        return new Config(version, j.path("id").asText(""), p, retention(j.get(RETENTION_FIELD)));
+    }
+
+    /** The retention field, or null when absent; a malformed one is refused (writes would not be locked as asked). */
+    private static Retention retention(JsonNode r) throws RepositoryException {
+        if (r == null || r.isNull()) return null;
+        if (!r.isObject() || !r.path("mode").isTextual() || !r.path("period").isTextual()) {
+            throw new RepositoryException("config has a malformed " + RETENTION_FIELD + " (it needs a mode and a period as text)");
+        }
+        try {
+            return Retention.parse(r.get("mode").asText(), r.get("period").asText());
+        } catch (IllegalArgumentException e) {
+            throw new RepositoryException("config has an invalid " + RETENTION_FIELD + ": " + e.getMessage());
+        }
     }
 
     byte[] toJson() {
@@ -45,6 +70,9 @@ public record Config(int version, String id, long polynomial) {
         o.put("version", version);
         o.put("id", id);
         o.put("chunker_polynomial", Long.toHexString(polynomial));
+        if (retention != null) {
+            o.putObject(RETENTION_FIELD).put("mode", retention.mode().text()).put("period", retention.periodText());
+        }
         try {
             return Json.MAPPER.writeValueAsBytes(o);
         } catch (IOException e) {

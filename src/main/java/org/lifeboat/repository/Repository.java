@@ -64,17 +64,32 @@ public final class Repository implements AutoCloseable {
     }
 
     private Repository(Backend backend, Crypto crypto, Config config, Id keyId) {
-        this.backend = backend;
+        // every write of this repository (packs too) gets the config's retention, lock files never
+        this.backend = RetainingBackend.wrap(backend, config.retention());
         this.crypto = crypto;
         this.config = config;
         this.keyId = keyId;
-        this.uploads = new Uploads(backend, crypto, this::packStored, this::packDropped);
+        this.uploads = new Uploads(this.backend, crypto, this::packStored, this::packDropped);
     }
 
     // ---------------------------------------------------------------- open / init
 
-    /** Creates a new repository; {@code polynomial} must be irreducible of degree 53. */
+    /** Creates a new repository without retention; {@code polynomial} must be irreducible of degree 53. */
     public static Repository init(Backend backend, String password, int version, long polynomial) throws IOException {
+        return init(backend, password, version, polynomial, null);
+    }
+
+    /**
+     * Creates a new repository; {@code polynomial} must be irreducible of degree 53. With a
+     * {@code retention}, the setting goes into the config and every file the repository writes
+     * (this key and config first) but lock files is stored under it.
+     *
+     * @param retention the Object Lock setting, or null for none
+     * @throws RepositoryException if a repository (or a lost one's files) is there, or the storage
+     *     keeps no retention while one is asked for: then nothing is written
+     */
+    public static Repository init(Backend backend, String password, int version, long polynomial, Retention retention)
+            throws IOException {
         if (version < Config.MIN_VERSION || version > Config.MAX_VERSION) {
             throw new RepositoryException("repository version must be 1 or 2, not " + version);
         }
@@ -82,21 +97,58 @@ public final class Repository implements AutoCloseable {
             throw new RepositoryException("a repository already exists at " + backend.location());
         }
         refuseLostConfig(backend);
+        if (retention != null) requireRetention(backend, retention);
         backend.create();
+        Backend store = RetainingBackend.wrap(backend, retention);
         Crypto master = Crypto.random();
         KeyFile key = KeyFile.create(master, password, System.getProperty("user.name", ""), hostname(),
                 KeyFile.DEFAULT_N, KeyFile.DEFAULT_R, KeyFile.DEFAULT_P);
         byte[] keyJson = key.toJson();
         Id keyId = Id.hash(keyJson);
-        backend.save(new Handle(FileType.KEY, keyId.hex()), keyJson);
+        Handle keyHandle = new Handle(FileType.KEY, keyId.hex());
+        store.save(keyHandle, keyJson);
+        if (retention != null && backend.stat(keyHandle).retainUntil() == null) {
+            // A storage that took the retention without keeping it (nothing is locked): no repository.
+            backend.remove(keyHandle);
+            throw new RepositoryException(noRetention(backend, retention, "it stored a file without the retention asked for"));
+        }
         byte[] rid = new byte[32];
         new SecureRandom().nextBytes(rid);
-        Config config = new Config(version, HexFormat.of().formatHex(rid), polynomial);
+        Config config = new Config(version, HexFormat.of().formatHex(rid), polynomial, retention);
         // The config is written last: a repository without it is not a repository yet.
-        backend.save(Handle.CONFIG, master.encrypt(config.toJson()));
+        store.save(Handle.CONFIG, master.encrypt(config.toJson()));
         Repository r = new Repository(backend, master, config, keyId);
         r.indexLoaded = true;
         return r;
+    }
+
+    /**
+     * For init with a retention: refuses a storage that keeps none, without writing anything (init
+     * calls it too; a command calls it first to refuse before asking for a password). It asks to extend the
+     * retention of the config file, which is not there yet. A storage that keeps retentions (S3
+     * with Object Lock) says the file is missing; every other one refuses the request.
+     *
+     * @throws RepositoryException one sentence naming the location when it keeps no retention
+     */
+    public static void requireRetention(Backend backend, Retention retention) throws IOException {
+        try {
+            backend.retain(Handle.CONFIG, RetainingBackend.putOptions(retention).retention(),
+                    java.time.Instant.now().plusSeconds(60));
+        } catch (NoSuchFileException e) {
+            return; // it keeps retentions; the config is just not there yet
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new RepositoryException(noRetention(backend, retention, null), e);
+        } catch (java.io.InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new RepositoryException(noRetention(backend, retention, e.getMessage()), e);
+        }
+        throw new RepositoryException(noRetention(backend, retention, "it claims to hold a config file that is not there"));
+    }
+
+    private static String noRetention(Backend backend, Retention retention, String why) {
+        return "refusing to create a repository with " + retention + " at " + backend.location() + ": this storage keeps no retention"
+                + (why == null ? "" : " (" + why + ")") + "; only an S3 bucket with Object Lock does, and nothing was written";
     }
 
     /** Opens a repository with a password; tries at most 20 key files as restic does. */
@@ -962,6 +1014,11 @@ public final class Repository implements AutoCloseable {
         return backend.exists(Handle.CONFIG);
     }
 
+    /** The storage as this repository writes to it (retention applied), for this package's helpers. */
+    Backend storage() {
+        return backend;
+    }
+
     /** A human-readable location of the repository (its folder or URL), for messages. */
     public String location() {
         return backend.location();
@@ -1054,7 +1111,7 @@ public final class Repository implements AutoCloseable {
      */
     public void removeKey(Id id) throws IOException {
         if (id.equals(keyId)) throw new RepositoryException("refusing to remove the key currently in use (" + id.shortHex() + ")");
-        backend.remove(new Handle(FileType.KEY, id.hex()));
+        remove(new Handle(FileType.KEY, id.hex()), "");
     }
 
     /**
@@ -1068,7 +1125,8 @@ public final class Repository implements AutoCloseable {
      */
     public Id changePassword(String password, String username, String hostname) throws IOException {
         Id id = addKey(password, username, hostname);
-        backend.remove(new Handle(FileType.KEY, keyId.hex()));
+        remove(new Handle(FileType.KEY, keyId.hex()), "; the new key " + id.shortHex()
+                + " was saved, so both the old and the new password open the repository until then");
         return id;
     }
 
@@ -1081,7 +1139,64 @@ public final class Repository implements AutoCloseable {
      * @throws IOException if it cannot be removed (e.g. permission denied)
      */
     public void removeLock(Id id) throws IOException {
-        backend.remove(new Handle(FileType.LOCK, id.hex()));
+        remove(new Handle(FileType.LOCK, id.hex()), "");
+    }
+
+    // ---------------------------------------------------------------- retention (S3 Object Lock)
+
+    /** The repository's retention setting (from its config), or null when it has none. */
+    public Retention retention() {
+        return config.retention();
+    }
+
+    /**
+     * Until when the storage keeps this file from being removed or overwritten (its Object Lock
+     * retention): for prune and forget, which must leave such files alone. One request.
+     *
+     * @return the end of the retention as the storage keeps it (a time already past when it ended;
+     *     the storage's clock decides), or null when it keeps none for the file
+     * @throws java.nio.file.NoSuchFileException if there is no such file
+     * @throws IOException if it cannot be asked
+     */
+    public java.time.Instant lockedUntil(FileKind kind, Id id) throws IOException {
+        return lockedUntil(new Handle(kind.type, id.hex()));
+    }
+
+    /** {@link #lockedUntil(FileKind, Id)} for the config file. */
+    public java.time.Instant configLockedUntil() throws IOException {
+        return lockedUntil(Handle.CONFIG);
+    }
+
+    private java.time.Instant lockedUntil(Handle h) throws IOException {
+        return backend.stat(h).retainUntil();
+    }
+
+    /**
+     * Removes a stored file (forget's snapshots, prune's packs and index files); one that is not
+     * there is not an error. The caller holds the lock the operation needs.
+     *
+     * @throws RetainedException if the storage keeps the file under retention: it names the file
+     *     and until when, and nothing was removed
+     * @throws IOException if it cannot be removed for another reason
+     */
+    public void removeFile(FileKind kind, Id id) throws IOException {
+        remove(new Handle(kind.type, id.hex()), "");
+    }
+
+    /** A remove whose refusal by a retention is said as such ({@code more} ends the sentence). */
+    private void remove(Handle h, String more) throws IOException {
+        try {
+            backend.remove(h);
+        } catch (java.nio.file.AccessDeniedException e) {
+            java.time.Instant until;
+            try {
+                until = lockedUntil(h);
+            } catch (IOException statFailed) {
+                throw e;
+            }
+            if (until == null) throw e;
+            throw new RetainedException(h.toString(), until, location(), more);
+        }
     }
 
     /**
