@@ -1,0 +1,38 @@
+package org.lifeboat.testutil;
+
+import java.io.IOException;
+
+/**
+ * Starts the test servers bench/remote measures against (the same fixtures the tests use), prints
+ * what a client needs as KEY=VALUE lines, then "ready", and stops them when its standard input
+ * closes (bench/remote holds it open while it runs).
+ *
+ * <p>Usage: {@code java -cp TEST_CLASSPATH org.lifeboat.testutil.BenchServers s3}: prints
+ * S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION of a one-node
+ * Ceph RADOS Gateway ({@link CephRgw}).
+ */
+public final class BenchServers {
+    private BenchServers() {}
+
+    public static void main(String[] args) throws IOException {
+        CephRgw rgw = null;
+        try {
+            for (String a : args) {
+                if (a.equals("s3")) {
+                    rgw = CephRgw.start();
+                    System.out.println("S3_ENDPOINT=" + rgw.endpoint());
+                    System.out.println("AWS_ACCESS_KEY_ID=" + rgw.accessKey());
+                    System.out.println("AWS_SECRET_ACCESS_KEY=" + rgw.secretKey());
+                    System.out.println("AWS_DEFAULT_REGION=" + rgw.region());
+                }
+            }
+            System.out.println("ready");
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // wait for end of input
+            }
+        } finally {
+            if (rgw != null) rgw.close();
+        }
+    }
+}
