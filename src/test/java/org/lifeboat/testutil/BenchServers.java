@@ -9,7 +9,8 @@ import java.io.IOException;
  *
  * <p>Usage: {@code java -cp TEST_CLASSPATH org.lifeboat.testutil.BenchServers s3}: prints
  * S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION of a one-node
- * Ceph RADOS Gateway ({@link CephRgw}).
+ * Ceph RADOS Gateway ({@link CephRgw}), and LOCK_BUCKET_1 and LOCK_BUCKET_2: two buckets created with
+ * Object Lock.
  */
 public final class BenchServers {
     private BenchServers() {}
@@ -24,6 +25,9 @@ public final class BenchServers {
                     System.out.println("AWS_ACCESS_KEY_ID=" + rgw.accessKey());
                     System.out.println("AWS_SECRET_ACCESS_KEY=" + rgw.secretKey());
                     System.out.println("AWS_DEFAULT_REGION=" + rgw.region());
+                    // Two buckets with Object Lock for trying immutable repositories by hand.
+                    System.out.println("LOCK_BUCKET_1=" + rgw.createObjectLockBucket("lock"));
+                    System.out.println("LOCK_BUCKET_2=" + rgw.createObjectLockBucket("lock"));
                 }
             }
             System.out.println("ready");
