@@ -27,7 +27,7 @@ class LayeringTest {
             Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2), Map.entry("copy", 2),
             Map.entry("apps", 2),
             Map.entry("plan", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
-            Map.entry("server", 6), Map.entry("cli", 6));
+            Map.entry("server", 6), Map.entry("cli", 7)); // cli starts the server (serve-repository)
 
     @Test
     void noPackageUsesOneAboveItOrBesideIt() throws IOException {
