@@ -230,7 +230,10 @@ public final class RestServer implements AutoCloseable {
         }
         Path file = RepoFiles.file(repo, t.type(), t.name());
         switch (method) {
-            case "HEAD" -> res.setContentLengthLong(files.size(file));
+            case "HEAD" -> {
+                res.setContentLengthLong(files.size(file));
+                res.setDateHeader("Last-Modified", Files.getLastModifiedTime(file).toMillis());
+            }
             case "GET" -> get(ctx, t, file);
             case "POST" -> {
                 String expect = opt.noVerifyUpload() || t.type() == org.lifeboat.backend.FileType.CONFIG ? null : t.name();
@@ -271,6 +274,7 @@ public final class RestServer implements AutoCloseable {
             }
             res.setContentType("application/octet-stream");
             res.setHeader("Accept-Ranges", "bytes");
+            res.setDateHeader("Last-Modified", Files.getLastModifiedTime(file).toMillis());
             res.setContentLengthLong(to - from);
             OutputStream out = res.getOutputStream();
             byte[] buf = new byte[CHUNK];
