@@ -236,6 +236,8 @@ public final class RestServer implements AutoCloseable {
             }
             case "GET" -> get(ctx, t, file);
             case "POST" -> {
+                // Files go only into a repository made by a create (no folders made on the way, as rest-server).
+                if (!Files.isDirectory(repo)) throw new NoSuchFileException(repo.toString());
                 String expect = opt.noVerifyUpload() || t.type() == org.lifeboat.backend.FileType.CONFIG ? null : t.name();
                 long n = files.save(file, ctx.req().getInputStream(), ctx.req().getContentLengthLong(), expect);
                 add(t, "write", n);
