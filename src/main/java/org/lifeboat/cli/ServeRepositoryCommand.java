@@ -15,8 +15,9 @@ import picocli.CommandLine.ParentCommand;
                 "restic and Lifeboat use them as rest:http://USER:PASSWORD@HOST:PORT/REPO/."},
         footer = {"", "Examples:",
                 "  htpasswd -B -c /srv/restic/.htpasswd alice",
-                "  lifeboat serve-repository --path /srv/restic --listen 0.0.0.0:8000 --private-repos --append-only",
-                "  lifeboat serve-repository --path /srv/restic --tls --tls-cert cert.pem --tls-key key.pem --max-size 500000000000"})
+                "  lifeboat serve-repository --path /srv/restic --private-repos --append-only",
+                "  lifeboat serve-repository --path /srv/restic --listen 0.0.0.0:8000",
+                "  lifeboat serve-repository --path /srv --tls --tls-cert c.pem --tls-key k.pem"})
 final class ServeRepositoryCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -24,7 +25,7 @@ final class ServeRepositoryCommand implements Callable<Integer> {
     @Option(names = "--path", required = true, paramLabel = "DIR", description = "the folder holding the repositories")
     Path path;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8000",
+    @Option(names = "--listen", paramLabel = "ADDRESS", defaultValue = "127.0.0.1:8000",
             description = "the address to listen on (default: ${DEFAULT-VALUE}; port 0 picks a free one; :PORT for every interface)")
     String listen;
 
