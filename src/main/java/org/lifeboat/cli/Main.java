@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
                 VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
                 CopyCommand.class,
                 DrillCommand.class, ForecastCommand.class, GenerateCommand.class,
+                ServeRepositoryCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo", "  lifeboat backup /home /etc --exclude \"*.tmp\"", "  lifeboat snapshots", "  lifeboat restore latest --target /srv/restore", "  lifeboat help backup"})
 public final class Main implements Runnable {

@@ -1,0 +1,79 @@
+package org.lifeboat.backend;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link RcloneBackend} passes the backend contract over a real {@code rclone serve restic} of a local folder. */
+@Tag("slow")
+class RcloneBackendContractTest extends BackendContract {
+    @TempDir
+    Path dir;
+
+    private int n;
+
+    /**
+     * The contract's first test, but rclone serve restic (1.60) sends no Last-Modified, so the
+     * modification time is null ("the backend does not say", as FileStat allows) rather than made up.
+     */
+    @Override
+    @org.junit.jupiter.api.Test
+    void savedFilesLoadStatListAndRemove() throws IOException {
+        Handle h = new Handle(FileType.SNAPSHOT, id(1));
+        byte[] d = bytes(1000, 1);
+        assertThat(b.exists(h)).isFalse();
+        b.save(h, d);
+        assertThat(b.exists(h)).isTrue();
+        assertThat(b.load(h)).isEqualTo(d);
+        FileStat st = b.stat(h);
+        assertThat(st.size()).isEqualTo(1000);
+        assertThat(st.modified()).isNull();
+        assertThat(st.retainUntil()).isNull();
+        assertThat(b.list(FileType.SNAPSHOT)).containsExactly(new FileInfo(h.name(), 1000));
+        assertThat(b.list(FileType.INDEX)).isEmpty();
+        byte[] buf = new byte[2000];
+        assertThat(b.loadInto(h, buf)).isEqualTo(1000);
+        assertThat(java.util.Arrays.copyOf(buf, 1000)).isEqualTo(d);
+        assertThat(b.loadInto(h, new byte[10])).isEqualTo(-1000);
+        b.remove(h);
+        assertThat(b.exists(h)).isFalse();
+        assertThat(b.list(FileType.SNAPSHOT)).isEmpty();
+        b.remove(h);
+        Handle empty = new Handle(FileType.KEY, id(2));
+        b.save(empty, new byte[0]);
+        assertThat(b.load(empty)).isEmpty();
+        assertThat(b.stat(empty).size()).isZero();
+    }
+
+    @org.junit.jupiter.api.Test
+    void closingTheBackendEndsRcloneAndAMissingProgramIsOneSentence() throws Exception {
+        RcloneBackend r = (RcloneBackend) b;
+        ProcessHandle guard = ProcessHandle.of(r.pid()).orElseThrow();
+        java.util.List<ProcessHandle> tree = new java.util.ArrayList<>(guard.descendants().toList());
+        tree.add(guard);
+        assertThat(tree).anyMatch(p -> p.info().command().orElse("").endsWith("rclone"));
+        b.close();
+        for (ProcessHandle p : tree) assertThat(p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS).isAlive()).isFalse();
+        b = newBackend();
+        assertThatThrownBy(() -> RcloneBackend.open("rclone:x:y", "x:y", new BackendOptions(Map.of("rclone.program", "no-such-rclone"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot open rclone:x:y: the program 'no-such-rclone' is not installed or not on PATH"
+                        + " (install rclone, or name it with -o rclone.program=PATH)");
+        assertThatThrownBy(() -> RcloneBackend.open("rclone:nosuchremote:y", "nosuchremote:y", BackendOptions.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cannot open rclone:nosuchremote:y: rclone ended")
+                .hasMessageContaining("nosuchremote");
+    }
+
+    @Override
+    Backend newBackend() throws IOException {
+        String location = "rclone:" + dir.resolve("repo" + n++);
+        Backend b = RcloneBackend.open(location, location.substring(7), new BackendOptions(Map.of("rclone.timeout", "2m")));
+        b.create();
+        return b;
+    }
+}
