@@ -55,6 +55,10 @@ final class DrillCommand implements Callable<Integer> {
             description = "how far back to look for gaps between backups (default 7d)")
     String gapWindow;
 
+    @Option(names = "--from", paramLabel = "REPOSITORY", description = "restore from this repository of the plan (drills the off-site"
+            + " copy: the copy of the snapshot the system's own repository would give, else the newest there)")
+    String from;
+
     @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave")
     int parallel;
 
@@ -74,6 +78,10 @@ final class DrillCommand implements Callable<Integer> {
         if (pct <= 0 || pct > 1) throw new UserException("--verify-sample must be more than 0% and at most 100%");
         Duration window = Durations.parse(gapWindow);
         if (window == null) throw new UserException("--gap-window must be a duration such as 7d, not '" + gapWindow + "'");
+        if (from != null && !plan.repositories().containsKey(from)) {
+            throw new UserException("--from '" + from + "' is not a repository of " + plan.file() + " (repositories: "
+                    + String.join(", ", plan.repositories().keySet()) + ")");
+        }
         // the command's storage flags (--limit-download, --pack-size) reach the sandbox's repositories
         var opener = ctx.repositoriesOpener(file, false);
         Path stateDir = StateDir.of(plan);
@@ -83,7 +91,7 @@ final class DrillCommand implements Callable<Integer> {
                 + (keep ? " (kept afterwards)" : " (torn down afterwards)"));
         // Opened first: a drill whose evidence cannot be kept is not worth running.
         try (StateStore store = StateStore.open(stateDir)) {
-            DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel),
+            DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel, from),
                     RecoveryOutput.live(ctx), ctx.cancel(), opener).run(id);
             String saveError = null;
             try {

@@ -162,9 +162,15 @@ final class InitCommand implements Callable<Integer> {
                     }
                 } else {
                     Repository.refuseLostConfig(b);
+                    // The plan's retention (an immutable repository): Repository.init refuses it before
+                    // anything is written when the storage keeps none, as init --retention-mode is.
+                    org.lifeboat.repository.Retention retention = spec.retention() == null ? null
+                            : new org.lifeboat.repository.Retention(
+                                    org.lifeboat.repository.Retention.Mode.valueOf(spec.retention().mode().toUpperCase(java.util.Locale.ROOT)),
+                                    spec.retention().period());
                     String password = org.lifeboat.recovery.Repositories.password(spec);
                     if (password.isEmpty()) throw new UserException("the password of " + what + " is empty");
-                    try (Repository r = Repository.init(b, password, v, Polynomial.random(new SecureRandom()).value())) {
+                    try (Repository r = Repository.init(b, password, v, Polynomial.random(new SecureRandom()).value(), retention)) {
                         id = r.config().id();
                     }
                     status = "created";

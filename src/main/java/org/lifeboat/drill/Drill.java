@@ -51,10 +51,17 @@ public final class Drill {
     /**
      * systems: what to drill (empty: all, with what they depend on); verifySample: the share of
      * restored files whose content is read (1 = all); gapWindow: how far back the gaps between
-     * backups are measured.
+     * backups are measured; from: the plan repository to restore every system from (recover
+     * --from's rule: the copy of the primary's snapshot there, else the newest there), null for
+     * each system's own.
      */
     public record Options(List<String> systems, String site, boolean keep, double verifySample, Duration gapWindow,
-                          int parallel) {}
+                          int parallel, String from) {
+        /** Options restoring each system from its own repository. */
+        public Options(List<String> systems, String site, boolean keep, double verifySample, Duration gapWindow, int parallel) {
+            this(systems, site, keep, verifySample, gapWindow, parallel, null);
+        }
+    }
 
     private final Path planFile;
     private final Options opts;
@@ -161,7 +168,7 @@ public final class Drill {
             // A lock the drill cannot keep cancels it, as it does every command's.
             try (Repositories repos = repositories.apply(sandbox)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
-                        root.resolve("logs"), Map.of(MARKER, id)), recording, cancel).run();
+                        root.resolve("logs"), Map.of(MARKER, id)).from(opts.from()), recording, cancel).run();
                 cancel.check(); // a recovery cut short by the cancel proves nothing: no verification
                 Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
                 for (SystemResult s : rec.systems()) {
