@@ -545,8 +545,11 @@ final class S3Backend implements Backend {
             throw new StorageError.Denied(file(h), "the " + bucketName() + " has no Object Lock, so it keeps no retention");
         }
         HeadObjectResponse now = head(h);
-        PutOptions.Retention current = now.objectLockMode() == null ? PutOptions.Retention.NONE
-                : PutOptions.Retention.valueOf(now.objectLockModeAsString().toUpperCase(Locale.ROOT));
+        PutOptions.Retention current = switch (now.objectLockModeAsString() == null ? "" : now.objectLockModeAsString().toUpperCase(Locale.ROOT)) {
+            case "COMPLIANCE" -> PutOptions.Retention.COMPLIANCE;
+            case "GOVERNANCE" -> PutOptions.Retention.GOVERNANCE;
+            default -> PutOptions.Retention.NONE;
+        };
         // Never shortened, never weakened: the longer date and the stronger mode win.
         Instant keep = now.objectLockRetainUntilDate();
         Instant newUntil = keep != null && keep.isAfter(until) ? keep : until;

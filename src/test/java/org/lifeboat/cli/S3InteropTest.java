@@ -48,7 +48,10 @@ class S3InteropTest {
     private Run lifeboat(String repo, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("-r", repo, "--password-file", Cli.passwordFile(dir).toString()));
         all.addAll(List.of(args));
-        return Cli.process(rgw.env(), null, all.toArray(String[]::new));
+        Run r = Cli.process(rgw.env(), null, all.toArray(String[]::new));
+        // The AWS SDK logs nothing into Lifeboat's output (no warnings about streams, checksums, retries).
+        assertThat(r.err()).as(r.toString()).doesNotContain("awssdk").doesNotContain("WARN");
+        return r;
     }
 
     private Run restic(String repo, String... args) {

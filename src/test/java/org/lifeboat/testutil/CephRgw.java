@@ -267,14 +267,19 @@ public final class CephRgw implements AutoCloseable {
 
         run(dir, "make the OSD", "ceph-osd", "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", osdUuid);
         run(dir, "register the OSD", CEPH.toString(), "-c", conf, "osd", "new", osdUuid, "0");
+        // The OSD checks its uuid against the monitor's map when it starts: wait until the map has it.
+        poll(dir, "osd.0 with its uuid is in 'ceph osd dump'", "mon.a", MON_UP,
+                () -> ceph(dir, "osd", "dump").out().contains(osdUuid));
         for (int start = 1; ; start++) {
-            run(dir, "start the OSD", "ceph-osd", "-c", conf, "-i", "0");
+            // Its start can still race the monitor's map ("wrong fsid": it exits at once, or never
+            // comes up): stop it and start it again.
+            Run started = Proc.run(List.of("ceph-osd", "-c", conf, "-i", "0"), Map.of(), dir, null, 60);
             try {
+                if (started.exit() != 0) throw new AssertionError("Ceph test server: cannot start the OSD: " + started);
                 poll(dir, "osd.0 is up in 'ceph osd dump'", "osd.0", OSD_UP, () -> osdUp(dir));
                 break;
             } catch (AssertionError e) {
-                // Its first start can race the monitor's map ("wrong fsid"): stop it and start it again.
-                if (start == 3) throw e;
+                if (start == 5) throw e;
                 stop(dir.resolve("run/osd.0.pid"));
             }
         }
