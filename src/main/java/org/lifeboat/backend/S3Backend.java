@@ -66,7 +66,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *     Lifeboat's names are content hashes (two writers write the same bytes) or random (locks),
  *     and on a versioned bucket the loser's upload only adds a version.</li>
  * <li>Files above {@link #MULTIPART_THRESHOLD} go up in parts of {@link #PART_SIZE}; the object
- *     appears under its name only when the upload is completed, and a failed one is aborted.</li>
+ *     appears under its name only when the upload is completed, and a failed one is aborted. A
+ *     retention is asked for when the upload starts and checked when it is complete: Ceph RGW
+ *     16.2 drops it there, so it is then set with PutObjectRetention (the file is unprotected
+ *     for that one request).</li>
  * <li>A stat is one HEAD: size, time, and the Object Lock retention from its headers (so no
  *     GetObjectRetention per stat).</li>
  * </ul>
@@ -85,12 +88,14 @@ final class S3Backend implements Backend {
     private final String storageClass;
     private final int multipartThreshold;
     private final int partSize;
+    /** How many keys one listing request asks for (S3's most is 1,000; tests ask for fewer to page). */
+    private final int pageSize;
     /** Whether the bucket has Object Lock / versioning: asked once, when first needed (null until then). */
     private volatile Boolean objectLock;
     private volatile Boolean versioned;
 
     private S3Backend(String location, S3Location where, S3Client s3, AutoCloseable credentials, int connections,
-            String storageClass, int multipartThreshold, int partSize) {
+            String storageClass, int multipartThreshold, int partSize, int pageSize) {
         this.location = Backends.redact(location);
         this.where = where;
         this.s3 = s3;
@@ -99,6 +104,7 @@ final class S3Backend implements Backend {
         this.storageClass = storageClass;
         this.multipartThreshold = multipartThreshold;
         this.partSize = partSize;
+        this.pageSize = pageSize;
     }
 
     /**
@@ -145,12 +151,12 @@ final class S3Backend implements Backend {
      */
     static S3Backend open(String location, S3Location where, BackendOptions options, AwsCredentialsProvider creds,
             AutoCloseable closeWith, Map<String, String> env) {
-        return open(location, where, options, creds, closeWith, env, MULTIPART_THRESHOLD, PART_SIZE);
+        return open(location, where, options, creds, closeWith, env, MULTIPART_THRESHOLD, PART_SIZE, 1000);
     }
 
-    /** As above with other multipart sizes (tests make small multipart uploads). */
+    /** As above with other multipart sizes and listing pages (tests make small multipart uploads and short pages). */
     static S3Backend open(String location, S3Location where, BackendOptions options, AwsCredentialsProvider creds,
-            AutoCloseable closeWith, Map<String, String> env, int multipartThreshold, int partSize) {
+            AutoCloseable closeWith, Map<String, String> env, int multipartThreshold, int partSize, int pageSize) {
         String region = options.value("s3.region");
         boolean regionGiven = region != null;
         if (region == null) region = nonEmpty(env.get("AWS_DEFAULT_REGION"));
@@ -165,6 +171,9 @@ final class S3Backend implements Backend {
                 .httpClientBuilder(ApacheHttpClient.builder()
                         // Lock files bypass the connection limit, and a listing runs beside the uploads.
                         .maxConnections(connections + 8)
+                        // RGW 16.2 never answers "Expect: 100-continue" on PutObjectRetention: the
+                        // client waited its 3 s for each. Bodies go without it (as restic's do).
+                        .expectContinueEnabled(false)
                         .connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofSeconds(60)))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
@@ -174,8 +183,6 @@ final class S3Backend implements Backend {
                         // Plain uploads with a Content-MD5: aws-chunked bodies would be stored as
                         // "Content-Encoding: aws-chunked" by some servers (RGW) and shown to restic.
                         .chunkedEncodingEnabled(false)
-                        // "Expect: 100-continue" costs a round trip; worth it only before a large body.
-                        .expectContinueThresholdInBytes(1L << 20)
                         .build())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
         if (!where.aws() || !where.https()) b.endpointOverride(where.endpoint());
@@ -183,7 +190,7 @@ final class S3Backend implements Backend {
         if (where.aws() && !regionGiven) b.crossRegionAccessEnabled(true);
         S3Client client = b.build();
         return new S3Backend(location, where, client, closeWith, connections, options.value("s3.storage-class"),
-                multipartThreshold, partSize);
+                multipartThreshold, partSize, pageSize);
     }
 
     private static String nonEmpty(String s) {
@@ -273,7 +280,23 @@ final class S3Backend implements Backend {
     }
 
     private HeadObjectResponse head(Handle h) throws IOException {
-        return call(file(h), "stat", () -> s3.headObject(r -> r.bucket(where.bucket()).key(key(h))), null);
+        return call(file(h), "stat", () -> s3.headObject(r -> r.bucket(where.bucket()).key(key(h))),
+                e -> e.statusCode() == 403 && code(e).isEmpty() ? whyDenied(h, e) : null);
+    }
+
+    /**
+     * A HEAD's refusal has no body, so no reason (a wrong secret, an unknown key, a policy): a
+     * one-byte GET of the same key, made only on this failure path, gets the server's reason.
+     */
+    private IOException whyDenied(Handle h, S3Exception head) {
+        try {
+            s3.getObject(r -> r.bucket(where.bucket()).key(key(h)).range("bytes=0-0")).abort();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 403 && !code(e).isEmpty()) return failure(file(h), "stat", e);
+        } catch (SdkException e) {
+            // no better reason to be had
+        }
+        return failure(file(h), "stat", head);
     }
 
     @Override
@@ -471,6 +494,11 @@ final class S3Backend implements Backend {
         } finally {
             if (!completed) abort(h, uploadId);
         }
+        if (until != null) {
+            // Ceph RGW 16.2 drops the retention given when a multipart upload starts: check, and set it if missing.
+            Instant kept = head(h).objectLockRetainUntilDate();
+            if (kept == null || kept.isBefore(until)) retain(h, options.retention(), until);
+        }
     }
 
     /** Aborts a multipart upload (best effort; also on an interrupted thread), so its parts are not kept and billed. */
@@ -517,8 +545,11 @@ final class S3Backend implements Backend {
             throw new StorageError.Denied(file(h), "the " + bucketName() + " has no Object Lock, so it keeps no retention");
         }
         HeadObjectResponse now = head(h);
-        PutOptions.Retention current = now.objectLockMode() == null ? PutOptions.Retention.NONE
-                : PutOptions.Retention.valueOf(now.objectLockModeAsString().toUpperCase(Locale.ROOT));
+        PutOptions.Retention current = switch (now.objectLockModeAsString() == null ? "" : now.objectLockModeAsString().toUpperCase(Locale.ROOT)) {
+            case "COMPLIANCE" -> PutOptions.Retention.COMPLIANCE;
+            case "GOVERNANCE" -> PutOptions.Retention.GOVERNANCE;
+            default -> PutOptions.Retention.NONE;
+        };
         // Never shortened, never weakened: the longer date and the stronger mode win.
         Instant keep = now.objectLockRetainUntilDate();
         Instant newUntil = keep != null && keep.isAfter(until) ? keep : until;
@@ -582,7 +613,7 @@ final class S3Backend implements Backend {
             ListObjectsV2Response page;
             try {
                 page = s3.listObjectsV2(r -> {
-                    r.bucket(where.bucket()).prefix(dir).continuationToken(t);
+                    r.bucket(where.bucket()).prefix(dir).continuationToken(t).maxKeys(pageSize);
                     // restic lists data/ recursively (data/XX/ID), the other folders flat.
                     if (type != FileType.DATA) r.delimiter("/");
                 });

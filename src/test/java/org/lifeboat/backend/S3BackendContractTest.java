@@ -30,14 +30,14 @@ class S3BackendContractTest extends BackendContract {
 
     /** An S3 backend on the gateway as its test user, at s3:http://127.0.0.1:PORT/BUCKET/PREFIX. */
     static S3Backend open(CephRgw rgw, String bucket, String prefix, BackendOptions options) {
-        return open(rgw, bucket, prefix, options, S3Backend.MULTIPART_THRESHOLD, S3Backend.PART_SIZE);
+        return open(rgw, bucket, prefix, options, S3Backend.MULTIPART_THRESHOLD, S3Backend.PART_SIZE, 1000);
     }
 
-    /** As above with other multipart sizes. */
-    static S3Backend open(CephRgw rgw, String bucket, String prefix, BackendOptions options, int threshold, int part) {
+    /** As above with other multipart sizes and listing pages. */
+    static S3Backend open(CephRgw rgw, String bucket, String prefix, BackendOptions options, int threshold, int part, int page) {
         String location = rgw.location(bucket, prefix);
         return S3Backend.open(location, S3Location.parse(location, location.substring(3)), options,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create(rgw.accessKey(), rgw.secretKey())), null, Map.of(),
-                threshold, part);
+                threshold, part, page);
     }
 }

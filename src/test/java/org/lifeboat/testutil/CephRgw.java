@@ -157,14 +157,12 @@ public final class CephRgw implements AutoCloseable {
 
     /**
      * The environment a Lifeboat or restic process needs to reach the gateway as the test user:
-     * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION, with AWS_PROFILE,
-     * AWS_SESSION_TOKEN emptied and the shared credentials/config files pointed at nothing, so
-     * that a developer's own AWS set-up never leaks in.
+     * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION, with the shared credentials
+     * and config files pointed at nothing, so that a developer's own ~/.aws never leaks in.
      */
     public Map<String, String> env() {
         return Map.of("AWS_ACCESS_KEY_ID", accessKey, "AWS_SECRET_ACCESS_KEY", secretKey, "AWS_DEFAULT_REGION", region(),
-                "AWS_SESSION_TOKEN", "", "AWS_PROFILE", "", "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials",
-                "AWS_CONFIG_FILE", "/nonexistent/aws-config");
+                "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials", "AWS_CONFIG_FILE", "/nonexistent/aws-config");
     }
 
     /** {@code s3:http://127.0.0.1:PORT/BUCKET/PREFIX} (just the bucket when prefix is empty). */
@@ -195,9 +193,9 @@ public final class CephRgw implements AutoCloseable {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).chunkedEncodingEnabled(false)
-                        .expectContinueThresholdInBytes(1L << 20).build())
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(16))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).chunkedEncodingEnabled(false).build())
+                // RGW 16.2 does not answer "Expect: 100-continue" on some requests (a 3 s wait each).
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(16).expectContinueEnabled(false))
                 .build();
     }
 
@@ -269,14 +267,19 @@ public final class CephRgw implements AutoCloseable {
 
         run(dir, "make the OSD", "ceph-osd", "-c", conf, "-i", "0", "--mkfs", "--osd-uuid", osdUuid);
         run(dir, "register the OSD", CEPH.toString(), "-c", conf, "osd", "new", osdUuid, "0");
+        // The OSD checks its uuid against the monitor's map when it starts: wait until the map has it.
+        poll(dir, "osd.0 with its uuid is in 'ceph osd dump'", "mon.a", MON_UP,
+                () -> ceph(dir, "osd", "dump").out().contains(osdUuid));
         for (int start = 1; ; start++) {
-            run(dir, "start the OSD", "ceph-osd", "-c", conf, "-i", "0");
+            // Its start can still race the monitor's map ("wrong fsid": it exits at once, or never
+            // comes up): stop it and start it again.
+            Run started = Proc.run(List.of("ceph-osd", "-c", conf, "-i", "0"), Map.of(), dir, null, 60);
             try {
+                if (started.exit() != 0) throw new AssertionError("Ceph test server: cannot start the OSD: " + started);
                 poll(dir, "osd.0 is up in 'ceph osd dump'", "osd.0", OSD_UP, () -> osdUp(dir));
                 break;
             } catch (AssertionError e) {
-                // Its first start can race the monitor's map ("wrong fsid"): stop it and start it again.
-                if (start == 3) throw e;
+                if (start == 5) throw e;
                 stop(dir.resolve("run/osd.0.pid"));
             }
         }
