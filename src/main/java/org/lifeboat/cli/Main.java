@@ -384,7 +384,7 @@ public final class Main implements Runnable {
         if (!names.isEmpty()) {
             spec.addOption(CommandLine.Model.OptionSpec.builder(names.toArray(String[]::new))
                     .paramLabel("KEY=VALUE").type(List.class).auxiliaryTypes(String.class).arity("1")
-                    .description("set a backend option, as restic's -o (Lifeboat's local backend: local.connections)")
+                    .description("set a backend option, as restic's -o (e.g. s3.connections=8, sftp.args=\"-i KEY\", s3.region=eu-west-1)")
                     .setter(new CommandLine.Model.ISetter() {
                         @Override
                         public <T> T set(T value) {
