@@ -76,7 +76,9 @@ final class RcloneBackend implements Backend {
             if (a.equals("--stdio")) continue; // replaced by a loopback port (see the class comment)
             if (!a.isEmpty()) rclone.add(a);
         }
-        rclone.addAll(List.of("--addr", "127.0.0.1:0", "--user", user, "--pass", password, spec));
+        // The credentials go in rclone's environment (RCLONE_USER/RCLONE_PASS, rclone's rule for every
+        // flag), never in its arguments: any local user can read those with ps.
+        rclone.addAll(List.of("--addr", "127.0.0.1:0", spec));
         // The guard: rclone in the background without our stdin; when stdin reaches its end (we
         // closed it, or our process died), rclone is stopped.
         List<String> cmd = new ArrayList<>(List.of("sh", "-c",
@@ -84,7 +86,10 @@ final class RcloneBackend implements Backend {
         cmd.addAll(rclone);
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("RCLONE_USER", user);
+            pb.environment().put("RCLONE_PASS", password);
+            p = pb.start();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot open " + shown + ": cannot run " + program + ": " + e.getMessage(), e);
         }

@@ -69,6 +69,27 @@ class RcloneBackendContractTest extends BackendContract {
                 .hasMessageContaining("nosuchremote");
     }
 
+    /**
+     * The server's user and password reach rclone in its environment: no argument of the guard or
+     * of rclone (readable by any local user with ps) holds --user/--pass, yet the backend works.
+     */
+    @org.junit.jupiter.api.Test
+    void rclonesCredentialsAreNeverInProcessArguments() throws Exception {
+        b.save(new Handle(FileType.SNAPSHOT, id(3)), bytes(10, 3));
+        ProcessHandle guard = ProcessHandle.of(((RcloneBackend) b).pid()).orElseThrow();
+        java.util.List<ProcessHandle> tree = new java.util.ArrayList<>(guard.descendants().toList());
+        tree.add(guard);
+        int seen = 0;
+        for (ProcessHandle p : tree) {
+            java.nio.file.Path cmdline = java.nio.file.Path.of("/proc", String.valueOf(p.pid()), "cmdline");
+            if (!java.nio.file.Files.exists(cmdline)) continue;
+            String args = new String(java.nio.file.Files.readAllBytes(cmdline), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+            seen++;
+            assertThat(args).as("arguments of process %d", p.pid()).doesNotContain("--user").doesNotContain("--pass");
+        }
+        assertThat(seen).as("the guard and rclone were looked at").isGreaterThanOrEqualTo(2);
+    }
+
     @Override
     Backend newBackend() throws IOException {
         String location = "rclone:" + dir.resolve("repo" + n++);
