@@ -187,9 +187,25 @@ public final class RestServer implements AutoCloseable {
         } catch (java.io.EOFException e) {
             error(ctx, t, 400, "the request body ended early");
         } catch (IOException e) {
+            if (idleTimeout(e)) {
+                // The client stopped sending (Jetty's idle timeout): its fault, not the server's, so
+                // 408 (a 5xx would be retried as a server fault), and a plain log line.
+                System.err.println("serve-repository: " + method + " " + raw + ": the client sent nothing for "
+                        + "too long; the upload was dropped (nothing kept)");
+                error(ctx, t, 408, "request body timed out");
+                return;
+            }
             System.err.println("serve-repository: " + method + " " + raw + ": " + e);
             error(ctx, t, 500, "internal error");
         }
+    }
+
+    /** True when {@code e} comes from the connection's idle timeout (a client that stalled mid-body). */
+    static boolean idleTimeout(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.util.concurrent.TimeoutException) return true;
+        }
+        return false;
     }
 
     private void serve(Context ctx, Target t, String method) throws IOException {

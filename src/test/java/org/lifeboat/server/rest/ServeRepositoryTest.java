@@ -283,6 +283,31 @@ class ServeRepositoryTest {
         assertThat(raw(url, "GET", "/r/keys/" + id, new byte[0])).isBetween(400, 499);
     }
 
+    /**
+     * A client that stalls mid-upload (Content-Length 1,000,000, 2 KB sent, then silence) gets 408
+     * when the connection's idle timeout (30 s) ends it, not a 500 that blames the server and that
+     * clients retry as a server fault; nothing of the upload is kept.
+     */
+    @Test
+    void aClientThatStallsMidUploadGets408AndNothingIsKept() throws Exception {
+        String url = serve(opts(null));
+        assertThat(send("POST", url + "repo/?create=true", null, null).statusCode()).isEqualTo(200);
+        URI u = URI.create(url);
+        String id = "ab".repeat(32);
+        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+            s.setSoTimeout(120_000);
+            var out = s.getOutputStream();
+            out.write(("POST /repo/data/" + id + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[2048]);
+            out.flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            assertThat(status).startsWith("HTTP/1.1 408");
+        }
+        try (Stream<Path> all = Files.walk(root().resolve("repo/data"))) {
+            assertThat(all.filter(Files::isRegularFile)).as("no part of the stalled upload is kept").isEmpty();
+        }
+    }
+
     @Test
     void uploadsWhoseBodyIsNotTheirNameAreRefusedUnlessVerificationIsOff() throws Exception {
         String url = serve(opts(null));
