@@ -17,8 +17,10 @@ import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 
 /**
  * Checks the server's host key against known_hosts files as OpenSSH's StrictHostKeyChecking=yes
- * does (or accept-new, when asked): a key listed for the host (plain, hashed or {@code [host]:port}
- * entries) is accepted; an unknown one is refused (or, with accept-new, recorded in the first file);
+ * does (or accept-new, when asked), reading the files as sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT"
+ * describes (patterns with {@code *}, {@code ?} and {@code !}, {@code [host]:port}, hashed {@code |1|}
+ * names, {@code @revoked}; {@code @cert-authority} lines are skipped, as host certificates are not
+ * checked): a key listed for the host is accepted; an unknown one is refused (or, with accept-new, recorded in the first file);
  * a changed one (the host is listed with another key of the same type) or a revoked one is always
  * refused. Why a key was refused is kept as one sentence that says how to add it ({@link #refusal}).
  */
