@@ -76,6 +76,10 @@ final class SftpBackend implements Backend {
     private Connection conn;
     private volatile boolean closed;
     private final AtomicInteger next = new AtomicInteger();
+    /** How often the server did not answer within ConnectTimeout (guarded by {@link #lock}). */
+    private int unanswered;
+    /** Temporary files of failed saves that could not be removed then (the connection was gone): removed on the next one. */
+    private final java.util.Set<String> leftovers = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** One SSH session and its SFTP channels (a slot is null until first used, or after it broke). */
     private record Connection(ClientSession session, SftpClient[] channels, String target) {}
@@ -172,17 +176,20 @@ final class SftpBackend implements Backend {
      * such file" to NotFound, "permission denied" to Denied, a lost connection to Transient (and
      * drops it, so that the next request connects again).
      */
-    private <T> T on(String file, Op<T> op) throws IOException {
+    private <T> T on(String verb, String file, Op<T> op) throws IOException {
         SftpClient sftp = channel();
         try {
             return op.run(sftp);
         } catch (IOException | RuntimeException e) {
-            throw failure(sftp, file, e);
+            throw failure(sftp, verb, file, e);
         }
     }
 
-    /** The failure for {@code e} in a request on {@code sftp} about {@code file}. */
-    private IOException failure(SftpClient sftp, String file, Exception e) {
+    /**
+     * The failure for {@code e} in a request on {@code sftp} to {@code verb} (read, write, list,
+     * remove, create) {@code file}.
+     */
+    private IOException failure(SftpClient sftp, String verb, String file, Exception e) {
         if (e instanceof StorageError se && e instanceof IOException io) return io;
         if (e instanceof InterruptedIOException ie) {
             broken(sftp);
@@ -196,7 +203,8 @@ final class SftpBackend implements Backend {
                     broken(sftp);
                     yield new StorageError.Transient("the connection to " + target() + " was lost (" + s.getMessage() + ")", s);
                 }
-                default -> new IOException(shown(file) + ": " + (s.getMessage() == null ? "SFTP error " + s.getStatus() : s.getMessage()), s);
+                // Permanent: a full disk or a read-only folder does not pass by retrying.
+                default -> new IOException("the SFTP server refused to " + verb + " " + shown(file) + ": " + refusal(s.getStatus(), verb), s);
             };
         }
         if (e instanceof IOException io) {
@@ -215,6 +223,29 @@ final class SftpBackend implements Backend {
         }
         if (e instanceof RuntimeException r) throw r;
         return new IOException(e);
+    }
+
+    /** What an SFTP status code says about the server, as one clause (SSH_FX_* of draft-ietf-secsh-filexfer-13). */
+    static String refusal(int status, String verb) {
+        boolean writes = !verb.equals("read") && !verb.equals("list");
+        return switch (status) {
+            case SftpConstants.SSH_FX_FAILURE -> "the server reports a failure" + (writes ? " (is its disk full or the folder read-only?)" : "");
+            case SftpConstants.SSH_FX_NO_SPACE_ON_FILESYSTEM -> "the server's disk is full";
+            case SftpConstants.SSH_FX_QUOTA_EXCEEDED -> "the user's disk quota on the server is used up";
+            case SftpConstants.SSH_FX_WRITE_PROTECT -> "the server's file system is read-only";
+            case SftpConstants.SSH_FX_NO_MEDIA -> "the server's storage is not available (no medium)";
+            case SftpConstants.SSH_FX_OP_UNSUPPORTED -> "the server does not support this operation";
+            case SftpConstants.SSH_FX_BAD_MESSAGE -> "the server found the request malformed (a name too long or not allowed?)";
+            case SftpConstants.SSH_FX_INVALID_FILENAME -> "the server does not allow this file name";
+            case SftpConstants.SSH_FX_FILE_ALREADY_EXISTS -> "a file of that name already exists";
+            case SftpConstants.SSH_FX_NOT_A_DIRECTORY -> "a part of the path is a file, not a folder";
+            case SftpConstants.SSH_FX_FILE_IS_A_DIRECTORY -> "it is a folder, not a file";
+            case SftpConstants.SSH_FX_DIR_NOT_EMPTY -> "the folder is not empty";
+            case SftpConstants.SSH_FX_LOCK_CONFLICT, SftpConstants.SSH_FX_BYTE_RANGE_LOCK_CONFLICT -> "another program holds a lock on it";
+            case SftpConstants.SSH_FX_LINK_LOOP -> "its path runs in a loop of symbolic links";
+            case SftpConstants.SSH_FX_INVALID_HANDLE -> "the server lost track of the open file";
+            default -> "the server answers SFTP status " + status + " (" + SftpConstants.getStatusName(status) + ")";
+        };
     }
 
     private static String describe(Throwable e) {
@@ -262,9 +293,11 @@ final class SftpBackend implements Backend {
                 closeQuietly(c);
                 c = null;
             }
+            boolean fresh = c == null;
             if (c == null) {
                 c = connect();
                 conn = c;
+                unanswered = 0;
             }
             SftpClient s = c.channels[slot];
             if (s == null || !s.isOpen()) {
@@ -277,7 +310,15 @@ final class SftpBackend implements Backend {
                 }
                 c.channels[slot] = s;
             }
+            if (fresh) sweep(s);
             return s;
+        }
+    }
+
+    /** Removes the temporary files failed saves left when their connection broke (best effort). */
+    private void sweep(SftpClient s) {
+        for (String tmp : List.copyOf(leftovers)) {
+            if (removeQuietly(s, tmp)) leftovers.remove(tmp);
         }
     }
 
@@ -321,31 +362,50 @@ final class SftpBackend implements Backend {
             Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
             for (String f : List.of("id_ed25519", "id_ecdsa", "id_rsa")) keyFiles.add(ssh.resolve(f));
         }
+        String agentSocket = env.get("SSH_AUTH_SOCK");
+        boolean haveAgent = agentSocket != null && !agentSocket.isBlank() && Files.exists(Path.of(agentSocket));
         List<KeyPair> keys = new ArrayList<>();
         List<String> tried = new ArrayList<>();
+        // Public keys of named identity files that have a passphrase: the agent signs with them (as ssh does).
+        List<java.security.PublicKey> viaAgent = new ArrayList<>();
         for (Path f : keyFiles) {
             if (!Files.exists(f)) {
                 if (args.identities().contains(f)) throw new IOException("the identity file " + f + " (-i) does not exist");
                 continue;
             }
+            boolean named = args.identities().contains(f) || !isDefaultKey(f);
+            boolean[] encrypted = {false};
+            // Lifeboat never prompts: a passphrase asked for means the agent must hold the key.
+            FilePasswordProvider none = (session, resource, retry) -> {
+                encrypted[0] = true;
+                return null;
+            };
             try (InputStream in = Files.newInputStream(f)) {
-                Iterable<KeyPair> kps = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(f.toString()), in,
-                        FilePasswordProvider.EMPTY);
+                Iterable<KeyPair> kps = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(f.toString()), in, none);
                 if (kps != null) for (KeyPair kp : kps) keys.add(kp);
                 tried.add(f.toString());
             } catch (IOException | java.security.GeneralSecurityException | RuntimeException e) {
-                // A key with a passphrase (Lifeboat never prompts) or of an unknown kind: say so if it was asked for.
+                if (encrypted[0] || isEncryptedFailure(e)) {
+                    java.security.PublicKey pub = SftpAgent.publicKeyOf(f);
+                    if (pub != null && haveAgent && SftpAgent.holds(Path.of(agentSocket), pub)) {
+                        viaAgent.add(pub);
+                        tried.add(f.toString());
+                        continue;
+                    }
+                    if (named) throw new IOException("the key " + f + " has a passphrase; load it into ssh-agent (ssh-add " + f + ")");
+                    continue;
+                }
+                // A key of an unknown kind: say so if it was asked for.
                 if (args.identities().contains(f)) {
                     throw new IOException("cannot use the identity file " + f + " (" + describe(e)
-                            + "); Lifeboat reads keys without a passphrase only");
+                            + "); Lifeboat reads OpenSSH and PEM keys (without a passphrase, or with one through ssh-agent)");
                 }
             }
         }
 
-        // The ssh agent first (as ssh does), unless IdentitiesOnly asks for the named keys alone.
-        String agentSocket = env.get("SSH_AUTH_SOCK");
-        boolean agent = !only && agentSocket != null && !agentSocket.isBlank() && Files.exists(Path.of(agentSocket));
-        client.setAgentFactory(agent ? SftpAgent.factory(Path.of(agentSocket)) : null);
+        // The ssh agent first (as ssh does); with IdentitiesOnly only its keys that match named identity files.
+        boolean agent = haveAgent && (!only || !viaAgent.isEmpty());
+        client.setAgentFactory(agent ? SftpAgent.factory(Path.of(agentSocket), only ? viaAgent : null) : null);
 
         // UserKnownHostsFile: -o first, then the Host entry's.
         List<Path> knownHosts = args.knownHosts();
@@ -359,15 +419,31 @@ final class SftpBackend implements Backend {
         // Set on the client before connecting: the key exchange starts as soon as the session exists.
         client.setServerKeyVerifier(verifier);
         client.setKeyIdentityProvider(KeyIdentityProvider.wrapKeyPairs(keys));
+        // ConnectTimeout (as ssh): the TCP connect, then the server's SSH greeting, each within it.
+        Duration answer = args.connectTimeout() > 0 ? Duration.ofSeconds(args.connectTimeout()) : CONNECT_TIMEOUT;
         ClientSession session;
+        org.apache.sshd.client.future.ConnectFuture cf = client.connect(entry);
         try {
-            session = client.connect(entry).verify(CONNECT_TIMEOUT).getSession();
+            if (!cf.await(answer)) {
+                cf.cancel();
+                throw unanswered(target + " did not accept the connection within " + answer.toSeconds() + " s");
+            }
+            session = cf.verify().getSession();
         } catch (IOException | RuntimeException e) {
             if (verifier.refusal() != null) throw new IOException(verifier.refusal());
+            if (e instanceof StorageError || e instanceof UnansweredException) throw (IOException) e;
             throw connectFailure(target, e);
         }
         try {
-            session.auth().verify(CONNECT_TIMEOUT);
+            org.apache.sshd.client.future.AuthFuture af = session.auth();
+            if (!af.await(answer) && session.getServerVersion() == null) {
+                // A server that takes TCP but never speaks SSH (a wrong port, a hung sshd): no use waiting longer.
+                session.close(true);
+                throw unanswered(target + " did not answer as an SSH server within " + answer.toSeconds() + " s");
+            }
+            af.verify(CONNECT_TIMEOUT);
+        } catch (StorageError.Transient | UnansweredException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             session.close(true);
             if (verifier.refusal() != null) throw new IOException(verifier.refusal());
@@ -382,6 +458,38 @@ final class SftpBackend implements Backend {
             throw connectFailure(target, e);
         }
         return new Connection(session, new SftpClient[Math.min(connections, MAX_CHANNELS)], target);
+    }
+
+    /**
+     * A server that did not answer within ConnectTimeout: transient the first time (a moment's
+     * overload), permanent after that, so that the stack's retry gives up after one more try
+     * instead of waiting the timeout out ten times.
+     */
+    private IOException unanswered(String sentence) {
+        if (unanswered++ == 0) return new StorageError.Transient(sentence, null);
+        return new UnansweredException(sentence);
+    }
+
+    /** A server that again did not answer in time: permanent. */
+    private static final class UnansweredException extends IOException {
+        UnansweredException(String message) {
+            super(message);
+        }
+    }
+
+    /** Whether f is one of the default keys ~/.ssh/id_* (tried silently, as ssh does). */
+    private static boolean isDefaultKey(Path f) {
+        Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
+        return f.equals(ssh.resolve("id_ed25519")) || f.equals(ssh.resolve("id_ecdsa")) || f.equals(ssh.resolve("id_rsa"));
+    }
+
+    /** MINA's words for a key whose passphrase was not given (when it did not ask the password provider). */
+    private static boolean isEncryptedFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (m.contains("no password data") || m.contains("encrypted")) return true;
+        }
+        return false;
     }
 
     private static boolean isAuthFailure(Exception e) {
@@ -423,7 +531,7 @@ final class SftpBackend implements Backend {
      * as such.
      */
     private void mkdirs(String dir) throws IOException {
-        on(dir, sftp -> {
+        on("create the folder", dir, sftp -> {
             mkdirs(sftp, dir);
             return null;
         });
@@ -465,7 +573,7 @@ final class SftpBackend implements Backend {
     @Override
     public boolean containerExists() throws IOException {
         String dir = root;
-        return on(dir, sftp -> {
+        return on("read", dir, sftp -> {
             SftpClient.Attributes a = statOrNull(sftp, dir);
             return a != null;
         });
@@ -478,7 +586,7 @@ final class SftpBackend implements Backend {
     @Override
     public FileStat stat(Handle h) throws IOException {
         String p = path(h);
-        SftpClient.Attributes a = on(p, sftp -> h.type() == FileType.LOCK ? sftp.lstat(p) : sftp.stat(p));
+        SftpClient.Attributes a = on("read", p, sftp -> h.type() == FileType.LOCK ? sftp.lstat(p) : sftp.stat(p));
         if (h.type() == FileType.LOCK && !a.isRegularFile()) {
             throw new IOException(shown(p) + ": it is " + (a.isDirectory() ? "a folder" : a.isSymbolicLink() ? "a symbolic link" : "a special file")
                     + ", not a file");
@@ -500,7 +608,7 @@ final class SftpBackend implements Backend {
             }
             handle = sftp.open(p, SftpClient.OpenMode.Read);
         } catch (IOException | RuntimeException e) {
-            throw failure(sftp, p, e);
+            throw failure(sftp, "read", p, e);
         }
         try {
             try {
@@ -508,7 +616,7 @@ final class SftpBackend implements Backend {
                 if (a.isDirectory()) throw new IOException(shown(p) + " is a folder, not a file");
                 size = a.getSize();
             } catch (IOException | RuntimeException e) {
-                throw failure(sftp, p, e);
+                throw failure(sftp, "read", p, e);
             }
             long end = length == 0 ? size : offset + length;
             if (offset > size || end > size) {
@@ -572,7 +680,7 @@ final class SftpBackend implements Backend {
                     n = sftp.read(handle, pos, b, off, Math.min(want, CHUNK));
                 }
             } catch (IOException | RuntimeException e) {
-                throw failure(sftp, p, e);
+                throw failure(sftp, "read", p, e);
             }
             if (n < 0) throw new StorageError.BadRange(shown(p) + ": file ends before offset " + end);
             pos += n;
@@ -684,10 +792,11 @@ final class SftpBackend implements Backend {
                 }
                 done = true;
             } finally {
-                if (!done) removeQuietly(sftp, tmp);
+                // A failed save leaves no temporary file: removed now, or on the next connection if this one is gone.
+                if (!done && !removeQuietly(sftp, tmp)) leftovers.add(tmp);
             }
         } catch (IOException | RuntimeException e) {
-            throw failure(sftp, p, e);
+            throw failure(sftp, "write", p, e);
         }
     }
 
@@ -695,11 +804,16 @@ final class SftpBackend implements Backend {
         if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted while writing " + shown(p));
     }
 
-    private static void removeQuietly(SftpClient sftp, String tmp) {
+    /** Removes tmp; true when it is gone (removed, or never made), false when the server could not be asked. */
+    private static boolean removeQuietly(SftpClient sftp, String tmp) {
         try {
-            if (sftp.isOpen() && !Thread.currentThread().isInterrupted()) sftp.remove(tmp);
+            if (!sftp.isOpen() || Thread.currentThread().isInterrupted()) return false;
+            sftp.remove(tmp);
+            return true;
+        } catch (SftpException e) {
+            return e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_FILE || e.getStatus() == SftpConstants.SSH_FX_NO_SUCH_PATH;
         } catch (IOException | RuntimeException e) {
-            // a leftover temporary name is ignored by every reader
+            return false; // a leftover temporary name is ignored by every reader; the next connection removes it
         }
     }
 
@@ -710,7 +824,7 @@ final class SftpBackend implements Backend {
     @Override
     public void remove(Handle h) throws IOException {
         String p = path(h);
-        on(p, sftp -> {
+        on("remove", p, sftp -> {
             try {
                 sftp.remove(p);
             } catch (SftpException e) {
@@ -728,14 +842,14 @@ final class SftpBackend implements Backend {
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
         if (type == FileType.CONFIG) {
             String p = path(Handle.CONFIG);
-            SftpClient.Attributes a = on(p, sftp -> statOrNull(sftp, p));
+            SftpClient.Attributes a = on("read", p, sftp -> statOrNull(sftp, p));
             if (a != null) fn.accept(new FileInfo("", a.getSize()));
             return;
         }
         String dir = join(root, type.folder());
         if (type == FileType.DATA) {
             List<String> subs = new ArrayList<>();
-            on(dir, sftp -> {
+            on("list", dir, sftp -> {
                 for (SftpClient.DirEntry e : entries(sftp, dir)) {
                     if (e.getFilename().matches("[0-9a-f]{2}") && e.getAttributes().isDirectory()) subs.add(e.getFilename());
                 }
@@ -761,7 +875,7 @@ final class SftpBackend implements Backend {
 
     private void listInto(String dir, FileType type, Consumer<FileInfo> fn) throws IOException {
         List<FileInfo> found = new ArrayList<>();
-        on(dir, sftp -> {
+        on("list", dir, sftp -> {
             for (SftpClient.DirEntry e : entries(sftp, dir)) {
                 if (!Backend.isId(e.getFilename())) continue;
                 SftpClient.Attributes a = e.getAttributes();
@@ -776,6 +890,14 @@ final class SftpBackend implements Backend {
     public void close() {
         closed = true;
         synchronized (lock) {
+            if (conn != null && conn.session.isOpen() && !leftovers.isEmpty()) {
+                for (SftpClient s : conn.channels) {
+                    if (s != null && s.isOpen()) {
+                        sweep(s);
+                        break;
+                    }
+                }
+            }
             if (conn != null) closeQuietly(conn);
             conn = null;
             if (client != null) {

@@ -47,6 +47,20 @@ record SftpLocation(String user, String host, int port, String path) {
                 }
             }
             host = u.getHost();
+            // A port that is no number makes the URI "registry-based" (no host): say what is wrong with it.
+            String auth = u.getRawAuthority();
+            if (auth != null) {
+                String hp = auth.substring(auth.lastIndexOf('@') + 1);
+                int colon = hp.lastIndexOf(':');
+                if (colon >= 0 && hp.lastIndexOf(']') < colon) {
+                    String portText = hp.substring(colon + 1);
+                    boolean ok = portText.matches("[0-9]{1,5}") && Integer.parseInt(portText) >= 1 && Integer.parseInt(portText) <= 65535;
+                    if (!ok) {
+                        throw new IllegalArgumentException("repository location '" + shown + "' gives the port '" + portText
+                                + "', which is not a number from 1 to 65535");
+                    }
+                }
+            }
             if (host == null) {
                 throw new IllegalArgumentException("repository location '" + shown + "' names no host (sftp://user@host:port//path)");
             }

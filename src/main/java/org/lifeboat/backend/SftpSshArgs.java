@@ -22,14 +22,16 @@ import java.util.Locale;
  * @param identitiesOnly IdentitiesOnly=yes: only the -i files (no default keys, no agent)
  * @param destination    the [user@]host of an ssh command line, or null (sftp.args has none)
  * @param config         -F: the ssh config file read instead of ~/.ssh/config, or null
+ * @param connectTimeout ConnectTimeout in seconds (TCP connect and the server's SSH greeting), or 0 for
+ *                       Lifeboat's default (30 s)
  */
 record SftpSshArgs(List<Path> identities, int port, String user, List<Path> knownHosts, String strict,
-        boolean identitiesOnly, String destination, Path config) {
+        boolean identitiesOnly, String destination, Path config, int connectTimeout) {
 
-    static final SftpSshArgs NONE = new SftpSshArgs(List.of(), 0, null, List.of(), "yes", false, null, null);
+    static final SftpSshArgs NONE = new SftpSshArgs(List.of(), 0, null, List.of(), "yes", false, null, null, 0);
 
     private static final String SUPPORTED = "-i FILE, -p PORT, -l USER, -F CONFIG, -o IdentityFile=, -o Port=, -o User=, "
-            + "-o UserKnownHostsFile=, -o StrictHostKeyChecking=yes|accept-new, -o IdentitiesOnly=, -o BatchMode=";
+            + "-o UserKnownHostsFile=, -o StrictHostKeyChecking=yes|accept-new, -o IdentitiesOnly=, -o BatchMode=, -o ConnectTimeout=";
 
     /**
      * Parses {@code -o sftp.args}.
@@ -72,6 +74,7 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
         String destination = null;
         Path config = null;
         boolean subsystem = false;
+        int timeout = 0;
         for (int i = 0; i < words.size(); i++) {
             String w = words.get(i);
             String opt = null;
@@ -125,6 +128,7 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
                             };
                         }
                         case "identitiesonly" -> only = v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("true");
+                        case "connecttimeout" -> timeout = seconds(key, v);
                         case "batchmode" -> {
                             // Lifeboat never prompts: always batch mode.
                         }
@@ -134,7 +138,7 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
                 default -> throw unsupported(key, w);
             }
         }
-        return new SftpSshArgs(List.copyOf(ids), port, user, List.copyOf(known), strict, only, destination, config);
+        return new SftpSshArgs(List.copyOf(ids), port, user, List.copyOf(known), strict, only, destination, config, timeout);
     }
 
     private static IllegalArgumentException unsupported(String key, String what) {
@@ -150,6 +154,16 @@ record SftpSshArgs(List<Path> identities, int port, String user, List<Path> know
             // said below
         }
         throw new IllegalArgumentException("-o " + key + ": the port '" + v + "' is not a number from 1 to 65535");
+    }
+
+    private static int seconds(String key, String v) {
+        try {
+            int t = Integer.parseInt(v);
+            if (t >= 1) return t;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("-o " + key + ": ConnectTimeout=" + v + " is not a whole number of seconds (1 or more)");
     }
 
     /** ~/ at the start of a file name is the home folder, as ssh reads it. */
