@@ -126,8 +126,8 @@ class CommandLineFailureTest {
     }
 
     @Test
-    void unsupportedBackendIsAClearError() {
-        Run r = Cli.raw(null, "-r", "s3:s3.amazonaws.com/bucket", "--password-file", pw.toString(), "snapshots");
-        assertThat(fatal(r, 1)).contains("s3:").contains("not support");
+    void backendsReachedOnlyThroughRcloneAreAClearError() {
+        Run r = Cli.raw(null, "-r", "b2:bucket:repo", "--password-file", pw.toString(), "snapshots");
+        assertThat(fatal(r, 1)).contains("b2:bucket:repo").contains("through rclone");
     }
 }
