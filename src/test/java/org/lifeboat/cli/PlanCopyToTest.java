@@ -203,4 +203,29 @@ class PlanCopyToTest {
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("--from 'ofsite' is not a repository of").contains("(repositories: local, offsite, other)");
     }
+
+    /** A snapshot in the off-site repository that only claims the original (another tree, time) is not its copy. */
+    @Test
+    void recoverFromIgnoresASnapshotThatOnlyClaimsTheOriginal() throws Exception {
+        Path plan = plan("");
+        PlanRuns.lifeboat(plan, "init").ok();
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        List<String> ids = new Restic(dir.resolve("repo"), dir.resolve("cache")).snapshotIds();
+        Files.delete(dir.resolve("repo/snapshots/" + ids.get(1)));
+        // forged: the second backup's tree under the first's original, dated before the real copy
+        String pw = Files.readString(dir.resolve("password")).strip();
+        try (org.lifeboat.repository.Repository off = org.lifeboat.repository.Repository.open(
+                new org.lifeboat.backend.LocalBackend(dir.resolve("offsite-repo")), pw)) {
+            List<org.lifeboat.repository.Snapshot> copies = off.listSnapshots(w -> {});
+            org.lifeboat.repository.Snapshot second = copies.stream()
+                    .filter(c -> c.original().hex().equals(ids.get(1))).findFirst().orElseThrow();
+            off.saveSnapshot(new org.lifeboat.repository.Snapshot(null, second.time().minusDays(1), null, second.tree(),
+                    second.paths(), second.hostname(), second.username(), second.uid(), second.gid(), second.excludes(),
+                    second.tags(), org.lifeboat.repository.Id.parse(ids.get(0)), second.programVersion(), second.summary()));
+        }
+        PlanRuns.lifeboat(plan, "recover", "--from", "offsite", "--systems", "files", "--yes").ok();
+        assertThat(Files.readString(dir.resolve("restored/files/sub/a.txt"))).isEqualTo("version 1\n");
+    }
 }
