@@ -13,6 +13,7 @@ import org.lifeboat.backend.Backend;
 import org.lifeboat.copy.Copier;
 import org.lifeboat.copy.CopyListener;
 import org.lifeboat.copy.CopyResult;
+import org.lifeboat.copy.Places;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;
@@ -209,6 +210,13 @@ final class CopyCommand implements Callable<Integer> {
             srcBackend.close();
             throw e;
         }
+        // Sameness is by place (a clone made with cp -a or rsync keeps the config ID and is a fine target).
+        if (Places.same(srcBackend.location(), dstBackend.location(), null)) {
+            srcBackend.close();
+            dstBackend.close();
+            throw new UserException("the source and the target are the same repository (" + dstBackend.location()
+                    + "); copy needs two different places");
+        }
         Repository dst = null;
         try (Repository src = from.open(ctx, srcBackend)) {
             try {
@@ -218,10 +226,6 @@ final class CopyCommand implements Callable<Integer> {
                         + e.getMessage() + ")", ExitCodes.WRONG_PASSWORD);
             }
             dst.setPackSize(ctx.packSizeBytes());
-            if (src.config().id().equals(dst.config().id())) {
-                throw new UserException("the source and the target are the same repository (ID "
-                        + src.config().id().substring(0, 10) + "); copy needs two different repositories");
-            }
             // restic: a shared lock on the source (unless --no-lock), a normal lock on the target, always.
             try (RepositoryLock srcLock = ctx.lock(src, false);
                  RepositoryLock dstLock = RepositoryLock.acquire(dst, false, ctx::warn, ctx.cancel())) {

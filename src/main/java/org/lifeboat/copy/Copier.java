@@ -120,13 +120,18 @@ public final class Copier {
      *
      * @param warn told about target snapshot files that cannot be read (they count as absent)
      * @return what was copied
-     * @throws CopyException naming the snapshot and the blob (or tree) that cannot be read from the
+     * @throws CopyException when the source and the target are one place ({@link Places#same}); naming the snapshot and the blob (or tree) that cannot be read from the
      *     source; no snapshot is written for it
      * @throws Cancel.Cancelled when the job's token is cancelled (nothing after the last complete snapshot is referenced)
      * @throws IOException when the target cannot be written (naming the pack or file), or the
      *     storage keeps failing
      */
     public CopyResult copy(List<Snapshot> sources, Consumer<String> warn) throws IOException {
+        if (source == target || Places.same(source.location(), target.location(), null)) {
+            // a snapshot "copied" onto itself would count as a second place while it is one
+            throw new CopyException("the source and the target are the same repository (" + target.location()
+                    + "); copy needs two different places", null);
+        }
         Map<Id, List<Snapshot>> byOriginal = new HashMap<>();
         for (Snapshot t : target.listSnapshots(warn)) {
             if (t.original() != null) byOriginal.computeIfAbsent(t.original(), k -> new ArrayList<>()).add(t);

@@ -77,6 +77,28 @@ class CopyCommandTest {
         assertThat(same.err().strip()).startsWith("Fatal: the source and the target are the same repository").doesNotContain("\n");
     }
 
+    /** Sameness is by place: one folder however written is refused; a clone (cp -a, rsync: same config ID) is a target. */
+    @Test
+    void onePlaceIsRefusedAndAClonedRepositoryIsATarget() throws Exception {
+        Files.createSymbolicLink(dir.resolve("linkA"), dir.resolve("A"));
+        for (String same : new String[] {"local:" + a.repo() + "/", dir.resolve("linkA").toString(), a.repo() + "/./"}) {
+            Run r = copy(a, "--from-repo", same, "--from-password-file", pa.toString());
+            assertThat(r.exit()).as(same + ": " + r).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith("Fatal: the source and the target are the same repository").doesNotContain("\n");
+        }
+        Path clone = dir.resolve("A2");
+        Process cp = new ProcessBuilder("cp", "-a", a.repo().toString(), clone.toString()).inheritIO().start();
+        assertThat(cp.waitFor()).isZero();
+        Files.writeString(dir.resolve("src/new.txt"), "after the clone\n");
+        a.run("backup", dir.resolve("src").toString(), "--host", "web1").ok();
+        Run r = copy(new Cli(clone, pa), "--from-repo", a.repo().toString(), "--from-password-file", pa.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("skipping source snapshot").contains("saved");
+        org.lifeboat.testutil.Restic restic = new org.lifeboat.testutil.Restic(clone, dir.resolve("cache"), "pa");
+        assertThat(restic.snapshotIds()).hasSize(2);
+        assertThat(restic.run("check").exit()).isZero();
+    }
+
     @Test
     void aMissingOrStraySourceIsSaidAndInitTakesTheSourcesPolynomial() throws Exception {
         Run none = copy(b);
