@@ -69,8 +69,9 @@ public final class Copier {
      * The source snapshots a copy takes, oldest first, as restic selects them: those named by
      * {@code ids} (ID prefixes or {@code latest}, with the filter), else every snapshot the filter matches.
      *
-     * @param warn told about snapshot files that cannot be read (they are left out)
-     * @throws org.lifeboat.repository.SnapshotNotFoundException naming an ID that matches no snapshot (or several)
+     * @param warn told about snapshot files that cannot be read (they are left out), and about each
+     *     argument that matches no snapshot or several ({@code Ignoring "x": no matching ID found for
+     *     prefix "x"}, as restic; it is left out and the others are taken)
      * @throws IOException when the snapshots cannot be listed
      */
     public static List<Snapshot> select(Repository source, SnapshotFilter filter, List<String> ids, Consumer<String> warn)
@@ -80,7 +81,15 @@ public final class Copier {
         List<Snapshot> out = new ArrayList<>();
         Set<Id> seen = new HashSet<>();
         for (String arg : ids) {
-            Snapshot s = filter.resolve(all, arg);
+            Snapshot s;
+            try {
+                s = filter.resolve(all, arg);
+            } catch (org.lifeboat.repository.SnapshotNotFoundException e) {
+                // restic (0.14 to 0.18): one argument that names no snapshot is ignored, the others are copied
+                warn.accept("Ignoring \"" + arg + "\": " + (e.getMessage().startsWith("no snapshot with ID")
+                        ? "no matching ID found for prefix \"" + arg + "\"" : e.getMessage()));
+                continue;
+            }
             if (seen.add(s.id())) out.add(s);
         }
         out.sort((a, b) -> a.time().compareTo(b.time()));

@@ -77,6 +77,16 @@ class CopyCommandTest {
         assertThat(same.err().strip()).startsWith("Fatal: the source and the target are the same repository").doesNotContain("\n");
     }
 
+    /** restic: an argument naming no snapshot is ignored with a warning, the others are copied (exit 0). */
+    @Test
+    void anUnknownIdAmongSeveralIsIgnoredAndTheRestCopied() {
+        Run r = copy(b, "--from-repo", a.repo().toString(), "--from-password-file", pa.toString(), "deadbeef", "latest");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("Ignoring \"deadbeef\": no matching ID found for prefix \"deadbeef\"");
+        assertThat(r.out()).contains("saved");
+        assertThat(b.run("snapshots", "--json").out()).contains("\"original\"");
+    }
+
     /** Sameness is by place: one folder however written is refused; a clone (cp -a, rsync: same config ID) is a target. */
     @Test
     void onePlaceIsRefusedAndAClonedRepositoryIsATarget() throws Exception {
@@ -149,11 +159,15 @@ class CopyCommandTest {
              RepositoryLock lock = RepositoryLock.acquire(held, true, w -> {}, Cancel.NEVER)) {
             Run r = Cli.process(b.env(), null, "copy", "--from-repo", a.repo().toString(), "--from-password-file", pa.toString());
             assertThat(r.exit()).as(r.toString()).isEqualTo(11);
+            // which side is locked, and how to unlock that one (not the target)
+            assertThat(r.err()).startsWith("Fatal: source repository " + a.repo() + ": repository is already locked")
+                    .contains("'lifeboat unlock --remove-all -r " + a.repo() + "'");
         }
         try (Repository held = Repository.open(Backends.open(b.repo().toString(), BackendOptions.DEFAULT), "pb");
              RepositoryLock lock = RepositoryLock.acquire(held, true, w -> {}, Cancel.NEVER)) {
             Run r = Cli.process(b.env(), null, "copy", "--from-repo", a.repo().toString(), "--from-password-file", pa.toString());
             assertThat(r.exit()).as(r.toString()).isEqualTo(11);
+            assertThat(r.err()).startsWith("Fatal: target repository " + b.repo() + ": repository is already locked");
         }
         // A shared lock on the source (a backup running there) does not stop it.
         try (Repository held = Repository.open(Backends.open(a.repo().toString(), BackendOptions.DEFAULT), "pa");
