@@ -245,9 +245,24 @@ public final class Copier {
     private byte[] load(Snapshot s, BlobType type, Id id) throws IOException {
         try {
             return source.loadBlob(type, id);
+        } catch (org.lifeboat.repository.BlobNotFoundException e) {
+            String refused = refusedEntry(type, id);
+            if (refused != null) throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + refused, e);
+            throw failed(s, e);
         } catch (RepositoryException e) {
             throw failed(s, e);
         }
+    }
+
+    /**
+     * The source index's refused entry for a blob (an impossible location, as {@code check} names
+     * it: {@code index 8f45f1f0: tree blob cdcdcdcd in pack … claims a length of … bytes}); null when
+     * the index did not refuse one. A blob "missing" for that reason is said as what it is.
+     */
+    private String refusedEntry(BlobType type, Id id) {
+        String needle = ": " + type.json() + " blob " + id.shortHex() + " ";
+        for (String e : source.indexErrors()) if (e.contains(needle)) return e;
+        return null;
     }
 
     private static CopyException failed(Snapshot s, IOException e) {
@@ -263,8 +278,9 @@ public final class Copier {
         Repository.PackPlan plan = source.planByPack(BlobType.DATA, blobs);
         if (!plan.missing().isEmpty()) {
             Id m = plan.missing().getFirst();
-            throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": data blob " + m.shortHex()
-                    + " is not in the source's index" + (plan.missing().size() > 1
+            String refused = refusedEntry(BlobType.DATA, m);
+            throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + (refused != null ? refused
+                    : "data blob " + m.shortHex() + " is not in the source's index") + (plan.missing().size() > 1
                     ? " (nor are " + (plan.missing().size() - 1) + " more of its blobs)" : ""), null);
         }
         ConcurrentLinkedQueue<Map.Entry<Id, List<PackedBlob>>> packs = new ConcurrentLinkedQueue<>(plan.packs().entrySet());

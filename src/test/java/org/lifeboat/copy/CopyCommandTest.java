@@ -77,6 +77,36 @@ class CopyCommandTest {
         assertThat(same.err().strip()).startsWith("Fatal: the source and the target are the same repository").doesNotContain("\n");
     }
 
+    /** A tree blob whose only index entry was refused (impossible length) is said as check says it, not "not in the index". */
+    @Test
+    void aRefusedIndexEntryIsNamedAsCheckNamesIt() throws Exception {
+        Path src = dir.resolve("forged");
+        Cli cli;
+        org.lifeboat.repository.Id tree;
+        try (org.lifeboat.testutil.RawRepo raw = org.lifeboat.testutil.RawRepo.create(src)) {
+            tree = raw.tree(org.lifeboat.testutil.RawRepo.file("a.txt", 2, raw.data("a\n")));
+            raw.snapshot(tree);
+            cli = raw.cli(dir);
+        }
+        // the real index goes; a forged one names the tree with a length of 1e12 bytes
+        Path pack;
+        try (var walk = Files.walk(src.resolve("data"))) {
+            pack = walk.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        try (var idx = Files.list(src.resolve("index"))) {
+            for (Path p : idx.toList()) Files.delete(p);
+        }
+        try (org.lifeboat.testutil.RawRepo raw = org.lifeboat.testutil.RawRepo.open(src, org.lifeboat.testutil.RawRepo.PASSWORD)) {
+            raw.rawUnpacked(org.lifeboat.backend.FileType.INDEX, ("{\"packs\":[{\"id\":\"" + pack.getFileName() + "\",\"blobs\":[{\"id\":\""
+                    + tree.hex() + "\",\"type\":\"tree\",\"offset\":0,\"length\":1000000000000}]}]}").getBytes());
+        }
+        Path pw = dir.resolve("rawrepo-password");
+        Run r = copy(b, "--from-repo", src.toString(), "--from-password-file", pw.toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).containsPattern("index [0-9a-f]{8}: tree blob " + tree.shortHex() + " in pack [0-9a-f]{8} claims a length of 1000000000000 bytes")
+                .doesNotContain("is not in the index");
+    }
+
     /** restic: an argument naming no snapshot is ignored with a warning, the others are copied (exit 0). */
     @Test
     void anUnknownIdAmongSeveralIsIgnoredAndTheRestCopied() {
