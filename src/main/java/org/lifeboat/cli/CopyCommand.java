@@ -13,6 +13,7 @@ import org.lifeboat.backend.Backend;
 import org.lifeboat.copy.Copier;
 import org.lifeboat.copy.CopyListener;
 import org.lifeboat.copy.CopyResult;
+import org.lifeboat.copy.Places;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.PasswordSources;
 import org.lifeboat.repository.Repository;
@@ -209,6 +210,13 @@ final class CopyCommand implements Callable<Integer> {
             srcBackend.close();
             throw e;
         }
+        // Sameness is by place (a clone made with cp -a or rsync keeps the config ID and is a fine target).
+        if (Places.same(srcBackend.location(), dstBackend.location(), null)) {
+            srcBackend.close();
+            dstBackend.close();
+            throw new UserException("the source and the target are the same repository (" + dstBackend.location()
+                    + "); copy needs two different places");
+        }
         Repository dst = null;
         try (Repository src = from.open(ctx, srcBackend)) {
             try {
@@ -218,16 +226,19 @@ final class CopyCommand implements Callable<Integer> {
                         + e.getMessage() + ")", ExitCodes.WRONG_PASSWORD);
             }
             dst.setPackSize(ctx.packSizeBytes());
-            if (src.config().id().equals(dst.config().id())) {
-                throw new UserException("the source and the target are the same repository (ID "
-                        + src.config().id().substring(0, 10) + "); copy needs two different repositories");
-            }
             // restic: a shared lock on the source (unless --no-lock), a normal lock on the target, always.
-            try (RepositoryLock srcLock = ctx.lock(src, false);
-                 RepositoryLock dstLock = RepositoryLock.acquire(dst, false, ctx::warn, ctx.cancel())) {
-                ctx.loadIndex(src);
-                ctx.loadIndex(dst);
-                List<Snapshot> selected = Copier.select(src, filter.filter(), ids, ctx::warn);
+            final Repository target = dst;
+            try (RepositoryLock srcLock = side(true, src, () -> ctx.lock(src, false));
+                 RepositoryLock dstLock = side(false, target, () -> RepositoryLock.acquire(target, false, ctx::warn, ctx.cancel()))) {
+                side(true, src, () -> {
+                    ctx.loadIndex(src);
+                    return null;
+                });
+                side(false, target, () -> {
+                    ctx.loadIndex(target);
+                    return null;
+                });
+                List<Snapshot> selected = side(true, src, () -> Copier.select(src, filter.filter(), ids, ctx::warn));
                 CopyResult r = new Copier(src, dst, new Lines(ctx), ctx.cancel()).copy(selected, ctx::warn);
                 if (ctx.json()) {
                     ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "summary")
@@ -244,6 +255,32 @@ final class CopyCommand implements Callable<Integer> {
             else dstBackend.close();
         }
         return ExitCodes.OK;
+    }
+
+    /** A step on one side of the copy. */
+    private interface Step<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs a step on one side, its failures (lock, storage, index) saying which side, so that a
+     * user unlocks or repairs the right repository: {@code source repository LOC: …} (with
+     * {@code unlock -r SOURCE}), {@code target repository LOC: …}. Exit codes stay (11 for a lock).
+     */
+    private static <T> T side(boolean source, Repository repo, Step<T> step) throws IOException {
+        try {
+            return step.run();
+        } catch (java.io.InterruptedIOException e) { // a cancel (Cancel.Cancelled) is no side's fault
+            throw e;
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (source) {
+                msg = msg.replace("'lifeboat unlock --remove-all'", "'lifeboat unlock --remove-all -r " + repo.location() + "'")
+                        .replace("'lifeboat unlock'", "'lifeboat unlock -r " + repo.location() + "'");
+            }
+            int code = e instanceof org.lifeboat.repository.LockException ? ExitCodes.LOCKED : ExitCodes.FATAL;
+            throw new UserException((source ? "source" : "target") + " repository " + repo.location() + ": " + msg, code);
+        }
     }
 
     /** Go's time.Time String() as restic prints a snapshot's time, in the local zone. */

@@ -69,8 +69,9 @@ public final class Copier {
      * The source snapshots a copy takes, oldest first, as restic selects them: those named by
      * {@code ids} (ID prefixes or {@code latest}, with the filter), else every snapshot the filter matches.
      *
-     * @param warn told about snapshot files that cannot be read (they are left out)
-     * @throws org.lifeboat.repository.SnapshotNotFoundException naming an ID that matches no snapshot (or several)
+     * @param warn told about snapshot files that cannot be read (they are left out), and about each
+     *     argument that matches no snapshot or several ({@code Ignoring "x": no matching ID found for
+     *     prefix "x"}, as restic; it is left out and the others are taken)
      * @throws IOException when the snapshots cannot be listed
      */
     public static List<Snapshot> select(Repository source, SnapshotFilter filter, List<String> ids, Consumer<String> warn)
@@ -80,7 +81,15 @@ public final class Copier {
         List<Snapshot> out = new ArrayList<>();
         Set<Id> seen = new HashSet<>();
         for (String arg : ids) {
-            Snapshot s = filter.resolve(all, arg);
+            Snapshot s;
+            try {
+                s = filter.resolve(all, arg);
+            } catch (org.lifeboat.repository.SnapshotNotFoundException e) {
+                // restic (0.14 to 0.18): one argument that names no snapshot is ignored, the others are copied
+                warn.accept("Ignoring \"" + arg + "\": " + (e.getMessage().startsWith("no snapshot with ID")
+                        ? "no matching ID found for prefix \"" + arg + "\"" : e.getMessage()));
+                continue;
+            }
             if (seen.add(s.id())) out.add(s);
         }
         out.sort((a, b) -> a.time().compareTo(b.time()));
@@ -120,13 +129,18 @@ public final class Copier {
      *
      * @param warn told about target snapshot files that cannot be read (they count as absent)
      * @return what was copied
-     * @throws CopyException naming the snapshot and the blob (or tree) that cannot be read from the
+     * @throws CopyException when the source and the target are one place ({@link Places#same}); naming the snapshot and the blob (or tree) that cannot be read from the
      *     source; no snapshot is written for it
      * @throws Cancel.Cancelled when the job's token is cancelled (nothing after the last complete snapshot is referenced)
      * @throws IOException when the target cannot be written (naming the pack or file), or the
      *     storage keeps failing
      */
     public CopyResult copy(List<Snapshot> sources, Consumer<String> warn) throws IOException {
+        if (source == target || Places.same(source.location(), target.location(), null)) {
+            // a snapshot "copied" onto itself would count as a second place while it is one
+            throw new CopyException("the source and the target are the same repository (" + target.location()
+                    + "); copy needs two different places", null);
+        }
         Map<Id, List<Snapshot>> byOriginal = new HashMap<>();
         for (Snapshot t : target.listSnapshots(warn)) {
             if (t.original() != null) byOriginal.computeIfAbsent(t.original(), k -> new ArrayList<>()).add(t);
@@ -231,9 +245,24 @@ public final class Copier {
     private byte[] load(Snapshot s, BlobType type, Id id) throws IOException {
         try {
             return source.loadBlob(type, id);
+        } catch (org.lifeboat.repository.BlobNotFoundException e) {
+            String refused = refusedEntry(type, id);
+            if (refused != null) throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + refused, e);
+            throw failed(s, e);
         } catch (RepositoryException e) {
             throw failed(s, e);
         }
+    }
+
+    /**
+     * The source index's refused entry for a blob (an impossible location, as {@code check} names
+     * it: {@code index 8f45f1f0: tree blob cdcdcdcd in pack … claims a length of … bytes}); null when
+     * the index did not refuse one. A blob "missing" for that reason is said as what it is.
+     */
+    private String refusedEntry(BlobType type, Id id) {
+        String needle = ": " + type.json() + " blob " + id.shortHex() + " ";
+        for (String e : source.indexErrors()) if (e.contains(needle)) return e;
+        return null;
     }
 
     private static CopyException failed(Snapshot s, IOException e) {
@@ -249,8 +278,9 @@ public final class Copier {
         Repository.PackPlan plan = source.planByPack(BlobType.DATA, blobs);
         if (!plan.missing().isEmpty()) {
             Id m = plan.missing().getFirst();
-            throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": data blob " + m.shortHex()
-                    + " is not in the source's index" + (plan.missing().size() > 1
+            String refused = refusedEntry(BlobType.DATA, m);
+            throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + (refused != null ? refused
+                    : "data blob " + m.shortHex() + " is not in the source's index") + (plan.missing().size() > 1
                     ? " (nor are " + (plan.missing().size() - 1) + " more of its blobs)" : ""), null);
         }
         ConcurrentLinkedQueue<Map.Entry<Id, List<PackedBlob>>> packs = new ConcurrentLinkedQueue<>(plan.packs().entrySet());

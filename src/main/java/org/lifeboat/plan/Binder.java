@@ -227,9 +227,12 @@ final class Binder {
             if (rm == null) continue;
             keys(rm, "repository '" + r.key() + "'", REPO);
             String url = requiredText(rm, "url", "repository '" + r.key() + "'");
-            if (url != null && !url.matches("^[a-z0-9]+:.*") && !url.startsWith("/")) {
+            // local:REL is relative to the plan's folder too, as a bare path is
+            boolean localScheme = url != null && url.startsWith("local:") && !url.startsWith("local:/");
+            if (url != null && (localScheme || !url.matches("^[a-z0-9]+:.*") && !url.startsWith("/"))) {
                 try {
-                    url = base.resolve(url).normalize().toString();
+                    url = localScheme ? "local:" + base.resolve(url.substring("local:".length())).normalize()
+                            : base.resolve(url).normalize().toString();
                 } catch (java.nio.file.InvalidPathException bad) {
                     problems.add(Problem.error(file, rm.entries().get("url").value().pos(), "url is not a valid path: " + bad.getReason()));
                 }
@@ -243,8 +246,35 @@ final class Binder {
             out.put(r.key(), new Plan.RepositorySpec(r.key(), url, secret[0], secret[1], copyTo, retention, offsite));
             entries.put(r.key(), rm);
         }
-        if (onlyWithVariables == null) copyChecks(out, entries);
+        if (onlyWithVariables == null) {
+            samePlaceChecks(out, entries);
+            copyChecks(out, entries);
+        }
         return out;
+    }
+
+    /**
+     * Two repositories at one place (the same folder however written, the same remote location)
+     * would copy snapshots onto themselves and count as two places in the 3-2-1 report: refused at
+     * the second one's url.
+     */
+    private void samePlaceChecks(Map<String, Plan.RepositorySpec> repos, Map<String, YMap> entries) {
+        List<Plan.RepositorySpec> seen = new ArrayList<>();
+        for (Plan.RepositorySpec r : repos.values()) {
+            if (r.url() == null || !entries.containsKey(r.name())) continue;
+            for (Plan.RepositorySpec earlier : seen) {
+                if (org.lifeboat.copy.Places.same(earlier.url(), r.url(), base)) {
+                    problems.add(Problem.error(file, entries.get(r.name()).entries().get("url").value().pos(),
+                            "repositories '" + earlier.name() + "' and '" + r.name() + "' are the same place"
+                                    // a remote location may carry a password: only folders are shown
+                                    + (org.lifeboat.copy.Places.localPath(r.url(), base) == null ? ""
+                                    : " (" + cut(org.lifeboat.copy.Places.normalise(r.url(), base)) + ")")
+                                    + "; give each repository its own location"));
+                    break;
+                }
+            }
+            seen.add(r);
+        }
     }
 
     /** {@code retention: { mode: compliance|governance, period: 30d }}: S3 Object Lock, so only for s3: repositories. */

@@ -72,7 +72,8 @@ public final class Recovery {
     /**
      * The snapshot of {@code sys} to recover from repository {@code from} (null: the system's own
      * repository, as {@link #chooseSnapshot}). From another repository it is the same snapshot the
-     * system's own repository would give, found there by its {@code original} (or ID): a copy is
+     * system's own repository would give, found there by its {@code original} (or ID) with the same
+     * time, tree, host, paths and tags ({@link org.lifeboat.copy.Copier#similar}, copy's rule): a copy is
      * the same data. When the own repository cannot be read (gone with the site) or its choice has
      * no copy in {@code from}, it is the newest snapshot of the system in {@code from} by the same
      * rules ({@link SystemSnapshots}, {@code at}); the note says which.
@@ -97,7 +98,8 @@ public final class Recovery {
             org.lifeboat.repository.Id key = primary.original() != null ? primary.original() : primary.id();
             for (Snapshot s : SystemSnapshots.of(sys, repos.snapshots(from, warn))) {
                 org.lifeboat.repository.Id k = s.original() != null ? s.original() : s.id();
-                if (k.equals(key)) return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
+                // copy's rule (Copier.similar): a snapshot that only claims the original is not its copy
+                if (k.equals(key) && org.lifeboat.copy.Copier.similar(s, primary)) return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
             }
         }
         Snapshot newest = chooseSnapshot(plan, there, repos, at, warn);

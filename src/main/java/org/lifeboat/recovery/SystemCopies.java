@@ -42,7 +42,9 @@ public final class SystemCopies {
 
     /**
      * Copies a system's new snapshot {@code snap} (in the system's repository) to every repository
-     * its {@code copy-to} reaches: breadth first, each from the repository that names it. A failed
+     * its {@code copy-to} reaches: breadth first, each from the repository that names it; with it,
+     * every other snapshot of the system there that the target lacks (a copy that was interrupted or
+     * failed earlier is caught up), oldest first. A failed
      * copy is reported and does not stop the others; the repositories reached only through it are
      * reported as not copied. Stops (throws) when {@code cancel} is cancelled.
      *
@@ -61,13 +63,22 @@ public final class SystemCopies {
             String to = t.getKey(), from = t.getValue();
             String src = idIn.get(from);
             if (src == null) {
-                out.add(new Copy(from, to, snap.id().hex(), null, false, "not copied: the copy to '" + from + "' failed"));
+                // the snapshot ID is the system repository's: name that repository as its origin, the route in the error
+                out.add(new Copy(start, to, snap.id().hex(), null, false, "not copied: it goes through '" + from
+                        + "', and the copy to '" + from + "' failed"));
                 continue;
             }
             try {
                 Repository source = repos.get(from);
                 Repository target = repos.get(to);
-                SnapshotCopier.Copied c = copier.copy(source, target, org.lifeboat.repository.Id.parse(src), cancel);
+                // Catch up first: the system's older snapshots the target lacks (an interrupted or failed
+                // earlier copy); those already there are skipped cheaply by the copy engine.
+                org.lifeboat.repository.Id newId = org.lifeboat.repository.Id.parse(src);
+                for (Snapshot older : SystemSnapshots.of(sys, repos.snapshots(from, w -> {}))) {
+                    cancel.check();
+                    if (!older.id().equals(newId)) copier.copy(source, target, older.id(), cancel);
+                }
+                SnapshotCopier.Copied c = copier.copy(source, target, newId, cancel);
                 repos.invalidate(to);
                 idIn.put(to, c.id().hex());
                 out.add(new Copy(from, to, src, c.id().hex(), c.alreadyThere(), null));
@@ -143,8 +154,20 @@ public final class SystemCopies {
         // A repository that could not be read may hold a copy: the gap is then not proven, and says so.
         String unknown = unread.isEmpty() ? "" : " (" + names(unread) + (unread.size() == 1 ? " was" : " were") + " not readable)";
         if (holding.stream().noneMatch(Place::offsite)) {
-            gaps.add(new Gap("no_offsite", "no off-site copy: " + where + " only on-site ("
-                    + names(holding) + "); add an off-site repository to copy-to" + unknown));
+            // A planned off-site repository that holds nothing of it: the copy is missing (interrupted, or the
+            // target was unreachable), not the plan's promise; say what fills it.
+            Place missing = repos == null ? null : places.values().stream()
+                    .filter(p -> p.planned() && p.offsite() && !p.primary() && p.newest() == null && p.error() == null)
+                    .findFirst().orElse(null);
+            if (missing != null) {
+                gaps.add(new Gap("no_offsite", "no off-site copy: '" + missing.repository() + "' holds no copy of the system's"
+                        + " newest snapshot (" + where + " only in " + names(holding) + "); 'lifeboat backup --system "
+                        + sys.name() + "' copies every missing one there, or 'lifeboat copy -r " + url(plan, missing.repository())
+                        + " --from-repo " + url(plan, primary) + " --tag " + sys.tag() + "'" + unknown));
+            } else {
+                gaps.add(new Gap("no_offsite", "no off-site copy: " + where + " only on-site ("
+                        + names(holding) + "); add an off-site repository to copy-to" + unknown));
+            }
         }
         if (holding.stream().noneMatch(p -> p.retention() != null)) {
             gaps.add(new Gap("no_immutable", "no immutable copy: no repository with a retention holds it ("
@@ -155,6 +178,12 @@ public final class SystemCopies {
                     : "'" + holding.get(0).repository() + "' only") + "; name another repository in copy-to" + unknown));
         }
         return new Report(sys.name(), List.copyOf(places.values()), List.copyOf(gaps));
+    }
+
+    /** A repository's location for a command line; a remote one's password is not shown. */
+    private static String url(Plan plan, String repository) {
+        String u = plan.repositories().get(repository).url();
+        return u == null ? repository : u.replaceAll("://([^/@:]+):[^/@]*@", "://$1:***@");
     }
 
     private static String names(List<Place> l) {

@@ -203,4 +203,82 @@ class PlanCopyToTest {
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("--from 'ofsite' is not a repository of").contains("(repositories: local, offsite, other)");
     }
+
+    /** A snapshot in the off-site repository that only claims the original (another tree, time) is not its copy. */
+    @Test
+    void recoverFromIgnoresASnapshotThatOnlyClaimsTheOriginal() throws Exception {
+        Path plan = plan("");
+        PlanRuns.lifeboat(plan, "init").ok();
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        List<String> ids = new Restic(dir.resolve("repo"), dir.resolve("cache")).snapshotIds();
+        Files.delete(dir.resolve("repo/snapshots/" + ids.get(1)));
+        // forged: the second backup's tree under the first's original, dated before the real copy
+        String pw = Files.readString(dir.resolve("password")).strip();
+        try (org.lifeboat.repository.Repository off = org.lifeboat.repository.Repository.open(
+                new org.lifeboat.backend.LocalBackend(dir.resolve("offsite-repo")), pw)) {
+            List<org.lifeboat.repository.Snapshot> copies = off.listSnapshots(w -> {});
+            org.lifeboat.repository.Snapshot second = copies.stream()
+                    .filter(c -> c.original().hex().equals(ids.get(1))).findFirst().orElseThrow();
+            off.saveSnapshot(new org.lifeboat.repository.Snapshot(null, second.time().minusDays(1), null, second.tree(),
+                    second.paths(), second.hostname(), second.username(), second.uid(), second.gid(), second.excludes(),
+                    second.tags(), org.lifeboat.repository.Id.parse(ids.get(0)), second.programVersion(), second.summary()));
+        }
+        PlanRuns.lifeboat(plan, "recover", "--from", "offsite", "--systems", "files", "--yes").ok();
+        assertThat(Files.readString(dir.resolve("restored/files/sub/a.txt"))).isEqualTo("version 1\n");
+    }
+
+    /** A planned copy that is missing is said as such, with the command that fills it; the next backup catches up. */
+    @Test
+    void aMissingPlannedCopyIsNamedAndTheNextBackupCatchesUp() throws Exception {
+        Path plan = plan("");
+        new Cli(dir.resolve("repo"), dir.resolve("password")).run("init").ok();
+        new Cli(dir.resolve("other-repo"), dir.resolve("password")).run("init").ok();
+        assertThat(PlanRuns.lifeboat(plan, "backup", "--system", "files").exit()).isEqualTo(3); // offsite not there yet
+        new Cli(dir.resolve("offsite-repo"), dir.resolve("password")).run("init").ok();
+
+        Run show = PlanRuns.lifeboat(plan, "plan", "show").ok();
+        assertThat(show.out()).contains("files: no off-site copy: 'offsite' holds no copy of the system's newest snapshot")
+                .contains("'lifeboat backup --system files' copies every missing one there")
+                .contains("lifeboat copy -r " + dir.resolve("offsite-repo") + " --from-repo " + dir.resolve("repo"))
+                .doesNotContain("files: no off-site copy: its snapshots are only on-site ('local'); add an off-site");
+
+        Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        Restic offsite = new Restic(dir.resolve("offsite-repo"), dir.resolve("cache"));
+        assertThat(offsite.json("snapshots", "--json")).as("the first snapshot is caught up").hasSize(2);
+        assertThat(offsite.run("check").exit()).isZero();
+    }
+
+    /** local → nas → offsite with nas unreachable: the skipped copy names local's snapshot as local's. */
+    @Test
+    void aCopySkippedBehindAFailedOneNamesTheSnapshotsRepository() throws Exception {
+        Cli.passwordFile(dir);
+        Files.createDirectories(dir.resolve("src/files"));
+        Files.writeString(dir.resolve("src/files/a.txt"), "a\n");
+        Path plan = dir.resolve("lifeboat.yaml");
+        Files.writeString(plan, """
+                repositories:
+                  local: { url: repo, password-file: password, copy-to: [nas] }
+                  nas: { url: nas-repo, password-file: password, copy-to: [offsite] }
+                  offsite: { url: offsite-repo, password-file: password, offsite: true }
+                sites: { primary: { root: restored } }
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 1h
+                    backup: { repository: local, sources: [ { path: src/files } ] }
+                """);
+        new Cli(dir.resolve("repo"), dir.resolve("password")).run("init").ok();
+        new Cli(dir.resolve("offsite-repo"), dir.resolve("password")).run("init").ok();
+        Run j = PlanRuns.lifeboat(plan, "--json", "backup", "--system", "files");
+        assertThat(j.exit()).isEqualTo(3);
+        String id = new Restic(dir.resolve("repo"), dir.resolve("cache")).snapshotIds().getFirst();
+        JsonNode skipped = lines(j).stream().filter(n -> n.path("message_type").asText().equals("copy")
+                && n.path("repository").asText().equals("offsite")).findFirst().orElseThrow();
+        assertThat(skipped.get("snapshot_id").asText()).isEqualTo(id);
+        assertThat(skipped.get("from").asText()).isEqualTo("local");
+        assertThat(skipped.get("error").asText()).contains("'nas'");
+    }
 }

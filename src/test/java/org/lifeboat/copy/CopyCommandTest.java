@@ -77,6 +77,68 @@ class CopyCommandTest {
         assertThat(same.err().strip()).startsWith("Fatal: the source and the target are the same repository").doesNotContain("\n");
     }
 
+    /** A tree blob whose only index entry was refused (impossible length) is said as check says it, not "not in the index". */
+    @Test
+    void aRefusedIndexEntryIsNamedAsCheckNamesIt() throws Exception {
+        Path src = dir.resolve("forged");
+        Cli cli;
+        org.lifeboat.repository.Id tree;
+        try (org.lifeboat.testutil.RawRepo raw = org.lifeboat.testutil.RawRepo.create(src)) {
+            tree = raw.tree(org.lifeboat.testutil.RawRepo.file("a.txt", 2, raw.data("a\n")));
+            raw.snapshot(tree);
+            cli = raw.cli(dir);
+        }
+        // the real index goes; a forged one names the tree with a length of 1e12 bytes
+        Path pack;
+        try (var walk = Files.walk(src.resolve("data"))) {
+            pack = walk.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        try (var idx = Files.list(src.resolve("index"))) {
+            for (Path p : idx.toList()) Files.delete(p);
+        }
+        try (org.lifeboat.testutil.RawRepo raw = org.lifeboat.testutil.RawRepo.open(src, org.lifeboat.testutil.RawRepo.PASSWORD)) {
+            raw.rawUnpacked(org.lifeboat.backend.FileType.INDEX, ("{\"packs\":[{\"id\":\"" + pack.getFileName() + "\",\"blobs\":[{\"id\":\""
+                    + tree.hex() + "\",\"type\":\"tree\",\"offset\":0,\"length\":1000000000000}]}]}").getBytes());
+        }
+        Path pw = dir.resolve("rawrepo-password");
+        Run r = copy(b, "--from-repo", src.toString(), "--from-password-file", pw.toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).containsPattern("index [0-9a-f]{8}: tree blob " + tree.shortHex() + " in pack [0-9a-f]{8} claims a length of 1000000000000 bytes")
+                .doesNotContain("is not in the index");
+    }
+
+    /** restic: an argument naming no snapshot is ignored with a warning, the others are copied (exit 0). */
+    @Test
+    void anUnknownIdAmongSeveralIsIgnoredAndTheRestCopied() {
+        Run r = copy(b, "--from-repo", a.repo().toString(), "--from-password-file", pa.toString(), "deadbeef", "latest");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("Ignoring \"deadbeef\": no matching ID found for prefix \"deadbeef\"");
+        assertThat(r.out()).contains("saved");
+        assertThat(b.run("snapshots", "--json").out()).contains("\"original\"");
+    }
+
+    /** Sameness is by place: one folder however written is refused; a clone (cp -a, rsync: same config ID) is a target. */
+    @Test
+    void onePlaceIsRefusedAndAClonedRepositoryIsATarget() throws Exception {
+        Files.createSymbolicLink(dir.resolve("linkA"), dir.resolve("A"));
+        for (String same : new String[] {"local:" + a.repo() + "/", dir.resolve("linkA").toString(), a.repo() + "/./"}) {
+            Run r = copy(a, "--from-repo", same, "--from-password-file", pa.toString());
+            assertThat(r.exit()).as(same + ": " + r).isEqualTo(1);
+            assertThat(r.err().strip()).startsWith("Fatal: the source and the target are the same repository").doesNotContain("\n");
+        }
+        Path clone = dir.resolve("A2");
+        Process cp = new ProcessBuilder("cp", "-a", a.repo().toString(), clone.toString()).inheritIO().start();
+        assertThat(cp.waitFor()).isZero();
+        Files.writeString(dir.resolve("src/new.txt"), "after the clone\n");
+        a.run("backup", dir.resolve("src").toString(), "--host", "web1").ok();
+        Run r = copy(new Cli(clone, pa), "--from-repo", a.repo().toString(), "--from-password-file", pa.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("skipping source snapshot").contains("saved");
+        org.lifeboat.testutil.Restic restic = new org.lifeboat.testutil.Restic(clone, dir.resolve("cache"), "pa");
+        assertThat(restic.snapshotIds()).hasSize(2);
+        assertThat(restic.run("check").exit()).isZero();
+    }
+
     @Test
     void aMissingOrStraySourceIsSaidAndInitTakesTheSourcesPolynomial() throws Exception {
         Run none = copy(b);
@@ -127,11 +189,15 @@ class CopyCommandTest {
              RepositoryLock lock = RepositoryLock.acquire(held, true, w -> {}, Cancel.NEVER)) {
             Run r = Cli.process(b.env(), null, "copy", "--from-repo", a.repo().toString(), "--from-password-file", pa.toString());
             assertThat(r.exit()).as(r.toString()).isEqualTo(11);
+            // which side is locked, and how to unlock that one (not the target)
+            assertThat(r.err()).startsWith("Fatal: source repository " + a.repo() + ": repository is already locked")
+                    .contains("'lifeboat unlock --remove-all -r " + a.repo() + "'");
         }
         try (Repository held = Repository.open(Backends.open(b.repo().toString(), BackendOptions.DEFAULT), "pb");
              RepositoryLock lock = RepositoryLock.acquire(held, true, w -> {}, Cancel.NEVER)) {
             Run r = Cli.process(b.env(), null, "copy", "--from-repo", a.repo().toString(), "--from-password-file", pa.toString());
             assertThat(r.exit()).as(r.toString()).isEqualTo(11);
+            assertThat(r.err()).startsWith("Fatal: target repository " + b.repo() + ": repository is already locked");
         }
         // A shared lock on the source (a backup running there) does not stop it.
         try (Repository held = Repository.open(Backends.open(a.repo().toString(), BackendOptions.DEFAULT), "pa");

@@ -114,4 +114,31 @@ class PlanCopiesTest {
                 "4:78: unknown key 'perod' in repository 'cold' retention (did you mean 'period'?)",
                 "5:34: offsite must be true or false, not 'maybe'");
     }
+
+    /** One place named twice (however written) would copy onto itself and count as two places. */
+    @Test
+    void twoRepositoriesAtOnePlaceAreAnErrorAtTheSecondUrl() throws Exception {
+        Files.createDirectories(dir.resolve("a"));
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("a"));
+        Path f = plan("""
+                  local: { url: ./a, copy-to: [b] }
+                  b: { url: "local:./a/" }
+                  c: { url: link }
+                  d: { url: "s3:https://s3.example.com/bucket/repo/" }
+                  e: { url: "s3:https://s3.example.com/bucket/repo" }
+                  f: { url: ./a2 }
+                """);
+        List<String> errors = errors(PlanLoader.validate(f));
+        String real = dir.resolve("a").toRealPath().toString();
+        assertThat(errors).containsExactly(
+                "3:13: repositories 'local' and 'b' are the same place (" + real + "); give each repository its own location",
+                "4:13: repositories 'local' and 'c' are the same place (" + real + "); give each repository its own location",
+                "6:13: repositories 'd' and 'e' are the same place; give each repository its own location");
+        // local:REL is the plan's folder's, as a bare path
+        Path other = plan("""
+                  local: { url: "local:./x" }
+                """);
+        assertThat(PlanLoader.load(other, null, PlanLoader.Generators.placeholders()).repositories().get("local").url())
+                .isEqualTo("local:" + dir.resolve("x"));
+    }
 }

@@ -77,7 +77,10 @@ class SystemCopiesTest {
                     Cancel.NEVER);
             assertThat(copies).hasSize(2);
             assertThat(copies.get(0).error()).contains("there is no repository at").contains("nas");
-            assertThat(copies.get(1).error()).isEqualTo("not copied: the copy to 'nas' failed");
+            assertThat(copies.get(1).error()).isEqualTo("not copied: it goes through 'nas', and the copy to 'nas' failed");
+            // the snapshot ID is local's: the message names local as where it is
+            assertThat(copies.get(1).from()).isEqualTo("local");
+            assertThat(copies.get(1).snapshot()).isEqualTo(s.id().hex());
             assertThat(repos.snapshots("local", w -> {})).extracting(Snapshot::id).containsExactly(s.id());
         }
     }

@@ -1,0 +1,81 @@
+package org.lifeboat.copy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/**
+ * Whether two repository locations are the same place: what {@code copy} and the plan's
+ * {@code copy-to} must refuse (a copy onto itself). Sameness is by place, not by the config's ID: a
+ * repository cloned with {@code cp -a} or rsync keeps the ID and is a legitimate target.
+ */
+public final class Places {
+    private Places() {}
+
+    /** A scheme as the backends read one (case-sensitive, as restic's prefixes). */
+    private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):");
+
+    /**
+     * The folder of a local location ({@code /x}, {@code ./x}, {@code local:x}), resolved against
+     * {@code base} (null: the working directory) and normalised; null for a remote location or a
+     * path that is not valid.
+     */
+    public static Path localPath(String location, Path base) {
+        if (location == null) return null;
+        String path = location;
+        var m = SCHEME.matcher(location);
+        if (m.find()) {
+            if (!m.group(1).equals("local")) return null;
+            path = location.substring(m.end());
+        }
+        try {
+            Path p = Path.of(path);
+            if (!p.isAbsolute()) p = (base == null ? Path.of("") : base).resolve(p);
+            return p.toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The location as one string per place: a local folder as its absolute real path (when it
+     * exists; else normalised), without {@code local:} and trailing slashes; a remote one without
+     * trailing slashes.
+     */
+    public static String normalise(String location, Path base) {
+        Path p = localPath(location, base);
+        if (p != null) {
+            try {
+                if (Files.exists(p)) p = p.toRealPath();
+            } catch (IOException e) {
+                // keep the normalised path: the place is judged by its name then
+            }
+            return p.toString();
+        }
+        String s = location == null ? "" : location.strip();
+        while (s.endsWith("/") && !s.endsWith("//")) s = s.substring(0, s.length() - 1);
+        return s;
+    }
+
+    /**
+     * True when {@code a} and {@code b} are the same place: for two existing local folders, the
+     * same file ({@link Files#isSameFile}: symlinks, {@code ./A/}, {@code local:} and bind mounts
+     * are seen through); otherwise the same {@link #normalise normalised} location.
+     *
+     * @param base the folder relative local paths are resolved against (null: the working directory)
+     */
+    public static boolean same(String a, String b, Path base) {
+        Path pa = localPath(a, base), pb = localPath(b, base);
+        if (pa != null && pb != null && Files.exists(pa) && Files.exists(pb)) {
+            try {
+                return Files.isSameFile(pa, pb);
+            } catch (IOException e) {
+                // fall back to the names
+            }
+        }
+        if ((pa == null) != (pb == null)) return false;
+        return normalise(a, base).equals(normalise(b, base));
+    }
+}
