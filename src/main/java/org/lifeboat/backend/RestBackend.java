@@ -221,7 +221,10 @@ final class RestBackend implements Backend {
     private IOException failure(String what, int status) {
         String target = shown + (what.isEmpty() ? "" : " (" + what + ")");
         return switch (status) {
-            case 401 -> new StorageError.Denied(shown, "wrong user or password (401 Unauthorized)");
+            case 401 -> new StorageError.Denied(shown, authorization == null
+                    ? "the server asks for a user and password (401 Unauthorized): give them in the location"
+                            + " (rest:https://USER:PASSWORD@host/repo/) or in RESTIC_REST_USERNAME and RESTIC_REST_PASSWORD"
+                    : "wrong user or password (401 Unauthorized)");
             case 403 -> new StorageError.Denied(target, "the server refuses this (403 Forbidden)");
             case 404 -> new StorageError.NotFound(target);
             case 416 -> new StorageError.BadRange(target + ": the range asked for is past the file's end (416)");

@@ -198,6 +198,10 @@ class ServeRepositoryTest {
         assertThat(lb.exit()).isEqualTo(1);
         assertThat(lb.err().strip().lines()).hasSize(1);
         assertThat(lb.err()).contains("wrong user or password").contains("alice:***@").doesNotContain("WrongHorse");
+        // No credentials at all: not "wrong", but where to give them.
+        Run none = Cli.raw(null, "-r", "rest:" + url + "repo", "--password-file", pw.toString(), "snapshots");
+        assertThat(none.exit()).isEqualTo(1);
+        assertThat(none.err()).contains("asks for a user and password").contains("RESTIC_REST_USERNAME").doesNotContain("wrong user");
         // RESTIC_REST_USERNAME/RESTIC_REST_PASSWORD are used when the URL has no user (a separate process for the environment).
         Map<String, String> env = Map.of("RESTIC_REST_USERNAME", "alice", "RESTIC_REST_PASSWORD", "s3cret");
         Run viaEnv = Cli.process(env, null, "-r", "rest:" + url + "repo", "--password-file", pw.toString(), "snapshots");
