@@ -130,7 +130,7 @@ final class S3Backend implements Backend {
         } catch (SdkException e) {
             chain.close();
             String profile = nonEmpty(System.getenv("AWS_PROFILE"));
-            if (profile != null && System.getenv("AWS_ACCESS_KEY_ID") == null) {
+            if (profile != null && nonEmpty(System.getenv("AWS_ACCESS_KEY_ID")) == null) {
                 throw new IllegalArgumentException(noProfile(location, profile, System.getenv()));
             }
             throw new IllegalArgumentException("no S3 credentials found for repository location '" + Backends.redact(location)
@@ -624,8 +624,11 @@ final class S3Backend implements Backend {
         Instant newUntil = keep != null && keep.isAfter(until) ? keep : until;
         PutOptions.Retention newMode = current.compareTo(mode) > 0 ? current : mode;
         if (newMode == current && newUntil.equals(keep)) return;
+        // Leaving GOVERNANCE (for COMPLIANCE) needs the bypass header and s3:BypassGovernanceRetention
+        // (Amazon and Ceph RGW alike); without that permission the refusal names the file.
+        boolean leaveGovernance = current == PutOptions.Retention.GOVERNANCE && newMode != current;
         call(file(h), "extend the retention of", () -> s3.putObjectRetention(r -> r.bucket(where.bucket()).key(key(h))
-                .versionId(now.versionId())
+                .versionId(now.versionId()).bypassGovernanceRetention(leaveGovernance ? Boolean.TRUE : null)
                 .retention(x -> x.mode(ObjectLockRetentionMode.fromValue(newMode.name())).retainUntilDate(newUntil))), null);
     }
 
