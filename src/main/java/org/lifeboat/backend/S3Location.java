@@ -100,7 +100,7 @@ record S3Location(boolean https, String host, String bucket, String prefix) {
      * before any request), or null when it is valid.
      */
     static String badBucketName(String name) {
-        if (name.length() < 3 || name.length() > 63) return "it has " + name.length() + " characters";
+        if (name.length() < 3 || name.length() > 63) return "it is " + name.length() + " characters long";
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
             if (c >= 'A' && c <= 'Z') return "it has upper-case letters";

@@ -162,10 +162,9 @@ public final class Checker {
         String need = "sooner than the period less 2 × " + slackText(r) + " from now";
         for (RetentionKeeper.Short p : report.problems()) {
             if (out.size() == RETENTION_SHOWN) break;
-            if (p.weaker(r.mode() == org.lifeboat.repository.Retention.Mode.COMPLIANCE ? org.lifeboat.backend.PutOptions.Retention.COMPLIANCE
-                    : org.lifeboat.backend.PutOptions.Retention.GOVERNANCE)) {
+            if (p.weaker(r)) {
                 // Weaker mode: governance retention can be bypassed, so the file is not kept as the config asks.
-                out.add("retention: " + p.file() + " is locked only in " + p.mode().name().toLowerCase(java.util.Locale.ROOT)
+                out.add("retention: " + p.file() + " is locked only in " + p.modeText()
                         + " mode until " + p.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", which can be bypassed (the config asks for "
                         + r + "); run 'lifeboat retention extend'");
                 continue;

@@ -52,9 +52,14 @@ public final class RetentionKeeper {
             this(file, until, PutOptions.Retention.NONE);
         }
 
-        /** True when the file is locked, long enough or not, but in a weaker mode than {@code required}. */
-        public boolean weaker(PutOptions.Retention required) {
-            return until != null && weakerMode(mode, required);
+        /** True when the file is locked, long enough or not, but in a weaker mode than the repository's {@code r}. */
+        public boolean weaker(Retention r) {
+            return until != null && weakerMode(mode, RetainingBackend.putOptions(r).retention());
+        }
+
+        /** The file's mode for messages: "governance", "compliance" or "none". */
+        public String modeText() {
+            return mode.name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
