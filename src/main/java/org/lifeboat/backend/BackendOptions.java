@@ -100,6 +100,7 @@ public record BackendOptions(Map<String, String> values, boolean readOnly, long 
             Map.entry("s3.region", "a region name (e.g. us-east-1)"),
             Map.entry("s3.bucket-lookup", "auto, dns or path"),
             Map.entry("s3.storage-class", "an S3 storage class (e.g. STANDARD_IA)"),
+            Map.entry("s3.list-objects-v1", "true or false (list with S3's ListObjects v1, for servers without v2)"),
             Map.entry("sftp.connections", COUNT),
             Map.entry("sftp.command", "a command line that starts ssh"),
             Map.entry("sftp.args", "extra ssh arguments"),

@@ -69,7 +69,7 @@ public final class MemoryBackend implements Backend {
     @Override
     public FileStat stat(Handle h) throws IOException {
         Entry e = entry(h);
-        return new FileStat(e.data().length, e.modified(), e.retainUntil());
+        return new FileStat(e.data().length, e.modified(), e.retainUntil(), e.mode());
     }
 
     @Override

@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
@@ -90,12 +91,14 @@ final class S3Backend implements Backend {
     private final int partSize;
     /** How many keys one listing request asks for (S3's most is 1,000; tests ask for fewer to page). */
     private final int pageSize;
+    /** Whether listings use ListObjects v1 (-o s3.list-objects-v1=true, for servers without v2). */
+    private final boolean listV1;
     /** Whether the bucket has Object Lock / versioning: asked once, when first needed (null until then). */
     private volatile Boolean objectLock;
     private volatile Boolean versioned;
 
     private S3Backend(String location, S3Location where, S3Client s3, AutoCloseable credentials, int connections,
-            String storageClass, int multipartThreshold, int partSize, int pageSize) {
+            String storageClass, int multipartThreshold, int partSize, int pageSize, boolean listV1) {
         this.location = Backends.redact(location);
         this.where = where;
         this.s3 = s3;
@@ -105,6 +108,7 @@ final class S3Backend implements Backend {
         this.multipartThreshold = multipartThreshold;
         this.partSize = partSize;
         this.pageSize = pageSize;
+        this.listV1 = listV1;
     }
 
     /**
@@ -125,11 +129,26 @@ final class S3Backend implements Backend {
             chain.resolveCredentials();
         } catch (SdkException e) {
             chain.close();
+            String profile = nonEmpty(System.getenv("AWS_PROFILE"));
+            if (profile != null && nonEmpty(System.getenv("AWS_ACCESS_KEY_ID")) == null) {
+                throw new IllegalArgumentException(noProfile(location, profile, System.getenv()));
+            }
             throw new IllegalArgumentException("no S3 credentials found for repository location '" + Backends.redact(location)
                     + "': set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), or"
                     + " AWS_PROFILE naming a profile in ~/.aws/credentials (or in AWS_SHARED_CREDENTIALS_FILE)");
         }
         return open(location, where, options, chain, chain, System.getenv());
+    }
+
+    /** The sentence for AWS_PROFILE naming a profile the credentials (and config) file does not have. */
+    static String noProfile(String location, String profile, Map<String, String> env) {
+        String file = nonEmpty(env.get("AWS_SHARED_CREDENTIALS_FILE"));
+        if (file == null) file = java.nio.file.Path.of(System.getProperty("user.home"), ".aws", "credentials").toString();
+        String config = nonEmpty(env.get("AWS_CONFIG_FILE"));
+        if (config == null) config = java.nio.file.Path.of(System.getProperty("user.home"), ".aws", "config").toString();
+        return "no S3 credentials found for repository location '" + Backends.redact(location) + "': AWS_PROFILE names the profile '"
+                + profile + "', which has no credentials in " + file + (java.nio.file.Files.exists(java.nio.file.Path.of(file)) ? "" : " (no such file)")
+                + " nor in " + config + "; name a profile that is there, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
     }
 
     /** restic's two checks of half-set variables, which the chain would otherwise pass over silently. */
@@ -157,6 +176,7 @@ final class S3Backend implements Backend {
     /** As above with other multipart sizes and listing pages (tests make small multipart uploads and short pages). */
     static S3Backend open(String location, S3Location where, BackendOptions options, AwsCredentialsProvider creds,
             AutoCloseable closeWith, Map<String, String> env, int multipartThreshold, int partSize, int pageSize) {
+        boolean listV1 = bool(location, options, "s3.list-objects-v1");
         String region = options.value("s3.region");
         boolean regionGiven = region != null;
         if (region == null) region = nonEmpty(env.get("AWS_DEFAULT_REGION"));
@@ -190,7 +210,19 @@ final class S3Backend implements Backend {
         if (where.aws() && !regionGiven) b.crossRegionAccessEnabled(true);
         S3Client client = b.build();
         return new S3Backend(location, where, client, closeWith, connections, options.value("s3.storage-class"),
-                multipartThreshold, partSize, pageSize);
+                multipartThreshold, partSize, pageSize, listV1);
+    }
+
+    /** A true/false -o value as restic reads it (Go's ParseBool); false when not given. */
+    private static boolean bool(String location, BackendOptions options, String key) {
+        String v = options.value(key);
+        if (v == null) return false;
+        return switch (v) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw new IllegalArgumentException("-o " + key + "=" + v + ": the value must be true or false (repository location '"
+                    + Backends.redact(location) + "')");
+        };
     }
 
     private static String nonEmpty(String s) {
@@ -247,6 +279,7 @@ final class S3Backend implements Backend {
                 }
             });
         } catch (S3Exception e) {
+            notS3(e);
             if (code(e).equals("BucketAlreadyOwnedByYou")) return; // made meanwhile by this account
             if (code(e).equals("BucketAlreadyExists")) {
                 throw new StorageError.Denied(location, "the " + bucketName()
@@ -265,23 +298,37 @@ final class S3Backend implements Backend {
             s3.headBucket(r -> r.bucket(where.bucket()));
             return true;
         } catch (S3Exception e) {
+            notS3(e);
             if (e.statusCode() == 404) return false;
             if (e.statusCode() == 403 || e.statusCode() == 301) return true;
             throw failure(location, "look up the " + bucketName(), e);
         } catch (SdkException e) {
             throw failure(location, "look up the " + bucketName(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot look up the " + bucketName() + " of " + location + ": the AWS SDK refused the request ("
+                    + e.getMessage() + ")", e);
         }
     }
 
     @Override
     public FileStat stat(Handle h) throws IOException {
         HeadObjectResponse r = head(h);
-        return new FileStat(r.contentLength(), r.lastModified(), r.objectLockRetainUntilDate());
+        return new FileStat(r.contentLength(), r.lastModified(), r.objectLockRetainUntilDate(), mode(r));
     }
 
     private HeadObjectResponse head(Handle h) throws IOException {
         return call(file(h), "stat", () -> s3.headObject(r -> r.bucket(where.bucket()).key(key(h))),
                 e -> e.statusCode() == 403 && code(e).isEmpty() ? whyDenied(h, e) : null);
+    }
+
+    /** The Object Lock mode in a HEAD's x-amz-object-lock-mode header (any case; none or unknown: NONE). */
+    private static PutOptions.Retention mode(HeadObjectResponse r) {
+        String m = r.objectLockModeAsString();
+        return switch (m == null ? "" : m.toUpperCase(Locale.ROOT)) {
+            case "COMPLIANCE" -> PutOptions.Retention.COMPLIANCE;
+            case "GOVERNANCE" -> PutOptions.Retention.GOVERNANCE;
+            default -> PutOptions.Retention.NONE;
+        };
     }
 
     /**
@@ -322,6 +369,7 @@ final class S3Backend implements Backend {
         try {
             in = s3.getObject(req.build());
         } catch (S3Exception e) {
+            notS3(e);
             if (e.statusCode() != 416) throw failure(file(h), "read", e);
             // The range starts at or past the end: only "from the very end, to the end" is fine.
             long size = stat(h).size();
@@ -494,11 +542,36 @@ final class S3Backend implements Backend {
         } finally {
             if (!completed) abort(h, uploadId);
         }
-        if (until != null) {
-            // Ceph RGW 16.2 drops the retention given when a multipart upload starts: check, and set it if missing.
-            Instant kept = head(h).objectLockRetainUntilDate();
-            if (kept == null || kept.isBefore(until)) retain(h, options.retention(), until);
+        if (until != null) lockAfterMultipart(h, options.retention(), until);
+    }
+
+    /**
+     * Ceph RGW 16.2 drops the retention given when a multipart upload starts: checks the completed
+     * object and sets the retention (mode and date) where it is missing or weaker. Failing that,
+     * the save fails with a permanent error (not a transient one: a retry would find the file
+     * there with the same bytes and count it written, unlocked).
+     */
+    private void lockAfterMultipart(Handle h, PutOptions.Retention mode, Instant until) throws IOException {
+        IOException last = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                HeadObjectResponse r = head(h);
+                Instant kept = r.objectLockRetainUntilDate();
+                if (kept != null && !kept.isBefore(until) && mode(r).compareTo(mode) >= 0) return;
+                retain(h, mode, until);
+                r = head(h);
+                kept = r.objectLockRetainUntilDate();
+                if (kept != null && !kept.isBefore(until) && mode(r).compareTo(mode) >= 0) return;
+                last = new IOException("the S3 server did not keep the retention set");
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                last = e;
+            }
         }
+        throw new IOException("cannot store " + file(h) + " under " + mode + " retention until " + until
+                + ": the multipart upload completed but its retention could not be set (" + last.getMessage()
+                + "); the file is not protected, so the save fails", last);
     }
 
     /** Aborts a multipart upload (best effort; also on an interrupted thread), so its parts are not kept and billed. */
@@ -545,18 +618,17 @@ final class S3Backend implements Backend {
             throw new StorageError.Denied(file(h), "the " + bucketName() + " has no Object Lock, so it keeps no retention");
         }
         HeadObjectResponse now = head(h);
-        PutOptions.Retention current = switch (now.objectLockModeAsString() == null ? "" : now.objectLockModeAsString().toUpperCase(Locale.ROOT)) {
-            case "COMPLIANCE" -> PutOptions.Retention.COMPLIANCE;
-            case "GOVERNANCE" -> PutOptions.Retention.GOVERNANCE;
-            default -> PutOptions.Retention.NONE;
-        };
+        PutOptions.Retention current = mode(now);
         // Never shortened, never weakened: the longer date and the stronger mode win.
         Instant keep = now.objectLockRetainUntilDate();
         Instant newUntil = keep != null && keep.isAfter(until) ? keep : until;
         PutOptions.Retention newMode = current.compareTo(mode) > 0 ? current : mode;
         if (newMode == current && newUntil.equals(keep)) return;
+        // Leaving GOVERNANCE (for COMPLIANCE) needs the bypass header and s3:BypassGovernanceRetention
+        // (Amazon and Ceph RGW alike); without that permission the refusal names the file.
+        boolean leaveGovernance = current == PutOptions.Retention.GOVERNANCE && newMode != current;
         call(file(h), "extend the retention of", () -> s3.putObjectRetention(r -> r.bucket(where.bucket()).key(key(h))
-                .versionId(now.versionId())
+                .versionId(now.versionId()).bypassGovernanceRetention(leaveGovernance ? Boolean.TRUE : null)
                 .retention(x -> x.mode(ObjectLockRetentionMode.fromValue(newMode.name())).retainUntilDate(newUntil))), null);
     }
 
@@ -610,25 +682,50 @@ final class S3Backend implements Backend {
         String token = null;
         do {
             String t = token;
-            ListObjectsV2Response page;
+            List<S3Object> contents;
+            int status;
+            String id;
             try {
-                page = s3.listObjectsV2(r -> {
-                    r.bucket(where.bucket()).prefix(dir).continuationToken(t).maxKeys(pageSize);
-                    // restic lists data/ recursively (data/XX/ID), the other folders flat.
-                    if (type != FileType.DATA) r.delimiter("/");
-                });
+                if (listV1) {
+                    // ListObjects v1 pages by the last key seen (the marker), for servers without v2.
+                    ListObjectsResponse page = s3.listObjects(r -> {
+                        r.bucket(where.bucket()).prefix(dir).marker(t).maxKeys(pageSize);
+                        if (type != FileType.DATA) r.delimiter("/");
+                    });
+                    contents = page.contents();
+                    status = page.sdkHttpResponse().statusCode();
+                    id = page.responseMetadata().requestId();
+                    String last = page.nextMarker() != null ? page.nextMarker()
+                            : contents.isEmpty() ? null : contents.get(contents.size() - 1).key();
+                    token = Boolean.TRUE.equals(page.isTruncated()) ? last : null;
+                } else {
+                    ListObjectsV2Response page = s3.listObjectsV2(r -> {
+                        r.bucket(where.bucket()).prefix(dir).continuationToken(t).maxKeys(pageSize);
+                        // restic lists data/ recursively (data/XX/ID), the other folders flat.
+                        if (type != FileType.DATA) r.delimiter("/");
+                    });
+                    contents = page.contents();
+                    status = page.sdkHttpResponse().statusCode();
+                    id = page.responseMetadata().requestId();
+                    token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+                }
             } catch (S3Exception e) {
+                notS3(e);
                 if (e.statusCode() == 404 && "NoSuchBucket".equals(code(e))) return; // a missing folder lists nothing
                 throw failure(location + "/" + type.folder() + "/", "list", e);
             } catch (SdkException e) {
                 throw failure(location + "/" + type.folder() + "/", "list", e);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("cannot list " + location + "/" + type.folder() + "/: the AWS SDK refused the request ("
+                        + e.getMessage() + ")", e);
             }
-            for (S3Object o : page.contents()) {
+            // A web server's 200 page (an HTML index) parses as an empty listing: not S3's ListBucketResult.
+            if (id == null || id.isBlank() || id.equals("UNKNOWN")) throw notS3(status, null);
+            for (S3Object o : contents) {
                 String rel = o.key().substring(dir.length());
                 String name = rel.substring(rel.lastIndexOf('/') + 1);
                 if (Backend.isId(name)) fn.accept(new FileInfo(name, o.size()));
             }
-            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
     }
 
@@ -654,6 +751,7 @@ final class S3Backend implements Backend {
             var r = s3.getObjectLockConfiguration(x -> x.bucket(where.bucket()));
             b = r.objectLockConfiguration() != null && r.objectLockConfiguration().objectLockEnabled() == ObjectLockEnabled.ENABLED;
         } catch (S3Exception e) {
+            notS3(e);
             if (transientStatus(e)) throw failure(location, "read the Object Lock setting of the " + bucketName(), e);
             if (e.statusCode() == 404 && "NoSuchBucket".equals(code(e))) return false; // not cached: it may be created
             b = false; // none (404), not implemented (501, 400) or not allowed to ask (403)
@@ -672,6 +770,7 @@ final class S3Backend implements Backend {
             var r = s3.getBucketVersioning(x -> x.bucket(where.bucket()));
             b = r.status() != null;
         } catch (S3Exception e) {
+            notS3(e);
             if (transientStatus(e)) throw failure(location, "read the versioning setting of the " + bucketName(), e);
             if (e.statusCode() == 404 && "NoSuchBucket".equals(code(e))) return false;
             b = false;
@@ -695,6 +794,7 @@ final class S3Backend implements Backend {
         try {
             return request.get();
         } catch (S3Exception e) {
+            notS3(e);
             if (special != null) {
                 IOException s = special.of(e);
                 if (s != null) throw s;
@@ -702,7 +802,45 @@ final class S3Backend implements Backend {
             throw failure(file, what, e);
         } catch (SdkException e) {
             throw failure(file, what, e);
+        } catch (IllegalArgumentException e) {
+            // The SDK's own checks of a request (a key or value it refuses): one sentence, not an internal error.
+            throw new IOException("cannot " + what + " " + file + ": the AWS SDK refused the request (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * Throws when an error answer is not an S3 server's: no request ID (every S3 server, Amazon,
+     * Ceph RGW, MinIO, sends x-amz-request-id, also on a HEAD's 404, which has no body; the SDK
+     * makes up an error code such as NoSuchBucket for a bodiless 404, so the code proves nothing). A web server answering 404 to everything would otherwise read as "no
+     * such file" and "no such bucket".
+     *
+     * @throws IOException one sentence naming the endpoint and the HTTP status
+     */
+    private void notS3(S3Exception e) throws IOException {
+        // A gateway's 5xx / 429 / 408 in front of a real S3 server has no request ID either: still transient.
+        int status = e.statusCode();
+        if (status == 0 || status >= 500 || status == 429 || status == 408) return;
+        String id = e.requestId();
+        if (id != null && !id.isBlank()) return;
+        if (e.extendedRequestId() != null && !e.extendedRequestId().isBlank()) return;
+        throw notS3(e.statusCode(), e);
+    }
+
+    private IOException notS3(int status, Exception cause) {
+        String reason = switch (status) {
+            case 0 -> "";
+            case 200 -> " OK";
+            case 301 -> " Moved Permanently";
+            case 400 -> " Bad Request";
+            case 403 -> " Forbidden";
+            case 404 -> " Not Found";
+            case 405 -> " Method Not Allowed";
+            case 501 -> " Not Implemented";
+            default -> "";
+        };
+        return new IOException("the endpoint " + where.endpoint() + " of repository location '" + location
+                + "' does not answer as an S3 server (HTTP " + status + reason
+                + " without an S3 request ID); check the host and port", cause);
     }
 
     private static String code(S3Exception e) {

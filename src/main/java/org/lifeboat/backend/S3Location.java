@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  */
 record S3Location(boolean https, String host, String bucket, String prefix) {
 
+    /** A URL scheme at the start of a location (s3:ftp://…), which only http and https may be. */
+    private static final Pattern SCHEME = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://");
+    private static final Pattern IP = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     private static final Pattern AWS_HOST = Pattern.compile("(?:.*\\.)?amazonaws\\.com(?:\\.cn)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern AWS_REGION = Pattern.compile(
             "^(?:[^.]+\\.)*?s3[.-](?:dualstack\\.)?([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\\d+)\\.amazonaws\\.com(?:\\.cn)?$",
@@ -58,6 +61,10 @@ record S3Location(boolean https, String host, String bucket, String prefix) {
             path = u.getPath() == null ? "" : u.getPath();
             if (path.startsWith("/")) path = path.substring(1);
         } else {
+            Matcher scheme = SCHEME.matcher(spec);
+            if (scheme.lookingAt()) {
+                throw new IllegalArgumentException(shown + " has the scheme '" + scheme.group(1) + "'; the scheme must be http or https" + form);
+            }
             String s = spec.startsWith("//") ? spec.substring(2) : spec;
             int slash = s.indexOf('/');
             host = slash < 0 ? s : s.substring(0, slash);
@@ -73,6 +80,12 @@ record S3Location(boolean https, String host, String bucket, String prefix) {
         String bucket = slash < 0 ? path : path.substring(0, slash);
         String rest = slash < 0 ? "" : path.substring(slash + 1);
         if (bucket.isEmpty()) throw new IllegalArgumentException(shown + " names no bucket" + form);
+        String bad = badBucketName(bucket);
+        if (bad != null) {
+            throw new IllegalArgumentException(shown + " names the bucket '" + bucket + "', which is not a valid S3 bucket name: " + bad
+                    + " (S3 bucket names are 3 to 63 lower-case letters, digits, dots and hyphens, start and end with a letter or digit,"
+                    + " have no '..' and are not an IP address)");
+        }
         List<String> parts = new ArrayList<>();
         for (String p : rest.split("/")) {
             if (p.isEmpty() || p.equals(".")) continue;
@@ -80,6 +93,28 @@ record S3Location(boolean https, String host, String bucket, String prefix) {
             parts.add(p);
         }
         return new S3Location(https, host, bucket, String.join("/", parts));
+    }
+
+    /**
+     * Why {@code name} is not a valid S3 bucket name (S3's rules, which the AWS SDK enforces
+     * before any request), or null when it is valid.
+     */
+    static String badBucketName(String name) {
+        if (name.length() < 3 || name.length() > 63) return "it is " + name.length() + " characters long";
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') return "it has upper-case letters";
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-')) {
+                return "it has the character '" + c + "'";
+            }
+        }
+        if (!Character.isLetterOrDigit(name.charAt(0)) || !Character.isLetterOrDigit(name.charAt(name.length() - 1))) {
+            return "it does not start and end with a letter or digit";
+        }
+        if (name.contains("..")) return "it has '..'";
+        if (name.contains(".-") || name.contains("-.")) return "it has a dot next to a hyphen";
+        if (IP.matcher(name).matches()) return "it is an IP address";
+        return null;
     }
 
     /** The endpoint URL, {@code https://HOST} or {@code http://HOST}. */

@@ -162,6 +162,13 @@ public final class Checker {
         String need = "sooner than the period less 2 × " + slackText(r) + " from now";
         for (RetentionKeeper.Short p : report.problems()) {
             if (out.size() == RETENTION_SHOWN) break;
+            if (p.weaker(r)) {
+                // Weaker mode: governance retention can be bypassed, so the file is not kept as the config asks.
+                out.add("retention: " + p.file() + " is locked only in " + p.modeText()
+                        + " mode until " + p.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", which can be bypassed (the config asks for "
+                        + r + "); run 'lifeboat retention extend'");
+                continue;
+            }
             out.add(p.until() == null ? "retention: " + p.file() + " is not locked (the config asks for " + r + ")"
                     : "retention: " + p.file() + " is locked only until " + p.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
                             + ", " + need + " (" + r + "); run 'lifeboat retention extend'");

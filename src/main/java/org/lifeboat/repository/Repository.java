@@ -131,6 +131,13 @@ public final class Repository implements AutoCloseable {
      * @throws RepositoryException one sentence naming the location when it keeps no retention
      */
     public static void requireRetention(Backend backend, Retention retention) throws IOException {
+        if (isS3(backend) && !backend.containerExists()) {
+            // Not "keeps no retention": the bucket is missing, and init would make one without Object Lock.
+            throw new RepositoryException("refusing to create a repository with " + retention + " at " + backend.location()
+                    + ": the bucket does not exist; init creates a bucket only without Object Lock, which keeps no retention,"
+                    + " so create the bucket with Object Lock enabled first (e.g. 'aws s3api create-bucket"
+                    + " --object-lock-enabled-for-bucket'); nothing was written");
+        }
         try {
             backend.retain(Handle.CONFIG, RetainingBackend.putOptions(retention).retention(),
                     java.time.Instant.now().plusSeconds(60));
@@ -209,12 +216,22 @@ public final class Repository implements AutoCloseable {
         if (backend.exists(Handle.CONFIG)) return;
         if (!backend.containerExists()) {
             throw new RepositoryNotFoundException("there is no repository at " + backend.location()
-                    + " (the folder does not exist); create one with 'lifeboat init'");
+                    + " (the " + container(backend) + " does not exist); create one with 'lifeboat init'");
         }
         List<String> found = repositoryFiles(backend);
         if (!found.isEmpty()) throw new RepositoryNotFoundException(lostConfig(backend, found, false));
         throw new RepositoryNotFoundException("there is no repository at " + backend.location()
                 + " (no config file); create one with 'lifeboat init'");
+    }
+
+    /** True for an {@code s3:} location (the storage's container is a bucket). */
+    private static boolean isS3(Backend backend) {
+        return backend.location().startsWith("s3:");
+    }
+
+    /** What holds the repository, for messages: "bucket" for s3:, else "folder". */
+    private static String container(Backend backend) {
+        return isS3(backend) ? "bucket" : "folder";
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.Cancel;
+import org.lifeboat.backend.FileStat;
 import org.lifeboat.backend.FileType;
 import org.lifeboat.backend.Handle;
 import org.lifeboat.backend.PutOptions;
@@ -29,7 +30,9 @@ import org.lifeboat.backend.PutOptions;
  * period − slack of its lock is left, slack being a quarter of the period and at most one day;
  * so a daily run (or one every slack) keeps every file in use locked for at least period − 2 ×
  * slack, and touches each file at most once per slack. {@link #inspect} (check) reports a file
- * whose lock is missing or shorter than that.
+ * whose lock is missing or shorter than that, or of a weaker mode than the repository's
+ * (GOVERNANCE, which a user allowed to bypass it can remove, in a COMPLIANCE repository), which
+ * {@link #extend} strengthens (S3 allows GOVERNANCE → COMPLIANCE).
  */
 public final class RetentionKeeper {
     private RetentionKeeper() {}
@@ -37,8 +40,33 @@ public final class RetentionKeeper {
     /** One file that could not be checked or extended: its name ("data/ID", "config") and why. */
     public record Failure(String file, String reason) {}
 
-    /** One file whose lock is missing ({@code until} null) or ends too soon. */
-    public record Short(String file, Instant until) {}
+    /**
+     * One file whose lock is missing ({@code until} null), ends too soon, or is of a weaker mode
+     * than the repository's (GOVERNANCE, which can be bypassed, in a COMPLIANCE repository).
+     *
+     * @param mode the mode the file is locked in ({@link PutOptions.Retention#NONE} when none or not said)
+     */
+    public record Short(String file, Instant until, PutOptions.Retention mode) {
+        /** A lock of unknown mode. */
+        public Short(String file, Instant until) {
+            this(file, until, PutOptions.Retention.NONE);
+        }
+
+        /** True when the file is locked, long enough or not, but in a weaker mode than the repository's {@code r}. */
+        public boolean weaker(Retention r) {
+            return until != null && weakerMode(mode, RetainingBackend.putOptions(r).retention());
+        }
+
+        /** The file's mode for messages: "governance", "compliance" or "none". */
+        public String modeText() {
+            return mode.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A mode the storage said (not NONE) that is weaker than the one required. */
+    static boolean weakerMode(PutOptions.Retention found, PutOptions.Retention required) {
+        return found != PutOptions.Retention.NONE && found.compareTo(required) < 0;
+    }
 
     /**
      * What {@link #extend} did.
@@ -86,8 +114,10 @@ public final class RetentionKeeper {
         List<Handle> files = inUse(repo);
         forEach(files, inFlight, cancel, h -> {
             try {
-                Instant current = b.stat(h).retainUntil();
-                if (!all && !r.due(current, now)) {
+                FileStat st = b.stat(h);
+                Instant current = st.retainUntil();
+                // A weaker mode (GOVERNANCE in a COMPLIANCE repository) is strengthened whatever its date.
+                if (!all && !r.due(current, now) && !weakerMode(st.retentionMode(), mode)) {
                     longEnough.incrementAndGet();
                     return;
                 }
@@ -117,13 +147,17 @@ public final class RetentionKeeper {
     public static Report inspect(Repository repo, Instant now, int inFlight, Cancel cancel) throws IOException {
         Retention r = required(repo);
         Backend b = repo.storage();
+        PutOptions.Retention mode = RetainingBackend.putOptions(r).retention();
         List<Short> problems = Collections.synchronizedList(new ArrayList<>());
         List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
         List<Handle> files = inUse(repo);
         forEach(files, inFlight, cancel, h -> {
             try {
-                Instant until = b.stat(h).retainUntil();
-                if (r.tooShort(until, now)) problems.add(new Short(h.toString(), until));
+                FileStat st = b.stat(h);
+                Instant until = st.retainUntil();
+                if (r.tooShort(until, now) || until != null && weakerMode(st.retentionMode(), mode)) {
+                    problems.add(new Short(h.toString(), until, st.retentionMode()));
+                }
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (NoSuchFileException e) {

@@ -30,8 +30,8 @@ class S3BackendTest {
             "s3:http://127.0.0.1:7480/bucket/             | false | 127.0.0.1:7480       | bucket | ''",
             "s3:s3.amazonaws.com/bucket/prefix            | true  | s3.amazonaws.com     | bucket | prefix",
             "s3://minio.local:9000/bucket/a//b/./c/       | true  | minio.local:9000     | bucket | a/b/c",
-            "s3:s3.eu-west-1.amazonaws.com/b              | true  | s3.eu-west-1.amazonaws.com | b | ''",
-            "s3:HTTPS://[::1]:9000/b/p                    | true  | [::1]:9000           | b      | p"})
+            "s3:s3.eu-west-1.amazonaws.com/bkt            | true  | s3.eu-west-1.amazonaws.com | bkt | ''",
+            "s3:HTTPS://[::1]:9000/bkt/p                  | true  | [::1]:9000           | bkt    | p"})
     void locationsAreReadAsResticReadsThem(String location, boolean https, String host, String bucket, String prefix) {
         S3Location l = S3Location.parse(location, location.substring(3));
         assertThat(l).isEqualTo(new S3Location(https, host, bucket, prefix));
@@ -46,7 +46,15 @@ class S3BackendTest {
             "s3:https://key:secret@host/b/p    | holds credentials",
             "s3:key:secret@host/b/p            | holds credentials",
             "s3:https://host/b/../p            | '..'",
-            "s3:https://ho st/b                | not a valid URL"})
+            "s3:https://ho st/b                | not a valid URL",
+            "s3:https://host/UPPER/p           | not a valid S3 bucket name: it has upper-case letters",
+            "s3:https://host/Bad_Bucket        | not a valid S3 bucket name",
+            "s3:https://host/a                 | not a valid S3 bucket name: it is 1 characters long",
+            "s3:https://host/b..c              | not a valid S3 bucket name: it has '..'",
+            "s3:https://host/x%20y             | not a valid S3 bucket name: it has the character ' '",
+            "s3:https://host/-lead             | not a valid S3 bucket name: it does not start",
+            "s3:https://host/10.0.0.1          | not a valid S3 bucket name: it is an IP address",
+            "s3:ftp://host/bucket              | the scheme must be http or https"})
     void badLocationsAreRefusedInOneSentenceNeverShowingASecret(String location, String why) {
         assertThatThrownBy(() -> S3Location.parse(location, location.substring(3)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -57,8 +65,8 @@ class S3BackendTest {
 
     @Test
     void bucketLookupIsPathStyleForCustomEndpointsAndVirtualHostsForAmazonAsMinioGoDecides() {
-        S3Location custom = S3Location.parse("s3:http://127.0.0.1:7480/b", "http://127.0.0.1:7480/b");
-        S3Location aws = S3Location.parse("s3:s3.amazonaws.com/b", "s3.amazonaws.com/b");
+        S3Location custom = S3Location.parse("s3:http://127.0.0.1:7480/bkt", "http://127.0.0.1:7480/bkt");
+        S3Location aws = S3Location.parse("s3:s3.amazonaws.com/bkt", "s3.amazonaws.com/bkt");
         S3Location dotted = S3Location.parse("s3:s3.amazonaws.com/my.bucket", "s3.amazonaws.com/my.bucket");
         assertThat(custom.pathStyle(null)).isTrue();
         assertThat(custom.pathStyle("auto")).isTrue();
@@ -68,8 +76,8 @@ class S3BackendTest {
         assertThat(dotted.pathStyle("auto")).as("dots break the TLS wildcard of virtual hosts").isTrue();
         assertThat(aws.aws()).isTrue();
         assertThat(custom.aws()).isFalse();
-        assertThat(S3Location.parse("s3:s3.eu-west-1.amazonaws.com/b", "s3.eu-west-1.amazonaws.com/b").regionInHost()).isEqualTo("eu-west-1");
-        assertThat(S3Location.parse("s3:s3-us-west-2.amazonaws.com/b", "s3-us-west-2.amazonaws.com/b").regionInHost()).isEqualTo("us-west-2");
+        assertThat(S3Location.parse("s3:s3.eu-west-1.amazonaws.com/bkt", "s3.eu-west-1.amazonaws.com/bkt").regionInHost()).isEqualTo("eu-west-1");
+        assertThat(S3Location.parse("s3:s3-us-west-2.amazonaws.com/bkt", "s3-us-west-2.amazonaws.com/bkt").regionInHost()).isEqualTo("us-west-2");
         assertThat(aws.regionInHost()).isNull();
     }
 

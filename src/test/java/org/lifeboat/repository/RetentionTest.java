@@ -299,6 +299,31 @@ class RetentionTest {
     }
 
     @Test
+    void aGovernanceFileInAComplianceRepositoryIsAProblemForCheckAndExtendMakesItCompliance() throws Exception {
+        MemoryBackend mem = new MemoryBackend("memory:weaker");
+        at(mem, T0);
+        try (Repository repo = Repository.init(mem, "pw", 2, POLY, THIRTY_DAYS)) {
+            snapshot(repo, "a");
+            // Locked for longer than the period, but only in GOVERNANCE mode (bypassable).
+            byte[] other = "weak".getBytes(StandardCharsets.UTF_8);
+            Handle weak = new Handle(FileType.SNAPSHOT, Id.hash(other).hex());
+            mem.save(weak, other, 0, other.length, new PutOptions(PutOptions.Retention.GOVERNANCE, Duration.ofDays(60)));
+            assertThat(mem.stat(weak).retentionMode()).isEqualTo(PutOptions.Retention.GOVERNANCE);
+
+            RetentionKeeper.Report report = RetentionKeeper.inspect(repo, T0, 2, Cancel.NEVER);
+            assertThat(report.problems()).extracting(RetentionKeeper.Short::file).containsExactly(weak.toString());
+            assertThat(org.lifeboat.check.Checker.retentionErrors(THIRTY_DAYS, report)).singleElement().asString()
+                    .contains(weak.toString()).contains("only in governance mode").contains("retention extend");
+
+            RetentionKeeper.Summary s = RetentionKeeper.extend(repo, T0, false, 2, Cancel.NEVER);
+            assertThat(s.extended()).isEqualTo(1);
+            assertThat(mem.stat(weak).retentionMode()).isEqualTo(PutOptions.Retention.COMPLIANCE);
+            assertThat(mem.stat(weak).retainUntil()).isEqualTo(T0.plus(Duration.ofDays(60)));
+            assertThat(RetentionKeeper.inspect(repo, T0, 2, Cancel.NEVER).ok()).isTrue();
+        }
+    }
+
+    @Test
     void extendMovesTheLocksOfFilesInUseThatRunOutWithinThePeriodAndLeavesTheOthersAndLocks() throws Exception {
         MemoryBackend mem = new MemoryBackend("memory:extend", 8);
         Counting counting = new Counting(mem);
