@@ -127,9 +127,9 @@ class PlanCopyToTest {
         PlanRuns.lifeboat(plan, "backup", "--all").ok();
 
         Run show = PlanRuns.lifeboat(plan, "plan", "show").ok();
-        assertThat(show.out()).containsPattern("files +local \\(backups\\) +on-site +- +\\d+(\\.\\d)?s ago \\([0-9a-f]{8}\\)")
-                .containsPattern("offsite +off-site +- +\\d+(\\.\\d)?s ago \\([0-9a-f]{8}\\)")
-                .containsPattern("notes +other \\(backups\\) +on-site +- +\\d+(\\.\\d)?s ago");
+        assertThat(show.out()).containsPattern("files +local \\(backups\\) +on-site +- +\\d+(\\.\\d)?m?s ago \\([0-9a-f]{8}\\)")
+                .containsPattern("offsite +off-site +- +\\d+(\\.\\d)?m?s ago \\([0-9a-f]{8}\\)")
+                .containsPattern("notes +other \\(backups\\) +on-site +- +\\d+(\\.\\d)?m?s ago");
         assertThat(show.out()).contains("3-2-1 GAPS:")
                 .contains("files: no immutable copy: no repository with a retention holds it ('local', 'offsite')")
                 .doesNotContain("files: no off-site copy").doesNotContain("files: fewer than 2 places")
