@@ -21,6 +21,9 @@ public final class BenchServers {
             for (String a : args) {
                 if (a.equals("s3")) {
                     rgw = CephRgw.start();
+                    CephRgw started = rgw;
+                    // A SIGTERM skips the finally below: stop Ceph's daemons then too (close is idempotent).
+                    Runtime.getRuntime().addShutdownHook(new Thread(started::close));
                     System.out.println("S3_ENDPOINT=" + rgw.endpoint());
                     System.out.println("AWS_ACCESS_KEY_ID=" + rgw.accessKey());
                     System.out.println("AWS_SECRET_ACCESS_KEY=" + rgw.secretKey());
