@@ -7,12 +7,14 @@ import java.util.function.Consumer;
  * The base of the stack's decorators: passes every primitive to {@link #inner()} unchanged. The
  * conveniences are not passed on (they are built on the primitives), so a decorator sees every
  * request of every caller. The location is redacted once more, so no credential of a backend
- * added later can leak through the stack.
+ * added later can leak through the stack. Public so that a layer above (the repository's
+ * retention, copy's read-only source) adds its one rule without copying the forwarding.
  */
-abstract class ForwardingBackend implements Backend {
+public abstract class ForwardingBackend implements Backend {
     final Backend inner;
 
-    ForwardingBackend(Backend inner) {
+    /** @param inner the backend every primitive is passed to */
+    protected ForwardingBackend(Backend inner) {
         this.inner = inner;
     }
 

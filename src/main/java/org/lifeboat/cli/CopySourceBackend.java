@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import org.lifeboat.backend.Backend;
 import org.lifeboat.backend.FileInfo;
-import org.lifeboat.backend.FileStat;
 import org.lifeboat.backend.FileType;
+import org.lifeboat.backend.ForwardingBackend;
 import org.lifeboat.backend.Handle;
 import org.lifeboat.backend.PutOptions;
 import org.lifeboat.backend.StorageError;
@@ -18,13 +18,12 @@ import org.lifeboat.backend.StorageError;
  * but for its lock files (a copy takes a shared lock on the source, as restic does), and with the
  * key named by {@code --from-key-hint} tried first (the repository tries at most 20 key files).
  */
-final class CopySourceBackend implements Backend {
-    private final Backend inner;
+final class CopySourceBackend extends ForwardingBackend {
     private final String keyHint;
 
     /** @param keyHint a key file ID or a prefix of one, or null */
     CopySourceBackend(Backend inner, String keyHint) {
-        this.inner = inner;
+        super(inner);
         this.keyHint = keyHint == null || keyHint.isBlank() ? null : keyHint.strip().toLowerCase(Locale.ROOT);
     }
 
@@ -33,29 +32,14 @@ final class CopySourceBackend implements Backend {
     }
 
     @Override
-    public String location() {
-        return inner.location();
-    }
-
-    @Override
     public void create() throws IOException {
         throw denied("creating it");
     }
 
     @Override
-    public FileStat stat(Handle h) throws IOException {
-        return inner.stat(h);
-    }
-
-    @Override
-    public void load(Handle h, long offset, int length, Reader consumer) throws IOException {
-        inner.load(h, offset, length, consumer);
-    }
-
-    @Override
     public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
         if (h.type() != FileType.LOCK) throw denied("writing " + h);
-        inner.save(h, data, offset, length, options);
+        inner().save(h, data, offset, length, options);
     }
 
     @Override
@@ -66,35 +50,20 @@ final class CopySourceBackend implements Backend {
     @Override
     public void remove(Handle h) throws IOException {
         if (h.type() != FileType.LOCK) throw denied("removing " + h);
-        inner.remove(h);
+        inner().remove(h);
     }
 
     @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
         if (type != FileType.KEY || keyHint == null) {
-            inner.list(type, fn);
+            inner().list(type, fn);
             return;
         }
         // The hinted key first: the repository tries at most 20 key files, in listed order.
         List<FileInfo> hinted = new ArrayList<>();
         List<FileInfo> rest = new ArrayList<>();
-        inner.list(type, f -> (f.name().startsWith(keyHint) ? hinted : rest).add(f));
+        inner().list(type, f -> (f.name().startsWith(keyHint) ? hinted : rest).add(f));
         hinted.forEach(fn);
         rest.forEach(fn);
-    }
-
-    @Override
-    public int connections() {
-        return inner.connections();
-    }
-
-    @Override
-    public boolean containerExists() throws IOException {
-        return inner.containerExists();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }

@@ -1,11 +1,9 @@
 package org.lifeboat.repository;
 
 import java.io.IOException;
-import java.util.function.Consumer;
 import org.lifeboat.backend.Backend;
-import org.lifeboat.backend.FileInfo;
-import org.lifeboat.backend.FileStat;
 import org.lifeboat.backend.FileType;
+import org.lifeboat.backend.ForwardingBackend;
 import org.lifeboat.backend.Handle;
 import org.lifeboat.backend.PutOptions;
 import org.lifeboat.backend.StorageError;
@@ -16,12 +14,11 @@ import org.lifeboat.backend.StorageError;
  * setting's retention, lock files never (a lock must go when its holder ends). A repository
  * without retention passes every call on unchanged.
  */
-final class RetainingBackend implements Backend {
-    private final Backend inner;
+final class RetainingBackend extends ForwardingBackend {
     private final PutOptions options;
 
     private RetainingBackend(Backend inner, PutOptions options) {
-        this.inner = inner;
+        super(inner);
         this.options = options;
     }
 
@@ -42,7 +39,7 @@ final class RetainingBackend implements Backend {
     public void save(Handle h, byte[] data, int offset, int length, PutOptions asked) throws IOException {
         PutOptions o = h.type() == FileType.LOCK || asked.retention() != PutOptions.Retention.NONE ? asked : options;
         try {
-            inner.save(h, data, offset, length, o);
+            inner().save(h, data, offset, length, o);
         } catch (StorageError.Denied e) {
             if (o == asked) throw e;
             // The config asks for a retention this storage cannot keep (a copy of an S3 repository
@@ -60,65 +57,5 @@ final class RetainingBackend implements Backend {
 
     private static String reason(StorageError.Denied e) {
         return e.getReason() != null ? e.getReason() : "permission denied";
-    }
-
-    @Override
-    public String location() {
-        return inner.location();
-    }
-
-    @Override
-    public void create() throws IOException {
-        inner.create();
-    }
-
-    @Override
-    public FileStat stat(Handle h) throws IOException {
-        return inner.stat(h);
-    }
-
-    @Override
-    public boolean exists(Handle h) throws IOException {
-        return inner.exists(h);
-    }
-
-    @Override
-    public void load(Handle h, long offset, int length, Reader consumer) throws IOException {
-        inner.load(h, offset, length, consumer);
-    }
-
-    @Override
-    public int loadInto(Handle h, byte[] buf) throws IOException {
-        return inner.loadInto(h, buf);
-    }
-
-    @Override
-    public void retain(Handle h, PutOptions.Retention mode, java.time.Instant until) throws IOException {
-        inner.retain(h, mode, until);
-    }
-
-    @Override
-    public void remove(Handle h) throws IOException {
-        inner.remove(h);
-    }
-
-    @Override
-    public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
-        inner.list(type, fn);
-    }
-
-    @Override
-    public int connections() {
-        return inner.connections();
-    }
-
-    @Override
-    public boolean containerExists() throws IOException {
-        return inner.containerExists();
-    }
-
-    @Override
-    public void close() throws IOException {
-        inner.close();
     }
 }
