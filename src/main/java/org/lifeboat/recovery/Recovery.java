@@ -106,9 +106,21 @@ public final class Recovery {
         String note = primaryProblem != null ? "repository '" + own + "' cannot be read (" + primaryProblem + "); the newest snapshot in '"
                 + from + "'" + (at == null ? "" : " at or before " + at)
                 : primary != null ? "snapshot " + primary.id().shortHex() + " of repository '" + own + "' has no copy in '" + from
-                + "'; the newest snapshot there" + (at == null ? "" : " at or before " + at)
+                + "'; the newest snapshot there" + (at == null ? "" : " at or before " + at) + older(newest, primary)
                 : null;
         return new Choice(newest, from, note);
+    }
+
+    /**
+     * ", snapshot N of TIME, D older than P of TIME" when the copy {@code newest} is older than the own
+     * repository's choice {@code primary} (a lagging copy: the recovery loses that much more data); else "".
+     */
+    private static String older(Snapshot newest, Snapshot primary) {
+        if (newest == null || !newest.time().isBefore(primary.time())) return "";
+        java.time.temporal.ChronoUnit sec = java.time.temporal.ChronoUnit.SECONDS;
+        return ", snapshot " + newest.id().shortHex() + " of " + newest.time().truncatedTo(sec) + ", "
+                + org.lifeboat.plan.Durations.format(java.time.Duration.between(newest.time().toInstant(), primary.time().toInstant()))
+                + " older than " + primary.id().shortHex() + " of " + primary.time().truncatedTo(sec);
     }
 
     private final Plan plan;

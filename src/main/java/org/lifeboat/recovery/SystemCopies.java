@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.lifeboat.backend.Cancel;
+import org.lifeboat.plan.Durations;
 import org.lifeboat.plan.Plan;
 import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.repository.Repository;
@@ -109,7 +110,11 @@ public final class SystemCopies {
         }
     }
 
-    /** A 3-2-1 gap: {@code code} for scripts (no_offsite, no_immutable, one_place), {@code message} for people. */
+    /**
+     * A 3-2-1 gap: {@code code} for scripts (no_offsite, no_immutable, one_place, stale_copy: a planned copy
+     * whose newest snapshot of the system is older than the newest in the system's own repository),
+     * {@code message} for people.
+     */
     public record Gap(String code, String message) {}
 
     /** Where a system's snapshots are, and what the 3-2-1 rule misses. */
@@ -169,6 +174,22 @@ public final class SystemCopies {
                         + names(holding) + "); add an off-site repository to copy-to" + unknown));
             }
         }
+        // A planned copy that lags (the copy of newer snapshots failed or never ran) is a gap too: Veeam and
+        // kopia users expect a lagging copy job to be visible, and a recovery from it loses more than the RPO says.
+        Place own = places.get(primary);
+        Snapshot latest = own == null ? null : own.newest();
+        if (repos != null && latest != null) {
+            for (Place p : places.values()) {
+                if (!p.planned() || p.primary() || p.newest() == null || !p.newest().time().isBefore(latest.time())) continue;
+                Duration lag = Duration.between(p.newest().time().toInstant(), latest.time().toInstant());
+                gaps.add(new Gap("stale_copy", "stale copy: the newest copy in '" + p.repository() + "'"
+                        + (p.offsite() ? " (off-site)" : "") + " is snapshot " + p.newest().id().shortHex() + " of "
+                        + stamp(p.newest()) + ", " + Durations.format(lag) + " older than the newest snapshot "
+                        + latest.id().shortHex() + " of " + stamp(latest) + " in '" + primary + "'; 'lifeboat backup --system "
+                        + sys.name() + "' copies every missing one there, or 'lifeboat copy -r " + url(plan, p.repository())
+                        + " --from-repo " + url(plan, primary) + " --tag " + sys.tag() + "'"));
+            }
+        }
         if (holding.stream().noneMatch(p -> p.retention() != null)) {
             gaps.add(new Gap("no_immutable", "no immutable copy: no repository with a retention holds it ("
                     + names(holding) + "); copy it to an s3: repository with retention" + unknown));
@@ -184,6 +205,11 @@ public final class SystemCopies {
     private static String url(Plan plan, String repository) {
         String u = plan.repositories().get(repository).url();
         return u == null ? repository : u.replaceAll("://([^/@:]+):[^/@]*@", "://$1:***@");
+    }
+
+    /** A snapshot's time to the second, with its offset, as the runbook shows times. */
+    private static String stamp(Snapshot s) {
+        return s.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
     private static String names(List<Place> l) {
