@@ -142,7 +142,15 @@ public final class Copier {
                     + "); copy needs two different places", null);
         }
         Map<Id, List<Snapshot>> byOriginal = new HashMap<>();
-        for (Snapshot t : target.listSnapshots(warn)) {
+        List<Snapshot> existingCopies;
+        try {
+            existingCopies = target.listSnapshots(warn);
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new CopyException(side(false) + message(e), e);
+        }
+        for (Snapshot t : existingCopies) {
             if (t.original() != null) byOriginal.computeIfAbsent(t.original(), k -> new ArrayList<>()).add(t);
             // identical copies count too (a snapshot file copied as it is)
             byOriginal.computeIfAbsent(t.id(), k -> new ArrayList<>()).add(t);
@@ -178,6 +186,11 @@ public final class Copier {
                 // only now are these trees' blobs surely in the target, for later snapshots to skip
                 visitedTrees.addAll(walked);
                 done = true;
+            } catch (InterruptedIOException | CopyException e) {
+                throw e; // a cancel is no side's fault; a CopyException already names its side
+            } catch (IOException e) {
+                // everything else here is the target's: the source's reads are CopyExceptions (load, copyData)
+                throw new CopyException(side(false) + "cannot copy snapshot " + s.id().shortHex() + ": " + message(e), e);
             } finally {
                 // a failed or cancelled snapshot: no upload runs on after this returns
                 if (!done) target.settleUploads();
@@ -247,10 +260,12 @@ public final class Copier {
             return source.loadBlob(type, id);
         } catch (org.lifeboat.repository.BlobNotFoundException e) {
             String refused = refusedEntry(type, id);
-            if (refused != null) throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + refused, e);
+            if (refused != null) throw new CopyException(side(true) + "cannot copy snapshot " + s.id().shortHex() + ": " + refused, e);
             throw failed(s, e);
-        } catch (RepositoryException e) {
-            throw failed(s, e);
+        } catch (InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            throw failed(s, e); // a damaged or missing pack, the storage: the source's
         }
     }
 
@@ -265,8 +280,32 @@ public final class Copier {
         return null;
     }
 
-    private static CopyException failed(Snapshot s, IOException e) {
-        return new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + e.getMessage(), e);
+    /** A failure reading {@code s} from the source, named as the source's. */
+    private CopyException failed(Snapshot s, IOException e) {
+        return new CopyException(side(true) + "cannot copy snapshot " + s.id().shortHex() + ": " + message(e), e);
+    }
+
+    /**
+     * "source repository LOC: " or "target repository LOC: " (the location as the backend shows it,
+     * passwords hidden): every failure of a copy names the repository it happened in, as the user
+     * repairs, unlocks or reaches that one.
+     */
+    private String side(boolean isSource) {
+        return (isSource ? "source repository " + source.location() : "target repository " + target.location()) + ": ";
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? "input/output error (" + e.getClass().getSimpleName() + ")"
+                : e.getMessage();
+    }
+
+    /** A target write inside a source read's callback, kept apart so it is not named as the source's. */
+    private static final class TargetFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TargetFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /**
@@ -279,7 +318,7 @@ public final class Copier {
         if (!plan.missing().isEmpty()) {
             Id m = plan.missing().getFirst();
             String refused = refusedEntry(BlobType.DATA, m);
-            throw new CopyException("cannot copy snapshot " + s.id().shortHex() + ": " + (refused != null ? refused
+            throw new CopyException(side(true) + "cannot copy snapshot " + s.id().shortHex() + ": " + (refused != null ? refused
                     : "data blob " + m.shortHex() + " is not in the source's index") + (plan.missing().size() > 1
                     ? " (nor are " + (plan.missing().size() - 1) + " more of its blobs)" : ""), null);
         }
@@ -295,10 +334,22 @@ public final class Copier {
                     source.loadBlobsFromPack(pack.getKey(), pack.getValue(), buffer, (pb, plain, error) -> {
                         if (error != null) throw failed(s, error);
                         if (failure.get() != null) throw new Cancel.Cancelled("stopped");
-                        count(writer.save(BlobType.DATA, pb.id(), plain, 0, plain.length), BlobType.DATA, sent);
+                        try {
+                            count(writer.save(BlobType.DATA, pb.id(), plain, 0, plain.length), BlobType.DATA, sent);
+                        } catch (InterruptedIOException e) {
+                            throw e;
+                        } catch (IOException e) {
+                            throw new TargetFailure(e);
+                        }
                     }, cancel);
-                } catch (IOException e) {
+                } catch (TargetFailure e) {
+                    IOException cause = (IOException) e.getCause();
+                    failure.compareAndSet(null, new CopyException(side(false) + "cannot copy snapshot " + s.id().shortHex()
+                            + ": " + message(cause), cause));
+                } catch (InterruptedIOException | CopyException e) {
                     failure.compareAndSet(null, e);
+                } catch (IOException e) {
+                    failure.compareAndSet(null, failed(s, e)); // reading the pack: the source's
                 } catch (RuntimeException e) {
                     failure.compareAndSet(null, new IOException(e.toString(), e));
                 }
