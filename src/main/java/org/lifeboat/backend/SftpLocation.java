@@ -16,7 +16,35 @@ import java.net.URISyntaxException;
  * @param port the TCP port, or 0 when the location names none
  * @param path the repository folder: absolute, or relative to the login folder
  */
-record SftpLocation(String user, String host, int port, String path) {
+public record SftpLocation(String user, String host, int port, String path) {
+
+    /** The port SSH uses when none is given. */
+    static final int DEFAULT_PORT = 22;
+
+    /**
+     * The location in one form per place, for telling whether two locations are the same
+     * repository: {@code sftp://[user@]host:port/path}, the host in lower case (host names are not
+     * case-sensitive), the port 22 when none is given, the path cleaned ({@code //abs} absolute,
+     * {@code /rel} relative to the login folder). So {@code sftp:u@h:/p}, {@code sftp://u@h//p} and
+     * {@code sftp://u@H:22//p/} are one place. A location without a user stays apart from one with
+     * a user (the login may differ); a port from ~/.ssh/config or {@code sftp.args} is not seen.
+     *
+     * @param location a whole {@code sftp:} location
+     * @return its canonical form, or null when it is no valid {@code sftp:} location
+     */
+    public static String canonical(String location) {
+        if (location == null || !location.startsWith("sftp:")) return null;
+        SftpLocation l;
+        try {
+            l = parse(location, location.substring("sftp:".length()));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        String host = l.host().toLowerCase(java.util.Locale.ROOT);
+        if (host.indexOf(':') >= 0) host = "[" + host + "]"; // IPv6
+        return "sftp://" + (l.user() == null ? "" : l.user() + "@") + host + ":" + (l.port() == 0 ? DEFAULT_PORT : l.port())
+                + "/" + l.path();
+    }
 
     /**
      * @param location the whole location, for messages

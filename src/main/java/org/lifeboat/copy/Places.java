@@ -41,8 +41,10 @@ public final class Places {
 
     /**
      * The location as one string per place: a local folder as its absolute real path (when it
-     * exists; else normalised), without {@code local:} and trailing slashes; a remote one without
-     * trailing slashes.
+     * exists; else normalised), without {@code local:} and trailing slashes; an {@code sftp:} one
+     * as {@link org.lifeboat.backend.SftpLocation#canonical}; an {@code s3:} one with its scheme,
+     * lower-case host without the default port, and no trailing slashes; any other remote one
+     * without trailing slashes.
      */
     public static String normalise(String location, Path base) {
         Path p = localPath(location, base);
@@ -55,8 +57,34 @@ public final class Places {
             return p.toString();
         }
         String s = location == null ? "" : location.strip();
+        String sftp = org.lifeboat.backend.SftpLocation.canonical(s);
+        if (sftp != null) return sftp;
+        String s3 = s3(s);
+        if (s3 != null) return s3;
         while (s.endsWith("/") && !s.endsWith("//")) s = s.substring(0, s.length() - 1);
         return s;
+    }
+
+    /** {@code s3:[scheme://]host[:port]/bucket[/prefix]}: scheme, host and a path of at least a bucket. */
+    private static final Pattern S3 = Pattern.compile("s3:(?:(https?)://|//)?([^/]+)/+(.*?)/*");
+
+    /**
+     * An {@code s3:} location in one form per place: {@code s3:https://host/bucket/prefix} with the
+     * scheme written out (https when none is, as restic), the host in lower case without the
+     * scheme's default port (443, 80), and no empty path segments or trailing slashes; null for
+     * anything else (then the location is compared as written).
+     */
+    private static String s3(String location) {
+        var m = S3.matcher(location);
+        if (!m.matches()) return null;
+        String scheme = m.group(1) == null ? "https" : m.group(1);
+        String host = m.group(2).toLowerCase(java.util.Locale.ROOT);
+        if (host.contains("@")) return null; // credentials are refused by the backend; keep the string
+        String defaultPort = scheme.equals("https") ? ":443" : ":80";
+        if (host.endsWith(defaultPort)) host = host.substring(0, host.length() - defaultPort.length());
+        String path = String.join("/", java.util.Arrays.stream(m.group(3).split("/")).filter(x -> !x.isEmpty()).toList());
+        if (path.isEmpty()) return null;
+        return "s3:" + scheme + "://" + host + "/" + path;
     }
 
     /**
