@@ -42,7 +42,7 @@ public final class Places {
     /**
      * The location as one string per place: a local folder as its absolute real path (when it
      * exists; else normalised), without {@code local:} and trailing slashes; an {@code sftp:} one
-     * as {@link org.lifeboat.backend.SftpLocation#canonical}; an {@code s3:} one with its scheme,
+     * as the backend's canonical form ({@link org.lifeboat.repository.Locations#canonical}); an {@code s3:} one with its scheme,
      * lower-case host without the default port, and no trailing slashes; any other remote one
      * without trailing slashes.
      */
@@ -57,7 +57,7 @@ public final class Places {
             return p.toString();
         }
         String s = location == null ? "" : location.strip();
-        String sftp = org.lifeboat.backend.SftpLocation.canonical(s);
+        String sftp = org.lifeboat.repository.Locations.canonical(s);
         if (sftp != null) return sftp;
         String s3 = s3(s);
         if (s3 != null) return s3;
