@@ -192,7 +192,7 @@ class CopyEngineTest {
 
         Run cli = b.run("copy", "--from-repo", a.repo().toString(), "--from-password-file", dir.resolve("pa").toString());
         assertThat(cli.exit()).isEqualTo(1);
-        assertThat(cli.err()).contains("Fatal: cannot copy snapshot " + sourceId).contains("data blob").doesNotContain("Exception");
+        assertThat(cli.err()).contains("Fatal: source repository " + a.repo() + ": cannot copy snapshot " + sourceId).contains("data blob").doesNotContain("Exception");
         assertThat(rb.snapshotIds()).isEmpty();
     }
 }
