@@ -24,17 +24,51 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = ScopeType.INHERIT, // every subcommand gets --help/--version, which the usage hints point to
         description = "Backup and disaster recovery. Repositories use restic's format (version 2).",
-        subcommands = {InitCommand.class, BackupCommand.class, SnapshotsCommand.class, LsCommand.class,
-                FindCommand.class, DiffCommand.class, StatsCommand.class, RestoreCommand.class, DumpCommand.class,
-                CheckCommand.class, CatCommand.class, KeyCommand.class, UnlockCommand.class, RetentionCommand.class, DemoCommand.class,
-                VersionCommand.class, PlanCommand.class, RecoverCommand.class, RunbookCommand.class,
-                CopyCommand.class,
-                DrillCommand.class, ForecastCommand.class, GenerateCommand.class,
-                ServeRepositoryCommand.class,
-                CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  lifeboat init -r /srv/backup/repo", "  lifeboat backup /home /etc --exclude \"*.tmp\"", "  lifeboat snapshots", "  lifeboat restore latest --target /srv/restore", "  lifeboat help backup"})
 public final class Main implements Runnable {
     public static final String VERSION = "0.1.0";
+
+    /**
+     * The subcommands by name, in the order help lists them. They are not in the annotation: picocli
+     * builds the model of every annotated subcommand by reflection before parsing (about half a
+     * second for all of them, on every run), so a run registers only the ones its arguments name;
+     * see {@link #commandLine(Main, String[])}. The names are each class's {@code @Command(name)}
+     * (HelpTest checks that they agree).
+     */
+    static final java.util.SequencedMap<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static java.util.SequencedMap<String, Class<?>> subcommands() {
+        java.util.LinkedHashMap<String, Class<?>> m = new java.util.LinkedHashMap<>();
+        m.put("init", InitCommand.class);
+        m.put("backup", BackupCommand.class);
+        m.put("snapshots", SnapshotsCommand.class);
+        m.put("ls", LsCommand.class);
+        m.put("find", FindCommand.class);
+        m.put("diff", DiffCommand.class);
+        m.put("stats", StatsCommand.class);
+        m.put("restore", RestoreCommand.class);
+        m.put("dump", DumpCommand.class);
+        m.put("check", CheckCommand.class);
+        m.put("cat", CatCommand.class);
+        m.put("key", KeyCommand.class);
+        m.put("unlock", UnlockCommand.class);
+        m.put("retention", RetentionCommand.class);
+        m.put("demo", DemoCommand.class);
+        m.put("version", VersionCommand.class);
+        m.put("plan", PlanCommand.class);
+        m.put("recover", RecoverCommand.class);
+        m.put("runbook", RunbookCommand.class);
+        m.put("copy", CopyCommand.class);
+        m.put("drill", DrillCommand.class);
+        m.put("forecast", ForecastCommand.class);
+        m.put("generate", GenerateCommand.class);
+        m.put("serve-repository", ServeRepositoryCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return java.util.Collections.unmodifiableSequencedMap(m);
+    }
+
+    /** Commands that show or generate the whole tree (help lists, man pages, completion). */
+    private static final java.util.Set<String> WHOLE_TREE = java.util.Set.of("help", "generate");
 
     @Option(names = {"-r", "--repo"}, scope = ScopeType.INHERIT, paramLabel = "REPOSITORY",
             description = "repository location (default: $LIFEBOAT_REPOSITORY, then $RESTIC_REPOSITORY)")
@@ -165,15 +199,38 @@ public final class Main implements Runnable {
      * picocli's own {@code help} command cannot be annotated, so its examples are set here.
      */
     static CommandLine commandLine() {
-        return commandLine(new Main());
+        return commandLine(new Main(), null);
     }
 
-    private static CommandLine commandLine(Main main) {
+    /**
+     * The command tree for one run: the root with the subcommands {@code args} name (any argument
+     * equal to a subcommand's name, so an option value that happens to be one only costs its
+     * model), or all of them when none is named or the command shows the whole tree. picocli parses
+     * the same with this tree as with the whole one: it only ever enters a subcommand whose name
+     * appears among the arguments.
+     *
+     * @param args the run's arguments, or null for the whole tree
+     */
+    static CommandLine commandLine(Main main, String[] args) {
         CommandLine cl = new CommandLine(main);
+        java.util.Set<String> named = new java.util.HashSet<>();
+        if (args != null) {
+            for (String a : args) {
+                if (a.equals("--")) break;
+                if (SUBCOMMANDS.containsKey(a)) named.add(a);
+            }
+        }
+        boolean whole = named.isEmpty() || named.stream().anyMatch(WHOLE_TREE::contains);
+        SUBCOMMANDS.forEach((name, type) -> {
+            if (whole || named.contains(name)) cl.addSubcommand(name, type);
+        });
         addBackendOption(cl, main);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        // Help fills the terminal as the progress line does (picocli wraps at 80 otherwise; 55 is its minimum).
-        cl.setUsageHelpWidth(Math.clamp(ProgressLine.columns(System.getenv(), () -> org.lifeboat.fs.Terminal.columns(1)), 55, 160));
+        // Help fills the terminal as the progress line does (picocli wraps at 80 otherwise; 55 is its
+        // minimum). Asking the terminal costs native calls, so only a run that may show help asks.
+        if (args == null || showsHelp(args)) {
+            cl.setUsageHelpWidth(Math.clamp(ProgressLine.columns(System.getenv(), () -> org.lifeboat.fs.Terminal.columns(1)), 55, 160));
+        }
         CommandLine help = cl.getSubcommands().get("help");
         if (help != null) {
             help.getCommandSpec().usageMessage().footer("", "Examples:", "  lifeboat help backup",
@@ -195,7 +252,7 @@ public final class Main implements Runnable {
     static int run(org.lifeboat.backend.Cancel cancel, String... args) {
         Main main = new Main();
         main.cancel = cancel;
-        CommandLine cl = commandLine(main);
+        CommandLine cl = commandLine(main, args);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
             refuseNoLockForWriters(parsed);
@@ -219,6 +276,19 @@ public final class Main implements Runnable {
             return ExitCodes.FATAL;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Whether a run with these arguments may print a usage text: asked for with help, -h, --help
+     * or --version, or no command at all (the root's usage).
+     */
+    private static boolean showsHelp(String[] args) {
+        if (args.length == 0) return true;
+        for (String a : args) {
+            if (a.equals("--")) break;
+            if (a.equals("help") || a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) return true;
+        }
+        return false;
     }
 
     /** What picocli says when a value cannot be converted to the option's type. */

@@ -1344,7 +1344,7 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * A read buffer owned by one worker and reused for every range or pack it reads, so that
+     * A read buffer owned by one worker and reused for every blob or pack it reads, so that
      * memory is bounded by the workers, not by the packs. Not thread-safe: one per worker.
      */
     public static final class ReadBuffer {
@@ -1480,19 +1480,22 @@ public final class Repository implements AutoCloseable {
             }
 
             @Override
-            public void read(List<PackedBlob> range, long start) throws IOException {
-                for (PackedBlob b : range) {
-                    byte[] plain;
-                    try {
-                        plain = decodeBlob(b, buffer.bytes, (int) (b.offset() - start), buffer.length);
-                    } catch (RepositoryException e) {
-                        otherCopies(b, e, sink);
-                        continue;
-                    }
-                    // per blob, not per range: one range may hold thousands of files' data
-                    cancel.check();
-                    sink.blob(b, plain, null);
+            public RepositoryException stored(PackedBlob b, byte[] bytes) throws IOException {
+                byte[] plain;
+                try {
+                    plain = decodeBlob(b, bytes, 0, b.length());
+                } catch (RepositoryException e) {
+                    return e; // its other copies are read once the range's request has ended
                 }
+                // per blob, not per range: one range may hold thousands of files' data
+                cancel.check();
+                sink.blob(b, plain, null);
+                return null;
+            }
+
+            @Override
+            public void damaged(PackedBlob blob, RepositoryException why) throws IOException {
+                otherCopies(blob, why, sink);
             }
         });
     }
@@ -1502,18 +1505,44 @@ public final class Repository implements AutoCloseable {
         /** A blob whose index entry is impossible (see {@link PackedBlob#problem}): never read. */
         void impossible(PackedBlob blob, RepositoryException why) throws IOException;
 
-        /** The range could not be read (missing pack, too short, a failed request). */
-        void failed(List<PackedBlob> range, IOException why) throws IOException;
+        /** These blobs of a range could not be read (missing pack, too short, a failed request). */
+        void failed(List<PackedBlob> blobs, IOException why) throws IOException;
 
-        /** The range was read into the buffer, from pack offset {@code start}. */
-        void read(List<PackedBlob> range, long start) throws IOException;
+        /**
+         * One blob's stored bytes, {@code bytes[0, blob.length())} (the worker's buffer: valid only
+         * during the call), while its range's request is still open: so no backend request here
+         * (a connection limit could be exhausted by the open ones).
+         *
+         * @return why the blob is damaged, to be handled by {@link #damaged} after the request,
+         *     or null
+         */
+        RepositoryException stored(PackedBlob blob, byte[] bytes) throws IOException;
+
+        /** A blob {@link #stored} found damaged, after its range's request has ended. */
+        void damaged(PackedBlob blob, RepositoryException why) throws IOException;
+    }
+
+    /** A failure of a {@link RangeHandler} (the caller's own, e.g. a full disk): not a read failure. */
+    private static final class HandlerFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HandlerFailure(IOException cause) {
+            super(cause);
+        }
+
+        IOException unwrap() {
+            return (IOException) getCause();
+        }
     }
 
     /**
      * The read loop of {@link #loadBlobsFromPack} and {@link #loadStoredBlobsFromPack}: sorts the
      * blobs by offset, merges them into covering ranges ({@link #coveringRanges}) and reads each
-     * with one backend request into {@code buffer}, checking the cancel and the interrupt before
-     * each request.
+     * with one backend request, checking the cancel and the interrupt before each request. The
+     * range is streamed, as restic's StreamPack does: each blob is read into {@code buffer} and
+     * handed over while the request goes on, so a worker holds one blob, not a whole range (up
+     * to {@link #MAX_READ_RANGE}); blobs handed over before a retried request failed are skipped
+     * when it is read again, and those after a final failure are reported as failed.
      */
     private void forEachRange(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, Cancel cancel, RangeHandler handler)
             throws IOException {
@@ -1532,15 +1561,55 @@ public final class Repository implements AutoCloseable {
             long start = first.offset();
             long end = start;
             for (PackedBlob b : range) end = Math.max(end, b.offset() + b.length());
+            int[] done = {0}; // blobs of the range handled, in order; kept across the backend's retries
+            List<PackedBlob> overlapping = new ArrayList<>();
+            List<Map.Entry<PackedBlob, RepositoryException>> damaged = new ArrayList<>();
+            IOException failure = null;
             try {
-                readRange(h, start, (int) (end - start), buffer);
+                backend.load(h, start, (int) (end - start), in -> {
+                    // A retry reads the range again from its start: skip what was handed over.
+                    long pos = start;
+                    for (int i = 0; i < range.size(); i++) {
+                        PackedBlob b = range.get(i);
+                        if (b.offset() < pos) {
+                            // overlaps the blob before it (only a damaged index does that): a
+                            // stream cannot go back, so it is read on its own afterwards
+                            if (i >= done[0]) {
+                                overlapping.add(b);
+                                done[0] = i + 1;
+                            }
+                            continue;
+                        }
+                        in.skipNBytes(b.offset() - pos);
+                        pos = b.offset();
+                        if (i < done[0]) continue; // handed over before the retry
+                        if (buffer.bytes.length < b.length()) buffer.bytes = new byte[b.length()];
+                        int n = in.readNBytes(buffer.bytes, 0, b.length());
+                        if (n < b.length()) throw new java.io.EOFException(h + " ends before byte " + (b.offset() + b.length()));
+                        pos += n;
+                        buffer.length = n;
+                        RepositoryException bad;
+                        try {
+                            bad = handler.stored(b, buffer.bytes);
+                        } catch (IOException e) {
+                            throw new HandlerFailure(e);
+                        }
+                        if (bad != null) damaged.add(Map.entry(b, bad));
+                        done[0] = i + 1;
+                    }
+                });
+            } catch (HandlerFailure e) {
+                throw e.unwrap();
             } catch (java.io.InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                handler.failed(range, e);
-                continue;
+                failure = e;
             }
-            handler.read(range, start);
+            for (Map.Entry<PackedBlob, RepositoryException> d : damaged) handler.damaged(d.getKey(), d.getValue());
+            if (!overlapping.isEmpty()) {
+                handler.failed(overlapping, new RepositoryException(describe(overlapping.getFirst()) + " overlaps the blob before it" + indexSource(overlapping.getFirst())));
+            }
+            if (failure != null && done[0] < range.size()) handler.failed(range.subList(done[0], range.size()), failure);
         }
     }
 
@@ -1585,32 +1654,16 @@ public final class Repository implements AutoCloseable {
             }
 
             @Override
-            public void read(List<PackedBlob> range, long start) throws IOException {
-                for (PackedBlob b : range) {
-                    int off = (int) (b.offset() - start);
-                    sink.blob(b, java.util.Arrays.copyOfRange(buffer.bytes, off, off + b.length()), null);
-                }
+            public RepositoryException stored(PackedBlob b, byte[] bytes) throws IOException {
+                sink.blob(b, java.util.Arrays.copyOf(bytes, b.length()), null);
+                return null;
+            }
+
+            @Override
+            public void damaged(PackedBlob blob, RepositoryException why) {
+                throw new IllegalStateException("stored blobs are not decoded"); // stored() never returns one
             }
         });
-    }
-
-    /**
-     * Reads one range of a pack with one backend request into the worker's {@code buffer}: the
-     * reads of {@link #loadBlobsFromPack}. (A single blob, {@link #loadBlob}, and pack headers
-     * read through the backend's {@code load(h, offset, length)} into a new array.)
-     */
-    private void readRange(Handle h, long offset, int length, ReadBuffer buffer) throws IOException {
-        // Into the worker's own buffer, grown only when a range is larger than any before: a new
-        // array of up to MAX_READ_RANGE per request would land in the old generation each time.
-        if (buffer.bytes.length < length) buffer.bytes = new byte[length];
-        byte[] into = buffer.bytes;
-        buffer.length = 0;
-        backend.load(h, offset, length, in -> {
-            // re-run from the range's start on a retry: overwrite from 0
-            int n = in.readNBytes(into, 0, length);
-            if (n < length) throw new java.io.EOFException(h + " ends before byte " + (offset + length));
-        });
-        buffer.length = length;
     }
 
     /** A blob whose copy in its pack failed: the other copies (if any) are tried, else the error is reported. */

@@ -1,5 +1,9 @@
 package org.lifeboat.repository;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +34,7 @@ public final class Scrypt {
         byte[] b = pbkdf2(password, salt, p * blockLen);
         int threads = Math.min(p, Runtime.getRuntime().availableProcessors());
         if (threads <= 1) {
-            int[] v = new int[32 * r * n];
-            for (int i = 0; i < p; i++) smix(b, i * blockLen, r, n, v);
+            lanes(b, 0, 1, p, r, n);
         } else {
             ExecutorService pool = Executors.newFixedThreadPool(threads, t -> {
                 Thread th = new Thread(t, "scrypt");
@@ -43,10 +46,7 @@ public final class Scrypt {
                 // Each worker takes lanes t, t+threads, …, reusing one V array (N·128·r bytes).
                 for (int t = 0; t < threads; t++) {
                     int first = t;
-                    fs.add(pool.submit(() -> {
-                        int[] v = new int[32 * r * n];
-                        for (int i = first; i < p; i += threads) smix(b, i * blockLen, r, n, v);
-                    }));
+                    fs.add(pool.submit(() -> lanes(b, first, threads, p, r, n)));
                 }
                 for (Future<?> f : fs) f.get();
             } catch (InterruptedException e) {
@@ -89,8 +89,22 @@ public final class Scrypt {
         return mac;
     }
 
+    /**
+     * ROMix on lanes first, first + step, … of b (in place), with one V of N·128·r bytes (32 MiB
+     * for restic's usual N = 2^15, r = 8) outside the Java heap, freed when they are done: V in
+     * the heap would be a dead array in the old generation for the rest of the command, keeping
+     * the heap (and the process's memory) that much larger, as a collector that is not short of
+     * room does not look at the old generation again.
+     */
+    private static void lanes(byte[] b, int first, int step, int p, int r, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(128L * r * n, 64);
+            for (int i = first; i < p; i += step) smix(b, i * 128 * r, r, n, v);
+        }
+    }
+
     /** ROMix on one lane of b (in place). */
-    private static void smix(byte[] b, int off, int r, int n, int[] v) {
+    private static void smix(byte[] b, int off, int r, int n, MemorySegment v) {
         int words = 32 * r;
         int[] x = new int[words];
         int[] y = new int[words];
@@ -99,8 +113,10 @@ public final class Scrypt {
             int j = off + 4 * i;
             x[i] = (b[j] & 0xff) | (b[j + 1] & 0xff) << 8 | (b[j + 2] & 0xff) << 16 | (b[j + 3] & 0xff) << 24;
         }
+        long blockBytes = 4L * words;
+        int[] vj = new int[words];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(x, 0, v, i * words, words);
+            MemorySegment.copy(x, 0, v, ValueLayout.JAVA_INT, i * blockBytes, words);
             blockMix(x, y, t, r);
             int[] s = x;
             x = y;
@@ -108,8 +124,8 @@ public final class Scrypt {
         }
         int last = (2 * r - 1) * 16;
         for (int i = 0; i < n; i++) {
-            int j = (x[last] & (n - 1)) * words;
-            for (int k = 0; k < words; k++) x[k] ^= v[j + k];
+            MemorySegment.copy(v, ValueLayout.JAVA_INT, (x[last] & (n - 1)) * blockBytes, vj, 0, words);
+            for (int k = 0; k < words; k++) x[k] ^= vj[k];
             blockMix(x, y, t, r);
             int[] s = x;
             x = y;
