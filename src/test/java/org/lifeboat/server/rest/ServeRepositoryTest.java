@@ -30,8 +30,11 @@ import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.lifeboat.testutil.Cli;
 import org.lifeboat.testutil.Proc;
@@ -45,6 +48,7 @@ import org.lifeboat.testutil.Run;
  */
 @Tag("restic")
 @Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the tests awaiting a scenario run last
 class ServeRepositoryTest {
     @TempDir
     Path dir;
@@ -251,6 +255,7 @@ class ServeRepositoryTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void appendOnlyRefusesForgetAndSnapshotDeletesButBackupsAndLockRemovalWork() throws Exception {
         // init, backup and the forget ran on their own append-only server from the class's start
         Forgotten f = await(appendForget);
@@ -273,6 +278,7 @@ class ServeRepositoryTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void wrongCredentialsAre401ForResticAndOneSentenceForLifeboatWithoutThePassword() throws Exception {
         // the server, restic's init and its run with the wrong password started with the class
         String url = authUrl;
@@ -384,6 +390,7 @@ class ServeRepositoryTest {
      * class's start, against the serve-repository command, whose log line stays in its own output.)
      */
     @Test
+    @Order(Integer.MAX_VALUE)
     void aClientThatStallsMidUploadGets408AndNothingIsKept() throws Exception {
         Stalled st = await(stalled);
         assertThat(st.status()).startsWith("HTTP/1.1 408");
