@@ -188,52 +188,30 @@ public final class LocalBackend implements Backend {
         if (offset > size || end > size) {
             throw new StorageError.BadRange(path(h) + ": file ends before offset " + end + " (it has " + size + " bytes)");
         }
-        try (InputStream in = new RangeStream(ch, h, offset, end)) {
+        try (InputStream in = new ChannelRange(ch, h, offset, end)) {
             consumer.read(in);
         }
     }
 
     /** Positioned reads of one channel from {@code pos} to {@code end}; never closes the channel (it may be shared). */
-    private final class RangeStream extends InputStream {
+    private final class ChannelRange extends RangeStream {
         private final FileChannel ch;
         private final Handle h;
-        private long pos;
-        private final long end;
 
-        RangeStream(FileChannel ch, Handle h, long pos, long end) {
+        ChannelRange(FileChannel ch, Handle h, long pos, long end) {
+            super(pos, end);
             this.ch = ch;
             this.h = h;
-            this.pos = pos;
-            this.end = end;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        int readAt(byte[] b, int off, int want) throws IOException {
+            return ch.read(ByteBuffer.wrap(b, off, Math.min(want, IO_CHUNK)), pos);
         }
 
         @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (pos >= end) return -1;
-            if (len == 0) return 0;
-            int n = ch.read(ByteBuffer.wrap(b, off, (int) Math.min(Math.min(len, IO_CHUNK), end - pos)), pos);
-            if (n < 0) throw new StorageError.BadRange(path(h) + ": file ends before offset " + end);
-            pos += n;
-            return n;
-        }
-
-        @Override
-        public long skip(long n) {
-            long k = Math.max(0, Math.min(n, end - pos));
-            pos += k;
-            return k;
-        }
-
-        @Override
-        public int available() {
-            return (int) Math.min(Integer.MAX_VALUE, end - pos);
+        String shown() {
+            return path(h).toString();
         }
     }
 

@@ -398,14 +398,7 @@ final class RestBackend implements Backend {
 
     @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
-        if (type == FileType.CONFIG) {
-            try {
-                fn.accept(new FileInfo("", stat(Handle.CONFIG).size()));
-            } catch (StorageError.NotFound e) {
-                // no config: nothing listed
-            }
-            return;
-        }
+        if (ConfigListing.listed(this, type, fn)) return;
         HttpResponse<String> r = send(null, request(base.resolve(type.folder() + "/")).header("Accept", V2).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 404) return;

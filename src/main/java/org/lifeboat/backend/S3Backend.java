@@ -439,8 +439,7 @@ final class S3Backend implements Backend {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            return RangeStream.readOne(this);
         }
 
         @Override
@@ -670,14 +669,7 @@ final class S3Backend implements Backend {
 
     @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
-        if (type == FileType.CONFIG) {
-            try {
-                fn.accept(new FileInfo("", stat(Handle.CONFIG).size()));
-            } catch (StorageError.NotFound e) {
-                // no config: nothing listed
-            }
-            return;
-        }
+        if (ConfigListing.listed(this, type, fn)) return;
         String dir = (where.prefix().isEmpty() ? "" : where.prefix() + "/") + type.folder() + "/";
         String token = null;
         do {

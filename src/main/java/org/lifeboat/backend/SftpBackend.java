@@ -622,7 +622,7 @@ final class SftpBackend implements Backend {
             if (offset > size || end > size) {
                 throw new StorageError.BadRange(shown(p) + ": file ends before offset " + end + " (it has " + size + " bytes)");
             }
-            try (InputStream in = new RangeStream(sftp, handle, p, offset, end)) {
+            try (InputStream in = new SftpRange(sftp, handle, p, offset, end)) {
                 consumer.read(in);
             }
         } finally {
@@ -640,60 +640,45 @@ final class SftpBackend implements Backend {
      * not one round trip per piece), each request at most {@link #CHUNK} bytes and no larger than
      * the range.
      */
-    private final class RangeStream extends InputStream {
+    private final class SftpRange extends RangeStream {
         private final SftpClient sftp;
         private final SftpClient.CloseableHandle handle;
         private final String p;
-        private long pos;
-        private final long end;
         private InputStream ahead;
 
-        RangeStream(SftpClient sftp, SftpClient.CloseableHandle handle, String p, long pos, long end) {
+        SftpRange(SftpClient sftp, SftpClient.CloseableHandle handle, String p, long pos, long end) {
+            super(pos, end);
             this.sftp = sftp;
             this.handle = handle;
             this.p = p;
-            this.pos = pos;
-            this.end = end;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (pos >= end) return -1;
-            if (len == 0) return 0;
-            int want = (int) Math.min(len, end - pos);
-            int n;
+        int readAt(byte[] b, int off, int want) throws IOException {
             try {
                 if (sftp instanceof AbstractSftpClient a) {
                     if (ahead == null) {
                         int piece = (int) Math.max(1, Math.min(CHUNK, end - pos));
                         ahead = new SftpInputStreamAsync(a, piece, pos, end, p, handle, false);
                     }
-                    n = ahead.read(b, off, want);
-                } else {
-                    n = sftp.read(handle, pos, b, off, Math.min(want, CHUNK));
+                    return ahead.read(b, off, want);
                 }
+                return sftp.read(handle, pos, b, off, Math.min(want, CHUNK));
             } catch (IOException | RuntimeException e) {
                 throw failure(sftp, "read", p, e);
             }
-            if (n < 0) throw new StorageError.BadRange(shown(p) + ": file ends before offset " + end);
-            pos += n;
-            return n;
         }
 
         @Override
+        String shown() {
+            return SftpBackend.this.shown(p);
+        }
+
+        /** Once read-ahead has started, skipped bytes are read through it (its position is its own). */
+        @Override
         public long skip(long n) throws IOException {
+            if (ahead == null) return super.skip(n);
             long k = Math.max(0, Math.min(n, end - pos));
-            if (ahead == null) {
-                pos += k;
-                return k;
-            }
             byte[] scratch = new byte[(int) Math.min(k, 8192)];
             long done = 0;
             while (done < k) {
@@ -713,11 +698,6 @@ final class SftpBackend implements Backend {
                     // replies still in flight on a broken channel: nothing more is read
                 }
             }
-        }
-
-        @Override
-        public int available() {
-            return (int) Math.min(Integer.MAX_VALUE, end - pos);
         }
     }
 

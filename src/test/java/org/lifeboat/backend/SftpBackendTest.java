@@ -238,22 +238,12 @@ class SftpBackendTest {
     @Test
     void theSshAgentsKeyLogsInAndWithoutTheAgentTheLoginIsRefused() throws Exception {
         OpenSshServer s = server();
-        Path sock = tmp.resolve("agent.sock");
-        Process agent = new ProcessBuilder("/usr/bin/ssh-agent", "-D", "-a", sock.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!Files.exists(sock)) {
-                assertThat(agent.isAlive()).as("ssh-agent runs").isTrue();
-                assertThat(System.nanoTime()).as("ssh-agent's socket within 20 s").isLessThan(deadline);
-                Thread.onSpinWait();
-            }
-            Proc.run(List.of("/usr/bin/ssh-add", s.privateKey().toString()), Map.of("SSH_AUTH_SOCK", sock.toString()), null, null, 60).ok();
+        try (OpenSshServer.Agent agent = s.agent(tmp.resolve("agent.sock"))) {
             String folder = newFolder();
             String loc = s.location(Path.of(folder));
             // No key file is named: only the agent holds the authorized key.
             BackendOptions o = new BackendOptions(Map.of("sftp.args", "-o UserKnownHostsFile=" + s.knownHosts()));
-            try (Backend b = SftpBackend.open(loc, loc.substring(5), o, Map.of("SSH_AUTH_SOCK", sock.toString()))) {
+            try (Backend b = SftpBackend.open(loc, loc.substring(5), o, agent.env())) {
                 b.create();
                 b.save(Handle.CONFIG, new byte[] {9});
             }
@@ -262,9 +252,6 @@ class SftpBackendTest {
                 assertThatThrownBy(b::containerExists).isNotInstanceOf(StorageError.class)
                         .hasMessageStartingWith("root@127.0.0.1:" + s.port() + " refused the login of root with ");
             }
-        } finally {
-            agent.destroy();
-            agent.onExit().join();
         }
     }
 

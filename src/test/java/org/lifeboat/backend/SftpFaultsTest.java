@@ -114,18 +114,8 @@ class SftpFaultsTest {
         Files.copy(Path.of(s.privateKey() + ".pub"), Path.of(pp + ".pub"));
         Files.setPosixFilePermissions(pp, PosixFilePermissions.fromString("rw-------"));
         Proc.run(List.of("ssh-keygen", "-q", "-p", "-P", "", "-N", "secret", "-f", pp.toString()), Map.of(), null, null, 60).ok();
-        Path sock = tmp.resolve("agent.sock");
-        Process agent = new ProcessBuilder("/usr/bin/ssh-agent", "-D", "-a", sock.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!Files.exists(sock)) {
-                assertThat(agent.isAlive()).as("ssh-agent runs").isTrue();
-                assertThat(System.nanoTime()).as("ssh-agent's socket within 20 s").isLessThan(deadline);
-                Thread.onSpinWait();
-            }
-            Map<String, String> env = Map.of("SSH_AUTH_SOCK", sock.toString());
-            Proc.run(List.of("/usr/bin/ssh-add", s.privateKey().toString()), env, null, null, 60).ok();
+        try (OpenSshServer.Agent agent = s.agent(tmp.resolve("agent.sock"))) {
+            Map<String, String> env = agent.env();
             String loc = s.location(Path.of(newFolder()));
             BackendOptions o = new BackendOptions(Map.of("sftp.args", "-i " + pp + " -o IdentitiesOnly=yes -o UserKnownHostsFile=" + s.knownHosts()));
             try (Backend b = SftpBackend.open(loc, loc.substring(5), o, env)) {
@@ -144,9 +134,6 @@ class SftpFaultsTest {
             try (Backend b = SftpBackend.open(loc, loc.substring(5), o, env)) {
                 assertThatThrownBy(b::containerExists).isNotInstanceOf(StorageError.class).hasMessage(says);
             }
-        } finally {
-            agent.destroy();
-            agent.onExit().join();
         }
     }
 

@@ -60,16 +60,21 @@ class SftpResticInteropTest {
         return dir.resolve("src");
     }
 
+    /** Fills src() with every kind of file and a random big.bin of {@code bigBytes}; returns the password file. */
+    private Path source(int seed, int bigBytes) throws Exception {
+        TestTrees.everyKind(src());
+        Files.write(src().resolve("big.bin"), TestTrees.random(seed, bigBytes));
+        TestTrees.setTimes(src());
+        return Cli.passwordFile(dir);
+    }
+
     private Path restored(Path target) {
         return target.resolve(src().toString().substring(1));
     }
 
     @Test
     void lifeboatBacksUpOverSftpAndResticChecksAndRestoresByteIdentically() throws Exception {
-        TestTrees.everyKind(src());
-        Files.write(src().resolve("big.bin"), TestTrees.random(11, 5 * 1024 * 1024));
-        TestTrees.setTimes(src());
-        Path pw = Cli.passwordFile(dir);
+        Path pw = source(11, 5 * 1024 * 1024);
         String loc = location("lb");
         lifeboat(loc, pw, "init").ok();
         lifeboat(loc, pw, "backup", src().toString(), "--tag", "over-sftp").ok();
@@ -87,10 +92,7 @@ class SftpResticInteropTest {
 
     @Test
     void resticBacksUpOverSftpAndLifeboatListsChecksAndRestores() throws Exception {
-        TestTrees.everyKind(src());
-        Files.write(src().resolve("big.bin"), TestTrees.random(12, 3 * 1024 * 1024));
-        TestTrees.setTimes(src());
-        Path pw = Cli.passwordFile(dir);
+        Path pw = source(12, 3 * 1024 * 1024);
         String loc = location("restic");
         restic(loc, "init").ok();
         restic(loc, "backup", src().toString(), "--tag", "by-restic").ok();

@@ -26,6 +26,14 @@ class PlanCopyToTest {
     @TempDir
     Path dir;
 
+    /** init, then two backups of system files: a.txt "version 1", then "version 2". */
+    private void initAndBackUpTwoVersions(Path plan) throws Exception {
+        PlanRuns.lifeboat(plan, "init").ok();
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+    }
+
     /** A plan: system files (src/files, copy-to offsite) and system notes (src/notes, in local only). */
     private Path plan(String offsite) throws Exception {
         Cli.passwordFile(dir);
@@ -165,10 +173,7 @@ class PlanCopyToTest {
     @Test
     void recoverFromOffsiteRestoresTheSameSnapshotAndWorksWithoutThePrimary() throws Exception {
         Path plan = plan("");
-        PlanRuns.lifeboat(plan, "init").ok();
-        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
-        Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
-        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        initAndBackUpTwoVersions(plan);
         Restic local = new Restic(dir.resolve("repo"), dir.resolve("cache"));
         List<String> ids = local.snapshotIds();
         assertThat(ids).hasSize(2);
@@ -208,10 +213,7 @@ class PlanCopyToTest {
     @Test
     void recoverFromIgnoresASnapshotThatOnlyClaimsTheOriginal() throws Exception {
         Path plan = plan("");
-        PlanRuns.lifeboat(plan, "init").ok();
-        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
-        Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
-        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok();
+        initAndBackUpTwoVersions(plan);
         List<String> ids = new Restic(dir.resolve("repo"), dir.resolve("cache")).snapshotIds();
         Files.delete(dir.resolve("repo/snapshots/" + ids.get(1)));
         // forged: the second backup's tree under the first's original, dated before the real copy

@@ -41,6 +41,9 @@ class RemoteFaultsTest {
     private static RestServer rest;
     private static String restUrl;
     private static int n;
+    /** The copy's source: a local repository with one snapshot of {@link #other}, built once for every kind. */
+    private static Path local;
+    private static Path other;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -53,6 +56,13 @@ class RemoteFaultsTest {
         rest = new RestServer(new ServerOptions(Files.createDirectories(work.resolve("served")), "127.0.0.1", 0, null, true,
                 false, false, null, null, 0, false, false, false));
         restUrl = rest.start();
+        // In this JVM: the source only has to exist; the copies through the faults run as processes.
+        local = work.resolve("local");
+        other = Files.createDirectories(work.resolve("other"));
+        Files.write(other.resolve("x.bin"), TestTrees.random(4242, 3 << 20));
+        Cli source = new Cli(local, work.resolve("pw"));
+        assertThat(source.run("init").exit()).isZero();
+        assertThat(source.run("backup", other.toString()).exit()).isZero();
     }
 
     @AfterAll
@@ -114,12 +124,6 @@ class RemoteFaultsTest {
         assertThat(b.exit()).as("backup to %s through faults:\n%s", kind, b).isZero();
 
         // copy: a local repository's snapshot of other data goes to the remote one through the faults
-        Path local = work.resolve("local-" + kind);
-        Path other = Files.createDirectories(work.resolve("other-" + kind));
-        Files.write(other.resolve("x.bin"), TestTrees.random(4242, 3 << 20));
-        Place lp = new Place(local.toString(), Map.of(), List.of());
-        assertThat(lifeboat(lp, null, "init").exit()).isZero();
-        assertThat(lifeboat(lp, null, "backup", other.toString()).exit()).isZero();
         Run c = lifeboat(p, faults, "copy", "--from-repo", local.toString(), "--from-password-file", work.resolve("pw").toString());
         assertThat(c.exit()).as("copy to %s through faults:\n%s", kind, c).isZero();
 

@@ -62,13 +62,19 @@ class S3CredentialsTest {
         Files.createDirectories(dir.resolve("src"));
         Files.writeString(dir.resolve("src/a.txt"), "a\n");
         Map<String, String> wrong = env("AWS_SECRET_ACCESS_KEY", WRONG);
-        for (String[] cmd : List.of(new String[] {"snapshots"}, new String[] {"backup", dir.resolve("src").toString()})) {
-            assertOneSentence(lifeboat(wrong, repo, cmd), 1, bucket, "(AWS_SECRET_ACCESS_KEY) is wrong");
-        }
-        // restic exits with the same code.
+        // restic exits with the same code. It retries the refusals for a while first, so it runs
+        // meanwhile (it writes nothing with a wrong secret, nor do the commands below).
         Map<String, String> renv = new HashMap<>(wrong);
         renv.put("RESTIC_PASSWORD", Restic.PASSWORD);
-        Run restic = Proc.run(List.of("/usr/bin/restic", "-r", repo, "--no-cache", "snapshots"), renv, null, null, 120);
+        Run restic;
+        try (java.util.concurrent.ExecutorService meanwhile = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.concurrent.Future<Run> resticRun = meanwhile.submit(
+                    () -> Proc.run(List.of("/usr/bin/restic", "-r", repo, "--no-cache", "snapshots"), renv, null, null, 120));
+            for (String[] cmd : List.of(new String[] {"snapshots"}, new String[] {"backup", dir.resolve("src").toString()})) {
+                assertOneSentence(lifeboat(wrong, repo, cmd), 1, bucket, "(AWS_SECRET_ACCESS_KEY) is wrong");
+            }
+            restic = resticRun.get(5, java.util.concurrent.TimeUnit.MINUTES);
+        }
         assertThat(restic.exit()).as(restic.toString()).isEqualTo(1);
     }
 

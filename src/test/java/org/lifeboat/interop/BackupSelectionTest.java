@@ -2,14 +2,18 @@ package org.lifeboat.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,14 +38,33 @@ class BackupSelectionTest {
     private Cli lb;
     private Path resticRepo;
 
+    /** Empty repositories made once (Lifeboat's and restic's init each derive a key); each test gets copies. */
+    @TempDir
+    static Path templates;
+
+    @BeforeAll
+    static void initOnce() throws Exception {
+        Path pw = Cli.passwordFile(templates);
+        new Cli(templates.resolve("repo"), pw).run("init").ok();
+        restic(templates.resolve("restic-repo"), Map.of(), "init").ok();
+    }
+
     @BeforeEach
     void setUp() throws Exception {
         src = Files.createDirectories(dir.resolve("src"));
         Path pw = Cli.passwordFile(dir);
         lb = new Cli(dir.resolve("repo"), pw);
-        lb.run("init").ok();
+        copyTree(templates.resolve("repo"), lb.repo());
         resticRepo = dir.resolve("restic-repo");
-        restic(Map.of(), "init").ok();
+        copyTree(templates.resolve("restic-repo"), resticRepo);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
     }
 
     @Test
@@ -227,6 +250,10 @@ class BackupSelectionTest {
     }
 
     private Run restic(Map<String, String> extraEnv, String... args) {
+        return restic(resticRepo, extraEnv, args);
+    }
+
+    private static Run restic(Path resticRepo, Map<String, String> extraEnv, String... args) {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/restic", "-r", resticRepo.toString(), "--no-cache"));
         cmd.addAll(List.of(args));
         Map<String, String> env = new HashMap<>(extraEnv);

@@ -217,6 +217,45 @@ public final class OpenSshServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts an ssh-agent listening on {@code socket} and adds this server's authorized key to it
+     * (the tests of logins through the agent).
+     *
+     * @throws IllegalStateException if the agent ends or its socket is not there within 20 s
+     */
+    public Agent agent(Path socket) throws IOException {
+        Process p = new ProcessBuilder("/usr/bin/ssh-agent", "-D", "-a", socket.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Agent a = new Agent(p, socket);
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!Files.exists(socket)) {
+                if (!p.isAlive()) throw new IllegalStateException("ssh-agent ended (exit " + p.exitValue() + ") before its socket " + socket + " was there");
+                if (System.nanoTime() > deadline) throw new IllegalStateException("ssh-agent's socket " + socket + " is not there after 20 s");
+                Thread.onSpinWait();
+            }
+            Proc.run(List.of("/usr/bin/ssh-add", privateKey().toString()), a.env(), null, null, 60).ok();
+            return a;
+        } catch (RuntimeException | Error e) {
+            a.close();
+            throw e;
+        }
+    }
+
+    /** A running ssh-agent; closing it ends it (and waits until it ended). */
+    public record Agent(Process process, Path socket) implements AutoCloseable {
+        /** The environment that points ssh at this agent ({@code SSH_AUTH_SOCK}). */
+        public Map<String, String> env() {
+            return Map.of("SSH_AUTH_SOCK", socket.toString());
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            process.onExit().join();
+        }
+    }
+
     /** Stops sshd (and its connections) and deletes the folder. */
     @Override
     public synchronized void close() {

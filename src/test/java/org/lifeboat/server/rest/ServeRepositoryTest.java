@@ -22,12 +22,19 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.lifeboat.testutil.Cli;
 import org.lifeboat.testutil.Proc;
@@ -41,12 +48,92 @@ import org.lifeboat.testutil.Run;
  */
 @Tag("restic")
 @Tag("slow")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the tests awaiting a scenario run last
 class ServeRepositoryTest {
     @TempDir
     Path dir;
 
     private final List<RestServer> servers = new ArrayList<>();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    /*
+     * Three scenarios spend most of their time waiting: on restic 0.14's retries (it retries a 401
+     * and a 403 about ten times with backoff, ~30-40 s) and on the server's 30 s idle timeout. They
+     * start when the class starts, each on its own server and folder, so those waits overlap the
+     * other tests; each test then awaits its scenario and asserts on it as before. None prints
+     * anything in this JVM (the other tests capture its output).
+     */
+    @TempDir
+    static Path early;
+    private static final List<RestServer> earlyServers = new ArrayList<>();
+    private static String authUrl;
+    private static CompletableFuture<Run> wrongUserRestic;
+    private static String appendUrl;
+    private static Path appendRoot;
+    private static CompletableFuture<Forgotten> appendForget;
+    private static CompletableFuture<Stalled> stalled;
+    /** A thread each (they wait on processes; the common pool runs one task at a time on 2 cores). */
+    private static final java.util.concurrent.ExecutorService WAITERS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    /** The append-only scenario's first part: the snapshot restic tried to forget, and that forget. */
+    private record Forgotten(String first, Path src, Run forget) {}
+
+    @BeforeAll
+    static void startSlowScenarios() throws IOException {
+        Path authDir = Files.createDirectories(early.resolve("auth"));
+        authUrl = serveEarly(new ServerOptions(Files.createDirectories(authDir.resolve("srv")), "127.0.0.1", 0,
+                htpasswd(authDir, "alice", "s3cret"), false, false, false, null, null, 0, false, false, false));
+        wrongUserRestic = CompletableFuture.supplyAsync(() -> {
+            restic("rest:" + withUser(authUrl, "alice", "s3cret") + "repo", "init").ok();
+            return restic("rest:" + withUser(authUrl, "alice", "nope") + "repo", "snapshots");
+        }, WAITERS);
+
+        Path stallRoot = Files.createDirectories(early.resolve("stall"));
+        stalled = CompletableFuture.supplyAsync(() -> {
+            try {
+                return stalledUpload(stallRoot);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, WAITERS);
+
+        Path appendDir = Files.createDirectories(early.resolve("append"));
+        appendRoot = Files.createDirectories(appendDir.resolve("srv"));
+        appendUrl = serveEarly(new ServerOptions(appendRoot, "127.0.0.1", 0, null, true, false, true, null, null, 0, false, false, false));
+        Path src = sources(appendDir);
+        appendForget = CompletableFuture.supplyAsync(() -> {
+            String repo = "rest:" + appendUrl + "repo";
+            restic(repo, "init").ok();
+            restic(repo, "backup", src.toString()).ok();
+            String first = restic(repo, "snapshots", "--json").ok().out().replaceAll("(?s).*\"id\":\"([0-9a-f]{64})\".*", "$1");
+            return new Forgotten(first, src, restic(repo, "forget", first));
+        }, WAITERS);
+    }
+
+    @AfterAll
+    static void stopEarly() {
+        if (stalled != null) stalled.handle((r, e) -> r).join();
+        if (wrongUserRestic != null) wrongUserRestic.handle((r, e) -> r).join();
+        if (appendForget != null) appendForget.handle((r, e) -> r).join();
+        earlyServers.forEach(RestServer::close);
+    }
+
+    private static String serveEarly(ServerOptions o) throws IOException {
+        RestServer s = new RestServer(o);
+        earlyServers.add(s);
+        return s.start();
+    }
+
+    /** The scenario's result; an assertion that failed inside it fails the awaiting test as itself. */
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get(10, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception x) throw x;
+            if (e.getCause() instanceof Error x) throw x;
+            throw e;
+        }
+    }
 
     @AfterEach
     void stop() {
@@ -55,6 +142,10 @@ class ServeRepositoryTest {
 
     /** An htpasswd file with bcrypt entries (as `htpasswd -B` writes them, $2y$) for user=password pairs. */
     private Path htpasswd(String... userPassword) throws IOException {
+        return htpasswd(dir, userPassword);
+    }
+
+    private static Path htpasswd(Path dir, String... userPassword) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < userPassword.length; i += 2) {
             byte[] salt = new byte[16];
@@ -85,11 +176,11 @@ class ServeRepositoryTest {
         return url.replaceFirst("://", "://" + user + ":" + password + "@");
     }
 
-    private Run restic(String repo, String... args) {
+    private static Run restic(String repo, String... args) {
         return restic(repo, Map.of(), args);
     }
 
-    private Run restic(String repo, Map<String, String> extraEnv, String... args) {
+    private static Run restic(String repo, Map<String, String> extraEnv, String... args) {
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/restic", "-r", repo, "--no-cache"));
         cmd.addAll(List.of(args));
         Map<String, String> env = new HashMap<>(extraEnv);
@@ -98,6 +189,10 @@ class ServeRepositoryTest {
     }
 
     private Path sources() throws IOException {
+        return sources(dir);
+    }
+
+    private static Path sources(Path dir) throws IOException {
         Path src = Files.createDirectories(dir.resolve("src/sub"));
         byte[] big = new byte[3 << 20];
         new Random(1).nextBytes(big);
@@ -106,7 +201,7 @@ class ServeRepositoryTest {
         return src.getParent();
     }
 
-    private HttpResponse<String> send(String method, String url, String auth, byte[] body) throws Exception {
+    private static HttpResponse<String> send(String method, String url, String auth, byte[] body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (auth != null) b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(auth.getBytes(StandardCharsets.UTF_8)));
@@ -160,37 +255,38 @@ class ServeRepositoryTest {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void appendOnlyRefusesForgetAndSnapshotDeletesButBackupsAndLockRemovalWork() throws Exception {
-        ServerOptions o = opts(null);
-        String url = serve(new ServerOptions(o.root(), o.host(), 0, null, true, false, true, null, null, 0, false, false, false));
+        // init, backup and the forget ran on their own append-only server from the class's start
+        Forgotten f = await(appendForget);
+        String url = appendUrl;
         String repo = "rest:" + url + "repo";
-        Path src = sources();
-        restic(repo, "init").ok();
-        restic(repo, "backup", src.toString()).ok();
-        String first = restic(repo, "snapshots", "--json").ok().out().replaceAll("(?s).*\"id\":\"([0-9a-f]{64})\".*", "$1");
-        Run forget = restic(repo, "forget", first);
+        Path src = f.src();
+        String first = f.first();
+        Run forget = f.forget();
         assertThat(forget.exit()).as(forget.toString()).isNotZero();
         assertThat(forget.err()).contains("403");
-        assertThat(Files.exists(root().resolve("repo/snapshots/" + first))).isTrue();
+        assertThat(Files.exists(appendRoot.resolve("repo/snapshots/" + first))).isTrue();
         Files.writeString(src.resolve("new.txt"), "second backup");
         restic(repo, "backup", src.toString()).ok(); // (restic removes its lock at the end: allowed)
         assertThat(restic(repo, "snapshots", "--json").ok().out().split("\"id\"", -1)).hasSize(3);
         assertThat(send("DELETE", url + "repo/snapshots/" + first, null, null).statusCode()).isEqualTo(403);
         assertThat(send("DELETE", url + "repo/config", null, null).statusCode()).isEqualTo(403);
-        try (Stream<Path> locks = Files.list(root().resolve("repo/locks"))) {
+        try (Stream<Path> locks = Files.list(appendRoot.resolve("repo/locks"))) {
             assertThat(locks).isEmpty();
         }
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void wrongCredentialsAre401ForResticAndOneSentenceForLifeboatWithoutThePassword() throws Exception {
-        String url = serve(opts(htpasswd("alice", "s3cret")));
-        restic("rest:" + withUser(url, "alice", "s3cret") + "repo", "init").ok();
+        // the server, restic's init and its run with the wrong password started with the class
+        String url = authUrl;
         HttpResponse<String> r = send("GET", url + "repo/config", "alice:nope", null);
         assertThat(r.statusCode()).isEqualTo(401);
         assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"restic\"");
         assertThat(send("GET", url + "repo/config", null, null).statusCode()).isEqualTo(401);
-        Run restic = restic("rest:" + withUser(url, "alice", "nope") + "repo", "snapshots");
+        Run restic = await(wrongUserRestic);
         assertThat(restic.exit()).isNotZero();
         assertThat(restic.err()).contains("401");
         Path pw = Cli.passwordFile(dir);
@@ -290,25 +386,45 @@ class ServeRepositoryTest {
     /**
      * A client that stalls mid-upload (Content-Length 1,000,000, 2 KB sent, then silence) gets 408
      * when the connection's idle timeout (30 s) ends it, not a 500 that blames the server and that
-     * clients retry as a server fault; nothing of the upload is kept.
+     * clients retry as a server fault; nothing of the upload is kept. (The upload stalled from the
+     * class's start, against the serve-repository command, whose log line stays in its own output.)
      */
     @Test
+    @Order(Integer.MAX_VALUE)
     void aClientThatStallsMidUploadGets408AndNothingIsKept() throws Exception {
-        String url = serve(opts(null));
-        assertThat(send("POST", url + "repo/?create=true", null, null).statusCode()).isEqualTo(200);
-        URI u = URI.create(url);
-        String id = "ab".repeat(32);
-        try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
-            s.setSoTimeout(120_000);
-            var out = s.getOutputStream();
-            out.write(("POST /repo/data/" + id + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(new byte[2048]);
-            out.flush();
-            String status = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-            assertThat(status).startsWith("HTTP/1.1 408");
-        }
-        try (Stream<Path> all = Files.walk(root().resolve("repo/data"))) {
+        Stalled st = await(stalled);
+        assertThat(st.status()).startsWith("HTTP/1.1 408");
+        try (Stream<Path> all = Files.walk(st.root().resolve("repo/data"))) {
             assertThat(all.filter(Files::isRegularFile)).as("no part of the stalled upload is kept").isEmpty();
+        }
+    }
+
+    /** What the stalled client read, and the served folder. */
+    private record Stalled(String status, Path root) {}
+
+    private static Stalled stalledUpload(Path root) throws Exception {
+        Process p = new ProcessBuilder(Cli.command("serve-repository", "--path", root.toString(), "--listen", "127.0.0.1:0", "--no-auth"))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertThat(line).as("serve-repository's first line").startsWith("serving ").contains("http://127.0.0.1:");
+            String url = line.replaceAll(".* on (http://\\S+).*", "$1");
+            assertThat(send("POST", url + "repo/?create=true", null, null).statusCode()).isEqualTo(200);
+            URI u = URI.create(url);
+            String id = "ab".repeat(32);
+            try (java.net.Socket s = new java.net.Socket(u.getHost(), u.getPort())) {
+                s.setSoTimeout(120_000);
+                var o = s.getOutputStream();
+                o.write(("POST /repo/data/" + id + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                o.write(new byte[2048]);
+                o.flush();
+                String status = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+                return new Stalled(status, root);
+            }
+        } finally {
+            p.destroy();
+            p.waitFor(60, TimeUnit.SECONDS);
         }
     }
 
