@@ -67,6 +67,9 @@ public final class Main implements Runnable {
         return java.util.Collections.unmodifiableSequencedMap(m);
     }
 
+    /** Commands that walk or write many files (see {@link org.lifeboat.fs.Posix#prepareInBackground}). */
+    private static final java.util.Set<String> FILE_COMMANDS = java.util.Set.of("backup", "restore", "recover", "drill", "dump", "demo");
+
     /** Commands that show or generate the whole tree (help lists, man pages, completion). */
     private static final java.util.Set<String> WHOLE_TREE = java.util.Set.of("help", "generate");
 
@@ -253,6 +256,11 @@ public final class Main implements Runnable {
         Main main = new Main();
         main.cancel = cancel;
         CommandLine cl = commandLine(main, args);
+        // While it opens the repository (the key's scrypt alone takes a third of a second), a
+        // command that reads or writes many files gets its native calls made on the other core.
+        if (cl.getSubcommands().size() == 1 && FILE_COMMANDS.containsAll(cl.getSubcommands().keySet())) {
+            org.lifeboat.fs.Posix.prepareInBackground();
+        }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
             refuseNoLockForWriters(parsed);

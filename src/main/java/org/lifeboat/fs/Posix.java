@@ -36,6 +36,24 @@ public final class Posix {
     private static final boolean FAST_LSTAT = Libc.X86_64 && Libc.LSTAT != null
             && !Boolean.getBoolean("lifeboat.fs.jdkLstat");
 
+    /**
+     * Starts making the downcall handles of glibc (about 30, some 10 ms of class generation each,
+     * a third of a second in all) on a background thread, so that a command that will walk or
+     * write files has them ready by the time it needs them instead of making them on its own
+     * thread (it would wait for the handles still being made, never get half-made ones: the
+     * JVM initializes a class once, and other threads wait for it). Returns at once.
+     */
+    public static void prepareInBackground() {
+        Thread.ofPlatform().daemon().name("fs-prepare").start(() -> {
+            try {
+                java.lang.invoke.MethodHandles.lookup().ensureInitialized(Libc.class);
+                java.lang.invoke.MethodHandles.lookup().ensureInitialized(AtCalls.class);
+            } catch (IllegalAccessException | RuntimeException e) {
+                // the handles are then made where they are first used, as without this
+            }
+        });
+    }
+
     /** True if lstat goes through glibc directly (false: the slower JDK fallback). */
     public static boolean nativeLstat() {
         return FAST_LSTAT;
