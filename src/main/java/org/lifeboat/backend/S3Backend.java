@@ -518,6 +518,7 @@ final class S3Backend implements Backend {
             if (storageClass(h) != null) r.storageClass(storageClass(h));
             if (until != null) r.objectLockMode(ObjectLockMode.fromValue(options.retention().name())).objectLockRetainUntilDate(until);
         }), null).uploadId();
+        String version = null;
         boolean completed = false;
         try {
             List<CompletedPart> parts = new ArrayList<>();
@@ -534,14 +535,14 @@ final class S3Backend implements Backend {
             }
             // RGW 16.2 ignores If-None-Match on completion: look again just before (see the class comment).
             if (exists(h)) throw exists(h, null);
-            call(file(h), "complete the upload of", () -> s3.completeMultipartUpload(r -> r.bucket(where.bucket()).key(key(h))
+            version = call(file(h), "complete the upload of", () -> s3.completeMultipartUpload(r -> r.bucket(where.bucket()).key(key(h))
                     .uploadId(uploadId).ifNoneMatch("*").multipartUpload(m -> m.parts(parts))),
-                    e -> e.statusCode() == 412 ? exists(h, e) : null);
+                    e -> e.statusCode() == 412 ? exists(h, e) : null).versionId();
             completed = true;
         } finally {
             if (!completed) abort(h, uploadId);
         }
-        if (until != null) lockAfterMultipart(h, options.retention(), until);
+        if (until != null) lockAfterMultipart(h, version, options.retention(), until);
     }
 
     /**
@@ -550,7 +551,7 @@ final class S3Backend implements Backend {
      * the save fails with a permanent error (not a transient one: a retry would find the file
      * there with the same bytes and count it written, unlocked).
      */
-    private void lockAfterMultipart(Handle h, PutOptions.Retention mode, Instant until) throws IOException {
+    private void lockAfterMultipart(Handle h, String version, PutOptions.Retention mode, Instant until) throws IOException {
         IOException last = null;
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
@@ -568,9 +569,23 @@ final class S3Backend implements Backend {
                 last = e;
             }
         }
+        // The unprotected upload is removed (it has no lock, so S3 allows it): a later backup
+        // writes the file again, and no unlocked copy is left where a locked one is expected.
+        String left = "; the uploaded file could not be removed: prune removes it";
+        if (version != null) {
+            try {
+                call(file(h), "remove the unprotected upload of", () -> s3.deleteObject(r -> r.bucket(where.bucket()).key(key(h))
+                        .versionId(version)), null);
+                left = "; the uploaded file was removed";
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                // keep the message above: the save fails either way
+            }
+        }
         throw new IOException("cannot store " + file(h) + " under " + mode + " retention until " + until
                 + ": the multipart upload completed but its retention could not be set (" + last.getMessage()
-                + "); the file is not protected, so the save fails", last);
+                + ")" + left + ", and the save fails", last);
     }
 
     /** Aborts a multipart upload (best effort; also on an interrupted thread), so its parts are not kept and billed. */
