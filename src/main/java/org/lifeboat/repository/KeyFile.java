@@ -78,7 +78,7 @@ public record KeyFile(String created, String username, String hostname, int n, i
     /**
      * Why scrypt must not run with these parameters, or null when it may: N must be a power of two
      * above 1, r and p positive with r·p below 2^30 (RFC 7914, as Go's scrypt checks), the memory
-     * 128·N·r at most {@link #MAX_MEMORY} and the work N·r·p at most {@link #MAX_WORK}, so a
+     * 128·N·r (and 128·r·p) at most {@link #MAX_MEMORY} and the work N·r·p at most {@link #MAX_WORK}, so a
      * hostile key file cannot exhaust memory or keep a command busy for minutes.
      */
     public static String paramsProblem(long n, long r, long p) {
@@ -87,9 +87,11 @@ public record KeyFile(String created, String username, String hostname, int n, i
         if (r < 1 || p < 1) return "its scrypt parameters r and p must be positive (" + params + ")";
         if (r >= 1 << 30 || p >= 1 << 30 || r * p >= 1 << 30) return "its scrypt parameters r·p must be below 2^30 (" + params + ")";
         // n, r < 2^30 here, so the products below cannot overflow a long before the checks
-        // V (128·N·r bytes) plus B (128·r·p bytes)
-        if (n > MAX_MEMORY || 128.0 * r * (n + p) > MAX_MEMORY) {
-            return "its scrypt parameters would need " + (128 * r * (n + p) >> 20) + " MiB of memory, more than the " + Compression.sizeText(MAX_MEMORY) + " allowed (" + params + ")";
+        // V (128·N·r bytes, the memory scrypt is about) and B (128·r·p bytes), each at most the limit
+        double v = 128.0 * r * n, b = 128.0 * r * p;
+        if (v > MAX_MEMORY || b > MAX_MEMORY) {
+            return "its scrypt parameters would need " + (long) (Math.max(v, b) / (1 << 20)) + " MiB of memory, more than the "
+                    + Compression.sizeText(MAX_MEMORY) + " allowed (" + params + ")";
         }
         if ((double) n * r * p > MAX_WORK) {
             return "its scrypt parameters would take minutes to compute (N·r·p above 2^26; " + params + ")";

@@ -28,11 +28,15 @@ public final class Scrypt {
     public static byte[] derive(byte[] password, byte[] salt, int n, int r, int p, int dkLen) {
         if (n < 2 || (n & (n - 1)) != 0) throw new IllegalArgumentException("scrypt N must be a power of 2 > 1");
         if (r < 1 || p < 1 || (long) r * p >= 1 << 30) throw new IllegalArgumentException("bad scrypt r/p");
-        // V holds 32·r·N ints; beyond 1 GiB (and long before int overflow) callers must have refused it
-        if (128L * r * ((long) n + p) > KeyFile.MAX_MEMORY) throw new IllegalArgumentException("scrypt N·r needs more than 1 GiB");
+        // V holds 128·r·N bytes, B 128·r·p; beyond 1 GiB each callers must have refused them
+        long vBytes = 128L * r * n;
+        if (vBytes > KeyFile.MAX_MEMORY || 128L * r * p > KeyFile.MAX_MEMORY) {
+            throw new IllegalArgumentException("scrypt N·r or r·p needs more than 1 GiB");
+        }
         int blockLen = 128 * r;
         byte[] b = pbkdf2(password, salt, p * blockLen);
-        int threads = Math.min(p, Runtime.getRuntime().availableProcessors());
+        // lanes in parallel, each with a V of its own, as long as all of them fit in the limit
+        int threads = (int) Math.min(Math.min(p, Runtime.getRuntime().availableProcessors()), Math.max(1, KeyFile.MAX_MEMORY / vBytes));
         if (threads <= 1) {
             lanes(b, 0, 1, p, r, n);
         } else {
