@@ -206,28 +206,28 @@ public final class Main implements Runnable {
     }
 
     /**
-     * The command tree for one run: the root with the subcommands {@code args} name (any argument
-     * equal to a subcommand's name, so an option value that happens to be one only costs its
-     * model), or all of them when none is named or the command shows the whole tree. picocli parses
-     * the same with this tree as with the whole one: it only ever enters a subcommand whose name
-     * appears among the arguments.
+     * The command tree for one run: the root with only the subcommand its arguments run (the first
+     * argument that is neither a root option nor such an option's value, as picocli finds it), or
+     * all of them when there is none, it is not a command (a typo: the suggestions need them all) or
+     * the command shows the whole tree. picocli parses the same with this tree as with the whole
+     * one: past the command word, arguments belong to that command.
      *
      * @param args the run's arguments, or null for the whole tree
      */
     static CommandLine commandLine(Main main, String[] args) {
         CommandLine cl = new CommandLine(main);
-        java.util.Set<String> named = new java.util.HashSet<>();
-        if (args != null) {
-            for (String a : args) {
-                if (a.equals("--")) break;
-                if (SUBCOMMANDS.containsKey(a)) named.add(a);
-            }
-        }
-        boolean whole = named.isEmpty() || named.stream().anyMatch(WHOLE_TREE::contains);
+        addBackendOption(cl, main); // the root's -o first: its value is skipped like the others'
+        String word = args == null ? null : commandWord(cl.getCommandSpec(), args);
+        boolean whole = word == null || !SUBCOMMANDS.containsKey(word) || WHOLE_TREE.contains(word);
         SUBCOMMANDS.forEach((name, type) -> {
-            if (whole || named.contains(name)) cl.addSubcommand(name, type);
+            if (whole || name.equals(word)) cl.addSubcommand(name, type);
         });
         addBackendOption(cl, main);
+        // restic takes "-r snapshots snapshots" (a repository named like a command); so does Lifeboat
+        cl.setAllowSubcommandsAsOptionParameters(true);
+        // An unknown command ends the parse (the root only): picocli would go on and enter a later
+        // argument that is a command's name ("restor latest --target check" ran check's parser).
+        cl.getCommandSpec().parser().stopAtUnmatched(true);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // Help fills the terminal as the progress line does (picocli wraps at 80 otherwise; 55 is its
         // minimum). Asking the terminal costs native calls, so only a run that may show help asks.
@@ -263,6 +263,7 @@ public final class Main implements Runnable {
         }
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
+            refuseUnknownCommandWithHelp(parsed);
             refuseNoLockForWriters(parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
@@ -284,6 +285,39 @@ public final class Main implements Runnable {
             return ExitCodes.FATAL;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The argument picocli takes for the subcommand: the first one that is not an option of the
+     * root ({@code root}'s options, which every command inherits) nor the value of one, or null
+     * when there is none (or only after {@code --}, where nothing is a command).
+     */
+    static String commandWord(CommandLine.Model.CommandSpec root, String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) return null;
+            if (a.startsWith("-") && a.length() > 1) {
+                if (a.indexOf('=') > 0) continue; // --repo=DIR: the value is part of it
+                CommandLine.Model.OptionSpec o = root.findOption(a);
+                if (o != null && o.arity().max() > 0 && !o.typeInfo().isBoolean()) i++; // its value is the next one
+                continue;
+            }
+            return a;
+        }
+        return null;
+    }
+
+    /**
+     * {@code lifeboat snapshot --help}: picocli shows the root's help for a help option behind an
+     * unknown command and exits 0; restic (cobra) says the command is unknown, with suggestions,
+     * and exits 1. So does Lifeboat.
+     *
+     * @throws CommandLine.UnmatchedArgumentException for an unknown command with a help option
+     */
+    static void refuseUnknownCommandWithHelp(CommandLine.ParseResult parsed) {
+        if (parsed.subcommand() == null && parsed.isUsageHelpRequested() && !parsed.unmatched().isEmpty()) {
+            throw new CommandLine.UnmatchedArgumentException(parsed.commandSpec().commandLine(), parsed.unmatched());
+        }
     }
 
     /**

@@ -473,7 +473,9 @@ public final class Repository implements AutoCloseable {
      * included. 'unlock --remove-all' removes it. Empty files are skipped silently, as restic does
      * (some backends leave them after an interrupted upload).
      *
-     * @throws IOException if the locks/ folder cannot be listed
+     * @throws IOException if the locks/ folder cannot be listed, or a lock file cannot be read for a
+     *     transient reason of the storage's that outlasted the retries (a server that is gone):
+     *     that is no damaged lock
      */
     public List<Lock> listLocks(java.util.function.Consumer<String> warn) throws IOException {
         List<Lock> out = new ArrayList<>();
@@ -484,6 +486,10 @@ public final class Repository implements AutoCloseable {
                 out.add(loadLock(id));
             } catch (NoSuchFileException e) {
                 // released meanwhile
+            } catch (org.lifeboat.backend.StorageError.Transient | java.io.InterruptedIOException e) {
+                // the storage's failure (a server gone, a connection dropped through every retry),
+                // not the lock file's: it ends the command instead of calling the lock damaged
+                throw e;
             } catch (IOException e) {
                 warn.accept(damagedLock(id, e));
             }
@@ -493,7 +499,8 @@ public final class Repository implements AutoCloseable {
 
     /** The warning for a lock file that cannot be used. */
     static String damagedLock(Id id, IOException e) {
-        String why = e instanceof java.nio.file.AccessDeniedException ? "cannot be read (permission denied)" : "is damaged ("
+        String why = e instanceof java.nio.file.AccessDeniedException || e instanceof org.lifeboat.backend.StorageError.Denied
+                ? "cannot be read (permission denied)" : "is damaged ("
                 + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")";
         return "lock file locks/" + id.hex() + " " + why + " and is ignored; if no other process uses the repository,"
                 + " 'lifeboat unlock --remove-all' removes it";

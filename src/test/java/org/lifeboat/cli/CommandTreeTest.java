@@ -25,10 +25,10 @@ class CommandTreeTest {
     void aRunBuildsOnlyTheCommandsItsArgumentsName() {
         assertThat(Main.commandLine(new Main(), new String[] {"-r", "/srv/repo", "snapshots", "--json"})
                 .getSubcommands().keySet()).containsExactly("snapshots");
-        // an option value that is a command's name costs that command's model, nothing else
-        assertThat(Main.commandLine(new Main(), new String[] {"--password-file", "backup", "restore", "latest"})
-                .getSubcommands().keySet()).containsExactly("backup", "restore");
-        // after "--" nothing is a command
+        // a root option's value is no command, even when it is a command's name
+        assertThat(Main.commandLine(new Main(), new String[] {"--password-file", "backup", "-o", "s3.region=x", "restore", "latest"})
+                .getSubcommands().keySet()).containsExactly("restore");
+        // past the command word, arguments are the command's
         assertThat(Main.commandLine(new Main(), new String[] {"backup", "--", "restore"})
                 .getSubcommands().keySet()).containsExactly("backup");
     }
@@ -36,7 +36,7 @@ class CommandTreeTest {
     @Test
     void helpGenerationAndUnknownCommandsGetTheWholeTree() {
         for (String[] args : new String[][] {{"help"}, {"help", "backup"}, {"generate", "--man", "x"}, {}, {"--help"},
-                {"snapshot"}, {"-r", "x"}}) {
+                {"snapshot"}, {"-r", "x"}, {"restor", "latest", "--target", "check"}, {"--", "backup"}}) {
             assertThat(Main.commandLine(new Main(), args).getSubcommands().keySet()).as(String.join(" ", args))
                     .containsExactlyElementsOf(Main.SUBCOMMANDS.keySet());
         }
@@ -44,15 +44,23 @@ class CommandTreeTest {
 
     @Test
     void parsingIsAsWithTheWholeTree() {
-        // picocli takes a command's name for the command, not an option's value, with the whole
-        // tree too: the same error as before
+        // an option's value may be a command's name, as in restic ("-r snapshots snapshots")
         Run r = Cli.raw(null, "--password-file", "backup", "version");
-        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-        assertThat(r.err()).contains("Expected parameter for option '--password-file' but found 'backup'");
-        assertThat(Cli.raw(null, "--repo", "/srv/r", "version").out()).startsWith("lifeboat " + Main.VERSION);
-        // a typo is still suggested from every command
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).startsWith("lifeboat " + Main.VERSION);
+        Run named = Cli.raw(null, "--repo=/nonexistent/snapshots", "--password-file", "init", "snapshots");
+        assertThat(named.err()).as(named.toString()).contains("/nonexistent/snapshots").doesNotContain("Expected parameter");
+        assertThat(named.exit()).isEqualTo(ExitCodes.NO_REPOSITORY);
+        // a typo is still suggested from every command, also when a later argument is a command's name
         Run typo = Cli.raw(null, "snapshot");
         assertThat(typo.err()).contains("unknown command \"snapshot\" for \"lifeboat\"; did you mean: snapshots?");
+        Run typo2 = Cli.raw(null, "-r", "/srv/r", "restor", "latest", "--target", "check", "--host", "vm");
+        assertThat(typo2.err()).as(typo2.toString()).contains("unknown command \"restor\" for \"lifeboat\"; did you mean: restore?");
+        assertThat(typo2.exit()).isEqualTo(1);
+        // and with a help option behind it, as restic: an error, not the root's help
+        Run typoHelp = Cli.raw(null, "snapshot", "--help");
+        assertThat(typoHelp.exit()).as(typoHelp.toString()).isEqualTo(1);
+        assertThat(typoHelp.err()).contains("unknown command \"snapshot\" for \"lifeboat\"; did you mean: snapshots?");
         // a command's own help still works with only it built
         Run help = Cli.raw(null, "restore", "--help");
         assertThat(help.exit()).isZero();
