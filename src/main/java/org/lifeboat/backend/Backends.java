@@ -133,8 +133,10 @@ public final class Backends {
         }
     }
 
-    private static final Pattern USERINFO = Pattern.compile("(://)([^/@?#]*)@");
-    private static final Pattern SCP_USERINFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*:)(?!//)([^/@]*)@");
+    // The user information runs to the LAST "@" of the authority, as Go's url.Parse (restic) takes
+    // it: a password may hold "@" itself ("alice:P@ss@host" is alice, "P@ss").
+    private static final Pattern USERINFO = Pattern.compile("(://)([^/?#]*)@");
+    private static final Pattern SCP_USERINFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*:)(?!//)([^/]*)@");
     private static final Pattern SECRET_PARAM = Pattern.compile(
             "([?&;][^=&#]*(?:secret|password|passwd|pass|token|key|sig|signature|credential|auth)[^=&#]*=)[^&#]*",
             Pattern.CASE_INSENSITIVE);

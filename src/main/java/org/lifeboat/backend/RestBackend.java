@@ -95,7 +95,7 @@ final class RestBackend implements Backend {
         String shown = Backends.redact(location);
         URI u;
         try {
-            u = new URI(spec);
+            u = new URI(escapeUserInfoAts(spec));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("repository location '" + shown + "' is not a URL (rest:http://host:port/ or rest:https://user:password@host:port/repo/)");
         }
@@ -129,6 +129,22 @@ final class RestBackend implements Backend {
             throw new IllegalArgumentException("-o rest.connections must be a whole number of at least 1");
         }
         return new RestBackend(base, shown, user, password, conns, scheme.equals("https") ? sslContext(env) : null);
+    }
+
+    /**
+     * A password may hold "@" ({@code http://alice:P@ss@host/}): Go's url.Parse, and so restic,
+     * ends the user information at the authority's LAST "@"; java.net.URI refuses the others, so
+     * they are percent-encoded (and decoded again with the user information).
+     */
+    static String escapeUserInfoAts(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) return url;
+        start += 3;
+        int end = start;
+        while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) end++;
+        int last = url.lastIndexOf('@', end - 1);
+        if (last < start || url.indexOf('@', start) == last) return url;
+        return url.substring(0, start) + url.substring(start, last).replace("@", "%40") + url.substring(last);
     }
 
     /** The default trust plus the PEM certificates named by LIFEBOAT_CACERT or RESTIC_CACERT; null for the default alone. */

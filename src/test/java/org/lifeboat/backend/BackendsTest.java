@@ -61,6 +61,19 @@ class BackendsTest {
         assertThat(Backends.redact("/srv/restic-repo")).isEqualTo("/srv/restic-repo");
     }
 
+    /** A password holding "@": the user information ends at the last "@", as Go's url.Parse (restic) reads it. */
+    @Test
+    void aPasswordWithAnAtSignIsHiddenWholeAndAccepted() {
+        assertThat(Backends.redact("rest:http://alice:P@ss@127.0.0.1:8000/r1")).isEqualTo("rest:http://alice:***@127.0.0.1:8000/r1");
+        assertThat(Backends.redact("sftp:u:p@w@host:/srv/a@b")).isEqualTo("sftp:u:***@host:/srv/a@b");
+        assertThat(Backends.redact("rest:http://h:8000/a@b")).isEqualTo("rest:http://h:8000/a@b");
+        assertThat(RestBackend.escapeUserInfoAts("http://alice:P@ss@h:1/r")).isEqualTo("http://alice:P%40ss@h:1/r");
+        assertThat(RestBackend.escapeUserInfoAts("http://h:1/a@b")).isEqualTo("http://h:1/a@b");
+        Backend b = RestBackend.open("rest:http://alice:P@ss@127.0.0.1:8000/r1", "http://alice:P@ss@127.0.0.1:8000/r1",
+                BackendOptions.DEFAULT, java.util.Map.of());
+        assertThat(b.location()).isEqualTo("rest:http://alice:***@127.0.0.1:8000/r1");
+    }
+
     @Test
     void aStackedBackendsLocationNeverHoldsACredential() throws Exception {
         Backend m = new MemoryBackend("rest:https://user:s3cret@host/repo?token=abc");
