@@ -160,13 +160,25 @@ final class CopyCommand implements Callable<Integer> {
 
         /** The source's backend (read-only but for locks), shown to hold a repository. @throws UserException exit 10 if not */
         Backend backend(Context ctx) throws IOException {
-            Backend b = new CopySourceBackend(Context.backendFor(location(), ctx.stackOptions()), keyHint());
+            Backend b;
+            try {
+                b = new CopySourceBackend(Context.backendFor(location(), ctx.stackOptions()), keyHint());
+            } catch (UserException e) {
+                throw new UserException(opening(true, org.lifeboat.backend.Backends.redact(location()), e.getMessage()), e.exitCode());
+            }
             try {
                 Repository.requireConfig(b);
             } catch (RepositoryNotFoundException e) {
                 b.close();
-                throw new UserException("source repository: " + e.getMessage(), ExitCodes.NO_REPOSITORY);
-            } catch (IOException | RuntimeException e) {
+                // no advice to create one: a source that is not there is to be found, not made
+                throw new UserException("source repository: " + withoutInitAdvice(e.getMessage()), ExitCodes.NO_REPOSITORY);
+            } catch (java.io.InterruptedIOException e) {
+                b.close();
+                throw e;
+            } catch (IOException e) {
+                b.close();
+                throw new UserException(opening(true, b.location(), message(e)), ExitCodes.FATAL);
+            } catch (RuntimeException e) {
                 b.close();
                 throw e;
             }
@@ -181,7 +193,13 @@ final class CopyCommand implements Callable<Integer> {
                 b.close();
                 throw new UserException("wrong password for the source repository " + b.location() + " (" + e.getMessage() + ")",
                         ExitCodes.WRONG_PASSWORD);
-            } catch (IOException | RuntimeException e) {
+            } catch (java.io.InterruptedIOException | UserException e) {
+                b.close();
+                throw e;
+            } catch (IOException e) {
+                b.close();
+                throw new UserException(opening(true, b.location(), message(e)), ExitCodes.FATAL);
+            } catch (RuntimeException e) {
                 b.close();
                 throw e;
             }
@@ -199,12 +217,23 @@ final class CopyCommand implements Callable<Integer> {
         Backend srcBackend = from.backend(ctx);
         Backend dstBackend;
         try {
-            dstBackend = ctx.backend();
+            try {
+                dstBackend = ctx.backend();
+            } catch (UserException e) {
+                throw new UserException(opening(false, org.lifeboat.backend.Backends.redact(ctx.repositoryLocation()), e.getMessage()),
+                        e.exitCode());
+            }
             try {
                 Repository.requireConfig(dstBackend);
             } catch (RepositoryNotFoundException e) {
                 dstBackend.close();
                 throw new UserException("target repository: " + e.getMessage(), ExitCodes.NO_REPOSITORY);
+            } catch (java.io.InterruptedIOException e) {
+                dstBackend.close();
+                throw e;
+            } catch (IOException e) {
+                dstBackend.close();
+                throw new UserException(opening(false, dstBackend.location(), message(e)), ExitCodes.FATAL);
             }
         } catch (IOException | RuntimeException e) {
             srcBackend.close();
@@ -224,6 +253,10 @@ final class CopyCommand implements Callable<Integer> {
             } catch (WrongPasswordException e) {
                 throw new UserException("wrong password for the target repository " + dstBackend.location() + " ("
                         + e.getMessage() + ")", ExitCodes.WRONG_PASSWORD);
+            } catch (java.io.InterruptedIOException | UserException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new UserException(opening(false, dstBackend.location(), message(e)), ExitCodes.FATAL);
             }
             dst.setPackSize(ctx.packSizeBytes());
             // restic: a shared lock on the source (unless --no-lock), a normal lock on the target, always.
@@ -255,6 +288,24 @@ final class CopyCommand implements Callable<Integer> {
             else dstBackend.close();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A failure opening one side, as every failure of that side says it: {@code source repository
+     * LOC: …} or {@code target repository LOC: …} (the message's own copy of the location dropped).
+     */
+    static String opening(boolean source, String location, String message) {
+        String side = (source ? "source" : "target") + " repository " + location + ": ";
+        return message.startsWith(side) ? message : side + message;
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** A "repository does not exist" message without the advice to create one (for a source). */
+    static String withoutInitAdvice(String message) {
+        return message.replaceAll("; create one with 'lifeboat init[^']*'$", "");
     }
 
     /** A step on one side of the copy. */
