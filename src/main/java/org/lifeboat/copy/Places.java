@@ -43,8 +43,9 @@ public final class Places {
      * The location as one string per place: a local folder as its absolute real path (when it
      * exists; else normalised), without {@code local:} and trailing slashes; an {@code sftp:} one
      * as the backend's canonical form ({@link org.lifeboat.repository.Locations#canonical}); an {@code s3:} one with its scheme,
-     * lower-case host without the default port, and no trailing slashes; any other remote one
-     * without trailing slashes.
+     * lower-case host without the default port, and no trailing slashes; a {@code rest:} one without
+     * its user information, default port, empty or "." path segments; any other remote one without
+     * trailing slashes.
      */
     public static String normalise(String location, Path base) {
         Path p = localPath(location, base);
@@ -61,6 +62,8 @@ public final class Places {
         if (sftp != null) return sftp;
         String s3 = s3(s);
         if (s3 != null) return s3;
+        String rest = rest(s);
+        if (rest != null) return rest;
         while (s.endsWith("/") && !s.endsWith("//")) s = s.substring(0, s.length() - 1);
         return s;
     }
@@ -85,6 +88,31 @@ public final class Places {
         String path = String.join("/", java.util.Arrays.stream(m.group(3).split("/")).filter(x -> !x.isEmpty()).toList());
         if (path.isEmpty()) return null;
         return "s3:" + scheme + "://" + host + "/" + path;
+    }
+
+    /** {@code rest:scheme://[user[:password]@]host[:port][/path]}: the user information ends at the last "@". */
+    private static final Pattern REST = Pattern.compile("rest:(https?)://(?:[^/?#]*@)?([^/?#@]+)(/[^?#]*)?");
+
+    /**
+     * A {@code rest:} location in one form per place: {@code rest:http://host/repo} without the user
+     * and password (one server's repository, whoever logs in), the host in lower case without the
+     * scheme's default port, and the path without empty or "." segments (".." taken back) or
+     * trailing slashes; null for anything else.
+     */
+    private static String rest(String location) {
+        var m = REST.matcher(location);
+        if (!m.matches()) return null;
+        String scheme = m.group(1);
+        String host = m.group(2).toLowerCase(java.util.Locale.ROOT);
+        String defaultPort = scheme.equals("https") ? ":443" : ":80";
+        if (host.endsWith(defaultPort)) host = host.substring(0, host.length() - defaultPort.length());
+        java.util.ArrayDeque<String> path = new java.util.ArrayDeque<>();
+        for (String seg : (m.group(3) == null ? "" : m.group(3)).split("/")) {
+            if (seg.isEmpty() || seg.equals(".")) continue;
+            if (seg.equals("..")) path.pollLast();
+            else path.addLast(seg);
+        }
+        return "rest:" + scheme + "://" + host + "/" + String.join("/", path);
     }
 
     /**

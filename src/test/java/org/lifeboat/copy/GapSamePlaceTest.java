@@ -49,6 +49,18 @@ class GapSamePlaceTest {
     }
 
     @Test
+    void restLocationsWrittenDifferentlyAreOnePlace() {
+        assertThat(Places.same("rest:http://h/r", "rest:http://H:80/r/", null)).isTrue();
+        assertThat(Places.same("rest:http://a:x@h:8000/r", "rest:http://h:8000/r", null)).isTrue(); // whoever logs in
+        assertThat(Places.same("rest:http://alice:P@ss@h:8000//r1", "rest:http://h:8000/./r1/", null)).isTrue();
+        assertThat(Places.same("rest:http://h:8000/r1", "rest:http://h:8000/x/../r1", null)).isTrue();
+        assertThat(Places.same("rest:http://h:8000/r1", "rest:https://h:8000/r1", null)).isFalse();
+        assertThat(Places.same("rest:http://h:8000/r1", "rest:http://h:8001/r1", null)).isFalse();
+        assertThat(Places.same("rest:http://h:8000/r1", "rest:http://h:8000/r2", null)).isFalse();
+        assertThat(Places.normalise("rest:http://alice:P@ss@h:8000/r1", null)).isEqualTo("rest:http://h:8000/r1");
+    }
+
+    @Test
     void thePlanRefusesTwoRepositoriesAtOneSftpPlace() throws Exception {
         Path f = dir.resolve("lifeboat.yaml");
         Files.writeString(f, """
