@@ -264,6 +264,7 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd.getErr()));
         cl.setExecutionStrategy(parsed -> {
             refuseUnknownCommandWithHelp(parsed);
+            if (nestedHelp(parsed)) return ExitCodes.OK;
             refuseNoLockForWriters(parsed);
             return new CommandLine.RunLast().execute(parsed);
         });
@@ -318,6 +319,39 @@ public final class Main implements Runnable {
         if (parsed.subcommand() == null && parsed.isUsageHelpRequested() && !parsed.unmatched().isEmpty()) {
             throw new CommandLine.UnmatchedArgumentException(parsed.commandSpec().commandLine(), parsed.unmatched());
         }
+    }
+
+    /**
+     * {@code lifeboat help plan show}: picocli's help command shows the first topic's help only
+     * ({@code plan}'s) and takes any second one; cobra (restic) walks down to the nested command and
+     * refuses an unknown one. So does Lifeboat: the nested command's usage, or an unknown command of
+     * its parent with suggestions.
+     *
+     * @return true when it printed a nested command's help (the run is done)
+     * @throws CommandLine.ParameterException for a topic that is no command there
+     */
+    static boolean nestedHelp(CommandLine.ParseResult parsed) {
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.subcommand() != null) leaf = leaf.subcommand();
+        if (!(leaf.commandSpec().userObject() instanceof CommandLine.HelpCommand) || leaf.commandSpec().parent() == null) return false;
+        List<String> topics = new ArrayList<>();
+        for (CommandLine.Model.PositionalParamSpec p : leaf.matchedPositionals()) {
+            switch (p.getValue()) {
+                case String[] words -> topics.addAll(List.of(words));
+                case String word -> topics.add(word);
+                case null, default -> { }
+            }
+        }
+        topics.addAll(leaf.unmatched()); // picocli's help command takes one topic; it lets the others through
+        if (topics.size() < 2) return false;
+        CommandLine cur = leaf.commandSpec().parent().commandLine();
+        for (String t : topics) {
+            CommandLine sub = cur.getSubcommands().get(t);
+            if (sub == null) throw new CommandLine.ParameterException(cur, "Unknown subcommand '" + t + "'.");
+            cur = sub;
+        }
+        cur.usage(leaf.commandSpec().commandLine().getOut());
+        return true;
     }
 
     /**

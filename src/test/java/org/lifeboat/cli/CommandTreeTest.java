@@ -67,5 +67,12 @@ class CommandTreeTest {
         assertThat(help.out()).contains("Usage: lifeboat restore").contains("-o, --option=KEY=VALUE");
         // the whole tree's help lists the commands
         assertThat(Cli.raw(null, "help").out()).contains("serve-repository").contains("snapshots");
+        // help walks down to a nested command, as cobra's, and refuses an unknown one
+        Run nested = Cli.raw(null, "help", "plan", "show");
+        assertThat(nested.exit()).as(nested.toString()).isZero();
+        assertThat(nested.out()).startsWith("Usage: lifeboat plan show");
+        Run unknownNested = Cli.raw(null, "help", "plan", "shw");
+        assertThat(unknownNested.exit()).isEqualTo(1);
+        assertThat(unknownNested.err()).contains("unknown command \"shw\" for \"lifeboat plan\"; did you mean: show?");
     }
 }
