@@ -106,8 +106,9 @@ final class PlanCommand implements Runnable {
             Map<String, Snapshot> latest = new LinkedHashMap<>();
             Map<String, String> problems = new LinkedHashMap<>();
             Map<String, SystemCopies.Report> copies = new LinkedHashMap<>();
+            Instant now = Instant.now();
             if (!offline) {
-                try (Repositories repos = ctx.repositories(plan, false)) {
+                try (Repositories repos = ctx.repositories(plan, false).forStatus()) {
                     for (SystemSpec s : plan.systems().values()) {
                         try {
                             Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
@@ -115,13 +116,12 @@ final class PlanCommand implements Runnable {
                         } catch (Exception e) {
                             problems.put(s.name(), e.getMessage());
                         }
-                        copies.put(s.name(), SystemCopies.report(plan, s, repos));
+                        copies.put(s.name(), SystemCopies.report(plan, s, repos, now));
                     }
                 }
             } else {
                 for (SystemSpec s : plan.systems().values()) copies.put(s.name(), SystemCopies.report(plan, s, null));
             }
-            Instant now = Instant.now();
             Map<String, String> labels = new LinkedHashMap<>();
             for (String s : all) labels.put(s, backupLabel(plan.system(s), latest.get(s), problems.get(s), now, offline));
             switch (fmt) {
@@ -143,6 +143,8 @@ final class PlanCommand implements Runnable {
             if (problem != null) return "repository not readable: " + problem;
             if (snap == null) return "NEVER backed up";
             Duration age = Duration.between(snap.time().toInstant(), now);
+            // A negative age is no age: say what it is (the 3-2-1 gaps name the snapshot).
+            if (age.isNegative()) return "last backup " + FUTURE;
             return "last backup " + Durations.format(age) + " ago" + (age.compareTo(s.rpo()) > 0 ? " (RPO MISSED)" : "");
         }
 
@@ -190,8 +192,10 @@ final class PlanCommand implements Runnable {
                     Snapshot snap = latest.get(name);
                     if (snap != null) {
                         long age = Duration.between(snap.time().toInstant(), now).toSeconds();
+                        boolean future = age < 0;
                         so.put("last_snapshot", snap.id().hex()).put("last_backup", snap.time().toInstant().toString())
-                                .put("last_backup_age_seconds", age).put("rpo_met", age <= s.rpo().toSeconds());
+                                .put("last_backup_age_seconds", Math.max(0, age)).put("last_backup_in_future", future)
+                                .put("rpo_met", !future && age <= s.rpo().toSeconds());
                     }
                     if (problems.containsKey(name)) so.put("error", problems.get(name));
                     copiesJson(so, plan.system(name), copies.get(name), now);
@@ -200,6 +204,9 @@ final class PlanCommand implements Runnable {
             return o;
         }
     }
+
+    /** How an age after now is said (a wrong clock, or restic backup --time): never as a negative age. */
+    static final String FUTURE = "in the future (clock skew?)";
 
     /** The 3-2-1 table (each system's places and the age of its newest snapshot in each) and the gaps. */
     static void copiesText(Context ctx, Plan plan, Map<String, SystemCopies.Report> copies, Instant now, boolean offline) {
@@ -231,6 +238,7 @@ final class PlanCommand implements Runnable {
         if (offline) return "not read";
         if (p.error() != null) return "not readable: " + p.error();
         if (p.newest() == null) return "NONE";
+        if (p.inFuture(now)) return FUTURE + " (" + p.newest().id().shortHex() + ")";
         Duration age = p.age(now);
         return Durations.format(age) + " ago (" + p.newest().id().shortHex() + ")" + (age.compareTo(s.rpo()) > 0 ? " older than RPO" : "");
     }
@@ -248,9 +256,10 @@ final class PlanCommand implements Runnable {
                 c.putNull("retention");
             }
             if (p.newest() != null) {
-                long age = p.age(now).toSeconds();
+                long age = p.age(now).toSeconds(); // 0 for a snapshot dated in the future, flagged by in_future
+                boolean future = p.inFuture(now);
                 c.put("snapshot", p.newest().id().hex()).put("snapshot_time", p.newest().time().toInstant().toString())
-                        .put("age_seconds", age).put("rpo_met", age <= s.rpo().toSeconds());
+                        .put("age_seconds", age).put("in_future", future).put("rpo_met", !future && age <= s.rpo().toSeconds());
             }
             if (p.error() != null) c.put("error", p.error());
         }

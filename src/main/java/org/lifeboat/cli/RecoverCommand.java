@@ -97,7 +97,7 @@ final class RecoverCommand implements Callable<Integer> {
             } else {
                 RecoveryOutput.table(ctx, res);
                 if (!running.isEmpty()) {
-                    ctx.out.println("\nRunning on site " + res.site() + " (stop them with: "
+                    ctx.out.println("\nRunning on site " + (res.site() == null ? "(the plan has no sites)" : res.site()) + " (stop them with: "
                             + org.lifeboat.recovery.Recovery.stopStartedCommand(plan) + "):");
                     for (StartedServices.Entry e : running) ctx.out.println("  " + e.describe());
                 }
@@ -117,7 +117,7 @@ final class RecoverCommand implements Callable<Integer> {
         try {
             lines = StartedServices.stop(plan, plan.site());
         } catch (java.io.IOException e) {
-            throw new UserException("cannot stop the started services of site " + plan.site() + ": " + e.getMessage());
+            throw new UserException("cannot stop the started services of site " + Plans.siteName(plan) + ": " + e.getMessage());
         }
         if (ctx.json()) {
             ObjectNode o = Json.MAPPER.createObjectNode().put("site", plan.site());
@@ -125,7 +125,7 @@ final class RecoverCommand implements Callable<Integer> {
             for (String l : lines) a.add(l);
             ctx.printJson(o);
         } else if (lines.isEmpty()) {
-            ctx.out.println("no services recorded as started on site " + plan.site());
+            ctx.out.println("no services recorded as started on site " + Plans.siteName(plan));
         } else {
             for (String l : lines) ctx.out.println(l);
         }
@@ -150,11 +150,11 @@ final class RecoverCommand implements Callable<Integer> {
         o.put("site", plan.site()).put("dry_run", true);
         ArrayNode sys = o.putArray("systems");
         if (!ctx.json()) {
-            ctx.out.println("dry run: recovery of " + String.join(", ", selected) + " into site " + plan.site()
+            ctx.out.println("dry run: recovery of " + String.join(", ", selected) + " into site " + Plans.siteName(plan)
                     + (atTime == null ? "" : " with data from at or before " + Plans.time(atTime)) + "; nothing is changed");
         }
         int problems = 0;
-        try (Repositories repos = ctx.repositories(plan, false)) {
+        try (Repositories repos = ctx.repositories(plan, false).forStatus()) {
             for (int w = 0; w < waves.size(); w++) {
                 if (!ctx.json()) ctx.out.println("\nwave " + (w + 1) + (waves.get(w).size() > 1 ? " (in parallel)" : "") + ":");
                 for (String name : waves.get(w)) {

@@ -98,7 +98,8 @@ final class SystemBackupRunner {
             if (ctx.json()) {
                 ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "copy").put("system", s.name())
                         .put("from", c.from()).put("repository", c.to()).put("snapshot_id", c.snapshot())
-                        .put("result", c.failed() ? "failed" : c.alreadyThere() ? "already_there" : "copied");
+                        .put("result", c.failed() ? "failed" : c.alreadyThere() ? "already_there" : "copied")
+                        .put("catch_up", c.catchUp());
                 if (c.copy() != null) j.put("copy_id", c.copy());
                 if (c.error() != null) j.put("error", c.error());
                 ctx.printJson(j);
@@ -106,8 +107,8 @@ final class SystemBackupRunner {
                 ctx.err.println("error: " + s.name() + ": copy of snapshot " + c.snapshot().substring(0, 8) + " from '" + c.from()
                         + "' to '" + c.to() + "' failed: " + c.error());
             } else {
-                ctx.out.println(s.name() + ": snapshot " + c.snapshot().substring(0, 8) + (c.alreadyThere() ? " already in '" : " copied to '")
-                        + c.to() + "' as " + c.copy().substring(0, 8));
+                ctx.out.println(s.name() + ": " + (c.catchUp() ? "missed earlier: " : "") + "snapshot " + c.snapshot().substring(0, 8)
+                        + (c.alreadyThere() ? " already in '" : " copied to '") + c.to() + "' as " + c.copy().substring(0, 8));
             }
         }
         return failures;

@@ -27,7 +27,18 @@ public final class Repositories implements AutoCloseable {
     private final Map<String, Repository> open = new LinkedHashMap<>();
     private final Map<String, RepositoryLock> locks = new LinkedHashMap<>();
     private final Map<String, List<Snapshot>> snapshots = new LinkedHashMap<>();
-    private final BackendOptions options;
+    private BackendOptions options;
+    /** Status mode: why a repository could not be opened, so it is tried once per run, not per question. */
+    private final Map<String, Exception> failed = new LinkedHashMap<>();
+    private boolean status;
+
+    /**
+     * The retry policy of a status command: 2 attempts within a few seconds. A status (plan show, a
+     * runbook, recover --dry-run's checks) must answer while a store is down and say so; the
+     * default policy retries a refused connection for minutes, as a backup should.
+     */
+    public static final org.lifeboat.backend.RetryPolicy STATUS_RETRY = new org.lifeboat.backend.RetryPolicy(2,
+            java.time.Duration.ofMillis(500), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(3));
     private final int packSize;
     private final org.lifeboat.backend.Cancel cancel;
 
@@ -65,9 +76,46 @@ public final class Repositories implements AutoCloseable {
         this.packSize = packSize;
     }
 
+    /**
+     * Switches these repositories to status use, before any is opened: each backend gets
+     * {@link #STATUS_RETRY} (the other options stay), and a repository that cannot be opened is
+     * tried once per run (later calls rethrow the first failure).
+     *
+     * @return this
+     * @throws IllegalStateException when a repository is already open
+     */
+    public synchronized Repositories forStatus() {
+        if (!open.isEmpty()) throw new IllegalStateException("forStatus() must come before the first repository is opened");
+        options = options.retry(STATUS_RETRY);
+        status = true;
+        return this;
+    }
+
     public synchronized Repository get(String name) throws IOException, RecoveryException, WrongPasswordException {
         Repository r = open.get(name);
         if (r != null) return r;
+        Exception before = failed.get(name);
+        if (before != null) rethrow(before);
+        try {
+            return openRepository(name);
+        } catch (IOException | RecoveryException | WrongPasswordException | RuntimeException e) {
+            if (status) failed.put(name, e);
+            throw e;
+        }
+    }
+
+    private static void rethrow(Exception e) throws IOException, RecoveryException, WrongPasswordException {
+        switch (e) {
+            case IOException io -> throw io;
+            case RecoveryException re -> throw re;
+            case WrongPasswordException wp -> throw wp;
+            case RuntimeException rt -> throw rt;
+            default -> throw new IllegalStateException(e);
+        }
+    }
+
+    private Repository openRepository(String name) throws IOException, RecoveryException, WrongPasswordException {
+        Repository r;
         Plan.RepositorySpec spec = plan.repositories().get(name);
         if (spec == null) throw new RecoveryException("the plan has no repository '" + name + "'");
         Backend b;

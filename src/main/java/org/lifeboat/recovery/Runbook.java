@@ -136,7 +136,9 @@ public final class Runbook {
                     + String.join("; ", s.backup().sources().stream().map(Source::describe).toList()));
             if (st != null && st.lastBackup() != null) {
                 Duration age = Duration.between(st.lastBackup(), now);
-                facts.add("Last backup: " + when(st.lastBackup()) + " (" + Durations.format(age) + " before this runbook"
+                // A snapshot dated after the runbook: no negative age, say it (the 3-2-1 line names it).
+                facts.add("Last backup: " + when(st.lastBackup()) + " (" + (age.isNegative() ? "**in the future (clock skew?)**"
+                        : Durations.format(age) + " before this runbook")
                         + (age.compareTo(s.rpo()) > 0 ? ", **older than the RPO**" : "") + "), snapshot `" + st.lastSnapshot().substring(0, 8) + "`");
             } else if (st != null && st.note() != null) {
                 facts.add("Last backup: " + st.note());
@@ -150,7 +152,8 @@ public final class Runbook {
                 where.add("**" + p.repository() + "** (" + (p.offsite() ? "off-site" : "on-site")
                         + (p.retention() == null ? "" : ", immutable " + p.retention().describe()) + "): "
                         + (p.error() != null ? "unknown (" + p.error() + ")"
-                        : p.newest() != null ? "newest " + when(p.newest().time().toInstant()) + " (" + Durations.format(p.age(now)) + " old)"
+                        : p.newest() != null ? "newest " + when(p.newest().time().toInstant())
+                        + (p.inFuture(now) ? " (**in the future (clock skew?)**)" : " (" + Durations.format(p.age(now)) + " old)")
                         : st.lastBackup() == null && st.note() == null ? "not read" : "**no copy**"));
             }
             facts.add("Copies: " + String.join("; ", where));

@@ -34,8 +34,15 @@ public final class SystemCopies {
      * @param snapshot the snapshot copied (its ID in {@code from})
      * @param copy     its ID in {@code to}; null when it failed
      * @param error    why it failed (one sentence); null when it worked
+     * @param catchUp  true for an older snapshot the target lacked (an earlier copy failed or was
+     *                 interrupted), copied along with the new one
      */
-    public record Copy(String from, String to, String snapshot, String copy, boolean alreadyThere, String error) {
+    public record Copy(String from, String to, String snapshot, String copy, boolean alreadyThere, String error, boolean catchUp) {
+        /** A copy of the new snapshot (not a catch-up). */
+        public Copy(String from, String to, String snapshot, String copy, boolean alreadyThere, String error) {
+            this(from, to, snapshot, copy, alreadyThere, error, false);
+        }
+
         public boolean failed() {
             return error != null;
         }
@@ -49,7 +56,9 @@ public final class SystemCopies {
      * copy is reported and does not stop the others; the repositories reached only through it are
      * reported as not copied. Stops (throws) when {@code cancel} is cancelled.
      *
-     * @return one entry per target, in order; empty when the repository copies nowhere
+     * @return per target, in order: first one entry per older snapshot caught up (only those actually
+     *     written, {@link Copy#catchUp()} true), then the entry of the new snapshot; empty when the
+     *     repository copies nowhere
      * @throws Cancel.Cancelled when cancelled
      */
     public static List<Copy> afterBackup(Plan plan, SystemSpec sys, Repositories repos, Snapshot snap, SnapshotCopier copier,
@@ -69,6 +78,9 @@ public final class SystemCopies {
                         + "', and the copy to '" + from + "' failed"));
                 continue;
             }
+            // Every snapshot written is reported (a catch-up too: it tells a monitor that an earlier failed copy
+            // is repaired); those the engine found already there are not news.
+            List<Copy> caughtUp = new ArrayList<>();
             try {
                 Repository source = repos.get(from);
                 Repository target = repos.get(to);
@@ -77,16 +89,20 @@ public final class SystemCopies {
                 org.lifeboat.repository.Id newId = org.lifeboat.repository.Id.parse(src);
                 for (Snapshot older : SystemSnapshots.of(sys, repos.snapshots(from, w -> {}))) {
                     cancel.check();
-                    if (!older.id().equals(newId)) copier.copy(source, target, older.id(), cancel);
+                    if (older.id().equals(newId)) continue;
+                    SnapshotCopier.Copied c = copier.copy(source, target, older.id(), cancel);
+                    if (!c.alreadyThere()) caughtUp.add(new Copy(from, to, older.id().hex(), c.id().hex(), false, null, true));
                 }
                 SnapshotCopier.Copied c = copier.copy(source, target, newId, cancel);
                 repos.invalidate(to);
                 idIn.put(to, c.id().hex());
+                out.addAll(caughtUp);
                 out.add(new Copy(from, to, src, c.id().hex(), c.alreadyThere(), null));
             } catch (Cancel.Cancelled e) {
                 throw e;
             } catch (Exception e) {
                 repos.invalidate(to);
+                out.addAll(caughtUp);
                 out.add(new Copy(from, to, src, null, false, Recovery.message(e)));
             }
         }
@@ -105,14 +121,26 @@ public final class SystemCopies {
      */
     public record Place(String repository, boolean planned, boolean primary, boolean offsite, Plan.Retention retention,
                         Snapshot newest, String error) {
+        /**
+         * The newest snapshot's age at {@code now}; never negative: a snapshot dated after {@code now}
+         * (clock skew, {@code restic backup --time}) is 0 old, see {@link #inFuture}.
+         */
         public Duration age(Instant now) {
-            return newest == null ? null : Duration.between(newest.time().toInstant(), now);
+            if (newest == null) return null;
+            Duration d = Duration.between(newest.time().toInstant(), now);
+            return d.isNegative() ? Duration.ZERO : d;
+        }
+
+        /** True when the newest snapshot is dated after {@code now}. */
+        public boolean inFuture(Instant now) {
+            return newest != null && newest.time().toInstant().isAfter(now);
         }
     }
 
     /**
      * A 3-2-1 gap: {@code code} for scripts (no_offsite, no_immutable, one_place, stale_copy: a planned copy
-     * whose newest snapshot of the system is older than the newest in the system's own repository),
+     * lacks a snapshot of the system's own repository that is newer than its newest snapshot dated no
+     * later than now; future_snapshot: a repository holds a snapshot of the system dated in the future),
      * {@code message} for people.
      */
     public record Gap(String code, String message) {}
@@ -126,12 +154,21 @@ public final class SystemCopies {
      * read (once per run) and a place counts only when it holds a snapshot of the system.
      */
     public static Report report(Plan plan, SystemSpec sys, Repositories repos) {
+        return report(plan, sys, repos, Instant.now());
+    }
+
+    /**
+     * {@link #report(Plan, SystemSpec, Repositories)} judged at {@code now}: a snapshot dated after it
+     * is in the future (a gap), and does not count as the newest copy when a copy's lag is judged.
+     */
+    public static Report report(Plan plan, SystemSpec sys, Repositories repos, Instant now) {
         if (sys.backup() == null) return new Report(sys.name(), List.of(), List.of());
         String primary = sys.backup().repository();
         Set<String> planned = new java.util.LinkedHashSet<>();
         planned.add(primary);
         planned.addAll(plan.copyTargets(primary).keySet());
         Map<String, Place> places = new LinkedHashMap<>();
+        Map<String, List<Snapshot>> held = new HashMap<>();
         List<String> order = new ArrayList<>(planned);
         for (String r : plan.repositories().keySet()) if (!planned.contains(r)) order.add(r);
         for (String r : order) {
@@ -144,8 +181,9 @@ public final class SystemCopies {
                 try {
                     List<Snapshot> mine = SystemSnapshots.of(sys, repos.snapshots(r, w -> {}));
                     newest = mine.isEmpty() ? null : mine.getLast();
+                    held.put(r, mine);
                 } catch (Exception e) {
-                    error = Recovery.message(e);
+                    error = redact(Recovery.message(e));
                 }
                 // Other repositories are listed only when they hold the system: copies made by hand count too.
                 if (!isPlanned && newest == null) continue;
@@ -158,13 +196,20 @@ public final class SystemCopies {
         List<Place> unread = places.values().stream().filter(p -> p.error() != null).toList();
         // A repository that could not be read may hold a copy: the gap is then not proven, and says so.
         String unknown = unread.isEmpty() ? "" : " (" + names(unread) + (unread.size() == 1 ? " was" : " were") + " not readable)";
+        // A planned copy that could not be read is not a missing promise: the plan names it, so the gap says
+        // which one could not be read and why, never advice to add what copy-to already has.
+        List<Place> unreadPlanned = unread.stream().filter(p -> p.planned() && !p.primary()).toList();
         if (holding.stream().noneMatch(Place::offsite)) {
             // A planned off-site repository that holds nothing of it: the copy is missing (interrupted, or the
             // target was unreachable), not the plan's promise; say what fills it.
             Place missing = repos == null ? null : places.values().stream()
                     .filter(p -> p.planned() && p.offsite() && !p.primary() && p.newest() == null && p.error() == null)
                     .findFirst().orElse(null);
-            if (missing != null) {
+            Place unreadOffsite = unreadPlanned.stream().filter(Place::offsite).findFirst().orElse(null);
+            if (unreadOffsite != null) {
+                gaps.add(new Gap("no_offsite", "no off-site copy confirmed: " + where + " only on-site (" + names(holding)
+                        + "); the planned off-site repository " + unreadable(plan, unreadOffsite)));
+            } else if (missing != null) {
                 gaps.add(new Gap("no_offsite", "no off-site copy: '" + missing.repository() + "' holds no copy of the system's"
                         + " newest snapshot (" + where + " only in " + names(holding) + "); 'lifeboat backup --system "
                         + sys.name() + "' copies every missing one there, or 'lifeboat copy -r " + url(plan, missing.repository())
@@ -176,29 +221,91 @@ public final class SystemCopies {
         }
         // A planned copy that lags (the copy of newer snapshots failed or never ran) is a gap too: Veeam and
         // kopia users expect a lagging copy job to be visible, and a recovery from it loses more than the RPO says.
-        Place own = places.get(primary);
-        Snapshot latest = own == null ? null : own.newest();
+        //
+        // The rule: a copy is stale when the system's own repository holds a snapshot the copy lacks (matched as
+        // copy matches them: by original ID) that is newer than the copy's newest snapshot dated no later than
+        // now. A snapshot dated in the future says nothing about how fresh a copy is (a wrong clock, or
+        // restic backup --time), so it never hides a later real backup whose copy failed.
+        List<Snapshot> own = held.get(primary);
+        Snapshot latest = own == null || own.isEmpty() ? null : own.getLast();
         if (repos != null && latest != null) {
             for (Place p : places.values()) {
-                if (!p.planned() || p.primary() || p.newest() == null || !p.newest().time().isBefore(latest.time())) continue;
-                Duration lag = Duration.between(p.newest().time().toInstant(), latest.time().toInstant());
-                gaps.add(new Gap("stale_copy", "stale copy: the newest copy in '" + p.repository() + "'"
-                        + (p.offsite() ? " (off-site)" : "") + " is snapshot " + p.newest().id().shortHex() + " of "
-                        + stamp(p.newest()) + ", " + Durations.format(lag) + " older than the newest snapshot "
-                        + latest.id().shortHex() + " of " + stamp(latest) + " in '" + primary + "'; 'lifeboat backup --system "
+                List<Snapshot> there = held.get(p.repository());
+                if (!p.planned() || p.primary() || there == null || there.isEmpty()) continue;
+                Set<org.lifeboat.repository.Id> copied = new java.util.HashSet<>();
+                for (Snapshot c : there) copied.add(origin(c));
+                Snapshot ref = null, future = null;
+                for (Snapshot c : there) {
+                    if (c.time().toInstant().isAfter(now)) future = c;
+                    else ref = c; // oldest first: the last one dated no later than now
+                }
+                Snapshot lacking = null;
+                for (Snapshot o : own) {
+                    if (!copied.contains(origin(o)) && (ref == null || o.time().isAfter(ref.time()))) lacking = o;
+                }
+                if (lacking == null) continue;
+                String which = (lacking == latest ? "the newest snapshot " : "snapshot ") + lacking.id().shortHex() + " of "
+                        + stamp(lacking) + " in '" + primary + "'" + (lacking == latest ? "" : ", which it lacks");
+                String head;
+                if (ref == null) {
+                    head = "'" + p.repository() + "'" + (p.offsite() ? " (off-site)" : "") + " holds only snapshots dated in the future ("
+                            + future.id().shortHex() + " of " + stamp(future) + ") and lacks " + which;
+                } else {
+                    Duration lag = Duration.between(ref.time().toInstant(), lacking.time().toInstant());
+                    head = "the newest copy in '" + p.repository() + "'" + (p.offsite() ? " (off-site)" : "") + " is snapshot "
+                            + ref.id().shortHex() + " of " + stamp(ref) + ", " + Durations.format(lag) + " older than " + which
+                            + (future == null ? "" : " (snapshot " + future.id().shortHex() + " there is dated in the future, "
+                            + stamp(future) + ", and does not count)");
+                }
+                gaps.add(new Gap("stale_copy", "stale copy: " + head + "; 'lifeboat backup --system "
                         + sys.name() + "' copies every missing one there, or 'lifeboat copy -r " + url(plan, p.repository())
                         + " --from-repo " + url(plan, primary) + " --tag " + sys.tag() + "'"));
             }
+        }
+        // A snapshot dated in the future: its age is not real, and a recovery or a drill picks it as the newest.
+        for (Map.Entry<String, List<Snapshot>> e : held.entrySet()) {
+            List<Snapshot> fut = e.getValue().stream().filter(x -> x.time().toInstant().isAfter(now)).toList();
+            if (fut.isEmpty()) continue;
+            Snapshot f = fut.getLast();
+            gaps.add(new Gap("future_snapshot", "snapshot " + f.id().shortHex() + " in '" + e.getKey() + "' is dated " + stamp(f)
+                    + ", " + Durations.format(Duration.between(now, f.time().toInstant())) + " in the future (clock skew?)"
+                    + (fut.size() == 1 ? "" : ", and " + (fut.size() - 1) + " more there")
+                    + ": its age cannot be judged, and recover picks it as the newest"));
         }
         if (holding.stream().noneMatch(p -> p.retention() != null)) {
             gaps.add(new Gap("no_immutable", "no immutable copy: no repository with a retention holds it ("
                     + names(holding) + "); copy it to an s3: repository with retention" + unknown));
         }
         if (holding.size() < 2) {
-            gaps.add(new Gap("one_place", "fewer than 2 places: " + where + " in " + (holding.isEmpty() ? "no repository"
-                    : "'" + holding.get(0).repository() + "' only") + "; name another repository in copy-to" + unknown));
+            String in = holding.isEmpty() ? "no repository" : "'" + holding.get(0).repository() + "' only";
+            if (!unreadPlanned.isEmpty()) {
+                List<String> why = new ArrayList<>();
+                for (Place p : unreadPlanned) why.add(unreadable(plan, p));
+                gaps.add(new Gap("one_place", "fewer than 2 places confirmed: " + where + " in " + in + "; the planned "
+                        + (unreadPlanned.size() == 1 ? "repository " : "repositories ") + String.join("; ", why)));
+            } else {
+                gaps.add(new Gap("one_place", "fewer than 2 places: " + where + " in " + in + "; name another repository in copy-to"
+                        + unknown));
+            }
         }
         return new Report(sys.name(), List.copyOf(places.values()), List.copyOf(gaps));
+    }
+
+    /** What a planned repository that could not be read is: its name, location and the reason. */
+    private static String unreadable(Plan plan, Place p) {
+        String u = url(plan, p.repository());
+        // The reason mostly names the location already: once is enough.
+        return "'" + p.repository() + "'" + (p.error().contains(u) ? "" : " (" + u + ")") + " could not be read: " + p.error();
+    }
+
+    /** The first snapshot a snapshot was copied from (itself when it is no copy), as copy matches them. */
+    private static org.lifeboat.repository.Id origin(Snapshot s) {
+        return s.original() != null ? s.original() : s.id();
+    }
+
+    /** A message with any password in a URL replaced by ***. */
+    private static String redact(String m) {
+        return m == null ? null : m.replaceAll("://([^/@:\\s]+):[^/@\\s]*@", "://$1:***@");
     }
 
     /** A repository's location for a command line; a remote one's password is not shown. */
