@@ -66,7 +66,7 @@ final class RunbookCommand implements Callable<Integer> {
         Map<String, Runbook.Status> status = new LinkedHashMap<>();
         Map<String, SystemCopies.Report> copies = new LinkedHashMap<>();
         if (!offline) {
-            try (Repositories repos = ctx.repositories(plan, false)) {
+            try (Repositories repos = ctx.repositories(plan, false).forStatus()) {
                 for (SystemSpec s : plan.systems().values()) {
                     if (s.backup() == null) continue;
                     try {

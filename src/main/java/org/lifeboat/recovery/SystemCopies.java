@@ -212,8 +212,7 @@ public final class SystemCopies {
             } else if (missing != null) {
                 gaps.add(new Gap("no_offsite", "no off-site copy: '" + missing.repository() + "' holds no copy of the system's"
                         + " newest snapshot (" + where + " only in " + names(holding) + "); 'lifeboat backup --system "
-                        + sys.name() + "' copies every missing one there, or 'lifeboat copy -r " + url(plan, missing.repository())
-                        + " --from-repo " + url(plan, primary) + " --tag " + sys.tag() + "'" + unknown));
+                        + sys.name() + "' copies every missing one there, or '" + copyCommand(plan, missing.repository(), primary, sys.tag()) + "'" + unknown));
             } else {
                 gaps.add(new Gap("no_offsite", "no off-site copy: " + where + " only on-site ("
                         + names(holding) + "); add an off-site repository to copy-to" + unknown));
@@ -258,8 +257,7 @@ public final class SystemCopies {
                             + stamp(future) + ", and does not count)");
                 }
                 gaps.add(new Gap("stale_copy", "stale copy: " + head + "; 'lifeboat backup --system "
-                        + sys.name() + "' copies every missing one there, or 'lifeboat copy -r " + url(plan, p.repository())
-                        + " --from-repo " + url(plan, primary) + " --tag " + sys.tag() + "'"));
+                        + sys.name() + "' copies every missing one there, or '" + copyCommand(plan, p.repository(), primary, sys.tag()) + "'"));
             }
         }
         // A snapshot dated in the future: its age is not real, and a recovery or a drill picks it as the newest.
@@ -311,7 +309,30 @@ public final class SystemCopies {
     /** A repository's location for a command line; a remote one's password is not shown. */
     private static String url(Plan plan, String repository) {
         String u = plan.repositories().get(repository).url();
-        return u == null ? repository : u.replaceAll("://([^/@:]+):[^/@]*@", "://$1:***@");
+        return u == null ? repository : org.lifeboat.backend.Backends.redact(u);
+    }
+
+    /**
+     * The {@code lifeboat copy} that catches {@code target} up from {@code source}, with each
+     * side's password as the plan gives it (a file, or the variable printed by a command), so that
+     * it runs as pasted (but for a URL's password, which is not shown).
+     */
+    private static String copyCommand(Plan plan, String target, String source, String tag) {
+        return "lifeboat copy -r " + quote(url(plan, target)) + password(plan, target, "-p", "--password-command")
+                + " --from-repo " + quote(url(plan, source)) + password(plan, source, "--from-password-file", "--from-password-command")
+                + " --tag " + tag;
+    }
+
+    private static String password(Plan plan, String repository, String fileFlag, String commandFlag) {
+        Plan.RepositorySpec r = plan.repositories().get(repository);
+        if (r == null) return "";
+        if (r.passwordFile() != null) return " " + fileFlag + " " + quote(r.passwordFile());
+        if (r.passwordEnv() != null) return " " + commandFlag + " " + quote("printenv " + r.passwordEnv());
+        return "";
+    }
+
+    private static String quote(String s) {
+        return s.matches("[A-Za-z0-9_@%+=:,./~-]+") ? s : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** A snapshot's time to the second, with its offset, as the runbook shows times. */

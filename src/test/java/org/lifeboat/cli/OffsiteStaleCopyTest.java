@@ -67,7 +67,21 @@ class OffsiteStaleCopyTest {
                 .containsPattern("files: stale copy: the newest copy in 'offsite' \\(off-site\\) is snapshot [0-9a-f]{8} of \\S+, "
                         + "[0-9][^,]* older than the newest snapshot " + newest + " of \\S+ in 'local'")
                 .contains("'lifeboat backup --system files' copies every missing one there, or 'lifeboat copy -r "
-                        + dir.resolve("offsite-repo") + " --from-repo " + dir.resolve("repo") + " --tag system=files'");
+                        + dir.resolve("offsite-repo") + " -p ");
+        // the suggested copy runs as pasted (the passwords as the plan gives them), and catches the copy up
+        java.util.regex.Matcher suggested = java.util.regex.Pattern.compile("'lifeboat (copy [^']*)'").matcher(show.out());
+        assertThat(suggested.find()).isTrue();
+        assertThat(suggested.group(1)).contains("--from-repo " + dir.resolve("repo")).contains("--from-password-file ")
+                .endsWith("--tag system=files");
+        Run pasted = org.lifeboat.testutil.Cli.raw(null, suggested.group(1).split(" "));
+        assertThat(pasted.exit()).as(pasted.toString()).isZero();
+        assertThat(PlanRuns.json(PlanRuns.lifeboat(plan, "--json", "plan", "show").ok()).toString()).doesNotContain("stale_copy");
+        // (make it lag again for the rest of the test)
+        Files.writeString(dir.resolve("src/files/a.txt"), "version 3\n");
+        Path off = dir.resolve("offsite-repo"), away = dir.resolve("offsite-away");
+        Files.move(off, away);
+        assertThat(PlanRuns.lifeboat(plan, "backup", "--system", "files").exit()).isEqualTo(3);
+        Files.move(away, off);
 
         JsonNode j = PlanRuns.json(PlanRuns.lifeboat(plan, "--json", "plan", "show").ok());
         assertThat(PlanRuns.system(j, "files").get("gaps").findValuesAsText("gap")).contains("stale_copy");

@@ -243,7 +243,7 @@ class PlanCopyToTest {
         Run show = PlanRuns.lifeboat(plan, "plan", "show").ok();
         assertThat(show.out()).contains("files: no off-site copy: 'offsite' holds no copy of the system's newest snapshot")
                 .contains("'lifeboat backup --system files' copies every missing one there")
-                .contains("lifeboat copy -r " + dir.resolve("offsite-repo") + " --from-repo " + dir.resolve("repo"))
+                .contains("lifeboat copy -r " + dir.resolve("offsite-repo") + " -p ").contains(" --from-repo " + dir.resolve("repo") + " --from-password-file ")
                 .doesNotContain("files: no off-site copy: its snapshots are only on-site ('local'); add an off-site");
 
         Files.writeString(dir.resolve("src/files/sub/a.txt"), "version 2\n");
