@@ -74,7 +74,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (dryRun) return dryRun(ctx, plan, selected, atTime);
         if (!yes) confirm(ctx, plan, selected);
         Path logDir = StateDir.of(plan).resolve("logs");
-        try (Repositories repos = ctx.repositories(plan, false)) {
+        try (Repositories repos = ctx.repositories(plan, false).forReading()) {
             Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir).from(from),
                     RecoveryOutput.live(ctx), ctx.cancel());
             RecoveryResult res = r.run();

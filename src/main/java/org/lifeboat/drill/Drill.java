@@ -80,7 +80,7 @@ public final class Drill {
      * sandbox down and throws {@link org.lifeboat.backend.Cancel.Cancelled}.
      */
     public Drill(Path planFile, Options opts, Recovery.Listener listener, org.lifeboat.backend.Cancel cancel) {
-        this(planFile, opts, listener, cancel, plan -> new Repositories(plan, false, cancel));
+        this(planFile, opts, listener, cancel, plan -> new Repositories(plan, false, cancel).forReading());
     }
 
     /**

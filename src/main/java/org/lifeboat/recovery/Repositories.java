@@ -31,6 +31,8 @@ public final class Repositories implements AutoCloseable {
     /** Status mode: why a repository could not be opened, so it is tried once per run, not per question. */
     private final Map<String, Exception> failed = new LinkedHashMap<>();
     private boolean status;
+    /** Read for status, recovery or drill: no advice to create a missing repository. */
+    private boolean reading;
 
     /**
      * The retry policy of a status command: 2 attempts within a few seconds. A status (plan show, a
@@ -88,6 +90,19 @@ public final class Repositories implements AutoCloseable {
         if (!open.isEmpty()) throw new IllegalStateException("forStatus() must come before the first repository is opened");
         options = options.retry(STATUS_RETRY);
         status = true;
+        reading = true;
+        return this;
+    }
+
+    /**
+     * Marks these repositories as read for a recovery or a drill: a missing one is reported as
+     * missing (moved? the location wrong?), never with advice to create an empty one there, which
+     * in a recovery would hide where the backups went.
+     *
+     * @return this
+     */
+    public synchronized Repositories forReading() {
+        reading = true;
         return this;
     }
 
@@ -128,7 +143,8 @@ public final class Repositories implements AutoCloseable {
         if (!b.exists(org.lifeboat.backend.Handle.CONFIG)) {
             b.close();
             throw new RepositoryNotFoundException("there is no repository at " + b.location() + " (repository '" + name
-                    + "' of " + plan.file() + "); create one with 'lifeboat init -r " + b.location() + "'");
+                    + "' of " + plan.file() + ")" + (reading ? "; was it moved, or is its url in the plan wrong?"
+                    : "; create one with 'lifeboat init -r " + b.location() + "'"));
         }
         r = Repository.open(b, password(spec));
         r.setPackSize(packSize);
