@@ -164,7 +164,7 @@ final class CopyCommand implements Callable<Integer> {
             try {
                 b = new CopySourceBackend(Context.backendFor(location(), ctx.stackOptions()), keyHint());
             } catch (UserException e) {
-                throw new UserException(opening(true, org.lifeboat.backend.Backends.redact(location()), e.getMessage()), e.exitCode());
+                throw new UserException(opening(true, org.lifeboat.repository.Locations.redact(location()), e.getMessage()), e.exitCode());
             }
             try {
                 Repository.requireConfig(b);
@@ -220,7 +220,7 @@ final class CopyCommand implements Callable<Integer> {
             try {
                 dstBackend = ctx.backend();
             } catch (UserException e) {
-                throw new UserException(opening(false, org.lifeboat.backend.Backends.redact(ctx.repositoryLocation()), e.getMessage()),
+                throw new UserException(opening(false, org.lifeboat.repository.Locations.redact(ctx.repositoryLocation()), e.getMessage()),
                         e.exitCode());
             }
             try {

@@ -137,7 +137,7 @@ final class InitCommand implements Callable<Integer> {
         int failed = 0;
         int wrongPassword = 0;
         for (org.lifeboat.plan.Plan.RepositorySpec spec : plan.repositories().values()) {
-            String what = "repository '" + spec.name() + "' (" + org.lifeboat.backend.Backends.redact(spec.url()) + ")";
+            String what = "repository '" + spec.name() + "' (" + org.lifeboat.repository.Locations.redact(spec.url()) + ")";
             String status;
             String detail;
             String id = null;
@@ -185,7 +185,7 @@ final class InitCommand implements Callable<Integer> {
                 detail = "cannot create " + what + ": " + Main.fileError(e);
                 failed++;
             }
-            var o = out.addObject().put("repository", spec.name()).put("url", org.lifeboat.backend.Backends.redact(spec.url())).put("status", status)
+            var o = out.addObject().put("repository", spec.name()).put("url", org.lifeboat.repository.Locations.redact(spec.url())).put("status", status)
                     .put("message", detail);
             if (id != null) o.put("id", id);
             if (!ctx.json()) (status.equals("failed") || status.equals("wrong-password") ? ctx.err : ctx.out).println(detail);

@@ -105,14 +105,14 @@ public final class Runbook {
         blocks.add(new H(2, "3. Where the backups are"));
         List<String> repos = new ArrayList<>();
         for (Plan.RepositorySpec r : plan.repositories().values()) {
-            repos.add("**" + r.name() + "**: `" + org.lifeboat.backend.Backends.redact(r.url()) + "`; password "
+            repos.add("**" + r.name() + "**: `" + org.lifeboat.repository.Locations.redact(r.url()) + "`; password "
                     + (r.passwordFile() != null ? "in the file `" + r.passwordFile() + "`"
                     : r.passwordEnv() != null ? "in the environment variable `" + r.passwordEnv() + "`"
                     : "from LIFEBOAT_PASSWORD or LIFEBOAT_PASSWORD_FILE")
                     + ". " + (r.offsite() ? "Off-site" : "On-site")
                     + (r.retention() == null ? "" : ", immutable (" + r.retention().describe() + " retention)")
                     + (r.copyTo().isEmpty() ? "" : "; new snapshots are copied to " + String.join(", ", r.copyTo()))
-                    + ". A restic-format repository: `restic -r " + org.lifeboat.backend.Backends.redact(r.url()) + " snapshots` also reads it.");
+                    + ". A restic-format repository: `restic -r " + org.lifeboat.repository.Locations.redact(r.url()) + " snapshots` also reads it.");
         }
         blocks.add(new Items(repos));
         blocks.add(new H(2, "4. Systems, in recovery order"));
@@ -203,7 +203,7 @@ public final class Runbook {
     private String repoArg(SystemSpec s) {
         if (s.backup() == null) return "-r REPOSITORY";
         Plan.RepositorySpec r = plan.repositories().get(s.backup().repository());
-        return "-r " + q(org.lifeboat.backend.Backends.redact(r.url())) + (r.passwordFile() != null ? " --password-file " + q(r.passwordFile()) : "");
+        return "-r " + q(org.lifeboat.repository.Locations.redact(r.url())) + (r.passwordFile() != null ? " --password-file " + q(r.passwordFile()) : "");
     }
 
     /** The PostgreSQL programs' folder as Lifeboat finds it: $LIFEBOAT_PG_BIN, the newest Debian version, else PATH. */

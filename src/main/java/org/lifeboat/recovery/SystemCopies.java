@@ -309,7 +309,7 @@ public final class SystemCopies {
     /** A repository's location for a command line; a remote one's password is not shown. */
     private static String url(Plan plan, String repository) {
         String u = plan.repositories().get(repository).url();
-        return u == null ? repository : org.lifeboat.backend.Backends.redact(u);
+        return u == null ? repository : org.lifeboat.repository.Locations.redact(u);
     }
 
     /**

@@ -19,4 +19,15 @@ public final class Locations {
     public static String canonical(String location) {
         return SftpLocation.canonical(location);
     }
+
+    /**
+     * The location as messages, documents and JSON show it: passwords and secret query values
+     * replaced by {@code ***} ({@link org.lifeboat.backend.Backends#redact}).
+     *
+     * @param location a repository location as the user wrote it, or null
+     * @return the redacted location, or null for null
+     */
+    public static String redact(String location) {
+        return org.lifeboat.backend.Backends.redact(location);
+    }
 }
