@@ -134,8 +134,11 @@ public final class Backends {
     }
 
     // The user information runs to the LAST "@" of the authority, as Go's url.Parse (restic) takes
-    // it: a password may hold "@" itself ("alice:P@ss@host" is alice, "P@ss").
-    private static final Pattern USERINFO = Pattern.compile("(://)([^/?#]*)@");
+    // it: a password may hold "@" itself ("alice:P@ss@host" is alice, "P@ss"). A password may also
+    // hold "/" (then the location does not parse, but it is shown in the error): so everything up
+    // to the last "@" before any query is taken for user information when it holds a ":" (a path
+    // with "@" after a port is then hidden too: more hidden is the safe side).
+    private static final Pattern USERINFO = Pattern.compile("(://)([^?#]*)@");
     private static final Pattern SCP_USERINFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*:)(?!//)([^/]*)@");
     private static final Pattern SECRET_PARAM = Pattern.compile(
             "([?&;][^=&#]*(?:secret|password|passwd|pass|token|key|sig|signature|credential|auth)[^=&#]*=)[^&#]*",

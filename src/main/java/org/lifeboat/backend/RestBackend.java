@@ -99,7 +99,15 @@ final class RestBackend implements Backend {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("repository location '" + shown + "' is not a URL (rest:http://host:port/ or rest:https://user:password@host:port/repo/)");
         }
-        String scheme = u.getScheme();
+        // Go's url.Parse (restic) takes the scheme in any case
+        String scheme = u.getScheme() == null ? null : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme != null && (scheme.equals("http") || scheme.equals("https")) && u.getHost() == null
+                && u.getRawAuthority() != null && u.getRawAuthority().replaceFirst("^.*@", "").matches("[^:]+:.*")) {
+            throw new IllegalArgumentException("repository location '" + shown + "' has an invalid port (a number from 1 to 65535)");
+        }
+        if (u.getPort() > 65535) {
+            throw new IllegalArgumentException("repository location '" + shown + "' has an invalid port (a number from 1 to 65535)");
+        }
         if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || u.getHost() == null) {
             throw new IllegalArgumentException("repository location '" + shown
                     + "' needs an http:// or https:// URL with a host (rest:http://host:port/ or rest:https://user:password@host:port/repo/)");

@@ -296,7 +296,10 @@ final class CopyCommand implements Callable<Integer> {
      */
     static String opening(boolean source, String location, String message) {
         String side = (source ? "source" : "target") + " repository " + location + ": ";
-        return message.startsWith(side) ? message : side + message;
+        if (message.startsWith(side)) return message;
+        // the location once: a message that starts with it gives the rest
+        if (message.startsWith(location + ": ")) message = message.substring(location.length() + 2);
+        return side + message;
     }
 
     private static String message(IOException e) {

@@ -316,8 +316,11 @@ public final class Main implements Runnable {
      * @throws CommandLine.UnmatchedArgumentException for an unknown command with a help option
      */
     static void refuseUnknownCommandWithHelp(CommandLine.ParseResult parsed) {
-        if (parsed.subcommand() == null && parsed.isUsageHelpRequested() && !parsed.unmatched().isEmpty()) {
-            throw new CommandLine.UnmatchedArgumentException(parsed.commandSpec().commandLine(), parsed.unmatched());
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.subcommand() != null) leaf = leaf.subcommand();
+        // at any level that has subcommands (plan shw --help too)
+        if (leaf.isUsageHelpRequested() && !leaf.unmatched().isEmpty() && !leaf.commandSpec().subcommands().isEmpty()) {
+            throw new CommandLine.UnmatchedArgumentException(leaf.commandSpec().commandLine(), leaf.unmatched());
         }
     }
 
@@ -346,6 +349,8 @@ public final class Main implements Runnable {
         if (topics.size() < 2) return false;
         CommandLine cur = leaf.commandSpec().parent().commandLine();
         for (String t : topics) {
+            // a command without subcommands takes the rest as its arguments (help key list: key's help)
+            if (cur.getSubcommands().isEmpty() && cur != leaf.commandSpec().parent().commandLine()) break;
             CommandLine sub = cur.getSubcommands().get(t);
             if (sub == null) throw new CommandLine.ParameterException(cur, "Unknown subcommand '" + t + "'.");
             cur = sub;

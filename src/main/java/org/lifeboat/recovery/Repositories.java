@@ -144,7 +144,8 @@ public final class Repositories implements AutoCloseable {
             b.close();
             throw new RepositoryNotFoundException("there is no repository at " + b.location() + " (repository '" + name
                     + "' of " + plan.file() + ")" + (reading ? "; was it moved, or is its url in the plan wrong?"
-                    : "; create one with 'lifeboat init -r " + b.location() + "'"));
+                    : "; if it was moved, put it back or correct its url; if it is new, create it with 'lifeboat init --config "
+                    + Runbook.q(String.valueOf(plan.file())) + "'"));
         }
         r = Repository.open(b, password(spec));
         r.setPackSize(packSize);

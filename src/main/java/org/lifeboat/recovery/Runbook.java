@@ -112,7 +112,7 @@ public final class Runbook {
                     + ". " + (r.offsite() ? "Off-site" : "On-site")
                     + (r.retention() == null ? "" : ", immutable (" + r.retention().describe() + " retention)")
                     + (r.copyTo().isEmpty() ? "" : "; new snapshots are copied to " + String.join(", ", r.copyTo()))
-                    + ". A restic-format repository: `restic -r " + org.lifeboat.repository.Locations.redact(r.url()) + " snapshots` also reads it.");
+                    + ". A restic-format repository: `restic -r " + q(org.lifeboat.repository.Locations.redact(r.url())) + " snapshots` also reads it.");
         }
         blocks.add(new Items(repos));
         blocks.add(new H(2, "4. Systems, in recovery order"));

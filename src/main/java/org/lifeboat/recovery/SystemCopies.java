@@ -212,7 +212,7 @@ public final class SystemCopies {
             } else if (missing != null) {
                 gaps.add(new Gap("no_offsite", "no off-site copy: '" + missing.repository() + "' holds no copy of the system's"
                         + " newest snapshot (" + where + " only in " + names(holding) + "); 'lifeboat backup --system "
-                        + sys.name() + "' copies every missing one there, or '" + copyCommand(plan, missing.repository(), primary, sys.tag()) + "'" + unknown));
+                        + sys.name() + "' copies every missing one there, or " + copyCommand(plan, missing.repository(), primary, sys.tag()) + unknown));
             } else {
                 gaps.add(new Gap("no_offsite", "no off-site copy: " + where + " only on-site ("
                         + names(holding) + "); add an off-site repository to copy-to" + unknown));
@@ -257,7 +257,7 @@ public final class SystemCopies {
                             + stamp(future) + ", and does not count)");
                 }
                 gaps.add(new Gap("stale_copy", "stale copy: " + head + "; 'lifeboat backup --system "
-                        + sys.name() + "' copies every missing one there, or '" + copyCommand(plan, p.repository(), primary, sys.tag()) + "'"));
+                        + sys.name() + "' copies every missing one there, or " + copyCommand(plan, p.repository(), primary, sys.tag())));
             }
         }
         // A snapshot dated in the future: its age is not real, and a recovery or a drill picks it as the newest.
@@ -314,13 +314,18 @@ public final class SystemCopies {
 
     /**
      * The {@code lifeboat copy} that catches {@code target} up from {@code source}, with each
-     * side's password as the plan gives it (a file, or the variable printed by a command), so that
-     * it runs as pasted (but for a URL's password, which is not shown).
+     * side's password as the plan gives it (a file, or the variable printed by a command) and every
+     * value in single quotes where the shell would change it, so that it runs as pasted; a URL's
+     * password is not shown, so the text then says to put it back in place of {@code ***}.
+     *
+     * @return the command in backquotes, and that note when needed
      */
     private static String copyCommand(Plan plan, String target, String source, String tag) {
-        return "lifeboat copy -r " + quote(url(plan, target)) + password(plan, target, "-p", "--password-command")
-                + " --from-repo " + quote(url(plan, source)) + password(plan, source, "--from-password-file", "--from-password-command")
-                + " --tag " + tag;
+        String t = url(plan, target), s = url(plan, source);
+        String cmd = "lifeboat copy -r " + quote(t) + password(plan, target, "-p", "--password-command")
+                + " --from-repo " + quote(s) + password(plan, source, "--from-password-file", "--from-password-command")
+                + " --tag " + quote(tag);
+        return "`" + cmd + "`" + (t.contains(":***@") || s.contains(":***@") ? " (with the password in place of ***)" : "");
     }
 
     private static String password(Plan plan, String repository, String fileFlag, String commandFlag) {
@@ -332,7 +337,7 @@ public final class SystemCopies {
     }
 
     private static String quote(String s) {
-        return s.matches("[A-Za-z0-9_@%+=:,./~-]+") ? s : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return Runbook.q(s);
     }
 
     /** A snapshot's time to the second, with its offset, as the runbook shows times. */

@@ -66,12 +66,26 @@ class BackendsTest {
     void aPasswordWithAnAtSignIsHiddenWholeAndAccepted() {
         assertThat(Backends.redact("rest:http://alice:P@ss@127.0.0.1:8000/r1")).isEqualTo("rest:http://alice:***@127.0.0.1:8000/r1");
         assertThat(Backends.redact("sftp:u:p@w@host:/srv/a@b")).isEqualTo("sftp:u:***@host:/srv/a@b");
-        assertThat(Backends.redact("rest:http://h:8000/a@b")).isEqualTo("rest:http://h:8000/a@b");
+        assertThat(Backends.redact("rest:http://h/a@b")).isEqualTo("rest:http://h/a@b");
+        // a password with "/" does not parse, and is hidden in the message that says so
+        assertThat(Backends.redact("rest:http://alice:Sek/r@t@127.0.0.1:18931/r/")).isEqualTo("rest:http://alice:***@127.0.0.1:18931/r/");
         assertThat(RestBackend.escapeUserInfoAts("http://alice:P@ss@h:1/r")).isEqualTo("http://alice:P%40ss@h:1/r");
         assertThat(RestBackend.escapeUserInfoAts("http://h:1/a@b")).isEqualTo("http://h:1/a@b");
         Backend b = RestBackend.open("rest:http://alice:P@ss@127.0.0.1:8000/r1", "http://alice:P@ss@127.0.0.1:8000/r1",
                 BackendOptions.DEFAULT, java.util.Map.of());
         assertThat(b.location()).isEqualTo("rest:http://alice:***@127.0.0.1:8000/r1");
+    }
+
+    /** rest: locations as Go's url.Parse (restic) reads them: any scheme case; a bad port is one sentence. */
+    @Test
+    void restLocationsParseAsRestic() {
+        Backend upper = RestBackend.open("rest:HTTP://h:8000/r/", "HTTP://h:8000/r/", BackendOptions.DEFAULT, java.util.Map.of());
+        assertThat(upper).isNotNull();
+        for (String bad : new String[] {"http://alice:x@127.0.0.1:99999/r/", "http://h:abc/r/"}) {
+            assertThatThrownBy(() -> RestBackend.open("rest:" + bad, bad, BackendOptions.DEFAULT, java.util.Map.of()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has an invalid port")
+                    .hasMessageNotContaining(":x@");
+        }
     }
 
     @Test

@@ -74,5 +74,12 @@ class CommandTreeTest {
         Run unknownNested = Cli.raw(null, "help", "plan", "shw");
         assertThat(unknownNested.exit()).isEqualTo(1);
         assertThat(unknownNested.err()).contains("unknown command \"shw\" for \"lifeboat plan\"; did you mean: show?");
+        Run nestedTypoHelp = Cli.raw(null, "plan", "shw", "--help");
+        assertThat(nestedTypoHelp.exit()).as(nestedTypoHelp.toString()).isEqualTo(1);
+        assertThat(nestedTypoHelp.err()).contains("unknown command \"shw\" for \"lifeboat plan\"; did you mean: show?");
+        // a command whose words are arguments, not subcommands: its own help
+        Run keyList = Cli.raw(null, "help", "key", "list");
+        assertThat(keyList.exit()).as(keyList.toString()).isZero();
+        assertThat(keyList.out()).startsWith("Usage: lifeboat key");
     }
 }

@@ -66,10 +66,10 @@ class OffsiteStaleCopyTest {
         assertThat(show.out()).contains("3-2-1 GAPS:")
                 .containsPattern("files: stale copy: the newest copy in 'offsite' \\(off-site\\) is snapshot [0-9a-f]{8} of \\S+, "
                         + "[0-9][^,]* older than the newest snapshot " + newest + " of \\S+ in 'local'")
-                .contains("'lifeboat backup --system files' copies every missing one there, or 'lifeboat copy -r "
+                .contains("'lifeboat backup --system files' copies every missing one there, or `lifeboat copy -r "
                         + dir.resolve("offsite-repo") + " -p ");
         // the suggested copy runs as pasted (the passwords as the plan gives them), and catches the copy up
-        java.util.regex.Matcher suggested = java.util.regex.Pattern.compile("'lifeboat (copy [^']*)'").matcher(show.out());
+        java.util.regex.Matcher suggested = java.util.regex.Pattern.compile("`lifeboat (copy [^`]*)`").matcher(show.out());
         assertThat(suggested.find()).isTrue();
         assertThat(suggested.group(1)).contains("--from-repo " + dir.resolve("repo")).contains("--from-password-file ")
                 .endsWith("--tag system=files");
