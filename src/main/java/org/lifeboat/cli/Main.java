@@ -33,7 +33,7 @@ public final class Main implements Runnable {
      * builds the model of every annotated subcommand by reflection before parsing (about half a
      * second for all of them, on every run), so a run registers only the ones its arguments name;
      * see {@link #commandLine(Main, String[])}. The names are each class's {@code @Command(name)}
-     * (HelpTest checks that they agree).
+     * (CommandTreeTest checks that they agree).
      */
     static final java.util.SequencedMap<String, Class<?>> SUBCOMMANDS = subcommands();
 
