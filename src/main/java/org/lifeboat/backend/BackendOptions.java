@@ -18,9 +18,12 @@ import java.util.Map;
  * @param faults           fault injection for tests and benchmarks (the LIFEBOAT_BACKEND_FAULTS syntax), null for none
  * @param metricsFile      where the request figures are written as JSON when the backend is closed, null for nowhere
  * @param cancel           the job's cancel token: retries stop at once when it is cancelled
+ * @param warn             told one sentence per retried request (what failed, why, the wait), as
+ *                         later restic prints "… returned error, retrying after …"; null for nobody
  */
 public record BackendOptions(Map<String, String> values, boolean readOnly, long limitDownloadKiB, long limitUploadKiB,
-        RetryPolicy retry, String faults, java.nio.file.Path metricsFile, Cancel cancel) {
+        RetryPolicy retry, String faults, java.nio.file.Path metricsFile, Cancel cancel,
+        java.util.function.Consumer<String> warn) {
     /** No -o options, no limits, the default retry policy, no faults, no metrics file. */
     public static final BackendOptions DEFAULT = new BackendOptions(Map.of());
 
@@ -32,41 +35,47 @@ public record BackendOptions(Map<String, String> values, boolean readOnly, long 
         }
         if (retry == null) retry = RetryPolicy.DEFAULT;
         if (cancel == null) cancel = Cancel.NEVER;
+        if (warn == null) warn = w -> { };
     }
 
     /** The -o options with the stack's defaults. */
     public BackendOptions(Map<String, String> values) {
-        this(values, false, 0, 0, RetryPolicy.DEFAULT, null, null, Cancel.NEVER);
+        this(values, false, 0, 0, RetryPolicy.DEFAULT, null, null, Cancel.NEVER, null);
     }
 
     /** These options, read-only or not. */
     public BackendOptions readOnly(boolean on) {
-        return new BackendOptions(values, on, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, cancel);
+        return new BackendOptions(values, on, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, cancel, warn);
     }
 
     /** These options with rate limits in KiB/s (0 for none). @throws IllegalArgumentException if negative */
     public BackendOptions limits(long downloadKiB, long uploadKiB) {
-        return new BackendOptions(values, readOnly, downloadKiB, uploadKiB, retry, faults, metricsFile, cancel);
+        return new BackendOptions(values, readOnly, downloadKiB, uploadKiB, retry, faults, metricsFile, cancel, warn);
     }
 
     /** These options with another retry policy. */
     public BackendOptions retry(RetryPolicy policy) {
-        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, policy, faults, metricsFile, cancel);
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, policy, faults, metricsFile, cancel, warn);
     }
 
     /** These options with injected faults (for tests and benchmarks; syntax of LIFEBOAT_BACKEND_FAULTS). */
     public BackendOptions faults(String spec) {
-        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, spec, metricsFile, cancel);
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, spec, metricsFile, cancel, warn);
     }
 
     /** These options writing metrics to {@code file} at close. */
     public BackendOptions metricsFile(java.nio.file.Path file) {
-        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, file, cancel);
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, file, cancel, warn);
+    }
+
+    /** These options telling {@code sink} about each retried request. */
+    public BackendOptions warn(java.util.function.Consumer<String> sink) {
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, cancel, sink);
     }
 
     /** These options with the job's cancel token. */
     public BackendOptions cancel(Cancel token) {
-        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, token);
+        return new BackendOptions(values, readOnly, limitDownloadKiB, limitUploadKiB, retry, faults, metricsFile, token, warn);
     }
 
     /** local.connections, or {@code fallback} when not given. */

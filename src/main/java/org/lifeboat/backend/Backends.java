@@ -105,7 +105,7 @@ public final class Backends {
         MetricsBackend.Meter meter = new MetricsBackend.Meter();
         Backend x = b;
         if (faults != null && !faults.isBlank()) x = new FaultInjectingBackend(x, FaultInjectingBackend.Spec.parse(faults));
-        x = new RetryBackend(x, options.retry(), options.cancel(), meter);
+        x = new RetryBackend(x, options.retry(), options.cancel(), meter, options.warn());
         x = new ConcurrencyLimitBackend(x, b.connections());
         x = RateLimitedBackend.wrap(x, options.limitDownloadKiB(), options.limitUploadKiB(), options.cancel());
         x = new MetricsBackend(x, meter, metricsFile);

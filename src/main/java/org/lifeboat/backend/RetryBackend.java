@@ -25,11 +25,19 @@ final class RetryBackend extends ForwardingBackend {
     private final Cancel cancel;
     private final MetricsBackend.Meter meter;
 
+    private final java.util.function.Consumer<String> warn;
+
     RetryBackend(Backend inner, RetryPolicy policy, Cancel cancel, MetricsBackend.Meter meter) {
+        this(inner, policy, cancel, meter, w -> { });
+    }
+
+    /** @param warn told one sentence per retry (what failed, why, the wait), as later restic prints them */
+    RetryBackend(Backend inner, RetryPolicy policy, Cancel cancel, MetricsBackend.Meter meter, java.util.function.Consumer<String> warn) {
         super(inner);
         this.policy = policy;
         this.cancel = cancel;
         this.meter = meter;
+        this.warn = warn;
     }
 
     private interface Call<T> {
@@ -64,6 +72,9 @@ final class RetryBackend extends ForwardingBackend {
             if (System.nanoTime() + wait > deadline) throw failure;
             stopIfCancelled();
             if (meter != null) meter.retry(op);
+            warn.accept(op.name().toLowerCase(java.util.Locale.ROOT) + " of " + h + " failed (" + failure.getMessage()
+                    + "); retrying in " + (wait >= 1_000_000_000L ? String.format(java.util.Locale.ROOT, "%.1f s", wait / 1e9)
+                    : (wait / 1_000_000) + " ms") + " (attempt " + (attempt + 1) + " of " + policy.attempts() + ")");
             pause(wait, failure, h);
         }
     }

@@ -166,7 +166,9 @@ final class Context {
         if (global.limitUpload < 0 || global.limitDownload < 0) {
             throw new UserException("--limit-upload and --limit-download are rates in KiB/s and cannot be negative");
         }
-        return o.limits(global.limitDownload, global.limitUpload).cancel(cancel());
+        // each retried request is said on standard error, as later restic does (a server that
+        // refuses connections is otherwise minutes of silence)
+        return o.limits(global.limitDownload, global.limitUpload).cancel(cancel()).warn(this::warn);
     }
 
     /** The -o options, checked. @throws UserException naming a malformed or unknown option */

@@ -76,6 +76,30 @@ class BackendsTest {
         assertThat(b.location()).isEqualTo("rest:http://alice:***@127.0.0.1:8000/r1");
     }
 
+    /** Each retried request is said (what, why, the wait), as later restic's "retrying after" lines. */
+    @Test
+    void everyRetryIsSaid() throws Exception {
+        MemoryBackend m = new MemoryBackend("memory:retries");
+        int[] failures = {2};
+        Backend flaky = new ForwardingBackend(m) {
+            @Override
+            public FileStat stat(Handle h) throws java.io.IOException {
+                if (failures[0]-- > 0) throw new StorageError.Transient("cannot connect to memory:retries: connection refused", null);
+                return super.stat(h);
+            }
+        };
+        java.util.List<String> said = new java.util.ArrayList<>();
+        Handle config = Handle.CONFIG;
+        m.save(config, new byte[] {1});
+        Backend s = Backends.stack(flaky, BackendOptions.DEFAULT.retry(new RetryPolicy(5, java.time.Duration.ofMillis(1),
+                java.time.Duration.ofMillis(2), java.time.Duration.ofSeconds(10))).warn(said::add));
+        assertThat(s.stat(config).size()).isEqualTo(1);
+        assertThat(said).hasSize(2);
+        assertThat(said.get(0)).startsWith("stat of " + config + " failed (cannot connect to memory:retries: connection refused); retrying in ")
+                .endsWith("(attempt 2 of 5)");
+        assertThat(said.get(1)).endsWith("(attempt 3 of 5)");
+    }
+
     /** rest: locations as Go's url.Parse (restic) reads them: any scheme case; a bad port is one sentence. */
     @Test
     void restLocationsParseAsRestic() {
