@@ -86,8 +86,12 @@ public final class Recovery {
         if (from == null || own == null || from.equals(own)) return new Choice(chooseSnapshot(plan, sys, repos, at, warn), own, null);
         Snapshot primary = null;
         String primaryProblem = null;
+        // A future-dated snapshot passed over in the own repository is named when its choice is what is restored.
+        List<String> skewed = new ArrayList<>();
         try {
-            primary = chooseSnapshot(plan, sys, repos, at, w -> {});
+            primary = chooseSnapshot(plan, sys, repos, at, w -> {
+                if (w.contains(SystemSnapshots.CLOCK_SKEW)) skewed.add(w);
+            });
         } catch (Exception e) {
             primaryProblem = message(e);
         }
@@ -99,7 +103,10 @@ public final class Recovery {
             for (Snapshot s : SystemSnapshots.of(sys, repos.snapshots(from, warn))) {
                 org.lifeboat.repository.Id k = s.original() != null ? s.original() : s.id();
                 // copy's rule (Copier.similar): a snapshot that only claims the original is not its copy
-                if (k.equals(key) && org.lifeboat.copy.Copier.similar(s, primary)) return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
+                if (k.equals(key) && org.lifeboat.copy.Copier.similar(s, primary)) {
+                    skewed.forEach(warn);
+                    return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
+                }
             }
         }
         Snapshot newest = chooseSnapshot(plan, there, repos, at, warn);

@@ -87,6 +87,24 @@ class FutureSnapshotRecoveryTest {
     }
 
     @Test
+    void recoverFromACopyTakesTheCopyOfTheNewestSnapshotNotDatedInTheFuture() throws Exception {
+        Path plan = plan(", copy-to: [offsite]");
+        new Cli(dir.resolve("repo"), dir.resolve("password")).run("init").ok();
+        new Cli(dir.resolve("offsite-repo"), dir.resolve("password")).run("init").ok();
+        String future = futureSnapshot();
+        Files.writeString(dir.resolve("src/files/a.txt"), "real\n");
+        PlanRuns.lifeboat(plan, "backup", "--system", "files").ok(); // copies both to offsite
+        Restic local = new Restic(dir.resolve("repo"), dir.resolve("cache"));
+        String real = local.snapshotIds().stream().filter(i -> !i.equals(future)).findFirst().orElseThrow();
+
+        Run dry = PlanRuns.lifeboat(plan, "recover", "--system", "files", "--from", "offsite", "--dry-run").ok();
+        assertThat(dry.out()).contains("the copy of snapshot " + real.substring(0, 8) + " of repository 'local'");
+        assertThat(dry.err()).contains("snapshot " + future.substring(0, 8) + " of system 'files' is dated");
+        PlanRuns.lifeboat(plan, "recover", "--system", "files", "--from", "offsite", "--yes").ok();
+        assertThat(Files.readString(dir.resolve("restored/files/a.txt"))).isEqualTo("real\n");
+    }
+
+    @Test
     void onlyFutureDatedSnapshotsGiveNoNegativeDataLossAndNoMetRpo() throws Exception {
         Path plan = plan("");
         PlanRuns.lifeboat(plan, "init").ok();
