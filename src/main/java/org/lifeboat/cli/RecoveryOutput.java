@@ -74,7 +74,7 @@ final class RecoveryOutput {
             String rto = s.result() != SystemResult.Outcome.RECOVERED ? Durations.format(s.rtoTarget())
                     : Durations.format(s.rtoTarget()) + (back.compareTo(s.rtoTarget()) <= 0 ? " met" : " MISSED");
             t.row(s.name(), s.wave(), s.result().json(), s.snapshot() == null ? "-" : s.snapshot().substring(0, 8),
-                    res.dataLoss(s) == null ? "-" : Durations.format(res.dataLoss(s)), Plans.clock(s.started()),
+                    loss(res, s), Plans.clock(s.started()),
                     Plans.clock(s.finished()), s.started() == null ? "-" : Durations.format(s.duration()),
                     s.result() == SystemResult.Outcome.RECOVERED ? Durations.format(back) : "-", rto,
                     s.checks().isEmpty() ? "-" : passed + "/" + s.checks().size());
@@ -88,6 +88,13 @@ final class RecoveryOutput {
         for (SystemResult s : res.systems()) {
             if (s.reason() != null) ctx.out.println("  " + s.name() + " " + s.result().json() + ": " + s.reason());
         }
+    }
+
+    /** The data loss for the table: "-" when unknown, never negative (a snapshot dated in the future says so). */
+    private static String loss(RecoveryResult res, SystemResult s) {
+        Duration d = res.dataLoss(s);
+        if (d == null) return "-";
+        return d.isNegative() ? org.lifeboat.recovery.SystemSnapshots.CLOCK_SKEW : Durations.format(d);
     }
 
     static ObjectNode json(RecoveryResult res) {
@@ -122,7 +129,9 @@ final class RecoveryOutput {
         o.put("rpo_target_seconds", s.rpoTarget().toSeconds());
         o.put("rto_target_seconds", s.rtoTarget().toSeconds());
         Duration loss = res.dataLoss(s);
-        if (loss != null) o.put("data_loss_seconds", seconds(loss));
+        // Never negative: a snapshot dated after the recovery's start has no known data loss.
+        if (loss != null && loss.isNegative()) o.put("snapshot_in_future", true);
+        else if (loss != null) o.put("data_loss_seconds", seconds(loss));
         Duration back = res.elapsed(s);
         if (back != null && s.result() == SystemResult.Outcome.RECOVERED) o.put("recovery_seconds", seconds(back));
         ArrayNode steps = o.putArray("steps");

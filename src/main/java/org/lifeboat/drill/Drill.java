@@ -80,7 +80,7 @@ public final class Drill {
      * sandbox down and throws {@link org.lifeboat.backend.Cancel.Cancelled}.
      */
     public Drill(Path planFile, Options opts, Recovery.Listener listener, org.lifeboat.backend.Cancel cancel) {
-        this(planFile, opts, listener, cancel, plan -> new Repositories(plan, false, cancel).forReading());
+        this(planFile, opts, listener, cancel, plan -> new Repositories(plan, false, cancel));
     }
 
     /**
@@ -94,7 +94,8 @@ public final class Drill {
         this.opts = opts;
         this.listener = listener;
         this.cancel = cancel;
-        this.repositories = repositories;
+        // A drill only reads the plan's repositories: a missing one was moved or misnamed, never to be created.
+        this.repositories = plan -> repositories.apply(plan).forReading();
     }
 
     /**
@@ -151,6 +152,11 @@ public final class Drill {
             @Override
             public void systemFinished(SystemResult r) {
                 listener.systemFinished(r);
+            }
+
+            @Override
+            public void note(String system, String note) {
+                listener.note(system, note); // how the snapshot was chosen: a future-dated one, a --from copy
             }
         };
         boolean tearDown = !opts.keep();
@@ -276,6 +282,16 @@ public final class Drill {
             reasons.add("measured RTO " + DrillDurations.format(rto) + " exceeds the target " + Durations.toPlanText(spec.rto()));
         }
         Duration age = rec.dataLoss(s);
+        if (age != null && age.isNegative()) {
+            // A snapshot dated after the drill's start (a wrong clock, restic backup --time): its age is not
+            // known, so the RPO is not shown as met; recover uses it only when every snapshot is so dated.
+            age = null;
+            outcome = outcome == DrillSystem.Outcome.BLOCKED ? outcome : DrillSystem.Outcome.FAILED;
+            reasons.add("the restored snapshot " + s.snapshot().substring(0, 8) + " is dated " + s.snapshotTime() + ", "
+                    + DrillDurations.format(Duration.between(rec.started(), s.snapshotTime())) + " "
+                    + org.lifeboat.recovery.SystemSnapshots.CLOCK_SKEW + ": its age cannot be judged, so the RPO "
+                    + Durations.toPlanText(spec.rpo()) + " is not shown as met");
+        }
         if (age != null && age.compareTo(spec.rpo()) > 0) {
             outcome = outcome == DrillSystem.Outcome.BLOCKED ? outcome : DrillSystem.Outcome.FAILED;
             reasons.add("the newest snapshot is " + DrillDurations.format(age) + " old, more than the RPO " + Durations.toPlanText(spec.rpo())

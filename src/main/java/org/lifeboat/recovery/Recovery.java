@@ -86,8 +86,12 @@ public final class Recovery {
         if (from == null || own == null || from.equals(own)) return new Choice(chooseSnapshot(plan, sys, repos, at, warn), own, null);
         Snapshot primary = null;
         String primaryProblem = null;
+        // A future-dated snapshot passed over in the own repository is named when its choice is what is restored.
+        List<String> skewed = new ArrayList<>();
         try {
-            primary = chooseSnapshot(plan, sys, repos, at, w -> {});
+            primary = chooseSnapshot(plan, sys, repos, at, w -> {
+                if (w.contains(SystemSnapshots.CLOCK_SKEW)) skewed.add(w);
+            });
         } catch (Exception e) {
             primaryProblem = message(e);
         }
@@ -99,7 +103,10 @@ public final class Recovery {
             for (Snapshot s : SystemSnapshots.of(sys, repos.snapshots(from, warn))) {
                 org.lifeboat.repository.Id k = s.original() != null ? s.original() : s.id();
                 // copy's rule (Copier.similar): a snapshot that only claims the original is not its copy
-                if (k.equals(key) && org.lifeboat.copy.Copier.similar(s, primary)) return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
+                if (k.equals(key) && org.lifeboat.copy.Copier.similar(s, primary)) {
+                    skewed.forEach(warn);
+                    return new Choice(s, from, "the copy of snapshot " + primary.id().shortHex() + " of repository '" + own + "'");
+                }
             }
         }
         Snapshot newest = chooseSnapshot(plan, there, repos, at, warn);
@@ -164,7 +171,8 @@ public final class Recovery {
 
     /**
      * The snapshot a system would be recovered from: its latest, or its latest at or before
-     * {@code at}; null when it has none. Only the system's own snapshots count
+     * {@code at}; null when it has none. "Latest" is {@link SystemSnapshots#latest}: a snapshot dated
+     * in the future is used only when all are, and is named to {@code warn} either way. Only the system's own snapshots count
      * ({@link SystemSnapshots}); a newer snapshot that carries the system's tag but not its host or
      * paths is named to {@code warn}, as it is passed over.
      *
@@ -175,14 +183,20 @@ public final class Recovery {
         if (sys.backup() == null) return null;
         List<Snapshot> tagged = new SnapshotFilter(List.of(), List.of(sys.tag()), List.of())
                 .apply(repos.snapshots(sys.backup().repository(), warn));
-        Snapshot best = null;
+        List<Snapshot> candidates = new ArrayList<>();
         for (Snapshot s : SystemSnapshots.of(sys, tagged)) {
-            if (at != null && s.time().toInstant().isAfter(at)) continue;
-            if (best == null || !s.time().toInstant().isBefore(best.time().toInstant())) best = s;
+            if (at == null || !s.time().toInstant().isAfter(at)) candidates.add(s);
         }
+        // A snapshot dated in the future (a wrong clock, restic backup --time) is not the latest while
+        // one dated no later than now exists: its date says nothing about its data (SystemSnapshots.latest).
+        Instant now = Instant.now();
+        Snapshot best = SystemSnapshots.latest(candidates, now);
+        String future = SystemSnapshots.futureWarning(sys, SystemSnapshots.newestInFuture(candidates, now), best, now);
+        if (future != null) warn.accept(future);
         for (Snapshot s : tagged) {
             if (at != null && s.time().toInstant().isAfter(at)) continue;
             if (best != null && s.time().toInstant().isBefore(best.time().toInstant())) continue;
+            if (best != null && s.time().toInstant().isAfter(now)) continue; // named above, if the system's
             String why = SystemSnapshots.mismatch(sys, s);
             if (why != null) warn.accept(foreign(sys, s, why));
         }
@@ -266,7 +280,11 @@ public final class Recovery {
         String repoName = sys.backup() == null ? null : opts.from() != null ? opts.from() : sys.backup().repository();
         try {
             List<String> passedOver = new ArrayList<>();
-            Choice choice = chooseSnapshot(plan, sys, repos, opts.at(), opts.from(), passedOver::add);
+            // A snapshot dated in the future is named as the choice is made, whether or not it is used.
+            Choice choice = chooseSnapshot(plan, sys, repos, opts.at(), opts.from(), w -> {
+                passedOver.add(w);
+                if (w.contains(SystemSnapshots.CLOCK_SKEW)) listener.note(sys.name(), w);
+            });
             snap = choice.snapshot();
             if (choice.note() != null) listener.note(sys.name(), choice.note());
             if (snap == null && needsSnapshot(sys)) {

@@ -282,8 +282,14 @@ public final class SystemCopies {
                 gaps.add(new Gap("one_place", "fewer than 2 places confirmed: " + where + " in " + in + "; the planned "
                         + (unreadPlanned.size() == 1 ? "repository " : "repositories ") + String.join("; ", why)));
             } else {
-                gaps.add(new Gap("one_place", "fewer than 2 places: " + where + " in " + in + "; name another repository in copy-to"
-                        + unknown));
+                // copy-to already names other repositories that hold nothing yet (a failed or interrupted copy):
+                // the plan is right, the copy is missing; advice to add to copy-to is only for a copy-to naming none.
+                List<Place> empty = repos == null ? List.of() : places.values().stream()
+                        .filter(p -> p.planned() && !p.primary() && p.newest() == null && p.error() == null).toList();
+                gaps.add(new Gap("one_place", "fewer than 2 places: " + where + " in " + in + "; " + (empty.isEmpty()
+                        ? "name another repository in copy-to"
+                        : "copy-to names " + names(empty) + ", which " + (empty.size() == 1 ? "holds" : "hold") + " no copy yet:"
+                        + " 'lifeboat backup --system " + sys.name() + "' copies the missing ones") + unknown));
             }
         }
         return new Report(sys.name(), List.copyOf(places.values()), List.copyOf(gaps));

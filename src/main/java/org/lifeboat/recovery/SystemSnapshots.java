@@ -34,6 +34,53 @@ public final class SystemSnapshots {
     }
 
     /**
+     * The newest of {@code mine} (a system's snapshots) as "latest": the newest dated no later than
+     * {@code now}; only when all are dated after {@code now} (a wrong clock, {@code restic backup --time})
+     * the newest of all. A snapshot dated in the future must not hide a later real backup: its date
+     * says nothing about its data. Null when {@code mine} is empty. The ONE rule for recover, drills
+     * and plan show.
+     */
+    public static Snapshot latest(List<Snapshot> mine, java.time.Instant now) {
+        Snapshot past = null, any = null;
+        for (Snapshot s : mine) {
+            java.time.Instant t = s.time().toInstant();
+            if (any == null || !t.isBefore(any.time().toInstant())) any = s;
+            if (!t.isAfter(now) && (past == null || !t.isBefore(past.time().toInstant()))) past = s;
+        }
+        return past != null ? past : any;
+    }
+
+    /** How a snapshot dated after now is described, in every warning and report. */
+    public static final String CLOCK_SKEW = "in the future (clock skew?)";
+
+    /** The newest of {@code mine} dated after {@code now}; null when none is. */
+    public static Snapshot newestInFuture(List<Snapshot> mine, java.time.Instant now) {
+        Snapshot f = null;
+        for (Snapshot s : mine) {
+            if (s.time().toInstant().isAfter(now) && (f == null || !s.time().isBefore(f.time()))) f = s;
+        }
+        return f;
+    }
+
+    /**
+     * The warning for a system whose snapshots include {@code future} (dated after {@code now}) when
+     * {@code chosen} is used as its latest; null when {@code future} is null.
+     */
+    public static String futureWarning(SystemSpec sys, Snapshot future, Snapshot chosen, java.time.Instant now) {
+        if (future == null) return null;
+        String when = future.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", "
+                + org.lifeboat.plan.Durations.format(java.time.Duration.between(now, future.time().toInstant()))
+                + " " + CLOCK_SKEW;
+        if (chosen == future) {
+            return "every snapshot of system '" + sys.name() + "' is dated in the future: the newest, " + future.id().shortHex()
+                    + ", is dated " + when + "; it is used, and its age cannot be judged";
+        }
+        return "snapshot " + future.id().shortHex() + " of system '" + sys.name() + "' is dated " + when
+                + "; it is passed over for the newest snapshot dated no later than now"
+                + (chosen == null ? "" : ", " + chosen.id().shortHex() + " of " + chosen.time().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    /**
      * Why {@code s} is not a snapshot of {@code sys}, as a phrase ("its host is x, the plan's is y");
      * null when it is.
      */
