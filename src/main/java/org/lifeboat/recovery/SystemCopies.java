@@ -260,7 +260,8 @@ public final class SystemCopies {
                         + sys.name() + "' copies every missing one there, or " + copyCommand(plan, p.repository(), primary, sys.tag())));
             }
         }
-        // A snapshot dated in the future: its age is not real, and a recovery or a drill picks it as the newest.
+        // A snapshot dated in the future: its age is not real; recover and drill pass it over while a
+        // snapshot dated no later than now exists (SystemSnapshots), so it is named here.
         for (Map.Entry<String, List<Snapshot>> e : held.entrySet()) {
             List<Snapshot> fut = e.getValue().stream().filter(x -> x.time().toInstant().isAfter(now)).toList();
             if (fut.isEmpty()) continue;
@@ -268,7 +269,7 @@ public final class SystemCopies {
             gaps.add(new Gap("future_snapshot", "snapshot " + f.id().shortHex() + " in '" + e.getKey() + "' is dated " + stamp(f)
                     + ", " + Durations.format(Duration.between(now, f.time().toInstant())) + " in the future (clock skew?)"
                     + (fut.size() == 1 ? "" : ", and " + (fut.size() - 1) + " more there")
-                    + ": its age cannot be judged, and recover picks it as the newest"));
+                    + ": its age cannot be judged; recover and drill pass it over while a snapshot dated no later than now exists"));
         }
         if (holding.stream().noneMatch(p -> p.retention() != null)) {
             gaps.add(new Gap("no_immutable", "no immutable copy: no repository with a retention holds it ("

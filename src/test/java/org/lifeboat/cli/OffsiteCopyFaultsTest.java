@@ -110,7 +110,8 @@ class OffsiteCopyFaultsTest {
         failedCopy(plan, "version 2\n"); // the newest real backup is not copied
 
         Run show = PlanRuns.lifeboat(plan, "plan", "show").ok();
-        assertThat(show.out()).doesNotContainPattern("-\\d+[a-z]").contains("last backup in the future (clock skew?)")
+        // the last backup is the newest one not dated in the future (recover and drill take that one too)
+        assertThat(show.out()).doesNotContainPattern("-\\d+[a-z]").doesNotContain("last backup in the future")
                 .contains("in the future (clock skew?)")
                 .containsPattern("files: stale copy: the newest copy in 'offsite' \\(off-site\\) is snapshot [0-9a-f]{8} of \\S+, "
                         + "[0-9][^,]* older than snapshot [0-9a-f]{8} of \\S+ in 'local', which it lacks")
@@ -118,9 +119,9 @@ class OffsiteCopyFaultsTest {
 
         JsonNode j = PlanRuns.system(PlanRuns.json(PlanRuns.lifeboat(plan, "--json", "plan", "show").ok()), "files");
         assertThat(j.get("gaps").findValuesAsText("gap")).contains("stale_copy", "future_snapshot");
-        assertThat(j.get("last_backup_age_seconds").asLong()).isZero();
-        assertThat(j.get("last_backup_in_future").asBoolean()).isTrue();
-        assertThat(j.get("rpo_met").asBoolean()).isFalse();
+        assertThat(j.get("last_backup_age_seconds").asLong()).isNotNegative().isLessThan(600);
+        assertThat(j.get("last_backup_in_future").asBoolean()).isFalse();
+        assertThat(j.get("rpo_met").asBoolean()).isTrue();
         for (JsonNode c : j.get("copies")) {
             assertThat(c.get("age_seconds").asLong()).isNotNegative();
             assertThat(c.get("in_future").asBoolean()).isTrue();
