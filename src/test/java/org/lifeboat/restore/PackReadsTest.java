@@ -238,13 +238,29 @@ class PackReadsTest {
     void aJobCancelledWhileItsPackIsReadStopsWithinThatPack() throws Exception {
         org.lifeboat.backend.Cancel cancel = new org.lifeboat.backend.Cancel();
         java.util.Set<String> dataOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        // Cancelled as the first range of a pack holding only file data arrives: the 2,000 small
-        // files share one such pack, so this is one range with thousands of files in it.
+        // Cancelled as the first bytes of a pack holding only file data arrive: the 2,000 small
+        // files share one such pack, so this is one range with thousands of files in it, streamed
+        // blob by blob (the cancel is seen before the first blob is handed over).
         org.lifeboat.backend.Backend cancelling = new org.lifeboat.testutil.DelegatingBackend(new LocalBackend(repoDir)) {
             @Override
             public void load(org.lifeboat.backend.Handle h, long offset, int length, Reader consumer) throws IOException {
-                inner.load(h, offset, length, consumer);
-                if (dataOnly.contains(h.name())) cancel.cancel("interrupted");
+                if (!dataOnly.contains(h.name())) {
+                    inner.load(h, offset, length, consumer);
+                    return;
+                }
+                inner.load(h, offset, length, in -> consumer.read(new java.io.FilterInputStream(in) {
+                    @Override
+                    public int read() throws IOException {
+                        cancel.cancel("interrupted");
+                        return super.read();
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        cancel.cancel("interrupted");
+                        return super.read(b, off, len);
+                    }
+                }));
             }
         };
         try (Repository repo = Repository.open(cancelling, Restic.PASSWORD)) {
