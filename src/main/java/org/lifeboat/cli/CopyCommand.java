@@ -166,23 +166,7 @@ final class CopyCommand implements Callable<Integer> {
             } catch (UserException e) {
                 throw new UserException(opening(true, org.lifeboat.repository.Locations.redact(location()), e.getMessage()), e.exitCode());
             }
-            try {
-                Repository.requireConfig(b);
-            } catch (RepositoryNotFoundException e) {
-                b.close();
-                // no advice to create one: a source that is not there is to be found, not made
-                throw new UserException("source repository: " + withoutInitAdvice(e.getMessage()), ExitCodes.NO_REPOSITORY);
-            } catch (java.io.InterruptedIOException e) {
-                b.close();
-                throw e;
-            } catch (IOException e) {
-                b.close();
-                throw new UserException(opening(true, b.location(), message(e)), ExitCodes.FATAL);
-            } catch (RuntimeException e) {
-                b.close();
-                throw e;
-            }
-            return b;
+            return requireRepository(true, b);
         }
 
         /** Opens the source on {@code b}. @throws UserException exit 12 naming the source for a wrong password */
@@ -223,18 +207,7 @@ final class CopyCommand implements Callable<Integer> {
                 throw new UserException(opening(false, org.lifeboat.repository.Locations.redact(ctx.repositoryLocation()), e.getMessage()),
                         e.exitCode());
             }
-            try {
-                Repository.requireConfig(dstBackend);
-            } catch (RepositoryNotFoundException e) {
-                dstBackend.close();
-                throw new UserException("target repository: " + e.getMessage(), ExitCodes.NO_REPOSITORY);
-            } catch (java.io.InterruptedIOException e) {
-                dstBackend.close();
-                throw e;
-            } catch (IOException e) {
-                dstBackend.close();
-                throw new UserException(opening(false, dstBackend.location(), message(e)), ExitCodes.FATAL);
-            }
+            requireRepository(false, dstBackend);
         } catch (IOException | RuntimeException e) {
             srcBackend.close();
             throw e;
@@ -288,6 +261,28 @@ final class CopyCommand implements Callable<Integer> {
             else dstBackend.close();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code b}, shown to hold a repository (restic exits 10 when one side does not); on any failure
+     * {@code b} is closed and the failure names its side. A missing source gets no advice to create
+     * one: a source that is not there is to be found, not made.
+     */
+    private static Backend requireRepository(boolean source, Backend b) throws IOException {
+        try {
+            Repository.requireConfig(b);
+            return b;
+        } catch (RepositoryNotFoundException e) {
+            b.close();
+            throw new UserException(source ? "source repository: " + withoutInitAdvice(e.getMessage())
+                    : "target repository: " + e.getMessage(), ExitCodes.NO_REPOSITORY);
+        } catch (java.io.InterruptedIOException | RuntimeException e) {
+            b.close();
+            throw e;
+        } catch (IOException e) {
+            b.close();
+            throw new UserException(opening(source, b.location(), message(e)), ExitCodes.FATAL);
+        }
     }
 
     /**
