@@ -25,6 +25,7 @@ class LayeringTest {
             Map.entry("backend", 0), Map.entry("fs", 0),
             Map.entry("repository", 1),
             Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2), Map.entry("copy", 2),
+            Map.entry("prune", 2), Map.entry("repair", 2), Map.entry("rewrite", 2), Map.entry("mount", 2),
             Map.entry("apps", 2),
             Map.entry("plan", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
             Map.entry("server", 6), Map.entry("cli", 7)); // cli starts the server (serve-repository)
