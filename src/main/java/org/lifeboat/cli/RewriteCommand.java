@@ -63,6 +63,7 @@ final class RewriteCommand implements Callable<Integer> {
         }
         if (!dryRun) refuseNoLockWhenWriting();
         int changed = 0;
+        int leftOver = 0;
         try (Repository repo = ctx.open();
              // restic: a dry run takes no lock; --forget removes snapshots, so it locks exclusively
              RepositoryLock lock = dryRun ? null : ctx.lock(repo, forget)) {
@@ -71,15 +72,24 @@ final class RewriteCommand implements Callable<Integer> {
             SnapshotRewriter rewriter = new SnapshotRewriter(repo, patterns, forget, dryRun, ctx.cancel());
             for (Snapshot s : chosen) {
                 SnapshotRewriter.Outcome o;
+                String earlier = changed == 0 ? "" : " (" + changed + " earlier snapshot" + (changed == 1 ? " was" : "s were")
+                        + (dryRun ? " to be" : "") + " rewritten)";
                 try {
                     o = rewriter.rewrite(s);
-                } catch (org.lifeboat.repository.RetainedException e) {
-                    throw new UserException("snapshot " + s.id().shortHex() + " was rewritten, but the original could not be"
-                            + " removed: " + e.getMessage());
                 } catch (org.lifeboat.repository.RepositoryException e) {
                     throw new UserException("snapshot " + s.id().shortHex() + " cannot be rewritten: " + e.getMessage()
-                            + "; it was left as it is" + (changed == 0 ? "" : " (" + changed + " earlier snapshot"
-                            + (changed == 1 ? " was" : "s were") + " rewritten)"));
+                            + "; it was left as it is" + earlier);
+                } catch (java.io.InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // packs, index or the new snapshot could not be written: the original is as it was
+                    throw new UserException("snapshot " + s.id().shortHex() + " could not be rewritten: " + e.getMessage()
+                            + "; the original snapshot is untouched" + earlier);
+                }
+                if (o.notForgotten() != null) {
+                    ctx.err.println("error: snapshot " + s.id().shortHex() + " was rewritten as " + o.rewritten().id().shortHex()
+                            + ", but the original could not be removed: " + o.notForgotten());
+                    leftOver++;
                 }
                 report(ctx, o);
                 if (o.changed()) changed++;
@@ -92,6 +102,10 @@ final class RewriteCommand implements Callable<Integer> {
             ctx.info(dryRun ? "no snapshots would be modified" : "no snapshots were modified");
         } else {
             ctx.info((dryRun ? "would modify " : "modified ") + changed + " snapshot" + (changed == 1 ? "" : "s"));
+        }
+        if (leftOver > 0) {
+            throw new UserException(leftOver + " original snapshot" + (leftOver == 1 ? " was" : "s were")
+                    + " rewritten but could not be removed (see above); remove " + (leftOver == 1 ? "it" : "them") + " with 'forget'");
         }
         return ExitCodes.OK;
     }

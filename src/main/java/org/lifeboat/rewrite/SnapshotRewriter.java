@@ -30,8 +30,10 @@ public final class SnapshotRewriter {
      * @param rewritten the new snapshot (its ID set once saved; null when nothing matched)
      * @param removed   the removed entries' paths (a folder's ends with '/'); empty when nothing matched
      * @param forgotten whether the original snapshot file was removed
+     * @param notForgotten with {@code forget}, why the original could not be removed once the new
+     *     snapshot was saved (both are then there), else null
      */
-    public record Outcome(Snapshot original, Snapshot rewritten, List<String> removed, boolean forgotten) {
+    public record Outcome(Snapshot original, Snapshot rewritten, List<String> removed, boolean forgotten, String notForgotten) {
         public boolean changed() {
             return rewritten != null;
         }
@@ -63,21 +65,27 @@ public final class SnapshotRewriter {
      *
      * @throws org.lifeboat.repository.RepositoryException as {@link TreeFilter#filter}: nothing of
      *     this snapshot was saved
-     * @throws org.lifeboat.repository.RetainedException when the original cannot be removed for a
-     *     retention (with {@code forget}): the new snapshot is saved, the original stays
      * @throws IOException when a pack, the index or the snapshot cannot be written: the original
      *     snapshot is untouched
      * @throws Cancel.Cancelled when cancelled
      */
     public Outcome rewrite(Snapshot s) throws IOException {
         TreeFilter.Result r = filter.filter(s.tree());
-        if (r.tree().equals(s.tree())) return new Outcome(s, null, List.of(), false);
+        if (r.tree().equals(s.tree())) return new Outcome(s, null, List.of(), false, null);
         Snapshot next = rewritten(s, r, forget);
-        if (dryRun) return new Outcome(s, next, r.removed(), false);
+        if (dryRun) return new Outcome(s, next, r.removed(), false, null);
         repo.flush(cancel); // packs, then the index naming them: the snapshot must find its trees
         Snapshot saved = repo.saveSnapshot(next);
-        if (forget && !saved.id().equals(s.id())) repo.removeFile(Repository.FileKind.SNAPSHOT, s.id());
-        return new Outcome(s, saved, r.removed(), forget);
+        if (!forget || saved.id().equals(s.id())) return new Outcome(s, saved, r.removed(), false, null);
+        try {
+            repo.removeFile(Repository.FileKind.SNAPSHOT, s.id());
+        } catch (java.io.InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            // the new snapshot is saved: the rewrite is done, only the old file is left over
+            return new Outcome(s, saved, r.removed(), false, e.getMessage());
+        }
+        return new Outcome(s, saved, r.removed(), true, null);
     }
 
     /** The new snapshot for {@code s} with the filtered tree (as restic's filterAndReplaceSnapshot). */
