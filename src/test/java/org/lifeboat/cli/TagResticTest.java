@@ -119,4 +119,29 @@ class TagResticTest {
         Run noRepo = new Cli(dir.resolve("nothing-here"), Cli.passwordFile(dir)).run("tag", "--add", "x");
         assertThat(noRepo.exit()).isEqualTo(10);
     }
+
+    @Test
+    void tagAndRewriteForgetNeedTheExclusiveLockRewriteAlone() throws Exception {
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.writeString(src.resolve("a.txt"), "a\n");
+        Files.writeString(src.resolve("secret.txt"), "s\n");
+        Restic restic = new Restic(dir.resolve("repo"), dir.resolve("cache"));
+        restic.run("init").ok();
+        restic.run("backup", src.toString()).ok();
+        List<String> ids = restic.snapshotIds();
+        Cli lifeboat = new Cli(dir.resolve("repo"), Cli.passwordFile(dir));
+        // another live process's shared lock (a backup running)
+        try (org.lifeboat.testutil.RawRepo other = org.lifeboat.testutil.RawRepo.open(dir.resolve("repo"), Restic.PASSWORD);
+             var held = other.repository().lock(false)) {
+            Run tag = lifeboat.run("tag", "--add", "x");
+            assertThat(tag.exit()).as(tag.toString()).isEqualTo(11);
+            Run forget = lifeboat.run("rewrite", "--exclude", "secret.txt", "--forget");
+            assertThat(forget.exit()).as(forget.toString()).isEqualTo(11);
+            assertThat(restic.snapshotIds()).isEqualTo(ids);
+            // without --forget rewrite only adds a snapshot: a shared lock, as restic
+            Run rewrite = lifeboat.run("rewrite", "--exclude", "secret.txt");
+            assertThat(rewrite.exit()).as(rewrite.toString()).isZero();
+        }
+        assertThat(restic.snapshotIds()).hasSize(2).contains(ids.getFirst());
+    }
 }
