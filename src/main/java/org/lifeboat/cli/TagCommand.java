@@ -61,16 +61,19 @@ final class TagCommand implements Callable<Integer> {
         }
         refuseNoLock(main, "'tag' writes snapshots and must lock the repository");
         int changed = 0;
+        int failed = 0;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
             for (Snapshot s : select(ctx, repo, filter.filter(), ids)) {
                 ctx.cancel().check();
                 Snapshot saved;
                 try {
                     saved = change.change(repo, s);
-                } catch (org.lifeboat.repository.RetainedException e) {
-                    // the new snapshot is there; the old one is kept by the storage (restic: reported, the rest goes on)
-                    ctx.err.println("error: snapshot " + s.id().shortHex() + ": the tags were saved in a new snapshot but"
-                            + " the old one could not be removed: " + e.getMessage());
+                } catch (java.io.InterruptedIOException e) {
+                    throw e;
+                } catch (IOException e) {
+                    // restic: said, and the other snapshots go on
+                    ctx.err.println("error: unable to modify the tags of snapshot " + s.id().shortHex() + ": " + e.getMessage());
+                    failed++;
                     continue;
                 }
                 if (saved == null) continue;
@@ -87,6 +90,10 @@ final class TagCommand implements Callable<Integer> {
             ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "summary").put("changed_snapshots", changed));
         } else {
             ctx.info(changed == 0 ? "no snapshots were modified" : "modified " + changed + " snapshot" + (changed == 1 ? "" : "s"));
+        }
+        if (failed > 0) {
+            // unlike restic (exit 0), a snapshot left unchanged is a failure a script should see
+            throw new UserException("the tags of " + failed + " snapshot" + (failed == 1 ? "" : "s") + " could not be changed (see above)");
         }
         return ExitCodes.OK;
     }

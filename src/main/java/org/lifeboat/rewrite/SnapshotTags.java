@@ -51,10 +51,9 @@ public record SnapshotTags(List<String> set, List<String> add, List<String> remo
      * Saves {@code s} with its changed tags and removes the old snapshot file.
      *
      * @return the new snapshot (its ID set), or null when the tags do not change (nothing written)
-     * @throws org.lifeboat.repository.RetainedException when the old file is kept by a retention:
-     *     the new snapshot is saved, the old one stays
-     * @throws IOException when the new snapshot cannot be saved (the old one is untouched) or the
-     *     old one cannot be removed (both are then there)
+     * @throws org.lifeboat.repository.RepositoryException saying so when the new snapshot was saved
+     *     but the old file could not be removed (a retention keeps it, permission denied): both are there
+     * @throws IOException when the new snapshot cannot be saved (the old one is untouched)
      */
     public Snapshot change(Repository repo, Snapshot s) throws IOException {
         List<String> tags = apply(s);
@@ -64,7 +63,15 @@ public record SnapshotTags(List<String> set, List<String> add, List<String> remo
                 s.programVersion(), s.summary());
         Snapshot saved = repo.saveSnapshot(next);
         // file names are hashes of the encrypted bytes (random IV): never the old name, but never risk it
-        if (!saved.id().equals(s.id())) repo.removeFile(Repository.FileKind.SNAPSHOT, s.id());
+        if (saved.id().equals(s.id())) return saved;
+        try {
+            repo.removeFile(Repository.FileKind.SNAPSHOT, s.id());
+        } catch (java.io.InterruptedIOException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new org.lifeboat.repository.RepositoryException("the new tags were saved as snapshot " + saved.id().shortHex()
+                    + ", but the old snapshot file could not be removed (both are there now): " + e.getMessage(), e);
+        }
         return saved;
     }
 }
