@@ -53,6 +53,9 @@ public final class Main implements Runnable {
         m.put("key", KeyCommand.class);
         m.put("unlock", UnlockCommand.class);
         m.put("retention", RetentionCommand.class);
+        m.put("tag", TagCommand.class);
+        m.put("rewrite", RewriteCommand.class);
+        m.put("migrate", MigrateCommand.class);
         m.put("demo", DemoCommand.class);
         m.put("version", VersionCommand.class);
         m.put("plan", PlanCommand.class);

@@ -1,0 +1,146 @@
+package org.lifeboat.rewrite;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.PathPatterns;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryException;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Tree;
+import org.lifeboat.repository.tree.TreeCodec;
+import org.lifeboat.repository.tree.TreeRules;
+
+/**
+ * Removes the entries matching exclude patterns from a snapshot's trees, as restic's
+ * {@code rewrite --exclude}: every tree on the way to a removed entry is written anew (its blob
+ * saved into the repository's packs, which the caller flushes before it saves the new snapshot);
+ * every other tree keeps its ID, so the data it names is shared with the original snapshot.
+ *
+ * <p>Paths are matched as restic matches them: absolute, '/'-separated, from the snapshot's root
+ * tree ({@code /home/u/.env}). An entry that matches is removed with everything below it.
+ *
+ * <p>One filter may serve several snapshots: a subtree seen at the same path before is not read
+ * again. Not thread-safe.
+ */
+public final class TreeFilter {
+    /**
+     * What filtering one tree gives.
+     *
+     * @param tree    the filtered tree's ID; the original's when nothing matched
+     * @param removed the removed entries' paths, in tree order (a folder's path ends with '/')
+     * @param files   regular files left in the filtered tree
+     * @param bytes   their total size, in bytes
+     */
+    public record Result(Id tree, List<String> removed, long files, long bytes) {
+        public Result {
+            removed = List.copyOf(removed);
+        }
+    }
+
+    private final Repository repo;
+    private final PathPatterns excludes;
+    private final boolean save;
+    private final Cancel cancel;
+    /** path + '\0' + tree ID → result: the same subtree at the same path filters the same. */
+    private final Map<String, Result> seen = new HashMap<>();
+
+    /**
+     * @param repo     the repository, its index loaded
+     * @param excludes what to remove (not empty)
+     * @param save     false for a dry run: new tree IDs are computed, nothing is written
+     * @param cancel   checked once per tree
+     */
+    public TreeFilter(Repository repo, PathPatterns excludes, boolean save, Cancel cancel) {
+        if (excludes.isEmpty()) throw new IllegalArgumentException("no exclude patterns");
+        this.repo = repo;
+        this.excludes = excludes;
+        this.save = save;
+        this.cancel = cancel;
+    }
+
+    /**
+     * Filters the tree {@code root} (a snapshot's root tree).
+     *
+     * @return the filtered tree; {@link Result#tree()} equals {@code root} when nothing matched
+     * @throws RepositoryException naming the tree and its path when a tree cannot be read, breaks
+     *     the tree rules ({@link TreeRules}), is nested deeper than {@link TreeRules#MAX_DEPTH}
+     *     folders, or holds fields Lifeboat cannot write back unchanged (a newer restic's): then
+     *     nothing of the snapshot should be saved
+     * @throws IOException when the storage fails or a new tree blob cannot be stored
+     * @throws Cancel.Cancelled when {@code cancel} is cancelled
+     */
+    public Result filter(Id root) throws IOException {
+        return filter(root, "", 0);
+    }
+
+    private Result filter(Id id, String path, int depth) throws IOException {
+        cancel.check();
+        String shown = path.isEmpty() ? "/" : path;
+        if (depth > TreeRules.MAX_DEPTH) {
+            throw new RepositoryException("the tree at " + shown + " is nested deeper than " + TreeRules.MAX_DEPTH + " folders");
+        }
+        String key = path + '\0' + id.hex();
+        Result known = seen.get(key);
+        if (known != null) return known;
+        byte[] raw;
+        try {
+            raw = repo.loadBlob(BlobType.TREE, id);
+        } catch (RepositoryException e) {
+            throw new RepositoryException("the tree at " + shown + " cannot be read: " + e.getMessage(), e);
+        }
+        Tree tree = TreeCodec.decode(id, raw);
+        List<String> problems = TreeRules.problems(tree);
+        if (!problems.isEmpty()) {
+            throw new RepositoryException("tree " + id.shortHex() + " at " + shown + " breaks the tree rules: " + problems.getFirst());
+        }
+        List<Node> kept = new ArrayList<>(tree.nodes().size());
+        List<String> removed = new ArrayList<>();
+        boolean changed = false;
+        long files = 0;
+        long bytes = 0;
+        for (Node n : tree.nodes()) {
+            String p = path + "/" + n.name();
+            if (excludes.matches(p)) {
+                removed.add(n.type() == NodeType.DIR ? p + "/" : p);
+                changed = true;
+                continue;
+            }
+            if (n.type() == NodeType.DIR && n.subtree() != null) {
+                Result sub = filter(n.subtree(), p, depth + 1);
+                removed.addAll(sub.removed());
+                files += sub.files();
+                bytes += sub.bytes();
+                if (!sub.tree().equals(n.subtree())) {
+                    n = n.withSubtree(sub.tree());
+                    changed = true;
+                }
+            } else if (n.type() == NodeType.FILE) {
+                files++;
+                bytes += n.size();
+            }
+            kept.add(n);
+        }
+        Id result = id;
+        if (changed) {
+            // The kept nodes are written back as decoded: that must give the stored bytes, or a
+            // field Lifeboat does not know (a newer restic's) would be lost in silence.
+            if (!Id.hash(TreeCodec.encode(tree)).equals(id)) {
+                throw new RepositoryException("the tree at " + shown + " (" + id.shortHex() + ") cannot be written back"
+                        + " without losing information (a field a newer restic writes?)");
+            }
+            byte[] encoded = TreeCodec.encode(new Tree(kept));
+            result = Id.hash(encoded);
+            if (save) repo.saveBlob(BlobType.TREE, result, encoded, 0, encoded.length);
+        }
+        Result r = new Result(result, removed, files, bytes);
+        seen.put(key, r);
+        return r;
+    }
+}
