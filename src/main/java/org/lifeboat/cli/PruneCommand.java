@@ -43,6 +43,7 @@ final class PruneCommand implements Callable<Integer> {
             throw new UserException("--no-lock is only applicable in combination with --dry-run for prune command");
         }
         PruneOptions opts = flags.options(dryRun); // malformed flags before the password is asked for
+        flags.warnDeprecated(ctx);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
             return run(ctx, repo, opts, ctx.out);
         }
@@ -59,7 +60,9 @@ final class PruneCommand implements Callable<Integer> {
      * @throws IOException when the storage fails
      */
     static int run(Context ctx, Repository repo, PruneFlags flags, boolean dryRun, PrintStream out) throws IOException {
-        return run(ctx, repo, flags.options(dryRun), out);
+        PruneOptions opts = flags.options(dryRun);
+        flags.warnDeprecated(ctx);
+        return run(ctx, repo, opts, out);
     }
 
     /** {@link #run(Context, Repository, PruneFlags, boolean, PrintStream)} without a dry run. */

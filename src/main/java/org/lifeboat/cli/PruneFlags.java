@@ -52,6 +52,13 @@ final class PruneFlags {
         return new PruneOptions(dryRun, mu, repackMax, small, repackCacheableOnly, repackUncompressed);
     }
 
+    /** restic 0.17's notice for --repack-small, which no longer changes anything. */
+    void warnDeprecated(Context ctx) {
+        if (repackSmall) {
+            ctx.warn("--repack-small is deprecated: small packs are repacked anyway; use --repack-smaller-than to set the size");
+        }
+    }
+
     private static long size(String flag, String text) {
         try {
             return PruneOptions.parseBytes(text.strip());
