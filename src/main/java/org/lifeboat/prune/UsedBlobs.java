@@ -144,9 +144,8 @@ final class UsedBlobs {
             raw = repo.loadBlob(BlobType.TREE, t.tree());
         } catch (BlobNotFoundException e) {
             throw missingTree(t.tree(), t.snapshot(), t.path(), "is not in the index");
-        } catch (InterruptedIOException | org.lifeboat.backend.StorageError.Transient e) {
-            throw e;
-        } catch (IOException e) {
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            // every copy missing or damaged (loadBlob says which); a storage that keeps failing is rethrown below
             throw missingTree(t.tree(), t.snapshot(), t.path(), "cannot be read (" + e.getMessage() + ")");
         }
         Tree tree;
