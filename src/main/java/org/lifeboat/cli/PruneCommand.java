@@ -23,9 +23,9 @@ import picocli.CommandLine.ParentCommand;
         "Finds the data every snapshot uses, repacks partly used packs, writes a new index, then removes the old"
                 + " index files and the packs nothing needs. Crash-safe: a kill at any moment leaves every snapshot"
                 + " restorable, and the next prune finishes the work."},
-        footer = {"", "Examples:", "  lifeboat prune -n                   # what would be removed (changes nothing)",
-                "  lifeboat prune --max-unused 0       # repack until no unused data is left",
-                "  lifeboat prune --max-repack-size 1G # repack at most 1 GiB this run"})
+        footer = {"", "Examples:", "  lifeboat prune -n                  # what would go (changes nothing)",
+                "  lifeboat prune --max-unused 0      # repack until nothing unused is left",
+                "  lifeboat prune --max-repack-size 1G  # repack at most 1 GiB"})
 final class PruneCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

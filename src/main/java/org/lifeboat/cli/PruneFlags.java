@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  */
 final class PruneFlags {
     @Option(names = "--max-unused", paramLabel = "LIMIT", defaultValue = "5%",
-            description = "tolerate this much unused data: a percentage (5%), a size (1G; k, m, g, t) or 'unlimited' (default: 5%)")
+            description = "tolerate this much unused data: a percentage (5%%), a size (1G; k, m, g, t) or 'unlimited' (default: 5%%)")
     String maxUnused = "5%";
 
     @Option(names = "--max-repack-size", paramLabel = "SIZE", description = "stop after choosing this much data to repack (k, m, g, t)")

@@ -77,4 +77,26 @@ class PruneRefusalTest {
             assertThat(Files.readString(target.resolve("data/a.txt"))).isEqualTo("kept content\n");
         }
     }
+
+    @Test
+    void malformedFlagsAreOneSentenceBeforeTheRepositoryIsOpened() throws Exception {
+        Path repo = dir.resolve("repo");
+        build(repo, false);
+        Cli cli = new Cli(repo, Files.writeString(dir.resolve("pw"), RawRepo.PASSWORD + "\n"));
+        Map<String[], String> cases = new java.util.LinkedHashMap<>();
+        cases.put(new String[] {"prune", "--max-unused", "100%"}, "Fatal: percentage for --max-unused must be below 100%");
+        cases.put(new String[] {"prune", "--max-unused", "lots"}, "Fatal: invalid number of bytes \"lots\" for --max-unused");
+        cases.put(new String[] {"prune", "--max-repack-size", "1Q"}, "Fatal: invalid number of bytes \"1Q\" for --max-repack-size");
+        cases.put(new String[] {"prune", "--repack-smaller-than", "0"}, "Fatal: --repack-smaller-than must be larger than zero");
+        cases.put(new String[] {"--no-lock", "prune"}, "Fatal: --no-lock is only applicable in combination with --dry-run");
+        for (Map.Entry<String[], String> c : cases.entrySet()) {
+            Run r = cli.run(c.getKey());
+            assertThat(r.exit()).as("%s: %s", String.join(" ", c.getKey()), r).isEqualTo(ExitCodes.FATAL);
+            assertThat(r.err().strip().lines().toList()).as("%s", r).hasSize(1);
+            assertThat(r.err()).as("%s", String.join(" ", c.getKey())).startsWith(c.getValue());
+        }
+        // --max-unused 1G and unlimited are taken; --no-lock with --dry-run too
+        cli.run("prune", "--dry-run", "--max-unused", "1G").ok();
+        cli.run("--no-lock", "prune", "--dry-run", "--max-unused", "unlimited").ok();
+    }
 }
