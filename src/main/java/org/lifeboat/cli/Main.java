@@ -52,6 +52,7 @@ public final class Main implements Runnable {
         m.put("cat", CatCommand.class);
         m.put("key", KeyCommand.class);
         m.put("unlock", UnlockCommand.class);
+        m.put("prune", PruneCommand.class);
         m.put("retention", RetentionCommand.class);
         m.put("tag", TagCommand.class);
         m.put("rewrite", RewriteCommand.class);

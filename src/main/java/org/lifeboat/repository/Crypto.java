@@ -151,6 +151,22 @@ public final class Crypto {
         return ciphertextLength - OVERHEAD;
     }
 
+    /**
+     * Checks the MAC of {@code data[off, off+len)} (IV, ciphertext, MAC) without decrypting: that
+     * it was written with this key and not changed since. For copying stored blobs as they are.
+     *
+     * @throws CryptoException "ciphertext verification failed" when it does not verify
+     */
+    public void authenticate(byte[] data, int off, int len) throws CryptoException {
+        int plainLen = plainLength(len);
+        byte[] iv = Arrays.copyOfRange(data, off, off + IV_SIZE);
+        byte[] expected = new byte[MAC_SIZE];
+        mac(iv, data, off + IV_SIZE, plainLen, expected, 0);
+        if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(data, off + len - MAC_SIZE, off + len))) {
+            throw new CryptoException("ciphertext verification failed");
+        }
+    }
+
     public void decryptInto(byte[] data, int off, int len, byte[] out, int outOff) throws CryptoException {
         int plainLen = plainLength(len);
         byte[] iv = Arrays.copyOfRange(data, off, off + IV_SIZE);

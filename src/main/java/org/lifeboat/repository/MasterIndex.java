@@ -189,6 +189,78 @@ public final class MasterIndex {
         };
     }
 
+    /**
+     * The entry number of a blob in its type's table (0 to {@link #count}−1, in the order the
+     * blobs were added; every copy of a blob shares its number), or -1 when the index does not know
+     * it: lets a caller keep one bit or byte per blob in a plain array instead of a set of IDs.
+     */
+    public int number(BlobType t, Id id) {
+        lock.readLock().lock();
+        try {
+            return table(t).find(id);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The number of distinct blobs of one type (entry numbers run from 0 to this − 1). */
+    public int count(BlobType t) {
+        lock.readLock().lock();
+        try {
+            return table(t).size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Told about each index entry by {@link #forEachEntry}. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /** @param number the blob's entry number (see {@link MasterIndex#number}) */
+        void entry(PackedBlob blob, int number);
+    }
+
+    /**
+     * Visits every entry, duplicates included (each copy once), making one {@link PackedBlob} at a
+     * time: unlike {@link #allEntries()} it holds no list of the whole index. Blobs added meanwhile
+     * may or may not be visited.
+     */
+    public void forEachEntry(EntryVisitor v) {
+        for (BlobType t : new BlobType[] {BlobType.DATA, BlobType.TREE}) {
+            BlobTable table = table(t);
+            int n = count(t);
+            for (int e = 0; e < n; e++) {
+                PackedBlob b;
+                List<PackedBlob> dup;
+                lock.readLock().lock();
+                try {
+                    Id id = table.id(e);
+                    b = table.get(e, id, t, packTable);
+                    dup = duplicates.get(id);
+                    dup = dup == null ? null : List.copyOf(dup);
+                } finally {
+                    lock.readLock().unlock();
+                }
+                if (dup == null) {
+                    v.entry(b, e);
+                    continue;
+                }
+                // each distinct location once (two index files may name one copy)
+                List<PackedBlob> seen = new ArrayList<>();
+                seen.add(b);
+                v.entry(b, e);
+                for (PackedBlob d : dup) {
+                    if (d.type() != t) continue;
+                    boolean known = false;
+                    for (PackedBlob x : seen) known |= x.pack().equals(d.pack()) && x.offset() == d.offset();
+                    if (known) continue;
+                    seen.add(d);
+                    v.entry(d, e);
+                }
+            }
+        }
+    }
+
     /** Every blob entry including duplicates. */
     public List<PackedBlob> allEntries() {
         lock.readLock().lock();

@@ -694,9 +694,66 @@ public final class Repository implements AutoCloseable {
          * @throws IOException when an upload failed (naming the pack): the blob may not be stored
          */
         public SavedBlob save(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
+            return save(type, id, plain, off, len, false);
+        }
+
+        /**
+         * Stores the blob again although the index already lists it (once per repository object:
+         * a second call for one blob is ALREADY_THERE): prune's repacking, whose new packs must
+         * hold the blobs it keeps from packs about to be removed. Compressed as {@link #save} does.
+         *
+         * @throws IOException as {@link #save}
+         */
+        public SavedBlob saveAgain(BlobType type, Id id, byte[] plain, int off, int len) throws IOException {
+            return save(type, id, plain, off, len, true);
+        }
+
+        /**
+         * Stores a blob's stored bytes (encrypted with this repository's key, maybe compressed) as
+         * they are into a new pack, once per repository object, although the index lists it: prune
+         * copies blobs without decrypting, decompressing and compressing them again. The MAC is
+         * checked first, so only what this key wrote unchanged is copied.
+         *
+         * @param from   where the blob is stored now (type, ID, length, uncompressed length)
+         * @param stored its stored bytes, {@code from.length()} of them from offset 0
+         * @throws RepositoryException naming the blob and pack when the MAC does not verify (nothing stored)
+         * @throws IOException as {@link #save}
+         */
+        public SavedBlob saveStoredAgain(PackedBlob from, byte[] stored) throws IOException {
+            cancel.check();
+            try {
+                crypto.authenticate(stored, 0, from.length());
+            } catch (CryptoException e) {
+                throw new RepositoryException(describe(from) + " is damaged: " + e.getMessage());
+            }
+            Id key = reservationKey(from.type(), from.id());
+            if (!reserved.add(key)) return SavedBlob.ALREADY_THERE;
+            int slot = from.type() == BlobType.DATA ? 0 : 1;
+            Packer full = null;
+            try {
+                Pack.Entry entry = new Pack.Entry(from.type(), from.length(), from.uncompressedLength(), from.id());
+                synchronized (packLock) {
+                    if (packers[slot] == null) {
+                        packers[slot] = new Packer(slot == 0 ? uploads.takeBuffer(packSize) : new byte[1 << 20]);
+                    }
+                    packers[slot].add(entry, stored, from.length());
+                    if (packers[slot].size() >= packSize) {
+                        full = packers[slot];
+                        packers[slot] = null;
+                    }
+                }
+            } catch (RuntimeException e) {
+                reserved.remove(key);
+                throw e;
+            }
+            if (full != null) handOver(full, slot == 0, cancel);
+            return new SavedBlob(true, from.plainLength(), from.length());
+        }
+
+        private SavedBlob save(BlobType type, Id id, byte[] plain, int off, int len, boolean again) throws IOException {
             cancel.check();
             Id key = reservationKey(type, id);
-            if (indexed(type, id) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
+            if ((!again && indexed(type, id)) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
             int slot = type == BlobType.DATA ? 0 : 1;
             Packer full = null;
             int encLen;
@@ -1256,6 +1313,47 @@ public final class Repository implements AutoCloseable {
         List<PackedBlob> out = new ArrayList<>();
         for (PackedBlob b : index.blobs(type)) out.add(b);
         return out;
+    }
+
+    /**
+     * A blob's number in the loaded index (0 to {@link #indexedBlobCount}−1 per type; every copy
+     * of a blob shares it), or -1 when the index does not know it: for marks kept in plain arrays,
+     * a bit or a byte per blob, instead of sets of IDs.
+     */
+    public int indexedBlobNumber(BlobType type, Id id) {
+        return index.number(type, id);
+    }
+
+    /** How many distinct blobs of this type the loaded index knows (see {@link #indexedBlobNumber}). */
+    public int indexedBlobCount(BlobType type) {
+        return index.count(type);
+    }
+
+    /**
+     * Visits every entry of the loaded index (and of the packs this object wrote), each copy of a
+     * blob once, with the blob's number ({@link #indexedBlobNumber}); one entry made at a time.
+     */
+    public void forEachIndexEntry(MasterIndex.EntryVisitor visitor) {
+        index.forEachEntry(visitor);
+    }
+
+    /**
+     * The packs one index file names (read and parsed now; superseded or not): prune keeps every
+     * pack that an index file it could not remove still names.
+     *
+     * @throws RepositoryException when the file is damaged
+     * @throws IOException when it cannot be read
+     */
+    public Set<Id> packsNamedBy(Id indexFile) throws IOException {
+        IndexFile f = IndexFile.parse(loadUnpacked(FileType.INDEX, indexFile));
+        Set<Id> out = new java.util.HashSet<>(f.refusedPacks());
+        for (PackedBlob b : f.blobs()) out.add(b.pack());
+        return out;
+    }
+
+    /** The target size of the packs this object writes, in bytes (see {@link #setPackSize}). */
+    public int packSize() {
+        return packSize;
     }
 
     /**
