@@ -53,6 +53,8 @@ public final class Main implements Runnable {
         m.put("key", KeyCommand.class);
         m.put("unlock", UnlockCommand.class);
         m.put("retention", RetentionCommand.class);
+        m.put("repair", RepairCommand.class);
+        m.put("rebuild-index", RebuildIndexCommand.class);
         m.put("demo", DemoCommand.class);
         m.put("version", VersionCommand.class);
         m.put("plan", PlanCommand.class);
