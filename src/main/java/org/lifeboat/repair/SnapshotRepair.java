@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.lifeboat.backend.Cancel;
-import org.lifeboat.backend.StorageError;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PackedBlob;
@@ -162,15 +161,23 @@ public final class SnapshotRepair {
             throw new RepositoryException("folder " + TreeRules.quote(path) + " lies deeper than "
                     + TreeRules.MAX_DEPTH + " folders; refusing to repair such a snapshot");
         }
+        // Only damage counts as loss (not in the index, every copy missing or damaged, not a tree):
+        // any other failure (the storage down, an interrupt) passes up and nothing is rewritten.
+        byte[] raw;
+        try {
+            raw = repo.loadBlob(BlobType.TREE, id);
+        } catch (RepositoryException e) {
+            // permission denied is the storage's access, not the tree's loss: nothing is rewritten
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof java.nio.file.AccessDeniedException) throw e;
+            }
+            return lost(e, depth);
+        }
         Tree tree;
         try {
-            tree = TreeCodec.decode(id, repo.loadBlob(BlobType.TREE, id));
-        } catch (java.io.InterruptedIOException | StorageError.Transient e) {
-            throw e; // the storage is down, not the tree lost: nothing is rewritten
+            tree = TreeCodec.decode(id, raw);
         } catch (IOException e) {
-            List<Change> c = List.of(new Change("dir", "", depth == 0 ? "not readable (" + e.getMessage() + ")"
-                    : "replaced with empty directory (" + e.getMessage() + ")"));
-            return new Rewritten(null, c, 0); // not remembered: the message depends on where it is
+            return lost(e, depth);
         }
         List<Node> nodes = new ArrayList<>(tree.nodes().size());
         List<Change> changes = new ArrayList<>();
@@ -223,6 +230,12 @@ public final class SnapshotRepair {
         r = new Rewritten(newId, List.copyOf(changes), lost);
         done.put(id, r);
         return r;
+    }
+
+    /** A tree that cannot be loaded; not remembered, as the message depends on where it is. */
+    private static Rewritten lost(IOException e, int depth) {
+        return new Rewritten(null, List.of(new Change("dir", "", depth == 0 ? "not readable (" + e.getMessage() + ")"
+                : "replaced with empty directory (" + e.getMessage() + ")")), 0);
     }
 
     private Id emptyTree() throws IOException {
