@@ -14,8 +14,8 @@ import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Snapshot;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -123,8 +123,8 @@ final class RepairCommand implements Callable<Integer> {
         @Option(names = "--forget", description = "remove the original snapshots after saving the repaired ones")
         boolean forget;
 
-        @ArgGroup(exclusive = false)
-        SnapshotOptions filter = new SnapshotOptions();
+        @Mixin
+        SnapshotOptions filter;
 
         @Parameters(arity = "0..*", paramLabel = "SNAPSHOT", description = "snapshot IDs or latest (default: all that match the filters)")
         List<String> ids = new ArrayList<>();

@@ -3,7 +3,6 @@ package org.lifeboat.repair;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,12 +167,5 @@ public final class IndexRepair {
                     + (offset + headerSize) + " bytes, but the file has " + fileSize + " bytes");
         }
         return out;
-    }
-
-    /** Packs named in {@code blobs}, for callers that report by pack. */
-    static Set<Id> packsOf(List<PackedBlob> blobs) {
-        Set<Id> s = new HashSet<>();
-        for (PackedBlob b : blobs) s.add(b.pack());
-        return s;
     }
 }

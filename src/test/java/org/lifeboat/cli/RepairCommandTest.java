@@ -233,7 +233,12 @@ class RepairCommandTest {
         Restic rr = new Restic(raw, dir.resolve("restic-cache-raw"), RawRepo.PASSWORD);
         List<Path> packsBefore = Failures.packs(raw);
 
-        Run dry = rc.run("repair", "snapshots", "--dry-run");
+        Run otherHost = rc.run("repair", "snapshots", "--host", "elsewhere");
+        assertThat(otherHost.exit()).as("%s", otherHost).isZero();
+        assertThat(otherHost.out()).as("--host chooses no snapshot").contains("no snapshots were modified").doesNotContain("gone");
+        assertThat(rr.snapshotIds()).containsExactly(snap);
+
+        Run dry = rc.run("repair", "snapshots", "--dry-run", "--host", "host", snap.substring(0, 8));
         assertThat(dry.exit()).as("%s", dry).isZero();
         assertThat(dry.out()).contains("dir \"/gone\": replaced with empty directory").contains("would save new snapshot")
                 .contains("would modify 1 snapshot");
