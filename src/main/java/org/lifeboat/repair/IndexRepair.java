@@ -113,7 +113,7 @@ public final class IndexRepair {
             } catch (IOException e) {
                 unreadable.put(p, e.getMessage());
                 out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage()
-                        + " (left out of the index; 'repair packs' or 'prune' deal with it)");
+                        + " (left out of the index: its blobs count as missing, see 'repair snapshots'; prune removes the file)");
             }
         }
         cancel.check();

@@ -214,6 +214,31 @@ class RepairCommandTest {
         resticFindsItClean();
     }
 
+    // ------------------------------------------------------------------ a damaged index file
+
+    @Test
+    void aDamagedIndexFileIsReplacedAndItsPacksAreReadAgain() throws Exception {
+        byte[] one = TestTrees.random(6, 150_000);
+        Files.write(src.resolve("one.bin"), one);
+        String first = Failures.snapshotId(cli.run("backup", src.toString()).ok());
+        List<String> firstIndex = Failures.ids(repo, "index");
+        Files.write(src.resolve("two.bin"), TestTrees.random(7, 150_000));
+        cli.run("backup", src.toString()).ok();
+        assertThat(firstIndex).hasSize(1);
+        Path damaged = repo.resolve("index").resolve(firstIndex.getFirst());
+        Failures.flipByte(damaged, 40); // its MAC no longer verifies
+        assertThat(restic.run("check").exit()).isNotZero();
+
+        Run r = cli.run("repair", "index");
+        assertThat(r.exit()).as("%s", r).isZero();
+        assertThat(r.out()).contains("removing invalid index: index " + firstIndex.getFirst().substring(0, 8))
+                .contains("reading 2 pack files").contains("removed 2 old index files");
+        assertThat(damaged).doesNotExist();
+        resticFindsItClean();
+        Path restored = resticRestores(fullId(restic, first));
+        assertThat(Files.readAllBytes(restored.resolve("one.bin"))).isEqualTo(one);
+    }
+
     // ------------------------------------------------------------------ a missing tree
 
     @Test
