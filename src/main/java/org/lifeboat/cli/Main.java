@@ -57,6 +57,8 @@ public final class Main implements Runnable {
         m.put("tag", TagCommand.class);
         m.put("rewrite", RewriteCommand.class);
         m.put("migrate", MigrateCommand.class);
+        m.put("repair", RepairCommand.class);
+        m.put("rebuild-index", RebuildIndexCommand.class);
         m.put("demo", DemoCommand.class);
         m.put("version", VersionCommand.class);
         m.put("plan", PlanCommand.class);

@@ -1,0 +1,231 @@
+package org.lifeboat.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.lifeboat.repair.IndexRepair;
+import org.lifeboat.repair.PackRepair;
+import org.lifeboat.repair.SnapshotRepair;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryLock;
+import org.lifeboat.repository.Snapshot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** restic's {@code repair index|snapshots|packs} (0.16 and later); {@code rebuild-index} is {@code repair index}. */
+@Command(name = "repair", description = "Repair a damaged repository: its index, its snapshots, or damaged packs.",
+        subcommands = {RepairCommand.Index.class, RepairCommand.Snapshots.class, RepairCommand.Packs.class},
+        footer = {"", "Examples:", "  lifeboat repair index", "  lifeboat repair packs 5a1b2c3d…    # then: repair snapshots --forget",
+                "  lifeboat repair snapshots --forget", "  lifeboat repair snapshots --dry-run latest"})
+final class RepairCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    /**
+     * Where a test makes the repair wait, once the new index is saved and before the old index
+     * files are removed (the crash test kills it there): the variable names nothing else.
+     */
+    static final String PAUSE_VARIABLE = "LIFEBOAT_REPAIR_PAUSE_AFTER_NEW_INDEX";
+
+    @Override
+    public Integer call() {
+        throw new UserException("repair needs a subcommand: index, snapshots or packs (see 'lifeboat help repair')");
+    }
+
+    /** Lines from the engines: warnings to standard error, the rest as status lines. */
+    static Consumer<String> printer(Context ctx) {
+        return line -> {
+            if (line.startsWith("warning: ")) ctx.err.println(line);
+            else ctx.info(line);
+        };
+    }
+
+    /** Waits after the new index when {@link #PAUSE_VARIABLE} is set (tests): until standard input ends. */
+    static Runnable afterNewIndex(Context ctx) {
+        return () -> {
+            if (System.getenv(PAUSE_VARIABLE) == null) return;
+            ctx.err.println("paused after the new index");
+            ctx.err.flush();
+            try {
+                while (System.in.read() >= 0) {
+                    // wait: the test kills the process here
+                }
+            } catch (IOException e) {
+                // standard input gone: go on
+            }
+        };
+    }
+
+    /** Runs the index repair (also for {@code rebuild-index}). */
+    static int repairIndex(Main main, boolean readAllPacks) throws Exception {
+        Context ctx = new Context(main);
+        try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
+            IndexRepair.Result r = new IndexRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(readAllPacks);
+            if (ctx.json()) {
+                var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("packs", r.packs())
+                        .put("packs_read", r.packsRead());
+                var m = o.putArray("missing_packs");
+                r.missingPacks().forEach(p -> m.add(p.hex()));
+                var u = o.putObject("unreadable_packs");
+                r.unreadablePacks().forEach((p, why) -> u.put(p.hex(), why));
+                var ni = o.putArray("new_indexes");
+                r.newIndexes().forEach(i -> ni.add(i.hex()));
+                var ri = o.putArray("removed_indexes");
+                r.removedIndexes().forEach(i -> ri.add(i.hex()));
+                var ki = o.putArray("kept_indexes");
+                r.keptIndexes().forEach(i -> ki.add(i.hex()));
+                ctx.printJson(o);
+            } else {
+                ctx.info("index rebuilt: " + r.packs() + " packs, " + r.missingPacks().size() + " missing, "
+                        + r.unreadablePacks().size() + " unreadable");
+                if (!r.missingPacks().isEmpty() || !r.unreadablePacks().isEmpty()) {
+                    ctx.info("snapshots that used their data can be repaired with 'lifeboat repair snapshots --forget'");
+                }
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    @Command(name = "index", description = "Build a new index from the packs (restic's repair index; formerly rebuild-index).",
+            footer = {"", "Examples:", "  lifeboat repair index", "  lifeboat repair index --read-all-packs"})
+    static final class Index implements Callable<Integer> {
+        @ParentCommand
+        RepairCommand parent;
+
+        @Option(names = "--read-all-packs", description = "read the header of every pack, not only of those the index does not describe")
+        boolean readAllPacks;
+
+        @Override
+        public Integer call() throws Exception {
+            return repairIndex(parent.main, readAllPacks);
+        }
+    }
+
+    @Command(name = "snapshots", description = {"Rewrite snapshots whose trees or file contents are missing (run 'repair index' first).",
+            "Files lose their missing parts, unreadable folders become empty; the new snapshot records its original."},
+            footer = {"", "Examples:", "  lifeboat repair snapshots --dry-run", "  lifeboat repair snapshots --forget",
+                    "  lifeboat repair snapshots --host web1 --forget"})
+    static final class Snapshots implements Callable<Integer> {
+        @ParentCommand
+        RepairCommand parent;
+
+        @Option(names = {"-n", "--dry-run"}, description = "do not change anything, only print what would be done")
+        boolean dryRun;
+
+        @Option(names = "--forget", description = "remove the original snapshots after saving the repaired ones")
+        boolean forget;
+
+        @Mixin
+        SnapshotOptions filter;
+
+        @Parameters(arity = "0..*", paramLabel = "SNAPSHOT", description = "snapshot IDs or latest (default: all that match the filters)")
+        List<String> ids = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            Context ctx = new Context(parent.main);
+            try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
+                ctx.loadIndex(repo);
+                List<Snapshot> all = repo.listSnapshots(ctx::warn);
+                List<Snapshot> chosen = new ArrayList<>();
+                if (ids.isEmpty()) {
+                    chosen.addAll(filter.filter().apply(all));
+                } else {
+                    for (String id : ids) {
+                        Snapshot s = filter.filter().resolve(all, id);
+                        if (!chosen.contains(s)) chosen.add(s);
+                    }
+                }
+                List<SnapshotRepair.SnapshotResult> results = new SnapshotRepair(repo, printer(ctx), ctx.cancel(), dryRun, forget)
+                        .run(chosen);
+                long changed = results.stream().filter(r -> r.outcome() != SnapshotRepair.Outcome.UNCHANGED).count();
+                if (ctx.json()) {
+                    var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("dry_run", dryRun)
+                            .put("modified", changed);
+                    var a = o.putArray("snapshots");
+                    for (SnapshotRepair.SnapshotResult r : results) {
+                        var s = a.addObject().put("id", r.snapshot().id().hex())
+                                .put("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT))
+                                .put("lost_bytes", r.lostBytes());
+                        if (r.newId() != null) s.put("new_id", r.newId().hex());
+                        if (r.kept() != null) s.put("original_kept", r.kept());
+                        var c = s.putArray("changes");
+                        r.changes().forEach(line -> c.add(line.strip()));
+                    }
+                    ctx.printJson(o);
+                } else {
+                    ctx.info("");
+                    if (changed == 0) {
+                        ctx.info(dryRun ? "no snapshots would be modified" : "no snapshots were modified");
+                    } else {
+                        ctx.info((dryRun ? "would modify " : "modified ") + changed + " snapshot" + (changed == 1 ? "" : "s"));
+                        if (!forget && !dryRun) {
+                            ctx.info("the originals are kept; remove them with --forget (or 'forget'), then 'prune'");
+                        }
+                    }
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "packs", description = {"Salvage the readable blobs of damaged packs into new packs and remove the damaged ones.",
+            "A copy of each pack is first saved as pack-ID in the current folder, as restic does."},
+            footer = {"", "Examples:", "  lifeboat repair packs 5a1b2c3d4e5f…", "  lifeboat repair snapshots --forget    # if blobs were lost"})
+    static final class Packs implements Callable<Integer> {
+        @ParentCommand
+        RepairCommand parent;
+
+        @Parameters(arity = "1..*", paramLabel = "PACK", description = "IDs of the damaged packs (the full 64 hex digits, as check names them)")
+        List<String> packs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            Context ctx = new Context(parent.main);
+            List<Id> ids = new ArrayList<>();
+            for (String p : packs) {
+                Id id;
+                try {
+                    id = Id.parse(p);
+                } catch (IllegalArgumentException e) {
+                    throw new UserException("'" + p + "' is not a pack ID (64 hex digits, as 'check' names damaged packs)");
+                }
+                if (!ids.contains(id)) ids.add(id);
+            }
+            try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
+                Path here = Path.of("").toAbsolutePath();
+                for (Id id : ids) {
+                    if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()))) {
+                        throw new UserException("a backup copy " + here.resolve("pack-" + id.hex())
+                                + " exists already; move it away first (nothing was changed)");
+                    }
+                }
+                PackRepair.Result r = new PackRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(ids, here);
+                if (ctx.json()) {
+                    var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("salvaged", r.salvaged());
+                    var lost = o.putObject("lost");
+                    r.lost().forEach(lost::put);
+                    var rm = o.putArray("removed_packs");
+                    r.removedPacks().forEach(p -> rm.add(p.hex()));
+                    var kept = o.putObject("kept_packs");
+                    r.keptPacks().forEach((p, why) -> kept.put(p.hex(), why));
+                    ctx.printJson(o);
+                } else if (r.lostData()) {
+                    ctx.err.println(r.lost().size() + " blob" + (r.lost().size() == 1 ? " was" : "s were")
+                            + " lost: run 'lifeboat repair snapshots --forget' to remove them from the snapshots that use them");
+                } else {
+                    ctx.info("all blobs of the damaged packs were salvaged");
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

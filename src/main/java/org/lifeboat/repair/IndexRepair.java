@@ -1,0 +1,171 @@
+package org.lifeboat.repair;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Pack;
+import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Repository;
+
+/**
+ * restic's {@code repair index} (formerly {@code rebuild-index}): builds the index anew from the
+ * packs. Packs the index describes correctly (every blob named, the sizes adding up to the file's
+ * size) keep their entries; the headers of the others are read (all of them with
+ * {@code readAllPacks}); packs that are gone lose their entries, and packs whose header cannot be
+ * read are reported and left out. The new index is saved before the old index files are removed.
+ * The caller holds an exclusive lock.
+ */
+public final class IndexRepair {
+    /**
+     * What the repair did.
+     *
+     * @param packs          packs in the new index
+     * @param packsRead      packs whose header was read
+     * @param missingPacks   packs the old index named that are not in the repository
+     * @param unreadablePacks packs whose header could not be read (pack ID → why), left out
+     * @param invalidIndexes old index files that could not be read (ID → why)
+     * @param newIndexes     the index files written
+     * @param removedIndexes the old index files removed
+     * @param keptIndexes    old index files that could not be removed (the new ones supersede them)
+     */
+    public record Result(int packs, int packsRead, List<Id> missingPacks, Map<Id, String> unreadablePacks,
+                         List<String> invalidIndexes, List<Id> newIndexes, List<Id> removedIndexes, List<Id> keptIndexes) {}
+
+    private final Repository repo;
+    private final Consumer<String> out;
+    private final Cancel cancel;
+    private final Runnable afterNewIndex;
+
+    /**
+     * @param repo          an open repository whose index is not yet loaded (a loaded one is used as loaded)
+     * @param out           receives one line per thing done or found, as restic prints them
+     * @param cancel        checked between packs
+     * @param afterNewIndex run once the new index is saved, before the old files are removed
+     */
+    public IndexRepair(Repository repo, Consumer<String> out, Cancel cancel, Runnable afterNewIndex) {
+        this.repo = repo;
+        this.out = out;
+        this.cancel = cancel;
+        this.afterNewIndex = afterNewIndex;
+    }
+
+    /**
+     * Runs the repair.
+     *
+     * @param readAllPacks read every pack's header instead of trusting the index's entries
+     * @throws IOException if the packs or index files cannot be listed, or the new index cannot be
+     *     saved (the old index files are then all still there)
+     * @throws Cancel.Cancelled when cancelled before the new index is saved
+     */
+    public Result run(boolean readAllPacks) throws IOException {
+        List<Id> oldIndexes = repo.listFiles(Repository.FileKind.INDEX);
+        Map<Id, List<PackedBlob>> known = new HashMap<>();
+        List<String> invalid = new ArrayList<>();
+        if (!readAllPacks) {
+            out.accept("loading indexes...");
+            repo.loadIndex();
+            for (String e : repo.indexErrors()) {
+                out.accept("removing invalid index: " + e);
+                invalid.add(e);
+            }
+            known = repo.blobsByPack();
+        }
+        out.accept("getting pack files to read...");
+        Map<Id, Long> onDisk = new TreeMap<>();
+        for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id(), f.size());
+
+        Map<Id, List<PackedBlob>> entries = new LinkedHashMap<>();
+        List<Id> toRead = new ArrayList<>();
+        Set<Id> refused = repo.packsWithRefusedIndexEntries();
+        for (Map.Entry<Id, Long> f : onDisk.entrySet()) {
+            List<PackedBlob> blobs = known.get(f.getKey());
+            List<PackedBlob> distinct = blobs == null ? null : distinct(blobs);
+            if (distinct != null && !refused.contains(f.getKey()) && expectedSize(distinct) == f.getValue()) {
+                entries.put(f.getKey(), distinct);
+            } else {
+                toRead.add(f.getKey());
+            }
+        }
+        List<Id> missing = new ArrayList<>();
+        for (Id p : new java.util.TreeSet<>(known.keySet())) {
+            if (!onDisk.containsKey(p)) missing.add(p);
+        }
+        for (Id p : missing) {
+            out.accept("pack " + p.hex() + " is missing: its " + known.get(p).size() + " index entries are removed");
+        }
+        if (!toRead.isEmpty()) out.accept("reading " + toRead.size() + " pack file" + (toRead.size() == 1 ? "" : "s"));
+        Map<Id, String> unreadable = new LinkedHashMap<>();
+        for (Id p : toRead) {
+            cancel.check();
+            try {
+                List<PackedBlob> blobs = fromHeader(p, repo.loadPackHeader(p), onDisk.get(p));
+                entries.put(p, blobs);
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                unreadable.put(p, e.getMessage());
+                out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage()
+                        + " (left out of the index: its blobs count as missing, see 'repair snapshots'; prune removes the file)");
+            }
+        }
+        cancel.check();
+        List<PackedBlob> all = new ArrayList<>();
+        entries.values().forEach(all::addAll);
+        IndexReplacer.Outcome o = IndexReplacer.replace(repo, all, oldIndexes, afterNewIndex, out);
+        return new Result(entries.size(), toRead.size() - unreadable.size(), List.copyOf(missing), Map.copyOf(unreadable),
+                List.copyOf(invalid), o.written(), o.removed(), o.kept());
+    }
+
+    /** The blobs of one pack without the duplicates two index files naming it add, by offset. */
+    static List<PackedBlob> distinct(List<PackedBlob> blobs) {
+        Map<Long, PackedBlob> byOffset = new TreeMap<>();
+        for (PackedBlob b : blobs) byOffset.putIfAbsent(b.offset(), b);
+        return new ArrayList<>(byOffset.values());
+    }
+
+    /**
+     * The size in bytes of a pack holding exactly these blobs: their stored lengths, the encrypted
+     * header (an entry of 37 bytes, 41 for a compressed blob) and its 4-byte length (restic's
+     * pack.Size). Blobs that overlap or leave gaps do not add up, so the pack is read.
+     */
+    static long expectedSize(List<PackedBlob> blobs) {
+        long size = 0;
+        long header = org.lifeboat.repository.Crypto.OVERHEAD + 4;
+        long next = 0;
+        for (PackedBlob b : blobs) {
+            if (b.offset() != next) return -1;
+            next = b.offset() + b.length();
+            size += b.length();
+            header += b.compressed() ? 41 : 37;
+        }
+        return size + header;
+    }
+
+    /**
+     * A pack's header as index entries; the blobs and header must fill the file exactly, else the
+     * pack is damaged (a truncated or grown file).
+     */
+    static List<PackedBlob> fromHeader(Id pack, List<Pack.Entry> header, long fileSize) throws IOException {
+        List<PackedBlob> out = new ArrayList<>();
+        long offset = 0;
+        long headerSize = org.lifeboat.repository.Crypto.OVERHEAD + 4;
+        for (Pack.Entry e : header) {
+            out.add(new PackedBlob(e.id(), e.type(), pack, offset, e.length(), e.uncompressedLength()));
+            offset += e.length();
+            headerSize += e.uncompressedLength() > 0 ? 41 : 37;
+        }
+        if (offset + headerSize != fileSize) {
+            throw new org.lifeboat.repository.RepositoryException("its header names " + header.size() + " blobs in "
+                    + (offset + headerSize) + " bytes, but the file has " + fileSize + " bytes");
+        }
+        return out;
+    }
+}
