@@ -358,63 +358,21 @@ final class Context {
     }
 
     /**
-     * The config file at this command's location as stored (encrypted), for a copy kept while it
-     * is replaced ({@code migrate upgrade_repo_v2}).
+     * Replaces the config of {@code repo} with the JSON {@code plain} ({@link Repository#replaceConfig});
+     * {@code copy} is where the caller keeps {@code old}, named when the repository is left without one.
      *
-     * @throws IOException if it cannot be read
-     */
-    byte[] storedConfig() throws IOException {
-        try (Backend b = backend()) {
-            return b.load(org.lifeboat.backend.Handle.CONFIG);
-        }
-    }
-
-    /**
-     * Replaces the config file of {@code repo} (opened at this command's location) with the JSON
-     * {@code plain}, encrypted with the repository's master key and not compressed (restic never
-     * compresses the config), as restic's upgrade_repo_v2 does: storage writes a file once, so the
-     * old one is removed first, and when the new one cannot be written the old one ({@code old},
-     * as stored) is written back. The caller holds an exclusive lock and keeps a copy of
-     * {@code old} ({@code copy} names it in the messages).
-     *
-     * <p>This belongs behind {@link Repository}'s door (a {@code Repository.replaceConfig}); it is
-     * here, the one place of the command line that may reach storage, until repository/ takes it.
-     *
-     * @throws UserException saying what failed, whether the old config was written back, and where
-     *     the copy is
+     * @throws UserException saying what failed, whether the old config was written back, and where the copy is
      */
     void replaceConfig(Repository repo, byte[] plain, byte[] old, Path copy) throws IOException {
-        JsonNode key = Json.MAPPER.readTree(repo.masterKeyJson());
-        java.util.Base64.Decoder b64 = java.util.Base64.getDecoder();
-        org.lifeboat.repository.Crypto master = new org.lifeboat.repository.Crypto(b64.decode(key.path("encrypt").asText()),
-                b64.decode(key.path("mac").path("k").asText()), b64.decode(key.path("mac").path("r").asText()));
-        byte[] stored = master.encrypt(plain);
-        try (Backend b = backend()) {
-            try {
-                b.remove(org.lifeboat.backend.Handle.CONFIG);
-            } catch (IOException e) {
-                throw new UserException("cannot remove the old config file of " + repo.location() + " (" + e.getMessage()
-                        + "); nothing was changed");
-            }
-            try {
-                b.save(org.lifeboat.backend.Handle.CONFIG, stored);
-            } catch (IOException e) {
-                String back;
-                try {
-                    try {
-                        b.remove(org.lifeboat.backend.Handle.CONFIG);
-                    } catch (IOException ignored) {
-                        // a partial file may not be there; the save below says whether the place is free
-                    }
-                    b.save(org.lifeboat.backend.Handle.CONFIG, old);
-                    back = "the old config file was written back, so the repository is as it was";
-                } catch (IOException again) {
-                    back = "writing the old config file back failed too (" + again.getMessage() + "): copy " + copy
-                            + " to " + repo.location() + "/config to make the repository usable again";
-                }
-                throw new UserException("cannot write the new config file (" + e.getMessage() + "); " + back
-                        + "; a copy of the old config file is kept in " + copy);
-            }
+        try {
+            repo.replaceConfig(plain, old);
+        } catch (Repository.ConfigReplaceException e) {
+            String tail = switch (e.failure()) {
+                case NOT_REMOVED -> "; nothing was changed";
+                case RESTORED -> "; a copy of the old config file is kept in " + copy;
+                case LOST -> ": copy " + copy + " to " + repo.location() + "/config to make the repository usable again";
+            };
+            throw new UserException(e.getMessage() + tail);
         }
     }
 

@@ -123,7 +123,7 @@ final class MigrateCommand implements Callable<Integer> {
 
     /** restic's UpgradeRepo: a copy of the old config first, then the config with version 2. */
     private static void upgrade(Context ctx, Repository repo) throws IOException {
-        byte[] old = ctx.storedConfig();
+        byte[] old = repo.storedConfig();
         Path dir = Files.createTempDirectory("lifeboat-migrate-upgrade-repo-v2-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path copy = dir.resolve("config");

@@ -1095,6 +1095,78 @@ public final class Repository implements AutoCloseable {
         return backend.exists(Handle.CONFIG);
     }
 
+    /**
+     * The config file as stored (encrypted with the master key), for a copy kept while it is
+     * replaced ({@code migrate upgrade_repo_v2}).
+     *
+     * @throws IOException if it cannot be read
+     */
+    public byte[] storedConfig() throws IOException {
+        return backend.load(Handle.CONFIG);
+    }
+
+    /** How {@link #replaceConfig} failed: what the repository holds afterwards. */
+    public enum ConfigReplaceFailure {
+        /** the old config could not be removed: nothing changed */
+        NOT_REMOVED,
+        /** the new config could not be written; the old one was written back: nothing changed */
+        RESTORED,
+        /** neither the new nor the old config could be written: the repository has no config */
+        LOST
+    }
+
+    /** {@link #replaceConfig} failed; {@link #failure()} says what the repository holds now. */
+    public static final class ConfigReplaceException extends IOException {
+        private final ConfigReplaceFailure failure;
+
+        ConfigReplaceException(ConfigReplaceFailure failure, String message, Throwable cause) {
+            super(message, cause);
+            this.failure = failure;
+        }
+
+        public ConfigReplaceFailure failure() {
+            return failure;
+        }
+    }
+
+    /**
+     * Replaces the config file with {@code plainJson} (restic's config JSON, e.g. version 2 for
+     * restic's upgrade_repo_v2 migration), encrypted with the master key and not compressed (restic
+     * never compresses the config). Storage writes a file once, so the old one is removed first;
+     * when the new one cannot be written, {@code oldStored} (from {@link #storedConfig}) is written
+     * back. The caller holds an exclusive lock, keeps its own copy of {@code oldStored}, and opens
+     * the repository again to use the new config.
+     *
+     * @throws ConfigReplaceException naming the failed step and what the repository holds now
+     */
+    public void replaceConfig(byte[] plainJson, byte[] oldStored) throws IOException {
+        Config.parse(plainJson); // never store a config this code could not read back
+        byte[] stored = crypto.encrypt(plainJson);
+        try {
+            backend.remove(Handle.CONFIG);
+        } catch (IOException e) {
+            throw new ConfigReplaceException(ConfigReplaceFailure.NOT_REMOVED,
+                    "cannot remove the old config file (" + e.getMessage() + ")", e);
+        }
+        try {
+            backend.save(Handle.CONFIG, stored);
+        } catch (IOException e) {
+            try {
+                try {
+                    backend.remove(Handle.CONFIG);
+                } catch (IOException ignored) {
+                    // a partial file may not be there; the save below says whether the place is free
+                }
+                backend.save(Handle.CONFIG, oldStored);
+            } catch (IOException again) {
+                throw new ConfigReplaceException(ConfigReplaceFailure.LOST, "cannot write the new config file ("
+                        + e.getMessage() + "); writing the old config file back failed too (" + again.getMessage() + ")", e);
+            }
+            throw new ConfigReplaceException(ConfigReplaceFailure.RESTORED, "cannot write the new config file ("
+                    + e.getMessage() + "); the old config file was written back, so the repository is as it was", e);
+        }
+    }
+
     /** The storage as this repository writes to it (retention applied), for this package's helpers. */
     Backend storage() {
         return backend;
