@@ -209,6 +209,65 @@ final class ForgetCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Applies a plan system's keep policy to its snapshots in its backup repository (those
+     * {@link org.lifeboat.recovery.SystemSnapshots} counts as the system's, one group), under the
+     * exclusive lock {@code repos} holds. Snapshots under Object Lock retention are left and reported.
+     *
+     * @return false when it could not be applied (said on stderr or as JSON): unreadable snapshot
+     *     files, a policy that keeps none of them, a snapshot that could not be removed
+     */
+    static boolean forgetSystem(Context ctx, org.lifeboat.plan.SystemSpec s, org.lifeboat.recovery.Repositories repos) throws Exception {
+        String n = s.name();
+        Repository repo = repos.get(s.backup().repository());
+        List<String> unreadable = new ArrayList<>();
+        List<Snapshot> all = repo.listSnapshots(w -> {
+            ctx.warn(w);
+            unreadable.add(w);
+        });
+        if (!unreadable.isEmpty()) {
+            ctx.err.println("error: " + n + ": retention not applied: " + unreadable.size()
+                    + " snapshot file(s) could not be read (named above), nothing was removed");
+            return false;
+        }
+        ForgetDecision d = Forget.apply(org.lifeboat.recovery.SystemSnapshots.of(s, all), s.retention(), Instant.now());
+        if (d.keep().isEmpty()) {
+            ctx.err.println("error: " + n + ": retention (" + s.retention() + ") keeps none of its " + d.remove().size()
+                    + " snapshots; nothing was removed");
+            return false;
+        }
+        int removed = 0, failed = 0;
+        List<Retained> retained = new ArrayList<>();
+        for (Snapshot x : d.remove()) {
+            try {
+                repo.removeFile(Repository.FileKind.SNAPSHOT, x.id());
+                removed++;
+            } catch (RetainedException e) {
+                retained.add(new Retained(x.id(), e.until()));
+                if (!ctx.json()) {
+                    ctx.err.println(n + ": snapshot " + x.id().shortHex() + " is kept by the storage's retention (S3 Object Lock) until "
+                            + e.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "; it was left in place");
+                }
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                failed++;
+                ctx.err.println("error: " + n + ": unable to remove snapshots/" + x.id().hex() + ": " + e.getMessage());
+            }
+        }
+        if (ctx.json()) {
+            ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "forget").put("system", n)
+                    .put("policy", s.retention().toString()).put("kept", d.keep().size()).put("removed", removed);
+            ArrayNode ra = j.putArray("retained");
+            for (Retained r : retained) ra.addObject().put("id", r.id().hex()).put("until", r.until().toString());
+            ctx.printJson(j);
+        } else {
+            ctx.out.println(n + ": retention " + s.retention().toString().replaceFirst("^keep ", "") + ": kept " + d.keep().size()
+                    + ", removed " + removed + (retained.isEmpty() ? "" : ", " + retained.size() + " left under Object Lock"));
+        }
+        return failed == 0;
+    }
+
     /** The policy from the --keep-* options. */
     private KeepPolicy policy() {
         KeepPolicy p = KeepPolicy.NONE;
