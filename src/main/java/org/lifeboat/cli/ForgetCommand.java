@@ -40,8 +40,8 @@ import picocli.CommandLine.ParentCommand;
         footer = {"", "Examples:", "  lifeboat forget --keep-daily 7 --keep-weekly 5 --keep-monthly 12 --dry-run",
                 "  lifeboat forget --keep-within 30d --keep-tag important --host web1",
                 "  lifeboat forget --keep-last 3 --group-by ''", "  lifeboat forget 1a2b3c4d",
-                "", "Exit status: 0 also when snapshots under S3 Object Lock retention were left (reported);"
-                + " 1 on a fatal error (nothing was removed); 3 when some snapshots could not be removed."})
+                "", "Exit status: 0, also when snapshots under S3 Object Lock were left (named);",
+                "1 on a fatal error (nothing removed); 3 when some could not be removed."})
 final class ForgetCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
