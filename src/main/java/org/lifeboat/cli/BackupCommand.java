@@ -116,6 +116,9 @@ final class BackupCommand implements Callable<Integer> {
     @Option(names = "--all", description = "back up every system of the plan")
     boolean all;
 
+    @Option(names = "--no-forget", description = "with --system/--all: do not apply the systems' retention (keep policy) after the backup")
+    boolean noForget;
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
@@ -131,8 +134,9 @@ final class BackupCommand implements Callable<Integer> {
                         + (dryRun ? " (a dry run would still run the plan's hooks and dumps)" : "")
                         + "; set selection and snapshot options in the plan or run a plain backup");
             }
-            return SystemBackupRunner.run(ctx, all ? List.of() : distinct(systems));
+            return SystemBackupRunner.run(ctx, all ? List.of() : distinct(systems), noForget);
         }
+        if (noForget) throw new UserException("--no-forget goes with --system/--all (the plan's retention); a plain backup forgets nothing");
         if (compression == null) compression = "auto";
         if (stdinFilename == null) stdinFilename = "stdin";
         if (stdin) {

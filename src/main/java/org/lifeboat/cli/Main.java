@@ -51,6 +51,7 @@ public final class Main implements Runnable {
         m.put("check", CheckCommand.class);
         m.put("cat", CatCommand.class);
         m.put("key", KeyCommand.class);
+        m.put("forget", ForgetCommand.class);
         m.put("unlock", UnlockCommand.class);
         m.put("prune", PruneCommand.class);
         m.put("retention", RetentionCommand.class);

@@ -106,6 +106,7 @@ final class PlanCommand implements Runnable {
             Map<String, Snapshot> latest = new LinkedHashMap<>();
             Map<String, String> problems = new LinkedHashMap<>();
             Map<String, SystemCopies.Report> copies = new LinkedHashMap<>();
+            Map<String, int[]> keeps = new LinkedHashMap<>(); // system -> {kept now, snapshots}
             Instant now = Instant.now();
             if (!offline) {
                 try (Repositories repos = ctx.repositories(plan, false).forStatus()) {
@@ -117,6 +118,14 @@ final class PlanCommand implements Runnable {
                             problems.put(s.name(), e.getMessage());
                         }
                         copies.put(s.name(), SystemCopies.report(plan, s, repos, now));
+                        if (s.retention() != null && s.backup() != null) {
+                            try {
+                                List<Snapshot> mine = org.lifeboat.recovery.SystemSnapshots.of(s, repos.snapshots(s.backup().repository(), w -> {}));
+                                keeps.put(s.name(), new int[] {org.lifeboat.prune.Forget.apply(mine, s.retention(), now).keep().size(), mine.size()});
+                            } catch (Exception e) {
+                                // the backup column already names a repository that cannot be read
+                            }
+                        }
                     }
                 }
             } else {
@@ -128,9 +137,10 @@ final class PlanCommand implements Runnable {
                 case "dot" -> ctx.out.print(PlanGraph.dot(plan, all, labels));
                 case "mermaid" -> ctx.out.print(PlanGraph.mermaid(plan, all, labels));
                 case "svg" -> ctx.out.print(PlanGraph.svg(plan, all, labels, critical));
-                case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, copies, now));
+                case "json" -> ctx.printJson(json(plan, waves, critical, latest, problems, copies, now, keeps));
                 default -> {
                     text(ctx, plan, waves, critical, latest, labels);
+                    retentionText(ctx, plan, keeps, offline);
                     copiesText(ctx, plan, copies, now, offline);
                 }
             }
@@ -170,8 +180,24 @@ final class PlanCommand implements Runnable {
             t.print(ctx.out);
         }
 
+        /** Each system's keep policy (applied after each plan backup) and how many of its snapshots it keeps now. */
+        private static void retentionText(Context ctx, Plan plan, Map<String, int[]> keeps, boolean offline) {
+            ctx.out.println();
+            ctx.out.println("retention (forget after each plan backup; --no-forget skips it):");
+            Table t = new Table("SYSTEM", "POLICY", "KEEPS NOW");
+            for (SystemSpec s : plan.systems().values()) {
+                if (s.backup() == null) continue;
+                int[] k = keeps.get(s.name());
+                t.row(s.name(), s.retention() == null ? "none (every snapshot is kept)" : s.retention().toString(),
+                        s.retention() == null ? "-" : offline ? "not read" : k == null ? "not readable"
+                                : k[0] + " of " + k[1] + " snapshots");
+            }
+            t.print(ctx.out);
+        }
+
         private static ObjectNode json(Plan plan, List<List<String>> waves, List<String> critical, Map<String, Snapshot> latest,
-                                       Map<String, String> problems, Map<String, SystemCopies.Report> copies, Instant now) {
+                                       Map<String, String> problems, Map<String, SystemCopies.Report> copies, Instant now,
+                                       Map<String, int[]> keeps) {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("file", plan.file().toString()).put("site", plan.site()).put("plan_hash", plan.hash());
             ArrayNode wa = o.putArray("waves");
@@ -198,6 +224,11 @@ final class PlanCommand implements Runnable {
                                 .put("rpo_met", !future && age <= s.rpo().toSeconds());
                     }
                     if (problems.containsKey(name)) so.put("error", problems.get(name));
+                    if (s.retention() != null) {
+                        ObjectNode ro = so.putObject("retention").put("policy", s.retention().toString());
+                        int[] k = keeps.get(name);
+                        if (k != null) ro.put("keeps_now", k[0]).put("snapshots", k[1]);
+                    }
                     copiesJson(so, plan.system(name), copies.get(name), now);
                 }
             }

@@ -17,6 +17,15 @@ final class SystemBackupRunner {
     private SystemBackupRunner() {}
 
     static int run(Context ctx, List<String> names) throws Exception {
+        return run(ctx, names, false);
+    }
+
+    /**
+     * Backs up the systems, then (unless {@code noForget}) applies each one's keep policy to its
+     * snapshots, for the systems whose backup succeeded without errors, under an exclusive lock
+     * taken after the backups' locks are released.
+     */
+    static int run(Context ctx, List<String> names, boolean noForget) throws Exception {
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
         List<String> chosen = names.isEmpty() ? List.copyOf(plan.systems().keySet()) : names;
         for (String n : chosen) {
@@ -25,7 +34,8 @@ final class SystemBackupRunner {
                         + String.join(", ", plan.systems().keySet()) + ")");
             }
         }
-        int failed = 0, partial = 0, copyFailures = 0;
+        int failed = 0, partial = 0, copyFailures = 0, forgetFailures = 0;
+        List<String> forgettable = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         try (Repositories repos = ctx.repositories(plan, false)) {
             for (String n : chosen) {
@@ -45,6 +55,7 @@ final class SystemBackupRunner {
                         if (!ctx.json()) ctx.err.println("warning: " + n + ": " + w);
                     }, ctx.cancel());
                     if (o.result().errors() > 0 || !o.warnings().isEmpty()) partial++;
+                    if (o.result().errors() == 0 && s.retention() != null) forgettable.add(n);
                     if (ctx.json()) {
                         for (String w : o.warnings()) {
                             ctx.printJson(Json.MAPPER.createObjectNode().put("message_type", "warning").put("system", n).put("warning", w));
@@ -75,6 +86,17 @@ final class SystemBackupRunner {
                 }
             }
         }
+        if (!noForget && !forgettable.isEmpty() && !Interrupts.interrupted()) {
+            try (Repositories repos = ctx.repositories(plan, true)) {
+                for (String n : forgettable) {
+                    if (!ForgetCommand.forgetSystem(ctx, plan.system(n), repos)) forgetFailures++;
+                }
+            } catch (Exception e) {
+                if (Interrupts.interrupted()) return 130;
+                ctx.err.println("error: the retention of the systems backed up was not applied: " + e.getMessage());
+                forgetFailures++;
+            }
+        }
         if (!skipped.isEmpty()) ctx.info("no backup configured for: " + String.join(", ", skipped));
         if (failed > 0 && Interrupts.interrupted()) return 130;
         if (failed > 0) {
@@ -85,7 +107,11 @@ final class SystemBackupRunner {
             ctx.err.println("Warning: " + copyFailures + " cop" + (copyFailures == 1 ? "y" : "ies")
                     + " to the plan's copy-to repositories failed; the snapshots are saved in their own repositories");
         }
-        return partial > 0 || copyFailures > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
+        if (forgetFailures > 0 && !ctx.json()) {
+            ctx.err.println("Warning: the retention of " + forgetFailures + " system" + (forgetFailures == 1 ? " was" : "s were")
+                    + " not applied (named above); the new snapshots are saved");
+        }
+        return partial > 0 || copyFailures > 0 || forgetFailures > 0 ? ExitCodes.PARTIAL : ExitCodes.OK;
     }
 
     /** Copies a system's new snapshot along copy-to and reports each copy; returns how many failed. */

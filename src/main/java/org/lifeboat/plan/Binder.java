@@ -33,11 +33,15 @@ final class Binder {
     static final String FREE_PORT = "free-port";
 
     private static final Set<String> TOP = Set.of("name", "repositories", "sites", "default-site", "systems",
-            "drill-every", "state-dir");
+            "drill-every", "state-dir", "retention");
     private static final Set<String> REPO = Set.of("url", "password-file", "password-env", "copy-to", "retention", "offsite");
     private static final Set<String> RETENTION = Set.of("mode", "period");
     private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
-            "rpo", "rto", "drill-every", "backup", "restore", "verify");
+            "rpo", "rto", "drill-every", "backup", "restore", "verify", "retention");
+    /** A system's (or the plan's default) keep policy: restic's forget options without "--". */
+    private static final Set<String> KEEP = Set.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly",
+            "keep-yearly", "keep-within", "keep-within-hourly", "keep-within-daily", "keep-within-weekly", "keep-within-monthly",
+            "keep-within-yearly", "keep-tag");
     private static final Set<String> BACKUP = Set.of("repository", "sources", "before", "after", "host");
     private static final List<String> SOURCE_KINDS = List.of("path", "postgres", "mysql", "command");
     private static final List<String> STEP_KINDS = List.of("path", "postgres", "mysql", "command");
@@ -185,6 +189,7 @@ final class Binder {
         }
         Duration drillEvery = PlanLoader.nonNull(duration(root, "drill-every"), DEFAULT_DRILL_EVERY);
         String stateDir = nonEmptyPath(root, "state-dir");
+        defaultKeep = keepPolicy(root.entries().get("retention"), "the plan's retention");
         Map<String, SystemSpec> systems = new LinkedHashMap<>();
         Map<String, YEntry> systemEntries = new LinkedHashMap<>();
         YEntry se = root.entries().get("systems");
@@ -204,7 +209,10 @@ final class Binder {
                 if (spec != null) systems.put(s.key(), spec);
             }
         }
-        if (onlyWithVariables == null) crossChecks(systems, systemEntries, repos);
+        if (onlyWithVariables == null) {
+            crossChecks(systems, systemEntries, repos);
+            keepChecks(systems, systemEntries, root, repos);
+        }
         return new Plan(parsed.file(), parsed.hash(), name, repos, siteObjs, dflt, site.isEmpty() ? null : site,
                 Map.copyOf(resolvedVars), systems, drillEvery, stateDir, List.of());
     }
@@ -361,7 +369,101 @@ final class Binder {
         }
         return new SystemSpec(s.key(), optText(m, "description"), optText(m, "owner"), contacts, textList(m, "depends-on"),
                 rpo == null ? Duration.ZERO : rpo, rto == null ? Duration.ZERO : rto,
-                PlanLoader.nonNull(duration(m, "drill-every"), drillEvery), backup, restore, verify);
+                PlanLoader.nonNull(duration(m, "drill-every"), drillEvery), backup, restore, verify,
+                m.entries().containsKey("retention") ? keepPolicy(m.entries().get("retention"), what + " retention") : defaultKeep);
+    }
+
+    /** The plan's default keep policy (top-level {@code retention:}), null for none. */
+    private org.lifeboat.prune.KeepPolicy defaultKeep;
+
+    /**
+     * A keep policy: {@code retention: { keep-daily: 7, keep-within: 1y, keep-tag: [important] }},
+     * restic's forget options without "--" (counts are numbers or unlimited, spans restic's 1y2m3d4h).
+     * Null when the entry is missing or empty ({@code retention:} on a system turns the plan's off).
+     */
+    private org.lifeboat.prune.KeepPolicy keepPolicy(YEntry e, String what) {
+        if (e == null || isNull(e.value())) return null;
+        YMap m = map(e.value(), what);
+        if (m == null) return null;
+        keys(m, what, KEEP);
+        org.lifeboat.prune.KeepPolicy p = org.lifeboat.prune.KeepPolicy.NONE;
+        for (String c : List.of("last", "hourly", "daily", "weekly", "monthly", "yearly")) {
+            YEntry ce = m.entries().get("keep-" + c);
+            if (ce == null) continue;
+            String v = scalar(ce.value(), "keep-" + c);
+            if (v == null) continue;
+            v = v.strip();
+            int n;
+            if (v.equals("unlimited")) {
+                n = org.lifeboat.prune.KeepPolicy.UNLIMITED;
+            } else {
+                try {
+                    n = Integer.parseInt(v);
+                    if (n < 0) throw new NumberFormatException();
+                } catch (NumberFormatException x) {
+                    bad(ce.value(), what + " keep-" + c + " must be a number of snapshots (0 or more) or unlimited, not '" + cut(v) + "'");
+                    continue;
+                }
+            }
+            p = p.withCount(c, n);
+        }
+        for (String sp : List.of("", "hourly", "daily", "weekly", "monthly", "yearly")) {
+            String key = sp.isEmpty() ? "keep-within" : "keep-within-" + sp;
+            YEntry se = m.entries().get(key);
+            if (se == null) continue;
+            String v = scalar(se.value(), key);
+            if (v == null) continue;
+            try {
+                p = p.withSpan(sp, org.lifeboat.prune.KeepPolicy.Span.parse(v));
+            } catch (IllegalArgumentException x) {
+                bad(se.value(), what + " " + key + ": " + x.getMessage());
+            }
+        }
+        for (String t : textList(m, "keep-tag")) {
+            List<String> l = new ArrayList<>();
+            for (String x : t.split(",", -1)) l.add(x.strip());
+            p = p.withTags(l);
+        }
+        if (p.isEmpty()) {
+            problems.add(Problem.error(file, m.pos(), what + " keeps nothing: give keep-last, keep-daily, keep-within or"
+                    + " another keep- rule (leave retention out to keep every snapshot)"));
+            return null;
+        }
+        return p;
+    }
+
+    /**
+     * Warnings where a system's keep policy cannot give what the plan promises: a policy that keeps
+     * snapshots only by tag (the newest backup would go), one that keeps a single recovery point
+     * (a bad newest backup leaves nothing older), and one that removes snapshots sooner than the
+     * repository's Object Lock lets them go (they stay until then; forget reports them each time).
+     */
+    private void keepChecks(Map<String, SystemSpec> systems, Map<String, YEntry> entries, YMap root, Map<String, Plan.RepositorySpec> repos) {
+        for (SystemSpec s : systems.values()) {
+            org.lifeboat.prune.KeepPolicy p = s.retention();
+            if (p == null || s.backup() == null) continue;
+            YMap sm = (YMap) entries.get(s.name()).value();
+            YEntry own = sm.entries().get("retention");
+            Pos pos = own != null ? own.keyPos() : root.entries().get("retention").keyPos();
+            String who = "system '" + s.name() + "' retention (" + p + ")";
+            Duration history = KeepHistory.span(p, s.rpo());
+            if (history == null) {
+                problems.add(Problem.warning(file, pos, who + " keeps snapshots only by tag: a plan backup carries no such tag,"
+                        + " so forget would refuse to run for it (add keep-last or keep-daily)"));
+                continue;
+            }
+            if (KeepHistory.points(p, s.rpo()) < 2) {
+                problems.add(Problem.warning(file, pos, who + " keeps one recovery point: when the newest backup is bad,"
+                        + " nothing older is left (keep 2 or more)"));
+            }
+            Plan.RepositorySpec r = repos.get(s.backup().repository());
+            if (r != null && r.retention() != null && history.compareTo(r.retention().period()) < 0) {
+                problems.add(Problem.warning(file, pos, who + " keeps about " + Durations.toPlanText(history)
+                        + " of backups every " + Durations.toPlanText(s.rpo()) + ", but repository '" + r.name()
+                        + "' locks each file for " + Durations.toPlanText(r.retention().period())
+                        + ": older snapshots stay until their lock ends (forget reports them each time)"));
+            }
+        }
     }
 
     /** An empty value ({@code rpo:}) is as missing as no key: without this it would silently mean zero. */

@@ -5,11 +5,19 @@ import java.util.List;
 
 /**
  * One system of the business: how it is backed up, what it needs first, its targets, and how it is
- * restored and checked. Strings are already resolved for the plan's site.
+ * restored and checked. Strings are already resolved for the plan's site. {@code retention} is the
+ * keep policy applied to its snapshots after each plan backup (its own {@code retention:}, else the
+ * plan's), null for none; not the repositories' {@code retention:} (S3 Object Lock).
  */
 public record SystemSpec(String name, String description, String owner, List<String> contacts, List<String> dependsOn,
                          Duration rpo, Duration rto, Duration drillEvery, Backup backup, List<Step> restore,
-                         List<Check> verify) {
+                         List<Check> verify, org.lifeboat.prune.KeepPolicy retention) {
+
+    /** A system without a keep policy (its snapshots are never forgotten by the plan). */
+    public SystemSpec(String name, String description, String owner, List<String> contacts, List<String> dependsOn,
+                      Duration rpo, Duration rto, Duration drillEvery, Backup backup, List<Step> restore, List<Check> verify) {
+        this(name, description, owner, contacts, dependsOn, rpo, rto, drillEvery, backup, restore, verify, null);
+    }
 
     /**
      * Sources go into one snapshot per backup, tagged {@code system=NAME}. host: the hostname its
