@@ -24,8 +24,8 @@ import picocli.CommandLine.ParentCommand;
  * gone when it ends. Holds a shared lock for the whole time, as restic.
  */
 @Command(name = "mount", description = "Mount the repository read-only at MOUNTPOINT (FUSE) to browse and copy files from snapshots.",
-        footer = {"", "Layout (restic's): snapshots/TIME, snapshots/latest, hosts/HOST/TIME, tags/TAG/TIME, ids/SHORT-ID.",
-                "", "Examples:", "  mkdir /mnt/backup && lifeboat mount /mnt/backup",
+        footer = {"", "Layout (restic's): snapshots/TIME, snapshots/latest, hosts/HOST/TIME,",
+                "tags/TAG/TIME, ids/SHORT-ID.", "", "Examples:", "  mkdir /mnt/backup && lifeboat mount /mnt/backup",
                 "  lifeboat mount --host web1 --time-template 2006-01-02_15-04-05 /mnt/backup"})
 final class MountCommand implements Callable<Integer> {
     @ParentCommand

@@ -207,7 +207,7 @@ final class RepositoryFs implements FuseOperations {
             long[] starts = new long[ids.length];
             long at = 0;
             for (int i = 0; i < ids.length; i++) {
-                PackedBlob pb = repo.index().lookup(BlobType.DATA, ids[i]);
+                PackedBlob pb = repo.findBlob(BlobType.DATA, ids[i]).orElse(null);
                 if (pb == null) {
                     report("cannot open " + path + ": its data blob " + ids[i].shortHex() + " is not in the repository's index");
                     return -errno.eio();
