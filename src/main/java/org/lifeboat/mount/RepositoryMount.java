@@ -66,13 +66,19 @@ public final class RepositoryMount implements AutoCloseable {
      * {@code /dev/fuse}, no libfuse 3, or (not root) no {@code fusermount3}.
      */
     public static String unavailable() {
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            return "FUSE cannot be used on this machine: /dev/fuse does not exist (load the fuse kernel module, or give the container the device)";
+        return unavailable(Path.of("/dev/fuse"), library(LIBRARY_DIRS), isRoot(), System.getenv("PATH"));
+    }
+
+    /** {@link #unavailable()} for a given device path, library (null: none found), user and PATH. */
+    static String unavailable(Path devFuse, String library, boolean root, String pathEnv) {
+        if (!Files.exists(devFuse)) {
+            return "FUSE cannot be used on this machine: " + devFuse
+                    + " does not exist (load the fuse kernel module, or give the container the device)";
         }
-        if (library() == null) {
+        if (library == null) {
             return "FUSE cannot be used on this machine: libfuse 3 is not installed (e.g. apt-get install fuse3)";
         }
-        if (!isRoot() && !onPath("fusermount3")) {
+        if (!root && !onPath("fusermount3", pathEnv)) {
             return "FUSE cannot be used on this machine: fusermount3 is not installed (e.g. apt-get install fuse3)";
         }
         return null;
@@ -122,7 +128,7 @@ public final class RepositoryMount implements AutoCloseable {
         List<String> templates = o.templates() == null || o.templates().isEmpty() ? SnapshotDirs.DEFAULT_TEMPLATES : o.templates();
         SnapshotDirs dirs = new SnapshotDirs(snapshots, templates, o.timeTemplate());
         FuseBuilder builder = Fuse.builder();
-        builder.setLibraryPath(library());
+        builder.setLibraryPath(library(LIBRARY_DIRS));
         int[] ids = ids();
         RepositoryFs fs = new RepositoryFs(repo, builder.errno(), dirs, new RepositoryFs.Options(o.ownerRoot(), ids[0], ids[1]),
                 o.blobCacheBytes(), warn);
@@ -240,8 +246,9 @@ public final class RepositoryMount implements AutoCloseable {
         return b.toString();
     }
 
-    private static String library() {
-        for (String d : LIBRARY_DIRS) {
+    /** libfuse 3's shared library in one of {@code dirs}, or null. */
+    static String library(List<String> dirs) {
+        for (String d : dirs) {
             for (String n : new String[] {"libfuse3.so.3", "libfuse3.so"}) {
                 Path p = Path.of(d, n);
                 if (Files.isReadable(p)) return p.toString();
@@ -250,8 +257,7 @@ public final class RepositoryMount implements AutoCloseable {
         return null;
     }
 
-    private static boolean onPath(String exe) {
-        String path = System.getenv("PATH");
+    private static boolean onPath(String exe, String path) {
         if (path == null) return false;
         for (String d : path.split(":")) {
             if (!d.isEmpty() && Files.isExecutable(Path.of(d, exe))) return true;
