@@ -59,8 +59,8 @@ final class RepositoryFs implements FuseOperations {
     /** How the folders and files are shown. */
     record Options(boolean ownerRoot, int uid, int gid) {}
 
-    /** A decoded folder: its shown entries in stored order and by name. */
-    private record Listing(List<Node> shown, Map<String, Node> byName, long weight) {}
+    /** A decoded folder: the names it shows in stored order, and its entries by those names. */
+    private record Listing(List<String> shown, Map<String, Node> byName, long weight) {}
 
     /** What a path names: a layout entry, or a node inside snapshot {@code snapshot}. */
     private record Found(SnapshotDirs.Entry entry, Snapshot snapshot, Node node) {}
@@ -171,7 +171,7 @@ final class RepositoryFs implements FuseOperations {
             } else {
                 Id tree = f.node() == null ? f.snapshot().tree() : f.node().subtree();
                 if (f.node() != null && f.node().type() != NodeType.DIR) return -errno.enotdir();
-                for (Node n : listing(tree, f.snapshot(), path).shown()) names.add(n.name());
+                names.addAll(listing(tree, f.snapshot(), path).shown());
             }
             filler.fill(".");
             filler.fill("..");
@@ -382,20 +382,25 @@ final class RepositoryFs implements FuseOperations {
             report("cannot list " + shownPath + " (snapshot " + sn.id().shortHex() + "): " + e.getMessage());
             throw e;
         }
-        List<Node> shown = new ArrayList<>(tree.nodes().size());
+        List<String> shown = new ArrayList<>(tree.nodes().size());
         Map<String, Node> byName = new HashMap<>();
         for (Node n : tree.nodes()) {
             String problem = TreeRules.nameProblem(n.name());
-            if (problem == null && byName.containsKey(n.name())) {
-                problem = "name " + TreeRules.quote(n.name()) + " appears more than once";
+            String name = n.name().replace(RawNames.REPLACED_BYTE, '\uFFFD'); // what restic restores for it
+            if (problem == null && hasRawBytes(name)) {
+                // FUSE's interface here passes names as UTF-8 text: such a name would arrive mangled
+                problem = "name " + TreeRules.quote(name) + " is not UTF-8, which the mount cannot show (restore it instead)";
+            }
+            if (problem == null && byName.containsKey(name)) {
+                problem = "name " + TreeRules.quote(name) + " appears more than once";
             }
             if (problem != null) {
                 report("hidden in " + shownPath + " (snapshot " + sn.id().shortHex() + ", tree " + id.shortHex() + "): "
                         + problem);
                 continue;
             }
-            shown.add(n);
-            byName.put(n.name(), n);
+            shown.add(name);
+            byName.put(name, n);
         }
         Listing l = new Listing(List.copyOf(shown), byName, weight);
         synchronized (listings) {
@@ -409,6 +414,13 @@ final class RepositoryFs implements FuseOperations {
             }
         }
         return l;
+    }
+
+    private static boolean hasRawBytes(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (RawNames.isEscapedByte(name.charAt(i))) return true;
+        }
+        return false;
     }
 
     /** The index of the blob holding byte {@code offset}: the last start at or before it. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -19,8 +20,8 @@ import org.lifeboat.repository.Id;
 import org.lifeboat.testutil.RawRepo;
 
 /**
- * A hostile snapshot mounted: a tree with the names "..", ".", "a/b", an empty name and one name
- * twice, a file whose data blob is not in the repository and a folder whose tree is missing. The
+ * A hostile snapshot mounted: a tree with the names "..", ".", "a/b", an empty name, one name
+ * twice and one that is not UTF-8, a file whose data blob is not in the repository and a folder whose tree is missing. The
  * mount hides the unsafe and repeated entries (saying so on standard error), serves the sound
  * ones, fails only the broken file and folder with an I/O error, and keeps serving; SIGTERM
  * unmounts it.
@@ -58,7 +59,8 @@ class MountHostileTreeTest {
             Id fine = raw.data("fine\n");
             Id first = raw.data("first\n");
             Id second = raw.data("second\n");
-            Id root = raw.tree(
+            com.fasterxml.jackson.databind.node.ObjectNode t = org.lifeboat.repository.Json.MAPPER.createObjectNode();
+            t.putArray("nodes").addAll(List.of(
                     RawRepo.file("", 5, fine),
                     RawRepo.file(".", 5, fine),
                     RawRepo.file("..", 5, fine),
@@ -67,7 +69,13 @@ class MountHostileTreeTest {
                     RawRepo.file("dup", 6, first),
                     RawRepo.file("dup", 7, second),
                     RawRepo.file("good.txt", 5, fine),
-                    RawRepo.file("missing.bin", 12, Id.hash("never stored".getBytes(StandardCharsets.UTF_8))));
+                    RawRepo.file("missing.bin", 12, Id.hash("never stored".getBytes(StandardCharsets.UTF_8))),
+                    RawRepo.file("RAWNAME", 5, fine)));
+            // a name holding the byte 0xff (not UTF-8), as a Linux file system allows: restic stores
+            // such a byte as a Go escape inside the JSON string, here raw\xff
+            String json = org.lifeboat.repository.Json.MAPPER.writeValueAsString(t) + "\n";
+            String text = json.replace("\"RAWNAME\"", "\"raw\\\\xff\"");
+            Id root = raw.rawTree(text.getBytes(StandardCharsets.UTF_8));
             shortId = raw.snapshot(root).hex().substring(0, 8);
         }
 
@@ -88,7 +96,7 @@ class MountHostileTreeTest {
         assertThat(Files.readString(mp.resolve("snapshots/latest/good.txt"))).isEqualTo("fine\n");
         String err = mount.stderr();
         assertThat(err).contains("hidden in ", "\"..\"", "\"a/b\" contains '/'", "empty name", "\"dup\" appears more than once",
-                "missing.bin: its data blob", "cannot list /ids/" + shortId + "/broken");
+                "missing.bin: its data blob", "is not UTF-8, which the mount cannot show", "cannot list /ids/" + shortId + "/broken");
         assertThat(err).doesNotContain("Exception", "\tat ");
 
         mount.signal("TERM");
