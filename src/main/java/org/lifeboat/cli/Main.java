@@ -70,6 +70,7 @@ public final class Main implements Runnable {
         m.put("forecast", ForecastCommand.class);
         m.put("generate", GenerateCommand.class);
         m.put("serve-repository", ServeRepositoryCommand.class);
+        m.put("mount", MountCommand.class);
         m.put("help", CommandLine.HelpCommand.class);
         return java.util.Collections.unmodifiableSequencedMap(m);
     }

@@ -1,0 +1,112 @@
+package org.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.lifeboat.fs.TestDirs;
+import org.lifeboat.repository.Id;
+import org.lifeboat.testutil.RawRepo;
+
+/**
+ * A hostile snapshot mounted: a tree with the names "..", ".", "a/b", an empty name, one name
+ * twice and one that is not UTF-8, a file whose data blob is not in the repository and a folder whose tree is missing. The
+ * mount hides the unsafe and repeated entries (saying so on standard error), serves the sound
+ * ones, fails only the broken file and folder with an I/O error, and keeps serving; SIGTERM
+ * unmounts it.
+ */
+@Tag("slow")
+class MountHostileTreeTest {
+    Path work;
+    Path mp;
+    MountProcess mount;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        work = TestDirs.create("mount-hostile");
+        mp = Files.createDirectories(work.resolve("mnt"));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (mount != null) mount.close();
+            MountProcess.detach(mp);
+            assertThat(MountProcess.mounted(mp)).as("no mount is left behind").isFalse();
+        } finally {
+            TestDirs.delete(work);
+        }
+    }
+
+    @Test
+    void unsafeAndRepeatedNamesAreHiddenBrokenEntriesFailAloneAndTheMountKeepsServing() throws Exception {
+        Path repoDir = work.resolve("repo");
+        Path pw = work.resolve("pw");
+        Files.writeString(pw, RawRepo.PASSWORD + "\n");
+        String shortId;
+        try (RawRepo raw = RawRepo.create(repoDir)) {
+            Id fine = raw.data("fine\n");
+            Id first = raw.data("first\n");
+            Id second = raw.data("second\n");
+            com.fasterxml.jackson.databind.node.ObjectNode t = org.lifeboat.repository.Json.MAPPER.createObjectNode();
+            t.putArray("nodes").addAll(List.of(
+                    RawRepo.file("", 5, fine),
+                    RawRepo.file(".", 5, fine),
+                    RawRepo.file("..", 5, fine),
+                    RawRepo.file("a/b", 5, fine),
+                    RawRepo.dir("broken", Id.hash("no such tree".getBytes(StandardCharsets.UTF_8))),
+                    RawRepo.file("dup", 6, first),
+                    RawRepo.file("dup", 7, second),
+                    RawRepo.file("good.txt", 5, fine),
+                    RawRepo.file("missing.bin", 12, Id.hash("never stored".getBytes(StandardCharsets.UTF_8))),
+                    RawRepo.file("RAWNAME", 5, fine)));
+            // a name holding the byte 0xff (not UTF-8), as a Linux file system allows: restic stores
+            // such a byte as a Go escape inside the JSON string, here raw\xff
+            String json = org.lifeboat.repository.Json.MAPPER.writeValueAsString(t) + "\n";
+            String text = json.replace("\"RAWNAME\"", "\"raw\\\\xff\"");
+            Id root = raw.rawTree(text.getBytes(StandardCharsets.UTF_8));
+            shortId = raw.snapshot(root).hex().substring(0, 8);
+        }
+
+        mount = MountProcess.start(work, repoDir, pw, mp).awaitMounted();
+        Path snap = mp.resolve("ids").resolve(shortId);
+        assertThat(names(snap)).containsExactly("broken", "dup", "good.txt", "missing.bin");
+        assertThat(Files.readString(snap.resolve("good.txt"))).isEqualTo("fine\n");
+        assertThat(Files.readString(snap.resolve("dup"))).as("the first of two entries named dup").isEqualTo("first\n");
+        assertThat(Files.exists(snap.resolve("a"))).isFalse();
+        assertThatThrownBy(() -> Files.readAllBytes(snap.resolve("missing.bin"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("Input/output error");
+        // opendir succeeds, readdir fails: Files.list reports it from its iterator (unchecked)
+        assertThatThrownBy(() -> names(snap.resolve("broken"))).hasMessageContaining("Input/output error");
+
+        // still serving after all that
+        assertThat(mount.process.isAlive()).as("stderr:\n%s", mount.stderr()).isTrue();
+        assertThat(MountProcess.mounted(mp)).isTrue();
+        assertThat(Files.readString(mp.resolve("snapshots/latest/good.txt"))).isEqualTo("fine\n");
+        String err = mount.stderr();
+        assertThat(err).contains("hidden in ", "\"..\"", "\"a/b\" contains '/'", "empty name", "\"dup\" appears more than once",
+                "missing.bin: its data blob", "is not UTF-8, which the mount cannot show", "cannot list /ids/" + shortId + "/broken");
+        assertThat(err).doesNotContain("Exception", "\tat ");
+
+        mount.signal("TERM");
+        assertThat(mount.awaitExit()).as("exit code after SIGTERM; stderr:\n%s", mount.stderr()).isEqualTo(143);
+        assertThat(MountProcess.mounted(mp)).as("unmounted after SIGTERM").isFalse();
+    }
+
+    private static Set<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.lifeboat.fs.TestDirs;
+import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.Run;
+
+/**
+ * How a mount starts and ends, on a repository Lifeboat made: an {@code umount} from outside ends
+ * the command with exit 0 and nothing mounted; --host and --time-template pick and name the
+ * snapshots; a mountpoint that is missing, not a folder, not empty or inside the repository is
+ * refused in one sentence (exit 1) before anything is mounted.
+ */
+@Tag("slow")
+class MountLifecycleTest {
+    Path work;
+    Path repo;
+    Path pw;
+    Path mp;
+    Cli cli;
+    MountProcess mount;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        work = TestDirs.create("mount-life");
+        repo = work.resolve("repo");
+        pw = Cli.passwordFile(work);
+        mp = Files.createDirectories(work.resolve("mnt"));
+        cli = new Cli(repo, pw);
+        cli.run("init").ok();
+        Path data = Files.createDirectories(work.resolve("data"));
+        Files.writeString(data.resolve("notes.txt"), "keep me\n");
+        cli.run("backup", "--host", "alpha", data.toString()).ok();
+        Files.writeString(data.resolve("notes.txt"), "changed\n");
+        cli.run("backup", "--host", "beta", data.toString()).ok();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        try {
+            if (mount != null) mount.close();
+            MountProcess.detach(mp);
+            assertThat(MountProcess.mounted(mp)).as("no mount is left behind").isFalse();
+        } finally {
+            TestDirs.delete(work);
+        }
+    }
+
+    @Test
+    void anUmountFromOutsideEndsTheCommandCleanlyAndFiltersAndTemplatesApply() throws Exception {
+        mount = MountProcess.start(work, repo, pw, mp, "--host", "alpha", "--time-template", "2006-01-02_15-04-05").awaitMounted();
+        assertThat(names(mp.resolve("hosts"))).as("--host alpha").containsExactly("alpha");
+        Set<String> times = names(mp.resolve("snapshots"));
+        assertThat(times).hasSize(2).contains("latest");
+        String time = Files.readSymbolicLink(mp.resolve("snapshots/latest")).toString();
+        assertThat(time).matches("\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d");
+        Path notes = mp.resolve("snapshots").resolve(time).resolve(work.resolve("data/notes.txt").toString().substring(1));
+        assertThat(Files.readString(notes)).as("the alpha snapshot, not the later beta one").isEqualTo("keep me\n");
+
+        Process umount = new ProcessBuilder("umount", mp.toString()).inheritIO().start();
+        assertThat(umount.waitFor()).isZero();
+        assertThat(mount.awaitExit()).as("exit code after umount; stderr:\n%s", mount.stderr()).isZero();
+        assertThat(MountProcess.mounted(mp)).isFalse();
+        assertThat(mount.stderr()).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void anUnfitMountpointIsRefusedInOneSentence() throws Exception {
+        assertRefused(work.resolve("nowhere"), "Fatal: mountpoint " + work.resolve("nowhere") + " does not exist");
+        Path file = Files.writeString(work.resolve("a-file"), "x");
+        assertRefused(file, "Fatal: mountpoint " + file + " is not a folder");
+        Files.writeString(mp.resolve("something"), "x");
+        assertRefused(mp, "Fatal: mountpoint " + mp + " is not empty (mount onto an empty folder)");
+        Path inside = Files.createDirectories(repo.resolve("mnt"));
+        assertRefused(inside, "Fatal: mountpoint " + inside + " overlaps the repository " + repo + " (use a folder outside it)");
+    }
+
+    private void assertRefused(Path where, String line) {
+        Run r = cli.run("mount", where.toString());
+        assertThat(r.exit()).as("%s", r).isEqualTo(1);
+        assertThat(r.err()).isEqualTo(line + "\n");
+        assertThat(MountProcess.mounted(where)).isFalse();
+    }
+
+    private static Set<String> names(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+}
