@@ -89,6 +89,10 @@ final class ForgetCommand implements Callable<Integer> {
     String groupBy = "host,paths";
     @Option(names = {"-n", "--dry-run"}, description = "remove nothing, print what would be removed")
     boolean dryRun;
+    @Option(names = "--prune", description = "automatically run the 'prune' command if snapshots have been removed")
+    boolean prune;
+    @picocli.CommandLine.Mixin
+    PruneFlags pruneFlags = new PruneFlags();
 
     @Parameters(paramLabel = "ID", arity = "0..*", description = "remove exactly these snapshots (no policy)")
     List<String> ids = new ArrayList<>();
@@ -204,6 +208,14 @@ final class ForgetCommand implements Callable<Integer> {
             if (failed > 0) {
                 ctx.err.println("Fatal: failed to remove " + failed + " of " + remove.size() + " snapshots (listed above)");
                 return ExitCodes.PARTIAL;
+            }
+            if (prune && !remove.isEmpty()) {
+                // restic: prune runs in the same lock; a dry run counts the snapshots it would remove as gone
+                if (!ctx.quiet() && !ctx.json()) {
+                    ctx.out.println(dryRun ? remove.size() + " snapshots would be removed, running prune dry run"
+                            : "running prune");
+                }
+                return PruneCommand.run(ctx, repo, pruneFlags, dryRun, dryRun ? remove : Set.of(), ctx.out);
             }
             return ExitCodes.OK;
         }

@@ -45,7 +45,7 @@ final class PruneCommand implements Callable<Integer> {
         PruneOptions opts = flags.options(dryRun); // malformed flags before the password is asked for
         flags.warnDeprecated(ctx);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
-            return run(ctx, repo, opts, ctx.out);
+            return run(ctx, repo, opts, java.util.Set.of(), ctx.out);
         }
     }
 
@@ -60,9 +60,18 @@ final class PruneCommand implements Callable<Integer> {
      * @throws IOException when the storage fails
      */
     static int run(Context ctx, Repository repo, PruneFlags flags, boolean dryRun, PrintStream out) throws IOException {
+        return run(ctx, repo, flags, dryRun, java.util.Set.of(), out);
+    }
+
+    /**
+     * {@link #run(Context, Repository, PruneFlags, boolean, PrintStream)} counting the snapshots
+     * {@code ignored} as removed ({@code forget --dry-run --prune}).
+     */
+    static int run(Context ctx, Repository repo, PruneFlags flags, boolean dryRun,
+                   java.util.Set<org.lifeboat.repository.Id> ignored, PrintStream out) throws IOException {
         PruneOptions opts = flags.options(dryRun);
         flags.warnDeprecated(ctx);
-        return run(ctx, repo, opts, out);
+        return run(ctx, repo, opts, ignored, out);
     }
 
     /** {@link #run(Context, Repository, PruneFlags, boolean, PrintStream)} without a dry run. */
@@ -70,7 +79,8 @@ final class PruneCommand implements Callable<Integer> {
         return run(ctx, repo, flags, false, out);
     }
 
-    private static int run(Context ctx, Repository repo, PruneOptions opts, PrintStream out) throws IOException {
+    private static int run(Context ctx, Repository repo, PruneOptions opts, java.util.Set<org.lifeboat.repository.Id> ignored,
+                           PrintStream out) throws IOException {
         boolean quiet = ctx.quiet();
         PruneListener listener = new PruneListener() {
             @Override
@@ -88,7 +98,7 @@ final class PruneCommand implements Callable<Integer> {
                 ctx.warn(message);
             }
         };
-        Pruner pruner = new Pruner(repo, opts, listener, ctx.cancel());
+        Pruner pruner = new Pruner(repo, opts, listener, ctx.cancel()).ignoring(ignored);
         PruneResult result;
         try {
             var plan = pruner.plan();

@@ -56,6 +56,7 @@ public final class Pruner {
     private final PruneListener listener;
     private final Cancel cancel;
     private BlobMarks marks;
+    private java.util.Set<org.lifeboat.repository.Id> ignored = java.util.Set.of();
 
     /**
      * @param repo     an open repository, exclusively locked by the caller
@@ -63,6 +64,15 @@ public final class Pruner {
      * @param listener told about steps, progress and skipped files (null: none)
      * @param cancel   the job's token (null: never)
      */
+    /**
+     * Counts these snapshots as removed: {@code forget --dry-run --prune} shows what prune would do
+     * after the forget it did not do (restic's ignoreSnapshots). Returns this pruner.
+     */
+    public Pruner ignoring(java.util.Set<org.lifeboat.repository.Id> snapshots) {
+        this.ignored = java.util.Set.copyOf(snapshots);
+        return this;
+    }
+
     public Pruner(Repository repo, PruneOptions opts, PruneListener listener, Cancel cancel) {
         this.repo = repo;
         this.opts = opts;
@@ -121,7 +131,7 @@ public final class Pruner {
         }
         listener.step("loading all snapshots...");
         List<String> bad = new ArrayList<>();
-        List<Snapshot> snapshots = repo.listSnapshots(bad::add);
+        List<Snapshot> snapshots = repo.listSnapshots(bad::add).stream().filter(s -> !ignored.contains(s.id())).toList();
         if (!bad.isEmpty()) {
             throw new PruneException(bad.getFirst() + "; prune will not remove anything while a snapshot cannot be read"
                     + " (its data would go): run repair snapshots, or remove the damaged file");

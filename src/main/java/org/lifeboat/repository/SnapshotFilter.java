@@ -18,7 +18,8 @@ public record SnapshotFilter(List<String> hosts, List<String> tags, List<String>
             for (String group : tags) {
                 boolean all = true;
                 for (String t : group.split(",")) {
-                    if (!t.isEmpty() && !s.hasTag(t)) all = false;
+                    // restic's HasTags: an empty tag ("--tag ''") matches only a snapshot without tags
+                    if (t.isEmpty() ? s.tags() != null && !s.tags().isEmpty() : !s.hasTag(t)) all = false;
                 }
                 any |= all;
             }

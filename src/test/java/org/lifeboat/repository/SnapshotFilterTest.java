@@ -35,4 +35,13 @@ class SnapshotFilterTest {
         assertThatThrownBy(() -> SnapshotFilter.ALL.resolve(all, "cc")).isInstanceOf(SnapshotNotFoundException.class)
                 .hasMessageContaining("no snapshot with ID 'cc'");
     }
+
+    /** restic's HasTags: {@code --tag ''} selects the snapshots without tags; another group may add more. */
+    @Test
+    void anEmptyTagMatchesOnlyUntaggedSnapshots() {
+        assertThat(new SnapshotFilter(List.of(), List.of(""), List.of()).apply(all)).extracting(s -> s.id().hex().substring(0, 4))
+                .containsExactly("bb33");
+        assertThat(new SnapshotFilter(List.of(), List.of("", "db"), List.of()).apply(all)).extracting(s -> s.id().hex().substring(0, 4))
+                .containsExactly("aa22", "bb33");
+    }
 }
