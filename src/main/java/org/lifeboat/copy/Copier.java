@@ -355,26 +355,9 @@ public final class Copier {
                 }
             }
         };
-        if (workers == 1) {
-            work.run();
-        } else {
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < workers; i++) threads.add(Thread.ofPlatform().name("copy-" + i).start(work));
-            boolean interrupted = false;
-            for (Thread t : threads) {
-                while (true) {
-                    try {
-                        t.join();
-                        break;
-                    } catch (InterruptedException e) {
-                        // stop the others (they see the failure at their next blob), then wait for them
-                        interrupted = true;
-                        failure.compareAndSet(null, new InterruptedIOException("interrupted"));
-                    }
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
+        // an interrupt stops the others (they see the failure at their next blob), then they are waited for
+        org.lifeboat.repository.Workers.runAll("copy", workers, work,
+                () -> failure.compareAndSet(null, new InterruptedIOException("interrupted")));
         IOException e = failure.get();
         if (e != null) throw e;
     }

@@ -446,25 +446,8 @@ public final class Pruner {
     }
 
     private static void join(Runnable work, int workers, AtomicReference<IOException> failure, String name) {
-        if (workers == 1) {
-            work.run();
-            return;
-        }
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < workers; i++) threads.add(Thread.ofPlatform().name(name + "-" + i).start(work));
-        boolean interrupted = false;
-        for (Thread t : threads) {
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    failure.compareAndSet(null, new InterruptedIOException("interrupted"));
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        org.lifeboat.repository.Workers.runAll(name, workers, work,
+                () -> failure.compareAndSet(null, new InterruptedIOException("interrupted")));
     }
 
     /**

@@ -56,21 +56,8 @@ final class UsedBlobs {
         UsedBlobs u = new UsedBlobs(repo, marks, cancel);
         for (Snapshot s : snapshots) u.push(s.tree(), s, "/");
         int workers = Math.max(1, Math.min(repo.connections(), Repository.MAX_CONNECTIONS));
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < workers; i++) threads.add(Thread.ofPlatform().name("prune-walk-" + i).start(u::work));
-        boolean interrupted = false;
-        for (Thread t : threads) {
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    u.fail(new InterruptedIOException("interrupted"));
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        org.lifeboat.repository.Workers.runOnThreads("prune-walk", workers, u::work,
+                () -> u.fail(new InterruptedIOException("interrupted")));
         if (u.failure != null) throw u.failure;
         if (u.missingData.get() > 0) {
             throw new PruneException(u.missingData.get() + " data blob" + (u.missingData.get() == 1 ? "" : "s")
