@@ -68,10 +68,20 @@ public final class Cli {
         return Proc.run(command(args), env, null, stdin, 600);
     }
 
+    /**
+     * The command line of Lifeboat as a separate JVM: {@code java OPTIONS -cp TEST_CLASSPATH Main args…}.
+     * Callers may insert JVM options at index 1 (heap limits, system properties).
+     *
+     * <p>The JVM compiles with C1 only ({@code -XX:TieredStopAtLevel=1}, as the launcher does for
+     * metadata commands): a test's command runs for seconds on little data, where C2's compiler
+     * threads cost more CPU than they save (about 35-45% of a short command's CPU time, measured on
+     * {@code snapshots} and a 30 MB backup); the machine running the suite has 2 cores.
+     */
     public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("org.lifeboat.cli.Main");
