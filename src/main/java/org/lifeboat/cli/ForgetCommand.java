@@ -120,7 +120,16 @@ final class ForgetCommand implements Callable<Integer> {
             if (!allowRemoveAll) throw new UserException("no policy was specified, no snapshots will be removed (give --keep-* options, or snapshot IDs)");
             if (!filtered) throw new UserException("--unsafe-allow-remove-all is not allowed unless a snapshot filter option (--host, --tag, --path) is specified");
         }
+        // restic checks prune's options before forget removes anything: a typo must not leave snapshots forgotten, unpruned
+        org.lifeboat.prune.PruneOptions pruneOptions = prune ? pruneFlags.options(dryRun) : null;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, !dryRun)) {
+            if (pruneOptions != null) {
+                try {
+                    org.lifeboat.prune.Pruner.requireFits(repo, pruneOptions);
+                } catch (org.lifeboat.prune.PruneException e) {
+                    throw new UserException(e.getMessage() + "; nothing was removed");
+                }
+            }
             List<String> unreadable = new ArrayList<>();
             List<Snapshot> all = repo.listSnapshots(w -> {
                 ctx.warn(w);

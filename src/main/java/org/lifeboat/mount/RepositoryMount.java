@@ -90,7 +90,14 @@ public final class RepositoryMount implements AutoCloseable {
      * nor hold it (the mount would read its own files through itself and hang).
      */
     public static String mountpointProblem(Path mountpoint, Path repoFolder) {
+        if (mountpoint.toString().isEmpty()) return "no mountpoint given (name an empty folder)";
         if (!Files.exists(mountpoint, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(mountpoint)) {
+            // a FUSE mount whose process ended (kill -9) answers every stat with ENOTCONN: it looks absent
+            if (mounted(mountpoint)) {
+                return "mountpoint " + mountpoint + " is a stale mount whose file system process has ended"
+                        + " (Transport endpoint is not connected): unmount it first with 'umount -l " + mountpoint
+                        + "' or 'fusermount3 -u " + mountpoint + "'";
+            }
             return "mountpoint " + mountpoint + " does not exist";
         }
         if (!Files.isDirectory(mountpoint)) return "mountpoint " + mountpoint + " is not a folder";
@@ -111,6 +118,24 @@ public final class RepositoryMount implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Whether /proc/mounts lists {@code mountpoint} (made absolute, not resolved: a stale mount cannot be). */
+    static boolean mounted(Path mountpoint) {
+        String abs = mountpoint.toAbsolutePath().normalize().toString();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] f = line.split(" ");
+                // /proc/mounts escapes space, tab, newline and backslash as octal
+                if (f.length > 1 && f[1].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+                        .replace("\\134", "\\").equals(abs)) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
     }
 
     /**

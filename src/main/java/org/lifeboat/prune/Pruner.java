@@ -65,6 +65,23 @@ public final class Pruner {
      * @param cancel   the job's token (null: never)
      */
     /**
+     * Refuses options that do not fit this repository (before anything is changed: forget --prune
+     * checks them before it removes snapshots, as restic does).
+     *
+     * @throws PruneException one sentence naming the option and what to do
+     */
+    public static void requireFits(Repository repo, PruneOptions opts) throws PruneException {
+        if (opts.repackUncompressed() && repo.config().version() < 2) {
+            throw new PruneException("--repack-uncompressed needs compression, which repository format version 2 has; "
+                    + repo.location() + " is version " + repo.config().version() + " (migrate upgrade_repo_v2 first)");
+        }
+        if (opts.smallPackBytes() > repo.packSize()) {
+            throw new PruneException("--repack-smaller-than (" + opts.smallPackBytes() + " bytes) exceeds the pack size ("
+                    + repo.packSize() + " bytes)");
+        }
+    }
+
+    /**
      * Counts these snapshots as removed: {@code forget --dry-run --prune} shows what prune would do
      * after the forget it did not do (restic's ignoreSnapshots). Returns this pruner.
      */
@@ -114,14 +131,7 @@ public final class Pruner {
      * @throws IOException when the storage fails
      */
     public PrunePlan plan() throws IOException {
-        if (opts.repackUncompressed() && repo.config().version() < 2) {
-            throw new PruneException("--repack-uncompressed needs compression, which repository format version 2 has; "
-                    + repo.location() + " is version " + repo.config().version() + " (migrate upgrade_repo_v2 first)");
-        }
-        if (opts.smallPackBytes() > repo.packSize()) {
-            throw new PruneException("--repack-smaller-than (" + opts.smallPackBytes() + " bytes) exceeds the pack size ("
-                    + repo.packSize() + " bytes)");
-        }
+        requireFits(repo, opts);
         listener.step("loading indexes...");
         repo.loadIndex();
         if (!repo.indexErrors().isEmpty()) {

@@ -70,7 +70,7 @@ final class UsedBlobs {
     /** Queues a tree unless it was marked already; a tree the index does not know stops the walk. */
     private void push(Id tree, Snapshot s, String path) throws PruneException {
         int n = repo.indexedBlobNumber(BlobType.TREE, tree);
-        if (n < 0) throw missingTree(tree, s, path, "is not in the index");
+        if (n < 0) throw missingTree(tree, s, path, NOT_INDEXED);
         if (!marks.markUsed(BlobType.TREE, n)) return;
         synchronized (this) {
             todo.push(new Task(tree, s, path));
@@ -79,10 +79,19 @@ final class UsedBlobs {
     }
 
     private static PruneException missingTree(Id tree, Snapshot s, String path, String what) {
-        return new PruneException("snapshot " + s.id().shortHex() + ": tree " + tree.shortHex() + " (folder " + path + ") "
-                + what + "; prune will not remove anything while a snapshot is damaged: run repair snapshots"
+        String head = "snapshot " + s.id().shortHex() + ": tree " + tree.shortHex() + " (folder " + path + ") " + what;
+        if (what.equals(NOT_INDEXED)) {
+            // most often the index lost it, not the packs (deleted or damaged index files): repair snapshots
+            // first would throw away snapshots that repair index makes whole again
+            return new PruneException(head + "; prune will not remove anything while data in use is missing from the index:"
+                    + " run repair index first (it reads what the packs hold); if the tree is still missing after it,"
+                    + " run repair snapshots (or forget the snapshot)");
+        }
+        return new PruneException(head + "; prune will not remove anything while a snapshot is damaged: run repair snapshots"
                 + " (or forget the snapshot) first");
     }
+
+    private static final String NOT_INDEXED = "is not in the index";
 
     private synchronized void fail(IOException e) {
         if (failure == null) failure = e;
@@ -130,7 +139,7 @@ final class UsedBlobs {
         try {
             raw = repo.loadBlob(BlobType.TREE, t.tree());
         } catch (BlobNotFoundException e) {
-            throw missingTree(t.tree(), t.snapshot(), t.path(), "is not in the index");
+            throw missingTree(t.tree(), t.snapshot(), t.path(), NOT_INDEXED);
         } catch (org.lifeboat.repository.RepositoryException e) {
             // every copy missing or damaged (loadBlob says which); a storage that keeps failing is rethrown below
             throw missingTree(t.tree(), t.snapshot(), t.path(), "cannot be read (" + e.getMessage() + ")");

@@ -24,6 +24,9 @@ public final class PathPatterns {
     }
 
     private void add(String pattern, boolean ignoreCase) {
+        // restic's filter.ParsePatterns skips empty patterns: an unset shell variable ("--exclude $X")
+        // must not match every path (a rewrite --forget would empty every snapshot)
+        if (pattern.isEmpty()) return;
         sources.add(pattern);
         String p = pattern;
         if (p.endsWith("/") && p.length() > 1) p = p.substring(0, p.length() - 1);

@@ -69,4 +69,22 @@ class ForgetPruneTest {
                 .isEqualTo(Files.readAllBytes(src.resolve("big-2.bin")));
         assertThat(List.of(real.err())).noneMatch(e -> e.contains("Exception"));
     }
+
+    /** restic checks prune's options first: a malformed or unfitting one removes no snapshot. */
+    @Test
+    void aBadPruneOptionRemovesNoSnapshot() throws Exception {
+        Path repo = dir.resolve("repo1");
+        Path src = Files.createDirectories(dir.resolve("src1"));
+        Files.writeString(src.resolve("f"), "x");
+        Cli cli = new Cli(repo, Cli.passwordFile(dir));
+        cli.run("init", "--repository-version", "1").ok();
+        cli.run("backup", src.toString()).ok();
+        cli.run("backup", src.toString()).ok();
+        Run bad = cli.run("forget", "--keep-last", "1", "--prune", "--max-unused", "abc");
+        assertThat(bad.exit()).as("%s", bad).isEqualTo(1);
+        Run v1 = cli.run("forget", "--keep-last", "1", "--prune", "--repack-uncompressed");
+        assertThat(v1.exit()).as("%s", v1).isEqualTo(1);
+        assertThat(v1.err()).contains("--repack-uncompressed needs compression").endsWith("; nothing was removed\n");
+        assertThat(new Restic(repo, dir.resolve("cache1")).snapshotIds()).hasSize(2);
+    }
 }

@@ -86,6 +86,24 @@ class MountLifecycleTest {
         assertRefused(inside, "Fatal: mountpoint " + inside + " overlaps the repository " + repo + " (use a folder outside it)");
     }
 
+    /** A mount whose process was killed stays in the kernel, answering ENOTCONN: said so, with the fix. */
+    @Test
+    void aStaleMountLeftByAKilledMountIsNamedWithItsFixAndAnEmptyNameIsRefused() throws Exception {
+        mount = MountProcess.start(work, repo, pw, mp).awaitMounted();
+        mount.signal("KILL");
+        mount.awaitExit();
+        assertThat(MountProcess.mounted(mp)).as("kill -9 leaves the kernel's mount").isTrue();
+        Run stale = cli.run("mount", mp.toString());
+        assertThat(stale.exit()).as("%s", stale).isEqualTo(1);
+        assertThat(stale.err()).isEqualTo("Fatal: mountpoint " + mp + " is a stale mount whose file system process has ended"
+                + " (Transport endpoint is not connected): unmount it first with 'umount -l " + mp + "' or 'fusermount3 -u "
+                + mp + "'\n");
+        MountProcess.detach(mp);
+        Run empty = cli.run("mount", "");
+        assertThat(empty.exit()).isEqualTo(1);
+        assertThat(empty.err()).isEqualTo("Fatal: no mountpoint given (name an empty folder)\n");
+    }
+
     private void assertRefused(Path where, String line) {
         Run r = cli.run("mount", where.toString());
         assertThat(r.exit()).as("%s", r).isEqualTo(1);

@@ -50,11 +50,30 @@ class PruneRefusalTest {
         assertThat(r.exit()).as("%s", r).isEqualTo(ExitCodes.FATAL);
         assertThat(r.err().strip().lines().toList()).as("%s", r).hasSize(1);
         assertThat(r.err()).startsWith("Fatal: snapshot " + ids[1].shortHex() + ": tree ").contains("(folder /data/gone/)")
-                .contains("is not in the index").contains("run repair snapshots");
+                .contains("is not in the index").contains("run repair index first").contains("run repair snapshots");
         Failures.assertNoStackTrace(r);
         assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(before);
         // the dry run refuses the same way
         assertThat(cli.run("prune", "--dry-run").exit()).isEqualTo(ExitCodes.FATAL);
+    }
+
+    /** Index files gone, packs whole: the advice is repair index (repair snapshots would drop every snapshot). */
+    @Test
+    void aLostIndexAdvisesRepairIndexAndAfterItPruneRuns() throws Exception {
+        Path repo = dir.resolve("repo");
+        build(repo, false);
+        try (var files = Files.list(repo.resolve("index"))) {
+            for (Path f : files.toList()) Files.delete(f);
+        }
+        Map<String, Long> before = PruneFixture.files(repo);
+        Cli cli = new Cli(repo, Files.writeString(dir.resolve("pw"), RawRepo.PASSWORD + "\n"));
+        Run r = cli.run("prune");
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCodes.FATAL);
+        assertThat(r.err()).contains("is not in the index").contains("run repair index first");
+        assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(before);
+        assertThat(cli.run("repair", "index").exit()).isZero();
+        Run again = cli.run("prune");
+        assertThat(again.exit()).as("%s", again).isZero();
     }
 
     @Test
