@@ -86,7 +86,12 @@ final class RepairCommand implements Callable<Integer> {
             } else {
                 ctx.info("index rebuilt: " + r.packs() + " packs, " + r.missingPacks().size() + " missing, "
                         + r.unreadablePacks().size() + " unreadable");
-                if (!r.missingPacks().isEmpty() || !r.unreadablePacks().isEmpty()) {
+                if (!r.unreadablePacks().isEmpty()) {
+                    // their blobs may be intact: forgetting them first would throw that data away
+                    ctx.info("first salvage the blobs of the unreadable packs with 'lifeboat repair packs "
+                            + String.join(" ", r.unreadablePacks().keySet().stream().map(Id::hex).sorted().toList())
+                            + "', then repair the snapshots that lost data with 'lifeboat repair snapshots --forget'");
+                } else if (!r.missingPacks().isEmpty()) {
                     ctx.info("snapshots that used their data can be repaired with 'lifeboat repair snapshots --forget'");
                 }
             }
@@ -184,11 +189,14 @@ final class RepairCommand implements Callable<Integer> {
         @ParentCommand
         RepairCommand parent;
 
-        @Parameters(arity = "1..*", paramLabel = "PACK", description = "IDs of the damaged packs (the full 64 hex digits, as check names them)")
+        @Parameters(arity = "0..*", paramLabel = "PACK", description = "IDs of the damaged packs (the full 64 hex digits, as check names them)")
         List<String> packs = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
+            if (packs.isEmpty()) {
+                throw new UserException("repair packs needs the IDs of the damaged packs (as 'check --read-data' names them)");
+            }
             Context ctx = new Context(parent.main);
             List<Id> ids = new ArrayList<>();
             for (String p : packs) {
@@ -200,15 +208,16 @@ final class RepairCommand implements Callable<Integer> {
                 }
                 if (!ids.contains(id)) ids.add(id);
             }
+            PackRepair.Result r;
+            Path here = Path.of("").toAbsolutePath();
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
-                Path here = Path.of("").toAbsolutePath();
                 for (Id id : ids) {
                     if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()))) {
                         throw new UserException("a backup copy " + here.resolve("pack-" + id.hex())
                                 + " exists already; move it away first (nothing was changed)");
                     }
                 }
-                PackRepair.Result r = new PackRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(ids, here);
+                r = new PackRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(ids, here);
                 if (ctx.json()) {
                     var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("salvaged", r.salvaged());
                     var lost = o.putObject("lost");
@@ -217,15 +226,25 @@ final class RepairCommand implements Callable<Integer> {
                     r.removedPacks().forEach(p -> rm.add(p.hex()));
                     var kept = o.putObject("kept_packs");
                     r.keptPacks().forEach((p, why) -> kept.put(p.hex(), why));
+                    var unread = o.putObject("unread_packs");
+                    r.unreadPacks().forEach((p, why) -> unread.put(p.hex(), why));
                     ctx.printJson(o);
-                } else if (r.lostData()) {
-                    ctx.err.println(r.lost().size() + " blob" + (r.lost().size() == 1 ? " was" : "s were")
-                            + " lost: run 'lifeboat repair snapshots --forget' to remove them from the snapshots that use them");
                 } else {
-                    ctx.info("all blobs of the damaged packs were salvaged");
+                    if (r.lostData()) {
+                        ctx.err.println(r.lost().size() + " blob" + (r.lost().size() == 1 ? " was" : "s were")
+                                + " lost: run 'lifeboat repair snapshots --forget' to remove them from the snapshots that use them");
+                    }
+                    if (!r.unreadPacks().isEmpty()) {
+                        ctx.err.println("nothing was salvaged from " + r.unreadPacks().size() + " pack"
+                                + (r.unreadPacks().size() == 1 ? "" : "s") + " whose header cannot be read ("
+                                + String.join(", ", r.unreadPacks().keySet().stream().map(Id::hex).toList())
+                                + "); they are kept, with their backup copies in " + here);
+                    }
+                    if (r.complete()) ctx.info("all blobs of the damaged packs were salvaged");
                 }
             }
-            return ExitCodes.OK;
+            // a pack nothing could be read from is a failure, not a repair
+            return r.unreadPacks().isEmpty() ? ExitCodes.OK : ExitCodes.FATAL;
         }
     }
 }
