@@ -139,16 +139,46 @@ final class RepairCommand implements Callable<Integer> {
             Context ctx = new Context(parent.main);
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
                 ctx.loadIndex(repo);
-                List<Snapshot> all = repo.listSnapshots(ctx::warn);
+                List<Snapshot> all = new ArrayList<>();
+                java.util.Map<Id, String> broken = new java.util.TreeMap<>();
+                for (Id id : repo.listFiles(Repository.FileKind.SNAPSHOT)) {
+                    try {
+                        all.add(repo.loadSnapshot(id));
+                    } catch (org.lifeboat.repository.RepositoryException e) {
+                        broken.put(id, unreadable(id, e));
+                    }
+                }
+                all.sort((a, b) -> a.time().compareTo(b.time()));
                 List<Snapshot> chosen = new ArrayList<>();
+                // unreadable snapshot files named on the command line (restic 0.17: removed with --forget)
+                List<Id> brokenNamed = new ArrayList<>();
                 if (ids.isEmpty()) {
                     chosen.addAll(filter.filter().apply(all));
                 } else {
                     for (String id : ids) {
+                        Id b = brokenMatch(broken, all, id);
+                        if (b != null) {
+                            if (!forget) {
+                                throw new UserException(broken.get(b) + "; remove it with 'lifeboat repair snapshots --forget "
+                                        + b.hex() + "' (nothing was changed)");
+                            }
+                            if (!brokenNamed.contains(b)) brokenNamed.add(b);
+                            continue;
+                        }
                         Snapshot s = filter.filter().resolve(all, id);
                         if (!chosen.contains(s)) chosen.add(s);
                     }
                 }
+                for (Id b : brokenNamed) {
+                    if (dryRun) {
+                        ctx.info("would remove unreadable snapshot file snapshots/" + b.hex());
+                    } else {
+                        repo.removeFile(Repository.FileKind.SNAPSHOT, b);
+                        ctx.info("removed unreadable snapshot file snapshots/" + b.hex());
+                    }
+                    broken.remove(b);
+                }
+                if (!ids.isEmpty()) broken.clear(); // the others were not asked about
                 List<SnapshotRepair.SnapshotResult> results = new SnapshotRepair(repo, printer(ctx), ctx.cancel(), dryRun, forget)
                         .run(chosen);
                 long changed = results.stream().filter(r -> r.outcome() != SnapshotRepair.Outcome.UNCHANGED).count();
@@ -177,9 +207,43 @@ final class RepairCommand implements Callable<Integer> {
                         }
                     }
                 }
+                if (!broken.isEmpty()) {
+                    // an unreadable snapshot file that stays keeps check failing: not a success
+                    for (String why : broken.values()) ctx.err.println(why);
+                    throw new UserException(broken.size() + " snapshot file" + (broken.size() == 1 ? " is" : "s are")
+                            + " unreadable and stay" + (broken.size() == 1 ? "s" : "") + "; remove "
+                            + (broken.size() == 1 ? "it" : "them") + " with 'lifeboat repair snapshots --forget "
+                            + String.join(" ", broken.keySet().stream().map(Id::hex).toList()) + "'");
+                }
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** One sentence on an unreadable snapshot file: its path and what is wrong (the field, for a malformed time). */
+    static String unreadable(Id id, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.time.format.DateTimeParseException d) {
+                return "snapshot file snapshots/" + id.hex() + " is unreadable: its \"time\" field '" + d.getParsedString()
+                        + "' is not a time";
+            }
+        }
+        return "snapshot file snapshots/" + id.hex() + " is unreadable: " + e.getMessage();
+    }
+
+    /** The unreadable snapshot file an argument names by ID prefix, or null when it names a readable one or none. */
+    static Id brokenMatch(java.util.Map<Id, String> broken, List<Snapshot> readable, String arg) {
+        if (arg.isEmpty() || !arg.matches("[0-9a-fA-F]+")) return null;
+        String a = arg.toLowerCase(java.util.Locale.ROOT);
+        for (Snapshot s : readable) if (s.id().hex().startsWith(a)) return null;
+        Id found = null;
+        for (Id b : broken.keySet()) {
+            if (b.hex().startsWith(a)) {
+                if (found != null) return null; // ambiguous: resolve says so
+                found = b;
+            }
+        }
+        return found;
     }
 
     @Command(name = "packs", description = {"Salvage the readable blobs of damaged packs into new packs and remove the damaged ones.",

@@ -252,6 +252,62 @@ class RepairCommandTest {
         assertThat(after).isEqualTo(before);
     }
 
+    // ------------------------------------------------------------------ unreadable snapshot files
+
+    @Test
+    void anUnreadableSnapshotFileIsAFailureUntilRepairSnapshotsForgetRemovesIt() throws Exception {
+        Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        Files.write(src.resolve("b.txt"), "beta\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        String bad = Failures.ids(repo, "snapshots").getFirst();
+        Path file = repo.resolve("snapshots").resolve(bad);
+        Failures.flipByte(file, 40);
+        Failures.flipByte(file, 41);
+
+        Run r = cli.run("repair", "snapshots", "--forget");
+        String fatal = Failures.fatal(r, ExitCodes.FATAL);
+        assertThat(fatal).contains("lifeboat repair snapshots --forget " + bad);
+        assertThat(r.err()).contains("snapshot file snapshots/" + bad + " is unreadable");
+        assertThat(file).as("not removed unless named").exists();
+
+        Run named = cli.run("repair", "snapshots", bad.substring(0, 8));
+        assertThat(Failures.fatal(named, ExitCodes.FATAL)).contains("snapshots/" + bad).contains("--forget " + bad);
+        assertThat(file).exists();
+
+        Run dry = cli.run("repair", "snapshots", "--forget", "--dry-run", bad);
+        assertThat(dry.exit()).as("%s", dry).isZero();
+        assertThat(dry.out()).contains("would remove unreadable snapshot file snapshots/" + bad);
+        assertThat(file).exists();
+
+        Run forget = cli.run("repair", "snapshots", "--forget", bad);
+        assertThat(forget.exit()).as("%s", forget).isZero();
+        assertThat(forget.out()).contains("removed unreadable snapshot file snapshots/" + bad);
+        assertThat(file).doesNotExist();
+        assertThat(Failures.ids(repo, "snapshots")).hasSize(1);
+        resticFindsItClean();
+    }
+
+    @Test
+    void aMalformedTimeAndADataBlobAsTreeAreNamedAsSuch() throws Exception {
+        Id dataBlob;
+        Id timeless;
+        try (RawRepo r = RawRepo.open(repo, Restic.PASSWORD)) {
+            dataBlob = r.data("just file contents\n");
+            Id tree = r.tree(RawRepo.file("f.txt", 5, r.data("hello")));
+            r.snapshot(dataBlob, "/data");
+            String json = "{\"time\":\"not a time\",\"tree\":\"" + tree.hex() + "\",\"paths\":[\"/x\"],"
+                    + "\"hostname\":\"h\",\"username\":\"u\"}";
+            timeless = r.rawUnpacked(org.lifeboat.backend.FileType.SNAPSHOT, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Run r = cli.run("repair", "snapshots", "--dry-run");
+        Failures.fatal(r, ExitCodes.FATAL);
+        assertThat(r.err()).contains("snapshot file snapshots/" + timeless.hex() + " is unreadable: its \"time\" field 'not a time' is not a time")
+                .doesNotContain("could not be parsed");
+        assertThat(r.out()).contains("tree " + dataBlob.shortHex() + " names a data blob, not a tree")
+                .doesNotContain("is not in the index");
+    }
+
     // ------------------------------------------------------------------ a deleted index
 
     @Test
