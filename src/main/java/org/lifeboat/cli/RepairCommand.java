@@ -86,7 +86,12 @@ final class RepairCommand implements Callable<Integer> {
             } else {
                 ctx.info("index rebuilt: " + r.packs() + " packs, " + r.missingPacks().size() + " missing, "
                         + r.unreadablePacks().size() + " unreadable");
-                if (!r.missingPacks().isEmpty() || !r.unreadablePacks().isEmpty()) {
+                if (!r.unreadablePacks().isEmpty()) {
+                    // their blobs may be intact: forgetting them first would throw that data away
+                    ctx.info("first salvage the blobs of the unreadable packs with 'lifeboat repair packs "
+                            + String.join(" ", r.unreadablePacks().keySet().stream().map(Id::hex).sorted().toList())
+                            + "', then repair the snapshots that lost data with 'lifeboat repair snapshots --forget'");
+                } else if (!r.missingPacks().isEmpty()) {
                     ctx.info("snapshots that used their data can be repaired with 'lifeboat repair snapshots --forget'");
                 }
             }
@@ -134,16 +139,46 @@ final class RepairCommand implements Callable<Integer> {
             Context ctx = new Context(parent.main);
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
                 ctx.loadIndex(repo);
-                List<Snapshot> all = repo.listSnapshots(ctx::warn);
+                List<Snapshot> all = new ArrayList<>();
+                java.util.Map<Id, String> broken = new java.util.TreeMap<>();
+                for (Id id : repo.listFiles(Repository.FileKind.SNAPSHOT)) {
+                    try {
+                        all.add(repo.loadSnapshot(id));
+                    } catch (org.lifeboat.repository.RepositoryException e) {
+                        broken.put(id, unreadable(id, e));
+                    }
+                }
+                all.sort((a, b) -> a.time().compareTo(b.time()));
                 List<Snapshot> chosen = new ArrayList<>();
+                // unreadable snapshot files named on the command line (restic 0.17: removed with --forget)
+                List<Id> brokenNamed = new ArrayList<>();
                 if (ids.isEmpty()) {
                     chosen.addAll(filter.filter().apply(all));
                 } else {
                     for (String id : ids) {
+                        Id b = brokenMatch(broken, all, id);
+                        if (b != null) {
+                            if (!forget) {
+                                throw new UserException(broken.get(b) + "; remove it with 'lifeboat repair snapshots --forget "
+                                        + b.hex() + "' (nothing was changed)");
+                            }
+                            if (!brokenNamed.contains(b)) brokenNamed.add(b);
+                            continue;
+                        }
                         Snapshot s = filter.filter().resolve(all, id);
                         if (!chosen.contains(s)) chosen.add(s);
                     }
                 }
+                for (Id b : brokenNamed) {
+                    if (dryRun) {
+                        ctx.info("would remove unreadable snapshot file snapshots/" + b.hex());
+                    } else {
+                        repo.removeFile(Repository.FileKind.SNAPSHOT, b);
+                        ctx.info("removed unreadable snapshot file snapshots/" + b.hex());
+                    }
+                    broken.remove(b);
+                }
+                if (!ids.isEmpty()) broken.clear(); // the others were not asked about
                 List<SnapshotRepair.SnapshotResult> results = new SnapshotRepair(repo, printer(ctx), ctx.cancel(), dryRun, forget)
                         .run(chosen);
                 long changed = results.stream().filter(r -> r.outcome() != SnapshotRepair.Outcome.UNCHANGED).count();
@@ -172,9 +207,43 @@ final class RepairCommand implements Callable<Integer> {
                         }
                     }
                 }
+                if (!broken.isEmpty()) {
+                    // an unreadable snapshot file that stays keeps check failing: not a success
+                    for (String why : broken.values()) ctx.err.println(why);
+                    throw new UserException(broken.size() + " snapshot file" + (broken.size() == 1 ? " is" : "s are")
+                            + " unreadable and stay" + (broken.size() == 1 ? "s" : "") + "; remove "
+                            + (broken.size() == 1 ? "it" : "them") + " with 'lifeboat repair snapshots --forget "
+                            + String.join(" ", broken.keySet().stream().map(Id::hex).toList()) + "'");
+                }
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** One sentence on an unreadable snapshot file: its path and what is wrong (the field, for a malformed time). */
+    static String unreadable(Id id, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.time.format.DateTimeParseException d) {
+                return "snapshot file snapshots/" + id.hex() + " is unreadable: its \"time\" field '" + d.getParsedString()
+                        + "' is not a time";
+            }
+        }
+        return "snapshot file snapshots/" + id.hex() + " is unreadable: " + e.getMessage();
+    }
+
+    /** The unreadable snapshot file an argument names by ID prefix, or null when it names a readable one or none. */
+    static Id brokenMatch(java.util.Map<Id, String> broken, List<Snapshot> readable, String arg) {
+        if (arg.isEmpty() || !arg.matches("[0-9a-fA-F]+")) return null;
+        String a = arg.toLowerCase(java.util.Locale.ROOT);
+        for (Snapshot s : readable) if (s.id().hex().startsWith(a)) return null;
+        Id found = null;
+        for (Id b : broken.keySet()) {
+            if (b.hex().startsWith(a)) {
+                if (found != null) return null; // ambiguous: resolve says so
+                found = b;
+            }
+        }
+        return found;
     }
 
     @Command(name = "packs", description = {"Salvage the readable blobs of damaged packs into new packs and remove the damaged ones.",
@@ -184,11 +253,14 @@ final class RepairCommand implements Callable<Integer> {
         @ParentCommand
         RepairCommand parent;
 
-        @Parameters(arity = "1..*", paramLabel = "PACK", description = "IDs of the damaged packs (the full 64 hex digits, as check names them)")
+        @Parameters(arity = "0..*", paramLabel = "PACK", description = "IDs of the damaged packs (the full 64 hex digits, as check names them)")
         List<String> packs = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
+            if (packs.isEmpty()) {
+                throw new UserException("repair packs needs the IDs of the damaged packs (as 'check --read-data' names them)");
+            }
             Context ctx = new Context(parent.main);
             List<Id> ids = new ArrayList<>();
             for (String p : packs) {
@@ -200,15 +272,16 @@ final class RepairCommand implements Callable<Integer> {
                 }
                 if (!ids.contains(id)) ids.add(id);
             }
+            PackRepair.Result r;
+            Path here = Path.of("").toAbsolutePath();
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
-                Path here = Path.of("").toAbsolutePath();
                 for (Id id : ids) {
                     if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()))) {
                         throw new UserException("a backup copy " + here.resolve("pack-" + id.hex())
                                 + " exists already; move it away first (nothing was changed)");
                     }
                 }
-                PackRepair.Result r = new PackRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(ids, here);
+                r = new PackRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(ids, here);
                 if (ctx.json()) {
                     var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("salvaged", r.salvaged());
                     var lost = o.putObject("lost");
@@ -217,15 +290,25 @@ final class RepairCommand implements Callable<Integer> {
                     r.removedPacks().forEach(p -> rm.add(p.hex()));
                     var kept = o.putObject("kept_packs");
                     r.keptPacks().forEach((p, why) -> kept.put(p.hex(), why));
+                    var unread = o.putObject("unread_packs");
+                    r.unreadPacks().forEach((p, why) -> unread.put(p.hex(), why));
                     ctx.printJson(o);
-                } else if (r.lostData()) {
-                    ctx.err.println(r.lost().size() + " blob" + (r.lost().size() == 1 ? " was" : "s were")
-                            + " lost: run 'lifeboat repair snapshots --forget' to remove them from the snapshots that use them");
                 } else {
-                    ctx.info("all blobs of the damaged packs were salvaged");
+                    if (r.lostData()) {
+                        ctx.err.println(r.lost().size() + " blob" + (r.lost().size() == 1 ? " was" : "s were")
+                                + " lost: run 'lifeboat repair snapshots --forget' to remove them from the snapshots that use them");
+                    }
+                    if (!r.unreadPacks().isEmpty()) {
+                        ctx.err.println("nothing was salvaged from " + r.unreadPacks().size() + " pack"
+                                + (r.unreadPacks().size() == 1 ? "" : "s") + " whose header cannot be read ("
+                                + String.join(", ", r.unreadPacks().keySet().stream().map(Id::hex).toList())
+                                + "); they are kept, with their backup copies in " + here);
+                    }
+                    if (r.complete()) ctx.info("all blobs of the damaged packs were salvaged");
                 }
             }
-            return ExitCodes.OK;
+            // a pack nothing could be read from is a failure, not a repair
+            return r.unreadPacks().isEmpty() ? ExitCodes.OK : ExitCodes.FATAL;
         }
     }
 }

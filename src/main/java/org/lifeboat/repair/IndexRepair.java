@@ -113,7 +113,8 @@ public final class IndexRepair {
             } catch (IOException e) {
                 unreadable.put(p, e.getMessage());
                 out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage()
-                        + " (left out of the index: its blobs count as missing, see 'repair snapshots'; prune removes the file)");
+                        + " (left out of the index; its blobs may still be intact: salvage them with 'repair packs "
+                        + p.hex() + "' before 'repair snapshots --forget')");
             }
         }
         cancel.check();

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
 import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Pack;
+import org.lifeboat.repository.RepositoryException;
 import org.lifeboat.repository.PackedBlob;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RetainedException;
@@ -36,12 +38,19 @@ public final class PackRepair {
      * @param removedPacks damaged packs removed from the repository
      * @param keptPacks    damaged packs left in the repository (pack → why); the index no longer names them
      * @param backups      backup copies written (pack → file)
+     * @param unreadPacks  packs nothing could be salvaged from: the index names no blobs for them and
+     *                     their header cannot be read (pack → why); they are kept
      */
     public record Result(int salvaged, Map<String, String> lost, List<Id> removedPacks, Map<Id, String> keptPacks,
-                         Map<Id, Path> backups) {
+                         Map<Id, Path> backups, Map<Id, String> unreadPacks) {
         /** True when some data could not be salvaged: the snapshots that use it need {@code repair snapshots}. */
         public boolean lostData() {
             return !lost.isEmpty();
+        }
+
+        /** True when every blob of every given pack was salvaged (nothing lost, no pack left unread). */
+        public boolean complete() {
+            return lost.isEmpty() && unreadPacks.isEmpty();
         }
     }
 
@@ -71,15 +80,42 @@ public final class PackRepair {
      *                  null for none
      * @throws java.nio.file.FileAlreadyExistsException if a backup copy exists already (nothing
      *     was changed in the repository)
+     * @throws RepositoryException if a given pack is not in the repository, or a backup copy cannot
+     *     be written (nothing was changed in the repository)
      * @throws IOException if the salvaged blobs or the new index cannot be saved (the damaged
      *     packs are then all still there and indexed)
      */
     public Result run(List<Id> packs, Path backupDir) throws IOException {
         repo.loadIndex();
         for (String e : repo.indexErrors()) out.accept("warning: " + e + " (run 'repair index' first)");
-        Map<Id, List<PackedBlob>> byPack = repo.blobsByPack();
+        Map<Id, List<PackedBlob>> byPack = new java.util.HashMap<>(repo.blobsByPack());
         Map<Id, Long> sizes = new LinkedHashMap<>();
         for (Repository.PackFile f : repo.listPacks()) sizes.put(f.id(), f.size());
+        for (Id p : packs) {
+            // a typo'd ID must not rewrite the index and then report success
+            if (!sizes.containsKey(p)) {
+                throw new RepositoryException("there is no pack " + p.hex() + " in the repository (no file data/"
+                        + p.hex().substring(0, 2) + "/" + p.hex() + "); nothing was changed");
+            }
+        }
+        // The blobs of a pack the index does not describe (repair index left it out) come from its header.
+        Map<Id, String> unread = new LinkedHashMap<>();
+        for (Id p : packs) {
+            if (!byPack.getOrDefault(p, List.of()).isEmpty()) continue;
+            try {
+                List<PackedBlob> fromHeader = new ArrayList<>();
+                long offset = 0;
+                for (Pack.Entry e : repo.loadPackHeader(p)) {
+                    fromHeader.add(new PackedBlob(e.id(), e.type(), p, offset, e.length(), e.uncompressedLength()));
+                    offset += e.length();
+                }
+                byPack.put(p, fromHeader);
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                unread.put(p, e.getMessage());
+            }
+        }
 
         Map<Id, Path> backups = new LinkedHashMap<>();
         if (backupDir != null) {
@@ -90,9 +126,18 @@ public final class PackRepair {
                     continue;
                 }
                 Path f = backupDir.resolve("pack-" + p.hex());
-                // CREATE_NEW: an earlier run's copy (perhaps of the pack before more damage) is never overwritten
-                Files.write(f, repo.loadFile(Repository.FileKind.PACK, p), StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE);
+                byte[] bytes = repo.loadFile(Repository.FileKind.PACK, p);
+                try {
+                    // CREATE_NEW: an earlier run's copy (perhaps of the pack before more damage) is never overwritten
+                    Files.write(f, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    throw e;
+                } catch (IOException e) {
+                    String why = e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+                            ? fs.getReason() : e.getClass().getSimpleName().replace("Exception", "");
+                    throw new RepositoryException("the backup copy of pack " + p.hex() + " could not be written to "
+                            + backupDir + " (" + why + "); run repair packs from a writable folder (nothing was changed)", e);
+                }
                 backups.put(p, f);
             }
         }
@@ -103,12 +148,18 @@ public final class PackRepair {
             for (PackedBlob b : byPack.getOrDefault(p, List.of())) repo.distrustCopiesOf(b.type(), b.id());
         }
         Map<String, String> lost = new LinkedHashMap<>();
+        Map<String, Id> lostIn = new java.util.HashMap<>();
         int[] salvaged = {0};
         Repository.ReadBuffer buffer = new Repository.ReadBuffer();
         for (Id p : packs) {
             List<PackedBlob> blobs = IndexRepair.distinct(byPack.getOrDefault(p, List.of()));
             if (blobs.isEmpty()) {
-                out.accept("no blobs found for pack " + p.hex());
+                if (unread.containsKey(p)) {
+                    out.accept("nothing could be salvaged from pack " + p.hex() + ": the index names no blobs in it and"
+                            + " its header cannot be read (" + unread.get(p) + "); the pack is kept");
+                } else {
+                    out.accept("pack " + p.hex() + " holds no blobs");
+                }
                 continue;
             }
             Set<String> seen = new HashSet<>();
@@ -118,6 +169,7 @@ public final class PackRepair {
                 if (plain == null) {
                     String why = error == null ? "unreadable" : error.getMessage();
                     lost.put(key, why);
+                    lostIn.put(key, p);
                     out.accept("failed to load " + blob.type().json() + " blob " + blob.id().shortHex() + " of pack "
                             + p.shortHex() + ": " + why);
                     return;
@@ -131,6 +183,10 @@ public final class PackRepair {
 
         // The new index: every blob the index knows, but those in the damaged packs.
         Set<Id> drop = new HashSet<>(packs);
+        // A pack some blobs of which could not be read stays (un-indexed): its damaged bytes may
+        // still be recoverable, and prune removes it once nothing needs it.
+        Set<Id> partial = new HashSet<>(unread.keySet());
+        for (String key : lost.keySet()) partial.add(lostIn.get(key));
         List<PackedBlob> keep = new ArrayList<>();
         for (Map.Entry<Id, List<PackedBlob>> e : repo.blobsByPack().entrySet()) {
             if (!drop.contains(e.getKey())) keep.addAll(IndexRepair.distinct(e.getValue()));
@@ -142,6 +198,12 @@ public final class PackRepair {
         Map<Id, String> kept = new LinkedHashMap<>();
         out.accept("removing salvaged pack files");
         for (Id p : packs) {
+            if (partial.contains(p)) {
+                String why = unread.containsKey(p) ? "its header cannot be read" : "some of its blobs could not be read";
+                kept.put(p, why);
+                out.accept("pack " + p.hex() + " was kept: " + why + " (not all of its blobs were salvaged)");
+                continue;
+            }
             if (!o.kept().isEmpty()) {
                 // an old index file that stays may name this pack: the pack stays too
                 kept.put(p, "an old index file that names it could not be removed");
@@ -164,6 +226,6 @@ public final class PackRepair {
                         + " (the index no longer names it; prune removes it later)");
             }
         }
-        return new Result(salvaged[0], lost, removed, kept, backups);
+        return new Result(salvaged[0], lost, removed, kept, backups, unread);
     }
 }

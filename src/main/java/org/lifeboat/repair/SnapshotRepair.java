@@ -171,6 +171,10 @@ public final class SnapshotRepair {
             for (Throwable c = e; c != null; c = c.getCause()) {
                 if (c instanceof java.nio.file.AccessDeniedException) throw e;
             }
+            if (!repo.hasBlob(BlobType.TREE, id) && repo.hasBlob(BlobType.DATA, id)) {
+                // "not in the index" would be false: the ID is there, as file contents
+                return lost(new RepositoryException("tree " + id.shortHex() + " names a data blob, not a tree"), depth);
+            }
             return lost(e, depth);
         }
         Tree tree;

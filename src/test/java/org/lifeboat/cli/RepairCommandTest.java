@@ -162,7 +162,8 @@ class RepairCommandTest {
         assertThat(r.err()).contains("1 blob was lost: run 'lifeboat repair snapshots --forget'");
         assertThat(Files.readAllBytes(work.resolve("pack-" + damaged.hex()))).as("restic's backup copy, as it was")
                 .isEqualTo(corrupted).isNotEqualTo(original);
-        assertThat(packFile(damaged)).as("removed once the index no longer names it").doesNotExist();
+        assertThat(packFile(damaged)).as("kept (un-indexed): not all of its blobs were salvaged").exists();
+        assertThat(r.out()).contains("pack " + damaged.hex() + " was kept").doesNotContain("all blobs of the damaged packs were salvaged");
         assertThat(packTypes()).doesNotContainKey(damaged);
 
         Run snaps = cli.run("repair", "snapshots", "--forget");
@@ -182,6 +183,129 @@ class RepairCommandTest {
         assertThat(Files.size(hurt)).isLessThan(bigHurt ? big.length : small.length);
         String lost = files.getFirst().replaceAll(".*blobs, (\\d+) of.*", "$1");
         assertThat(Files.size(hurt) + Long.parseLong(lost)).isEqualTo(bigHurt ? big.length : small.length);
+    }
+
+    // ------------------------------------------------------------------ a damaged pack header
+
+    @Test
+    void aPackWhoseHeaderIsUnreadableIsNeitherForgottenNorDeletedAndTheFailureIsSaid() throws Exception {
+        Files.write(src.resolve("a.bin"), TestTrees.random(5, 300_000));
+        cli.run("backup", src.toString()).ok();
+        Id damaged = dataPacks().getFirst();
+        Path file = packFile(damaged);
+        Failures.flipByte(file, Files.size(file) - 20); // inside the encrypted header: the blobs are intact
+        byte[] damagedBytes = Files.readAllBytes(file);
+
+        Run index = cli.run("repair", "index", "--read-all-packs");
+        assertThat(index.exit()).as("%s", index).isZero();
+        String out = index.out();
+        assertThat(out).as("the advice names the pack and comes before forgetting:\n%s", index)
+                .contains("'lifeboat repair packs " + damaged.hex() + "'");
+        int salvage = out.indexOf("lifeboat repair packs " + damaged.hex());
+        int forget = out.indexOf("repair snapshots --forget", salvage);
+        assertThat(forget).isGreaterThan(salvage);
+        assertThat(out.lines().filter(l -> l.contains("repair snapshots --forget")).filter(l -> !l.contains("repair packs")))
+                .as("no advice to forget alone").isEmpty();
+
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", damaged.hex()),
+                Map.of(), work, null, 300);
+        assertThat(r.exit()).as("nothing was salvaged: a failure\n%s", r).isEqualTo(ExitCodes.FATAL);
+        Failures.assertNoStackTrace(r);
+        assertThat(r.out() + r.err()).doesNotContain("all blobs of the damaged packs were salvaged")
+                .contains("nothing could be salvaged from pack " + damaged.hex()).contains("header cannot be read");
+        assertThat(Files.readAllBytes(file)).as("the pack is kept as it was").isEqualTo(damagedBytes);
+    }
+
+    @Test
+    void aPackIdThatNamesNoPackChangesNothing() throws Exception {
+        Files.write(src.resolve("a.bin"), TestTrees.random(6, 1000));
+        cli.run("backup", src.toString()).ok();
+        Map<String, String> before = Failures.fingerprint(repo);
+        String noPack = "ab".repeat(32);
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", noPack),
+                Map.of(), work, null, 300);
+        String fatal = Failures.fatal(r, ExitCodes.FATAL);
+        assertThat(fatal).contains("there is no pack " + noPack).contains("nothing was changed");
+        Map<String, String> after = Failures.fingerprint(repo);
+        after.keySet().removeIf(k -> k.startsWith("locks"));
+        before.keySet().removeIf(k -> k.startsWith("locks"));
+        assertThat(after).as("the index was not rewritten").isEqualTo(before);
+        assertThat(r.out()).doesNotContain("salvaged");
+    }
+
+    @Test
+    void aBackupCopyThatCannotBeWrittenIsOneSentenceAndChangesNothing() throws Exception {
+        Files.write(src.resolve("a.bin"), TestTrees.random(7, 1000));
+        cli.run("backup", src.toString()).ok();
+        Id pack = dataPacks().getFirst();
+        Map<String, String> before = Failures.fingerprint(repo);
+        Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", pack.hex()),
+                Map.of(), Path.of("/proc"), null, 300);
+        String fatal = Failures.fatal(r, ExitCodes.FATAL);
+        assertThat(fatal).contains("the backup copy of pack " + pack.hex() + " could not be written to /proc")
+                .contains("nothing was changed").doesNotContain("does not exist");
+        Map<String, String> after = Failures.fingerprint(repo);
+        after.keySet().removeIf(k -> k.startsWith("locks"));
+        before.keySet().removeIf(k -> k.startsWith("locks"));
+        assertThat(after).isEqualTo(before);
+    }
+
+    // ------------------------------------------------------------------ unreadable snapshot files
+
+    @Test
+    void anUnreadableSnapshotFileIsAFailureUntilRepairSnapshotsForgetRemovesIt() throws Exception {
+        Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        Files.write(src.resolve("b.txt"), "beta\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        String bad = Failures.ids(repo, "snapshots").getFirst();
+        Path file = repo.resolve("snapshots").resolve(bad);
+        Failures.flipByte(file, 40);
+        Failures.flipByte(file, 41);
+
+        Run r = cli.run("repair", "snapshots", "--forget");
+        String fatal = Failures.fatal(r, ExitCodes.FATAL);
+        assertThat(fatal).contains("lifeboat repair snapshots --forget " + bad);
+        assertThat(r.err()).contains("snapshot file snapshots/" + bad + " is unreadable");
+        assertThat(file).as("not removed unless named").exists();
+
+        Run named = cli.run("repair", "snapshots", bad.substring(0, 8));
+        assertThat(Failures.fatal(named, ExitCodes.FATAL)).contains("snapshots/" + bad).contains("--forget " + bad);
+        assertThat(file).exists();
+
+        Run dry = cli.run("repair", "snapshots", "--forget", "--dry-run", bad);
+        assertThat(dry.exit()).as("%s", dry).isZero();
+        assertThat(dry.out()).contains("would remove unreadable snapshot file snapshots/" + bad);
+        assertThat(file).exists();
+
+        Run forget = cli.run("repair", "snapshots", "--forget", bad);
+        assertThat(forget.exit()).as("%s", forget).isZero();
+        assertThat(forget.out()).contains("removed unreadable snapshot file snapshots/" + bad);
+        assertThat(file).doesNotExist();
+        assertThat(Failures.ids(repo, "snapshots")).hasSize(1);
+        resticFindsItClean();
+    }
+
+    @Test
+    void aMalformedTimeAndADataBlobAsTreeAreNamedAsSuch() throws Exception {
+        Id dataBlob;
+        Id timeless;
+        try (RawRepo r = RawRepo.open(repo, Restic.PASSWORD)) {
+            dataBlob = r.data("just file contents\n");
+            Id tree = r.tree(RawRepo.file("f.txt", 5, r.data("hello")));
+            r.snapshot(dataBlob, "/data");
+            String json = "{\"time\":\"not a time\",\"tree\":\"" + tree.hex() + "\",\"paths\":[\"/x\"],"
+                    + "\"hostname\":\"h\",\"username\":\"u\"}";
+            timeless = r.rawUnpacked(org.lifeboat.backend.FileType.SNAPSHOT, json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Run r = cli.run("repair", "snapshots", "--dry-run");
+        Failures.fatal(r, ExitCodes.FATAL);
+        assertThat(r.err()).contains("snapshot file snapshots/" + timeless.hex() + " is unreadable: its \"time\" field 'not a time' is not a time")
+                .doesNotContain("could not be parsed");
+        assertThat(r.out()).contains("tree " + dataBlob.shortHex() + " names a data blob, not a tree")
+                .doesNotContain("is not in the index");
     }
 
     // ------------------------------------------------------------------ a deleted index
@@ -307,6 +431,8 @@ class RepairCommandTest {
         assertThat(noSub).contains("repair needs a subcommand: index, snapshots or packs");
         String badId = Failures.fatal(cli.run("repair", "packs", "xyz"), 1);
         assertThat(badId).contains("'xyz' is not a pack ID");
+        String noIds = Failures.fatal(cli.run("repair", "packs"), 1);
+        assertThat(noIds).contains("repair packs needs the IDs of the damaged packs");
         String noSnap = Failures.fatal(cli.run("repair", "snapshots", "deadbeef"), 1);
         assertThat(noSnap).contains("no snapshot with ID 'deadbeef'");
     }
