@@ -51,7 +51,7 @@ public record Snapshot(Id id, OffsetDateTime time, Id parent, Id tree, List<Stri
                         sj.path("data_added_packed").asLong(), sj.path("total_files_processed").asLong(),
                         sj.path("total_bytes_processed").asLong(), sj.path("lifeboat_errors").asLong());
             }
-            return new Snapshot(id, Times.parse(j.path("time").asText()), optId(j, "parent"), Id.parse(j.get("tree").asText()),
+            return new Snapshot(id, time(j.path("time"), "time"), optId(j, "parent"), Id.parse(j.get("tree").asText()),
                     strings(j, "paths"), text(j, "hostname"), text(j, "username"), j.path("uid").asLong(),
                     j.path("gid").asLong(), strings(j, "excludes"), strings(j, "tags"), optId(j, "original"),
                     text(j, "program_version"), s);
@@ -61,7 +61,18 @@ public record Snapshot(Id id, OffsetDateTime time, Id parent, Id tree, List<Stri
     }
 
     private static OffsetDateTime optTime(JsonNode j, String f) {
-        return j.hasNonNull(f) ? Times.parse(j.get(f).asText()) : null;
+        return j.hasNonNull(f) ? time(j.get(f), f) : null;
+    }
+
+    /** A time field; a malformed one is named with its value ("its "time" field 'x' is not a time"). */
+    private static OffsetDateTime time(JsonNode v, String field) {
+        String t = v.asText();
+        try {
+            return Times.parse(t);
+        } catch (RuntimeException e) {
+            String shown = t.length() > 40 ? t.substring(0, 40) + "…" : t;
+            throw new IllegalArgumentException("its \"" + field + "\" field '" + shown + "' is not a time", e);
+        }
     }
 
     private static Id optId(JsonNode j, String f) {
