@@ -3,8 +3,6 @@ package org.lifeboat.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,9 +23,7 @@ class MigrateObjectLockTest {
     private final CephRgw rgw = CephRgw.shared();
 
     private Run lifeboat(Path pw, String location, String... args) {
-        List<String> full = new ArrayList<>(List.of("-r", location, "--password-file", pw.toString(), "-o", "s3.region=" + rgw.region()));
-        full.addAll(List.of(args));
-        return Cli.process(rgw.env(), null, full.toArray(String[]::new));
+        return rgw.lifeboat(pw, location, args);
     }
 
     @Test

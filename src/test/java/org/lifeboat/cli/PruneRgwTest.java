@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +37,7 @@ class PruneRgwTest {
     private final CephRgw rgw = CephRgw.shared();
 
     private Run lifeboat(Path pw, String location, String... args) {
-        List<String> full = new ArrayList<>(List.of("-r", location, "--password-file", pw.toString(), "-o", "s3.region=" + rgw.region()));
-        full.addAll(List.of(args));
-        return Cli.process(rgw.env(), null, full.toArray(String[]::new));
+        return rgw.lifeboat(pw, location, args);
     }
 
     @Test

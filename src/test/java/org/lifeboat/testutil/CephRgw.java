@@ -165,6 +165,17 @@ public final class CephRgw implements AutoCloseable {
                 "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials", "AWS_CONFIG_FILE", "/nonexistent/aws-config");
     }
 
+    /**
+     * Runs Lifeboat as its own process against {@code location} on this gateway, with the
+     * gateway's credentials in the environment and its region as a backend option.
+     */
+    public Run lifeboat(java.nio.file.Path passwordFile, String location, String... args) {
+        java.util.List<String> full = new java.util.ArrayList<>(java.util.List.of("-r", location, "--password-file",
+                passwordFile.toString(), "-o", "s3.region=" + region()));
+        full.addAll(java.util.List.of(args));
+        return Cli.process(env(), null, full.toArray(String[]::new));
+    }
+
     /** {@code s3:http://127.0.0.1:PORT/BUCKET/PREFIX} (just the bucket when prefix is empty). */
     public String location(String bucket, String prefix) {
         return "s3:" + endpoint() + "/" + bucket + (prefix == null || prefix.isEmpty() ? "" : "/" + prefix);
