@@ -58,8 +58,13 @@ final class RewriteCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Context ctx = new Context(main);
         PathPatterns patterns = patterns();
-        if (patterns.isEmpty()) {
+        // restic counts the options, not the patterns: "--exclude $UNSET" (skipped) rewrites nothing, and is no error
+        if (excludes.isEmpty() && iexcludes.isEmpty() && excludeFiles.isEmpty() && iexcludeFiles.isEmpty()) {
             throw new UserException("nothing to do: give --exclude, --iexclude, --exclude-file or --iexclude-file");
+        }
+        if (patterns.isEmpty()) {
+            ctx.info("every pattern given is empty (empty patterns are skipped): nothing to rewrite, no snapshots were modified");
+            return ExitCodes.OK;
         }
         if (!dryRun) refuseNoLockWhenWriting();
         int changed = 0;
