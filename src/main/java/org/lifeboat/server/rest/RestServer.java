@@ -177,6 +177,7 @@ public final class RestServer implements AutoCloseable {
         } catch (RepoFiles.OutsideRoot e) {
             error(ctx, t, 400, e.getMessage());
         } catch (RepoFiles.QuotaExceeded e) {
+            discardBody(ctx);
             error(ctx, t, 507, e.getMessage());
         } catch (RepoFiles.HashMismatch e) {
             error(ctx, t, 400, e.getMessage());
@@ -199,6 +200,26 @@ public final class RestServer implements AutoCloseable {
             error(ctx, t, 500, "internal error");
         }
     }
+
+    /**
+     * Reads and drops what is left of a refused upload's body, up to {@link #DRAIN_LIMIT} bytes.
+     * Why: a server that answers early and closes with unread bytes in its socket makes the kernel
+     * send a TCP reset, which can destroy the answer before the client reads it; the client then sees
+     * "connection closed" instead of 507. Bodies larger than the limit are left (Jetty closes).
+     */
+    private static void discardBody(Context ctx) {
+        try {
+            java.io.InputStream in = ctx.req().getInputStream();
+            byte[] buf = new byte[64 << 10];
+            long left = DRAIN_LIMIT;
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) >= 0; ) left -= n;
+        } catch (IOException e) {
+            // The client went away or sent less: nothing left to protect.
+        }
+    }
+
+    /** 128 MiB: restic's largest pack size, so any upload a restic client makes is drained. */
+    private static final long DRAIN_LIMIT = 128L << 20;
 
     /** True when {@code e} comes from the connection's idle timeout (a client that stalled mid-body). */
     static boolean idleTimeout(Throwable e) {
