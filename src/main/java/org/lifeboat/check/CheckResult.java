@@ -12,10 +12,13 @@ import java.util.List;
  * @param suggestPrune packs no index references exist (restic's "suggest_prune")
  * @param retention the locks of the files in use, for a repository whose config asks for
  *                  retention (S3 Object Lock); null for one without (then no file was asked)
+ * @param unindexedPacks full hex IDs of packs in the repository that no index names
+ * @param blobsNotIndexed a snapshot needs a tree or data blob the index does not list
  */
 public record CheckResult(List<String> errors, List<String> warnings, long packsRead, long packsAvailable, long snapshots,
                           long trees, List<String> brokenPacks, boolean suggestRepairIndex, boolean suggestPrune,
-                          org.lifeboat.repository.RetentionKeeper.Report retention) {
+                          org.lifeboat.repository.RetentionKeeper.Report retention, List<String> unindexedPacks,
+                          boolean blobsNotIndexed) {
     public boolean ok() {
         return errors.isEmpty();
     }

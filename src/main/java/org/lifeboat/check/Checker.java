@@ -46,6 +46,8 @@ public final class Checker {
     /** Packs that are missing, truncated or damaged: restic's "broken_packs". */
     private final Set<Id> brokenPacks = ConcurrentHashMap.newKeySet();
     private volatile boolean suggestPrune;
+    /** A snapshot needs a blob the index does not list. */
+    private volatile boolean notIndexed;
     public final LongAdder packsDone = new LongAdder();
     public volatile long packsTotal;
 
@@ -103,15 +105,19 @@ public final class Checker {
                 markAll(e.getValue(), damagedBlobs);
             }
         }
-        for (String name : onDisk.keySet()) {
-            if (!byPack.containsKey(Id.parse(name))) {
-                warnings.add("pack " + name.substring(0, 8) + " is not referenced in any index (unused; prune removes it)");
-                suggestPrune = true;
-            }
-        }
+        List<String> unindexed = new ArrayList<>();
+        for (String name : onDisk.keySet()) if (!byPack.containsKey(Id.parse(name))) unindexed.add(name);
+        Collections.sort(unindexed);
         List<Snapshot> snaps = repo.listSnapshots(errors::add);
         Set<BlobKey> missingBlobs = ConcurrentHashMap.newKeySet();
         long trees = checkTrees(snaps, missingBlobs);
+        // Unused only when no snapshot lacks an index entry: else they may hold that data (a lost
+        // index file), and prune would delete it.
+        for (String name : unindexed) {
+            warnings.add("pack " + name.substring(0, 8) + " is not referenced in any index" + (notIndexed
+                    ? " (snapshots need blobs the index lacks: repair index reads what it holds)" : " (unused; prune removes it)"));
+        }
+        suggestPrune = !unindexed.isEmpty() && !notIndexed;
         long packsRead = 0;
         long packsAvailable = 0;
         if (subset != null) {
@@ -137,7 +143,7 @@ public final class Checker {
         }
         List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
         return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
-                broken, !repo.indexErrors().isEmpty(), suggestPrune, retention);
+                broken, !repo.indexErrors().isEmpty(), suggestPrune, retention, List.copyOf(unindexed), notIndexed);
     }
 
     /** Files named one by one in the retention section; the rest are counted. */
@@ -286,6 +292,7 @@ public final class Checker {
                 String where = "tree " + t.shortHex() + " (" + pt.path() + " in snapshot " + s.id().shortHex() + ")";
                 if (!repo.hasBlob(BlobType.TREE, t)) {
                     errors.add(where + " is not in the index");
+                    notIndexed = true;
                     missingBlobs.add(BlobKey.tree(t));
                     continue;
                 }
@@ -314,6 +321,7 @@ public final class Checker {
                             if (!repo.hasBlob(BlobType.DATA, b) && missingBlobs.add(BlobKey.data(b))) {
                                 errors.add(where + ": file " + path + " needs data blob " + b.shortHex()
                                         + ", which is not in the index");
+                                notIndexed = true;
                             }
                         }
                     }

@@ -44,6 +44,7 @@ final class CheckCommand implements Callable<Integer> {
                     .put("packs_total", c.packsTotal))) {
                 r = c.run(ps);
             }
+            String next = nextStep(r, repo);
             // Said in both outputs: a group n/t that holds no pack read no data, which "no errors" alone hides.
             String subsetNote = subset == null ? null : "read " + r.packsRead() + " of " + r.packsAvailable()
                     + " packs (--read-data-subset " + subset + ")"
@@ -59,6 +60,7 @@ final class CheckCommand implements Callable<Integer> {
                 var bp = o.putArray("broken_packs");
                 r.brokenPacks().forEach(bp::add);
                 o.put("suggest_repair_index", r.suggestRepairIndex()).put("suggest_prune", r.suggestPrune());
+                if (next != null) o.put("next_step", next);
                 o.put("ok", r.ok()).put("snapshots", r.snapshots()).put("trees", r.trees()).put("packs_read", r.packsRead());
                 var e = o.putArray("errors");
                 r.errors().forEach(e::add);
@@ -93,6 +95,10 @@ final class CheckCommand implements Callable<Integer> {
                     ctx.err.println("damaged or missing packs: " + String.join(" ", r.brokenPacks()));
                 }
                 if (r.ok()) ctx.info("no errors were found");
+                if (next != null) {
+                    if (r.ok()) ctx.info("unreferenced packs can be removed with '" + next + "'");
+                    else ctx.err.println("next step: run '" + next + "', then check again");
+                }
             }
             if (!r.ok()) {
                 ctx.err.println("Fatal: repository contains errors (" + r.errors().size() + ")");
@@ -100,6 +106,30 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The one command to run next for what the check found, or null (a clean repository with
+     * nothing to tidy, or errors no repair command fixes). In order: the index first when it is
+     * damaged, names missing packs, or when snapshots need blobs the index lacks while packs it
+     * does not list exist (a lost index file: those packs hold the data, and forgetting or pruning
+     * first would delete it); then damaged packs, salvaged while the index still describes their
+     * blobs; then snapshots that use data that is really gone.
+     *
+     * @throws java.io.IOException when the packs cannot be listed
+     */
+    static String nextStep(CheckResult r, Repository repo) throws java.io.IOException {
+        if (r.ok()) return r.suggestPrune() ? "lifeboat prune" : null;
+        java.util.Set<String> onDisk = new java.util.HashSet<>();
+        for (Repository.PackFile f : repo.listPacks()) onDisk.add(f.id().hex());
+        boolean missingPacks = r.brokenPacks().stream().anyMatch(p -> !onDisk.contains(p));
+        if (r.suggestRepairIndex() || missingPacks || (r.blobsNotIndexed() && !r.unindexedPacks().isEmpty())) {
+            return "lifeboat repair index";
+        }
+        java.util.List<String> damaged = r.brokenPacks().stream().filter(onDisk::contains).sorted().toList();
+        if (!damaged.isEmpty()) return "lifeboat repair packs " + String.join(" ", damaged);
+        if (r.blobsNotIndexed()) return "lifeboat repair snapshots --forget";
+        return null;
     }
 
     /** restic's limit for t in n/t: groups are formed by the pack ID's first byte. */

@@ -1,6 +1,5 @@
 package org.lifeboat.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,12 +28,6 @@ final class RepairCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    /**
-     * Where a test makes the repair wait, once the new index is saved and before the old index
-     * files are removed (the crash test kills it there): the variable names nothing else.
-     */
-    static final String PAUSE_VARIABLE = "LIFEBOAT_REPAIR_PAUSE_AFTER_NEW_INDEX";
-
     @Override
     public Integer call() {
         throw new UserException("repair needs a subcommand: index, snapshots or packs (see 'lifeboat help repair')");
@@ -48,27 +41,11 @@ final class RepairCommand implements Callable<Integer> {
         };
     }
 
-    /** Waits after the new index when {@link #PAUSE_VARIABLE} is set (tests): until standard input ends. */
-    static Runnable afterNewIndex(Context ctx) {
-        return () -> {
-            if (System.getenv(PAUSE_VARIABLE) == null) return;
-            ctx.err.println("paused after the new index");
-            ctx.err.flush();
-            try {
-                while (System.in.read() >= 0) {
-                    // wait: the test kills the process here
-                }
-            } catch (IOException e) {
-                // standard input gone: go on
-            }
-        };
-    }
-
     /** Runs the index repair (also for {@code rebuild-index}). */
     static int repairIndex(Main main, boolean readAllPacks) throws Exception {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
-            IndexRepair.Result r = new IndexRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(readAllPacks);
+            IndexRepair.Result r = new IndexRepair(repo, printer(ctx), ctx.cancel(), () -> { }).run(readAllPacks);
             if (ctx.json()) {
                 var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("packs", r.packs())
                         .put("packs_read", r.packsRead());
@@ -76,6 +53,8 @@ final class RepairCommand implements Callable<Integer> {
                 r.missingPacks().forEach(p -> m.add(p.hex()));
                 var u = o.putObject("unreadable_packs");
                 r.unreadablePacks().forEach((p, why) -> u.put(p.hex(), why));
+                var d = o.putObject("damaged_packs");
+                r.damagedPacks().forEach((p, why) -> d.put(p.hex(), why));
                 var ni = o.putArray("new_indexes");
                 r.newIndexes().forEach(i -> ni.add(i.hex()));
                 var ri = o.putArray("removed_indexes");
@@ -85,14 +64,17 @@ final class RepairCommand implements Callable<Integer> {
                 ctx.printJson(o);
             } else {
                 ctx.info("index rebuilt: " + r.packs() + " packs, " + r.missingPacks().size() + " missing, "
-                        + r.unreadablePacks().size() + " unreadable");
-                if (!r.unreadablePacks().isEmpty()) {
+                        + r.damagedPacks().size() + " damaged, " + r.unreadablePacks().size() + " unreadable");
+                java.util.TreeSet<String> salvage = new java.util.TreeSet<>();
+                r.damagedPacks().keySet().forEach(p -> salvage.add(p.hex()));
+                r.unreadablePacks().keySet().forEach(p -> salvage.add(p.hex()));
+                if (!salvage.isEmpty()) {
                     // their blobs may be intact: forgetting them first would throw that data away
-                    ctx.info("first salvage the blobs of the unreadable packs with 'lifeboat repair packs "
-                            + String.join(" ", r.unreadablePacks().keySet().stream().map(Id::hex).sorted().toList())
-                            + "', then repair the snapshots that lost data with 'lifeboat repair snapshots --forget'");
+                    ctx.info("next step: run 'lifeboat repair packs " + String.join(" ", salvage) + "' (it salvages"
+                            + " their readable blobs), then 'lifeboat check'");
                 } else if (!r.missingPacks().isEmpty()) {
-                    ctx.info("snapshots that used their data can be repaired with 'lifeboat repair snapshots --forget'");
+                    ctx.info("next step: run 'lifeboat check'; snapshots that used the missing packs' data are"
+                            + " repaired with 'lifeboat repair snapshots --forget'");
                 }
             }
         }
@@ -139,6 +121,7 @@ final class RepairCommand implements Callable<Integer> {
             Context ctx = new Context(parent.main);
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
                 ctx.loadIndex(repo);
+                refuseWithUnindexedPacks(repo);
                 List<Snapshot> all = new ArrayList<>();
                 java.util.Map<Id, String> broken = new java.util.TreeMap<>();
                 for (Id id : repo.listFiles(Repository.FileKind.SNAPSHOT)) {
@@ -220,6 +203,25 @@ final class RepairCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Refuses repair snapshots while packs exist that the index does not list: they may hold the
+     * data the snapshots seem to lack (a lost index file), and removing it from the snapshots
+     * would let prune delete it.
+     *
+     * @throws UserException naming a pack and the command to run first
+     */
+    static void refuseWithUnindexedPacks(Repository repo) throws java.io.IOException {
+        java.util.Set<Id> indexed = repo.blobsByPack().keySet();
+        List<Id> unindexed = new ArrayList<>();
+        for (Repository.PackFile f : repo.listPacks()) if (!indexed.contains(f.id())) unindexed.add(f.id());
+        if (unindexed.isEmpty()) return;
+        java.util.Collections.sort(unindexed);
+        Id first = unindexed.getFirst();
+        throw new UserException(unindexed.size() + " pack" + (unindexed.size() == 1 ? " is" : "s are")
+                + " not in the index (e.g. data/" + first.hex().substring(0, 2) + "/" + first.hex()
+                + ") and may hold the data the snapshots lack: run 'lifeboat repair index' first (nothing was changed)");
+    }
+
     /** One sentence on an unreadable snapshot file: its path and what is wrong (the field, for a malformed time). */
     static String unreadable(Id id, Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -247,7 +249,8 @@ final class RepairCommand implements Callable<Integer> {
     }
 
     @Command(name = "packs", description = {"Salvage the readable blobs of damaged packs into new packs and remove the damaged ones.",
-            "A copy of each pack is first saved as pack-ID in the current folder, as restic does."},
+            "A copy of each pack is first saved as pack-ID in the current folder, as restic does; the pack is",
+            "removed even when some blobs could not be read (the copy keeps them)."},
             footer = {"", "Examples:", "  lifeboat repair packs 5a1b2c3d4e5f…", "  lifeboat repair snapshots --forget    # if blobs were lost"})
     static final class Packs implements Callable<Integer> {
         @ParentCommand
@@ -281,7 +284,7 @@ final class RepairCommand implements Callable<Integer> {
                                 + " exists already; move it away first (nothing was changed)");
                     }
                 }
-                r = new PackRepair(repo, printer(ctx), ctx.cancel(), afterNewIndex(ctx)).run(ids, here);
+                r = new PackRepair(repo, printer(ctx), ctx.cancel(), () -> { }).run(ids, here);
                 if (ctx.json()) {
                     var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("salvaged", r.salvaged());
                     var lost = o.putObject("lost");
@@ -300,15 +303,19 @@ final class RepairCommand implements Callable<Integer> {
                     }
                     if (!r.unreadPacks().isEmpty()) {
                         ctx.err.println("nothing was salvaged from " + r.unreadPacks().size() + " pack"
-                                + (r.unreadPacks().size() == 1 ? "" : "s") + " whose header cannot be read ("
-                                + String.join(", ", r.unreadPacks().keySet().stream().map(Id::hex).toList())
-                                + "); they are kept, with their backup copies in " + here);
+                                + (r.unreadPacks().size() == 1 ? "" : "s") + " whose header cannot be read and that no index"
+                                + " describes (" + String.join(", ", r.unreadPacks().keySet().stream().map(Id::hex).toList())
+                                + "); backup copies are in " + here + ": run 'lifeboat repair snapshots --forget'"
+                                + " to remove what the snapshots lose");
+                    }
+                    if (!r.backups().isEmpty()) {
+                        ctx.info("the damaged packs were removed; their backup copies (pack-ID) are in " + here);
                     }
                     if (r.complete()) ctx.info("all blobs of the damaged packs were salvaged");
                 }
             }
-            // a pack nothing could be read from is a failure, not a repair
-            return r.unreadPacks().isEmpty() ? ExitCodes.OK : ExitCodes.FATAL;
+            // a pack nothing could be read from and that stays is a failure, not a repair
+            return r.keptPacks().keySet().stream().anyMatch(r.unreadPacks()::containsKey) ? ExitCodes.FATAL : ExitCodes.OK;
         }
     }
 }

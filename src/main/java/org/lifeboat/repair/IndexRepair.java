@@ -19,9 +19,11 @@ import org.lifeboat.repository.Repository;
  * restic's {@code repair index} (formerly {@code rebuild-index}): builds the index anew from the
  * packs. Packs the index describes correctly (every blob named, the sizes adding up to the file's
  * size) keep their entries; the headers of the others are read (all of them with
- * {@code readAllPacks}); packs that are gone lose their entries, and packs whose header cannot be
- * read are reported and left out. The new index is saved before the old index files are removed.
- * The caller holds an exclusive lock.
+ * {@code readAllPacks}); packs that are gone lose their entries. A pack whose header cannot be read
+ * (damaged, or gone with a truncated file) keeps the entries the old index has for it: they are
+ * then the only description of its blobs, which {@code repair packs} needs to salvage them; a
+ * pack neither the old index nor its header describes is reported and left out. The new index is
+ * saved before the old index files are removed. The caller holds an exclusive lock.
  */
 public final class IndexRepair {
     /**
@@ -30,14 +32,17 @@ public final class IndexRepair {
      * @param packs          packs in the new index
      * @param packsRead      packs whose header was read
      * @param missingPacks   packs the old index named that are not in the repository
-     * @param unreadablePacks packs whose header could not be read (pack ID → why), left out
+     * @param unreadablePacks packs whose header could not be read and that the old index did not describe
+     *                       (pack ID → why), left out
+     * @param damagedPacks   packs whose header could not be read but whose old index entries were kept
+     *                       (pack ID → why): {@code repair packs} salvages their blobs
      * @param invalidIndexes old index files that could not be read (ID → why)
      * @param newIndexes     the index files written
      * @param removedIndexes the old index files removed
      * @param keptIndexes    old index files that could not be removed (the new ones supersede them)
      */
     public record Result(int packs, int packsRead, List<Id> missingPacks, Map<Id, String> unreadablePacks,
-                         List<String> invalidIndexes, List<Id> newIndexes, List<Id> removedIndexes, List<Id> keptIndexes) {}
+                         Map<Id, String> damagedPacks, List<String> invalidIndexes, List<Id> newIndexes, List<Id> removedIndexes, List<Id> keptIndexes) {}
 
     private final Repository repo;
     private final Consumer<String> out;
@@ -69,15 +74,16 @@ public final class IndexRepair {
         List<Id> oldIndexes = repo.listFiles(Repository.FileKind.INDEX);
         Map<Id, List<PackedBlob>> known = new HashMap<>();
         List<String> invalid = new ArrayList<>();
-        if (!readAllPacks) {
-            out.accept("loading indexes...");
-            repo.loadIndex();
-            for (String e : repo.indexErrors()) {
-                out.accept("removing invalid index: " + e);
-                invalid.add(e);
-            }
-            known = repo.blobsByPack();
+        // Loaded with --read-all-packs too: for a pack whose header is gone (a truncated file) the
+        // old entries are the only description of its blobs, and dropping them loses what
+        // repair packs could salvage.
+        out.accept("loading indexes...");
+        repo.loadIndex();
+        for (String e : repo.indexErrors()) {
+            out.accept("removing invalid index: " + e);
+            invalid.add(e);
         }
+        known = repo.blobsByPack();
         out.accept("getting pack files to read...");
         Map<Id, Long> onDisk = new TreeMap<>();
         for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id(), f.size());
@@ -88,7 +94,7 @@ public final class IndexRepair {
         for (Map.Entry<Id, Long> f : onDisk.entrySet()) {
             List<PackedBlob> blobs = known.get(f.getKey());
             List<PackedBlob> distinct = blobs == null ? null : distinct(blobs);
-            if (distinct != null && !refused.contains(f.getKey()) && expectedSize(distinct) == f.getValue()) {
+            if (!readAllPacks && distinct != null && !refused.contains(f.getKey()) && expectedSize(distinct) == f.getValue()) {
                 entries.put(f.getKey(), distinct);
             } else {
                 toRead.add(f.getKey());
@@ -103,6 +109,7 @@ public final class IndexRepair {
         }
         if (!toRead.isEmpty()) out.accept("reading " + toRead.size() + " pack file" + (toRead.size() == 1 ? "" : "s"));
         Map<Id, String> unreadable = new LinkedHashMap<>();
+        Map<Id, String> damaged = new LinkedHashMap<>();
         for (Id p : toRead) {
             cancel.check();
             try {
@@ -111,18 +118,26 @@ public final class IndexRepair {
             } catch (java.io.InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                unreadable.put(p, e.getMessage());
-                out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage()
-                        + " (left out of the index; its blobs may still be intact: salvage them with 'repair packs "
-                        + p.hex() + "' before 'repair snapshots --forget')");
+                List<PackedBlob> old = known.get(p);
+                if (old != null && !old.isEmpty()) {
+                    damaged.put(p, e.getMessage());
+                    entries.put(p, distinct(old));
+                    out.accept("pack " + p.hex() + " is damaged (" + e.getMessage() + "): its " + distinct(old).size()
+                            + " index entries are kept, the only description of its blobs; salvage them with"
+                            + " 'lifeboat repair packs " + p.hex() + "'");
+                } else {
+                    unreadable.put(p, e.getMessage());
+                    out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage()
+                            + " (left out of the index: no index describes it)");
+                }
             }
         }
         cancel.check();
         List<PackedBlob> all = new ArrayList<>();
         entries.values().forEach(all::addAll);
-        IndexReplacer.Outcome o = IndexReplacer.replace(repo, all, oldIndexes, afterNewIndex, out);
-        return new Result(entries.size(), toRead.size() - unreadable.size(), List.copyOf(missing), Map.copyOf(unreadable),
-                List.copyOf(invalid), o.written(), o.removed(), o.kept());
+        IndexReplacer.Outcome o = IndexReplacer.replace(repo, all, oldIndexes, List.of(), afterNewIndex, out);
+        return new Result(entries.size(), toRead.size() - unreadable.size() - damaged.size(), List.copyOf(missing),
+                Map.copyOf(unreadable), Map.copyOf(damaged), List.copyOf(invalid), o.written(), o.removed(), o.kept());
     }
 
     /** The blobs of one pack without the duplicates two index files naming it add, by offset. */

@@ -33,29 +33,34 @@ final class IndexReplacer {
 
     /**
      * Writes the new index files for {@code blobs}, calls {@code afterNewIndex}, then removes the
-     * {@code old} index files. An old file the storage keeps (S3 Object Lock) or cannot remove is
+     * {@code old} index files and the {@code temporary} ones (written by the caller on the way, e.g.
+     * for salvaged blobs; removed but not counted as old). An old file the storage keeps (S3 Object Lock) or cannot remove is
      * reported to {@code out} and listed in {@link Outcome#kept()}; the new files supersede it.
      *
      * @throws IOException if a new index file cannot be written (then no old one was removed)
      */
-    static Outcome replace(Repository repo, Collection<PackedBlob> blobs, List<Id> old, Runnable afterNewIndex,
-                           Consumer<String> out) throws IOException {
+    static Outcome replace(Repository repo, Collection<PackedBlob> blobs, List<Id> old, List<Id> temporary,
+                           Runnable afterNewIndex, Consumer<String> out) throws IOException {
+        List<Id> superseded = new ArrayList<>(old);
+        for (Id t : temporary) if (!superseded.contains(t)) superseded.add(t);
         List<Id> written = new ArrayList<>();
         List<PackedBlob> all = new ArrayList<>(blobs);
         // An empty index still supersedes the old files: after a crash they stay ignored.
-        if (all.isEmpty() && !old.isEmpty()) written.add(repo.saveIndex(List.of(), old));
+        if (all.isEmpty() && !superseded.isEmpty()) written.add(repo.saveIndex(List.of(), superseded));
         for (int i = 0; i < all.size(); i += BLOBS_PER_FILE) {
-            written.add(repo.saveIndex(all.subList(i, Math.min(all.size(), i + BLOBS_PER_FILE)), old));
+            written.add(repo.saveIndex(all.subList(i, Math.min(all.size(), i + BLOBS_PER_FILE)), superseded));
         }
         for (Id w : written) out.accept("saved new index " + w.shortHex());
         afterNewIndex.run();
         List<Id> removed = new ArrayList<>();
         List<Id> kept = new ArrayList<>();
-        for (Id id : old) {
+        int removedOld = 0;
+        for (Id id : superseded) {
             if (written.contains(id)) continue; // the same content again: it is the new index
             try {
                 repo.removeFile(Repository.FileKind.INDEX, id);
                 removed.add(id);
+                if (old.contains(id)) removedOld++;
             } catch (RetainedException e) {
                 out.accept("warning: old index " + id.shortHex() + " was kept: " + e.getMessage()
                         + " (the new index supersedes it)");
@@ -68,7 +73,7 @@ final class IndexReplacer {
                 kept.add(id);
             }
         }
-        if (!removed.isEmpty()) out.accept("removed " + removed.size() + " old index file" + (removed.size() == 1 ? "" : "s"));
+        if (removedOld > 0) out.accept("removed " + removedOld + " old index file" + (removedOld == 1 ? "" : "s"));
         return new Outcome(List.copyOf(written), List.copyOf(removed), List.copyOf(kept));
     }
 }

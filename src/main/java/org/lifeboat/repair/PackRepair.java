@@ -26,8 +26,11 @@ import org.lifeboat.repository.RetainedException;
  * Each pack is first copied as it is to {@code pack-ID} in a local folder (a backup, as restic
  * does); the blobs the index places in it are read (a damaged one from another copy if the index
  * has one) and stored again in new packs; the new index, without the damaged packs, is saved and
- * the old index files removed; only then are the damaged packs removed. The caller holds an
- * exclusive lock.
+ * the old index files removed; only then are the damaged packs removed, as restic 0.17 does, also
+ * those some blobs of which could not be read: their backup copy outside the repository keeps the
+ * damaged bytes, and a pack left in the repository un-indexed would be indexed again, damaged
+ * blob and all, by the next {@code repair index}. Without a backup folder a pack not wholly
+ * salvaged is kept. The caller holds an exclusive lock.
  */
 public final class PackRepair {
     /**
@@ -39,7 +42,8 @@ public final class PackRepair {
      * @param keptPacks    damaged packs left in the repository (pack → why); the index no longer names them
      * @param backups      backup copies written (pack → file)
      * @param unreadPacks  packs nothing could be salvaged from: the index names no blobs for them and
-     *                     their header cannot be read (pack → why); they are kept
+     *                     their header cannot be read (pack → why); removed like the others when a
+     *                     backup copy was written
      */
     public record Result(int salvaged, Map<String, String> lost, List<Id> removedPacks, Map<Id, String> keptPacks,
                          Map<Id, Path> backups, Map<Id, String> unreadPacks) {
@@ -87,6 +91,8 @@ public final class PackRepair {
      */
     public Result run(List<Id> packs, Path backupDir) throws IOException {
         repo.loadIndex();
+        // listed now: the index the salvage's flush writes is temporary, not an old file
+        List<Id> oldIndexes = repo.listFiles(Repository.FileKind.INDEX);
         for (String e : repo.indexErrors()) out.accept("warning: " + e + " (run 'repair index' first)");
         Map<Id, List<PackedBlob>> byPack = new java.util.HashMap<>(repo.blobsByPack());
         Map<Id, Long> sizes = new LinkedHashMap<>();
@@ -156,7 +162,7 @@ public final class PackRepair {
             if (blobs.isEmpty()) {
                 if (unread.containsKey(p)) {
                     out.accept("nothing could be salvaged from pack " + p.hex() + ": the index names no blobs in it and"
-                            + " its header cannot be read (" + unread.get(p) + "); the pack is kept");
+                            + " its header cannot be read (" + unread.get(p) + ")");
                 } else {
                     out.accept("pack " + p.hex() + " holds no blobs");
                 }
@@ -179,20 +185,23 @@ public final class PackRepair {
             }, cancel);
         }
         repo.flush(cancel);
-        out.accept("salvaged " + salvaged[0] + " blobs, " + lost.size() + " could not be read");
+        out.accept(summary(salvaged[0], lost.size(), unread.size()));
 
         // The new index: every blob the index knows, but those in the damaged packs.
         Set<Id> drop = new HashSet<>(packs);
-        // A pack some blobs of which could not be read stays (un-indexed): its damaged bytes may
-        // still be recoverable, and prune removes it once nothing needs it.
+        // A pack not wholly salvaged goes too once its backup copy is written (restic's rule): left
+        // in the repository un-indexed, the next repair index would index its damaged blob again.
+        // Without a copy it stays (un-indexed): its bytes exist nowhere else.
         Set<Id> partial = new HashSet<>(unread.keySet());
         for (String key : lost.keySet()) partial.add(lostIn.get(key));
+        partial.removeAll(backups.keySet());
         List<PackedBlob> keep = new ArrayList<>();
         for (Map.Entry<Id, List<PackedBlob>> e : repo.blobsByPack().entrySet()) {
             if (!drop.contains(e.getKey())) keep.addAll(IndexRepair.distinct(e.getValue()));
         }
-        List<Id> oldIndexes = repo.listFiles(Repository.FileKind.INDEX);
-        IndexReplacer.Outcome o = IndexReplacer.replace(repo, keep, oldIndexes, afterNewIndex, out);
+        List<Id> temporary = new ArrayList<>(repo.listFiles(Repository.FileKind.INDEX));
+        temporary.removeAll(oldIndexes);
+        IndexReplacer.Outcome o = IndexReplacer.replace(repo, keep, oldIndexes, temporary, afterNewIndex, out);
 
         List<Id> removed = new ArrayList<>();
         Map<Id, String> kept = new LinkedHashMap<>();
@@ -201,7 +210,7 @@ public final class PackRepair {
             if (partial.contains(p)) {
                 String why = unread.containsKey(p) ? "its header cannot be read" : "some of its blobs could not be read";
                 kept.put(p, why);
-                out.accept("pack " + p.hex() + " was kept: " + why + " (not all of its blobs were salvaged)");
+                out.accept("pack " + p.hex() + " was kept: " + why + " and no backup copy was written");
                 continue;
             }
             if (!o.kept().isEmpty()) {
@@ -227,5 +236,20 @@ public final class PackRepair {
             }
         }
         return new Result(salvaged[0], lost, removed, kept, backups, unread);
+    }
+
+    /**
+     * The salvage's one-line count: blobs stored again, blobs that could not be read, and packs of
+     * which not even the blobs are known (no index entry, no readable header): those are not
+     * counted as "0 could not be read".
+     */
+    static String summary(int salvaged, int lost, int unreadPacks) {
+        String s = "salvaged " + salvaged + " blob" + (salvaged == 1 ? "" : "s");
+        if (unreadPacks == 0 || lost > 0) s += ", " + lost + " could not be read";
+        if (unreadPacks > 0) {
+            s += "; " + unreadPacks + " pack" + (unreadPacks == 1 ? "" : "s") + " could not be read at all"
+                    + " (how many blobs " + (unreadPacks == 1 ? "it holds" : "they hold") + " is unknown)";
+        }
+        return s;
     }
 }
