@@ -50,7 +50,8 @@ class PruneRefusalTest {
         assertThat(r.exit()).as("%s", r).isEqualTo(ExitCodes.FATAL);
         assertThat(r.err().strip().lines().toList()).as("%s", r).hasSize(1);
         assertThat(r.err()).startsWith("Fatal: snapshot " + ids[1].shortHex() + ": tree ").contains("(folder /data/gone/)")
-                .contains("is not in the index").contains("run repair index first").contains("run repair snapshots");
+                .contains("is not in the index").doesNotContain("repair index")
+                .contains("every pack is in the index, so the data is gone: run 'lifeboat repair snapshots --forget'");
         Failures.assertNoStackTrace(r);
         assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(before);
         // the dry run refuses the same way
@@ -72,6 +73,39 @@ class PruneRefusalTest {
         assertThat(r.err()).contains("is not in the index").contains("run repair index first");
         assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(before);
         assertThat(cli.run("repair", "index").exit()).isZero();
+        Run again = cli.run("prune");
+        assertThat(again.exit()).as("%s", again).isZero();
+    }
+
+    /**
+     * A pack really gone, and only the original kept by repair snapshots (without --forget) uses
+     * its data: repair index cannot help (every pack is indexed), so prune advises forgetting the
+     * original, and following that advice lets prune run.
+     */
+    @Test
+    void dataReallyGoneAdvisesRepairSnapshotsForgetNotALoopThroughRepairIndex() throws Exception {
+        Path repo = dir.resolve("repo");
+        Path pw = Cli.passwordFile(dir);
+        Cli cli = Failures.init(repo, pw);
+        Path src = Files.createDirectories(dir.resolve("src"));
+        Files.write(src.resolve("keep.bin"), org.lifeboat.testutil.TestTrees.random(1, 100_000));
+        cli.run("backup", src.toString()).ok();
+        java.util.List<Path> before = Failures.packs(repo);
+        Files.write(src.resolve("lost.bin"), org.lifeboat.testutil.TestTrees.random(2, 300_000));
+        cli.run("backup", src.toString()).ok();
+        Path gone = null;
+        for (Path p : Failures.packs(repo)) if (!before.contains(p) && Files.size(p) > 200_000) gone = p;
+        Files.delete(gone);
+        cli.run("repair", "index").ok();
+        cli.run("repair", "snapshots").ok(); // the original is kept beside its repaired copy
+
+        Map<String, Long> files = PruneFixture.files(repo);
+        Run r = cli.run("prune");
+        assertThat(r.exit()).as("%s", r).isEqualTo(ExitCodes.FATAL);
+        assertThat(r.err()).contains("not in the index").doesNotContain("repair index")
+                .contains("run 'lifeboat repair snapshots --forget'");
+        assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(files);
+        cli.run("repair", "snapshots", "--forget").ok();
         Run again = cli.run("prune");
         assertThat(again.exit()).as("%s", again).isZero();
     }

@@ -66,6 +66,14 @@ class RepairCommandTest {
         }
     }
 
+    /** How many blobs the index places in a pack. */
+    private int blobsIn(Id pack) throws Exception {
+        try (Repository r = Repository.open(new LocalBackend(repo), Restic.PASSWORD)) {
+            r.loadIndex();
+            return r.blobsByPack().get(pack).size();
+        }
+    }
+
     private List<Id> dataPacks() throws Exception {
         List<Id> out = new ArrayList<>();
         packTypes().forEach((p, t) -> {
@@ -150,6 +158,7 @@ class RepairCommandTest {
         assertThat(data).hasSize(1);
         Id damaged = data.getFirst();
         byte[] original = Files.readAllBytes(packFile(damaged));
+        int blobs = blobsIn(damaged);
         Failures.flipByte(packFile(damaged), 100); // inside the pack's first blob
         byte[] corrupted = Files.readAllBytes(packFile(damaged));
         assertThat(restic.run("check", "--read-data").exit()).as("restic sees the damage first").isNotZero();
@@ -162,9 +171,16 @@ class RepairCommandTest {
         assertThat(r.err()).contains("1 blob was lost: run 'lifeboat repair snapshots --forget'");
         assertThat(Files.readAllBytes(work.resolve("pack-" + damaged.hex()))).as("restic's backup copy, as it was")
                 .isEqualTo(corrupted).isNotEqualTo(original);
-        assertThat(packFile(damaged)).as("kept (un-indexed): not all of its blobs were salvaged").exists();
-        assertThat(r.out()).contains("pack " + damaged.hex() + " was kept").doesNotContain("all blobs of the damaged packs were salvaged");
+        // the counts: every other blob of the pack stored again, the one index file the backup wrote
+        // replaced (the salvage's own index is not counted as old)
+        assertThat(r.out().lines()).contains("salvaged " + (blobs - 1) + " blobs, 1 could not be read", "removed 1 old index file");
+        assertThat(packFile(damaged)).as("removed, as restic 0.17 does: the backup copy keeps its damaged bytes").doesNotExist();
+        assertThat(r.out()).doesNotContain("was kept").doesNotContain("all blobs of the damaged packs were salvaged");
         assertThat(packTypes()).doesNotContainKey(damaged);
+        // a second repair index finds nothing to re-index: the damaged blob does not come back
+        Run index = cli.run("repair", "index", "--read-all-packs");
+        assertThat(index.exit()).as("%s", index).isZero();
+        assertThat(index.out()).contains("0 damaged, 0 unreadable");
 
         Run snaps = cli.run("repair", "snapshots", "--forget");
         assertThat(snaps.exit()).as("%s", snaps).isZero();
@@ -188,33 +204,128 @@ class RepairCommandTest {
     // ------------------------------------------------------------------ a damaged pack header
 
     @Test
-    void aPackWhoseHeaderIsUnreadableIsNeitherForgottenNorDeletedAndTheFailureIsSaid() throws Exception {
-        Files.write(src.resolve("a.bin"), TestTrees.random(5, 300_000));
-        cli.run("backup", src.toString()).ok();
+    void aPackWhoseHeaderIsUnreadableKeepsItsIndexEntriesAndRepairPacksSalvagesEveryBlob() throws Exception {
+        byte[] content = TestTrees.random(5, 300_000);
+        Files.write(src.resolve("a.bin"), content);
+        String snap = Failures.snapshotId(cli.run("backup", src.toString()).ok());
         Id damaged = dataPacks().getFirst();
+        int blobs = blobsIn(damaged);
         Path file = packFile(damaged);
         Failures.flipByte(file, Files.size(file) - 20); // inside the encrypted header: the blobs are intact
-        byte[] damagedBytes = Files.readAllBytes(file);
 
         Run index = cli.run("repair", "index", "--read-all-packs");
         assertThat(index.exit()).as("%s", index).isZero();
-        String out = index.out();
-        assertThat(out).as("the advice names the pack and comes before forgetting:\n%s", index)
-                .contains("'lifeboat repair packs " + damaged.hex() + "'");
-        int salvage = out.indexOf("lifeboat repair packs " + damaged.hex());
-        int forget = out.indexOf("repair snapshots --forget", salvage);
-        assertThat(forget).isGreaterThan(salvage);
-        assertThat(out.lines().filter(l -> l.contains("repair snapshots --forget")).filter(l -> !l.contains("repair packs")))
-                .as("no advice to forget alone").isEmpty();
+        assertThat(index.out()).as("the old entries are the only description of its blobs:\n%s", index)
+                .contains("pack " + damaged.hex() + " is damaged").contains("its " + blobs + " index entries are kept")
+                .contains("next step: run 'lifeboat repair packs " + damaged.hex() + "'").doesNotContain("--forget");
+        assertThat(packTypes()).containsKey(damaged);
 
         Path work = Files.createDirectories(dir.resolve("work"));
         Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", damaged.hex()),
                 Map.of(), work, null, 300);
-        assertThat(r.exit()).as("nothing was salvaged: a failure\n%s", r).isEqualTo(ExitCodes.FATAL);
+        assertThat(r.exit()).as("%s", r).isZero();
+        assertThat(r.out().lines()).contains("salvaged " + blobs + (blobs == 1 ? " blob" : " blobs") + ", 0 could not be read",
+                "all blobs of the damaged packs were salvaged");
+        assertThat(file).doesNotExist();
+        resticFindsItClean();
+        assertThat(restic.snapshotIds()).as("nothing was lost: the snapshot is unchanged").containsExactly(fullId(restic, snap));
+        assertThat(Files.readAllBytes(resticRestores(snap).resolve("a.bin"))).isEqualTo(content);
+    }
+
+    @Test
+    void aPackNeitherIndexNorHeaderDescribesIsCountedAsUnreadNotAsZeroLost() throws Exception {
+        Files.write(src.resolve("a.bin"), TestTrees.random(5, 300_000));
+        cli.run("backup", src.toString()).ok();
+        Id damaged = dataPacks().getFirst();
+        Path file = packFile(damaged);
+        Failures.flipByte(file, Files.size(file) - 20);
+        for (String i : Failures.ids(repo, "index")) Files.delete(repo.resolve("index").resolve(i));
+
+        Run index = cli.run("repair", "index");
+        assertThat(index.exit()).as("%s", index).isZero();
+        assertThat(index.out()).contains("skipped incomplete pack file " + damaged.hex())
+                .contains("next step: run 'lifeboat repair packs " + damaged.hex() + "'");
+
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", damaged.hex()),
+                Map.of(), work, null, 300);
+        assertThat(r.exit()).as("%s", r).isZero();
         Failures.assertNoStackTrace(r);
-        assertThat(r.out() + r.err()).doesNotContain("all blobs of the damaged packs were salvaged")
-                .contains("nothing could be salvaged from pack " + damaged.hex()).contains("header cannot be read");
-        assertThat(Files.readAllBytes(file)).as("the pack is kept as it was").isEqualTo(damagedBytes);
+        assertThat(r.out().lines()).contains("salvaged 0 blobs; 1 pack could not be read at all (how many blobs it holds is unknown)");
+        assertThat(r.out()).doesNotContain("0 could not be read");
+        assertThat(r.out().lines()).as("the index repair index wrote; not the salvage's own").contains("removed 1 old index file");
+        assertThat(r.err()).contains("nothing was salvaged from 1 pack whose header cannot be read");
+        assertThat(work.resolve("pack-" + damaged.hex())).as("its bytes are kept outside the repository").exists();
+        assertThat(file).doesNotExist();
+    }
+
+    // ------------------------------------------------------------------ the README's order
+
+    /**
+     * A truncated pack has lost its header: repair index first (the README's order) keeps the old
+     * index entries, so repair packs then salvages the blobs before the cut.
+     */
+    @Test
+    void repairIndexBeforeRepairPacksKeepsWhatATruncatedPackStillHolds() throws Exception {
+        for (int i = 0; i < 4; i++) Files.write(src.resolve("f" + i + ".bin"), TestTrees.random(40 + i, 300_000));
+        cli.run("backup", src.toString()).ok();
+        Id damaged = dataPacks().getFirst();
+        int blobs = blobsIn(damaged);
+        Path file = packFile(damaged);
+        Failures.truncate(file, Files.size(file) / 2);
+
+        Run index = cli.run("repair", "index");
+        assertThat(index.exit()).as("%s", index).isZero();
+        assertThat(index.out()).contains("its " + blobs + " index entries are kept")
+                .contains("next step: run 'lifeboat repair packs " + damaged.hex() + "'");
+
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", damaged.hex()),
+                Map.of(), work, null, 300);
+        assertThat(r.exit()).as("%s", r).isZero();
+        String line = r.out().lines().filter(l -> l.startsWith("salvaged ")).findFirst().orElseThrow();
+        int salvaged = Integer.parseInt(line.replaceAll("salvaged (\\d+) blobs?, (\\d+) could not be read", "$1"));
+        int lost = Integer.parseInt(line.replaceAll("salvaged (\\d+) blobs?, (\\d+) could not be read", "$2"));
+        assertThat(salvaged).as("the blobs before the cut: %s", r).isPositive();
+        assertThat(salvaged + lost).isEqualTo(blobs);
+        Run snaps = cli.run("repair", "snapshots", "--forget");
+        assertThat(snaps.exit()).as("%s", snaps).isZero();
+        resticFindsItClean();
+    }
+
+    // ------------------------------------------------------------------ a lost index file
+
+    @Test
+    void aLostIndexFileIsRepairIndexNotPruneAndRepairSnapshotsRefuses() throws Exception {
+        Files.write(src.resolve("one.bin"), TestTrees.random(8, 200_000));
+        cli.run("backup", src.toString()).ok();
+        List<String> first = Failures.ids(repo, "index");
+        Files.write(src.resolve("two.bin"), TestTrees.random(9, 200_000));
+        cli.run("backup", src.toString()).ok();
+        List<String> second = new ArrayList<>(Failures.ids(repo, "index"));
+        second.removeAll(first);
+        Files.delete(repo.resolve("index").resolve(second.getFirst()));
+
+        Run check = cli.run("check");
+        assertThat(check.exit()).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.err()).contains("next step: run 'lifeboat repair index', then check again")
+                .doesNotContain("prune removes it").doesNotContain("lifeboat prune");
+
+        Map<String, String> before = Failures.fingerprint(repo);
+        Run snaps = cli.run("repair", "snapshots", "--forget");
+        String fatal = Failures.fatal(snaps, ExitCodes.FATAL);
+        assertThat(fatal).contains("not in the index").contains("run 'lifeboat repair index' first (nothing was changed)");
+        Map<String, String> after = Failures.fingerprint(repo);
+        after.keySet().removeIf(k -> k.startsWith("locks"));
+        before.keySet().removeIf(k -> k.startsWith("locks"));
+        assertThat(after).as("nothing was changed").isEqualTo(before);
+
+        cli.run("repair", "index").ok();
+        Run clean = cli.run("check");
+        assertThat(clean.exit()).as("%s", clean).isZero();
+        assertThat(clean.err()).doesNotContain("next step");
+        resticFindsItClean();
+        assertThat(restic.snapshotIds()).hasSize(2);
     }
 
     @Test
