@@ -3,6 +3,7 @@ package org.lifeboat.cli;
 import java.util.concurrent.Callable;
 import org.lifeboat.check.CheckResult;
 import org.lifeboat.check.Checker;
+import org.lifeboat.repair.UnindexedPacks;
 import org.lifeboat.repository.Json;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
@@ -112,8 +113,8 @@ final class CheckCommand implements Callable<Integer> {
      * The one command to run next for what the check found, or null (a clean repository with
      * nothing to tidy, or errors no repair command fixes). In order: the index first when it is
      * damaged, names missing packs, or when snapshots need blobs the index lacks while packs it
-     * does not list exist (a lost index file: those packs hold the data, and forgetting or pruning
-     * first would delete it); then damaged packs, salvaged while the index still describes their
+     * does not list hold such blobs (a lost index file: forgetting or pruning first would delete
+     * them); then damaged packs (with un-indexed packs whose header cannot be read), salvaged while the index still describes their
      * blobs; then snapshots that use data that is really gone.
      *
      * @throws java.io.IOException when the packs cannot be listed
@@ -123,10 +124,15 @@ final class CheckCommand implements Callable<Integer> {
         java.util.Set<String> onDisk = new java.util.HashSet<>();
         for (Repository.PackFile f : repo.listPacks()) onDisk.add(f.id().hex());
         boolean missingPacks = r.brokenPacks().stream().anyMatch(p -> !onDisk.contains(p));
-        if (r.suggestRepairIndex() || missingPacks || (r.blobsNotIndexed() && !r.unindexedPacks().isEmpty())) {
+        UnindexedPacks u = r.blobsNotIndexed() && !r.unindexedPacks().isEmpty() ? UnindexedPacks.find(repo)
+                : new UnindexedPacks(java.util.List.of(), java.util.Map.of());
+        if (r.suggestRepairIndex() || missingPacks || !u.holdingUnindexedBlobs().isEmpty()) {
             return "lifeboat repair index";
         }
-        java.util.List<String> damaged = r.brokenPacks().stream().filter(onDisk::contains).sorted().toList();
+        java.util.TreeSet<String> damaged = new java.util.TreeSet<>();
+        r.brokenPacks().stream().filter(onDisk::contains).forEach(damaged::add);
+        // un-indexed packs no header describes: only repair packs (which keeps a copy) deals with them
+        u.unreadable().keySet().forEach(p -> damaged.add(p.hex()));
         if (!damaged.isEmpty()) return "lifeboat repair packs " + String.join(" ", damaged);
         if (r.blobsNotIndexed()) return "lifeboat repair snapshots --forget";
         return null;

@@ -121,17 +121,16 @@ final class PruneCommand implements Callable<Integer> {
 
     /**
      * Prune's refusal with advice that can help: data in use missing from the index is advised
-     * 'repair index' only while packs exist that the index does not list (it reads what they hold);
+     * 'repair index' only while packs the index does not list hold blobs it lacks (it reads them);
      * with none, repair index changes nothing and the advice would loop, so the snapshots that use
      * the lost data are to be repaired (or forgotten) instead.
      */
     static String advice(String message, Repository repo) throws IOException {
         if (!message.contains("not in the index") || !message.contains("repair index")) return message;
-        java.util.Set<org.lifeboat.repository.Id> indexed = repo.blobsByPack().keySet();
-        for (Repository.PackFile f : repo.listPacks()) if (!indexed.contains(f.id())) return message;
+        if (!org.lifeboat.repair.UnindexedPacks.find(repo).holdingUnindexedBlobs().isEmpty()) return message;
         int cut = message.indexOf("; ");
         String head = cut < 0 ? message : message.substring(0, cut);
-        return head + "; every pack is in the index, so the data is gone: run 'lifeboat repair snapshots --forget'"
+        return head + "; no pack outside the index holds it, so the data is gone: run 'lifeboat repair snapshots --forget'"
                 + " (or forget the snapshots that use it), then prune";
     }
 

@@ -204,22 +204,19 @@ final class RepairCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses repair snapshots while packs exist that the index does not list: they may hold the
-     * data the snapshots seem to lack (a lost index file), and removing it from the snapshots
-     * would let prune delete it.
+     * Refuses repair snapshots while packs the index does not list hold blobs it lacks: they may
+     * be the data the snapshots seem to lack (a lost index file), and removing it from the
+     * snapshots would let prune delete it.
      *
      * @throws UserException naming a pack and the command to run first
      */
     static void refuseWithUnindexedPacks(Repository repo) throws java.io.IOException {
-        java.util.Set<Id> indexed = repo.blobsByPack().keySet();
-        List<Id> unindexed = new ArrayList<>();
-        for (Repository.PackFile f : repo.listPacks()) if (!indexed.contains(f.id())) unindexed.add(f.id());
+        List<Id> unindexed = org.lifeboat.repair.UnindexedPacks.find(repo).holdingUnindexedBlobs();
         if (unindexed.isEmpty()) return;
-        java.util.Collections.sort(unindexed);
         Id first = unindexed.getFirst();
-        throw new UserException(unindexed.size() + " pack" + (unindexed.size() == 1 ? " is" : "s are")
-                + " not in the index (e.g. data/" + first.hex().substring(0, 2) + "/" + first.hex()
-                + ") and may hold the data the snapshots lack: run 'lifeboat repair index' first (nothing was changed)");
+        throw new UserException(unindexed.size() + " pack" + (unindexed.size() == 1 ? " holds" : "s hold")
+                + " blobs the index does not list (e.g. data/" + first.hex().substring(0, 2) + "/" + first.hex()
+                + "), perhaps the data the snapshots lack: run 'lifeboat repair index' first (nothing was changed)");
     }
 
     /** One sentence on an unreadable snapshot file: its path and what is wrong (the field, for a malformed time). */

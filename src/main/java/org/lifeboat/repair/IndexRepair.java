@@ -20,9 +20,10 @@ import org.lifeboat.repository.Repository;
  * packs. Packs the index describes correctly (every blob named, the sizes adding up to the file's
  * size) keep their entries; the headers of the others are read (all of them with
  * {@code readAllPacks}); packs that are gone lose their entries. A pack whose header cannot be read
- * (damaged, or gone with a truncated file) keeps the entries the old index has for it: they are
- * then the only description of its blobs, which {@code repair packs} needs to salvage them; a
- * pack neither the old index nor its header describes is reported and left out. The new index is
+ * (damaged, or gone with a truncated file) keeps the entries the old index has for it when a blob
+ * still lies within the file: they are then the only description of its blobs, which
+ * {@code repair packs} needs to salvage them; a pack neither the old index nor its header
+ * describes (or too short to hold any blob whole) is reported and left out. The new index is
  * saved before the old index files are removed. The caller holds an exclusive lock.
  */
 public final class IndexRepair {
@@ -118,17 +119,21 @@ public final class IndexRepair {
             } catch (java.io.InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                List<PackedBlob> old = known.get(p);
-                if (old != null && !old.isEmpty()) {
+                List<PackedBlob> old = known.get(p) == null ? List.of() : distinct(known.get(p));
+                long size = onDisk.get(p);
+                // kept only if a blob can still be salvaged: one lies wholly within the file
+                if (old.stream().anyMatch(b -> b.offset() + b.length() <= size)) {
                     damaged.put(p, e.getMessage());
-                    entries.put(p, distinct(old));
-                    out.accept("pack " + p.hex() + " is damaged (" + e.getMessage() + "): its " + distinct(old).size()
+                    entries.put(p, old);
+                    out.accept("pack " + p.hex() + " is damaged (" + e.getMessage() + "): its " + old.size()
                             + " index entries are kept, the only description of its blobs; salvage them with"
                             + " 'lifeboat repair packs " + p.hex() + "'");
                 } else {
                     unreadable.put(p, e.getMessage());
-                    out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage()
-                            + " (left out of the index: no index describes it)");
+                    out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage() + (old.isEmpty()
+                            ? " (left out of the index: no index describes it)"
+                            : " (its " + old.size() + " index entries are removed: none of its blobs lies within its "
+                                    + size + " bytes)"));
                 }
             }
         }

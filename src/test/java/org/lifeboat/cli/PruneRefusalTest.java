@@ -51,7 +51,7 @@ class PruneRefusalTest {
         assertThat(r.err().strip().lines().toList()).as("%s", r).hasSize(1);
         assertThat(r.err()).startsWith("Fatal: snapshot " + ids[1].shortHex() + ": tree ").contains("(folder /data/gone/)")
                 .contains("is not in the index").doesNotContain("repair index")
-                .contains("every pack is in the index, so the data is gone: run 'lifeboat repair snapshots --forget'");
+                .contains("no pack outside the index holds it, so the data is gone: run 'lifeboat repair snapshots --forget'");
         Failures.assertNoStackTrace(r);
         assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(before);
         // the dry run refuses the same way
