@@ -567,46 +567,82 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Loads every readable index file (skipping superseded ones) into the master index; damaged
-     * ones are listed in {@link #indexErrors()}.
+     * ones are listed in {@link #indexErrors()}. Files are added in the order of their IDs (so the
+     * first copy of a blob stored twice is the same on every run), each one as soon as it is
+     * parsed: memory holds the compact index plus a few files in flight, not every file's entries.
+     * A file superseded by another (old restic's index rewrites) is taken out afterwards by
+     * loading the others again, which only a repository with such leftovers pays.
      */
     public synchronized void loadIndex() throws IOException {
         if (indexLoaded) return;
-        List<Id> ids = list(FileType.INDEX);
-        Map<Id, IndexFile> files = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, ids.size())));
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (Id id : ids) {
-                fs.add(pool.submit(() -> {
-                    files.put(id, IndexFile.parse(loadUnpacked(FileType.INDEX, id)));
-                    return null;
-                }));
-            }
-            for (int i = 0; i < fs.size(); i++) {
-                try {
-                    fs.get(i).get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    // One damaged index file must not hide the others: keep going, report it.
-                    Throwable c = e.getCause();
-                    indexErrors.add("index " + ids.get(i).shortHex() + ": " + c.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while loading the index");
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Id> ids = new ArrayList<>(list(FileType.INDEX));
+        java.util.Collections.sort(ids);
+        Map<Id, IndexFacts> facts = addIndexFiles(ids);
         java.util.Set<Id> superseded = new java.util.HashSet<>();
-        for (IndexFile f : files.values()) superseded.addAll(f.supersedes());
-        for (Map.Entry<Id, IndexFile> e : files.entrySet()) {
-            if (superseded.contains(e.getKey())) continue;
-            for (PackedBlob b : e.getValue().blobs()) index.add(b, e.getKey());
+        for (IndexFacts f : facts.values()) superseded.addAll(f.supersedes());
+        superseded.retainAll(facts.keySet());
+        if (!superseded.isEmpty()) {
+            index.clear();
+            List<Id> keep = new ArrayList<>();
+            for (Id id : facts.keySet()) if (!superseded.contains(id)) keep.add(id);
+            facts = addIndexFiles(keep);
+        }
+        for (Map.Entry<Id, IndexFacts> e : facts.entrySet()) {
             // entries refused (impossible locations): named, the file's other entries kept
             for (String r : e.getValue().refused()) indexErrors.add("index " + e.getKey().shortHex() + ": " + r);
             packsWithRefusedEntries.addAll(e.getValue().refusedPacks());
         }
         indexLoaded = true;
+    }
+
+    /** What loading keeps of one index file besides its entries. */
+    private record IndexFacts(List<Id> supersedes, List<String> refused, Set<Id> refusedPacks) {}
+
+    /**
+     * Reads and parses {@code ids} on up to four threads and adds each file's entries to the master
+     * index in the order given, a bounded window of parsed files waiting for their turn.
+     *
+     * @return the facts of each file read, in the order given; a file that cannot be read is listed
+     *     in {@link #indexErrors()} and left out
+     */
+    private Map<Id, IndexFacts> addIndexFiles(List<Id> ids) throws IOException {
+        Map<Id, IndexFacts> facts = new java.util.LinkedHashMap<>();
+        if (ids.isEmpty()) return facts;
+        int threads = Math.max(1, Math.min(4, ids.size()));
+        int window = threads * 2;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<IndexFile.Loaded>> fs = new ArrayList<>(java.util.Collections.nCopies(ids.size(), null));
+            for (int i = 0; i < Math.min(window, ids.size()); i++) {
+                Id id = ids.get(i);
+                fs.set(i, pool.submit(() -> IndexFile.load(loadUnpacked(FileType.INDEX, id))));
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                IndexFile.Loaded f = null;
+                try {
+                    f = fs.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // One damaged index file must not hide the others: keep going, report it.
+                    indexErrors.add("index " + ids.get(i).shortHex() + ": " + e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while loading the index");
+                }
+                fs.set(i, null);
+                int next = i + window;
+                if (next < ids.size()) {
+                    Id id = ids.get(next);
+                    fs.set(next, pool.submit(() -> IndexFile.load(loadUnpacked(FileType.INDEX, id))));
+                }
+                if (f == null) continue;
+                index.addLoaded(f, ids.get(i));
+                facts.put(ids.get(i), new IndexFacts(List.copyOf(f.supersedes()), List.copyOf(f.refused()),
+                        Set.copyOf(f.refusedPacks())));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return facts;
     }
 
     /** Writes an index file naming the given blobs; returns its ID. */
@@ -728,15 +764,24 @@ public final class Repository implements AutoCloseable {
             }
             Id key = reservationKey(from.type(), from.id());
             if (!reserved.add(key)) return SavedBlob.ALREADY_THERE;
-            int slot = from.type() == BlobType.DATA ? 0 : 1;
+            pack(key, new Pack.Entry(from.type(), from.length(), from.uncompressedLength(), from.id()), stored);
+            return new SavedBlob(true, from.plainLength(), from.length());
+        }
+
+        /**
+         * Adds a reserved blob's stored bytes (the first {@code entry.length()} of {@code stored})
+         * to its type's pack and hands the pack over when full; when the blob could not be added,
+         * its reservation {@code key} is given back.
+         */
+        private void pack(Id key, Pack.Entry entry, byte[] stored) throws IOException {
+            int slot = entry.type() == BlobType.DATA ? 0 : 1;
             Packer full = null;
             try {
-                Pack.Entry entry = new Pack.Entry(from.type(), from.length(), from.uncompressedLength(), from.id());
                 synchronized (packLock) {
                     if (packers[slot] == null) {
                         packers[slot] = new Packer(slot == 0 ? uploads.takeBuffer(packSize) : new byte[1 << 20]);
                     }
-                    packers[slot].add(entry, stored, from.length());
+                    packers[slot].add(entry, stored, entry.length());
                     if (packers[slot].size() >= packSize) {
                         full = packers[slot];
                         packers[slot] = null;
@@ -747,18 +792,16 @@ public final class Repository implements AutoCloseable {
                 throw e;
             }
             if (full != null) handOver(full, slot == 0, cancel);
-            return new SavedBlob(true, from.plainLength(), from.length());
         }
 
         private SavedBlob save(BlobType type, Id id, byte[] plain, int off, int len, boolean again) throws IOException {
             cancel.check();
             Id key = reservationKey(type, id);
             if ((!again && indexed(type, id)) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
-            int slot = type == BlobType.DATA ? 0 : 1;
-            Packer full = null;
             int encLen;
+            boolean compress;
             try {
-                boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
+                compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
                 byte[] payload = plain;
                 int pOff = off;
                 int pLen = len;
@@ -772,22 +815,11 @@ public final class Repository implements AutoCloseable {
                 }
                 if (encrypted.length < pLen + Crypto.OVERHEAD) encrypted = new byte[Math.max(pLen + Crypto.OVERHEAD, 64 * 1024)];
                 encLen = crypto.encryptInto(payload, pOff, pLen, encrypted, 0);
-                Pack.Entry entry = new Pack.Entry(type, encLen, compress ? len : 0, id);
-                synchronized (packLock) {
-                    if (packers[slot] == null) {
-                        packers[slot] = new Packer(slot == 0 ? uploads.takeBuffer(packSize) : new byte[1 << 20]);
-                    }
-                    packers[slot].add(entry, encrypted, encLen);
-                    if (packers[slot].size() >= packSize) {
-                        full = packers[slot];
-                        packers[slot] = null;
-                    }
-                }
             } catch (RuntimeException e) {
                 reserved.remove(key);
                 throw e;
             }
-            if (full != null) handOver(full, slot == 0, cancel);
+            pack(key, new Pack.Entry(type, encLen, compress ? len : 0, id), encrypted);
             return new SavedBlob(true, len, encLen);
         }
     }
@@ -1396,6 +1428,15 @@ public final class Repository implements AutoCloseable {
         return index.number(type, id);
     }
 
+    /**
+     * The first copy of the blob numbered {@code number} (see {@link #indexedBlobNumber}).
+     *
+     * @throws IndexOutOfBoundsException when no blob of this type has that number
+     */
+    public PackedBlob indexedBlob(BlobType type, int number) {
+        return index.entry(type, number);
+    }
+
     /** How many distinct blobs of this type the loaded index knows (see {@link #indexedBlobNumber}). */
     public int indexedBlobCount(BlobType type) {
         return index.count(type);
@@ -1407,6 +1448,14 @@ public final class Repository implements AutoCloseable {
      */
     public void forEachIndexEntry(MasterIndex.EntryVisitor visitor) {
         index.forEachEntry(visitor);
+    }
+
+    /**
+     * {@link #forEachIndexEntry(MasterIndex.EntryVisitor)} for the entries in {@code packs} only;
+     * entries elsewhere cost no object, so a pass for a batch of packs is cheap.
+     */
+    public void forEachIndexEntry(Set<Id> packs, MasterIndex.EntryVisitor visitor) {
+        index.forEachEntry(packs, visitor);
     }
 
     /**
