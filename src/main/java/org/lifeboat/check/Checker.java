@@ -300,7 +300,9 @@ public final class Checker {
                 }
                 Tree tree;
                 try {
-                    tree = TreeCodec.decode(repo.loadBlob(BlobType.TREE, t));
+                    byte[] raw = repo.loadBlob(BlobType.TREE, t);
+                    Repository.transientBytes(3L * raw.length); // the raw tree and its decoded nodes
+                    tree = TreeCodec.decode(raw);
                 } catch (IOException e) {
                     errors.add(where + ": " + e.getMessage());
                     // A tree that cannot be read loses its folder: BlobUsers names it with its snapshot.

@@ -53,6 +53,15 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
         private int[] ints;
         private int count;
 
+        /** Empties it, keeping its arrays for the next file. */
+        void clear() {
+            supersedes.clear();
+            refused.clear();
+            refusedPacks.clear();
+            packs.clear();
+            count = 0;
+        }
+
         private Loaded(int capacity) {
             ids = new long[capacity * 4];
             offsets = new long[capacity];
@@ -145,8 +154,37 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
     static Loaded load(byte[] json) throws RepositoryException {
         // ~190 bytes of JSON per blob in restic's layout
         Loaded out = new Loaded(Math.max(16, json.length / 180));
+        load(parser(json), out);
+        return out;
+    }
+
+    /**
+     * {@link #load(byte[])} from a stream (an index file decompressed as it is read, so its JSON
+     * is never held whole), into {@code out}, which is emptied first (a reused one keeps its
+     * arrays). A RepositoryException the stream throws is passed on as it is.
+     */
+    static Loaded load(java.io.InputStream json, Loaded out) throws RepositoryException {
+        out.clear();
+        load(parser(json), out);
+        return out;
+    }
+
+    /** A new, empty {@link Loaded} with room for {@code capacity} entries. */
+    static Loaded newLoaded(int capacity) {
+        return new Loaded(Math.max(16, capacity));
+    }
+
+    private static JsonParser parser(Object json) throws RepositoryException {
+        try {
+            return json instanceof byte[] b ? JSON.createParser(b) : JSON.createParser((java.io.InputStream) json);
+        } catch (IOException e) {
+            throw new RepositoryException("malformed index: " + e.getMessage(), e);
+        }
+    }
+
+    private static void load(JsonParser parser, Loaded out) throws RepositoryException {
         long[] refusedCount = {0};
-        try (JsonParser p = JSON.createParser(json)) {
+        try (JsonParser p = parser) {
             JsonToken t = p.nextToken();
             if (t == JsonToken.START_ARRAY) {
                 parsePacks(p, out, refusedCount);
@@ -184,7 +222,6 @@ public record IndexFile(List<Id> supersedes, List<PackedBlob> blobs, List<String
         if (refusedCount[0] > out.refused.size()) {
             out.refused.add("and " + (refusedCount[0] - out.refused.size()) + " more entries with impossible locations");
         }
-        return out;
     }
 
     /** An entry refused for an impossible location, described once its pack's ID is known. */

@@ -595,6 +595,112 @@ public final class Repository implements AutoCloseable {
         indexLoaded = true;
     }
 
+    /**
+     * Reads one index file as {@link #loadUnpacked} does (size limit, hash, MAC) and parses it
+     * into {@code reuse} (or a new one when null); a compressed file is parsed while it is
+     * decompressed, so its JSON is never held whole (it is ~5 times the stored size).
+     */
+    private IndexFile.Loaded loadIndexFile(Id id, IndexFile.Loaded reuse) throws IOException {
+        Handle h = new Handle(FileType.INDEX, id.hex());
+        int max = maxUnpacked(FileType.INDEX);
+        long maxStored = max + max / 128L + 1024 + Crypto.OVERHEAD;
+        long size = backend.size(h);
+        if (size > maxStored) {
+            throw new RepositoryException(h + " is " + size + " bytes, more than " + kind(FileType.INDEX)
+                    + " file may be (" + Compression.sizeText(max) + "); refusing to read it");
+        }
+        byte[] stored = backend.load(h);
+        if (!Id.hash(stored).equals(id)) {
+            throw new RepositoryException(h + " is damaged: its content does not match its name");
+        }
+        byte[] plain;
+        try {
+            plain = crypto.decrypt(stored);
+        } catch (CryptoException e) {
+            throw new RepositoryException(h + " is damaged: " + e.getMessage());
+        }
+        transientBytes(2L * stored.length);
+        stored = null;
+        IndexFile.Loaded out = reuse != null ? reuse : IndexFile.newLoaded(plain.length / 48); // ~40 bytes a blob compressed
+        if (plain.length > 0 && plain[0] == 2 && config.version() >= 2) {
+            return IndexFile.load(new Unzstd(plain, h, max), out);
+        }
+        return IndexFile.load(new java.io.ByteArrayInputStream(decodeUnpacked(plain, h, max)), out);
+    }
+
+    /**
+     * An index file's zstd payload (after its encoding byte) as a stream, refusing to produce more
+     * than {@code max} bytes; its failures are RepositoryExceptions naming the file, as
+     * {@link #decodeUnpacked} words them.
+     */
+    private static final class Unzstd extends java.io.InputStream {
+        private final com.github.luben.zstd.ZstdInputStream in;
+        private final Handle h;
+        private final int max;
+        private long produced;
+
+        Unzstd(byte[] plain, Handle h, int max) throws RepositoryException {
+            this.h = h;
+            this.max = max;
+            try {
+                in = new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(plain, 1, plain.length - 1));
+            } catch (IOException | RuntimeException e) {
+                throw new RepositoryException(h + " does not decompress: zstd: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) <= 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                do n = in.read(b, off, len); while (n == 0 && len > 0); // the parser takes 0 for an error
+            } catch (IOException | RuntimeException e) {
+                throw new RepositoryException(h + " does not decompress: zstd: " + e.getMessage());
+            }
+            if (n > 0) {
+                produced += n;
+                if (produced > max) {
+                    throw new RepositoryException(h + " decompresses to more than " + Compression.sizeText(max) + ", more than "
+                            + kind(FileType.INDEX) + " file may be (a compression bomb?); refusing to read it");
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** Bytes of short-lived large arrays since the last collection (see {@link #transientBytes}). */
+    private static final java.util.concurrent.atomic.AtomicLong TRANSIENT = new java.util.concurrent.atomic.AtomicLong();
+    /** A collection after this many bytes of them, in bytes. */
+    static final long TRANSIENT_LIMIT = 16L << 20;
+
+    /**
+     * Says that {@code bytes} of large arrays were made and dropped (index files, tree blobs read
+     * by a walk over millions of blobs); after every {@link #TRANSIENT_LIMIT} of them the heap is
+     * collected in full. Why: the launcher's serial collector promotes whatever is live at a young
+     * collection, and then grows the old generation rather than collect it, so such garbage would
+     * stay and the process would grow by hundreds of bytes per blob; a full collection of a heap
+     * that is mostly the compact index's few large arrays takes milliseconds.
+     */
+    public static void transientBytes(long bytes) {
+        if (TRANSIENT.addAndGet(bytes) < TRANSIENT_LIMIT) return;
+        synchronized (TRANSIENT) {
+            if (TRANSIENT.get() < TRANSIENT_LIMIT) return;
+            TRANSIENT.set(0);
+            System.gc();
+        }
+    }
+
     /** What loading keeps of one index file besides its entries. */
     private record IndexFacts(List<Id> supersedes, List<String> refused, Set<Id> refusedPacks) {}
 
@@ -609,13 +715,16 @@ public final class Repository implements AutoCloseable {
         Map<Id, IndexFacts> facts = new java.util.LinkedHashMap<>();
         if (ids.isEmpty()) return facts;
         int threads = Math.max(1, Math.min(4, ids.size()));
-        int window = threads * 2;
+        int window = threads + 1;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
+        // parsed files' arrays, reused once their entries are in the index: a few files' worth of
+        // memory instead of garbage that the old generation would grow for
+        java.util.concurrent.BlockingQueue<IndexFile.Loaded> spare = new java.util.concurrent.ArrayBlockingQueue<>(window + 1);
         try {
             List<Future<IndexFile.Loaded>> fs = new ArrayList<>(java.util.Collections.nCopies(ids.size(), null));
             for (int i = 0; i < Math.min(window, ids.size()); i++) {
                 Id id = ids.get(i);
-                fs.set(i, pool.submit(() -> IndexFile.load(loadUnpacked(FileType.INDEX, id))));
+                fs.set(i, pool.submit(() -> loadIndexFile(id, spare.poll())));
             }
             for (int i = 0; i < ids.size(); i++) {
                 IndexFile.Loaded f = null;
@@ -632,12 +741,13 @@ public final class Repository implements AutoCloseable {
                 int next = i + window;
                 if (next < ids.size()) {
                     Id id = ids.get(next);
-                    fs.set(next, pool.submit(() -> IndexFile.load(loadUnpacked(FileType.INDEX, id))));
+                    fs.set(next, pool.submit(() -> loadIndexFile(id, spare.poll())));
                 }
                 if (f == null) continue;
                 index.addLoaded(f, ids.get(i));
                 facts.put(ids.get(i), new IndexFacts(List.copyOf(f.supersedes()), List.copyOf(f.refused()),
                         Set.copyOf(f.refusedPacks())));
+                spare.offer(f);
             }
         } finally {
             pool.shutdownNow();
