@@ -623,7 +623,20 @@ public final class Repository implements AutoCloseable {
         stored = null;
         IndexFile.Loaded out = reuse != null ? reuse : IndexFile.newLoaded(plain.length / 48); // ~40 bytes a blob compressed
         if (plain.length > 0 && plain[0] == 2 && config.version() >= 2) {
-            return IndexFile.load(new Unzstd(plain, h, max), out);
+            Unzstd in = new Unzstd(plain, h, max);
+            try {
+                return IndexFile.load(in, out);
+            } catch (RepositoryException e) {
+                // as when the file was decompressed before parsing: a bomb or a broken zstd frame
+                // is said as such, not as the JSON error the parser met first
+                byte[] skip = new byte[64 * 1024];
+                while (in.read(skip, 0, skip.length) > 0) {
+                    // counted and checked by the stream
+                }
+                throw e;
+            } finally {
+                in.end();
+            }
         }
         return IndexFile.load(new java.io.ByteArrayInputStream(decodeUnpacked(plain, h, max)), out);
     }
@@ -673,8 +686,12 @@ public final class Repository implements AutoCloseable {
             return n;
         }
 
+        /** Left open for the caller, who may read on after the parser is done (see {@link #end}). */
         @Override
-        public void close() throws IOException {
+        public void close() {}
+
+        /** Frees the decompressor. */
+        void end() throws IOException {
             in.close();
         }
     }
