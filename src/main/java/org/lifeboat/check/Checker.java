@@ -73,40 +73,49 @@ public final class Checker {
     public CheckResult run(PackSubset subset) throws IOException {
         repo.loadIndex();
         errors.addAll(repo.indexErrors());
-        Map<Id, List<PackedBlob>> byPack = repo.blobsByPack();
+        // Per pack: {blobs, size the index implies}, from one pass over the index (no object kept
+        // per blob). As restic: blobs + one header entry per blob (37 bytes, 41 compressed) +
+        // header MAC/IV + length field.
+        Map<Id, long[]> packStats = new HashMap<>();
+        repo.forEachIndexEntry((b, n) -> {
+            long[] st = packStats.computeIfAbsent(b.pack(), k -> new long[] {0, org.lifeboat.repository.Crypto.OVERHEAD + 4});
+            st[0]++;
+            st[1] += b.length() + (b.compressed() ? 41 : 37);
+        });
         Map<String, Long> onDisk = new HashMap<>();
         for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id().hex(), f.size());
         // Blobs of packs that are missing, truncated or fail to read: traced to the snapshots and
         // files that lose data, all through one BlobUsers walk at the end.
         Set<BlobKey> damagedBlobs = ConcurrentHashMap.newKeySet();
-        for (Id pack : byPack.keySet()) {
+        Set<Id> lost = new HashSet<>();
+        for (Map.Entry<Id, long[]> e : packStats.entrySet()) {
+            Id pack = e.getKey();
             if (!onDisk.containsKey(pack.hex())) {
                 errors.add("pack " + pack.shortHex() + " is in the index but missing from the repository ("
-                        + byPack.get(pack).size() + " blobs)");
+                        + e.getValue()[0] + " blobs)");
                 brokenPacks.add(pack);
-                markAll(byPack.get(pack), damagedBlobs);
+                lost.add(pack);
             }
         }
         // A pack with an index entry refused (reported above as an index error) has blobs the index
         // no longer lists: its size says nothing about damage.
         Set<Id> incomplete = repo.packsWithRefusedIndexEntries();
-        for (Map.Entry<Id, List<PackedBlob>> e : byPack.entrySet()) {
+        for (Map.Entry<Id, long[]> e : packStats.entrySet()) {
             if (incomplete.contains(e.getKey())) continue;
-            // As restic: blobs + one header entry per blob (37 bytes, 41 compressed) + header MAC/IV + length field.
             Long actual = onDisk.get(e.getKey().hex());
-            long expected = org.lifeboat.repository.Crypto.OVERHEAD + 4;
-            for (PackedBlob b : e.getValue()) expected += b.length() + (b.compressed() ? 41 : 37);
+            long expected = e.getValue()[1];
             if (actual != null && actual != expected) {
                 errors.add("pack " + e.getKey().shortHex() + ": size is " + actual + " bytes, the index implies "
                         + expected + " (truncated or damaged)");
                 brokenPacks.add(e.getKey());
                 // Its blobs cannot all be read: name the snapshots and files that lose data, as for
                 // a missing pack, without needing --read-data.
-                markAll(e.getValue(), damagedBlobs);
+                lost.add(e.getKey());
             }
         }
+        if (!lost.isEmpty()) repo.forEachIndexEntry(lost, (b, n) -> damagedBlobs.add(new BlobKey(b.type(), b.id())));
         List<String> unindexed = new ArrayList<>();
-        for (String name : onDisk.keySet()) if (!byPack.containsKey(Id.parse(name))) unindexed.add(name);
+        for (String name : onDisk.keySet()) if (!packStats.containsKey(Id.parse(name))) unindexed.add(name);
         Collections.sort(unindexed);
         List<Snapshot> snaps = repo.listSnapshots(errors::add);
         Set<BlobKey> missingBlobs = ConcurrentHashMap.newKeySet();
@@ -121,13 +130,13 @@ public final class Checker {
         long packsRead = 0;
         long packsAvailable = 0;
         if (subset != null) {
-            List<Id> packs = new ArrayList<>(byPack.keySet());
+            List<Id> packs = new ArrayList<>(packStats.keySet());
             packs.removeIf(p -> !onDisk.containsKey(p.hex()));
             Collections.sort(packs);
             packsAvailable = packs.size();
             List<Id> chosen = subset.choose(packs, onDisk);
             packsTotal = chosen.size();
-            readPacks(chosen, byPack, damagedBlobs);
+            readPacks(chosen, packStats, damagedBlobs);
             packsRead = chosen.size();
         }
         if (!damagedBlobs.isEmpty() || !missingBlobs.isEmpty()) {
@@ -298,7 +307,9 @@ public final class Checker {
                 }
                 Tree tree;
                 try {
-                    tree = TreeCodec.decode(repo.loadBlob(BlobType.TREE, t));
+                    byte[] raw = repo.loadBlob(BlobType.TREE, t);
+                    Repository.transientBytes(3L * raw.length); // the raw tree and its decoded nodes
+                    tree = TreeCodec.decode(raw);
                 } catch (IOException e) {
                     errors.add(where + ": " + e.getMessage());
                     // A tree that cannot be read loses its folder: BlobUsers names it with its snapshot.
@@ -331,11 +342,37 @@ public final class Checker {
         return count;
     }
 
+    /** Blobs whose index entries a batch of {@link #readPacks} holds as objects at most (one pack may exceed it). */
+    static final long READ_BATCH_BLOBS = 250_000;
+
     /**
-     * Reads the chosen packs whole, one request each, with a pool sized from the backend's
-     * connections; each worker owns one pack buffer (reused, so memory is the workers' buffers).
+     * Reads the chosen packs whole, one request each, in batches of about
+     * {@link #READ_BATCH_BLOBS} blobs: the index entries of one batch's packs are made into
+     * objects by one pass over the index, so memory does not hold every blob's entry at once.
      */
-    private void readPacks(List<Id> packs, Map<Id, List<PackedBlob>> byPack, Set<BlobKey> damaged) throws IOException {
+    private void readPacks(List<Id> packs, Map<Id, long[]> packStats, Set<BlobKey> damaged) throws IOException {
+        int from = 0;
+        while (from < packs.size()) {
+            int to = from;
+            long blobs = 0;
+            while (to < packs.size() && (to == from || blobs + packStats.get(packs.get(to))[0] <= READ_BATCH_BLOBS)) {
+                blobs += packStats.get(packs.get(to))[0];
+                to++;
+            }
+            List<Id> batch = packs.subList(from, to);
+            Map<Id, List<PackedBlob>> byPack = new HashMap<>();
+            repo.forEachIndexEntry(new HashSet<>(batch), (b, n) -> byPack.computeIfAbsent(b.pack(), k -> new ArrayList<>()).add(b));
+            for (List<PackedBlob> l : byPack.values()) l.sort((a, b) -> Long.compare(a.offset(), b.offset()));
+            readBatch(batch, byPack, damaged);
+            from = to;
+        }
+    }
+
+    /**
+     * Reads packs whole, one request each, with a pool sized from the backend's connections; each
+     * worker owns one pack buffer (reused, so memory is the workers' buffers).
+     */
+    private void readBatch(List<Id> packs, Map<Id, List<PackedBlob>> byPack, Set<BlobKey> damaged) throws IOException {
         int workers = Math.max(1, Math.min(repo.connections(), packs.size()));
         ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "check-reader");
@@ -352,7 +389,7 @@ public final class Checker {
                         cancel.check();
                         if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("check interrupted");
                         Id p = packs.get(i);
-                        checkPack(p, byPack.get(p), damaged, buffer);
+                        checkPack(p, byPack.getOrDefault(p, List.of()), damaged, buffer);
                         packsDone.increment();
                         // a pack far above the usual size is not kept for the next one
                         if (buffer.bytes().length > 2 * Repository.DEFAULT_PACK_SIZE) buffer.release();

@@ -648,7 +648,10 @@ public final class Pruner {
 
     /**
      * Writes index files naming every blob of the packs that stay (those not {@code dropped}), at
-     * most {@link #INDEX_MAX_BLOBS} blobs each; memory: one file's entries at a time.
+     * most {@link #INDEX_MAX_BLOBS} blobs each. Two passes over the index whatever its size: one
+     * counts each pack's blobs and so assigns packs to files, the other sorts the entries into
+     * their files as entry numbers (4 bytes a blob; a blob's second copy, which is rare, as an
+     * object); one file's entries are made into objects at a time.
      *
      * @return the IDs of the files written
      */
@@ -657,29 +660,47 @@ public final class Pruner {
         repo.forEachIndexEntry((b, n) -> {
             if (!dropped.contains(b.pack())) counts.computeIfAbsent(b.pack(), k -> new long[1])[0]++;
         });
-        List<Set<Id>> groups = new ArrayList<>();
-        Set<Id> cur = new HashSet<>();
+        Map<Id, Integer> groupOf = new HashMap<>();
+        List<long[]> sizes = new ArrayList<>(); // per file: {entries}
         long inCur = 0;
         for (Map.Entry<Id, long[]> e : counts.entrySet()) {
-            if (!cur.isEmpty() && inCur + e.getValue()[0] > INDEX_MAX_BLOBS) {
-                groups.add(cur);
-                cur = new HashSet<>();
+            if (sizes.isEmpty() || inCur > 0 && inCur + e.getValue()[0] > INDEX_MAX_BLOBS) {
+                sizes.add(new long[1]);
                 inCur = 0;
             }
-            cur.add(e.getKey());
+            groupOf.put(e.getKey(), sizes.size() - 1);
+            sizes.getLast()[0] += e.getValue()[0];
             inCur += e.getValue()[0];
         }
-        if (!cur.isEmpty()) groups.add(cur);
+        int groups = sizes.size();
+        int[][] refs = new int[groups][];
+        int[] filled = new int[groups];
+        for (int g = 0; g < groups; g++) refs[g] = new int[(int) sizes.get(g)[0]];
+        List<List<PackedBlob>> copies = new ArrayList<>();
+        for (int g = 0; g < groups; g++) copies.add(new ArrayList<>());
+        int[] last = {-1, -1}; // per type: the entry number visited last (a blob's copies come together, first copy first)
+        repo.forEachIndexEntry((b, n) -> {
+            int t = b.type() == BlobType.DATA ? 0 : 1;
+            boolean first = last[t] != n;
+            last[t] = n;
+            Integer g = groupOf.get(b.pack());
+            if (g == null) return;
+            if (first) refs[g][filled[g]++] = n << 1 | t;
+            else copies.get(g).add(b);
+        });
         Set<Id> written = new LinkedHashSet<>();
         long done = 0;
-        for (Set<Id> g : groups) {
+        for (int g = 0; g < groups; g++) {
             cancel.check();
-            List<PackedBlob> blobs = new ArrayList<>();
-            repo.forEachIndexEntry((b, n) -> {
-                if (g.contains(b.pack())) blobs.add(b);
-            });
+            List<PackedBlob> blobs = new ArrayList<>(filled[g] + copies.get(g).size());
+            for (int i = 0; i < filled[g]; i++) {
+                int r = refs[g][i];
+                blobs.add(repo.indexedBlob((r & 1) == 0 ? BlobType.DATA : BlobType.TREE, r >>> 1));
+            }
+            refs[g] = null;
+            blobs.addAll(copies.get(g));
             written.add(repo.saveIndex(blobs, List.of()));
-            listener.progress("indexes written", ++done, groups.size());
+            listener.progress("indexes written", ++done, groups);
         }
         return written;
     }

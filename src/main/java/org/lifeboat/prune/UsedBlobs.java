@@ -144,6 +144,7 @@ final class UsedBlobs {
             // every copy missing or damaged (loadBlob says which); a storage that keeps failing is rethrown below
             throw missingTree(t.tree(), t.snapshot(), t.path(), "cannot be read (" + e.getMessage() + ")");
         }
+        Repository.transientBytes(3L * raw.length); // the raw tree and its decoded nodes
         Tree tree;
         try {
             tree = TreeCodec.decode(t.tree(), raw);

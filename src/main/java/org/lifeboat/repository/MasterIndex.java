@@ -24,15 +24,15 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class MasterIndex {
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private final PackTable packTable = new PackTable();
-    private final BlobTable data = new BlobTable();
-    private final BlobTable trees = new BlobTable();
+    private PackTable packTable = new PackTable();
+    private BlobTable data = new BlobTable();
+    private BlobTable trees = new BlobTable();
     /** Blobs stored more than once (restic allows it); the first copy wins for reading. Rare: objects are fine. */
     private final Map<Id, List<PackedBlob>> duplicates = new HashMap<>();
     /** Pack number → the number of the index file that first named it (-1: none), see {@link #sourceOf}. */
     private int[] packSources = new int[0];
     /** Index files named by {@link #add(PackedBlob, Id)}, numbered in the order met. */
-    private final PackTable indexFiles = new PackTable();
+    private PackTable indexFiles = new PackTable();
 
     private BlobTable table(BlobType t) {
         return t == BlobType.DATA ? data : trees;
@@ -80,6 +80,64 @@ public final class MasterIndex {
                 packSources = grown;
             }
             if (packSources[pack] < 0) packSources[pack] = indexFiles.number(indexFile);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Adds the entries of one index file, parsed into arrays, under one write lock: the same as
+     * {@link #add(PackedBlob, Id)} for each entry in the file's order, without a {@link PackedBlob}
+     * per entry (only duplicates, which are rare, become objects).
+     */
+    void addLoaded(IndexFile.Loaded f, Id indexFile) {
+        lock.writeLock().lock();
+        try {
+            int[] global = new int[f.packCount()];
+            java.util.Arrays.fill(global, -1);
+            int source = -1;
+            for (int e = 0; e < f.count(); e++) {
+                int local = f.packOf(e);
+                int pack = global[local];
+                if (pack < 0) {
+                    pack = packTable.number(f.pack(local));
+                    global[local] = pack;
+                    if (pack >= packSources.length) {
+                        int[] grown = java.util.Arrays.copyOf(packSources, Math.max(pack + 1, packSources.length * 2));
+                        java.util.Arrays.fill(grown, packSources.length, grown.length, -1);
+                        packSources = grown;
+                    }
+                    if (packSources[pack] < 0) {
+                        if (source < 0) source = indexFiles.number(indexFile);
+                        packSources[pack] = source;
+                    }
+                }
+                BlobType type = f.type(e);
+                BlobTable t = table(type);
+                long offset = f.offset(e);
+                int prev = t.putIfAbsent(f.idWord(e, 0), f.idWord(e, 1), f.idWord(e, 2), f.idWord(e, 3), pack, offset,
+                        f.length(e), f.uncompressedLength(e));
+                if (prev >= 0 && !(t.pack(prev) == pack && t.offset(prev) == offset)) {
+                    PackedBlob b = f.blob(e);
+                    PackedBlob first = t.get(prev, b.id(), type, packTable);
+                    duplicates.computeIfAbsent(b.id(), k -> new ArrayList<>(List.of(first))).add(b);
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Forgets every entry (an index about to be loaded again). */
+    void clear() {
+        lock.writeLock().lock();
+        try {
+            packTable = new PackTable();
+            data = new BlobTable();
+            trees = new BlobTable();
+            duplicates.clear();
+            packSources = new int[0];
+            indexFiles = new PackTable();
         } finally {
             lock.writeLock().unlock();
         }
@@ -203,6 +261,22 @@ public final class MasterIndex {
         }
     }
 
+    /**
+     * The first copy of the blob numbered {@code number} (see {@link #number}).
+     *
+     * @throws IndexOutOfBoundsException when there is no such entry
+     */
+    public PackedBlob entry(BlobType t, int number) {
+        lock.readLock().lock();
+        try {
+            BlobTable table = table(t);
+            java.util.Objects.checkIndex(number, table.size());
+            return table.get(number, table.id(number), t, packTable);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** The number of distinct blobs of one type (entry numbers run from 0 to this − 1). */
     public int count(BlobType t) {
         lock.readLock().lock();
@@ -257,6 +331,53 @@ public final class MasterIndex {
                     seen.add(d);
                     v.entry(d, e);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #forEachEntry(EntryVisitor)} restricted to the entries in {@code packs}: entries in
+     * other packs are skipped before any object is made, so a pass for a few packs is cheap.
+     */
+    public void forEachEntry(Set<Id> packs, EntryVisitor v) {
+        boolean[] wanted;
+        lock.readLock().lock();
+        try {
+            wanted = new boolean[packTable.size()];
+            for (Id p : packs) {
+                int n = packTable.find(p);
+                if (n >= 0) wanted[n] = true;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        boolean anyDuplicates;
+        lock.readLock().lock();
+        try {
+            anyDuplicates = !duplicates.isEmpty();
+        } finally {
+            lock.readLock().unlock();
+        }
+        if (anyDuplicates) {
+            // rare: the general walk, filtered (a duplicate's copies may lie in other packs)
+            forEachEntry((b, n) -> {
+                if (packs.contains(b.pack())) v.entry(b, n);
+            });
+            return;
+        }
+        for (BlobType t : new BlobType[] {BlobType.DATA, BlobType.TREE}) {
+            BlobTable table = table(t);
+            int n = count(t);
+            for (int e = 0; e < n; e++) {
+                PackedBlob b = null;
+                lock.readLock().lock();
+                try {
+                    int p = table.pack(e);
+                    if (p < wanted.length && wanted[p]) b = table.get(e, table.id(e), t, packTable);
+                } finally {
+                    lock.readLock().unlock();
+                }
+                if (b != null) v.entry(b, e);
             }
         }
     }
@@ -362,7 +483,11 @@ public final class MasterIndex {
         /** Adds the entry unless the ID is present; returns the present entry's number, or -1 when added. */
         int putIfAbsent(Id id, int pack, long offset, int length, int uncompressedLength) {
             byte[] b = id.bytes();
-            long w0 = word(b, 0), w1 = word(b, 1), w2 = word(b, 2), w3 = word(b, 3);
+            return putIfAbsent(word(b, 0), word(b, 1), word(b, 2), word(b, 3), pack, offset, length, uncompressedLength);
+        }
+
+        /** {@link #putIfAbsent(Id, int, long, int, int)} of the ID's four words. */
+        int putIfAbsent(long w0, long w1, long w2, long w3, int pack, long offset, int length, int uncompressedLength) {
             int present = find(w0, w1, w2, w3);
             if (present >= 0) return present;
             if ((count + 1) * 4L > slots.length * 3L) rehash(slots.length * 2);

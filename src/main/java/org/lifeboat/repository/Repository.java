@@ -567,46 +567,209 @@ public final class Repository implements AutoCloseable {
 
     /**
      * Loads every readable index file (skipping superseded ones) into the master index; damaged
-     * ones are listed in {@link #indexErrors()}.
+     * ones are listed in {@link #indexErrors()}. Files are added in the order of their IDs (so the
+     * first copy of a blob stored twice is the same on every run), each one as soon as it is
+     * parsed: memory holds the compact index plus a few files in flight, not every file's entries.
+     * A file superseded by another (old restic's index rewrites) is taken out afterwards by
+     * loading the others again, which only a repository with such leftovers pays.
      */
     public synchronized void loadIndex() throws IOException {
         if (indexLoaded) return;
-        List<Id> ids = list(FileType.INDEX);
-        Map<Id, IndexFile> files = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(4, ids.size())));
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (Id id : ids) {
-                fs.add(pool.submit(() -> {
-                    files.put(id, IndexFile.parse(loadUnpacked(FileType.INDEX, id)));
-                    return null;
-                }));
-            }
-            for (int i = 0; i < fs.size(); i++) {
-                try {
-                    fs.get(i).get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    // One damaged index file must not hide the others: keep going, report it.
-                    Throwable c = e.getCause();
-                    indexErrors.add("index " + ids.get(i).shortHex() + ": " + c.getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while loading the index");
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Id> ids = new ArrayList<>(list(FileType.INDEX));
+        java.util.Collections.sort(ids);
+        Map<Id, IndexFacts> facts = addIndexFiles(ids);
         java.util.Set<Id> superseded = new java.util.HashSet<>();
-        for (IndexFile f : files.values()) superseded.addAll(f.supersedes());
-        for (Map.Entry<Id, IndexFile> e : files.entrySet()) {
-            if (superseded.contains(e.getKey())) continue;
-            for (PackedBlob b : e.getValue().blobs()) index.add(b, e.getKey());
+        for (IndexFacts f : facts.values()) superseded.addAll(f.supersedes());
+        superseded.retainAll(facts.keySet());
+        if (!superseded.isEmpty()) {
+            index.clear();
+            List<Id> keep = new ArrayList<>();
+            for (Id id : facts.keySet()) if (!superseded.contains(id)) keep.add(id);
+            facts = addIndexFiles(keep);
+        }
+        for (Map.Entry<Id, IndexFacts> e : facts.entrySet()) {
             // entries refused (impossible locations): named, the file's other entries kept
             for (String r : e.getValue().refused()) indexErrors.add("index " + e.getKey().shortHex() + ": " + r);
             packsWithRefusedEntries.addAll(e.getValue().refusedPacks());
         }
         indexLoaded = true;
+    }
+
+    /**
+     * Reads one index file as {@link #loadUnpacked} does (size limit, hash, MAC) and parses it
+     * into {@code reuse} (or a new one when null); a compressed file is parsed while it is
+     * decompressed, so its JSON is never held whole (it is ~5 times the stored size).
+     */
+    private IndexFile.Loaded loadIndexFile(Id id, IndexFile.Loaded reuse) throws IOException {
+        Handle h = new Handle(FileType.INDEX, id.hex());
+        int max = maxUnpacked(FileType.INDEX);
+        long maxStored = max + max / 128L + 1024 + Crypto.OVERHEAD;
+        long size = backend.size(h);
+        if (size > maxStored) {
+            throw new RepositoryException(h + " is " + size + " bytes, more than " + kind(FileType.INDEX)
+                    + " file may be (" + Compression.sizeText(max) + "); refusing to read it");
+        }
+        byte[] stored = backend.load(h);
+        if (!Id.hash(stored).equals(id)) {
+            throw new RepositoryException(h + " is damaged: its content does not match its name");
+        }
+        byte[] plain;
+        try {
+            plain = crypto.decrypt(stored);
+        } catch (CryptoException e) {
+            throw new RepositoryException(h + " is damaged: " + e.getMessage());
+        }
+        transientBytes(2L * stored.length);
+        stored = null;
+        IndexFile.Loaded out = reuse != null ? reuse : IndexFile.newLoaded(plain.length / 48); // ~40 bytes a blob compressed
+        if (plain.length > 0 && plain[0] == 2 && config.version() >= 2) {
+            Unzstd in = new Unzstd(plain, h, max);
+            try {
+                return IndexFile.load(in, out);
+            } catch (RepositoryException e) {
+                // as when the file was decompressed before parsing: a bomb or a broken zstd frame
+                // is said as such, not as the JSON error the parser met first
+                byte[] skip = new byte[64 * 1024];
+                while (in.read(skip, 0, skip.length) > 0) {
+                    // counted and checked by the stream
+                }
+                throw e;
+            } finally {
+                in.end();
+            }
+        }
+        return IndexFile.load(new java.io.ByteArrayInputStream(decodeUnpacked(plain, h, max)), out);
+    }
+
+    /**
+     * An index file's zstd payload (after its encoding byte) as a stream, refusing to produce more
+     * than {@code max} bytes; its failures are RepositoryExceptions naming the file, as
+     * {@link #decodeUnpacked} words them.
+     */
+    private static final class Unzstd extends java.io.InputStream {
+        private final com.github.luben.zstd.ZstdInputStream in;
+        private final Handle h;
+        private final int max;
+        private long produced;
+
+        Unzstd(byte[] plain, Handle h, int max) throws RepositoryException {
+            this.h = h;
+            this.max = max;
+            try {
+                in = new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(plain, 1, plain.length - 1));
+            } catch (IOException | RuntimeException e) {
+                throw new RepositoryException(h + " does not decompress: zstd: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) <= 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                do n = in.read(b, off, len); while (n == 0 && len > 0); // the parser takes 0 for an error
+            } catch (IOException | RuntimeException e) {
+                throw new RepositoryException(h + " does not decompress: zstd: " + e.getMessage());
+            }
+            if (n > 0) {
+                produced += n;
+                if (produced > max) {
+                    throw new RepositoryException(h + " decompresses to more than " + Compression.sizeText(max) + ", more than "
+                            + kind(FileType.INDEX) + " file may be (a compression bomb?); refusing to read it");
+                }
+            }
+            return n;
+        }
+
+        /** Left open for the caller, who may read on after the parser is done (see {@link #end}). */
+        @Override
+        public void close() {}
+
+        /** Frees the decompressor. */
+        void end() throws IOException {
+            in.close();
+        }
+    }
+
+    /** Bytes of short-lived large arrays since the last collection (see {@link #transientBytes}). */
+    private static final java.util.concurrent.atomic.AtomicLong TRANSIENT = new java.util.concurrent.atomic.AtomicLong();
+    /** A collection after this many bytes of them, in bytes. */
+    static final long TRANSIENT_LIMIT = 16L << 20;
+
+    /**
+     * Says that {@code bytes} of large arrays were made and dropped (index files, tree blobs read
+     * by a walk over millions of blobs); after every {@link #TRANSIENT_LIMIT} of them the heap is
+     * collected in full. Why: the launcher's serial collector promotes whatever is live at a young
+     * collection, and then grows the old generation rather than collect it, so such garbage would
+     * stay and the process would grow by hundreds of bytes per blob; a full collection of a heap
+     * that is mostly the compact index's few large arrays takes milliseconds.
+     */
+    public static void transientBytes(long bytes) {
+        if (TRANSIENT.addAndGet(bytes) < TRANSIENT_LIMIT) return;
+        synchronized (TRANSIENT) {
+            if (TRANSIENT.get() < TRANSIENT_LIMIT) return;
+            TRANSIENT.set(0);
+            System.gc();
+        }
+    }
+
+    /** What loading keeps of one index file besides its entries. */
+    private record IndexFacts(List<Id> supersedes, List<String> refused, Set<Id> refusedPacks) {}
+
+    /**
+     * Reads and parses {@code ids} on up to four threads and adds each file's entries to the master
+     * index in the order given, a bounded window of parsed files waiting for their turn.
+     *
+     * @return the facts of each file read, in the order given; a file that cannot be read is listed
+     *     in {@link #indexErrors()} and left out
+     */
+    private Map<Id, IndexFacts> addIndexFiles(List<Id> ids) throws IOException {
+        Map<Id, IndexFacts> facts = new java.util.LinkedHashMap<>();
+        if (ids.isEmpty()) return facts;
+        int threads = Math.max(1, Math.min(4, ids.size()));
+        int window = threads + 1;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        // parsed files' arrays, reused once their entries are in the index: a few files' worth of
+        // memory instead of garbage that the old generation would grow for
+        java.util.concurrent.BlockingQueue<IndexFile.Loaded> spare = new java.util.concurrent.ArrayBlockingQueue<>(window + 1);
+        try {
+            List<Future<IndexFile.Loaded>> fs = new ArrayList<>(java.util.Collections.nCopies(ids.size(), null));
+            for (int i = 0; i < Math.min(window, ids.size()); i++) {
+                Id id = ids.get(i);
+                fs.set(i, pool.submit(() -> loadIndexFile(id, spare.poll())));
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                IndexFile.Loaded f = null;
+                try {
+                    f = fs.get(i).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // One damaged index file must not hide the others: keep going, report it.
+                    indexErrors.add("index " + ids.get(i).shortHex() + ": " + e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while loading the index");
+                }
+                fs.set(i, null);
+                int next = i + window;
+                if (next < ids.size()) {
+                    Id id = ids.get(next);
+                    fs.set(next, pool.submit(() -> loadIndexFile(id, spare.poll())));
+                }
+                if (f == null) continue;
+                index.addLoaded(f, ids.get(i));
+                facts.put(ids.get(i), new IndexFacts(List.copyOf(f.supersedes()), List.copyOf(f.refused()),
+                        Set.copyOf(f.refusedPacks())));
+                spare.offer(f);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return facts;
     }
 
     /** Writes an index file naming the given blobs; returns its ID. */
@@ -728,15 +891,24 @@ public final class Repository implements AutoCloseable {
             }
             Id key = reservationKey(from.type(), from.id());
             if (!reserved.add(key)) return SavedBlob.ALREADY_THERE;
-            int slot = from.type() == BlobType.DATA ? 0 : 1;
+            pack(key, new Pack.Entry(from.type(), from.length(), from.uncompressedLength(), from.id()), stored);
+            return new SavedBlob(true, from.plainLength(), from.length());
+        }
+
+        /**
+         * Adds a reserved blob's stored bytes (the first {@code entry.length()} of {@code stored})
+         * to its type's pack and hands the pack over when full; when the blob could not be added,
+         * its reservation {@code key} is given back.
+         */
+        private void pack(Id key, Pack.Entry entry, byte[] stored) throws IOException {
+            int slot = entry.type() == BlobType.DATA ? 0 : 1;
             Packer full = null;
             try {
-                Pack.Entry entry = new Pack.Entry(from.type(), from.length(), from.uncompressedLength(), from.id());
                 synchronized (packLock) {
                     if (packers[slot] == null) {
                         packers[slot] = new Packer(slot == 0 ? uploads.takeBuffer(packSize) : new byte[1 << 20]);
                     }
-                    packers[slot].add(entry, stored, from.length());
+                    packers[slot].add(entry, stored, entry.length());
                     if (packers[slot].size() >= packSize) {
                         full = packers[slot];
                         packers[slot] = null;
@@ -747,18 +919,16 @@ public final class Repository implements AutoCloseable {
                 throw e;
             }
             if (full != null) handOver(full, slot == 0, cancel);
-            return new SavedBlob(true, from.plainLength(), from.length());
         }
 
         private SavedBlob save(BlobType type, Id id, byte[] plain, int off, int len, boolean again) throws IOException {
             cancel.check();
             Id key = reservationKey(type, id);
             if ((!again && indexed(type, id)) || !reserved.add(key)) return SavedBlob.ALREADY_THERE;
-            int slot = type == BlobType.DATA ? 0 : 1;
-            Packer full = null;
             int encLen;
+            boolean compress;
             try {
-                boolean compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
+                compress = config.version() >= 2 && (type == BlobType.TREE || compression != Compression.Mode.OFF);
                 byte[] payload = plain;
                 int pOff = off;
                 int pLen = len;
@@ -772,22 +942,11 @@ public final class Repository implements AutoCloseable {
                 }
                 if (encrypted.length < pLen + Crypto.OVERHEAD) encrypted = new byte[Math.max(pLen + Crypto.OVERHEAD, 64 * 1024)];
                 encLen = crypto.encryptInto(payload, pOff, pLen, encrypted, 0);
-                Pack.Entry entry = new Pack.Entry(type, encLen, compress ? len : 0, id);
-                synchronized (packLock) {
-                    if (packers[slot] == null) {
-                        packers[slot] = new Packer(slot == 0 ? uploads.takeBuffer(packSize) : new byte[1 << 20]);
-                    }
-                    packers[slot].add(entry, encrypted, encLen);
-                    if (packers[slot].size() >= packSize) {
-                        full = packers[slot];
-                        packers[slot] = null;
-                    }
-                }
             } catch (RuntimeException e) {
                 reserved.remove(key);
                 throw e;
             }
-            if (full != null) handOver(full, slot == 0, cancel);
+            pack(key, new Pack.Entry(type, encLen, compress ? len : 0, id), encrypted);
             return new SavedBlob(true, len, encLen);
         }
     }
@@ -1396,6 +1555,15 @@ public final class Repository implements AutoCloseable {
         return index.number(type, id);
     }
 
+    /**
+     * The first copy of the blob numbered {@code number} (see {@link #indexedBlobNumber}).
+     *
+     * @throws IndexOutOfBoundsException when no blob of this type has that number
+     */
+    public PackedBlob indexedBlob(BlobType type, int number) {
+        return index.entry(type, number);
+    }
+
     /** How many distinct blobs of this type the loaded index knows (see {@link #indexedBlobNumber}). */
     public int indexedBlobCount(BlobType type) {
         return index.count(type);
@@ -1407,6 +1575,14 @@ public final class Repository implements AutoCloseable {
      */
     public void forEachIndexEntry(MasterIndex.EntryVisitor visitor) {
         index.forEachEntry(visitor);
+    }
+
+    /**
+     * {@link #forEachIndexEntry(MasterIndex.EntryVisitor)} for the entries in {@code packs} only;
+     * entries elsewhere cost no object, so a pass for a batch of packs is cheap.
+     */
+    public void forEachIndexEntry(Set<Id> packs, MasterIndex.EntryVisitor visitor) {
+        index.forEachEntry(packs, visitor);
     }
 
     /**
