@@ -468,23 +468,22 @@ final class RepositoryFs implements FuseOperations {
     private void fillNode(Node n, Stat st) {
         int perm = GoFileMode.toPosixPermissions(n.mode());
         long size = 0;
-        int type;
-        switch (n.type()) {
-            case DIR -> type = S_IFDIR;
-            case SYMLINK -> {
-                type = S_IFLNK;
-                perm = 0777;
-                size = n.linkTarget() == null ? 0 : RawNames.encode(n.linkTarget()).length;
-            }
-            case FIFO -> type = S_IFIFO;
-            case SOCKET -> type = S_IFSOCK;
-            case DEV -> type = S_IFBLK;
-            case CHARDEV -> type = S_IFCHR;
-            default -> {
-                // a file, or a type this version does not know: shown as a file with its stored size
-                type = S_IFREG;
-                size = n.size();
-            }
+        int type = switch (n.type()) {
+            case DIR -> S_IFDIR;
+            case SYMLINK -> S_IFLNK;
+            case FIFO -> S_IFIFO;
+            case SOCKET -> S_IFSOCK;
+            case DEV -> S_IFBLK;
+            case CHARDEV -> S_IFCHR;
+            case FILE -> S_IFREG;
+            // a type this version does not know (or a Windows reparse point): an empty file, as
+            // nothing of it can be read; its folder lists it like any entry
+            case IRREGULAR, UNKNOWN -> S_IFREG;
+        };
+        if (n.type() == NodeType.FILE) size = n.size();
+        if (n.type() == NodeType.SYMLINK) {
+            perm = 0777;
+            size = n.linkTarget() == null ? 0 : RawNames.encode(n.linkTarget()).length;
         }
         st.setMode(type | perm);
         st.setSize(Math.max(0, size));
