@@ -319,6 +319,8 @@ public final class Checker {
                 for (String problem : TreeRules.problems(tree)) errors.add(where + ": " + problem);
                 for (Node n : tree.nodes()) {
                     String path = (pt.path().equals("/") ? "" : pt.path()) + "/" + TreeWalker.shownName(n.name());
+                    String typeProblem = TreeRules.typeProblem(n); // as restic's check: an error, the rest of the tree checked
+                    if (typeProblem != null) errors.add(where + ": " + typeProblem);
                     if (n.type() == NodeType.DIR) {
                         if (n.subtree() == null) {
                             errors.add(where + ": folder " + path + " has no subtree");

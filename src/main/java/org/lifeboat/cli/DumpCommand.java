@@ -121,7 +121,7 @@ final class DumpCommand implements Callable<Integer> {
                     });
                 }
             } else {
-                throw new UserException(p + " is a " + n.type() + ", not a file or folder");
+                throw new UserException(p + " is a " + TreeRules.shownType(n) + " entry, not a file or folder");
             }
             out.flush();
         }

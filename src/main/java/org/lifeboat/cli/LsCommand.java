@@ -117,7 +117,7 @@ final class LsCommand implements Callable<Integer> {
         if (ctx.json()) {
             // restic's lsNodeOutput, field for field; permissions show the node's type (see NodeFormat)
             ObjectNode o = Json.MAPPER.createObjectNode();
-            o.put("name", n.name()).put("type", n.type().jsonName()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
+            o.put("name", n.name()).put("type", n.typeName()).put("path", p).put("uid", n.uid()).put("gid", n.gid());
             if (n.type() == NodeType.FILE) o.put("size", n.size());
             if (n.mode() != 0) o.put("mode", n.mode());
             o.put("permissions", NodeFormat.permissions(n));

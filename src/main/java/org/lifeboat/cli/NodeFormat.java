@@ -25,6 +25,7 @@ final class NodeFormat {
      * the type's bits into the mode.
      */
     static long typedMode(Node n) {
+        if (n.type() == NodeType.UNKNOWN) return n.mode(); // restic ORs nothing into the stored mode
         long type = switch (n.type()) {
             case FILE -> 0;
             case DIR -> GoFileMode.MODE_DIR;
@@ -34,6 +35,7 @@ final class NodeFormat {
             case FIFO -> GoFileMode.MODE_NAMED_PIPE;
             case SOCKET -> GoFileMode.MODE_SOCKET;
             case IRREGULAR -> GoFileMode.MODE_IRREGULAR;
+            case UNKNOWN -> 0;
         };
         return (n.mode() & ~GoFileMode.MODE_TYPE) | type;
     }

@@ -118,6 +118,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             for (String w : res.warnings()) report(ctx, "warning: ", "", w);
+            for (String w : res.unknownTypes()) report(ctx, "warning: ", "", w);
             if (ctx.json()) {
                 // restic 0.17's summary, field for field (zero values written too), then Lifeboat's own.
                 var o = counts("summary", t0, r, r.filesDone.sum());
@@ -168,6 +169,12 @@ final class RestoreCommand implements Callable<Integer> {
                         + (res.damaged().isEmpty() ? "" : " (once the repository is repaired, restore again with "
                         + "--overwrite if-changed --verify to repair them)"));
                 return ExitCodes.FATAL;
+            }
+            if (res.partial()) {
+                // entries of a type this version does not know (a newer restic's): named above, left out
+                ctx.err.println("Warning: " + res.unknownTypes().size() + " entries of an unknown type were not restored;"
+                        + " all other files were restored");
+                return ExitCodes.PARTIAL;
             }
         }
         return ExitCodes.OK;

@@ -53,6 +53,8 @@ import org.lifeboat.repository.tree.TreeRules;
 final class RepositoryFs implements FuseOperations {
     private static final int S_IFDIR = 0040000, S_IFREG = 0100000, S_IFLNK = 0120000;
     private static final int S_IFIFO = 0010000, S_IFCHR = 0020000, S_IFBLK = 0060000, S_IFSOCK = 0140000;
+    /** Linux's longest path (and symlink target) in bytes, without the NUL. */
+    static final int PATH_MAX = 4095;
     /** Budget of decoded trees, in bytes of their JSON (the objects take a few times that). */
     static final long DIR_CACHE_BUDGET = 16L * 1024 * 1024;
 
@@ -114,22 +116,17 @@ final class RepositoryFs implements FuseOperations {
 
     @Override
     public int getattr(String path, Stat stat, FileInfo fi) {
-        try {
+        return guarded(path, () -> {
             Found f = resolve(path);
             if (f == null) return -errno.enoent();
             fill(f, stat);
             return 0;
-        } catch (IOException e) {
-            return -errno.eio();
-        } catch (RuntimeException | Error e) {
-            report("mount: " + path + ": " + e);
-            return -errno.eio();
-        }
+        });
     }
 
     @Override
     public int readlink(String path, ByteBuffer buf, long len) {
-        try {
+        return guarded(path, () -> {
             Found f = resolve(path);
             if (f == null) return -errno.enoent();
             String target;
@@ -142,16 +139,17 @@ final class RepositoryFs implements FuseOperations {
                 return -errno.einval();
             }
             byte[] b = RawNames.encode(target);
-            int n = (int) Math.min(b.length, Math.max(0, len - 1));
-            buf.put(b, 0, n);
+            // libfuse asks with room for PATH_MAX bytes; a longer target (only a hostile or damaged
+            // tree has one: Linux refuses to make it) would come out cut, so it is refused whole
+            if (b.length > Math.min(PATH_MAX, len - 1) || b.length >= buf.remaining()) {
+                report("cannot show the symlink " + path + ": its target is " + b.length
+                        + " bytes long, more than the " + PATH_MAX + " a link can hold (File name too long)");
+                return -errno.enametoolong();
+            }
+            buf.put(b);
             buf.put((byte) 0);
             return 0;
-        } catch (IOException e) {
-            return -errno.eio();
-        } catch (RuntimeException | Error e) {
-            report("mount: " + path + ": " + e);
-            return -errno.eio();
-        }
+        });
     }
 
     @Override
@@ -161,7 +159,7 @@ final class RepositoryFs implements FuseOperations {
 
     @Override
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
-        try {
+        return guarded(path, () -> {
             Found f = resolve(path);
             if (f == null) return -errno.enoent();
             List<String> names = new ArrayList<>();
@@ -177,12 +175,7 @@ final class RepositoryFs implements FuseOperations {
             filler.fill("..");
             for (String n : names) filler.fill(n);
             return 0;
-        } catch (IOException e) {
-            return -errno.eio();
-        } catch (RuntimeException | Error e) {
-            report("mount: " + path + ": " + e);
-            return -errno.eio();
-        }
+        });
     }
 
     @Override
@@ -192,7 +185,7 @@ final class RepositoryFs implements FuseOperations {
 
     @Override
     public int open(String path, FileInfo fi) {
-        try {
+        return guarded(path, () -> {
             Set<StandardOpenOption> flags = fi.getOpenFlags();
             if (flags.contains(StandardOpenOption.WRITE) || flags.contains(StandardOpenOption.APPEND)
                     || flags.contains(StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -219,17 +212,12 @@ final class RepositoryFs implements FuseOperations {
             open.put(h, new OpenFile(n, ids, starts, at));
             fi.setFh(h);
             return 0;
-        } catch (IOException e) {
-            return -errno.eio();
-        } catch (RuntimeException | Error e) {
-            report("mount: " + path + ": " + e);
-            return -errno.eio();
-        }
+        });
     }
 
     @Override
     public int read(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
-        try {
+        return guarded(path, () -> {
             OpenFile f = open.get(fi.getFh());
             if (f == null) return -errno.ebadf();
             // the stored size is what the file shows: content past it is not read, content short of it ends early
@@ -255,10 +243,7 @@ final class RepositoryFs implements FuseOperations {
                 i++;
             }
             return done;
-        } catch (RuntimeException | Error e) {
-            report("mount: " + path + ": " + e);
-            return -errno.eio();
-        }
+        });
     }
 
     @Override
@@ -468,26 +453,26 @@ final class RepositoryFs implements FuseOperations {
     private void fillNode(Node n, Stat st) {
         int perm = GoFileMode.toPosixPermissions(n.mode());
         long size = 0;
-        int type;
-        switch (n.type()) {
-            case DIR -> type = S_IFDIR;
-            case SYMLINK -> {
-                type = S_IFLNK;
-                perm = 0777;
-                size = n.linkTarget() == null ? 0 : RawNames.encode(n.linkTarget()).length;
-            }
-            case FIFO -> type = S_IFIFO;
-            case SOCKET -> type = S_IFSOCK;
-            case DEV -> type = S_IFBLK;
-            case CHARDEV -> type = S_IFCHR;
-            default -> {
-                // a file, or a type this version does not know: shown as a file with its stored size
-                type = S_IFREG;
-                size = n.size();
-            }
+        int type = switch (n.type()) {
+            case DIR -> S_IFDIR;
+            case SYMLINK -> S_IFLNK;
+            case FIFO -> S_IFIFO;
+            case SOCKET -> S_IFSOCK;
+            case DEV -> S_IFBLK;
+            case CHARDEV -> S_IFCHR;
+            case FILE -> S_IFREG;
+            // a type this version does not know (or a Windows reparse point): an empty file, as
+            // nothing of it can be read; its folder lists it like any entry
+            case IRREGULAR, UNKNOWN -> S_IFREG;
+        };
+        if (n.type() == NodeType.FILE) size = n.size();
+        if (n.type() == NodeType.SYMLINK) {
+            perm = 0777;
+            size = n.linkTarget() == null ? 0 : RawNames.encode(n.linkTarget()).length;
         }
         st.setMode(type | perm);
         st.setSize(Math.max(0, size));
+        if (type == S_IFREG) StatBlocks.set(st, size); // du counts blocks, not sizes
         st.setNLink((short) (n.type() == NodeType.DIR ? 2 : Math.clamp(n.links(), 1, Short.MAX_VALUE)));
         st.setUid(options.ownerRoot() ? 0 : (int) n.uid());
         st.setGid(options.ownerRoot() ? 0 : (int) n.gid());
@@ -498,6 +483,26 @@ final class RepositoryFs implements FuseOperations {
 
     private static void setTime(TimeSpec ts, OffsetDateTime t) {
         ts.set(t == null ? Instant.EPOCH : t.toInstant());
+    }
+
+    /** A FUSE callback's work: a negative errno or what the call returns. */
+    private interface Callback {
+        int run() throws IOException;
+    }
+
+    /**
+     * Runs one callback so that nothing unwinds into the native FUSE loop: an I/O failure (already
+     * reported where it was met) answers EIO, anything else is reported with the path, then EIO.
+     */
+    private int guarded(String path, Callback body) {
+        try {
+            return body.run();
+        } catch (IOException e) {
+            return -errno.eio();
+        } catch (RuntimeException | Error e) {
+            report("mount: " + path + ": " + e);
+            return -errno.eio();
+        }
     }
 
     /** One sentence per distinct problem (a directory listed again does not repeat it). */

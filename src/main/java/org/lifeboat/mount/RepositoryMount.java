@@ -1,10 +1,17 @@
 package org.lifeboat.mount;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -54,11 +61,13 @@ public final class RepositoryMount implements AutoCloseable {
 
     private final Fuse fuse;
     private final Path mountpoint;
+    private final FileChannel lock;
     private boolean closed;
 
-    private RepositoryMount(Fuse fuse, Path mountpoint) {
+    private RepositoryMount(Fuse fuse, Path mountpoint, FileChannel lock) {
         this.fuse = fuse;
         this.mountpoint = mountpoint;
+        this.lock = lock;
     }
 
     /**
@@ -101,6 +110,10 @@ public final class RepositoryMount implements AutoCloseable {
             return "mountpoint " + mountpoint + " does not exist";
         }
         if (!Files.isDirectory(mountpoint)) return "mountpoint " + mountpoint + " is not a folder";
+        if (mounted(mountpoint)) {
+            return "mountpoint " + mountpoint + " is already a mount point (another mount serves it): unmount it first"
+                    + " or choose an empty folder";
+        }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(mountpoint)) {
             if (ds.iterator().hasNext()) return "mountpoint " + mountpoint + " is not empty (mount onto an empty folder)";
         } catch (IOException e) {
@@ -148,8 +161,22 @@ public final class RepositoryMount implements AutoCloseable {
     public static RepositoryMount mount(Repository repo, List<Snapshot> snapshots, Path mountpoint, Options o,
                                         Path repoFolder, Consumer<String> warn) throws MountException {
         String why = unavailable();
-        if (why == null) why = mountpointProblem(mountpoint, repoFolder);
         if (why != null) throw new MountException(why);
+        // Two mounts started in the same instant would both find the folder empty and stack: the
+        // folder is claimed first, and checked (again) only while the claim is held.
+        FileChannel lock = claim(mountpoint);
+        try {
+            why = mountpointProblem(mountpoint, repoFolder);
+            if (why != null) throw new MountException(why);
+            return mountClaimed(repo, snapshots, mountpoint, o, warn, lock);
+        } catch (MountException | RuntimeException | Error e) {
+            release(lock);
+            throw e;
+        }
+    }
+
+    private static RepositoryMount mountClaimed(Repository repo, List<Snapshot> snapshots, Path mountpoint, Options o,
+                                                Consumer<String> warn, FileChannel lock) throws MountException {
         List<String> templates = o.templates() == null || o.templates().isEmpty() ? SnapshotDirs.DEFAULT_TEMPLATES : o.templates();
         SnapshotDirs dirs = new SnapshotDirs(snapshots, templates, o.timeTemplate());
         FuseBuilder builder = Fuse.builder();
@@ -180,7 +207,68 @@ public final class RepositoryMount implements AutoCloseable {
             if (isMounted(mp)) detach(mp);
             throw new MountException("cannot mount the repository at " + mountpoint + ": " + e.getMessage());
         }
-        return new RepositoryMount(fuse, mp);
+        return new RepositoryMount(fuse, mp, lock);
+    }
+
+    /**
+     * Takes the exclusive claim on {@code mountpoint}: an flock on a file in the temporary folder
+     * named after this user and the folder's real path (not in the folder itself, which the mount
+     * covers), held until {@link #close}; the kernel drops it if the process dies. Null when no
+     * such file can be made (then only the mount table guards against a second mount).
+     *
+     * @throws MountException when another Lifeboat mount holds the claim
+     */
+    static FileChannel claim(Path mountpoint) throws MountException {
+        Path file = claimFile(mountpoint);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
+        }
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null; // this JVM holds it already
+        } catch (IOException e) {
+            release(ch);
+            return null;
+        }
+        if (l == null) {
+            release(ch);
+            throw new MountException("mountpoint " + mountpoint + " is being mounted or served by another lifeboat mount"
+                    + " (it holds " + file + "): end that one first or choose another folder");
+        }
+        return ch;
+    }
+
+    /** The claim file of a mountpoint: the tmp folder, this uid, a hash of the real (else absolute) path. */
+    static Path claimFile(Path mountpoint) {
+        String where;
+        try {
+            where = mountpoint.toRealPath().toString();
+        } catch (IOException | RuntimeException e) {
+            where = mountpoint.toAbsolutePath().normalize().toString(); // missing or stale: refused later anyway
+        }
+        String hash;
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(where.getBytes(StandardCharsets.UTF_8));
+            hash = HexFormat.of().formatHex(d, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-mount-" + ids()[0] + "-" + hash + ".lock");
+    }
+
+    /** Closing the channel drops the flock; the file stays (deleting it would let two claims hold two files). */
+    private static void release(FileChannel ch) {
+        if (ch == null) return;
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing a lock file: nothing to do
+        }
     }
 
     /** The mounted folder. */
@@ -216,14 +304,18 @@ public final class RepositoryMount implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            fuse.close();
-        } catch (TimeoutException e) {
-            throw new MountException("the FUSE loop of " + mountpoint + " did not stop within 10 s");
-        }
-        if (isMounted(mountpoint)) {
-            // still there (busy, or the loop had ended): detach it, so it goes as soon as nothing uses it
-            detach(mountpoint);
-            if (isMounted(mountpoint)) throw new MountException("cannot unmount " + mountpoint + " (umount -l failed)");
+            try {
+                fuse.close();
+            } catch (TimeoutException e) {
+                throw new MountException("the FUSE loop of " + mountpoint + " did not stop within 10 s");
+            }
+            if (isMounted(mountpoint)) {
+                // still there (busy, or the loop had ended): detach it, so it goes as soon as nothing uses it
+                detach(mountpoint);
+                if (isMounted(mountpoint)) throw new MountException("cannot unmount " + mountpoint + " (umount -l failed)");
+            }
+        } finally {
+            release(lock);
         }
     }
 

@@ -17,6 +17,8 @@ import java.util.List;
  * @param verifyFailures     differences found by --verify (at most 50 listed)
  * @param verifyFailureCount how many differences --verify found in all
  * @param warnings           metadata and other problems that do not make the restore fail
+ * @param unknownTypes       entries skipped because their type is not one this version knows
+ *                           (a newer restic's, see NodeType.UNKNOWN): the restore is partial
  * @param rootDamage         null, or when the folder restored (the snapshot's root or the
  *                           {@code ID:folder}) could not be read or breaks the tree rules, that
  *                           folder and why ("folder /a is damaged in the repository: tree blob …"): nothing
@@ -25,9 +27,14 @@ import java.util.List;
 public record RestoreResult(long files, long dirs, long others, long bytes, long skipped, long bytesSkipped,
                             List<String> damaged,
                             List<String> failed, List<String> verifyFailures, long verifyFailureCount,
-                            List<String> warnings, String rootDamage) {
+                            List<String> warnings, List<String> unknownTypes, String rootDamage) {
     /** True when every file was restored and, if asked, verified. */
     public boolean ok() {
         return damaged.isEmpty() && failed.isEmpty() && verifyFailureCount == 0;
+    }
+
+    /** True when {@link #ok()} but entries of an unknown type were left out (restic's exit code 3). */
+    public boolean partial() {
+        return ok() && !unknownTypes.isEmpty();
     }
 }

@@ -150,6 +150,7 @@ public final class Restorer {
     private String rootDamage;
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> unknownTypes = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
     /** Files with an open descriptor, least recently used first (guarded by itself). */
     private final LinkedHashSet<FileJob> openFiles = new LinkedHashSet<>();
@@ -381,7 +382,7 @@ public final class Restorer {
         }
         return new RestoreResult(restoredFiles.sum(), restoredDirs.sum(), restoredOthers.sum(), bytes.sum(), skipped.sum(),
                 bytesSkipped.sum(), List.copyOf(damaged),
-                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings), rootDamage);
+                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings), List.copyOf(unknownTypes), rootDamage);
     }
 
     private int threads() {
@@ -657,7 +658,10 @@ public final class Restorer {
                 warnings.addAll(MetadataRestorer.applyAt(d, name, n, asRoot));
                 restored(Action.RESTORED, sn, 0, restoredOthers);
             }
-            default -> warnings.add(sn + ": skipped entry of type " + n.type());
+            // a newer restic's type (or a hostile one): that entry only is left out, as restic's restore does
+            case UNKNOWN -> unknownTypes.add(sn + ": not restored: its type " + TreeRules.shownType(n)
+                    + " is not one this version knows");
+            default -> warnings.add(sn + ": skipped entry of type " + n.typeName());
         }
     }
 

@@ -225,6 +225,8 @@ public final class Verifier {
                 }
                 if (m == null) {
                     if ((n.type() == NodeType.DEV || n.type() == NodeType.CHARDEV) && !asRoot) continue;
+                    // restore makes none of these (it warns instead): their absence is expected
+                    if (n.type() == NodeType.SOCKET || n.type() == NodeType.IRREGULAR || n.type() == NodeType.UNKNOWN) continue;
                     problem(shown + " is missing (" + snPath + " in the snapshot)");
                     continue;
                 }

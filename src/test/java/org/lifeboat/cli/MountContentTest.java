@@ -16,13 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.lifeboat.fs.TestDirs;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lifeboat.testutil.Cli;
 import org.lifeboat.testutil.Restic;
 import org.lifeboat.testutil.TestTrees;
@@ -38,32 +35,22 @@ import org.lifeboat.testutil.TestTrees;
 @Tag("slow")
 @Tag("restic")
 class MountContentTest {
+    @RegisterExtension
+    final MountFixture fx = new MountFixture("mount-content");
     Path work;
     Path repo;
     Path pw;
     Path src;
     Path mp;
-    MountProcess mount;
 
     @BeforeEach
     void setUp() throws Exception {
-        work = TestDirs.create("mount-content");
+        work = fx.work;
+        mp = fx.mp;
         repo = work.resolve("repo");
         pw = Cli.passwordFile(work);
         src = work.resolve("src");
-        mp = Files.createDirectories(work.resolve("mnt"));
         TestTrees.everyKind(src);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (mount != null) mount.close();
-            MountProcess.detach(mp);
-            assertThat(MountProcess.mounted(mp)).as("no mount is left behind").isFalse();
-        } finally {
-            TestDirs.delete(work);
-        }
     }
 
     @Test
@@ -77,17 +64,17 @@ class MountContentTest {
         assertThat(ids).hasSize(2);
         String lifeboatId = ids.get(1).equals(resticId) ? ids.get(0) : ids.get(1);
 
-        mount = MountProcess.start(work, repo, pw, mp).awaitMounted();
+        MountProcess mount = fx.start(repo, pw);
         assertThat(mount.stdout()).contains("Now serving the repository at " + mp,
                 "Use another terminal or tool to browse the contents of this folder.",
                 "When finished, quit with Ctrl-c here or umount the mountpoint.");
 
         // the layout
-        assertThat(names(mp)).containsExactly("hosts", "ids", "snapshots", "tags");
-        assertThat(names(mp.resolve("ids"))).containsExactlyInAnyOrder(resticId.substring(0, 8), lifeboatId.substring(0, 8));
-        assertThat(names(mp.resolve("hosts"))).containsExactly("lifeboat-host", "restic-host");
-        assertThat(names(mp.resolve("tags"))).containsExactly("from-lifeboat", "from-restic");
-        Set<String> times = names(mp.resolve("snapshots"));
+        assertThat(MountFixture.names(mp)).containsExactly("hosts", "ids", "snapshots", "tags");
+        assertThat(MountFixture.names(mp.resolve("ids"))).containsExactlyInAnyOrder(resticId.substring(0, 8), lifeboatId.substring(0, 8));
+        assertThat(MountFixture.names(mp.resolve("hosts"))).containsExactly("lifeboat-host", "restic-host");
+        assertThat(MountFixture.names(mp.resolve("tags"))).containsExactly("from-lifeboat", "from-restic");
+        Set<String> times = MountFixture.names(mp.resolve("snapshots"));
         assertThat(times).hasSize(3).contains("latest");
         Path latest = mp.resolve("snapshots/latest");
         assertThat(Files.isSymbolicLink(latest)).isTrue();
@@ -95,8 +82,8 @@ class MountContentTest {
         String resticTime = Files.readSymbolicLink(mp.resolve("tags/from-restic/latest")).toString();
         assertThat(Files.readSymbolicLink(latest).toString()).as("latest is the newer snapshot").isEqualTo(lifeboatTime);
         assertThat(times).containsExactlyInAnyOrder("latest", lifeboatTime, resticTime);
-        assertThat(names(mp.resolve("hosts/restic-host"))).containsExactly(resticTime, "latest");
-        assertThat(names(mp.resolve("tags/from-lifeboat"))).containsExactly(lifeboatTime, "latest");
+        assertThat(MountFixture.names(mp.resolve("hosts/restic-host"))).containsExactly(resticTime, "latest");
+        assertThat(MountFixture.names(mp.resolve("tags/from-lifeboat"))).containsExactly(lifeboatTime, "latest");
         assertThat(lifeboatTime).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(Z|[+-]\\d\\d:\\d\\d)");
 
         // every entry of both snapshots, through each way to reach them
@@ -120,7 +107,7 @@ class MountContentTest {
         assertThat(mount.awaitExit()).as("exit code after Ctrl-C; stderr:\n%s", mount.stderr()).isEqualTo(130);
         assertThat(MountProcess.mounted(mp)).as("unmounted after Ctrl-C").isFalse();
         assertThat(mount.stderr()).doesNotContain("Exception", "\tat ");
-        assertThat(names(mp)).as("the mountpoint is an empty folder again").isEmpty();
+        assertThat(MountFixture.names(mp)).as("the mountpoint is an empty folder again").isEmpty();
     }
 
     private interface Io {
@@ -129,12 +116,6 @@ class MountContentTest {
 
     private static void assertReadOnly(Io change) {
         assertThatThrownBy(change::run).isInstanceOf(FileSystemException.class).hasMessageContaining("Read-only file system");
-    }
-
-    private static Set<String> names(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-        }
     }
 
     /** Every entry below {@code want} is below {@code got} with the same type, size, content, link target, mode and mtime, and nothing else is. */

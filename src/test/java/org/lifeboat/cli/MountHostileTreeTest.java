@@ -8,14 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.lifeboat.fs.TestDirs;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lifeboat.repository.Id;
 import org.lifeboat.testutil.RawRepo;
 
@@ -28,31 +23,14 @@ import org.lifeboat.testutil.RawRepo;
  */
 @Tag("slow")
 class MountHostileTreeTest {
-    Path work;
-    Path mp;
-    MountProcess mount;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        work = TestDirs.create("mount-hostile");
-        mp = Files.createDirectories(work.resolve("mnt"));
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (mount != null) mount.close();
-            MountProcess.detach(mp);
-            assertThat(MountProcess.mounted(mp)).as("no mount is left behind").isFalse();
-        } finally {
-            TestDirs.delete(work);
-        }
-    }
+    @RegisterExtension
+    final MountFixture fx = new MountFixture("mount-hostile");
 
     @Test
     void unsafeAndRepeatedNamesAreHiddenBrokenEntriesFailAloneAndTheMountKeepsServing() throws Exception {
-        Path repoDir = work.resolve("repo");
-        Path pw = work.resolve("pw");
+        Path mp = fx.mp;
+        Path repoDir = fx.work.resolve("repo");
+        Path pw = fx.work.resolve("pw");
         Files.writeString(pw, RawRepo.PASSWORD + "\n");
         String shortId;
         try (RawRepo raw = RawRepo.create(repoDir)) {
@@ -79,16 +57,16 @@ class MountHostileTreeTest {
             shortId = raw.snapshot(root).hex().substring(0, 8);
         }
 
-        mount = MountProcess.start(work, repoDir, pw, mp).awaitMounted();
+        MountProcess mount = fx.start(repoDir, pw);
         Path snap = mp.resolve("ids").resolve(shortId);
-        assertThat(names(snap)).containsExactly("broken", "dup", "good.txt", "missing.bin");
+        assertThat(MountFixture.names(snap)).containsExactly("broken", "dup", "good.txt", "missing.bin");
         assertThat(Files.readString(snap.resolve("good.txt"))).isEqualTo("fine\n");
         assertThat(Files.readString(snap.resolve("dup"))).as("the first of two entries named dup").isEqualTo("first\n");
         assertThat(Files.exists(snap.resolve("a"))).isFalse();
         assertThatThrownBy(() -> Files.readAllBytes(snap.resolve("missing.bin"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("Input/output error");
         // opendir succeeds, readdir fails: Files.list reports it from its iterator (unchecked)
-        assertThatThrownBy(() -> names(snap.resolve("broken"))).hasMessageContaining("Input/output error");
+        assertThatThrownBy(() -> MountFixture.names(snap.resolve("broken"))).hasMessageContaining("Input/output error");
 
         // still serving after all that
         assertThat(mount.process.isAlive()).as("stderr:\n%s", mount.stderr()).isTrue();
@@ -102,11 +80,5 @@ class MountHostileTreeTest {
         mount.signal("TERM");
         assertThat(mount.awaitExit()).as("exit code after SIGTERM; stderr:\n%s", mount.stderr()).isEqualTo(143);
         assertThat(MountProcess.mounted(mp)).as("unmounted after SIGTERM").isFalse();
-    }
-
-    private static Set<String> names(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-        }
     }
 }

@@ -2,17 +2,13 @@ package org.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.lifeboat.fs.TestDirs;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.lifeboat.testutil.Cli;
 import org.lifeboat.testutil.Run;
 
@@ -24,19 +20,20 @@ import org.lifeboat.testutil.Run;
  */
 @Tag("slow")
 class MountLifecycleTest {
+    @RegisterExtension
+    final MountFixture fx = new MountFixture("mount-life");
     Path work;
     Path repo;
     Path pw;
     Path mp;
     Cli cli;
-    MountProcess mount;
 
     @BeforeEach
     void setUp() throws Exception {
-        work = TestDirs.create("mount-life");
+        work = fx.work;
+        mp = fx.mp;
         repo = work.resolve("repo");
         pw = Cli.passwordFile(work);
-        mp = Files.createDirectories(work.resolve("mnt"));
         cli = new Cli(repo, pw);
         cli.run("init").ok();
         Path data = Files.createDirectories(work.resolve("data"));
@@ -46,22 +43,11 @@ class MountLifecycleTest {
         cli.run("backup", "--host", "beta", data.toString()).ok();
     }
 
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            if (mount != null) mount.close();
-            MountProcess.detach(mp);
-            assertThat(MountProcess.mounted(mp)).as("no mount is left behind").isFalse();
-        } finally {
-            TestDirs.delete(work);
-        }
-    }
-
     @Test
     void anUmountFromOutsideEndsTheCommandCleanlyAndFiltersAndTemplatesApply() throws Exception {
-        mount = MountProcess.start(work, repo, pw, mp, "--host", "alpha", "--time-template", "2006-01-02_15-04-05").awaitMounted();
-        assertThat(names(mp.resolve("hosts"))).as("--host alpha").containsExactly("alpha");
-        Set<String> times = names(mp.resolve("snapshots"));
+        MountProcess mount = fx.start(repo, pw, "--host", "alpha", "--time-template", "2006-01-02_15-04-05");
+        assertThat(MountFixture.names(mp.resolve("hosts"))).as("--host alpha").containsExactly("alpha");
+        Set<String> times = MountFixture.names(mp.resolve("snapshots"));
         assertThat(times).hasSize(2).contains("latest");
         String time = Files.readSymbolicLink(mp.resolve("snapshots/latest")).toString();
         assertThat(time).matches("\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d");
@@ -89,7 +75,7 @@ class MountLifecycleTest {
     /** A mount whose process was killed stays in the kernel, answering ENOTCONN: said so, with the fix. */
     @Test
     void aStaleMountLeftByAKilledMountIsNamedWithItsFixAndAnEmptyNameIsRefused() throws Exception {
-        mount = MountProcess.start(work, repo, pw, mp).awaitMounted();
+        MountProcess mount = fx.start(repo, pw);
         mount.signal("KILL");
         mount.awaitExit();
         assertThat(MountProcess.mounted(mp)).as("kill -9 leaves the kernel's mount").isTrue();
@@ -109,11 +95,5 @@ class MountLifecycleTest {
         assertThat(r.exit()).as("%s", r).isEqualTo(1);
         assertThat(r.err()).isEqualTo(line + "\n");
         assertThat(MountProcess.mounted(where)).isFalse();
-    }
-
-    private static Set<String> names(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return new TreeSet<>(s.map(p -> p.getFileName().toString()).toList());
-        }
     }
 }

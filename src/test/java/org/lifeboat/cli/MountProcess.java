@@ -38,8 +38,9 @@ final class MountProcess implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("-r", repo.toString(), "--password-file", pw.toString(), "mount"));
         args.addAll(List.of(extra));
         args.add(mountpoint.toString());
-        Path out = work.resolve("mount-out.log");
-        Path err = work.resolve("mount-err.log");
+        // a log pair per process: a test may run two mounts at once
+        Path out = Files.createTempFile(work, "mount-out-", ".log");
+        Path err = Files.createTempFile(work, "mount-err-", ".log");
         ProcessBuilder pb = new ProcessBuilder(Cli.command(args.toArray(String[]::new))).directory(work.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("LIFEBOAT_") || k.startsWith("RESTIC_"));
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());

@@ -25,6 +25,8 @@ import org.lifeboat.repository.Id;
  *       {@link org.lifeboat.fs.RawNames}; a string field restic stored with an escaped U+FFFD
  *       (its encoding of an invalid byte) holds {@link org.lifeboat.fs.RawNames#REPLACED_BYTE}
  *       there.</li>
+ *   <li>{@code unknownType} is the stored type string when {@code type} is
+ *       {@link NodeType#UNKNOWN}, and null otherwise.</li>
  * </ul>
  */
 public record Node(
@@ -47,13 +49,22 @@ public record Node(
         long device,
         List<Id> content,
         Id subtree,
-        String error) {
+        String error,
+        String unknownType) {
 
     private static final long UINT32_MAX = 0xFFFF_FFFFL;
 
     public Node {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(type, "type");
+        if (type == NodeType.UNKNOWN) {
+            Objects.requireNonNull(unknownType, "unknownType");
+            if (NodeType.fromJsonName(unknownType) != NodeType.UNKNOWN) {
+                throw new IllegalArgumentException("type \"" + unknownType + "\" is known");
+            }
+        } else {
+            unknownType = null;
+        }
         checkUint32("mode", mode);
         checkUint32("uid", uid);
         checkUint32("gid", gid);
@@ -81,6 +92,11 @@ public record Node(
 
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** The type as stored: {@link NodeType#jsonName()}, or for an unknown type its own string. */
+    public String typeName() {
+        return type == NodeType.UNKNOWN ? unknownType : type.jsonName();
     }
 
     public static Builder builder(String name, NodeType type) {
@@ -137,6 +153,7 @@ public record Node(
         private List<Id> content;
         private Id subtree;
         private String error;
+        private String unknownType;
 
         private Builder(String name, NodeType type) {
             this.name = name;
@@ -164,10 +181,17 @@ public record Node(
             content = n.content;
             subtree = n.subtree;
             error = n.error;
+            unknownType = n.unknownType;
         }
 
         public Builder name(String v) { name = v; return this; }
         public Builder type(NodeType v) { type = v; return this; }
+        /** Sets the type from its stored string; a string restic does not write gives {@link NodeType#UNKNOWN}. */
+        public Builder typeName(String v) {
+            type = NodeType.fromJsonName(v);
+            unknownType = type == NodeType.UNKNOWN ? v : null;
+            return this;
+        }
         public Builder mode(long v) { mode = v; return this; }
         public Builder mtime(OffsetDateTime v) { mtime = v; return this; }
         public Builder atime(OffsetDateTime v) { atime = v; return this; }
@@ -189,7 +213,7 @@ public record Node(
 
         public Node build() {
             return new Node(name, type, mode, mtime, atime, ctime, uid, gid, user, group, inode, deviceId, size,
-                    links, linkTarget, extendedAttributes, device, content, subtree, error);
+                    links, linkTarget, extendedAttributes, device, content, subtree, error, unknownType);
         }
     }
 }

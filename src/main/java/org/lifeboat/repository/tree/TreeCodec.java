@@ -30,7 +30,8 @@ import org.lifeboat.repository.Id;
  * quoted with Go's strconv.Quote (restic's MarshalJSON does that so that non-UTF-8 names
  * survive), so its backslashes appear doubled.
  *
- * <p>Decoding accepts what restic 0.9 to 0.17 writes: unknown fields are skipped,
+ * <p>Decoding accepts what restic 0.9 to 0.17 writes: unknown fields are skipped, a type
+ * restic 0.14 does not write is kept by name ({@link NodeType#UNKNOWN}),
  * {@code linktarget_raw} (0.17) overrides {@code linktarget}, times may carry any offset.
  */
 public final class TreeCodec {
@@ -218,7 +219,9 @@ public final class TreeCodec {
                         nodeName = name;
                     }
                     case "type" -> {
-                        b.type(NodeType.fromJsonName(string(v)));
+                        String type = string(v);
+                        // an unknown type is kept by name (see NodeType.UNKNOWN); null is Go's ""
+                        b.typeName(type == null ? "" : type);
                         haveType = true;
                     }
                     case "mode" -> b.mode(uint32(v));
@@ -567,7 +570,11 @@ public final class TreeCodec {
             put(K_NAME);
             quotedName(n.name());
             put(K_TYPE);
-            put(n.type().jsonBytes);
+            if (n.type() == NodeType.UNKNOWN) {
+                string(n.unknownType());
+            } else {
+                put(n.type().jsonBytes);
+            }
             if (n.mode() != 0) {
                 put(K_MODE);
                 unsigned(n.mode());

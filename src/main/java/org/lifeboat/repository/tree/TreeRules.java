@@ -52,6 +52,25 @@ public final class TreeRules {
         return out;
     }
 
+    /**
+     * The node's stored type for messages, e.g. {@code "whiteout"}: quoted, escaped and cut after
+     * about 100 characters like a name, since an unknown type is any string a repository holds.
+     */
+    public static String shownType(Node n) {
+        return TreeCodec.quoteForMessage(n.typeName());
+    }
+
+    /**
+     * What restic's check says of a node whose type it does not know (restic 0.14 to 0.17:
+     * {@code node "x" with invalid type "whiteout"}), or null for a known type. Only check reports
+     * it: every other reader lists such a node and skips what needs its kind.
+     */
+    public static String typeProblem(Node n) {
+        if (n.type() != NodeType.UNKNOWN) return null;
+        return "node " + TreeCodec.quoteForMessage(n.name()) + " has type " + shownType(n)
+                + ", which this version does not know";
+    }
+
     /** A name for messages: control characters and NUL escaped, so a hostile name cannot forge output lines. */
     public static String quote(String name) {
         StringBuilder sb = new StringBuilder(name.length() + 2).append('"');

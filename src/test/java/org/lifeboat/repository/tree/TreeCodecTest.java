@@ -259,7 +259,7 @@ class TreeCodecTest {
     @Test
     void decodeRejectsGarbage() {
         for (String bad : List.of("", "[]", "{\"nodes\":[1]}", "{\"nodes\":[{\"name\":\"x\"}]}",
-                "{\"nodes\":[{\"type\":\"weird\"}]}", "{\"nodes\":[{\"type\":\"file\",\"uid\":-1}]}",
+                "{\"nodes\":[{\"type\":7}]}", "{\"nodes\":[{\"type\":\"file\",\"uid\":-1}]}",
                 "{\"nodes\":[{\"type\":\"file\",\"uid\":4294967296}]}",
                 "{\"nodes\":[{\"type\":\"file\",\"mtime\":\"yesterday\"}]}",
                 "{\"nodes\":[{\"type\":\"file\",\"content\":[\"abc\"]}]}", "{\"nodes\":[]} x", "{\"nodes\":[")) {
