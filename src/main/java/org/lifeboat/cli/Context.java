@@ -376,6 +376,22 @@ final class Context {
         }
     }
 
+    /**
+     * Stops a command that writes first and removes after where the storage removes no file of
+     * that type (an append-only REST server), before it writes anything.
+     *
+     * @param what what the command would remove, ending the sentence (e.g. "'tag' replaces each snapshot it changes")
+     * @throws UserException one sentence naming the storage and the refusal; nothing was changed
+     */
+    void refuseWithoutRemovals(Repository repo, Repository.FileKind kind, String what) throws IOException {
+        try {
+            repo.checkRemovals(kind);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UserException("the storage at " + repo.location() + " refuses to delete " + kind.folder() + "/ files ("
+                    + (e.getReason() == null ? "permission denied" : e.getReason()) + "), and " + what + ": run it with direct access to the storage; nothing was changed");
+        }
+    }
+
     /** Loads the index, warning about damaged index files (their blobs count as missing). */
     void loadIndex(Repository repo) throws IOException {
         repo.loadIndex();
