@@ -367,6 +367,11 @@ final class Context {
         try {
             repo.replaceConfig(plain, old);
         } catch (Repository.ConfigReplaceException e) {
+            if (e.failure() == Repository.ConfigReplaceFailure.NOT_REMOVED) {
+                // the old config is still in place: its copy is not needed (nothing was changed)
+                java.nio.file.Files.deleteIfExists(copy);
+                java.nio.file.Files.deleteIfExists(copy.getParent());
+            }
             String tail = switch (e.failure()) {
                 case NOT_REMOVED -> "; nothing was changed";
                 case RESTORED -> "; a copy of the old config file is kept in " + copy;

@@ -34,7 +34,11 @@ class MaintenanceOverRestTest {
             String appendOnlyLocation = "rest:" + appendOnly.start() + "repo/";
             MaintenanceScenario scenario = new MaintenanceScenario(Files.createDirectories(dir.resolve("work")), place);
             scenario.runAll(
-                    () -> refused(scenario, appendOnlyLocation, "", new String[] {"migrate", "upgrade_repo_v2"}),
+                    () -> {
+                        refused(scenario, appendOnlyLocation, "", new String[] {"migrate", "upgrade_repo_v2"});
+                        assertThat(migrateCopiesOf(root.resolve("repo/config")))
+                                .as("the copy of a config that was not replaced is not left in the temporary folder").isEmpty();
+                    },
                     () -> refused(scenario, appendOnlyLocation, "the append-only refusals",
                             new String[] {"forget", "--keep-last", "1"},
                             new String[] {"forget", "--keep-last", "1", "--prune"},
@@ -44,6 +48,19 @@ class MaintenanceOverRestTest {
                             new String[] {"rewrite", "--exclude", "changing.bin", "--forget"},
                             new String[] {"tag", "--add", "refused"}));
         }
+    }
+
+    /** migrate's copies of this config file (in folders named lifeboat-migrate-upgrade-repo-v2-* under java.io.tmpdir). */
+    private static List<Path> migrateCopiesOf(Path config) throws Exception {
+        byte[] bytes = Files.readAllBytes(config);
+        List<Path> out = new java.util.ArrayList<>();
+        try (var s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("lifeboat-migrate-upgrade-repo-v2-")).toList()) {
+                Path c = d.resolve("config");
+                if (Files.isRegularFile(c) && java.util.Arrays.equals(Files.readAllBytes(c), bytes)) out.add(c);
+            }
+        }
+        return out;
     }
 
     private static ServerOptions options(Path root, boolean appendOnly) {

@@ -47,7 +47,7 @@ final class MaintenanceScenario {
      * @param location        the repository's location as both tools take it
      * @param lifeboatOptions Lifeboat's options before the command (e.g. {@code -o sftp.args=…})
      * @param resticOptions   restic's options (e.g. {@code -o sftp.command=…})
-     * @param env             environment both tools need (S3 keys), empty for none
+     * @param env             environment restic needs (S3 keys), empty for none; Lifeboat runs in this JVM
      * @param storage         the repository's files, reached around both tools (for damage and setup)
      */
     record Place(String location, List<String> lifeboatOptions, List<String> resticOptions, Map<String, String> env,
@@ -266,8 +266,7 @@ final class MaintenanceScenario {
         List<String> all = new ArrayList<>(List.of("-r", place.location(), "--password-file", pw.toString()));
         all.addAll(place.lifeboatOptions());
         all.addAll(List.of(args));
-        Run r = place.env().isEmpty() ? Cli.raw(null, all.toArray(String[]::new))
-                : Cli.process(place.env(), null, all.toArray(String[]::new));
+        Run r = Cli.raw(null, all.toArray(String[]::new));
         Failures.assertNoStackTrace(r);
         return r;
     }
