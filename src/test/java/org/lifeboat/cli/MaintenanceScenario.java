@@ -35,7 +35,9 @@ import org.lifeboat.testutil.TestTrees;
  * {@code rewrite} keep while they change the snapshot's ID. The steps, in order: restic makes a
  * version 1 repository; two backups; {@code migrate upgrade_repo_v2}; two more backups;
  * {@code forget --keep-last 2 --prune}; {@code tag --add}; {@code rewrite --exclude *.tmp --forget};
- * {@code prune}; one index file deleted through the storage's folder, then {@code repair index}.
+ * {@code prune}; one index file deleted through the storage (around both tools), then {@code repair index}.
+ * restic's key is swapped for a cheaper one of the same master key first (see {@link #initVersion1}),
+ * and a snapshot restored once under an ID is not restored again until the last step.
  */
 final class MaintenanceScenario {
     private static final ObjectMapper JSON = new ObjectMapper();
