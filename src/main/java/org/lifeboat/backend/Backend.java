@@ -101,6 +101,18 @@ public interface Backend extends Closeable {
     void remove(Handle h) throws IOException;
 
     /**
+     * Fails when this storage refuses every removal of files of {@code type}, whichever the file
+     * (an append-only REST server deletes only locks), so that a command that writes first and
+     * removes after (prune, tag, rewrite --forget, repair) can stop before it writes anything.
+     * Changes nothing. Storage that decides per file (S3 Object Lock, file permissions) passes:
+     * such a refusal is said at the removal itself. Decorators pass it on.
+     *
+     * @param type any type but {@link FileType#CONFIG}
+     * @throws StorageError.Denied naming the type's folder when such removals are refused
+     */
+    default void checkRemovals(FileType type) throws IOException {}
+
+    /**
      * Calls {@code fn} once for each file of a type whose name is a 64-hex ID (others are ignored,
      * as restic does), in no particular order; for {@link FileType#CONFIG} once with name "" if it
      * exists. A missing folder lists nothing. {@code fn} must not call the same backend.
@@ -208,7 +220,7 @@ public interface Backend extends Closeable {
 
     /** A NotFound naming {@code location/handle}. */
     static NoSuchFileException missing(Handle h, String location) {
-        return new StorageError.NotFound(location + "/" + h);
+        return new StorageError.NotFound(location + (location.endsWith("/") ? "" : "/") + h);
     }
 
     /** @throws IllegalArgumentException for a negative offset or length (a caller's bug) */

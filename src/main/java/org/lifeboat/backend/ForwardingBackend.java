@@ -64,6 +64,11 @@ public abstract class ForwardingBackend implements Backend {
     }
 
     @Override
+    public void checkRemovals(FileType type) throws IOException {
+        inner.checkRemovals(type);
+    }
+
+    @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
         inner.list(type, fn);
     }

@@ -253,6 +253,12 @@ final class RcloneBackend implements Backend {
         rest.remove(h);
     }
 
+    /** rclone serve restic --append-only refuses deletes as rest-server does. */
+    @Override
+    public void checkRemovals(FileType type) throws IOException {
+        rest.checkRemovals(type);
+    }
+
     @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
         rest.list(type, fn);

@@ -31,4 +31,9 @@ final class ReadOnlyBackend extends ForwardingBackend {
     public void remove(Handle h) throws IOException {
         throw denied("removing " + h);
     }
+
+    @Override
+    public void checkRemovals(FileType type) throws IOException {
+        throw denied("removing " + type.folder() + "/ files");
+    }
 }

@@ -204,6 +204,11 @@ final class RestBackend implements Backend {
         return connections;
     }
 
+    /** A file as messages name it: the location and the file's path, one slash between them. */
+    private String file(Handle h) {
+        return shown + (shown.endsWith("/") ? "" : "/") + h;
+    }
+
     private URI uri(Handle h) {
         return base.resolve(switch (h.type()) {
             case CONFIG -> "config";
@@ -261,7 +266,7 @@ final class RestBackend implements Backend {
 
     @Override
     public void create() throws IOException {
-        if (exists(Handle.CONFIG)) throw new StorageError.AlreadyExists(shown + "config", "a repository already exists here");
+        if (exists(Handle.CONFIG)) throw new StorageError.AlreadyExists(file(Handle.CONFIG), "a repository already exists here");
         HttpResponse<String> r = send(null, request(base.resolve("?create=true"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw failure("create", r.statusCode());
@@ -304,7 +309,7 @@ final class RestBackend implements Backend {
                     consumer.read(InputStream.nullInputStream());
                     return;
                 }
-                throw new StorageError.BadRange(shown + h + ": file ends before offset " + (offset + length));
+                throw new StorageError.BadRange(file(h) + ": file ends before offset " + (offset + length));
             }
             if (status != 200 && status != 206) throw failure(h.toString(), status);
             long total;
@@ -320,7 +325,7 @@ final class RestBackend implements Backend {
             }
             long end = length == 0 ? total : offset + length;
             if (total >= 0 && (offset > total || end > total)) {
-                throw new StorageError.BadRange(shown + h + ": file ends before offset " + end + " (it has " + total + " bytes)");
+                throw new StorageError.BadRange(file(h) + ": file ends before offset " + end + " (it has " + total + " bytes)");
             }
             InputStream in = new TransientOnFailure(body);
             if (skip > 0) in.skipNBytes(skip);
@@ -396,14 +401,14 @@ final class RestBackend implements Backend {
     @Override
     public void save(Handle h, byte[] data, int offset, int length, PutOptions options) throws IOException {
         if (options.retention() != null && options.retention() != PutOptions.Retention.NONE) {
-            throw new StorageError.Denied(shown + h, "a REST server keeps no retention (only S3 with Object Lock does)");
+            throw new StorageError.Denied(file(h), "a REST server keeps no retention (only S3 with Object Lock does)");
         }
         HttpResponse<String> r = send(h, request(uri(h)).header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(data, offset, length)).build(), HttpResponse.BodyHandlers.ofString());
         int status = r.statusCode();
         if (status == 200 || status == 201 || status == 204) return;
         if (status == 403 && exists(h)) {
-            throw new StorageError.AlreadyExists(shown + h, "the file already exists; repository files are written once");
+            throw new StorageError.AlreadyExists(file(h), "the file already exists; repository files are written once");
         }
         if (status == 400) {
             throw new IOException("the repository server " + shown + " refused " + h + " (400 Bad Request: " + r.body().strip() + ")");
@@ -416,8 +421,27 @@ final class RestBackend implements Backend {
         HttpResponse<Void> r = send(h, request(uri(h)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
         int status = r.statusCode();
         if (status == 200 || status == 204 || status == 404) return;
-        if (status == 403) throw new StorageError.Denied(shown + h, "the server refuses to delete it (403 Forbidden; an append-only server deletes only locks)");
+        if (status == 403) throw new StorageError.Denied(file(h), "the server refuses to delete it (403 Forbidden; an append-only server deletes only locks)");
         throw failure(h.toString(), status);
+    }
+
+    /**
+     * Asks the server to delete a file of that type no repository holds (an all-zero ID): rest-server
+     * and Lifeboat's server answer an append-only refusal (403) before they look for the file, and
+     * 404 otherwise, so nothing changes either way.
+     */
+    @Override
+    public void checkRemovals(FileType type) throws IOException {
+        if (type == FileType.CONFIG) throw new IllegalArgumentException("the config is never removed through checkRemovals");
+        Handle probe = new Handle(type, "0".repeat(64));
+        HttpResponse<Void> r = send(probe, request(uri(probe)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        int status = r.statusCode();
+        if (status == 200 || status == 204 || status == 404) return;
+        if (status == 403) {
+            throw new StorageError.Denied(shown + (shown.endsWith("/") ? "" : "/") + type.folder() + "/",
+                    "403 Forbidden: an append-only server deletes only locks");
+        }
+        throw failure(probe.toString(), status);
     }
 
     @Override

@@ -195,6 +195,15 @@ final class RetryBackend extends ForwardingBackend {
     }
 
     @Override
+    public void checkRemovals(FileType type) throws IOException {
+        // the handle only names the request in a retry's warning: the probe deletes a file no repository holds
+        retry(Op.REMOVE, new Handle(type, "0".repeat(64)), a -> {
+            inner.checkRemovals(type);
+            return null;
+        });
+    }
+
+    @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
         Set<String> seen = ConcurrentHashMap.newKeySet();
         retry(Op.LIST, null, a -> {

@@ -331,7 +331,14 @@ final class SftpBackend implements Backend {
                 // closing anyway
             }
         }
-        c.session.close(true);
+        // Waits for the socket to be closed: the client's stop() right after would shut the I/O
+        // executor down under the session's pending read, whose completion then fails on a JVM
+        // thread with a stack trace on stderr ("Executor has been shut down").
+        try {
+            c.session.close(true).await(java.time.Duration.ofSeconds(5));
+        } catch (IOException e) {
+            // closing anyway (interrupted or timed out)
+        }
     }
 
     /** Connects and logs in (called with {@link #lock} held). */

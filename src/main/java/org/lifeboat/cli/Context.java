@@ -367,12 +367,33 @@ final class Context {
         try {
             repo.replaceConfig(plain, old);
         } catch (Repository.ConfigReplaceException e) {
+            if (e.failure() == Repository.ConfigReplaceFailure.NOT_REMOVED) {
+                // the old config is still in place: its copy is not needed (nothing was changed)
+                java.nio.file.Files.deleteIfExists(copy);
+                java.nio.file.Files.deleteIfExists(copy.getParent());
+            }
             String tail = switch (e.failure()) {
                 case NOT_REMOVED -> "; nothing was changed";
                 case RESTORED -> "; a copy of the old config file is kept in " + copy;
                 case LOST -> ": copy " + copy + " to " + repo.location() + "/config to make the repository usable again";
             };
             throw new UserException(e.getMessage() + tail);
+        }
+    }
+
+    /**
+     * Stops a command that writes first and removes after where the storage removes no file of
+     * that type (an append-only REST server), before it writes anything.
+     *
+     * @param what what the command would remove, ending the sentence (e.g. "'tag' replaces each snapshot it changes")
+     * @throws UserException one sentence naming the storage and the refusal; nothing was changed
+     */
+    void refuseWithoutRemovals(Repository repo, Repository.FileKind kind, String what) throws IOException {
+        try {
+            repo.checkRemovals(kind);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UserException("the storage at " + repo.location() + " refuses to delete " + kind.folder() + "/ files ("
+                    + (e.getReason() == null ? "permission denied" : e.getReason()) + "), and " + what + ": run it with direct access to the storage; nothing was changed");
         }
     }
 

@@ -45,6 +45,7 @@ final class RepairCommand implements Callable<Integer> {
     static int repairIndex(Main main, boolean readAllPacks) throws Exception {
         Context ctx = new Context(main);
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
+            ctx.refuseWithoutRemovals(repo, Repository.FileKind.INDEX, "'repair index' replaces the index files");
             IndexRepair.Result r = new IndexRepair(repo, printer(ctx), ctx.cancel(), () -> { }).run(readAllPacks);
             if (ctx.json()) {
                 var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("packs", r.packs())
@@ -120,6 +121,10 @@ final class RepairCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             Context ctx = new Context(parent.main);
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
+                if (forget && !dryRun) {
+                    ctx.refuseWithoutRemovals(repo, Repository.FileKind.SNAPSHOT,
+                            "'repair snapshots --forget' removes each original snapshot");
+                }
                 ctx.loadIndex(repo);
                 refuseWithUnindexedPacks(repo);
                 List<Snapshot> all = new ArrayList<>();
@@ -275,6 +280,8 @@ final class RepairCommand implements Callable<Integer> {
             PackRepair.Result r;
             Path here = Path.of("").toAbsolutePath();
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
+                ctx.refuseWithoutRemovals(repo, Repository.FileKind.INDEX,
+                        "'repair packs' replaces the index files and removes the damaged packs");
                 for (Id id : ids) {
                     if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()))) {
                         throw new UserException("a backup copy " + here.resolve("pack-" + id.hex())

@@ -74,6 +74,9 @@ final class RewriteCommand implements Callable<Integer> {
              RepositoryLock lock = dryRun ? null : ctx.lock(repo, forget)) {
             ctx.loadIndex(repo);
             List<Snapshot> chosen = TagCommand.select(ctx, repo, filter.filter(), ids);
+            if (forget && !dryRun) {
+                ctx.refuseWithoutRemovals(repo, Repository.FileKind.SNAPSHOT, "'rewrite --forget' removes each original snapshot");
+            }
             SnapshotRewriter rewriter = new SnapshotRewriter(repo, patterns, forget, dryRun, ctx.cancel());
             for (Snapshot s : chosen) {
                 SnapshotRewriter.Outcome o;

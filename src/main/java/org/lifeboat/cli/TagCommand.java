@@ -63,7 +63,11 @@ final class TagCommand implements Callable<Integer> {
         int changed = 0;
         int failed = 0;
         try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
-            for (Snapshot s : select(ctx, repo, filter.filter(), ids)) {
+            List<Snapshot> chosen = select(ctx, repo, filter.filter(), ids);
+            if (chosen.stream().anyMatch(s -> change.apply(s) != null)) {
+                ctx.refuseWithoutRemovals(repo, Repository.FileKind.SNAPSHOT, "'tag' replaces each snapshot it changes");
+            }
+            for (Snapshot s : chosen) {
                 ctx.cancel().check();
                 Snapshot saved;
                 try {

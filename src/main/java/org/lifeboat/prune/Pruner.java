@@ -476,6 +476,12 @@ public final class Pruner {
             return new PruneResult(plan, 0, 0, 0, 0, 0, plan.locked(), List.of());
         }
         if (marks == null) throw new IllegalStateException("execute needs the plan of this pruner");
+        try {
+            // an append-only server refuses every removal: said before the repacking writes anything
+            repo.checkRemovals(Repository.FileKind.INDEX);
+        } catch (AccessDeniedException e) {
+            throw refused("index/ files", e, "nothing was changed");
+        }
         long[] repacked = {0, 0};
         if (!plan.repack().isEmpty()) {
             listener.step("repacking packs");
@@ -508,7 +514,7 @@ public final class Pruner {
                     listener.skipped("index/" + id.hex(), e.until(), "locked by the storage's retention");
                     return;
                 } catch (AccessDeniedException e) {
-                    throw refused("index/" + id.hex(), e);
+                    throw refused("index/" + id.hex(), e, "what this run wrote is harmless");
                 }
                 listener.progress("old indexes deleted", done.incrementAndGet(), toRemove.size());
             });
@@ -542,7 +548,7 @@ public final class Pruner {
                 lockedPacks.add(packName(id) + " (locked until " + e.until() + ")");
                 listener.skipped(packName(id), e.until(), "locked by the storage's retention");
             } catch (AccessDeniedException e) {
-                throw refused(packName(id), e);
+                throw refused(packName(id), e, "what this run wrote is harmless");
             } catch (InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
@@ -557,10 +563,10 @@ public final class Pruner {
                 List.copyOf(failed));
     }
 
-    private PruneException refused(String file, AccessDeniedException e) {
+    private PruneException refused(String file, AccessDeniedException e, String tail) {
         return new PruneException("the repository at " + repo.location() + " refuses to remove " + file + " (" + e.getMessage()
                 + "), so it cannot be pruned (an append-only server removes nothing): run prune where the repository is"
-                + " writable; what this run wrote is harmless", e);
+                + " writable; " + tail, e);
     }
 
     /**

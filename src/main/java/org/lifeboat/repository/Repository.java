@@ -1495,6 +1495,16 @@ public final class Repository implements AutoCloseable {
         remove(new Handle(kind.type, id.hex()), "");
     }
 
+    /**
+     * Fails when the storage refuses every removal of files of this kind (an append-only REST
+     * server), so a command that writes first and removes after stops before it writes; changes nothing.
+     *
+     * @throws java.nio.file.AccessDeniedException naming the kind's folder and why
+     */
+    public void checkRemovals(FileKind kind) throws IOException {
+        backend.checkRemovals(kind.type);
+    }
+
     /** A remove whose refusal by a retention is said as such ({@code more} ends the sentence). */
     private void remove(Handle h, String more) throws IOException {
         try {
