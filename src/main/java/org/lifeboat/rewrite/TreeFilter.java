@@ -2,7 +2,7 @@ package org.lifeboat.rewrite;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.lifeboat.backend.Cancel;
@@ -26,8 +26,12 @@ import org.lifeboat.repository.tree.TreeRules;
  * <p>Paths are matched as restic matches them: absolute, '/'-separated, from the snapshot's root
  * tree ({@code /home/u/.env}). An entry that matches is removed with everything below it.
  *
+ * <p>No patterns is allowed: nothing matches, every tree keeps its ID, and the result still counts
+ * the files left (what {@code rewrite --snapshot-summary} records).
+ *
  * <p>One filter may serve several snapshots: a subtree seen at the same path before is not read
- * again. Not thread-safe.
+ * again. What it remembers is bounded: at most {@value #CACHED_TREES} (path, tree) results, the
+ * least recently used dropped first (a dropped subtree is read again when met). Not thread-safe.
  */
 public final class TreeFilter {
     /**
@@ -48,17 +52,28 @@ public final class TreeFilter {
     private final PathPatterns excludes;
     private final boolean save;
     private final Cancel cancel;
-    /** path + '\0' + tree ID → result: the same subtree at the same path filters the same. */
-    private final Map<String, Result> seen = new HashMap<>();
+    /**
+     * How many (path, tree) results are remembered across trees and snapshots. Results are
+     * stored after their subtrees (post-order), so the highest unchanged folders, the ones a next
+     * snapshot meets first, stay longest. One entry holds a path, an ID and the removed paths below.
+     */
+    public static final int CACHED_TREES = 16_384;
+
+    /** path + '\0' + tree ID → result: the same subtree at the same path filters the same. LRU. */
+    private final Map<String, Result> seen = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Result> eldest) {
+            return size() > CACHED_TREES;
+        }
+    };
 
     /**
      * @param repo     the repository, its index loaded
-     * @param excludes what to remove (not empty)
+     * @param excludes what to remove; empty: nothing is removed
      * @param save     false for a dry run: new tree IDs are computed, nothing is written
      * @param cancel   checked once per tree
      */
     public TreeFilter(Repository repo, PathPatterns excludes, boolean save, Cancel cancel) {
-        if (excludes.isEmpty()) throw new IllegalArgumentException("no exclude patterns");
         this.repo = repo;
         this.excludes = excludes;
         this.save = save;
