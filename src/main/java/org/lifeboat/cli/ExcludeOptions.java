@@ -60,24 +60,34 @@ final class ExcludeOptions {
      *     patterns Go's path.Match would refuse
      */
     Patterns read() {
-        List<String> ex = new ArrayList<>(excludes);
-        List<String> iex = new ArrayList<>(iexcludes);
-        ex.addAll(patternFile("--exclude-file", excludeFiles));
-        iex.addAll(patternFile("--iexclude-file", iexcludeFiles));
-        BackupCommand.checkPatterns("--iexclude", iexcludes);
-        BackupCommand.checkPatterns("--exclude", excludes);
-        return new Patterns(ex, iex);
+        return read("exclude", excludes, iexcludes, excludeFiles, iexcludeFiles);
+    }
+
+    /**
+     * restic's CollectPatterns for {@code --NAME}, {@code --iNAME}, {@code --NAME-file} and
+     * {@code --iNAME-file} (NAME is exclude or include): the files' patterns, then --iNAME's, then
+     * --NAME's, each checked in that order.
+     */
+    static Patterns read(String name, List<String> plain, List<String> insensitive, List<String> files,
+                         List<String> insensitiveFiles) {
+        List<String> cs = new ArrayList<>(plain);
+        List<String> ci = new ArrayList<>(insensitive);
+        cs.addAll(patternFile(name, "--" + name + "-file", files));
+        ci.addAll(patternFile("i" + name, "--i" + name + "-file", insensitiveFiles));
+        BackupCommand.checkPatterns("--i" + name, insensitive);
+        BackupCommand.checkPatterns("--" + name, plain);
+        return new Patterns(cs, ci);
     }
 
     /** The patterns of each file; a file that cannot be read, or a bad pattern in it, is named. */
-    private static List<String> patternFile(String option, List<String> files) {
+    private static List<String> patternFile(String name, String option, List<String> files) {
         List<String> out = new ArrayList<>();
         for (String f : files) {
             List<String> got;
             try {
                 got = PatternFiles.read(List.of(f), System::getenv);
             } catch (IOException e) {
-                throw new UserException(BackupCommand.fileProblem(option.equals("--exclude-file") ? "exclude file" : "iexclude file", f, e));
+                throw new UserException(BackupCommand.fileProblem(name + " file", f, e));
             }
             List<String> bad = PathPatterns.invalid(got);
             if (!bad.isEmpty()) {

@@ -18,14 +18,15 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code rewrite}: removes files from existing snapshots (a leaked secret, a request to erase
- * personal data) or changes their host or time, as restic's {@code rewrite} (0.17, and 0.18's
- * {@code --snapshot-summary}): each snapshot that changes is saved anew (tag
+ * personal data), keeps only some ({@code --include}, restic 0.19), or changes their host or time,
+ * as restic's {@code rewrite} (0.17, 0.18's {@code --snapshot-summary}): each snapshot that changes is saved anew (tag
  * {@value SnapshotRewriter#TAG}, {@code original} set); the original stays unless
  * {@code --forget}. The removed data stays in the packs until {@code prune}.
  */
-@Command(name = "rewrite", description = "Rewrite snapshots to exclude files or change their host or time (new snapshots are written; the originals are kept unless --forget).",
+@Command(name = "rewrite", description = "Rewrite snapshots to exclude (or keep only) files or change their host or time (new snapshots are written; the originals are kept unless --forget).",
         footer = {"", "Examples:", "  lifeboat rewrite --exclude /home/anna/.aws --dry-run", "  lifeboat rewrite --exclude '*.pem' --forget 1a2b3c4d",
                 "  lifeboat rewrite --exclude-file secrets.txt --host web1 --forget",
+                "  lifeboat rewrite --iinclude '*.jpg' --iinclude '*.png' 1a2b3c4d",
                 "  lifeboat rewrite --new-host web2 --new-time '2024-05-01 03:00:00' --forget 1a2b3c4d",
                 "  lifeboat rewrite --snapshot-summary --forget"})
 final class RewriteCommand implements Callable<Integer> {
@@ -37,6 +38,9 @@ final class RewriteCommand implements Callable<Integer> {
 
     @Mixin
     ExcludeOptions exclude = new ExcludeOptions();
+
+    @Mixin
+    IncludeOptions include = new IncludeOptions();
 
     @Option(names = "--new-host", paramLabel = "HOST", description = "replace the host name")
     String newHost;
@@ -59,13 +63,18 @@ final class RewriteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
-        // restic counts the options, not the patterns: "--exclude $UNSET" (skipped) is no error,
-        // and each snapshot then has nothing to rewrite
-        if (exclude.none() && !snapshotSummary && (newHost == null || newHost.isEmpty()) && (newTime == null || newTime.isEmpty())) {
-            throw new UserException("nothing to do: give --exclude, --iexclude, --exclude-file, --iexclude-file, --new-host, --new-time or --snapshot-summary");
+        // restic counts the options, not the patterns: "--exclude $UNSET" (skipped) is no error
+        // (the trees are walked and, as restic 0.18, a missing or wrong summary is still set)
+        if (exclude.none() && include.none() && !snapshotSummary && !newHostGiven() && (newTime == null || newTime.isEmpty())) {
+            throw new UserException("nothing to do: give --exclude, --iexclude, --exclude-file, --iexclude-file, --include,"
+                    + " --iinclude, --include-file, --iinclude-file, --new-host, --new-time or --snapshot-summary");
         }
-        PathPatterns patterns = exclude.read().pathPatterns();
-        SnapshotRewriter.Changes changes = new SnapshotRewriter.Changes(patterns, snapshotSummary, newHost,
+        if (!exclude.none() && !include.none()) {
+            throw new UserException("exclude and include patterns are mutually exclusive");
+        }
+        PathPatterns patterns = !exclude.none() ? exclude.read().pathPatterns()
+                : !include.none() ? include.read().pathPatterns() : null;
+        SnapshotRewriter.Changes changes = new SnapshotRewriter.Changes(patterns, !include.none(), snapshotSummary, newHost,
                 newTime == null || newTime.isEmpty() ? null : parseNewTime(newTime));
         if (!dryRun) refuseNoLockWhenWriting();
         int changed = 0;

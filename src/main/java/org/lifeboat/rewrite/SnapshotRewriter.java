@@ -12,20 +12,20 @@ import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.Snapshot;
 
 /**
- * Rewrites snapshots, as restic's {@code rewrite} (0.17/0.18): without the entries matching
- * exclude patterns, with a new host or time ({@code --new-host}, {@code --new-time}), and with
+ * Rewrites snapshots, as restic's {@code rewrite} (0.17–0.19): without the entries matching
+ * exclude patterns, or with only those matching include patterns (0.19), with a new host or time ({@code --new-host}, {@code --new-time}), and with
  * the summary's file count and size of what is left ({@code --snapshot-summary}, restic 0.18).
  * The new snapshot keeps everything else of the original (paths, tags, parent, the rest of the
  * summary), adds the tag {@value #TAG} (not with {@code forget}) and names the original in
  * {@code original}.
  *
- * <p>Summaries follow restic 0.18: whenever trees are walked (patterns given, or
- * {@code --snapshot-summary}), the new snapshot's {@code total_files_processed} and
+ * <p>Summaries follow restic 0.18: whenever trees are walked (a pattern option given, even with
+ * only empty patterns, or {@code --snapshot-summary}), the new snapshot's {@code total_files_processed} and
  * {@code total_bytes_processed} are those of the filtered tree, and a snapshot without a summary
  * gets one holding only these two. A snapshot is rewritten when its tree, host, time or summary
  * changes; so patterns that match nothing still rewrite a snapshot that had no summary (restic
  * 0.14–0.16's) or a different count, as restic 0.18 does. (restic 0.17 only updated a summary that
- * was there.) Empty pattern lists walk nothing: such a snapshot is left as it is.
+ * was there.)
  *
  * <p>What is written comes in the order that keeps a crash harmless: the new trees' packs, then
  * the index naming them, then the new snapshot, and only then (with {@code forget}) the original
@@ -41,24 +41,25 @@ public final class SnapshotRewriter {
     /**
      * What to change in each snapshot.
      *
-     * @param excludes        entries to remove; empty: none (and no walk unless {@code snapshotSummary})
+     * @param patterns        entries to remove (or to keep, with {@code include}); null when no
+     *     pattern option was given. Given but empty (every pattern was "") still walks the trees,
+     *     as restic, which counts the options, not the patterns
+     * @param include         keep only the entries matching {@code patterns} (restic 0.19's
+     *     {@code --include}); a snapshot in which nothing matches is left as it is
      * @param snapshotSummary record the files left in the summary, adding one where there is none
      * @param newHost         the host name to set, or null (restic: an empty name is no change)
      * @param newTime         the snapshot time to set, or null
      */
-    public record Changes(PathPatterns excludes, boolean snapshotSummary, String newHost, OffsetDateTime newTime) {
+    public record Changes(PathPatterns patterns, boolean include, boolean snapshotSummary, String newHost,
+                          OffsetDateTime newTime) {
         public Changes {
             if (newHost != null && newHost.isEmpty()) newHost = null;
+            if (include && patterns == null) throw new IllegalArgumentException("include without patterns");
         }
 
-        /** Only exclude patterns (restic 0.16's rewrite). */
-        public static Changes excluding(PathPatterns excludes) {
-            return new Changes(excludes, false, null, null);
-        }
-
-        /** Whether the trees are walked: patterns given, or a summary asked for. */
+        /** Whether the trees are walked: pattern options given, or a summary asked for. */
         boolean walks() {
-            return !excludes.isEmpty() || snapshotSummary;
+            return patterns != null || snapshotSummary;
         }
     }
 
@@ -95,7 +96,8 @@ public final class SnapshotRewriter {
     public SnapshotRewriter(Repository repo, Changes changes, boolean forget, boolean dryRun, Cancel cancel) {
         this.repo = repo;
         this.changes = changes;
-        this.filter = new TreeFilter(repo, changes.excludes(), !dryRun, cancel);
+        this.filter = new TreeFilter(repo, changes.patterns() == null ? new PathPatterns(List.of()) : changes.patterns(),
+                changes.include(), !dryRun, cancel);
         this.forget = forget;
         this.dryRun = dryRun;
         this.cancel = cancel;
@@ -116,6 +118,8 @@ public final class SnapshotRewriter {
         Snapshot.Summary summary = s.summary();
         if (changes.walks()) {
             TreeFilter.Result r = filter.filter(s.tree());
+            // restic keeps a snapshot that includes would empty as it is (not even new metadata)
+            if (r.tree() == null) return new Outcome(s, null, List.of(), false, null);
             tree = r.tree();
             removed = r.removed();
             summary = summary(s.summary(), r.files(), r.bytes());

@@ -19,7 +19,9 @@ import org.lifeboat.repository.tree.TreeRules;
 
 /**
  * Removes the entries matching exclude patterns from a snapshot's trees, as restic's
- * {@code rewrite --exclude}: every tree on the way to a removed entry is written anew (its blob
+ * {@code rewrite --exclude}, or keeps only those matching include patterns, as restic 0.19's
+ * {@code rewrite --include} (a folder is kept when it matches or something in it is kept; one
+ * that ends empty without matching is removed). Every tree on the way to a removed entry is written anew (its blob
  * saved into the repository's packs, which the caller flushes before it saves the new snapshot);
  * every other tree keeps its ID, so the data it names is shared with the original snapshot.
  *
@@ -37,7 +39,9 @@ public final class TreeFilter {
     /**
      * What filtering one tree gives.
      *
-     * @param tree    the filtered tree's ID; the original's when nothing matched
+     * @param tree    the filtered tree's ID; the original's when nothing matched; null with
+     *     include patterns when nothing in the tree is kept and its own path does not match (the
+     *     folder goes; for a root tree restic leaves the snapshot as it is)
      * @param removed the removed entries' paths, in tree order (a folder's path ends with '/')
      * @param files   regular files left in the filtered tree
      * @param bytes   their total size, in bytes
@@ -49,7 +53,8 @@ public final class TreeFilter {
     }
 
     private final Repository repo;
-    private final PathPatterns excludes;
+    private final PathPatterns patterns;
+    private final boolean include;
     private final boolean save;
     private final Cancel cancel;
     /**
@@ -74,8 +79,20 @@ public final class TreeFilter {
      * @param cancel   checked once per tree
      */
     public TreeFilter(Repository repo, PathPatterns excludes, boolean save, Cancel cancel) {
+        this(repo, excludes, false, save, cancel);
+    }
+
+    /**
+     * @param repo     the repository, its index loaded
+     * @param patterns what to remove, or with {@code include} what to keep
+     * @param include  keep only what matches {@code patterns} (empty: nothing is kept)
+     * @param save     false for a dry run: new tree IDs are computed, nothing is written
+     * @param cancel   checked once per tree
+     */
+    public TreeFilter(Repository repo, PathPatterns patterns, boolean include, boolean save, Cancel cancel) {
         this.repo = repo;
-        this.excludes = excludes;
+        this.patterns = patterns;
+        this.include = include;
         this.save = save;
         this.cancel = cancel;
     }
@@ -122,13 +139,21 @@ public final class TreeFilter {
         long bytes = 0;
         for (Node n : tree.nodes()) {
             String p = path + "/" + n.name();
-            if (excludes.matches(p)) {
+            boolean descend = n.type() == NodeType.DIR && n.subtree() != null;
+            // with includes a folder is walked even when it does not match: something in it may
+            boolean keep = include ? descend || patterns.matches(p) : !patterns.matches(p);
+            if (!keep) {
                 removed.add(n.type() == NodeType.DIR ? p + "/" : p);
                 changed = true;
                 continue;
             }
-            if (n.type() == NodeType.DIR && n.subtree() != null) {
+            if (descend) {
                 Result sub = filter(n.subtree(), p, depth + 1);
+                if (sub.tree() == null) {
+                    removed.add(p + "/"); // include: nothing in it kept, and it does not match itself
+                    changed = true;
+                    continue;
+                }
                 removed.addAll(sub.removed());
                 files += sub.files();
                 bytes += sub.bytes();
@@ -141,6 +166,11 @@ public final class TreeFilter {
                 bytes += n.size();
             }
             kept.add(n);
+        }
+        if (include && kept.isEmpty() && !patterns.matches(shown)) {
+            Result gone = new Result(null, removed, 0, 0);
+            seen.put(key, gone);
+            return gone;
         }
         Id result = id;
         if (changed) {

@@ -159,7 +159,7 @@ class RewriteResticTest {
         Run none = lifeboat.run("rewrite");
         assertThat(none.exit()).isEqualTo(1);
         assertThat(none.err().strip()).isEqualTo("Fatal: nothing to do: give --exclude, --iexclude, --exclude-file, --iexclude-file,"
-                + " --new-host, --new-time or --snapshot-summary");
+                + " --include, --iinclude, --include-file, --iinclude-file, --new-host, --new-time or --snapshot-summary");
         Run bad = lifeboat.run("rewrite", "--exclude", "[abc");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err().strip()).isEqualTo("Fatal: --exclude: invalid pattern(s) provided: [abc");
