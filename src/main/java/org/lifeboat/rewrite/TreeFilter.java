@@ -65,12 +65,7 @@ public final class TreeFilter {
     public static final int CACHED_TREES = 16_384;
 
     /** path + '\0' + tree ID → result: the same subtree at the same path filters the same. LRU. */
-    private final Map<String, Result> seen = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Result> eldest) {
-            return size() > CACHED_TREES;
-        }
-    };
+    private final Map<String, Result> seen;
 
     /**
      * @param repo     the repository, its index loaded
@@ -90,6 +85,17 @@ public final class TreeFilter {
      * @param cancel   checked once per tree
      */
     public TreeFilter(Repository repo, PathPatterns patterns, boolean include, boolean save, Cancel cancel) {
+        this(repo, patterns, include, save, cancel, CACHED_TREES);
+    }
+
+    /** As above, remembering at most {@code cachedTrees} results (tests use a small number). */
+    TreeFilter(Repository repo, PathPatterns patterns, boolean include, boolean save, Cancel cancel, int cachedTrees) {
+        this.seen = new LinkedHashMap<>(Math.min(cachedTrees, 1024), 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Result> eldest) {
+                return size() > cachedTrees;
+            }
+        };
         this.repo = repo;
         this.patterns = patterns;
         this.include = include;
@@ -110,6 +116,11 @@ public final class TreeFilter {
      */
     public Result filter(Id root) throws IOException {
         return filter(root, "", 0);
+    }
+
+    /** How many results are remembered now (at most {@link #CACHED_TREES}). */
+    int cached() {
+        return seen.size();
     }
 
     private Result filter(Id id, String path, int depth) throws IOException {
