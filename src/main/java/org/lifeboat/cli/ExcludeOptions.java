@@ -28,8 +28,8 @@ final class ExcludeOptions {
     /**
      * The patterns of the options and files, checked ({@link PathPatterns} skips empty ones, as restic).
      *
-     * @param caseSensitive   --exclude's and the exclude files' patterns
-     * @param caseInsensitive --iexclude's and the iexclude files' patterns
+     * @param caseSensitive   --exclude's (or --include's) and its files' patterns
+     * @param caseInsensitive --iexclude's (or --iinclude's) and its files' patterns
      */
     record Patterns(List<String> caseSensitive, List<String> caseInsensitive) {
         PathPatterns pathPatterns() {

@@ -21,12 +21,14 @@ import org.lifeboat.repository.tree.TreeRules;
  * Removes the entries matching exclude patterns from a snapshot's trees, as restic's
  * {@code rewrite --exclude}, or keeps only those matching include patterns, as restic 0.19's
  * {@code rewrite --include} (a folder is kept when it matches or something in it is kept; one
- * that ends empty without matching is removed). Every tree on the way to a removed entry is written anew (its blob
- * saved into the repository's packs, which the caller flushes before it saves the new snapshot);
- * every other tree keeps its ID, so the data it names is shared with the original snapshot.
+ * that ends empty without matching is removed). Every tree on the way to a removed entry is
+ * written anew (its blob saved into the repository's packs, which the caller flushes before it
+ * saves the new snapshot); every other tree keeps its ID, so the data it names is shared with the
+ * original snapshot.
  *
  * <p>Paths are matched as restic matches them: absolute, '/'-separated, from the snapshot's root
- * tree ({@code /home/u/.env}). An entry that matches is removed with everything below it.
+ * tree ({@code /home/u/.env}). An entry that an exclude matches is removed with everything below
+ * it; one that an include matches is kept with everything below it.
  *
  * <p>No patterns is allowed: nothing matches, every tree keeps its ID, and the result still counts
  * the files left (what {@code rewrite --snapshot-summary} records).
