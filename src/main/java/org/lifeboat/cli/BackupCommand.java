@@ -12,7 +12,6 @@ import org.lifeboat.backup.BackupOptions;
 import org.lifeboat.backup.BackupResult;
 import org.lifeboat.backup.Excludes;
 import org.lifeboat.backup.FileEvent;
-import org.lifeboat.backup.PatternFiles;
 import org.lifeboat.backup.Progress;
 import org.lifeboat.backup.Scanner;
 import org.lifeboat.backup.SourceLists;
@@ -25,6 +24,7 @@ import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.SnapshotFilter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -38,17 +38,8 @@ final class BackupCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", arity = "0..*", description = "files and folders to back up")
     List<String> paths = new ArrayList<>();
 
-    @Option(names = {"-e", "--exclude"}, paramLabel = "PATTERN", description = "exclude matching paths (repeatable)")
-    List<String> excludes = new ArrayList<>();
-
-    @Option(names = "--iexclude", paramLabel = "PATTERN", description = "like --exclude, ignoring case")
-    List<String> iexcludes = new ArrayList<>();
-
-    @Option(names = "--exclude-file", paramLabel = "FILE", description = "read exclude patterns from FILE")
-    List<String> excludeFiles = new ArrayList<>();
-
-    @Option(names = "--iexclude-file", paramLabel = "FILE", description = "like --exclude-file, ignoring case")
-    List<String> iexcludeFiles = new ArrayList<>();
+    @Mixin
+    ExcludeOptions exclude = new ExcludeOptions();
 
     @Option(names = "--exclude-caches", description = "leave out the contents of folders holding a CACHEDIR.TAG (folder and tag are kept)")
     boolean excludeCaches;
@@ -241,10 +232,7 @@ final class BackupCommand implements Callable<Integer> {
     List<String> planIgnoredOptions() {
         List<String> given = new ArrayList<>();
         if (dryRun) given.add("--dry-run");
-        if (!excludes.isEmpty()) given.add("--exclude");
-        if (!iexcludes.isEmpty()) given.add("--iexclude");
-        if (!excludeFiles.isEmpty()) given.add("--exclude-file");
-        if (!iexcludeFiles.isEmpty()) given.add("--iexclude-file");
+        given.addAll(exclude.given());
         if (excludeCaches) given.add("--exclude-caches");
         if (!excludeIfPresent.isEmpty()) given.add("--exclude-if-present");
         if (excludeLargerThan != null) given.add("--exclude-larger-than");
@@ -264,25 +252,6 @@ final class BackupCommand implements Callable<Integer> {
         if (time != null) given.add("--time");
         if (withAtime) given.add("--with-atime");
         return given;
-    }
-
-    /** The patterns of each file, checked as restic checks them; a file that cannot be read is named. */
-    private static List<String> patternFile(String option, List<String> files) {
-        List<String> out = new ArrayList<>();
-        for (String f : files) {
-            List<String> got;
-            try {
-                got = PatternFiles.read(List.of(f), System::getenv);
-            } catch (IOException e) {
-                throw new UserException(fileProblem(option.equals("--exclude-file") ? "exclude file" : "iexclude file", f, e));
-            }
-            List<String> bad = org.lifeboat.repository.PathPatterns.invalid(got);
-            if (!bad.isEmpty()) {
-                throw new UserException(option + ": invalid pattern(s) provided: " + String.join(", ", bad) + " (in " + f + ")");
-            }
-            out.addAll(got);
-        }
-        return out;
     }
 
     /**
@@ -335,13 +304,7 @@ final class BackupCommand implements Callable<Integer> {
      * checks every target, and refuses a backup whose folder targets would be saved empty.
      */
     private Excludes selection(Context ctx) {
-        // restic's order of checks: the files' patterns, then --iexclude, then --exclude.
-        List<String> ex = new ArrayList<>(excludes);
-        List<String> iex = new ArrayList<>(iexcludes);
-        ex.addAll(patternFile("--exclude-file", excludeFiles));
-        iex.addAll(patternFile("--iexclude-file", iexcludeFiles));
-        checkPatterns("--iexclude", iexcludes);
-        checkPatterns("--exclude", excludes);
+        ExcludeOptions.Patterns patterns = exclude.read();
         List<String> tagFiles = new ArrayList<>(excludeIfPresent);
         if (excludeCaches) tagFiles.add(Excludes.CACHEDIR_TAG);
         long limit = -1;
@@ -352,7 +315,7 @@ final class BackupCommand implements Callable<Integer> {
         }
         Excludes excl;
         try {
-            excl = new Excludes(ex, iex, tagFiles, limit, (path, msg) -> ctx.err.println("warning: " + path + ": " + msg));
+            excl = new Excludes(patterns.caseSensitive(), patterns.caseInsensitive(), tagFiles, limit, (path, msg) -> ctx.err.println("warning: " + path + ": " + msg));
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }

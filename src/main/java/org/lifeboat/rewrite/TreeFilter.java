@@ -2,7 +2,7 @@ package org.lifeboat.rewrite;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.lifeboat.backend.Cancel;
@@ -19,21 +19,31 @@ import org.lifeboat.repository.tree.TreeRules;
 
 /**
  * Removes the entries matching exclude patterns from a snapshot's trees, as restic's
- * {@code rewrite --exclude}: every tree on the way to a removed entry is written anew (its blob
- * saved into the repository's packs, which the caller flushes before it saves the new snapshot);
- * every other tree keeps its ID, so the data it names is shared with the original snapshot.
+ * {@code rewrite --exclude}, or keeps only those matching include patterns, as restic 0.19's
+ * {@code rewrite --include} (a folder is kept when it matches or something in it is kept; one
+ * that ends empty without matching is removed). Every tree on the way to a removed entry is
+ * written anew (its blob saved into the repository's packs, which the caller flushes before it
+ * saves the new snapshot); every other tree keeps its ID, so the data it names is shared with the
+ * original snapshot.
  *
  * <p>Paths are matched as restic matches them: absolute, '/'-separated, from the snapshot's root
- * tree ({@code /home/u/.env}). An entry that matches is removed with everything below it.
+ * tree ({@code /home/u/.env}). An entry that an exclude matches is removed with everything below
+ * it; one that an include matches is kept with everything below it.
+ *
+ * <p>No patterns is allowed: nothing matches, every tree keeps its ID, and the result still counts
+ * the files left (what {@code rewrite --snapshot-summary} records).
  *
  * <p>One filter may serve several snapshots: a subtree seen at the same path before is not read
- * again. Not thread-safe.
+ * again. What it remembers is bounded: at most {@value #CACHED_TREES} (path, tree) results, the
+ * least recently used dropped first (a dropped subtree is read again when met). Not thread-safe.
  */
 public final class TreeFilter {
     /**
      * What filtering one tree gives.
      *
-     * @param tree    the filtered tree's ID; the original's when nothing matched
+     * @param tree    the filtered tree's ID; the original's when nothing matched; null with
+     *     include patterns when nothing in the tree is kept and its own path does not match (the
+     *     folder goes; for a root tree restic leaves the snapshot as it is)
      * @param removed the removed entries' paths, in tree order (a folder's path ends with '/')
      * @param files   regular files left in the filtered tree
      * @param bytes   their total size, in bytes
@@ -45,22 +55,52 @@ public final class TreeFilter {
     }
 
     private final Repository repo;
-    private final PathPatterns excludes;
+    private final PathPatterns patterns;
+    private final boolean include;
     private final boolean save;
     private final Cancel cancel;
-    /** path + '\0' + tree ID → result: the same subtree at the same path filters the same. */
-    private final Map<String, Result> seen = new HashMap<>();
+    /**
+     * How many (path, tree) results are remembered across trees and snapshots. Results are
+     * stored after their subtrees (post-order), so the highest unchanged folders, the ones a next
+     * snapshot meets first, stay longest. One entry holds a path, an ID and the removed paths below.
+     */
+    public static final int CACHED_TREES = 16_384;
+
+    /** path + '\0' + tree ID → result: the same subtree at the same path filters the same. LRU. */
+    private final Map<String, Result> seen;
 
     /**
      * @param repo     the repository, its index loaded
-     * @param excludes what to remove (not empty)
+     * @param excludes what to remove; empty: nothing is removed
      * @param save     false for a dry run: new tree IDs are computed, nothing is written
      * @param cancel   checked once per tree
      */
     public TreeFilter(Repository repo, PathPatterns excludes, boolean save, Cancel cancel) {
-        if (excludes.isEmpty()) throw new IllegalArgumentException("no exclude patterns");
+        this(repo, excludes, false, save, cancel);
+    }
+
+    /**
+     * @param repo     the repository, its index loaded
+     * @param patterns what to remove, or with {@code include} what to keep
+     * @param include  keep only what matches {@code patterns} (empty: nothing is kept)
+     * @param save     false for a dry run: new tree IDs are computed, nothing is written
+     * @param cancel   checked once per tree
+     */
+    public TreeFilter(Repository repo, PathPatterns patterns, boolean include, boolean save, Cancel cancel) {
+        this(repo, patterns, include, save, cancel, CACHED_TREES);
+    }
+
+    /** As above, remembering at most {@code cachedTrees} results (tests use a small number). */
+    TreeFilter(Repository repo, PathPatterns patterns, boolean include, boolean save, Cancel cancel, int cachedTrees) {
+        this.seen = new LinkedHashMap<>(Math.min(cachedTrees, 1024), 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Result> eldest) {
+                return size() > cachedTrees;
+            }
+        };
         this.repo = repo;
-        this.excludes = excludes;
+        this.patterns = patterns;
+        this.include = include;
         this.save = save;
         this.cancel = cancel;
     }
@@ -78,6 +118,11 @@ public final class TreeFilter {
      */
     public Result filter(Id root) throws IOException {
         return filter(root, "", 0);
+    }
+
+    /** How many results are remembered now (at most {@link #CACHED_TREES}). */
+    int cached() {
+        return seen.size();
     }
 
     private Result filter(Id id, String path, int depth) throws IOException {
@@ -107,13 +152,21 @@ public final class TreeFilter {
         long bytes = 0;
         for (Node n : tree.nodes()) {
             String p = path + "/" + n.name();
-            if (excludes.matches(p)) {
+            boolean descend = n.type() == NodeType.DIR && n.subtree() != null;
+            // with includes a folder is walked even when it does not match: something in it may
+            boolean keep = include ? descend || patterns.matches(p) : !patterns.matches(p);
+            if (!keep) {
                 removed.add(n.type() == NodeType.DIR ? p + "/" : p);
                 changed = true;
                 continue;
             }
-            if (n.type() == NodeType.DIR && n.subtree() != null) {
+            if (descend) {
                 Result sub = filter(n.subtree(), p, depth + 1);
+                if (sub.tree() == null) {
+                    removed.add(p + "/"); // include: nothing in it kept, and it does not match itself
+                    changed = true;
+                    continue;
+                }
                 removed.addAll(sub.removed());
                 files += sub.files();
                 bytes += sub.bytes();
@@ -126,6 +179,11 @@ public final class TreeFilter {
                 bytes += n.size();
             }
             kept.add(n);
+        }
+        if (include && kept.isEmpty() && !patterns.matches(shown)) {
+            Result gone = new Result(null, removed, 0, 0);
+            seen.put(key, gone);
+            return gone;
         }
         Id result = id;
         if (changed) {

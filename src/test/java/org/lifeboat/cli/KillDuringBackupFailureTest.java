@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.lifeboat.fs.TestDirs;
 import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.KillAt;
 import org.lifeboat.testutil.Restic;
 import org.lifeboat.testutil.Run;
 import org.lifeboat.testutil.TestTrees;
@@ -107,26 +107,14 @@ class KillDuringBackupFailureTest {
         int packsBefore = Failures.packs(repo).size();
         List<String> locksBefore = Failures.ids(repo, "locks");
         List<String> indexBefore = Failures.ids(repo, "index");
-        ProcessBuilder pb = new ProcessBuilder(Cli.command("-r", repo.toString(), "--password-file", pw.toString(),
-                "backup", big.toString()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("LIFEBOAT_") || k.startsWith("RESTIC_"));
-        Path log = work.resolve("backup-" + point + ".log");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        Process p = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        while (!reached(point, packsBefore, locksBefore, indexBefore)) {
-            if (!p.isAlive()) break;
-            assertThat(System.nanoTime()).as("%s not reached within %d s", point, DEADLINE_SECONDS).isLessThan(deadline);
-            Thread.sleep(1); // poll interval, not synchronisation: the loop waits for the condition
-        }
-        p.destroyForcibly();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        if (p.exitValue() == 137) return "killed";
+        KillAt.Outcome o = KillAt.run(List.of("-r", repo.toString(), "--password-file", pw.toString(), "backup",
+                big.toString()), work.resolve("backup-" + point + ".log"),
+                () -> reached(point, packsBefore, locksBefore, indexBefore), DEADLINE_SECONDS, point.toString());
+        if (o.killed()) return "killed";
         // Only the last point can lose the race: the snapshot is written right after the index.
-        assertThat(point).as("backup ended by itself before %s (exit %d):\n%s", point, p.exitValue(), output)
+        assertThat(point).as("backup ended by itself before %s (exit %d):\n%s", point, o.exit(), o.output())
                 .isEqualTo(KillPoint.INDEX_WRITTEN);
-        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(o.exit()).as(o.output()).isZero();
         return "completed before the kill";
     }
 

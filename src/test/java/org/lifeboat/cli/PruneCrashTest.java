@@ -2,18 +2,16 @@ package org.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.KillAt;
 import org.lifeboat.testutil.Restic;
 import org.lifeboat.testutil.Run;
 
@@ -70,23 +68,11 @@ class PruneCrashTest {
     private String pruneAndKill(Path repo, Path pw, KillPoint point) throws Exception {
         Set<String> packsBefore = names(Failures.packs(repo));
         Set<String> indexBefore = new HashSet<>(Failures.ids(repo, "index"));
-        ProcessBuilder pb = new ProcessBuilder(Cli.command("-r", repo.toString(), "--password-file", pw.toString(),
-                "--limit-upload", "4096", "prune", "--max-unused", "0"));
-        pb.environment().keySet().removeIf(k -> k.startsWith("LIFEBOAT_") || k.startsWith("RESTIC_"));
-        Path log = work.resolve("prune-" + point + ".log");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        Process p = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        while (!reached(repo, point, packsBefore, indexBefore)) {
-            if (!p.isAlive()) break;
-            assertThat(System.nanoTime()).as("%s not reached within %d s", point, DEADLINE_SECONDS).isLessThan(deadline);
-            Thread.sleep(1); // poll interval, not synchronisation: the loop waits for the condition
-        }
-        p.destroyForcibly();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        if (p.exitValue() == 137) return "killed";
-        assertThat(p.exitValue()).as("prune ended by itself before %s:\n%s", point, output).isZero();
+        KillAt.Outcome o = KillAt.run(List.of("-r", repo.toString(), "--password-file", pw.toString(),
+                "--limit-upload", "4096", "prune", "--max-unused", "0"), work.resolve("prune-" + point + ".log"),
+                () -> reached(repo, point, packsBefore, indexBefore), DEADLINE_SECONDS, point.toString());
+        if (o.killed()) return "killed";
+        assertThat(o.exit()).as("prune ended by itself before %s:\n%s", point, o.output()).isZero();
         return "completed before the kill";
     }
 
