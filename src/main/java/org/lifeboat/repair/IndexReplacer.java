@@ -48,7 +48,10 @@ final class IndexReplacer {
         // An empty index still supersedes the old files: after a crash they stay ignored.
         if (all.isEmpty() && !superseded.isEmpty()) written.add(repo.saveIndex(List.of(), superseded));
         for (int i = 0; i < all.size(); i += BLOBS_PER_FILE) {
-            written.add(repo.saveIndex(all.subList(i, Math.min(all.size(), i + BLOBS_PER_FILE)), superseded));
+            int end = Math.min(all.size(), i + BLOBS_PER_FILE);
+            // Only the last file supersedes the old ones: a crash before it leaves the old files in force
+            // beside the new ones (duplicates), never blobs that no live index file describes.
+            written.add(repo.saveIndex(all.subList(i, end), end == all.size() ? superseded : List.of()));
         }
         for (Id w : written) out.accept("saved new index " + w.shortHex());
         afterNewIndex.run();
