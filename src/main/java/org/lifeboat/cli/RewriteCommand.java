@@ -27,7 +27,7 @@ import picocli.CommandLine.ParentCommand;
         footer = {"", "Examples:", "  lifeboat rewrite --exclude /home/anna/.aws --dry-run", "  lifeboat rewrite --exclude '*.pem' --forget 1a2b3c4d",
                 "  lifeboat rewrite --exclude-file secrets.txt --host web1 --forget",
                 "  lifeboat rewrite --iinclude '*.jpg' --iinclude '*.png' 1a2b3c4d",
-                "  lifeboat rewrite --new-host web2 --new-time '2024-05-01 03:00:00' --forget 1a2b3c4d",
+                "  lifeboat rewrite --new-host web2 --new-time '2024-05-01 03:00:00' 1a2b3c4d",
                 "  lifeboat rewrite --snapshot-summary --forget"})
 final class RewriteCommand implements Callable<Integer> {
     @ParentCommand
