@@ -83,6 +83,14 @@ final class Steps {
             throw new RecoveryException(bad.size() + " file(s) could not be restored: "
                     + String.join("; ", bad.subList(0, Math.min(5, bad.size()))));
         }
+        if (!res.unknownTypes().isEmpty()) {
+            // restore skips such entries with a warning; a recovery must not leave them out silently.
+            List<String> u = res.unknownTypes();
+            throw new RecoveryException(u.size() + (u.size() == 1 ? " entry" : " entries")
+                    + " of a type this version does not know could not be restored (" + String.join("; ", u.subList(0, Math.min(5, u.size())))
+                    + "); to recover without " + (u.size() == 1 ? "it" : "them") + ", add "
+                    + (u.size() == 1 ? "its path" : "their paths") + " to the step's exclude");
+        }
         return new Done(res.files() + " files, " + res.dirs() + " folders, " + res.bytes() + " bytes to " + to,
                 r.firstByte == null ? Instant.now() : r.firstByte, res.bytes(), null, null);
     }
