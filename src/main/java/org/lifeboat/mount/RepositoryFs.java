@@ -67,6 +67,12 @@ final class RepositoryFs implements FuseOperations {
     /** What a path names: a layout entry, or a node inside snapshot {@code snapshot}. */
     private record Found(SnapshotDirs.Entry entry, Snapshot snapshot, Node node) {}
 
+    /** A node inside snapshot {@code snapshot}, {@code depth} names below its folder. */
+    private record Inside(Snapshot snapshot, Node node, int depth) {}
+
+    /** How many resolved paths inside snapshots are kept (a few hundred bytes each). */
+    private static final int RESOLVED_MAX = 8192;
+
     /** An open file: its blobs and where each starts. */
     private record OpenFile(Node node, Id[] blobs, long[] starts, long length) {}
 
@@ -79,9 +85,12 @@ final class RepositoryFs implements FuseOperations {
     private final TreeCache trees;
     private final BlobCache blobs;
     private final LinkedHashMap<Id, Listing> listings = new LinkedHashMap<>(64, 0.75f, true);
+    /** Paths inside snapshots already resolved, least recently used first. */
+    private final LinkedHashMap<String, Inside> resolved = new LinkedHashMap<>(256, 0.75f, true);
     private long listingBytes;
     private final Map<Long, OpenFile> open = new ConcurrentHashMap<>();
     private final AtomicLong nextHandle = new AtomicLong(1);
+    private final AtomicLong folderSearches = new AtomicLong();
     private final Set<String> warned = Collections.synchronizedSet(new LinkedHashSet<>());
 
     /**
@@ -202,7 +211,7 @@ final class RepositoryFs implements FuseOperations {
             for (int i = 0; i < ids.length; i++) {
                 PackedBlob pb = repo.findBlob(BlobType.DATA, ids[i]).orElse(null);
                 if (pb == null) {
-                    report("cannot open " + path + ": its data blob " + ids[i].shortHex() + " is not in the repository's index");
+                    report("cannot open " + path + ": its " + repo.notFound(BlobType.DATA, ids[i]).getMessage());
                     return -errno.eio();
                 }
                 starts[i] = at;
@@ -321,38 +330,111 @@ final class RepositoryFs implements FuseOperations {
 
     // ---- resolution ----
 
+    /** Whether {@code path} names something (for tests of the lookup cost). */
+    boolean exists(String path) throws IOException {
+        return resolve(path) != null;
+    }
+
+    /** How many folders lookups have searched so far (for tests of the lookup cost). */
+    long folderSearches() {
+        return folderSearches.get();
+    }
+
     /** What {@code path} ("/", "/snapshots/…") names, or null when nothing. */
     private Found resolve(String path) throws IOException {
         String p = path.equals("/") ? "" : path;
         SnapshotDirs.Entry e = dirs.get(p);
         if (e != null) return new Found(e, e.snapshot, null);
-        // inside a snapshot: the longest layout prefix that is a snapshot folder, then its trees
-        int slash = p.length();
-        while ((slash = p.lastIndexOf('/', slash - 1)) > 0) {
-            SnapshotDirs.Entry top = dirs.get(p.substring(0, slash));
-            if (top == null) continue;
-            if (!top.isSnapshot()) return null;
-            String[] parts = p.substring(slash + 1).split("/");
-            if (parts.length > TreeRules.MAX_DEPTH) return null;
-            Id tree = top.snapshot.tree();
-            Node node = null;
-            for (int k = 0; k < parts.length; k++) {
-                if (k > 0) {
-                    if (node.type() != NodeType.DIR || node.subtree() == null) return null;
-                    tree = node.subtree();
-                }
-                node = listing(tree, top.snapshot, p.substring(0, slash) + "/" + String.join("/", List.of(parts).subList(0, k)))
-                        .byName().get(parts[k]);
-                if (node == null) return null;
+        Inside in = inside(p);
+        return in == null ? null : new Found(null, in.snapshot(), in.node());
+    }
+
+    /**
+     * The node {@code p} names inside a snapshot's trees, or null. It starts from the nearest ancestor
+     * already resolved (the kernel looks up a path's folders before the path), so a lookup costs one
+     * folder, not one per level: walking down from the snapshot each time made a path of depth d cost
+     * d folders and listing a deep hostile tree quadratic (restic's mount, by inode, is linear).
+     */
+    private Inside inside(String p) throws IOException {
+        Inside known = cached(p);
+        if (known != null) return known;
+        // up: the ends of the names not yet resolved, deepest first, until a resolved ancestor or the
+        // snapshot folder (at most TreeRules.MAX_DEPTH names below it; a path is at most PATH_MAX bytes)
+        List<Integer> ends = new ArrayList<>();
+        int end = p.length();
+        Snapshot sn;
+        Node at;
+        int depth;
+        while (true) {
+            if (ends.size() > TreeRules.MAX_DEPTH) return null;
+            ends.add(end);
+            int slash = p.lastIndexOf('/', end - 1);
+            if (slash <= 0) return null;
+            String prefix = p.substring(0, slash);
+            known = cached(prefix);
+            if (known != null) {
+                sn = known.snapshot();
+                at = known.node();
+                depth = known.depth();
+                break;
             }
-            return new Found(null, top.snapshot, node);
+            SnapshotDirs.Entry top = dirs.get(prefix);
+            if (top != null) {
+                if (!top.isSnapshot()) return null;
+                sn = top.snapshot;
+                at = null;
+                depth = 0;
+                break;
+            }
+            end = slash;
         }
-        return null;
+        // down: one folder per name
+        Inside found = null;
+        for (int k = ends.size() - 1; k >= 0; k--) {
+            int e = ends.get(k);
+            int from = p.lastIndexOf('/', e - 1);
+            Id tree;
+            if (at == null) {
+                tree = sn.tree();
+            } else if (at.type() == NodeType.DIR && at.subtree() != null) {
+                tree = at.subtree();
+            } else {
+                return null;
+            }
+            if (++depth > TreeRules.MAX_DEPTH) return null;
+            folderSearches.incrementAndGet();
+            at = listing(tree, sn, p.substring(0, from)).byName().get(p.substring(from + 1, e));
+            if (at == null) return null;
+            found = new Inside(sn, at, depth);
+            remember(p.substring(0, e), found);
+        }
+        return found;
+    }
+
+    private Inside cached(String path) {
+        synchronized (resolved) {
+            return resolved.get(path);
+        }
+    }
+
+    private void remember(String path, Inside in) {
+        synchronized (resolved) {
+            resolved.put(path, in);
+            if (resolved.size() > RESOLVED_MAX) {
+                var it = resolved.entrySet().iterator();
+                it.next();
+                it.remove();
+            }
+        }
     }
 
     /** The folder of tree {@code id}, decoded once and cached; unsafe and repeated names left out (and reported). */
     private Listing listing(Id id, Snapshot sn, String shownPath) throws IOException {
-        if (id == null) return new Listing(List.of(), Map.of(), 0);
+        if (id == null) {
+            // a folder entry without a subtree: damage (restic shows it empty too), said once
+            report("folder " + shownPath + " (snapshot " + sn.id().shortHex() + ") names no tree: shown empty");
+            return new Listing(List.of(), Map.of(), 0);
+        }
         synchronized (listings) {
             Listing l = listings.get(id);
             if (l != null) return l;

@@ -780,6 +780,15 @@ public final class Repository implements AutoCloseable {
     // ---------------------------------------------------------------- blobs
 
     /**
+     * The error for a blob of {@code type} the index lacks: it says when the index holds the ID as the
+     * other type (a damaged or hostile tree naming file contents as a folder, or the reverse).
+     */
+    public BlobNotFoundException notFound(BlobType type, Id id) {
+        BlobType other = type == BlobType.TREE ? BlobType.DATA : BlobType.TREE;
+        return new BlobNotFoundException(type, id, !index.lookupAll(other, id).isEmpty());
+    }
+
+    /**
      * True if the repository has the blob, or this repository object is storing it (in a pack being
      * filled or uploaded): a backup finds the blobs it stored itself before they reach the index.
      */
@@ -1073,7 +1082,7 @@ public final class Repository implements AutoCloseable {
      */
     public byte[] loadBlob(BlobType type, Id id) throws IOException {
         List<PackedBlob> copies = index.lookupAll(type, id);
-        if (copies.isEmpty()) throw new BlobNotFoundException(type, id);
+        if (copies.isEmpty()) throw notFound(type, id);
         List<RepositoryException> errors = new ArrayList<>();
         for (PackedBlob pb : copies) {
             try {

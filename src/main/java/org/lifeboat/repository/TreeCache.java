@@ -97,7 +97,7 @@ public final class TreeCache {
      * half the budget, in one covering request; returns {@code id}'s entry. Called under the lock.
      */
     private Stored fetch(Id id) throws IOException {
-        PackedBlob want = repo.findBlob(BlobType.TREE, id).orElseThrow(() -> new BlobNotFoundException(BlobType.TREE, id));
+        PackedBlob want = repo.findBlob(BlobType.TREE, id).orElseThrow(() -> repo.notFound(BlobType.TREE, id));
         List<PackedBlob> mates = new ArrayList<>(treesByPack().getOrDefault(want.pack(), List.of()));
         mates.sort(Comparator.comparingLong(b -> Math.abs(b.offset() - want.offset())));
         List<PackedBlob> read = new ArrayList<>();

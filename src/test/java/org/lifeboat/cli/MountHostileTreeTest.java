@@ -26,6 +26,12 @@ class MountHostileTreeTest {
     @RegisterExtension
     final MountFixture fx = new MountFixture("mount-hostile");
 
+    private static com.fasterxml.jackson.databind.node.ObjectNode nosub() {
+        com.fasterxml.jackson.databind.node.ObjectNode n = RawRepo.dir("nosub", Id.hash(new byte[0]));
+        n.remove("subtree");
+        return n;
+    }
+
     @Test
     void unsafeAndRepeatedNamesAreHiddenBrokenEntriesFailAloneAndTheMountKeepsServing() throws Exception {
         Path mp = fx.mp;
@@ -33,8 +39,9 @@ class MountHostileTreeTest {
         Path pw = fx.work.resolve("pw");
         Files.writeString(pw, RawRepo.PASSWORD + "\n");
         String shortId;
+        Id fine;
         try (RawRepo raw = RawRepo.create(repoDir)) {
-            Id fine = raw.data("fine\n");
+            fine = raw.data("fine\n");
             Id first = raw.data("first\n");
             Id second = raw.data("second\n");
             com.fasterxml.jackson.databind.node.ObjectNode t = org.lifeboat.repository.Json.MAPPER.createObjectNode();
@@ -48,7 +55,10 @@ class MountHostileTreeTest {
                     RawRepo.file("dup", 7, second),
                     RawRepo.file("good.txt", 5, fine),
                     RawRepo.file("missing.bin", 12, Id.hash("never stored".getBytes(StandardCharsets.UTF_8))),
-                    RawRepo.file("RAWNAME", 5, fine)));
+                    RawRepo.file("RAWNAME", 5, fine),
+                    RawRepo.dir("treeasdata", fine),
+                    RawRepo.file("dataastree", 5, raw.tree(RawRepo.file("x", 5, fine))),
+                    nosub()));
             // a name holding the byte 0xff (not UTF-8), as a Linux file system allows: restic stores
             // such a byte as a Go escape inside the JSON string, here raw\xff
             String json = org.lifeboat.repository.Json.MAPPER.writeValueAsString(t) + "\n";
@@ -59,7 +69,11 @@ class MountHostileTreeTest {
 
         MountProcess mount = fx.start(repoDir, pw);
         Path snap = mp.resolve("ids").resolve(shortId);
-        assertThat(MountFixture.names(snap)).containsExactly("broken", "dup", "good.txt", "missing.bin");
+        assertThat(MountFixture.names(snap)).containsExactly("broken", "dataastree", "dup", "good.txt", "missing.bin", "nosub",
+                "treeasdata");
+        assertThat(MountFixture.names(snap.resolve("nosub"))).as("a folder entry without a tree: shown empty").isEmpty();
+        assertThatThrownBy(() -> MountFixture.names(snap.resolve("treeasdata"))).hasMessageContaining("Input/output error");
+        assertThatThrownBy(() -> Files.readAllBytes(snap.resolve("dataastree"))).isInstanceOf(IOException.class);
         assertThat(Files.readString(snap.resolve("good.txt"))).isEqualTo("fine\n");
         assertThat(Files.readString(snap.resolve("dup"))).as("the first of two entries named dup").isEqualTo("first\n");
         assertThat(Files.exists(snap.resolve("a"))).isFalse();
@@ -74,7 +88,11 @@ class MountHostileTreeTest {
         assertThat(Files.readString(mp.resolve("snapshots/latest/good.txt"))).isEqualTo("fine\n");
         String err = mount.stderr();
         assertThat(err).contains("hidden in ", "\"..\"", "\"a/b\" contains '/'", "empty name", "\"dup\" appears more than once",
-                "missing.bin: its data blob", "is not UTF-8, which the mount cannot show", "cannot list /ids/" + shortId + "/broken");
+                "missing.bin: its data blob", "is not UTF-8, which the mount cannot show", "cannot list /ids/" + shortId + "/broken",
+                // the ID is in the index, as the other type: "not in the index" alone would be false
+                "tree blob " + fine.shortHex() + " is not in the index as a tree: that ID names a data blob",
+                "dataastree: its data blob", "that ID names a tree blob",
+                "folder /ids/" + shortId + "/nosub (snapshot " + shortId + ") names no tree: shown empty");
         assertThat(err).doesNotContain("Exception", "\tat ");
 
         mount.signal("TERM");
