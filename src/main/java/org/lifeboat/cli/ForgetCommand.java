@@ -316,7 +316,8 @@ final class ForgetCommand implements Callable<Integer> {
 
     /**
      * A count: a number 0 or more, or "unlimited" (restic 0.17+); -1 is taken as unlimited as
-     * restic 0.16 did, other negative numbers are refused as by restic.
+     * restic 0.16 did, other negative numbers are refused as by restic; a count above 2^31-1 is taken
+     * as 2^31-1.
      */
     static int count(String option, String value) {
         String v = value.strip();
@@ -325,6 +326,8 @@ final class ForgetCommand implements Callable<Integer> {
         try {
             n = Integer.parseInt(v);
         } catch (NumberFormatException e) {
+            // more than 2^31-1 snapshots is more than any group holds: as good as that many (restic takes it)
+            if (v.matches("[0-9]+")) return Integer.MAX_VALUE;
             throw new UserException(option + ": '" + value + "' is not a number of snapshots (a whole number, or unlimited)");
         }
         if (n < 0) throw new UserException(option + ": negative values not allowed, use 'unlimited' instead (not " + n + ")");

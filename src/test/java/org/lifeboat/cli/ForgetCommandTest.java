@@ -122,4 +122,11 @@ class ForgetCommandTest {
         assertThat(all.out()).contains("2 snapshots have been removed");
         assertThat(left()).hasSize(4);
     }
+
+    @org.junit.jupiter.api.Test
+    void aCountAboveTheLargestIntIsAsManyAsThat() {
+        // restic (64-bit counts) takes it; refusing it as "not a number" was false
+        org.assertj.core.api.Assertions.assertThat(ForgetCommand.count("--keep-daily", "2147483648")).isEqualTo(Integer.MAX_VALUE);
+        org.assertj.core.api.Assertions.assertThat(ForgetCommand.count("--keep-daily", "99999999999999999999")).isEqualTo(Integer.MAX_VALUE);
+    }
 }
