@@ -593,6 +593,9 @@ public final class Pruner {
                 wanted.computeIfAbsent(b.pack(), k -> new ArrayList<>()).add(b);
             }
         });
+        int largest = 0;
+        for (List<PackedBlob> l : wanted.values()) for (PackedBlob b : l) largest = Math.max(largest, b.length());
+        int readBuffer = Math.min(largest, 16 << 20); // a larger (damaged) length is met when read
         Set<Id> before = repo.indexedPacks();
         boolean recompress = repo.config().version() >= 2;
         ConcurrentLinkedQueue<Map.Entry<Id, List<PackedBlob>>> queue = new ConcurrentLinkedQueue<>(wanted.entrySet());
@@ -602,13 +605,16 @@ public final class Pruner {
         int total = repackPacks.size();
         packsDone.addAndGet(total - wanted.size()); // packs with nothing to keep
         Runnable work = () -> {
+            // each blob is copied from this buffer straight into the new pack (no copy per blob),
+            // and the buffer is made as large as the largest blob once
             Repository.ReadBuffer buffer = new Repository.ReadBuffer();
+            buffer.reserve(readBuffer);
             Repository.BlobWriter writer = repo.newBlobWriter(cancel);
             Map.Entry<Id, List<PackedBlob>> e;
             while (failure.get() == null && (e = queue.poll()) != null) {
                 Id pack = e.getKey();
                 try {
-                    repo.loadStoredBlobsFromPack(pack, e.getValue(), buffer, (pb, stored, error) -> {
+                    repo.streamStoredBlobsFromPack(pack, e.getValue(), buffer, (pb, stored, error) -> {
                         if (error != null) {
                             throw new PruneException("cannot repack " + packName(pack) + ": " + error.getMessage()
                                     + "; nothing was removed (run check --read-data, then repair packs)", error);

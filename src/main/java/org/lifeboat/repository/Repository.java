@@ -1733,6 +1733,15 @@ public final class Repository implements AutoCloseable {
             return length;
         }
 
+        /**
+         * Makes the buffer hold at least {@code size} bytes at once: a worker that knows the largest
+         * blob it will read allocates once, instead of a larger array for each larger blob (each
+         * a garbage array of up to 8 MiB in the old generation).
+         */
+        public void reserve(int size) {
+            if (bytes.length < size) bytes = new byte[size];
+        }
+
         /** Drops the buffer (a worker that read a huge pack gives it back to the heap). */
         public void release() {
             bytes = new byte[0];
@@ -2014,6 +2023,24 @@ public final class Repository implements AutoCloseable {
      */
     public void loadStoredBlobsFromPack(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, StoredSink sink, Cancel cancel)
             throws IOException {
+        storedBlobsFromPack(pack, blobs, buffer, sink, cancel, true);
+    }
+
+    /**
+     * As {@link #loadStoredBlobsFromPack}, but {@code stored} is {@code buffer}'s array itself
+     * (the blob's bytes are its first {@code blob.length()}), valid only during the call: prune's
+     * repacking copies each blob into a new pack at once, and a copy per blob would be garbage of
+     * up to 8 MiB each (larger than the launcher's young generation, so straight into the old one).
+     *
+     * @throws IOException as {@link #loadStoredBlobsFromPack}
+     */
+    public void streamStoredBlobsFromPack(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, StoredSink sink, Cancel cancel)
+            throws IOException {
+        storedBlobsFromPack(pack, blobs, buffer, sink, cancel, false);
+    }
+
+    private void storedBlobsFromPack(Id pack, List<PackedBlob> blobs, ReadBuffer buffer, StoredSink sink, Cancel cancel,
+                                     boolean copy) throws IOException {
         forEachRange(pack, blobs, buffer, cancel, new RangeHandler() {
             @Override
             public void impossible(PackedBlob blob, RepositoryException why) throws IOException {
@@ -2027,7 +2054,7 @@ public final class Repository implements AutoCloseable {
 
             @Override
             public RepositoryException stored(PackedBlob b, byte[] bytes) throws IOException {
-                sink.blob(b, java.util.Arrays.copyOf(bytes, b.length()), null);
+                sink.blob(b, copy ? java.util.Arrays.copyOf(bytes, b.length()) : bytes, null);
                 return null;
             }
 

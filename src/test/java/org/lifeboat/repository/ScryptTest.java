@@ -38,4 +38,39 @@ class ScryptTest {
                     .isEqualTo(SCrypt.generate(pw, salt, n, r, p, 64));
         }
     }
+
+    @Test
+    void everyStrideAndThreadCountGivesTheSameKey() {
+        // RFC 7914's second vector, with V holding every block, every 2nd, 4th, 1024th (one block)
+        String want = "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"
+                + "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640";
+        for (int threads : new int[] {1, 3}) {
+            for (int stride : new int[] {1, 2, 4, 1024}) {
+                assertThat(HexFormat.of().formatHex(Scrypt.derive(b("password"), b("NaCl"), 1024, 8, 16, 64, threads, stride)))
+                        .as("threads %d, stride %d", threads, stride).isEqualTo(want);
+            }
+        }
+        Random rnd = new Random(9);
+        for (int i = 0; i < 10; i++) {
+            byte[] pw = new byte[rnd.nextInt(40)];
+            byte[] salt = new byte[rnd.nextInt(70)];
+            rnd.nextBytes(pw);
+            rnd.nextBytes(salt);
+            int n = 1 << (1 + rnd.nextInt(8));
+            int r = 1 + rnd.nextInt(8);
+            int p = 1 + rnd.nextInt(7);
+            int stride = 1 << rnd.nextInt(Integer.numberOfTrailingZeros(n) + 1);
+            assertThat(Scrypt.derive(pw, salt, n, r, p, 64, 2, stride)).as("N=%d r=%d p=%d stride %d", n, r, p, stride)
+                    .isEqualTo(SCrypt.generate(pw, salt, n, r, p, 64));
+        }
+    }
+
+    @Test
+    void restic014sKeyParametersGiveGoScryptsKey() {
+        // restic's usual parameters (N = 2^15, r = 8, p = 6), value from BouncyCastle's scrypt
+        byte[] salt = new byte[64];
+        new Random(3).nextBytes(salt);
+        assertThat(Scrypt.derive(b("lifeboat-bench-password"), salt, 1 << 15, 8, 6, 64))
+                .isEqualTo(SCrypt.generate(b("lifeboat-bench-password"), salt, 1 << 15, 8, 6, 64));
+    }
 }
