@@ -866,7 +866,15 @@ final class SftpBackend implements Backend {
             for (SftpClient.DirEntry e : entries(sftp, dir)) {
                 if (!Backend.isId(e.getFilename())) continue;
                 SftpClient.Attributes a = e.getAttributes();
-                found.add(new FileInfo(e.getFilename(), type == FileType.LOCK && !a.isRegularFile() ? -1 : a.getSize()));
+                if (type == FileType.DATA) {
+                    // outside data/<its first two hex digits>/, or not a file: listed as such, never as a pack to read
+                    String folder = dir.substring(dir.lastIndexOf('/') + 1);
+                    String foundAt = e.getFilename().startsWith(folder) ? null : "data/" + folder + "/" + e.getFilename();
+                    found.add(new FileInfo(e.getFilename(), a.isRegularFile() ? a.getSize() : -1, a.isRegularFile(), foundAt));
+                    continue;
+                }
+                found.add(new FileInfo(e.getFilename(), type == FileType.LOCK && !a.isRegularFile() ? -1 : a.getSize(),
+                        type != FileType.LOCK || a.isRegularFile(), null));
             }
             return null;
         });
