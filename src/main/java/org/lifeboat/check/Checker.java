@@ -109,7 +109,7 @@ public final class Checker {
                 explained.add(s.id());
             } else if (st != null) {
                 errors.add(s.problem() + ": the " + Plural.of(st[0], "blob") + " the index places in pack " + s.id().shortHex()
-                        + " are lost");
+                        + (st[0] == 1 ? " is" : " are") + " lost");
                 brokenPacks.add(s.id());
                 lost.add(s.id());
                 explained.add(s.id());
