@@ -212,7 +212,8 @@ public final class Pruner {
         String locked = u.lockedUnreadable().isEmpty() ? "" : " (" + Plural.of(u.lockedUnreadable().size(), "pack")
                 + " that no index names cannot be read and " + (u.lockedUnreadable().size() == 1 ? "stays" : "stay")
                 + " under the storage's retention)";
-        return new PruneException(what + "; no readable pack outside the index holds it, so the data is gone" + locked
+        return new PruneException(what + "; no " + (locked.isEmpty() ? "" : "readable ") + "pack outside the index holds it,"
+                + " so the data is gone" + locked
                 + ": run 'lifeboat repair snapshots --forget' (or forget the snapshots that use it), then prune",
                 PruneException.Advice.REPAIR_SNAPSHOTS, List.of());
     }

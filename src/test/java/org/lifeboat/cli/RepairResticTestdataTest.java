@@ -62,7 +62,7 @@ class RepairResticTestdataTest {
         }
         // the repair said what it did with the damage restic's check reports
         switch (name) {
-            case "repo-data-missing" -> assertThat(index.out()).contains("is missing: its 1 index entries are removed");
+            case "repo-data-missing" -> assertThat(index.out()).contains("is missing: its 1 index entry is removed");
             case "repo-unused-data-missing" -> assertThat(index.out()).contains("skipped incomplete pack file")
                     .contains("is missing");
             default -> assertThat(index.out()).contains("reading 2 pack files");
