@@ -133,7 +133,8 @@ final class RepairCommand implements Callable<Integer> {
                             "'repair snapshots --forget' removes each original snapshot");
                 }
                 ctx.loadIndex(repo);
-                refuseWithUnindexedPacks(repo);
+                // why to wait for another repair first, if the snapshots lose data (see below)
+                String wait = org.lifeboat.repository.UnindexedPacks.find(repo).refusal();
                 List<Snapshot> all = new ArrayList<>();
                 java.util.Map<Id, String> broken = new java.util.TreeMap<>();
                 for (Id id : repo.listFiles(Repository.FileKind.SNAPSHOT)) {
@@ -164,6 +165,7 @@ final class RepairCommand implements Callable<Integer> {
                         if (!chosen.contains(s)) chosen.add(s);
                     }
                 }
+                refuseIfDataWouldGo(ctx, repo, wait, chosen);
                 for (Id b : brokenNamed) {
                     if (dryRun) {
                         ctx.info("would remove unreadable snapshot file snapshots/" + b.hex());
@@ -217,14 +219,17 @@ final class RepairCommand implements Callable<Integer> {
 
     /**
      * Refuses repair snapshots while a pack no index names may hold what the snapshots lack (the
-     * rule is {@link org.lifeboat.repository.UnindexedPacks#refusal}): cutting that data out of the
-     * snapshots would let prune delete it.
+     * rule is {@link org.lifeboat.repository.UnindexedPacks#refusal}, here {@code wait}) and the
+     * repair would cut data out of a snapshot (a dry run of it says): cutting that data would let
+     * prune delete it. Snapshots that lose nothing are no reason to wait (a leftover empty pack).
      *
-     * @throws UserException naming a pack and the command to run first
+     * @throws UserException naming a pack and the command to run first (nothing was changed)
      */
-    static void refuseWithUnindexedPacks(Repository repo) throws java.io.IOException {
-        String why = org.lifeboat.repository.UnindexedPacks.find(repo).refusal();
-        if (why != null) throw new UserException(why);
+    static void refuseIfDataWouldGo(Context ctx, Repository repo, String wait, List<Snapshot> chosen) throws java.io.IOException {
+        if (wait == null) return;
+        boolean changes = new SnapshotRepair(repo, line -> { }, ctx.cancel(), true, false).run(chosen).stream()
+                .anyMatch(r -> r.outcome() != SnapshotRepair.Outcome.UNCHANGED);
+        if (changes) throw new UserException(wait);
     }
 
     /** One sentence on an unreadable snapshot file: its path and what is wrong (the field, for a malformed time). */
