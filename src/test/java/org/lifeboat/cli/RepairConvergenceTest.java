@@ -203,6 +203,9 @@ class RepairConvergenceTest {
     void anUnreadablePackNoIndexNamesIsRepairedByRepairPacksBeforeTheSnapshotsAreCut() throws Exception {
         twoSnapshots();
         Failures.flipByte(fileB, Files.size(fileB) - 20);
+        Run read = cli.run("check", "--read-data");
+        String s = packB.shortHex();
+        assertThat(read.err()).contains("error: pack " + s + " header is damaged").doesNotContain("pack " + s + ": pack " + s);
         assertThat(indexB).hasSize(1);
         Files.delete(repo.resolve("index").resolve(indexB.getFirst()));
         Run index = cli.run("repair", "index").ok();
