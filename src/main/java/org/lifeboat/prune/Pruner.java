@@ -585,7 +585,7 @@ public final class Pruner {
                 }
             }
         }
-        listener.step("removing " + packs.size() + " old packs");
+        listener.step("removing " + Plural.of(packs.size(), "old pack"));
         AtomicLong removed = new AtomicLong();
         List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> lockedPacks = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -693,7 +693,7 @@ public final class Pruner {
         }
         long left = marks.count(BlobMarks.TO_COPY);
         if (left > 0) {
-            throw new PruneException("internal error: " + left + " blobs in use (e.g. " + marks.example(repo, BlobMarks.TO_COPY)
+            throw new PruneException("internal error: " + Plural.of(left, "blob") + " in use (e.g. " + marks.example(repo, BlobMarks.TO_COPY)
                     + ") were not repacked; nothing was removed");
         }
         Set<Id> after = repo.indexedPacks();

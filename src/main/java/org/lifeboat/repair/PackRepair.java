@@ -267,7 +267,7 @@ public final class PackRepair {
      */
     private int fromUnindexedCopies(List<Id> repaired, Set<Id> present, Map<String, String> lost, Repository.ReadBuffer buffer)
             throws IOException {
-        Set<Id> indexed = repo.blobsByPack().keySet();
+        Set<Id> indexed = repo.indexedPacks();
         int found = 0;
         for (Id q : new java.util.TreeSet<>(present)) {
             if (lost.isEmpty()) break;

@@ -40,7 +40,7 @@ public record UnindexedPacks(List<Id> holdingUnindexedBlobs, Map<Id, String> unr
      * @throws IOException when the packs cannot be listed, or a read is interrupted
      */
     public static UnindexedPacks find(Repository repo) throws IOException {
-        Set<Id> indexed = repo.blobsByPack().keySet();
+        Set<Id> indexed = repo.indexedPacks(); // not blobsByPack(): no object per blob of a large index
         List<Id> holding = new ArrayList<>();
         Map<Id, String> unreadable = new java.util.TreeMap<>();
         Map<Id, Instant> locked = new java.util.TreeMap<>();
