@@ -598,6 +598,8 @@ final class SftpBackend implements Backend {
             throw new IOException(shown(p) + ": it is " + (a.isDirectory() ? "a folder" : a.isSymbolicLink() ? "a symbolic link" : "a special file")
                     + ", not a file");
         }
+        // a folder's size is no file's size: said as what it is
+        if (a.isDirectory()) throw new IOException(shown(p) + " is a folder, not a file");
         return new FileStat(a.getSize(), a.getModifyTime() == null ? null : a.getModifyTime().toInstant(), null);
     }
 
