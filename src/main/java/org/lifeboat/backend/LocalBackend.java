@@ -130,6 +130,8 @@ public final class LocalBackend implements Backend {
             } catch (java.nio.file.AccessDeniedException e) {
                 throw new StorageError.Denied(path(h).toString(), "permission denied");
             }
+            // a folder's size (4096) is no file's size: said as what it is
+            if (a.isDirectory()) throw new IOException(path(h) + " is a folder, not a file");
         }
         return new FileStat(a.size(), a.lastModifiedTime().toInstant(), null);
     }
@@ -396,7 +398,16 @@ public final class LocalBackend implements Backend {
                 try {
                     if (type == FileType.LOCK) {
                         BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                        out.accept(new FileInfo(name, a.isRegularFile() ? a.size() : -1));
+                        out.accept(new FileInfo(name, a.isRegularFile() ? a.size() : -1, a.isRegularFile(), null));
+                        continue;
+                    }
+                    if (type == FileType.DATA) {
+                        // A pack is read from data/<its first two hex digits>/: one found elsewhere, or
+                        // a folder with a pack's name, is listed as such, never as a pack to read.
+                        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                        String folder = dir.getFileName().toString();
+                        String foundAt = name.startsWith(folder) ? null : "data/" + folder + "/" + name;
+                        out.accept(new FileInfo(name, a.isRegularFile() ? a.size() : -1, a.isRegularFile(), foundAt));
                         continue;
                     }
                     out.accept(new FileInfo(name, Files.size(f)));

@@ -731,7 +731,10 @@ final class S3Backend implements Backend {
             for (S3Object o : contents) {
                 String rel = o.key().substring(dir.length());
                 String name = rel.substring(rel.lastIndexOf('/') + 1);
-                if (Backend.isId(name)) fn.accept(new FileInfo(name, o.size()));
+                if (!Backend.isId(name)) continue;
+                // a pack is read from data/<its first two hex digits>/<ID>: a key elsewhere is listed as such
+                String foundAt = type == FileType.DATA && !rel.equals(name.substring(0, 2) + "/" + name) ? type.folder() + "/" + rel : null;
+                fn.accept(new FileInfo(name, o.size(), true, foundAt));
             }
         } while (token != null);
     }

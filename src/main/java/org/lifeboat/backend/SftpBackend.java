@@ -598,6 +598,8 @@ final class SftpBackend implements Backend {
             throw new IOException(shown(p) + ": it is " + (a.isDirectory() ? "a folder" : a.isSymbolicLink() ? "a symbolic link" : "a special file")
                     + ", not a file");
         }
+        // a folder's size is no file's size: said as what it is
+        if (a.isDirectory()) throw new IOException(shown(p) + " is a folder, not a file");
         return new FileStat(a.getSize(), a.getModifyTime() == null ? null : a.getModifyTime().toInstant(), null);
     }
 
@@ -866,7 +868,15 @@ final class SftpBackend implements Backend {
             for (SftpClient.DirEntry e : entries(sftp, dir)) {
                 if (!Backend.isId(e.getFilename())) continue;
                 SftpClient.Attributes a = e.getAttributes();
-                found.add(new FileInfo(e.getFilename(), type == FileType.LOCK && !a.isRegularFile() ? -1 : a.getSize()));
+                if (type == FileType.DATA) {
+                    // outside data/<its first two hex digits>/, or not a file: listed as such, never as a pack to read
+                    String folder = dir.substring(dir.lastIndexOf('/') + 1);
+                    String foundAt = e.getFilename().startsWith(folder) ? null : "data/" + folder + "/" + e.getFilename();
+                    found.add(new FileInfo(e.getFilename(), a.isRegularFile() ? a.getSize() : -1, a.isRegularFile(), foundAt));
+                    continue;
+                }
+                found.add(new FileInfo(e.getFilename(), type == FileType.LOCK && !a.isRegularFile() ? -1 : a.getSize(),
+                        type != FileType.LOCK || a.isRegularFile(), null));
             }
             return null;
         });

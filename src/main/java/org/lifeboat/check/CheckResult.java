@@ -14,11 +14,16 @@ import java.util.List;
  *                  retention (S3 Object Lock); null for one without (then no file was asked)
  * @param unindexedPacks full hex IDs of packs in the repository that no index names
  * @param blobsNotIndexed a snapshot needs a tree or data blob the index does not list
+ * @param misplaced packs outside the folder their name places them in, to be moved back (before
+ *                  any repair: the repairs cannot read them, and repair index would drop them)
+ * @param nextStep the one command to run next ("lifeboat repair index"), or null: none, or the
+ *                 packs in {@code misplaced} are to be moved back first
  */
 public record CheckResult(List<String> errors, List<String> warnings, long packsRead, long packsAvailable, long snapshots,
                           long trees, List<String> brokenPacks, boolean suggestRepairIndex, boolean suggestPrune,
                           org.lifeboat.repository.RetentionKeeper.Report retention, List<String> unindexedPacks,
-                          boolean blobsNotIndexed) {
+                          boolean blobsNotIndexed, List<org.lifeboat.repository.Repository.StrayPack> misplaced,
+                          String nextStep) {
     public boolean ok() {
         return errors.isEmpty();
     }

@@ -22,10 +22,12 @@ import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Pack;
 import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Plural;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryException;
 import org.lifeboat.repository.RetentionKeeper;
 import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.UnindexedPacks;
 import org.lifeboat.repository.tree.Node;
 import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.Tree;
@@ -83,16 +85,44 @@ public final class Checker {
             st[1] += b.length() + (b.compressed() ? 41 : 37);
         });
         Map<String, Long> onDisk = new HashMap<>();
-        for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id().hex(), f.size());
+        List<Repository.StrayPack> strays = new ArrayList<>();
+        for (Repository.PackFile f : repo.listPacks(strays::add)) onDisk.put(f.id().hex(), f.size());
         // Blobs of packs that are missing, truncated or fail to read: traced to the snapshots and
         // files that lose data, all through one BlobUsers walk at the end.
         Set<BlobKey> damagedBlobs = ConcurrentHashMap.newKeySet();
         Set<Id> lost = new HashSet<>();
+        // Files with a pack's name that cannot be read by it: a pack outside its folder is whole
+        // (moving it back is all it needs, and no repair may drop its entries first); a folder
+        // holds no pack, so the blobs the index places in it are lost.
+        List<Repository.StrayPack> misplaced = new ArrayList<>();
+        Set<Id> explained = new HashSet<>();
+        strays.sort((a, b) -> a.path().compareTo(b.path()));
+        for (Repository.StrayPack s : strays) {
+            long[] st = packStats.get(s.id());
+            if (onDisk.containsKey(s.id().hex())) {
+                warnings.add(s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home()
+                        + "; Lifeboat ignores it (remove it)");
+            } else if (s.file()) {
+                errors.add(s.problem() + (st == null ? " (no index names it)" : " (the index places " + Plural.of(st[0], "blob")
+                        + " in it)") + ": move it back to " + s.home());
+                misplaced.add(s);
+                explained.add(s.id());
+            } else if (st != null) {
+                errors.add(s.problem() + ": the " + Plural.of(st[0], "blob") + " the index places in pack " + s.id().shortHex()
+                        + (st[0] == 1 ? " is" : " are") + " lost");
+                brokenPacks.add(s.id());
+                lost.add(s.id());
+                explained.add(s.id());
+            } else {
+                warnings.add(s.problem() + "; no index names pack " + s.id().shortHex()
+                        + ", so Lifeboat leaves it alone (remove it)");
+            }
+        }
         for (Map.Entry<Id, long[]> e : packStats.entrySet()) {
             Id pack = e.getKey();
-            if (!onDisk.containsKey(pack.hex())) {
+            if (!onDisk.containsKey(pack.hex()) && !explained.contains(pack)) {
                 errors.add("pack " + pack.shortHex() + " is in the index but missing from the repository ("
-                        + e.getValue()[0] + " blobs)");
+                        + Plural.of(e.getValue()[0], "blob") + ")");
                 brokenPacks.add(pack);
                 lost.add(pack);
             }
@@ -121,10 +151,25 @@ public final class Checker {
         Set<BlobKey> missingBlobs = ConcurrentHashMap.newKeySet();
         long trees = checkTrees(snaps, missingBlobs);
         // Unused only when no snapshot lacks an index entry: else they may hold that data (a lost
-        // index file), and prune would delete it.
+        // index file), and prune would delete it. Each warning names the step the advice names.
+        UnindexedPacks u = unindexed.isEmpty() ? UnindexedPacks.NONE : UnindexedPacks.find(repo);
         for (String name : unindexed) {
-            warnings.add("pack " + name.substring(0, 8) + " is not referenced in any index" + (notIndexed
-                    ? " (snapshots need blobs the index lacks: repair index reads what it holds)" : " (unused; prune removes it)"));
+            Id p = Id.parse(name);
+            String head = "pack " + name.substring(0, 8) + " is not referenced in any index";
+            if (!notIndexed) {
+                warnings.add(head + (u.unreadable().containsKey(p) ? " and its header cannot be read (" + u.unreadable().get(p) + ")" : "")
+                        + " (unused; prune removes it)");
+            } else if (u.holdingUnindexedBlobs().contains(p)) {
+                warnings.add(head + " and holds blobs the index lacks (snapshots need blobs the index lacks: repair index reads it)");
+            } else if (u.lockedUnreadable().containsKey(p)) {
+                warnings.add(head + " and its header cannot be read (" + u.unreadable().get(p) + "); no command can read its"
+                        + " blobs, and the storage keeps it under retention until " + u.lockedUnreadable().get(p));
+            } else if (u.unreadable().containsKey(p)) {
+                warnings.add(head + " and its header cannot be read (" + u.unreadable().get(p) + "); it may hold blobs the"
+                        + " snapshots need: repair packs keeps a copy of it and removes it");
+            } else {
+                warnings.add(head + " (its blobs are all in the index through other packs; prune removes it)");
+            }
         }
         suggestPrune = !unindexed.isEmpty() && !notIndexed;
         long packsRead = 0;
@@ -151,8 +196,34 @@ public final class Checker {
             errors.addAll(retentionErrors(repo.retention(), retention));
         }
         List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
+        String next = misplaced.isEmpty() ? nextStep(errors.isEmpty(), broken, onDisk, u) : null;
         return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
-                broken, !repo.indexErrors().isEmpty(), suggestPrune, retention, List.copyOf(unindexed), notIndexed);
+                broken, !repo.indexErrors().isEmpty(), suggestPrune, retention, List.copyOf(unindexed), notIndexed,
+                List.copyOf(misplaced), next);
+    }
+
+    /**
+     * The one command to run next for what the check found, or null (a clean repository with
+     * nothing to tidy, errors no repair command fixes, or packs to move back first, which
+     * {@link CheckResult#misplaced} names). In order: the index first when it is damaged, names
+     * missing packs, or when snapshots need blobs the index lacks while packs it does not list hold
+     * such blobs (a lost index file: forgetting or pruning first would delete them); then damaged
+     * packs, with (while snapshots need blobs the index lacks) the un-indexed packs whose header
+     * cannot be read and that can be removed ({@link UnindexedPacks}: repair packs keeps a copy);
+     * then snapshots that use data that is really gone.
+     */
+    private String nextStep(boolean ok, List<String> broken, Map<String, Long> onDisk, UnindexedPacks u) {
+        if (ok) return suggestPrune ? "lifeboat prune" : null;
+        boolean missingPacks = broken.stream().anyMatch(p -> !onDisk.containsKey(p));
+        if (!repo.indexErrors().isEmpty() || missingPacks || notIndexed && !u.holdingUnindexedBlobs().isEmpty()) {
+            return "lifeboat repair index";
+        }
+        java.util.TreeSet<String> damaged = new java.util.TreeSet<>();
+        broken.stream().filter(onDisk::containsKey).forEach(damaged::add);
+        if (notIndexed) u.removableUnreadable().forEach(p -> damaged.add(p.hex()));
+        if (!damaged.isEmpty()) return "lifeboat repair packs " + String.join(" ", damaged);
+        if (notIndexed) return "lifeboat repair snapshots --forget";
+        return null;
     }
 
     /** Files named one by one in the retention section; the rest are counted. */
@@ -443,7 +514,7 @@ public final class Checker {
                 try {
                     header = repo.decodePackHeader(pack, java.util.Arrays.copyOfRange(data, size - 4 - hlen, size - 4));
                 } catch (RepositoryException e) {
-                    errors.add("pack " + pack.shortHex() + ": " + e.getMessage());
+                    errors.add(e.getMessage()); // it names the pack already ("pack 1a2b3c4d header is damaged: …")
                 }
             } else {
                 errors.add("pack " + pack.shortHex() + ": invalid header length " + hlen);

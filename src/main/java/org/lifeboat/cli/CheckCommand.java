@@ -3,8 +3,8 @@ package org.lifeboat.cli;
 import java.util.concurrent.Callable;
 import org.lifeboat.check.CheckResult;
 import org.lifeboat.check.Checker;
-import org.lifeboat.repair.UnindexedPacks;
 import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Plural;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import picocli.CommandLine.Command;
@@ -45,10 +45,13 @@ final class CheckCommand implements Callable<Integer> {
                     .put("packs_total", c.packsTotal))) {
                 r = c.run(ps);
             }
-            String next = nextStep(r, repo);
+            String next = r.nextStep();
+            // packs outside their folder: moved back first (no repair can read them; repair index would drop them)
+            String move = r.misplaced().isEmpty() ? null : "move " + String.join(", ", r.misplaced().stream()
+                    .map(m -> m.path() + " to " + m.home()).toList()) + " (in " + repo.location() + ")";
             // Said in both outputs: a group n/t that holds no pack read no data, which "no errors" alone hides.
-            String subsetNote = subset == null ? null : "read " + r.packsRead() + " of " + r.packsAvailable()
-                    + " packs (--read-data-subset " + subset + ")"
+            String subsetNote = subset == null ? null : "read " + r.packsRead() + " of " + Plural.of(r.packsAvailable(), "pack")
+                    + " (--read-data-subset " + subset + ")"
                     + (r.packsRead() == 0 && r.packsAvailable() > 0 ? "; this group holds no pack, so no data was read" : "");
             if (ctx.json()) {
                 // restic's scripting output: one {"message_type":"error"} line per error on stderr,
@@ -62,6 +65,7 @@ final class CheckCommand implements Callable<Integer> {
                 r.brokenPacks().forEach(bp::add);
                 o.put("suggest_repair_index", r.suggestRepairIndex()).put("suggest_prune", r.suggestPrune());
                 if (next != null) o.put("next_step", next);
+                if (move != null) o.put("next_step", move);
                 o.put("ok", r.ok()).put("snapshots", r.snapshots()).put("trees", r.trees()).put("packs_read", r.packsRead());
                 var e = o.putArray("errors");
                 r.errors().forEach(e::add);
@@ -86,8 +90,8 @@ final class CheckCommand implements Callable<Integer> {
                 for (String w : r.warnings()) ctx.warn(w);
                 for (String e : r.errors()) ctx.err.println("error: " + e);
                 if (subsetNote != null) ctx.info(subsetNote);
-                ctx.info("checked " + r.snapshots() + " snapshots, " + r.trees() + " trees"
-                        + (ps != null ? ", read " + r.packsRead() + " packs" : ""));
+                ctx.info("checked " + Plural.of(r.snapshots(), "snapshot") + ", " + Plural.of(r.trees(), "tree")
+                        + (ps != null ? ", read " + Plural.of(r.packsRead(), "pack") : ""));
                 if (r.retention() != null) {
                     ctx.info("retention (" + repo.retention() + "): " + r.retention().checked() + " files in use checked, "
                             + r.retention().problems().size() + " not locked long enough");
@@ -100,42 +104,14 @@ final class CheckCommand implements Callable<Integer> {
                     if (r.ok()) ctx.info("unreferenced packs can be removed with '" + next + "'");
                     else ctx.err.println("next step: run '" + next + "', then check again");
                 }
+                if (move != null) ctx.err.println("next step: " + move + ", then check again");
             }
             if (!r.ok()) {
-                ctx.err.println("Fatal: repository contains errors (" + r.errors().size() + ")");
+                ctx.err.println("Fatal: repository contains " + Plural.of(r.errors().size(), "error"));
                 return ExitCodes.FATAL;
             }
         }
         return ExitCodes.OK;
-    }
-
-    /**
-     * The one command to run next for what the check found, or null (a clean repository with
-     * nothing to tidy, or errors no repair command fixes). In order: the index first when it is
-     * damaged, names missing packs, or when snapshots need blobs the index lacks while packs it
-     * does not list hold such blobs (a lost index file: forgetting or pruning first would delete
-     * them); then damaged packs (with un-indexed packs whose header cannot be read), salvaged while the index still describes their
-     * blobs; then snapshots that use data that is really gone.
-     *
-     * @throws java.io.IOException when the packs cannot be listed
-     */
-    static String nextStep(CheckResult r, Repository repo) throws java.io.IOException {
-        if (r.ok()) return r.suggestPrune() ? "lifeboat prune" : null;
-        java.util.Set<String> onDisk = new java.util.HashSet<>();
-        for (Repository.PackFile f : repo.listPacks()) onDisk.add(f.id().hex());
-        boolean missingPacks = r.brokenPacks().stream().anyMatch(p -> !onDisk.contains(p));
-        UnindexedPacks u = r.blobsNotIndexed() && !r.unindexedPacks().isEmpty() ? UnindexedPacks.find(repo)
-                : new UnindexedPacks(java.util.List.of(), java.util.Map.of());
-        if (r.suggestRepairIndex() || missingPacks || !u.holdingUnindexedBlobs().isEmpty()) {
-            return "lifeboat repair index";
-        }
-        java.util.TreeSet<String> damaged = new java.util.TreeSet<>();
-        r.brokenPacks().stream().filter(onDisk::contains).forEach(damaged::add);
-        // un-indexed packs no header describes: only repair packs (which keeps a copy) deals with them
-        u.unreadable().keySet().forEach(p -> damaged.add(p.hex()));
-        if (!damaged.isEmpty()) return "lifeboat repair packs " + String.join(" ", damaged);
-        if (r.blobsNotIndexed()) return "lifeboat repair snapshots --forget";
-        return null;
     }
 
     /** restic's limit for t in n/t: groups are formed by the pack ID's first byte. */

@@ -110,28 +110,14 @@ final class PruneCommand implements Callable<Integer> {
             }
             result = pruner.execute(plan);
         } catch (PruneException e) {
-            throw new UserException(advice(e.getMessage(), repo));
+            // the engine's sentence names the step (PruneException.advice() says it as a value)
+            throw new UserException(e.getMessage());
         }
         if (!result.skipped().isEmpty() && !quiet) {
             out.println(result.skipped().size() + " file" + (result.skipped().size() == 1 ? " was" : "s were")
                     + " left in place (retention, S3 Object Lock); a later prune removes them once their lock has ended");
         }
         return ExitCodes.OK;
-    }
-
-    /**
-     * Prune's refusal with advice that can help: data in use missing from the index is advised
-     * 'repair index' only while packs the index does not list hold blobs it lacks (it reads them);
-     * with none, repair index changes nothing and the advice would loop, so the snapshots that use
-     * the lost data are to be repaired (or forgotten) instead.
-     */
-    static String advice(String message, Repository repo) throws IOException {
-        if (!message.contains("not in the index") || !message.contains("repair index")) return message;
-        if (!org.lifeboat.repair.UnindexedPacks.find(repo).holdingUnindexedBlobs().isEmpty()) return message;
-        int cut = message.indexOf("; ");
-        String head = cut < 0 ? message : message.substring(0, cut);
-        return head + "; no pack outside the index holds it, so the data is gone: run 'lifeboat repair snapshots --forget'"
-                + " (or forget the snapshots that use it), then prune";
     }
 
     /** restic's ui.FormatPercent: "%3.2f%%", 0 of 0 being 0. */

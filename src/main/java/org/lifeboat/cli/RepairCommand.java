@@ -10,6 +10,7 @@ import org.lifeboat.repair.PackRepair;
 import org.lifeboat.repair.SnapshotRepair;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Plural;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryLock;
 import org.lifeboat.repository.Snapshot;
@@ -62,14 +63,20 @@ final class RepairCommand implements Callable<Integer> {
                 r.removedIndexes().forEach(i -> ri.add(i.hex()));
                 var ki = o.putArray("kept_indexes");
                 r.keptIndexes().forEach(i -> ki.add(i.hex()));
+                var mp = o.putObject("misplaced_packs");
+                r.misplacedPacks().forEach(s -> mp.put(s.id().hex(), s.path()));
                 ctx.printJson(o);
             } else {
-                ctx.info("index rebuilt: " + r.packs() + " packs, " + r.missingPacks().size() + " missing, "
+                ctx.info("index rebuilt: " + Plural.of(r.packs(), "pack") + ", " + r.missingPacks().size() + " missing, "
                         + r.damagedPacks().size() + " damaged, " + r.unreadablePacks().size() + " unreadable");
                 java.util.TreeSet<String> salvage = new java.util.TreeSet<>();
                 r.damagedPacks().keySet().forEach(p -> salvage.add(p.hex()));
                 r.unreadablePacks().keySet().forEach(p -> salvage.add(p.hex()));
-                if (!salvage.isEmpty()) {
+                if (!r.misplacedPacks().isEmpty()) {
+                    // no repair can read them where they are: moved back, the index describes them again
+                    ctx.info("next step: " + org.lifeboat.repository.UnindexedPacks.moveFirst(r.misplacedPacks())
+                            + ", then 'lifeboat check'");
+                } else if (!salvage.isEmpty()) {
                     // their blobs may be intact: forgetting them first would throw that data away
                     ctx.info("next step: run 'lifeboat repair packs " + String.join(" ", salvage) + "' (it salvages"
                             + " their readable blobs), then 'lifeboat check'");
@@ -126,7 +133,8 @@ final class RepairCommand implements Callable<Integer> {
                             "'repair snapshots --forget' removes each original snapshot");
                 }
                 ctx.loadIndex(repo);
-                refuseWithUnindexedPacks(repo);
+                // why to wait for another repair first, if the snapshots lose data (see below)
+                String wait = org.lifeboat.repository.UnindexedPacks.find(repo).refusal();
                 List<Snapshot> all = new ArrayList<>();
                 java.util.Map<Id, String> broken = new java.util.TreeMap<>();
                 for (Id id : repo.listFiles(Repository.FileKind.SNAPSHOT)) {
@@ -157,6 +165,7 @@ final class RepairCommand implements Callable<Integer> {
                         if (!chosen.contains(s)) chosen.add(s);
                     }
                 }
+                refuseIfDataWouldGo(ctx, repo, wait, chosen);
                 for (Id b : brokenNamed) {
                     if (dryRun) {
                         ctx.info("would remove unreadable snapshot file snapshots/" + b.hex());
@@ -209,19 +218,18 @@ final class RepairCommand implements Callable<Integer> {
     }
 
     /**
-     * Refuses repair snapshots while packs the index does not list hold blobs it lacks: they may
-     * be the data the snapshots seem to lack (a lost index file), and removing it from the
-     * snapshots would let prune delete it.
+     * Refuses repair snapshots while a pack no index names may hold what the snapshots lack (the
+     * rule is {@link org.lifeboat.repository.UnindexedPacks#refusal}, here {@code wait}) and the
+     * repair would cut data out of a snapshot (a dry run of it says): cutting that data would let
+     * prune delete it. Snapshots that lose nothing are no reason to wait (a leftover empty pack).
      *
-     * @throws UserException naming a pack and the command to run first
+     * @throws UserException naming a pack and the command to run first (nothing was changed)
      */
-    static void refuseWithUnindexedPacks(Repository repo) throws java.io.IOException {
-        List<Id> unindexed = org.lifeboat.repair.UnindexedPacks.find(repo).holdingUnindexedBlobs();
-        if (unindexed.isEmpty()) return;
-        Id first = unindexed.getFirst();
-        throw new UserException(unindexed.size() + " pack" + (unindexed.size() == 1 ? " holds" : "s hold")
-                + " blobs the index does not list (e.g. data/" + first.hex().substring(0, 2) + "/" + first.hex()
-                + "), perhaps the data the snapshots lack: run 'lifeboat repair index' first (nothing was changed)");
+    static void refuseIfDataWouldGo(Context ctx, Repository repo, String wait, List<Snapshot> chosen) throws java.io.IOException {
+        if (wait == null) return;
+        boolean changes = new SnapshotRepair(repo, line -> { }, ctx.cancel(), true, false).run(chosen).stream()
+                .anyMatch(r -> r.outcome() != SnapshotRepair.Outcome.UNCHANGED);
+        if (changes) throw new UserException(wait);
     }
 
     /** One sentence on an unreadable snapshot file: its path and what is wrong (the field, for a malformed time). */
@@ -318,8 +326,10 @@ final class RepairCommand implements Callable<Integer> {
                     if (r.complete()) ctx.info("all blobs of the damaged packs were salvaged");
                 }
             }
-            // a pack nothing could be read from and that stays is a failure, not a repair
-            return r.keptPacks().keySet().stream().anyMatch(r.unreadPacks()::containsKey) ? ExitCodes.FATAL : ExitCodes.OK;
+            // a pack nothing could be read from and that stays is a failure, not a repair; one the storage keeps
+            // under retention is not: its lock keeps its bytes, and repair snapshots does not wait for it
+            return r.keptPacks().keySet().stream().anyMatch(p -> r.unreadPacks().containsKey(p) && !r.retainedPacks().contains(p))
+                    ? ExitCodes.FATAL : ExitCodes.OK;
         }
     }
 }

@@ -155,11 +155,11 @@ final class RewriteCommand implements Callable<Integer> {
         } else {
             ctx.info(head + ":");
         }
-        // restic's wording for the metadata ("would set hostname to", "setting host to")
+        // the same words in the dry run and the real run (restic's differ: "would set hostname to", "setting host to")
         if (newTime != null && !newTime.isEmpty()) {
             ctx.info("  " + (dryRun ? "would set time to " : "setting time to ") + next.time().format(SHOWN_TIME));
         }
-        if (newHostGiven()) ctx.info("  " + (dryRun ? "would set hostname to " : "setting host to ") + next.hostname());
+        if (newHostGiven()) ctx.info("  " + (dryRun ? "would set hostname to " : "setting hostname to ") + next.hostname());
         Snapshot.Summary was = o.original().summary();
         Snapshot.Summary now = next.summary();
         if (now != null && !now.equals(was)) {

@@ -19,9 +19,11 @@ import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Plural;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RetainedException;
 import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.UnindexedPacks;
 
 /**
  * restic's prune (0.17's PlanPrune and Execute): finds the blobs every snapshot uses, sorts the packs
@@ -148,7 +150,11 @@ public final class Pruner {
         }
         listener.step("finding data that is still in use for " + snapshots.size() + " snapshots");
         marks = new BlobMarks(repo);
-        UsedBlobs.mark(repo, snapshots, marks, cancel, listener);
+        try {
+            UsedBlobs.mark(repo, snapshots, marks, cancel, listener);
+        } catch (UsedBlobs.NotIndexed e) {
+            throw notIndexed(e.getMessage());
+        }
         cancel.check();
 
         listener.step("searching used packs...");
@@ -157,7 +163,14 @@ public final class Pruner {
 
         listener.step("collecting packs for deletion and repacking");
         Map<Id, Long> listed = new HashMap<>();
-        for (Repository.PackFile f : repo.listPacks()) listed.put(f.id(), f.size());
+        List<Repository.StrayPack> strays = new ArrayList<>();
+        for (Repository.PackFile f : repo.listPacks(strays::add)) listed.put(f.id(), f.size());
+        List<Repository.StrayPack> misplaced = new ArrayList<>();
+        for (Repository.StrayPack s : strays) if (s.file() && !listed.containsKey(s.id())) misplaced.add(s);
+        if (!misplaced.isEmpty()) {
+            // it may be indexed (prune would forget it as missing) or hold data: moved back first
+            throw new PruneException(UnindexedPacks.moveFirst(misplaced) + "; prune will not run while a pack is outside its folder");
+        }
         List<String> lockedNotes = new ArrayList<>();
         Set<Id> locked = new HashSet<>();
         PrunePlan plan = decide(packs, listed, copy(stats), locked, lockedNotes);
@@ -167,6 +180,42 @@ public final class Pruner {
             if (!locked.isEmpty()) plan = decide(packs, listed, copy(stats), locked, lockedNotes);
         }
         return plan;
+    }
+
+    /**
+     * The refusal for data in use that the index lacks, with the one step that can help, decided
+     * from the packs no index names (as {@link UnindexedPacks} and repair snapshots decide it, so
+     * the advice never loops): repair index while such a pack's header names a blob the index lacks
+     * (a lost index file); repair packs while such a pack cannot be read and can be removed (it may
+     * hold the data; repair packs keeps a copy before the snapshots are cut); else the data is gone.
+     */
+    private PruneException notIndexed(String what) throws IOException {
+        String head = what + "; prune will not remove anything while data in use is missing from the index: ";
+        UnindexedPacks u = UnindexedPacks.find(repo);
+        if (!u.misplaced().isEmpty()) return new PruneException(head + UnindexedPacks.moveFirst(u.misplaced()));
+        if (!u.holdingUnindexedBlobs().isEmpty()) {
+            Id first = u.holdingUnindexedBlobs().getFirst();
+            return new PruneException(head + "run 'lifeboat repair index' first (it reads " + UnindexedPacks.path(first)
+                    + (u.holdingUnindexedBlobs().size() > 1 ? " and " + Plural.of(u.holdingUnindexedBlobs().size() - 1, "other pack") : "")
+                    + ", which no index names and which " + (u.holdingUnindexedBlobs().size() == 1 ? "holds" : "hold")
+                    + " blobs the index lacks)", PruneException.Advice.REPAIR_INDEX, List.of());
+        }
+        List<Id> unreadable = u.removableUnreadable();
+        if (!unreadable.isEmpty()) {
+            Id first = unreadable.getFirst();
+            return new PruneException(head + Plural.of(unreadable.size(), "pack") + " that no index names cannot be read (e.g. "
+                    + UnindexedPacks.path(first) + ": " + u.unreadable().get(first) + ") and may hold it: run 'lifeboat repair packs "
+                    + String.join(" ", unreadable.stream().map(Id::hex).toList()) + "' first (it keeps a copy of "
+                    + (unreadable.size() == 1 ? "it" : "each") + " as pack-ID), then check", PruneException.Advice.REPAIR_PACKS,
+                    unreadable);
+        }
+        String locked = u.lockedUnreadable().isEmpty() ? "" : " (" + Plural.of(u.lockedUnreadable().size(), "pack")
+                + " that no index names cannot be read and " + (u.lockedUnreadable().size() == 1 ? "stays" : "stay")
+                + " under the storage's retention)";
+        return new PruneException(what + "; no " + (locked.isEmpty() ? "" : "readable ") + "pack outside the index holds it,"
+                + " so the data is gone" + locked
+                + ": run 'lifeboat repair snapshots --forget' (or forget the snapshots that use it), then prune",
+                PruneException.Advice.REPAIR_SNAPSHOTS, List.of());
     }
 
     private static PruneStats.Builder copy(PruneStats.Builder b) {
@@ -536,7 +585,7 @@ public final class Pruner {
                 }
             }
         }
-        listener.step("removing " + packs.size() + " old packs");
+        listener.step("removing " + Plural.of(packs.size(), "old pack"));
         AtomicLong removed = new AtomicLong();
         List<String> failed = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> lockedPacks = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -650,7 +699,7 @@ public final class Pruner {
         }
         long left = marks.count(BlobMarks.TO_COPY);
         if (left > 0) {
-            throw new PruneException("internal error: " + left + " blobs in use (e.g. " + marks.example(repo, BlobMarks.TO_COPY)
+            throw new PruneException("internal error: " + Plural.of(left, "blob") + " in use (e.g. " + marks.example(repo, BlobMarks.TO_COPY)
                     + ") were not repacked; nothing was removed");
         }
         Set<Id> after = repo.indexedPacks();

@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.BlobNotFoundException;
 import org.lifeboat.repository.BlobType;
@@ -33,8 +32,8 @@ final class UsedBlobs {
     private final Deque<Task> todo = new ArrayDeque<>();
     private int active;
     private IOException failure;
-    /** Referenced data blobs the index does not know (restic: "not found in the index"). */
-    private final AtomicLong missingData = new AtomicLong();
+    /** Distinct referenced data blobs the index does not know (restic: "not found in the index"), not references. */
+    private final java.util.Set<Id> missingData = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile String missingExample;
 
     private UsedBlobs(Repository repo, BlobMarks marks, Cancel cancel) {
@@ -46,8 +45,9 @@ final class UsedBlobs {
     /**
      * Marks every blob the snapshots use.
      *
-     * @throws PruneException when a tree is missing or damaged (naming snapshot, folder and tree)
-     *     or data blobs are missing from the index
+     * @throws PruneException when a tree is damaged (naming snapshot, folder and tree)
+     * @throws NotIndexed when a tree or data blobs are missing from the index (the caller decides
+     *     the advice from the packs no index names)
      * @throws Cancel.Cancelled when cancelled
      * @throws IOException when the storage fails
      */
@@ -59,16 +59,15 @@ final class UsedBlobs {
         org.lifeboat.repository.Workers.runOnThreads("prune-walk", workers, u::work,
                 () -> u.fail(new InterruptedIOException("interrupted")));
         if (u.failure != null) throw u.failure;
-        if (u.missingData.get() > 0) {
-            throw new PruneException(u.missingData.get() + " data blob" + (u.missingData.get() == 1 ? "" : "s")
-                    + " that snapshots use (e.g. " + u.missingExample + ") " + (u.missingData.get() == 1 ? "is" : "are")
-                    + " not in the index: data seems to be missing, so prune will not start (it could only remove more);"
-                    + " run check, then repair index");
+        int missing = u.missingData.size();
+        if (missing > 0) {
+            throw new NotIndexed(org.lifeboat.repository.Plural.of(missing, "data blob") + " that snapshots use (e.g. "
+                    + u.missingExample + ") " + (missing == 1 ? "is" : "are") + " not in the index");
         }
     }
 
     /** Queues a tree unless it was marked already; a tree the index does not know stops the walk. */
-    private void push(Id tree, Snapshot s, String path) throws PruneException {
+    private void push(Id tree, Snapshot s, String path) throws IOException {
         int n = repo.indexedBlobNumber(BlobType.TREE, tree);
         if (n < 0) throw missingTree(tree, s, path, NOT_INDEXED);
         if (!marks.markUsed(BlobType.TREE, n)) return;
@@ -78,15 +77,21 @@ final class UsedBlobs {
         }
     }
 
-    private static PruneException missingTree(Id tree, Snapshot s, String path, String what) {
-        String head = "snapshot " + s.id().shortHex() + ": tree " + tree.shortHex() + " (folder " + path + ") " + what;
-        if (what.equals(NOT_INDEXED)) {
-            // most often the index lost it, not the packs (deleted or damaged index files): repair snapshots
-            // first would throw away snapshots that repair index makes whole again
-            return new PruneException(head + "; prune will not remove anything while data in use is missing from the index:"
-                    + " run repair index first (it reads what the packs hold); if the tree is still missing after it,"
-                    + " run repair snapshots (or forget the snapshot)");
+    /**
+     * Data the snapshots use is not in the index; the message says which ("snapshot 1a2b3c4d: tree
+     * … (folder /x/) is not in the index"), {@link Pruner} adds what to run.
+     */
+    static final class NotIndexed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NotIndexed(String what) {
+            super(what);
         }
+    }
+
+    private static IOException missingTree(Id tree, Snapshot s, String path, String what) {
+        String head = "snapshot " + s.id().shortHex() + ": tree " + tree.shortHex() + " (folder " + path + ") " + what;
+        if (what.equals(NOT_INDEXED)) return new NotIndexed(head);
         return new PruneException(head + "; prune will not remove anything while a snapshot is damaged: run repair snapshots"
                 + " (or forget the snapshot) first");
     }
@@ -156,8 +161,10 @@ final class UsedBlobs {
                 for (Id c : node.content()) {
                     int n = repo.indexedBlobNumber(BlobType.DATA, c);
                     if (n < 0) {
-                        if (missingData.getAndIncrement() == 0) missingExample = c.shortHex() + " of " + t.path() + node.name()
-                                + " in snapshot " + t.snapshot().id().shortHex();
+                        if (missingData.add(c) && missingExample == null) {
+                            missingExample = c.shortHex() + " of " + t.path() + node.name() + " in snapshot "
+                                    + t.snapshot().id().shortHex();
+                        }
                         continue;
                     }
                     marks.markUsed(BlobType.DATA, n);

@@ -13,6 +13,7 @@ import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.Pack;
 import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Plural;
 import org.lifeboat.repository.Repository;
 
 /**
@@ -23,8 +24,12 @@ import org.lifeboat.repository.Repository;
  * (damaged, or gone with a truncated file) keeps the entries the old index has for it when a blob
  * still lies within the file: they are then the only description of its blobs, which
  * {@code repair packs} needs to salvage them; a pack neither the old index nor its header
- * describes (or too short to hold any blob whole) is reported and left out. The new index is
- * saved before the old index files are removed. The caller holds an exclusive lock.
+ * describes (or too short to hold any blob whole) is reported and left out. A pack outside the
+ * folder its name places it in (data/00/f3… for data/f3/f3…) cannot be read by its name: it keeps
+ * the entries the old index has for it (moving it back makes them right; dropping them would cut
+ * its data out of the snapshots) and the user is told to move it back. A folder with a pack's name
+ * is no pack: its entries are removed as those of a missing pack. The new index is saved before
+ * the old index files are removed. The caller holds an exclusive lock.
  */
 public final class IndexRepair {
     /**
@@ -41,9 +46,12 @@ public final class IndexRepair {
      * @param newIndexes     the index files written
      * @param removedIndexes the old index files removed
      * @param keptIndexes    old index files that could not be removed (the new ones supersede them)
+     * @param misplacedPacks packs outside the folder their name places them in, to be moved back
+     *                       (their old index entries, if any, are kept)
      */
     public record Result(int packs, int packsRead, List<Id> missingPacks, Map<Id, String> unreadablePacks,
-                         Map<Id, String> damagedPacks, List<String> invalidIndexes, List<Id> newIndexes, List<Id> removedIndexes, List<Id> keptIndexes) {}
+                         Map<Id, String> damagedPacks, List<String> invalidIndexes, List<Id> newIndexes, List<Id> removedIndexes,
+                         List<Id> keptIndexes, List<Repository.StrayPack> misplacedPacks) {}
 
     private final Repository repo;
     private final Consumer<String> out;
@@ -87,9 +95,24 @@ public final class IndexRepair {
         known = repo.blobsByPack();
         out.accept("getting pack files to read...");
         Map<Id, Long> onDisk = new TreeMap<>();
-        for (Repository.PackFile f : repo.listPacks()) onDisk.put(f.id(), f.size());
+        List<Repository.StrayPack> strays = new ArrayList<>();
+        for (Repository.PackFile f : repo.listPacks(strays::add)) onDisk.put(f.id(), f.size());
+        Map<Id, Repository.StrayPack> misplaced = new TreeMap<>();
+        Map<Id, Repository.StrayPack> folders = new TreeMap<>();
+        for (Repository.StrayPack s : strays) {
+            if (onDisk.containsKey(s.id())) continue; // a second file beside the pack in its place: not this pack
+            (s.file() ? misplaced : folders).put(s.id(), s);
+        }
 
         Map<Id, List<PackedBlob>> entries = new LinkedHashMap<>();
+        for (Repository.StrayPack s : misplaced.values()) {
+            List<PackedBlob> old = known.get(s.id()) == null ? List.of() : distinct(known.get(s.id()));
+            if (!old.isEmpty()) entries.put(s.id(), old);
+            out.accept(s.problem() + (old.isEmpty() ? ": no index describes it and its header cannot be read there, so it is"
+                    + " left out; move it back to " + s.home() + " and run repair index again"
+                    : ": its " + Plural.of(old.size(), "index entry is", "index entries are") + " kept; move it back to "
+                            + s.home()));
+        }
         List<Id> toRead = new ArrayList<>();
         Set<Id> refused = repo.packsWithRefusedIndexEntries();
         for (Map.Entry<Id, Long> f : onDisk.entrySet()) {
@@ -103,12 +126,14 @@ public final class IndexRepair {
         }
         List<Id> missing = new ArrayList<>();
         for (Id p : new java.util.TreeSet<>(known.keySet())) {
-            if (!onDisk.containsKey(p)) missing.add(p);
+            if (!onDisk.containsKey(p) && !misplaced.containsKey(p)) missing.add(p);
         }
         for (Id p : missing) {
-            out.accept("pack " + p.hex() + " is missing: its " + known.get(p).size() + " index entries are removed");
+            String entriesRemoved = Plural.of(known.get(p).size(), "index entry is", "index entries are") + " removed";
+            out.accept(folders.containsKey(p) ? folders.get(p).problem() + ": pack " + p.hex() + " is missing, its " + entriesRemoved
+                    + " (the folder is left as it is)" : "pack " + p.hex() + " is missing: its " + entriesRemoved);
         }
-        if (!toRead.isEmpty()) out.accept("reading " + toRead.size() + " pack file" + (toRead.size() == 1 ? "" : "s"));
+        if (!toRead.isEmpty()) out.accept("reading " + Plural.of(toRead.size(), "pack file"));
         Map<Id, String> unreadable = new LinkedHashMap<>();
         Map<Id, String> damaged = new LinkedHashMap<>();
         for (Id p : toRead) {
@@ -119,20 +144,22 @@ public final class IndexRepair {
             } catch (java.io.InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
+                String why = org.lifeboat.repository.UnindexedPacks.withoutPackId(p, e);
                 List<PackedBlob> old = known.get(p) == null ? List.of() : distinct(known.get(p));
                 long size = onDisk.get(p);
                 // kept only if a blob can still be salvaged: one lies wholly within the file
                 if (old.stream().anyMatch(b -> b.offset() + b.length() <= size)) {
-                    damaged.put(p, e.getMessage());
+                    damaged.put(p, why);
                     entries.put(p, old);
-                    out.accept("pack " + p.hex() + " is damaged (" + e.getMessage() + "): its " + old.size()
-                            + " index entries are kept, the only description of its blobs; salvage them with"
+                    out.accept("pack " + p.hex() + " is damaged (" + why + "): its "
+                            + Plural.of(old.size(), "index entry is", "index entries are")
+                            + " kept, the only description of its blobs; salvage them with"
                             + " 'lifeboat repair packs " + p.hex() + "'");
                 } else {
-                    unreadable.put(p, e.getMessage());
-                    out.accept("skipped incomplete pack file " + p.hex() + ": " + e.getMessage() + (old.isEmpty()
+                    unreadable.put(p, why);
+                    out.accept("skipped incomplete pack file " + p.hex() + ": " + why + (old.isEmpty()
                             ? " (left out of the index: no index describes it)"
-                            : " (its " + old.size() + " index entries are removed: none of its blobs lies within its "
+                            : " (its " + Plural.of(old.size(), "index entry is", "index entries are") + " removed: none of its blobs lies within its "
                                     + size + " bytes)"));
                 }
             }
@@ -142,7 +169,8 @@ public final class IndexRepair {
         entries.values().forEach(all::addAll);
         IndexReplacer.Outcome o = IndexReplacer.replace(repo, all, oldIndexes, List.of(), afterNewIndex, out);
         return new Result(entries.size(), toRead.size() - unreadable.size() - damaged.size(), List.copyOf(missing),
-                Map.copyOf(unreadable), Map.copyOf(damaged), List.copyOf(invalid), o.written(), o.removed(), o.kept());
+                Map.copyOf(unreadable), Map.copyOf(damaged), List.copyOf(invalid), o.written(), o.removed(), o.kept(),
+                List.copyOf(misplaced.values()));
     }
 
     /** The blobs of one pack without the duplicates two index files naming it add, by offset. */
@@ -184,7 +212,7 @@ public final class IndexRepair {
             headerSize += e.uncompressedLength() > 0 ? 41 : 37;
         }
         if (offset + headerSize != fileSize) {
-            throw new org.lifeboat.repository.RepositoryException("its header names " + header.size() + " blobs in "
+            throw new org.lifeboat.repository.RepositoryException("its header names " + Plural.of(header.size(), "blob") + " in "
                     + (offset + headerSize) + " bytes, but the file has " + fileSize + " bytes");
         }
         return out;

@@ -20,6 +20,7 @@ import org.lifeboat.repository.RepositoryException;
 import org.lifeboat.repository.PackedBlob;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RetainedException;
+import org.lifeboat.repository.UnindexedPacks;
 
 /**
  * restic's {@code repair packs} (0.16 and later): salvages the readable blobs of damaged packs.
@@ -44,9 +45,11 @@ public final class PackRepair {
      * @param unreadPacks  packs nothing could be salvaged from: the index names no blobs for them and
      *                     their header cannot be read (pack → why); removed like the others when a
      *                     backup copy was written
+     * @param retainedPacks those of {@code keptPacks} the storage keeps under retention (S3 Object
+     *                     Lock): not a failure, the lock keeps their bytes and prune removes them later
      */
     public record Result(int salvaged, Map<String, String> lost, List<Id> removedPacks, Map<Id, String> keptPacks,
-                         Map<Id, Path> backups, Map<Id, String> unreadPacks) {
+                         Map<Id, Path> backups, Map<Id, String> unreadPacks, java.util.Set<Id> retainedPacks) {
         /** True when some data could not be salvaged: the snapshots that use it need {@code repair snapshots}. */
         public boolean lostData() {
             return !lost.isEmpty();
@@ -96,8 +99,19 @@ public final class PackRepair {
         for (String e : repo.indexErrors()) out.accept("warning: " + e + " (run 'repair index' first)");
         Map<Id, List<PackedBlob>> byPack = new java.util.HashMap<>(repo.blobsByPack());
         Map<Id, Long> sizes = new LinkedHashMap<>();
-        for (Repository.PackFile f : repo.listPacks()) sizes.put(f.id(), f.size());
+        Map<Id, Repository.StrayPack> strays = new java.util.HashMap<>();
+        for (Repository.PackFile f : repo.listPacks(s -> strays.put(s.id(), s))) sizes.put(f.id(), f.size());
         for (Id p : packs) {
+            Repository.StrayPack stray = sizes.containsKey(p) ? null : strays.get(p);
+            if (stray != null && stray.file()) {
+                // whole, only in the wrong folder: moving it back is the repair, and nothing here can read it
+                throw new RepositoryException(stray.problem() + ": move it back to " + stray.home()
+                        + " (repair packs cannot read it there); nothing was changed");
+            }
+            if (stray != null) {
+                throw new RepositoryException(stray.problem() + ": there is nothing to salvage from it; run 'lifeboat repair"
+                        + " index', which removes the index entries of pack " + p.shortHex() + " (nothing was changed)");
+            }
             // a typo'd ID must not rewrite the index and then report success
             if (!sizes.containsKey(p)) {
                 throw new RepositoryException("there is no pack " + p.hex() + " in the repository (no file data/"
@@ -119,7 +133,7 @@ public final class PackRepair {
             } catch (java.io.InterruptedIOException e) {
                 throw e;
             } catch (IOException e) {
-                unread.put(p, e.getMessage());
+                unread.put(p, UnindexedPacks.withoutPackId(p, e));
             }
         }
 
@@ -184,6 +198,7 @@ public final class PackRepair {
                 salvaged[0]++;
             }, cancel);
         }
+        if (!lost.isEmpty()) salvaged[0] += fromUnindexedCopies(packs, sizes.keySet(), lost, buffer);
         repo.flush(cancel);
         out.accept(summary(salvaged[0], lost.size(), unread.size()));
 
@@ -205,6 +220,7 @@ public final class PackRepair {
 
         List<Id> removed = new ArrayList<>();
         Map<Id, String> kept = new LinkedHashMap<>();
+        Set<Id> retained = new HashSet<>();
         out.accept("removing salvaged pack files");
         for (Id p : packs) {
             if (partial.contains(p)) {
@@ -224,6 +240,7 @@ public final class PackRepair {
                 if (sizes.containsKey(p)) removed.add(p);
             } catch (RetainedException e) {
                 kept.put(p, e.getMessage());
+                retained.add(p);
                 out.accept("warning: pack " + p.hex() + " was kept: " + e.getMessage()
                         + " (the index no longer names it; prune removes it once its retention ends)");
             } catch (java.io.InterruptedIOException e) {
@@ -235,7 +252,54 @@ public final class PackRepair {
                         + " (the index no longer names it; prune removes it later)");
             }
         }
-        return new Result(salvaged[0], lost, removed, kept, backups, unread);
+        return new Result(salvaged[0], lost, removed, kept, backups, unread, retained);
+    }
+
+    /**
+     * Blobs no indexed copy could give, read from packs no index names (a lost index file, or a
+     * pack an interrupted run left): each such pack's header is read, and a lost blob it holds is
+     * stored again when it reads back whole, so that it is not reported lost while a copy exists.
+     *
+     * @param repaired the packs being repaired (not searched)
+     * @param present  the packs in the repository
+     * @param lost     blob key → why; the blobs found are removed from it
+     * @return how many blobs were stored again
+     */
+    private int fromUnindexedCopies(List<Id> repaired, Set<Id> present, Map<String, String> lost, Repository.ReadBuffer buffer)
+            throws IOException {
+        Set<Id> indexed = repo.indexedPacks();
+        int found = 0;
+        for (Id q : new java.util.TreeSet<>(present)) {
+            if (lost.isEmpty()) break;
+            if (indexed.contains(q) || repaired.contains(q)) continue;
+            List<PackedBlob> wanted = new ArrayList<>();
+            try {
+                long offset = 0;
+                for (Pack.Entry e : repo.loadPackHeader(q)) {
+                    if (lost.containsKey(e.type().json() + " blob " + e.id().hex())) {
+                        wanted.add(new PackedBlob(e.id(), e.type(), q, offset, e.length(), e.uncompressedLength()));
+                    }
+                    offset += e.length();
+                }
+            } catch (java.io.InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                continue; // its header cannot be read: it names nothing
+            }
+            if (wanted.isEmpty()) continue;
+            int[] n = {0};
+            repo.loadBlobsFromPack(q, wanted, buffer, (blob, plain, error) -> {
+                String key = blob.type().json() + " blob " + blob.id().hex();
+                if (plain == null || !lost.containsKey(key)) return;
+                repo.saveBlob(blob.type(), blob.id(), plain, 0, plain.length);
+                lost.remove(key);
+                n[0]++;
+                out.accept("salvaged " + blob.type().json() + " blob " + blob.id().shortHex() + " from pack " + q.shortHex()
+                        + ", which no index names");
+            }, cancel);
+            found += n[0];
+        }
+        return found;
     }
 
     /**

@@ -10,6 +10,7 @@ import org.lifeboat.backend.Cancel;
 import org.lifeboat.repository.BlobType;
 import org.lifeboat.repository.Id;
 import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Plural;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.RepositoryException;
 import org.lifeboat.repository.RetainedException;
@@ -218,7 +219,7 @@ public final class SnapshotRepair {
                 if (missing > 0) {
                     long gone = Math.max(0, n.size() - size);
                     changes.add(new Change("file", "/" + n.name(), "removed missing content (" + missing + " of "
-                            + content.size() + " blobs, " + gone + " of " + n.size() + " bytes lost)"));
+                            + Plural.of(content.size(), "blob") + ", " + gone + " of " + n.size() + " bytes lost)"));
                     lost += gone;
                     n = n.toBuilder().content(kept).size(size).build();
                     changed = true;

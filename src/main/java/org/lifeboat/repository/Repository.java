@@ -1361,8 +1361,50 @@ public final class Repository implements AutoCloseable {
      * @throws IOException if data/ cannot be listed
      */
     public List<PackFile> listPacks() throws IOException {
+        return listPacks(s -> { });
+    }
+
+    /**
+     * A file in data/ with a pack's name that cannot be read as that pack: it lies outside the
+     * folder its name places it in (data/00/f3… rather than data/f3/f3…), or it is not a file
+     * (a folder).
+     *
+     * @param id   the pack's ID (its name)
+     * @param path where it is, relative to the repository (data/00/f3…)
+     * @param file false when it is not a regular file (a folder)
+     */
+    public record StrayPack(Id id, String path, boolean file) {
+        /** Where the repository reads this pack from: data/f3/f3…. */
+        public String home() {
+            return "data/" + id.hex().substring(0, 2) + "/" + id.hex();
+        }
+
+        /** One phrase saying what is wrong: "is at data/00/f3…, outside its folder data/f3/" or "is a folder, not a file". */
+        public String problem() {
+            if (!file) return path + " is a folder (or another kind of entry), not a pack file";
+            return "pack " + id.shortHex() + " is at " + path + ", outside its folder data/" + id.hex().substring(0, 2)
+                    + "/ where the repository reads it";
+        }
+    }
+
+    /**
+     * The pack files in data/ that can be read by their name, with their sizes in bytes, in no
+     * particular order; every other file with a pack's name (see {@link StrayPack}) goes to
+     * {@code strays} instead (not listed here: loading it by name would fail).
+     *
+     * @throws IOException if data/ cannot be listed
+     */
+    public List<PackFile> listPacks(java.util.function.Consumer<StrayPack> strays) throws IOException {
         List<PackFile> out = new ArrayList<>();
-        for (FileInfo f : backend.list(FileType.DATA)) out.add(new PackFile(Id.parse(f.name()), f.size()));
+        for (FileInfo f : backend.list(FileType.DATA)) {
+            Id id = Id.parse(f.name());
+            if (!f.file() || f.misplaced()) {
+                strays.accept(new StrayPack(id, f.misplaced() ? f.foundAt() : "data/" + f.name().substring(0, 2) + "/" + f.name(),
+                        f.file()));
+                continue;
+            }
+            out.add(new PackFile(id, f.size()));
+        }
         return out;
     }
 

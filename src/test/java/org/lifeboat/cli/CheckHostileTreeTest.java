@@ -35,7 +35,7 @@ class CheckHostileTreeTest {
             cli = r.cli(dir);
         }
         Run run = cli.run("check");
-        assertThat(fatal(run, ExitCodes.FATAL)).contains("repository contains errors (7)");
+        assertThat(fatal(run, ExitCodes.FATAL)).contains("repository contains 7 errors");
         String where = "error: tree " + sub.shortHex() + " (/sub in snapshot " + snap.shortHex() + "): ";
         List<String> errors = run.err().lines().filter(l -> l.startsWith("error: ")).toList();
         assertThat(errors).containsExactlyInAnyOrder(

@@ -121,7 +121,7 @@ class CheckReportTest {
         assertThat(allPacks()).as("a backup of two files writes a data pack and a tree pack").isEqualTo(2);
         Run r = cli.run("check", "--read-data-subset", "10%");
         r.ok();
-        assertThat(r.out()).contains("read 1 of 2 packs").contains("read 1 packs").contains("no errors were found");
+        assertThat(r.out()).contains("read 1 of 2 packs").contains("read 1 pack").contains("no errors were found");
         JsonNode j = JSON.readTree(cli.run("check", "--read-data-subset", "0.1%", "--json").ok().out());
         assertThat(j.get("packs_read").asInt()).isEqualTo(1);
     }

@@ -73,7 +73,7 @@ class DeepTreeTest {
     @Test
     void checkReportsTheDeepTreeAndGoesOn() {
         Run r = cli.run("check");
-        assertThat(fatal(r, ExitCodes.FATAL)).contains("repository contains errors (3)");
+        assertThat(fatal(r, ExitCodes.FATAL)).contains("repository contains 3 errors");
         assertThat(r.err().lines().filter(l -> l.startsWith("error: tree ")).toList())
                 .anySatisfy(l -> assertThat(l).contains("in snapshot " + deep.shortHex() + "): " + TOO_DEEP))
                 .anySatisfy(l -> assertThat(l).contains("(/ in snapshot " + shallow.shortHex() + "): file /lost needs data blob"));

@@ -70,7 +70,7 @@ class PruneRefusalTest {
         Cli cli = new Cli(repo, Files.writeString(dir.resolve("pw"), RawRepo.PASSWORD + "\n"));
         Run r = cli.run("prune");
         assertThat(r.exit()).as("%s", r).isEqualTo(ExitCodes.FATAL);
-        assertThat(r.err()).contains("is not in the index").contains("run repair index first");
+        assertThat(r.err()).contains("is not in the index").contains("run 'lifeboat repair index' first");
         assertThat(PruneFixture.files(repo)).as("nothing was changed").isEqualTo(before);
         assertThat(cli.run("repair", "index").exit()).isZero();
         Run again = cli.run("prune");

@@ -35,7 +35,7 @@ class RepairResticTestdataTest {
     @CsvSource(delimiter = '|', value = {
         "repo-index-missing|no snapshots were modified",
         "repo-index-missing-blob|no snapshots were modified",
-        "repo-data-missing|file \"/home/thinkpad/data/test\": removed missing content (1 of 1 blobs, 5 of 5 bytes lost)",
+        "repo-data-missing|file \"/home/thinkpad/data/test\": removed missing content (1 of 1 blob, 5 of 5 bytes lost)",
         "repo-unused-data-missing|no snapshots were modified"})
     void repairedIntoARepositoryResticFindsClean(String name, String snapshotsSay) throws Exception {
         Path tarball = TESTDATA.resolve(name + ".tar.gz");
@@ -62,7 +62,7 @@ class RepairResticTestdataTest {
         }
         // the repair said what it did with the damage restic's check reports
         switch (name) {
-            case "repo-data-missing" -> assertThat(index.out()).contains("is missing: its 1 index entries are removed");
+            case "repo-data-missing" -> assertThat(index.out()).contains("is missing: its 1 index entry is removed");
             case "repo-unused-data-missing" -> assertThat(index.out()).contains("skipped incomplete pack file")
                     .contains("is missing");
             default -> assertThat(index.out()).contains("reading 2 pack files");

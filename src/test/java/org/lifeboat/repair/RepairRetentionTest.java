@@ -148,4 +148,84 @@ class RepairRetentionTest {
         assertThat(byId).containsKeys(snapshot.id(), sr.getFirst().newId());
         assertThat(byId.get(sr.getFirst().newId()).original()).isEqualTo(snapshot.id());
     }
+
+    /**
+     * The pack's header damaged too and its index file gone: repair index leaves it out, and no
+     * command can read a blob from it. The pack, not under retention.
+     */
+    private Repository unreadableUnindexedPack() throws Exception {
+        Handle h = new Handle(FileType.DATA, pack.hex());
+        byte[] bytes = storage.load(h);
+        bytes[bytes.length - 20] ^= (byte) 0xff;
+        storage.remove(h);
+        storage.save(h, bytes, 0, bytes.length, PutOptions.NONE);
+        storage.remove(new Handle(FileType.INDEX, oldIndex.hex()));
+        repo.close();
+        Repository r = Repository.open(storage, PASSWORD);
+        IndexRepair.Result ir = new IndexRepair(r, out::add, Cancel.NEVER, () -> {}).run(false);
+        assertThat(ir.unreadablePacks()).containsOnlyKeys(pack);
+        r.close();
+        return reopened();
+    }
+
+    private static org.lifeboat.prune.PruneException pruneRefusal(Repository r) {
+        try {
+            new org.lifeboat.prune.Pruner(r, org.lifeboat.prune.PruneOptions.DEFAULTS, null, Cancel.NEVER).plan();
+        } catch (org.lifeboat.prune.PruneException e) {
+            return e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("prune did not refuse");
+    }
+
+    /**
+     * Without retention, an unreadable pack no index names holds up repair snapshots and prune
+     * advises repair packs (the advice as a value, not wording); after repair packs (a copy kept,
+     * the pack removed) neither waits any more.
+     */
+    @Test
+    void anUnreadableUnindexedPackWaitsForRepairPacksAndThenNoLonger(@org.junit.jupiter.api.io.TempDir java.nio.file.Path backups)
+            throws Exception {
+        Repository r = unreadableUnindexedPack();
+        org.lifeboat.repository.UnindexedPacks u = org.lifeboat.repository.UnindexedPacks.find(r);
+        assertThat(u.refusal()).contains("run 'lifeboat repair packs " + pack.hex() + "'");
+        org.lifeboat.prune.PruneException e = pruneRefusal(r);
+        assertThat(e.advice()).isEqualTo(org.lifeboat.prune.PruneException.Advice.REPAIR_PACKS);
+        assertThat(e.packs()).containsExactly(pack);
+
+        PackRepair.Result pr = new PackRepair(r, out::add, Cancel.NEVER, () -> {}).run(List.of(pack), backups);
+        assertThat(pr.removedPacks()).containsExactly(pack);
+        assertThat(backups.resolve("pack-" + pack.hex())).exists();
+        r.close();
+        Repository after = reopened();
+        assertThat(org.lifeboat.repository.UnindexedPacks.find(after).refusal()).isNull();
+        assertThat(pruneRefusal(after).advice()).isEqualTo(org.lifeboat.prune.PruneException.Advice.REPAIR_SNAPSHOTS);
+    }
+
+    /**
+     * Under retention repair packs cannot remove such a pack: it must not hold up repair snapshots
+     * for ever (the loop under S3 Object Lock). The lock keeps its bytes; repair packs still keeps
+     * a copy and is no failure; repair snapshots and prune's advice go on to the snapshots.
+     */
+    @Test
+    void anUnreadableUnindexedPackUnderRetentionDoesNotHoldUpRepairSnapshots(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path backups) throws Exception {
+        Repository r = unreadableUnindexedPack();
+        retain(FileType.DATA, pack);
+        org.lifeboat.repository.UnindexedPacks u = org.lifeboat.repository.UnindexedPacks.find(r);
+        assertThat(u.lockedUnreadable()).containsOnlyKeys(pack);
+        assertThat(u.refusal()).isNull();
+        assertThat(pruneRefusal(r).advice()).isEqualTo(org.lifeboat.prune.PruneException.Advice.REPAIR_SNAPSHOTS);
+
+        PackRepair.Result pr = new PackRepair(r, out::add, Cancel.NEVER, () -> {}).run(List.of(pack), backups);
+        assertThat(pr.retainedPacks()).containsExactly(pack);
+        assertThat(backups.resolve("pack-" + pack.hex())).exists();
+        r.close();
+        Repository after = reopened();
+        assertThat(org.lifeboat.repository.UnindexedPacks.find(after).refusal()).isNull();
+        List<SnapshotRepair.SnapshotResult> sr = new SnapshotRepair(after, out::add, Cancel.NEVER, false, true)
+                .run(after.listSnapshots(w -> {}));
+        assertThat(sr.getFirst().outcome()).isEqualTo(SnapshotRepair.Outcome.REPAIRED);
+    }
 }

@@ -68,7 +68,7 @@ class RewriteMetadataTest {
 
         Run r = lifeboat.run("rewrite", "--new-host", "new", "--new-time", "1999-01-01 11:11:11", "--forget");
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("setting time to 1999-01-01 11:11:11").contains("setting host to new")
+        assertThat(r.out()).contains("setting time to 1999-01-01 11:11:11").contains("setting hostname to new")
                 .contains("removed old snapshot " + original.substring(0, 8)).contains("modified 1 snapshot");
         List<String> ids = restic.snapshotIds();
         assertThat(ids).hasSize(1).doesNotContain(original);

@@ -249,7 +249,9 @@ public final class RestServer implements AutoCloseable {
                 methodNotAllowed(ctx, t, "GET");
                 return;
             }
-            List<org.lifeboat.backend.FileInfo> all = files.list(repo, t.type());
+            List<org.lifeboat.backend.FileInfo> all = new java.util.ArrayList<>(files.list(repo, t.type()));
+            // a pack outside its folder, or a folder with a pack's name, cannot be served by its name
+            if (t.type() == org.lifeboat.backend.FileType.DATA) all.removeIf(f -> !f.file() || f.misplaced());
             boolean v2 = V2.equals(ctx.header("Accept"));
             StringBuilder sb = new StringBuilder("[");
             for (int i = 0; i < all.size(); i++) {
