@@ -86,13 +86,42 @@ final class Steps {
         if (!res.unknownTypes().isEmpty()) {
             // restore skips such entries with a warning; a recovery must not leave them out silently.
             List<String> u = res.unknownTypes();
+            // exclude patterns match paths inside `from`: the advice gives them so, ready to paste
+            String base = p.from().equals("/") ? "" : p.from();
+            List<String> patterns = new ArrayList<>();
+            for (String path : res.unknownTypePaths()) {
+                String inside = path.startsWith(base + "/") ? path.substring(base.length()) : path;
+                patterns.add(quoted(globEscape(inside)));
+            }
             throw new RecoveryException(u.size() + (u.size() == 1 ? " entry" : " entries")
-                    + " of a type this version does not know could not be restored (" + String.join("; ", u.subList(0, Math.min(5, u.size())))
-                    + "); to recover without " + (u.size() == 1 ? "it" : "them") + ", add "
-                    + (u.size() == 1 ? "its path" : "their paths") + " to the step's exclude");
+                    + " of a type this version cannot restore " + (u.size() == 1 ? "was" : "were") + " not restored ("
+                    + String.join("; ", u.subList(0, Math.min(5, u.size())))
+                    + (u.size() > 5 ? "; and " + (u.size() - 5) + " more" : "") + "); to recover without "
+                    + (u.size() == 1 ? "it" : "them") + ", add to the step's exclude: ["
+                    + String.join(", ", patterns.subList(0, Math.min(20, patterns.size())))
+                    + (patterns.size() > 20 ? ", …" : "") + "]");
         }
         return new Done(res.files() + " files, " + res.dirs() + " folders, " + res.bytes() + " bytes to " + to,
                 r.firstByte == null ? Instant.now() : r.firstByte, res.bytes(), null, null);
+    }
+
+    /** {@code path} as a pattern that matches only it (Go's filepath.Match: a backslash escapes). */
+    static String globEscape(String path) {
+        StringBuilder b = new StringBuilder(path.length());
+        for (char c : path.toCharArray()) {
+            if (c == '*' || c == '?' || c == '[' || c == '\\') b.append('\\');
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    /** A double-quoted string, valid in JSON and in YAML's flow style (a plan's exclude list). */
+    private static String quoted(String s) {
+        try {
+            return org.lifeboat.repository.Json.MAPPER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e); // a String always serialises
+        }
     }
 
     private static Done postgres(Step.DatabaseStep d, Repository repo, Snapshot snap, String system) throws Exception {

@@ -18,7 +18,8 @@ import java.util.List;
  * @param verifyFailureCount how many differences --verify found in all
  * @param warnings           metadata and other problems that do not make the restore fail
  * @param unknownTypes       entries skipped because their type is not one this version knows
- *                           (a newer restic's, see NodeType.UNKNOWN): the restore is partial
+ *                           (a newer restic's, see NodeType.UNKNOWN, or "irregular"): the restore is partial
+ * @param unknownTypePaths   the snapshot paths of those entries, in the same order
  * @param rootDamage         null, or when the folder restored (the snapshot's root or the
  *                           {@code ID:folder}) could not be read or breaks the tree rules, that
  *                           folder and why ("folder /a is damaged in the repository: tree blob …"): nothing
@@ -27,7 +28,8 @@ import java.util.List;
 public record RestoreResult(long files, long dirs, long others, long bytes, long skipped, long bytesSkipped,
                             List<String> damaged,
                             List<String> failed, List<String> verifyFailures, long verifyFailureCount,
-                            List<String> warnings, List<String> unknownTypes, String rootDamage) {
+                            List<String> warnings, List<String> unknownTypes, List<String> unknownTypePaths,
+                            String rootDamage) {
     /** True when every file was restored and, if asked, verified. */
     public boolean ok() {
         return damaged.isEmpty() && failed.isEmpty() && verifyFailureCount == 0;

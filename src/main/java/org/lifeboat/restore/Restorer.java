@@ -151,6 +151,7 @@ public final class Restorer {
     private final List<String> failed = Collections.synchronizedList(new ArrayList<>());
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final List<String> unknownTypes = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> unknownTypePaths = Collections.synchronizedList(new ArrayList<>());
     private final LongAdder bytes = new LongAdder();
     /** Files with an open descriptor, least recently used first (guarded by itself). */
     private final LinkedHashSet<FileJob> openFiles = new LinkedHashSet<>();
@@ -382,7 +383,8 @@ public final class Restorer {
         }
         return new RestoreResult(restoredFiles.sum(), restoredDirs.sum(), restoredOthers.sum(), bytes.sum(), skipped.sum(),
                 bytesSkipped.sum(), List.copyOf(damaged),
-                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings), List.copyOf(unknownTypes), rootDamage);
+                List.copyOf(failed), List.copyOf(verifyFailures), verifyCount, List.copyOf(warnings), List.copyOf(unknownTypes),
+                List.copyOf(unknownTypePaths), rootDamage);
     }
 
     private int threads() {
@@ -659,8 +661,11 @@ public final class Restorer {
                 restored(Action.RESTORED, sn, 0, restoredOthers);
             }
             // a newer restic's type (or a hostile one): that entry only is left out, as restic's restore does
-            case UNKNOWN -> unknownTypes.add(sn + ": not restored: its type " + TreeRules.shownType(n)
-                    + " is not one this version knows");
+            case UNKNOWN -> unknown(sn, "its type " + TreeRules.shownType(n) + " is not one this version knows");
+            // restic 0.17+ records what it could not back up as a regular file (a Windows reparse
+            // point, say) as "irregular", without content: nothing can be made of it
+            case IRREGULAR -> unknown(sn, "its type \"irregular\" (a newer restic's record of a file it could not read"
+                    + " as a regular one) holds nothing to restore");
             default -> warnings.add(sn + ": skipped entry of type " + n.typeName());
         }
     }
@@ -679,6 +684,14 @@ public final class Restorer {
     }
 
     /** One entry done: counted in its kind and in filesDone, then told to the listener. */
+    /** An entry left out because nothing of its type can be restored: the restore is partial. */
+    private void unknown(String sn, String why) {
+        synchronized (unknownTypes) {
+            unknownTypes.add(sn + ": not restored: " + why);
+            unknownTypePaths.add(sn);
+        }
+    }
+
     private void restored(Action a, String sn, long size, LongAdder kind) {
         kind.increment();
         filesDone.increment();

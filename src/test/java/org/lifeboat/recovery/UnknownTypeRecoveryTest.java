@@ -17,9 +17,11 @@ import org.lifeboat.testutil.Run;
 
 /**
  * A system's latest snapshot holds an entry of a type this version does not know (a newer restic's
- * "whiteout"): {@code restore} skips it with a warning, but a recovery must not leave it out
- * silently. The path step fails naming the entry and how to recover without it (the step's exclude),
- * and with that exclude the recovery succeeds.
+ * "whiteout", and its "irregular" for a file it could not read): {@code restore} skips them with a
+ * warning and exit 3, but a recovery must not leave them out silently. The path step fails naming the
+ * entries and the exclude list that recovers without them (paths inside the step's {@code from}, ready
+ * to paste: brk2 found the snapshot paths it gave did not match), and with that list pasted the
+ * recovery succeeds.
  */
 class UnknownTypeRecoveryTest {
     @TempDir
@@ -40,7 +42,11 @@ class UnknownTypeRecoveryTest {
             whiteout.put("type", "whiteout");
             whiteout.remove("size");
             whiteout.putNull("content");
-            Id docs = r.tree(whiteout, RawRepo.file("index.txt", 6, r.data("hello\n")));
+            // restic 0.17+'s record of a file it could not read as a regular one: no content to restore
+            ObjectNode irregular = RawRepo.file("odd*file", 12);
+            irregular.put("type", "irregular");
+            Id sub = r.tree(irregular);
+            Id docs = r.tree(whiteout, RawRepo.file("index.txt", 6, r.data("hello\n")), RawRepo.dir("sub", sub));
             String from = dir.resolve("prod/docs").toAbsolutePath().toString();
             r.snapshot(r.nest(from, docs), List.of("system=docs"), from);
         }
@@ -67,14 +73,20 @@ class UnknownTypeRecoveryTest {
     void recoveryFailsNamingTheEntryAndSucceedsWithItExcluded() throws Exception {
         Run r = PlanRuns.lifeboat(plan, "recover", "--site", "dr", "--yes");
         assertThat(r.exit()).as(r.toString()).isEqualTo(1);
-        assertThat(r.out() + r.err()).contains("1 entry of a type this version does not know could not be restored")
-                .contains("gone: not restored: its type \"whiteout\"").contains("add its path to the step's exclude")
+        String all = r.out() + r.err();
+        assertThat(all).contains("2 entries of a type this version cannot restore were not restored")
+                .contains("gone: not restored: its type \"whiteout\"").contains("odd*file: not restored: its type \"irregular\"")
                 .doesNotContain("Exception");
+        // the advice is the exclude list to paste: paths inside `from`, a glob character escaped
+        String advice = all.substring(all.indexOf("add to the step's exclude: [") + "add to the step's exclude: ".length());
+        advice = advice.substring(0, advice.indexOf(']') + 1);
+        assertThat(advice).isEqualTo("[\"/gone\", \"/sub/odd\\\\*file\"]");
 
-        writePlan(", exclude: [ gone ]");
+        writePlan(", exclude: " + advice);
         Run ok = PlanRuns.lifeboat(plan, "recover", "--site", "dr", "--yes");
         assertThat(ok.exit()).as(ok.toString()).isZero();
         assertThat(Files.readString(dir.resolve("dr/docs/index.txt"))).isEqualTo("hello\n");
         assertThat(dir.resolve("dr/docs/gone")).doesNotExist();
+        assertThat(dir.resolve("dr/docs/sub")).isDirectory();
     }
 }
