@@ -64,7 +64,8 @@ final class SnapshotDirs {
             for (String t : templates) {
                 String[] suffix = new String[1];
                 for (String p : paths(t, timeTemplate, sn, suffix)) {
-                    String base = p.isEmpty() ? p : "/" + p;
+                    // "/" even for an empty prefix (template "%T"): the keys of the uniqueness check start with it
+                    String base = "/" + p;
                     String time = suffix[0] == null ? "" : suffix[0];
                     String unique = uniqueName(base, time);
                     mount(clean(base + unique), sn, null, null, null);

@@ -46,6 +46,16 @@ class MountLayoutTest {
     }
 
     @Test
+    void aTimeTemplateAtTheTopKeepsTwoSnapshotsOfOneSecondApart() {
+        // brk2 M5: with --path-template '%T' the second snapshot of one second replaced the first
+        Snapshot a = snap("a", "2026-03-01T10:00:00Z", "web1", List.of());
+        Snapshot b = snap("b", "2026-03-01T10:00:00Z", "web1", List.of());
+        SnapshotDirs d = new SnapshotDirs(List.of(a, b), List.of("%T"), GoTimeLayout.RFC3339);
+        assertThat(d.get("").names.keySet()).containsExactly("2026-03-01T10:00:00Z", "2026-03-01T10:00:00Z-1", "latest");
+        assertThat(d.get("/2026-03-01T10:00:00Z").snapshot).isNotSameAs(d.get("/2026-03-01T10:00:00Z-1").snapshot);
+    }
+
+    @Test
     void hostileFieldsStayOneNameEach() {
         Snapshot s = snap("s", "2026-03-01T10:00:00Z", "..", List.of(".", "", "../../etc"));
         SnapshotDirs d = new SnapshotDirs(List.of(s), SnapshotDirs.DEFAULT_TEMPLATES, GoTimeLayout.RFC3339);
