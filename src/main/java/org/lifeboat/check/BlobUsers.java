@@ -155,8 +155,8 @@ final class BlobUsers {
             for (Node n : nodes) {
                 String p = f.prefix() + "/" + TreeWalker.shownName(n.name());
                 if (n.type() == NodeType.DIR && n.subtree() != null) {
-                    Boolean sub = uses.get(n.subtree());
-                    if (sub != null && sub) {
+                    // decided here when the first walk stopped short of it (it stops at the first use found)
+                    if (uses(n.subtree())) {
                         // every folder walked holds a path to name: the walk ends soon after the cap
                         if (out.size() >= MAX_PATHS_PER_SNAPSHOT && more > 0) return Long.MAX_VALUE;
                         stack.push(new Folder(n.subtree(), p, f.depth() + 1));

@@ -65,4 +65,27 @@ class CheckSharedTreesTest {
         assertThat(named).isEqualTo(1000);
         assertThat(all).contains("snapshot " + snap.shortHex() + " (").contains("and more damaged paths");
     }
+
+    @Test
+    void everyFileThatLosesDataIsNamedAlsoInAFolderDecidedAfterAnEarlierUse(@TempDir Path dir) throws Exception {
+        // brk3 W1: deciding "uses a damaged blob" stops at the first use, so a later subfolder of a
+        // folder already decided was never looked at, and its files were left out of the list
+        Id lost = Id.hash("never stored".getBytes(StandardCharsets.UTF_8));
+        Id first;
+        Id second;
+        try (RawRepo raw = RawRepo.create(dir.resolve("repo"))) {
+            Id sub = raw.tree(RawRepo.file("b.bin", 12, lost), RawRepo.file("c.txt", 3, raw.data("ok\n")));
+            Id src = raw.tree(RawRepo.file("a.txt", 12, lost), RawRepo.dir("sub", sub));
+            first = raw.snapshot(raw.tree(RawRepo.dir("src", src)), List.of());
+            second = raw.snapshot(raw.tree(RawRepo.dir("other", raw.tree(RawRepo.dir("sub", sub)))), List.of());
+        }
+        Path pw = dir.resolve("pw");
+        java.nio.file.Files.writeString(pw, RawRepo.PASSWORD + "\n");
+        Run r = new Cli(dir.resolve("repo"), pw).run("check");
+        assertThat(r.exit()).as("%s", r).isEqualTo(1);
+        List<String> named = (r.out() + r.err()).lines().filter(l -> l.endsWith(" is damaged")).toList();
+        assertThat(named).hasSize(3).anySatisfy(l -> assertThat(l).contains(first.shortHex()).contains("/src/a.txt is damaged"))
+                .anySatisfy(l -> assertThat(l).contains(first.shortHex()).contains("/src/sub/b.bin is damaged"))
+                .anySatisfy(l -> assertThat(l).contains(second.shortHex()).contains("/other/sub/b.bin is damaged"));
+    }
 }
