@@ -230,7 +230,8 @@ final class RepositoryFs implements FuseOperations {
             OpenFile f = open.get(fi.getFh());
             if (f == null) return -errno.ebadf();
             // the stored size is what the file shows: content past it is not read, content short of it ends early
-            long end = Math.min(Math.min(f.node().size(), f.length()), offset + Math.min(size, buf.remaining()));
+            long stored = f.node().size() < 0 ? Long.MAX_VALUE : f.node().size(); // uint64 above 2^63-1
+            long end = Math.min(Math.min(stored, f.length()), offset + Math.min(size, buf.remaining()));
             if (offset < 0 || offset >= end) return 0;
             int i = blobAt(f.starts(), offset);
             long pos = offset;
@@ -547,7 +548,8 @@ final class RepositoryFs implements FuseOperations {
             // nothing of it can be read; its folder lists it like any entry
             case IRREGULAR, UNKNOWN -> S_IFREG;
         };
-        if (n.type() == NodeType.FILE) size = n.size();
+        // a stored size of 2^63 or more (restic's JSON holds uint64) is shown as the largest st_size
+        if (n.type() == NodeType.FILE) size = n.size() < 0 ? Long.MAX_VALUE : n.size();
         if (n.type() == NodeType.SYMLINK) {
             perm = 0777;
             size = n.linkTarget() == null ? 0 : RawNames.encode(n.linkTarget()).length;

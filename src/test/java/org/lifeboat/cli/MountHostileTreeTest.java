@@ -26,6 +26,12 @@ class MountHostileTreeTest {
     @RegisterExtension
     final MountFixture fx = new MountFixture("mount-hostile");
 
+    private static com.fasterxml.jackson.databind.node.ObjectNode huge(Id content) {
+        com.fasterxml.jackson.databind.node.ObjectNode n = RawRepo.file("huge", 0, content);
+        n.put("size", new java.math.BigInteger("18446744073709551615"));
+        return n;
+    }
+
     private static com.fasterxml.jackson.databind.node.ObjectNode nosub() {
         com.fasterxml.jackson.databind.node.ObjectNode n = RawRepo.dir("nosub", Id.hash(new byte[0]));
         n.remove("subtree");
@@ -58,7 +64,8 @@ class MountHostileTreeTest {
                     RawRepo.file("RAWNAME", 5, fine),
                     RawRepo.dir("treeasdata", fine),
                     RawRepo.file("dataastree", 5, raw.tree(RawRepo.file("x", 5, fine))),
-                    nosub()));
+                    nosub(),
+                    huge(fine)));
             // a name holding the byte 0xff (not UTF-8), as a Linux file system allows: restic stores
             // such a byte as a Go escape inside the JSON string, here raw\xff
             String json = org.lifeboat.repository.Json.MAPPER.writeValueAsString(t) + "\n";
@@ -69,8 +76,14 @@ class MountHostileTreeTest {
 
         MountProcess mount = fx.start(repoDir, pw);
         Path snap = mp.resolve("ids").resolve(shortId);
-        assertThat(MountFixture.names(snap)).containsExactly("broken", "dataastree", "dup", "good.txt", "missing.bin", "nosub",
+        assertThat(MountFixture.names(snap)).containsExactly("broken", "dataastree", "dup", "good.txt", "huge", "missing.bin", "nosub",
                 "treeasdata");
+        // a uint64 size above 2^63-1 (valid in restic's JSON): the largest st_size, and its content reads
+        assertThat(Files.size(snap.resolve("huge"))).isEqualTo(Long.MAX_VALUE);
+        try (java.io.InputStream in = Files.newInputStream(snap.resolve("huge"))) {
+            // (not readAllBytes: the JDK sizes its array from the file's size)
+            assertThat(new String(in.readNBytes(100), StandardCharsets.UTF_8)).isEqualTo("fine\n");
+        }
         assertThat(MountFixture.names(snap.resolve("nosub"))).as("a folder entry without a tree: shown empty").isEmpty();
         assertThatThrownBy(() -> MountFixture.names(snap.resolve("treeasdata"))).hasMessageContaining("Input/output error");
         assertThatThrownBy(() -> Files.readAllBytes(snap.resolve("dataastree"))).isInstanceOf(IOException.class);
