@@ -2,6 +2,7 @@ package org.lifeboat.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,6 +100,13 @@ class RepairConvergenceTest {
         assertThat(Files.readAllBytes(restored.resolve(srcA.toString().substring(1)).resolve("a.bin"))).isEqualTo(a);
     }
 
+    /** Moves pack B into a data/ subfolder that is not its own; returns where it is now. */
+    private Path misplaceB() throws IOException {
+        Path moved = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Files.move(fileB, moved);
+        return moved;
+    }
+
     /**
      * A pack in data/00/ instead of data/xx/: check, repair packs and repair index name where it is
      * and say to move it back (before: repair packs, which failed with "does not exist", a loop);
@@ -107,9 +115,8 @@ class RepairConvergenceTest {
     @Test
     void aPackInTheWrongFolderIsNamedAndMovingItBackEndsClean() throws Exception {
         twoSnapshots();
-        String wrongFolder = packB.hex().startsWith("00") ? "01" : "00";
-        Path moved = repo.resolve("data").resolve(wrongFolder).resolve(packB.hex());
-        Files.move(fileB, moved);
+        Path moved = misplaceB();
+        String wrongFolder = moved.getParent().getFileName().toString();
         String shown = "data/" + wrongFolder + "/" + packB.hex();
         String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
 
@@ -144,9 +151,8 @@ class RepairConvergenceTest {
     @Test
     void aPackInTheWrongFolderThatNoIndexNamesHoldsUpRepairSnapshotsUntilMovedBack() throws Exception {
         twoSnapshots();
-        String wrongFolder = packB.hex().startsWith("00") ? "01" : "00";
-        Path moved = repo.resolve("data").resolve(wrongFolder).resolve(packB.hex());
-        Files.move(fileB, moved);
+        Path moved = misplaceB();
+        String wrongFolder = moved.getParent().getFileName().toString();
         Files.delete(repo.resolve("index").resolve(indexB.getFirst()));
         String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
 

@@ -23,19 +23,32 @@ class ScryptTest {
                 + "2eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640");
     }
 
-    @Test
-    void agreesWithAnIndependentImplementation() {
-        Random rnd = new Random(5);
-        for (int i = 0; i < 20; i++) {
+    /** Random scrypt inputs, small enough for a test; {@link #expected()} is BouncyCastle's key. */
+    private record Params(byte[] pw, byte[] salt, int n, int r, int p) {
+        static Params random(Random rnd) {
             byte[] pw = new byte[rnd.nextInt(40)];
             byte[] salt = new byte[rnd.nextInt(70)];
             rnd.nextBytes(pw);
             rnd.nextBytes(salt);
-            int n = 1 << (1 + rnd.nextInt(8));
-            int r = 1 + rnd.nextInt(8);
-            int p = 1 + rnd.nextInt(7);
-            assertThat(Scrypt.derive(pw, salt, n, r, p, 64)).as("N=%d r=%d p=%d", n, r, p)
-                    .isEqualTo(SCrypt.generate(pw, salt, n, r, p, 64));
+            return new Params(pw, salt, 1 << (1 + rnd.nextInt(8)), 1 + rnd.nextInt(8), 1 + rnd.nextInt(7));
+        }
+
+        byte[] expected() {
+            return SCrypt.generate(pw, salt, n, r, p, 64);
+        }
+
+        @Override
+        public String toString() {
+            return "N=" + n + " r=" + r + " p=" + p;
+        }
+    }
+
+    @Test
+    void agreesWithAnIndependentImplementation() {
+        Random rnd = new Random(5);
+        for (int i = 0; i < 20; i++) {
+            Params q = Params.random(rnd);
+            assertThat(Scrypt.derive(q.pw(), q.salt(), q.n(), q.r(), q.p(), 64)).as("%s", q).isEqualTo(q.expected());
         }
     }
 
@@ -52,16 +65,10 @@ class ScryptTest {
         }
         Random rnd = new Random(9);
         for (int i = 0; i < 10; i++) {
-            byte[] pw = new byte[rnd.nextInt(40)];
-            byte[] salt = new byte[rnd.nextInt(70)];
-            rnd.nextBytes(pw);
-            rnd.nextBytes(salt);
-            int n = 1 << (1 + rnd.nextInt(8));
-            int r = 1 + rnd.nextInt(8);
-            int p = 1 + rnd.nextInt(7);
-            int stride = 1 << rnd.nextInt(Integer.numberOfTrailingZeros(n) + 1);
-            assertThat(Scrypt.derive(pw, salt, n, r, p, 64, 2, stride)).as("N=%d r=%d p=%d stride %d", n, r, p, stride)
-                    .isEqualTo(SCrypt.generate(pw, salt, n, r, p, 64));
+            Params q = Params.random(rnd);
+            int stride = 1 << rnd.nextInt(Integer.numberOfTrailingZeros(q.n()) + 1);
+            assertThat(Scrypt.derive(q.pw(), q.salt(), q.n(), q.r(), q.p(), 64, 2, stride)).as("%s, stride %d", q, stride)
+                    .isEqualTo(q.expected());
         }
     }
 
