@@ -147,7 +147,11 @@ public final class Checker {
         List<String> unindexed = new ArrayList<>();
         for (String name : onDisk.keySet()) if (!packStats.containsKey(Id.parse(name))) unindexed.add(name);
         Collections.sort(unindexed);
-        List<Snapshot> snaps = repo.listSnapshots(errors::add);
+        List<Id> unreadableSnapshots = new ArrayList<>();
+        List<Snapshot> snaps = repo.listSnapshotsNamingUnreadable((id, why) -> {
+            errors.add(why);
+            unreadableSnapshots.add(id);
+        });
         Set<BlobKey> missingBlobs = ConcurrentHashMap.newKeySet();
         long trees = checkTrees(snaps, missingBlobs);
         // Unused only when no snapshot lacks an index entry: else they may hold that data (a lost
@@ -196,7 +200,7 @@ public final class Checker {
             errors.addAll(retentionErrors(repo.retention(), retention));
         }
         List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
-        String next = misplaced.isEmpty() ? nextStep(errors.isEmpty(), broken, onDisk, u) : null;
+        String next = misplaced.isEmpty() ? nextStep(errors.isEmpty(), broken, onDisk, u, unreadableSnapshots) : null;
         return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
                 broken, !repo.indexErrors().isEmpty(), suggestPrune, retention, List.copyOf(unindexed), notIndexed,
                 List.copyOf(misplaced), next);
@@ -210,9 +214,10 @@ public final class Checker {
      * such blobs (a lost index file: forgetting or pruning first would delete them); then damaged
      * packs, with (while snapshots need blobs the index lacks) the un-indexed packs whose header
      * cannot be read and that can be removed ({@link UnindexedPacks}: repair packs keeps a copy);
-     * then snapshots that use data that is really gone.
+     * then snapshots that use data that is really gone; then snapshot files that cannot be read.
      */
-    private String nextStep(boolean ok, List<String> broken, Map<String, Long> onDisk, UnindexedPacks u) {
+    private String nextStep(boolean ok, List<String> broken, Map<String, Long> onDisk, UnindexedPacks u,
+                            List<Id> unreadableSnapshots) {
         if (ok) return suggestPrune ? "lifeboat prune" : null;
         boolean missingPacks = broken.stream().anyMatch(p -> !onDisk.containsKey(p));
         if (!repo.indexErrors().isEmpty() || missingPacks || notIndexed && !u.holdingUnindexedBlobs().isEmpty()) {
@@ -223,6 +228,10 @@ public final class Checker {
         if (notIndexed) u.removableUnreadable().forEach(p -> damaged.add(p.hex()));
         if (!damaged.isEmpty()) return "lifeboat repair packs " + String.join(" ", damaged);
         if (notIndexed) return "lifeboat repair snapshots --forget";
+        // a snapshot file that cannot be read: only its ID removes it (restic 0.17's repair snapshots)
+        if (!unreadableSnapshots.isEmpty()) {
+            return "lifeboat repair snapshots --forget " + String.join(" ", unreadableSnapshots.stream().map(Id::hex).sorted().toList());
+        }
         return null;
     }
 

@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.repository.Plural;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -220,7 +221,7 @@ final class BackupCommand implements Callable<Integer> {
             report(ctx, r, (System.nanoTime() - t0) / 1e9);
             if (r.errors() > 0) {
                 if (!ctx.json()) {
-                    ctx.err.println("Warning: " + r.errors() + " source file(s) could not be read; the snapshot is incomplete");
+                    ctx.err.println("Warning: " + Plural.of(r.errors(), "source file") + " could not be read; the snapshot is incomplete");
                 }
                 return ExitCodes.PARTIAL;
             }

@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.repository.Plural;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -126,11 +127,11 @@ final class FindCommand implements Callable<Integer> {
             int unreadable = ids ? findIds(repo, chosen, blobs, trees) : findPatterns(repo, chosen, ps, old, young);
             if (ids && showPackId) showPacks(repo);
             if (unreadableTrees > 0) {
-                ctx.err.println("Fatal: " + unreadableTrees + " damaged folder(s) were not searched");
+                ctx.err.println("Fatal: " + Plural.of(unreadableTrees, "damaged folder") + (unreadableTrees == 1 ? " was" : " were") + " not searched");
                 return ExitCodes.FATAL;
             }
             if (unreadable > 0) {
-                ctx.err.println("Fatal: " + unreadable + " snapshot(s) could not be read completely; the others were searched");
+                ctx.err.println("Fatal: " + Plural.of(unreadable, "snapshot") + " could not be read completely; the others were searched");
                 return ExitCodes.FATAL;
             }
         }

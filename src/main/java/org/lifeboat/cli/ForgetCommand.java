@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.repository.Plural;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -136,7 +137,7 @@ final class ForgetCommand implements Callable<Integer> {
                 unreadable.add(w);
             });
             if (!unreadable.isEmpty()) {
-                throw new UserException(unreadable.size() + " snapshot file(s) could not be read (named above); forget decides"
+                throw new UserException(Plural.of(unreadable.size(), "snapshot file") + " could not be read (named above); forget decides"
                         + " nothing on an incomplete list, nothing was removed");
             }
             Set<Id> remove = new LinkedHashSet<>();
@@ -247,8 +248,8 @@ final class ForgetCommand implements Callable<Integer> {
             unreadable.add(w);
         });
         if (!unreadable.isEmpty()) {
-            ctx.err.println("error: " + n + ": retention not applied: " + unreadable.size()
-                    + " snapshot file(s) could not be read (named above), nothing was removed");
+            ctx.err.println("error: " + n + ": retention not applied: " + Plural.of(unreadable.size(), "snapshot file")
+                    + " could not be read (named above), nothing was removed");
             return false;
         }
         ForgetDecision d = Forget.apply(org.lifeboat.recovery.SystemSnapshots.of(s, all), s.retention(), Instant.now());

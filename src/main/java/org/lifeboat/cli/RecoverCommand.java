@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.repository.Plural;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
@@ -201,7 +202,7 @@ final class RecoverCommand implements Callable<Integer> {
         }
         o.put("result", problems == 0 ? "ready" : "would fail");
         if (ctx.json()) ctx.printJson(o);
-        else if (problems > 0) ctx.out.println("\n" + problems + " system(s) could not be recovered as things stand (see above)");
+        else if (problems > 0) ctx.out.println("\n" + Plural.of(problems, "system") + " could not be recovered as things stand (see above)");
         // A dry run is a pre-check scripts can rely on: non-zero when the real recovery would fail.
         return problems == 0 ? ExitCodes.OK : ExitCodes.FATAL;
     }

@@ -291,7 +291,8 @@ final class RepairCommand implements Callable<Integer> {
                 ctx.refuseWithoutRemovals(repo, Repository.FileKind.INDEX,
                         "'repair packs' replaces the index files and removes the damaged packs");
                 for (Id id : ids) {
-                    if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()))) {
+                    // NOFOLLOW: a dangling symlink is an existing name too, and nothing is written through one
+                    if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                         throw new UserException("a backup copy " + here.resolve("pack-" + id.hex())
                                 + " exists already; move it away first (nothing was changed)");
                     }
@@ -310,8 +311,10 @@ final class RepairCommand implements Callable<Integer> {
                     ctx.printJson(o);
                 } else {
                     if (r.lostData()) {
-                        ctx.err.println(r.lost().size() + " blob" + (r.lost().size() == 1 ? " was" : "s were")
-                                + " lost: run 'lifeboat repair snapshots --forget' to remove them from the snapshots that use them");
+                        boolean one = r.lost().size() == 1;
+                        ctx.err.println(r.lost().size() + (one ? " blob was" : " blobs were")
+                                + " lost: run 'lifeboat repair snapshots --forget' to remove " + (one ? "it" : "them")
+                                + " from the snapshots that use " + (one ? "it" : "them"));
                     }
                     if (!r.unreadPacks().isEmpty()) {
                         ctx.err.println("nothing was salvaged from " + r.unreadPacks().size() + " pack"
@@ -321,7 +324,9 @@ final class RepairCommand implements Callable<Integer> {
                                 + " to remove what the snapshots lose");
                     }
                     if (!r.backups().isEmpty()) {
-                        ctx.info("the damaged packs were removed; their backup copies (pack-ID) are in " + here);
+                        ctx.info(r.backups().size() == 1
+                                ? "the damaged pack was removed; its backup copy (pack-ID) is in " + here
+                                : "the damaged packs were removed; their backup copies (pack-ID) are in " + here);
                     }
                     if (r.complete()) ctx.info("all blobs of the damaged packs were salvaged");
                 }

@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.repository.Plural;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,8 +152,8 @@ final class RestoreCommand implements Callable<Integer> {
             for (String f : res.failed()) report(ctx, "error: ", "not restored: ", f);
             for (String v : res.verifyFailures()) report(ctx, "error: ", "verification failed: ", v);
             if (res.verifyFailureCount() > res.verifyFailures().size()) {
-                report(ctx, "error: ", "verification failed: ", (res.verifyFailureCount() - res.verifyFailures().size())
-                        + " more difference(s) not listed");
+                report(ctx, "error: ", "verification failed: ", Plural.of(res.verifyFailureCount() - res.verifyFailures().size(),
+                        "more difference") + " not listed");
             }
             if (res.rootDamage() != null) {
                 // Nothing below a folder whose tree cannot be read was restored: say so, never "all other files".
@@ -161,9 +162,9 @@ final class RestoreCommand implements Callable<Integer> {
             }
             if (!res.ok()) {
                 List<String> parts = new ArrayList<>();
-                if (!res.damaged().isEmpty()) parts.add(res.damaged().size() + " file(s) or folder(s) damaged in the repository");
+                if (!res.damaged().isEmpty()) parts.add(Plural.of(res.damaged().size(), "file or folder", "files or folders") + " damaged in the repository");
                 if (!res.failed().isEmpty()) parts.add(res.failed().size() + " entries that could not be written in the target");
-                if (res.verifyFailureCount() > 0) parts.add(res.verifyFailureCount() + " difference(s) found by --verify");
+                if (res.verifyFailureCount() > 0) parts.add(Plural.of(res.verifyFailureCount(), "difference") + " found by --verify");
                 boolean none = res.files() + res.dirs() + res.others() + res.skipped() == 0;
                 ctx.err.println("Fatal: " + String.join(", ", parts) + (none ? "; nothing was restored" : "; all other files were restored")
                         + (res.damaged().isEmpty() ? "" : " (once the repository is repaired, restore again with "

@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.repository.Plural;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.time.format.DateTimeFormatter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -192,7 +193,7 @@ final class SnapshotsCommand implements Callable<Integer> {
     /** A listing that had to skip damaged snapshot files (named in the warnings) is not a success. */
     private static int incomplete(Context ctx, List<String> unreadable) {
         if (unreadable.isEmpty()) return ExitCodes.OK;
-        ctx.err.println("Fatal: " + unreadable.size() + " snapshot file(s) could not be read; the list is incomplete");
+        ctx.err.println("Fatal: " + Plural.of(unreadable.size(), "snapshot file") + " could not be read; the list is incomplete");
         return ExitCodes.FATAL;
     }
 }

@@ -1,5 +1,6 @@
 package org.lifeboat.drill;
 
+import org.lifeboat.repository.Plural;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -305,7 +306,7 @@ public final class Drill {
         }
         if (!v.ok() && outcome == DrillSystem.Outcome.PASSED) {
             outcome = DrillSystem.Outcome.FAILED;
-            reasons.add("verification: " + (v.differences() > 0 ? v.differences() + " restored file(s) differ from the snapshot" : "")
+            reasons.add("verification: " + (v.differences() > 0 ? Plural.of(v.differences(), "restored file") + (v.differences() == 1 ? " differs" : " differ") + " from the snapshot" : "")
                     + (v.problems().isEmpty() ? "" : (v.differences() > 0 ? "; " : "") + v.problems().get(0)));
         }
         Duration gap = worstGap(plan, repos, spec, rec.started());

@@ -1,5 +1,6 @@
 package org.lifeboat.recovery;
 
+import org.lifeboat.repository.Plural;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -162,7 +163,7 @@ final class Checks {
 
 
             if (!r.ok()) {
-                problems.add(r.problemCount() + " difference(s) under " + p.to() + ": "
+                problems.add(Plural.of(r.problemCount(), "difference") + " under " + p.to() + ": "
                         + String.join("; ", r.problems().subList(0, Math.min(5, r.problems().size()))));
             }
         }

@@ -1,5 +1,6 @@
 package org.lifeboat.recovery;
 
+import org.lifeboat.repository.Plural;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ final class Steps {
             List<String> bad = new ArrayList<>(res.damaged());
             bad.addAll(res.failed());
             bad.addAll(res.verifyFailures());
-            throw new RecoveryException(bad.size() + " file(s) could not be restored: "
+            throw new RecoveryException(Plural.of(bad.size(), "file") + " could not be restored: "
                     + String.join("; ", bad.subList(0, Math.min(5, bad.size()))));
         }
         if (!res.unknownTypes().isEmpty()) {

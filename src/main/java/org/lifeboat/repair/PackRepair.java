@@ -221,7 +221,7 @@ public final class PackRepair {
         List<Id> removed = new ArrayList<>();
         Map<Id, String> kept = new LinkedHashMap<>();
         Set<Id> retained = new HashSet<>();
-        out.accept("removing salvaged pack files");
+        out.accept(packs.size() == 1 ? "removing the salvaged pack file" : "removing salvaged pack files");
         for (Id p : packs) {
             if (partial.contains(p)) {
                 String why = unread.containsKey(p) ? "its header cannot be read" : "some of its blobs could not be read";

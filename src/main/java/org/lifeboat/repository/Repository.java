@@ -448,12 +448,21 @@ public final class Repository implements AutoCloseable {
 
     /** All snapshots, oldest first. Unreadable ones are reported to {@code warn} and skipped. */
     public List<Snapshot> listSnapshots(java.util.function.Consumer<String> warn) throws IOException {
+        return listSnapshotsNamingUnreadable((id, message) -> warn.accept(message));
+    }
+
+    /**
+     * {@link #listSnapshots(java.util.function.Consumer)}, telling {@code unreadable} the ID of each
+     * snapshot file that cannot be read with the sentence that says why (check advises removing
+     * exactly those).
+     */
+    public List<Snapshot> listSnapshotsNamingUnreadable(java.util.function.BiConsumer<Id, String> unreadable) throws IOException {
         List<Snapshot> out = new ArrayList<>();
         for (Id id : list(FileType.SNAPSHOT)) {
             try {
                 out.add(loadSnapshot(id));
             } catch (RepositoryException e) {
-                warn.accept(e.getMessage());
+                unreadable.accept(id, e.getMessage());
             }
         }
         out.sort((a, b) -> a.time().compareTo(b.time()));

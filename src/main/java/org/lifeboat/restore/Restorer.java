@@ -1,5 +1,6 @@
 package org.lifeboat.restore;
 
+import org.lifeboat.repository.Plural;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
@@ -264,8 +265,8 @@ public final class Restorer {
         synchronized String damageLine() {
             if (badBlobs == 0 && sizeMismatch != null) return sizeMismatch;
             int blobs = node.content() == null ? 0 : node.content().size();
-            return snPath + ": " + badBlobs + " of " + blobs + " data blob(s) unreadable (" + firstError + ")"
-                    + (packs.isEmpty() ? "" : "; pack file(s) " + String.join(", ", packs));
+            return snPath + ": " + badBlobs + " of " + Plural.of(blobs, "data blob") + " unreadable (" + firstError + ")"
+                    + (packs.isEmpty() ? "" : (packs.size() == 1 ? "; pack file " : "; pack files ") + String.join(", ", packs));
         }
 
         List<Id> content() {

@@ -95,7 +95,7 @@ class DamagedFolderTest {
         assertThat(warnings.get(0)).startsWith("warning: not searched in snapshot " + newer + ": the content of folder / ");
         assertThat(warnings.get(1)).startsWith("warning: not searched in snapshot " + older + ": the content of folder /src/d1 ");
         assertThat(r.err()).doesNotContain("the rest of this snapshot was not searched")
-                .contains("Fatal: 2 damaged folder(s) were not searched");
+                .contains("Fatal: 2 damaged folders were not searched");
     }
 
     @Test

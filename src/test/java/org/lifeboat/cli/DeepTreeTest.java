@@ -55,7 +55,7 @@ class DeepTreeTest {
     void findRefusesNamingTheSnapshot() {
         Run r = cli.run("find", "bottom");
         // the deep snapshot is named in a warning, the others are still searched, exit 1
-        assertThat(fatal(r, ExitCodes.FATAL)).startsWith("Fatal: 1 snapshot(s) could not be read completely");
+        assertThat(fatal(r, ExitCodes.FATAL)).startsWith("Fatal: 1 snapshot could not be read completely");
         assertThat(r.err()).contains("snapshot " + deep.shortHex() + ": " + TOO_DEEP);
     }
 

@@ -364,6 +364,26 @@ class RepairCommandTest {
         assertThat(after).isEqualTo(before);
     }
 
+    @Test
+    void aDanglingSymlinkWhereTheBackupCopyGoesIsAnExistingCopyAndNothingIsChanged() throws Exception {
+        // brk3 M1: the pre-check followed the link, found nothing, and the run then failed half-way
+        Files.write(src.resolve("a.bin"), TestTrees.random(8, 1000));
+        cli.run("backup", src.toString()).ok();
+        Id pack = dataPacks().getFirst();
+        Path work = Files.createDirectories(dir.resolve("work-link"));
+        Path victim = dir.resolve("victim");
+        Files.createSymbolicLink(work.resolve("pack-" + pack.hex()), victim);
+        Map<String, String> before = Failures.fingerprint(repo);
+        Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", pack.hex()),
+                Map.of(), work, null, 300);
+        assertThat(Failures.fatal(r, ExitCodes.FATAL)).contains("exists already; move it away first (nothing was changed)");
+        assertThat(victim).doesNotExist();
+        Map<String, String> after = Failures.fingerprint(repo);
+        after.keySet().removeIf(k -> k.startsWith("locks"));
+        before.keySet().removeIf(k -> k.startsWith("locks"));
+        assertThat(after).isEqualTo(before);
+    }
+
     // ------------------------------------------------------------------ unreadable snapshot files
 
     @Test
@@ -376,6 +396,11 @@ class RepairCommandTest {
         Path file = repo.resolve("snapshots").resolve(bad);
         Failures.flipByte(file, 40);
         Failures.flipByte(file, 41);
+
+        // check's next step is the command that removes it (brk3 A1: it gave none)
+        Run check = cli.run("check");
+        assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.out() + check.err()).contains("next step: run 'lifeboat repair snapshots --forget " + bad + "'");
 
         Run r = cli.run("repair", "snapshots", "--forget");
         String fatal = Failures.fatal(r, ExitCodes.FATAL);

@@ -73,7 +73,7 @@ class RestoreRepairTest {
         List<String> lines = first.err().lines().filter(l -> l.startsWith("error: damaged in the repository")).toList();
         assertThat(lines).as("one line per damaged file").hasSize(1);
         assertThat(lines.getFirst()).contains("/a.txt").contains("data/" + hex.substring(0, 2) + "/" + hex);
-        assertThat(first.err()).contains("Fatal: 1 file(s)");
+        assertThat(first.err()).contains("Fatal: 1 file or folder damaged in the repository");
         assertThat(Files.getLastModifiedTime(target.resolve("a.txt")))
                 .as("an incomplete file does not get the snapshot's mtime")
                 .isNotEqualTo(Files.getLastModifiedTime(src.resolve("a.txt")));

@@ -70,7 +70,7 @@ class UnreadableSourceFailureTest {
                 .contains("warning: open " + secret + ": permission denied\n");
         assertThat(r.err()).as("the unreadable folder is named, with the reason")
                 .contains("warning: open " + locked + ": permission denied\n");
-        assertThat(r.err()).contains("2 source file(s) could not be read");
+        assertThat(r.err()).contains("2 source files could not be read");
         assertThat(r.err()).as("nothing readable is reported").doesNotContain("a.txt").doesNotContain("big.bin");
         String id = Failures.snapshotId(r);
 

@@ -343,7 +343,7 @@ class PackReadsTest {
             counting.reset();
             RestoreResult r = restore(repo, smallSnap, target, false);
             assertThat(r.damaged()).hasSize(1);
-            assertThat(r.damaged().getFirst()).startsWith(victimPath + ": 1 of 1 data blob(s) unreadable")
+            assertThat(r.damaged().getFirst()).startsWith(victimPath + ": 1 of 1 data blob unreadable")
                     .contains("data/" + pack.hex().substring(0, 2) + "/" + pack.hex());
             assertThat(counting.packReads(pack.hex())).isLessThanOrEqualTo(2);
             // every other file of that pack is whole
