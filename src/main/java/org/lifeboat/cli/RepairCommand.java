@@ -290,13 +290,7 @@ final class RepairCommand implements Callable<Integer> {
             try (Repository repo = ctx.open(); RepositoryLock lock = ctx.lock(repo, true)) {
                 ctx.refuseWithoutRemovals(repo, Repository.FileKind.INDEX,
                         "'repair packs' replaces the index files and removes the damaged packs");
-                for (Id id : ids) {
-                    // NOFOLLOW: a dangling symlink is an existing name too, and nothing is written through one
-                    if (java.nio.file.Files.exists(here.resolve("pack-" + id.hex()), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                        throw new UserException("a backup copy " + here.resolve("pack-" + id.hex())
-                                + " exists already; move it away first (nothing was changed)");
-                    }
-                }
+                // an existing pack-ID copy (a link included) is PackRepair's to judge before anything changes
                 r = new PackRepair(repo, printer(ctx), ctx.cancel(), () -> { }).run(ids, here);
                 if (ctx.json()) {
                     var o = Json.MAPPER.createObjectNode().put("message_type", "summary").put("salvaged", r.salvaged());
@@ -323,13 +317,23 @@ final class RepairCommand implements Callable<Integer> {
                                 + "); backup copies are in " + here + ": run 'lifeboat repair snapshots --forget'"
                                 + " to remove what the snapshots lose");
                     }
-                    if (!r.backups().isEmpty()) {
-                        ctx.info(r.backups().size() == 1
+                    List<Id> gone = r.removedPacks().stream().filter(r.backups()::containsKey).toList();
+                    if (!gone.isEmpty()) {
+                        ctx.info(gone.size() == 1
                                 ? "the damaged pack was removed; its backup copy (pack-ID) is in " + here
                                 : "the damaged packs were removed; their backup copies (pack-ID) are in " + here);
                     }
                     if (r.complete()) ctx.info("all blobs of the damaged packs were salvaged");
                 }
+            }
+            // a damaged pack the storage refused to remove (not retention) would be indexed again by the next
+            // repair index, damaged blobs and all: the way on is deleting it by hand, its copy being kept
+            if (!r.refusedPacks().isEmpty()) {
+                List<String> where = r.refusedPacks().stream().map(p -> "data/" + p.hex().substring(0, 2) + "/" + p.hex()).toList();
+                throw new UserException((where.size() == 1 ? "the damaged pack " : "the damaged packs ") + String.join(", ", where)
+                        + " could not be removed (" + r.keptPacks().get(r.refusedPacks().iterator().next()) + "): delete "
+                        + (where.size() == 1 ? "it" : "them") + " by hand (the backup copies pack-ID are in " + here
+                        + "), then run 'lifeboat check'");
             }
             // a pack nothing could be read from and that stays is a failure, not a repair; one the storage keeps
             // under retention is not: its lock keeps its bytes, and repair snapshots does not wait for it

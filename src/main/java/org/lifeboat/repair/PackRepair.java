@@ -47,9 +47,14 @@ public final class PackRepair {
      *                     backup copy was written
      * @param retainedPacks those of {@code keptPacks} the storage keeps under retention (S3 Object
      *                     Lock): not a failure, the lock keeps their bytes and prune removes them later
+     * @param refusedPacks  those of {@code keptPacks} the storage refused to remove for another reason
+     *                     (permission denied, a read-only or append-only share): a failure, since the
+     *                     next {@code repair index} would index them again, damaged blobs and all;
+     *                     they are to be deleted by hand, their backup copies kept
      */
     public record Result(int salvaged, Map<String, String> lost, List<Id> removedPacks, Map<Id, String> keptPacks,
-                         Map<Id, Path> backups, Map<Id, String> unreadPacks, java.util.Set<Id> retainedPacks) {
+                         Map<Id, Path> backups, Map<Id, String> unreadPacks, java.util.Set<Id> retainedPacks,
+                         java.util.Set<Id> refusedPacks) {
         /** True when some data could not be salvaged: the snapshots that use it need {@code repair snapshots}. */
         public boolean lostData() {
             return !lost.isEmpty();
@@ -85,7 +90,7 @@ public final class PackRepair {
      * @param packs     the damaged packs
      * @param backupDir where the backup copies {@code pack-ID} go (restic: the current folder), or
      *                  null for none
-     * @throws java.nio.file.FileAlreadyExistsException if a backup copy exists already (nothing
+     * @throws RepositoryException if a backup copy exists already with other bytes, or is a link (nothing
      *     was changed in the repository)
      * @throws RepositoryException if a given pack is not in the repository, or a backup copy cannot
      *     be written (nothing was changed in the repository)
@@ -151,7 +156,14 @@ public final class PackRepair {
                     // CREATE_NEW: an earlier run's copy (perhaps of the pack before more damage) is never overwritten
                     Files.write(f, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 } catch (java.nio.file.FileAlreadyExistsException e) {
-                    throw e;
+                    // a copy an interrupted run of this command wrote is taken as saved when it holds
+                    // exactly these bytes; anything else there (other bytes, a link) is never touched
+                    if (!sameBytes(f, bytes)) {
+                        throw new RepositoryException("a backup copy " + f + " exists already"
+                                + (Files.isSymbolicLink(f) ? " (a symbolic link)" : " and holds other bytes than pack " + p.hex()
+                                + " now has") + "; move it away first (nothing was changed)", e);
+                    }
+                    out.accept("pack " + p.hex() + ": the backup copy " + f + " of an earlier run holds the same bytes; kept");
                 } catch (IOException e) {
                     String why = e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
                             ? fs.getReason() : e.getClass().getSimpleName().replace("Exception", "");
@@ -221,6 +233,7 @@ public final class PackRepair {
         List<Id> removed = new ArrayList<>();
         Map<Id, String> kept = new LinkedHashMap<>();
         Set<Id> retained = new HashSet<>();
+        Set<Id> refused = new java.util.LinkedHashSet<>();
         out.accept(packs.size() == 1 ? "removing the salvaged pack file" : "removing salvaged pack files");
         for (Id p : packs) {
             if (partial.contains(p)) {
@@ -248,11 +261,20 @@ public final class PackRepair {
             } catch (IOException e) {
                 if (e instanceof NoSuchFileException) continue;
                 kept.put(p, e.getMessage());
+                refused.add(p);
                 out.accept("warning: pack " + p.hex() + " could not be removed: " + e.getMessage()
-                        + " (the index no longer names it; prune removes it later)");
+                        + " (the index no longer names it)");
             }
         }
-        return new Result(salvaged[0], lost, removed, kept, backups, unread, retained);
+        return new Result(salvaged[0], lost, removed, kept, backups, unread, retained, refused);
+    }
+
+    /** Whether {@code f} is a regular file (not a link) holding exactly {@code bytes}. */
+    private static boolean sameBytes(Path f, byte[] bytes) throws IOException {
+        var attrs = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile() || attrs.size() != bytes.length) return false;
+        return java.util.Arrays.equals(Files.readAllBytes(f), bytes);
     }
 
     /**

@@ -376,7 +376,7 @@ class RepairCommandTest {
         Map<String, String> before = Failures.fingerprint(repo);
         Run r = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "repair", "packs", pack.hex()),
                 Map.of(), work, null, 300);
-        assertThat(Failures.fatal(r, ExitCodes.FATAL)).contains("exists already; move it away first (nothing was changed)");
+        assertThat(Failures.fatal(r, ExitCodes.FATAL)).contains("exists already (a symbolic link); move it away first (nothing was changed)");
         assertThat(victim).doesNotExist();
         Map<String, String> after = Failures.fingerprint(repo);
         after.keySet().removeIf(k -> k.startsWith("locks"));
