@@ -131,7 +131,7 @@ public final class LocalBackend implements Backend {
                 throw new StorageError.Denied(path(h).toString(), "permission denied");
             }
             // a folder's size (4096) is no file's size: said as what it is
-            if (a.isDirectory()) throw new IOException(path(h) + " is a folder, not a file");
+            if (a.isDirectory()) throw new StorageError.NotAFile(path(h) + " is a folder, not a file");
         }
         return new FileStat(a.size(), a.lastModifiedTime().toInstant(), null);
     }
@@ -175,7 +175,7 @@ public final class LocalBackend implements Backend {
                 return FileChannel.open(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             }
             // A folder opens for reading too, and then seems a 4 KiB file "too short" for every blob.
-            if (Files.isDirectory(path(h), LinkOption.NOFOLLOW_LINKS)) throw new IOException(path(h) + " is a folder, not a file");
+            if (Files.isDirectory(path(h), LinkOption.NOFOLLOW_LINKS)) throw new StorageError.NotAFile(path(h) + " is a folder, not a file");
             return FileChannel.open(path(h), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw missing(h);
@@ -341,6 +341,9 @@ public final class LocalBackend implements Backend {
             Files.deleteIfExists(path(h));
         } catch (java.nio.file.AccessDeniedException e) {
             throw new StorageError.Denied(path(h).toString(), "permission denied");
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // never a file this backend wrote: what is inside is not ours to delete
+            throw new StorageError.NotAFile(path(h) + " is a folder with files in it, not a file; remove it by hand");
         }
     }
 
@@ -450,7 +453,7 @@ public final class LocalBackend implements Backend {
         } else {
             kind = special(p);
         }
-        throw new IOException("it is " + kind + ", not a file");
+        throw new StorageError.NotAFile("it is " + kind + ", not a file");
     }
 
     /** "a FIFO", "a socket", "a device" or "a special file", from lstat's mode. */

@@ -65,6 +65,7 @@ final class RetryBackend extends ForwardingBackend {
                 case StorageError.BadRange b -> false;
                 case StorageError.AlreadyExists a -> false;
                 case StorageError.Denied d -> false;
+                case StorageError.NotAFile n -> false;
             };
             if (!transientFault || attempt >= policy.attempts()) throw failure;
             long wait = policy.waitNanos(attempt);

@@ -595,11 +595,11 @@ final class SftpBackend implements Backend {
         String p = path(h);
         SftpClient.Attributes a = on("read", p, sftp -> h.type() == FileType.LOCK ? sftp.lstat(p) : sftp.stat(p));
         if (h.type() == FileType.LOCK && !a.isRegularFile()) {
-            throw new IOException(shown(p) + ": it is " + (a.isDirectory() ? "a folder" : a.isSymbolicLink() ? "a symbolic link" : "a special file")
+            throw new StorageError.NotAFile(shown(p) + ": it is " + (a.isDirectory() ? "a folder" : a.isSymbolicLink() ? "a symbolic link" : "a special file")
                     + ", not a file");
         }
         // a folder's size is no file's size: said as what it is
-        if (a.isDirectory()) throw new IOException(shown(p) + " is a folder, not a file");
+        if (a.isDirectory()) throw new StorageError.NotAFile(shown(p) + " is a folder, not a file");
         return new FileStat(a.getSize(), a.getModifyTime() == null ? null : a.getModifyTime().toInstant(), null);
     }
 
@@ -613,7 +613,7 @@ final class SftpBackend implements Backend {
         try {
             if (h.type() == FileType.LOCK) {
                 SftpClient.Attributes a = sftp.lstat(p);
-                if (!a.isRegularFile()) throw new IOException(shown(p) + ": it is not a file");
+                if (!a.isRegularFile()) throw new StorageError.NotAFile(shown(p) + ": it is not a file");
             }
             handle = sftp.open(p, SftpClient.OpenMode.Read);
         } catch (IOException | RuntimeException e) {
@@ -622,7 +622,7 @@ final class SftpBackend implements Backend {
         try {
             try {
                 SftpClient.Attributes a = sftp.stat(handle);
-                if (a.isDirectory()) throw new IOException(shown(p) + " is a folder, not a file");
+                if (a.isDirectory()) throw new StorageError.NotAFile(shown(p) + " is a folder, not a file");
                 size = a.getSize();
             } catch (IOException | RuntimeException e) {
                 throw failure(sftp, "read", p, e);

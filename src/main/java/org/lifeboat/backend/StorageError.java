@@ -20,7 +20,7 @@ import java.nio.file.NoSuchFileException;
  * damaged layout, {@link Cancel.Cancelled}) is permanent: it is never retried.
  */
 public sealed interface StorageError permits StorageError.NotFound, StorageError.BadRange, StorageError.AlreadyExists,
-        StorageError.Denied, StorageError.Transient {
+        StorageError.Denied, StorageError.NotAFile, StorageError.Transient {
 
     /** The file is not there (not retried). {@code getFile()} names it as the backend sees it. */
     final class NotFound extends NoSuchFileException implements StorageError {
@@ -59,6 +59,19 @@ public sealed interface StorageError permits StorageError.NotFound, StorageError
         /** @param file the file or location; @param reason one sentence, e.g. "the backend is read-only" */
         public Denied(String file, String reason) {
             super(file, null, reason);
+        }
+    }
+
+    /**
+     * The name holds a folder, a link or a special file where a file belongs (not retried): a
+     * damaged or hostile layout, reported as such instead of being read as a 4 KiB file.
+     */
+    final class NotAFile extends IOException implements StorageError {
+        private static final long serialVersionUID = 1L;
+
+        /** @param message one sentence naming the file and what it is, e.g. "/repo/snapshots/ab… is a folder, not a file" */
+        public NotAFile(String message) {
+            super(message);
         }
     }
 

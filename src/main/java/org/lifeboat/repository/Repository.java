@@ -437,8 +437,23 @@ public final class Repository implements AutoCloseable {
 
     // ---------------------------------------------------------------- snapshots & locks
 
+    /**
+     * The snapshot stored as snapshots/ID.
+     *
+     * @throws RepositoryException if the file is damaged (not decryptable, not a snapshot's JSON,
+     *     content not matching its name) or is a folder or special file, not a file
+     * @throws IOException if the storage fails to read it (missing, permission denied, gone)
+     */
     public Snapshot loadSnapshot(Id id) throws IOException {
-        return Snapshot.parse(id, loadUnpacked(FileType.SNAPSHOT, id));
+        byte[] json;
+        try {
+            json = loadUnpacked(FileType.SNAPSHOT, id);
+        } catch (org.lifeboat.backend.StorageError.NotAFile e) {
+            // a hostile layout is damage like any other: the listing goes on without it, and
+            // 'repair snapshots --forget ID' removes it
+            throw new RepositoryException(e.getMessage());
+        }
+        return Snapshot.parse(id, json);
     }
 
     public Snapshot saveSnapshot(Snapshot s) throws IOException {
@@ -446,7 +461,14 @@ public final class Repository implements AutoCloseable {
         return s.withId(id);
     }
 
-    /** All snapshots, oldest first. Unreadable ones are reported to {@code warn} and skipped. */
+    /**
+     * All snapshots, oldest first. Unreadable ones (damaged, or a folder in place of the file)
+     * are reported to {@code warn} and skipped.
+     *
+     * @throws IOException if snapshots/ cannot be listed, or a listed file cannot be read for a
+     *     reason of the storage's (gone since the listing, permission denied, a server gone): prune
+     *     must never take such a snapshot as absent
+     */
     public List<Snapshot> listSnapshots(java.util.function.Consumer<String> warn) throws IOException {
         return listSnapshotsNamingUnreadable((id, message) -> warn.accept(message));
     }
@@ -462,6 +484,8 @@ public final class Repository implements AutoCloseable {
             try {
                 out.add(loadSnapshot(id));
             } catch (RepositoryException e) {
+                // a damaged file, or a folder where the file belongs: the others are still
+                // listed, as restic does
                 unreadable.accept(id, e.getMessage());
             }
         }

@@ -426,6 +426,45 @@ class RepairCommandTest {
     }
 
     @Test
+    void aFolderInPlaceOfASnapshotFileIsSkippedNamedAndRemovedByRepairSnapshotsForget() throws Exception {
+        Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        Files.write(src.resolve("b.txt"), "beta\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        List<String> ids = Failures.ids(repo, "snapshots");
+        String bad = ids.get(0);
+        String good = ids.get(1);
+        Path folder = repo.resolve("snapshots").resolve(bad);
+        Files.delete(folder);
+        Files.createDirectory(folder);
+        Files.writeString(folder.resolve("inside"), "not Lifeboat's");
+
+        // brk3 H1: each command stopped on the folder; now it is one unreadable snapshot among readable ones
+        Run check = cli.run("check");
+        assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.out() + check.err()).contains("is a folder, not a file")
+                .contains("next step: run 'lifeboat repair snapshots --forget " + bad + "'");
+        Run list = cli.run("snapshots");
+        assertThat(list.out()).contains(good.substring(0, 8)).doesNotContain(bad.substring(0, 8));
+        Path target = dir.resolve("restored-h1");
+        Run restore = cli.run("restore", good, "--target", target.toString());
+        assertThat(restore.exit()).as("%s", restore).isZero();
+        assertThat(target.resolve(src.toString().substring(1)).resolve("a.txt")).hasContent("alpha\n");
+
+        // what is inside the folder is not Lifeboat's to delete: said so, nothing removed
+        Run full = cli.run("repair", "snapshots", "--forget", bad);
+        assertThat(Failures.fatal(full, ExitCodes.FATAL)).contains("snapshots/" + bad).contains("remove it by hand");
+        assertThat(folder.resolve("inside")).exists();
+
+        Files.delete(folder.resolve("inside"));
+        Run forget = cli.run("repair", "snapshots", "--forget", bad);
+        assertThat(forget.exit()).as("%s", forget).isZero();
+        assertThat(forget.out()).contains("removed unreadable snapshot file snapshots/" + bad);
+        assertThat(folder).doesNotExist();
+        assertThat(cli.run("check").exit()).isZero();
+    }
+
+    @Test
     void aMalformedTimeAndADataBlobAsTreeAreNamedAsSuch() throws Exception {
         Id dataBlob;
         Id timeless;
