@@ -523,12 +523,10 @@ public final class Checker {
                 try {
                     header = repo.decodePackHeader(pack, java.util.Arrays.copyOfRange(data, size - 4 - hlen, size - 4));
                 } catch (RepositoryException e) {
-                    // some messages name the pack already ("pack 1a2b3c4d header is damaged: …"), not all
-                    String m = e.getMessage();
-                    errors.add(m.startsWith("pack " + pack.shortHex()) ? m : "pack " + pack.shortHex() + ": " + m);
+                    errors.add(e.getMessage()); // it names the pack
                 }
             } else {
-                errors.add("pack " + pack.shortHex() + ": invalid header length " + hlen);
+                errors.add("pack " + pack.shortHex() + " has " + Repository.invalidHeaderLength(hlen, size));
             }
         }
         if (header != null) compareHeader(pack, header, indexed);

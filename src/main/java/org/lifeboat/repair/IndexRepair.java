@@ -136,6 +136,7 @@ public final class IndexRepair {
         if (!toRead.isEmpty()) out.accept("reading " + Plural.of(toRead.size(), "pack file"));
         Map<Id, String> unreadable = new LinkedHashMap<>();
         Map<Id, String> damaged = new LinkedHashMap<>();
+        int tooShort = 0;
         for (Id p : toRead) {
             cancel.check();
             try {
@@ -155,6 +156,10 @@ public final class IndexRepair {
                             + Plural.of(old.size(), "index entry is", "index entries are")
                             + " kept, the only description of its blobs; salvage them with"
                             + " 'lifeboat repair packs " + p.hex() + "'");
+                } else if (old.isEmpty() && size < org.lifeboat.repository.Pack.MIN_SIZE_WITH_BLOB) {
+                    // nothing to salvage, so no repair waits for it (as check and UnindexedPacks say)
+                    out.accept("skipped pack file " + p.hex() + ": " + why + " (too short to hold a blob; prune removes it)");
+                    tooShort++;
                 } else {
                     unreadable.put(p, why);
                     out.accept("skipped incomplete pack file " + p.hex() + ": " + why + (old.isEmpty()
@@ -168,7 +173,7 @@ public final class IndexRepair {
         List<PackedBlob> all = new ArrayList<>();
         entries.values().forEach(all::addAll);
         IndexReplacer.Outcome o = IndexReplacer.replace(repo, all, oldIndexes, List.of(), afterNewIndex, out);
-        return new Result(entries.size(), toRead.size() - unreadable.size() - damaged.size(), List.copyOf(missing),
+        return new Result(entries.size(), toRead.size() - unreadable.size() - damaged.size() - tooShort, List.copyOf(missing),
                 Map.copyOf(unreadable), Map.copyOf(damaged), List.copyOf(invalid), o.written(), o.removed(), o.kept(),
                 List.copyOf(misplaced.values()));
     }

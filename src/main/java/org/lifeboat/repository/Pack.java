@@ -12,6 +12,12 @@ import java.util.List;
 public final class Pack {
     public static final int MAX_HEADER_SIZE = 16 * 1024 * 1024;
     static final int PLAIN_ENTRY = 1 + 4 + 32;
+    /**
+     * The smallest pack that can hold a blob: one encrypted (empty) blob, an encrypted header of
+     * one uncompressed entry and the 4-byte header length (restic's design doc, "Pack Format").
+     * A shorter pack file holds nothing to salvage.
+     */
+    public static final int MIN_SIZE_WITH_BLOB = Crypto.OVERHEAD + Crypto.OVERHEAD + PLAIN_ENTRY + 4;
     static final int COMPRESSED_ENTRY = 1 + 4 + 4 + 32;
 
     /** One header entry. */

@@ -1200,17 +1200,34 @@ public final class Repository implements AutoCloseable {
         if (size < 4 + Crypto.OVERHEAD) throw new RepositoryException("pack " + pack.shortHex() + " is too short (" + size + " bytes)");
         int hlen = Pack.readInt(backend.load(h, size - 4, 4), 0);
         if (hlen < Crypto.OVERHEAD || hlen > Pack.MAX_HEADER_SIZE || hlen > size - 4) {
-            throw new RepositoryException("pack " + pack.shortHex() + " has an invalid header length " + hlen);
+            throw new RepositoryException("pack " + pack.shortHex() + " has " + invalidHeaderLength(hlen, size));
         }
         return decodePackHeader(pack, backend.load(h, size - 4 - hlen, hlen));
     }
 
+    /**
+     * The entries of a pack's encrypted header (restic's design doc, "Pack Format").
+     *
+     * @throws RepositoryException naming the pack ("pack 1a2b3c4d header is damaged: …", "pack
+     *     1a2b3c4d: pack header is truncated") if the header does not decrypt or decode
+     */
     public List<Pack.Entry> decodePackHeader(Id pack, byte[] encHeader) throws RepositoryException {
+        byte[] plain;
         try {
-            return Pack.decodeHeader(crypto.decrypt(encHeader));
+            plain = crypto.decrypt(encHeader);
         } catch (CryptoException e) {
             throw new RepositoryException("pack " + pack.shortHex() + " header is damaged: " + e.getMessage());
         }
+        try {
+            return Pack.decodeHeader(plain);
+        } catch (RepositoryException e) {
+            throw new RepositoryException("pack " + pack.shortHex() + ": " + e.getMessage());
+        }
+    }
+
+    /** "an invalid header length 3044789135 (the pack is 3000 bytes)": the length as the unsigned uint32 it is stored as. */
+    public static String invalidHeaderLength(int hlen, long packSize) {
+        return "an invalid header length " + Integer.toUnsignedString(hlen) + " (the pack is " + Plural.of(packSize, "byte") + ")";
     }
 
     // ---------------------------------------------------------------- misc

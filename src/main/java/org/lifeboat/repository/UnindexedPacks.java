@@ -12,7 +12,8 @@ import java.util.Set;
  * those whose header names a blob the index lacks ({@code repair index} brings it back: a lost
  * index file) and those whose header cannot be read (only {@code repair packs}, which keeps a
  * {@code pack-ID} copy, deals with them). Packs whose blobs are all indexed elsewhere (leftovers
- * of an interrupted backup) are in neither.
+ * of an interrupted backup), and files too short to hold any blob ({@link Pack#MIN_SIZE_WITH_BLOB}),
+ * are in neither: prune removes them.
  *
  * <p>The rule that keeps the repairs from looping, also under S3 Object Lock: {@code repair
  * snapshots} (and prune's advice) wait for {@link #holdingUnindexedBlobs} (repair index reads
@@ -49,7 +50,8 @@ public record UnindexedPacks(List<Id> holdingUnindexedBlobs, Map<Id, String> unr
         Set<Id> inPlace = new java.util.HashSet<>();
         for (Repository.PackFile f : repo.listPacks(strays::add)) {
             inPlace.add(f.id());
-            if (!indexed.contains(f.id())) packs.add(f.id());
+            // one too short to hold a blob holds none the snapshots lack: nothing waits for it
+            if (!indexed.contains(f.id()) && f.size() >= Pack.MIN_SIZE_WITH_BLOB) packs.add(f.id());
         }
         List<Repository.StrayPack> misplaced = new ArrayList<>();
         for (Repository.StrayPack s : strays) if (s.file() && !inPlace.contains(s.id())) misplaced.add(s);

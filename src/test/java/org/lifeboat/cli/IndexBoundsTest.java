@@ -221,6 +221,26 @@ class IndexBoundsTest {
         assertThat(fatal(cli.run("cat", "pack", packId.hex()), ExitCodes.FATAL)).contains(problem);
     }
 
+    /** A header length with its top bit set is said as the uint32 it is stored as, not as a negative number (brk3). */
+    @Test
+    void packWithAHeaderLengthAbove2GiBIsSaidUnsigned() throws Exception {
+        ByteArrayOutputStream pack = new ByteArrayOutputStream();
+        pack.writeBytes(new byte[3000]);
+        le(pack, 0xB57A3C6F);
+        byte[] bytes = pack.toByteArray();
+        Id packId = Id.hash(bytes);
+        raw.repository().backend().save(new Handle(FileType.DATA, packId.hex()), bytes);
+        ObjectNode idx = Json.MAPPER.createObjectNode();
+        entry(idx.putArray("packs"), new PackedBlob(data.id(), BlobType.DATA, packId, 0, 100, 0), 100);
+        raw.rawUnpacked(FileType.INDEX, Json.MAPPER.writeValueAsBytes(idx));
+        raw.close();
+        String problem = "pack " + packId.shortHex() + " has an invalid header length 3044686959 (the pack is 3004 bytes)";
+        Run check = cli.run("check", "--read-data");
+        fatal(check, ExitCodes.FATAL);
+        assertThat(check.err()).contains("error: " + problem).doesNotContain("-1250280337");
+        assertThat(fatal(cli.run("cat", "pack", packId.hex()), ExitCodes.FATAL)).contains(problem);
+    }
+
     private static void le(ByteArrayOutputStream out, int v) {
         out.write(v);
         out.write(v >>> 8);

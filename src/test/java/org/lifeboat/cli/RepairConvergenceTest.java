@@ -235,6 +235,32 @@ class RepairConvergenceTest {
         assertFirstSnapshotRestores();
     }
 
+    /**
+     * An empty pack file (a leftover of an interrupted upload) holds nothing to salvage: repair
+     * index skips it without advising repair packs, and check and prune agree (brk3 M3: repair
+     * index named repair packs for it, check did not).
+     */
+    @Test
+    void anEmptyPackFileIsNoReasonForRepairPacks() throws Exception {
+        twoSnapshots();
+        Id empty = Id.parse("ab" + "0".repeat(62));
+        Path emptyFile = Files.createDirectories(repo.resolve("data/ab")).resolve(empty.hex());
+        Files.write(emptyFile, new byte[0]);
+        Files.delete(repo.resolve("index").resolve(indexB.getFirst()));
+
+        Run index = cli.run("repair", "index").ok();
+        assertThat(index.out()).contains("skipped pack file " + empty.hex()).contains("too short to hold a blob")
+                .doesNotContain("repair packs");
+        Run check = cli.run("check", "--read-data");
+        assertThat(check.exit()).as("%s", check).isZero();
+        assertThat(check.err()).doesNotContain("repair packs");
+        Run snapshots = cli.run("repair", "snapshots", "--forget");
+        assertThat(snapshots.exit()).as("%s", snapshots).isZero();
+        cli.run("prune").ok();
+        assertThat(emptyFile).doesNotExist();
+        assertFirstSnapshotRestores();
+    }
+
     /** Two files with the same content use one blob twice: prune counts the blob once. */
     @Test
     void pruneCountsDistinctMissingBlobsNotReferences() throws Exception {
