@@ -341,9 +341,6 @@ public final class LocalBackend implements Backend {
             Files.deleteIfExists(path(h));
         } catch (java.nio.file.AccessDeniedException e) {
             throw new StorageError.Denied(path(h).toString(), "permission denied");
-        } catch (java.nio.file.DirectoryNotEmptyException e) {
-            // never a file this backend wrote: what is inside is not ours to delete
-            throw new StorageError.NotAFile(path(h) + " is a folder with files in it, not a file; remove it by hand");
         }
     }
 

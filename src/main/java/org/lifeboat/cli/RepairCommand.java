@@ -170,7 +170,13 @@ final class RepairCommand implements Callable<Integer> {
                     if (dryRun) {
                         ctx.info("would remove unreadable snapshot file snapshots/" + b.hex());
                     } else {
-                        repo.removeFile(Repository.FileKind.SNAPSHOT, b);
+                        try {
+                            repo.removeFile(Repository.FileKind.SNAPSHOT, b);
+                        } catch (java.nio.file.DirectoryNotEmptyException e) {
+                            // a folder in its place: what is inside is not Lifeboat's to delete
+                            throw new UserException("snapshots/" + b.hex() + " is a folder with files in it, not a"
+                                    + " snapshot file; remove it by hand");
+                        }
                         ctx.info("removed unreadable snapshot file snapshots/" + b.hex());
                     }
                     broken.remove(b);
