@@ -206,10 +206,11 @@ final class RetryBackend extends ForwardingBackend {
 
     @Override
     public void list(FileType type, Consumer<FileInfo> fn) throws IOException {
+        // by place, not name: a second file with a pack's name in another data/ folder is listed too
         Set<String> seen = ConcurrentHashMap.newKeySet();
         retry(Op.LIST, null, a -> {
             inner.list(type, f -> {
-                if (seen.add(f.name())) fn.accept(f);
+                if (seen.add(f.misplaced() ? f.foundAt() : f.name())) fn.accept(f);
             });
             return null;
         });

@@ -95,13 +95,19 @@ public final class Checker {
         // (moving it back is all it needs, and no repair may drop its entries first); a folder
         // holds no pack, so the blobs the index places in it are lost.
         List<Repository.StrayPack> misplaced = new ArrayList<>();
+        List<Repository.StrayPack> copies = new ArrayList<>();
         Set<Id> explained = new HashSet<>();
         strays.sort((a, b) -> a.path().compareTo(b.path()));
         for (Repository.StrayPack s : strays) {
             long[] st = packStats.get(s.id());
             if (onDisk.containsKey(s.id().hex())) {
-                warnings.add(s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home()
-                        + "; Lifeboat ignores it (remove it)");
+                // judged once the packs are read: it may be the one intact copy of a damaged pack
+                if (s.file()) {
+                    copies.add(s);
+                } else {
+                    warnings.add(s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home()
+                            + "; Lifeboat ignores it (remove it)");
+                }
             } else if (s.file()) {
                 errors.add(s.problem() + (st == null ? " (no index names it)" : " (the index places " + Plural.of(st[0], "blob")
                         + " in it)") + ": move it back to " + s.home());
@@ -178,6 +184,7 @@ public final class Checker {
         suggestPrune = !unindexed.isEmpty() && !notIndexed;
         long packsRead = 0;
         long packsAvailable = 0;
+        Set<Id> readPackIds = new HashSet<>();
         if (subset != null) {
             List<Id> packs = new ArrayList<>(packStats.keySet());
             packs.removeIf(p -> !onDisk.containsKey(p.hex()));
@@ -187,6 +194,24 @@ public final class Checker {
             packsTotal = chosen.size();
             readPacks(chosen, packStats, damagedBlobs);
             packsRead = chosen.size();
+            readPackIds.addAll(chosen);
+        }
+        // A second file with the name of a pack in its place: the intact copy when the pack is
+        // damaged (moving it over is the whole repair, and no repair may drop blobs first), else
+        // a leftover once the pack was read whole.
+        boolean copyOfDamaged = false;
+        for (Repository.StrayPack s : copies) {
+            String copy = s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home();
+            if (brokenPacks.contains(s.id())) {
+                copyOfDamaged = true;
+                errors.add(copy + " and damaged: if 'sha256sum " + s.path() + "' prints " + s.id().hex() + ", it is an intact copy:"
+                        + " move it over " + s.home() + " and check again; otherwise remove it and repair the pack");
+            } else if (subset != null && readPackIds.contains(s.id())) {
+                warnings.add(copy + " and intact; Lifeboat ignores it (remove it)");
+            } else {
+                warnings.add(copy + "; Lifeboat ignores it (keep it until 'check --read-data' finds that pack intact, then"
+                        + " remove it)");
+            }
         }
         if (!damagedBlobs.isEmpty() || !missingBlobs.isEmpty()) {
             Set<BlobKey> affected = new HashSet<>(damagedBlobs);
@@ -200,7 +225,7 @@ public final class Checker {
             errors.addAll(retentionErrors(repo.retention(), retention));
         }
         List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
-        String next = misplaced.isEmpty() ? nextStep(errors.isEmpty(), broken, onDisk, u, unreadableSnapshots) : null;
+        String next = misplaced.isEmpty() && !copyOfDamaged ? nextStep(errors.isEmpty(), broken, onDisk, u, unreadableSnapshots) : null;
         return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
                 broken, !repo.indexErrors().isEmpty(), suggestPrune, retention, List.copyOf(unindexed), notIndexed,
                 List.copyOf(misplaced), next);

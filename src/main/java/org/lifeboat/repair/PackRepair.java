@@ -92,7 +92,8 @@ public final class PackRepair {
      *                  null for none
      * @throws RepositoryException if a backup copy exists already with other bytes, or is a link (nothing
      *     was changed in the repository)
-     * @throws RepositoryException if a given pack is not in the repository, or a backup copy cannot
+     * @throws RepositoryException if a given pack is not in the repository, has a second file with its name
+     *     in another data/ folder (perhaps its intact copy, to be moved over it), or a backup copy cannot
      *     be written (nothing was changed in the repository)
      * @throws IOException if the salvaged blobs or the new index cannot be saved (the damaged
      *     packs are then all still there and indexed)
@@ -105,8 +106,18 @@ public final class PackRepair {
         Map<Id, List<PackedBlob>> byPack = new java.util.HashMap<>(repo.blobsByPack());
         Map<Id, Long> sizes = new LinkedHashMap<>();
         Map<Id, Repository.StrayPack> strays = new java.util.HashMap<>();
-        for (Repository.PackFile f : repo.listPacks(s -> strays.put(s.id(), s))) sizes.put(f.id(), f.size());
+        // a file stray wins over a folder of the same name: it may be the pack's intact copy
+        for (Repository.PackFile f : repo.listPacks(s -> strays.merge(s.id(), s, (a, b) -> a.file() ? a : b))) {
+            sizes.put(f.id(), f.size());
+        }
         for (Id p : packs) {
+            Repository.StrayPack copy = sizes.containsKey(p) ? strays.get(p) : null;
+            if (copy != null && copy.file()) {
+                // Perhaps the intact copy of this damaged pack: salvaging first would drop the blobs it still has.
+                throw new RepositoryException("pack " + p.shortHex() + " has a second file at " + copy.path() + ": if 'sha256sum "
+                        + copy.path() + "' prints " + p.hex() + ", it is an intact copy: move it over " + copy.home()
+                        + " instead of repairing; otherwise remove it and run repair packs again (nothing was changed)");
+            }
             Repository.StrayPack stray = sizes.containsKey(p) ? null : strays.get(p);
             if (stray != null && stray.file()) {
                 // whole, only in the wrong folder: moving it back is the repair, and nothing here can read it

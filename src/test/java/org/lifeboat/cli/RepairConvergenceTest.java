@@ -144,6 +144,53 @@ class RepairConvergenceTest {
     }
 
     /**
+     * A damaged pack in its place with an intact copy in another data/ folder (brk3 M2): check
+     * says the copy may be the repair and names no repair step, repair packs refuses before any
+     * change (salvaging would drop the blobs the copy still has), and moving the copy over the
+     * damaged pack ends clean with nothing lost. Without damage, the copy is only a warning.
+     */
+    @Test
+    void anIntactCopyOfADamagedPackInAnotherFolderIsMovedOverItNotSalvaged() throws Exception {
+        twoSnapshots();
+        Path copy = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Files.copy(fileB, copy);
+        String shown = "data/" + copy.getParent().getFileName() + "/" + packB.hex();
+        String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
+
+        Run intact = cli.run("check", "--read-data");
+        assertThat(intact.exit()).as("%s", intact).isZero();
+        assertThat(intact.err()).contains(shown + " has the name of pack " + packB.shortHex() + ", which is in its place at "
+                + home + " and intact; Lifeboat ignores it (remove it)");
+        Run unread = cli.run("check");
+        assertThat(unread.err()).contains("keep it until 'check --read-data' finds that pack intact");
+
+        byte[] bytes = Files.readAllBytes(fileB);
+        bytes[bytes.length / 3] ^= 0x5a;
+        Files.write(fileB, bytes);
+        byte[] damaged = bytes.clone();
+
+        Run check = cli.run("check", "--read-data");
+        assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.err()).contains(shown + " has the name of pack " + packB.shortHex() + ", which is in its place at "
+                + home + " and damaged: if 'sha256sum " + shown + "' prints " + packB.hex() + ", it is an intact copy: move it over "
+                + home).doesNotContain("next step: run");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Run packs = follow("lifeboat repair packs " + packB.hex(), work);
+        assertThat(Failures.fatal(packs, ExitCodes.FATAL)).contains("pack " + packB.shortHex() + " has a second file at " + shown)
+                .contains("move it over " + home).contains("nothing was changed");
+        assertThat(Files.readAllBytes(fileB)).isEqualTo(damaged);
+        assertThat(Files.exists(copy)).isTrue();
+        try (var s = Files.list(work)) {
+            assertThat(s.toList()).as("no backup copy written").isEmpty();
+        }
+
+        Files.move(copy, fileB, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(followAdvice(work)).isEmpty();
+        assertFirstSnapshotRestores();
+        assertThat(restic.snapshotIds()).hasSize(2);
+    }
+
+    /**
      * A pack in the wrong folder whose index file is lost too: nothing may cut its data out of
      * the snapshots (repair snapshots and prune say to move it back), repair index leaves it out
      * saying so, and after the move the advice (repair index) brings both snapshots back whole.
