@@ -429,10 +429,16 @@ public final class Repository implements AutoCloseable {
         throw new RepositoryException(h + " has an unknown encoding byte " + (plain[0] & 0xff));
     }
 
+    /**
+     * The IDs of the files of a type, each once (a pack with a second file of its name in another
+     * data/ folder too), in no particular order.
+     *
+     * @throws IOException if the folder cannot be listed
+     */
     public List<Id> list(FileType type) throws IOException {
-        List<Id> out = new ArrayList<>();
+        java.util.LinkedHashSet<Id> out = new java.util.LinkedHashSet<>();
         for (FileInfo f : backend.list(type)) out.add(Id.parse(f.name()));
-        return out;
+        return new ArrayList<>(out);
     }
 
     // ---------------------------------------------------------------- snapshots & locks
