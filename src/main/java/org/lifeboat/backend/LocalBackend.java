@@ -131,7 +131,7 @@ public final class LocalBackend implements Backend {
                 throw new StorageError.Denied(path(h).toString(), "permission denied");
             }
             // a folder's size (4096) is no file's size: said as what it is
-            if (a.isDirectory()) throw new StorageError.NotAFile(path(h) + " is a folder, not a file");
+            notAFile(h, a);
         }
         return new FileStat(a.size(), a.lastModifiedTime().toInstant(), null);
     }
@@ -174,8 +174,9 @@ public final class LocalBackend implements Backend {
                 // NOFOLLOW: a link put there after the check is still not followed.
                 return FileChannel.open(path(h), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             }
-            // A folder opens for reading too, and then seems a 4 KiB file "too short" for every blob.
-            if (Files.isDirectory(path(h), LinkOption.NOFOLLOW_LINKS)) throw new StorageError.NotAFile(path(h) + " is a folder, not a file");
+            // A folder opens for reading too, and then seems a 4 KiB file "too short" for every blob;
+            // a FIFO's open blocks until a writer comes, which may be never.
+            notAFile(h, Files.readAttributes(path(h), BasicFileAttributes.class));
             return FileChannel.open(path(h), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw missing(h);
@@ -451,6 +452,12 @@ public final class LocalBackend implements Backend {
             kind = special(p);
         }
         throw new StorageError.NotAFile("it is " + kind + ", not a file");
+    }
+
+    /** Throws NotAFile naming what {@code h} is when its (followed) attributes are not a regular file's. */
+    private void notAFile(Handle h, BasicFileAttributes a) throws StorageError.NotAFile {
+        if (a.isRegularFile()) return;
+        throw new StorageError.NotAFile(path(h) + " is " + (a.isDirectory() ? "a folder" : special(path(h))) + ", not a file");
     }
 
     /** "a FIFO", "a socket", "a device" or "a special file", from lstat's mode. */

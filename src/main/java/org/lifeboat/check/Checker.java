@@ -98,8 +98,31 @@ public final class Checker {
         List<Repository.StrayPack> copies = new ArrayList<>();
         Set<Id> explained = new HashSet<>();
         strays.sort((a, b) -> a.path().compareTo(b.path()));
+        // Two files outside the folder, or a folder in the pack's place: one move cannot be the
+        // advice (the second move would replace the first file; a move into a folder nests it).
+        Map<Id, List<String>> outside = new HashMap<>();
+        Set<Id> folderAtHome = new HashSet<>();
+        for (Repository.StrayPack s : strays) {
+            if (s.file()) outside.computeIfAbsent(s.id(), k -> new ArrayList<>()).add(s.path());
+            else if (s.path().equals(s.home())) folderAtHome.add(s.id());
+        }
+        boolean byHand = false;
         for (Repository.StrayPack s : strays) {
             long[] st = packStats.get(s.id());
+            List<String> files = outside.getOrDefault(s.id(), List.of());
+            if (!onDisk.containsKey(s.id().hex()) && !files.isEmpty() && (files.size() > 1 || folderAtHome.contains(s.id()))) {
+                if (!explained.add(s.id())) continue;
+                byHand = true;
+                String inIt = st == null ? "no index names it" : "the index places " + Plural.of(st[0], "blob") + " in it";
+                errors.add(files.size() > 1
+                        ? "pack " + s.id().shortHex() + " is not in its folder (" + inIt + "), and " + files.size() + " files outside it"
+                                + " have its name (" + String.join(", ", files) + "): move the one for which 'sha256sum FILE' prints "
+                                + s.id().hex() + " to " + s.home() + " and the others out of the repository"
+                                + (folderAtHome.contains(s.id()) ? ", after moving the folder " + s.home() + " out of the repository" : "")
+                        : "pack " + s.id().shortHex() + " is at " + files.get(0) + " (" + inIt + "), and " + s.home() + " is a folder,"
+                                + " not the pack: move that folder out of the repository, then move " + files.get(0) + " to " + s.home());
+                continue;
+            }
             if (onDisk.containsKey(s.id().hex())) {
                 // judged once the packs are read: it may be the one intact copy of a damaged pack
                 if (s.file()) {
@@ -205,7 +228,8 @@ public final class Checker {
             if (brokenPacks.contains(s.id())) {
                 copyOfDamaged = true;
                 errors.add(copy + " and damaged: if 'sha256sum " + s.path() + "' prints " + s.id().hex() + ", it is an intact copy:"
-                        + " move it over " + s.home() + " and check again; otherwise remove it and repair the pack");
+                        + " move it over " + s.home() + " and check again; otherwise move it out of the repository (keep it: it may"
+                        + " hold blobs the damaged pack lost) and run 'lifeboat repair packs " + s.id().hex() + "'");
             } else if (subset != null && readPackIds.contains(s.id())) {
                 warnings.add(copy + " and intact; Lifeboat ignores it (remove it)");
             } else {
@@ -225,7 +249,7 @@ public final class Checker {
             errors.addAll(retentionErrors(repo.retention(), retention));
         }
         List<String> broken = brokenPacks.stream().sorted().map(Id::hex).toList();
-        String next = misplaced.isEmpty() && !copyOfDamaged ? nextStep(errors.isEmpty(), broken, onDisk, u, unreadableSnapshots) : null;
+        String next = misplaced.isEmpty() && !copyOfDamaged && !byHand ? nextStep(errors.isEmpty(), broken, onDisk, u, unreadableSnapshots) : null;
         return new CheckResult(List.copyOf(errors), List.copyOf(warnings), packsRead, packsAvailable, snaps.size(), trees,
                 broken, !repo.indexErrors().isEmpty(), suggestPrune, retention, List.copyOf(unindexed), notIndexed,
                 List.copyOf(misplaced), next);

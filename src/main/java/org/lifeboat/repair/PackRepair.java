@@ -116,7 +116,8 @@ public final class PackRepair {
                 // Perhaps the intact copy of this damaged pack: salvaging first would drop the blobs it still has.
                 throw new RepositoryException("pack " + p.shortHex() + " has a second file at " + copy.path() + ": if 'sha256sum "
                         + copy.path() + "' prints " + p.hex() + ", it is an intact copy: move it over " + copy.home()
-                        + " instead of repairing; otherwise remove it and run repair packs again (nothing was changed)");
+                        + " instead of repairing; otherwise move it out of the repository (keep it: it may hold blobs this"
+                        + " pack lost) and run repair packs again (nothing was changed)");
             }
             Repository.StrayPack stray = sizes.containsKey(p) ? null : strays.get(p);
             if (stray != null && stray.file()) {

@@ -464,6 +464,43 @@ class RepairCommandTest {
         assertThat(cli.run("check").exit()).isZero();
     }
 
+    /**
+     * brk4 H4: a FIFO in snapshots/ or index/ blocked every command that opened it until killed;
+     * now each is a file that is not a file, named, and the advised repairs remove it.
+     */
+    @Test
+    void aFifoInPlaceOfASnapshotOrIndexFileIsNamedNotWaitedFor() throws Exception {
+        Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        Files.write(src.resolve("b.txt"), "beta\n".getBytes());
+        cli.run("backup", src.toString()).ok();
+        String bad = Failures.ids(repo, "snapshots").get(0);
+        Path fifo = repo.resolve("snapshots").resolve(bad);
+        Files.delete(fifo);
+        mkfifo(fifo);
+        Path indexFifo = repo.resolve("index").resolve("de".repeat(32));
+        mkfifo(indexFifo);
+
+        // a process with a time limit: a regression blocks in open(2), which no interrupt ends
+        Run check = Proc.run(Cli.command("-r", repo.toString(), "--password-file", pw.toString(), "check"), Map.of(), null,
+                null, 60);
+        assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.err()).contains("snapshots/" + bad + " is a FIFO, not a file").contains("index/" + "de".repeat(32)
+                + " is a FIFO, not a file").contains("next step: run 'lifeboat repair index'");
+        assertThat(cli.run("snapshots").out()).contains("1 snapshots");
+        assertThat(cli.run("repair", "index").exit()).isZero();
+        assertThat(indexFifo).doesNotExist();
+        Run forget = cli.run("repair", "snapshots", "--forget", bad);
+        assertThat(forget.exit()).as("%s", forget).isZero();
+        assertThat(fifo).doesNotExist();
+        assertThat(cli.run("check").exit()).isZero();
+    }
+
+    private static void mkfifo(Path p) throws Exception {
+        Process m = new ProcessBuilder("mkfifo", p.toString()).inheritIO().start();
+        assertThat(m.waitFor()).isZero();
+    }
+
     @Test
     void aMalformedTimeAndADataBlobAsTreeAreNamedAsSuch() throws Exception {
         Id dataBlob;

@@ -173,7 +173,7 @@ class RepairConvergenceTest {
         assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
         assertThat(check.err()).contains(shown + " has the name of pack " + packB.shortHex() + ", which is in its place at "
                 + home + " and damaged: if 'sha256sum " + shown + "' prints " + packB.hex() + ", it is an intact copy: move it over "
-                + home).doesNotContain("next step: run");
+                + home).contains("otherwise move it out of the repository (keep it").doesNotContain("next step: run");
         Path work = Files.createDirectories(dir.resolve("work"));
         Run packs = follow("lifeboat repair packs " + packB.hex(), work);
         assertThat(Failures.fatal(packs, ExitCodes.FATAL)).contains("pack " + packB.shortHex() + " has a second file at " + shown)
@@ -188,6 +188,46 @@ class RepairConvergenceTest {
         assertThat(followAdvice(work)).isEmpty();
         assertFirstSnapshotRestores();
         assertThat(restic.snapshotIds()).hasSize(2);
+    }
+
+    /**
+     * brk4 H1 and H2: two files with the pack's name outside its folder (one damaged), or the
+     * pack outside its folder with a folder in its place. One move was the advice, and following
+     * it replaced the intact file with the damaged one, or nested the pack in the folder. Now
+     * check says what to move where, names no step it cannot take, and doing so ends clean.
+     */
+    @Test
+    void twoFilesOutsideTheFolderOrAFolderInThePacksPlaceAreSaidMoveByMove() throws Exception {
+        twoSnapshots();
+        String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
+        Path moved = misplaceB();
+        String shown = "data/" + moved.getParent().getFileName() + "/" + packB.hex();
+        Path other = Files.createDirectories(repo.resolve("data").resolve("ff".equals(packB.hex().substring(0, 2)) ? "fe" : "ff"))
+                .resolve(packB.hex());
+        byte[] damaged = Files.readAllBytes(moved);
+        damaged[damaged.length / 2] ^= 0x11;
+        Files.write(other, damaged);
+        String otherShown = "data/" + other.getParent().getFileName() + "/" + packB.hex();
+
+        Run check = cli.run("check");
+        assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
+        assertThat(check.err()).contains("pack " + packB.shortHex() + " is not in its folder (the index places 4 blobs in it),"
+                + " and 2 files outside it have its name").contains(shown).contains(otherShown)
+                .contains("move the one for which 'sha256sum FILE' prints " + packB.hex() + " to " + home)
+                .doesNotContain("next step").doesNotContain("missing from the repository");
+
+        Files.delete(other);
+        Path folder = Files.createDirectories(fileB);
+        Run nested = cli.run("check");
+        assertThat(nested.exit()).as("%s", nested).isEqualTo(ExitCodes.FATAL);
+        assertThat(nested.err()).contains("pack " + packB.shortHex() + " is at " + shown + " (the index places 4 blobs in it), and "
+                + home + " is a folder, not the pack: move that folder out of the repository, then move " + shown + " to " + home)
+                .doesNotContain("next step").doesNotContain("are lost");
+
+        Files.delete(folder);
+        Files.move(moved, fileB);
+        assertThat(followAdvice(dir.resolve("work"))).isEmpty();
+        assertFirstSnapshotRestores();
     }
 
     /**
