@@ -192,6 +192,8 @@ public final class Checker {
             if (!notIndexed) {
                 warnings.add(head + (u.unreadable().containsKey(p) ? " and its header cannot be read (" + u.unreadable().get(p) + ")" : "")
                         + " (unused; prune removes it)");
+            } else if (onDisk.get(name) < org.lifeboat.repository.Pack.MIN_SIZE_WITH_BLOB) {
+                warnings.add(head + " and is too short to hold a blob (" + onDisk.get(name) + " bytes; prune removes it)");
             } else if (u.holdingUnindexedBlobs().contains(p)) {
                 warnings.add(head + " and holds blobs the index lacks (snapshots need blobs the index lacks: repair index reads it)");
             } else if (u.lockedUnreadable().containsKey(p)) {
@@ -225,7 +227,7 @@ public final class Checker {
         boolean copyOfDamaged = false;
         for (Repository.StrayPack s : copies) {
             String copy = s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home();
-            if (brokenPacks.contains(s.id())) {
+            if (brokenPacks.contains(s.id()) || u.unreadable().containsKey(s.id())) {
                 copyOfDamaged = true;
                 errors.add(copy + " and damaged: if 'sha256sum " + s.path() + "' prints " + s.id().hex() + ", it is an intact copy:"
                         + " move it over " + s.home() + " and check again; otherwise move it out of the repository (keep it: it may"

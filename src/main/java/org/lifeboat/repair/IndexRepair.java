@@ -156,9 +156,11 @@ public final class IndexRepair {
                             + Plural.of(old.size(), "index entry is", "index entries are")
                             + " kept, the only description of its blobs; salvage them with"
                             + " 'lifeboat repair packs " + p.hex() + "'");
-                } else if (old.isEmpty() && size < org.lifeboat.repository.Pack.MIN_SIZE_WITH_BLOB) {
+                } else if (size < org.lifeboat.repository.Pack.MIN_SIZE_WITH_BLOB) {
                     // nothing to salvage, so no repair waits for it (as check and UnindexedPacks say)
-                    out.accept("skipped pack file " + p.hex() + ": " + why + " (too short to hold a blob; prune removes it)");
+                    out.accept("skipped pack file " + p.hex() + ": " + why + " (too short to hold a blob"
+                            + (old.isEmpty() ? "" : ": its " + Plural.of(old.size(), "index entry is", "index entries are") + " removed")
+                            + "; prune removes it)");
                     tooShort++;
                 } else {
                     unreadable.put(p, why);

@@ -348,6 +348,27 @@ class RepairConvergenceTest {
         assertFirstSnapshotRestores();
     }
 
+    /**
+     * brk4 M5: a pack the index names, cut to fewer bytes than a blob needs: repair index removes
+     * its entries saying why, without advising repair packs (nothing to salvage), check calls it too
+     * short (not "all in the index through other packs"), and the advice ends clean.
+     */
+    @Test
+    void aPackTheIndexNamesCutShorterThanABlobIsNoReasonForRepairPacks() throws Exception {
+        twoSnapshots();
+        try (var ch = java.nio.channels.FileChannel.open(fileB, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(60);
+        }
+        Run index = cli.run("repair", "index").ok();
+        assertThat(index.out()).contains("skipped pack file " + packB.hex()).contains("too short to hold a blob: its 4 index entries"
+                + " are removed; prune removes it").doesNotContain("repair packs");
+        Run check = cli.run("check");
+        assertThat(check.err()).contains("pack " + packB.shortHex() + " is not referenced in any index and is too short to hold"
+                + " a blob (60 bytes; prune removes it)").doesNotContain("through other packs").doesNotContain("repair packs");
+        assertThat(followAdvice(Files.createDirectories(dir.resolve("work")))).containsExactly("lifeboat repair snapshots --forget");
+        assertFirstSnapshotRestores();
+    }
+
     /** Two files with the same content use one blob twice: prune counts the blob once. */
     @Test
     void pruneCountsDistinctMissingBlobsNotReferences() throws Exception {
@@ -398,8 +419,9 @@ class RepairConvergenceTest {
         assertThat(r.exit()).as("%s", r).isZero();
         assertThat(r.out() + r.err()).contains("which no index names").doesNotContain("lost")
                 .contains("all blobs of the damaged packs were salvaged");
-        Run check = cli.run("check", "--read-data");
-        assertThat(check.exit()).as("%s", check).isZero();
+        // The first snapshot's trees differ from the second's when /tmp changed in between (its
+        // mtime is in the root tree), and then only repair index brings them back: never a loss.
+        assertThat(followAdvice(work)).allMatch("lifeboat repair index"::equals);
         Path restored = dir.resolve("restored");
         cli.run("restore", "latest", "--target", restored.toString()).ok();
         assertThat(Files.readAllBytes(restored.resolve(src.toString().substring(1)).resolve("f.bin"))).isEqualTo(content);
