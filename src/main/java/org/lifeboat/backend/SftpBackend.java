@@ -191,9 +191,12 @@ final class SftpBackend implements Backend {
      */
     private IOException failure(SftpClient sftp, String verb, String file, Exception e) {
         if (e instanceof StorageError se && e instanceof IOException io) return io;
-        if (e instanceof InterruptedIOException ie) {
-            broken(sftp);
-            return ie;
+        if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+            // An interrupt can stop a write inside an SSH packet, leaving the session's stream out
+            // of step for every channel (seen once as a later request's "Timeout expired" within
+            // a second): the next request connects afresh.
+            dropConnection();
+            if (e instanceof InterruptedIOException ie) return ie;
         }
         if (e instanceof SftpException s) {
             return switch (s.getStatus()) {
@@ -260,6 +263,15 @@ final class SftpBackend implements Backend {
     }
 
     /** Forgets a channel (and the session, if it is closed), so that the next request makes a new one. */
+    /** Closes the whole connection, so that the next request connects again. */
+    private void dropConnection() {
+        synchronized (lock) {
+            Connection c = conn;
+            conn = null;
+            if (c != null) closeQuietly(c);
+        }
+    }
+
     private void broken(SftpClient sftp) {
         synchronized (lock) {
             Connection c = conn;
