@@ -96,6 +96,7 @@ public final class Checker {
         // holds no pack, so the blobs the index places in it are lost.
         List<Repository.StrayPack> misplaced = new ArrayList<>();
         List<Repository.StrayPack> copies = new ArrayList<>();
+        List<Repository.StrayPack> outsideUnindexed = new ArrayList<>();
         Set<Id> explained = new HashSet<>();
         strays.sort((a, b) -> a.path().compareTo(b.path()));
         // Two files outside the folder, or a folder in the pack's place: one move cannot be the
@@ -131,9 +132,12 @@ public final class Checker {
                     warnings.add(s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home()
                             + "; Lifeboat ignores it (remove it)");
                 }
+            } else if (s.file() && st == null) {
+                // judged once the trees are walked: only data the index lacks makes it matter
+                outsideUnindexed.add(s);
+                explained.add(s.id());
             } else if (s.file()) {
-                errors.add(s.problem() + (st == null ? " (no index names it)" : " (the index places " + Plural.of(st[0], "blob")
-                        + " in it)") + ": move it back to " + s.home());
+                errors.add(s.problem() + " (the index places " + Plural.of(st[0], "blob") + " in it): move it back to " + s.home());
                 misplaced.add(s);
                 explained.add(s.id());
             } else if (st != null) {
@@ -183,6 +187,16 @@ public final class Checker {
         });
         Set<BlobKey> missingBlobs = ConcurrentHashMap.newKeySet();
         long trees = checkTrees(snaps, missingBlobs);
+        for (Repository.StrayPack s : outsideUnindexed) {
+            if (notIndexed) {
+                errors.add(s.problem() + " (no index names it): move it back to " + s.home());
+                misplaced.add(s);
+            } else {
+                // a leftover (a copy of a pack prune removed): moving it back would only give prune work
+                warnings.add(s.problem() + "; no index names it and no snapshot needs data the index lacks, so Lifeboat leaves"
+                        + " it alone (remove it)");
+            }
+        }
         // Unused only when no snapshot lacks an index entry: else they may hold that data (a lost
         // index file), and prune would delete it. Each warning names the step the advice names.
         UnindexedPacks u = unindexed.isEmpty() ? UnindexedPacks.NONE : UnindexedPacks.find(repo);

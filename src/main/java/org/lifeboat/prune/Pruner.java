@@ -166,7 +166,19 @@ public final class Pruner {
         List<Repository.StrayPack> strays = new ArrayList<>();
         for (Repository.PackFile f : repo.listPacks(strays::add)) listed.put(f.id(), f.size());
         List<Repository.StrayPack> misplaced = new ArrayList<>();
-        for (Repository.StrayPack s : strays) if (s.file() && !listed.containsKey(s.id())) misplaced.add(s);
+        for (Repository.StrayPack s : strays) {
+            if (!s.file()) continue;
+            if (listed.containsKey(s.id())) {
+                listener.warning(s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home()
+                        + "; prune leaves it alone (remove it once 'check --read-data' passes)");
+            } else if (packs.containsKey(s.id())) {
+                misplaced.add(s);
+            } else {
+                // no index names it and no snapshot lacks data (checked above): nothing waits for it
+                listener.warning(s.problem() + "; no index names it and no snapshot needs data the index lacks, so prune"
+                        + " leaves it alone (remove it)");
+            }
+        }
         if (!misplaced.isEmpty()) {
             // it may be indexed (prune would forget it as missing) or hold data: moved back first
             throw new PruneException(UnindexedPacks.moveFirst(misplaced) + "; prune will not run while a pack is outside its folder");

@@ -369,6 +369,34 @@ class RepairConvergenceTest {
         assertFirstSnapshotRestores();
     }
 
+    /**
+     * brk4 M4: prune removed a pack whose copy lay in another data/ folder and left the copy
+     * without a word; check then said to move back a pack nothing needs, and prune refused until
+     * it was. Now prune says it leaves the copy, and check and the next prune let it be.
+     */
+    @Test
+    void aCopyOfAPackPruneRemovedIsALeftoverNotAnError() throws Exception {
+        twoSnapshots();
+        Path copy = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Files.copy(fileB, copy);
+        String shown = "data/" + copy.getParent().getFileName() + "/" + packB.hex();
+
+        Run prune = cli.run("forget", second, "--prune");
+        assertThat(prune.exit()).as("%s", prune).isZero();
+        assertThat(prune.out() + prune.err()).contains(shown + " has the name of pack " + packB.shortHex()).contains("prune leaves it alone");
+        assertThat(fileB).doesNotExist();
+        assertThat(copy).exists();
+
+        Run check = cli.run("check");
+        assertThat(check.exit()).as("%s", check).isZero();
+        assertThat(check.err()).contains("pack " + packB.shortHex() + " is at " + shown).contains("no index names it and no snapshot"
+                + " needs data the index lacks, so Lifeboat leaves it alone (remove it)").doesNotContain("move it back");
+        Run again = cli.run("prune");
+        assertThat(again.exit()).as("%s", again).isZero();
+        assertThat(again.out() + again.err()).contains("prune leaves it alone (remove it)");
+        assertFirstSnapshotRestores();
+    }
+
     /** Two files with the same content use one blob twice: prune counts the blob once. */
     @Test
     void pruneCountsDistinctMissingBlobsNotReferences() throws Exception {
