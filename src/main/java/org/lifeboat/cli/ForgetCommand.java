@@ -131,14 +131,20 @@ final class ForgetCommand implements Callable<Integer> {
                     throw new UserException(e.getMessage() + "; nothing was removed");
                 }
             }
-            List<String> unreadable = new ArrayList<>();
-            List<Snapshot> all = repo.listSnapshots(w -> {
+            List<Id> unreadable = new ArrayList<>();
+            List<Snapshot> all = repo.listSnapshotsNamingUnreadable((id, w) -> {
                 ctx.warn(w);
-                unreadable.add(w);
+                unreadable.add(id);
             });
-            if (!unreadable.isEmpty()) {
+            // A policy decides on the whole list; snapshot IDs need only their own files, as long
+            // as none could also be an unreadable one (a prefix of its ID).
+            // ("latest" could be the unreadable one)
+            String clash = ids.stream().filter(a -> a.equalsIgnoreCase("latest")
+                    || unreadable.stream().anyMatch(u -> u.hex().startsWith(a.toLowerCase(java.util.Locale.ROOT)))).findFirst().orElse(null);
+            if (!unreadable.isEmpty() && (ids.isEmpty() || clash != null)) {
                 throw new UserException(Plural.of(unreadable.size(), "snapshot file") + " could not be read (named above); forget decides"
-                        + " nothing on an incomplete list, nothing was removed");
+                        + " nothing " + (clash == null ? "on an incomplete list" : "by '" + clash + "', which may name it")
+                        + ", nothing was removed");
             }
             Set<Id> remove = new LinkedHashSet<>();
             Map<Id, Snapshot> byId = new LinkedHashMap<>();

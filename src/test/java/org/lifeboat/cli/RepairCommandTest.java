@@ -450,6 +450,15 @@ class RepairCommandTest {
         Run restore = cli.run("restore", good, "--target", target.toString());
         assertThat(restore.exit()).as("%s", restore).isZero();
         assertThat(target.resolve(src.toString().substring(1)).resolve("a.txt")).hasContent("alpha\n");
+        // brk4 M6: a policy needs the whole list, an ID only its own file (unless it may name the folder)
+        assertThat(Failures.fatal(cli.run("forget", "--keep-last", "5"), ExitCodes.FATAL)).contains("on an incomplete list");
+        assertThat(Failures.fatal(cli.run("forget", "latest"), ExitCodes.FATAL)).contains("by 'latest', which may name it");
+        assertThat(Failures.fatal(cli.run("forget", bad.substring(0, 8)), ExitCodes.FATAL)).contains("which may name it");
+        Files.write(src.resolve("c.txt"), "gamma\n".getBytes());
+        String third = Failures.snapshotId(cli.run("backup", src.toString()).ok());
+        Run byId = cli.run("forget", third);
+        assertThat(byId.exit()).as("%s", byId).isZero();
+        assertThat(Failures.ids(repo, "snapshots")).hasSize(2).doesNotContain(third);
 
         // what is inside the folder is not Lifeboat's to delete: said so, nothing removed
         Run full = cli.run("repair", "snapshots", "--forget", bad);
