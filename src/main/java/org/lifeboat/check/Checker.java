@@ -118,10 +118,12 @@ public final class Checker {
                 errors.add(files.size() > 1
                         ? "pack " + s.id().shortHex() + " is not in its folder (" + inIt + "), and " + files.size() + " files outside it"
                                 + " have its name (" + String.join(", ", files) + "): move the one for which 'sha256sum FILE' prints "
-                                + s.id().hex() + " to " + s.home() + " and the others out of the repository"
+                                + s.id().hex() + " to " + s.home() + " and the others out of the repository (if none does, any"
+                                + " one: keep the others, they may hold blobs it lost)"
                                 + (folderAtHome.contains(s.id()) ? ", after moving the folder " + s.home() + " out of the repository" : "")
-                        : "pack " + s.id().shortHex() + " is at " + files.get(0) + " (" + inIt + "), and " + s.home() + " is a folder,"
-                                + " not the pack: move that folder out of the repository, then move " + files.get(0) + " to " + s.home());
+                        : "pack " + s.id().shortHex() + " is at " + files.get(0) + " (" + inIt + "), and " + s.home() + " is not a"
+                                + " file but a folder or another kind of entry: move that folder out of the repository, then move "
+                                + files.get(0) + " to " + s.home());
                 continue;
             }
             if (onDisk.containsKey(s.id().hex())) {
@@ -132,6 +134,10 @@ public final class Checker {
                     warnings.add(s.path() + " has the name of pack " + s.id().shortHex() + ", which is in its place at " + s.home()
                             + "; Lifeboat ignores it (remove it)");
                 }
+            } else if (!s.file() && !files.isEmpty()) {
+                // the pack itself lies outside its folder (said on its own line): this entry holds nothing
+                warnings.add(s.problem() + "; the file of pack " + s.id().shortHex() + " is at " + files.getFirst()
+                        + ", so Lifeboat ignores this one (remove it)");
             } else if (s.file() && st == null) {
                 // judged once the trees are walked: only data the index lacks makes it matter
                 outsideUnindexed.add(s);
@@ -244,8 +250,7 @@ public final class Checker {
             if (brokenPacks.contains(s.id()) || u.unreadable().containsKey(s.id())) {
                 copyOfDamaged = true;
                 errors.add(copy + " and damaged: if 'sha256sum " + s.path() + "' prints " + s.id().hex() + ", it is an intact copy:"
-                        + " move it over " + s.home() + " and check again; otherwise move it out of the repository (keep it: it may"
-                        + " hold blobs the damaged pack lost) and run 'lifeboat repair packs " + s.id().hex() + "'");
+                        + " move it over " + s.home() + " and check again; " + Repository.StrayPack.damagedCopy(s.id()));
             } else if (subset != null && readPackIds.contains(s.id())) {
                 warnings.add(copy + " and intact; Lifeboat ignores it (remove it)");
             } else {

@@ -117,7 +117,7 @@ final class KeyCommand implements Callable<Integer> {
     private static void list(Context ctx, Repository repo) throws java.io.IOException {
         ArrayNode a = Json.MAPPER.createArrayNode();
         Table t = new Table(" ID", "User", "Host", "Created");
-        for (Repository.KeyInfo k : repo.listKeys()) {
+        for (Repository.KeyInfo k : repo.listKeys(ctx::warn)) {
             Id id = k.id();
             boolean current = k.current();
             String created = localTime(k.created());

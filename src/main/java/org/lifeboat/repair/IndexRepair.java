@@ -109,9 +109,8 @@ public final class IndexRepair {
             List<PackedBlob> old = known.get(s.id()) == null ? List.of() : distinct(known.get(s.id()));
             if (!old.isEmpty()) entries.put(s.id(), old);
             out.accept(s.problem() + (old.isEmpty() ? ": no index describes it and its header cannot be read there, so it is"
-                    + " left out; move it back to " + s.home() + " and run repair index again"
-                    : ": its " + Plural.of(old.size(), "index entry is", "index entries are") + " kept; move it back to "
-                            + s.home()));
+                    + " left out; " + s.moveBack() + " and run repair index again"
+                    : ": its " + Plural.of(old.size(), "index entry is", "index entries are") + " kept; " + s.moveBack()));
         }
         List<Id> toRead = new ArrayList<>();
         Set<Id> refused = repo.packsWithRefusedIndexEntries();

@@ -116,13 +116,12 @@ public final class PackRepair {
                 // Perhaps the intact copy of this damaged pack: salvaging first would drop the blobs it still has.
                 throw new RepositoryException("pack " + p.shortHex() + " has a second file at " + copy.path() + ": if 'sha256sum "
                         + copy.path() + "' prints " + p.hex() + ", it is an intact copy: move it over " + copy.home()
-                        + " instead of repairing; otherwise move it out of the repository (keep it: it may hold blobs this"
-                        + " pack lost) and run repair packs again (nothing was changed)");
+                        + " instead of repairing; " + Repository.StrayPack.damagedCopy(p) + " (nothing was changed)");
             }
             Repository.StrayPack stray = sizes.containsKey(p) ? null : strays.get(p);
             if (stray != null && stray.file()) {
                 // whole, only in the wrong folder: moving it back is the repair, and nothing here can read it
-                throw new RepositoryException(stray.problem() + ": move it back to " + stray.home()
+                throw new RepositoryException(stray.problem() + ": " + stray.moveBack()
                         + " (repair packs cannot read it there); nothing was changed");
             }
             if (stray != null) {

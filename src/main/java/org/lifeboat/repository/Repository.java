@@ -5,6 +5,8 @@ import java.net.InetAddress;
 import java.nio.file.NoSuchFileException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -176,7 +178,7 @@ public final class Repository implements AutoCloseable {
                 master = kf.open(password);
             } catch (CryptoException e) {
                 continue;
-            } catch (RepositoryException e) {
+            } catch (RepositoryException | org.lifeboat.backend.StorageError.NotAFile e) {
                 refused.add("key file " + kh + " was refused: " + e.getMessage());
                 continue;
             }
@@ -1429,10 +1431,42 @@ public final class Repository implements AutoCloseable {
      * @param path where it is, relative to the repository (data/00/f3…)
      * @param file false when it is not a regular file (a folder)
      */
-    public record StrayPack(Id id, String path, boolean file) {
+    public record StrayPack(Id id, String path, boolean file, boolean homeTaken, int filesOutside) {
+        /**
+         * @param homeTaken    true when something that is not a file (a folder) is where the pack belongs
+         * @param filesOutside how many files with this pack's name lie outside its folder (this one among them)
+         */
+        public StrayPack {}
+
         /** Where the repository reads this pack from: data/f3/f3…. */
         public String home() {
             return "data/" + id.hex().substring(0, 2) + "/" + id.hex();
+        }
+
+        /**
+         * How to put a file outside its folder back, as one phrase: "move it back to data/f3/f3…",
+         * or, when one move would go wrong (a folder in its place would take the pack inside it;
+         * a second file moved there would replace the first), what to do move by move.
+         */
+        public String moveBack() {
+            String clear = homeTaken ? "move the folder " + home() + " out of the repository, then " : "";
+            if (filesOutside > 1) {
+                return clear + "move the one of the " + filesOutside + " files named " + id.shortHex() + "… outside " + home().substring(0, 8)
+                        + " for which 'sha256sum FILE' prints " + id.hex() + " to " + home() + " and the others out of the repository"
+                        + " (if none does, any one: keep the others, they may hold blobs it lost)";
+            }
+            return clear + (homeTaken ? "move it to " : "move it back to ") + home();
+        }
+
+        /**
+         * What to do with a second file of a damaged pack that is not an intact copy: it may still
+         * hold blobs the pack lost, so it is kept aside and brought back once the pack is repaired
+         * (repair index then indexes what it holds, and the next check's repair packs salvages it).
+         */
+        public static String damagedCopy(Id pack) {
+            return "otherwise move it out of the repository (keep it: it may hold blobs the pack lost), run 'lifeboat repair"
+                    + " packs " + pack.hex() + "', and if that reports blobs lost, move it to data/" + pack.hex().substring(0, 2) + "/"
+                    + pack.hex() + " and run 'lifeboat repair index': the next check names what it can still salvage";
         }
 
         /** One phrase saying what is wrong: "is at data/00/f3…, outside its folder data/f3/" or "is a folder, not a file". */
@@ -1452,11 +1486,18 @@ public final class Repository implements AutoCloseable {
      */
     public List<PackFile> listPacks(java.util.function.Consumer<StrayPack> strays) throws IOException {
         List<PackFile> out = new ArrayList<>();
-        for (FileInfo f : backend.list(FileType.DATA)) {
+        List<FileInfo> all = backend.list(FileType.DATA);
+        Set<String> homeTaken = new HashSet<>();
+        Map<String, Integer> outside = new HashMap<>();
+        for (FileInfo f : all) {
+            if (!f.misplaced() && !f.file()) homeTaken.add(f.name());
+            if (f.misplaced() && f.file()) outside.merge(f.name(), 1, Integer::sum);
+        }
+        for (FileInfo f : all) {
             Id id = Id.parse(f.name());
             if (!f.file() || f.misplaced()) {
                 strays.accept(new StrayPack(id, f.misplaced() ? f.foundAt() : "data/" + f.name().substring(0, 2) + "/" + f.name(),
-                        f.file()));
+                        f.file(), homeTaken.contains(f.name()), outside.getOrDefault(f.name(), 0)));
                 continue;
             }
             out.add(new PackFile(id, f.size()));
@@ -1499,21 +1540,23 @@ public final class Repository implements AutoCloseable {
     }
 
     /**
-     * Every key file, parsed, in the order listed (no particular order).
+     * Every key file that can be read, parsed, in the order listed (no particular order); each
+     * other one (damaged, larger than a key file may be, not a file) goes to {@code unreadable} as
+     * one sentence naming it, as restic's {@code key list} warns and goes on.
      *
-     * @throws RepositoryException naming a key file that is damaged or larger than a key file may be
      * @throws IOException if keys/ cannot be listed or a key file cannot be read
      */
-    public List<KeyInfo> listKeys() throws IOException {
+    public List<KeyInfo> listKeys(java.util.function.Consumer<String> unreadable) throws IOException {
         List<KeyInfo> out = new ArrayList<>();
         for (Id id : list(FileType.KEY)) {
             Handle h = new Handle(FileType.KEY, id.hex());
             KeyFile k;
             try {
                 k = KeyFile.parse(loadSmall(backend, h, KeyFile.MAX_SIZE, "key file " + h));
-            } catch (RepositoryException e) {
+            } catch (RepositoryException | org.lifeboat.backend.StorageError.NotAFile e) {
                 // the parser says what is wrong ("it is not a JSON object"); this says which file
-                throw e.getMessage().startsWith("key file ") ? e : new RepositoryException("key file " + h + ": " + e.getMessage(), e);
+                unreadable.accept(e.getMessage().startsWith("key file ") ? e.getMessage() : "key file " + h + ": " + e.getMessage());
+                continue;
             }
             out.add(new KeyInfo(id, id.equals(keyId), k.username(), k.hostname(), k.created()));
         }

@@ -138,8 +138,10 @@ public record UnindexedPacks(List<Id> holdingUnindexedBlobs, Map<Id, String> unr
      */
     public static String moveFirst(List<Repository.StrayPack> misplaced) {
         Repository.StrayPack s = misplaced.getFirst();
-        return s.problem() + ": move it back to " + s.home() + " first" + (misplaced.size() > 1
-                ? " (and " + Plural.of(misplaced.size() - 1, "other pack") + " outside " + (misplaced.size() == 2 ? "its" : "their")
+        // a pack with two files outside its folder is one pack to put back, not two
+        long others = misplaced.stream().map(Repository.StrayPack::id).distinct().count() - 1;
+        return s.problem() + ": " + s.moveBack() + " first" + (others > 0
+                ? " (and " + Plural.of(others, "other pack") + " outside " + (others == 1 ? "its" : "their")
                 + " folder, which 'lifeboat check' lists)" : "");
     }
 

@@ -503,6 +503,16 @@ class RepairCommandTest {
         assertThat(forget.exit()).as("%s", forget).isZero();
         assertThat(fifo).doesNotExist();
         assertThat(cli.run("check").exit()).isZero();
+
+        // brk5 M4: a FIFO in keys/ is a key that cannot be read, not the end of the command
+        mkfifo(repo.resolve("keys").resolve("ab".repeat(32)));
+        Path wrong = Files.writeString(dir.resolve("wrong-pw"), "not the password\n");
+        Run denied = new Cli(repo, wrong).run("snapshots");
+        assertThat(denied.exit()).as("%s", denied).isEqualTo(ExitCodes.WRONG_PASSWORD);
+        Run keys = cli.run("key", "list");
+        assertThat(keys.exit()).as("%s", keys).isZero();
+        assertThat(keys.err()).contains("keys/" + "ab".repeat(32)).contains("is a FIFO, not a file");
+        assertThat(keys.out()).contains("*");
     }
 
     private static void mkfifo(Path p) throws Exception {

@@ -221,13 +221,61 @@ class RepairConvergenceTest {
         Run nested = cli.run("check");
         assertThat(nested.exit()).as("%s", nested).isEqualTo(ExitCodes.FATAL);
         assertThat(nested.err()).contains("pack " + packB.shortHex() + " is at " + shown + " (the index places 4 blobs in it), and "
-                + home + " is a folder, not the pack: move that folder out of the repository, then move " + shown + " to " + home)
+                + home + " is not a file but a folder or another kind of entry: move that folder out of the repository, then move " + shown
+                + " to " + home)
                 .doesNotContain("next step").doesNotContain("are lost");
+        // brk5 H1: the other commands said "move it back", which nested the pack in the folder
+        String twoMoves = "move the folder " + home + " out of the repository, then move it to " + home;
+        assertThat(cli.run("repair", "index").ok().out()).contains(twoMoves);
+        assertThat(Failures.fatal(cli.run("prune"), ExitCodes.FATAL)).contains(twoMoves);
+        Run packs = follow("lifeboat repair packs " + packB.hex(), Files.createDirectories(dir.resolve("work")));
+        assertThat(Failures.fatal(packs, ExitCodes.FATAL)).contains(twoMoves);
 
         Files.delete(folder);
         Files.move(moved, fileB);
         assertThat(followAdvice(dir.resolve("work"))).isEmpty();
         assertFirstSnapshotRestores();
+    }
+
+    /**
+     * brk5 H2: the pack in its place and its copy elsewhere damaged in different blobs. The advice
+     * keeps the copy aside, repair packs salvages what the pack gives, the copy goes back in the
+     * pack's place, and repair index and the next repair packs take the rest from it: nothing lost.
+     */
+    @Test
+    void aDamagedCopyOfADamagedPackGivesBackTheBlobsThePackLost() throws Exception {
+        twoSnapshots();
+        Path copy = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        byte[] bytes = Files.readAllBytes(fileB);
+        byte[] inPlace = bytes.clone();
+        inPlace[bytes.length / 8] ^= 0x21;
+        byte[] other = bytes.clone();
+        other[bytes.length * 5 / 8] ^= 0x42;
+        Files.write(fileB, inPlace);
+        Files.write(copy, other);
+        String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
+
+        Run check = cli.run("check", "--read-data");
+        assertThat(check.err()).contains("and if that reports blobs lost, move it to " + home + " and run 'lifeboat repair index'");
+        Path aside = dir.resolve("aside-" + packB.hex());
+        Files.move(copy, aside);
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Run packs = follow("lifeboat repair packs " + packB.hex(), work);
+        assertThat(packs.exit()).as("%s", packs).isZero();
+        assertThat(packs.out() + packs.err()).contains("could not be read");
+        Files.move(aside, fileB);
+        cli.run("repair", "index").ok();
+        // a new folder: the first run's backup copy (pack-ID, other bytes) is never overwritten
+        Run again = follow("lifeboat repair packs " + packB.hex(), work);
+        assertThat(Failures.fatal(again, ExitCodes.FATAL)).contains("exists already").contains("move it away first");
+        assertThat(followAdvice(Files.createDirectories(dir.resolve("work2")))).containsExactly("lifeboat repair packs " + packB.hex());
+        assertFirstSnapshotRestores();
+        Path restored = dir.resolve("restored-b");
+        cli.run("restore", second, "--target", restored.toString()).ok();
+        for (int i = 0; i < 4; i++) {
+            assertThat(Files.readAllBytes(restored.resolve(srcB.toString().substring(1)).resolve("b" + i + ".bin")))
+                    .isEqualTo(TestTrees.random(20 + i, 300_000));
+        }
     }
 
     /**
