@@ -190,10 +190,14 @@ final class SnapshotsCommand implements Callable<Integer> {
         return s == null ? "" : s;
     }
 
-    /** A listing that had to skip damaged snapshot files (named in the warnings) is not a success. */
+    /**
+     * A listing that had to skip damaged snapshot files (named in the warnings) says so once more
+     * at the end, and exits 0 as restic's does: the snapshots listed are whole; check names the rest.
+     */
     private static int incomplete(Context ctx, List<String> unreadable) {
         if (unreadable.isEmpty()) return ExitCodes.OK;
-        ctx.err.println("Fatal: " + Plural.of(unreadable.size(), "snapshot file") + " could not be read; the list is incomplete");
-        return ExitCodes.FATAL;
+        ctx.warn(Plural.of(unreadable.size(), "snapshot file") + " could not be read, so the list is incomplete ('lifeboat check'"
+                + " says what to do)");
+        return ExitCodes.OK;
     }
 }

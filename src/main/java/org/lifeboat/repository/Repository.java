@@ -458,8 +458,9 @@ public final class Repository implements AutoCloseable {
             json = loadUnpacked(FileType.SNAPSHOT, id);
         } catch (org.lifeboat.backend.StorageError.NotAFile e) {
             // a hostile layout is damage like any other: the listing goes on without it, and
-            // 'repair snapshots --forget ID' removes it
-            throw new RepositoryException(e.getMessage());
+            // 'repair snapshots --forget ID' removes it, but never what a folder holds
+            throw new RepositoryException(e.getMessage() + (e.getMessage().contains("is a folder")
+                    ? " (if it holds anything, move that out of the repository first)" : ""));
         }
         return Snapshot.parse(id, json);
     }

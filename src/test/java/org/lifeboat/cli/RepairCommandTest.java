@@ -442,7 +442,7 @@ class RepairCommandTest {
         // brk3 H1: each command stopped on the folder; now it is one unreadable snapshot among readable ones
         Run check = cli.run("check");
         assertThat(check.exit()).as("%s", check).isEqualTo(ExitCodes.FATAL);
-        assertThat(check.out() + check.err()).contains("is a folder, not a file")
+        assertThat(check.out() + check.err()).contains("is a folder, not a file (if it holds anything, move that out of the repository first)")
                 .contains("next step: run 'lifeboat repair snapshots --forget " + bad + "'");
         Run list = cli.run("snapshots");
         assertThat(list.out()).contains(good.substring(0, 8)).doesNotContain(bad.substring(0, 8));
