@@ -262,7 +262,6 @@ final class SftpBackend implements Backend {
                 + (where.port() > 0 ? ":" + where.port() : "");
     }
 
-    /** Forgets a channel (and the session, if it is closed), so that the next request makes a new one. */
     /** Closes the whole connection, so that the next request connects again. */
     private void dropConnection() {
         synchronized (lock) {
@@ -272,6 +271,7 @@ final class SftpBackend implements Backend {
         }
     }
 
+    /** Forgets a channel (and the session, if it is closed), so that the next request makes a new one. */
     private void broken(SftpClient sftp) {
         synchronized (lock) {
             Connection c = conn;

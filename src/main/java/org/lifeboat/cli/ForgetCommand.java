@@ -137,8 +137,7 @@ final class ForgetCommand implements Callable<Integer> {
                 unreadable.add(id);
             });
             // A policy decides on the whole list; snapshot IDs need only their own files, as long
-            // as none could also be an unreadable one (a prefix of its ID).
-            // ("latest" could be the unreadable one)
+            // as none could also name an unreadable one ("latest", or a prefix of its ID).
             String clash = ids.stream().filter(a -> a.equalsIgnoreCase("latest")
                     || unreadable.stream().anyMatch(u -> u.hex().startsWith(a.toLowerCase(java.util.Locale.ROOT)))).findFirst().orElse(null);
             if (!unreadable.isEmpty() && (ids.isEmpty() || clash != null)) {

@@ -1431,13 +1431,10 @@ public final class Repository implements AutoCloseable {
      * @param id   the pack's ID (its name)
      * @param path where it is, relative to the repository (data/00/f3…)
      * @param file false when it is not a regular file (a folder)
+     * @param homeTaken    true when something that is not a file (a folder) is where the pack belongs
+     * @param filesOutside how many files with this pack's name lie outside its folder (this one among them)
      */
     public record StrayPack(Id id, String path, boolean file, boolean homeTaken, int filesOutside) {
-        /**
-         * @param homeTaken    true when something that is not a file (a folder) is where the pack belongs
-         * @param filesOutside how many files with this pack's name lie outside its folder (this one among them)
-         */
-        public StrayPack {}
 
         /** Where the repository reads this pack from: data/f3/f3…. */
         public String home() {
@@ -1450,7 +1447,7 @@ public final class Repository implements AutoCloseable {
          * a second file moved there would replace the first), what to do move by move.
          */
         public String moveBack() {
-            String clear = homeTaken ? "move the folder " + home() + " out of the repository, then " : "";
+            String clear = homeTaken ? "move " + home() + " (a folder or other entry, not the pack) out of the repository, then " : "";
             if (filesOutside > 1) {
                 return clear + "move the one of the " + filesOutside + " files named " + id.shortHex() + "… outside " + home().substring(0, 8)
                         + " for which 'sha256sum FILE' prints " + id.hex() + " to " + home() + " and the others out of the repository"

@@ -225,7 +225,7 @@ class RepairConvergenceTest {
                 + " to " + home)
                 .doesNotContain("next step").doesNotContain("are lost");
         // brk5 H1: the other commands said "move it back", which nested the pack in the folder
-        String twoMoves = "move the folder " + home + " out of the repository, then move it to " + home;
+        String twoMoves = "move " + home + " (a folder or other entry, not the pack) out of the repository, then move it to " + home;
         assertThat(cli.run("repair", "index").ok().out()).contains(twoMoves);
         assertThat(Failures.fatal(cli.run("prune"), ExitCodes.FATAL)).contains(twoMoves);
         Run packs = follow("lifeboat repair packs " + packB.hex(), Files.createDirectories(dir.resolve("work")));
