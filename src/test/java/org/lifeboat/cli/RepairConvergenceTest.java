@@ -100,9 +100,14 @@ class RepairConvergenceTest {
         assertThat(Files.readAllBytes(restored.resolve(srcA.toString().substring(1)).resolve("a.bin"))).isEqualTo(a);
     }
 
+    /** Where pack B would lie in a data/ subfolder that is not its own. */
+    private Path elsewhere() {
+        return repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+    }
+
     /** Moves pack B into a data/ subfolder that is not its own; returns where it is now. */
     private Path misplaceB() throws IOException {
-        Path moved = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Path moved = elsewhere();
         Files.move(fileB, moved);
         return moved;
     }
@@ -152,7 +157,7 @@ class RepairConvergenceTest {
     @Test
     void anIntactCopyOfADamagedPackInAnotherFolderIsMovedOverItNotSalvaged() throws Exception {
         twoSnapshots();
-        Path copy = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Path copy = elsewhere();
         Files.copy(fileB, copy);
         String shown = "data/" + copy.getParent().getFileName() + "/" + packB.hex();
         String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
@@ -245,7 +250,7 @@ class RepairConvergenceTest {
     @Test
     void aDamagedCopyOfADamagedPackGivesBackTheBlobsThePackLost() throws Exception {
         twoSnapshots();
-        Path copy = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Path copy = elsewhere();
         byte[] bytes = Files.readAllBytes(fileB);
         byte[] inPlace = bytes.clone();
         inPlace[bytes.length / 8] ^= 0x21;
@@ -425,7 +430,7 @@ class RepairConvergenceTest {
     @Test
     void aCopyOfAPackPruneRemovedIsALeftoverNotAnError() throws Exception {
         twoSnapshots();
-        Path copy = repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
+        Path copy = elsewhere();
         Files.copy(fileB, copy);
         String shown = "data/" + copy.getParent().getFileName() + "/" + packB.hex();
 

@@ -63,8 +63,9 @@ class RepairResticTestdataTest {
         // the repair said what it did with the damage restic's check reports
         switch (name) {
             case "repo-data-missing" -> assertThat(index.out()).contains("is missing: its 1 index entry is removed");
-            case "repo-unused-data-missing" -> assertThat(index.out()).contains("skipped incomplete pack file")
-                    .contains("is missing");
+            // an empty pack file the index names: nothing to salvage, so no repair packs is advised (brk4 M5)
+            case "repo-unused-data-missing" -> assertThat(index.out()).contains("(0 bytes) (too short to hold a blob: its 5 index"
+                    + " entries are removed; prune removes it)").contains("is missing").doesNotContain("repair packs");
             default -> assertThat(index.out()).contains("reading 2 pack files");
         }
     }
