@@ -102,16 +102,12 @@ public final class Checker {
         // Two files outside the folder, or a folder in the pack's place: one move cannot be the
         // advice (the second move would replace the first file; a move into a folder nests it).
         Map<Id, List<String>> outside = new HashMap<>();
-        Set<Id> folderAtHome = new HashSet<>();
-        for (Repository.StrayPack s : strays) {
-            if (s.file()) outside.computeIfAbsent(s.id(), k -> new ArrayList<>()).add(s.path());
-            else if (s.path().equals(s.home())) folderAtHome.add(s.id());
-        }
+        for (Repository.StrayPack s : strays) if (s.file()) outside.computeIfAbsent(s.id(), k -> new ArrayList<>()).add(s.path());
         boolean byHand = false;
         for (Repository.StrayPack s : strays) {
             long[] st = packStats.get(s.id());
             List<String> files = outside.getOrDefault(s.id(), List.of());
-            if (!onDisk.containsKey(s.id().hex()) && !files.isEmpty() && (files.size() > 1 || folderAtHome.contains(s.id()))) {
+            if (!onDisk.containsKey(s.id().hex()) && !files.isEmpty() && (files.size() > 1 || s.homeTaken())) {
                 if (!explained.add(s.id())) continue;
                 byHand = true;
                 String inIt = st == null ? "no index names it" : "the index places " + Plural.of(st[0], "blob") + " in it";
@@ -120,7 +116,7 @@ public final class Checker {
                                 + " have its name (" + String.join(", ", files) + "): move the one for which 'sha256sum FILE' prints "
                                 + s.id().hex() + " to " + s.home() + " and the others out of the repository (if none does, any"
                                 + " one: keep the others, they may hold blobs it lost)"
-                                + (folderAtHome.contains(s.id()) ? ", after moving the folder " + s.home() + " out of the repository" : "")
+                                + (s.homeTaken() ? ", after moving the folder " + s.home() + " out of the repository" : "")
                         : "pack " + s.id().shortHex() + " is at " + files.get(0) + " (" + inIt + "), and " + s.home() + " is not a"
                                 + " file but a folder or another kind of entry: move that folder out of the repository, then move "
                                 + files.get(0) + " to " + s.home());

@@ -386,12 +386,17 @@ class RepairCommandTest {
 
     // ------------------------------------------------------------------ unreadable snapshot files
 
-    @Test
-    void anUnreadableSnapshotFileIsAFailureUntilRepairSnapshotsForgetRemovesIt() throws Exception {
+    /** Two snapshots of src: a.txt ("alpha"), then a.txt and b.txt ("beta"). */
+    private void twoBackups() throws java.io.IOException {
         Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
         cli.run("backup", src.toString()).ok();
         Files.write(src.resolve("b.txt"), "beta\n".getBytes());
         cli.run("backup", src.toString()).ok();
+    }
+
+    @Test
+    void anUnreadableSnapshotFileIsAFailureUntilRepairSnapshotsForgetRemovesIt() throws Exception {
+        twoBackups();
         String bad = Failures.ids(repo, "snapshots").getFirst();
         Path file = repo.resolve("snapshots").resolve(bad);
         Failures.flipByte(file, 40);
@@ -427,10 +432,7 @@ class RepairCommandTest {
 
     @Test
     void aFolderInPlaceOfASnapshotFileIsSkippedNamedAndRemovedByRepairSnapshotsForget() throws Exception {
-        Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
-        cli.run("backup", src.toString()).ok();
-        Files.write(src.resolve("b.txt"), "beta\n".getBytes());
-        cli.run("backup", src.toString()).ok();
+        twoBackups();
         List<String> ids = Failures.ids(repo, "snapshots");
         String bad = ids.get(0);
         String good = ids.get(1);
@@ -479,10 +481,7 @@ class RepairCommandTest {
      */
     @Test
     void aFifoInPlaceOfASnapshotOrIndexFileIsNamedNotWaitedFor() throws Exception {
-        Files.write(src.resolve("a.txt"), "alpha\n".getBytes());
-        cli.run("backup", src.toString()).ok();
-        Files.write(src.resolve("b.txt"), "beta\n".getBytes());
-        cli.run("backup", src.toString()).ok();
+        twoBackups();
         String bad = Failures.ids(repo, "snapshots").get(0);
         Path fifo = repo.resolve("snapshots").resolve(bad);
         Files.delete(fifo);

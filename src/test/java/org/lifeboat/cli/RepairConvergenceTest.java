@@ -105,6 +105,16 @@ class RepairConvergenceTest {
         return repo.resolve("data").resolve(packB.hex().startsWith("00") ? "01" : "00").resolve(packB.hex());
     }
 
+    /** Copies pack B into a data/ subfolder that is not its own; returns where the copy is. */
+    private Path copyBElsewhere() throws IOException {
+        return Files.copy(fileB, elsewhere());
+    }
+
+    /** A path inside the repository as messages show it: data/00/f3…. */
+    private String shown(Path p) {
+        return repo.relativize(p).toString();
+    }
+
     /** Moves pack B into a data/ subfolder that is not its own; returns where it is now. */
     private Path misplaceB() throws IOException {
         Path moved = elsewhere();
@@ -157,9 +167,8 @@ class RepairConvergenceTest {
     @Test
     void anIntactCopyOfADamagedPackInAnotherFolderIsMovedOverItNotSalvaged() throws Exception {
         twoSnapshots();
-        Path copy = elsewhere();
-        Files.copy(fileB, copy);
-        String shown = "data/" + copy.getParent().getFileName() + "/" + packB.hex();
+        Path copy = copyBElsewhere();
+        String shown = shown(copy);
         String home = "data/" + packB.hex().substring(0, 2) + "/" + packB.hex();
 
         Run intact = cli.run("check", "--read-data");
@@ -430,9 +439,8 @@ class RepairConvergenceTest {
     @Test
     void aCopyOfAPackPruneRemovedIsALeftoverNotAnError() throws Exception {
         twoSnapshots();
-        Path copy = elsewhere();
-        Files.copy(fileB, copy);
-        String shown = "data/" + copy.getParent().getFileName() + "/" + packB.hex();
+        Path copy = copyBElsewhere();
+        String shown = shown(copy);
 
         Run prune = cli.run("forget", second, "--prune");
         assertThat(prune.exit()).as("%s", prune).isZero();
