@@ -15,7 +15,7 @@ import org.lifeboat.drill.DrillReport;
 import org.lifeboat.drill.DrillReports;
 import org.lifeboat.drill.DrillSummary;
 import org.lifeboat.drill.History;
-import org.lifeboat.drill.StateStore;
+import org.lifeboat.drill.DrillStore;
 import org.lifeboat.drill.SystemRun;
 import org.lifeboat.plan.Durations;
 import org.lifeboat.plan.Plan;
@@ -86,17 +86,17 @@ final class DrillCommand implements Callable<Integer> {
         var opener = ctx.repositoriesOpener(file, false);
         Path stateDir = StateDir.of(plan);
         Instant now = Instant.now();
-        String id = StateStore.newId(now);
+        String id = DrillStore.newId(now);
         if (!ctx.quiet()) ctx.out.println("drill " + id + ": recovering into site " + (site == null ? Drill.DEFAULT_SITE : site)
                 + (keep ? " (kept afterwards)" : " (torn down afterwards)"));
         // Opened first: a drill whose evidence cannot be kept is not worth running.
-        try (StateStore store = StateStore.open(stateDir)) {
+        try (DrillStore store = DrillStore.open(stateDir)) {
             DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel, from),
                     RecoveryOutput.live(ctx), ctx.cancel(), opener).run(id);
             String saveError = null;
             try {
                 store.save(r);
-            } catch (org.lifeboat.drill.StateStoreException e) {
+            } catch (org.lifeboat.state.StateStoreException e) {
                 saveError = e.getMessage();
             }
             if (report != null) write(Path.of(report), r);
@@ -141,7 +141,7 @@ final class DrillCommand implements Callable<Integer> {
         OutputFile.write(p.toString(), text);
     }
 
-    static StateStore store(Context ctx) throws Exception {
+    static DrillStore store(Context ctx) throws Exception {
         Plan plan = null;
         try {
             plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
@@ -149,7 +149,7 @@ final class DrillCommand implements Callable<Integer> {
             // the state dir can come from LIFEBOAT_STATE_DIR alone
             if (System.getenv("LIFEBOAT_STATE_DIR") == null) throw e;
         }
-        return StateStore.open(StateDir.of(plan));
+        return DrillStore.open(StateDir.of(plan));
     }
 
     @Command(name = "report", description = "Show a past drill: timeline, measurements and results.",
@@ -176,7 +176,7 @@ final class DrillCommand implements Callable<Integer> {
                 throw new UserException("--format must be text, json, md or html, not '" + format + "'");
             }
             DrillReport r;
-            try (StateStore store = store(ctx)) {
+            try (DrillStore store = store(ctx)) {
                 r = store.load(id);
             }
             String text = switch (fmt) {
@@ -218,7 +218,7 @@ final class DrillCommand implements Callable<Integer> {
             List<SystemRun> runs;
             List<SystemRun> all;
             List<DrillSummary> drills;
-            try (StateStore store = store(ctx)) {
+            try (DrillStore store = store(ctx)) {
                 runs = store.history(system, from);
                 all = store.history(null, null);
                 drills = store.list(20);

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lifeboat.drill.DrillDurations;
 import org.lifeboat.drill.Forecast;
-import org.lifeboat.drill.StateStore;
+import org.lifeboat.drill.DrillStore;
 import org.lifeboat.drill.SystemRun;
 import org.lifeboat.plan.Durations;
 import org.lifeboat.plan.Plan;
@@ -69,7 +69,7 @@ final class ForecastCommand implements Callable<Integer> {
             }
         }
         List<SystemRun> history;
-        try (StateStore store = StateStore.open(StateDir.of(plan))) {
+        try (DrillStore store = DrillStore.open(StateDir.of(plan))) {
             history = store.history(null, null);
         }
         List<Forecast.ForecastRow> rows = Forecast.compute(inputs, history, Instant.now());

@@ -617,7 +617,7 @@ public final class Main implements Runnable {
                     msg = "the plan has " + n + " error" + (n == 1 ? "" : "s") + "; nothing was done";
                 }
             }
-            case org.lifeboat.drill.StateStoreException st -> {
+            case org.lifeboat.state.StateStoreException st -> {
                 code = ExitCodes.FATAL;
                 msg = st.getMessage();
             }

@@ -40,7 +40,7 @@ final class RunbookCommand implements Callable<Integer> {
     private static void drills(Context ctx, Plan plan, Map<String, Runbook.Status> status) {
         java.nio.file.Path dir = org.lifeboat.recovery.StateDir.of(plan);
         if (!java.nio.file.Files.exists(dir.resolve("lifeboat.db"))) return;
-        try (org.lifeboat.drill.StateStore store = org.lifeboat.drill.StateStore.open(dir)) {
+        try (org.lifeboat.drill.DrillStore store = org.lifeboat.drill.DrillStore.open(dir)) {
             Map<String, org.lifeboat.drill.SystemRun> last = new LinkedHashMap<>();
             for (org.lifeboat.drill.SystemRun r : store.history(null, null)) last.put(r.name(), r);
             for (org.lifeboat.drill.SystemRun r : last.values()) {

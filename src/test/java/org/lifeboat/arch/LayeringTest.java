@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Each package uses only what is below it: backend/fs → repository → engines → plan → recovery →
- * drill → faces; and {@link org.lifeboat.repository.Repository} is the only door to storage, packs,
+ * Each package uses only what is below it: backend/fs → repository → engines → plan, state →
+ * recovery → drill → status → service (scheduler, alerts) → faces (server, cli); and {@link org.lifeboat.repository.Repository} is the only door to storage, packs,
  * index and crypto (issue 10).
  */
 class LayeringTest {
@@ -27,8 +27,9 @@ class LayeringTest {
             Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2), Map.entry("copy", 2),
             Map.entry("prune", 2), Map.entry("repair", 2), Map.entry("rewrite", 2), Map.entry("mount", 2),
             Map.entry("apps", 2),
-            Map.entry("plan", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
-            Map.entry("server", 6), Map.entry("cli", 7)); // cli starts the server (serve-repository)
+            Map.entry("plan", 3), Map.entry("state", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
+            Map.entry("status", 6), Map.entry("service", 7),
+            Map.entry("server", 8), Map.entry("cli", 9)); // cli starts the servers (serve, serve-repository)
 
     @Test
     void noPackageUsesOneAboveItOrBesideIt() throws IOException {

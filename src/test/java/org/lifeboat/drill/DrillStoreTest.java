@@ -28,8 +28,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.state.StateStoreException;
 
-class StateStoreTest {
+class DrillStoreTest {
     private static final Instant NOV1 = Instant.parse("2026-11-01T09:00:00Z");
     private static final Instant NOV8 = Instant.parse("2026-11-08T09:00:00.250Z");
 
@@ -56,7 +57,7 @@ class StateStoreTest {
     void savesAndLoadsByIdPrefixAndLatest() throws Exception {
         DrillReport a = first();
         DrillReport b = second();
-        try (StateStore store = StateStore.open(tmp.resolve("state"))) {
+        try (DrillStore store = DrillStore.open(tmp.resolve("state"))) {
             store.save(a);
             store.save(b);
             assertThat(store.load(a.id())).isEqualTo(viaJson(a)).isEqualTo(a);
@@ -71,17 +72,17 @@ class StateStoreTest {
 
     @Test
     void keepsDrillsAcrossOpens() throws Exception {
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(first());
         }
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             assertThat(store.load("latest")).isEqualTo(viaJson(first()));
         }
     }
 
     @Test
     void unknownAmbiguousAndMissingDrillsAreClearErrors() throws Exception {
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             String db = tmp.resolve("lifeboat.db").toString();
             assertThatThrownBy(() -> store.load("latest")).isInstanceOf(StateStoreException.class)
                     .hasMessage("no drills are recorded in " + db + " yet");
@@ -101,7 +102,7 @@ class StateStoreTest {
 
     @Test
     void refusesToRecordTheSameDrillTwice() throws Exception {
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(first());
             assertThatThrownBy(() -> store.save(first())).isInstanceOf(StateStoreException.class)
                     .hasMessage(tmp.resolve("lifeboat.db") + ": drill 20261101-090000-a1b2 is already recorded");
@@ -114,7 +115,7 @@ class StateStoreTest {
     void aSaveThatFailsHalfwayLeavesNothing() throws Exception {
         // the second "db" breaks the (drill, system) key after the drill and the first system went in
         DrillReport twice = drill("20261101-090000-0bad", NOV1).with(system("db"), system("db").wave(2)).build();
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             assertThatThrownBy(() -> store.save(twice)).isInstanceOf(StateStoreException.class)
                     .hasMessageStartingWith(tmp.resolve("lifeboat.db") + ": cannot record drill 20261101-090000-0bad: SQLite: ");
             assertThat(store.list(0)).isEmpty();
@@ -128,7 +129,7 @@ class StateStoreTest {
     void listsNewestFirstWithCounts() throws Exception {
         DrillReport third = drill("20261115-090000-e5f6", NOV8.plus(Duration.ofDays(7)))
                 .with(system("db"), system("web").wave(2), system("cache").wave(2)).build();
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(second());
             store.save(third);
             store.save(first());
@@ -146,7 +147,7 @@ class StateStoreTest {
 
     @Test
     void historyIsPerSystemPerDrillOldestFirstAndFilters() throws Exception {
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(second());
             store.save(first());
             List<SystemRun> all = store.history(null, null);
@@ -174,20 +175,21 @@ class StateStoreTest {
     @Test
     void createsAnOwnerOnlyFolderAndAVersionedWalDatabase() throws Exception {
         Path dir = tmp.resolve("var/lib/lifeboat");
-        try (StateStore store = StateStore.open(dir)) {
+        try (DrillStore store = DrillStore.open(dir)) {
             assertThat(store.file()).isEqualTo(dir.resolve("lifeboat.db"));
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
         try (Connection c = sqlite(dir.resolve("lifeboat.db"))) {
             assertThat(pragma(c, "journal_mode")).isEqualTo("wal");
-            assertThat(pragma(c, "user_version")).isEqualTo("1");
+            assertThat(pragma(c, "user_version")).isEqualTo(String.valueOf(org.lifeboat.state.StateStore.SCHEMA_VERSION));
             assertThat(pragma(c, "application_id")).isEqualTo(String.valueOf(0x4C494645));
             List<String> names = new ArrayList<>();
             try (Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")) {
                 while (rs.next()) names.add(rs.getString(1));
             }
-            assertThat(names).containsExactly("drill_systems", "drill_systems_name_started", "drills", "drills_started");
+            assertThat(names).contains("drill_systems", "drill_systems_name_started", "drills", "drills_started",
+                    "job_runs", "alerts", "system_status");
         }
     }
 
@@ -204,10 +206,10 @@ class StateStoreTest {
                 done.add(pool.submit(() -> {
                     go.await();
                     // Both open the fresh folder at the same moment: one creates the schema, the other waits.
-                    try (StateStore store = StateStore.open(dir)) {
+                    try (DrillStore store = DrillStore.open(dir)) {
                         for (int i = 0; i < each; i++) {
                             Instant t = NOV1.plus(Duration.ofMinutes(i * 2L + process));
-                            store.save(drill(StateStore.newId(t), t).with(system("db"), system("web").wave(2)).build());
+                            store.save(drill(DrillStore.newId(t), t).with(system("db"), system("web").wave(2)).build());
                         }
                     }
                     return null;
@@ -218,7 +220,7 @@ class StateStoreTest {
         } finally {
             pool.shutdownNow();
         }
-        try (StateStore a = StateStore.open(dir); StateStore b = StateStore.open(dir)) {
+        try (DrillStore a = DrillStore.open(dir); DrillStore b = DrillStore.open(dir)) {
             assertThat(a.list(0)).hasSize(2 * each);
             assertThat(b.history("web", null)).hasSize(2 * each);
             a.save(first());
@@ -238,7 +240,7 @@ class StateStoreTest {
                 for (int t = 0; t < 4; t++) {
                     opened.add(pool.submit(() -> {
                         go.await();
-                        try (StateStore store = StateStore.open(dir)) {
+                        try (DrillStore store = DrillStore.open(dir)) {
                             return store.list(0).size();
                         }
                     }));
@@ -253,7 +255,7 @@ class StateStoreTest {
 
     @Test
     void aSaveWaitsForAnotherWriterInsteadOfFailing() throws Exception {
-        try (StateStore store = StateStore.open(tmp); Connection other = sqlite(tmp.resolve("lifeboat.db"))) {
+        try (DrillStore store = DrillStore.open(tmp); Connection other = sqlite(tmp.resolve("lifeboat.db"))) {
             try (Statement s = other.createStatement()) {
                 s.execute("BEGIN IMMEDIATE");
                 s.execute("INSERT INTO drills (id, started, result, report_json) VALUES ('x', '2000-01-01T00:00:00.000Z',"
@@ -285,7 +287,7 @@ class StateStoreTest {
         if (root) exec("chattr", "+i", dir.toString());
         else Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
         try {
-            assertThatThrownBy(() -> StateStore.open(dir)).isInstanceOf(StateStoreException.class)
+            assertThatThrownBy(() -> DrillStore.open(dir)).isInstanceOf(StateStoreException.class)
                     .hasMessage("cannot use " + dir.resolve("lifeboat.db") + ": the folder " + dir
                             + " is not writable (the database and its journal files live there); check its permissions");
         } finally {
@@ -298,10 +300,10 @@ class StateStoreTest {
     @Test
     void aFileWhereTheFolderShouldBeIsAClearError() throws Exception {
         Path file = Files.writeString(tmp.resolve("state"), "not a folder");
-        assertThatThrownBy(() -> StateStore.open(file)).isInstanceOf(StateStoreException.class)
+        assertThatThrownBy(() -> DrillStore.open(file)).isInstanceOf(StateStoreException.class)
                 .hasMessage("cannot create the state folder " + file + " for " + file.resolve("lifeboat.db") + ": "
                         + file + " exists and is not a folder");
-        assertThatThrownBy(() -> StateStore.open(file.resolve("sub"))).isInstanceOf(StateStoreException.class)
+        assertThatThrownBy(() -> DrillStore.open(file.resolve("sub"))).isInstanceOf(StateStoreException.class)
                 .hasMessageStartingWith("cannot create the state folder " + file.resolve("sub"))
                 .hasMessageContaining(file.toString());
     }
@@ -311,7 +313,7 @@ class StateStoreTest {
         byte[] junk = new byte[8192];
         new Random(7).nextBytes(junk);
         Path db = Files.write(tmp.resolve("lifeboat.db"), junk);
-        assertThatThrownBy(() -> StateStore.open(tmp)).isInstanceOf(StateStoreException.class)
+        assertThatThrownBy(() -> DrillStore.open(tmp)).isInstanceOf(StateStoreException.class)
                 .hasMessage(db + " is not a Lifeboat state database (not an SQLite database at all);"
                         + " move it aside or use another state folder");
         assertThat(Files.readAllBytes(db)).isEqualTo(junk);
@@ -324,7 +326,7 @@ class StateStoreTest {
             s.execute("CREATE TABLE notes (text TEXT)");
         }
         byte[] before = Files.readAllBytes(db);
-        assertThatThrownBy(() -> StateStore.open(tmp)).isInstanceOf(StateStoreException.class)
+        assertThatThrownBy(() -> DrillStore.open(tmp)).isInstanceOf(StateStoreException.class)
                 .hasMessage(db + " is not a Lifeboat state database (it is another application's SQLite database);"
                         + " move it aside or use another state folder");
         assertThat(Files.readAllBytes(db)).isEqualTo(before); // not even switched to WAL
@@ -332,7 +334,7 @@ class StateStoreTest {
 
     @Test
     void aDamagedDatabaseIsAClearError() throws Exception {
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(first());
         }
         Path db = tmp.resolve("lifeboat.db");
@@ -340,7 +342,7 @@ class StateStoreTest {
         java.util.Arrays.fill(bytes, 100, 4096, (byte) 0x5a); // the schema page after the valid header
         Files.write(db, bytes);
         assertThatThrownBy(() -> {
-            try (StateStore store = StateStore.open(tmp)) {
+            try (DrillStore store = DrillStore.open(tmp)) {
                 store.load("latest");
             }
         }).isInstanceOf(StateStoreException.class).hasMessageStartingWith(db + ": ").hasMessageContaining("damaged");
@@ -348,22 +350,22 @@ class StateStoreTest {
 
     @Test
     void aDatabaseFromANewerLifeboatIsAClearError() throws Exception {
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(first());
         }
         Path db = tmp.resolve("lifeboat.db");
         try (Connection c = sqlite(db); Statement s = c.createStatement()) {
             s.execute("PRAGMA user_version = 7");
         }
-        assertThatThrownBy(() -> StateStore.open(tmp)).isInstanceOf(StateStoreException.class)
-                .hasMessage(db + " was written by a newer Lifeboat (state schema 7, this version knows up to 1);"
+        assertThatThrownBy(() -> DrillStore.open(tmp)).isInstanceOf(StateStoreException.class)
+                .hasMessage(db + " was written by a newer Lifeboat (state schema 7, this version knows up to " + org.lifeboat.state.StateStore.SCHEMA_VERSION + ");"
                         + " use that newer Lifeboat");
     }
 
     @Test
     void anEmptyFileBecomesAStore() throws Exception {
         Files.createFile(tmp.resolve("lifeboat.db")); // e.g. touched by hand: SQLite's empty database
-        try (StateStore store = StateStore.open(tmp)) {
+        try (DrillStore store = DrillStore.open(tmp)) {
             store.save(first());
             assertThat(store.list(0)).hasSize(1);
         }
@@ -372,10 +374,10 @@ class StateStoreTest {
     @Test
     void idsAreUtcStartTimeAndFourHexDigits() {
         Instant t = Instant.parse("2026-11-22T05:49:07.913Z");
-        assertThat(StateStore.newId(t)).matches("20261122-054907-[0-9a-f]{4}");
-        assertThat(StateStore.newId(Instant.parse("2026-01-02T03:04:05Z"))).startsWith("20260102-030405-");
+        assertThat(DrillStore.newId(t)).matches("20261122-054907-[0-9a-f]{4}");
+        assertThat(DrillStore.newId(Instant.parse("2026-01-02T03:04:05Z"))).startsWith("20260102-030405-");
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 50; i++) ids.add(StateStore.newId(t.plusSeconds(i * 3599L)));
+        for (int i = 0; i < 50; i++) ids.add(DrillStore.newId(t.plusSeconds(i * 3599L)));
         assertThat(ids).isSorted();
     }
 

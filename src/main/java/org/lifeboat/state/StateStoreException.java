@@ -1,4 +1,4 @@
-package org.lifeboat.drill;
+package org.lifeboat.state;
 
 /** The state store cannot be used; the message names the database file and says what to do. */
 public final class StateStoreException extends Exception {
