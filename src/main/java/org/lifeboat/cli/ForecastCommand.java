@@ -57,7 +57,7 @@ final class ForecastCommand implements Callable<Integer> {
                         if (bytes < 0) {
                             // A step names what the snapshot does not hold: the drill would say why; here the whole snapshot stands in.
                             whole = true;
-                            bytes = snap.summary() != null ? snap.summary().totalBytesProcessed() : SnapshotSize.of(repo, snap);
+                            bytes = snap.summary() != null ? snap.summary().totalBytesProcessed() : org.lifeboat.restore.TreeTotals.restoreSize(repo, snap);
                         }
                     } else if (s.backup() == null) {
                         bytes = 0;
@@ -114,7 +114,7 @@ final class ForecastCommand implements Callable<Integer> {
      * @throws IOException when the repository cannot be read (a damaged tree on the way)
      */
     static long stepBytes(Repository repo, Snapshot snap, List<Step> steps) throws IOException {
-        Map<Id, StatsCommand.Totals> memo = new HashMap<>();
+        Map<Id, org.lifeboat.restore.TreeTotals.Totals> memo = new HashMap<>();
         long sum = 0;
         for (Step step : steps) {
             long b = switch (step) {
@@ -125,7 +125,7 @@ final class ForecastCommand implements Callable<Integer> {
                     } catch (RepositoryException e) {
                         yield -1;
                     }
-                    yield StatsCommand.totals(repo, tree, memo, null, (shown, id, problems) -> { }).restoreSize();
+                    yield org.lifeboat.restore.TreeTotals.totals(repo, tree, memo, null, (shown, id, problems) -> { }).restoreSize();
                 }
                 case Step.DatabaseStep d when d.engine().equals("postgres") ->
                         dumps(repo, snap, SnapshotLayout.ROOT + "/postgres", ".pgdump", d.databases(), d.globals());

@@ -33,11 +33,11 @@ final class Binder {
     static final String FREE_PORT = "free-port";
 
     private static final Set<String> TOP = Set.of("name", "repositories", "sites", "default-site", "systems",
-            "drill-every", "state-dir", "retention");
+            "drill-every", "state-dir", "retention", "serve", "alerts", "state-db");
     private static final Set<String> REPO = Set.of("url", "password-file", "password-env", "copy-to", "retention", "offsite");
     private static final Set<String> RETENTION = Set.of("mode", "period");
     private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
-            "rpo", "rto", "drill-every", "backup", "restore", "verify", "retention");
+            "rpo", "rto", "drill-every", "backup", "restore", "verify", "retention", "schedule", "ping");
     /** A system's (or the plan's default) keep policy: restic's forget options without "--". */
     private static final Set<String> KEEP = Set.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly",
             "keep-yearly", "keep-within", "keep-within-hourly", "keep-within-daily", "keep-within-weekly", "keep-within-monthly",
@@ -213,8 +213,184 @@ final class Binder {
             crossChecks(systems, systemEntries, repos);
             keepChecks(systems, systemEntries, root, repos);
         }
+        ServicePlan service = onlyWithVariables == null ? service(root, systemEntries, systems) : ServicePlan.EMPTY;
         return new Plan(parsed.file(), parsed.hash(), name, repos, siteObjs, dflt, site.isEmpty() ? null : site,
-                Map.copyOf(resolvedVars), systems, drillEvery, stateDir, List.of());
+                Map.copyOf(resolvedVars), systems, drillEvery, stateDir, List.of(), service);
+    }
+
+    // ------------------------------------------------------------------------------ serve (issue 13)
+
+    private static final Set<String> SERVE = Set.of("listen", "password-file", "password-env", "tls");
+    private static final Set<String> TLS = Set.of("cert", "key");
+    private static final List<String> ALERT_KINDS = List.of("webhook", "email", "command");
+    private static final Set<String> WEBHOOK = Set.of("url", "format");
+    private static final Set<String> EMAIL = Set.of("to", "from", "smtp");
+    private static final Set<String> SMTP = Set.of("host", "port", "user", "password-file", "password-env", "starttls");
+    private static final Pattern LISTEN = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9.-]+):([0-9]{1,5})");
+
+    /** {@code serve:}, {@code alerts:}, {@code state-db:} and each system's {@code schedule:} and {@code ping:}. */
+    private ServicePlan service(YMap root, Map<String, YEntry> systemEntries, Map<String, SystemSpec> systems) {
+        ServicePlan.Serve serve = new ServicePlan.Serve(null, null, null, null, null);
+        YEntry se = root.entries().get("serve");
+        if (se != null && !isNull(se.value())) {
+            YMap m = map(se.value(), "serve");
+            if (m != null) {
+                keys(m, "serve", SERVE);
+                String listen = nonEmpty(m, "listen", "leave it out for 127.0.0.1:8480");
+                if (listen != null) {
+                    java.util.regex.Matcher lm = LISTEN.matcher(listen);
+                    if (!lm.matches() || Integer.parseInt(lm.group(2)) > 65535) {
+                        bad(m.entries().get("listen").value(), "serve listen '" + cut(listen)
+                                + "' is not HOST:PORT, e.g. 127.0.0.1:8480 (0.0.0.0:8480 for every interface)");
+                        listen = null;
+                    }
+                }
+                String[] secret = secret(m);
+                String cert = null, key = null;
+                YEntry te = m.entries().get("tls");
+                if (te != null && !isNull(te.value())) {
+                    YMap tm = map(te.value(), "serve tls");
+                    if (tm != null) {
+                        keys(tm, "serve tls", TLS);
+                        cert = nonEmptyPath(tm, "cert");
+                        key = nonEmptyPath(tm, "key");
+                        if ((cert == null) != (key == null)) {
+                            problems.add(Problem.error(file, tm.pos(), "serve tls needs both cert and key (PEM files)"));
+                        }
+                    }
+                }
+                serve = new ServicePlan.Serve(listen, secret[0], secret[1], cert, key);
+            }
+        }
+        List<ServicePlan.AlertChannel> alerts = new ArrayList<>();
+        YEntry ae = root.entries().get("alerts");
+        if (ae != null && !isNull(ae.value())) {
+            if (!(ae.value() instanceof YList)) {
+                bad(ae.value(), "alerts must be a list of channels (- webhook: …, - email: …, - command: …), not "
+                        + ae.value().typeName());
+            } else {
+                for (YNode n : asList(ae.value())) {
+                    ServicePlan.AlertChannel c = alertChannel(n);
+                    if (c != null) alerts.add(c);
+                }
+            }
+        }
+        String stateDb = nonEmpty(root, "state-db", "leave it out for the SQLite file in the state folder");
+        Map<String, ServicePlan.SystemJobs> jobs = new LinkedHashMap<>();
+        systemEntries.forEach((name, e) -> {
+            if (!(e.value() instanceof YMap m)) return;
+            Map<String, Schedule> schedule = new LinkedHashMap<>();
+            Map<String, String> ping = new LinkedHashMap<>();
+            String what = "system '" + name + "'";
+            YEntry sch = m.entries().get("schedule");
+            if (sch != null && !isNull(sch.value())) {
+                YMap sm = map(sch.value(), what + " schedule");
+                if (sm != null) {
+                    keys(sm, what + " schedule", new java.util.LinkedHashSet<>(ServicePlan.JOB_KINDS));
+                    for (YEntry k : sm.entries().values()) {
+                        String text = scalar(k.value(), k.key());
+                        if (text == null) continue;
+                        try {
+                            Schedule s = Schedule.parse(text);
+                            if (s instanceof Schedule.Continuous && !k.key().equals("backup")) {
+                                bad(k.value(), what + ": only backups run continuously; give " + k.key()
+                                        + " an interval (7d) or a cron expression");
+                            } else {
+                                schedule.put(k.key(), s);
+                            }
+                        } catch (IllegalArgumentException ex) {
+                            bad(k.value(), what + " schedule " + k.key() + ": " + ex.getMessage());
+                        }
+                    }
+                    SystemSpec spec = systems.get(name);
+                    if (spec != null && (spec.backup() == null || spec.backup().sources().isEmpty())
+                            && (sm.entries().containsKey("backup") || sm.entries().containsKey("copy"))) {
+                        problems.add(Problem.error(file, sch.keyPos(), what + " has a backup schedule but nothing to back up"
+                                + " (no backup sources)"));
+                    }
+                }
+            }
+            YEntry pe = m.entries().get("ping");
+            if (pe != null && !isNull(pe.value())) {
+                YMap pm = map(pe.value(), what + " ping");
+                if (pm != null) {
+                    keys(pm, what + " ping", new java.util.LinkedHashSet<>(ServicePlan.JOB_KINDS));
+                    for (YEntry k : pm.entries().values()) {
+                        String url = scalar(k.value(), k.key());
+                        if (url == null) continue;
+                        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                            bad(k.value(), what + " ping " + k.key() + " must be an http:// or https:// URL");
+                        } else {
+                            ping.put(k.key(), url);
+                        }
+                    }
+                }
+            }
+            if (!schedule.isEmpty() || !ping.isEmpty()) jobs.put(name, new ServicePlan.SystemJobs(Map.copyOf(schedule), Map.copyOf(ping)));
+        });
+        return new ServicePlan(serve, List.copyOf(alerts), Map.copyOf(jobs), stateDb);
+    }
+
+    private ServicePlan.AlertChannel alertChannel(YNode n) {
+        YMap m = map(n, "an alert channel");
+        if (m == null) return null;
+        String kind = kindOf(m, ALERT_KINDS, "alert channel");
+        if (kind == null) return null;
+        keys(m, kind + " alert", Set.of(kind));
+        YNode body = m.entries().get(kind).value();
+        switch (kind) {
+            case "webhook" -> {
+                YMap wm = map(body, "webhook alert");
+                if (wm == null) return null;
+                keys(wm, "webhook alert", WEBHOOK);
+                String url = requiredText(wm, "url", "a webhook alert");
+                String format = textOr(wm, "format", "json");
+                if (!List.of("json", "slack", "ntfy").contains(format)) {
+                    bad(wm.entries().get("format").value(), "webhook format '" + cut(format) + "' is not json, slack or ntfy");
+                    return null;
+                }
+                if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
+                    bad(wm.entries().get("url").value(), "webhook url must be an http:// or https:// URL");
+                    return null;
+                }
+                return url == null ? null : new ServicePlan.Webhook(url, format);
+            }
+            case "email" -> {
+                YMap em = map(body, "email alert");
+                if (em == null) return null;
+                keys(em, "email alert", EMAIL);
+                List<String> to = nonEmptyList(em, "to", "an empty address");
+                if (to.isEmpty()) problems.add(Problem.error(file, em.pos(), "an email alert needs to: (one address or a list)"));
+                String from = requiredText(em, "from", "an email alert");
+                YEntry smtpE = em.entries().get("smtp");
+                if (smtpE == null) {
+                    problems.add(Problem.error(file, em.pos(), "an email alert needs smtp: { host, port }"));
+                    return null;
+                }
+                YMap sm = map(smtpE.value(), "email smtp");
+                if (sm == null) return null;
+                keys(sm, "email smtp", SMTP);
+                String host = requiredText(sm, "host", "email smtp");
+                Integer port = port(sm, false);
+                String user = nonEmpty(sm, "user", "leave it out to send without logging in");
+                String[] secret = secret(sm);
+                String st = textOr(sm, "starttls", "true");
+                if (!st.equals("true") && !st.equals("false")) {
+                    bad(sm.entries().get("starttls").value(), "starttls must be true or false");
+                }
+                if (to.isEmpty() || from == null || host == null) return null;
+                return new ServicePlan.Email(to, from, host, port == null ? 587 : port, user, secret[0], secret[1],
+                        !st.equals("false"));
+            }
+            default -> {
+                String run = scalar(body, "command alert");
+                if (run == null || run.isBlank()) {
+                    bad(body, "a command alert needs the command to run");
+                    return null;
+                }
+                return new ServicePlan.Command(run);
+            }
+        }
     }
 
     private Map<String, Plan.RepositorySpec> repositories(YEntry e) {

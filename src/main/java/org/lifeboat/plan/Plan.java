@@ -7,11 +7,21 @@ import java.util.Map;
 
 /**
  * A recovery plan resolved for one site: every {@code ${variable}} replaced by that site's value.
- * {@code hash} identifies the file's content (the plan version a drill ran).
+ * {@code hash} identifies the file's content (the plan version a drill ran); {@code service} is what
+ * {@code lifeboat serve} reads (schedules, alerts, the dashboard's listener).
  */
 public record Plan(Path file, String hash, String name, Map<String, RepositorySpec> repositories,
                    Map<String, Site> sites, String defaultSite, String site, Map<String, String> variables,
-                   Map<String, SystemSpec> systems, Duration drillEvery, String stateDir, List<Problem> warnings) {
+                   Map<String, SystemSpec> systems, Duration drillEvery, String stateDir, List<Problem> warnings,
+                   ServicePlan service) {
+
+    /** A plan without anything for {@code lifeboat serve} ({@link ServicePlan#EMPTY}). */
+    public Plan(Path file, String hash, String name, Map<String, RepositorySpec> repositories, Map<String, Site> sites,
+                String defaultSite, String site, Map<String, String> variables, Map<String, SystemSpec> systems,
+                Duration drillEvery, String stateDir, List<Problem> warnings) {
+        this(file, hash, name, repositories, sites, defaultSite, site, variables, systems, drillEvery, stateDir, warnings,
+                ServicePlan.EMPTY);
+    }
 
     /**
      * A repository as the plan names it; the password comes from a file or a variable.

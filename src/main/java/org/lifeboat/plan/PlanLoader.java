@@ -154,7 +154,7 @@ public final class PlanLoader {
         if (all.stream().anyMatch(Problem::isError)) throw new PlanException(all);
         return new Plan(plan.file(), plan.hash(), plan.name(), plan.repositories(), plan.sites(), plan.defaultSite(),
                 plan.site(), plan.variables(), plan.systems(), plan.drillEvery(), plan.stateDir(),
-                all.stream().filter(x -> !x.isError()).toList());
+                all.stream().filter(x -> !x.isError()).toList(), plan.service());
     }
 
     record Parsed(Path file, String name, String text, String hash, YNode root, List<Problem> problems) {}

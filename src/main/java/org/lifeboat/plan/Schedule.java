@@ -1,0 +1,99 @@
+package org.lifeboat.plan;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.Optional;
+
+/**
+ * When the service runs one kind of job for one system (issue 13's {@code schedule:}): an interval
+ * ({@code 15m}, counted from the last run), a cron expression in crontab(5)'s five fields
+ * ({@code "0 3 * * *"}, in the service's time zone), or {@code continuous} (backups only: on file
+ * changes, debounced).
+ */
+public sealed interface Schedule {
+    /** The smallest interval taken: a backup every second would never finish before the next. */
+    Duration MIN_INTERVAL = Duration.ofSeconds(1);
+
+    /** As written in the plan. */
+    String text();
+
+    /**
+     * The first time after {@code last} (the last run's start; null when it never ran) and not
+     * before {@code notBefore} that the job is due; null for {@link Continuous}.
+     */
+    Instant next(Instant last, Instant notBefore, ZoneId zone);
+
+    /** Every {@code interval} after the last run; a job that never ran is due at once. */
+    record Every(String text, Duration interval) implements Schedule {
+        @Override
+        public Instant next(Instant last, Instant notBefore, ZoneId zone) {
+            if (last == null) return notBefore;
+            Instant due = last.plus(interval);
+            return due.isBefore(notBefore) ? notBefore : due;
+        }
+    }
+
+    /** crontab(5) times; {@code cron} is cron-utils' parsed form. */
+    record Cron(String text, com.cronutils.model.Cron cron) implements Schedule {
+        @Override
+        public Instant next(Instant last, Instant notBefore, ZoneId zone) {
+            ExecutionTime times = ExecutionTime.forCron(cron);
+            // A run missed while the service was down (a due time between the last run and now)
+            // runs once at start-up: the due time is then notBefore.
+            if (last != null) {
+                Optional<ZonedDateTime> after = times.nextExecution(last.atZone(zone));
+                if (after.isPresent() && !after.get().toInstant().isAfter(notBefore)) return notBefore;
+            }
+            Optional<ZonedDateTime> n = times.nextExecution(notBefore.atZone(zone).minusNanos(1));
+            return n.map(ZonedDateTime::toInstant).orElse(null);
+        }
+    }
+
+    /** On file changes (backup of path sources only), debounced; also at least once per RPO. */
+    record Continuous(String text) implements Schedule {
+        @Override
+        public Instant next(Instant last, Instant notBefore, ZoneId zone) {
+            return null;
+        }
+    }
+
+    /**
+     * Reads a schedule as the plan writes it.
+     *
+     * @throws IllegalArgumentException with a sentence saying what is wrong and what to write
+     */
+    static Schedule parse(String text) {
+        String t = text == null ? "" : text.strip();
+        if (t.isEmpty()) throw new IllegalArgumentException("a schedule is empty: write an interval (15m), a cron expression"
+                + " (\"0 3 * * *\") or continuous");
+        if (t.equals("continuous")) return new Continuous(t);
+        String every = t.startsWith("every ") ? t.substring(6).strip() : t;
+        if (!every.contains(" ")) {
+            Duration d = Durations.parse(every);
+            if (d == null) {
+                throw new IllegalArgumentException("schedule '" + t + "' is neither an interval such as 15m, 4h or 7d,"
+                        + " a cron expression such as \"0 3 * * *\", nor continuous");
+            }
+            if (d.compareTo(MIN_INTERVAL) < 0) throw new IllegalArgumentException("schedule '" + t + "' is shorter than 1s");
+            return new Every(t, d);
+        }
+        String[] fields = t.split("\\s+");
+        if (fields.length != 5) {
+            throw new IllegalArgumentException("cron expression '" + t + "' has " + fields.length
+                    + " fields; crontab's five are minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\"");
+        }
+        try {
+            com.cronutils.model.Cron c = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX)).parse(t);
+            c.validate();
+            return new Cron(t, c);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cron expression '" + t + "' is not valid: " + e.getMessage());
+        }
+    }
+}
