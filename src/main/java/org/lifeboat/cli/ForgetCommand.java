@@ -246,53 +246,31 @@ final class ForgetCommand implements Callable<Integer> {
      */
     static boolean forgetSystem(Context ctx, org.lifeboat.plan.SystemSpec s, org.lifeboat.recovery.Repositories repos) throws Exception {
         String n = s.name();
-        Repository repo = repos.get(s.backup().repository());
-        List<String> unreadable = new ArrayList<>();
-        List<Snapshot> all = repo.listSnapshots(w -> {
-            ctx.warn(w);
-            unreadable.add(w);
-        });
-        if (!unreadable.isEmpty()) {
-            ctx.err.println("error: " + n + ": retention not applied: " + Plural.of(unreadable.size(), "snapshot file")
-                    + " could not be read (named above), nothing was removed");
+        org.lifeboat.recovery.SystemRetention.Result r = org.lifeboat.recovery.SystemRetention.apply(s, repos, Instant.now(), ctx::warn);
+        if (r.refused() != null) {
+            ctx.err.println("error: " + n + ": " + (r.refused().startsWith("retention (") ? "" : "retention not applied: ") + r.refused());
             return false;
         }
-        ForgetDecision d = Forget.apply(org.lifeboat.recovery.SystemSnapshots.of(s, all), s.retention(), Instant.now());
-        if (d.keep().isEmpty()) {
-            ctx.err.println("error: " + n + ": retention (" + s.retention() + ") keeps none of its " + d.remove().size()
-                    + " snapshots; nothing was removed");
-            return false;
-        }
-        int removed = 0, failed = 0;
-        List<Retained> retained = new ArrayList<>();
-        for (Snapshot x : d.remove()) {
-            try {
-                repo.removeFile(Repository.FileKind.SNAPSHOT, x.id());
-                removed++;
-            } catch (RetainedException e) {
-                retained.add(new Retained(x.id(), e.until()));
-                if (!ctx.json()) {
-                    ctx.err.println(n + ": snapshot " + x.id().shortHex() + " is kept by the storage's retention (S3 Object Lock) until "
-                            + e.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "; it was left in place");
-                }
-            } catch (java.io.InterruptedIOException e) {
-                throw e;
-            } catch (IOException e) {
-                failed++;
-                ctx.err.println("error: " + n + ": unable to remove snapshots/" + x.id().hex() + ": " + e.getMessage());
+        if (!ctx.json()) {
+            for (org.lifeboat.recovery.SystemRetention.Retained x : r.retained()) {
+                ctx.err.println(n + ": snapshot " + x.id().shortHex() + " is kept by the storage's retention (S3 Object Lock) until "
+                        + x.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "; it was left in place");
             }
         }
+        for (String f : r.failed()) ctx.err.println("error: " + n + ": " + f);
         if (ctx.json()) {
             ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "forget").put("system", n)
-                    .put("policy", s.retention().toString()).put("kept", d.keep().size()).put("removed", removed);
+                    .put("policy", s.retention().toString()).put("kept", r.kept()).put("removed", r.removed());
             ArrayNode ra = j.putArray("retained");
-            for (Retained r : retained) ra.addObject().put("id", r.id().hex()).put("until", r.until().toString());
+            for (org.lifeboat.recovery.SystemRetention.Retained x : r.retained()) {
+                ra.addObject().put("id", x.id().hex()).put("until", x.until().toString());
+            }
             ctx.printJson(j);
         } else {
-            ctx.out.println(n + ": retention " + s.retention().toString().replaceFirst("^keep ", "") + ": kept " + d.keep().size()
-                    + ", removed " + removed + (retained.isEmpty() ? "" : ", " + retained.size() + " left under Object Lock"));
+            ctx.out.println(n + ": retention " + s.retention().toString().replaceFirst("^keep ", "") + ": kept " + r.kept()
+                    + ", removed " + r.removed() + (r.retained().isEmpty() ? "" : ", " + r.retained().size() + " left under Object Lock"));
         }
-        return failed == 0;
+        return r.failed().isEmpty();
     }
 
     /** The policy from the --keep-* options. */

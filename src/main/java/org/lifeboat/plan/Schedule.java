@@ -24,33 +24,26 @@ public sealed interface Schedule {
     String text();
 
     /**
-     * The first time after {@code last} (the last run's start; null when it never ran) and not
-     * before {@code notBefore} that the job is due; null for {@link Continuous}.
+     * When the job is due: for an interval, {@code last} (the last run's start) plus the interval,
+     * or {@code now} when it never ran; for cron, the first of its times after {@code last}, or
+     * after {@code now} when it never ran; null for {@link Continuous}. A due time before
+     * {@code now} means runs were missed (the service was down): the job runs once, at once.
      */
-    Instant next(Instant last, Instant notBefore, ZoneId zone);
+    Instant next(Instant last, Instant now, ZoneId zone);
 
     /** Every {@code interval} after the last run; a job that never ran is due at once. */
     record Every(String text, Duration interval) implements Schedule {
         @Override
-        public Instant next(Instant last, Instant notBefore, ZoneId zone) {
-            if (last == null) return notBefore;
-            Instant due = last.plus(interval);
-            return due.isBefore(notBefore) ? notBefore : due;
+        public Instant next(Instant last, Instant now, ZoneId zone) {
+            return last == null ? now : last.plus(interval);
         }
     }
 
     /** crontab(5) times; {@code cron} is cron-utils' parsed form. */
     record Cron(String text, com.cronutils.model.Cron cron) implements Schedule {
         @Override
-        public Instant next(Instant last, Instant notBefore, ZoneId zone) {
-            ExecutionTime times = ExecutionTime.forCron(cron);
-            // A run missed while the service was down (a due time between the last run and now)
-            // runs once at start-up: the due time is then notBefore.
-            if (last != null) {
-                Optional<ZonedDateTime> after = times.nextExecution(last.atZone(zone));
-                if (after.isPresent() && !after.get().toInstant().isAfter(notBefore)) return notBefore;
-            }
-            Optional<ZonedDateTime> n = times.nextExecution(notBefore.atZone(zone).minusNanos(1));
+        public Instant next(Instant last, Instant now, ZoneId zone) {
+            Optional<ZonedDateTime> n = ExecutionTime.forCron(cron).nextExecution((last == null ? now : last).atZone(zone));
             return n.map(ZonedDateTime::toInstant).orElse(null);
         }
     }
@@ -58,7 +51,7 @@ public sealed interface Schedule {
     /** On file changes (backup of path sources only), debounced; also at least once per RPO. */
     record Continuous(String text) implements Schedule {
         @Override
-        public Instant next(Instant last, Instant notBefore, ZoneId zone) {
+        public Instant next(Instant last, Instant now, ZoneId zone) {
             return null;
         }
     }

@@ -1,0 +1,143 @@
+package org.lifeboat.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.lifeboat.plan.Durations;
+import org.lifeboat.repository.Json;
+import org.lifeboat.service.alert.Alert;
+import org.lifeboat.service.alert.AlertChannel;
+import org.lifeboat.state.Incident;
+import org.lifeboat.state.Incidents;
+import org.lifeboat.state.JobRun;
+import org.lifeboat.state.StateStoreException;
+import org.lifeboat.status.SystemStatus;
+
+/**
+ * Turns each look at the systems into alerts (issue 13): an RPO breached, a failed job, a failed
+ * or missing drill, a forecast over the RTO. Each condition is an incident in the state
+ * ({@link Incidents}): it alerts every channel once when it begins and sends one recovery notice
+ * when it clears, however many looks see it, and a restarted service does not alert again.
+ */
+public final class Monitor {
+    private final String host;
+    private final Incidents incidents;
+    private final List<AlertChannel> channels;
+    private final Consumer<String> say;
+
+    /**
+     * @param say where delivery failures go (a channel that cannot be reached does not stop the others)
+     */
+    public Monitor(String host, Incidents incidents, List<AlertChannel> channels, Consumer<String> say) {
+        this.host = host;
+        this.incidents = incidents;
+        this.channels = List.copyOf(channels);
+        this.say = say;
+    }
+
+    /**
+     * Looks at {@code statuses} and each system's newest run per job kind, raising and resolving
+     * incidents.
+     *
+     * @param lastRuns each system's newest finished run of each kind (backup, copy, check, prune), by system
+     * @return the alerts sent (new incidents and recovery notices), in order
+     * @throws StateStoreException when the incidents cannot be read or written (nothing is sent then)
+     */
+    public List<Alert> look(List<SystemStatus> statuses, Map<String, List<JobRun>> lastRuns, Instant now)
+            throws StateStoreException {
+        List<Alert> sent = new java.util.ArrayList<>();
+        for (SystemStatus s : statuses) {
+            String sys = s.name();
+            // RPO
+            Map<String, Object> rpo = new LinkedHashMap<>();
+            rpo.put("rpo_seconds", s.rpo() == null ? null : s.rpo().toSeconds());
+            rpo.put("snapshot_age_seconds", s.snapshotAge() == null ? null : s.snapshotAge().toSeconds());
+            rpo.put("last_snapshot", s.lastSnapshot() == null ? null : s.lastSnapshot().toString());
+            if (s.problem() != null) rpo.put("problem", s.problem());
+            String rpoMessage = s.snapshotAge() == null
+                    ? sys + " has no snapshot" + (s.problem() == null ? "" : " that can be read (" + s.problem() + ")")
+                            + ": everything since it was set up would be lost; RPO " + Durations.format(s.rpo())
+                    : sys + "'s newest snapshot is " + Durations.format(s.snapshotAge()) + " old, over its RPO of "
+                            + Durations.format(s.rpo());
+            condition(sent, s, Alert.Kind.RPO_BREACHED, s.rpoBreached(), rpoMessage,
+                    sys + "'s newest snapshot is within its RPO of " + Durations.format(s.rpo()) + " again", rpo, now);
+            // jobs
+            JobRun failed = null;
+            for (JobRun r : lastRuns.getOrDefault(sys, List.of())) {
+                if (JobRun.FAILED.equals(r.result()) && (failed == null || r.started().isAfter(failed.started()))) failed = r;
+            }
+            Map<String, Object> job = new LinkedHashMap<>();
+            if (failed != null) {
+                job.put("job", failed.id());
+                job.put("kind", failed.kind());
+                job.put("started", failed.started().toString());
+                job.put("error", failed.message());
+            }
+            condition(sent, s, Alert.Kind.JOB_FAILED, failed != null,
+                    failed == null ? "" : sys + ": " + failed.kind() + " failed: " + failed.message(),
+                    sys + "'s jobs succeed again", job, now);
+            // drills
+            Map<String, Object> drill = new LinkedHashMap<>();
+            drill.put("last_drill", s.lastDrill() == null ? null : s.lastDrill().toString());
+            drill.put("rto_seconds", s.rto() == null ? null : s.rto().toSeconds());
+            drill.put("rto_measured_seconds", s.rtoMeasured() == null ? null : s.rtoMeasured().toMillis() / 1000.0);
+            condition(sent, s, Alert.Kind.DRILL_FAILED, Boolean.FALSE.equals(s.lastDrillPassed()),
+                    sys + " failed its last drill (" + s.lastDrill() + "): its recovery does not work as planned",
+                    sys + " passed a drill again", drill, now);
+            condition(sent, s, Alert.Kind.DRILL_OVERDUE, s.drillOverdue() && !Boolean.FALSE.equals(s.lastDrillPassed()),
+                    s.lastDrill() == null ? sys + " was never drilled: its recovery time is a guess"
+                            : sys + "'s last drill was " + Durations.format(Duration.between(s.lastDrill(), now)) + " ago: it is overdue",
+                    sys + " was drilled again", drill, now);
+            Map<String, Object> rto = new LinkedHashMap<>(drill);
+            rto.put("forecast_seconds", s.forecast() == null ? null : s.forecast().toMillis() / 1000.0);
+            condition(sent, s, Alert.Kind.RTO_AT_RISK, s.forecastExceedsRto(),
+                    s.forecast() == null ? "" : sys + " would take about " + Durations.format(s.forecast())
+                            + " to recover today, over its RTO of " + Durations.format(s.rto()),
+                    sys + "'s forecast recovery time is within its RTO again", rto, now);
+        }
+        return sent;
+    }
+
+    private void condition(List<Alert> sent, SystemStatus s, Alert.Kind kind, boolean holds, String message,
+                           String clearedMessage, Map<String, Object> details, Instant now) throws StateStoreException {
+        String h = s.host() == null ? host : s.host();
+        if (holds) {
+            Optional<Incident> raised = incidents.raise(host, s.name(), kind.json(), message, json(details), now);
+            if (raised.isPresent()) sent.add(send(new Alert(Alert.Event.ALERT, kind, s.name(), h, message, now, details)));
+        } else {
+            Optional<Incident> cleared = incidents.resolve(host, s.name(), kind.json(), now);
+            if (cleared.isPresent()) {
+                Map<String, Object> d = new LinkedHashMap<>(details);
+                d.put("resolved", now.toString());
+                d.put("lasted_seconds", Duration.between(cleared.get().since(), now).toSeconds());
+                sent.add(send(new Alert(Alert.Event.RESOLVED, kind, s.name(), h, clearedMessage, cleared.get().since(), d)));
+            }
+        }
+    }
+
+    /** Sends {@code a} to every channel; one that fails is said and the others still get it. */
+    public Alert send(Alert a) {
+        for (AlertChannel c : channels) {
+            try {
+                c.send(a);
+            } catch (IOException | RuntimeException e) {
+                say.accept("alert to " + c.describe() + " failed: " + e.getMessage());
+            }
+        }
+        return a;
+    }
+
+    private static String json(Map<String, Object> details) {
+        try {
+            return Json.MAPPER.writeValueAsString(details);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package org.lifeboat.service;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.Schedule;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.state.JobLog;
+import org.lifeboat.state.JobRun;
+import org.lifeboat.state.StateStoreException;
+import org.lifeboat.status.StatusReader;
+
+/**
+ * Decides when each system's jobs run and runs them on {@code workers} (issue 13):
+ * <ul>
+ *   <li>each (system, job kind) has a {@link Schedule}: the plan's, else backups every half RPO
+ *       ({@link StatusReader#defaultBackupInterval});
+ *   <li>a job whose due time passed while the service was down runs once at start-up (the last
+ *       start is read from the job log), not once per missed time;
+ *   <li>never two jobs on one repository at once ({@link JobRunner#repositories}): a due job waits
+ *       for the one before it;
+ *   <li>a failed job is retried after 1, 2, 4 … {@code retryBase}, at most {@link #MAX_RETRY},
+ *       unless its schedule comes first; every run is recorded in the job log.
+ * </ul>
+ * Time comes from {@code clock}, so tests drive it with a fixed clock and {@link #tick()}.
+ */
+public final class Scheduler {
+    /** A job this late counts as missed (run as a catch-up), not as merely started a moment late. */
+    static final Duration CATCH_UP_GRACE = Duration.ofMinutes(1);
+
+    /** The longest wait between retries of a failing job. */
+    public static final Duration MAX_RETRY = Duration.ofHours(1);
+
+    /** What the scheduler tells: jobs as they start and end. */
+    public interface Listener {
+        default void jobStarted(JobRun run) {}
+
+        default void jobFinished(JobRun run) {}
+    }
+
+    /** A job being run now: its record so far, its live progress line, and its cancel token. */
+    public record Running(JobRun run, Cancel cancel, String[] progress) {
+        public String progressLine() {
+            return progress[0];
+        }
+    }
+
+    /** A job that cannot be started now. */
+    public static final class Busy extends Exception {
+        public Busy(String message) {
+            super(message);
+        }
+    }
+
+    private record Key(String system, JobKind kind) {}
+
+    /** What the scheduler remembers of one (system, kind). */
+    private static final class Slot {
+        Schedule schedule;
+        Instant lastStart;
+        int failures;
+        Instant retryAt;
+        /** Asked for outside the schedule (a file change, a button): runs as soon as it can. */
+        String pending;
+    }
+
+    private final Clock clock;
+    private final ZoneId zone;
+    private final String host;
+    private final JobLog log;
+    private final JobRunner runner;
+    private final Executor workers;
+    private final Listener listener;
+    private final Duration retryBase;
+    private final Consumer<String> say;
+
+    private Plan plan;
+    private final Map<Key, Slot> slots = new LinkedHashMap<>();
+    private final Map<String, Running> running = new LinkedHashMap<>();
+    private final Set<String> busyRepositories = new HashSet<>();
+    private final List<JobRequest> queued = new ArrayList<>();
+    private boolean stopped;
+
+    /**
+     * @param host      this host's name, recorded with each run (a shared state holds several hosts' runs)
+     * @param retryBase the first wait before a failed job is retried (1 minute in service; shorter in tests)
+     * @param say       where the scheduler's own problems go (the job log cannot be written)
+     */
+    public Scheduler(Clock clock, ZoneId zone, String host, JobLog log, JobRunner runner, Executor workers,
+                     Listener listener, Duration retryBase, Consumer<String> say) {
+        this.clock = clock;
+        this.zone = zone;
+        this.host = host;
+        this.log = log;
+        this.runner = runner;
+        this.workers = workers;
+        this.listener = listener;
+        this.retryBase = retryBase;
+        this.say = say;
+    }
+
+    /**
+     * Takes {@code plan} (at start and on every reload): each system's schedules are set anew, what
+     * was remembered of systems and kinds still in it is kept, and a (system, kind) seen for the
+     * first time takes its last start from the job log (catch-up after a restart).
+     */
+    public synchronized void setPlan(Plan plan) {
+        this.plan = plan;
+        Map<Key, Slot> old = new HashMap<>(slots);
+        slots.clear();
+        for (SystemSpec s : plan.systems().values()) {
+            Map<String, Schedule> own = plan.service().jobs(s.name()).schedule();
+            boolean backs = s.backup() != null && !s.backup().sources().isEmpty();
+            for (JobKind k : List.of(JobKind.BACKUP, JobKind.COPY, JobKind.CHECK, JobKind.PRUNE, JobKind.DRILL)) {
+                Schedule sch = own.get(k.json());
+                if (sch == null && k == JobKind.BACKUP && backs) {
+                    Duration every = StatusReader.defaultBackupInterval(s);
+                    sch = new Schedule.Every(org.lifeboat.plan.Durations.toPlanText(every), every);
+                }
+                if (sch == null) continue;
+                if (sch instanceof Schedule.Continuous) {
+                    // File changes trigger it (the service's watcher); the RPO still bounds the wait.
+                    Duration every = StatusReader.defaultBackupInterval(s);
+                    sch = new Schedule.Every("continuous", every);
+                }
+                Key key = new Key(s.name(), k);
+                Slot slot = old.get(key);
+                if (slot == null) {
+                    slot = new Slot();
+                    slot.lastStart = lastStart(s.name(), k);
+                }
+                slot.schedule = sch;
+                slots.put(key, slot);
+            }
+        }
+        queued.removeIf(q -> !plan.systems().containsKey(q.system()));
+    }
+
+    private Instant lastStart(String system, JobKind kind) {
+        try {
+            for (JobRun r : log.recent(system, kind.json(), 20)) {
+                if (r.host().equals(host) && !"manual".equals(r.trigger())) return r.started();
+            }
+        } catch (StateStoreException e) {
+            say.accept("cannot read the job log: " + e.getMessage() + "; " + system + "'s " + kind.json() + " runs now");
+        }
+        return null;
+    }
+
+    /**
+     * Starts every job that is due and whose repositories are free, in the plan's order (queued
+     * manual jobs first).
+     *
+     * @return when the next job falls due (at the latest in a minute), for the caller's wait
+     */
+    public synchronized Instant tick() {
+        Instant now = clock.instant();
+        Instant next = now.plus(Duration.ofMinutes(1));
+        if (stopped || plan == null) return next;
+        for (JobRequest q : new ArrayList<>(queued)) {
+            if (tryStart(q, now)) queued.remove(q);
+        }
+        for (Map.Entry<Key, Slot> e : slots.entrySet()) {
+            Key k = e.getKey();
+            Slot s = e.getValue();
+            if (running.containsKey(runningKey(k.system(), k.kind()))) continue;
+            Instant due;
+            String trigger;
+            if (s.pending != null) {
+                due = now;
+                trigger = s.pending;
+            } else {
+                due = s.schedule.next(s.lastStart, now, zone);
+                // A due time well before now: runs were missed while the service was down.
+                trigger = due != null && due.isBefore(now.minus(CATCH_UP_GRACE)) ? "catch-up" : "schedule";
+                if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) {
+                    due = s.retryAt;
+                    trigger = "retry";
+                }
+            }
+            if (due == null) continue;
+            if (!due.isAfter(now)) {
+                if (!tryStart(new JobRequest(k.system(), k.kind(), trigger), now)) continue;
+                s.pending = null;
+            } else if (due.isBefore(next)) {
+                next = due;
+            }
+        }
+        return next;
+    }
+
+    private static String runningKey(String system, JobKind kind) {
+        return system + "\u0000" + kind.json();
+    }
+
+    /** Starts {@code req} unless it runs already or a repository it needs is busy. */
+    private boolean tryStart(JobRequest req, Instant now) {
+        if (running.containsKey(runningKey(req.system(), req.kind()))) return false;
+        Set<String> repos = runner.repositories(plan, req);
+        for (String r : repos) if (busyRepositories.contains(r)) return false;
+        String id = JobLog.newId(now, req.kind().json(), req.system());
+        JobRun run = new JobRun(id, host, req.system(), req.kind().json(), req.trigger(), now, null, JobRun.RUNNING,
+                -1, -1, -1, null, null);
+        Cancel cancel = new Cancel();
+        Running r = new Running(run, cancel, new String[] {null});
+        running.put(runningKey(req.system(), req.kind()), r);
+        busyRepositories.addAll(repos);
+        Slot slot = slots.get(new Key(req.system(), req.kind()));
+        if (slot != null && !"manual".equals(req.trigger())) slot.lastStart = now;
+        try {
+            log.started(run);
+        } catch (StateStoreException e) {
+            say.accept("cannot record job " + id + ": " + e.getMessage());
+        }
+        listener.jobStarted(run);
+        Plan p = plan;
+        try {
+            workers.execute(() -> execute(p, req, r, repos));
+        } catch (RejectedExecutionException e) {
+            finish(req, r, repos, JobOutcome.failed("the service is stopping"), JobRun.CANCELLED);
+        }
+        return true;
+    }
+
+    private void execute(Plan p, JobRequest req, Running r, Set<String> repos) {
+        JobOutcome out;
+        try {
+            out = runner.run(p, req, r.cancel(), line -> r.progress()[0] = line);
+            if (out == null) out = JobOutcome.failed("the job reported nothing");
+        } catch (Cancel.Cancelled e) {
+            out = new JobOutcome(JobRun.CANCELLED, -1, -1, -1, null, "cancelled: " + e.getMessage());
+        } catch (Exception | Error e) {
+            if (e instanceof VirtualMachineError v && !(e instanceof OutOfMemoryError)) throw v;
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            out = r.cancel().cancelled() ? new JobOutcome(JobRun.CANCELLED, -1, -1, -1, null, "cancelled: " + r.cancel().reason())
+                    : JobOutcome.failed(m);
+        }
+        finish(req, r, repos, out, out.result());
+    }
+
+    private void finish(JobRequest req, Running r, Set<String> repos, JobOutcome out, String result) {
+        Instant end = clock.instant();
+        JobRun run = r.run();
+        JobRun done = new JobRun(run.id(), run.host(), run.system(), run.kind(), run.trigger(), run.started(), end, result,
+                out.files(), out.bytes(), out.bytesAdded(), out.snapshot(), out.message());
+        try {
+            log.finished(done);
+        } catch (StateStoreException e) {
+            say.accept("cannot record the end of job " + run.id() + ": " + e.getMessage());
+        }
+        synchronized (this) {
+            running.remove(runningKey(req.system(), req.kind()));
+            busyRepositories.removeAll(repos);
+            Slot slot = slots.get(new Key(req.system(), req.kind()));
+            if (slot != null) {
+                if (done.ok() || JobRun.CANCELLED.equals(result)) {
+                    slot.failures = 0;
+                    slot.retryAt = null;
+                } else {
+                    slot.failures++;
+                    long factor = 1L << Math.min(slot.failures - 1, 20);
+                    Duration wait = retryBase.multipliedBy(factor);
+                    if (wait.compareTo(MAX_RETRY) > 0) wait = MAX_RETRY;
+                    slot.retryAt = end.plus(wait);
+                }
+            }
+            notifyAll();
+        }
+        listener.jobFinished(done);
+    }
+
+    /**
+     * Asks for a job now (a button, the API, a file change): started at once when its repositories
+     * are free, else queued until they are.
+     *
+     * @return the job's id when it started, empty when it waits in the queue
+     * @throws Busy when the same job of the same system runs or waits already, or the system is not in the plan
+     */
+    public synchronized Optional<String> submit(JobRequest req) throws Busy {
+        if (stopped) throw new Busy("the service is stopping");
+        if (plan == null || !plan.systems().containsKey(req.system())) {
+            throw new Busy("there is no system '" + req.system() + "' in the plan");
+        }
+        Running r = running.get(runningKey(req.system(), req.kind()));
+        if (r != null) throw new Busy(req.system() + "'s " + req.kind().json() + " runs already (job " + r.run().id() + ")");
+        for (JobRequest q : queued) {
+            if (q.system().equals(req.system()) && q.kind() == req.kind()) {
+                throw new Busy(req.system() + "'s " + req.kind().json() + " waits already for its repository");
+            }
+        }
+        if (tryStart(req, clock.instant())) return Optional.of(running.get(runningKey(req.system(), req.kind())).run().id());
+        queued.add(req);
+        return Optional.empty();
+    }
+
+    /**
+     * Marks the scheduled job of {@code system} and {@code kind} due now (a file change for a
+     * continuous backup); nothing when it is not scheduled or already marked.
+     */
+    public synchronized void trigger(String system, JobKind kind, String trigger) {
+        Slot s = slots.get(new Key(system, kind));
+        if (s != null && s.pending == null) s.pending = trigger;
+        notifyAll();
+    }
+
+    /** The jobs running now. */
+    public synchronized List<Running> running() {
+        return List.copyOf(running.values());
+    }
+
+    /** The running job with this id. */
+    public synchronized Optional<Running> running(String id) {
+        return running.values().stream().filter(r -> r.run().id().equals(id)).findFirst();
+    }
+
+    /** The running job of {@code system}, if any (its newest). */
+    public synchronized Optional<Running> runningFor(String system) {
+        Running found = null;
+        for (Running r : running.values()) if (r.run().system().equals(system)) found = r;
+        return Optional.ofNullable(found);
+    }
+
+    /**
+     * When the scheduled job of {@code system} and {@code kind} is next due (now when it is
+     * overdue), or null when it is not scheduled.
+     */
+    public synchronized Instant nextDue(String system, JobKind kind) {
+        Slot s = slots.get(new Key(system, kind));
+        if (s == null) return null;
+        Instant now = clock.instant();
+        Instant due = s.schedule.next(s.lastStart, now, zone);
+        if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) due = s.retryAt;
+        return due == null || due.isBefore(now) ? now : due;
+    }
+
+    /**
+     * Waits until {@code deadline} for the next thing to do or for {@link #wake()}; returns at once
+     * when stopped. The service's scheduling thread calls {@link #tick()} and then this.
+     */
+    public synchronized void await(Instant deadline) throws InterruptedException {
+        if (stopped) return;
+        long ms = Duration.between(clock.instant(), deadline).toMillis();
+        if (ms > 0) wait(Math.min(ms, 1000));
+    }
+
+    /** Makes {@link #await} return now (a plan reload, a stop). */
+    public synchronized void wake() {
+        notifyAll();
+    }
+
+    /**
+     * Stops starting jobs and cancels those running (they remove their locks as they end).
+     *
+     * @return the jobs that were running
+     */
+    public synchronized List<Running> stop(String why) {
+        stopped = true;
+        queued.clear();
+        for (Running r : running.values()) r.cancel().cancel(why);
+        notifyAll();
+        return List.copyOf(running.values());
+    }
+
+    /**
+     * Waits up to {@code timeout} for the running jobs to end.
+     *
+     * @return true when none runs any more
+     */
+    public synchronized boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!running.isEmpty()) {
+            long left = end - System.nanoTime();
+            if (left <= 0) return false;
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+
+    /** Whether {@link #stop} was called. */
+    public synchronized boolean stopped() {
+        return stopped;
+    }
+}

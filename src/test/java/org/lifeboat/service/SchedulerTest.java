@@ -1,0 +1,276 @@
+package org.lifeboat.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.state.JobLog;
+import org.lifeboat.state.JobRun;
+import org.lifeboat.state.StateStore;
+
+/**
+ * The scheduler on a clock the test moves (issue 13): when jobs fall due, that two jobs on one
+ * repository never overlap, that missed runs run once at start-up, retries with backoff, manual
+ * jobs. Jobs run when the test says ({@link #work}), so every step is deterministic.
+ */
+class SchedulerTest {
+    private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
+    private static final ZoneId UTC = ZoneOffset.UTC;
+
+    @TempDir
+    Path tmp;
+
+    private StateStore store;
+    private JobLog log;
+    private MutableClock clock;
+    private final Deque<Runnable> work = new ArrayDeque<>();
+    private final List<String> ran = new ArrayList<>();
+    private final Deque<String> results = new ArrayDeque<>();
+    private final List<String> said = new ArrayList<>();
+
+    @BeforeEach
+    void open() throws Exception {
+        store = StateStore.open(tmp.resolve("state"));
+        log = new JobLog(store);
+        clock = new MutableClock(T0);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    static final class MutableClock extends Clock {
+        Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** Records each job; it ends as the next of {@link #results} says (succeeded when none is left). */
+    private final JobRunner runner = new JobRunner() {
+        @Override
+        public JobOutcome run(Plan plan, JobRequest job, Cancel cancel, Consumer<String> progress) {
+            ran.add(job.system() + ":" + job.kind().json() + ":" + job.trigger() + "@" + Duration.between(T0, clock.instant()).toMinutes());
+            String r = results.isEmpty() ? JobRun.SUCCEEDED : results.pop();
+            return r.equals(JobRun.SUCCEEDED) ? JobOutcome.succeeded("ok") : JobOutcome.failed("source unreadable");
+        }
+
+        @Override
+        public Set<String> repositories(Plan plan, JobRequest job) {
+            return Set.of(plan.system(job.system()).backup().repository());
+        }
+    };
+
+    private Plan plan(String systems) throws Exception {
+        Path f = tmp.resolve("lifeboat.yaml");
+        Files.writeString(f, """
+                repositories:
+                  main: { url: /srv/main, password-file: /etc/pw }
+                  other: { url: /srv/other, password-file: /etc/pw }
+                systems:
+                """ + systems.indent(2));
+        return PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+    }
+
+    private Scheduler scheduler(Plan plan) {
+        Scheduler s = new Scheduler(clock, UTC, "h1", log, runner, work::add, new Scheduler.Listener() {},
+                Duration.ofMinutes(1), said::add);
+        s.setPlan(plan);
+        return s;
+    }
+
+    private void workAll() {
+        while (!work.isEmpty()) work.pop().run();
+    }
+
+    private static String system(String name, String repo, String rpo, String schedule) {
+        return name + ":\n  rpo: " + rpo + "\n  rto: 1h\n  backup: { repository: " + repo + ", sources: [ { path: /srv/" + name + " } ] }\n"
+                + (schedule == null ? "" : "  schedule:\n" + schedule.indent(4));
+    }
+
+    @Test
+    void anIntervalRunsAtOnceThenEveryInterval() throws Exception {
+        Scheduler s = scheduler(plan(system("files", "main", "1h", "backup: 15m")));
+        s.tick();
+        workAll();
+        clock.advance(Duration.ofMinutes(10));
+        assertThat(s.tick()).isEqualTo(T0.plus(Duration.ofMinutes(11))); // woken at least every minute
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(15)));
+        workAll();
+        clock.advance(Duration.ofMinutes(5));
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0", "files:backup:schedule@15");
+        assertThat(log.recent("files", "backup", 0)).hasSize(2).allMatch(r -> r.result().equals(JobRun.SUCCEEDED));
+    }
+
+    @Test
+    void withoutAScheduleASystemIsBackedUpEveryHalfRpo() throws Exception {
+        Scheduler s = scheduler(plan(system("files", "main", "2h", null)));
+        s.tick();
+        workAll();
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofHours(1)));
+        assertThat(s.nextDue("files", JobKind.CHECK)).isNull();
+    }
+
+    @Test
+    void twoJobsOnOneRepositoryNeverOverlap() throws Exception {
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")
+                + system("c", "other", "1h", "backup: 15m")));
+        s.tick();
+        // a and c started (different repositories); b waits for a's repository
+        assertThat(s.running()).extracting(r -> r.run().system()).containsExactly("a", "c");
+        s.tick();
+        assertThat(s.running()).hasSize(2); // nothing started twice
+        work.pop().run(); // a ends
+        s.tick();
+        assertThat(s.running()).extracting(r -> r.run().system()).containsExactly("c", "b");
+        workAll();
+        assertThat(ran).containsExactly("a:backup:schedule@0", "c:backup:schedule@0", "b:backup:schedule@0");
+    }
+
+    @Test
+    void missedRunsRunOnceAtStartUp() throws Exception {
+        // The service was down for 5 hours: 20 runs of 15m missed, one runs.
+        log.started(new JobRun("old", "h1", "files", "backup", "schedule", T0.minus(Duration.ofHours(5)), null,
+                JobRun.RUNNING, -1, -1, -1, null, null));
+        log.abandon("h1", T0.minus(Duration.ofHours(5)), "stopped");
+        Scheduler s = scheduler(plan(system("files", "main", "1h", "backup: 15m\ncheck: \"0 3 * * *\"")));
+        s.tick();
+        workAll();
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:catch-up@0");
+        // check never ran: not a missed run; it waits for 03:00
+        assertThat(s.nextDue("files", JobKind.CHECK)).isEqualTo(Instant.parse("2026-12-03T03:00:00Z"));
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(15)));
+    }
+
+    @Test
+    void aCronJobMissedTwiceRunsOnceThenAtItsNextTime() throws Exception {
+        log.started(new JobRun("c1", "h1", "files", "check", "schedule", Instant.parse("2026-11-30T03:00:00Z"), null,
+                JobRun.RUNNING, -1, -1, -1, null, null));
+        log.abandon("h1", Instant.parse("2026-11-30T03:01:00Z"), "done");
+        Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 1d\ncheck: \"0 3 * * *\"")));
+        s.tick();
+        workAll(); // the backup (never ran) holds the repository first
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0", "files:check:catch-up@0");
+        assertThat(s.nextDue("files", JobKind.CHECK)).isEqualTo(Instant.parse("2026-12-03T03:00:00Z"));
+        clock.now = Instant.parse("2026-12-03T03:00:00Z");
+        s.tick();
+        workAll();
+        assertThat(ran).filteredOn(r -> r.contains(":check:")).hasSize(2).last().asString().contains("files:check:schedule@");
+    }
+
+    @Test
+    void aFailingJobIsRetriedWithBackoffUntilItSucceeds() throws Exception {
+        Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 12h")));
+        results.addAll(List.of(JobRun.FAILED, JobRun.FAILED, JobRun.FAILED));
+        s.tick();
+        workAll();
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(1)));
+        clock.advance(Duration.ofMinutes(1));
+        s.tick();
+        workAll();
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(3)));
+        clock.advance(Duration.ofMinutes(2));
+        s.tick();
+        workAll();
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(7)));
+        clock.advance(Duration.ofMinutes(4));
+        s.tick();
+        workAll();
+        // it succeeded: back on its schedule, counted from this run's start
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(7)).plus(Duration.ofHours(12)));
+        assertThat(ran).containsExactly("files:backup:schedule@0", "files:backup:retry@1", "files:backup:retry@3",
+                "files:backup:retry@7");
+        assertThat(log.recent("files", null, 0)).extracting(JobRun::result)
+                .containsExactly(JobRun.SUCCEEDED, JobRun.FAILED, JobRun.FAILED, JobRun.FAILED);
+    }
+
+    @Test
+    void aManualJobStartsAtOnceOrWaitsForItsRepositoryAndIsNeverDoubled() throws Exception {
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")));
+        s.tick(); // a runs on main; b waits
+        assertThat(s.submit(new JobRequest("b", JobKind.BACKUP, "manual"))).isEmpty(); // queued
+        assertThatThrownBy(() -> s.submit(new JobRequest("b", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
+                .hasMessageContaining("waits already");
+        assertThatThrownBy(() -> s.submit(new JobRequest("a", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
+                .hasMessageContaining("runs already");
+        assertThatThrownBy(() -> s.submit(new JobRequest("zz", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
+                .hasMessageContaining("no system 'zz'");
+        workAll();
+        s.tick();
+        assertThat(s.running()).extracting(r -> r.run().trigger()).containsExactly("manual");
+        workAll();
+        s.tick(); // b's scheduled backup: its manual run does not count as the schedule's
+        workAll();
+        assertThat(ran).containsExactly("a:backup:schedule@0", "b:backup:manual@0", "b:backup:schedule@0");
+    }
+
+    @Test
+    void aReloadKeepsWhatWasRememberedAndDropsSystemsGoneFromThePlan() throws Exception {
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m")));
+        s.tick();
+        workAll();
+        s.setPlan(plan(system("a", "main", "1h", "backup: 30m") + system("b", "other", "1h", "backup: 1h")));
+        assertThat(s.nextDue("a", JobKind.BACKUP)).isEqualTo(T0.plus(Duration.ofMinutes(30)));
+        assertThat(s.nextDue("b", JobKind.BACKUP)).isEqualTo(T0);
+        s.setPlan(plan(system("b", "other", "1h", "backup: 1h")));
+        assertThat(s.nextDue("a", JobKind.BACKUP)).isNull();
+    }
+
+    @Test
+    void stopCancelsRunningJobsAndStartsNoMore() throws Exception {
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m")));
+        s.tick();
+        List<Scheduler.Running> stopped = s.stop("SIGTERM");
+        assertThat(stopped).hasSize(1);
+        assertThat(stopped.getFirst().cancel().cancelled()).isTrue();
+        clock.advance(Duration.ofHours(1));
+        s.tick();
+        assertThat(work).hasSize(1); // only the one started before the stop
+    }
+}
