@@ -101,6 +101,24 @@ public final class Repositories implements AutoCloseable {
      *
      * @return this
      */
+    /**
+     * Opens the repositories without taking locks, as restic's {@code --no-lock}: for a look that
+     * only lists snapshots and reads the index (the service's status every minute), which must
+     * never make a prune or check that needs the exclusive lock fail. What it reads may be in the
+     * middle of a prune (a snapshot listed then removed): good for status, not for a restore.
+     *
+     * @return this
+     * @throws IllegalStateException for exclusive repositories
+     */
+    public synchronized Repositories withoutLocks() {
+        if (exclusive) throw new IllegalStateException("an exclusive use needs its locks");
+        locking = false;
+        return this;
+    }
+
+    /** Whether opening takes a lock (false after {@link #withoutLocks()}). */
+    private boolean locking = true;
+
     public synchronized Repositories forReading() {
         reading = true;
         return this;
@@ -150,7 +168,7 @@ public final class Repositories implements AutoCloseable {
         r = Repository.open(b, password(spec));
         r.setPackSize(packSize);
         try {
-            locks.put(name, RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel));
+            if (locking) locks.put(name, RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel));
             r.loadIndex();
         } catch (IOException | RuntimeException e) {
             RepositoryLock l = locks.remove(name);

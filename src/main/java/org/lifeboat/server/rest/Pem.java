@@ -25,7 +25,7 @@ import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.DERNull;
 
 /** PEM certificate and key files (as rest-server's --tls-cert/--tls-key) turned into a key store. */
-final class Pem {
+public final class Pem {
     private Pem() {}
 
     private static final Pattern BLOCK = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([^-]+)-----END \\1-----");
@@ -37,7 +37,7 @@ final class Pem {
      *
      * @throws IllegalArgumentException with one sentence naming the file that cannot be used
      */
-    static KeyStore keyStore(Path certFile, Path keyFile, char[] password) {
+    public static KeyStore keyStore(Path certFile, Path keyFile, char[] password) {
         List<Certificate> chain = new ArrayList<>();
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");

@@ -1,0 +1,231 @@
+package org.lifeboat.service;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.backup.Progress;
+import org.lifeboat.check.CheckResult;
+import org.lifeboat.check.Checker;
+import org.lifeboat.drill.Drill;
+import org.lifeboat.drill.DrillReport;
+import org.lifeboat.drill.DrillStore;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.prune.PruneListener;
+import org.lifeboat.prune.PruneOptions;
+import org.lifeboat.prune.PruneResult;
+import org.lifeboat.prune.Pruner;
+import org.lifeboat.recovery.Recovery;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.SystemBackup;
+import org.lifeboat.recovery.SystemCopies;
+import org.lifeboat.recovery.SystemRetention;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.tree.TreeWalker;
+import org.lifeboat.restore.RestoreOptions;
+import org.lifeboat.restore.RestoreResult;
+import org.lifeboat.restore.Restorer;
+import org.lifeboat.state.JobRun;
+
+/**
+ * The service's jobs, each as the matching command does it: {@code backup --system} (with its
+ * copies and retention), {@code copy}, {@code check --read-data-subset}, {@code forget} + {@code
+ * prune}, {@code drill --system} and {@code restore}. Each opens the plan's repositories itself and
+ * closes them (its locks removed) when it ends, also when cancelled.
+ */
+public final class PlanJobs implements JobRunner {
+    /** How many slices {@code check} reads the packs in: one a night, all within a week. */
+    static final int CHECK_SLICES = 7;
+
+    /** Opens a plan's repositories for one job. */
+    @FunctionalInterface
+    public interface Opener {
+        Repositories open(Plan plan, boolean exclusive, Cancel cancel);
+    }
+
+    private final Opener opener;
+    private final Path stateDir;
+    private final String stateDb;
+
+    /**
+     * @param stateDir where drills are recorded (the SQLite state), with {@code stateDb} (a
+     *                 postgresql:// URL, or null) as {@link DrillStore#open(String, Path)} takes them
+     */
+    public PlanJobs(Opener opener, Path stateDir, String stateDb) {
+        this.opener = opener;
+        this.stateDir = stateDir;
+        this.stateDb = stateDb;
+    }
+
+    @Override
+    public Set<String> repositories(Plan plan, JobRequest job) {
+        SystemSpec s = plan.system(job.system());
+        Set<String> out = new LinkedHashSet<>();
+        if (s == null || s.backup() == null) return out;
+        String own = s.backup().repository();
+        out.add(own);
+        // a backup copies along copy-to afterwards; a copy writes there
+        if (job.kind() == JobKind.BACKUP || job.kind() == JobKind.COPY) out.addAll(plan.copyTargets(own).keySet());
+        return out;
+    }
+
+    @Override
+    public JobOutcome run(Plan plan, JobRequest job, Cancel cancel, Consumer<String> progress) throws Exception {
+        SystemSpec s = plan.system(job.system());
+        if (s == null) return JobOutcome.failed("there is no system '" + job.system() + "' in " + plan.file());
+        if (s.backup() == null && job.kind() != JobKind.DRILL) {
+            return JobOutcome.failed("system '" + s.name() + "' has no backup in " + plan.file());
+        }
+        return switch (job.kind()) {
+            case BACKUP -> backup(plan, s, cancel, progress);
+            case COPY -> copy(plan, s, cancel);
+            case CHECK -> check(plan, s, cancel, progress);
+            case PRUNE -> prune(plan, s, cancel, progress);
+            case DRILL -> drill(plan, s, cancel, progress);
+            case RESTORE -> restore(plan, s, job, cancel, progress);
+        };
+    }
+
+    private JobOutcome backup(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
+        List<String> notes = new ArrayList<>();
+        SystemBackup.Outcome o;
+        Progress p = new Progress();
+        try (Repositories repos = opener.open(plan, false, cancel)) {
+            Thread ticker = Thread.ofVirtual().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    progress.accept(p.filesDone.sum() + " files, " + p.bytesDone.sum() + " bytes");
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                o = SystemBackup.run(plan, s, repos, p, notes::add, cancel);
+            } finally {
+                ticker.interrupt();
+            }
+            for (SystemCopies.Copy c : SystemCopies.afterBackup(plan, s, repos, o.snapshot(), SystemCopies.DEFAULT, cancel)) {
+                if (c.failed()) notes.add("copy to '" + c.to() + "' failed: " + c.error());
+            }
+        }
+        if (o.result().errors() == 0 && s.retention() != null) {
+            try (Repositories repos = opener.open(plan, true, cancel)) {
+                SystemRetention.Result r = SystemRetention.apply(s, repos, Instant.now(), notes::add);
+                if (!r.ok()) notes.add("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
+            }
+        }
+        var sum = o.result().summary();
+        String msg = "snapshot " + o.snapshot().id().shortHex() + " saved: " + sum.totalFilesProcessed() + " files, "
+                + sum.totalBytesProcessed() + " bytes, " + sum.dataAdded() + " bytes new"
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+        String result = o.result().errors() > 0 || !notes.isEmpty() ? JobRun.PARTIAL : JobRun.SUCCEEDED;
+        return new JobOutcome(result, sum.totalFilesProcessed(), sum.totalBytesProcessed(), sum.dataAdded(),
+                o.snapshot().id().hex(), msg);
+    }
+
+    private JobOutcome copy(Plan plan, SystemSpec s, Cancel cancel) throws Exception {
+        try (Repositories repos = opener.open(plan, false, cancel)) {
+            Snapshot newest = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
+            if (newest == null) return JobOutcome.failed(s.name() + " has no snapshot to copy");
+            List<String> done = new ArrayList<>(), failed = new ArrayList<>();
+            for (SystemCopies.Copy c : SystemCopies.afterBackup(plan, s, repos, newest, SystemCopies.DEFAULT, cancel)) {
+                if (c.failed()) failed.add("to '" + c.to() + "': " + c.error());
+                else done.add(c.to() + (c.alreadyThere() ? " (already there)" : ""));
+            }
+            if (done.isEmpty() && failed.isEmpty()) return JobOutcome.succeeded("no copy-to for '" + s.backup().repository() + "'");
+            if (!failed.isEmpty()) return JobOutcome.failed("copy failed " + String.join("; ", failed));
+            return new JobOutcome(JobRun.SUCCEEDED, -1, -1, -1, newest.id().hex(), "copied to " + String.join(", ", done));
+        }
+    }
+
+    private JobOutcome check(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
+        // One slice a night by the day's number: all packs are read within CHECK_SLICES days.
+        int slice = (int) Math.floorMod(LocalDate.now(ZoneOffset.UTC).toEpochDay(), CHECK_SLICES) + 1;
+        try (Repositories repos = opener.open(plan, true, cancel)) {
+            Repository repo = repos.get(s.backup().repository());
+            Checker c = new Checker(repo, cancel);
+            CheckResult r = c.run(Checker.PackSubset.group(slice, CHECK_SLICES));
+            String what = "check of '" + s.backup().repository() + "' (packs " + slice + "/" + CHECK_SLICES + ", "
+                    + r.packsRead() + " read)";
+            if (!r.ok()) {
+                return JobOutcome.failed(what + ": " + r.errors().size() + " errors, first: " + r.errors().getFirst());
+            }
+            return new JobOutcome(r.warnings().isEmpty() ? JobRun.SUCCEEDED : JobRun.PARTIAL, -1, -1, -1, null,
+                    what + ": no errors" + (r.warnings().isEmpty() ? "" : "; " + r.warnings().size() + " warnings"));
+        }
+    }
+
+    private JobOutcome prune(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
+        List<String> notes = new ArrayList<>();
+        try (Repositories repos = opener.open(plan, true, cancel)) {
+            if (s.retention() != null) {
+                SystemRetention.Result r = SystemRetention.apply(s, repos, Instant.now(), notes::add);
+                if (!r.ok()) return JobOutcome.failed("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
+                notes.add("forget kept " + r.kept() + ", removed " + r.removed());
+            }
+            Repository repo = repos.get(s.backup().repository());
+            PruneResult pr = new Pruner(repo, PruneOptions.DEFAULTS, new PruneListener() {
+                @Override
+                public void step(String message) {
+                    progress.accept(message);
+                }
+
+                @Override
+                public void warning(String message) {
+                    notes.add(message);
+                }
+            }, cancel).run();
+            notes.add("pruned '" + s.backup().repository() + "'");
+            return new JobOutcome(JobRun.SUCCEEDED, -1, -1, -1, null, String.join("; ", notes) + " (" + pr + ")");
+        }
+    }
+
+    private JobOutcome drill(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
+        String id = DrillStore.newId(Instant.now());
+        try (DrillStore store = DrillStore.open(stateDb, stateDir)) {
+            DrillReport r = new Drill(plan.file(), new Drill.Options(List.of(s.name()), null, false, 1.0, Duration.ofDays(7), 2, null),
+                    new Recovery.Listener() {
+                        @Override
+                        public void note(String system, String note) {
+                            progress.accept(system + ": " + note);
+                        }
+                    }, cancel, p -> opener.open(p, false, cancel)).run(id);
+            store.save(r);
+            return new JobOutcome(r.passed() ? JobRun.SUCCEEDED : JobRun.FAILED, -1, -1, -1, null,
+                    "drill " + id + (r.passed() ? " passed" : " failed"));
+        }
+    }
+
+    private JobOutcome restore(Plan plan, SystemSpec s, JobRequest job, Cancel cancel, Consumer<String> progress) throws Exception {
+        String snap = job.args().get("snapshot");
+        String path = job.args().getOrDefault("path", "/");
+        String target = job.args().get("target");
+        if (snap == null || !Id.isId(snap) || target == null || !Path.of(target).isAbsolute()) {
+            return JobOutcome.failed("a restore needs a snapshot ID and an absolute target path");
+        }
+        try (Repositories repos = opener.open(plan, false, cancel)) {
+            Repository repo = repos.get(s.backup().repository());
+            Snapshot sn = repo.loadSnapshot(Id.parse(snap));
+            String prefix = path.equals("/") ? "" : path;
+            Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);
+            Restorer r = new Restorer(repo, new RestoreOptions(Path.of(target), List.of(), List.of(),
+                    RestoreOptions.Overwrite.ALWAYS, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
+            RestoreResult res = r.run(root, prefix);
+            return new JobOutcome(res.warnings().isEmpty() ? JobRun.SUCCEEDED : JobRun.PARTIAL, r.filesDone.sum(), r.bytesDone.sum(), -1,
+                    sn.id().hex(), "restored " + (prefix.isEmpty() ? "/" : prefix) + " of snapshot " + sn.id().shortHex() + " to " + target
+                    + (res.warnings().isEmpty() ? "" : "; " + res.warnings().size() + " warnings, first: " + res.warnings().getFirst()));
+        }
+    }
+}

@@ -1,0 +1,436 @@
+package org.lifeboat.service;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.drill.DrillStore;
+import org.lifeboat.drill.SystemRun;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanException;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.Problem;
+import org.lifeboat.plan.ServicePlan;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.StateDir;
+import org.lifeboat.service.alert.AlertChannel;
+import org.lifeboat.service.alert.CommandChannel;
+import org.lifeboat.service.alert.EmailChannel;
+import org.lifeboat.service.alert.Pinger;
+import org.lifeboat.service.alert.WebhookChannel;
+import org.lifeboat.state.FleetStatus;
+import org.lifeboat.state.Incidents;
+import org.lifeboat.state.JobLog;
+import org.lifeboat.state.JobRun;
+import org.lifeboat.state.StateStore;
+import org.lifeboat.state.StateStoreException;
+import org.lifeboat.status.StatusReader;
+import org.lifeboat.status.SystemStatus;
+
+/**
+ * {@code lifeboat serve} without its web face (issue 13): holds the plan (reloaded when its file
+ * changes or on {@link #reload()}, an invalid one refused and the old kept), runs the
+ * {@link Scheduler}, looks at every system after each job and every {@code statusEvery}
+ * ({@link StatusReader}), publishes what it saw to the state (the fleet's dashboard), raises and
+ * clears alerts ({@link Monitor}), pings Healthchecks URLs and keeps the metrics.
+ *
+ * <p>Threads: one schedules, one looks (status, alerts, metrics, plan changes), one per running
+ * job. {@link #close()} cancels running jobs (their locks are removed as they unwind) and waits
+ * for them up to a minute.
+ */
+public final class Service implements AutoCloseable {
+    /**
+     * How the service runs.
+     *
+     * @param stateDb     a postgresql:// URL for a shared state, or null for the plan's state-db, else SQLite
+     * @param host        this host's name in the state (several services may share it)
+     * @param statusEvery how often every system is looked at besides after each job
+     * @param retryBase   the first wait before a failed job is retried
+     * @param keepJobs    how long finished runs stay in the job log
+     */
+    public record Options(String stateDb, String host, Duration statusEvery, Duration retryBase, Duration keepJobs, Clock clock) {
+        public static Options defaults() {
+            return new Options(null, StatusReader.localHost(), Duration.ofMinutes(1), Duration.ofMinutes(1),
+                    Duration.ofDays(90), Clock.systemUTC());
+        }
+    }
+
+    private final Path planFile;
+    private final Options opts;
+    private final PlanJobs.Opener opener;
+    private final Consumer<String> say;
+
+    private volatile Plan plan;
+    private StateStore store;
+    private JobLog jobs;
+    private Incidents incidents;
+    private FleetStatus fleet;
+    private Scheduler scheduler;
+    private Monitor monitor;
+    private final ServiceMetrics metrics = new ServiceMetrics();
+    private final Pinger pinger = new Pinger(Duration.ofSeconds(10));
+    private ExecutorService workers;
+    private Thread scheduling, looking;
+    private volatile List<SystemStatus> statuses = List.of();
+    private volatile Instant lookedAt;
+    private volatile boolean lookNow;
+    private final Object lookLock = new Object();
+    private volatile boolean closed;
+    private Instant lastTrim = Instant.EPOCH;
+
+    /**
+     * @param say where the service's own lines go (started, reloaded, a job's end, delivery failures)
+     */
+    public Service(Path planFile, Options opts, PlanJobs.Opener opener, Consumer<String> say) {
+        this.planFile = planFile.toAbsolutePath().normalize();
+        this.opts = opts;
+        this.opener = opener;
+        this.say = say;
+    }
+
+    /**
+     * Loads the plan, opens the state, marks runs left running by a previous process as
+     * cancelled, and starts scheduling and looking.
+     *
+     * @throws PlanException when the plan is not valid (the service does not start)
+     * @throws StateStoreException when the state cannot be opened
+     * @throws IOException when the plan cannot be read, or a password file of an alert channel cannot
+     */
+    public void start() throws PlanException, StateStoreException, IOException {
+        Plan p = load();
+        List<AlertChannel> channels = channels(p);
+        String db = opts.stateDb() != null ? opts.stateDb() : p.service().stateDb();
+        store = StateStore.open(db, StateDir.of(p));
+        jobs = new JobLog(store);
+        incidents = new Incidents(store);
+        fleet = new FleetStatus(store);
+        int left = jobs.abandon(opts.host(), opts.clock().instant(), "the service stopped while it ran");
+        if (left > 0) say.accept(left + " job" + (left == 1 ? "" : "s") + " left running by the previous service marked cancelled");
+        monitor = new Monitor(opts.host(), incidents, channels, say);
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newThreadPerTaskExecutor(r -> {
+            Thread t = new Thread(r, "lifeboat-job-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        PlanJobs runner = new PlanJobs(opener, StateDir.of(p), db);
+        scheduler = new Scheduler(opts.clock(), ZoneId.systemDefault(), opts.host(), jobs, runner, workers, new Scheduler.Listener() {
+            @Override
+            public void jobStarted(JobRun run) {
+                ping(run, null);
+            }
+
+            @Override
+            public void jobFinished(JobRun run) {
+                say.accept(run.system() + ": " + run.kind() + " " + run.result() + (run.message() == null ? "" : ": " + run.message()));
+                metrics.jobFinished(run);
+                ping(run, run.result());
+                lookSoon();
+            }
+        }, opts.retryBase(), say);
+        plan = p;
+        scheduler.setPlan(p);
+        scheduling = Thread.ofPlatform().name("lifeboat-scheduler").daemon(true).start(this::scheduleLoop);
+        looking = Thread.ofPlatform().name("lifeboat-status").daemon(true).start(this::lookLoop);
+    }
+
+    private Plan load() throws PlanException, IOException {
+        Plan p = PlanLoader.load(planFile, null, PlanLoader.Generators.placeholders());
+        for (Problem w : p.warnings()) say.accept(w.toString());
+        return p;
+    }
+
+    /**
+     * Reads the plan again: a changed, valid plan replaces the running one (schedules, alerts);
+     * an invalid one is refused with its problems said, and the old one kept.
+     *
+     * @return true when a changed plan was taken
+     */
+    public synchronized boolean reload() {
+        Plan p;
+        List<AlertChannel> channels;
+        try {
+            p = load();
+            channels = channels(p);
+        } catch (PlanException e) {
+            say.accept("the plan " + planFile + " was not reloaded, it has problems (the old plan stays):\n" + e.getMessage());
+            return false;
+        } catch (IOException e) {
+            say.accept("the plan " + planFile + " was not reloaded: " + e.getMessage() + " (the old plan stays)");
+            return false;
+        }
+        if (p.hash().equals(plan.hash())) return false;
+        plan = p;
+        monitor = new Monitor(opts.host(), incidents, channels, say);
+        scheduler.setPlan(p);
+        scheduler.wake();
+        say.accept("plan " + planFile + " reloaded (" + p.systems().size() + " systems)");
+        lookSoon();
+        return true;
+    }
+
+    private void scheduleLoop() {
+        long lastCheck = 0;
+        while (!closed && !scheduler.stopped()) {
+            try {
+                Instant next = scheduler.tick();
+                // The plan file is watched by its hash every few seconds: an edit is picked up without a SIGHUP.
+                if (System.nanoTime() - lastCheck > 2_000_000_000L) {
+                    lastCheck = System.nanoTime();
+                    if (changed()) reload();
+                }
+                scheduler.await(next);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                say.accept("scheduler: " + e);
+            }
+        }
+    }
+
+    private byte[] lastRead;
+
+    private boolean changed() {
+        try {
+            byte[] now = Files.readAllBytes(planFile);
+            if (lastRead == null) {
+                lastRead = now;
+                return false;
+            }
+            if (java.util.Arrays.equals(now, lastRead)) return false;
+            lastRead = now;
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void lookLoop() {
+        while (!closed) {
+            try {
+                look();
+            } catch (RuntimeException e) {
+                say.accept("status: " + e);
+            }
+            synchronized (lookLock) {
+                long until = System.nanoTime() + opts.statusEvery().toNanos();
+                while (!closed && !lookNow) {
+                    long left = until - System.nanoTime();
+                    if (left <= 0) break;
+                    try {
+                        lookLock.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                lookNow = false;
+            }
+        }
+    }
+
+    /** Asks for a look at every system now (after a job, a reload). */
+    public void lookSoon() {
+        synchronized (lookLock) {
+            lookNow = true;
+            lookLock.notifyAll();
+        }
+    }
+
+    /**
+     * Looks at every system once: statuses, the fleet's rows, alerts and metrics. An unreachable
+     * repository is a problem of its systems, never the end of the service.
+     */
+    public void look() {
+        Plan p = plan;
+        Instant now = opts.clock().instant();
+        List<SystemRun> history;
+        try (DrillStore drills = new DrillStore(store)) {
+            history = drills.history(null, null);
+        } catch (StateStoreException e) {
+            say.accept("cannot read the drill history: " + e.getMessage());
+            history = List.of();
+        }
+        List<SystemStatus> seen;
+        try (Repositories repos = opener.open(p, false, Cancel.NEVER).forStatus().withoutLocks()) {
+            seen = StatusReader.read(p, repos, history, opts.host(), now);
+        } catch (IOException e) {
+            say.accept("status: " + e.getMessage());
+            return;
+        }
+        statuses = seen;
+        lookedAt = now;
+        Map<String, List<JobRun>> lastRuns = new LinkedHashMap<>(), lastOk = new LinkedHashMap<>();
+        try {
+            for (SystemStatus s : seen) {
+                List<JobRun> newest = new ArrayList<>(), ok = new ArrayList<>();
+                for (JobKind k : JobKind.values()) {
+                    if (k == JobKind.RESTORE) continue;
+                    for (JobRun r : jobs.recent(s.name(), k.json(), 1)) if (r.finished() != null) newest.add(r);
+                    jobs.lastSuccess(opts.host(), s.name(), k.json()).ifPresent(ok::add);
+                }
+                lastRuns.put(s.name(), newest);
+                lastOk.put(s.name(), ok);
+            }
+            List<FleetStatus.Row> rows = new ArrayList<>();
+            for (SystemStatus s : seen) rows.add(new FleetStatus.Row(opts.host(), s.name(), now, s.toJson().toString()));
+            fleet.publish(opts.host(), rows);
+            monitor.look(seen, lastRuns, now);
+            metrics.update(seen, lastRuns, lastOk, now);
+            metrics.counts(scheduler.running().size(), incidents.open(opts.host()).size());
+            if (Duration.between(lastTrim, now).compareTo(Duration.ofDays(1)) > 0) {
+                lastTrim = now;
+                jobs.deleteBefore(now.minus(opts.keepJobs()));
+            }
+        } catch (StateStoreException e) {
+            say.accept("the state cannot be used now: " + e.getMessage());
+        }
+    }
+
+    private void ping(JobRun run, String result) {
+        String url = plan.service().jobs(run.system()).ping().get(run.kind());
+        if (url == null) return;
+        URI u = URI.create(url);
+        // Started on a thread of its own: a slow ping endpoint never holds a job back.
+        Thread.ofVirtual().start(() -> {
+            boolean ok = result == null ? pinger.start(u)
+                    : JobRun.SUCCEEDED.equals(result) || JobRun.PARTIAL.equals(result) ? pinger.success(u)
+                    : pinger.failure(u, run.system() + " " + run.kind() + " " + result + ": " + run.message());
+            if (!ok) say.accept(run.system() + ": the " + run.kind() + " ping could not be delivered");
+        });
+    }
+
+    /** The alert channels of the plan, their passwords read now. */
+    static List<AlertChannel> channels(Plan p) throws IOException {
+        List<AlertChannel> out = new ArrayList<>();
+        for (ServicePlan.AlertChannel c : p.service().alerts()) {
+            out.add(switch (c) {
+                case ServicePlan.Webhook w -> new WebhookChannel(URI.create(w.url()), WebhookChannel.Format.parse(w.format()),
+                        Duration.ofSeconds(10));
+                case ServicePlan.Email e -> new EmailChannel(e.to(), e.from(), e.host(), e.port(), e.user(),
+                        secret(e.passwordFile(), e.passwordEnv(), "the SMTP password"), e.starttls(), Duration.ofSeconds(30));
+                case ServicePlan.Command x -> new CommandChannel(x.run(), Duration.ofSeconds(60));
+            });
+        }
+        return out;
+    }
+
+    /**
+     * A password from a file (trimmed) or an environment variable; null when neither is named.
+     *
+     * @throws IOException naming the file or variable when it cannot be read or is empty
+     */
+    public static String secret(String file, String env, String what) throws IOException {
+        if (file != null) {
+            String s;
+            try {
+                s = Files.readString(Path.of(file)).strip();
+            } catch (IOException e) {
+                throw new IOException("cannot read " + what + " from " + file + ": " + e.getMessage(), e);
+            }
+            if (s.isEmpty()) throw new IOException(what + " file " + file + " is empty");
+            return s;
+        }
+        if (env != null) {
+            String s = System.getenv(env);
+            if (s == null || s.isEmpty()) throw new IOException(what + " variable " + env + " is not set");
+            return s;
+        }
+        return null;
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public JobLog jobs() {
+        return jobs;
+    }
+
+    public Incidents incidents() {
+        return incidents;
+    }
+
+    public FleetStatus fleet() {
+        return fleet;
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    public ServiceMetrics metrics() {
+        return metrics;
+    }
+
+    public String host() {
+        return opts.host();
+    }
+
+    public Clock clock() {
+        return opts.clock();
+    }
+
+    /** The statuses of the newest look (empty before the first). */
+    public List<SystemStatus> statuses() {
+        return statuses;
+    }
+
+    /** When the newest look was, or null. */
+    public Instant lookedAt() {
+        return lookedAt;
+    }
+
+    /** The plan's repositories opened for reading (the snapshot browser); the caller closes them. */
+    public Repositories openForReading() {
+        return opener.open(plan, false, Cancel.NEVER).forReading();
+    }
+
+    /**
+     * Stops: no new jobs, running ones cancelled (their locks removed as they unwind), waited for
+     * up to a minute; then the state is closed.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (scheduler != null) {
+            List<Scheduler.Running> r = scheduler.stop("the service is stopping");
+            if (!r.isEmpty()) say.accept("stopping: cancelling " + r.size() + " running job" + (r.size() == 1 ? "" : "s"));
+            try {
+                if (!scheduler.awaitIdle(Duration.ofMinutes(1))) say.accept("stopping: jobs still running after a minute");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        lookSoon();
+        for (Thread t : new Thread[] {scheduling, looking}) {
+            if (t == null) continue;
+            t.interrupt();
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (workers != null) workers.shutdownNow();
+        metrics.registry().close();
+        if (store != null) store.close();
+    }
+}

@@ -1,0 +1,136 @@
+package org.lifeboat.service;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.lifeboat.state.JobRun;
+import org.lifeboat.status.SystemStatus;
+
+/**
+ * The service's Prometheus metrics ({@code /metrics}, text format 0.0.4), named by Prometheus'
+ * conventions (base units in the name, {@code _seconds}, {@code _bytes}, {@code _total}):
+ * <ul>
+ *   <li>{@code lifeboat_snapshot_age_seconds{system,repository}}, {@code lifeboat_rpo_target_seconds{system}},
+ *       {@code lifeboat_rpo_breached{system}} (0/1), {@code lifeboat_rto_target_seconds{system}},
+ *       {@code lifeboat_rto_measured_seconds{system}}, {@code lifeboat_rto_forecast_seconds{system}},
+ *       {@code lifeboat_offsite_age_seconds{system}}, {@code lifeboat_drill_passed{system}} (0/1),
+ *       {@code lifeboat_last_drill_timestamp_seconds{system}};
+ *   <li>per system and job kind: {@code lifeboat_last_success_timestamp_seconds{system,job}},
+ *       {@code lifeboat_job_duration_seconds{system,job}} and {@code lifeboat_job_bytes{system,job}}
+ *       (the newest run), {@code lifeboat_jobs_total{system,job,result}};
+ *   <li>{@code lifeboat_jobs_running} and {@code lifeboat_alerts_open}.
+ * </ul>
+ * A value that is not known (no snapshot, never drilled) is left out rather than given as 0.
+ */
+public final class ServiceMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MultiGauge snapshotAge = gauge("lifeboat.snapshot.age.seconds", "age of the newest snapshot of the system in its repository");
+    private final MultiGauge rpoTarget = gauge("lifeboat.rpo.target.seconds", "the system's recovery point objective");
+    private final MultiGauge rpoBreached = gauge("lifeboat.rpo.breached", "1 when the newest snapshot is older than the RPO (or there is none)");
+    private final MultiGauge rtoTarget = gauge("lifeboat.rto.target.seconds", "the system's recovery time objective");
+    private final MultiGauge rtoMeasured = gauge("lifeboat.rto.measured.seconds", "recovery time measured by the newest drill");
+    private final MultiGauge rtoForecast = gauge("lifeboat.rto.forecast.seconds", "today's forecast recovery time");
+    private final MultiGauge offsiteAge = gauge("lifeboat.offsite.age.seconds", "age of the newest off-site copy");
+    private final MultiGauge drillPassed = gauge("lifeboat.drill.passed", "1 when the newest drill passed");
+    private final MultiGauge lastDrill = gauge("lifeboat.last.drill.timestamp.seconds", "start of the newest drill, Unix time");
+    private final MultiGauge lastSuccess = gauge("lifeboat.last.success.timestamp.seconds", "end of the newest successful run, Unix time");
+    private final MultiGauge jobDuration = gauge("lifeboat.job.duration.seconds", "duration of the newest run");
+    private final MultiGauge jobBytes = gauge("lifeboat.job.bytes", "bytes processed by the newest run");
+    private volatile int running;
+    private volatile int alertsOpen;
+
+    public ServiceMetrics() {
+        io.micrometer.core.instrument.Gauge.builder("lifeboat.jobs.running", this, m -> m.running)
+                .description("jobs running now").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("lifeboat.alerts.open", this, m -> m.alertsOpen)
+                .description("alert incidents open now").register(registry);
+    }
+
+    private MultiGauge gauge(String name, String help) {
+        return MultiGauge.builder(name).description(help).register(registry);
+    }
+
+    /** The registry behind {@code /metrics}. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text of every metric now. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Counts a finished run in {@code lifeboat_jobs_total}. */
+    public void jobFinished(JobRun r) {
+        Counter.builder("lifeboat.jobs").description("jobs run, by result")
+                .tags("system", r.system(), "job", r.kind(), "result", r.result()).register(registry).increment();
+    }
+
+    /** Jobs running now and alert incidents open now. */
+    public void counts(int runningJobs, int openAlerts) {
+        running = runningJobs;
+        alertsOpen = openAlerts;
+    }
+
+    /**
+     * Sets every per-system gauge from one look: systems gone from the plan disappear.
+     *
+     * @param lastRuns each system's newest runs (any result), newest first
+     * @param lastOk   each system's newest successful run of each kind
+     */
+    public void update(List<SystemStatus> statuses, Map<String, List<JobRun>> lastRuns, Map<String, List<JobRun>> lastOk,
+                       Instant now) {
+        snapshotAge.register(rows(statuses, s -> s.snapshotAge() == null ? Double.NaN : secs(s.snapshotAge()), true), true);
+        rpoTarget.register(rows(statuses, s -> secs(s.rpo()), false), true);
+        rpoBreached.register(rows(statuses, s -> s.repository() == null ? Double.NaN : s.rpoBreached() ? 1 : 0, false), true);
+        rtoTarget.register(rows(statuses, s -> secs(s.rto()), false), true);
+        rtoMeasured.register(rows(statuses, s -> secs(s.rtoMeasured()), false), true);
+        rtoForecast.register(rows(statuses, s -> secs(s.forecast()), false), true);
+        offsiteAge.register(rows(statuses, s -> s.lastOffsite() == null ? Double.NaN
+                : Math.max(0, Duration.between(s.lastOffsite(), now).toMillis() / 1000.0), false), true);
+        drillPassed.register(rows(statuses, s -> s.lastDrillPassed() == null ? Double.NaN : s.lastDrillPassed() ? 1 : 0, false), true);
+        lastDrill.register(rows(statuses, s -> s.lastDrill() == null ? Double.NaN : s.lastDrill().toEpochMilli() / 1000.0, false), true);
+        List<MultiGauge.Row<?>> success = new ArrayList<>(), duration = new ArrayList<>(), bytes = new ArrayList<>();
+        lastOk.forEach((system, runs) -> {
+            for (JobRun r : runs) {
+                if (r.finished() != null) success.add(MultiGauge.Row.of(Tags.of("system", system, "job", r.kind()), r.finished().toEpochMilli() / 1000.0));
+            }
+        });
+        lastRuns.forEach((system, runs) -> {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (JobRun r : runs) {
+                if (r.finished() == null || !seen.add(r.kind())) continue;
+                Tags t = Tags.of("system", system, "job", r.kind());
+                duration.add(MultiGauge.Row.of(t, secs(r.duration())));
+                if (r.bytes() >= 0) bytes.add(MultiGauge.Row.of(t, r.bytes()));
+            }
+        });
+        lastSuccess.register(success, true);
+        jobDuration.register(duration, true);
+        jobBytes.register(bytes, true);
+    }
+
+    private static List<MultiGauge.Row<?>> rows(List<SystemStatus> statuses, ToDoubleFunction<SystemStatus> value, boolean withRepo) {
+        List<MultiGauge.Row<?>> out = new ArrayList<>();
+        for (SystemStatus s : statuses) {
+            double v = value.applyAsDouble(s);
+            if (Double.isNaN(v)) continue;
+            Tags t = withRepo ? Tags.of("system", s.name(), "repository", s.repository() == null ? "" : s.repository())
+                    : Tags.of("system", s.name());
+            out.add(MultiGauge.Row.of(t, v));
+        }
+        return out;
+    }
+
+    private static double secs(Duration d) {
+        return d == null ? Double.NaN : d.toMillis() / 1000.0;
+    }
+}
