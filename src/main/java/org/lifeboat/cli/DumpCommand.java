@@ -12,6 +12,7 @@ import org.lifeboat.repository.tree.NodeType;
 import org.lifeboat.repository.tree.TreeRules;
 import org.lifeboat.repository.tree.TreeWalker;
 import org.lifeboat.restore.BlobWindow;
+import org.lifeboat.restore.Dump;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,49 +78,37 @@ final class DumpCommand implements Callable<Integer> {
             // blobs read pack by pack with a bounded read-ahead; the cancel engineer passes the job's token here
             BlobWindow blobs = new BlobWindow(repo, ctx.cancel());
             if (n != null && n.type() == NodeType.FILE) {
-                long written = writeContent(blobs, n, out);
+                long written = Dump.file(blobs, n, out);
                 if (written != n.size()) {
                     sizeDiffers(ctx, p, n.size(), written);
                     skipped[0]++;
                 }
             } else if (n == null || n.type() == NodeType.DIR) {
                 Id tree = n == null ? root : n.subtree();
-                try (ArchiveWriter tar = archive.equals("zip") ? new ZipWriter(out) : new TarWriter(out)) {
-                    String base = n == null ? "" : n.name();
-                    if (n != null) tar.entry(base, n, 0, null);
-                    TreeWalker.walk(repo, tree, base, (q, shown, node) -> {
-                        // A hostile tree's name (.., a slash, NUL) never becomes a member name.
-                        String problem = TreeRules.nameProblem(node.name());
-                        if (problem != null) {
-                            ctx.warn("not dumped: " + Names.display(q) + ": " + problem + " in the snapshot's tree");
-                            skipped[0]++;
-                            return false;
-                        }
-                        long size = node.type() == NodeType.FILE ? node.size() : 0;
-                        long[] read = {0};
-                        TarWriter.Outcome written = tar.entry(q, node, size,
-                                node.type() == NodeType.FILE ? o -> read[0] = writeContent(blobs, node, o) : null);
-                        if (written == TarWriter.Outcome.UNSAFE_NAME) {
-                            ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a " + archive + " member");
-                            skipped[0]++;
-                            return false;
-                        }
-                        if (written == TarWriter.Outcome.SIZE_DIFFERS) {
-                            // named by its path in the snapshot, also when dumping a sub-folder
-                            String where = under(dumpedParent(s, n, p), q);
-                            sizeDiffers(ctx, where, size, read[0]);
-                            skipped[0]++;
-                        }
-                        return true;
-                    }, (shown, id, problems) -> {
-                        // Duplicate or unsorted names would give two members for one path (a symlink
-                        // "a" then "a/x" lets a permissive extractor write through the link).
+                skipped[0] += Dump.archive(repo, blobs, tree, n, Dump.Format.parse(archive), out, new Dump.Problems() {
+                    @Override
+                    public void unsafeName(String q, String problem) {
+                        ctx.warn("not dumped: " + Names.display(q) + ": " + problem + " in the snapshot's tree");
+                    }
+
+                    @Override
+                    public void unsafeMember(String q) {
+                        ctx.warn("not dumped: " + Names.display(q) + ": not a safe name for a " + archive + " member");
+                    }
+
+                    @Override
+                    public void sizeDiffers(String q, long size, long content) {
+                        // named by its path in the snapshot, also when dumping a sub-folder
+                        DumpCommand.sizeDiffers(ctx, under(dumpedParent(s, n, p), q), size, content);
+                    }
+
+                    @Override
+                    public void damaged(String shown, Id id, java.util.List<String> problems) {
                         // named by its path in the snapshot, also when dumping a sub-folder ("a/x" is "/sub/a/x")
                         String where = under(Names.display(dumpedParent(s, n, p)), shown);
                         ctx.warn("not dumped: the content of " + TreeWalker.damagedMessage(where, problems));
-                        skipped[0]++;
-                    });
-                }
+                    }
+                });
             } else {
                 throw new UserException(p + " is a " + TreeRules.shownType(n) + " entry, not a file or folder");
             }
@@ -138,11 +127,6 @@ final class DumpCommand implements Callable<Integer> {
     private static String under(String parent, String child) {
         String a = parent.endsWith("/") ? parent.substring(0, parent.length() - 1) : parent;
         return a + (child.startsWith("/") ? child : "/" + child);
-    }
-
-    /** Writes a file's content blobs; returns how many bytes they held. */
-    static long writeContent(BlobWindow blobs, Node n, OutputStream out) throws IOException {
-        return blobs.write(n.content(), out);
     }
 
     /** The warning for a file whose recorded size is not its content's length (restore reports it as damaged). */

@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.restore.TarWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package org.lifeboat.cli;
 
+import org.lifeboat.restore.TarWriter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -57,7 +58,7 @@ class DumpPackReadsTest {
             try (TarWriter tar = new TarWriter(out)) {
                 TreeWalker.walk(repo, root, "", (q, shown, node) -> {
                     long size = node.type() == NodeType.FILE ? node.size() : 0;
-                    tar.entry(q, node, size, node.type() == NodeType.FILE ? o -> DumpCommand.writeContent(blobs, node, o) : null);
+                    tar.entry(q, node, size, node.type() == NodeType.FILE ? o -> org.lifeboat.restore.Dump.file(blobs, node, o) : null);
                     return true;
                 }, null);
             }

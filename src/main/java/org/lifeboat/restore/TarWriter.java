@@ -1,4 +1,4 @@
-package org.lifeboat.cli;
+package org.lifeboat.restore;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,13 +21,13 @@ import org.lifeboat.repository.tree.NodeType;
  * {@code SCHILY.acl.access}/{@code .default} in their text form), as restic and GNU tar write them;
  * device nodes carry their major and minor numbers; owner names go in uname/gname.
  */
-final class TarWriter implements ArchiveWriter {
-    interface Content {
+public final class TarWriter implements ArchiveWriter {
+    public interface Content {
         void write(OutputStream out) throws IOException;
     }
 
     /** What {@link #entry} did. */
-    enum Outcome {
+    public enum Outcome {
         WRITTEN,
         /** nothing written: the name or link target cannot be a safe member */
         UNSAFE_NAME,
@@ -37,7 +37,7 @@ final class TarWriter implements ArchiveWriter {
 
     private final OutputStream out;
 
-    TarWriter(OutputStream out) {
+    public TarWriter(OutputStream out) {
         this.out = out;
     }
 
@@ -47,7 +47,7 @@ final class TarWriter implements ArchiveWriter {
      * later restic write them), and a path with a {@code ..} component or a NUL byte is refused,
      * so that extracting the archive can never write outside the folder it is extracted into.
      */
-    static String memberName(String path) {
+    public static String memberName(String path) {
         if (path.indexOf('\0') >= 0) return null;
         StringBuilder sb = new StringBuilder(path.length());
         for (String part : path.split("/")) {
@@ -159,12 +159,12 @@ final class TarWriter implements ArchiveWriter {
     }
 
     /** Linux's major number of a device number (glibc's gnu_dev_major: 12 bits low, the rest from bit 32). */
-    static long major(long dev) {
+    public static long major(long dev) {
         return ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
     }
 
     /** Linux's minor number of a device number (glibc's gnu_dev_minor). */
-    static long minor(long dev) {
+    public static long minor(long dev) {
         return (dev & 0xff) | ((dev >>> 12) & ~0xffL);
     }
 
@@ -198,7 +198,7 @@ final class TarWriter implements ArchiveWriter {
      * endian) in the text form GNU tar and restic put in SCHILY.acl.*: one "user::rwx" or
      * "group:100:r-x" per line; null when the value is not such an ACL (then left out).
      */
-    static String aclText(byte[] v) {
+    public static String aclText(byte[] v) {
         if (v.length < 4 || (v.length - 4) % 8 != 0) return null;
         ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
         if (b.getInt() != 2) return null;

@@ -1,4 +1,4 @@
-package org.lifeboat.cli;
+package org.lifeboat.restore;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +25,7 @@ import org.lifeboat.repository.tree.NodeType;
  * member, an offset or the number of members does not fit the classic fields. java.util.zip's
  * ZipOutputStream cannot write Unix modes, hence this class.
  */
-final class ZipWriter implements ArchiveWriter {
+public final class ZipWriter implements ArchiveWriter {
     private static final long MAX32 = 0xFFFF_FFFFL;
     private static final int VERSION_20 = 20;
     private static final int VERSION_45 = 45;
@@ -35,7 +35,7 @@ final class ZipWriter implements ArchiveWriter {
     private final ByteArrayOutputStream central = new ByteArrayOutputStream();
     private long members;
 
-    ZipWriter(OutputStream out) {
+    public ZipWriter(OutputStream out) {
         this.out = new Counting(out);
     }
 
@@ -131,7 +131,7 @@ final class ZipWriter implements ArchiveWriter {
     }
 
     /** Unix mode and type in the high 16 bits, as Go's FileHeader.SetMode; MS-DOS folder/read-only bits low. */
-    static int externalAttributes(Node n) {
+    public static int externalAttributes(Node n) {
         int perm = (int) (GoFileMode.toPosix(n.mode()) & 07777);
         int type = switch (n.type()) {
             case DIR -> 0040000;
@@ -149,7 +149,7 @@ final class ZipWriter implements ArchiveWriter {
     }
 
     /** MS-DOS {time, date} of the mtime in its own zone (1980-01-01 for earlier times or none). */
-    static int[] dosTime(OffsetDateTime t) {
+    public static int[] dosTime(OffsetDateTime t) {
         if (t == null || t.getYear() < 1980) return new int[] {0, (1 << 5) | 1};
         int year = Math.min(t.getYear(), 2107);
         int time = t.getSecond() / 2 | t.getMinute() << 5 | t.getHour() << 11;

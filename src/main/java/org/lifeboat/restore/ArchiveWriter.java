@@ -1,10 +1,10 @@
-package org.lifeboat.cli;
+package org.lifeboat.restore;
 
 import java.io.IOException;
 import org.lifeboat.repository.tree.Node;
 
 /** What {@code dump} writes a folder into: a tar ({@link TarWriter}) or a zip ({@link ZipWriter}) archive. */
-interface ArchiveWriter extends AutoCloseable {
+public interface ArchiveWriter extends AutoCloseable {
     /**
      * Writes one member for the snapshot entry {@code n} named {@code name} (a path inside the
      * dump in {@link org.lifeboat.fs.RawNames} form) whose content, for files, is {@code size}
