@@ -317,6 +317,19 @@ final class Context {
     }
 
     /**
+     * What opens a plan's repositories for each job of {@code lifeboat serve}, with this command's
+     * global flags (--limit-upload, --pack-size, -o): each job passes its own cancel token.
+     *
+     * @throws UserException as {@link #repositories}
+     */
+    org.lifeboat.service.PlanJobs.Opener serviceOpener(Path planFile) {
+        repositoriesOpener(planFile, false); // the same refusals
+        org.lifeboat.backend.BackendOptions options = stackOptions();
+        int packSize = packSizeBytes();
+        return (plan, exclusive, cancel) -> new org.lifeboat.recovery.Repositories(plan, exclusive, options, packSize, cancel);
+    }
+
+    /**
      * What opens a plan's repositories with this command's global flags (as {@link #repositories}),
      * for a job that loads its plan itself (a drill's sandbox plan); the flags are checked now.
      *

@@ -69,6 +69,8 @@ public final class Main implements Runnable {
         m.put("drill", DrillCommand.class);
         m.put("forecast", ForecastCommand.class);
         m.put("generate", GenerateCommand.class);
+        m.put("serve", ServeCommand.class);
+        m.put("status", StatusCommand.class);
         m.put("serve-repository", ServeRepositoryCommand.class);
         m.put("mount", MountCommand.class);
         m.put("help", CommandLine.HelpCommand.class);

@@ -45,12 +45,14 @@ public final class Monitor {
      * Looks at {@code statuses} and each system's newest run per job kind, raising and resolving
      * incidents.
      *
-     * @param lastRuns each system's newest finished run of each kind (backup, copy, check, prune), by system
+     * @param lastRuns  each system's newest finished run of each kind (backup, copy, check, prune), by system
+     * @param backingUp the systems whose backup runs now: an RPO breach is not raised while it is being
+     *                  mended (a new system's first backup, a late one catching up)
      * @return the alerts sent (new incidents and recovery notices), in order
      * @throws StateStoreException when the incidents cannot be read or written (nothing is sent then)
      */
-    public List<Alert> look(List<SystemStatus> statuses, Map<String, List<JobRun>> lastRuns, Instant now)
-            throws StateStoreException {
+    public List<Alert> look(List<SystemStatus> statuses, Map<String, List<JobRun>> lastRuns, java.util.Set<String> backingUp,
+                            Instant now) throws StateStoreException {
         List<Alert> sent = new java.util.ArrayList<>();
         for (SystemStatus s : statuses) {
             String sys = s.name();
@@ -65,7 +67,7 @@ public final class Monitor {
                             + ": everything since it was set up would be lost; RPO " + Durations.format(s.rpo())
                     : sys + "'s newest snapshot is " + Durations.format(s.snapshotAge()) + " old, over its RPO of "
                             + Durations.format(s.rpo());
-            condition(sent, s, Alert.Kind.RPO_BREACHED, s.rpoBreached(), rpoMessage,
+            condition(sent, s, Alert.Kind.RPO_BREACHED, s.rpoBreached() && !backingUp.contains(sys), rpoMessage,
                     sys + "'s newest snapshot is within its RPO of " + Durations.format(s.rpo()) + " again", rpo, now);
             // jobs
             JobRun failed = null;

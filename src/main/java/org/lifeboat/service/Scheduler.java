@@ -92,7 +92,8 @@ public final class Scheduler {
     private final Map<Key, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Running> running = new LinkedHashMap<>();
     private final Set<String> busyRepositories = new HashSet<>();
-    private final List<JobRequest> queued = new ArrayList<>();
+    /** Manual jobs waiting for their repositories, each with the id it will run under. */
+    private final Map<String, JobRequest> queued = new LinkedHashMap<>();
     private boolean stopped;
 
     /**
@@ -147,7 +148,7 @@ public final class Scheduler {
                 slots.put(key, slot);
             }
         }
-        queued.removeIf(q -> !plan.systems().containsKey(q.system()));
+        queued.values().removeIf(q -> !plan.systems().containsKey(q.system()));
     }
 
     private Instant lastStart(String system, JobKind kind) {
@@ -171,8 +172,8 @@ public final class Scheduler {
         Instant now = clock.instant();
         Instant next = now.plus(Duration.ofMinutes(1));
         if (stopped || plan == null) return next;
-        for (JobRequest q : new ArrayList<>(queued)) {
-            if (tryStart(q, now)) queued.remove(q);
+        for (Map.Entry<String, JobRequest> q : new ArrayList<>(queued.entrySet())) {
+            if (tryStart(q.getValue(), now, q.getKey())) queued.remove(q.getKey());
         }
         for (Map.Entry<Key, Slot> e : slots.entrySet()) {
             Key k = e.getKey();
@@ -194,7 +195,7 @@ public final class Scheduler {
             }
             if (due == null) continue;
             if (!due.isAfter(now)) {
-                if (!tryStart(new JobRequest(k.system(), k.kind(), trigger), now)) continue;
+                if (!tryStart(new JobRequest(k.system(), k.kind(), trigger), now, null)) continue;
                 s.pending = null;
             } else if (due.isBefore(next)) {
                 next = due;
@@ -207,12 +208,12 @@ public final class Scheduler {
         return system + "\u0000" + kind.json();
     }
 
-    /** Starts {@code req} unless it runs already or a repository it needs is busy. */
-    private boolean tryStart(JobRequest req, Instant now) {
+    /** Starts {@code req} (under {@code id}, or a new one) unless it runs already or a repository it needs is busy. */
+    private boolean tryStart(JobRequest req, Instant now, String givenId) {
         if (running.containsKey(runningKey(req.system(), req.kind()))) return false;
         Set<String> repos = runner.repositories(plan, req);
         for (String r : repos) if (busyRepositories.contains(r)) return false;
-        String id = JobLog.newId(now, req.kind().json(), req.system());
+        String id = givenId != null ? givenId : JobLog.newId(now, req.kind().json(), req.system());
         JobRun run = new JobRun(id, host, req.system(), req.kind().json(), req.trigger(), now, null, JobRun.RUNNING,
                 -1, -1, -1, null, null);
         Cancel cancel = new Cancel();
@@ -287,24 +288,31 @@ public final class Scheduler {
      * Asks for a job now (a button, the API, a file change): started at once when its repositories
      * are free, else queued until they are.
      *
-     * @return the job's id when it started, empty when it waits in the queue
+     * @return the job's id, under which it runs now or will run once its repositories are free
+     *     ({@link #queued(String)} until then)
      * @throws Busy when the same job of the same system runs or waits already, or the system is not in the plan
      */
-    public synchronized Optional<String> submit(JobRequest req) throws Busy {
+    public synchronized String submit(JobRequest req) throws Busy {
         if (stopped) throw new Busy("the service is stopping");
         if (plan == null || !plan.systems().containsKey(req.system())) {
             throw new Busy("there is no system '" + req.system() + "' in the plan");
         }
         Running r = running.get(runningKey(req.system(), req.kind()));
         if (r != null) throw new Busy(req.system() + "'s " + req.kind().json() + " runs already (job " + r.run().id() + ")");
-        for (JobRequest q : queued) {
+        for (JobRequest q : queued.values()) {
             if (q.system().equals(req.system()) && q.kind() == req.kind()) {
                 throw new Busy(req.system() + "'s " + req.kind().json() + " waits already for its repository");
             }
         }
-        if (tryStart(req, clock.instant())) return Optional.of(running.get(runningKey(req.system(), req.kind())).run().id());
-        queued.add(req);
-        return Optional.empty();
+        Instant now = clock.instant();
+        String id = JobLog.newId(now, req.kind().json(), req.system());
+        if (!tryStart(req, now, id)) queued.put(id, req);
+        return id;
+    }
+
+    /** The manual job waiting for its repositories under {@code id}, if any. */
+    public synchronized Optional<JobRequest> queued(String id) {
+        return Optional.ofNullable(queued.get(id));
     }
 
     /**

@@ -143,6 +143,8 @@ public final class Service implements AutoCloseable {
         }, opts.retryBase(), say);
         plan = p;
         scheduler.setPlan(p);
+        // The first due jobs start before the first look, which then sees them running.
+        scheduler.tick();
         scheduling = Thread.ofPlatform().name("lifeboat-scheduler").daemon(true).start(this::scheduleLoop);
         looking = Thread.ofPlatform().name("lifeboat-status").daemon(true).start(this::lookLoop);
     }
@@ -287,7 +289,9 @@ public final class Service implements AutoCloseable {
             List<FleetStatus.Row> rows = new ArrayList<>();
             for (SystemStatus s : seen) rows.add(new FleetStatus.Row(opts.host(), s.name(), now, s.toJson().toString()));
             fleet.publish(opts.host(), rows);
-            monitor.look(seen, lastRuns, now);
+            java.util.Set<String> backingUp = new java.util.HashSet<>();
+            for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
+            monitor.look(seen, lastRuns, backingUp, now);
             metrics.update(seen, lastRuns, lastOk, now);
             metrics.counts(scheduler.running().size(), incidents.open(opts.host()).size());
             if (Duration.between(lastTrim, now).compareTo(Duration.ofDays(1)) > 0) {

@@ -34,4 +34,17 @@ public record JobRun(String id, String host, String system, String kind, String 
     public boolean ok() {
         return SUCCEEDED.equals(result) || PARTIAL.equals(result);
     }
+
+    /**
+     * The API's shape ({@code GET /api/jobs/ID}): id, system, host, kind, trigger, started,
+     * finished (null while running), result, files, bytes, bytes_added (-1: not counted), snapshot, message.
+     */
+    public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+        var o = org.lifeboat.repository.Json.MAPPER.createObjectNode().put("id", id).put("system", system).put("host", host)
+                .put("kind", kind).put("trigger", trigger).put("started", started.toString());
+        if (finished == null) o.putNull("finished");
+        else o.put("finished", finished.toString());
+        return o.put("result", result).put("files", files).put("bytes", bytes).put("bytes_added", bytesAdded)
+                .put("snapshot", snapshot).put("message", message);
+    }
 }

@@ -234,7 +234,8 @@ class SchedulerTest {
     void aManualJobStartsAtOnceOrWaitsForItsRepositoryAndIsNeverDoubled() throws Exception {
         Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")));
         s.tick(); // a runs on main; b waits
-        assertThat(s.submit(new JobRequest("b", JobKind.BACKUP, "manual"))).isEmpty(); // queued
+        String id = s.submit(new JobRequest("b", JobKind.BACKUP, "manual"));
+        assertThat(s.queued(id)).isPresent(); // waits for main
         assertThatThrownBy(() -> s.submit(new JobRequest("b", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
                 .hasMessageContaining("waits already");
         assertThatThrownBy(() -> s.submit(new JobRequest("a", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
@@ -244,6 +245,8 @@ class SchedulerTest {
         workAll();
         s.tick();
         assertThat(s.running()).extracting(r -> r.run().trigger()).containsExactly("manual");
+        assertThat(s.running(id)).isPresent(); // under the id it was given
+        assertThat(s.queued(id)).isEmpty();
         workAll();
         s.tick(); // b's scheduled backup: its manual run does not count as the schedule's
         workAll();

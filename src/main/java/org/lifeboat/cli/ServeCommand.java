@@ -1,0 +1,123 @@
+package org.lifeboat.cli;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.ServicePlan;
+import org.lifeboat.server.web.WebServer;
+import org.lifeboat.service.Service;
+import org.lifeboat.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "serve", description = {"Run the plan unattended: backups on schedule, copies, retention, checks and drills;",
+        "RPO and RTO watched with alerts; Prometheus /metrics; the web dashboard and its JSON API."},
+        footer = {"", "The plan's serve: section sets the listener, the dashboard password (user admin) and TLS;",
+                "alerts: the channels; each system's schedule: and ping: its jobs (see the README).",
+                "SIGHUP (or saving the plan) reloads the plan; SIGTERM cancels running jobs and stops.",
+                "", "Examples:", "  lifeboat serve --config /etc/lifeboat/lifeboat.yaml",
+                "  lifeboat serve --listen 0.0.0.0:8480 --state-db postgresql://lifeboat@db.example.com/lifeboat"})
+final class ServeCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", description = "HOST:PORT the dashboard listens on (default: the plan's serve: listen, else 127.0.0.1:8480)")
+    String listen;
+
+    @Option(names = "--state-db", paramLabel = "URL", description = "a PostgreSQL state shared by several hosts (postgresql://user@host:port/database);"
+            + " default: the plan's state-db, else LIFEBOAT_STATE_DB, else the SQLite file in the state folder")
+    String stateDb;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        Path file = Plans.file(ctx);
+        Plan plan = PlanLoader.load(file, null, PlanLoader.Generators.placeholders());
+        ServicePlan.Serve serve = plan.service().serve();
+        String address = listen != null ? listen : serve.listen() != null ? serve.listen() : "127.0.0.1:8480";
+        String[] hp = hostPort(address);
+        String password;
+        try {
+            password = Service.secret(serve.passwordFile(), serve.passwordEnv(), "the dashboard password");
+        } catch (java.io.IOException e) {
+            throw new UserException(e.getMessage());
+        }
+        if (password == null) {
+            throw new UserException("the dashboard needs a password: set serve: { password-file: FILE } (or password-env) in "
+                    + file + "; the login is " + WebServer.USER);
+        }
+        String db = stateDb != null ? stateDb : System.getenv("LIFEBOAT_STATE_DB");
+        DateTimeFormatter ts = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+        Consumer<String> say = line -> {
+            synchronized (ctx.err) {
+                ctx.err.println(ts.format(Instant.now()) + " " + line);
+                ctx.err.flush();
+            }
+        };
+        Service.Options o = Service.Options.defaults();
+        o = new Service.Options(db, o.host(), o.statusEvery(), o.retryBase(), o.keepJobs(), o.clock());
+        try (Service service = new Service(file, o, ctx.serviceOpener(file), say)) {
+            try {
+                service.start();
+            } catch (org.lifeboat.state.StateStoreException e) {
+                throw new UserException(e.getMessage());
+            }
+            WebServer web;
+            String url;
+            try {
+                web = new WebServer(service, new WebServer.Options(hp[0], Integer.parseInt(hp[1]),
+                        serve.tlsCert() == null ? null : Path.of(serve.tlsCert()), serve.tlsKey() == null ? null : Path.of(serve.tlsKey())), password);
+                url = web.start();
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
+            }
+            try (WebServer w = web) {
+                CountDownLatch stop = new CountDownLatch(1);
+                main.cancel.onCancel(stop::countDown);
+                installReload(service, say);
+                ctx.out.println("lifeboat serve: plan " + file + " (" + service.plan().systems().size() + " systems) on host "
+                        + service.host());
+                ctx.out.println("dashboard: " + url + " (user " + WebServer.USER + ")    metrics: " + url + "metrics    API: " + url + "api/systems");
+                ctx.out.println("state: " + StateStore.redact(service.store().where()));
+                ctx.out.flush();
+                stop.await();
+                say.accept("stopping");
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    /** SIGHUP reloads the plan (as systemd's ExecReload sends it); elsewhere (no such signal) nothing. */
+    private static void installReload(Service service, Consumer<String> say) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                say.accept("SIGHUP: reloading the plan");
+                Thread.ofVirtual().start(service::reload);
+            });
+        } catch (IllegalArgumentException e) {
+            say.accept("SIGHUP cannot be caught here; the plan is still reloaded when its file changes");
+        }
+    }
+
+    static String[] hostPort(String listen) {
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) throw new UserException("--listen " + listen + " is not of the form HOST:PORT (e.g. 127.0.0.1:8480)");
+        String host = listen.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        String port = listen.substring(colon + 1);
+        try {
+            int p = Integer.parseInt(port);
+            if (p < 0 || p > 65535) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            throw new UserException("--listen " + listen + ": the port must be a number from 0 to 65535");
+        }
+        return new String[] {host, port};
+    }
+}

@@ -1,0 +1,780 @@
+package org.lifeboat.server.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.lifeboat.backend.Cancel;
+import org.lifeboat.drill.DrillReport;
+import org.lifeboat.drill.DrillReports;
+import org.lifeboat.drill.DrillStore;
+import org.lifeboat.drill.SystemRun;
+import org.lifeboat.plan.Graph;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.SystemSnapshots;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.TreeWalker;
+import org.lifeboat.restore.BlobWindow;
+import org.lifeboat.restore.Dump;
+import org.lifeboat.server.rest.Pem;
+import org.lifeboat.service.JobKind;
+import org.lifeboat.service.JobRequest;
+import org.lifeboat.service.Scheduler;
+import org.lifeboat.service.Service;
+import org.lifeboat.state.FleetStatus;
+import org.lifeboat.state.Incident;
+import org.lifeboat.state.JobRun;
+import org.lifeboat.state.StateStoreException;
+import org.lifeboat.status.SystemStatus;
+
+/**
+ * The web face of {@code lifeboat serve} (issue 13): the dashboard (overview, a page per system,
+ * the snapshot browser), its JSON API under {@code /api/}, {@code /metrics} and the drill reports.
+ *
+ * <p>Access: a browser logs in with a form (user {@code admin}) and gets a session cookie
+ * (HttpOnly, SameSite=Strict, Secure under TLS); every POST of a session carries its CSRF token
+ * (header {@code X-CSRF-Token} or form field {@code csrf}); scripts use HTTP Basic authentication
+ * (RFC 7617). A POST whose {@code Origin} is another site is refused whatever its credentials.
+ * Anything under {@code /api/} without credentials is 401. {@code /metrics} is open when the
+ * listener is a loopback address, else behind the login. Failed logins are limited per client
+ * address (5 a minute).
+ */
+public final class WebServer implements AutoCloseable {
+    /** The only login name: the dashboard has one user. */
+    public static final String USER = "admin";
+    static final String SESSION_COOKIE = "lifeboat_session";
+    static final String LOGIN_COOKIE = "lifeboat_login";
+    static final Duration SESSION_IDLE = Duration.ofHours(12);
+    private static final int MAX_FAILURES_PER_MINUTE = 5;
+
+    /**
+     * Where and how to listen.
+     *
+     * @param host    the address to bind (127.0.0.1 unless told otherwise)
+     * @param port    the port (0: any free one)
+     * @param tlsCert PEM certificate chain, with {@code tlsKey}, or both null for plain HTTP
+     */
+    public record Options(String host, int port, java.nio.file.Path tlsCert, java.nio.file.Path tlsKey) {}
+
+    private record Session(String csrf, Instant[] lastSeen) {}
+
+    private final Service service;
+    private final Options opts;
+    private final Passwords password;
+    private final boolean loopback;
+    private final SecureRandom random = new SecureRandom();
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Instant> basicOk = new ConcurrentHashMap<>();
+    private final Map<String, List<Instant>> failures = new ConcurrentHashMap<>();
+    private Javalin app;
+
+    /**
+     * @param password the dashboard password (hashed here; the text is not kept)
+     * @throws IllegalArgumentException when the password is empty or only one of the TLS files is given
+     */
+    public WebServer(Service service, Options opts, String password) {
+        if (password == null || password.isEmpty()) {
+            throw new IllegalArgumentException("the dashboard needs a password: set serve: password-file or password-env in the plan");
+        }
+        if ((opts.tlsCert() == null) != (opts.tlsKey() == null)) {
+            throw new IllegalArgumentException("serve tls needs both cert and key");
+        }
+        this.service = service;
+        this.opts = opts;
+        this.password = new Passwords(password);
+        boolean lo;
+        try {
+            lo = InetAddress.getByName(opts.host()).isLoopbackAddress();
+        } catch (IOException e) {
+            lo = false;
+        }
+        this.loopback = lo;
+    }
+
+    /**
+     * Binds and serves.
+     *
+     * @return the dashboard's URL with the port bound (e.g. {@code http://127.0.0.1:8480/})
+     * @throws IllegalArgumentException when the address cannot be bound or a TLS file cannot be used (one sentence)
+     */
+    public String start() {
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            if (opts.tlsCert() != null) {
+                char[] pw = Long.toHexString(random.nextLong()).toCharArray();
+                java.security.KeyStore ks = Pem.keyStore(opts.tlsCert(), opts.tlsKey(), pw);
+                cfg.jetty.addConnector((server, http) -> {
+                    SslContextFactory.Server ssl = new SslContextFactory.Server();
+                    ssl.setKeyStore(ks);
+                    ssl.setKeyStorePassword(new String(pw));
+                    ServerConnector c = new ServerConnector(server, ssl);
+                    c.setHost(opts.host());
+                    c.setPort(opts.port());
+                    return c;
+                });
+            }
+            for (String path : List.of("/", "/*")) {
+                cfg.routes.get(path, this::handle);
+                cfg.routes.post(path, this::handle);
+            }
+        });
+        try {
+            if (opts.tlsCert() != null) app.start();
+            else app.start(opts.host(), opts.port());
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot listen on " + opts.host() + ":" + opts.port() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+        String host = opts.host().contains(":") ? "[" + opts.host() + "]" : opts.host();
+        return (opts.tlsCert() != null ? "https" : "http") + "://" + host + ":" + app.port() + "/";
+    }
+
+    /** The port bound. */
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        if (app != null) app.stop();
+    }
+
+    // ------------------------------------------------------------------------------ dispatch
+
+    private void handle(Context ctx) throws Exception {
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("Referrer-Policy", "same-origin");
+        ctx.header("X-Frame-Options", "DENY");
+        String path = ctx.path();
+        boolean post = ctx.method().name().equals("POST");
+        if (post && !sameOrigin(ctx)) {
+            error(ctx, 403, "this request came from another site");
+            return;
+        }
+        try {
+            if (path.equals("/login")) {
+                if (post) login(ctx);
+                else loginPage(ctx, "");
+                return;
+            }
+            if (path.startsWith("/static/")) {
+                staticFile(ctx, path.substring("/static/".length()));
+                return;
+            }
+            if (path.equals("/metrics") && loopback) {
+                metrics(ctx);
+                return;
+            }
+            Session session = session(ctx);
+            boolean basic = session == null && basicAuth(ctx);
+            if (session == null && !basic) {
+                if (path.startsWith("/api/") || path.equals("/metrics")) {
+                    ctx.header("WWW-Authenticate", "Basic realm=\"lifeboat\", charset=\"UTF-8\"");
+                    error(ctx, 401, "log in first: a session cookie from /login, or HTTP basic authentication as " + USER);
+                } else {
+                    ctx.redirect("/login");
+                }
+                return;
+            }
+            if (post && session != null && !csrfOk(ctx, session)) {
+                error(ctx, 403, "the form's security token is missing or old: reload the page");
+                return;
+            }
+            if (path.equals("/logout") && post) {
+                sessions.remove(ctx.cookie(SESSION_COOKIE));
+                ctx.header("Set-Cookie", SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + secure());
+                ctx.redirect("/login");
+                return;
+            }
+            if (path.equals("/metrics")) {
+                metrics(ctx);
+                return;
+            }
+            if (path.startsWith("/api/")) {
+                api(ctx, path.substring(4), post);
+                return;
+            }
+            if (path.startsWith("/drills/") && !post) {
+                drillReport(ctx, path.substring("/drills/".length()));
+                return;
+            }
+            if (!post) {
+                page(ctx, session);
+                return;
+            }
+            error(ctx, 404, "no such page");
+        } catch (Scheduler.Busy e) {
+            error(ctx, 409, e.getMessage());
+        } catch (BadRequest e) {
+            error(ctx, e.status, e.getMessage());
+        } catch (StateStoreException e) {
+            error(ctx, 503, e.getMessage());
+        }
+    }
+
+    /** A request that cannot be answered as asked: its status and one sentence. */
+    static final class BadRequest extends Exception {
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    // ------------------------------------------------------------------------------ access
+
+    private String secure() {
+        return opts.tlsCert() != null ? "; Secure" : "";
+    }
+
+    /** A POST from a page of another site (its browser sends Origin) is refused, also with basic credentials. */
+    private static boolean sameOrigin(Context ctx) {
+        String origin = ctx.header("Origin");
+        if (origin == null || origin.equals("null") && ctx.header("Sec-Fetch-Site") == null) return origin == null;
+        String host = ctx.header("Host");
+        try {
+            java.net.URI u = java.net.URI.create(origin);
+            String h = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
+            return host != null && (host.equalsIgnoreCase(h) || host.equalsIgnoreCase(u.getHost()));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private Session session(Context ctx) {
+        String id = ctx.cookie(SESSION_COOKIE);
+        if (id == null) return null;
+        Session s = sessions.get(id);
+        if (s == null) return null;
+        Instant now = Instant.now();
+        if (Duration.between(s.lastSeen()[0], now).compareTo(SESSION_IDLE) > 0) {
+            sessions.remove(id);
+            return null;
+        }
+        s.lastSeen()[0] = now;
+        return s;
+    }
+
+    private boolean csrfOk(Context ctx, Session s) {
+        String given = ctx.header("X-CSRF-Token");
+        if (given == null) given = ctx.formParam("csrf");
+        return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), s.csrf().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private boolean basicAuth(Context ctx) {
+        String h = ctx.header("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Basic ", 0, 6)) return false;
+        String key = HexFormat.of().formatHex(sha256(h.getBytes(StandardCharsets.UTF_8)));
+        Instant ok = basicOk.get(key);
+        if (ok != null && Duration.between(ok, Instant.now()).toMinutes() < 5) return true;
+        if (limited(ctx)) return false;
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(h.substring(6).strip()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = decoded.indexOf(':');
+        if (colon < 0) return false;
+        boolean good = decoded.substring(0, colon).equals(USER) & password.matches(decoded.substring(colon + 1));
+        if (!good) {
+            failed(ctx);
+            return false;
+        }
+        // a verified header is remembered (as its hash) for a while: one PBKDF2 per script run, not per request
+        if (basicOk.size() > 1000) basicOk.clear();
+        basicOk.put(key, Instant.now());
+        return true;
+    }
+
+    private boolean limited(Context ctx) {
+        List<Instant> f = failures.get(ctx.ip());
+        if (f == null) return false;
+        synchronized (f) {
+            Instant cut = Instant.now().minusSeconds(60);
+            f.removeIf(t -> t.isBefore(cut));
+            return f.size() >= MAX_FAILURES_PER_MINUTE;
+        }
+    }
+
+    private void failed(Context ctx) {
+        if (failures.size() > 10_000) failures.clear();
+        List<Instant> f = failures.computeIfAbsent(ctx.ip(), k -> new ArrayList<>());
+        synchronized (f) {
+            f.add(Instant.now());
+        }
+    }
+
+    private void loginPage(Context ctx, String error) throws IOException {
+        String token = ctx.cookie(LOGIN_COOKIE);
+        if (token == null || !token.matches("[0-9a-f]{64}")) {
+            token = token();
+            ctx.header("Set-Cookie", LOGIN_COOKIE + "=" + token + "; Path=/login; HttpOnly; SameSite=Strict" + secure());
+        }
+        String html = resource("login.html").replace("{{csrf}}", token).replace("{{error}}", escape(error));
+        ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    private void login(Context ctx) throws IOException {
+        String token = ctx.cookie(LOGIN_COOKIE);
+        String given = ctx.formParam("csrf");
+        if (token == null || given == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
+            ctx.status(403);
+            loginPage(ctx, "The form was too old: log in again.");
+            return;
+        }
+        if (limited(ctx)) {
+            ctx.status(429);
+            loginPage(ctx, "Too many failed logins: wait a minute.");
+            return;
+        }
+        boolean good = USER.equals(ctx.formParam("username")) & password.matches(ctx.formParam("password"));
+        if (!good) {
+            failed(ctx);
+            ctx.status(401);
+            loginPage(ctx, "Wrong user or password.");
+            return;
+        }
+        String id = token();
+        sessions.put(id, new Session(token(), new Instant[] {Instant.now()}));
+        ctx.header("Set-Cookie", SESSION_COOKIE + "=" + id + "; Path=/; HttpOnly; SameSite=Strict" + secure());
+        ctx.redirect("/");
+    }
+
+    private String token() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    // ------------------------------------------------------------------------------ pages
+
+    private void page(Context ctx, Session session) throws IOException {
+        String html = resource("app.html").replace("{{csrf}}", session == null ? "" : session.csrf());
+        ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+        ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    private void staticFile(Context ctx, String name) throws IOException {
+        String type = switch (name) {
+            case "app.js" -> "text/javascript; charset=utf-8";
+            case "app.css" -> "text/css; charset=utf-8";
+            default -> null;
+        };
+        if (type == null) {
+            error(ctx, 404, "no such file");
+            return;
+        }
+        ctx.header("Cache-Control", "no-cache");
+        ctx.contentType(type).result(resource(name));
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = WebServer.class.getResourceAsStream(name)) {
+            if (in == null) throw new IOException("the dashboard's " + name + " is missing from the build");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void metrics(Context ctx) {
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(service.metrics().scrape());
+    }
+
+    private void drillReport(Context ctx, String id) throws StateStoreException {
+        DrillReport r = new DrillStore(service.store()).load(id);
+        ctx.contentType("text/html; charset=utf-8").result(DrillReports.html(r));
+    }
+
+    // ------------------------------------------------------------------------------ API
+
+    private void api(Context ctx, String path, boolean post) throws Exception {
+        String[] p = path.split("/", -1); // "", "systems", NAME, ...
+        if (!post && path.equals("/overview")) {
+            json(ctx, 200, overview());
+        } else if (!post && path.equals("/systems")) {
+            json(ctx, 200, systems());
+        } else if (!post && path.equals("/alerts")) {
+            ArrayNode a = Json.MAPPER.createArrayNode();
+            for (Incident i : service.incidents().recent(100)) a.add(incident(i));
+            json(ctx, 200, a);
+        } else if (p.length >= 3 && p[1].equals("systems")) {
+            String name = p[2];
+            SystemSpec s = service.plan().system(name);
+            if (s == null) throw new BadRequest(404, "there is no system '" + name + "' in the plan");
+            String rest = p.length == 3 ? "" : p[3];
+            if (p.length > 4) throw new BadRequest(404, "no such API route");
+            switch (post ? "POST " + rest : rest) {
+                case "" -> json(ctx, 200, system(name));
+                case "snapshots" -> json(ctx, 200, snapshots(s));
+                case "jobs" -> {
+                    ArrayNode a = Json.MAPPER.createArrayNode();
+                    for (JobRun r : service.jobs().recent(name, null, 100)) a.add(job(r, null));
+                    json(ctx, 200, a);
+                }
+                case "drills" -> json(ctx, 200, drills(name));
+                case "POST backup", "POST drill" -> {
+                    String id = service.scheduler().submit(new JobRequest(name, JobKind.parse(rest.substring(0)), "manual"));
+                    json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
+                }
+                default -> throw new BadRequest(404, "no such API route");
+            }
+        } else if (!post && p.length == 3 && p[1].equals("jobs")) {
+            json(ctx, 200, jobById(p[2]));
+        } else if (p.length == 4 && p[1].equals("snapshots")) {
+            snapshotRoute(ctx, p[2], p[3], post);
+        } else {
+            throw new BadRequest(404, "no such API route");
+        }
+    }
+
+    private static void json(Context ctx, int status, JsonNode body) throws IOException {
+        ctx.status(status).contentType("application/json").result(Json.MAPPER.writeValueAsString(body));
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        try {
+            json(ctx, status, Json.MAPPER.createObjectNode().put("error", message));
+        } catch (IOException e) {
+            ctx.status(status);
+        }
+    }
+
+    /** Every system of every host sharing the state (this host's from its newest look), with this host's running jobs. */
+    private ArrayNode systems() throws StateStoreException, IOException {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        Map<String, ObjectNode> own = new LinkedHashMap<>();
+        for (SystemStatus s : service.statuses()) own.put(s.name(), enrich(s.toJson()));
+        for (FleetStatus.Row r : service.fleet().all()) {
+            if (r.host().equals(service.host())) continue; // this host's rows: its own newest look below
+            JsonNode n = Json.MAPPER.readTree(r.statusJson());
+            if (n instanceof ObjectNode o) {
+                o.put("host", o.path("host").asText(r.host()));
+                o.putNull("running_job");
+                o.putNull("next_backup");
+                o.put("updated", r.updated().toString());
+                a.add(o);
+            }
+        }
+        List<JsonNode> all = new ArrayList<>(own.values());
+        a.forEach(all::add);
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        all.forEach(out::add);
+        return out;
+    }
+
+    private ObjectNode enrich(ObjectNode o) {
+        String name = o.path("name").asText();
+        Optional<Scheduler.Running> r = service.scheduler().runningFor(name);
+        if (r.isPresent()) o.put("running_job", r.get().run().id());
+        else o.putNull("running_job");
+        Instant next = service.scheduler().nextDue(name, JobKind.BACKUP);
+        if (next == null) o.putNull("next_backup");
+        else o.put("next_backup", next.toString());
+        if (service.lookedAt() != null) o.put("updated", service.lookedAt().toString());
+        return o;
+    }
+
+    private ObjectNode system(String name) throws BadRequest {
+        for (SystemStatus s : service.statuses()) if (s.name().equals(name)) return enrich(s.toJson());
+        throw new BadRequest(503, "the service has not looked at '" + name + "' yet; try again in a moment");
+    }
+
+    private ObjectNode overview() throws StateStoreException, IOException {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("generated", Instant.now().toString());
+        ArrayNode systems = systems();
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        double loss = -1;
+        boolean unknown = false;
+        for (JsonNode s : systems) {
+            hosts.add(s.path("host").asText());
+            if (s.path("repository").isNull()) continue;
+            JsonNode age = s.get("snapshot_age_seconds");
+            if (age == null || age.isNull()) unknown = true;
+            else loss = Math.max(loss, age.asDouble());
+        }
+        ArrayNode h = o.putArray("hosts");
+        hosts.forEach(h::add);
+        // The critical path through this plan's dependencies, each system taking its forecast,
+        // else its measured RTO, else its RTO target.
+        Plan plan = service.plan();
+        Map<String, Duration> cost = new LinkedHashMap<>();
+        for (SystemStatus s : service.statuses()) {
+            cost.put(s.name(), s.forecast() != null ? s.forecast() : s.rtoMeasured() != null ? s.rtoMeasured() : s.rto());
+        }
+        List<String> all = List.copyOf(plan.systems().keySet());
+        List<String> path = cost.isEmpty() ? List.of() : Graph.criticalPath(plan.systems(), all, n -> cost.getOrDefault(n, Duration.ZERO));
+        Duration total = Duration.ZERO;
+        // finish time of the path's last system = the sum along the path (each waits for the one before)
+        for (String n : path) total = total.plus(cost.getOrDefault(n, Duration.ZERO));
+        if (path.isEmpty()) o.putNull("recovery_seconds");
+        else o.put("recovery_seconds", total.toMillis() / 1000.0);
+        ArrayNode cp = o.putArray("critical_path");
+        path.forEach(cp::add);
+        if (loss < 0 && !unknown) o.putNull("data_loss_seconds");
+        else if (unknown) o.putNull("data_loss_seconds");
+        else o.put("data_loss_seconds", loss);
+        o.put("data_loss_unknown", unknown);
+        o.set("systems", systems);
+        ArrayNode alerts = o.putArray("alerts");
+        for (Incident i : service.incidents().open(null)) alerts.add(incident(i));
+        return o;
+    }
+
+    private static ObjectNode incident(Incident i) {
+        ObjectNode o = Json.MAPPER.createObjectNode().put("id", i.id()).put("host", i.host()).put("system", i.system())
+                .put("kind", i.kind()).put("since", i.since().toString()).put("message", i.message());
+        if (i.resolved() == null) o.putNull("resolved");
+        else o.put("resolved", i.resolved().toString());
+        return o;
+    }
+
+    private ArrayNode snapshots(SystemSpec s) throws BadRequest {
+        if (s.backup() == null) return Json.MAPPER.createArrayNode();
+        try (Repositories repos = service.openForReading()) {
+            Repository repo = repos.get(s.backup().repository());
+            ArrayNode a = Json.MAPPER.createArrayNode();
+            for (Snapshot x : SystemSnapshots.of(s, repo.listSnapshots(w -> {}))) {
+                ObjectNode o = a.addObject().put("id", x.id().hex()).put("short_id", x.id().shortHex())
+                        .put("time", x.time().toInstant().toString()).put("host", x.hostname());
+                ArrayNode paths = o.putArray("paths");
+                x.paths().forEach(paths::add);
+                ArrayNode tags = o.putArray("tags");
+                x.tags().forEach(tags::add);
+                if (x.summary() == null) {
+                    o.putNull("files").putNull("bytes").putNull("data_added");
+                } else {
+                    o.put("files", x.summary().totalFilesProcessed()).put("bytes", x.summary().totalBytesProcessed())
+                            .put("data_added", x.summary().dataAdded());
+                }
+            }
+            return a;
+        } catch (Exception e) {
+            throw new BadRequest(503, "the snapshots of '" + s.name() + "' cannot be read now: " + e.getMessage());
+        }
+    }
+
+    private ArrayNode drills(String name) throws StateStoreException {
+        List<SystemRun> runs = new ArrayList<>(new DrillStore(service.store()).history(name, null));
+        java.util.Collections.reverse(runs);
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (SystemRun r : runs) {
+            ObjectNode o = a.addObject().put("id", r.drillId()).put("started", r.started().toString())
+                    .put("result", r.result() == org.lifeboat.drill.DrillSystem.Outcome.PASSED ? "passed" : "failed");
+            seconds(o, "rto_measured_seconds", r.rtoMeasured());
+            seconds(o, "rto_target_seconds", r.rtoTarget());
+            seconds(o, "rpo_achieved_seconds", r.rpoAchieved());
+            o.put("report", "/drills/" + r.drillId());
+        }
+        return a;
+    }
+
+    private static void seconds(ObjectNode o, String key, Duration d) {
+        if (d == null) o.putNull(key);
+        else o.put(key, d.toMillis() / 1000.0);
+    }
+
+    private ObjectNode jobById(String id) throws StateStoreException, BadRequest {
+        Optional<Scheduler.Running> r = service.scheduler().running(id);
+        if (r.isPresent()) return job(r.get().run(), r.get().progressLine());
+        Optional<JobRequest> q = service.scheduler().queued(id);
+        if (q.isPresent()) {
+            return Json.MAPPER.createObjectNode().put("id", id).put("system", q.get().system()).put("host", service.host())
+                    .put("kind", q.get().kind().json()).put("trigger", q.get().trigger()).put("result", "queued")
+                    .put("message", "waiting for its repository");
+        }
+        Optional<JobRun> done = service.jobs().get(id);
+        if (done.isEmpty()) throw new BadRequest(404, "there is no job '" + id + "'");
+        return job(done.get(), null);
+    }
+
+    static ObjectNode job(JobRun r, String progress) {
+        ObjectNode o = r.toJson();
+        if (progress != null) o.put("message", progress);
+        return o;
+    }
+
+    // ------------------------------------------------------------------------------ snapshot browser
+
+    /** The snapshot with this full ID in one of the plan's repositories, with its repository (opened, the caller closes {@code repos}). */
+    private record Found(Repository repo, Snapshot snap, String repository) {}
+
+    private Found find(Repositories repos, String hexId) throws BadRequest {
+        if (!Id.isId(hexId)) throw new BadRequest(400, "'" + hexId + "' is not a snapshot ID (64 hex digits)");
+        Id id = Id.parse(hexId);
+        List<String> problems = new ArrayList<>();
+        for (String name : service.plan().repositories().keySet()) {
+            try {
+                Repository repo = repos.get(name);
+                return new Found(repo, repo.loadSnapshot(id), name);
+            } catch (Exception e) {
+                problems.add(name + ": " + e.getMessage());
+            }
+        }
+        throw new BadRequest(404, "no repository of the plan holds snapshot " + id.shortHex());
+    }
+
+    private void snapshotRoute(Context ctx, String hexId, String what, boolean post) throws Exception {
+        if (post) {
+            if (!what.equals("restore")) throw new BadRequest(404, "no such API route");
+            JsonNode body;
+            try {
+                body = Json.MAPPER.readTree(ctx.body());
+            } catch (IOException e) {
+                throw new BadRequest(400, "the body must be JSON: {\"path\": \"/folder\", \"target\": \"/restore/here\"}");
+            }
+            String path = body.path("path").asText("/");
+            String target = body.path("target").asText("");
+            if (target.isBlank() || !java.nio.file.Path.of(target).isAbsolute()) {
+                throw new BadRequest(400, "target must be an absolute path on " + service.host());
+            }
+            String system;
+            try (Repositories repos = service.openForReading()) {
+                Found f = find(repos, hexId);
+                system = owner(f);
+                TreeWalker.subtree(f.repo(), f.snap().tree(), clean(path));
+            } catch (org.lifeboat.repository.RepositoryException e) {
+                throw new BadRequest(400, e.getMessage());
+            }
+            String id = service.scheduler().submit(new JobRequest(system, JobKind.RESTORE, "manual",
+                    Map.of("snapshot", hexId, "path", clean(path), "target", target)));
+            json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
+            return;
+        }
+        String path = clean(ctx.queryParam("path") == null ? "/" : ctx.queryParam("path"));
+        try (Repositories repos = service.openForReading()) {
+            Found f = find(repos, hexId);
+            switch (what) {
+                case "tree" -> {
+                    Id tree = path.equals("/") ? f.snap().tree() : TreeWalker.subtree(f.repo(), f.snap().tree(), path);
+                    ObjectNode o = Json.MAPPER.createObjectNode().put("snapshot", f.snap().id().hex()).put("path", path);
+                    ArrayNode entries = o.putArray("entries");
+                    for (Node n : TreeWalker.load(f.repo(), tree)) {
+                        ObjectNode e = entries.addObject().put("name", TreeWalker.shownName(n.name()))
+                                .put("path", (path.equals("/") ? "" : path) + "/" + n.name())
+                                .put("type", switch (n.type()) {
+                                    case DIR -> "dir";
+                                    case FILE -> "file";
+                                    case SYMLINK -> "symlink";
+                                    default -> "other";
+                                }).put("size", n.type() == NodeType.FILE ? n.size() : 0);
+                        if (n.mtime() == null) e.putNull("mtime");
+                        else e.put("mtime", n.mtime().toInstant().toString());
+                    }
+                    json(ctx, 200, o);
+                }
+                case "file" -> {
+                    Node n = path.equals("/") ? null : TreeWalker.find(f.repo(), f.snap().tree(), path);
+                    if (n == null || n.type() != NodeType.FILE) throw new BadRequest(400, path + " is not a file in snapshot " + f.snap().id().shortHex());
+                    attachment(ctx, n.name(), "application/octet-stream");
+                    ctx.header("Content-Length", Long.toString(n.size()));
+                    try (OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16)) {
+                        Dump.file(new BlobWindow(f.repo(), Cancel.NEVER), n, out);
+                    }
+                }
+                case "archive" -> {
+                    Dump.Format format;
+                    try {
+                        format = Dump.Format.parse(ctx.queryParam("format") == null ? "zip" : ctx.queryParam("format"));
+                    } catch (IllegalArgumentException e) {
+                        throw new BadRequest(400, e.getMessage());
+                    }
+                    Node folder = path.equals("/") ? null : TreeWalker.find(f.repo(), f.snap().tree(), path);
+                    if (folder != null && folder.type() != NodeType.DIR) throw new BadRequest(400, path + " is not a folder");
+                    Id tree = folder == null ? f.snap().tree() : folder.subtree();
+                    String base = folder == null ? "snapshot-" + f.snap().id().shortHex() : folder.name();
+                    attachment(ctx, base + (format == Dump.Format.ZIP ? ".zip" : ".tar"),
+                            format == Dump.Format.ZIP ? "application/zip" : "application/x-tar");
+                    try (OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16)) {
+                        Dump.archive(f.repo(), new BlobWindow(f.repo(), Cancel.NEVER), tree, folder, format, out, new Dump.Problems() {
+                            public void unsafeName(String member, String problem) {}
+
+                            public void unsafeMember(String member) {}
+
+                            public void sizeDiffers(String member, long size, long content) {}
+
+                            public void damaged(String shown, Id t, List<String> problems) {}
+                        });
+                    }
+                }
+                default -> throw new BadRequest(404, "no such API route");
+            }
+        } catch (org.lifeboat.repository.RepositoryException e) {
+            throw new BadRequest(404, e.getMessage());
+        }
+    }
+
+    /** The plan's system whose snapshot this is (its tag), else the first system backed up to its repository. */
+    private String owner(Found f) throws BadRequest {
+        for (SystemSpec s : service.plan().systems().values()) {
+            if (s.backup() != null && s.backup().repository().equals(f.repository()) && SystemSnapshots.matches(s, f.snap())) return s.name();
+        }
+        for (SystemSpec s : service.plan().systems().values()) {
+            if (s.backup() != null && s.backup().repository().equals(f.repository())) return s.name();
+        }
+        throw new BadRequest(400, "snapshot " + f.snap().id().shortHex() + " belongs to no system of the plan");
+    }
+
+    /** A path in a snapshot: absolute, without . or .. or empty parts. */
+    static String clean(String path) throws BadRequest {
+        String p = path.strip();
+        if (p.isEmpty()) return "/";
+        StringBuilder b = new StringBuilder();
+        for (String part : p.split("/")) {
+            if (part.isEmpty() || part.equals(".")) continue;
+            if (part.equals("..")) throw new BadRequest(400, "a path with .. is not one in a snapshot");
+            b.append('/').append(part);
+        }
+        return b.isEmpty() ? "/" : b.toString();
+    }
+
+    private static void attachment(Context ctx, String name, String type) {
+        String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
+        String utf8 = java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        ctx.contentType(type);
+        // RFC 6266: an ASCII fallback and the exact name in RFC 8187 form
+        ctx.header("Content-Disposition", "attachment; filename=\"" + safe + "\"; filename*=UTF-8''" + utf8);
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&#39;");
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
