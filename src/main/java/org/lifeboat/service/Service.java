@@ -90,6 +90,9 @@ public final class Service implements AutoCloseable {
     private final Object lookLock = new Object();
     private volatile boolean closed;
     private Instant lastTrim = Instant.EPOCH;
+    private Instant startedAt = Instant.EPOCH;
+    /** How long after start-up a backup that is due but waits for its repository does not count as an RPO breach. */
+    static final Duration START_UP_GRACE = Duration.ofMinutes(2);
 
     /**
      * @param say where the service's own lines go (started, reloaded, a job's end, delivery failures)
@@ -110,6 +113,7 @@ public final class Service implements AutoCloseable {
      * @throws IOException when the plan cannot be read, or a password file of an alert channel cannot
      */
     public void start() throws PlanException, StateStoreException, IOException {
+        startedAt = opts.clock().instant();
         Plan p = load();
         List<AlertChannel> channels = channels(p);
         String db = opts.stateDb() != null ? opts.stateDb() : p.service().stateDb();
@@ -265,6 +269,18 @@ public final class Service implements AutoCloseable {
             say.accept("cannot read the drill history: " + e.getMessage());
             history = List.of();
         }
+        // Systems whose backup runs or (at start-up) is due as this look begins: what is read below
+        // may be from before that backup ended, so a breach it shows is not alerted this time.
+        java.util.Set<String> backingUp = new java.util.HashSet<>();
+        for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
+        if (Duration.between(startedAt, now).compareTo(START_UP_GRACE) < 0) {
+            // At start-up the catch-up backups wait for each other's repository: a system whose first
+            // backup is due but not started yet is not a breach to wake someone for.
+            for (String name : p.systems().keySet()) {
+                Instant due = scheduler.nextDue(name, JobKind.BACKUP);
+                if (due != null && !due.isAfter(opts.clock().instant())) backingUp.add(name);
+            }
+        }
         List<SystemStatus> seen;
         try (Repositories repos = opener.open(p, false, Cancel.NEVER).forStatus().withoutLocks()) {
             seen = StatusReader.read(p, repos, history, opts.host(), now);
@@ -289,7 +305,6 @@ public final class Service implements AutoCloseable {
             List<FleetStatus.Row> rows = new ArrayList<>();
             for (SystemStatus s : seen) rows.add(new FleetStatus.Row(opts.host(), s.name(), now, s.toJson().toString()));
             fleet.publish(opts.host(), rows);
-            java.util.Set<String> backingUp = new java.util.HashSet<>();
             for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
             monitor.look(seen, lastRuns, backingUp, now);
             metrics.update(seen, lastRuns, lastOk, now);

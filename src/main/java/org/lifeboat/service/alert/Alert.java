@@ -57,7 +57,7 @@ public record Alert(Event event, Kind kind, String system, String host, String m
         /** The newest snapshot is older than the system's recovery point objective. */
         RPO_BREACHED("rpo_breached", "RPO breached"),
         /** A scheduled backup job failed. */
-        JOB_FAILED("job_failed", "backup job failed"),
+        JOB_FAILED("job_failed", "job failed"),
         /** A recovery drill failed. */
         DRILL_FAILED("drill_failed", "drill failed"),
         /** No drill passed within the plan's drill interval. */

@@ -112,7 +112,7 @@ class WebhookChannelTest {
         JsonNode j = Json.MAPPER.readTree(r.body());
         assertThat(j.size()).isEqualTo(1);
         assertThat(j.get("text").asText())
-                .isEqualTo("[Lifeboat] RESOLVED db: backup job failed\nbackup &lt;db&gt; &amp; logs ok");
+                .isEqualTo("[Lifeboat] RESOLVED db: job failed\nbackup &lt;db&gt; &amp; logs ok");
     }
 
     @Test
