@@ -1,0 +1,162 @@
+package org.lifeboat.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.repository.Json;
+import org.lifeboat.server.web.ServeFixture;
+import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.PlanRuns;
+import org.lifeboat.testutil.Run;
+
+/**
+ * {@code lifeboat serve} as a process (issue 13): it prints where its dashboard is, reloads the
+ * plan when the file changes or on SIGHUP and refuses an invalid one (keeping the old), and on
+ * SIGTERM cancels a running backup, removes its lock and ends; {@code lifeboat status} shows the
+ * same systems from the state.
+ */
+class ServeCommandTest {
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private String plan(String extraSystem) {
+        return """
+                state-dir: %1$s/state
+                serve:
+                  password-file: %1$s/dash
+                repositories:
+                %2$s
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 30m
+                    backup: { repository: main, sources: [ { path: %1$s/src } ] }
+                """.formatted(dir, ServeFixture.repositoryLine(dir, "main").stripTrailing()) + extraSystem;
+    }
+
+    private JsonNode systems(String url) throws Exception {
+        String auth = Base64.getEncoder().encodeToString("admin:pw-dash".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "api/systems"))
+                .header("Authorization", "Basic " + auth).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    private static List<String> names(JsonNode systems) {
+        List<String> out = new ArrayList<>();
+        systems.forEach(s -> out.add(s.get("name").asText()));
+        return out;
+    }
+
+    private static void await(String what, List<String> log, BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("waited 60s for " + what + "; serve said:\n" + String.join("\n", log));
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void reloadsAValidPlanRefusesAnInvalidOneAndStopsCleanlyOnSigterm() throws Exception {
+        ServeFixture.repository(dir, "main");
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("src/a.txt"), "a");
+        Files.writeString(dir.resolve("dash"), "pw-dash\n");
+        Path planFile = dir.resolve("lifeboat.yaml");
+        Files.writeString(planFile, plan(""));
+        Process p = new ProcessBuilder(Cli.command("--config", planFile.toString(), "serve", "--listen", "127.0.0.1:0"))
+                .redirectErrorStream(true).start();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) log.add(l);
+            } catch (java.io.IOException e) {
+                log.add("(read failed: " + e + ")");
+            }
+        });
+        try {
+            await("the dashboard's address", log, () -> log.stream().anyMatch(l -> l.startsWith("dashboard: ")));
+            String url = log.stream().filter(l -> l.startsWith("dashboard: ")).findFirst().orElseThrow()
+                    .replaceAll("^dashboard: (http://\\S+/).*", "$1");
+            assertThat(url).startsWith("http://127.0.0.1:");
+            assertThat(String.join("\n", log)).doesNotContain("pw-dash");
+            await("the first backup", log, () -> log.stream().anyMatch(l -> l.contains("files: backup succeeded")));
+            assertThat(names(systems(url))).containsExactly("files");
+
+            // an invalid plan is refused, the old one stays
+            Files.writeString(planFile, plan("  broken:\n    rpo: soon\n"));
+            await("the refusal", log, () -> log.stream().anyMatch(l -> l.contains("was not reloaded")));
+            assertThat(names(systems(url))).containsExactly("files");
+
+            // a valid one, with a backup that takes long, is taken on SIGHUP (and on change)
+            Files.writeString(planFile, plan("""
+                      slow:
+                        rpo: 1h
+                        rto: 30m
+                        backup: { repository: main, sources: [ { command: { run: "sleep 120; echo done", filename: slow.txt } } ] }
+                    """));
+            new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
+            await("the reload", log, () -> log.stream().anyMatch(l -> l.contains("reloaded (2 systems)")));
+            await("the slow backup to run", log, () -> {
+                try {
+                    for (JsonNode s : systems(url)) {
+                        if (s.get("name").asText().equals("slow")) return !s.get("running_job").isNull();
+                    }
+                    return false; // not looked at since the reload yet
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(Files.list(dir.resolve("main/repo/locks")).count()).as("the running backup's lock").isPositive();
+        } finally {
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("serve stops on SIGTERM").isTrue();
+            reader.join(5000);
+        }
+        assertThat(p.exitValue()).as(String.join("\n", log)).isEqualTo(143);
+        try (var locks = Files.list(dir.resolve("main/repo/locks"))) {
+            assertThat(locks.count()).as("no lock left behind").isZero();
+        }
+        // the cancelled backup is recorded as such, and status shows both systems from the state
+        Run st = PlanRuns.lifeboat(planFile, "status", "--json");
+        JsonNode j = PlanRuns.json(st);
+        assertThat(names(j.get("systems"))).containsExactly("files", "slow");
+        List<String> results = new ArrayList<>();
+        j.get("jobs").forEach(x -> results.add(x.get("system").asText() + ":" + x.get("result").asText()));
+        assertThat(results).contains("slow:cancelled", "files:succeeded");
+        Run text = PlanRuns.lifeboat(planFile, "status");
+        assertThat(text.out()).contains("SYSTEM").contains("files").contains("OK (1h)").contains("slow").contains("BREACHED");
+        assertThat(text.exit()).as("an RPO is breached").isEqualTo(3);
+    }
+
+    @Test
+    void withoutADashboardPasswordServeRefusesToStartInOneSentence() throws Exception {
+        ServeFixture.repository(dir, "main");
+        Path planFile = dir.resolve("lifeboat.yaml");
+        Files.writeString(planFile, plan("").replaceAll("(?m)^serve:\\n  password-file: .*\\n", ""));
+        Run r = Cli.raw(null, "--config", planFile.toString(), "serve", "--listen", "127.0.0.1:0");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("Fatal: the dashboard needs a password: set serve: { password-file: FILE } (or password-env) in "
+                + planFile + "; the login is admin");
+    }
+}
