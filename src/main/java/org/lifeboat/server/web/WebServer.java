@@ -697,10 +697,12 @@ public final class WebServer implements AutoCloseable {
                     Node n = path.equals("/") ? null : TreeWalker.find(f.repo(), f.snap().tree(), path);
                     if (n == null || n.type() != NodeType.FILE) throw new BadRequest(400, path + " is not a file in snapshot " + f.snap().id().shortHex());
                     attachment(ctx, n.name(), "application/octet-stream");
-                    ctx.header("Content-Length", Long.toString(n.size()));
-                    try (OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16)) {
-                        Dump.file(new BlobWindow(f.repo(), Cancel.NEVER), n, out);
-                    }
+                    // The bytes as stored, never re-encoded: a Content-Length must stay true (and
+                    // compressing backups' content on the fly costs CPU for little).
+                    ctx.disableCompression();
+                    OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16);
+                    Dump.file(new BlobWindow(f.repo(), Cancel.NEVER), n, out);
+                    out.flush(); // Javalin closes the response itself
                 }
                 case "archive" -> {
                     Dump.Format format;
@@ -715,7 +717,9 @@ public final class WebServer implements AutoCloseable {
                     String base = folder == null ? "snapshot-" + f.snap().id().shortHex() : folder.name();
                     attachment(ctx, base + (format == Dump.Format.ZIP ? ".zip" : ".tar"),
                             format == Dump.Format.ZIP ? "application/zip" : "application/x-tar");
-                    try (OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16)) {
+                    ctx.disableCompression();
+                    OutputStream out = new BufferedOutputStream(ctx.outputStream(), 1 << 16);
+                    {
                         Dump.archive(f.repo(), new BlobWindow(f.repo(), Cancel.NEVER), tree, folder, format, out, new Dump.Problems() {
                             public void unsafeName(String member, String problem) {}
 
@@ -725,6 +729,7 @@ public final class WebServer implements AutoCloseable {
 
                             public void damaged(String shown, Id t, List<String> problems) {}
                         });
+                        out.flush();
                     }
                 }
                 default -> throw new BadRequest(404, "no such API route");

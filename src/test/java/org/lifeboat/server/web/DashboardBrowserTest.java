@@ -48,12 +48,13 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * ({@link ServeFixture}): bad logins are refused, the overview colours a fresh system green and a
  * never backed-up one red, the system page lists snapshots, the snapshot browser walks down to a
  * nested file whose download is byte-identical, "Back up now" adds a snapshot, logout ends the
- * session. Screenshots of each page go to BUILD_DIR/screenshots/.
+ * session; downloads (file, tar) arrive whole also for clients that accept gzip, as browsers do.
+ * Screenshots of each page go to BUILD_DIR/screenshots/ (the buildDir property, else target/).
  */
 @Tag("browser")
 class DashboardBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium"), CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    static final Duration WAIT = Duration.ofSeconds(40);
+    static final Duration WAIT = Duration.ofSeconds(40), DOWNLOAD_WAIT = Duration.ofSeconds(8);
 
     @TempDir
     static Path dir;
@@ -347,18 +348,74 @@ class DashboardBrowserTest {
             link.click();
             Path saved = downloads.resolve(name);
             try {
-                until(name + " in Chromium's download folder", () -> Files.isRegularFile(saved)
+                until(name + " in Chromium's download folder", DOWNLOAD_WAIT, () -> Files.isRegularFile(saved)
                         && !Files.exists(downloads.resolve(name + ".crdownload")) && Files.size(saved) == want.length);
                 if (!Arrays.equals(Files.readAllBytes(saved), want)) problems.add("Chromium saved another " + name);
             } catch (AssertionError e) {
-                List<String> there = new ArrayList<>();
-                try (Stream<Path> all = Files.list(downloads)) {
-                    for (Path x : all.toList()) there.add(x.getFileName() + " (" + Files.size(x) + " bytes)");
-                }
-                problems.add("Chromium did not save " + name + " (" + want.length + " bytes) in time; its download folder: " + there);
+                problems.add("Chromium did not save " + name + " (" + want.length + " bytes) in time; its download folder: "
+                        + listing(downloads));
             }
         }
+        // The folder as tar (not a compressed type, so the server may gzip it): hello.txt whole in it.
+        WebElement tarLink = driver.findElement(By.id("download-tar"));
+        String tarHref = tarLink.getDomAttribute("href");
+        try {
+            HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(fixture.url + tarHref.substring(1)))
+                    .header("Cookie", session.getName() + "=" + session.getValue()).header("Accept-Encoding", "gzip")
+                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            byte[] body = r.body();
+            if (r.headers().firstValue("Content-Encoding").orElse("").equals("gzip")) {
+                body = new GZIPInputStream(new ByteArrayInputStream(body)).readAllBytes();
+            }
+            Map<String, byte[]> members = tar(body);
+            if (r.statusCode() != 200 || members.entrySet().stream().noneMatch(e -> e.getKey().endsWith("hello.txt")
+                    && Arrays.equals(e.getValue(), hello))) {
+                problems.add("GET docs as tar with Accept-Encoding gzip: HTTP " + r.statusCode() + ", members " + members.keySet());
+            }
+        } catch (IOException e) {
+            problems.add("GET docs as tar with Accept-Encoding gzip: " + e.getMessage());
+        }
+        tarLink.click();
+        Path savedTar = downloads.resolve("docs.tar");
+        try {
+            until("docs.tar in Chromium's download folder", DOWNLOAD_WAIT, () -> Files.isRegularFile(savedTar)
+                    && !Files.exists(downloads.resolve("docs.tar.crdownload")));
+            Map<String, byte[]> members = tar(Files.readAllBytes(savedTar));
+            if (members.entrySet().stream().noneMatch(e -> e.getKey().endsWith("hello.txt") && Arrays.equals(e.getValue(), hello))) {
+                problems.add("Chromium's docs.tar lacks hello.txt: " + members.keySet());
+            }
+        } catch (AssertionError e) {
+            problems.add("Chromium did not save docs.tar in time; its download folder: " + listing(downloads));
+        }
         assertThat(problems).isEmpty();
+    }
+
+    /** The members of a tar (ustar/pax; pax and GNU long-name records are skipped) by name. */
+    private static Map<String, byte[]> tar(byte[] t) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (int at = 0; at + 512 <= t.length; ) {
+            if (t[at] == 0) break;
+            String name = new String(t, at, 100, StandardCharsets.UTF_8).replaceAll("\\x00.*", "");
+            String prefix = new String(t, at + 345, 155, StandardCharsets.UTF_8).replaceAll("\\x00.*", "");
+            if (!prefix.isEmpty()) name = prefix + "/" + name;
+            String octal = new String(t, at + 124, 12, StandardCharsets.US_ASCII).replaceAll("[^0-7]", "");
+            int size = octal.isEmpty() ? 0 : Integer.parseInt(octal, 8);
+            char type = (char) t[at + 156];
+            if (at + 512 + size > t.length) break;
+            if (type == '0' || type == 0) out.put(name, Arrays.copyOfRange(t, at + 512, at + 512 + size));
+            at += 512 + (size + 511) / 512 * 512;
+        }
+        return out;
+    }
+
+    private static List<String> listing(Path folder) {
+        List<String> there = new ArrayList<>();
+        try (Stream<Path> all = Files.list(folder)) {
+            for (Path x : all.toList()) there.add(x.getFileName() + " (" + Files.size(x) + " bytes)");
+        } catch (IOException e) {
+            there.add(e.toString());
+        }
+        return there;
     }
 
     private static void login() {
@@ -385,13 +442,17 @@ class DashboardBrowserTest {
     }
 
     /**
-     * Polls {@code what} (every 100 ms, at most {@link #WAIT}) until it gives true or a non-null,
+     * Polls {@code what} (every 100 ms, at most {@link #WAIT} or {@code wait}) until it gives true or a non-null,
      * non-false value, which it returns. Elements that are missing or were re-rendered in between
      * (the pages refresh every 5 s), clicks that do not land yet and failed assertions count as "not yet". (Selenium's
      * WebDriverWait is in selenium-support, which the pom does not have.)
      */
     private static <T> T until(String what, ThrowingSupplier<T> condition) {
-        long end = System.nanoTime() + WAIT.toNanos();
+        return until(what, WAIT, condition);
+    }
+
+    private static <T> T until(String what, Duration wait, ThrowingSupplier<T> condition) {
+        long end = System.nanoTime() + wait.toNanos();
         Throwable last = null;
         while (true) {
             try {
@@ -407,7 +468,7 @@ class DashboardBrowserTest {
                 } catch (WebDriverException e) {
                     // not on a dashboard page
                 }
-                throw new AssertionError("waited " + WAIT.toSeconds() + "s for " + what + " at " + driver.getCurrentUrl()
+                throw new AssertionError("waited " + wait.toSeconds() + "s for " + what + " at " + driver.getCurrentUrl()
                         + (message.isBlank() ? "" : "; #message: " + message)
                         + (last == null ? "" : "; last: " + last) + "; the service said:\n" + String.join("\n", List.copyOf(fixture.said)), last);
             }
