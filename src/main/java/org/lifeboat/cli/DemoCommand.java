@@ -120,6 +120,9 @@ final class DemoCommand implements Callable<Integer> {
         ctx.out.println("                  ./lifeboat snapshots; ./lifeboat ls latest");
         ctx.out.println("The plan:         ./lifeboat --config " + plan + " plan show   (also: recover --dry-run, runbook)");
         ctx.out.println("The drill report: " + drillReport + "   (open it in a browser; also: drill history, forecast)");
+        ctx.out.println("The dashboard:    ./lifeboat --config " + plan + " serve");
+        ctx.out.println("                  then open http://127.0.0.1:8480/ as admin with the password in " + work.resolve("dashboard-password"));
+        ctx.out.println("                  (backups on schedule, RPO alerts, /metrics; ./lifeboat --config " + plan + " status in a terminal)");
         return ok ? ExitCodes.OK : ExitCodes.FATAL;
     }
 
@@ -166,6 +169,14 @@ final class DemoCommand implements Callable<Integer> {
                 mkdir -p "$2"
                 { echo "<h1>Reports</h1>"; cat "$1/report.txt"; } > "$2/index.html"
                 """);
+        // The dashboard's password: random, readable by the owner only, never printed.
+        Path dash = work.resolve("dashboard-password");
+        byte[] rnd = new byte[12];
+        new java.security.SecureRandom().nextBytes(rnd);
+        Files.writeString(dash, java.util.HexFormat.of().formatHex(rnd) + "\n");
+        if (Files.getFileStore(dash).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(dash, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
         Path plan = work.resolve("lifeboat.yaml");
         Files.writeString(plan, """
                 # A recovery plan: what the business runs, how it is backed up, restored and checked.
@@ -178,6 +189,10 @@ final class DemoCommand implements Callable<Integer> {
                   sandbox: { root: "${temp-dir}" }
                 default-site: production
                 state-dir: state
+                # lifeboat serve: the dashboard (user admin) on this machine only
+                serve:
+                  listen: 127.0.0.1:8480
+                  password-file: dashboard-password
                 systems:
                   documents:
                     description: the team's documents
@@ -185,6 +200,7 @@ final class DemoCommand implements Callable<Integer> {
                     rpo: 1h
                     rto: 15m
                     backup: { repository: demo, sources: [ { path: data/docs } ] }
+                    schedule: { backup: 30m, check: "0 3 * * *" }
                     restore:
                       - path: { from: data/docs, to: "${root}/docs" }
                     verify:

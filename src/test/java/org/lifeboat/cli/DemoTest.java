@@ -26,5 +26,23 @@ class DemoTest {
         assertThat(Files.readString(work.resolve("drill-report.html"))).contains("<svg").contains("system-bar");
         assertThat(Files.readString(work.resolve("runbook.md"))).contains("documents").contains("website");
         assertThat(Files.readString(work.resolve("recovered/website/public/index.html"))).contains("Quarterly report");
+        // it ends by saying how to start the dashboard on its plan, whose password file it wrote
+        Path plan = work.resolve("lifeboat.yaml");
+        assertThat(r.out()).contains("The dashboard:    ./lifeboat --config " + plan + " serve")
+                .contains("http://127.0.0.1:8480/ as admin with the password in " + work.resolve("dashboard-password"));
+        String password = Files.readString(work.resolve("dashboard-password")).strip();
+        assertThat(password).hasSize(24);
+        assertThat(r.out()).doesNotContain(password);
+
+        // and serve runs the demo's plan: both systems seen with their snapshots, within their RPO
+        java.util.List<String> said = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (org.lifeboat.service.Service s = new org.lifeboat.service.Service(plan, org.lifeboat.service.Service.Options.defaults(),
+                (p, exclusive, cancel) -> new org.lifeboat.recovery.Repositories(p, exclusive, cancel), said::add)) {
+            s.start();
+            s.look();
+            assertThat(s.statuses()).extracting(st -> st.name() + ":" + st.rpoStatus().json())
+                    .as("%s", said).containsExactly("documents:ok", "website:ok");
+            assertThat(s.statuses().get(1).lastDrill()).as("the demo's drill is in the state").isNotNull();
+        }
     }
 }
