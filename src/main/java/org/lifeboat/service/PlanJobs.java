@@ -29,6 +29,7 @@ import org.lifeboat.recovery.SystemBackup;
 import org.lifeboat.recovery.SystemCopies;
 import org.lifeboat.recovery.SystemRetention;
 import org.lifeboat.repository.Id;
+import org.lifeboat.repository.LockException;
 import org.lifeboat.repository.Repository;
 import org.lifeboat.repository.Snapshot;
 import org.lifeboat.repository.tree.TreeWalker;
@@ -44,6 +45,13 @@ import org.lifeboat.state.JobRun;
  * closes them (its locks removed) when it ends, also when cancelled.
  */
 public final class PlanJobs implements JobRunner {
+    /**
+     * How long a job waits for a lock another job or process holds on its repository (restic's
+     * {@code --retry-lock}): the dashboard browsing a snapshot, a status look or a user's command
+     * must not make a scheduled job fail.
+     */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(2);
+
     /** How many slices {@code check} reads the packs in: one a night, all within a week. */
     static final int CHECK_SLICES = 7;
 
@@ -96,11 +104,33 @@ public final class PlanJobs implements JobRunner {
         };
     }
 
+    /**
+     * Opens the system's own repository in {@code repos}, waiting up to {@link #LOCK_WAIT} while
+     * another holds a conflicting lock; later {@code repos.get} calls of the engines find it open.
+     */
+    static Repository own(Repositories repos, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
+        long end = System.nanoTime() + LOCK_WAIT.toNanos();
+        long pauseMs = 200;
+        while (true) {
+            try {
+                return repos.get(s.backup().repository());
+            } catch (LockException e) {
+                if (System.nanoTime() - end > 0) throw e;
+                progress.accept("waiting for a lock on '" + s.backup().repository() + "': " + e.getMessage());
+                cancel.check();
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1));
+                cancel.check();
+                pauseMs = Math.min(pauseMs * 2, 5000);
+            }
+        }
+    }
+
     private JobOutcome backup(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
         List<String> notes = new ArrayList<>();
         SystemBackup.Outcome o;
         Progress p = new Progress();
         try (Repositories repos = opener.open(plan, false, cancel)) {
+            own(repos, s, cancel, progress);
             Thread ticker = Thread.ofVirtual().start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
                     progress.accept(p.filesDone.sum() + " files, " + p.bytesDone.sum() + " bytes");
@@ -121,9 +151,15 @@ public final class PlanJobs implements JobRunner {
             }
         }
         if (o.result().errors() == 0 && s.retention() != null) {
+            // The snapshot is saved: a retention that cannot run makes the job partial, never failed.
             try (Repositories repos = opener.open(plan, true, cancel)) {
+                own(repos, s, cancel, progress);
                 SystemRetention.Result r = SystemRetention.apply(s, repos, Instant.now(), notes::add);
                 if (!r.ok()) notes.add("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
+            } catch (Cancel.Cancelled e) {
+                throw e;
+            } catch (Exception e) {
+                notes.add("retention not applied: " + e.getMessage());
             }
         }
         var sum = o.result().summary();
@@ -137,6 +173,7 @@ public final class PlanJobs implements JobRunner {
 
     private JobOutcome copy(Plan plan, SystemSpec s, Cancel cancel) throws Exception {
         try (Repositories repos = opener.open(plan, false, cancel)) {
+            own(repos, s, cancel, line -> {});
             Snapshot newest = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
             if (newest == null) return JobOutcome.failed(s.name() + " has no snapshot to copy");
             List<String> done = new ArrayList<>(), failed = new ArrayList<>();
@@ -154,7 +191,7 @@ public final class PlanJobs implements JobRunner {
         // One slice a night by the day's number: all packs are read within CHECK_SLICES days.
         int slice = (int) Math.floorMod(LocalDate.now(ZoneOffset.UTC).toEpochDay(), CHECK_SLICES) + 1;
         try (Repositories repos = opener.open(plan, true, cancel)) {
-            Repository repo = repos.get(s.backup().repository());
+            Repository repo = own(repos, s, cancel, progress);
             Checker c = new Checker(repo, cancel);
             CheckResult r = c.run(Checker.PackSubset.group(slice, CHECK_SLICES));
             String what = "check of '" + s.backup().repository() + "' (packs " + slice + "/" + CHECK_SLICES + ", "
@@ -170,6 +207,7 @@ public final class PlanJobs implements JobRunner {
     private JobOutcome prune(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
         List<String> notes = new ArrayList<>();
         try (Repositories repos = opener.open(plan, true, cancel)) {
+            own(repos, s, cancel, progress);
             if (s.retention() != null) {
                 SystemRetention.Result r = SystemRetention.apply(s, repos, Instant.now(), notes::add);
                 if (!r.ok()) return JobOutcome.failed("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
@@ -216,7 +254,7 @@ public final class PlanJobs implements JobRunner {
             return JobOutcome.failed("a restore needs a snapshot ID and an absolute target path");
         }
         try (Repositories repos = opener.open(plan, false, cancel)) {
-            Repository repo = repos.get(s.backup().repository());
+            Repository repo = own(repos, s, cancel, progress);
             Snapshot sn = repo.loadSnapshot(Id.parse(snap));
             String prefix = path.equals("/") ? "" : path;
             Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);

@@ -60,8 +60,14 @@ public final class Service implements AutoCloseable {
      * @param statusEvery how often every system is looked at besides after each job
      * @param retryBase   the first wait before a failed job is retried
      * @param keepJobs    how long finished runs stay in the job log
+     * @param continuousQuiet how long a continuous system's files must be quiet before their backup (at most 6 times that after the first change)
      */
-    public record Options(String stateDb, String host, Duration statusEvery, Duration retryBase, Duration keepJobs, Clock clock) {
+    public record Options(String stateDb, String host, Duration statusEvery, Duration retryBase, Duration keepJobs, Clock clock,
+                          Duration continuousQuiet) {
+        public Options(String stateDb, String host, Duration statusEvery, Duration retryBase, Duration keepJobs, Clock clock) {
+            this(stateDb, host, statusEvery, retryBase, keepJobs, clock, Duration.ofSeconds(10));
+        }
+
         public static Options defaults() {
             return new Options(null, StatusReader.localHost(), Duration.ofMinutes(1), Duration.ofMinutes(1),
                     Duration.ofDays(90), Clock.systemUTC());
@@ -84,6 +90,7 @@ public final class Service implements AutoCloseable {
     private final Pinger pinger = new Pinger(Duration.ofSeconds(10));
     private ExecutorService workers;
     private Thread scheduling, looking;
+    private ContinuousWatcher watcher;
     private volatile List<SystemStatus> statuses = List.of();
     private volatile Instant lookedAt;
     private volatile boolean lookNow;
@@ -147,6 +154,7 @@ public final class Service implements AutoCloseable {
         }, opts.retryBase(), say);
         plan = p;
         scheduler.setPlan(p);
+        watch(p);
         // The first due jobs start before the first look, which then sees them running.
         scheduler.tick();
         scheduling = Thread.ofPlatform().name("lifeboat-scheduler").daemon(true).start(this::scheduleLoop);
@@ -182,10 +190,29 @@ public final class Service implements AutoCloseable {
         plan = p;
         monitor = new Monitor(opts.host(), incidents, channels, say);
         scheduler.setPlan(p);
+        watch(p);
         scheduler.wake();
         say.accept("plan " + planFile + " reloaded (" + p.systems().size() + " systems)");
         lookSoon();
         return true;
+    }
+
+    /** (Re)starts watching the continuous systems' folders of {@code p}. */
+    private synchronized void watch(Plan p) {
+        if (watcher != null) watcher.close();
+        watcher = null;
+        boolean any = p.service().systems().values().stream()
+                .anyMatch(j -> j.schedule().get("backup") instanceof org.lifeboat.plan.Schedule.Continuous);
+        if (!any) return;
+        try {
+            watcher = new ContinuousWatcher(p, opts.continuousQuiet(), opts.continuousQuiet().multipliedBy(6),
+                    (system, trigger) -> {
+                        scheduler.trigger(system, JobKind.BACKUP, trigger);
+                        scheduler.wake();
+                    }, say);
+        } catch (IOException e) {
+            say.accept("cannot watch files for continuous backups (" + e.getMessage() + "); they run every half RPO instead");
+        }
     }
 
     private void scheduleLoop() {
@@ -281,12 +308,17 @@ public final class Service implements AutoCloseable {
                 if (due != null && !due.isAfter(opts.clock().instant())) backingUp.add(name);
             }
         }
-        List<SystemStatus> seen;
-        try (Repositories repos = opener.open(p, false, Cancel.NEVER).forStatus().withoutLocks()) {
-            seen = StatusReader.read(p, repos, history, opts.host(), now);
-        } catch (IOException e) {
-            say.accept("status: " + e.getMessage());
-            return;
+        List<SystemStatus> seen = null;
+        // Read without locks, a look can meet a snapshot that a forget removes as it is listed: a
+        // problem is read once more before it counts (a repository that stays unreadable stays a problem).
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try (Repositories repos = opener.open(p, false, Cancel.NEVER).forStatus().withoutLocks()) {
+                seen = StatusReader.read(p, repos, history, opts.host(), now);
+            } catch (IOException e) {
+                say.accept("status: " + e.getMessage());
+                return;
+            }
+            if (seen.stream().noneMatch(x -> x.problem() != null)) break;
         }
         statuses = seen;
         lookedAt = now;
@@ -416,6 +448,11 @@ public final class Service implements AutoCloseable {
         return lookedAt;
     }
 
+    /** The plan's repositories opened without locks, to list snapshots only; the caller closes them. */
+    public Repositories openForListing() {
+        return opener.open(plan, false, Cancel.NEVER).forReading().withoutLocks();
+    }
+
     /** The plan's repositories opened for reading (the snapshot browser); the caller closes them. */
     public Repositories openForReading() {
         return opener.open(plan, false, Cancel.NEVER).forReading();
@@ -439,6 +476,9 @@ public final class Service implements AutoCloseable {
             }
         }
         lookSoon();
+        synchronized (this) {
+            if (watcher != null) watcher.close();
+        }
         for (Thread t : new Thread[] {scheduling, looking}) {
             if (t == null) continue;
             t.interrupt();

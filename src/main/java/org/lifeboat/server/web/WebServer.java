@@ -561,10 +561,23 @@ public final class WebServer implements AutoCloseable {
 
     private ArrayNode snapshots(SystemSpec s) throws BadRequest {
         if (s.backup() == null) return Json.MAPPER.createArrayNode();
-        try (Repositories repos = service.openForReading()) {
-            Repository repo = repos.get(s.backup().repository());
+        // a listing takes no lock (restic's --no-lock): a dashboard left open never holds a job back;
+        // a snapshot removed by a forget as it is listed makes the listing go round once more
+        List<Snapshot> listed = null;
+        Exception last = null;
+        for (int attempt = 0; attempt < 3 && listed == null; attempt++) {
+            try (Repositories repos = service.openForListing()) {
+                listed = repos.get(s.backup().repository()).listSnapshots(w -> {});
+            } catch (Exception e) {
+                last = e;
+            }
+        }
+        if (listed == null) {
+            throw new BadRequest(503, "the snapshots of '" + s.name() + "' cannot be read now: " + last.getMessage());
+        }
+        {
             ArrayNode a = Json.MAPPER.createArrayNode();
-            for (Snapshot x : SystemSnapshots.of(s, repo.listSnapshots(w -> {}))) {
+            for (Snapshot x : SystemSnapshots.of(s, listed)) {
                 ObjectNode o = a.addObject().put("id", x.id().hex()).put("short_id", x.id().shortHex())
                         .put("time", x.time().toInstant().toString()).put("host", x.hostname());
                 ArrayNode paths = o.putArray("paths");
@@ -579,8 +592,6 @@ public final class WebServer implements AutoCloseable {
                 }
             }
             return a;
-        } catch (Exception e) {
-            throw new BadRequest(503, "the snapshots of '" + s.name() + "' cannot be read now: " + e.getMessage());
         }
     }
 

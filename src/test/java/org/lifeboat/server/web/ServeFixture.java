@@ -25,7 +25,7 @@ import org.lifeboat.testutil.PlanRuns;
  * A real {@code lifeboat serve} in this JVM for tests (issue 13): a plan in {@code dir} with local
  * repositories, the service and its web server on a free 127.0.0.1 port, and an HTTP client that
  * logs in with basic authentication. Times are kept short (status every second, retries after a
- * second). The caller closes it.
+ * second, continuous backups after a second of quiet). The caller closes it.
  */
 public final class ServeFixture implements AutoCloseable {
     public static final String PASSWORD = "dash-secret";
@@ -52,7 +52,7 @@ public final class ServeFixture implements AutoCloseable {
         plan = dir.resolve("lifeboat.yaml");
         Files.writeString(plan, planText.replace("${DIR}", dir.toString()));
         service = new Service(plan, new Service.Options(stateDb, host, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofDays(90), Clock.systemUTC()), (p, exclusive, cancel) -> new Repositories(p, exclusive, cancel),
+                Duration.ofDays(90), Clock.systemUTC(), Duration.ofSeconds(1)), (p, exclusive, cancel) -> new Repositories(p, exclusive, cancel),
                 line -> said.add(line));
         service.start();
         web = new WebServer(service, new WebServer.Options("127.0.0.1", 0, null, null), PASSWORD);

@@ -121,6 +121,7 @@ class ServeSoakTest {
                     System.out.printf("soak sample t=%5.1fs heap=%7.2f MiB old-gen=%7.2f MiB threads=%3d fds=%3d backups=%d%s%n",
                             s.t(), s.heap() / (double) MIB, s.oldGen() / (double) MIB, s.threads(), s.fds(), s.backups(),
                             s.quiet() ? "" : " (a job ran across it)");
+                    if (s.heap() > samples.getFirst().heap() + 8 * MIB) System.out.print(lastStacks);
                 }
                 Thread.sleep(250); // pacing of the load only
             }
@@ -297,14 +298,44 @@ class ServeSoakTest {
     private static Sample quietSample(ServeFixture f, double t, long backups) throws Exception {
         long until = System.nanoTime() + 10_000_000_000L;
         while (true) {
-            f.await("no job running", Duration.ofSeconds(60), () -> f.service.scheduler().running().isEmpty());
+            f.await("no job running and no status look", Duration.ofSeconds(60),
+                    () -> f.service.scheduler().running().isEmpty() && statusIdle());
             String before = newestJob(f);
             Sample s = sample(t, backups);
-            boolean quiet = f.service.scheduler().running().isEmpty() && before.equals(newestJob(f));
+            lastStacks = stacks();
+            boolean quiet = f.service.scheduler().running().isEmpty() && statusIdle() && before.equals(newestJob(f));
             if (quiet || System.nanoTime() > until) {
                 return new Sample(s.t(), s.heap(), s.oldGen(), s.threads(), s.fds(), s.backups(), quiet);
             }
         }
+    }
+
+    /** Whether the service's status thread waits for its next look (a look holds the repository's index). */
+    private static boolean statusIdle() {
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (!e.getKey().getName().equals("lifeboat-status")) continue;
+            for (StackTraceElement el : e.getValue()) {
+                if (el.getMethodName().equals("look")) return false;
+                if (el.getMethodName().equals("lookLoop")) return true;
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** The threads in Lifeboat's code at the newest sample, a few frames each (shown beside a sample out of line). */
+    private static String lastStacks = "";
+
+    /** The threads in Lifeboat's code now, a few frames each. */
+    private static String stacks() {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (e.getKey() == Thread.currentThread()
+                    || java.util.Arrays.stream(e.getValue()).noneMatch(el -> el.getClassName().startsWith("org.lifeboat."))) continue;
+            b.append("    ").append(e.getKey().getName()).append(' ').append(e.getKey().getState()).append('\n');
+            for (int i = 0; i < Math.min(8, e.getValue().length); i++) b.append("        at ").append(e.getValue()[i]).append('\n');
+        }
+        return b.toString();
     }
 
     private static String newestJob(ServeFixture f) throws Exception {
