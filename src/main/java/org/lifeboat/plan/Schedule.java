@@ -84,6 +84,9 @@ public sealed interface Schedule {
         try {
             com.cronutils.model.Cron c = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX)).parse(t);
             c.validate();
+            if (ExecutionTime.forCron(c).nextExecution(ZonedDateTime.now(java.time.ZoneOffset.UTC)).isEmpty()) {
+                throw new IllegalArgumentException("it names a time that never comes (such as February 31st)");
+            }
             return new Cron(t, c);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cron expression '" + t + "' is not valid: " + e.getMessage());
