@@ -166,6 +166,7 @@ public final class ContinuousWatcher implements AutoCloseable {
         }
     }
 
+    /** Stops watching; no trigger comes after it returns. */
     @Override
     public void close() {
         try {

@@ -11,10 +11,12 @@ package org.lifeboat.service;
  * @param message    one line for people: the summary or the error
  */
 public record JobOutcome(String result, long files, long bytes, long bytesAdded, String snapshot, String message) {
+    /** Succeeded, nothing counted. */
     public static JobOutcome succeeded(String message) {
         return new JobOutcome(org.lifeboat.state.JobRun.SUCCEEDED, -1, -1, -1, null, message);
     }
 
+    /** Failed with {@code message}, nothing counted. */
     public static JobOutcome failed(String message) {
         return new JobOutcome(org.lifeboat.state.JobRun.FAILED, -1, -1, -1, null, message);
     }

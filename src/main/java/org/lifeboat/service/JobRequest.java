@@ -10,6 +10,7 @@ import java.util.Map;
  *                (an absolute path on this host); empty for the others
  */
 public record JobRequest(String system, JobKind kind, String trigger, Map<String, String> args) {
+    /** A job without arguments (all but a restore). */
     public JobRequest(String system, JobKind kind, String trigger) {
         this(system, kind, trigger, Map.of());
     }

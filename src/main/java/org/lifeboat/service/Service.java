@@ -68,6 +68,7 @@ public final class Service implements AutoCloseable {
             this(stateDb, host, statusEvery, retryBase, keepJobs, clock, Duration.ofSeconds(10));
         }
 
+        /** Status every minute, retries from a minute, runs kept 90 days, this machine's name, the system clock. */
         public static Options defaults() {
             return new Options(null, StatusReader.localHost(), Duration.ofMinutes(1), Duration.ofMinutes(1),
                     Duration.ofDays(90), Clock.systemUTC());
@@ -402,38 +403,47 @@ public final class Service implements AutoCloseable {
         return null;
     }
 
+    /** The plan running now (the newest valid one). */
     public Plan plan() {
         return plan;
     }
 
+    /** The scheduler (running jobs, manual jobs). */
     public Scheduler scheduler() {
         return scheduler;
     }
 
+    /** The job log in the state. */
     public JobLog jobs() {
         return jobs;
     }
 
+    /** The alert incidents in the state. */
     public Incidents incidents() {
         return incidents;
     }
 
+    /** Every host's published status in the state. */
     public FleetStatus fleet() {
         return fleet;
     }
 
+    /** The state (SQLite or PostgreSQL). */
     public StateStore store() {
         return store;
     }
 
+    /** The Prometheus metrics. */
     public ServiceMetrics metrics() {
         return metrics;
     }
 
+    /** This host's name in the state. */
     public String host() {
         return opts.host();
     }
 
+    /** The service's clock. */
     public Clock clock() {
         return opts.clock();
     }

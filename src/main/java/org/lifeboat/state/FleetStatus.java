@@ -24,6 +24,7 @@ public final class FleetStatus {
 
     private final StateStore store;
 
+    /** The published rows of {@code store}. */
     public FleetStatus(StateStore store) {
         this.store = store;
     }

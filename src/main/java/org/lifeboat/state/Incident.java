@@ -12,6 +12,7 @@ import java.time.Instant;
  */
 public record Incident(String id, String host, String system, String kind, Instant since, String message,
                        String detailsJson, Instant resolved) {
+    /** Whether it is still open (not resolved). */
     public boolean open() {
         return resolved == null;
     }

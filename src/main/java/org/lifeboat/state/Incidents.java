@@ -24,6 +24,7 @@ public final class Incidents {
 
     private final StateStore store;
 
+    /** The incidents of {@code store}. */
     public Incidents(StateStore store) {
         this.store = store;
     }

@@ -25,6 +25,7 @@ public final class JobLog {
 
     private final StateStore store;
 
+    /** The job runs of {@code store}. */
     public JobLog(StateStore store) {
         this.store = store;
     }

@@ -349,6 +349,7 @@ public final class StateStore implements AutoCloseable {
     }
 
     @Override
+    /** Closes the connection; later use reconnects (PostgreSQL) or fails. */
     public synchronized void close() {
         if (db != null) closeQuietly(db);
         db = null;
