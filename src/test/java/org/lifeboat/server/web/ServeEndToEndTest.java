@@ -38,6 +38,7 @@ class ServeEndToEndTest {
 
     private HttpServer receiver;
     private final List<JsonNode> hooks = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> pings = Collections.synchronizedList(new ArrayList<>());
     private GreenMail smtp;
     private ServeFixture serve;
 
@@ -48,6 +49,11 @@ class ServeEndToEndTest {
             byte[] body = ex.getRequestBody().readAllBytes();
             hooks.add(Json.MAPPER.readTree(body));
             ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        receiver.createContext("/ping/", ex -> {
+            pings.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+            ex.sendResponseHeaders(200, -1);
             ex.close();
         });
         receiver.start();
@@ -94,12 +100,14 @@ class ServeEndToEndTest {
                     rto: 30m
                     backup: { repository: main, sources: [ { path: ${DIR}/src/files } ] }
                     schedule: { backup: 1s }
+                    ping: { backup: "http://127.0.0.1:%d/ping/uuid-1" }
                   db:
                     rpo: 1h
                     rto: 1h
                     depends-on: [files]
                     backup: { repository: main, sources: [ { path: ${DIR}/src/db } ] }
-                """.formatted(receiver.getAddress().getPort(), smtp.getSmtp().getPort(), ServeFixture.repositoryLine(dir, "main").stripTrailing()),
+                """.formatted(receiver.getAddress().getPort(), smtp.getSmtp().getPort(), ServeFixture.repositoryLine(dir, "main").stripTrailing(),
+                        receiver.getAddress().getPort()),
                 null, "host-a");
 
         // backed up on its interval: several snapshots of files, one of db
@@ -118,12 +126,16 @@ class ServeEndToEndTest {
             assertThat(f.has(k)).as(k).isTrue();
         }
 
+        // Healthchecks-style pings: start and success of each backup
+        serve.await("pings", Duration.ofSeconds(30), () -> pings.contains("GET /ping/uuid-1/start") && pings.contains("GET /ping/uuid-1"));
+
         // the source becomes unreadable: the backups fail, then the RPO passes
         Files.move(files, dir.resolve("src/files.away"));
         serve.await("a job_failed and an rpo_breached alert", Duration.ofSeconds(60),
                 () -> hooksOf("files", "job_failed").contains("alert") && hooksOf("files", "rpo_breached").contains("alert"));
         JsonNode failed = serve.lastFinished("files", "backup");
         assertThat(failed.get("result").asText()).isEqualTo("failed");
+        serve.await("a failure ping", Duration.ofSeconds(30), () -> pings.contains("POST /ping/uuid-1/fail"));
         assertThat(serve.json("/api/systems").get(0).get("rpo_status").asText()).isEqualTo("breached");
         // still broken for a few more looks and retries: no second alert
         waitLooks(3);
