@@ -245,8 +245,12 @@ final class ForgetCommand implements Callable<Integer> {
      *     files, a policy that keeps none of them, a snapshot that could not be removed
      */
     static boolean forgetSystem(Context ctx, org.lifeboat.plan.SystemSpec s, org.lifeboat.recovery.Repositories repos) throws Exception {
+        return render(ctx, s, org.lifeboat.recovery.SystemRetention.apply(s, repos, Instant.now(), ctx::warn));
+    }
+
+    /** Prints what a system's retention did, as {@code forget} prints it; true when nothing failed. */
+    static boolean render(Context ctx, org.lifeboat.plan.SystemSpec s, org.lifeboat.recovery.SystemRetention.Result r) {
         String n = s.name();
-        org.lifeboat.recovery.SystemRetention.Result r = org.lifeboat.recovery.SystemRetention.apply(s, repos, Instant.now(), ctx::warn);
         if (r.refused() != null) {
             ctx.err.println("error: " + n + ": " + (r.refused().startsWith("retention (") ? "" : "retention not applied: ") + r.refused());
             return false;
