@@ -20,6 +20,9 @@ public sealed interface Schedule {
     /** The smallest interval taken: a backup every second would never finish before the next. */
     Duration MIN_INTERVAL = Duration.ofSeconds(1);
 
+    /** The longest interval taken: longer ones overflow time arithmetic and mean "never" anyway. */
+    Duration MAX_INTERVAL = Duration.ofDays(3653);
+
     /** As written in the plan. */
     String text();
 
@@ -74,6 +77,9 @@ public sealed interface Schedule {
                         + " a cron expression such as \"0 3 * * *\", nor continuous");
             }
             if (d.compareTo(MIN_INTERVAL) < 0) throw new IllegalArgumentException("schedule '" + t + "' is shorter than 1s");
+            if (d.compareTo(MAX_INTERVAL) > 0) {
+                throw new IllegalArgumentException("schedule '" + t + "' is longer than 10 years; give a shorter interval");
+            }
             return new Every(t, d);
         }
         String[] fields = t.split("\\s+");

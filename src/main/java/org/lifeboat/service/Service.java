@@ -230,10 +230,20 @@ public final class Service implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                say.accept("scheduler: " + e);
+                // said once per kind of failure, and never a busy loop: wait before the next try
+                String line = "scheduler: " + e;
+                if (!line.equals(lastSchedulerError)) say.accept(line);
+                lastSchedulerError = line;
+                try {
+                    scheduler.await(opts.clock().instant().plusSeconds(5));
+                } catch (InterruptedException ie) {
+                    return;
+                }
             }
         }
     }
+
+    private String lastSchedulerError;
 
     private byte[] lastRead;
 
@@ -456,6 +466,47 @@ public final class Service implements AutoCloseable {
     /** When the newest look was, or null. */
     public Instant lookedAt() {
         return lookedAt;
+    }
+
+    /** Says {@code line} where the service's own lines go (its log). */
+    public void say(String line) {
+        say.accept(line);
+    }
+
+    /**
+     * What of Lifeboat's own {@code target} lies in: a local repository of the plan or the state
+     * folder (as named, and with symbolic links of its existing part resolved), else null. A
+     * restore from the dashboard is never written there.
+     */
+    public String protectedPlace(Path target) {
+        Plan p = plan;
+        Map<String, Path> places = new LinkedHashMap<>();
+        for (Plan.RepositorySpec r : p.repositories().values()) {
+            String url = r.url();
+            String local = url.startsWith("local:") ? url.substring(6) : url.startsWith("/") ? url : null;
+            if (local != null) places.put("repository '" + r.name() + "' (" + local + ")", Path.of(local));
+        }
+        places.put("the state folder " + StateDir.of(p), StateDir.of(p));
+        Path t = target.toAbsolutePath().normalize();
+        Path real = realOfExisting(t);
+        for (Map.Entry<String, Path> e : places.entrySet()) {
+            Path place = e.getValue().toAbsolutePath().normalize();
+            Path placeReal = realOfExisting(place);
+            if (t.startsWith(place) || real.startsWith(placeReal) || real.startsWith(place)) return e.getKey();
+        }
+        return null;
+    }
+
+    /** {@code p} with its longest existing ancestor's symbolic links resolved. */
+    private static Path realOfExisting(Path p) {
+        Path existing = p;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return p;
+        try {
+            return existing.toRealPath().resolve(existing.relativize(p)).normalize();
+        } catch (IOException e) {
+            return p;
+        }
     }
 
     /** The plan's repositories opened without locks, to list snapshots only; the caller closes them. */

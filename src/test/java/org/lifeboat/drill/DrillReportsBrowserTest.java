@@ -23,8 +23,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The HTML drill report in a real headless Chromium (Debian's chromium and chromedriver, driven by
@@ -45,22 +43,7 @@ class DrillReportsBrowserTest {
                         CHROMIUM, CHROMEDRIVER)
                 .isTrue();
         dir = Files.createTempDirectory("lifeboat-browser-test-");
-        // Selenium would otherwise phone home with usage statistics.
-        System.setProperty("SE_AVOID_STATS", "true");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-                "--user-data-dir=" + dir.resolve("profile"), "--window-size=1100,1000", "--force-device-scale-factor=1",
-                "--hide-scrollbars");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .withEnvironment(Map.of("SE_AVOID_STATS", "true"))
-                .withLogFile(dir.resolve("chromedriver.log").toFile())
-                .build();
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+        driver = org.lifeboat.testutil.Chromium.start(dir, 1100, Map.of());
     }
 
     @AfterAll

@@ -94,6 +94,7 @@ class ServicePlanTest {
         "      backup: \"0 3 * * * *\"|has 6 fields",
         "      backup: \"99 3 * * *\"|cron expression '99 3 * * *' is not valid",
         "      backup: 0s|is shorter than 1s",
+        "      backup: 999999999999d|is longer than 10 years",
         "      check: continuous|only backups run continuously",
         "      restore: 1h|unknown key 'restore'",
     })

@@ -196,6 +196,11 @@ public final class WebServer implements AutoCloseable {
             }
             Session session = session(ctx);
             boolean basic = session == null && basicAuth(ctx);
+            if (session == null && !basic && ctx.header("Authorization") != null && limited(ctx)) {
+                ctx.header("Retry-After", "60");
+                error(ctx, 429, "too many failed logins from this address: wait a minute");
+                return;
+            }
             if (session == null && !basic) {
                 if (path.startsWith("/api/") || path.equals("/metrics")) {
                     ctx.header("WWW-Authenticate", "Basic realm=\"lifeboat\", charset=\"UTF-8\"");
@@ -238,6 +243,11 @@ public final class WebServer implements AutoCloseable {
             error(ctx, e.status, e.getMessage());
         } catch (StateStoreException e) {
             error(ctx, 503, e.getMessage());
+        } catch (RuntimeException e) {
+            // never a stack trace to the client or the log: one sentence each
+            String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            service.say(ctx.method().name() + " " + path + " failed: " + what);
+            error(ctx, 500, "the request failed: " + what);
         }
     }
 
@@ -666,8 +676,19 @@ public final class WebServer implements AutoCloseable {
             }
             String path = body.path("path").asText("/");
             String target = body.path("target").asText("");
-            if (target.isBlank() || !java.nio.file.Path.of(target).isAbsolute()) {
+            java.nio.file.Path t;
+            try {
+                t = java.nio.file.Path.of(target);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new BadRequest(400, "target is not a path on " + service.host() + ": " + e.getReason());
+            }
+            if (target.isBlank() || !t.isAbsolute()) {
                 throw new BadRequest(400, "target must be an absolute path on " + service.host());
+            }
+            String inside = service.protectedPlace(t);
+            if (inside != null) {
+                throw new BadRequest(400, "target " + target + " is inside " + inside + ": a restore there could overwrite"
+                        + " what Lifeboat itself keeps; choose a folder elsewhere");
             }
             String system;
             try (Repositories repos = service.openForReading()) {

@@ -39,8 +39,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The {@code lifeboat serve} dashboard in a real headless Chromium (Debian's chromium and
@@ -99,25 +97,9 @@ class DashboardBrowserTest {
                 """;
         fixture = new ServeFixture(plan, text, null, "dash-host");
 
-        // Selenium would otherwise phone home with usage statistics.
-        System.setProperty("SE_AVOID_STATS", "true");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
         downloads = Files.createDirectories(dir.resolve("downloads"));
-        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
+        driver = org.lifeboat.testutil.Chromium.start(dir, 1280, Map.of("download.default_directory", downloads.toString(),
                 "download.prompt_for_download", false, "safebrowsing.enabled", false));
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-                "--user-data-dir=" + dir.resolve("profile"), "--window-size=1280,1000", "--force-device-scale-factor=1",
-                "--hide-scrollbars");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .withEnvironment(Map.of("SE_AVOID_STATS", "true"))
-                .withLogFile(dir.resolve("chromedriver.log").toFile())
-                .build();
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
         // Headless Chromium saves downloads only when told where (the prefs above are for headful runs).
         driver.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString(),
                 "eventsEnabled", true));
