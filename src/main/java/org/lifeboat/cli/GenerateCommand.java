@@ -348,8 +348,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (user) {
             b.append("# (No PrivateTmp=: in a user service it needs user namespaces, which not every system allows.)\n");
         } else {
-            b.append("# A private /tmp: a backup of /tmp sees only it, and a database whose socket is in /tmp needs PrivateTmp=no.\n");
-            b.append("PrivateTmp=yes\n");
+            b.append("# No PrivateTmp=: the service must see the real /tmp, where a plan, a repository, a source or a\n");
+            b.append("# database's socket may be (a private one would hide them, and the unit would fail to start).\n");
             b.append("# Drill history and logs of started services: /var/lib/lifeboat (unless the plan names a state-dir).\n");
             b.append("StateDirectory=lifeboat\n");
             b.append("StateDirectoryMode=0700\n");

@@ -208,11 +208,19 @@ public final class Repositories implements AutoCloseable {
      * @throws RecoveryException naming the repository when the source is missing or unreadable
      */
     public static String password(Plan.RepositorySpec spec) throws RecoveryException {
-        if (spec.passwordFile() != null) return readFile(spec.passwordFile(), spec.name());
+        if (spec.passwordFile() != null) {
+            String v = readFile(spec.passwordFile(), spec.name());
+            // as restic: an empty password is refused, never tried as a wrong one
+            if (v.isEmpty()) throw new RecoveryException("an empty password is not a password (password file " + spec.passwordFile()
+                    + " of repository '" + spec.name() + "' gave none)");
+            return v;
+        }
         if (spec.passwordEnv() != null) {
             String v = System.getenv(spec.passwordEnv());
             if (v == null) throw new RecoveryException("environment variable " + spec.passwordEnv()
                     + " (the password of repository '" + spec.name() + "') is not set");
+            if (v.isEmpty()) throw new RecoveryException("an empty password is not a password (environment variable "
+                    + spec.passwordEnv() + " of repository '" + spec.name() + "' is empty)");
             return v;
         }
         try {

@@ -123,16 +123,76 @@ public final class Monitor {
         }
     }
 
-    /** Sends {@code a} to every channel; one that fails is said and the others still get it. */
+    /**
+     * Sends {@code a} to every channel; one that fails is said and the others still get it. When
+     * every channel failed (the network down as the backups fail), the alert is kept and sent again
+     * at each {@link #retry()}, so an incident is never silenced by an outage of its channels.
+     */
     public Alert send(Alert a) {
+        if (!deliver(a)) {
+            synchronized (pending) {
+                if (pending.size() >= MAX_PENDING) pending.removeFirst();
+                pending.addLast(a);
+            }
+        }
+        return a;
+    }
+
+    /** Alerts kept for another try at most: the oldest go first. */
+    static final int MAX_PENDING = 100;
+    private final java.util.ArrayDeque<Alert> pending = new java.util.ArrayDeque<>();
+
+    /** True when at least one channel took {@code a} (or there is none). */
+    private boolean deliver(Alert a) {
+        boolean any = channels.isEmpty();
         for (AlertChannel c : channels) {
             try {
                 c.send(a);
+                any = true;
             } catch (IOException | RuntimeException e) {
                 say.accept("alert to " + c.describe() + " failed: " + e.getMessage());
             }
         }
-        return a;
+        return any;
+    }
+
+    /** Sends the alerts no channel took before again, oldest first. */
+    public void retry() {
+        List<Alert> again;
+        synchronized (pending) {
+            again = List.copyOf(pending);
+            pending.clear();
+        }
+        for (Alert a : again) send(a);
+    }
+
+    /** How many alerts wait for another try. */
+    int pending() {
+        synchronized (pending) {
+            return pending.size();
+        }
+    }
+
+    /**
+     * Closes the open incidents of systems that left the plan, each with a notice that says so:
+     * nobody is left waiting for a recovery that can no longer come.
+     *
+     * @throws StateStoreException when the incidents cannot be read or written
+     */
+    public void gone(java.util.Set<String> systems, Instant now) throws StateStoreException {
+        for (Incident i : incidents.open(host)) {
+            if (systems.contains(i.system())) continue;
+            Optional<Incident> closed = incidents.resolve(host, i.system(), i.kind(), now);
+            if (closed.isEmpty()) continue;
+            Alert.Kind kind = null;
+            for (Alert.Kind k : Alert.Kind.values()) if (k.json().equals(i.kind())) kind = k;
+            if (kind == null) continue;
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("resolved", now.toString());
+            d.put("reason", "system removed from the plan");
+            send(new Alert(Alert.Event.RESOLVED, kind, i.system(), i.host(), i.system() + " left the plan; its alert is closed",
+                    i.since(), d));
+        }
     }
 
     private static String json(Map<String, Object> details) {

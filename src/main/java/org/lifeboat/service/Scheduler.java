@@ -90,6 +90,8 @@ public final class Scheduler {
 
     private Plan plan;
     private final Map<Key, Slot> slots = new LinkedHashMap<>();
+    /** When each system of the plan was first scheduled (start-up, or the reload that added it). */
+    private final Map<String, Instant> firstSeen = new HashMap<>();
     private final Map<String, Running> running = new LinkedHashMap<>();
     private final Set<String> busyRepositories = new HashSet<>();
     /** Manual jobs waiting for their repositories, each with the id it will run under. */
@@ -149,6 +151,8 @@ public final class Scheduler {
             }
         }
         queued.values().removeIf(q -> !plan.systems().containsKey(q.system()));
+        firstSeen.keySet().retainAll(plan.systems().keySet());
+        for (String name : plan.systems().keySet()) firstSeen.putIfAbsent(name, clock.instant());
     }
 
     private Instant lastStart(String system, JobKind kind) {
@@ -242,6 +246,12 @@ public final class Scheduler {
         try {
             out = runner.run(p, req, r.cancel(), line -> r.progress()[0] = line);
             if (out == null) out = JobOutcome.failed("the job reported nothing");
+            // A job stopped by a cancel may end as a failure of what it ran (a dump killed, exit 137):
+            // it was cancelled, and that is what is recorded, never an alert-raising failure.
+            if (r.cancel().cancelled() && JobRun.FAILED.equals(out.result())) {
+                out = new JobOutcome(JobRun.CANCELLED, out.files(), out.bytes(), out.bytesAdded(), out.snapshot(),
+                        "cancelled: " + r.cancel().reason());
+            }
         } catch (Cancel.Cancelled e) {
             out = new JobOutcome(JobRun.CANCELLED, -1, -1, -1, null, "cancelled: " + e.getMessage());
         } catch (Exception | Error e) {
@@ -325,6 +335,11 @@ public final class Scheduler {
         notifyAll();
     }
 
+    /** When {@code system} was first scheduled by this scheduler (start-up or the reload that added it), or null. */
+    public synchronized Instant firstSeen(String system) {
+        return firstSeen.get(system);
+    }
+
     /** The jobs running now. */
     public synchronized List<Running> running() {
         return List.copyOf(running.values());
@@ -344,7 +359,7 @@ public final class Scheduler {
 
     /**
      * When the scheduled job of {@code system} and {@code kind} is next due (now when it is
-     * overdue), or null when it is not scheduled.
+     * overdue), or null when it is not scheduled or its schedule has no time to come.
      */
     public synchronized Instant nextDue(String system, JobKind kind) {
         Slot s = slots.get(new Key(system, kind));
@@ -352,7 +367,8 @@ public final class Scheduler {
         Instant now = clock.instant();
         Instant due = s.schedule.next(s.lastStart, now, zone);
         if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) due = s.retryAt;
-        return due == null || due.isBefore(now) ? now : due;
+        if (due == null) return null; // a schedule with no time to come
+        return due.isBefore(now) ? now : due;
     }
 
     /**
@@ -377,6 +393,18 @@ public final class Scheduler {
      */
     public synchronized List<Running> stop(String why) {
         stopped = true;
+        // a manual job that never got its repository is recorded too: its id was given out
+        Instant now = clock.instant();
+        for (Map.Entry<String, JobRequest> q : queued.entrySet()) {
+            JobRequest req = q.getValue();
+            JobRun run = new JobRun(q.getKey(), host, req.system(), req.kind().json(), req.trigger(), now, now, JobRun.CANCELLED,
+                    -1, -1, -1, null, "cancelled before it started: " + why);
+            try {
+                log.started(run);
+            } catch (StateStoreException e) {
+                say.accept("cannot record job " + run.id() + ": " + e.getMessage());
+            }
+        }
         queued.clear();
         for (Running r : running.values()) r.cancel().cancel(why);
         notifyAll();

@@ -98,8 +98,9 @@ public final class Service implements AutoCloseable {
     private final Object lookLock = new Object();
     private volatile boolean closed;
     private Instant lastTrim = Instant.EPOCH;
-    private Instant startedAt = Instant.EPOCH;
-    /** How long after start-up a backup that is due but waits for its repository does not count as an RPO breach. */
+    private Instant lastGc = Instant.EPOCH;
+    private volatile int jobsSinceGc;
+    /** How long after start-up (or a system's addition) a backup that is due but waits for its repository is no RPO breach. */
     static final Duration START_UP_GRACE = Duration.ofMinutes(2);
 
     /**
@@ -121,7 +122,6 @@ public final class Service implements AutoCloseable {
      * @throws IOException when the plan cannot be read, or a password file of an alert channel cannot
      */
     public void start() throws PlanException, StateStoreException, IOException {
-        startedAt = opts.clock().instant();
         Plan p = load();
         List<AlertChannel> channels = channels(p);
         String db = opts.stateDb() != null ? opts.stateDb() : p.service().stateDb();
@@ -149,6 +149,7 @@ public final class Service implements AutoCloseable {
             public void jobFinished(JobRun run) {
                 say.accept(run.system() + ": " + run.kind() + " " + run.result() + (run.message() == null ? "" : ": " + run.message()));
                 metrics.jobFinished(run);
+                jobsSinceGc++;
                 ping(run, run.result());
                 lookSoon();
             }
@@ -311,13 +312,14 @@ public final class Service implements AutoCloseable {
         // may be from before that backup ended, so a breach it shows is not alerted this time.
         java.util.Set<String> backingUp = new java.util.HashSet<>();
         for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
-        if (Duration.between(startedAt, now).compareTo(START_UP_GRACE) < 0) {
-            // At start-up the catch-up backups wait for each other's repository: a system whose first
-            // backup is due but not started yet is not a breach to wake someone for.
-            for (String name : p.systems().keySet()) {
-                Instant due = scheduler.nextDue(name, JobKind.BACKUP);
-                if (due != null && !due.isAfter(opts.clock().instant())) backingUp.add(name);
-            }
+        // At start-up (or after the reload that added a system) the first backups wait for each
+        // other's repository: a system whose first backup is due but not started yet is not a
+        // breach to wake someone for.
+        for (String name : p.systems().keySet()) {
+            Instant first = scheduler.firstSeen(name);
+            if (first == null || Duration.between(first, now).compareTo(START_UP_GRACE) >= 0) continue;
+            Instant due = scheduler.nextDue(name, JobKind.BACKUP);
+            if (due != null && !due.isAfter(opts.clock().instant())) backingUp.add(name);
         }
         List<SystemStatus> seen = null;
         // Read without locks, a look can meet a snapshot that a forget removes as it is listed: a
@@ -350,8 +352,18 @@ public final class Service implements AutoCloseable {
             fleet.publish(opts.host(), rows);
             for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
             monitor.look(seen, lastRuns, backingUp, now);
+            monitor.gone(p.systems().keySet(), now);
+            monitor.retry();
             metrics.update(seen, lastRuns, lastOk, now);
             metrics.counts(scheduler.running().size(), incidents.open(opts.host()).size());
+            if (scheduler.running().isEmpty() && Duration.between(lastGc, now).compareTo(Duration.ofMinutes(1)) >= 0
+                    && jobsSinceGc > 0) {
+                // Idle after jobs: a full collection lets the serial collector give their memory back
+                // to the system (MaxHeapFreeRatio), so a service's RSS follows its live data.
+                lastGc = now;
+                jobsSinceGc = 0;
+                System.gc();
+            }
             if (Duration.between(lastTrim, now).compareTo(Duration.ofDays(1)) > 0) {
                 lastTrim = now;
                 jobs.deleteBefore(now.minus(opts.keepJobs()));
@@ -399,6 +411,10 @@ public final class Service implements AutoCloseable {
             String s;
             try {
                 s = Files.readString(Path.of(file)).strip();
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException("cannot read " + what + " from " + file + ": it does not exist", e);
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new IOException("cannot read " + what + " from " + file + ": permission denied", e);
             } catch (IOException e) {
                 throw new IOException("cannot read " + what + " from " + file + ": " + e.getMessage(), e);
             }

@@ -63,7 +63,7 @@ public final class StatusReader {
                 schedule.put(e.getKey(), e.getValue().text());
             }
             if (s.backup() != null && !s.backup().sources().isEmpty() && !schedule.containsKey("backup")) {
-                schedule.put("backup", "every " + org.lifeboat.plan.Durations.toPlanText(defaultBackupInterval(s)) + " (from the RPO)");
+                schedule.put("backup", org.lifeboat.plan.Durations.toPlanText(defaultBackupInterval(s)) + " (from the RPO)");
             }
             out.add(new SystemStatus(s.name(), hostOf(s, host), s.rpo(), s.rto(),
                     s.backup() == null ? null : s.backup().repository(), last,

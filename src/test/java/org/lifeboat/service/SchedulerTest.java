@@ -266,6 +266,18 @@ class SchedulerTest {
     }
 
     @Test
+    void aJobThatFailsBecauseItWasCancelledIsRecordedCancelledAndAQueuedOneToo() throws Exception {
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")));
+        s.tick(); // a runs, b's scheduled backup waits
+        String queued = s.submit(new JobRequest("b", JobKind.BACKUP, "manual"));
+        s.stop("the service is stopping");
+        results.add(JobRun.FAILED); // what a killed dump reports
+        workAll();
+        assertThat(log.recent("a", null, 0)).singleElement().extracting(JobRun::result).isEqualTo(JobRun.CANCELLED);
+        assertThat(log.get(queued)).get().extracting(JobRun::result).isEqualTo(JobRun.CANCELLED);
+    }
+
+    @Test
     void stopCancelsRunningJobsAndStartsNoMore() throws Exception {
         Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m")));
         s.tick();

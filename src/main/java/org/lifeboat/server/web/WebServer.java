@@ -131,7 +131,15 @@ public final class WebServer implements AutoCloseable {
             cfg.startup.showOldJavalinVersionWarning = false;
             if (opts.tlsCert() != null) {
                 char[] pw = Long.toHexString(random.nextLong()).toCharArray();
-                java.security.KeyStore ks = Pem.keyStore(opts.tlsCert(), opts.tlsKey(), pw);
+                java.security.KeyStore ks;
+                try {
+                    ks = Pem.keyStore(opts.tlsCert(), opts.tlsKey(), pw);
+                } catch (IllegalArgumentException e) {
+                    // Pem names serve-repository's flags; here the files come from the plan's serve: tls:
+                    String m = e.getMessage().replace("--tls-cert", "serve tls cert").replace("--tls-key", "serve tls key");
+                    throw new IllegalArgumentException(m.startsWith("serve tls") ? m : "serve tls: " + m, e);
+                }
+                requireKeyMatches(ks, pw);
                 cfg.jetty.addConnector((server, http) -> {
                     SslContextFactory.Server ssl = new SslContextFactory.Server();
                     ssl.setKeyStore(ks);
@@ -145,6 +153,10 @@ public final class WebServer implements AutoCloseable {
             for (String path : List.of("/", "/*")) {
                 cfg.routes.get(path, this::handle);
                 cfg.routes.post(path, this::handle);
+                // every other method gets the same answers (401 without credentials, then 405), as JSON
+                cfg.routes.put(path, this::handle);
+                cfg.routes.patch(path, this::handle);
+                cfg.routes.delete(path, this::handle);
             }
         });
         try {
@@ -156,6 +168,31 @@ public final class WebServer implements AutoCloseable {
         }
         String host = opts.host().contains(":") ? "[" + opts.host() + "]" : opts.host();
         return (opts.tlsCert() != null ? "https" : "http") + "://" + host + ":" + app.port() + "/";
+    }
+
+    /**
+     * Refuses a key that does not belong to the certificate: every TLS handshake would fail later,
+     * with the service looking fine (a signature by the key is checked with the certificate's public key).
+     */
+    private void requireKeyMatches(java.security.KeyStore ks, char[] pw) {
+        try {
+            java.security.PrivateKey key = (java.security.PrivateKey) ks.getKey("server", pw);
+            java.security.cert.Certificate cert = ks.getCertificate("server");
+            String alg = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : key.getAlgorithm().equals("RSA") ? "SHA256withRSA"
+                    : key.getAlgorithm();
+            java.security.Signature sign = java.security.Signature.getInstance(alg);
+            sign.initSign(key);
+            byte[] probe = "lifeboat".getBytes(StandardCharsets.US_ASCII);
+            sign.update(probe);
+            byte[] sig = sign.sign();
+            java.security.Signature verify = java.security.Signature.getInstance(alg);
+            verify.initVerify(cert.getPublicKey());
+            verify.update(probe);
+            if (!verify.verify(sig)) throw new java.security.GeneralSecurityException("no match");
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw new IllegalArgumentException("the TLS key " + opts.tlsKey() + " does not belong to the certificate "
+                    + opts.tlsCert() + " (serve tls)", e);
+        }
     }
 
     /** The port bound. */
@@ -175,7 +212,8 @@ public final class WebServer implements AutoCloseable {
         ctx.header("Referrer-Policy", "same-origin");
         ctx.header("X-Frame-Options", "DENY");
         String path = ctx.path();
-        boolean post = ctx.method().name().equals("POST");
+        String method = ctx.method().name();
+        boolean post = method.equals("POST");
         if (post && !sameOrigin(ctx)) {
             error(ctx, 403, "this request came from another site");
             return;
@@ -208,6 +246,11 @@ public final class WebServer implements AutoCloseable {
                 } else {
                     ctx.redirect("/login");
                 }
+                return;
+            }
+            if (!post && !method.equals("GET")) {
+                ctx.header("Allow", "GET, POST");
+                error(ctx, 405, method + " is not a method of " + path + ": use GET or POST");
                 return;
             }
             if (post && session != null && !csrfOk(ctx, session)) {
@@ -429,6 +472,7 @@ public final class WebServer implements AutoCloseable {
 
     private void api(Context ctx, String path, boolean post) throws Exception {
         String[] p = path.split("/", -1); // "", "systems", NAME, ...
+        for (int i = 0; i < p.length; i++) p[i] = decode(p[i]);
         if (!post && path.equals("/overview")) {
             json(ctx, 200, overview());
         } else if (!post && path.equals("/systems")) {
@@ -712,7 +756,7 @@ public final class WebServer implements AutoCloseable {
                     ObjectNode o = Json.MAPPER.createObjectNode().put("snapshot", f.snap().id().hex()).put("path", path);
                     ArrayNode entries = o.putArray("entries");
                     for (Node n : TreeWalker.load(f.repo(), tree)) {
-                        ObjectNode e = entries.addObject().put("name", TreeWalker.shownName(n.name()))
+                        ObjectNode e = entries.addObject().put("name", n.name())
                                 .put("path", (path.equals("/") ? "" : path) + "/" + n.name())
                                 .put("type", switch (n.type()) {
                                     case DIR -> "dir";
@@ -801,6 +845,15 @@ public final class WebServer implements AutoCloseable {
         ctx.contentType(type);
         // RFC 6266: an ASCII fallback and the exact name in RFC 8187 form
         ctx.header("Content-Disposition", "attachment; filename=\"" + safe + "\"; filename*=UTF-8''" + utf8);
+    }
+
+    /** A path segment as sent percent-encoded (RFC 3986): "%3C" is "<"; a '+' stays a '+'. */
+    private static String decode(String segment) {
+        try {
+            return java.net.URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment;
+        }
     }
 
     private static String escape(String s) {

@@ -492,7 +492,10 @@ function systemPage(name) {
 
 function renderFacts(el, x) {
   const fact = (term, ...value) => h('div', null, h('dt', null, term), h('dd', null, value));
-  const schedule = Object.entries(x.schedule || {}).map(([k, v]) => k + ' every ' + v).join(', ');
+  // "15m" and "15m (from the RPO)" are intervals, "continuous" is said as is, anything else is a cron expression.
+  const when = (v) => /^(every )?[0-9]/.test(v) && !v.includes('*') && v.trim().split(/\s+/).length <= 4
+    ? 'every ' + v.replace(/^every /, '') : v === 'continuous' ? 'continuously' : 'at cron "' + v + '"';
+  const schedule = Object.entries(x.schedule || {}).map(([k, v]) => k + ' ' + when(v)).join(', ');
   replaceContent(el,
     h('dl', { class: 'facts', dataset: { status: x.rpo_status } },
       fact('Host', x.host || '—'),

@@ -1,0 +1,113 @@
+package org.lifeboat.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.service.alert.Alert;
+import org.lifeboat.service.alert.AlertChannel;
+import org.lifeboat.state.Incidents;
+import org.lifeboat.state.StateStore;
+import org.lifeboat.status.SystemStatus;
+
+/**
+ * Alerts per incident (issue 13): one alert when a condition begins and one notice when it
+ * clears, however many looks see it; an alert no channel took is sent again; a system that leaves
+ * the plan has its incidents closed with a notice.
+ */
+class MonitorTest {
+    private static final Instant T0 = Instant.parse("2026-12-02T10:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    /** A channel that records what it got, failing while {@code down}. */
+    static final class Recorder implements AlertChannel {
+        final List<String> got = new ArrayList<>();
+        boolean down;
+
+        @Override
+        public String describe() {
+            return "recorder";
+        }
+
+        @Override
+        public void send(Alert a) throws IOException {
+            if (down) throw new IOException("connection refused");
+            got.add(a.event().json() + " " + a.kind().json() + " " + a.system());
+        }
+    }
+
+    private static SystemStatus status(String name, Duration age) {
+        return new SystemStatus(name, "h", Duration.ofHours(1), Duration.ofMinutes(30), "main", age == null ? null : T0.minus(age),
+                null, age, SystemStatus.RpoStatus.of(age, Duration.ofHours(1)), null, null, T0, true, Duration.ofMinutes(5),
+                Duration.ofMinutes(5), false, false, null, Map.of());
+    }
+
+    @Test
+    void oneAlertAndOneRecoveryNoticePerIncident() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
+            for (int i = 0; i < 5; i++) m.look(List.of(status("files", Duration.ofHours(2))), Map.of(), Set.of(), T0.plusSeconds(i * 60));
+            for (int i = 5; i < 9; i++) m.look(List.of(status("files", Duration.ofMinutes(1))), Map.of(), Set.of(), T0.plusSeconds(i * 60));
+            assertThat(r.got).containsExactly("alert rpo_breached files", "resolved rpo_breached files");
+            // a second Monitor on the same state (a restarted service) raises nothing new
+            Monitor again = new Monitor("h", new Incidents(store), List.of(r), line -> {});
+            again.look(List.of(status("files", Duration.ofMinutes(1))), Map.of(), Set.of(), T0.plusSeconds(600));
+            assertThat(r.got).hasSize(2);
+        }
+    }
+
+    @Test
+    void anAlertNoChannelTookIsSentAgainOnceOneWorks() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            List<String> said = new ArrayList<>();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(r), said::add);
+            r.down = true;
+            m.look(List.of(status("files", null)), Map.of(), Set.of(), T0);
+            assertThat(r.got).isEmpty();
+            assertThat(said).singleElement().asString().contains("alert to recorder failed: connection refused");
+            m.retry();
+            assertThat(m.pending()).isEqualTo(1);
+            r.down = false;
+            m.retry();
+            assertThat(r.got).containsExactly("alert rpo_breached files");
+            assertThat(m.pending()).isZero();
+            m.retry();
+            assertThat(r.got).hasSize(1);
+        }
+    }
+
+    @Test
+    void aSystemThatLeavesThePlanHasItsIncidentsClosed() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Incidents incidents = new Incidents(store);
+            Monitor m = new Monitor("h", incidents, List.of(r), line -> {});
+            m.look(List.of(status("old", null), status("files", Duration.ofMinutes(1))), Map.of(), Set.of(), T0);
+            m.gone(Set.of("files"), T0.plusSeconds(60));
+            assertThat(r.got).containsExactly("alert rpo_breached old", "resolved rpo_breached old");
+            assertThat(incidents.open("h")).isEmpty();
+        }
+    }
+
+    @Test
+    void noRpoAlertWhileTheSystemsBackupRuns() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
+            m.look(List.of(status("files", null)), Map.of(), Set.of("files"), T0);
+            assertThat(r.got).isEmpty();
+        }
+    }
+}
