@@ -67,7 +67,9 @@ public final class ZipWriter implements ArchiveWriter {
         long start = out.count;
         long[] plain = {0};
         if (!dir) {
-            Deflater deflater = deflate ? new Deflater(Deflater.DEFAULT_COMPRESSION, true) : null;
+            // Level 1: an archive is made while someone waits for it (a dashboard download, dump | ssh);
+            // deflate level 1 is several times faster than the default 6 for a few percent more bytes.
+            Deflater deflater = deflate ? new Deflater(Deflater.BEST_SPEED, true) : null;
             try {
                 OutputStream body = deflater == null ? out : new DeflatingStream(out, deflater);
                 OutputStream sink = new OutputStream() {

@@ -163,6 +163,12 @@ public final class WebServer implements AutoCloseable {
             if (opts.tlsCert() != null) app.start();
             else app.start(opts.host(), opts.port());
         } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.BindException) {
+                    throw new IllegalArgumentException("cannot listen on " + opts.host() + ":" + opts.port()
+                            + ": the address is in use (another serve?) or not this machine's; choose another with --listen", e);
+                }
+            }
             throw new IllegalArgumentException("cannot listen on " + opts.host() + ":" + opts.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
