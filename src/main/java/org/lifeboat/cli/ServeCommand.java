@@ -19,11 +19,13 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "serve", description = {"Run the plan unattended: backups on schedule, copies, retention, checks and drills;",
         "RPO and RTO watched with alerts; Prometheus /metrics; the web dashboard and its JSON API."},
-        footer = {"", "The plan's serve: section sets the listener, the dashboard password (user admin) and TLS;",
-                "alerts: the channels; each system's schedule: and ping: its jobs (see the README).",
-                "SIGHUP (or saving the plan) reloads the plan; SIGTERM cancels running jobs and stops.",
+        footer = {"", "The plan's serve: section sets the listener, the dashboard password",
+                "(user admin) and TLS; alerts: the channels; each system's schedule:",
+                "and ping: its jobs (see the README). SIGHUP (or saving the plan)",
+                "reloads the plan; SIGTERM cancels running jobs and stops.",
                 "", "Examples:", "  lifeboat serve --config /etc/lifeboat/lifeboat.yaml",
-                "  lifeboat serve --listen 0.0.0.0:8480 --state-db postgresql://lifeboat@db.example.com/lifeboat"})
+                "  lifeboat serve --listen 0.0.0.0:8480 \\",
+                "      --state-db postgresql://lifeboat@db.example.com/lifeboat"})
 final class ServeCommand implements Callable<Integer> {
     @ParentCommand
     Main main;

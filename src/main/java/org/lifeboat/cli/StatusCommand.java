@@ -27,7 +27,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "status", description = {"Every system's state now, as the dashboard shows it: newest snapshot and its age against the RPO,",
         "newest off-site copy, last drill and its measured RTO, today's forecast; then the open alerts and the latest jobs."},
-        footer = {"", "Exit code: 0 when every RPO is met, 3 when one is breached (for monitoring scripts).",
+        footer = {"", "Exit code: 0 when every RPO is met, 3 when one is breached.",
                 "", "Examples:", "  lifeboat status", "  lifeboat status --json"})
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
