@@ -34,7 +34,7 @@ import org.lifeboat.state.JobRun;
  * the service and its web server are closed: no lifeboat- thread may be left and no lock in the
  * repository.
  *
- * <p>{@code -Dlifeboat.soak.seconds=N} sets the length (default 150). {@code
+ * <p>{@code -Dlifeboat.soak.seconds=N} sets the length (default 120). {@code
  * -Dlifeboat.soak.leak.kb=K} makes the test itself keep K KiB per finished backup: a check of the
  * heap bound (with K = 100 the test must fail on the heap).
  */
@@ -57,7 +57,7 @@ class ServeSoakTest {
 
     @Test
     void heapThreadsAndFilesStayBoundedOverManyBackups() throws Exception {
-        int seconds = Integer.getInteger("lifeboat.soak.seconds", 150);
+        int seconds = Integer.getInteger("lifeboat.soak.seconds", 120);
         int leakKb = Integer.getInteger("lifeboat.soak.leak.kb", 0);
         int warmUp = seconds >= 90 ? 30 : seconds / 3;
         Path dir = tmp.resolve("serve");
