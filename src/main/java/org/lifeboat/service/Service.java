@@ -327,6 +327,10 @@ public final class Service implements AutoCloseable {
         for (int attempt = 0; attempt < 2; attempt++) {
             try (Repositories repos = opener.open(p, false, Cancel.NEVER).forStatus().withoutLocks()) {
                 seen = StatusReader.read(p, repos, history, opts.host(), now);
+                if (Duration.between(lastSized, now).compareTo(SIZE_EVERY) >= 0) {
+                    lastSized = now;
+                    metrics.repositorySizes(sizes(p, repos));
+                }
             } catch (IOException e) {
                 say.accept("status: " + e.getMessage());
                 return;
@@ -482,6 +486,25 @@ public final class Service implements AutoCloseable {
     /** When the newest look was, or null. */
     public Instant lookedAt() {
         return lookedAt;
+    }
+
+    /** How often the repositories' sizes are measured (a listing of every pack file). */
+    static final Duration SIZE_EVERY = Duration.ofMinutes(10);
+    private Instant lastSized = Instant.EPOCH;
+
+    /** The bytes of the pack files of each repository of the plan that could be opened. */
+    private static Map<String, Long> sizes(Plan p, Repositories repos) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String name : p.repositories().keySet()) {
+            try {
+                long sum = 0;
+                for (org.lifeboat.repository.Repository.PackFile f : repos.get(name).listPacks()) sum += f.size();
+                out.put(name, sum);
+            } catch (Exception e) {
+                // not reachable now: its systems show the problem; no size is better than a wrong one
+            }
+        }
+        return out;
     }
 
     /** Says {@code line} where the service's own lines go (its log). */

@@ -26,7 +26,8 @@ import org.lifeboat.status.SystemStatus;
  *   <li>per system and job kind: {@code lifeboat_last_success_timestamp_seconds{system,job}},
  *       {@code lifeboat_job_duration_seconds{system,job}} and {@code lifeboat_job_bytes{system,job}}
  *       (the newest run), {@code lifeboat_jobs_total{system,job,result}};
- *   <li>{@code lifeboat_jobs_running} and {@code lifeboat_alerts_open}.
+ *   <li>{@code lifeboat_repository_size_bytes{repository}} (every 10 minutes), {@code lifeboat_jobs_running}
+ *       and {@code lifeboat_alerts_open}.
  * </ul>
  * A value that is not known (no snapshot, never drilled) is left out rather than given as 0.
  */
@@ -44,6 +45,7 @@ public final class ServiceMetrics {
     private final MultiGauge lastSuccess = gauge("lifeboat.last.success.timestamp.seconds", "end of the newest successful run, Unix time");
     private final MultiGauge jobDuration = gauge("lifeboat.job.duration.seconds", "duration of the newest run");
     private final MultiGauge jobBytes = gauge("lifeboat.job.bytes", "bytes processed by the newest run");
+    private final MultiGauge repositorySize = gauge("lifeboat.repository.size.bytes", "bytes of the repository's pack files");
     private volatile int running;
     private volatile int alertsOpen;
 
@@ -72,6 +74,13 @@ public final class ServiceMetrics {
     public void jobFinished(JobRun r) {
         Counter.builder("lifeboat.jobs").description("jobs run, by result")
                 .tags("system", r.system(), "job", r.kind(), "result", r.result()).register(registry).increment();
+    }
+
+    /** Sets {@code lifeboat_repository_size_bytes{repository}}: the bytes of each repository's pack files. */
+    public void repositorySizes(Map<String, Long> sizes) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        sizes.forEach((name, bytes) -> rows.add(MultiGauge.Row.of(Tags.of("repository", name), bytes)));
+        repositorySize.register(rows, true);
     }
 
     /** Jobs running now and alert incidents open now. */

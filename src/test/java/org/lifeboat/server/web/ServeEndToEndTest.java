@@ -180,7 +180,7 @@ class ServeEndToEndTest {
         Set<String> names = prometheusNames(m.body());
         assertThat(names).contains("lifeboat_snapshot_age_seconds", "lifeboat_rpo_target_seconds", "lifeboat_rto_target_seconds",
                 "lifeboat_last_success_timestamp_seconds", "lifeboat_job_duration_seconds", "lifeboat_rpo_breached",
-                "lifeboat_jobs_total");
+                "lifeboat_jobs_total", "lifeboat_repository_size_bytes");
         assertThat(m.body()).contains("lifeboat_snapshot_age_seconds{repository=\"main\",system=\"files\"}")
                 .contains("lifeboat_last_success_timestamp_seconds{job=\"backup\",system=\"files\"}")
                 .contains("lifeboat_rpo_breached{system=\"files\"} 0.0");
