@@ -15,6 +15,14 @@ public interface JobRunner {
      */
     JobOutcome run(Plan plan, JobRequest job, Cancel cancel, Consumer<String> progress) throws Exception;
 
-    /** The plan's repositories a job uses: two jobs sharing one never run at once. */
+    /** The plan's repositories a job uses. */
     java.util.Set<String> repositories(Plan plan, JobRequest job);
+
+    /**
+     * Whether a job needs its repositories alone (restic's exclusive lock: check, prune); the
+     * others share them with each other.
+     */
+    default boolean exclusive(JobRequest job) {
+        return job.kind() == JobKind.CHECK || job.kind() == JobKind.PRUNE;
+    }
 }

@@ -31,8 +31,9 @@ import org.lifeboat.status.StatusReader;
  *       ({@link StatusReader#defaultBackupInterval});
  *   <li>a job whose due time passed while the service was down runs once at start-up (the last
  *       start is read from the job log), not once per missed time;
- *   <li>never two jobs on one repository at once ({@link JobRunner#repositories}): a due job waits
- *       for the one before it;
+ *   <li>never two conflicting jobs on one repository ({@link JobRunner#repositories}): backups, copies,
+ *       drills and restores share it, as restic's non-exclusive locks do; a check or prune has it alone
+ *       ({@link JobRunner#exclusive}), and a due job waits for what it conflicts with;
  *   <li>a failed job is retried after 1, 2, 4 … {@code retryBase}, at most {@link #MAX_RETRY},
  *       unless its schedule comes first; every run is recorded in the job log.
  * </ul>
@@ -93,7 +94,8 @@ public final class Scheduler {
     /** When each system of the plan was first scheduled (start-up, or the reload that added it). */
     private final Map<String, Instant> firstSeen = new HashMap<>();
     private final Map<String, Running> running = new LinkedHashMap<>();
-    private final Set<String> busyRepositories = new HashSet<>();
+    /** Jobs holding each repository: shared ones (backups, copies, drills, restores) count, an exclusive one is -1. */
+    private final Map<String, Integer> holders = new HashMap<>();
     /** Manual jobs waiting for their repositories, each with the id it will run under. */
     private final Map<String, JobRequest> queued = new LinkedHashMap<>();
     private boolean stopped;
@@ -216,14 +218,19 @@ public final class Scheduler {
     private boolean tryStart(JobRequest req, Instant now, String givenId) {
         if (running.containsKey(runningKey(req.system(), req.kind()))) return false;
         Set<String> repos = runner.repositories(plan, req);
-        for (String r : repos) if (busyRepositories.contains(r)) return false;
+        boolean exclusive = runner.exclusive(req);
+        for (String repo : repos) {
+            int h = holders.getOrDefault(repo, 0);
+            // as restic's locks: any number of shared users at once, an exclusive one alone
+            if (h < 0 || (exclusive && h > 0)) return false;
+        }
         String id = givenId != null ? givenId : JobLog.newId(now, req.kind().json(), req.system());
         JobRun run = new JobRun(id, host, req.system(), req.kind().json(), req.trigger(), now, null, JobRun.RUNNING,
                 -1, -1, -1, null, null);
         Cancel cancel = new Cancel();
         Running r = new Running(run, cancel, new String[] {null});
         running.put(runningKey(req.system(), req.kind()), r);
-        busyRepositories.addAll(repos);
+        for (String repo : repos) holders.merge(repo, exclusive ? -1 : 1, Integer::sum);
         Slot slot = slots.get(new Key(req.system(), req.kind()));
         if (slot != null && !"manual".equals(req.trigger())) slot.lastStart = now;
         try {
@@ -275,7 +282,11 @@ public final class Scheduler {
         }
         synchronized (this) {
             running.remove(runningKey(req.system(), req.kind()));
-            busyRepositories.removeAll(repos);
+            for (String repo : repos) {
+                int h = holders.getOrDefault(repo, 0);
+                if (h <= 1) holders.remove(repo);
+                else holders.put(repo, h - 1);
+            }
             Slot slot = slots.get(new Key(req.system(), req.kind()));
             if (slot != null) {
                 if (done.ok() || JobRun.CANCELLED.equals(result)) {

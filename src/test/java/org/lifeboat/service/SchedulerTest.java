@@ -154,19 +154,29 @@ class SchedulerTest {
     }
 
     @Test
-    void twoJobsOnOneRepositoryNeverOverlap() throws Exception {
-        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")
+    void backupsShareARepositoryButACheckHasItAlone() throws Exception {
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m\ncheck: 1h") + system("b", "main", "1h", "backup: 15m")
                 + system("c", "other", "1h", "backup: 15m")));
         s.tick();
-        // a and c started (different repositories); b waits for a's repository
-        assertThat(s.running()).extracting(r -> r.run().system()).containsExactly("a", "c");
+        // the three backups run together (restic's shared locks); a's check waits for them all
+        assertThat(s.running()).extracting(r -> r.run().system() + ":" + r.run().kind())
+                .containsExactly("a:backup", "b:backup", "c:backup");
         s.tick();
-        assertThat(s.running()).hasSize(2); // nothing started twice
-        work.pop().run(); // a ends
+        assertThat(s.running()).hasSize(3); // nothing started twice
+        work.pop().run(); // a's backup ends; b's still holds main
         s.tick();
-        assertThat(s.running()).extracting(r -> r.run().system()).containsExactly("c", "b");
+        assertThat(s.running()).extracting(r -> r.run().kind()).doesNotContain("check");
+        work.pop().run(); // b's ends: main is free
+        s.tick();
+        assertThat(s.running()).extracting(r -> r.run().system() + ":" + r.run().kind()).containsExactly("c:backup", "a:check");
+        // while the check runs, a backup due on main waits
+        s.submit(new JobRequest("b", JobKind.BACKUP, "manual"));
+        assertThat(s.running()).extracting(r -> r.run().system() + ":" + r.run().kind()).containsExactly("c:backup", "a:check");
         workAll();
-        assertThat(ran).containsExactly("a:backup:schedule@0", "c:backup:schedule@0", "b:backup:schedule@0");
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("a:backup:schedule@0", "b:backup:schedule@0", "c:backup:schedule@0", "a:check:schedule@0",
+                "b:backup:manual@0");
     }
 
     @Test
@@ -193,7 +203,7 @@ class SchedulerTest {
         log.abandon("h1", Instant.parse("2026-11-30T03:01:00Z"), "done");
         Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 1d\ncheck: \"0 3 * * *\"")));
         s.tick();
-        workAll(); // the backup (never ran) holds the repository first
+        workAll(); // the backup (never ran) holds the repository first; the check needs it alone
         s.tick();
         workAll();
         assertThat(ran).containsExactly("files:backup:schedule@0", "files:check:catch-up@0");
@@ -232,13 +242,16 @@ class SchedulerTest {
 
     @Test
     void aManualJobStartsAtOnceOrWaitsForItsRepositoryAndIsNeverDoubled() throws Exception {
-        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")));
-        s.tick(); // a runs on main; b waits
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m\ncheck: 1h") + system("b", "main", "1h", "backup: 15m")));
+        s.tick(); // both backups run
+        workAll();
+        s.tick(); // a's check has main alone
+        assertThat(s.running()).extracting(r -> r.run().kind()).containsExactly("check");
         String id = s.submit(new JobRequest("b", JobKind.BACKUP, "manual"));
         assertThat(s.queued(id)).isPresent(); // waits for main
         assertThatThrownBy(() -> s.submit(new JobRequest("b", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
                 .hasMessageContaining("waits already");
-        assertThatThrownBy(() -> s.submit(new JobRequest("a", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
+        assertThatThrownBy(() -> s.submit(new JobRequest("a", JobKind.CHECK, "manual"))).isInstanceOf(Scheduler.Busy.class)
                 .hasMessageContaining("runs already");
         assertThatThrownBy(() -> s.submit(new JobRequest("zz", JobKind.BACKUP, "manual"))).isInstanceOf(Scheduler.Busy.class)
                 .hasMessageContaining("no system 'zz'");
@@ -248,9 +261,7 @@ class SchedulerTest {
         assertThat(s.running(id)).isPresent(); // under the id it was given
         assertThat(s.queued(id)).isEmpty();
         workAll();
-        s.tick(); // b's scheduled backup: its manual run does not count as the schedule's
-        workAll();
-        assertThat(ran).containsExactly("a:backup:schedule@0", "b:backup:manual@0", "b:backup:schedule@0");
+        assertThat(ran).containsExactly("a:backup:schedule@0", "b:backup:schedule@0", "a:check:schedule@0", "b:backup:manual@0");
     }
 
     @Test
@@ -267,13 +278,15 @@ class SchedulerTest {
 
     @Test
     void aJobThatFailsBecauseItWasCancelledIsRecordedCancelledAndAQueuedOneToo() throws Exception {
-        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m") + system("b", "main", "1h", "backup: 15m")));
-        s.tick(); // a runs, b's scheduled backup waits
+        Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 1h\ncheck: 1h") + system("b", "main", "1h", "backup: 1h")));
+        s.tick();
+        workAll(); // the backups
+        s.tick(); // a's check holds main alone
         String queued = s.submit(new JobRequest("b", JobKind.BACKUP, "manual"));
         s.stop("the service is stopping");
         results.add(JobRun.FAILED); // what a killed dump reports
         workAll();
-        assertThat(log.recent("a", null, 0)).singleElement().extracting(JobRun::result).isEqualTo(JobRun.CANCELLED);
+        assertThat(log.recent("a", "check", 0)).singleElement().extracting(JobRun::result).isEqualTo(JobRun.CANCELLED);
         assertThat(log.get(queued)).get().extracting(JobRun::result).isEqualTo(JobRun.CANCELLED);
     }
 
