@@ -34,7 +34,7 @@ final class ServeCommand implements Callable<Integer> {
     String listen;
 
     @Option(names = "--state-db", paramLabel = "URL", description = "a PostgreSQL state shared by several hosts (postgresql://user@host:port/database);"
-            + " default: the plan's state-db, else LIFEBOAT_STATE_DB, else the SQLite file in the state folder")
+            + " default: LIFEBOAT_STATE_DB, else the plan's state-db, else the SQLite file in the state folder")
     String stateDb;
 
     @Override
@@ -59,7 +59,8 @@ final class ServeCommand implements Callable<Integer> {
         DateTimeFormatter ts = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
         Consumer<String> say = line -> {
             synchronized (ctx.err) {
-                ctx.err.println(ts.format(Instant.now()) + " " + line);
+                // one event, one line: control characters from names, paths or requests are shown escaped
+                ctx.err.println(ts.format(Instant.now()) + " " + escapeControls(line));
                 ctx.err.flush();
             }
         };
@@ -106,6 +107,22 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             say.accept("SIGHUP cannot be caught here; the plan is still reloaded when its file changes");
         }
+    }
+
+    /** {@code s} with control characters as \n, \r, \t or \xNN; a multi-line message keeps its lines. */
+    static String escapeControls(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        String[] lines = s.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (i > 0) b.append(i == lines.length - 1 && lines[i].isEmpty() ? "" : "\n  ");
+            for (char c : lines[i].toCharArray()) {
+                if (c == '\r') b.append("\\r");
+                else if (c == '\t') b.append("\\t");
+                else if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+                else b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     static String[] hostPort(String listen) {

@@ -33,17 +33,24 @@ final class StatusCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
 
-    @Option(names = "--state-db", paramLabel = "URL", description = "the PostgreSQL state shared with the services (default: the plan's state-db, else LIFEBOAT_STATE_DB, else the SQLite file)")
+    @Option(names = "--state-db", paramLabel = "URL", description = "the PostgreSQL state shared with the services (default: LIFEBOAT_STATE_DB, else the plan's state-db, else the SQLite file)")
     String stateDb;
 
     @Option(names = "--jobs", defaultValue = "10", paramLabel = "N", description = "how many of the latest jobs to show (default 10)")
     int jobsShown;
 
+    private void checkJobs() {
+        if (jobsShown < 0) throw new UserException("--jobs " + jobsShown + " is negative; give how many jobs to show (0 for none)");
+    }
+
     @Override
     public Integer call() throws Exception {
         Context ctx = new Context(main);
+        checkJobs();
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
-        String db = stateDb != null ? stateDb : plan.service().stateDb() != null ? plan.service().stateDb() : System.getenv("LIFEBOAT_STATE_DB");
+        // as serve: the flag, then LIFEBOAT_STATE_DB, then the plan's state-db
+        String env = System.getenv("LIFEBOAT_STATE_DB");
+        String db = stateDb != null ? stateDb : env != null && !env.isBlank() ? env : plan.service().stateDb();
         String host = StatusReader.localHost();
         List<SystemStatus> statuses;
         List<Incident> alerts;
@@ -54,7 +61,7 @@ final class StatusCommand implements Callable<Integer> {
                 statuses = StatusReader.read(plan, repos, history, host, Instant.now());
             }
             alerts = new Incidents(store).open(null);
-            jobs = new JobLog(store).recent(null, null, Math.max(0, jobsShown));
+            jobs = jobsShown == 0 ? List.of() : new JobLog(store).recent(null, null, jobsShown);
         } catch (org.lifeboat.state.StateStoreException e) {
             throw new UserException(e.getMessage());
         }

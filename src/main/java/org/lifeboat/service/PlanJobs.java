@@ -21,7 +21,6 @@ import org.lifeboat.plan.Plan;
 import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.prune.PruneListener;
 import org.lifeboat.prune.PruneOptions;
-import org.lifeboat.prune.PruneResult;
 import org.lifeboat.prune.Pruner;
 import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.Repositories;
@@ -214,7 +213,7 @@ public final class PlanJobs implements JobRunner {
                 notes.add("forget kept " + r.kept() + ", removed " + r.removed());
             }
             Repository repo = repos.get(s.backup().repository());
-            PruneResult pr = new Pruner(repo, PruneOptions.DEFAULTS, new PruneListener() {
+            new Pruner(repo, PruneOptions.DEFAULTS, new PruneListener() {
                 @Override
                 public void step(String message) {
                     progress.accept(message);
@@ -226,7 +225,7 @@ public final class PlanJobs implements JobRunner {
                 }
             }, cancel).run();
             notes.add("pruned '" + s.backup().repository() + "'");
-            return new JobOutcome(JobRun.SUCCEEDED, -1, -1, -1, null, String.join("; ", notes) + " (" + pr + ")");
+            return new JobOutcome(JobRun.SUCCEEDED, -1, -1, -1, null, String.join("; ", notes));
         }
     }
 
@@ -241,8 +240,15 @@ public final class PlanJobs implements JobRunner {
                         }
                     }, cancel, p -> opener.open(p, false, cancel)).run(id);
             store.save(r);
+            String why = "";
+            for (var sys : r.systems()) {
+                if (!sys.reasons().isEmpty()) {
+                    why = ": " + sys.name() + ": " + sys.reasons().getFirst();
+                    break;
+                }
+            }
             return new JobOutcome(r.passed() ? JobRun.SUCCEEDED : JobRun.FAILED, -1, -1, -1, null,
-                    "drill " + id + (r.passed() ? " passed" : " failed"));
+                    "drill " + id + (r.passed() ? " passed" : " failed" + why));
         }
     }
 

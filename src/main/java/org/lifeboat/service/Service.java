@@ -175,7 +175,28 @@ public final class Service implements AutoCloseable {
      *
      * @return true when a changed plan was taken
      */
+    /** Told after every reload request (SIGHUP, a changed file), whether the plan changed or not. */
+    public void onReload(Runnable r) {
+        reloadListeners.add(r);
+    }
+
+    private final List<Runnable> reloadListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public synchronized boolean reload() {
+        try {
+            return reloadPlan();
+        } finally {
+            for (Runnable r : reloadListeners) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    say.accept("reload: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private boolean reloadPlan() {
         Plan p;
         List<AlertChannel> channels;
         try {
@@ -271,7 +292,7 @@ public final class Service implements AutoCloseable {
                 say.accept("status: " + e);
             }
             synchronized (lookLock) {
-                long until = System.nanoTime() + opts.statusEvery().toNanos();
+                long until = System.nanoTime() + lookEvery(plan).toNanos();
                 while (!closed && !lookNow) {
                     long left = until - System.nanoTime();
                     if (left <= 0) break;
@@ -284,6 +305,20 @@ public final class Service implements AutoCloseable {
                 lookNow = false;
             }
         }
+    }
+
+    /**
+     * How often every system is looked at: {@code statusEvery}, or a quarter of the smallest RPO
+     * when that is shorter (at least every 5 s), so a breach is seen well within the RPO.
+     */
+    Duration lookEvery(Plan p) {
+        Duration every = opts.statusEvery();
+        for (org.lifeboat.plan.SystemSpec s : p.systems().values()) {
+            if (s.backup() == null || s.rpo() == null || s.rpo().isZero()) continue;
+            Duration q = s.rpo().dividedBy(4);
+            if (q.compareTo(every) < 0) every = q;
+        }
+        return every.compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : every;
     }
 
     /** Asks for a look at every system now (after a job, a reload). */
@@ -337,6 +372,8 @@ public final class Service implements AutoCloseable {
             }
             if (seen.stream().noneMatch(x -> x.problem() != null)) break;
         }
+        // a look cut short by the stop read "nothing": never turned into statuses or incidents
+        if (closed || scheduler.stopped()) return;
         statuses = seen;
         lookedAt = now;
         Map<String, List<JobRun>> lastRuns = new LinkedHashMap<>(), lastOk = new LinkedHashMap<>();

@@ -97,9 +97,24 @@ public final class ServiceMetrics {
      */
     public void update(List<SystemStatus> statuses, Map<String, List<JobRun>> lastRuns, Map<String, List<JobRun>> lastOk,
                        Instant now) {
-        snapshotAge.register(rows(statuses, s -> s.snapshotAge() == null ? Double.NaN : secs(s.snapshotAge()), true), true);
+        // ages are computed when scraped, not at the look: a breach between looks shows at once
+        List<MultiGauge.Row<?>> ages = new ArrayList<>(), breached = new ArrayList<>();
+        for (SystemStatus s : statuses) {
+            if (s.repository() == null) continue;
+            Tags t = Tags.of("system", s.name());
+            if (s.snapshotAge() != null && s.lastSnapshot() != null) {
+                Instant at = s.lastSnapshot();
+                ages.add(MultiGauge.Row.of(Tags.of("system", s.name(), "repository", s.repository()), at,
+                        x -> Math.max(0, Duration.between(x, Instant.now()).toMillis() / 1000.0)));
+                breached.add(MultiGauge.Row.of(t, at, x -> SystemStatus.RpoStatus.of(Duration.between(x, Instant.now()), s.rpo())
+                        == SystemStatus.RpoStatus.BREACHED ? 1 : 0));
+            } else {
+                breached.add(MultiGauge.Row.of(t, s.rpoBreached() ? 1 : 0));
+            }
+        }
+        snapshotAge.register(ages, true);
         rpoTarget.register(rows(statuses, s -> secs(s.rpo()), false), true);
-        rpoBreached.register(rows(statuses, s -> s.repository() == null ? Double.NaN : s.rpoBreached() ? 1 : 0, false), true);
+        rpoBreached.register(breached, true);
         rtoTarget.register(rows(statuses, s -> secs(s.rto()), false), true);
         rtoMeasured.register(rows(statuses, s -> secs(s.rtoMeasured()), false), true);
         rtoForecast.register(rows(statuses, s -> secs(s.forecast()), false), true);

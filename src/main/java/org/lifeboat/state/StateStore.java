@@ -267,7 +267,9 @@ public final class StateStore implements AutoCloseable {
 
     /** A location as messages show it: a URL's password replaced by ***. */
     public static String redact(String location) {
-        return location == null ? null : location.replaceFirst("^([a-z]+://[^:/@]*):[^@/]*@", "$1:***@");
+        if (location == null) return null;
+        return location.replaceFirst("^([a-z]+://[^:/@]*):[^@/]*@", "$1:***@")
+                .replaceAll("(?i)([?&](password|sslpassword)=)[^&]*", "$1***");
     }
 
     /** The SQLite file, or null when the state is a PostgreSQL database. */

@@ -22,6 +22,9 @@ import org.lifeboat.recovery.SystemCopies;
 public final class StatusReader {
     private StatusReader() {}
 
+    /** How far in the future a snapshot may be dated (clocks of hosts differ a little) and still count. */
+    static final Duration FUTURE_TOLERANCE = Duration.ofMinutes(5);
+
     /**
      * The status of every system of {@code plan}, in the plan's order.
      *
@@ -34,7 +37,8 @@ public final class StatusReader {
         Map<String, Forecast.ForecastInput> inputs = new LinkedHashMap<>();
         Map<String, String> problems = new LinkedHashMap<>();
         for (SystemSpec s : plan.systems().values()) {
-            inputs.put(s.name(), RestoreEstimate.input(plan, s, repos, w -> problems.putIfAbsent(s.name(), w)));
+            inputs.put(s.name(), RestoreEstimate.input(plan, s, repos,
+                    w -> problems.putIfAbsent(s.name(), w.startsWith(s.name() + ": ") ? w.substring(s.name().length() + 2) : w)));
         }
         Map<String, Forecast.ForecastRow> forecasts = new LinkedHashMap<>();
         for (Forecast.ForecastRow r : Forecast.compute(inputs, history, now)) forecasts.put(r.name(), r);
@@ -53,6 +57,13 @@ public final class StatusReader {
             }
             Instant last = own == null || own.newest() == null ? null : own.newest().time().toInstant();
             Duration age = own == null ? null : own.age(now);
+            if (last != null && last.isAfter(now.plus(FUTURE_TOLERANCE))) {
+                // A snapshot dated in the future (a wrong clock, restic backup --time) proves nothing
+                // about today's data: the RPO counts as missed until a snapshot of now comes.
+                problems.putIfAbsent(s.name(), "its newest snapshot " + own.newest().id().shortHex() + " is dated "
+                        + last + ", in the future (clock skew?); the RPO cannot be judged by it");
+                age = null;
+            }
             SystemRun drill = null;
             for (SystemRun r : history) {
                 if (r.name().equals(s.name()) && (drill == null || r.started().isAfter(drill.started()))) drill = r;
@@ -79,11 +90,11 @@ public final class StatusReader {
 
     /**
      * How often a system without a backup schedule is backed up: half its RPO (so a backup that
-     * fails once is retried in time), at least a minute, at most a day.
+     * fails once is retried in time), at least every 10 seconds, at most a day.
      */
     public static Duration defaultBackupInterval(SystemSpec s) {
         Duration half = s.rpo() == null || s.rpo().isZero() ? Duration.ofDays(1) : s.rpo().dividedBy(2);
-        if (half.compareTo(Duration.ofMinutes(1)) < 0) return Duration.ofMinutes(1);
+        if (half.compareTo(Duration.ofSeconds(10)) < 0) return Duration.ofSeconds(10);
         return half.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1) : half;
     }
 

@@ -102,6 +102,18 @@ class MonitorTest {
     }
 
     @Test
+    void aFailedDrillIsADrillFailureNotAJobFailure() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
+            org.lifeboat.state.JobRun drill = new org.lifeboat.state.JobRun("d", "h", "files", "drill", "manual", T0, T0.plusSeconds(9),
+                    org.lifeboat.state.JobRun.FAILED, -1, -1, -1, null, "drill x failed: files: check tcp failed");
+            m.look(List.of(status("files", Duration.ofMinutes(1))), Map.of("files", List.of(drill)), Set.of(), T0.plusSeconds(10));
+            assertThat(r.got).isEmpty(); // the drill's own record raises drill_failed (status), not job_failed
+        }
+    }
+
+    @Test
     void noRpoAlertWhileTheSystemsBackupRuns() throws Exception {
         try (StateStore store = StateStore.open(dir.resolve("state"))) {
             Recorder r = new Recorder();

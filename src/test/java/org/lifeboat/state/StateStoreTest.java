@@ -182,6 +182,8 @@ class StateStoreTest {
                 .message().doesNotContain("s3cret");
         assertThatThrownBy(() -> StateStore.open("postgresql://postgres@127.0.0.1:" + pg.port() + "/nosuchdb", tmp))
                 .isInstanceOf(StateStoreException.class).hasMessageContaining("the database does not exist");
+        assertThat(StateStore.redact("postgresql://u@h/db?sslmode=disable&password=qs-S3CRET&x=1"))
+                .isEqualTo("postgresql://u@h/db?sslmode=disable&password=***&x=1");
         assertThatThrownBy(() -> StateStore.open("mysql://x/y", tmp)).isInstanceOf(StateStoreException.class)
                 .hasMessageContaining("is not one Lifeboat knows");
         assertThatThrownBy(() -> StateStore.open("postgresql://127.0.0.1", tmp)).isInstanceOf(StateStoreException.class)

@@ -88,7 +88,9 @@ public final class WebServer implements AutoCloseable {
 
     private final Service service;
     private final Options opts;
-    private final Passwords password;
+    private volatile Passwords password;
+    /** The password as last read, to tell a changed one at a reload (kept as its SHA-256 only). */
+    private volatile byte[] passwordDigest;
     private final boolean loopback;
     private final SecureRandom random = new SecureRandom();
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -110,6 +112,9 @@ public final class WebServer implements AutoCloseable {
         this.service = service;
         this.opts = opts;
         this.password = new Passwords(password);
+        this.passwordDigest = sha256(password.getBytes(StandardCharsets.UTF_8));
+        this.servePlan = service.plan().service().serve();
+        service.onReload(this::reloaded);
         boolean lo;
         try {
             lo = InetAddress.getByName(opts.host()).isLoopbackAddress();
@@ -199,6 +204,42 @@ public final class WebServer implements AutoCloseable {
             throw new IllegalArgumentException("the TLS key " + opts.tlsKey() + " does not belong to the certificate "
                     + opts.tlsCert() + " (serve tls)", e);
         }
+    }
+
+    private volatile org.lifeboat.plan.ServicePlan.Serve servePlan;
+
+    /**
+     * After a reload (SIGHUP, the plan saved): a changed dashboard password (its file's content, or
+     * another source) takes effect at once and ends every session and remembered login; a changed
+     * listener or TLS needs a restart, which is said.
+     */
+    private void reloaded() {
+        org.lifeboat.plan.ServicePlan.Serve now = service.plan().service().serve();
+        String pw;
+        try {
+            pw = Service.secret(now.passwordFile(), now.passwordEnv(), "the dashboard password");
+        } catch (IOException e) {
+            service.say("the dashboard password was not reloaded: " + e.getMessage() + " (the old one stays)");
+            return;
+        }
+        if (pw == null || pw.isEmpty()) {
+            service.say("the plan names no dashboard password any more; the old one stays until a restart");
+        } else {
+            byte[] d = sha256(pw.getBytes(StandardCharsets.UTF_8));
+            if (!MessageDigest.isEqual(d, passwordDigest)) {
+                password = new Passwords(pw);
+                passwordDigest = d;
+                sessions.clear();
+                basicOk.clear();
+                service.say("the dashboard password changed: every session is logged out");
+            }
+        }
+        org.lifeboat.plan.ServicePlan.Serve before = servePlan;
+        if (!java.util.Objects.equals(before.listen(), now.listen()) || !java.util.Objects.equals(before.tlsCert(), now.tlsCert())
+                || !java.util.Objects.equals(before.tlsKey(), now.tlsKey())) {
+            service.say("serve: listen or tls changed in the plan: restart the service for it to take effect (it still serves as before)");
+        }
+        servePlan = now;
     }
 
     /** The port bound. */
@@ -554,6 +595,14 @@ public final class WebServer implements AutoCloseable {
 
     private ObjectNode enrich(ObjectNode o) {
         String name = o.path("name").asText();
+        // The age is now's, not the last look's: a breach between looks shows at once.
+        JsonNode last = o.get("last_snapshot");
+        if (last != null && !last.isNull() && o.path("problem").isNull() && o.get("rpo_seconds").isNumber()) {
+            Duration age = Duration.between(Instant.parse(last.asText()), Instant.now());
+            if (age.isNegative()) age = Duration.ZERO;
+            o.put("snapshot_age_seconds", age.toMillis() / 1000.0);
+            o.put("rpo_status", SystemStatus.RpoStatus.of(age, Duration.ofSeconds(o.get("rpo_seconds").asLong())).json());
+        }
         Optional<Scheduler.Running> r = service.scheduler().runningFor(name);
         if (r.isPresent()) o.put("running_job", r.get().run().id());
         else o.putNull("running_job");
@@ -732,6 +781,9 @@ public final class WebServer implements AutoCloseable {
             } catch (java.nio.file.InvalidPathException e) {
                 throw new BadRequest(400, "target is not a path on " + service.host() + ": " + e.getReason());
             }
+            if (target.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+                throw new BadRequest(400, "target holds a control character (a line break, a tab…); give a plain path");
+            }
             if (target.isBlank() || !t.isAbsolute()) {
                 throw new BadRequest(400, "target must be an absolute path on " + service.host());
             }
@@ -826,15 +878,13 @@ public final class WebServer implements AutoCloseable {
         for (SystemSpec s : service.plan().systems().values()) {
             if (s.backup() != null && s.backup().repository().equals(f.repository()) && SystemSnapshots.matches(s, f.snap())) return s.name();
         }
-        for (SystemSpec s : service.plan().systems().values()) {
-            if (s.backup() != null && s.backup().repository().equals(f.repository())) return s.name();
-        }
         throw new BadRequest(400, "snapshot " + f.snap().id().shortHex() + " belongs to no system of the plan");
     }
 
     /** A path in a snapshot: absolute, without . or .. or empty parts. */
     static String clean(String path) throws BadRequest {
-        String p = path.strip();
+        // never stripped: a name may end in a space
+        String p = path;
         if (p.isEmpty()) return "/";
         StringBuilder b = new StringBuilder();
         for (String part : p.split("/")) {

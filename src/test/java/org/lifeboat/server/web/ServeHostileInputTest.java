@@ -1,0 +1,113 @@
+package org.lifeboat.server.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.testutil.Restic;
+
+/**
+ * What brk13 found, each kind once more (issue 13): a rotated dashboard password takes effect at a
+ * reload; names ending in a space are downloadable; a snapshot of no system is not restored under
+ * another's name; a target with a line break is refused; a snapshot dated in the future does not
+ * meet the RPO.
+ */
+class ServeHostileInputTest {
+    @TempDir
+    Path dir;
+
+    private ServeFixture start() throws Exception {
+        ServeFixture.repository(dir, "main");
+        Path src = dir.resolve("src");
+        Files.createDirectories(src);
+        Files.writeString(src.resolve("ends with space "), "spaced");
+        return new ServeFixture(dir, """
+                state-dir: ${DIR}/state
+                repositories:
+                %s
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 30m
+                    backup: { repository: main, sources: [ { path: ${DIR}/src } ] }
+                    schedule: { backup: 1h }
+                """.formatted(ServeFixture.repositoryLine(dir, "main").stripTrailing()), null, "h");
+    }
+
+    private static String snapshot(ServeFixture s) throws Exception {
+        s.await("the first snapshot", Duration.ofSeconds(60), () -> s.lastFinished("files", "backup") != null);
+        return s.lastFinished("files", "backup").get("snapshot").asText();
+    }
+
+    @Test
+    void aRotatedPasswordTakesEffectAtTheReloadAndEndsTheOldOne() throws Exception {
+        try (ServeFixture s = start()) {
+            Path pw = dir.resolve("new-password");
+            Files.writeString(pw, "rotated-789\n");
+            String plan = Files.readString(s.plan);
+            Files.writeString(s.plan, "serve: { password-file: " + pw + " }\n" + plan);
+            s.service.reload();
+            HttpClient c = HttpClient.newHttpClient();
+            int old = c.send(HttpRequest.newBuilder(URI.create(s.url + "api/systems")).header("Authorization", "Basic "
+                    + Base64.getEncoder().encodeToString(("admin:" + ServeFixture.PASSWORD).getBytes(StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode();
+            int rotated = c.send(HttpRequest.newBuilder(URI.create(s.url + "api/systems")).header("Authorization", "Basic "
+                    + Base64.getEncoder().encodeToString("admin:rotated-789".getBytes(StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode();
+            assertThat(old).as("the leaked password").isEqualTo(401);
+            assertThat(rotated).isEqualTo(200);
+            assertThat(s.said).anyMatch(l -> l.contains("the dashboard password changed"));
+        }
+    }
+
+    @Test
+    void namesEndingInASpaceRestoreTargetsWithLineBreaksAndSnapshotsOfNoSystem() throws Exception {
+        try (ServeFixture s = start()) {
+            String id = snapshot(s);
+            String file = dir.resolve("src") + "/ends with space ";
+            HttpResponse<byte[]> got = s.getBytes("/api/snapshots/" + id + "/file?path=" + URLEncoder.encode(file, StandardCharsets.UTF_8)
+                    .replace("+", "%20"));
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(new String(got.body(), StandardCharsets.UTF_8)).isEqualTo("spaced");
+            HttpResponse<String> forged = s.post("/api/snapshots/" + id + "/restore",
+                    "{\"path\":\"/\",\"target\":\"" + dir.resolve("out") + "\\n2026-12-02 files: backup succeeded (FORGED)\"}");
+            assertThat(forged.statusCode()).isEqualTo(400);
+            assertThat(forged.body()).contains("control character");
+            // a snapshot restic made without the system's tag belongs to no system of the plan
+            Restic restic = new Restic(dir.resolve("main/repo"), dir.resolve("cache"));
+            assertThat(restic.run("backup", "--tag", "other", dir.resolve("src").toString()).exit()).isZero();
+            String foreign = null;
+            for (JsonNode n : restic.json("snapshots", "--json")) {
+                if (n.path("tags").toString().contains("other")) foreign = n.get("id").asText();
+            }
+            HttpResponse<String> r = s.post("/api/snapshots/" + foreign + "/restore", "{\"path\":\"/\",\"target\":\"" + dir.resolve("out2") + "\"}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat(r.body()).contains("belongs to no system of the plan");
+        }
+    }
+
+    @Test
+    void aSnapshotDatedInTheFutureDoesNotMeetTheRpo() throws Exception {
+        try (ServeFixture s = start()) {
+            snapshot(s);
+            Restic restic = new Restic(dir.resolve("main/repo"), dir.resolve("cache"));
+            assertThat(restic.run("backup", "--time", "2099-01-01 00:00:00", "--tag", "system=files", "--host",
+                    org.lifeboat.repository.Repository.hostname(), dir.resolve("src").toString()).exit()).isZero();
+            s.service.look();
+            JsonNode f = s.json("/api/systems/files");
+            assertThat(f.get("rpo_status").asText()).isEqualTo("breached");
+            assertThat(f.get("problem").asText()).contains("in the future (clock skew?)");
+        }
+    }
+}
