@@ -297,6 +297,14 @@ final class Binder {
                                         + " an interval (7d) or a cron expression");
                             } else {
                                 schedule.put(k.key(), s);
+                                SystemSpec spec = systems.get(name);
+                                java.time.Duration gap = k.key().equals("backup") ? s.longestGap() : null;
+                                if (spec != null && gap != null && spec.rpo() != null && !spec.rpo().isZero()
+                                        && gap.compareTo(spec.rpo()) > 0) {
+                                    problems.add(Problem.warning(file, k.value().pos(), what + ": backups " + s.text()
+                                            + " leave up to " + Durations.format(gap) + " between snapshots, more than its RPO of "
+                                            + Durations.format(spec.rpo()) + "; the RPO will be missed before each backup"));
+                                }
                             }
                         } catch (IllegalArgumentException ex) {
                             bad(k.value(), what + " schedule " + k.key() + ": " + ex.getMessage());

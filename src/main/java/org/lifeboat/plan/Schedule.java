@@ -34,6 +34,32 @@ public sealed interface Schedule {
      */
     Instant next(Instant last, Instant now, ZoneId zone);
 
+    /**
+     * The longest time between two runs (the interval; for cron, the longest gap between its
+     * times over the next year, from its next 400 times), or null for {@link Continuous}.
+     */
+    default Duration longestGap() {
+        return switch (this) {
+            case Every e -> e.interval();
+            case Continuous c -> null;
+            case Cron c -> {
+                ExecutionTime times = ExecutionTime.forCron(c.cron());
+                ZonedDateTime t = ZonedDateTime.now(java.time.ZoneOffset.UTC);
+                Optional<ZonedDateTime> next = times.nextExecution(t);
+                Duration longest = Duration.ZERO;
+                for (int i = 0; i < 400 && next.isPresent(); i++) {
+                    Optional<ZonedDateTime> after = times.nextExecution(next.get());
+                    if (after.isEmpty()) break;
+                    Duration gap = Duration.between(next.get(), after.get());
+                    if (gap.compareTo(longest) > 0) longest = gap;
+                    if (Duration.between(t, after.get()).toDays() > 366) break;
+                    next = after;
+                }
+                yield longest;
+            }
+        };
+    }
+
     /** Every {@code interval} after the last run; a job that never ran is due at once. */
     record Every(String text, Duration interval) implements Schedule {
         @Override

@@ -142,6 +142,19 @@ class ServicePlanTest {
     }
 
     @Test
+    void aBackupScheduleThatCannotMeetTheRpoIsAWarningAtItsLine() throws Exception {
+        List<Problem> all = PlanLoader.validate(write(SYSTEM + "    schedule:\n      backup: 3h\n      check: \"0 3 * * 0\"\n"));
+        assertThat(all).singleElement().satisfies(p -> {
+            assertThat(p.isError()).isFalse();
+            assertThat(p.line()).isEqualTo(9);
+            assertThat(p.message()).contains("backups 3h leave up to 3h between snapshots, more than its RPO of 1h");
+        });
+        List<Problem> weekly = PlanLoader.validate(write(SYSTEM + "    schedule: { backup: \"0 3 * * 0\" }\n"));
+        assertThat(weekly).singleElement().extracting(Problem::message).asString().contains("leave up to 7d");
+        assertThat(PlanLoader.validate(write(SYSTEM + "    schedule: { backup: 30m }\n"))).isEmpty();
+    }
+
+    @Test
     void schedulesGiveTheirDueTimes() {
         Instant t = Instant.parse("2026-12-02T10:00:00Z");
         Schedule every = Schedule.parse("every 15m");
