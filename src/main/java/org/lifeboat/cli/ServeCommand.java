@@ -83,7 +83,12 @@ final class ServeCommand implements Callable<Integer> {
             }
             try (WebServer w = web) {
                 CountDownLatch stop = new CountDownLatch(1);
-                main.cancel.onCancel(stop::countDown);
+                // The jobs' own tokens are cancelled first, before the signal's handler stops every child
+                // process: a dump killed by the stop is then recorded as cancelled, not as failed.
+                main.cancel.onCancel(() -> {
+                    service.scheduler().stop("the service is stopping");
+                    stop.countDown();
+                });
                 installReload(service, say);
                 ctx.out.println("lifeboat serve: plan " + file + " (" + service.plan().systems().size() + " systems) on host "
                         + service.host());
