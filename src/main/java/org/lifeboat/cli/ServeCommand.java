@@ -69,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
         try (Service service = new Service(file, o, ctx.serviceOpener(file), say)) {
             try {
                 service.start();
-            } catch (org.lifeboat.state.StateStoreException e) {
+            } catch (org.lifeboat.state.StateStoreException | java.io.IOException e) {
                 throw new UserException(e.getMessage());
             }
             WebServer web;

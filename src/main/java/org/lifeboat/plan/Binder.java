@@ -326,8 +326,9 @@ final class Binder {
                     for (YEntry k : pm.entries().values()) {
                         String url = scalar(k.value(), k.key());
                         if (url == null) continue;
-                        if (!url.startsWith("http://") && !url.startsWith("https://")) {
-                            bad(k.value(), what + " ping " + k.key() + " must be an http:// or https:// URL");
+                        String why = webUrlProblem(url);
+                        if (why != null) {
+                            bad(k.value(), what + " ping " + k.key() + " " + why);
                         } else {
                             ping.put(k.key(), url);
                         }
@@ -337,6 +338,30 @@ final class Binder {
             if (!schedule.isEmpty() || !ping.isEmpty()) jobs.put(name, new ServicePlan.SystemJobs(Map.copyOf(schedule), Map.copyOf(ping)));
         });
         return new ServicePlan(serve, List.copyOf(alerts), Map.copyOf(jobs), stateDb);
+    }
+
+    /** Why {@code url} cannot be a web address to call (null when it can): http or https, a host, RFC 3986 syntax. */
+    private static String webUrlProblem(String url) {
+        if (!url.startsWith("http://") && !url.startsWith("https://")) return "must be an http:// or https:// URL";
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (u.getHost() == null || u.getHost().isEmpty()) return "names no host";
+            return null;
+        } catch (java.net.URISyntaxException e) {
+            return "is not a URL (" + e.getReason() + " at character " + (e.getIndex() + 1) + ")";
+        }
+    }
+
+    /** Why {@code address} is not one mail address (RFC 5322, as Jakarta Mail reads it strictly), or null. */
+    private static String mailProblem(String address) {
+        if (address.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) return "holds a control character";
+        try {
+            jakarta.mail.internet.InternetAddress a = new jakarta.mail.internet.InternetAddress(address, true);
+            a.validate();
+            return null;
+        } catch (jakarta.mail.internet.AddressException e) {
+            return "is not a mail address (" + e.getMessage() + ")";
+        }
     }
 
     private ServicePlan.AlertChannel alertChannel(YNode n) {
@@ -357,8 +382,9 @@ final class Binder {
                     bad(wm.entries().get("format").value(), "webhook format '" + cut(format) + "' is not json, slack or ntfy");
                     return null;
                 }
-                if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
-                    bad(wm.entries().get("url").value(), "webhook url must be an http:// or https:// URL");
+                String why = url == null ? null : webUrlProblem(url);
+                if (why != null) {
+                    bad(wm.entries().get("url").value(), "webhook url " + why);
                     return null;
                 }
                 return url == null ? null : new ServicePlan.Webhook(url, format);
@@ -386,7 +412,15 @@ final class Binder {
                 if (!st.equals("true") && !st.equals("false")) {
                     bad(sm.entries().get("starttls").value(), "starttls must be true or false");
                 }
-                if (to.isEmpty() || from == null || host == null) return null;
+                for (String a : to) {
+                    String why = mailProblem(a);
+                    if (why != null) problems.add(Problem.error(file, em.entries().get("to").value().pos(), "email to '" + cut(a) + "' " + why));
+                }
+                if (from != null && mailProblem(from) != null) {
+                    bad(em.entries().get("from").value(), "email from '" + cut(from) + "' " + mailProblem(from));
+                    return null;
+                }
+                if (to.isEmpty() || from == null || host == null || to.stream().anyMatch(a -> mailProblem(a) != null)) return null;
                 return new ServicePlan.Email(to, from, host, port == null ? 587 : port, user, secret[0], secret[1],
                         !st.equals("false"));
             }

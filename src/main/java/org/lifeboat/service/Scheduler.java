@@ -238,7 +238,11 @@ public final class Scheduler {
         } catch (StateStoreException e) {
             say.accept("cannot record job " + id + ": " + e.getMessage());
         }
-        listener.jobStarted(run);
+        try {
+            listener.jobStarted(run);
+        } catch (RuntimeException e) {
+            say.accept("job " + id + ": " + e.getMessage()); // a listener's fault never keeps a job from running
+        }
         Plan p = plan;
         try {
             workers.execute(() -> execute(p, req, r, repos));
@@ -302,7 +306,11 @@ public final class Scheduler {
             }
             notifyAll();
         }
-        listener.jobFinished(done);
+        try {
+            listener.jobFinished(done);
+        } catch (RuntimeException e) {
+            say.accept("job " + done.id() + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -124,6 +124,7 @@ public final class Service implements AutoCloseable {
     public void start() throws PlanException, StateStoreException, IOException {
         Plan p = load();
         List<AlertChannel> channels = channels(p);
+        lockInstance(StateDir.of(p));
         String db = opts.stateDb() != null ? opts.stateDb() : p.service().stateDb();
         store = StateStore.open(db, StateDir.of(p));
         jobs = new JobLog(store);
@@ -175,6 +176,42 @@ public final class Service implements AutoCloseable {
      *
      * @return true when a changed plan was taken
      */
+    private java.nio.channels.FileChannel instanceLock;
+
+    /**
+     * One service per plan state on this machine: a second would run every job twice and take
+     * the first one's running jobs for abandoned. Held (an OS file lock, gone with the process)
+     * in the state folder's {@code serve.lock}.
+     *
+     * @throws IOException naming the process that holds it
+     */
+    private void lockInstance(Path stateDir) throws IOException {
+        Files.createDirectories(stateDir);
+        Path f = stateDir.resolve("serve.lock");
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ);
+        java.nio.channels.FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            String who = "";
+            try {
+                who = " (PID " + Files.readString(f).strip() + ")";
+            } catch (IOException ignored) {
+                // the message names the file anyway
+            }
+            ch.close();
+            throw new IOException("another lifeboat serve" + who + " runs on this plan's state (" + f
+                    + "); stop it first, or give this one its own state-dir");
+        }
+        ch.truncate(0);
+        ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+        instanceLock = ch;
+    }
+
     /** Told after every reload request (SIGHUP, a changed file), whether the plan changed or not. */
     public void onReload(Runnable r) {
         reloadListeners.add(r);
@@ -417,7 +454,13 @@ public final class Service implements AutoCloseable {
     private void ping(JobRun run, String result) {
         String url = plan.service().jobs(run.system()).ping().get(run.kind());
         if (url == null) return;
-        URI u = URI.create(url);
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            say.accept(run.system() + ": the " + run.kind() + " ping URL is not a URL (" + e.getReason() + ")");
+            return;
+        }
         // Started on a thread of its own: a slow ping endpoint never holds a job back.
         Thread.ofVirtual().start(() -> {
             boolean ok = result == null ? pinger.start(u)
@@ -431,7 +474,18 @@ public final class Service implements AutoCloseable {
     static List<AlertChannel> channels(Plan p) throws IOException {
         List<AlertChannel> out = new ArrayList<>();
         for (ServicePlan.AlertChannel c : p.service().alerts()) {
-            out.add(switch (c) {
+            try {
+                out.add(channel(c));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("alert channel " + c + " cannot be used: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
+    private static AlertChannel channel(ServicePlan.AlertChannel c) throws IOException {
+        {
+            return (switch (c) {
                 case ServicePlan.Webhook w -> new WebhookChannel(URI.create(w.url()), WebhookChannel.Format.parse(w.format()),
                         Duration.ofSeconds(10));
                 case ServicePlan.Email e -> new EmailChannel(e.to(), e.from(), e.host(), e.port(), e.user(),
@@ -439,7 +493,6 @@ public final class Service implements AutoCloseable {
                 case ServicePlan.Command x -> new CommandChannel(x.run(), Duration.ofSeconds(60));
             });
         }
-        return out;
     }
 
     /**
@@ -628,5 +681,12 @@ public final class Service implements AutoCloseable {
         if (workers != null) workers.shutdownNow();
         metrics.registry().close();
         if (store != null) store.close();
+        if (instanceLock != null) {
+            try {
+                instanceLock.close();
+            } catch (IOException ignored) {
+                // the OS lock goes with the process anyway
+            }
+        }
     }
 }

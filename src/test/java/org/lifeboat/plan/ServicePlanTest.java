@@ -114,6 +114,9 @@ class ServicePlanTest {
         "serve: { port: 8480 }|unknown key 'port'",
         "alerts: { webhook: x }|alerts must be a list of channels",
         "alerts: [ { webhook: { url: ftp://x/y } } ]|webhook url must be an http:// or https:// URL",
+        "alerts: [ { webhook: { url: \"http://x y/\" } } ]|webhook url is not a URL",
+        "alerts: [ { email: { to: [\"a@b\\r\\nBcc: x@y\"], from: c@d, smtp: { host: h } } } ]|holds a control character",
+        "alerts: [ { email: { to: [a@b], from: \"not an address@\", smtp: { host: h } } } ]|is not a mail address",
         "alerts: [ { webhook: { url: http://x/y, format: teams } } ]|webhook format 'teams' is not json, slack or ntfy",
         "alerts: [ { email: { to: [a@b], from: c@d } } ]|needs smtp",
         "alerts: [ { email: { to: [a@b], from: c@d, smtp: { host: h, starttls: maybe } } } ]|starttls must be true or false",
@@ -130,6 +133,8 @@ class ServicePlanTest {
     void pingsMustBeWebAddressesAndABackupScheduleNeedsSources() throws Exception {
         assertThat(errors(SYSTEM + "    ping: { backup: file:///etc/passwd }\n")).singleElement()
                 .extracting(Problem::message).asString().contains("must be an http:// or https:// URL");
+        assertThat(errors(SYSTEM + "    ping: { backup: \"http://x y/\" }\n")).singleElement()
+                .extracting(Problem::message).asString().contains("is not a URL");
         assertThat(errors("""
                 repositories:
                   local: { url: /backups, password-file: /etc/pw }

@@ -98,6 +98,22 @@ class ServeHostileInputTest {
     }
 
     @Test
+    void aSecondServiceOnTheSameStateIsRefused() throws Exception {
+        try (ServeFixture s = start()) {
+            org.lifeboat.service.Service second = new org.lifeboat.service.Service(s.plan, org.lifeboat.service.Service.Options.defaults(),
+                    (p, exclusive, cancel) -> new org.lifeboat.recovery.Repositories(p, exclusive, cancel), line -> {});
+            try {
+                org.assertj.core.api.Assertions.assertThatThrownBy(second::start).isInstanceOf(java.io.IOException.class)
+                        .hasMessageContaining("another lifeboat serve (PID " + ProcessHandle.current().pid() + ") runs on this plan's state");
+            } finally {
+                second.close();
+            }
+            // the first one goes on
+            assertThat(s.json("/api/systems").size()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aSnapshotDatedInTheFutureDoesNotMeetTheRpo() throws Exception {
         try (ServeFixture s = start()) {
             snapshot(s);
