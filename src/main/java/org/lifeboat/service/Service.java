@@ -242,7 +242,7 @@ public final class Service implements AutoCloseable {
         } catch (PlanException e) {
             say.accept("the plan " + planFile + " was not reloaded, it has problems (the old plan stays):\n" + e.getMessage());
             return false;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             say.accept("the plan " + planFile + " was not reloaded: " + e.getMessage() + " (the old plan stays)");
             return false;
         }

@@ -258,6 +258,10 @@ public final class WebServer implements AutoCloseable {
         ctx.header("X-Content-Type-Options", "nosniff");
         ctx.header("Referrer-Policy", "same-origin");
         ctx.header("X-Frame-Options", "DENY");
+        // answers carry backups' contents and the fleet's state: never kept by a browser or a proxy
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+                + " frame-ancestors 'none'; form-action 'self'");
         String path = ctx.path();
         String method = ctx.method().name();
         boolean post = method.equals("POST");
@@ -275,7 +279,9 @@ public final class WebServer implements AutoCloseable {
                 staticFile(ctx, path.substring("/static/".length()));
                 return;
             }
-            if (path.equals("/metrics") && loopback) {
+            if (path.equals("/metrics") && loopback && loopbackHost(ctx.header("Host"))) {
+                // open on a loopback listener, to this machine's names only: a page of another site that
+                // rebinds its name to 127.0.0.1 (DNS rebinding) sends its own Host and gets the login
                 metrics(ctx);
                 return;
             }
@@ -481,7 +487,8 @@ public final class WebServer implements AutoCloseable {
 
     private void page(Context ctx, Session session) throws IOException {
         String html = resource("app.html").replace("{{csrf}}", session == null ? "" : session.csrf());
-        ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+        ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none';"
+                + " form-action 'self'");
         ctx.contentType("text/html; charset=utf-8").result(html);
     }
 
@@ -510,8 +517,16 @@ public final class WebServer implements AutoCloseable {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(service.metrics().scrape());
     }
 
-    private void drillReport(Context ctx, String id) throws StateStoreException {
-        DrillReport r = new DrillStore(service.store()).load(id);
+    private void drillReport(Context ctx, String id) throws StateStoreException, BadRequest {
+        // drill ids are UTC start time and 4 hex digits; anything else is no drill (and names no file)
+        if (!id.matches("[0-9]{8}-[0-9]{6}-[0-9a-f]{4}")) throw new BadRequest(404, "there is no drill '" + id + "'");
+        DrillReport r;
+        try {
+            r = new DrillStore(service.store()).load(id);
+        } catch (StateStoreException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("no drill")) throw new BadRequest(404, "there is no drill '" + id + "'");
+            throw e;
+        }
         ctx.contentType("text/html; charset=utf-8").result(DrillReports.html(r));
     }
 
@@ -901,6 +916,13 @@ public final class WebServer implements AutoCloseable {
         ctx.contentType(type);
         // RFC 6266: an ASCII fallback and the exact name in RFC 8187 form
         ctx.header("Content-Disposition", "attachment; filename=\"" + safe + "\"; filename*=UTF-8''" + utf8);
+    }
+
+    /** Whether a Host header names this machine's loopback (127.0.0.1, [::1], localhost), with any port. */
+    static boolean loopbackHost(String host) {
+        if (host == null) return false;
+        String h = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.replaceFirst(":[0-9]*$", "");
+        return h.equals("127.0.0.1") || h.equals("[::1]") || h.equalsIgnoreCase("localhost");
     }
 
     /** A path segment as sent percent-encoded (RFC 3986): "%3C" is "<"; a '+' stays a '+'. */

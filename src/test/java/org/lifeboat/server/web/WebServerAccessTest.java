@@ -81,6 +81,15 @@ class WebServerAccessTest {
         assertThat(send(c, req("/api/systems").header("Authorization", basic("admin", "wrong")).build()).statusCode()).isEqualTo(401);
         assertThat(send(c, req("/api/systems").header("Authorization", basic("root", ServeFixture.PASSWORD)).build()).statusCode())
                 .isEqualTo(401);
+        // /metrics is open on loopback to this machine's names only (no DNS rebinding)
+        assertThat(send(c, req("/metrics").build()).statusCode()).isEqualTo(200);
+        java.net.Socket sock = new java.net.Socket("127.0.0.1", URI.create(serve.url).getPort());
+        try (sock) {
+            sock.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: evil.example.com\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            assertThat(status).contains(" 401 ");
+        }
         // pages send a browser to the login form
         HttpResponse<String> page = send(c, req("/systems/files").build());
         assertThat(page.statusCode()).isEqualTo(302);
@@ -161,6 +170,10 @@ class WebServerAccessTest {
         assertThat(none.statusCode()).isEqualTo(404);
         assertThat(serve.get("/api/snapshots/nothex/tree").statusCode()).isEqualTo(400);
         assertThat(serve.get("/api/systems/nosuch").statusCode()).isEqualTo(404);
+        HttpResponse<String> drill = serve.get("/drills/..%2f..%2fetc%2fpasswd");
+        assertThat(drill.statusCode()).isEqualTo(404);
+        assertThat(drill.body()).doesNotContain(dir.toString());
+        assertThat(drill.headers().firstValue("Cache-Control")).contains("no-store");
         String snap = serve.json("/api/systems/files").get("last_snapshot_id").asText();
         for (String target : new String[] {dir.resolve("main/repo").toString(), dir.resolve("main/repo/data/x").toString(),
                 dir.resolve("state").toString(), dir.resolve("link-to-repo/sub").toString()}) {
