@@ -25,6 +25,20 @@ public final class Repositories implements AutoCloseable {
     private final Plan plan;
     private final boolean exclusive;
     private final Map<String, Repository> open = new LinkedHashMap<>();
+    /** Each open repository's backend stack, for its request figures ({@link #requests}). */
+    private final Map<String, Backend> backends = new LinkedHashMap<>();
+    private java.util.function.Consumer<Map<String, List<Requests>>> onClose;
+
+    /**
+     * What one kind of request to one repository's storage cost so far.
+     *
+     * @param op       load, save, stat, list or remove
+     * @param requests calls made
+     * @param bytes    bytes read (load) or written (save)
+     * @param errors   calls that failed after their retries
+     * @param retries  attempts repeated after a transient fault
+     */
+    public record Requests(String op, long requests, long bytes, long errors, long retries) {}
     private final Map<String, RepositoryLock> locks = new LinkedHashMap<>();
     private final Map<String, List<Snapshot>> snapshots = new LinkedHashMap<>();
     private BackendOptions options;
@@ -177,7 +191,34 @@ public final class Repositories implements AutoCloseable {
             throw e;
         }
         open.put(name, r);
+        backends.put(name, b);
         return r;
+    }
+
+    /**
+     * The request figures of each repository opened so far, by its name in the plan (counted by
+     * the backend stack, above the retries).
+     */
+    public synchronized Map<String, List<Requests>> requests() {
+        Map<String, List<Requests>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Backend> e : backends.entrySet()) {
+            List<Requests> l = new java.util.ArrayList<>();
+            try {
+                org.lifeboat.backend.BackendMetrics m = Backends.metrics(e.getValue());
+                m.ops().forEach((op, st) -> l.add(new Requests(op.name().toLowerCase(java.util.Locale.ROOT), st.requests(), st.bytes(),
+                        st.errors(), st.retries())));
+            } catch (IllegalArgumentException notStacked) {
+                continue;
+            }
+            out.put(e.getKey(), l);
+        }
+        return out;
+    }
+
+    /** Gives {@link #requests()} to {@code sink} as these repositories close (a service counts every job's). */
+    public synchronized Repositories onClose(java.util.function.Consumer<Map<String, List<Requests>>> sink) {
+        this.onClose = sink;
+        return this;
     }
 
     /** Index problems of the repositories opened so far (their blobs count as missing). */
@@ -243,6 +284,13 @@ public final class Repositories implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        if (onClose != null && !backends.isEmpty()) {
+            try {
+                onClose.accept(requests());
+            } catch (RuntimeException ignored) {
+                // figures are for monitoring: they never keep the locks from being released
+            }
+        }
         IOException first = null;
         for (RepositoryLock l : locks.values()) if (l != null) l.close();
         for (Repository r : open.values()) {
@@ -254,6 +302,7 @@ public final class Repositories implements AutoCloseable {
         }
         locks.clear();
         open.clear();
+        backends.clear();
         if (first != null) throw first;
     }
 }

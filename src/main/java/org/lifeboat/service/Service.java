@@ -109,7 +109,8 @@ public final class Service implements AutoCloseable {
     public Service(Path planFile, Options opts, PlanJobs.Opener opener, Consumer<String> say) {
         this.planFile = planFile.toAbsolutePath().normalize();
         this.opts = opts;
-        this.opener = opener;
+        // every job's and look's repositories give their request figures to the metrics as they close
+        this.opener = (plan, exclusive, cancel) -> opener.open(plan, exclusive, cancel).onClose(metrics::backendRequests);
         this.say = say;
     }
 

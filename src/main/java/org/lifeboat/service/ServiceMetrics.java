@@ -26,6 +26,8 @@ import org.lifeboat.status.SystemStatus;
  *   <li>per system and job kind: {@code lifeboat_last_success_timestamp_seconds{system,job}},
  *       {@code lifeboat_job_duration_seconds{system,job}} and {@code lifeboat_job_bytes{system,job}}
  *       (the newest run), {@code lifeboat_jobs_total{system,job,result}};
+ *   <li>{@code lifeboat_backend_requests_total{repository,op}} and {@code _bytes_total}, {@code _errors_total},
+ *       {@code _retries_total}: every request of the service's jobs and looks to each repository's storage;
  *   <li>{@code lifeboat_repository_size_bytes{repository}} (every 10 minutes), {@code lifeboat_jobs_running}
  *       and {@code lifeboat_alerts_open}.
  * </ul>
@@ -81,6 +83,28 @@ public final class ServiceMetrics {
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         sizes.forEach((name, bytes) -> rows.add(MultiGauge.Row.of(Tags.of("repository", name), bytes)));
         repositorySize.register(rows, true);
+    }
+
+    /**
+     * Adds one closed set of repositories' request figures to {@code lifeboat_backend_requests_total},
+     * {@code lifeboat_backend_bytes_total}, {@code lifeboat_backend_errors_total} and
+     * {@code lifeboat_backend_retries_total}, each {@code {repository,op}}.
+     */
+    public void backendRequests(Map<String, List<org.lifeboat.recovery.Repositories.Requests>> byRepository) {
+        byRepository.forEach((repo, list) -> {
+            for (org.lifeboat.recovery.Repositories.Requests r : list) {
+                if (r.requests() == 0) continue;
+                counter("lifeboat.backend.requests", "requests to the repository's storage", repo, r.op()).increment(r.requests());
+                if (r.bytes() > 0) counter("lifeboat.backend.bytes", "bytes read or written", repo, r.op()).increment(r.bytes());
+                if (r.errors() > 0) counter("lifeboat.backend.errors", "requests that failed after retries", repo, r.op()).increment(r.errors());
+                if (r.retries() > 0) counter("lifeboat.backend.retries", "attempts repeated after a transient fault", repo, r.op())
+                        .increment(r.retries());
+            }
+        });
+    }
+
+    private Counter counter(String name, String help, String repo, String op) {
+        return Counter.builder(name).description(help).tags("repository", repo, "op", op).register(registry);
     }
 
     /** Jobs running now and alert incidents open now. */

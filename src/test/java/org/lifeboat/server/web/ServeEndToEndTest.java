@@ -180,10 +180,11 @@ class ServeEndToEndTest {
         Set<String> names = prometheusNames(m.body());
         assertThat(names).contains("lifeboat_snapshot_age_seconds", "lifeboat_rpo_target_seconds", "lifeboat_rto_target_seconds",
                 "lifeboat_last_success_timestamp_seconds", "lifeboat_job_duration_seconds", "lifeboat_rpo_breached",
-                "lifeboat_jobs_total", "lifeboat_repository_size_bytes");
+                "lifeboat_jobs_total", "lifeboat_repository_size_bytes", "lifeboat_backend_requests_total", "lifeboat_backend_bytes_total");
         assertThat(m.body()).contains("lifeboat_snapshot_age_seconds{repository=\"main\",system=\"files\"}")
                 .contains("lifeboat_last_success_timestamp_seconds{job=\"backup\",system=\"files\"}")
-                .contains("lifeboat_rpo_breached{system=\"files\"} 0.0");
+                .contains("lifeboat_rpo_breached{system=\"files\"} 0.0")
+                .containsPattern("lifeboat_backend_requests_total\\{op=\"save\",repository=\"main\"} [1-9]");
         // credentials never in what the service said
         assertThat(String.join("\n", serve.said)).doesNotContain("s3cr3t").doesNotContain(ServeFixture.PASSWORD);
     }
