@@ -68,7 +68,7 @@ final class ServeCommand implements Callable<Integer> {
         o = new Service.Options(db, o.host(), o.statusEvery(), o.retryBase(), o.keepJobs(), o.clock());
         try (Service service = new Service(file, o, ctx.serviceOpener(file), say)) {
             try {
-                service.start();
+                service.open();
             } catch (org.lifeboat.state.StateStoreException | java.io.IOException e) {
                 throw new UserException(e.getMessage());
             }
@@ -81,6 +81,8 @@ final class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
             }
+            // the dashboard is listening (and its TLS is usable) before any job runs
+            service.run();
             try (WebServer w = web) {
                 CountDownLatch stop = new CountDownLatch(1);
                 // The jobs' own tokens are cancelled first, before the signal's handler stops every child

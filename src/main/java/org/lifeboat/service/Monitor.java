@@ -67,8 +67,11 @@ public final class Monitor {
                             + ": everything since it was set up would be lost; RPO " + Durations.format(s.rpo())
                     : sys + "'s newest snapshot is " + Durations.format(s.snapshotAge()) + " old, over its RPO of "
                             + Durations.format(s.rpo());
-            condition(sent, s, Alert.Kind.RPO_BREACHED, s.rpoBreached() && !backingUp.contains(sys), rpoMessage,
-                    sys + "'s newest snapshot is within its RPO of " + Durations.format(s.rpo()) + " again", rpo, now);
+            // While its backup runs, a breach is neither raised (it is being mended) nor cleared (it still holds).
+            if (!(s.rpoBreached() && backingUp.contains(sys))) {
+                condition(sent, s, Alert.Kind.RPO_BREACHED, s.rpoBreached(), rpoMessage,
+                        sys + "'s newest snapshot is within its RPO of " + Durations.format(s.rpo()) + " again", rpo, now);
+            }
             // jobs
             JobRun failed = null;
             for (JobRun r : lastRuns.getOrDefault(sys, List.of())) {

@@ -160,7 +160,8 @@ public final class Scheduler {
     private Instant lastStart(String system, JobKind kind) {
         try {
             for (JobRun r : log.recent(system, kind.json(), 20)) {
-                if (r.host().equals(host) && !"manual".equals(r.trigger())) return r.started();
+                // a cancelled run (the service stopped) did not do the job: it is due again at start-up
+                if (r.host().equals(host) && !"manual".equals(r.trigger()) && !JobRun.CANCELLED.equals(r.result())) return r.started();
             }
         } catch (StateStoreException e) {
             say.accept("cannot read the job log: " + e.getMessage() + "; " + system + "'s " + kind.json() + " runs now");
@@ -293,9 +294,12 @@ public final class Scheduler {
             }
             Slot slot = slots.get(new Key(req.system(), req.kind()));
             if (slot != null) {
-                if (done.ok() || JobRun.CANCELLED.equals(result)) {
+                if (done.ok()) {
                     slot.failures = 0;
                     slot.retryAt = null;
+                } else if (JobRun.CANCELLED.equals(result)) {
+                    // not done: due again as soon as the scheduler runs again (not a full interval later)
+                    slot.retryAt = end;
                 } else {
                     slot.failures++;
                     long factor = 1L << Math.min(slot.failures - 1, 20);

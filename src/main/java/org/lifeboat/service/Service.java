@@ -123,6 +123,19 @@ public final class Service implements AutoCloseable {
      * @throws IOException when the plan cannot be read, or a password file of an alert channel cannot
      */
     public void start() throws PlanException, StateStoreException, IOException {
+        open();
+        run();
+    }
+
+    /**
+     * The first half of {@link #start()}: the plan loaded, the state opened and locked, nothing
+     * run yet (a face that cannot start, a port in use, says so before any job has run).
+     *
+     * @throws PlanException when the plan is not valid
+     * @throws StateStoreException when the state cannot be opened
+     * @throws IOException when the plan cannot be read or another serve holds the state
+     */
+    public void open() throws PlanException, StateStoreException, IOException {
         Plan p = load();
         List<AlertChannel> channels = channels(p);
         lockInstance(StateDir.of(p));
@@ -158,7 +171,11 @@ public final class Service implements AutoCloseable {
         }, opts.retryBase(), say);
         plan = p;
         scheduler.setPlan(p);
-        watch(p);
+    }
+
+    /** The second half of {@link #start()}: scheduling, watching and looking begin. */
+    public void run() {
+        watch(plan);
         // The first due jobs start before the first look, which then sees them running.
         scheduler.tick();
         scheduling = Thread.ofPlatform().name("lifeboat-scheduler").daemon(true).start(this::scheduleLoop);
@@ -420,7 +437,13 @@ public final class Service implements AutoCloseable {
                 List<JobRun> newest = new ArrayList<>(), ok = new ArrayList<>();
                 for (JobKind k : JobKind.values()) {
                     if (k == JobKind.RESTORE) continue;
-                    for (JobRun r : jobs.recent(s.name(), k.json(), 1)) if (r.finished() != null) newest.add(r);
+                    // the newest run that ended: a run going on says nothing yet (a retry must not clear a failure)
+                    for (JobRun r : jobs.recent(s.name(), k.json(), 5)) {
+                        if (r.finished() != null) {
+                            newest.add(r);
+                            break;
+                        }
+                    }
                     jobs.lastSuccess(opts.host(), s.name(), k.json()).ifPresent(ok::add);
                 }
                 lastRuns.put(s.name(), newest);
@@ -604,9 +627,9 @@ public final class Service implements AutoCloseable {
     }
 
     /**
-     * What of Lifeboat's own {@code target} lies in: a local repository of the plan or the state
-     * folder (as named, and with symbolic links of its existing part resolved), else null. A
-     * restore from the dashboard is never written there.
+     * What of Lifeboat's own {@code target} lies in or holds: a local repository of the plan or the
+     * state folder (as named, and with symbolic links of its existing part resolved), else null. A
+     * restore from the dashboard is never written there, nor into a folder above one.
      */
     public String protectedPlace(Path target) {
         Plan p = plan;
@@ -623,6 +646,8 @@ public final class Service implements AutoCloseable {
             Path place = e.getValue().toAbsolutePath().normalize();
             Path placeReal = realOfExisting(place);
             if (t.startsWith(place) || real.startsWith(placeReal) || real.startsWith(place)) return e.getKey();
+            // a target holding one: the snapshot's folders of the same names would be written into it
+            if (place.startsWith(t) || placeReal.startsWith(real) || placeReal.startsWith(t)) return e.getKey() + " (which it holds)";
         }
         return null;
     }

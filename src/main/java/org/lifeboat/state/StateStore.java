@@ -238,6 +238,8 @@ public final class StateStore implements AutoCloseable {
         if (user != null) props.setProperty("user", user);
         if (password != null) props.setProperty("password", password);
         props.setProperty("connectTimeout", "10");
+        // a server that accepts the connection but never answers (not PostgreSQL, or hung) is given up after 10 s
+        props.setProperty("loginTimeout", "10");
         props.setProperty("socketTimeout", "60");
         props.setProperty("ApplicationName", "lifeboat");
         String jdbc = "jdbc:postgresql://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "") + u.getRawPath()

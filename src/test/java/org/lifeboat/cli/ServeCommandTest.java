@@ -150,6 +150,22 @@ class ServeCommandTest {
     }
 
     @Test
+    void aPortInUseStopsServeBeforeAnyJobRuns() throws Exception {
+        ServeFixture.repository(dir, "main");
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("dash"), "pw-dash\n");
+        Path planFile = dir.resolve("lifeboat.yaml");
+        Files.writeString(planFile, plan(""));
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run r = Cli.raw(null, "--config", planFile.toString(), "serve", "--listen", "127.0.0.1:" + busy.getLocalPort());
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.err()).contains("Fatal: cannot listen on 127.0.0.1:" + busy.getLocalPort() + ": the address is in use");
+        }
+        JsonNode j = PlanRuns.json(PlanRuns.lifeboat(planFile, "status", "--json"));
+        assertThat(j.get("jobs")).as("no job ran before the refusal").isEmpty();
+    }
+
+    @Test
     void withoutADashboardPasswordServeRefusesToStartInOneSentence() throws Exception {
         ServeFixture.repository(dir, "main");
         Path planFile = dir.resolve("lifeboat.yaml");

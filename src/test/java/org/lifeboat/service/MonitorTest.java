@@ -114,12 +114,18 @@ class MonitorTest {
     }
 
     @Test
-    void noRpoAlertWhileTheSystemsBackupRuns() throws Exception {
+    void noRpoAlertWhileTheSystemsBackupRunsAndNoFalseAllClearEither() throws Exception {
         try (StateStore store = StateStore.open(dir.resolve("state"))) {
             Recorder r = new Recorder();
             Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
             m.look(List.of(status("files", null)), Map.of(), Set.of("files"), T0);
             assertThat(r.got).isEmpty();
+            // breached, alerted; then a retry runs while it still holds: neither a new alert nor a recovery notice
+            m.look(List.of(status("files", null)), Map.of(), Set.of(), T0.plusSeconds(60));
+            m.look(List.of(status("files", null)), Map.of(), Set.of("files"), T0.plusSeconds(120));
+            assertThat(r.got).containsExactly("alert rpo_breached files");
+            m.look(List.of(status("files", Duration.ofSeconds(5))), Map.of(), Set.of("files"), T0.plusSeconds(180));
+            assertThat(r.got).containsExactly("alert rpo_breached files", "resolved rpo_breached files");
         }
     }
 }

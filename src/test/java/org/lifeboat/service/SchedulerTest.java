@@ -182,9 +182,8 @@ class SchedulerTest {
     @Test
     void missedRunsRunOnceAtStartUp() throws Exception {
         // The service was down for 5 hours: 20 runs of 15m missed, one runs.
-        log.started(new JobRun("old", "h1", "files", "backup", "schedule", T0.minus(Duration.ofHours(5)), null,
-                JobRun.RUNNING, -1, -1, -1, null, null));
-        log.abandon("h1", T0.minus(Duration.ofHours(5)), "stopped");
+        log.started(new JobRun("old", "h1", "files", "backup", "schedule", T0.minus(Duration.ofHours(5)),
+                T0.minus(Duration.ofHours(5)).plusSeconds(30), JobRun.SUCCEEDED, -1, -1, -1, null, null));
         Scheduler s = scheduler(plan(system("files", "main", "1h", "backup: 15m\ncheck: \"0 3 * * *\"")));
         s.tick();
         workAll();
@@ -197,10 +196,19 @@ class SchedulerTest {
     }
 
     @Test
+    void aRunCancelledByAStopIsDueAgainAtTheNextStart() throws Exception {
+        log.started(new JobRun("c", "h1", "files", "backup", "schedule", T0.minus(Duration.ofMinutes(5)), T0.minus(Duration.ofMinutes(4)),
+                JobRun.CANCELLED, -1, -1, -1, null, "cancelled: the service is stopping"));
+        Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 1h")));
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0");
+    }
+
+    @Test
     void aCronJobMissedTwiceRunsOnceThenAtItsNextTime() throws Exception {
-        log.started(new JobRun("c1", "h1", "files", "check", "schedule", Instant.parse("2026-11-30T03:00:00Z"), null,
-                JobRun.RUNNING, -1, -1, -1, null, null));
-        log.abandon("h1", Instant.parse("2026-11-30T03:01:00Z"), "done");
+        log.started(new JobRun("c1", "h1", "files", "check", "schedule", Instant.parse("2026-11-30T03:00:00Z"),
+                Instant.parse("2026-11-30T03:01:00Z"), JobRun.SUCCEEDED, -1, -1, -1, null, null));
         Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 1d\ncheck: \"0 3 * * *\"")));
         s.tick();
         workAll(); // the backup (never ran) holds the repository first; the check needs it alone

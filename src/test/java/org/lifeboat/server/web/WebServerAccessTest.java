@@ -176,7 +176,9 @@ class WebServerAccessTest {
         assertThat(drill.headers().firstValue("Cache-Control")).contains("no-store");
         String snap = serve.json("/api/systems/files").get("last_snapshot_id").asText();
         for (String target : new String[] {dir.resolve("main/repo").toString(), dir.resolve("main/repo/data/x").toString(),
-                dir.resolve("state").toString(), dir.resolve("link-to-repo/sub").toString()}) {
+                dir.resolve("state").toString(), dir.resolve("link-to-repo/sub").toString(),
+                // folders that hold a repository or the state: the snapshot's folders of those names would land in them
+                dir.resolve("main").toString(), dir.toString(), "/"}) {
             HttpResponse<String> r2 = serve.post("/api/snapshots/" + snap + "/restore", "{\"path\":\"/\",\"target\":\"" + target + "\"}");
             assertThat(r2.statusCode()).as(target + ": " + r2.body()).isEqualTo(400);
             assertThat(r2.body()).contains("could overwrite what Lifeboat itself keeps");
