@@ -129,53 +129,108 @@ public final class Monitor {
     }
 
     /**
-     * Sends {@code a} to every channel; one that fails is said and the others still get it. When
-     * every channel failed (the network down as the backups fail), the alert is kept and sent again
-     * at each {@link #retry()}, so an incident is never silenced by an outage of its channels.
+     * Sends {@code a} to every channel, each on a queue of its own: a slow or hung channel (an SMTP
+     * server that never answers) delays only its own alerts, never the looks, the metrics or the
+     * other channels. A channel that fails is said, and {@code a} is sent to it again at each
+     * {@link #retry()} (the channels that took it are not sent it twice).
+     *
+     * @return {@code a}
      */
     public Alert send(Alert a) {
-        if (!deliver(a)) {
-            synchronized (pending) {
-                if (pending.size() >= MAX_PENDING) pending.removeFirst();
-                pending.addLast(a);
-            }
-        }
+        for (AlertChannel c : channels) queue(c, a);
         return a;
     }
 
-    /** Alerts kept for another try at most: the oldest go first. */
+    /** Alerts kept for another try, per channel, at most: the oldest go first. */
     static final int MAX_PENDING = 100;
-    private final java.util.ArrayDeque<Alert> pending = new java.util.ArrayDeque<>();
 
-    /** True when at least one channel took {@code a} (or there is none). */
-    private boolean deliver(Alert a) {
-        boolean any = channels.isEmpty();
-        for (AlertChannel c : channels) {
-            try {
-                c.send(a);
-                any = true;
-            } catch (IOException | RuntimeException e) {
-                say.accept("alert to " + c.describe() + " failed: " + e.getMessage());
-            }
+    private record Pending(AlertChannel channel, Alert alert) {}
+
+    private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
+    private final Map<AlertChannel, java.util.concurrent.ExecutorService> queues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+
+    private void queue(AlertChannel c, Alert a) {
+        java.util.concurrent.ExecutorService q = queues.computeIfAbsent(c, k -> java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lifeboat-alert-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }));
+        try {
+            q.execute(() -> {
+                try {
+                    c.send(a);
+                } catch (IOException | RuntimeException e) {
+                    say.accept("alert to " + c.describe() + " failed: " + e.getMessage());
+                    synchronized (pending) {
+                        if (pending.size() >= MAX_PENDING) pending.removeFirst();
+                        pending.addLast(new Pending(c, a));
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            say.accept("alert to " + c.describe() + " not sent: the service is stopping");
         }
-        return any;
     }
 
-    /** Sends the alerts no channel took before again, oldest first. */
+    /** Sends again what a channel did not take, oldest first, to that channel only. */
     public void retry() {
-        List<Alert> again;
+        List<Pending> again;
         synchronized (pending) {
             again = List.copyOf(pending);
             pending.clear();
         }
-        for (Alert a : again) send(a);
+        for (Pending p : again) queue(p.channel(), p.alert());
     }
 
-    /** How many alerts wait for another try. */
+    /** How many (channel, alert) pairs wait for another try. */
     int pending() {
         synchronized (pending) {
             return pending.size();
         }
+    }
+
+    /**
+     * Waits until every channel's queue has sent what it holds, at most {@code timeout}.
+     *
+     * @return true when they all did
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        for (java.util.concurrent.ExecutorService q : queues.values()) {
+            java.util.concurrent.Future<?> f;
+            try {
+                f = q.submit(() -> { });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                continue;
+            }
+            try {
+                f.get(Math.max(1, end - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stops the channels' queues after {@code grace} for what they still hold (a replaced plan's
+     * channels finish their alerts; a stopping service gives them a few seconds).
+     */
+    public void close(Duration grace) {
+        for (java.util.concurrent.ExecutorService q : queues.values()) q.shutdown();
+        Thread.ofVirtual().start(() -> {
+            long end = System.nanoTime() + grace.toNanos();
+            for (java.util.concurrent.ExecutorService q : queues.values()) {
+                try {
+                    if (!q.awaitTermination(Math.max(1, end - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                        q.shutdownNow();
+                    }
+                } catch (InterruptedException e) {
+                    q.shutdownNow();
+                }
+            }
+        });
     }
 
     /**

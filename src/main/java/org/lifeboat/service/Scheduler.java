@@ -236,7 +236,8 @@ public final class Scheduler {
         if (slot != null && !"manual".equals(req.trigger())) slot.lastStart = now;
         try {
             log.started(run);
-        } catch (StateStoreException e) {
+        } catch (StateStoreException | RuntimeException e) {
+            // the state may be down (a PostgreSQL restart): the job runs anyway, its record is the loss
             say.accept("cannot record job " + id + ": " + e.getMessage());
         }
         try {
@@ -283,6 +284,13 @@ public final class Scheduler {
         try {
             log.finished(done);
         } catch (StateStoreException e) {
+            // its start may not have been recorded either (the state was down then): record it whole
+            try {
+                log.started(done);
+            } catch (StateStoreException | RuntimeException again) {
+                say.accept("cannot record the end of job " + run.id() + ": " + e.getMessage());
+            }
+        } catch (RuntimeException e) {
             say.accept("cannot record the end of job " + run.id() + ": " + e.getMessage());
         }
         synchronized (this) {

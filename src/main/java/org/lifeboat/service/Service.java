@@ -266,7 +266,9 @@ public final class Service implements AutoCloseable {
         }
         if (p.hash().equals(plan.hash())) return false;
         plan = p;
+        Monitor before = monitor;
         monitor = new Monitor(opts.host(), incidents, channels, say);
+        before.close(Duration.ofMinutes(2)); // its channels still send what they hold
         scheduler.setPlan(p);
         watch(p);
         scheduler.wake();
@@ -577,6 +579,11 @@ public final class Service implements AutoCloseable {
         return store;
     }
 
+    /** The alerts' sender (tests wait for its queues with {@link Monitor#drain}). */
+    public Monitor monitor() {
+        return monitor;
+    }
+
     /** The Prometheus metrics. */
     public ServiceMetrics metrics() {
         return metrics;
@@ -705,6 +712,14 @@ public final class Service implements AutoCloseable {
             }
         }
         if (workers != null) workers.shutdownNow();
+        if (monitor != null) {
+            try {
+                monitor.drain(Duration.ofSeconds(5)); // alerts already raised still go out
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            monitor.close(Duration.ofSeconds(1));
+        }
         metrics.registry().close();
         if (store != null) store.close();
         if (instanceLock != null) {

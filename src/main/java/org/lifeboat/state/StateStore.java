@@ -607,6 +607,7 @@ public final class StateStore implements AutoCloseable {
     }
 
     private static void closeQuietly(Connection c) {
+        if (c == null) return; // never connected (the server was down)
         try {
             c.close();
         } catch (SQLException ignored) {

@@ -31,7 +31,7 @@ class MonitorTest {
 
     /** A channel that records what it got, failing while {@code down}. */
     static final class Recorder implements AlertChannel {
-        final List<String> got = new ArrayList<>();
+        final List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
         boolean down;
 
         @Override
@@ -58,11 +58,14 @@ class MonitorTest {
             Recorder r = new Recorder();
             Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
             for (int i = 0; i < 5; i++) m.look(List.of(status("files", Duration.ofHours(2))), Map.of(), Set.of(), T0.plusSeconds(i * 60));
+            m.drain(Duration.ofSeconds(10));
             for (int i = 5; i < 9; i++) m.look(List.of(status("files", Duration.ofMinutes(1))), Map.of(), Set.of(), T0.plusSeconds(i * 60));
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).containsExactly("alert rpo_breached files", "resolved rpo_breached files");
             // a second Monitor on the same state (a restarted service) raises nothing new
             Monitor again = new Monitor("h", new Incidents(store), List.of(r), line -> {});
             again.look(List.of(status("files", Duration.ofMinutes(1))), Map.of(), Set.of(), T0.plusSeconds(600));
+            again.drain(Duration.ofSeconds(10));
             assertThat(r.got).hasSize(2);
         }
     }
@@ -75,16 +78,54 @@ class MonitorTest {
             Monitor m = new Monitor("h", new Incidents(store), List.of(r), said::add);
             r.down = true;
             m.look(List.of(status("files", null)), Map.of(), Set.of(), T0);
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).isEmpty();
             assertThat(said).singleElement().asString().contains("alert to recorder failed: connection refused");
+            assertThat(m.pending()).isEqualTo(1);
             m.retry();
+            m.drain(Duration.ofSeconds(10));
             assertThat(m.pending()).isEqualTo(1);
             r.down = false;
             m.retry();
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).containsExactly("alert rpo_breached files");
             assertThat(m.pending()).isZero();
             m.retry();
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).hasSize(1);
+        }
+    }
+
+    @Test
+    void aHungChannelDelaysNeitherTheLookNorTheOtherChannels() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            AlertChannel hung = new AlertChannel() {
+                @Override
+                public String describe() {
+                    return "hung";
+                }
+
+                @Override
+                public void send(Alert a) throws IOException {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException("interrupted");
+                    }
+                }
+            };
+            Recorder r = new Recorder();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(hung, r), line -> {});
+            long t0 = System.nanoTime();
+            m.look(List.of(status("files", null), status("db", null)), Map.of(), Set.of(), T0);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (r.got.size() < 2 && System.nanoTime() < end) Thread.onSpinWait();
+            assertThat(r.got).containsExactlyInAnyOrder("alert rpo_breached files", "alert rpo_breached db");
+            release.countDown();
+            assertThat(m.drain(Duration.ofSeconds(10))).isTrue();
+            m.close(Duration.ofSeconds(1));
         }
     }
 
@@ -95,7 +136,9 @@ class MonitorTest {
             Incidents incidents = new Incidents(store);
             Monitor m = new Monitor("h", incidents, List.of(r), line -> {});
             m.look(List.of(status("old", null), status("files", Duration.ofMinutes(1))), Map.of(), Set.of(), T0);
+            m.drain(Duration.ofSeconds(10));
             m.gone(Set.of("files"), T0.plusSeconds(60));
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).containsExactly("alert rpo_breached old", "resolved rpo_breached old");
             assertThat(incidents.open("h")).isEmpty();
         }
@@ -109,6 +152,7 @@ class MonitorTest {
             org.lifeboat.state.JobRun drill = new org.lifeboat.state.JobRun("d", "h", "files", "drill", "manual", T0, T0.plusSeconds(9),
                     org.lifeboat.state.JobRun.FAILED, -1, -1, -1, null, "drill x failed: files: check tcp failed");
             m.look(List.of(status("files", Duration.ofMinutes(1))), Map.of("files", List.of(drill)), Set.of(), T0.plusSeconds(10));
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).isEmpty(); // the drill's own record raises drill_failed (status), not job_failed
         }
     }
@@ -119,12 +163,16 @@ class MonitorTest {
             Recorder r = new Recorder();
             Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
             m.look(List.of(status("files", null)), Map.of(), Set.of("files"), T0);
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).isEmpty();
             // breached, alerted; then a retry runs while it still holds: neither a new alert nor a recovery notice
             m.look(List.of(status("files", null)), Map.of(), Set.of(), T0.plusSeconds(60));
+            m.drain(Duration.ofSeconds(10));
             m.look(List.of(status("files", null)), Map.of(), Set.of("files"), T0.plusSeconds(120));
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).containsExactly("alert rpo_breached files");
             m.look(List.of(status("files", Duration.ofSeconds(5))), Map.of(), Set.of("files"), T0.plusSeconds(180));
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).containsExactly("alert rpo_breached files", "resolved rpo_breached files");
         }
     }
