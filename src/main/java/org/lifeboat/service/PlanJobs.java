@@ -264,8 +264,8 @@ public final class PlanJobs implements JobRunner {
             Snapshot sn = repo.loadSnapshot(Id.parse(snap));
             String prefix = path.equals("/") ? "" : path;
             Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);
-            Restorer r = new Restorer(repo, new RestoreOptions(Path.of(target), List.of(), List.of(),
-                    RestoreOptions.Overwrite.ALWAYS, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
+            RestoreOptions.Overwrite ow = RestoreOptions.Overwrite.parse(job.args().getOrDefault("overwrite", "always"));
+            Restorer r = new Restorer(repo, new RestoreOptions(Path.of(target), List.of(), List.of(), ow, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
             RestoreResult res = r.run(root, prefix);
             return new JobOutcome(res.warnings().isEmpty() ? JobRun.SUCCEEDED : JobRun.PARTIAL, r.filesDone.sum(), r.bytesDone.sum(), -1,
                     sn.id().hex(), "restored " + (prefix.isEmpty() ? "/" : prefix) + " of snapshot " + sn.id().shortHex() + " to " + target

@@ -192,7 +192,8 @@ public final class Scheduler {
                 due = now;
                 trigger = s.pending;
             } else {
-                due = s.schedule.next(s.lastStart, now, zone);
+                // a system's first snapshot is taken at once, whatever its schedule (a cron time may be hours away)
+                due = k.kind() == JobKind.BACKUP && s.lastStart == null ? now : s.schedule.next(s.lastStart, now, zone);
                 // A due time well before now: runs were missed while the service was down.
                 trigger = due != null && due.isBefore(now.minus(CATCH_UP_GRACE)) ? "catch-up" : "schedule";
                 if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) {
@@ -396,7 +397,7 @@ public final class Scheduler {
         Slot s = slots.get(new Key(system, kind));
         if (s == null) return null;
         Instant now = clock.instant();
-        Instant due = s.schedule.next(s.lastStart, now, zone);
+        Instant due = kind == JobKind.BACKUP && s.lastStart == null ? now : s.schedule.next(s.lastStart, now, zone);
         if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) due = s.retryAt;
         if (due == null) return null; // a schedule with no time to come
         return due.isBefore(now) ? now : due;

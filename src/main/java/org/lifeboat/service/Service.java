@@ -654,7 +654,7 @@ public final class Service implements AutoCloseable {
             Path placeReal = realOfExisting(place);
             if (t.startsWith(place) || real.startsWith(placeReal) || real.startsWith(place)) return e.getKey();
             // a target holding one: the snapshot's folders of the same names would be written into it
-            if (place.startsWith(t) || placeReal.startsWith(real) || placeReal.startsWith(t)) return e.getKey() + " (which it holds)";
+            if (place.startsWith(t) || placeReal.startsWith(real) || placeReal.startsWith(t)) return e.getKey() + ", which lies inside it";
         }
         return null;
     }

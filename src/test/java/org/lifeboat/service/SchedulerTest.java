@@ -196,6 +196,15 @@ class SchedulerTest {
     }
 
     @Test
+    void aBackupThatNeverRanIsDueAtOnceEvenOnACronSchedule() throws Exception {
+        Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: \"0 3 * * *\"")));
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0");
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isEqualTo(Instant.parse("2026-12-03T03:00:00Z"));
+    }
+
+    @Test
     void aRunCancelledByAStopIsDueAgainAtTheNextStart() throws Exception {
         log.started(new JobRun("c", "h1", "files", "backup", "schedule", T0.minus(Duration.ofMinutes(5)), T0.minus(Duration.ofMinutes(4)),
                 JobRun.CANCELLED, -1, -1, -1, null, "cancelled: the service is stopping"));

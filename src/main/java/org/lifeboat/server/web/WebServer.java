@@ -804,8 +804,20 @@ public final class WebServer implements AutoCloseable {
             }
             String inside = service.protectedPlace(t);
             if (inside != null) {
-                throw new BadRequest(400, "target " + target + " is inside " + inside + ": a restore there could overwrite"
+                throw new BadRequest(400, "restore target " + target + " reaches " + inside + ": a restore there could overwrite"
                         + " what Lifeboat itself keeps; choose a folder elsewhere");
+            }
+            // as restore's own refusal: files already in the target are replaced only when the request says how
+            String overwrite = body.path("overwrite").isTextual() ? body.get("overwrite").asText() : null;
+            if (overwrite != null) {
+                try {
+                    org.lifeboat.restore.RestoreOptions.Overwrite.parse(overwrite);
+                } catch (IllegalArgumentException e) {
+                    throw new BadRequest(400, "overwrite must be always, if-changed, if-newer or never, not '" + overwrite + "'");
+                }
+            } else if (nonEmpty(t)) {
+                throw new BadRequest(400, "restore target " + target + " is not empty; say \"overwrite\": always, if-changed,"
+                        + " if-newer or never");
             }
             String system;
             try (Repositories repos = service.openForReading()) {
@@ -816,7 +828,7 @@ public final class WebServer implements AutoCloseable {
                 throw new BadRequest(400, e.getMessage());
             }
             String id = service.scheduler().submit(new JobRequest(system, JobKind.RESTORE, "manual",
-                    Map.of("snapshot", hexId, "path", clean(path), "target", target)));
+                    Map.of("snapshot", hexId, "path", clean(path), "target", target, "overwrite", overwrite == null ? "always" : overwrite)));
             json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
             return;
         }
@@ -894,6 +906,17 @@ public final class WebServer implements AutoCloseable {
             if (s.backup() != null && s.backup().repository().equals(f.repository()) && SystemSnapshots.matches(s, f.snap())) return s.name();
         }
         throw new BadRequest(400, "snapshot " + f.snap().id().shortHex() + " belongs to no system of the plan");
+    }
+
+    /** Whether {@code p} is a folder holding anything, or something other than a folder. */
+    private static boolean nonEmpty(java.nio.file.Path p) {
+        if (!java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        if (!java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;
+        try (var s = java.nio.file.Files.list(p)) {
+            return s.findAny().isPresent();
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** A path in a snapshot: absolute, without . or .. or empty parts. */

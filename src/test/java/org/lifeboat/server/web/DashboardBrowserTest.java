@@ -71,14 +71,12 @@ class DashboardBrowserTest {
                 .isTrue();
         Path plan = dir.resolve("plan");
         Files.createDirectories(plan.resolve("src/files/docs"));
-        Files.createDirectories(plan.resolve("src/late"));
         hello = new byte[100 * 1024 + 17];
         new Random(20261122L).nextBytes(hello);
         Files.write(plan.resolve("src/files/docs/hello.txt"), hello);
         notes = "a line of text that compresses well\n".repeat(6000).getBytes(StandardCharsets.UTF_8);
         Files.write(plan.resolve("src/files/docs/notes.txt"), notes);
         Files.writeString(plan.resolve("src/files/readme.txt"), "a file next to the docs folder\n");
-        Files.writeString(plan.resolve("src/late/late.txt"), "never backed up during the test\n");
         ServeFixture.repository(plan, "main");
         String text = "state-dir: ${DIR}/state\n"
                 + "repositories:\n" + ServeFixture.repositoryLine(plan, "main")
@@ -92,8 +90,9 @@ class DashboardBrowserTest {
                   late:
                     rpo: 1h
                     rto: 30m
+                    # its folder does not exist: every backup fails, so it never has a snapshot (red)
                     backup: { repository: main, sources: [ { path: ${DIR}/src/late } ] }
-                    schedule: { backup: "0 3 * * *" }
+                    schedule: { backup: 12h }
                 """;
         fixture = new ServeFixture(plan, text, null, "dash-host");
 
@@ -150,7 +149,7 @@ class DashboardBrowserTest {
 
     @Test
     void overviewSystemPageSnapshotBrowserBackupNowAndLogout() throws Exception {
-        // 2. Log in: the overview, files green (backed up at start), late red (never backed up).
+        // 2. Log in: the overview, files green (backed up at start), late red (its backups fail: no snapshot).
         login();
         until("the overview's row of files", () -> driver.findElement(By.cssSelector("#systems tr.system-row[data-system='files']")));
         WebElement filesBadge = until("files to be ok on the overview", () -> {

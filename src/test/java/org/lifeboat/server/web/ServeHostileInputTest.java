@@ -84,6 +84,18 @@ class ServeHostileInputTest {
                     "{\"path\":\"/\",\"target\":\"" + dir.resolve("out") + "\\n2026-12-02 files: backup succeeded (FORGED)\"}");
             assertThat(forged.statusCode()).isEqualTo(400);
             assertThat(forged.body()).contains("control character");
+            // a target that holds files is replaced only when the request says how (as restore's --overwrite)
+            Path full = dir.resolve("full");
+            Files.createDirectories(full);
+            Files.writeString(full.resolve("keep.txt"), "mine");
+            HttpResponse<String> over = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"" + full + "\"}");
+            assertThat(over.statusCode()).isEqualTo(400);
+            assertThat(over.body()).contains("is not empty").contains("overwrite");
+            HttpResponse<String> never = s.post("/api/snapshots/" + id + "/restore",
+                    "{\"path\":\"/\",\"target\":\"" + full + "\",\"overwrite\":\"never\"}");
+            assertThat(never.statusCode()).as(never.body()).isEqualTo(202);
+            assertThat(s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"" + full + "\",\"overwrite\":\"yes\"}")
+                    .statusCode()).isEqualTo(400);
             // a snapshot restic made without the system's tag belongs to no system of the plan
             Restic restic = new Restic(dir.resolve("main/repo"), dir.resolve("cache"));
             assertThat(restic.run("backup", "--tag", "other", dir.resolve("src").toString()).exit()).isZero();
