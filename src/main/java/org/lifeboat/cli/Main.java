@@ -196,11 +196,32 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * Apache SSHD's NIO2 transport can complete a read of an SFTP session that was closed on
+     * purpose after its client stopped; the JDK's channel-group thread then reports the rejected
+     * completion ("Executor has been shut down") as an uncaught exception with a stack trace.
+     * Nothing is lost then (the session was done), so that one report is not shown; every other
+     * uncaught exception is, as before.
+     */
+    static void quietClosedSessionReads() {
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (e instanceof IllegalStateException && "Executor has been shut down".equals(e.getMessage())) return;
+            if (previous != null) {
+                previous.uncaughtException(t, e);
+            } else {
+                System.err.print("Exception in thread \"" + t.getName() + "\" ");
+                e.printStackTrace();
+            }
+        });
+    }
+
     public static void main(String[] args) {
         // First: a Ctrl-C in the first moments must find the handler (else the JVM ends, no line).
         org.lifeboat.backend.Cancel job = new org.lifeboat.backend.Cancel();
         processCancel = job;
         Interrupts.install(null, job);
+        quietClosedSessionReads();
         // Before any output: messages clear a drawn progress line first.
         ProgressLine.guardStandardStreams();
         RawArgs.capture(args); // names that are not UTF-8 (only the real process has its argv)
