@@ -157,7 +157,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!Files.isRegularFile(plan)) {
             throw new UserException("the plan " + plan + " does not exist (or is not a file); the units must name an existing plan: give it with --config FILE");
         }
-        Launcher launcher = launcher(System.getenv("LIFEBOAT_HOME"));
+        Launcher launcher = launcher(lifeboatHome.get());
         SequencedMap<String, String> units;
         if (timer) {
             units = timerUnits(launcher, plan, user);
@@ -197,6 +197,12 @@ final class GenerateCommand implements Callable<Integer> {
      *
      * @throws UserException when LIFEBOAT_HOME is set but holds no executable launcher
      */
+    /**
+     * Where the launcher is said to be: {@code LIFEBOAT_HOME}, which ./lifeboat exports. In-process
+     * tests run inside a JVM whose environment they cannot change, so they set this instead.
+     */
+    static java.util.function.Supplier<String> lifeboatHome = () -> System.getenv("LIFEBOAT_HOME");
+
     static Launcher launcher(String lifeboatHome) {
         if (lifeboatHome == null || lifeboatHome.isBlank()) return new Launcher(DEFAULT_LAUNCHER, null);
         Path home = Path.of(lifeboatHome).toAbsolutePath().normalize();
