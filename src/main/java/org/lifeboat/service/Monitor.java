@@ -234,14 +234,31 @@ public final class Monitor {
     }
 
     /**
+     * How long a system must stay out of the plan before its incidents are closed: a plan edited
+     * in steps (a system cut, then pasted back) must not page a notice and a new alert per step.
+     */
+    public static final java.time.Duration GONE_GRACE = java.time.Duration.ofMinutes(5);
+
+    /** When each system with open incidents was first seen missing from the plan. */
+    private final Map<String, Instant> missingSince = new java.util.HashMap<>();
+
+    /**
      * Closes the open incidents of systems that left the plan, each with a notice that says so:
-     * nobody is left waiting for a recovery that can no longer come.
+     * nobody is left waiting for a recovery that can no longer come. A system is closed once it
+     * has been missing for {@link #GONE_GRACE}; one that comes back before keeps its incidents, and
+     * nobody is paged twice.
      *
+     * @param systems the names of the plan's systems now
+     * @param now the time of this look
      * @throws StateStoreException when the incidents cannot be read or written
      */
     public void gone(java.util.Set<String> systems, Instant now) throws StateStoreException {
+        missingSince.keySet().retainAll(incidents.open(host).stream().map(Incident::system)
+                .filter(n -> !systems.contains(n)).collect(java.util.stream.Collectors.toSet()));
         for (Incident i : incidents.open(host)) {
             if (systems.contains(i.system())) continue;
+            Instant since = missingSince.computeIfAbsent(i.system(), n -> now);
+            if (java.time.Duration.between(since, now).compareTo(GONE_GRACE) < 0) continue;
             Optional<Incident> closed = incidents.resolve(host, i.system(), i.kind(), now);
             if (closed.isEmpty()) continue;
             Alert.Kind kind = null;

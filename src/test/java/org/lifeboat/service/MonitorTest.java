@@ -139,8 +139,35 @@ class MonitorTest {
             m.drain(Duration.ofSeconds(10));
             m.gone(Set.of("files"), T0.plusSeconds(60));
             m.drain(Duration.ofSeconds(10));
+            assertThat(r.got).containsExactly("alert rpo_breached old"); // not yet: it may come back
+            m.gone(Set.of("files"), T0.plusSeconds(60).plus(Monitor.GONE_GRACE));
+            m.drain(Duration.ofSeconds(10));
             assertThat(r.got).containsExactly("alert rpo_breached old", "resolved rpo_breached old");
             assertThat(incidents.open("h")).isEmpty();
+        }
+    }
+
+    @Test
+    void aSystemCutAndPastedBackDuringAnEditIsNotPagedAgain() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Incidents incidents = new Incidents(store);
+            Monitor m = new Monitor("h", incidents, List.of(r), line -> {});
+            m.look(List.of(status("twin", null)), Map.of(), Set.of(), T0);
+            Instant t = T0;
+            for (int i = 0; i < 30; i++) { // the plan flaps: twin out, twin in, every 10 s
+                t = t.plusSeconds(10);
+                m.gone(i % 2 == 0 ? Set.of() : Set.of("twin"), t);
+                if (i % 2 == 1) m.look(List.of(status("twin", null)), Map.of(), Set.of(), t);
+            }
+            m.drain(Duration.ofSeconds(10));
+            assertThat(r.got).containsExactly("alert rpo_breached twin");
+            assertThat(incidents.open("h")).hasSize(1);
+            // out for good: closed once, after the grace
+            m.gone(Set.of(), t.plusSeconds(1));
+            m.gone(Set.of(), t.plusSeconds(1).plus(Monitor.GONE_GRACE));
+            m.drain(Duration.ofSeconds(10));
+            assertThat(r.got).containsExactly("alert rpo_breached twin", "resolved rpo_breached twin");
         }
     }
 
