@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A key file ({@code keys/<id>}): plain JSON holding the master key encrypted with a key derived by
@@ -126,7 +131,7 @@ public record KeyFile(String created, String username, String hostname, int n, i
         String problem = paramsProblem(n, r, p);
         if (problem != null) throw new RepositoryException(problem);
         if (data == null || data.length < Crypto.OVERHEAD) throw new RepositoryException("its encrypted master key is too short");
-        Crypto user = Crypto.fromDerived(Scrypt.derive(password.getBytes(StandardCharsets.UTF_8), salt, n, r, p, 64));
+        Crypto user = Crypto.fromDerived(derived(password));
         byte[] plain = user.decrypt(data);
         try {
             JsonNode j = Json.MAPPER.readTree(plain);
@@ -136,6 +141,46 @@ public record KeyFile(String created, String username, String hostname, int n, i
         } catch (IOException | IllegalArgumentException e) {
             throw new RepositoryException("key file decrypted but its master key is malformed", e);
         }
+    }
+
+    /**
+     * Recent scrypt results, by a SHA-256 of password, salt and parameters: a process that opens
+     * the same repositories again and again (the service's status look every minute, each
+     * snapshot-browser call) derives each key once, not ~0.65 s of scrypt per open. The key file
+     * is still read and its master key decrypted and verified on every open.
+     */
+    private static final Map<String, byte[]> DERIVED = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, byte[]> eldest) {
+            return size() > 64;
+        }
+    };
+
+    /** How many times scrypt ran in this thread (for tests of the cache). */
+    static final ThreadLocal<long[]> DERIVATIONS = ThreadLocal.withInitial(() -> new long[1]);
+
+    private byte[] derived(String password) {
+        byte[] pw = password.getBytes(StandardCharsets.UTF_8);
+        String key;
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            d.update(salt);
+            d.update(java.nio.ByteBuffer.allocate(12).putInt(n).putInt(r).putInt(p).array());
+            d.update(pw);
+            key = HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        synchronized (DERIVED) {
+            byte[] known = DERIVED.get(key);
+            if (known != null) return known.clone();
+        }
+        byte[] out = Scrypt.derive(pw, salt, n, r, p, 64);
+        DERIVATIONS.get()[0]++;
+        synchronized (DERIVED) {
+            DERIVED.put(key, out.clone());
+        }
+        return out;
     }
 
     /** Wraps a master key under a new password. */

@@ -58,4 +58,21 @@ class CryptoTest {
         assertThat(new String(k.toJson(), StandardCharsets.UTF_8)).contains("\"kdf\":\"scrypt\"", "\"N\":1024")
                 .doesNotContain(java.util.Base64.getEncoder().encodeToString(master.encKey()));
     }
+
+    @Test
+    void aKeyOpenedAgainDerivesItsScryptKeyOnceAndAWrongPasswordStillFails() throws Exception {
+        Crypto master = Crypto.random();
+        KeyFile k = KeyFile.parse(KeyFile.create(master, "again", "ann", "host", 1024, 8, 1).toJson());
+        long before = KeyFile.DERIVATIONS.get()[0];
+        assertThat(k.open("again").encKey()).isEqualTo(master.encKey());
+        assertThat(k.open("again").encKey()).isEqualTo(master.encKey());
+        assertThat(KeyFile.DERIVATIONS.get()[0] - before).isEqualTo(1);
+        assertThatThrownBy(() -> k.open("Again")).isInstanceOf(CryptoException.class);
+        assertThatThrownBy(() -> k.open("Again")).isInstanceOf(CryptoException.class);
+        assertThat(KeyFile.DERIVATIONS.get()[0] - before).isEqualTo(2);
+        // Another salt under the same password is derived anew (a new key file, a new repository).
+        KeyFile other = KeyFile.parse(KeyFile.create(Crypto.random(), "again", "ann", "host", 1024, 8, 1).toJson());
+        other.open("again");
+        assertThat(KeyFile.DERIVATIONS.get()[0] - before).isEqualTo(3);
+    }
 }
