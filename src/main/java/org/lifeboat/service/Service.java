@@ -435,21 +435,16 @@ public final class Service implements AutoCloseable {
         lookedAt = now;
         Map<String, List<JobRun>> lastRuns = new LinkedHashMap<>(), lastOk = new LinkedHashMap<>();
         try {
+            // the newest run that ended: a run going on says nothing yet (a retry must not clear a failure)
             for (SystemStatus s : seen) {
-                List<JobRun> newest = new ArrayList<>(), ok = new ArrayList<>();
-                for (JobKind k : JobKind.values()) {
-                    if (k == JobKind.RESTORE) continue;
-                    // the newest run that ended: a run going on says nothing yet (a retry must not clear a failure)
-                    for (JobRun r : jobs.recent(s.name(), k.json(), 5)) {
-                        if (r.finished() != null) {
-                            newest.add(r);
-                            break;
-                        }
-                    }
-                    jobs.lastSuccess(opts.host(), s.name(), k.json()).ifPresent(ok::add);
-                }
-                lastRuns.put(s.name(), newest);
-                lastOk.put(s.name(), ok);
+                lastRuns.put(s.name(), new ArrayList<>());
+                lastOk.put(s.name(), new ArrayList<>());
+            }
+            for (JobRun r : jobs.newestFinished(opts.host(), false)) {
+                if (!r.kind().equals(JobKind.RESTORE.json()) && lastRuns.containsKey(r.system())) lastRuns.get(r.system()).add(r);
+            }
+            for (JobRun r : jobs.newestFinished(opts.host(), true)) {
+                if (!r.kind().equals(JobKind.RESTORE.json()) && lastOk.containsKey(r.system())) lastOk.get(r.system()).add(r);
             }
             List<FleetStatus.Row> rows = new ArrayList<>();
             for (SystemStatus s : seen) rows.add(new FleetStatus.Row(opts.host(), s.name(), now, s.toJson().toString()));

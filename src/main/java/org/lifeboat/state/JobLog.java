@@ -140,6 +140,21 @@ public final class JobLog {
     }
 
     /**
+     * The newest run that ended of each (system, kind) on {@code host}, in one query: what the
+     * service's look needs of the log, once a minute, however many systems there are.
+     *
+     * @param host the service's host; other hosts' runs (a shared state) are not counted
+     * @param succeededOnly only runs that ended well (succeeded or partial)
+     * @return the runs, one per (system, kind) at most, in no particular order
+     * @throws StateStoreException when the state cannot be read
+     */
+    public List<JobRun> newestFinished(String host, boolean succeededOnly) throws StateStoreException {
+        return query("SELECT " + COLUMNS + " FROM (SELECT " + COLUMNS + ", ROW_NUMBER() OVER (PARTITION BY system, kind"
+                + " ORDER BY started DESC, id DESC) AS newest FROM job_runs WHERE host = ? AND finished IS NOT NULL"
+                + (succeededOnly ? " AND result IN ('succeeded', 'partial')" : "") + ") runs WHERE newest = 1", host);
+    }
+
+    /**
      * Deletes the runs that ended before {@code before}: a service running for months keeps its
      * log bounded.
      *

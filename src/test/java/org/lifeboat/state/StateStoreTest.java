@@ -97,6 +97,33 @@ class StateStoreTest {
         }
     }
 
+    private static JobRun ended(String id, String host, String system, String kind, Instant started, String result) {
+        return new JobRun(id, host, system, kind, "schedule", started, started.plusSeconds(1), result, -1, -1, -1, null, null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgres"})
+    void theNewestFinishedRunOfEachSystemAndKindIsOneQuery(String db) throws Exception {
+        try (StateStore store = open(db)) {
+            JobLog log = new JobLog(store);
+            List<JobRun> runs = List.of(
+                    ended("a1", "h1", "files", "backup", NOW, JobRun.SUCCEEDED),
+                    ended("a2", "h1", "files", "backup", NOW.plusSeconds(60), JobRun.FAILED),
+                    ended("a3", "h1", "files", "check", NOW.plusSeconds(10), JobRun.PARTIAL),
+                    ended("b1", "h1", "db", "backup", NOW.plusSeconds(5), JobRun.FAILED),
+                    ended("o1", "h2", "files", "backup", NOW.plusSeconds(90), JobRun.SUCCEEDED)); // another host
+            for (JobRun r : runs) {
+                log.started(new JobRun(r.id(), r.host(), r.system(), r.kind(), "schedule", r.started(), null, JobRun.RUNNING,
+                        -1, -1, -1, null, null));
+                log.finished(r);
+            }
+            log.started(run("a4", "h1", "files", NOW.plusSeconds(120))); // still running: says nothing yet
+            assertThat(log.newestFinished("h1", false)).extracting(JobRun::id).containsExactlyInAnyOrder("a2", "a3", "b1");
+            assertThat(log.newestFinished("h1", true)).extracting(JobRun::id).containsExactlyInAnyOrder("a1", "a3");
+            assertThat(log.newestFinished("h3", false)).isEmpty();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"sqlite", "postgres"})
     void anIncidentIsRaisedOnceAndResolvedOnce(String db) throws Exception {
