@@ -29,6 +29,18 @@ public final class RestoreEstimate {
     private RestoreEstimate() {}
 
     /**
+     * Estimates already made, by snapshot id and restore steps: a snapshot never changes (its id
+     * is the hash of its content), so the service's look, every minute, walks a snapshot's trees
+     * once, not once a look.
+     */
+    private static final Map<String, long[]> KNOWN = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+            return size() > 4096;
+        }
+    };
+
+    /**
      * The forecast input of {@code s}: its RTO, drill interval and the bytes its restore steps
      * would restore from its latest snapshot (the whole snapshot's size when a step names what the
      * snapshot does not hold; 0 without backups; -1 when the snapshot cannot be read, said to
@@ -40,12 +52,25 @@ public final class RestoreEstimate {
         try {
             Snapshot snap = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
             if (snap != null) {
-                Repository repo = repos.get(s.backup().repository());
-                bytes = stepBytes(repo, snap, s.restore());
-                if (bytes < 0) {
-                    // A step names what the snapshot does not hold: the drill would say why; here the whole snapshot stands in.
-                    whole = true;
-                    bytes = snap.summary() != null ? snap.summary().totalBytesProcessed() : TreeTotals.restoreSize(repo, snap);
+                String key = snap.id() + " " + s.restore();
+                long[] known;
+                synchronized (KNOWN) {
+                    known = KNOWN.get(key);
+                }
+                if (known != null) {
+                    bytes = known[0];
+                    whole = known[1] != 0;
+                } else {
+                    Repository repo = repos.get(s.backup().repository());
+                    bytes = stepBytes(repo, snap, s.restore());
+                    if (bytes < 0) {
+                        // A step names what the snapshot does not hold: the drill would say why; here the whole snapshot stands in.
+                        whole = true;
+                        bytes = snap.summary() != null ? snap.summary().totalBytesProcessed() : TreeTotals.restoreSize(repo, snap);
+                    }
+                    synchronized (KNOWN) {
+                        KNOWN.put(key, new long[] {bytes, whole ? 1 : 0});
+                    }
                 }
             } else if (s.backup() == null) {
                 bytes = 0;
