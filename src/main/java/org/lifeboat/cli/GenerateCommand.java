@@ -11,12 +11,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SequencedMap;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import org.lifeboat.plan.Durations;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,7 +33,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "generate", description = {"Write shell completion scripts, man pages, or systemd units:",
         "a service running 'lifeboat serve' (scheduler, alerts, dashboard), or with --timer a timer running 'lifeboat backup --all'",
-        "hourly. The units name the plan by its absolute path (--config FILE, else where the plan is found)",
+        "every half of the plan's smallest RPO (hourly when no system has one). The units name the plan by its absolute path (--config FILE, else where the plan is found)",
         "and the launcher as $LIFEBOAT_HOME/lifeboat, else /usr/local/bin/lifeboat."},
         footer = {"", "Examples:",
                 "  lifeboat generate --bash-completion /etc/bash_completion.d/lifeboat",
@@ -60,7 +62,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--systemd", description = "write systemd units: lifeboat.service, running 'lifeboat serve' (printed, or written with --output-dir)")
     boolean systemd;
 
-    @Option(names = "--timer", description = "with --systemd: instead, lifeboat-backup.service and lifeboat-backup.timer, running 'lifeboat backup --all' hourly")
+    @Option(names = "--timer", description = "with --systemd: instead, lifeboat-backup.service and lifeboat-backup.timer, running 'lifeboat backup --all'"
+            + " every half of the plan's smallest RPO (rounded down to a clock-aligned interval; hourly when no system has an RPO)")
     boolean timer;
 
     @Option(names = "--user", description = "with --systemd: units for the user's own service manager (systemctl --user), not the system's")
@@ -90,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (stray != null) throw new UserException(stray + " is for systemd units: add --systemd");
         if (bash == null && zsh == null && man == null) {
             throw new UserException("nothing to generate: give --bash-completion FILE, --zsh-completion FILE, --man DIR"
-                    + " or --systemd (units for lifeboat serve, or with --timer for an hourly backup --all)");
+                    + " or --systemd (units for lifeboat serve, or with --timer for a timed backup --all)");
         }
         // Names checked before anything is written: one sentence for what is wrong with each.
         if (bash != null) checkFile("--bash-completion", bash);
@@ -160,7 +163,13 @@ final class GenerateCommand implements Callable<Integer> {
         Launcher launcher = launcher(lifeboatHome.get());
         SequencedMap<String, String> units;
         if (timer) {
-            units = timerUnits(launcher, plan, user);
+            Cadence cadence = Cadence.of(org.lifeboat.plan.PlanLoader.load(plan, null, org.lifeboat.plan.PlanLoader.Generators.placeholders()));
+            if (cadence.late()) {
+                ctx.warn("the timer runs every " + Durations.format(cadence.every()) + ", more than half of " + cadence.system()
+                        + "'s RPO of " + Durations.toPlanText(cadence.rpo()) + ": a failed backup is not retried within it;"
+                        + " 'lifeboat serve' backs up closer to the RPO");
+            }
+            units = timerUnits(launcher, plan, user, cadence);
         } else {
             units = new LinkedHashMap<>();
             units.put("lifeboat.service", serviceUnit(launcher, plan, user, listen));
@@ -250,13 +259,105 @@ final class GenerateCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    /** lifeboat-backup.service (a oneshot {@code lifeboat backup --all}) and lifeboat-backup.timer (hourly). */
-    static SequencedMap<String, String> timerUnits(Launcher launcher, Path plan, boolean user) {
+    /**
+     * How often the timer runs {@code backup --all}: every half of the smallest RPO of the systems
+     * it backs up (so one failed backup is retried within the RPO, as serve's default schedule),
+     * rounded down to an interval that divides the minute, hour or day evenly, so that an
+     * {@code OnCalendar=} expression (clock-aligned, and with {@code Persistent=} catching up a run
+     * missed while the machine was off) runs it at even spacing; at least every 10 s, at most daily.
+     *
+     * @param every    the interval between runs
+     * @param calendar the {@code OnCalendar=} expression for it
+     * @param rpo      the smallest RPO, or null when no system with backup sources has one (hourly then)
+     * @param system   the system with that RPO, or null
+     */
+    record Cadence(Duration every, String calendar, Duration rpo, String system) {
+        /** Runs of the timer every 10 s at the most: a JVM starts for each. */
+        static final Duration FLOOR = Duration.ofSeconds(10);
+        private static final int[] SECONDS = {10, 12, 15, 20, 30};
+        private static final int[] MINUTES = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30};
+        private static final int[] HOURS = {1, 2, 3, 4, 6, 8, 12};
+
+        /** The cadence for {@code plan}: see the record's comment. */
+        static Cadence of(org.lifeboat.plan.Plan plan) {
+            Duration rpo = null;
+            String system = null;
+            for (org.lifeboat.plan.SystemSpec s : plan.systems().values()) {
+                if (s.backup() == null || s.backup().sources() == null || s.backup().sources().isEmpty()) continue;
+                if (s.rpo() == null || s.rpo().isZero() || s.rpo().isNegative()) continue;
+                if (rpo == null || s.rpo().compareTo(rpo) < 0) {
+                    rpo = s.rpo();
+                    system = s.name();
+                }
+            }
+            if (rpo == null) return new Cadence(Duration.ofHours(1), "hourly", null, null);
+            return forHalf(rpo.dividedBy(2), rpo, system);
+        }
+
+        /** The largest clock-aligned interval not over {@code half} (within the floor and a day). */
+        static Cadence forHalf(Duration half, Duration rpo, String system) {
+            long s = half.toSeconds();
+            if (s >= 86400) return new Cadence(Duration.ofDays(1), "daily", rpo, system);
+            if (s >= 3600) {
+                int h = largest(HOURS, s / 3600);
+                return new Cadence(Duration.ofHours(h), h == 1 ? "hourly" : "*-*-* 00/" + h + ":00:00", rpo, system);
+            }
+            if (s >= 60) {
+                int m = largest(MINUTES, s / 60);
+                return new Cadence(Duration.ofMinutes(m), m == 1 ? "minutely" : "*-*-* *:00/" + m + ":00", rpo, system);
+            }
+            int sec = largest(SECONDS, Math.max(s, FLOOR.toSeconds()));
+            return new Cadence(Duration.ofSeconds(sec), "*-*-* *:*:00/" + sec, rpo, system);
+        }
+
+        private static int largest(int[] steps, long atMost) {
+            int best = steps[0];
+            for (int step : steps) if (step <= atMost) best = step;
+            return best;
+        }
+
+        /** True when even the floor is more than half the RPO: the timer cannot retry a failed backup in time. */
+        boolean late() {
+            return rpo != null && every.multipliedBy(2).compareTo(rpo) > 0;
+        }
+
+        /** The interval as the units' comments and Description= say it: 6m, 12h, 30s. */
+        String text() {
+            return Durations.toPlanText(every);
+        }
+
+        /** Runs spread over a tenth of the interval (at most 5 minutes), so machines sharing a repository do not all start at once. */
+        Duration randomizedDelay() {
+            Duration tenth = every.dividedBy(10);
+            return tenth.compareTo(Duration.ofMinutes(5)) > 0 ? Duration.ofMinutes(5) : tenth;
+        }
+
+        /**
+         * systemd's timer accuracy (AccuracySec=, 1 minute by default: a timer may elapse up to that
+         * late); a tenth of the interval when that is shorter, or null for the default.
+         */
+        Duration accuracy() {
+            Duration tenth = every.dividedBy(10);
+            if (tenth.compareTo(Duration.ofMinutes(1)) >= 0) return null;
+            return tenth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : tenth;
+        }
+    }
+
+    /** A time span as systemd.time(7) reads it, in whole seconds: 5m, 36s, 1h. */
+    private static String span(Duration d) {
+        long s = d.toSeconds();
+        if (s % 3600 == 0) return (s / 3600) + "h";
+        if (s % 60 == 0) return (s / 60) + "m";
+        return s + "s";
+    }
+
+    /** lifeboat-backup.service (a oneshot {@code lifeboat backup --all}) and lifeboat-backup.timer (every {@code cadence}). */
+    static SequencedMap<String, String> timerUnits(Launcher launcher, Path plan, boolean user, Cadence cadence) {
         String systemctl = user ? "systemctl --user" : "systemctl";
         String install = "# Install: put lifeboat-backup.service and lifeboat-backup.timer in "
                 + (user ? "~/.config/systemd/user/" : "/etc/systemd/system/") + ", then: " + systemctl + " daemon-reload && "
                 + systemctl + " enable --now lifeboat-backup.timer\n";
-        String header = "# generated by 'lifeboat generate --systemd --timer" + (user ? " --user" : "") + "'.\n";
+        String header = "generated by 'lifeboat generate --systemd --timer" + (user ? " --user" : "") + "'.\n";
         StringBuilder s = new StringBuilder();
         s.append("# A backup of every system in the plan, started by lifeboat-backup.timer; ").append(header);
         s.append(install);
@@ -272,25 +373,45 @@ final class GenerateCommand implements Callable<Integer> {
         s.append("# A backup takes as long as it takes: no start time-out (a oneshot unit's default is 90 seconds).\n");
         s.append("TimeoutStartSec=infinity\n");
         stopping(s);
-        s.append("# Backups give way to everything else; if they stop finishing within the hour on busy disks,\n");
+        s.append("# Backups give way to everything else; if they stop finishing within ").append(cadence.text())
+                .append(" (the timer's interval) on busy disks,\n");
         s.append("# use IOSchedulingClass=best-effort.\n");
         s.append("Nice=10\n");
         s.append("IOSchedulingClass=idle\n");
         hardening(s, user);
 
         StringBuilder t = new StringBuilder();
-        t.append("# Runs lifeboat-backup.service every hour; ").append(header);
+        t.append("# Runs lifeboat-backup.service every ").append(cadence.text()).append("; ").append(header);
         t.append(install);
         t.append("# When it runs next: ").append(systemctl).append(" list-timers lifeboat-backup.timer\n");
         t.append("[Unit]\n");
-        t.append("Description=Hourly Lifeboat backup of every system in the plan\n");
+        t.append("Description=Lifeboat backup of every system in the plan, every ").append(cadence.text()).append('\n');
         documentation(t, launcher);
         t.append("\n[Timer]\n");
-        t.append("OnCalendar=hourly\n");
+        if (cadence.rpo() == null) {
+            t.append("# Hourly: no system in the plan has both backup sources and an RPO. Generate the units again\n");
+            t.append("# after giving the systems their RPOs: the timer then runs every half of the smallest one.\n");
+        } else {
+            t.append("# Every ").append(cadence.text()).append(": half of the smallest RPO in the plan (")
+                    .append(Durations.toPlanText(cadence.rpo())).append(", system ").append(cadence.system())
+                    .append("), rounded down to an interval\n");
+            t.append("# that divides the ").append(cadence.every().toSeconds() >= 3600 ? "day" : cadence.every().toSeconds() >= 60 ? "hour" : "minute")
+                    .append(" evenly (at least 10s, at most daily), so that a backup that fails is retried within the RPO.\n");
+            if (cadence.late()) {
+                t.append("# (That is more than half of the RPO: a failed backup is not retried in time; 'lifeboat serve' can do better.)\n");
+            }
+            t.append("# Generate the units again when the plan's RPOs change.\n");
+        }
+        t.append("OnCalendar=").append(cadence.calendar()).append('\n');
+        Duration accuracy = cadence.accuracy();
+        if (accuracy != null) {
+            t.append("# systemd may start a timer up to AccuracySec= late (1 minute by default): a tenth of the interval here.\n");
+            t.append("AccuracySec=").append(span(accuracy)).append('\n');
+        }
         t.append("# A run missed while the machine was off (or the timer stopped) runs at the next start.\n");
         t.append("Persistent=true\n");
-        t.append("# Machines sharing a repository do not all start at the full hour.\n");
-        t.append("RandomizedDelaySec=5m\n");
+        t.append("# Machines sharing a repository do not all start at once (a tenth of the interval, at most 5 minutes).\n");
+        t.append("RandomizedDelaySec=").append(span(cadence.randomizedDelay())).append('\n');
         t.append("Unit=lifeboat-backup.service\n");
         t.append("\n[Install]\n");
         t.append("WantedBy=timers.target\n");

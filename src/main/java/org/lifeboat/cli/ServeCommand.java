@@ -22,7 +22,9 @@ import picocli.CommandLine.ParentCommand;
         footer = {"", "The plan's serve: section sets the listener, the dashboard password",
                 "(user admin) and TLS; alerts: the channels; each system's schedule:",
                 "and ping: its jobs (see the README). SIGHUP (or saving the plan)",
-                "reloads the plan; SIGTERM cancels running jobs and stops.",
+                "reloads the plan, also under nohup; SIGTERM (exit 143) or Ctrl-C/SIGINT",
+                "(exit 130) cancels running jobs, removes their locks and stops;",
+                "SIGUSR1 is ignored (the log goes to standard error).",
                 "", "Examples:", "  lifeboat serve --config /etc/lifeboat/lifeboat.yaml",
                 "  lifeboat serve --listen 0.0.0.0:8480 \\",
                 "      --state-db postgresql://lifeboat@db.example.com/lifeboat"})
@@ -55,7 +57,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new UserException("the dashboard needs a password: set serve: { password-file: FILE } (or password-env) in "
                     + file + "; the login is " + WebServer.USER);
         }
-        String db = stateDb != null ? stateDb : System.getenv("LIFEBOAT_STATE_DB");
+        // as status: the flag, then LIFEBOAT_STATE_DB (when not empty), then the plan's state-db (Service's fallback)
+        String env = System.getenv("LIFEBOAT_STATE_DB");
+        String db = stateDb != null ? stateDb : env != null && !env.isBlank() ? env : null;
         DateTimeFormatter ts = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
         Consumer<String> say = line -> {
             synchronized (ctx.err) {
@@ -91,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
                     service.scheduler().stop("the service is stopping");
                     stop.countDown();
                 });
-                installReload(service, say);
+                installSignals(service, say);
                 ctx.out.println("lifeboat serve: plan " + file + " (" + service.plan().systems().size() + " systems) on host "
                         + service.host());
                 ctx.out.println("dashboard: " + url + " (user " + WebServer.USER + ")    metrics: " + url + "metrics    API: " + url + "api/systems");
@@ -104,15 +108,67 @@ final class ServeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** SIGHUP reloads the plan (as systemd's ExecReload sends it); elsewhere (no such signal) nothing. */
-    private static void installReload(Service service, Consumer<String> say) {
+    /**
+     * SIGHUP reloads the plan (as systemd's ExecReload sends it); elsewhere (no such signal) nothing.
+     * Started under {@code nohup} (or by anything else that leaves SIGHUP ignored), the JVM will not
+     * catch it: HotSpot's JVM_RegisterSignal leaves an inherited SIG_IGN of SIGHUP, SIGINT and SIGTERM
+     * alone, and {@code Signal.handle} returns SIG_IGN instead of failing. So the disposition is set
+     * back to the default (libc signal(2), through the FFM API) and the handler installed again: a
+     * hang-up then reloads the plan, which keeps the service running as nohup meant it to (a SIGHUP
+     * arriving in the microseconds between the two calls would end it). Without native access the
+     * service says that SIGHUP is ignored, rather than nothing.
+     *
+     * <p>SIGUSR1 (logrotate's {@code postrotate kill -USR1} habit) would end the JVM at once, without
+     * cancelling jobs or removing locks: it is caught and only said. The service writes its log to
+     * standard error and has no log file to reopen.
+     */
+    private static void installSignals(Service service, Consumer<String> say) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+            sun.misc.Signal hup = new sun.misc.Signal("HUP");
+            sun.misc.SignalHandler reload = sig -> {
                 say.accept("SIGHUP: reloading the plan");
                 Thread.ofVirtual().start(service::reload);
-            });
-        } catch (IllegalArgumentException e) {
+            };
+            if (sun.misc.Signal.handle(hup, reload) == sun.misc.SignalHandler.SIG_IGN) {
+                if (SignalDisposition.reset(hup.getNumber()) && sun.misc.Signal.handle(hup, reload) != sun.misc.SignalHandler.SIG_IGN) {
+                    say.accept("SIGHUP was ignored (started under nohup?); it now reloads the plan, and a hang-up does not stop the service");
+                } else {
+                    say.accept("SIGHUP is ignored (started under nohup); edit the plan file to reload (it is reloaded when saved)");
+                }
+            }
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
             say.accept("SIGHUP cannot be caught here; the plan is still reloaded when its file changes");
+        }
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("USR1"),
+                    sig -> say.accept("SIGUSR1 ignored; send SIGHUP to reload (the log goes to standard error: there is no log file to reopen)"));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // no SIGUSR1 here (or the JVM keeps it): nothing to protect
+        }
+    }
+
+    /** Sets a signal's disposition back to the default with libc's signal(2), through the FFM API. */
+    static final class SignalDisposition {
+        private SignalDisposition() {}
+
+        /**
+         * True when {@code signal(number, SIG_DFL)} succeeded; false without native access (no
+         * warning printed then), without the symbol, or when it failed.
+         */
+        static boolean reset(int number) {
+            if (!SignalDisposition.class.getModule().isNativeAccessEnabled()) return false;
+            try {
+                java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+                java.lang.foreign.MemorySegment fn = linker.defaultLookup().find("signal").orElse(null);
+                if (fn == null) return false;
+                java.lang.invoke.MethodHandle signal = linker.downcallHandle(fn, java.lang.foreign.FunctionDescriptor.of(
+                        java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS));
+                // SIG_DFL is 0; SIG_ERR is -1
+                java.lang.foreign.MemorySegment old = (java.lang.foreign.MemorySegment) signal.invokeExact(number, java.lang.foreign.MemorySegment.NULL);
+                return old.address() != -1L;
+            } catch (Throwable t) {
+                return false;
+            }
         }
     }
 

@@ -27,7 +27,9 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "status", description = {"Every system's state now, as the dashboard shows it: newest snapshot and its age against the RPO,",
         "newest off-site copy, last drill and its measured RTO, today's forecast; then the open alerts and the latest jobs."},
-        footer = {"", "Exit code: 0 when every RPO is met, 3 when one is breached.",
+        footer = {"", "Exit code: 0 when every RPO is met, 3 when one is breached, 1 when the state cannot be reached",
+                "(the systems are still read from the repositories and shown). status writes nothing: with no",
+                "state yet (no service has run) it shows the repositories and says there is no job history.",
                 "", "Examples:", "  lifeboat status", "  lifeboat status --json"})
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
@@ -52,18 +54,42 @@ final class StatusCommand implements Callable<Integer> {
         String env = System.getenv("LIFEBOAT_STATE_DB");
         String db = stateDb != null ? stateDb : env != null && !env.isBlank() ? env : plan.service().stateDb();
         String host = StatusReader.localHost();
+        java.nio.file.Path stateDir = StateDir.of(plan);
+        // status never writes: with no state yet (no service or drill has written one), it reads the
+        // repositories alone and says so; it never creates the state folder or an empty database.
+        java.nio.file.Path sqlite = db == null || db.isBlank() ? stateDir.toAbsolutePath().normalize().resolve(StateStore.FILE_NAME) : null;
+        boolean noState = sqlite != null && java.nio.file.Files.notExists(sqlite);
+        String where = sqlite != null ? sqlite.toString() : StateStore.redact(db.strip());
+        String unreachable = null; // why the state could not be read, if it could not
         List<SystemStatus> statuses;
-        List<Incident> alerts;
-        List<JobRun> jobs;
-        try (StateStore store = StateStore.open(db, StateDir.of(plan))) {
-            List<SystemRun> history = new DrillStore(store).history(null, null);
+        List<Incident> alerts = List.of();
+        List<JobRun> jobs = List.of();
+        List<SystemRun> history = List.of();
+        StateStore store = null;
+        try {
+            if (!noState) {
+                try {
+                    store = StateStore.open(db, stateDir);
+                    where = store.where();
+                    history = new DrillStore(store).history(null, null);
+                } catch (org.lifeboat.state.StateStoreException e) {
+                    unreachable = e.getMessage();
+                }
+            }
+            // the repositories are read whether or not the state could be: they hold the snapshots
             try (Repositories repos = ctx.serviceOpener(plan.file()).open(plan, false, Cancel.NEVER).forStatus().withoutLocks()) {
                 statuses = StatusReader.read(plan, repos, history, host, Instant.now());
             }
-            alerts = new Incidents(store).open(null);
-            jobs = jobsShown == 0 ? List.of() : new JobLog(store).recent(null, null, jobsShown);
-        } catch (org.lifeboat.state.StateStoreException e) {
-            throw new UserException(e.getMessage());
+            if (store != null && unreachable == null) {
+                try {
+                    alerts = new Incidents(store).open(null);
+                    jobs = jobsShown == 0 ? List.of() : new JobLog(store).recent(null, null, jobsShown);
+                } catch (org.lifeboat.state.StateStoreException e) {
+                    unreachable = e.getMessage();
+                }
+            }
+        } finally {
+            if (store != null) store.close();
         }
         boolean breached = statuses.stream().anyMatch(s -> s.repository() != null && s.rpoBreached());
         if (ctx.json()) {
@@ -77,15 +103,19 @@ final class StatusCommand implements Callable<Integer> {
             }
             ArrayNode jb = o.putArray("jobs");
             for (JobRun r : jobs) jb.add(r.toJson());
+            ObjectNode st = o.putObject("state").put("location", where)
+                    .put("status", unreachable != null ? "unreachable" : noState ? "none" : "ok");
+            if (unreachable != null) st.put("error", unreachable);
             ctx.printJson(o);
-            return breached ? ExitCodes.PARTIAL : ExitCodes.OK;
+            return end(ctx, unreachable, breached);
         }
         Table t = new Table("SYSTEM", "HOST", "RPO", "NEWEST SNAPSHOT", "OFF-SITE", "LAST DRILL", "RTO", "FORECAST");
         Instant now = Instant.now();
         for (SystemStatus s : statuses) {
             String rpo = s.repository() == null ? "no backup" : s.rpoStatus().json().toUpperCase(java.util.Locale.ROOT)
                     + " (" + Durations.toPlanText(s.rpo()) + ")";
-            String snap = s.lastSnapshot() == null ? "none" : Durations.format(s.snapshotAge()) + " ago";
+            // a snapshot dated in the future has no age (its problem line says why)
+            String snap = s.lastSnapshot() == null ? "none" : s.snapshotAge() == null ? "in the future" : Durations.format(s.snapshotAge()) + " ago";
             String off = s.lastOffsite() == null ? "-" : Durations.format(java.time.Duration.between(s.lastOffsite(), now)) + " ago";
             String drill = s.lastDrill() == null ? "never" : Plans.time(s.lastDrill()) + (Boolean.TRUE.equals(s.lastDrillPassed()) ? " passed" : " FAILED");
             String rto = (s.rtoMeasured() == null ? "-" : Durations.format(s.rtoMeasured())) + " / " + Durations.toPlanText(s.rto());
@@ -95,13 +125,39 @@ final class StatusCommand implements Callable<Integer> {
         t.print(ctx.out);
         for (SystemStatus s : statuses) if (s.problem() != null) ctx.out.println(s.name() + ": " + s.problem());
         ctx.out.println();
-        if (alerts.isEmpty()) ctx.out.println("no open alerts");
-        for (Incident i : alerts) ctx.out.println("ALERT " + i.kind() + " since " + Plans.time(i.since()) + ": " + i.message());
-        if (!jobs.isEmpty()) {
-            ctx.out.println();
-            Table j = new Table("JOB", "STARTED", "RESULT", "MESSAGE");
-            for (JobRun r : jobs) j.row(r.system() + " " + r.kind(), Plans.time(r.started()), r.result(), r.message() == null ? "" : r.message());
-            j.print(ctx.out);
+        if (noState) {
+            ctx.out.println("no job history yet: there is no state at " + where + " (lifeboat serve creates it, records its jobs"
+                    + " there and raises the alerts; drills record there too)");
+        } else if (unreachable == null) {
+            if (alerts.isEmpty()) {
+                ctx.out.println(breached ? "no open alerts in the state (lifeboat serve raises them: is it running?)" : "no open alerts");
+            }
+            for (Incident i : alerts) ctx.out.println("ALERT " + i.kind() + " since " + Plans.time(i.since()) + ": " + i.message());
+            if (!jobs.isEmpty()) {
+                ctx.out.println();
+                Table j = new Table("JOB", "STARTED", "RESULT", "MESSAGE");
+                for (JobRun r : jobs) j.row(r.system() + " " + r.kind(), Plans.time(r.started()), r.result(), r.message() == null ? "" : r.message());
+                j.print(ctx.out);
+            } else if (jobsShown > 0) {
+                ctx.out.println("no job history yet in " + where);
+            }
+        }
+        ctx.out.flush();
+        return end(ctx, unreachable, breached);
+    }
+
+    /**
+     * The exit code once everything readable was printed: 1 (with one line saying so) when the
+     * state could not be reached, so a cron job's {@code lifeboat status || page} tells that apart
+     * from a breach (3); else 3 when an RPO is breached, 0 when every RPO is met.
+     */
+    private static int end(Context ctx, String unreachable, boolean breached) {
+        if (unreachable != null) {
+            ctx.out.flush();
+            ctx.err.println("Fatal: the state cannot be reached, so alerts and jobs are not shown (the systems above are read"
+                    + " from the repositories): " + unreachable);
+            ctx.err.flush();
+            return ExitCodes.FATAL;
         }
         return breached ? ExitCodes.PARTIAL : ExitCodes.OK;
     }

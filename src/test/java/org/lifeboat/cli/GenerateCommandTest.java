@@ -216,6 +216,64 @@ class GenerateCommandTest {
                     "[Install]", "WantedBy=timers.target");
         }
 
+        /** A plan whose systems back up with these RPOs (and one without backup sources, whose RPO the timer ignores). */
+        private Path planWithRpos(String... rpos) throws Exception {
+            StringBuilder b = new StringBuilder("repositories:\n  main: { url: " + dir.resolve("repo") + ", password-file: "
+                    + dir.resolve("pw") + " }\nsystems:\n");
+            for (int i = 0; i < rpos.length; i++) {
+                b.append("  s").append(i).append(":\n    rpo: ").append(rpos[i]).append("\n    rto: 1h\n    backup: { repository: main, sources: [ { path: ")
+                        .append(dir.resolve("src")).append(" } ] }\n");
+            }
+            b.append("  nobackup:\n    rpo: 1m\n    rto: 1h\n");
+            Path p = dir.resolve("rpo-plan.yaml");
+            Files.writeString(p, b.toString());
+            return p;
+        }
+
+        private String timerOf(Path planFile) {
+            Run r = Cli.raw(null, "generate", "--systemd", "--timer", "--config", planFile.toString());
+            assertThat(r.exit()).as("%s", r).isZero();
+            return r.out().substring(r.out().indexOf("\n# lifeboat-backup.timer\n"));
+        }
+
+        /** brk13b N14: the timer runs every half of the smallest RPO (15m: every 6 minutes, clock-aligned), and says why. */
+        @Test
+        void theTimerRunsEveryHalfOfTheSmallestRpo() throws Exception {
+            String timer = timerOf(planWithRpos("1d", "15m", "4h"));
+            assertThat(timer.lines().toList()).contains("OnCalendar=*-*-* *:00/6:00", "Persistent=true", "AccuracySec=36s",
+                    "RandomizedDelaySec=36s", "Description=Lifeboat backup of every system in the plan, every 6m")
+                    .doesNotContain("OnCalendar=hourly");
+            assertThat(timer).contains("# Every 6m: half of the smallest RPO in the plan (15m, system s1), rounded down");
+            // systemd reads the expression as every 6 minutes of the hour, evenly
+            Run cal = Proc.run(List.of("systemd-analyze", "calendar", "--iterations=11", "*-*-* *:00/6:00"), Map.of(), null, new byte[0], 60);
+            assertThat(cal.exit()).as("%s", cal).isZero();
+            List<java.time.LocalTime> times = cal.out().lines().filter(l -> l.contains("Next elapse:") || l.contains("Iter."))
+                    .map(l -> java.time.LocalTime.parse(l.replaceAll(".* (\\d\\d:\\d\\d:\\d\\d) .*", "$1"))).toList();
+            assertThat(times).hasSize(11);
+            for (int i = 1; i < times.size(); i++) {
+                assertThat(java.time.Duration.between(times.get(i - 1), times.get(i)).plusDays(1).toMinutes() % (24 * 60))
+                        .as("%s", times).isEqualTo(6);
+            }
+        }
+
+        @Test
+        void theTimersIntervalIsRoundedDownToOneThatDividesTheClock() throws Exception {
+            assertThat(timerOf(planWithRpos("2h"))).contains("\nOnCalendar=hourly\n").contains("RandomizedDelaySec=5m\n")
+                    .doesNotContain("AccuracySec=");
+            assertThat(timerOf(planWithRpos("1d"))).contains("\nOnCalendar=*-*-* 00/12:00:00\n");
+            assertThat(timerOf(planWithRpos("7d"))).contains("\nOnCalendar=daily\n").contains("# Every 1d: half of the smallest RPO in the plan (7d");
+            assertThat(timerOf(planWithRpos("90m"))).contains("\nOnCalendar=*-*-* *:00/30:00\n");
+            assertThat(timerOf(planWithRpos("1m"))).contains("\nOnCalendar=*-*-* *:*:00/30\n").contains("\nAccuracySec=3s\n")
+                    .contains("\nRandomizedDelaySec=3s\n");
+            // no RPO below the floor: 10 s, said in the unit and on standard error
+            Run r = Cli.raw(null, "generate", "--systemd", "--timer", "--config", planWithRpos("15s").toString());
+            assertThat(r.exit()).as("%s", r).isZero();
+            assertThat(r.out()).contains("\nOnCalendar=*-*-* *:*:00/10\n").contains("more than half of the RPO");
+            assertThat(r.err()).contains("every 10s, more than half of s0's RPO of 15s");
+            // a plan where no system has an RPO and backup sources: hourly, and the unit says why
+            assertThat(timerOf(plan)).contains("\nOnCalendar=hourly\n").contains("# Hourly: no system in the plan has both backup sources and an RPO");
+        }
+
         @Test
         void userUnitsHaveNoUserLineAndStartWithTheSession() {
             Run r = Cli.raw(null, "generate", "--systemd", "--user", "--config", plan.toString());
@@ -294,7 +352,9 @@ class GenerateCommandTest {
             Files.writeString(home.resolve("README.md"), "# Lifeboat\n");
             Path odd = dir.resolve("my plans/100% sure.yaml");
             Files.createDirectories(odd.getParent());
-            Files.writeString(odd, "systems: {}\n");
+            // an RPO of 15m: the timer's OnCalendar= is every 6 minutes, which systemd must accept too
+            Files.writeString(odd, "repositories:\n  main: { url: " + dir.resolve("repo") + ", password-file: " + dir.resolve("pw")
+                    + " }\nsystems:\n  files:\n    rpo: 15m\n    rto: 1h\n    backup: { repository: main, sources: [ { path: " + dir.resolve("src") + " } ] }\n");
             Map<String, String> env = new HashMap<>(Map.of("LIFEBOAT_HOME", home.toString()));
             Path xdg = Files.createDirectories(dir.resolve("xdg"));
             Files.setPosixFilePermissions(xdg, PosixFilePermissions.fromString("rwx------"));
@@ -312,6 +372,9 @@ class GenerateCommandTest {
                 assertThat(execStart(service)).startsWith("ExecStart=\"" + home.toAbsolutePath().toString().replace("%", "%%") + "/lifeboat\" ")
                         .endsWith(" --config \"" + odd.toAbsolutePath().toString().replace("%", "%%") + "\"");
                 assertThat(service).doesNotContain("adjust it").contains("file://").contains("README.md");
+                if (flags.contains("--timer")) {
+                    assertThat(Files.readString(units.resolve("lifeboat-backup.timer"))).contains("\nOnCalendar=*-*-* *:00/6:00\n");
+                }
                 List<String> verify = new java.util.ArrayList<>(List.of("systemd-analyze"));
                 if (flags.contains("--user")) verify.add("--user");
                 verify.addAll(List.of("--man=no", "verify"));
