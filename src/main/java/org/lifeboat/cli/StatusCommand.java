@@ -69,9 +69,13 @@ final class StatusCommand implements Callable<Integer> {
         try {
             if (!noState) {
                 try {
-                    store = StateStore.open(db, stateDir);
-                    where = store.where();
-                    history = new DrillStore(store).history(null, null);
+                    store = StateStore.openReadOnly(db, stateDir);
+                    if (store == null) {
+                        noState = true; // a PostgreSQL database no service has prepared yet
+                    } else {
+                        where = store.where();
+                        history = new DrillStore(store).history(null, null);
+                    }
                 } catch (org.lifeboat.state.StateStoreException e) {
                     unreachable = e.getMessage();
                 }

@@ -214,7 +214,59 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens an existing state to read it only ({@code lifeboat status}): nothing is created,
+     * migrated or switched (no folder, no empty database, no WAL mode), so a user who may only read
+     * the state can. A state of an older schema is opened as {@link #open(String, Path)} does,
+     * which brings it up to date (the one write), since this version cannot read the old tables.
+     *
+     * @return the store, or null when there is no state there yet (no SQLite file; a PostgreSQL
+     *     database without Lifeboat's tables)
+     * @throws StateStoreException when it cannot be opened or read, is not a Lifeboat state, or was
+     *     written by a newer Lifeboat
+     */
+    public static StateStore openReadOnly(String location, Path stateDir) throws StateStoreException {
+        if (location != null && !location.isBlank()) {
+            String l = location.strip();
+            if (!l.startsWith("postgresql://") && !l.startsWith("postgres://")) return open(l, stateDir); // says what is wrong
+            return openPostgres(l, true);
+        }
+        Path file = stateDir.toAbsolutePath().normalize().resolve(FILE_NAME);
+        if (!Files.exists(file)) return null;
+        org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+        config.setReadOnly(true);
+        config.setBusyTimeout((int) BUSY_TIMEOUT.toMillis());
+        Connector connector = () -> DriverManager.getConnection("jdbc:sqlite:" + file, config.toProperties());
+        Connection c;
+        try {
+            c = connector.connect();
+        } catch (SQLException e) {
+            throw failure(file.toString(), false, "cannot open the state database", e);
+        }
+        StateStore store = new StateStore(Dialect.SQLITE, file, file.toString(), connector, c);
+        try {
+            Identity seen = store.retrying(() -> identify(c));
+            seen.check(file);
+            if (seen.version < SCHEMA_VERSION) {
+                closeQuietly(c);
+                return open(stateDir);
+            }
+            return store;
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw failure(file.toString(), false, "cannot read the state database", e);
+        } catch (StateStoreException | RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
     private static StateStore openPostgres(String location) throws StateStoreException {
+        return openPostgres(location, false);
+    }
+
+    /** {@code readOnly}: null when the database holds no Lifeboat state yet, nothing created. */
+    private static StateStore openPostgres(String location, boolean readOnly) throws StateStoreException {
         URI u;
         try {
             u = new URI(location);
@@ -253,6 +305,27 @@ public final class StateStore implements AutoCloseable {
         }
         StateStore store = new StateStore(Dialect.POSTGRES, null, shown, connector, c);
         try {
+            if (readOnly) {
+                int version = store.retrying(() -> {
+                    try (Statement s = c.createStatement();
+                         ResultSet rs = s.executeQuery("SELECT to_regclass('lifeboat_schema') IS NOT NULL")) {
+                        rs.next();
+                        if (!rs.getBoolean(1)) return -1;
+                    }
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM lifeboat_schema")) {
+                        return rs.next() ? rs.getInt(1) : 0;
+                    }
+                });
+                if (version < 0) {
+                    closeQuietly(c);
+                    return null;
+                }
+                if (version == SCHEMA_VERSION) {
+                    c.setReadOnly(true);
+                    return store;
+                }
+                // older: migrated as serve would; newer: refused by prepare with its sentence
+            }
             store.retrying(() -> {
                 store.prepare(c);
                 return null;

@@ -188,6 +188,33 @@ class StateStoreTest {
     }
 
     @Test
+    void aReadOnlyOpenCreatesNothingAndCannotWrite() throws Exception {
+        // SQLite: no state yet, nothing made
+        assertThat(StateStore.openReadOnly(null, tmp.resolve("none"))).isNull();
+        assertThat(Files.exists(tmp.resolve("none"))).isFalse();
+        try (StateStore s = StateStore.open(tmp.resolve("st"))) {
+            new JobLog(s).started(run("j1", "h1", "files", NOW));
+        }
+        try (StateStore s = StateStore.openReadOnly("", tmp.resolve("st"))) {
+            assertThat(new JobLog(s).get("j1")).isPresent();
+            assertThatThrownBy(() -> new JobLog(s).started(run("j2", "h1", "files", NOW))).isInstanceOf(StateStoreException.class);
+        }
+        // PostgreSQL: a database no service prepared yet stays empty
+        String url = freshPostgres();
+        String db = url.substring(url.lastIndexOf('/') + 1);
+        assertThat(StateStore.openReadOnly(url, tmp)).isNull();
+        assertThat(Postgres.locate().query(pg.connection("postgres", null), db,
+                "select count(*) from pg_tables where schemaname = 'public'", T).strip()).isEqualTo("0");
+        try (StateStore s = StateStore.open(url, tmp)) {
+            new JobLog(s).started(run("j1", "h1", "files", NOW));
+        }
+        try (StateStore s = StateStore.openReadOnly(url, tmp)) {
+            assertThat(new JobLog(s).get("j1")).isPresent();
+            assertThatThrownBy(() -> new JobLog(s).started(run("j2", "h1", "files", NOW))).isInstanceOf(StateStoreException.class);
+        }
+    }
+
+    @Test
     void anotherApplicationsPostgresDatabaseIsLeftUntouched() throws Exception {
         String url = freshPostgres();
         String db = url.substring(url.lastIndexOf('/') + 1);
