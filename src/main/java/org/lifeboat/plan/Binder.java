@@ -212,10 +212,32 @@ final class Binder {
         if (onlyWithVariables == null) {
             crossChecks(systems, systemEntries, repos);
             keepChecks(systems, systemEntries, root, repos);
+            drillChecks(root, dflt, systems);
         }
         ServicePlan service = onlyWithVariables == null ? service(root, systemEntries, systems) : ServicePlan.EMPTY;
         return new Plan(parsed.file(), parsed.hash(), name, repos, siteObjs, dflt, site.isEmpty() ? null : site,
                 Map.copyOf(resolvedVars), systems, drillEvery, stateDir, List.of(), service);
+    }
+
+    /**
+     * A warning when no drill can run at all ({@link DrillSite}): at the default-site that names the
+     * sandbox, else at the sandbox site that became the default, else at {@code sites:}, else at
+     * {@code systems:}; naming the systems.
+     */
+    private void drillChecks(YMap root, String dflt, Map<String, SystemSpec> systems) {
+        String why = DrillSite.refusal(sites.keySet(), dflt, DrillSite.SANDBOX);
+        if (why == null || systems.isEmpty()) return;
+        YEntry ds = root.entries().get("default-site");
+        YEntry se = root.entries().get("sites");
+        YEntry sys = root.entries().get("systems");
+        Pos pos;
+        if (sites.containsKey(DrillSite.SANDBOX)) {
+            YEntry sandbox = se != null && se.value() instanceof YMap sm ? sm.entries().get(DrillSite.SANDBOX) : null;
+            pos = ds != null ? ds.value().pos() : sandbox != null ? sandbox.keyPos() : root.pos();
+        } else {
+            pos = se != null ? se.keyPos() : sys != null ? sys.keyPos() : root.pos();
+        }
+        problems.add(Problem.warning(file, pos, DrillSite.sentence(List.copyOf(systems.keySet()), why)));
     }
 
     // ------------------------------------------------------------------------------ serve (issue 13)
@@ -346,10 +368,19 @@ final class Binder {
         try {
             java.net.URI u = new java.net.URI(url);
             if (u.getHost() == null || u.getHost().isEmpty()) return "names no host";
-            return null;
+            return portProblem(u);
         } catch (java.net.URISyntaxException e) {
             return "is not a URL (" + e.getReason() + " at character " + (e.getIndex() + 1) + ")";
         }
+    }
+
+    /**
+     * Why the port {@code u} names cannot be connected to (null when it names none, or one from 1
+     * to 65535): {@link java.net.URI} takes any digits, and a connection then fails at every call.
+     */
+    private static String portProblem(java.net.URI u) {
+        if (u.getPort() == -1 || u.getPort() >= 1 && u.getPort() <= 65535) return null;
+        return "names port " + u.getPort() + ", which is not a port (1 to 65535)";
     }
 
     /** Why {@code address} is not one mail address (RFC 5322, as Jakarta Mail reads it strictly), or null. */
@@ -922,6 +953,14 @@ final class Binder {
                 Integer status = integer(cm, "status", 100, 599);
                 if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) {
                     bad(cm.entries().get("url").value(), "url must start with http:// or https://");
+                } else if (url != null) {
+                    String why;
+                    try {
+                        why = portProblem(new java.net.URI(url));
+                    } catch (java.net.URISyntaxException e) {
+                        why = null; // as before: the check itself says what it could not reach
+                    }
+                    if (why != null) bad(cm.entries().get("url").value(), w + " url " + why);
                 }
                 String body = nonEmpty(cm, "body", "leave it out to accept any response body");
                 return url == null ? null : new Check.HttpCheck(url, status == null ? 200 : status, body, within(cm));

@@ -17,6 +17,7 @@ import org.lifeboat.check.Checker;
 import org.lifeboat.drill.Drill;
 import org.lifeboat.drill.DrillReport;
 import org.lifeboat.drill.DrillStore;
+import org.lifeboat.plan.DrillSite;
 import org.lifeboat.plan.Plan;
 import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.prune.PruneListener;
@@ -230,6 +231,9 @@ public final class PlanJobs implements JobRunner {
     }
 
     private JobOutcome drill(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
+        // what the API refuses at once (and the dashboard's button says) is said here too: a scheduled drill of such a plan
+        String refused = DrillSite.refusal(plan, s.name());
+        if (refused != null) return JobOutcome.failed(refused);
         String id = DrillStore.newId(Instant.now());
         try (DrillStore store = DrillStore.open(stateDb, stateDir)) {
             DrillReport r = new Drill(plan.file(), new Drill.Options(List.of(s.name()), null, false, 1.0, Duration.ofDays(7), 2, null),
@@ -252,6 +256,27 @@ public final class PlanJobs implements JobRunner {
         }
     }
 
+    /**
+     * A file system error as a sentence: the path, and what is wrong with it in words (Java's own
+     * message is often the path alone).
+     */
+    static String sentence(java.nio.file.FileSystemException e) {
+        String what = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.NoSuchFileException ? "it does not exist"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "something that is not a folder is there (a file, or a"
+                        + " symbolic link to nowhere)"
+                : e instanceof java.nio.file.NotDirectoryException ? "it is not a folder"
+                : e instanceof java.nio.file.DirectoryNotEmptyException ? "it is a folder that is not empty"
+                : e instanceof java.nio.file.FileSystemLoopException ? "its symbolic links form a loop"
+                : e instanceof java.nio.file.NotLinkException ? "it is not a symbolic link"
+                : null;
+        String reason = e.getReason();
+        String why = reason != null && !reason.isBlank() ? (what != null ? what + " (" + reason + ")" : reason)
+                : what != null ? what : e.getClass().getSimpleName();
+        String file = e.getFile();
+        return (file == null ? "" : file + (e.getOtherFile() == null ? "" : " and " + e.getOtherFile()) + ": ") + why;
+    }
+
     private JobOutcome restore(Plan plan, SystemSpec s, JobRequest job, Cancel cancel, Consumer<String> progress) throws Exception {
         String snap = job.args().get("snapshot");
         String path = job.args().getOrDefault("path", "/");
@@ -266,7 +291,20 @@ public final class PlanJobs implements JobRunner {
             Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);
             RestoreOptions.Overwrite ow = RestoreOptions.Overwrite.parse(job.args().getOrDefault("overwrite", "always"));
             Restorer r = new Restorer(repo, new RestoreOptions(Path.of(target), List.of(), List.of(), ow, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
-            RestoreResult res = r.run(root, prefix);
+            RestoreResult res;
+            try {
+                res = r.run(root, prefix);
+            } catch (java.nio.file.FileSystemException e) {
+                // Java names only the path (a dangling symlink as target: "FileAlreadyExistsException: /x/dl")
+                String why = sentence(e);
+                Path t = Path.of(target).normalize();
+                Path at = e.getFile() == null ? null : Path.of(e.getFile()).normalize();
+                if (at == null || !at.startsWith(t) && !t.startsWith(at)) {
+                    return JobOutcome.failed("restore failed: " + why); // not the target's (a repository's file, say)
+                }
+                return JobOutcome.failed("cannot restore to " + target + ": "
+                        + (at.equals(t) && e.getOtherFile() == null ? why.substring(e.getFile().length() + 2) : why));
+            }
             return new JobOutcome(res.warnings().isEmpty() ? JobRun.SUCCEEDED : JobRun.PARTIAL, r.filesDone.sum(), r.bytesDone.sum(), -1,
                     sn.id().hex(), "restored " + (prefix.isEmpty() ? "/" : prefix) + " of snapshot " + sn.id().shortHex() + " to " + target
                     + (res.warnings().isEmpty() ? "" : "; " + res.warnings().size() + " warnings, first: " + res.warnings().getFirst()));

@@ -150,7 +150,10 @@ class PlanLoaderTest {
                 new Check.HttpCheck("http://127.0.0.1:8080/health", 200, null, Duration.ofSeconds(60)));
         assertThat(web.drillEvery()).isEqualTo(Duration.ofDays(30));
 
-        assertThat(plan.warnings()).hasSize(2);
+        // the RTO warnings (below), and that no drill can run: the example has no sandbox site
+        assertThat(plan.warnings()).hasSize(3);
+        assertThat(plan.warnings().getFirst().message()).startsWith("no drill of systems database, files, webapp can run:"
+                + " the plan has no site 'sandbox' to drill in");
         assertThat(plan.hash()).hasSize(64);
         assertThat(plan.file()).isEqualTo(dir.resolve(PlanLoader.FILE_NAME).toAbsolutePath().normalize());
     }
@@ -175,11 +178,16 @@ class PlanLoaderTest {
     }
 
     @Test
-    void exampleValidatesWithOnlyTheRtoWarnings() throws Exception {
+    void exampleValidatesWithTheRtoWarningsAndThatItHasNoDrillSite() throws Exception {
         List<Problem> all = PlanLoader.validate(write(EXAMPLE));
 
         assertThat(errors(all)).isEmpty();
-        assertThat(all).hasSize(2);
+        assertThat(all).hasSize(3);
+        // At "sites:" (line 5, column 1): no site 'sandbox', so no drill can run.
+        assertAt(all.get(0), 5, 1);
+        assertThat(all.get(0).message()).isEqualTo("no drill of systems database, files, webapp can run: the plan has no site"
+                + " 'sandbox' to drill in; add one whose folders and ports are generated, e.g. sandbox: { root: \"${temp-dir}\" }");
+        all = all.subList(1, 3);
         // Both at webapp's "rto: 10m" (line 35, column 10), one per slower dependency.
         for (Problem w : all) assertAt(w, 35, 10);
         assertThat(all.get(0).message()).contains("'webapp'", "rto 10m", "'database'", "rto 20m");
@@ -236,7 +244,11 @@ class PlanLoaderTest {
                 new Check.HttpCheck("http://127.0.0.1/", 200, null, Duration.ofSeconds(30)),
                 new Check.FilesCheck(List.of(), 1.0, Duration.ofSeconds(30)));
         assertThat(plan.site()).isNull();
-        assertThat(plan.warnings()).isEmpty();
+        // only that no drill can run: a plan without sites has no sandbox (said at "systems:")
+        assertThat(plan.warnings()).singleElement().satisfies(w -> {
+            assertAt(w, 3, 1);
+            assertThat(w.message()).startsWith("no drill of system 'db' can run: the plan has no site 'sandbox'");
+        });
     }
 
     @Test
@@ -397,9 +409,10 @@ class PlanLoaderTest {
                 """);
         List<Problem> all = PlanLoader.validate(f);
         assertThat(errors(all)).isEmpty();
-        assertThat(all).hasSize(1);
-        assertAt(all.get(0), 10, 22);
-        assertThat(all.get(0).message()).contains("site alternate does not define ${pg_port}");
+        assertThat(all).hasSize(2);
+        assertThat(all.get(0).message()).startsWith("no drill of system 'db' can run"); // at "sites:" (no sandbox)
+        assertAt(all.get(1), 10, 22);
+        assertThat(all.get(1).message()).contains("site alternate does not define ${pg_port}");
 
         Plan primary = PlanLoader.load(f, "primary", PlanLoader.Generators.placeholders());
         assertThat(((Check.TcpCheck) primary.system("db").verify().get(0)).port()).isEqualTo(5432);
@@ -407,7 +420,7 @@ class PlanLoaderTest {
         PlanException e = catchThrowableOfType(PlanException.class,
                 () -> PlanLoader.load(f, "alternate", PlanLoader.Generators.placeholders()));
         assertThat(errors(e.problems())).as("one error, not a cascade from the empty value").hasSize(1);
-        assertAt(e.problems().get(0), 10, 22);
+        assertAt(errors(e.problems()).get(0), 10, 22);
         assertThat(e.getMessage()).contains("site 'alternate' has no variable ${pg_port}");
     }
 
@@ -1045,7 +1058,9 @@ class PlanLoaderTest {
                 """);
         try (var s = Files.list(dir)) {
             long before = s.count();
-            assertThat(PlanLoader.validate(f)).isEmpty();
+            // (the only site is the sandbox, so it is the default site: no drill can run, which is said)
+            assertThat(PlanLoader.validate(f)).singleElement().extracting(Problem::message).asString()
+                    .startsWith("no drill of system 'app' can run: site 'sandbox' is the plan's default site");
             try (var t = Files.list(dir)) {
                 assertThat(t.count()).isEqualTo(before);
             }

@@ -129,6 +129,30 @@ class ServicePlanTest {
         assertThat(e.getFirst().message()).contains(expected);
     }
 
+    /** brk13b N14: a port outside 1..65535 parses as a URL, and every call to it then fails; said at its key. */
+    @Test
+    void aWebAddressWithAPortThatIsNoneIsAnErrorAtItsKey() throws Exception {
+        for (String port : new String[] {"99999", "0", "65536"}) {
+            List<Problem> webhook = errors("alerts:\n  - webhook: { url: \"http://127.0.0.1:" + port + "/hook\" }\n" + SYSTEM);
+            assertThat(webhook).as(port).singleElement().satisfies(p -> {
+                assertThat(p.message()).isEqualTo("webhook url names port " + port + ", which is not a port (1 to 65535)");
+                assertThat(p.line() + ":" + p.column()).isEqualTo("2:21");
+            });
+            List<Problem> ping = errors(SYSTEM + "    ping: { check: https://hc.example.com/x, backup: \"https://hc.example.com:"
+                    + port + "/uuid\" }\n");
+            assertThat(ping).as(port).singleElement().satisfies(p -> {
+                assertThat(p.message()).isEqualTo("system 'files' ping backup names port " + port + ", which is not a port (1 to 65535)");
+                assertThat(p.line() + ":" + p.column()).isEqualTo("8:54");
+            });
+        }
+        assertThat(errors("alerts:\n  - webhook: { url: \"http://127.0.0.1:65535/hook\" }\n" + SYSTEM)).isEmpty();
+        assertThat(errors(SYSTEM + "    ping: { backup: \"https://hc.example.com:1/uuid\" }\n")).isEmpty();
+        // a drill's http check too (its port comes from the site's variables)
+        assertThat(errors(SYSTEM + "    verify: [ { http: { url: \"http://127.0.0.1:70000/health\" } } ]\n")).singleElement()
+                .extracting(Problem::message).asString().isEqualTo("system 'files' http check url names port 70000, which is not a port"
+                        + " (1 to 65535)");
+    }
+
     @Test
     void pingsMustBeWebAddressesAndABackupScheduleNeedsSources() throws Exception {
         assertThat(errors(SYSTEM + "    ping: { backup: file:///etc/passwd }\n")).singleElement()
@@ -146,17 +170,22 @@ class ServicePlanTest {
                 """)).singleElement().extracting(Problem::message).asString().contains("has a backup schedule but nothing to back up");
     }
 
+    /** The warnings but that no drill can run (SYSTEM has no sandbox site; {@link DrillSiteTest} is about that). */
+    private List<Problem> warnings(String yaml) throws Exception {
+        return PlanLoader.validate(write(yaml)).stream().filter(p -> !p.message().startsWith("no drill of")).toList();
+    }
+
     @Test
     void aBackupScheduleThatCannotMeetTheRpoIsAWarningAtItsLine() throws Exception {
-        List<Problem> all = PlanLoader.validate(write(SYSTEM + "    schedule:\n      backup: 3h\n      check: \"0 3 * * 0\"\n"));
+        List<Problem> all = warnings(SYSTEM + "    schedule:\n      backup: 3h\n      check: \"0 3 * * 0\"\n");
         assertThat(all).singleElement().satisfies(p -> {
             assertThat(p.isError()).isFalse();
             assertThat(p.line()).isEqualTo(9);
             assertThat(p.message()).contains("backups 3h leave up to 3h between snapshots, more than its RPO of 1h");
         });
-        List<Problem> weekly = PlanLoader.validate(write(SYSTEM + "    schedule: { backup: \"0 3 * * 0\" }\n"));
+        List<Problem> weekly = warnings(SYSTEM + "    schedule: { backup: \"0 3 * * 0\" }\n");
         assertThat(weekly).singleElement().extracting(Problem::message).asString().contains("leave up to 7d");
-        assertThat(PlanLoader.validate(write(SYSTEM + "    schedule: { backup: 30m }\n"))).isEmpty();
+        assertThat(warnings(SYSTEM + "    schedule: { backup: 30m }\n")).isEmpty();
     }
 
     @Test

@@ -30,6 +30,7 @@ import org.lifeboat.drill.DrillReport;
 import org.lifeboat.drill.DrillReports;
 import org.lifeboat.drill.DrillStore;
 import org.lifeboat.drill.SystemRun;
+import org.lifeboat.plan.DrillSite;
 import org.lifeboat.plan.Graph;
 import org.lifeboat.plan.Plan;
 import org.lifeboat.plan.SystemSpec;
@@ -74,6 +75,8 @@ public final class WebServer implements AutoCloseable {
     static final String LOGIN_COOKIE = "lifeboat_login";
     static final Duration SESSION_IDLE = Duration.ofHours(12);
     private static final int MAX_FAILURES_PER_MINUTE = 5;
+    /** The largest request body taken, in bytes (a restore's is a few hundred); a larger one is 413. */
+    static final long MAX_BODY_BYTES = 1_000_000;
 
     /**
      * Where and how to listen.
@@ -131,9 +134,14 @@ public final class WebServer implements AutoCloseable {
      * @throws IllegalArgumentException when the address cannot be bound or a TLS file cannot be used (one sentence)
      */
     public String start() {
+        preflight();
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.http.maxRequestSize = MAX_BODY_BYTES;
+            // what the server answers before any route (a too long address, 414): the API's JSON, not Jetty's HTML
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
+            cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrors()));
             if (opts.tlsCert() != null) {
                 char[] pw = Long.toHexString(random.nextLong()).toCharArray();
                 java.security.KeyStore ks;
@@ -156,12 +164,10 @@ public final class WebServer implements AutoCloseable {
                 });
             }
             for (String path : List.of("/", "/*")) {
-                cfg.routes.get(path, this::handle);
-                cfg.routes.post(path, this::handle);
-                // every other method gets the same answers (401 without credentials, then 405), as JSON
-                cfg.routes.put(path, this::handle);
-                cfg.routes.patch(path, this::handle);
-                cfg.routes.delete(path, this::handle);
+                // every method gets the same answers (401 without credentials, then 405 but for GET, HEAD and POST), as JSON
+                for (io.javalin.http.HandlerType t : io.javalin.http.HandlerType.values()) {
+                    if (t.isHttpMethod()) cfg.routes.addEndpoint(new io.javalin.router.Endpoint(t, path, this::handle));
+                }
             }
         });
         try {
@@ -179,6 +185,38 @@ public final class WebServer implements AutoCloseable {
         }
         String host = opts.host().contains(":") ? "[" + opts.host() + "]" : opts.host();
         return (opts.tlsCert() != null ? "https" : "http") + "://" + host + ":" + app.port() + "/";
+    }
+
+    /**
+     * The listener's usual failures found before the server starts, each said in one sentence (and
+     * without the server library's own error line): a host name that does not resolve, an address
+     * in use or not this machine's, a port below 1024 without the right to bind it.
+     *
+     * @throws IllegalArgumentException the sentence
+     */
+    private void preflight() {
+        String where = "cannot listen on " + opts.host() + ":" + opts.port() + ": ";
+        InetAddress addr;
+        try {
+            addr = InetAddress.getByName(opts.host());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(where + "the host name " + opts.host() + " cannot be resolved; give an address of this"
+                    + " machine with --listen (or serve: listen: in the plan)", e);
+        }
+        if (opts.port() == 0) return;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as the server's own socket: a port only in TIME_WAIT is free
+            probe.bind(new java.net.InetSocketAddress(addr, opts.port()));
+        } catch (java.net.BindException e) {
+            String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            throw new IllegalArgumentException(where + (m.contains("in use")
+                    ? "the address is in use (another serve?); choose another with --listen"
+                    : m.contains("assign") ? "the address is not one of this machine's; choose another with --listen"
+                    : m.contains("permission") ? "binding a port below 1024 needs root; choose another with --listen"
+                    : e.getMessage()), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
     }
 
     /**
@@ -301,8 +339,8 @@ public final class WebServer implements AutoCloseable {
                 }
                 return;
             }
-            if (!post && !method.equals("GET")) {
-                ctx.header("Allow", "GET, POST");
+            if (!post && !method.equals("GET") && !method.equals("HEAD")) {
+                ctx.header("Allow", "GET, HEAD, POST");
                 error(ctx, 405, method + " is not a method of " + path + ": use GET or POST");
                 return;
             }
@@ -339,6 +377,9 @@ public final class WebServer implements AutoCloseable {
             error(ctx, e.status, e.getMessage());
         } catch (StateStoreException e) {
             error(ctx, 503, e.getMessage());
+        } catch (io.javalin.http.HttpResponseException e) {
+            // Javalin's own refusals (a body over MAX_BODY_BYTES: 413), in the API's words
+            error(ctx, e.getStatus(), JsonErrors.sentence(e.getStatus(), e.getMessage()));
         } catch (RuntimeException e) {
             // never a stack trace to the client or the log: one sentence each
             String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -486,10 +527,38 @@ public final class WebServer implements AutoCloseable {
     // ------------------------------------------------------------------------------ pages
 
     private void page(Context ctx, Session session) throws IOException {
-        String html = resource("app.html").replace("{{csrf}}", session == null ? "" : session.csrf());
+        String missing = missingPage(ctx.path());
+        String html = resource("app.html").replace("{{csrf}}", session == null ? "" : session.csrf())
+                .replace("{{not-found}}", missing == null ? "" : escape(missing));
+        if (missing != null) ctx.status(404);
         ctx.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none';"
                 + " form-action 'self'");
         ctx.contentType("text/html; charset=utf-8").result(html);
+    }
+
+    /**
+     * Why there is no dashboard page at {@code path} (one sentence, shown on a 404 page), or null
+     * for the overview, a system of this plan and a snapshot ID's browser.
+     */
+    private String missingPage(String path) {
+        if (path.equals("/")) return null;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("/(systems|snapshots)/([^/]+)/?").matcher(path);
+        if (!m.matches()) return "there is no page " + decode(path) + " on this dashboard";
+        String name = decode(m.group(2));
+        if (m.group(1).equals("snapshots")) {
+            return Id.isId(name) ? null : "there is no snapshot '" + name + "': a snapshot's ID is 64 hex digits";
+        }
+        if (service.plan().system(name) != null) return null;
+        String elsewhere = null;
+        try {
+            for (FleetStatus.Row r : service.fleet().all()) {
+                if (r.system().equals(name) && !r.host().equals(service.host())) elsewhere = r.host();
+            }
+        } catch (StateStoreException e) {
+            // the sentence without the fleet
+        }
+        return "there is no system '" + name + "' in the plan" + (elsewhere == null ? ""
+                : "; it is a system of host " + elsewhere + ", whose own dashboard shows it");
     }
 
     private void staticFile(Context ctx, String name) throws IOException {
@@ -559,7 +628,12 @@ public final class WebServer implements AutoCloseable {
                 }
                 case "drills" -> json(ctx, 200, drills(name));
                 case "POST backup", "POST drill" -> {
-                    String id = service.scheduler().submit(new JobRequest(name, JobKind.parse(rest.substring(0)), "manual"));
+                    if (rest.equals("drill")) {
+                        // refused at once, as the dashboard's disabled button says: a job would only fail
+                        String refused = DrillSite.refusal(service.plan(), name);
+                        if (refused != null) throw new BadRequest(409, refused);
+                    }
+                    String id = service.scheduler().submit(new JobRequest(name, JobKind.parse(rest), "manual"));
                     json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
                 }
                 default -> throw new BadRequest(404, "no such API route");
@@ -625,6 +699,11 @@ public final class WebServer implements AutoCloseable {
         if (next == null) o.putNull("next_backup");
         else o.put("next_backup", next.toString());
         if (service.lookedAt() != null) o.put("updated", service.lookedAt().toString());
+        // why "Run drill now" cannot work (the button is off with this as its title), null when it can
+        Plan plan = service.plan();
+        String noDrill = plan.system(name) == null ? null : DrillSite.refusal(plan, name);
+        if (noDrill == null) o.putNull("drill_unavailable");
+        else o.put("drill_unavailable", noDrill);
         return o;
     }
 
@@ -790,23 +869,7 @@ public final class WebServer implements AutoCloseable {
             }
             String path = body.path("path").asText("/");
             String target = body.path("target").asText("");
-            java.nio.file.Path t;
-            try {
-                t = java.nio.file.Path.of(target);
-            } catch (java.nio.file.InvalidPathException e) {
-                throw new BadRequest(400, "target is not a path on " + service.host() + ": " + e.getReason());
-            }
-            if (target.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-                throw new BadRequest(400, "target holds a control character (a line break, a tab…); give a plain path");
-            }
-            if (target.isBlank() || !t.isAbsolute()) {
-                throw new BadRequest(400, "target must be an absolute path on " + service.host());
-            }
-            String inside = service.protectedPlace(t);
-            if (inside != null) {
-                throw new BadRequest(400, "restore target " + target + " reaches " + inside + ": a restore there could overwrite"
-                        + " what Lifeboat itself keeps; choose a folder elsewhere");
-            }
+            java.nio.file.Path t = RestoreTarget.check(service, target);
             // as restore's own refusal: files already in the target are replaced only when the request says how
             String overwrite = body.path("overwrite").isTextual() ? body.get("overwrite").asText() : null;
             if (overwrite != null) {
@@ -815,7 +878,7 @@ public final class WebServer implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     throw new BadRequest(400, "overwrite must be always, if-changed, if-newer or never, not '" + overwrite + "'");
                 }
-            } else if (nonEmpty(t)) {
+            } else if (RestoreTarget.nonEmpty(t)) {
                 throw new BadRequest(400, "restore target " + target + " is not empty; say \"overwrite\": always, if-changed,"
                         + " if-newer or never");
             }
@@ -906,17 +969,6 @@ public final class WebServer implements AutoCloseable {
             if (s.backup() != null && s.backup().repository().equals(f.repository()) && SystemSnapshots.matches(s, f.snap())) return s.name();
         }
         throw new BadRequest(400, "snapshot " + f.snap().id().shortHex() + " belongs to no system of the plan");
-    }
-
-    /** Whether {@code p} is a folder holding anything, or something other than a folder. */
-    private static boolean nonEmpty(java.nio.file.Path p) {
-        if (!java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
-        if (!java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return true;
-        try (var s = java.nio.file.Files.list(p)) {
-            return s.findAny().isPresent();
-        } catch (IOException e) {
-            return true;
-        }
     }
 
     /** A path in a snapshot: absolute, without . or .. or empty parts. */

@@ -417,7 +417,9 @@ function systemPage(name) {
   let sys = null;
   const facts = h('section', { id: 'facts', 'aria-label': 'Status' });
   const backupBtn = h('button', { type: 'button', id: 'backup-now', class: 'primary' }, 'Back up now');
-  const drillBtn = h('button', { type: 'button', id: 'drill-now' }, 'Run drill now');
+  const drillBtn = h('button', { type: 'button', id: 'drill-now', 'aria-describedby': 'drill-unavailable' }, 'Run drill now');
+  // Why no drill of this system can run (no sandbox site, say): the button stays off and says so.
+  const drillNote = h('p', { id: 'drill-unavailable', class: 'muted small', hidden: true });
   const jobStatus = h('div', { id: 'job-status', class: 'job-status', 'aria-live': 'polite', hidden: true });
   const chartBox = h('figure', { class: 'chart' });
   const snaps = table('snapshots', 'Snapshots, newest first',
@@ -432,6 +434,7 @@ function systemPage(name) {
     h('h1', { id: 'system-name' }, name),
     facts,
     h('div', { class: 'actions' }, backupBtn, ' ', drillBtn),
+    drillNote,
     jobStatus,
     h('h2', null, 'Snapshot history'), chartBox,
     h('h2', null, 'Snapshots'), snaps.table,
@@ -442,8 +445,13 @@ function systemPage(name) {
   // Buttons are off while a job of this system runs (ours or a scheduled one): the server would answer 409.
   const updateButtons = () => {
     const busy = trackedJob != null || !!sys?.running_job;
+    const noDrill = sys?.drill_unavailable || '';
     backupBtn.disabled = busy;
-    drillBtn.disabled = busy;
+    drillBtn.disabled = busy || !!noDrill;
+    if (noDrill) drillBtn.title = capitalise(noDrill) + '.';
+    else drillBtn.removeAttribute('title');
+    drillNote.hidden = !noDrill;
+    drillNote.textContent = noDrill ? capitalise(noDrill) + '.' : '';
   };
   onStateChange = updateButtons;
   let lastButton = null;
@@ -727,15 +735,21 @@ function entryRow(id, dir, e) {
 
 // ----------------------------------------------------------------------------------------------- routing
 
-function notFound() {
+/** The 404 page; `why` is the server's sentence (e.g. "there is no system 'x' in the plan"), when it gave one. */
+function notFound(why) {
   document.title = 'Not found · Lifeboat';
-  replaceContent(app, h('h1', null, 'Page not found'), h('p', null, h('a', { href: '/' }, 'Back to the overview')));
+  replaceContent(app, h('h1', null, 'Page not found'),
+    why ? h('p', { id: 'not-found' }, capitalise(why) + '.') : null,
+    h('p', null, h('a', { href: '/' }, 'Back to the overview')));
 }
 
 function route() {
   // The logout form's token comes from the meta tag, so it is right even if the server filled in only the meta.
   const logoutCsrf = document.getElementById('logout-csrf');
   if (logoutCsrf) logoutCsrf.value = CSRF;
+  // The server answered 404 for this address (an unknown system, say) and said why: no page is built for it.
+  const missing = document.querySelector('meta[name="not-found"]')?.content || '';
+  if (missing) return notFound(missing);
   const p = location.pathname;
   let m;
   try {

@@ -184,6 +184,15 @@ class DashboardBrowserTest {
         until("the heading files", () -> "files".equals(driver.findElement(By.id("system-name")).getText()));
         until("a snapshot row", () -> !driver.findElements(By.cssSelector("#snapshots tr.snapshot-row")).isEmpty());
         until("the facts", () -> !driver.findElement(By.id("facts")).getText().isBlank());
+        // the plan has no sandbox site: "Run drill now" is off and says why (its title, and the note under it)
+        WebElement drillNow = until("the drill button off", () -> {
+            WebElement b = driver.findElement(By.id("drill-now"));
+            return b.isEnabled() ? null : b;
+        });
+        String noDrill = "No drill of system 'files' can run: the plan has no site 'sandbox' to drill in; add one whose folders and"
+                + " ports are generated, e.g. sandbox: { root: \"${temp-dir}\" }.";
+        assertThat(drillNow.getDomAttribute("title")).isEqualTo(noDrill);
+        assertThat(driver.findElement(By.id("drill-unavailable")).getText()).isEqualTo(noDrill);
         screenshot("system-files.png");
         String snapshotId = until("the first snapshot's ID", () ->
                 driver.findElement(By.cssSelector("#snapshots tr.snapshot-row")).getDomAttribute("data-id"));
@@ -278,6 +287,19 @@ class DashboardBrowserTest {
         assertThat(old.statusCode()).as("the session after logout").isEqualTo(401);
         driver.get(fixture.url);
         until("the redirect to /login after logout", () -> driver.getCurrentUrl().endsWith("/login"));
+    }
+
+    /** The page of a system that is not in the plan: a 404 saying so, with no buttons to press. */
+    @Test
+    void anUnknownSystemsPageSaysItIsNotInThePlan() throws Exception {
+        login();
+        driver.get(fixture.url + "systems/nope");
+        String said = until("the not-found page", () -> driver.findElement(By.id("not-found")).getText());
+        assertThat(said).isEqualTo("There is no system 'nope' in the plan.");
+        assertThat(driver.findElements(By.id("drill-now"))).isEmpty();
+        assertThat(driver.findElements(By.id("backup-now"))).isEmpty();
+        assertThat(driver.getTitle()).startsWith("Not found");
+        screenshot("system-not-found.png");
     }
 
     /**

@@ -1,0 +1,165 @@
+package org.lifeboat.server.web;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.lifeboat.service.Service;
+
+/**
+ * The folder a dashboard restore writes into, judged before the job is queued (brk13 #1, #2,
+ * brk13b N1, N9, N12): every refusal is a 400 with one sentence that says what is wrong with the
+ * path, never a bare path or a job that fails later.
+ */
+final class RestoreTarget {
+    /** As Linux's own limit (MAXSYMLINKS): more links than this on one path is a loop. */
+    private static final int MAX_LINKS = 40;
+
+    private RestoreTarget() {}
+
+    /**
+     * Where a path leads: {@code real} with every symbolic link on the way followed (also one that
+     * points to nothing); {@code link} the first link on the way that points to nothing, else the
+     * first link, and {@code linkTarget} where it points (absolute, as written); both null when the
+     * path holds no link. {@code dangling}: {@code link} points to nothing.
+     */
+    record Reach(Path real, Path link, Path linkTarget, boolean dangling) {}
+
+    /**
+     * The target as given, refused (400, one sentence) when it is not an absolute path, holds a
+     * control character, reaches a repository of the plan or the state folder (also through a
+     * symbolic link that points to nothing yet), leads through a symbolic link to nothing, lies
+     * under a file, is a file, or lies where the service may not write.
+     *
+     * @param target the request's {@code target}
+     * @return the target as a path (not resolved: the restore follows links as the OS does)
+     * @throws WebServer.BadRequest with status 400 and the sentence
+     */
+    static Path check(Service service, String target) throws WebServer.BadRequest {
+        Path t;
+        try {
+            t = Path.of(target);
+        } catch (InvalidPathException e) {
+            throw new WebServer.BadRequest(400, "target is not a path on " + service.host() + ": " + e.getReason());
+        }
+        if (target.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+            throw new WebServer.BadRequest(400, "target holds a control character (a line break, a tab…); give a plain path");
+        }
+        if (target.isBlank() || !t.isAbsolute()) {
+            throw new WebServer.BadRequest(400, "target must be an absolute path on " + service.host());
+        }
+        Reach reach = follow(t);
+        if (reach.link() != null) {
+            String inside = service.protectedPlace(reach.real());
+            if (inside != null) {
+                throw new WebServer.BadRequest(400, "restore target " + target + " " + through(t, reach) + ", "
+                        + (inside.endsWith(HOLDS) ? "which holds " + inside.substring(0, inside.length() - HOLDS.length())
+                        : "inside " + inside) + ": a restore there could overwrite what Lifeboat itself keeps; choose a folder elsewhere");
+            }
+        }
+        String inside = service.protectedPlace(t);
+        if (inside != null) {
+            throw new WebServer.BadRequest(400, "restore target " + target + " reaches " + inside + ": a restore there could overwrite"
+                    + " what Lifeboat itself keeps; choose a folder elsewhere");
+        }
+        Path real = reach.real();
+        if (reach.dangling()) {
+            throw new WebServer.BadRequest(400, "restore target " + target + " " + through(t, reach) + ", which does not exist;"
+                    + " give the folder itself, or make the link point to a folder");
+        }
+        Path existing = real;
+        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) existing = existing.getParent();
+        if (existing == null) existing = real.getRoot();
+        if (!Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
+            throw new WebServer.BadRequest(400, existing.equals(real)
+                    ? "restore target " + target + " is a file, not a folder; give the folder to restore into"
+                    : "restore target " + target + " cannot be made: " + existing + " is a file, not a folder");
+        }
+        if (!Files.isWritable(existing)) {
+            throw new WebServer.BadRequest(400, "restore target " + target + " cannot be written: the service may not write in "
+                    + existing + " (permission denied, or a read-only file system)");
+        }
+        return t;
+    }
+
+    private static final String HOLDS = ", which lies inside it";
+
+    /** "is a symbolic link to /x" or "leads through the symbolic link /a/l to /x". */
+    private static String through(Path t, Reach r) {
+        return r.link().equals(t.normalize()) ? "is a symbolic link to " + r.linkTarget()
+                : "leads through the symbolic link " + r.link() + " to " + r.linkTarget();
+    }
+
+    /**
+     * Whether the folder {@code p} leads to holds anything.
+     *
+     * @throws WebServer.BadRequest 400 when it cannot be looked into (one sentence)
+     */
+    static boolean nonEmpty(Path p) throws WebServer.BadRequest {
+        Path real = follow(p).real();
+        if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) return false; // nothing there yet (files were refused above)
+        try (var s = Files.list(real)) {
+            return s.findAny().isPresent();
+        } catch (IOException e) {
+            throw new WebServer.BadRequest(400, "restore target " + p + " cannot be looked into: "
+                    + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()));
+        }
+    }
+
+    /**
+     * Follows every symbolic link of the absolute path {@code abs}, as the OS would (a link to
+     * nothing included: its target is where a write would go).
+     *
+     * @throws WebServer.BadRequest 400 when its links form a loop
+     */
+    static Reach follow(Path abs) throws WebServer.BadRequest {
+        Deque<String> todo = new ArrayDeque<>();
+        for (Path part : abs.normalize()) todo.addLast(part.toString());
+        Path cur = abs.getRoot();
+        Path link = null, linkTarget = null;
+        boolean dangling = false;
+        int links = 0;
+        while (!todo.isEmpty()) {
+            String name = todo.removeFirst();
+            if (name.isEmpty() || name.equals(".")) continue;
+            if (name.equals("..")) {
+                // cur never holds a link: its parent is the real one
+                if (cur.getParent() != null) cur = cur.getParent();
+                continue;
+            }
+            Path next = cur.resolve(name);
+            Path to = null;
+            if (Files.isSymbolicLink(next)) {
+                try {
+                    to = Files.readSymbolicLink(next);
+                } catch (IOException | UnsupportedOperationException e) {
+                    to = null; // cannot be read: taken as it stands
+                }
+            }
+            if (to == null) {
+                cur = next;
+                continue;
+            }
+            if (++links > MAX_LINKS) {
+                throw new WebServer.BadRequest(400, "restore target " + abs + " leads through more than " + MAX_LINKS
+                        + " symbolic links (a loop?); give the folder itself");
+            }
+            boolean toNothing = !Files.exists(next);
+            if (link == null || toNothing && !dangling) {
+                link = next;
+                linkTarget = cur.resolve(to).normalize();
+                dangling = toNothing;
+            }
+            List<String> parts = new ArrayList<>();
+            for (Path p : to) parts.add(p.toString());
+            for (int i = parts.size() - 1; i >= 0; i--) todo.addFirst(parts.get(i));
+            if (to.isAbsolute()) cur = to.getRoot();
+        }
+        return new Reach(cur, link, linkTarget, dangling);
+    }
+}
