@@ -111,13 +111,9 @@ public final class Drill {
         cancel.check();
         String site = opts.site() == null ? DEFAULT_SITE : opts.site();
         Plan production = PlanLoader.load(planFile, null, PlanLoader.Generators.placeholders());
-        if (!production.sites().containsKey(site)) {
-            throw new RecoveryException("the plan has no site '" + site + "' to drill in; add one whose values are generated, e.g.\n"
-                    + "  sites:\n    " + site + ": { root: \"${temp-dir}\", pg_port: \"${free-port}\", pg_dir: \"${temp-dir}\" }");
-        }
-        if (site.equals(production.site())) {
-            throw new RecoveryException("site '" + site + "' is the default site: a drill never runs in production");
-        }
+        // the same sentence plan validate warns with and the service's API refuses with
+        String refused = org.lifeboat.plan.DrillSite.siteRefusal(production, site);
+        if (refused != null) throw new RecoveryException(refused);
         Path root = Files.createTempDirectory("lifeboat-drill-" + id + "-");
         // Database servers run as their own users when we are root: they must reach their folders.
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));

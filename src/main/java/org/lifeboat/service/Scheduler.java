@@ -137,6 +137,10 @@ public final class Scheduler {
                     sch = new Schedule.Every(org.lifeboat.plan.Durations.toPlanText(every), every);
                 }
                 if (sch == null) continue;
+                // A plan where no drill can run (no sandbox site, or it is production) schedules no
+                // drill: validate warns of it, and a drill that fails at once every retry would fill
+                // the job log.
+                if (k == JobKind.DRILL && org.lifeboat.plan.DrillSite.refusal(plan) != null) continue;
                 if (sch instanceof Schedule.Continuous) {
                     // File changes trigger it (the service's watcher); the RPO still bounds the wait.
                     Duration every = StatusReader.defaultBackupInterval(s);

@@ -84,4 +84,24 @@ class DrillHintTest {
                 runs.get(1).get("forecast_seconds").asDouble() - runs.get(1).get("rto_measured_seconds").asDouble(),
                 org.assertj.core.data.Offset.offset(0.002));
     }
+
+    @Test
+    void aDrillIntoProductionIsRefusedInTheWordsValidateAndTheServiceUse() throws Exception {
+        Path plan = dir.resolve("lifeboat.yaml");
+        Files.writeString(plan, """
+                sites:
+                  sandbox: { root: prod }
+                state-dir: state
+                systems:
+                  job: { rpo: 1d, rto: 5m, restore: [ { command: "true" } ] }
+                """);
+        String why = "site 'sandbox' is the plan's default site, where a recovery runs for real, and a drill never runs in"
+                + " production; add a site for production and name it in default-site";
+        Run drill = PlanRuns.lifeboat(plan, "drill");
+        assertThat(drill.exit()).as(drill.toString()).isNotZero();
+        assertThat(drill.err()).contains(why).doesNotContain("Exception");
+        Run validate = PlanRuns.lifeboat(plan, "plan", "validate");
+        assertThat(validate.out() + validate.err()).contains("no drill of system 'job' can run: " + why);
+        assertThat(Files.exists(dir.resolve("prod"))).isFalse();
+    }
 }

@@ -154,6 +154,24 @@ class SchedulerTest {
     }
 
     @Test
+    void aPlanWithoutASandboxSchedulesNoDrill() throws Exception {
+        Scheduler s = scheduler(plan(system("files", "main", "1h", "backup: 15m\ndrill: 7d")));
+        assertThat(s.nextDue("files", JobKind.DRILL)).isNull();
+        assertThat(s.nextDue("files", JobKind.BACKUP)).isNotNull();
+        Path f = tmp.resolve("lifeboat.yaml");
+        Files.writeString(f, """
+                repositories:
+                  main: { url: /srv/main, password-file: /etc/pw }
+                sites:
+                  primary: { root: /srv }
+                  sandbox: { root: "${temp-dir}" }
+                systems:
+                """ + system("files", "main", "1h", "backup: 15m\ndrill: 7d").indent(2));
+        s.setPlan(PlanLoader.load(f, null, PlanLoader.Generators.placeholders()));
+        assertThat(s.nextDue("files", JobKind.DRILL)).isNotNull();
+    }
+
+    @Test
     void backupsShareARepositoryButACheckHasItAlone() throws Exception {
         Scheduler s = scheduler(plan(system("a", "main", "1h", "backup: 15m\ncheck: 1h") + system("b", "main", "1h", "backup: 15m")
                 + system("c", "other", "1h", "backup: 15m")));
