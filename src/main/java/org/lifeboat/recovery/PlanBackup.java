@@ -48,6 +48,14 @@ public final class PlanBackup {
 
         /** The retention pass could not run at all (the repositories could not be opened exclusively). */
         default void retentionFailed(Exception error) {}
+
+        /**
+         * The counters {@code system}'s backup advances as it goes (files and bytes done), for a
+         * face that shows live progress; a fresh one unless overridden.
+         */
+        default Progress progress(String system) {
+            return new Progress();
+        }
     }
 
     /**
@@ -91,7 +99,7 @@ public final class PlanBackup {
                 }
                 l.started(n, s.backup().repository());
                 try {
-                    SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, new Progress(), w -> l.warning(n, w), cancel);
+                    SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, l.progress(n), w -> l.warning(n, w), cancel);
                     if (o.result().errors() > 0 || !o.warnings().isEmpty()) partial++;
                     if (o.result().errors() == 0 && s.retention() != null) forgettable.add(n);
                     l.saved(o);

@@ -64,11 +64,6 @@ public final class Repositories implements AutoCloseable {
     }
 
     /**
-     * @param options  how each repository's backend is opened and stacked (e.g. the
-     *     --limit-upload/--limit-download rates), see {@link Backends#open}
-     * @param packSize target size in bytes of the packs written (restic's --pack-size, in bytes)
-     */
-    /**
      * Repositories with the default backend options and pack size whose locks, when they cannot
      * be kept, cancel {@code cancel} (a drill's sandbox run).
      */
@@ -76,6 +71,11 @@ public final class Repositories implements AutoCloseable {
         this(plan, exclusive, BackendOptions.DEFAULT, Repository.DEFAULT_PACK_SIZE, cancel);
     }
 
+    /**
+     * @param options  how each repository's backend is opened and stacked (e.g. the
+     *     --limit-upload/--limit-download rates), see {@link Backends#open}
+     * @param packSize target size in bytes of the packs written (restic's --pack-size, in bytes)
+     */
     public Repositories(Plan plan, boolean exclusive, BackendOptions options, int packSize) {
         this(plan, exclusive, options, packSize, org.lifeboat.backend.Cancel.NEVER);
     }
@@ -109,13 +109,6 @@ public final class Repositories implements AutoCloseable {
     }
 
     /**
-     * Marks these repositories as read for a recovery or a drill: a missing one is reported as
-     * missing (moved? the location wrong?), never with advice to create an empty one there, which
-     * in a recovery would hide where the backups went.
-     *
-     * @return this
-     */
-    /**
      * Opens the repositories without taking locks, as restic's {@code --no-lock}: for a look that
      * only lists snapshots and reads the index (the service's status every minute), which must
      * never make a prune or check that needs the exclusive lock fail. What it reads may be in the
@@ -133,6 +126,54 @@ public final class Repositories implements AutoCloseable {
     /** Whether opening takes a lock (false after {@link #withoutLocks()}). */
     private boolean locking = true;
 
+    /**
+     * Makes opening wait up to {@code wait} while another process holds a conflicting lock, as
+     * restic's {@code --retry-lock} does: tried again after 0.2 s, doubling up to 5 s, each wait said
+     * to {@code waiting}; a cancel ends the wait. The service's jobs wait so that a user's command
+     * or another job on the same repository does not make them fail.
+     *
+     * @param wait how long to keep trying; zero fails at the first conflict (the default)
+     * @param waiting told "waiting for a lock on 'NAME': WHY" before each wait
+     * @return this
+     */
+    public synchronized Repositories retryLock(java.time.Duration wait, java.util.function.Consumer<String> waiting) {
+        this.lockWait = wait;
+        this.lockWaiting = waiting;
+        return this;
+    }
+
+    private java.time.Duration lockWait = java.time.Duration.ZERO;
+    private java.util.function.Consumer<String> lockWaiting = w -> {};
+
+    private RepositoryLock lock(String name, Repository r) throws IOException {
+        long end = System.nanoTime() + lockWait.toNanos();
+        long pauseMs = 200;
+        while (true) {
+            try {
+                return RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel);
+            } catch (org.lifeboat.repository.LockException e) {
+                if (System.nanoTime() - end >= 0) throw e;
+                lockWaiting.accept("waiting for a lock on '" + name + "': " + e.getMessage());
+                cancel.check();
+                try {
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for a lock on '" + name + "'");
+                }
+                cancel.check();
+                pauseMs = Math.min(pauseMs * 2, 5000);
+            }
+        }
+    }
+
+    /**
+     * Marks these repositories as read for a recovery or a drill: a missing one is reported as
+     * missing (moved? the location wrong?), never with advice to create an empty one there, which
+     * in a recovery would hide where the backups went.
+     *
+     * @return this
+     */
     public synchronized Repositories forReading() {
         reading = true;
         return this;
@@ -182,7 +223,7 @@ public final class Repositories implements AutoCloseable {
         r = Repository.open(b, password(spec));
         r.setPackSize(packSize);
         try {
-            if (locking) locks.put(name, RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel));
+            if (locking) locks.put(name, lock(name, r));
             r.loadIndex();
         } catch (IOException | RuntimeException e) {
             RepositoryLock l = locks.remove(name);

@@ -23,6 +23,7 @@ import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.prune.PruneListener;
 import org.lifeboat.prune.PruneOptions;
 import org.lifeboat.prune.Pruner;
+import org.lifeboat.recovery.PlanBackup;
 import org.lifeboat.recovery.Recovery;
 import org.lifeboat.recovery.Repositories;
 import org.lifeboat.recovery.SystemBackup;
@@ -105,66 +106,82 @@ public final class PlanJobs implements JobRunner {
     }
 
     /**
-     * Opens the system's own repository in {@code repos}, waiting up to {@link #LOCK_WAIT} while
-     * another holds a conflicting lock; later {@code repos.get} calls of the engines find it open.
+     * The plan's repositories for one job, each open waiting up to {@link #LOCK_WAIT} while another
+     * holds a conflicting lock (said to {@code progress}).
      */
-    static Repository own(Repositories repos, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
-        long end = System.nanoTime() + LOCK_WAIT.toNanos();
-        long pauseMs = 200;
-        while (true) {
-            try {
-                return repos.get(s.backup().repository());
-            } catch (LockException e) {
-                if (System.nanoTime() - end > 0) throw e;
-                progress.accept("waiting for a lock on '" + s.backup().repository() + "': " + e.getMessage());
-                cancel.check();
-                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1));
-                cancel.check();
-                pauseMs = Math.min(pauseMs * 2, 5000);
-            }
-        }
+    private Repositories open(Plan plan, boolean exclusive, Cancel cancel, Consumer<String> progress) {
+        return opener.open(plan, exclusive, cancel).retryLock(LOCK_WAIT, progress);
     }
 
+    /** {@code backup --system}: the snapshot, its copy-to copies and its retention, as {@link PlanBackup} does them. */
     private JobOutcome backup(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
         List<String> notes = new ArrayList<>();
-        SystemBackup.Outcome o;
+        SystemBackup.Outcome[] saved = {null};
+        Exception[] failure = {null};
+        String[] retention = {null};
         Progress p = new Progress();
-        try (Repositories repos = opener.open(plan, false, cancel)) {
-            own(repos, s, cancel, progress);
-            Thread ticker = Thread.ofVirtual().start(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    progress.accept(p.filesDone.sum() + " files, " + p.bytesDone.sum() + " bytes");
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        return;
+        Thread ticker = Thread.ofVirtual().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                progress.accept(p.filesDone.sum() + " files, " + p.bytesDone.sum() + " bytes");
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try {
+            PlanBackup.run(plan, List.of(s.name()), exclusive -> open(plan, exclusive, cancel, progress), true, new PlanBackup.Listener() {
+                @Override
+                public Progress progress(String system) {
+                    return p;
+                }
+
+                @Override
+                public void warning(String system, String warning) {
+                    notes.add(warning);
+                }
+
+                @Override
+                public void saved(SystemBackup.Outcome outcome) {
+                    saved[0] = outcome;
+                }
+
+                @Override
+                public void copied(String system, SystemCopies.Copy c) {
+                    if (c.failed()) notes.add("copy to '" + c.to() + "' failed: " + c.error());
+                }
+
+                @Override
+                public void failed(String system, Exception error) {
+                    failure[0] = error;
+                }
+
+                @Override
+                public void retention(SystemSpec system, SystemRetention.Result r) {
+                    // The snapshot is saved: a retention that cannot run makes the job partial, never failed.
+                    if (!r.ok()) {
+                        notes.add("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
+                    } else {
+                        retention[0] = "retention kept " + r.kept() + ", removed " + r.removed();
                     }
                 }
-            });
-            try {
-                o = SystemBackup.run(plan, s, repos, p, notes::add, cancel);
-            } finally {
-                ticker.interrupt();
-            }
-            for (SystemCopies.Copy c : SystemCopies.afterBackup(plan, s, repos, o.snapshot(), SystemCopies.DEFAULT, cancel)) {
-                if (c.failed()) notes.add("copy to '" + c.to() + "' failed: " + c.error());
-            }
+
+                @Override
+                public void retentionFailed(Exception error) {
+                    notes.add("retention not applied: " + error.getMessage());
+                }
+            }, cancel);
+        } finally {
+            ticker.interrupt();
         }
-        if (o.result().errors() == 0 && s.retention() != null) {
-            // The snapshot is saved: a retention that cannot run makes the job partial, never failed.
-            try (Repositories repos = opener.open(plan, true, cancel)) {
-                own(repos, s, cancel, progress);
-                SystemRetention.Result r = SystemRetention.apply(s, repos, Instant.now(), notes::add);
-                if (!r.ok()) notes.add("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
-            } catch (Cancel.Cancelled e) {
-                throw e;
-            } catch (Exception e) {
-                notes.add("retention not applied: " + e.getMessage());
-            }
-        }
+        cancel.check();
+        if (failure[0] != null) throw failure[0];
+        SystemBackup.Outcome o = saved[0];
         var sum = o.result().summary();
         String msg = "snapshot " + o.snapshot().id().shortHex() + " saved: " + sum.totalFilesProcessed() + " files, "
                 + sum.totalBytesProcessed() + " bytes, " + sum.dataAdded() + " bytes new"
+                + (retention[0] == null ? "" : "; " + retention[0])
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
         String result = o.result().errors() > 0 || !notes.isEmpty() ? JobRun.PARTIAL : JobRun.SUCCEEDED;
         return new JobOutcome(result, sum.totalFilesProcessed(), sum.totalBytesProcessed(), sum.dataAdded(),
@@ -172,8 +189,7 @@ public final class PlanJobs implements JobRunner {
     }
 
     private JobOutcome copy(Plan plan, SystemSpec s, Cancel cancel) throws Exception {
-        try (Repositories repos = opener.open(plan, false, cancel)) {
-            own(repos, s, cancel, line -> {});
+        try (Repositories repos = open(plan, false, cancel, line -> {})) {
             Snapshot newest = Recovery.chooseSnapshot(plan, s, repos, null, w -> {});
             if (newest == null) return JobOutcome.failed(s.name() + " has no snapshot to copy");
             List<String> done = new ArrayList<>(), failed = new ArrayList<>();
@@ -190,8 +206,8 @@ public final class PlanJobs implements JobRunner {
     private JobOutcome check(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
         // One slice a night by the day's number: all packs are read within CHECK_SLICES days.
         int slice = (int) Math.floorMod(LocalDate.now(ZoneOffset.UTC).toEpochDay(), CHECK_SLICES) + 1;
-        try (Repositories repos = opener.open(plan, true, cancel)) {
-            Repository repo = own(repos, s, cancel, progress);
+        try (Repositories repos = open(plan, true, cancel, progress)) {
+            Repository repo = repos.get(s.backup().repository());
             Checker c = new Checker(repo, cancel);
             CheckResult r = c.run(Checker.PackSubset.group(slice, CHECK_SLICES));
             String what = "check of '" + s.backup().repository() + "' (packs " + slice + "/" + CHECK_SLICES + ", "
@@ -206,8 +222,7 @@ public final class PlanJobs implements JobRunner {
 
     private JobOutcome prune(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
         List<String> notes = new ArrayList<>();
-        try (Repositories repos = opener.open(plan, true, cancel)) {
-            own(repos, s, cancel, progress);
+        try (Repositories repos = open(plan, true, cancel, progress)) {
             if (s.retention() != null) {
                 SystemRetention.Result r = SystemRetention.apply(s, repos, Instant.now(), notes::add);
                 if (!r.ok()) return JobOutcome.failed("retention not applied: " + (r.refused() != null ? r.refused() : String.join("; ", r.failed())));
@@ -284,8 +299,8 @@ public final class PlanJobs implements JobRunner {
         if (snap == null || !Id.isId(snap) || target == null || !Path.of(target).isAbsolute()) {
             return JobOutcome.failed("a restore needs a snapshot ID and an absolute target path");
         }
-        try (Repositories repos = opener.open(plan, false, cancel)) {
-            Repository repo = own(repos, s, cancel, progress);
+        try (Repositories repos = open(plan, false, cancel, progress)) {
+            Repository repo = repos.get(s.backup().repository());
             Snapshot sn = repo.loadSnapshot(Id.parse(snap));
             String prefix = path.equals("/") ? "" : path;
             Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);
