@@ -272,7 +272,7 @@ public final class Repositories implements AutoCloseable {
             throws IOException, RecoveryException, WrongPasswordException {
         List<Snapshot> l = snapshots.get(name);
         if (l == null) {
-            l = get(name).listSnapshots(warn);
+            l = get(name).listSnapshots(warn); // which reads index files written since the opening
             snapshots.put(name, l);
         }
         return l;

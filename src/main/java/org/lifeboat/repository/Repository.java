@@ -50,6 +50,8 @@ public final class Repository implements AutoCloseable {
     private volatile Compression.Mode compression = Compression.Mode.AUTO;
     private volatile int packSize = DEFAULT_PACK_SIZE;
     private boolean indexLoaded;
+    /** The index files the master index holds: loaded, or written by this repository. */
+    private final java.util.Set<Id> indexFilesKnown = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The upload stage: full packs are stored off the threads that filled them. */
     private final Uploads uploads;
 
@@ -499,6 +501,10 @@ public final class Repository implements AutoCloseable {
             }
         }
         out.sort((a, b) -> a.time().compareTo(b.time()));
+        // A backup elsewhere may have saved one of these since the index was loaded; its index was
+        // written first, so reading the new index files now covers every snapshot listed (restic
+        // finds its snapshot before it loads the index, to the same end).
+        refreshIndex();
         return out;
     }
 
@@ -619,6 +625,7 @@ public final class Repository implements AutoCloseable {
         if (indexLoaded) return;
         List<Id> ids = new ArrayList<>(list(FileType.INDEX));
         java.util.Collections.sort(ids);
+        indexFilesKnown.addAll(ids);
         Map<Id, IndexFacts> facts = addIndexFiles(ids);
         java.util.Set<Id> superseded = new java.util.HashSet<>();
         for (IndexFacts f : facts.values()) superseded.addAll(f.supersedes());
@@ -635,6 +642,27 @@ public final class Repository implements AutoCloseable {
             packsWithRefusedEntries.addAll(e.getValue().refusedPacks());
         }
         indexLoaded = true;
+    }
+
+    /**
+     * Adds the index files written since the index was loaded (by another process's backup, which
+     * writes its index before its snapshot): a snapshot listed after the index was loaded then has
+     * its trees in it. Call it after listing snapshots. Nothing happens before {@link #loadIndex()}.
+     * Files a new one supersedes stay (old restic's index rewrites; reading is unaffected).
+     *
+     * @throws IOException when the index folder cannot be listed or a new file read fails to load
+     *     (a damaged one is named in {@link #indexErrors()} as at loading)
+     */
+    public synchronized void refreshIndex() throws IOException {
+        if (!indexLoaded) return;
+        List<Id> fresh = new ArrayList<>();
+        for (Id id : list(FileType.INDEX)) if (indexFilesKnown.add(id)) fresh.add(id);
+        if (fresh.isEmpty()) return;
+        java.util.Collections.sort(fresh);
+        for (Map.Entry<Id, IndexFacts> e : addIndexFiles(fresh).entrySet()) {
+            for (String r : e.getValue().refused()) indexErrors.add("index " + e.getKey().shortHex() + ": " + r);
+            packsWithRefusedEntries.addAll(e.getValue().refusedPacks());
+        }
     }
 
     /**
@@ -816,7 +844,9 @@ public final class Repository implements AutoCloseable {
 
     /** Writes an index file naming the given blobs; returns its ID. */
     public Id saveIndex(List<PackedBlob> blobs, List<Id> supersedes) throws IOException {
-        return saveUnpacked(FileType.INDEX, new IndexFile(supersedes, blobs).toJson());
+        Id id = saveUnpacked(FileType.INDEX, new IndexFile(supersedes, blobs).toJson());
+        indexFilesKnown.add(id);
+        return id;
     }
 
     // ---------------------------------------------------------------- blobs

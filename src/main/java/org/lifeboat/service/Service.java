@@ -393,6 +393,14 @@ public final class Service implements AutoCloseable {
     public void look() {
         Plan p = plan;
         Instant now = opts.clock().instant();
+        try {
+            if (store.reopenIfRemoved()) {
+                say.accept("the state database " + store.where() + " was removed while the service ran; a new one is made there:"
+                        + " the job history, drill records and open alerts recorded before are gone (open alerts are raised again)");
+            }
+        } catch (StateStoreException e) {
+            say.accept("the state database " + store.where() + " was removed and cannot be made again: " + e.getMessage());
+        }
         List<SystemRun> history;
         try (DrillStore drills = new DrillStore(store)) {
             history = drills.history(null, null);
@@ -629,9 +637,12 @@ public final class Service implements AutoCloseable {
     }
 
     /**
-     * What of Lifeboat's own {@code target} lies in or holds: a local repository of the plan or the
-     * state folder (as named, and with symbolic links of its existing part resolved), else null. A
-     * restore from the dashboard is never written there, nor into a folder above one.
+     * What of Lifeboat's own {@code target} lies in or holds: a local repository of the plan, the
+     * state folder, or a file the service reads (the plan file, a password file, the TLS
+     * certificate and key), as named and with symbolic links of its existing part resolved; else
+     * null. A restore from the dashboard is never written there, nor into a folder above one: a
+     * snapshot holding a file of the same name would replace the plan or lose a repository's
+     * password.
      */
     public String protectedPlace(Path target) {
         Plan p = plan;
@@ -642,6 +653,24 @@ public final class Service implements AutoCloseable {
             if (local != null) places.put("repository '" + r.name() + "' (" + local + ")", Path.of(local));
         }
         places.put("the state folder " + StateDir.of(p), StateDir.of(p));
+        Path base = p.file() == null ? Path.of("") : p.file().toAbsolutePath().getParent();
+        java.util.function.BiConsumer<String, String> file = (what, name) -> {
+            if (name != null && !name.isBlank()) {
+                Path f = base.resolve(name);
+                places.put(what + " " + f, f);
+            }
+        };
+        if (p.file() != null) places.put("the plan file " + p.file(), p.file());
+        for (Plan.RepositorySpec r : p.repositories().values()) file.accept("the password file of repository '" + r.name() + "'", r.passwordFile());
+        ServicePlan.Serve serve = p.service().serve();
+        if (serve != null) {
+            file.accept("the dashboard's password file", serve.passwordFile());
+            file.accept("the TLS certificate", serve.tlsCert());
+            file.accept("the TLS key", serve.tlsKey());
+        }
+        for (ServicePlan.AlertChannel a : p.service().alerts()) {
+            if (a instanceof ServicePlan.Email e) file.accept("the SMTP password file", e.passwordFile());
+        }
         Path t = target.toAbsolutePath().normalize();
         Path real = realOfExisting(t);
         for (Map.Entry<String, Path> e : places.entrySet()) {

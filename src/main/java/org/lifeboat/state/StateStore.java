@@ -261,6 +261,33 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    /**
+     * For a SQLite state: when its file was removed while open (a clean-up of /var/lib, an
+     * admin's mistake), writes would go on into the removed file and be lost at the next start,
+     * with every open incident. This makes a new database at the same path and uses it from now.
+     *
+     * @return true when the file was gone and a new one was made (what was only in the old one is
+     *     lost: the caller says so); false for a file still there, or a PostgreSQL state
+     * @throws StateStoreException when the new database cannot be made
+     */
+    public synchronized boolean reopenIfRemoved() throws StateStoreException {
+        if (dialect != Dialect.SQLITE || file == null || Files.exists(file)) return false;
+        if (db != null) closeQuietly(db);
+        db = null;
+        createFolder(file.getParent(), file);
+        try {
+            Connection c = connector.connect();
+            db = c;
+            retrying(() -> {
+                prepareSqlite(c);
+                return null;
+            });
+            return true;
+        } catch (SQLException e) {
+            throw failure(file.toString(), false, "cannot make the state database again", e);
+        }
+    }
+
     private static StateStore openPostgres(String location) throws StateStoreException {
         return openPostgres(location, false);
     }

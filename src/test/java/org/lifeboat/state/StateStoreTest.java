@@ -215,6 +215,24 @@ class StateStoreTest {
     }
 
     @Test
+    void aSqliteFileRemovedWhileOpenIsMadeAgainNotWrittenIntoTheVoid() throws Exception {
+        Path st = tmp.resolve("st");
+        try (StateStore s = StateStore.open(st)) {
+            new JobLog(s).started(run("j1", "h1", "files", NOW));
+            assertThat(s.reopenIfRemoved()).isFalse();
+            for (String f : List.of(StateStore.FILE_NAME, StateStore.FILE_NAME + "-wal", StateStore.FILE_NAME + "-shm")) {
+                Files.deleteIfExists(st.resolve(f));
+            }
+            assertThat(s.reopenIfRemoved()).isTrue();
+            new JobLog(s).started(run("j2", "h1", "files", NOW));
+            assertThat(s.reopenIfRemoved()).isFalse();
+        }
+        try (StateStore again = StateStore.open(st)) {
+            assertThat(new JobLog(again).recent(null, null, 0)).extracting(JobRun::id).containsExactly("j2");
+        }
+    }
+
+    @Test
     void anotherApplicationsPostgresDatabaseIsLeftUntouched() throws Exception {
         String url = freshPostgres();
         String db = url.substring(url.lastIndexOf('/') + 1);

@@ -194,6 +194,30 @@ class ServeRefusalsTest {
     }
 
     @Test
+    void aRestoreNeverReplacesThePlanOrAPasswordFileItReads() throws Exception {
+        ServeFixture.repository(dir, "main");
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("src/pw"), "EVIL");
+        Path keys = Files.createDirectories(dir.resolve("keys"));
+        Files.copy(dir.resolve("main/password"), keys.resolve("pw"));
+        String text = "state-dir: ${DIR}/state\nsites:\n  primary: { where: prod }\nrepositories:\n  main: { url: "
+                + dir.resolve("main/repo") + ", password-file: " + keys.resolve("pw") + " }\nsystems:\n" + SYSTEM;
+        try (ServeFixture s = new ServeFixture(dir, text, null, "h")) {
+            String id = snapshot(s);
+            HttpResponse<String> r = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"" + dir.resolve("src")
+                    + "\",\"target\":\"" + keys + "\",\"overwrite\":\"always\"}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat(error(r)).contains("the password file of repository 'main' " + keys.resolve("pw") + ", which lies inside it");
+            Path link = Files.createSymbolicLink(dir.resolve("k"), keys);
+            HttpResponse<String> viaLink = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"" + dir.resolve("src")
+                    + "\",\"target\":\"" + link + "\",\"overwrite\":\"always\"}");
+            assertThat(viaLink.statusCode()).as(viaLink.body()).isEqualTo(400);
+            assertThat(error(viaLink)).contains("the password file of repository 'main'");
+            assertThat(Files.readString(keys.resolve("pw"))).isEqualTo(Files.readString(dir.resolve("main/password")));
+        }
+    }
+
+    @Test
     void theServersOwnRefusalsAreTheApisJson() throws Exception {
         try (ServeFixture s = start("sites:\n  primary: { where: prod }\n")) {
             String id = "ab".repeat(32);
