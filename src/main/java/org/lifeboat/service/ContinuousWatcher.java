@@ -32,6 +32,9 @@ import org.lifeboat.plan.SystemSpec;
  * one backup), at the latest {@code maxDelay} after the first change. The schedule's fallback
  * (every half RPO) still holds, so a missed event never misses the RPO.
  *
+ * <p>A source folder replaced by a new one of the same name (moved away and made again) is
+ * watched anew, and the replacement is a change.
+ *
  * <p>At most {@link #MAX_FOLDERS} folders are watched per service (inotify's default limit is 8,192
  * per user): past it, the rest of a tree is left to the fallback, and said once.
  */
@@ -42,6 +45,14 @@ public final class ContinuousWatcher implements AutoCloseable {
     private final WatchService watch;
     private final Map<WatchKey, String> systemOf = new HashMap<>();
     private final Map<WatchKey, Path> folderOf = new HashMap<>();
+    /**
+     * The source folders whose parent is watched for the folder itself being replaced (moved
+     * away and made again, as deploy scripts do): inotify follows the old folder, so the new one
+     * is registered when it appears.
+     */
+    private final Map<WatchKey, List<Root>> rootsIn = new HashMap<>();
+
+    private record Root(String system, Path path) {}
     private final Map<String, Long> firstChange = new LinkedHashMap<>();
     private final Map<String, Long> lastChange = new LinkedHashMap<>();
     private final Duration quiet;
@@ -68,7 +79,10 @@ public final class ContinuousWatcher implements AutoCloseable {
             if (!(plan.service().jobs(s.name()).schedule().get("backup") instanceof Schedule.Continuous)) continue;
             if (s.backup() == null) continue;
             for (Source src : s.backup().sources()) {
-                if (src instanceof Source.PathSource p) register(s.name(), Path.of(p.path()));
+                if (!(src instanceof Source.PathSource p)) continue;
+                Path root = Path.of(p.path());
+                register(s.name(), root);
+                watchReplacement(s.name(), root);
             }
         }
         thread = Thread.ofPlatform().name("lifeboat-watch").daemon(true).start(this::loop);
@@ -103,6 +117,40 @@ public final class ContinuousWatcher implements AutoCloseable {
         }
     }
 
+    /** Watches {@code root}'s parent for {@code root} being removed or made again. */
+    private synchronized void watchReplacement(String system, Path root) {
+        Path parent = root.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS) || !Files.isDirectory(parent)) return;
+        try {
+            // the same kinds as every folder: registering a folder again replaces its kinds
+            WatchKey k = parent.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+                    StandardWatchEventKinds.ENTRY_MODIFY);
+            rootsIn.computeIfAbsent(k, x -> new java.util.ArrayList<>()).add(new Root(system, root.toAbsolutePath()));
+        } catch (IOException e) {
+            say.accept(system + ": cannot watch " + parent + " for " + root + " being replaced (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * {@code root} was made again (or removed): the watches of the old folder's tree are dropped
+     * (they follow the old folder wherever it went), and the new one's tree is watched.
+     */
+    private void replaced(Root r) {
+        synchronized (this) {
+            for (Map.Entry<WatchKey, Path> e : List.copyOf(folderOf.entrySet())) {
+                if (r.system().equals(systemOf.get(e.getKey())) && e.getValue().toAbsolutePath().startsWith(r.path())) {
+                    e.getKey().cancel();
+                    systemOf.remove(e.getKey());
+                    folderOf.remove(e.getKey());
+                }
+            }
+        }
+        if (Files.isDirectory(r.path(), LinkOption.NOFOLLOW_LINKS)) {
+            say.accept(r.system() + ": " + r.path() + " was replaced by a new folder; watching the new one");
+            register(r.system(), r.path());
+        }
+    }
+
     private synchronized boolean registerOne(String system, Path dir) {
         if (systemOf.size() >= MAX_FOLDERS) {
             if (!full) say.accept(system + ": more than " + MAX_FOLDERS + " folders to watch; the rest is backed up every half RPO");
@@ -133,11 +181,20 @@ public final class ContinuousWatcher implements AutoCloseable {
             if (k != null) {
                 String system;
                 Path dir;
+                List<Root> roots;
                 synchronized (this) {
                     system = systemOf.get(k);
                     dir = folderOf.get(k);
+                    roots = rootsIn.getOrDefault(k, List.of());
                 }
                 for (WatchEvent<?> e : k.pollEvents()) {
+                    for (Root r : roots) {
+                        if (!(e.context() instanceof Path name) || !name.equals(r.path().getFileName())) continue;
+                        if (e.kind() == StandardWatchEventKinds.ENTRY_MODIFY) continue;
+                        firstChange.putIfAbsent(r.system(), now);
+                        lastChange.put(r.system(), now);
+                        if (e.kind() == StandardWatchEventKinds.ENTRY_CREATE) replaced(r);
+                    }
                     if (system == null) continue;
                     firstChange.putIfAbsent(system, now);
                     lastChange.put(system, now);
@@ -151,6 +208,7 @@ public final class ContinuousWatcher implements AutoCloseable {
                     synchronized (this) {
                         systemOf.remove(k);
                         folderOf.remove(k);
+                        rootsIn.remove(k);
                     }
                 }
             }

@@ -24,6 +24,7 @@ import org.lifeboat.plan.PlanException;
 import org.lifeboat.plan.PlanLoader;
 import org.lifeboat.plan.Problem;
 import org.lifeboat.plan.ServicePlan;
+import org.lifeboat.plan.SystemSpec;
 import org.lifeboat.recovery.Repositories;
 import org.lifeboat.recovery.StateDir;
 import org.lifeboat.service.alert.AlertChannel;
@@ -387,6 +388,22 @@ public final class Service implements AutoCloseable {
     }
 
     /**
+     * Whether {@code r} is a backup whose end may still clear its system's breach: one that has run
+     * for less than the system's RPO (at least {@link #HUNG_BACKUP_MIN}). A backup that runs longer
+     * (a dump waiting on a lock, a stalled network share) no longer keeps the breach from being
+     * raised: it would otherwise keep it silent for as long as it hangs.
+     */
+    static boolean backupThatMayCatchUp(Plan p, Scheduler.Running r, Instant now) {
+        if (!r.run().kind().equals("backup")) return false;
+        SystemSpec s = p.system(r.run().system());
+        Duration allowed = s == null || s.rpo() == null || s.rpo().compareTo(HUNG_BACKUP_MIN) < 0 ? HUNG_BACKUP_MIN : s.rpo();
+        return Duration.between(r.run().started(), now).compareTo(allowed) < 0;
+    }
+
+    /** The least time a running backup keeps its system's breach from being raised. */
+    static final Duration HUNG_BACKUP_MIN = Duration.ofMinutes(1);
+
+    /**
      * Looks at every system once: statuses, the fleet's rows, alerts and metrics. An unreachable
      * repository is a problem of its systems, never the end of the service.
      */
@@ -411,7 +428,7 @@ public final class Service implements AutoCloseable {
         // Systems whose backup runs or (at start-up) is due as this look begins: what is read below
         // may be from before that backup ended, so a breach it shows is not alerted this time.
         java.util.Set<String> backingUp = new java.util.HashSet<>();
-        for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
+        for (Scheduler.Running r : scheduler.running()) if (backupThatMayCatchUp(p, r, now)) backingUp.add(r.run().system());
         // At start-up (or after the reload that added a system) the first backups wait for each
         // other's repository: a system whose first backup is due but not started yet is not a
         // breach to wake someone for.
@@ -457,7 +474,7 @@ public final class Service implements AutoCloseable {
             List<FleetStatus.Row> rows = new ArrayList<>();
             for (SystemStatus s : seen) rows.add(new FleetStatus.Row(opts.host(), s.name(), now, s.toJson().toString()));
             fleet.publish(opts.host(), rows);
-            for (Scheduler.Running r : scheduler.running()) if (r.run().kind().equals("backup")) backingUp.add(r.run().system());
+            for (Scheduler.Running r : scheduler.running()) if (backupThatMayCatchUp(p, r, now)) backingUp.add(r.run().system());
             monitor.look(seen, lastRuns, backingUp, now);
             monitor.gone(p.systems().keySet(), now);
             monitor.retry();
