@@ -77,6 +77,20 @@ public final class Scheduler {
         Instant retryAt;
         /** Asked for outside the schedule (a file change, a button): runs as soon as it can. */
         String pending;
+        /** When this (system, kind) was first scheduled by this service. */
+        Instant since;
+    }
+
+    /**
+     * When {@code s}'s job is due: a system's first backup at once, whatever its schedule (a cron
+     * time may be hours away); a cron job that never ran at its first time after it was first
+     * scheduled (counted from now, the next time would always lie ahead and never come);
+     * otherwise as its schedule says after the last start.
+     */
+    private Instant due(Slot s, JobKind kind, Instant now) {
+        if (kind == JobKind.BACKUP && s.lastStart == null) return now;
+        Instant last = s.lastStart == null && s.schedule instanceof Schedule.Cron ? s.since : s.lastStart;
+        return s.schedule.next(last, now, zone);
     }
 
     private final Clock clock;
@@ -151,6 +165,7 @@ public final class Scheduler {
                 if (slot == null) {
                     slot = new Slot();
                     slot.lastStart = lastStart(s.name(), k);
+                    slot.since = clock.instant();
                 }
                 slot.schedule = sch;
                 slots.put(key, slot);
@@ -196,8 +211,7 @@ public final class Scheduler {
                 due = now;
                 trigger = s.pending;
             } else {
-                // a system's first snapshot is taken at once, whatever its schedule (a cron time may be hours away)
-                due = k.kind() == JobKind.BACKUP && s.lastStart == null ? now : s.schedule.next(s.lastStart, now, zone);
+                due = due(s, k.kind(), now);
                 // A due time well before now: runs were missed while the service was down.
                 trigger = due != null && due.isBefore(now.minus(CATCH_UP_GRACE)) ? "catch-up" : "schedule";
                 if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) {
@@ -401,7 +415,7 @@ public final class Scheduler {
         Slot s = slots.get(new Key(system, kind));
         if (s == null) return null;
         Instant now = clock.instant();
-        Instant due = kind == JobKind.BACKUP && s.lastStart == null ? now : s.schedule.next(s.lastStart, now, zone);
+        Instant due = due(s, kind, now);
         if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) due = s.retryAt;
         if (due == null) return null; // a schedule with no time to come
         return due.isBefore(now) ? now : due;

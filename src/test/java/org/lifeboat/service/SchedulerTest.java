@@ -250,6 +250,23 @@ class SchedulerTest {
     }
 
     @Test
+    void aCronJobThatNeverRanRunsAtItsFirstTime() throws Exception {
+        // a new installation: no check or prune in the job log yet (brk13c C6)
+        Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 1d\ncheck: \"30 10 * * *\"\nprune: \"0 11 * * *\"")));
+        s.tick();
+        workAll();
+        assertThat(s.nextDue("files", JobKind.CHECK)).isEqualTo(Instant.parse("2026-12-02T10:30:00Z"));
+        clock.now = Instant.parse("2026-12-02T10:30:00Z");
+        s.tick();
+        workAll();
+        clock.now = Instant.parse("2026-12-02T11:00:01Z");
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0", "files:check:schedule@30", "files:prune:schedule@60");
+        assertThat(s.nextDue("files", JobKind.CHECK)).isEqualTo(Instant.parse("2026-12-03T10:30:00Z"));
+    }
+
+    @Test
     void aFailingJobIsRetriedWithBackoffUntilItSucceeds() throws Exception {
         Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 12h")));
         results.addAll(List.of(JobRun.FAILED, JobRun.FAILED, JobRun.FAILED));
