@@ -81,6 +81,43 @@ public final class Scheduler {
         Instant since;
     }
 
+    /** Runs whose records could not be written (the state down), oldest first, to record later. */
+    private final java.util.ArrayDeque<JobRun> unrecorded = new java.util.ArrayDeque<>();
+
+    /** At most this many runs wait to be recorded: a state down for days must not grow memory without end. */
+    static final int MAX_UNRECORDED = 10_000;
+
+    private synchronized void keepUnrecorded(JobRun run) {
+        if (unrecorded.size() >= MAX_UNRECORDED) unrecorded.pollFirst();
+        unrecorded.addLast(run);
+    }
+
+    /**
+     * Records the runs kept while the state could not be written, oldest first, stopping at the
+     * first that still cannot be (called by every look).
+     *
+     * @return how many still wait
+     */
+    public int recordKept() {
+        while (true) {
+            JobRun r;
+            synchronized (this) {
+                r = unrecorded.peekFirst();
+            }
+            if (r == null) return 0;
+            try {
+                log.record(r);
+            } catch (StateStoreException | RuntimeException e) {
+                synchronized (this) {
+                    return unrecorded.size();
+                }
+            }
+            synchronized (this) {
+                unrecorded.remove(r);
+            }
+        }
+    }
+
     /**
      * When {@code s}'s job is due: a system's first backup at once, whatever its schedule (a cron
      * time may be hours away); a cron job that never ran at its first time after it was first
@@ -301,16 +338,11 @@ public final class Scheduler {
         JobRun done = new JobRun(run.id(), run.host(), run.system(), run.kind(), run.trigger(), run.started(), end, result,
                 out.files(), out.bytes(), out.bytesAdded(), out.snapshot(), out.message());
         try {
-            log.finished(done);
-        } catch (StateStoreException e) {
-            // its start may not have been recorded either (the state was down then): record it whole
-            try {
-                log.started(done);
-            } catch (StateStoreException | RuntimeException again) {
-                say.accept("cannot record the end of job " + run.id() + ": " + e.getMessage());
-            }
-        } catch (RuntimeException e) {
-            say.accept("cannot record the end of job " + run.id() + ": " + e.getMessage());
+            // whole: its start may not have been recorded (the state was down then)
+            log.record(done);
+        } catch (StateStoreException | RuntimeException e) {
+            keepUnrecorded(done);
+            say.accept("cannot record the end of job " + run.id() + " now (kept to record when the state answers): " + e.getMessage());
         }
         synchronized (this) {
             running.remove(runningKey(req.system(), req.kind()));

@@ -418,11 +418,15 @@ public final class Service implements AutoCloseable {
         } catch (StateStoreException e) {
             say.accept("the state database " + store.where() + " was removed and cannot be made again: " + e.getMessage());
         }
+        // runs that ended while the state could not be written are recorded as soon as it can be
+        int unrecorded = scheduler.recordKept();
         List<SystemRun> history;
         try (DrillStore drills = new DrillStore(store)) {
             history = drills.history(null, null);
+            metrics.state(true, unrecorded);
         } catch (StateStoreException e) {
             say.accept("cannot read the drill history: " + e.getMessage());
+            metrics.state(false, unrecorded);
             history = List.of();
         }
         // Systems whose backup runs or (at start-up) is due as this look begins: what is read below
@@ -494,6 +498,7 @@ public final class Service implements AutoCloseable {
             }
         } catch (StateStoreException e) {
             say.accept("the state cannot be used now: " + e.getMessage());
+            metrics.state(false, unrecorded);
         }
     }
 

@@ -50,12 +50,27 @@ public final class ServiceMetrics {
     private final MultiGauge repositorySize = gauge("lifeboat.repository.size.bytes", "bytes of the repository's pack files");
     private volatile int running;
     private volatile int alertsOpen;
+    private volatile int stateUp = 1;
+    private volatile int unrecorded;
 
     public ServiceMetrics() {
         io.micrometer.core.instrument.Gauge.builder("lifeboat.jobs.running", this, m -> m.running)
                 .description("jobs running now").register(registry);
         io.micrometer.core.instrument.Gauge.builder("lifeboat.alerts.open", this, m -> m.alertsOpen)
                 .description("alert incidents open now").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("lifeboat.state.up", this, m -> m.stateUp)
+                .description("1 when the last look could read the state database, 0 when it could not").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("lifeboat.jobs.unrecorded", this, m -> m.unrecorded)
+                .description("job runs that ended while the state could not be written, waiting to be recorded").register(registry);
+    }
+
+    /**
+     * Whether the state database answered the last look, and how many job runs wait to be
+     * recorded in it (kept in memory while it is down).
+     */
+    public void state(boolean up, int unrecordedRuns) {
+        stateUp = up ? 1 : 0;
+        unrecorded = unrecordedRuns;
     }
 
     private MultiGauge gauge(String name, String help) {

@@ -77,6 +77,35 @@ public final class JobLog {
     }
 
     /**
+     * Records {@code run} whole, whether or not its start was recorded (its row replaced, or
+     * made): for a run whose records could not be written while the state was down.
+     *
+     * @throws StateStoreException when the state cannot be written
+     */
+    public void record(JobRun run) throws StateStoreException {
+        store.write("cannot record job " + run.id(), c -> {
+            try (PreparedStatement q = c.prepareStatement("UPDATE job_runs SET finished = ?, result = ?, files = ?,"
+                    + " bytes = ?, bytes_added = ?, snapshot = ?, message = ? WHERE id = ?")) {
+                q.setString(1, time(run.finished()));
+                q.setString(2, run.result());
+                q.setLong(3, run.files());
+                q.setLong(4, run.bytes());
+                q.setLong(5, run.bytesAdded());
+                q.setString(6, run.snapshot());
+                q.setString(7, run.message());
+                q.setString(8, run.id());
+                if (q.executeUpdate() > 0) return null;
+            }
+            try (PreparedStatement q = c.prepareStatement("INSERT INTO job_runs (" + COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                bind(q, run);
+                q.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
      * Marks the runs of {@code host} still recorded as running as cancelled: a service that
      * stopped without finishing them (a crash, kill -9) starts by saying so.
      *

@@ -266,6 +266,30 @@ class SchedulerTest {
         assertThat(s.nextDue("files", JobKind.CHECK)).isEqualTo(Instant.parse("2026-12-03T10:30:00Z"));
     }
 
+    private void renameJobRuns(String from, String to) throws Exception {
+        store.write("test", c -> {
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE " + from + " RENAME TO " + to);
+            }
+            return null;
+        });
+    }
+
+    @Test
+    void runsThatEndWhileTheStateCannotBeWrittenAreRecordedWhenItCan() throws Exception {
+        Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 1h")));
+        renameJobRuns("job_runs", "job_runs_away"); // the state refuses every job record (as a server that is down)
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0");
+        assertThat(said).anyMatch(l -> l.startsWith("cannot record the end of job ") && l.contains("kept to record"));
+        assertThat(s.recordKept()).isEqualTo(1); // still down: kept
+        renameJobRuns("job_runs_away", "job_runs");
+        assertThat(s.recordKept()).isZero();
+        assertThat(log.recent("files", "backup", 0)).singleElement()
+                .satisfies(r -> assertThat(r.result()).isEqualTo(JobRun.SUCCEEDED));
+    }
+
     @Test
     void aFailingJobIsRetriedWithBackoffUntilItSucceeds() throws Exception {
         Scheduler s = scheduler(plan(system("files", "main", "1d", "backup: 12h")));
