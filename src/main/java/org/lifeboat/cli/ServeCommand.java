@@ -96,8 +96,9 @@ final class ServeCommand implements Callable<Integer> {
                     stop.countDown();
                 });
                 installSignals(service, say);
-                ctx.out.println("lifeboat serve: plan " + file + " (" + service.plan().systems().size() + " systems) on host "
-                        + service.host());
+                int systems = service.plan().systems().size();
+                ctx.out.println("lifeboat serve: plan " + file + " (" + systems + (systems == 1 ? " system" : " systems")
+                        + ") on host " + service.host());
                 ctx.out.println("dashboard: " + url + " (user " + WebServer.USER + ")    metrics: " + url + "metrics    API: " + url + "api/systems");
                 ctx.out.println("state: " + StateStore.redact(service.store().where()));
                 ctx.out.flush();

@@ -254,8 +254,8 @@ public sealed interface Schedule {
                         return "has " + e + ", outside " + lo[field] + "-" + hi[field];
                     }
                 } else {
-                    return "has '" + ends[k] + "', which is neither a number" + (names.isEmpty() ? "" : " nor a name such as "
-                            + names.get(1)) + "; write a value (5), a range (1-5), a list (1,3), a step (*/2) or *";
+                    return "has '" + ends[k] + "', which is " + (names.isEmpty() ? "not a number" : "neither a number nor a name"
+                            + " such as " + names.get(1)) + "; write a value (5), a range (1-5), a list (1,3), a step (*/2) or *";
                 }
             }
             if (v.length == 2 && v[0] > v[1]) return "has the range " + range + ", which runs backwards";

@@ -322,7 +322,7 @@ public final class PlanJobs implements JobRunner {
             }
             return new JobOutcome(res.warnings().isEmpty() ? JobRun.SUCCEEDED : JobRun.PARTIAL, r.filesDone.sum(), r.bytesDone.sum(), -1,
                     sn.id().hex(), "restored " + (prefix.isEmpty() ? "/" : prefix) + " of snapshot " + sn.id().shortHex() + " to " + target
-                    + (res.warnings().isEmpty() ? "" : "; " + res.warnings().size() + " warnings, first: " + res.warnings().getFirst()));
+                    + (res.warnings().isEmpty() ? "" : "; " + res.warnings().size() + (res.warnings().size() == 1 ? " warning: " : " warnings, first: ") + res.warnings().getFirst()));
         }
     }
 }

@@ -273,7 +273,7 @@ public final class Service implements AutoCloseable {
         scheduler.setPlan(p);
         watch(p);
         scheduler.wake();
-        say.accept("plan " + planFile + " reloaded (" + p.systems().size() + " systems)");
+        say.accept("plan " + planFile + " reloaded (" + p.systems().size() + (p.systems().size() == 1 ? " system)" : " systems)"));
         lookSoon();
         return true;
     }

@@ -94,6 +94,7 @@ class ScheduleTest {
         "0 0 * * 5-1  | its day-of-week field '5-1' has the range 5-1, which runs backwards",
         "0 0 * foo *  | its month field 'foo' has 'foo', which is neither a number nor a name such as feb; write a value (5), a range (1-5), a list (1,3), a step (*/2) or *",
         "0 0 * * 1/x  | its day-of-week field '1/x' has a step 'x' that is not a number",
+        "0 1#2 * * *  | its hour field '1#2' has '1#2', which is not a number; write a value (5), a range (1-5), a list (1,3), a step (*/2) or *",
         "0 0 * * ,    | its day-of-week field ',' is not a value (5), a range (1-5), a list (1,3), a step (*/2) or *",
     })
     void cronMistakesAreSaidInCrontabsTerms(String cron, String expected) {

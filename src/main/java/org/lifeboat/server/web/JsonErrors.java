@@ -54,11 +54,20 @@ final class JsonErrors extends ErrorHandler {
             case 431 -> "the request's headers are larger than the server takes (" + MAX_HEADER_BYTES + " bytes with the address)";
             case 400 -> "the request is not one the server can read" + (plain(reason) ? " (" + reason + ")" : "");
             case 404 -> "no such page or API route";
-            case 405 -> "that method is not one of this address: use GET or POST";
+            case 405 -> methodSentence(null);
             case 408 -> "the request took too long to arrive";
             case 505 -> "the server speaks HTTP/1.1 and HTTP/2 only";
             default -> "the server could not answer the request (HTTP " + status + (plain(reason) ? ": " + reason : "") + ")";
         };
+    }
+
+    /**
+     * The sentence of a 405 for a method the server takes on no address.
+     *
+     * @param method the method asked for, or null when not known
+     */
+    static String methodSentence(String method) {
+        return (method == null ? "that method" : method) + " is not a method this server answers: it takes GET, HEAD and POST";
     }
 
     /** Whether a reason is short words worth repeating (not a dump of the request). */

@@ -77,6 +77,12 @@ public final class WebServer implements AutoCloseable {
     private static final int MAX_FAILURES_PER_MINUTE = 5;
     /** The largest request body taken, in bytes (a restore's is a few hundred); a larger one is 413. */
     static final long MAX_BODY_BYTES = 1_000_000;
+    /** The methods the router has endpoints for; any other reaches {@link #handle} through a before-handler. */
+    private static final java.util.Set<String> KNOWN_METHODS = io.javalin.http.HandlerType.values().stream()
+            .filter(io.javalin.http.HandlerType::isHttpMethod).map(io.javalin.http.HandlerType::name)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+    /** The request attribute holding a body read by {@link #body}. */
+    private static final String BODY = "lifeboat.body";
 
     /**
      * Where and how to listen.
@@ -138,7 +144,9 @@ public final class WebServer implements AutoCloseable {
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
-            cfg.http.maxRequestSize = MAX_BODY_BYTES;
+            // the limit is kept by body() below, which answers 413 itself; Javalin's own check (which would also
+            // log a warning of its own for the same refusal) is never reached
+            cfg.http.maxRequestSize = MAX_BODY_BYTES + 1;
             // what the server answers before any route (a too long address, 414): the API's JSON, not Jetty's HTML
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrors()));
             cfg.jetty.modifyServletContextHandler(h -> h.setErrorHandler(new JsonErrors()));
@@ -163,6 +171,14 @@ public final class WebServer implements AutoCloseable {
                     return c;
                 });
             }
+            // a method Javalin has no name for (PROPFIND, MKCOL, FOO…) reaches no endpoint: the before-handler
+            // gives it the same answers as every other method (401 without credentials, else 405), as JSON
+            cfg.routes.addEndpoint(new io.javalin.router.Endpoint(io.javalin.http.HandlerType.BEFORE, "*", ctx -> {
+                if (!KNOWN_METHODS.contains(ctx.method().name())) {
+                    handle(ctx);
+                    ctx.skipRemainingHandlers();
+                }
+            }));
             for (String path : List.of("/", "/*")) {
                 // every method gets the same answers (401 without credentials, then 405 but for GET, HEAD and POST), as JSON
                 for (io.javalin.http.HandlerType t : io.javalin.http.HandlerType.values()) {
@@ -308,6 +324,10 @@ public final class WebServer implements AutoCloseable {
             return;
         }
         try {
+            if (body(ctx) == null) {
+                error(ctx, 413, JsonErrors.sentence(413, null));
+                return;
+            }
             if (path.equals("/login")) {
                 if (post) login(ctx);
                 else loginPage(ctx, "");
@@ -341,7 +361,7 @@ public final class WebServer implements AutoCloseable {
             }
             if (!post && !method.equals("GET") && !method.equals("HEAD")) {
                 ctx.header("Allow", "GET, HEAD, POST");
-                error(ctx, 405, method + " is not a method of " + path + ": use GET or POST");
+                error(ctx, 405, JsonErrors.methodSentence(method));
                 return;
             }
             if (post && session != null && !csrfOk(ctx, session)) {
@@ -388,6 +408,75 @@ public final class WebServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The request's body, read here (once, kept with the request) rather than by the router: one
+     * over {@link #MAX_BODY_BYTES} is answered 413 by {@link #handle} without a log line, whether it
+     * announced its length or came in chunks.
+     *
+     * @return the body (empty when there is none), or null when it is larger than the limit
+     */
+    private static byte[] body(Context ctx) throws IOException {
+        Object kept = ctx.attribute(BODY);
+        if (kept != null) return (byte[]) kept;
+        long length = ctx.req().getContentLengthLong();
+        if (length > MAX_BODY_BYTES) {
+            drain(ctx);
+            return null;
+        }
+        byte[] b = length == 0 ? new byte[0] : ctx.req().getInputStream().readNBytes((int) MAX_BODY_BYTES + 1);
+        if (b.length > MAX_BODY_BYTES) {
+            drain(ctx);
+            return null;
+        }
+        ctx.attribute(BODY, b);
+        return b;
+    }
+
+    /** Bytes of a refused body read and dropped before the 413, so the client reads the answer. */
+    static final long DRAIN_BYTES = 8L << 20;
+
+    /**
+     * Reads and drops the rest of a body too large to take, up to {@link #DRAIN_BYTES}: a server
+     * that answers while the client still sends closes on unread bytes, and the client then sees a
+     * reset instead of the 413. A larger body gets its answer with the connection closed.
+     */
+    private static void drain(Context ctx) {
+        try (java.io.InputStream in = ctx.req().getInputStream()) {
+            long dropped = in.skip(DRAIN_BYTES);
+            while (dropped < DRAIN_BYTES) {
+                long n = in.skip(DRAIN_BYTES - dropped);
+                if (n <= 0) {
+                    if (in.read() < 0) return;
+                    n = 1;
+                }
+                dropped += n;
+            }
+            ctx.header("Connection", "close");
+        } catch (IOException e) {
+            ctx.header("Connection", "close"); // the client is gone or sends no more: the answer may not arrive
+        }
+    }
+
+    /** A field of a form posted as {@code application/x-www-form-urlencoded} (the login and logout forms), or null. */
+    private static String formParam(Context ctx, String name) throws IOException {
+        String type = String.valueOf(ctx.contentType()).toLowerCase(java.util.Locale.ROOT);
+        if (!type.startsWith("application/x-www-form-urlencoded")) return null;
+        byte[] b = body(ctx);
+        if (b == null) return null;
+        for (String pair : new String(b, StandardCharsets.ISO_8859_1).split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            try {
+                if (java.net.URLDecoder.decode(key, StandardCharsets.UTF_8).equals(name)) {
+                    return java.net.URLDecoder.decode(eq < 0 ? "" : pair.substring(eq + 1), StandardCharsets.UTF_8);
+                }
+            } catch (IllegalArgumentException e) {
+                return null; // a malformed %-escape: no such field
+            }
+        }
+        return null;
+    }
+
     /** A request that cannot be answered as asked: its status and one sentence. */
     static final class BadRequest extends Exception {
         final int status;
@@ -432,9 +521,9 @@ public final class WebServer implements AutoCloseable {
         return s;
     }
 
-    private boolean csrfOk(Context ctx, Session s) {
+    private boolean csrfOk(Context ctx, Session s) throws IOException {
         String given = ctx.header("X-CSRF-Token");
-        if (given == null) given = ctx.formParam("csrf");
+        if (given == null) given = formParam(ctx, "csrf");
         return given != null && MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), s.csrf().getBytes(StandardCharsets.UTF_8));
     }
 
@@ -494,7 +583,7 @@ public final class WebServer implements AutoCloseable {
 
     private void login(Context ctx) throws IOException {
         String token = ctx.cookie(LOGIN_COOKIE);
-        String given = ctx.formParam("csrf");
+        String given = formParam(ctx, "csrf");
         if (token == null || given == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
             ctx.status(403);
             loginPage(ctx, "The form was too old: log in again.");
@@ -505,7 +594,7 @@ public final class WebServer implements AutoCloseable {
             loginPage(ctx, "Too many failed logins: wait a minute.");
             return;
         }
-        boolean good = USER.equals(ctx.formParam("username")) & password.matches(ctx.formParam("password"));
+        boolean good = USER.equals(formParam(ctx, "username")) & password.matches(formParam(ctx, "password"));
         if (!good) {
             failed(ctx);
             ctx.status(401);
@@ -604,7 +693,10 @@ public final class WebServer implements AutoCloseable {
     private void api(Context ctx, String path, boolean post) throws Exception {
         String[] p = path.split("/", -1); // "", "systems", NAME, ...
         for (int i = 0; i < p.length; i++) p[i] = decode(p[i]);
-        if (!post && path.equals("/overview")) {
+        if (post && (path.equals("/overview") || path.equals("/systems") || path.equals("/alerts")
+                || p.length == 3 && p[1].equals("jobs"))) {
+            throw notThisMethod(ctx, "GET, HEAD", null);
+        } else if (!post && path.equals("/overview")) {
             json(ctx, 200, overview());
         } else if (!post && path.equals("/systems")) {
             json(ctx, 200, systems());
@@ -636,6 +728,8 @@ public final class WebServer implements AutoCloseable {
                     String id = service.scheduler().submit(new JobRequest(name, JobKind.parse(rest), "manual"));
                     json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
                 }
+                case "backup", "drill" -> throw notThisMethod(ctx, "POST", "it starts a " + rest);
+                case "POST ", "POST snapshots", "POST jobs", "POST drills" -> throw notThisMethod(ctx, "GET, HEAD", null);
                 default -> throw new BadRequest(404, "no such API route");
             }
         } else if (!post && p.length == 3 && p[1].equals("jobs")) {
@@ -859,19 +953,18 @@ public final class WebServer implements AutoCloseable {
     }
 
     private void snapshotRoute(Context ctx, String hexId, String what, boolean post) throws Exception {
+        if (!post && what.equals("restore")) throw notThisMethod(ctx, "POST", "a restore is started with POST and a JSON body");
         if (post) {
-            if (!what.equals("restore")) throw new BadRequest(404, "no such API route");
-            JsonNode body;
-            try {
-                body = Json.MAPPER.readTree(ctx.body());
-            } catch (IOException e) {
-                throw new BadRequest(400, "the body must be JSON: {\"path\": \"/folder\", \"target\": \"/restore/here\"}");
+            if (!what.equals("restore")) {
+                throw List.of("tree", "file", "archive").contains(what) ? notThisMethod(ctx, "GET, HEAD", null)
+                        : new BadRequest(404, "no such API route");
             }
-            String path = body.path("path").asText("/");
-            String target = body.path("target").asText("");
+            JsonNode body = restoreBody(ctx);
+            String path = body.get("path").asText();
+            String target = body.get("target").asText();
             java.nio.file.Path t = RestoreTarget.check(service, target);
             // as restore's own refusal: files already in the target are replaced only when the request says how
-            String overwrite = body.path("overwrite").isTextual() ? body.get("overwrite").asText() : null;
+            String overwrite = body.has("overwrite") ? body.get("overwrite").asText() : null;
             if (overwrite != null) {
                 try {
                     org.lifeboat.restore.RestoreOptions.Overwrite.parse(overwrite);
@@ -961,6 +1054,61 @@ public final class WebServer implements AutoCloseable {
         } catch (org.lifeboat.repository.RepositoryException e) {
             throw new BadRequest(404, e.getMessage());
         }
+    }
+
+    /** What a restore's body may name. */
+    private static final List<String> RESTORE_KEYS = List.of("path", "target", "overwrite");
+    private static final String RESTORE_EXAMPLE = "{\"path\": \"/folder\", \"target\": \"/restore/here\"}";
+
+    /**
+     * A restore's body read strictly (brk13c C9): UTF-8 JSON, one object, each key once, only
+     * {@link #RESTORE_KEYS}, {@code path} and {@code target} given and every value a JSON string: a
+     * body read loosely would restore something nobody asked for (the whole snapshot, a folder named
+     * with replacement characters).
+     */
+    private static JsonNode restoreBody(Context ctx) throws IOException, BadRequest {
+        byte[] bytes = body(ctx);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadRequest(400, "the body is not UTF-8 text: send the JSON in UTF-8, e.g. " + RESTORE_EXAMPLE);
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.reader().with(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(text);
+        } catch (IOException e) {
+            java.util.regex.Matcher dup = java.util.regex.Pattern.compile("Duplicate field '([^']*)'").matcher(String.valueOf(e.getMessage()));
+            if (dup.find()) throw new BadRequest(400, "the body names \"" + dup.group(1) + "\" twice; give each key once");
+            throw new BadRequest(400, "the body must be JSON: " + RESTORE_EXAMPLE);
+        }
+        if (body == null || body.isMissingNode()) throw new BadRequest(400, "the body must be JSON: " + RESTORE_EXAMPLE);
+        if (!body.isObject()) throw new BadRequest(400, "the body must be a JSON object: " + RESTORE_EXAMPLE);
+        List<String> unknown = new ArrayList<>();
+        body.fieldNames().forEachRemaining(k -> {
+            if (!RESTORE_KEYS.contains(k)) unknown.add("\"" + k + "\"");
+        });
+        if (!unknown.isEmpty()) {
+            throw new BadRequest(400, "a restore takes no " + String.join(", ", unknown) + "; its body names path, target and"
+                    + " overwrite only");
+        }
+        if (!body.has("path")) throw new BadRequest(400, "give the folder of the snapshot to restore as path, e.g. \"/\"");
+        if (!body.has("target")) throw new BadRequest(400, "give the folder to restore into as target, an absolute path");
+        for (String k : RESTORE_KEYS) {
+            if (body.has(k) && !body.get(k).isTextual()) {
+                throw new BadRequest(400, k + " must be a JSON string (in quotes), not " + body.get(k));
+            }
+        }
+        return body;
+    }
+
+    /** A 405 for an API route that exists with other methods only, saying which ({@code allow}). */
+    private static BadRequest notThisMethod(Context ctx, String allow, String how) {
+        ctx.header("Allow", allow);
+        return new BadRequest(405, ctx.method().name() + " is not a method of " + ctx.path() + ": it takes " + allow.replace(", ", " and ")
+                + (how == null ? "" : " (" + how + ")"));
     }
 
     /** The plan's system whose snapshot this is (its tag), else the first system backed up to its repository. */

@@ -85,6 +85,17 @@ public final class ServeFixture implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Any method with a body of raw bytes (null: none), with the fixture's credentials or, when
+     * {@code anonymous}, without any.
+     */
+    public HttpResponse<String> send(String method, String path, byte[] body, boolean anonymous) throws IOException, InterruptedException {
+        HttpRequest.Builder b = anonymous ? HttpRequest.newBuilder(URI.create(url + path.replaceFirst("^/", ""))).timeout(Duration.ofSeconds(60))
+                : request(path);
+        return http.send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public JsonNode json(String path) throws IOException, InterruptedException {
         HttpResponse<String> r = get(path);
         if (r.statusCode() != 200) throw new AssertionError("GET " + path + ": " + r.statusCode() + " " + r.body());

@@ -253,7 +253,7 @@ class ServeRefusalsTest {
                                 .getBytes(StandardCharsets.UTF_8)))
                         .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(in.statusCode()).as(method + " " + in.body()).isEqualTo(405);
-                assertThat(error(in)).as(method).isEqualTo(method + " is not a method of /api/systems: use GET or POST");
+                assertThat(error(in)).as(method).isEqualTo(method + " is not a method this server answers: it takes GET, HEAD and POST");
             }
         }
     }
