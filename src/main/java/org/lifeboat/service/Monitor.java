@@ -13,6 +13,7 @@ import org.lifeboat.plan.Durations;
 import org.lifeboat.repository.Json;
 import org.lifeboat.service.alert.Alert;
 import org.lifeboat.service.alert.AlertChannel;
+import org.lifeboat.service.alert.DeliveryUnknownException;
 import org.lifeboat.state.Incident;
 import org.lifeboat.state.Incidents;
 import org.lifeboat.state.JobRun;
@@ -32,13 +33,23 @@ public final class Monitor {
     private final Consumer<String> say;
 
     /**
-     * @param say where delivery failures go (a channel that cannot be reached does not stop the others)
+     * A monitor alerting {@code channels}; each channel's {@link AlertChannel#warnings()} are said
+     * here, once (e.g. "email alerts: the SMTP login to HOST:PORT goes unencrypted (starttls: false)").
+     *
+     * @param host this service's host name, recorded with each incident
+     * @param incidents where incidents are kept
+     * @param channels where alerts go
+     * @param say where delivery failures and the channels' warnings go (a channel that cannot be
+     *     reached does not stop the others)
      */
     public Monitor(String host, Incidents incidents, List<AlertChannel> channels, Consumer<String> say) {
         this.host = host;
         this.incidents = incidents;
         this.channels = List.copyOf(channels);
         this.say = say;
+        for (AlertChannel c : this.channels) {
+            for (String w : c.warnings()) say.accept(w);
+        }
     }
 
     /**
@@ -65,12 +76,12 @@ public final class Monitor {
             String rpoMessage = s.snapshotAge() == null
                     ? sys + " has no snapshot" + (s.problem() == null ? "" : " that can be read (" + s.problem() + ")")
                             + ": everything since it was set up would be lost; RPO " + Durations.format(s.rpo())
-                    : sys + "'s newest snapshot is " + Durations.format(s.snapshotAge()) + " old, over its RPO of "
+                    : "the newest snapshot of " + sys + " is " + Durations.format(s.snapshotAge()) + " old, over its RPO of "
                             + Durations.format(s.rpo());
             // While its backup runs, a breach is neither raised (it is being mended) nor cleared (it still holds).
             if (!(s.rpoBreached() && backingUp.contains(sys))) {
                 condition(sent, s, Alert.Kind.RPO_BREACHED, s.rpoBreached(), rpoMessage,
-                        sys + "'s newest snapshot is within its RPO of " + Durations.format(s.rpo()) + " again", rpo, now);
+                        "the newest snapshot of " + sys + " is within its RPO of " + Durations.format(s.rpo()) + " again", rpo, now);
             }
             // jobs
             JobRun failed = null;
@@ -88,7 +99,7 @@ public final class Monitor {
             }
             condition(sent, s, Alert.Kind.JOB_FAILED, failed != null,
                     failed == null ? "" : sys + ": " + failed.kind() + " failed: " + failed.message(),
-                    sys + "'s jobs succeed again", job, now);
+                    "the jobs of " + sys + " succeed again", job, now);
             // drills
             Map<String, Object> drill = new LinkedHashMap<>();
             drill.put("last_drill", s.lastDrill() == null ? null : s.lastDrill().toString());
@@ -99,14 +110,14 @@ public final class Monitor {
                     sys + " passed a drill again", drill, now);
             condition(sent, s, Alert.Kind.DRILL_OVERDUE, s.drillOverdue() && !Boolean.FALSE.equals(s.lastDrillPassed()),
                     s.lastDrill() == null ? sys + " was never drilled: its recovery time is a guess"
-                            : sys + "'s last drill was " + Durations.format(Duration.between(s.lastDrill(), now)) + " ago: it is overdue",
+                            : "the last drill of " + sys + " was " + Durations.format(Duration.between(s.lastDrill(), now)) + " ago: it is overdue",
                     sys + " was drilled again", drill, now);
             Map<String, Object> rto = new LinkedHashMap<>(drill);
             rto.put("forecast_seconds", s.forecast() == null ? null : s.forecast().toMillis() / 1000.0);
             condition(sent, s, Alert.Kind.RTO_AT_RISK, s.forecastExceedsRto(),
                     s.forecast() == null ? "" : sys + " would take about " + Durations.format(s.forecast())
                             + " to recover today, over its RTO of " + Durations.format(s.rto()),
-                    sys + "'s forecast recovery time is within its RTO again", rto, now);
+                    "the forecast recovery time of " + sys + " is within its RTO again", rto, now);
         }
         return sent;
     }
@@ -132,7 +143,9 @@ public final class Monitor {
      * Sends {@code a} to every channel, each on a queue of its own: a slow or hung channel (an SMTP
      * server that never answers) delays only its own alerts, never the looks, the metrics or the
      * other channels. A channel that fails is said, and {@code a} is sent to it again at each
-     * {@link #retry()} (the channels that took it are not sent it twice).
+     * {@link #retry()} (the channels that took it are not sent it twice), unless the channel may
+     * have delivered it ({@link DeliveryUnknownException}: an alert command that hung past its
+     * timeout is not run again, so it does not page again every minute).
      *
      * @return {@code a}
      */
@@ -160,6 +173,8 @@ public final class Monitor {
             q.execute(() -> {
                 try {
                     c.send(a);
+                } catch (DeliveryUnknownException e) {
+                    say.accept("alert to " + c.describe() + " failed: " + e.getMessage());
                 } catch (IOException | RuntimeException e) {
                     say.accept("alert to " + c.describe() + " failed: " + e.getMessage());
                     synchronized (pending) {
@@ -215,10 +230,17 @@ public final class Monitor {
 
     /**
      * Stops the channels' queues after {@code grace} for what they still hold (a replaced plan's
-     * channels finish their alerts; a stopping service gives them a few seconds).
+     * channels finish their alerts; a stopping service gives them a few seconds), then closes the
+     * channels: an alert command still running is stopped with what it started
+     * ({@link AlertChannel#close()}). Returns at once; the returned future completes when all is
+     * closed. (A JVM that ends first stops the alert commands still running itself.)
+     *
+     * @param grace how long the queues may still send
+     * @return completed when the queues have stopped and the channels are closed
      */
-    public void close(Duration grace) {
+    public java.util.concurrent.CompletableFuture<Void> close(Duration grace) {
         for (java.util.concurrent.ExecutorService q : queues.values()) q.shutdown();
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             long end = System.nanoTime() + grace.toNanos();
             for (java.util.concurrent.ExecutorService q : queues.values()) {
@@ -230,7 +252,16 @@ public final class Monitor {
                     q.shutdownNow();
                 }
             }
+            for (AlertChannel c : channels) {
+                try {
+                    c.close();
+                } catch (RuntimeException e) {
+                    say.accept("closing alert " + c.describe() + " failed: " + e.getMessage());
+                }
+            }
+            done.complete(null);
         });
+        return done;
     }
 
     /**

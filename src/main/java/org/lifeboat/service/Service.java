@@ -514,10 +514,10 @@ public final class Service implements AutoCloseable {
         }
         // Started on a thread of its own: a slow ping endpoint never holds a job back.
         Thread.ofVirtual().start(() -> {
-            boolean ok = result == null ? pinger.start(u)
-                    : JobRun.SUCCEEDED.equals(result) || JobRun.PARTIAL.equals(result) ? pinger.success(u)
-                    : pinger.failure(u, run.system() + " " + run.kind() + " " + result + ": " + run.message());
-            if (!ok) say.accept(run.system() + ": the " + run.kind() + " ping could not be delivered");
+            java.util.Optional<String> bad = result == null ? pinger.tryStart(u)
+                    : JobRun.SUCCEEDED.equals(result) || JobRun.PARTIAL.equals(result) ? pinger.trySuccess(u)
+                    : pinger.tryFailure(u, run.system() + " " + run.kind() + " " + result + ": " + run.message());
+            bad.ifPresent(m -> say.accept(run.system() + ": the " + run.kind() + " " + m));
         });
     }
 

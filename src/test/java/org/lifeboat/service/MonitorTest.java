@@ -203,4 +203,63 @@ class MonitorTest {
             assertThat(r.got).containsExactly("alert rpo_breached files", "resolved rpo_breached files");
         }
     }
+
+    @Test
+    void aHungAlertCommandIsKilledCountedAsFailedAndNotRunAgain() throws Exception {
+        // brk13c C10: a pager script that paged, then hung, was killed and run again every minute.
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Path log = dir.resolve("cmd.log");
+            var cmd = new org.lifeboat.service.alert.CommandChannel("echo started >> '" + log + "'; sleep 600",
+                    Duration.ofSeconds(1));
+            List<String> said = java.util.Collections.synchronizedList(new ArrayList<>());
+            Monitor m = new Monitor("h", new Incidents(store), List.of(cmd), said::add);
+            m.look(List.of(status("files", null)), Map.of(), Set.of(), T0);
+            assertThat(m.drain(Duration.ofSeconds(30))).isTrue();
+            assertThat(said).singleElement().asString().isEqualTo("alert to command echo … failed: alert command echo …"
+                    + " did not finish within 1s and was killed with what it started; it counts as failed, but is not"
+                    + " run again for this alert, as it may have delivered it.");
+            assertThat(m.pending()).isZero();
+            m.retry();
+            assertThat(m.drain(Duration.ofSeconds(30))).isTrue();
+            assertThat(java.nio.file.Files.readAllLines(log)).containsExactly("started");
+        }
+    }
+
+    @Test
+    void aChannelsWarningsAreSaidWhenItIsSetUp() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            var plain = new org.lifeboat.service.alert.EmailChannel(List.of("ops@example.com"), "lifeboat@example.com",
+                    "smtp.example.com", 25, "lifeboat", "pw", false, Duration.ofSeconds(5));
+            List<String> said = new ArrayList<>();
+            new Monitor("h", new Incidents(store), List.of(plain, new Recorder()), said::add);
+            assertThat(said).containsExactly(
+                    "email alerts: the SMTP login to smtp.example.com:25 goes unencrypted (starttls: false)");
+        }
+    }
+
+    @Test
+    void closingStopsARunningAlertCommandWithWhatItStarted() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Path pids = dir.resolve("pids");
+            var cmd = new org.lifeboat.service.alert.CommandChannel("sleep 600 & echo $$ $! > '" + pids + "'; wait",
+                    Duration.ofMinutes(10));
+            Monitor m = new Monitor("h", new Incidents(store), List.of(cmd), line -> {});
+            m.look(List.of(status("files", null)), Map.of(), Set.of(), T0);
+            long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!(java.nio.file.Files.exists(pids) && java.nio.file.Files.readString(pids).endsWith("\n"))
+                    && System.nanoTime() < end) Thread.onSpinWait();
+            String[] p = java.nio.file.Files.readString(pids).strip().split(" ");
+            m.close(Duration.ofMillis(100)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (String pid : p) {
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
+                    try {
+                        h.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        // checked below
+                    }
+                });
+                assertThat(org.lifeboat.apps.Exec.alive(Long.parseLong(pid))).as("process " + pid).isFalse();
+            }
+        }
+    }
 }

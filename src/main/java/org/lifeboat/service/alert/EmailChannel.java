@@ -31,6 +31,7 @@ public final class EmailChannel implements AlertChannel {
     private final int port;
     private final String user;
     private final String password;
+    private final boolean starttls;
     private final Session session;
 
     /**
@@ -79,6 +80,7 @@ public final class EmailChannel implements AlertChannel {
         this.port = port;
         this.user = user;
         this.password = password;
+        this.starttls = starttls;
         String ms = Long.toString(WebhookChannel.checkTimeout(timeout).toMillis());
 
         Properties p = new Properties();
@@ -107,13 +109,25 @@ public final class EmailChannel implements AlertChannel {
     }
 
     /**
+     * @return with a login but without {@code starttls}, {@code email alerts: the SMTP login to
+     *     HOST:PORT goes unencrypted (starttls: false)}; else none
+     */
+    @Override
+    public List<String> warnings() {
+        return user != null && !starttls
+                ? List.of("email alerts: the SMTP login to " + host + ":" + port + " goes unencrypted (starttls: false)")
+                : List.of();
+    }
+
+    /**
      * Sends one mail to all recipients: subject {@link Alert#subject()}; body the message, then
      * {@code system:}, {@code host:}, {@code since:} (RFC 3339 UTC) and each detail as
      * {@code key: value}, one per line.
      *
      * @throws IOException if the server cannot be reached, refuses STARTTLS, the certificate, the
      *     login or a recipient, or times out; the message names {@code host:port} and the server's
-     *     or library's reason, never the password
+     *     or library's reason, never the password; a certificate that is not trusted is said as
+     *     such ("the certificate of smtp.example.com:587 is not trusted (…)"), not as Java's exception
      */
     @Override
     public void send(Alert a) throws IOException {
@@ -150,6 +164,10 @@ public final class EmailChannel implements AlertChannel {
 
     // Each distinct message of the cause chain (Angus nests the socket error), without the password.
     private String reason(Exception e) {
+        String cert = certificate(e);
+        if (cert != null) {
+            return cert;
+        }
         StringBuilder b = new StringBuilder();
         int depth = 0;
         for (Throwable t = e; t != null && depth < 4; t = t.getCause(), depth++) {
@@ -164,6 +182,36 @@ public final class EmailChannel implements AlertChannel {
             s = s.replace(password, "***");
         }
         return WebhookChannel.cut(s, 500);
+    }
+
+    /** A sentence part for a certificate the TLS handshake refused, or null if that was not the cause. */
+    private String certificate(Throwable e) {
+        String where = host + ":" + port;
+        // JSSE wraps the certification path error in a CertificateException: look for it first.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateExpiredException) {
+                return "the certificate of " + where + " has expired (" + text(t) + ")";
+            }
+            if (t instanceof java.security.cert.CertPathBuilderException
+                    || t instanceof java.security.cert.CertPathValidatorException) {
+                return "the certificate of " + where + " is not trusted (it is not signed by a CA in the JVM's trust"
+                        + " store; a private CA must be imported into that trust store, e.g. with keytool -importcert)";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException) {
+                return "the certificate of " + where + " is not trusted (" + text(t) + ")";
+            }
+            String m = t.getMessage();
+            if (t instanceof IOException && m != null && m.startsWith("Can't verify identity of server")) {
+                return "the certificate of " + where + " is not trusted (it is not issued for " + host + ")";
+            }
+        }
+        return null;
+    }
+
+    private static String text(Throwable t) {
+        return WebhookChannel.cut(Alert.oneLine(String.valueOf(t.getMessage())).strip(), 300);
     }
 
     private static InternetAddress address(String s, String what) {

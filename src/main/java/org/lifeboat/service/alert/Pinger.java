@@ -5,12 +5,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Reports jobs to a dead man's switch with Healthchecks.io's Pinging API
@@ -20,8 +23,9 @@ import java.time.Duration;
  * three endpoints, works alike.
  *
  * <p>A ping is best effort: the job's outcome never depends on it, so nothing here throws for a
- * network error or an HTTP error; each method returns whether the ping was accepted, and the
- * caller logs a {@code false}. The check itself alerts when pings stop.
+ * network error or an HTTP error; each method returns whether the ping was accepted (the
+ * {@code try} methods: why not, as a sentence naming the URL without its secrets), and the
+ * caller logs a failure. The check itself alerts when pings stop.
  */
 public final class Pinger {
 
@@ -56,7 +60,7 @@ public final class Pinger {
      *     timeout, an interrupt (the flag is set again) or a URL that is not http(s)
      */
     public boolean start(URI url) {
-        return ping(url, "/start", null);
+        return tryStart(url).isEmpty();
     }
 
     /**
@@ -66,7 +70,7 @@ public final class Pinger {
      * @return true if the server answered 2xx; false otherwise (as {@link #start(URI)})
      */
     public boolean success(URI url) {
-        return ping(url, "", null);
+        return trySuccess(url).isEmpty();
     }
 
     /**
@@ -79,12 +83,52 @@ public final class Pinger {
      * @return true if the server answered 2xx; false otherwise (as {@link #start(URI)})
      */
     public boolean failure(URI url, String message) {
+        return tryFailure(url, message).isEmpty();
+    }
+
+    /**
+     * As {@link #start(URI)}, saying why a ping was not accepted.
+     *
+     * @param url the check's ping URL
+     * @return empty if the server answered 2xx; else one sentence for the log naming the URL
+     *     without secrets and the reason, e.g. {@code ping https://hc-ping.com/1f2e…/start?rid=…
+     *     failed: HTTP 404.} (see {@link #redact(URI)})
+     */
+    public Optional<String> tryStart(URI url) {
+        return ping(url, "/start", null);
+    }
+
+    /**
+     * As {@link #success(URI)}, saying why a ping was not accepted.
+     *
+     * @param url the check's ping URL
+     * @return empty if accepted; else a sentence (as {@link #tryStart(URI)})
+     */
+    public Optional<String> trySuccess(URI url) {
+        return ping(url, "", null);
+    }
+
+    /**
+     * As {@link #failure(URI, String)}, saying why a ping was not accepted.
+     *
+     * @param url the check's ping URL
+     * @param message what went wrong, for the check's log; {@code null} sends an empty body
+     * @return empty if accepted; else a sentence (as {@link #tryStart(URI)})
+     */
+    public Optional<String> tryFailure(URI url, String message) {
         return ping(url, "/fail", message == null ? "" : message);
     }
 
-    private boolean ping(URI url, String suffix, String body) {
+    private Optional<String> ping(URI url, String suffix, String body) {
+        URI target;
         try {
-            URI target = withSuffix(WebhookChannel.checkHttp(url, "ping"), suffix);
+            target = withSuffix(WebhookChannel.checkHttp(url, "ping"), suffix);
+        } catch (RuntimeException e) {
+            String shown = url == null ? "(none)" : url.getScheme() == null || url.getHost() == null ? "(unreadable)" : redact(url);
+            return Optional.of("ping " + shown + " failed: " + Alert.oneLine(String.valueOf(e.getMessage())).strip());
+        }
+        String failed = "ping " + redact(target) + " failed: ";
+        try {
             HttpRequest.Builder r = HttpRequest.newBuilder(target).timeout(timeout);
             if (body == null) {
                 r.GET();
@@ -93,14 +137,50 @@ public final class Pinger {
                         .POST(HttpRequest.BodyPublishers.ofByteArray(truncate(body, BODY_LIMIT)));
             }
             HttpResponse<Void> res = client.send(r.build(), HttpResponse.BodyHandlers.discarding());
-            return res.statusCode() / 100 == 2;
+            return res.statusCode() / 100 == 2 ? Optional.empty()
+                    : Optional.of(failed + "the server answered HTTP " + res.statusCode() + ".");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return Optional.of(failed + "interrupted.");
+        } catch (HttpTimeoutException e) {
+            return Optional.of(failed + "no answer within " + WebhookChannel.text(timeout) + ".");
         } catch (IOException | RuntimeException e) {
-            // Best effort by contract (see the class comment): the caller logs the false.
-            return false;
+            // Best effort by contract (see the class comment): the caller logs the sentence.
+            return Optional.of(failed + WebhookChannel.reason(e, target) + ".");
         }
+    }
+
+    /**
+     * A ping URL for the log, without its secrets: no {@code user:password@}, each query value as
+     * {@code …}, and each path segment that looks like a key (20 characters or more, with a digit,
+     * as a check's UUID or ping key) cut to its first 4 characters and {@code …}: whoever reads the
+     * log must not be able to ping the check. E.g. {@code https://hc-ping.com/1f2e…/start?rid=…}.
+     */
+    static String redact(URI url) {
+        StringBuilder b = new StringBuilder(url.getScheme().toLowerCase(java.util.Locale.ROOT)).append("://")
+                .append(url.getHost());
+        if (url.getPort() >= 0) {
+            b.append(':').append(url.getPort());
+        }
+        String path = url.getRawPath() == null ? "" : url.getRawPath();
+        String[] segs = path.split("/", -1);
+        for (int i = 0; i < segs.length; i++) {
+            String seg = segs[i];
+            if (seg.length() >= 20 && seg.chars().anyMatch(Character::isDigit)) {
+                segs[i] = seg.substring(0, 4) + "…";
+            }
+        }
+        b.append(String.join("/", segs));
+        String q = url.getRawQuery();
+        if (q != null) {
+            List<String> parts = new java.util.ArrayList<>();
+            for (String kv : q.split("&", -1)) {
+                int eq = kv.indexOf('=');
+                parts.add(eq < 0 ? (kv.isEmpty() ? "" : "…") : kv.substring(0, eq) + "=…");
+            }
+            b.append('?').append(String.join("&", parts));
+        }
+        return b.toString();
     }
 
     /** {@code URL + suffix}, before any query, without doubling a trailing slash. */

@@ -129,11 +129,22 @@ class EmailChannelTest {
                     TIMEOUT);
             assertThatThrownBy(() -> ch.send(AlertTest.sample(Alert.Event.ALERT)))
                     .isInstanceOf(IOException.class)
-                    .hasMessageStartingWith("Could not send the alert email through 127.0.0.1:" + front.port() + ": ")
+                    .hasMessage("Could not send the alert email through 127.0.0.1:" + front.port() + ": the certificate of"
+                            + " 127.0.0.1:" + front.port() + " is not trusted (it is not signed by a CA in the JVM's trust"
+                            + " store; a private CA must be imported into that trust store, e.g. with keytool -importcert).")
                     .hasMessageNotContaining(PASSWORD);
             assertThat(front.protocols).isEmpty();
             assertThat(greenMail.getReceivedMessages()).isEmpty();
         }
+    }
+
+    @Test
+    void aLoginWithoutStarttlsIsWarnedAbout() {
+        assertThat(channel(port, PASSWORD, false, new Properties()).warnings())
+                .containsExactly("email alerts: the SMTP login to 127.0.0.1:" + port + " goes unencrypted (starttls: false)");
+        assertThat(channel(port, PASSWORD, true, new Properties()).warnings()).isEmpty();
+        assertThat(new EmailChannel(TO, "lifeboat@example.com", "127.0.0.1", port, null, null, false, TIMEOUT).warnings())
+                .isEmpty();
     }
 
     @Test

@@ -77,4 +77,27 @@ class PingerTest {
         assertThat(pinger.failure(gone, null)).isFalse();
         assertThat(pinger.success(URI.create("ftp://example.com/x"))).isFalse();
     }
+
+    @Test
+    void aFailedPingSaysTheUrlWithoutSecretsAndTheReason() throws IOException {
+        receiver.status = 404;
+        URI base = receiver.url("/ping/5bf2a3c4-1d2e-4f5a-8b9c-0d1e2f3a4b5c");
+        String at = "http://127.0.0.1:" + base.getPort();
+        URI check = URI.create("http://user:s3cret@127.0.0.1:" + base.getPort()
+                + "/ping/5bf2a3c4-1d2e-4f5a-8b9c-0d1e2f3a4b5c/db-nightly?rid=abc123&token=t0ps3cret");
+        assertThat(pinger.tryStart(check)).contains("ping " + at
+                + "/ping/5bf2…/db-nightly/start?rid=…&token=… failed: the server answered HTTP 404.");
+        assertThat(pinger.trySuccess(check)).get().asString().doesNotContain("s3cret", "abc123", "5bf2a3c4-1d2e");
+
+        URI gone;
+        try (var closed = new WebhookChannelTest.Receiver()) {
+            gone = closed.url("/ping/x?k=v");
+        }
+        assertThat(pinger.tryFailure(gone, "boom")).contains("ping http://127.0.0.1:" + gone.getPort()
+                + "/ping/x/fail?k=… failed: connection refused.");
+        assertThat(pinger.tryStart(URI.create("ftp://example.com/x"))).contains(
+                "ping ftp://example.com/x failed: A ping URL must start with http:// or https://, not ftp://.");
+        receiver.status = 200;
+        assertThat(pinger.tryStart(check)).isEmpty();
+    }
 }
