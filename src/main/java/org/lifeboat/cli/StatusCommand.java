@@ -27,9 +27,10 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "status", description = {"Every system's state now, as the dashboard shows it: newest snapshot and its age against the RPO,",
         "newest off-site copy, last drill and its measured RTO, today's forecast; then the open alerts and the latest jobs."},
-        footer = {"", "Exit code: 0 when every RPO is met, 3 when one is breached, 1 when the state cannot be reached",
-                "(the systems are still read from the repositories and shown). status writes nothing: with no",
-                "state yet (no service has run) it shows the repositories and says there is no job history.",
+        footer = {"", "Exit code: 0 when every RPO is met, 3 when one is breached, 1 when the",
+                "state cannot be reached (the systems are still read from the repositories",
+                "and shown). status writes nothing: with no state yet (no service has run)",
+                "it shows the repositories and says there is no job history.",
                 "", "Examples:", "  lifeboat status", "  lifeboat status --json"})
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
