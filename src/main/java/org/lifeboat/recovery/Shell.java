@@ -151,8 +151,11 @@ public final class Shell {
     /**
      * The live (non-zombie) processes whose session id is {@code sid}: everything a command started
      * with setsid left running, whoever its parent is now. Linux's /proc; empty elsewhere.
+     *
+     * @param sid the session's id (the pid of the process started with setsid)
+     * @return the process ids, in /proc's order
      */
-    static List<Long> session(long sid) {
+    public static List<Long> session(long sid) {
         List<Long> out = new java.util.ArrayList<>();
         try (var dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
             for (Path d : dirs) {

@@ -60,6 +60,13 @@ public final class JobLog {
      */
     public void finished(JobRun run) throws StateStoreException {
         store.write("cannot record the end of job " + run.id(), c -> {
+            if (end(c, run) == 0) throw new StateStoreException(store.where() + ": job " + run.id() + " was never recorded");
+            return null;
+        });
+    }
+
+    /** Writes how {@code run} ended into its row; returns how many rows there were (0: never recorded). */
+    private static int end(java.sql.Connection c, JobRun run) throws java.sql.SQLException {
             try (PreparedStatement q = c.prepareStatement("UPDATE job_runs SET finished = ?, result = ?, files = ?,"
                     + " bytes = ?, bytes_added = ?, snapshot = ?, message = ? WHERE id = ?")) {
                 q.setString(1, time(run.finished()));
@@ -70,10 +77,8 @@ public final class JobLog {
                 q.setString(6, run.snapshot());
                 q.setString(7, run.message());
                 q.setString(8, run.id());
-                if (q.executeUpdate() == 0) throw new StateStoreException(store.where() + ": job " + run.id() + " was never recorded");
-            }
-            return null;
-        });
+            return q.executeUpdate();
+        }
     }
 
     /**
@@ -84,18 +89,7 @@ public final class JobLog {
      */
     public void record(JobRun run) throws StateStoreException {
         store.write("cannot record job " + run.id(), c -> {
-            try (PreparedStatement q = c.prepareStatement("UPDATE job_runs SET finished = ?, result = ?, files = ?,"
-                    + " bytes = ?, bytes_added = ?, snapshot = ?, message = ? WHERE id = ?")) {
-                q.setString(1, time(run.finished()));
-                q.setString(2, run.result());
-                q.setLong(3, run.files());
-                q.setLong(4, run.bytes());
-                q.setLong(5, run.bytesAdded());
-                q.setString(6, run.snapshot());
-                q.setString(7, run.message());
-                q.setString(8, run.id());
-                if (q.executeUpdate() > 0) return null;
-            }
+            if (end(c, run) > 0) return null;
             try (PreparedStatement q = c.prepareStatement("INSERT INTO job_runs (" + COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 bind(q, run);

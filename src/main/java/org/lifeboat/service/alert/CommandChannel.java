@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -292,32 +291,9 @@ public final class CommandChannel implements AlertChannel {
         add.accept(p.toHandle());
         p.descendants().forEach(add);
         if (SETSID != null) {
-            for (long pid : session(p.pid())) {
+            for (long pid : org.lifeboat.recovery.Shell.session(p.pid())) {
                 ProcessHandle.of(pid).ifPresent(add);
             }
-        }
-        return out;
-    }
-
-    /** The processes of session {@code sid}, from Linux's /proc; empty elsewhere. */
-    static List<Long> session(long sid) {
-        List<Long> out = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path d : dirs) {
-                String stat;
-                try {
-                    stat = Files.readString(d.resolve("stat"), StandardCharsets.UTF_8);
-                } catch (IOException gone) {
-                    continue;
-                }
-                // pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses.
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (f.length > 3 && !f[0].equals("Z") && f[3].equals(Long.toString(sid))) {
-                    out.add(Long.parseLong(d.getFileName().toString()));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // no /proc: the descendants are all that can be found
         }
         return out;
     }
