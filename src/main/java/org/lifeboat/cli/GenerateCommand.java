@@ -464,6 +464,8 @@ final class GenerateCommand implements Callable<Integer> {
         b.append("# On SIGTERM Lifeboat cancels its running jobs and removes its repository locks: give it time for that.\n");
         b.append("KillSignal=SIGTERM\n");
         b.append("TimeoutStopSec=120\n");
+        b.append("# After a SIGTERM Lifeboat exits 143 (128 + 15), as restic does: a stop, not a failure.\n");
+        b.append("SuccessExitStatus=143\n");
     }
 
     private static void hardening(StringBuilder b, boolean user) {

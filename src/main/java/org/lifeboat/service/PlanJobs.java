@@ -53,6 +53,17 @@ public final class PlanJobs implements JobRunner {
      */
     static final Duration LOCK_WAIT = Duration.ofMinutes(2);
 
+    /**
+     * How long a backup's retention waits for the exclusive lock before it is deferred: another
+     * system's backup on the same repository (a long one, a hung one) holds it shared, and a backup
+     * whose snapshot is saved must not wait minutes for its retention, which the next backup or
+     * the scheduled prune applies as well.
+     */
+    static final Duration RETENTION_LOCK_WAIT = Duration.ofSeconds(10);
+
+    /** {@link #RETENTION_LOCK_WAIT}; shorter in tests. */
+    Duration retentionLockWait = RETENTION_LOCK_WAIT;
+
     /** How many slices {@code check} reads the packs in: one a night, all within a week. */
     static final int CHECK_SLICES = 7;
 
@@ -85,6 +96,18 @@ public final class PlanJobs implements JobRunner {
         out.add(own);
         // a backup copies along copy-to afterwards; a copy writes there
         if (job.kind() == JobKind.BACKUP || job.kind() == JobKind.COPY) out.addAll(plan.copyTargets(own).keySet());
+        // a drill restores the system's dependencies too, each from its own repository: a prune of
+        // one of those must not start beside it (its lock would fail the drill)
+        if (job.kind() == JobKind.DRILL) {
+            try {
+                for (String n : org.lifeboat.plan.Graph.closure(plan.systems(), List.of(s.name()))) {
+                    SystemSpec d = plan.system(n);
+                    if (d != null && d.backup() != null) out.add(d.backup().repository());
+                }
+            } catch (RuntimeException e) {
+                // a validated plan has no cycle; the system's own repository then
+            }
+        }
         return out;
     }
 
@@ -131,7 +154,9 @@ public final class PlanJobs implements JobRunner {
             }
         });
         try {
-            PlanBackup.run(plan, List.of(s.name()), exclusive -> open(plan, exclusive, cancel, progress), true, new PlanBackup.Listener() {
+            PlanBackup.run(plan, List.of(s.name()), exclusive -> exclusive
+                    ? opener.open(plan, true, cancel).retryLock(retentionLockWait, progress)
+                    : open(plan, false, cancel, progress), true, new PlanBackup.Listener() {
                 @Override
                 public Progress progress(String system) {
                     return p;
@@ -169,7 +194,12 @@ public final class PlanJobs implements JobRunner {
 
                 @Override
                 public void retentionFailed(Exception error) {
-                    notes.add("retention not applied: " + error.getMessage());
+                    if (lockConflict(error)) {
+                        // deferred, not failed: the snapshot is saved and the next backup or prune applies it
+                        retention[0] = "retention deferred (" + error.getMessage() + "); the next backup or prune applies it";
+                    } else {
+                        notes.add("retention not applied: " + error.getMessage());
+                    }
                 }
             }, cancel);
         } finally {
@@ -186,6 +216,12 @@ public final class PlanJobs implements JobRunner {
         String result = o.result().errors() > 0 || !notes.isEmpty() ? JobRun.PARTIAL : JobRun.SUCCEEDED;
         return new JobOutcome(result, sum.totalFilesProcessed(), sum.totalBytesProcessed(), sum.dataAdded(),
                 o.snapshot().id().hex(), msg);
+    }
+
+    /** Whether {@code e} (or what caused it) is a lock another holds. */
+    private static boolean lockConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof LockException) return true;
+        return false;
     }
 
     private JobOutcome copy(Plan plan, SystemSpec s, Cancel cancel) throws Exception {
@@ -257,7 +293,7 @@ public final class PlanJobs implements JobRunner {
                         public void note(String system, String note) {
                             progress.accept(system + ": " + note);
                         }
-                    }, cancel, p -> opener.open(p, false, cancel)).run(id);
+                    }, cancel, p -> opener.open(p, false, cancel).retryLock(LOCK_WAIT, progress)).run(id);
             store.save(r);
             String why = "";
             for (var sys : r.systems()) {

@@ -79,7 +79,19 @@ public final class Scheduler {
         String pending;
         /** When this (system, kind) was first scheduled by this service. */
         Instant since;
+        /** Why the job, due, has not started (null when it is not held back), and since when. */
+        String heldBy;
+        Instant heldSince;
     }
+
+    /**
+     * A scheduled job that is due but held back.
+     *
+     * @param since  when it was first found due and held back
+     * @param reason what it waits for, as a sentence: "waits for a's backup (job ID)", "repository
+     *               'main' is in use by a's check (job ID)"
+     */
+    public record Waiting(String system, JobKind kind, Instant since, String reason) {}
 
     /** Runs whose records could not be written (the state down), oldest first, to record later. */
     private final java.util.ArrayDeque<JobRun> unrecorded = new java.util.ArrayDeque<>();
@@ -147,6 +159,8 @@ public final class Scheduler {
     private final Map<String, Running> running = new LinkedHashMap<>();
     /** Jobs holding each repository: shared ones (backups, copies, drills, restores) count, an exclusive one is -1. */
     private final Map<String, Integer> holders = new HashMap<>();
+    /** The repositories each running job holds, by the same key as {@link #running}. */
+    private final Map<String, Set<String>> repositoriesOf = new HashMap<>();
     /** Manual jobs waiting for their repositories, each with the id it will run under. */
     private final Map<String, JobRequest> queued = new LinkedHashMap<>();
     private boolean stopped;
@@ -258,10 +272,22 @@ public final class Scheduler {
             }
             if (due == null) continue;
             if (!due.isAfter(now)) {
-                if (!tryStart(new JobRequest(k.system(), k.kind(), trigger), now, null)) continue;
+                JobRequest req = new JobRequest(k.system(), k.kind(), trigger);
+                String held = waitsForBackup(k.kind(), k.system(), now);
+                if (held == null) held = conflict(req);
+                if (held != null) {
+                    if (s.heldSince == null) s.heldSince = now;
+                    s.heldBy = held;
+                    continue;
+                }
+                tryStart(req, now, null);
                 s.pending = null;
-            } else if (due.isBefore(next)) {
-                next = due;
+                s.heldBy = null;
+                s.heldSince = null;
+            } else {
+                s.heldBy = null;
+                s.heldSince = null;
+                if (due.isBefore(next)) next = due;
             }
         }
         return next;
@@ -271,22 +297,71 @@ public final class Scheduler {
         return system + "\u0000" + kind.json();
     }
 
-    /** Starts {@code req} (under {@code id}, or a new one) unless it runs already or a repository it needs is busy. */
-    private boolean tryStart(JobRequest req, Instant now, String givenId) {
-        if (running.containsKey(runningKey(req.system(), req.kind()))) return false;
+    /**
+     * Why a scheduled copy or drill of {@code system} waits for a backup, or null. A copy or a drill
+     * started beside the backup that is about to make the snapshot it needs would use the one
+     * before (or, on a new install, find none and fail): it waits while the backup of its system
+     * (of a drill, of every system the drill restores: its dependencies too) runs, never ran, or
+     * is due now (a catch-up after the service was down). A backup waiting to be retried after a
+     * failure holds nothing back: the copy or drill then says what is missing.
+     */
+    private String waitsForBackup(JobKind kind, String system, Instant now) {
+        if (kind != JobKind.COPY && kind != JobKind.DRILL) return null;
+        List<String> systems = List.of(system);
+        if (kind == JobKind.DRILL) {
+            try {
+                systems = org.lifeboat.plan.Graph.closure(plan.systems(), List.of(system));
+            } catch (RuntimeException e) {
+                // a plan that validated has no cycle; should one slip through, the system alone
+            }
+        }
+        for (String n : systems) {
+            Running r = running.get(runningKey(n, JobKind.BACKUP));
+            if (r != null) return "waits for " + n + "'s backup (job " + r.run().id() + ")";
+            Slot b = slots.get(new Key(n, JobKind.BACKUP));
+            if (b == null) continue;
+            if (b.lastStart == null) return "waits for " + n + "'s first backup";
+            Instant d = b.failures == 0 ? due(b, JobKind.BACKUP, now) : null;
+            if (b.pending != null || d != null && !d.isAfter(now)) return "waits for " + n + "'s backup, due now";
+        }
+        return null;
+    }
+
+    /** Why {@code req} cannot start now (it runs already, or a repository it needs is in use), or null. */
+    private String conflict(JobRequest req) {
+        Running same = running.get(runningKey(req.system(), req.kind()));
+        if (same != null) return "runs already (job " + same.run().id() + ")";
         Set<String> repos = runner.repositories(plan, req);
         boolean exclusive = runner.exclusive(req);
         for (String repo : repos) {
             int h = holders.getOrDefault(repo, 0);
             // as restic's locks: any number of shared users at once, an exclusive one alone
-            if (h < 0 || (exclusive && h > 0)) return false;
+            if (h < 0 || (exclusive && h > 0)) {
+                for (Map.Entry<String, Set<String>> e : repositoriesOf.entrySet()) {
+                    if (e.getValue().contains(repo)) {
+                        Running r = running.get(e.getKey());
+                        return "repository '" + repo + "' is in use by " + r.run().system() + "'s " + r.run().kind()
+                                + " (job " + r.run().id() + ")";
+                    }
+                }
+                return "repository '" + repo + "' is in use";
+            }
         }
+        return null;
+    }
+
+    /** Starts {@code req} (under {@code id}, or a new one) unless it runs already or a repository it needs is busy. */
+    private boolean tryStart(JobRequest req, Instant now, String givenId) {
+        if (conflict(req) != null) return false;
+        Set<String> repos = runner.repositories(plan, req);
+        boolean exclusive = runner.exclusive(req);
         String id = givenId != null ? givenId : JobLog.newId(now, req.kind().json(), req.system());
         JobRun run = new JobRun(id, host, req.system(), req.kind().json(), req.trigger(), now, null, JobRun.RUNNING,
                 -1, -1, -1, null, null);
         Cancel cancel = new Cancel();
         Running r = new Running(run, cancel, new String[] {null});
         running.put(runningKey(req.system(), req.kind()), r);
+        repositoriesOf.put(runningKey(req.system(), req.kind()), repos);
         for (String repo : repos) holders.merge(repo, exclusive ? -1 : 1, Integer::sum);
         Slot slot = slots.get(new Key(req.system(), req.kind()));
         if (slot != null && !"manual".equals(req.trigger())) slot.lastStart = now;
@@ -346,6 +421,7 @@ public final class Scheduler {
         }
         synchronized (this) {
             running.remove(runningKey(req.system(), req.kind()));
+            repositoriesOf.remove(runningKey(req.system(), req.kind()));
             for (String repo : repos) {
                 int h = holders.getOrDefault(repo, 0);
                 if (h <= 1) holders.remove(repo);
@@ -425,6 +501,16 @@ public final class Scheduler {
     /** The jobs running now. */
     public synchronized List<Running> running() {
         return List.copyOf(running.values());
+    }
+
+    /** The scheduled jobs that are due but held back, each with what it waits for, in the plan's order. */
+    public synchronized List<Waiting> waiting() {
+        List<Waiting> out = new ArrayList<>();
+        for (Map.Entry<Key, Slot> e : slots.entrySet()) {
+            Slot s = e.getValue();
+            if (s.heldBy != null) out.add(new Waiting(e.getKey().system(), e.getKey().kind(), s.heldSince, s.heldBy));
+        }
+        return out;
     }
 
     /** The running job with this id. */

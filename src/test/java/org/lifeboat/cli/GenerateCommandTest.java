@@ -158,7 +158,7 @@ class GenerateCommandTest {
             assertThat(r.out()).contains("# /usr/local/bin/lifeboat: adjust it to where the lifeboat launcher is");
             assertThat(r.out().lines().toList()).contains("[Unit]", "Wants=network-online.target", "After=network-online.target",
                     "[Service]", "Type=exec", "User=root", "ExecReload=/bin/kill -HUP $MAINPID", "KillSignal=SIGTERM",
-                    "TimeoutStopSec=120", "Restart=on-failure", "RestartSec=30", "NoNewPrivileges=yes",
+                    "TimeoutStopSec=120", "SuccessExitStatus=143", "Restart=on-failure", "RestartSec=30", "NoNewPrivileges=yes",
                     "LimitNOFILE=65536", "StateDirectory=lifeboat", "[Install]", "WantedBy=multi-user.target")
                     .anyMatch(l -> l.startsWith("Documentation="));
             assertThat(r.out()).doesNotContainPattern("(?m)^ProtectSystem=").doesNotContainPattern("(?m)^ProtectHome=")

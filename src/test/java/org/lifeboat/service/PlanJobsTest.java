@@ -62,4 +62,62 @@ class PlanJobsTest {
         assertThat(second.message()).startsWith("snapshot " + second.snapshot().substring(0, 8) + " saved: 1 files")
                 .contains("retention kept 1, removed 1");
     }
+
+    @Test
+    void aRetentionThatFindsTheRepositoryInUseIsDeferredNotAFault() throws Exception {
+        // brk13d D2: another system's hung backup held the repository shared; every backup waited
+        // two minutes for its retention's exclusive lock and ended partial
+        new Cli(dir.resolve("repo"), Cli.passwordFile(dir)).run("init").ok();
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(dir.resolve("src/a.txt"), "one\n");
+        Path f = dir.resolve("lifeboat.yaml");
+        Files.writeString(f, """
+                repositories:
+                  local: { url: repo, password-file: password }
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 1h
+                    backup: { repository: local, sources: [ { path: src } ] }
+                    retention: { keep-last: 1 }
+                """);
+        Plan plan = PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+        PlanJobs jobs = new PlanJobs((p, exclusive, cancel) -> new Repositories(p, exclusive, cancel), dir.resolve("state"), null);
+        jobs.retentionLockWait = java.time.Duration.ofMillis(500);
+        try (Repositories other = new Repositories(plan, false)) {
+            other.get("local"); // a shared lock, as another backup holds it
+            JobOutcome o = jobs.run(plan, new JobRequest("files", JobKind.BACKUP, "manual"), Cancel.NEVER, line -> {});
+            assertThat(o.result()).as(o.message()).isEqualTo(JobRun.SUCCEEDED);
+            assertThat(o.message()).contains("; retention deferred (").contains("the next backup or prune applies it")
+                    .doesNotContain("not applied");
+        }
+    }
+
+    @Test
+    void aDrillHoldsTheRepositoriesOfEverySystemItRestores() throws Exception {
+        // brk13d D4: a prune of a dependency's repository started beside a drill, whose lock then failed it
+        Path f = dir.resolve("lifeboat.yaml");
+        Files.writeString(f, """
+                repositories:
+                  main: { url: /srv/main, password-file: /etc/pw, copy-to: [ offsite ] }
+                  other: { url: /srv/other, password-file: /etc/pw }
+                  offsite: { url: /srv/offsite, password-file: /etc/pw }
+                systems:
+                  app:
+                    rpo: 1h
+                    rto: 1h
+                    depends-on: [ db ]
+                    backup: { repository: main, sources: [ { path: /srv/app } ] }
+                  db:
+                    rpo: 1h
+                    rto: 1h
+                    backup: { repository: other, sources: [ { path: /srv/db } ] }
+                """);
+        Plan plan = PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+        PlanJobs jobs = new PlanJobs((p, exclusive, cancel) -> new Repositories(p, exclusive, cancel), dir.resolve("state"), null);
+        assertThat(jobs.repositories(plan, new JobRequest("app", JobKind.DRILL, "schedule"))).containsExactlyInAnyOrder("main", "other");
+        assertThat(jobs.repositories(plan, new JobRequest("db", JobKind.DRILL, "schedule"))).containsExactly("other");
+        assertThat(jobs.repositories(plan, new JobRequest("app", JobKind.BACKUP, "schedule"))).containsExactlyInAnyOrder("main", "offsite");
+        assertThat(jobs.repositories(plan, new JobRequest("app", JobKind.CHECK, "schedule"))).containsExactly("main");
+    }
 }

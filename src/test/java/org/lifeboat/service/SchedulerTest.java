@@ -197,6 +197,77 @@ class SchedulerTest {
                 "b:backup:manual@0");
     }
 
+    private Plan planWithSandbox(String systems) throws Exception {
+        Path f = tmp.resolve("lifeboat.yaml");
+        Files.writeString(f, """
+                repositories:
+                  main: { url: /srv/main, password-file: /etc/pw }
+                  other: { url: /srv/other, password-file: /etc/pw }
+                sites:
+                  primary: { root: /srv }
+                  sandbox: { root: "${temp-dir}" }
+                systems:
+                """ + systems.indent(2));
+        return PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+    }
+
+    @Test
+    void onANewInstallACopyAndADrillWaitForTheFirstBackupAndSayWhy() throws Exception {
+        // brk13d D1: they ran beside the first backup, found no snapshot and paged job_failed / drill_failed
+        Scheduler s = scheduler(planWithSandbox(system("files", "main", "1h", "backup: 30m\ncopy: 1h\ndrill: 1d")));
+        s.tick();
+        assertThat(s.running()).extracting(r -> r.run().kind()).containsExactly("backup");
+        assertThat(s.waiting()).extracting(w -> w.kind().json() + ": " + w.reason())
+                .containsExactly("copy: waits for files's backup (job " + s.running().getFirst().run().id() + ")",
+                        "drill: waits for files's backup (job " + s.running().getFirst().run().id() + ")");
+        assertThat(s.waiting()).allMatch(w -> w.since().equals(T0));
+        workAll();
+        clock.advance(Duration.ofMinutes(3));
+        s.tick();
+        assertThat(s.waiting()).isEmpty();
+        workAll();
+        assertThat(ran).containsExactly("files:backup:schedule@0", "files:copy:schedule@3", "files:drill:schedule@3");
+    }
+
+    @Test
+    void afterDowntimeADrillWaitsForTheCatchUpBackupOfEverySystemItRestores() throws Exception {
+        // brk13d D5: down longer than the RPO, the start-up drill ran beside the catch-up backup and
+        // failed on "newest snapshot older than the RPO"; a drill of app restores db too
+        Instant before = T0.minus(Duration.ofHours(5));
+        for (String n : List.of("db", "app")) {
+            log.started(new JobRun("b" + n, "h1", n, "backup", "schedule", before, before.plusSeconds(30), JobRun.SUCCEEDED, -1, -1, -1, null, null));
+        }
+        log.started(new JobRun("d", "h1", "app", "drill", "schedule", before, before.plusSeconds(30), JobRun.SUCCEEDED, -1, -1, -1, null, null));
+        Scheduler s = scheduler(planWithSandbox(system("app", "main", "1h", "backup: 30m\ndrill: 1h") + "  depends-on: [ db ]\n"
+                + system("db", "other", "1h", "backup: 30m")));
+        s.tick();
+        assertThat(s.running()).extracting(r -> r.run().system() + ":" + r.run().kind()).containsExactly("app:backup", "db:backup");
+        work.pop().run(); // app's backup ends; db's still runs
+        s.tick();
+        assertThat(s.waiting()).extracting(w -> w.system() + " " + w.kind().json() + ": " + w.reason())
+                .singleElement().asString().startsWith("app drill: waits for db's backup (job ");
+        workAll();
+        s.tick();
+        workAll();
+        assertThat(ran).containsExactly("app:backup:catch-up@0", "db:backup:catch-up@0", "app:drill:catch-up@0");
+    }
+
+    @Test
+    void aCheckHeldBackByABackupIsShownWaitingWithTheJobItWaitsFor() throws Exception {
+        // brk13d D2: a scheduled check that waits for the repository was nowhere to be seen
+        log.started(new JobRun("b", "h1", "a", "backup", "schedule", T0.minusSeconds(60), T0.minusSeconds(50), JobRun.SUCCEEDED, -1, -1, -1, null, null));
+        Scheduler s = scheduler(plan(system("b", "main", "1h", "backup: 30m") + system("a", "main", "1h", "backup: 30m\ncheck: 1h")));
+        s.tick();
+        assertThat(s.running()).extracting(r -> r.run().system() + ":" + r.run().kind()).containsExactly("b:backup");
+        String job = s.running().getFirst().run().id();
+        assertThat(s.waiting()).extracting(w -> w.system() + " " + w.kind().json() + ": " + w.reason())
+                .containsExactly("a check: repository 'main' is in use by b's backup (job " + job + ")");
+        workAll();
+        s.tick();
+        assertThat(s.waiting()).isEmpty();
+        assertThat(s.running()).extracting(r -> r.run().system() + ":" + r.run().kind()).containsExactly("a:check");
+    }
+
     @Test
     void missedRunsRunOnceAtStartUp() throws Exception {
         // The service was down for 5 hours: 20 runs of 15m missed, one runs.

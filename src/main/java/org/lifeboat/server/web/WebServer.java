@@ -328,6 +328,10 @@ public final class WebServer implements AutoCloseable {
                 error(ctx, 413, JsonErrors.sentence(413, null));
                 return;
             }
+            if ((path.equals("/login") || path.startsWith("/static/")) && !List.of(allowed(path).split(", ")).contains(method)) {
+                methodNotAllowed(ctx, path, method); // open paths: no login needed to be told
+                return;
+            }
             if (path.equals("/login")) {
                 if (post) login(ctx);
                 else loginPage(ctx, "");
@@ -360,8 +364,7 @@ public final class WebServer implements AutoCloseable {
                 return;
             }
             if (!post && !method.equals("GET") && !method.equals("HEAD")) {
-                ctx.header("Allow", "GET, HEAD, POST");
-                error(ctx, 405, JsonErrors.methodSentence(method));
+                methodNotAllowed(ctx, path, method);
                 return;
             }
             if (post && session != null && !csrfOk(ctx, session)) {
@@ -765,6 +768,7 @@ public final class WebServer implements AutoCloseable {
                 o.put("host", o.path("host").asText(r.host()));
                 o.putNull("running_job");
                 o.putNull("next_backup");
+                o.putArray("waiting");
                 o.put("updated", r.updated().toString());
                 a.add(o);
             }
@@ -792,6 +796,13 @@ public final class WebServer implements AutoCloseable {
         Instant next = service.scheduler().nextDue(name, JobKind.BACKUP);
         if (next == null) o.putNull("next_backup");
         else o.put("next_backup", next.toString());
+        // scheduled jobs that are due but held back (a check waiting for a backup to end), with why
+        ArrayNode waiting = o.putArray("waiting");
+        for (Scheduler.Waiting w : service.scheduler().waiting()) {
+            if (w.system().equals(name)) {
+                waiting.addObject().put("job", w.kind().json()).put("since", w.since().toString()).put("reason", w.reason());
+            }
+        }
         if (service.lookedAt() != null) o.put("updated", service.lookedAt().toString());
         // why "Run drill now" cannot work (the button is off with this as its title), null when it can
         Plan plan = service.plan();
@@ -1102,6 +1113,27 @@ public final class WebServer implements AutoCloseable {
             }
         }
         return body;
+    }
+
+    /** A 405 naming the methods {@code path} takes, in its {@code Allow} header and in words. */
+    private static void methodNotAllowed(Context ctx, String path, String method) {
+        String allow = allowed(path);
+        ctx.header("Allow", allow);
+        String words = allow.equals("GET, HEAD, POST") ? "GET, HEAD and POST" : allow.replace(", ", " and ");
+        error(ctx, 405, method + " is not a method of " + path + ": it takes " + words);
+    }
+
+    /**
+     * The methods a path takes, as an {@code Allow} header lists them (RFC 9110 §10.2.1): POST for the
+     * routes that start something or log out, GET, HEAD and POST for the login page, GET and HEAD
+     * for every other page and API route.
+     */
+    static String allowed(String path) {
+        if (path.equals("/login")) return "GET, HEAD, POST";
+        if (path.equals("/logout") || path.matches("/api/systems/[^/]+/(backup|drill)") || path.matches("/api/snapshots/[^/]+/restore")) {
+            return "POST";
+        }
+        return "GET, HEAD";
     }
 
     /** A 405 for an API route that exists with other methods only, saying which ({@code allow}). */

@@ -517,7 +517,9 @@ function renderFacts(el, x) {
       fact('Last drill', drillSummary(x)),
       fact('Forecast vs RTO', forecastSummary(x)),
       fact('Schedule', schedule || 'none'),
-      x.running_job ? fact('Running', h('code', null, x.running_job)) : null),
+      x.running_job ? fact('Running', h('code', null, x.running_job)) : null,
+      (x.waiting || []).length ? fact('Waiting', x.waiting.map((w, i) =>
+        [i ? h('br') : null, h('span', { class: 'waiting' }, w.job + ', due ', timeAgo(w.since), ': ' + w.reason)])) : null),
     x.problem ? h('p', { class: 'problem', id: 'problem' }, h('span', { 'aria-hidden': 'true' }, '⚠ '), x.problem) : null);
 }
 

@@ -55,9 +55,22 @@ class ServeStrictRequestsTest {
                 assertThat(anonymous.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
                 HttpResponse<String> in = s.send(method, "/api/systems", null, false);
                 assertThat(in.statusCode()).as(method + " " + in.body()).isEqualTo(405);
-                assertThat(error(in)).isEqualTo(method + " is not a method this server answers: it takes GET, HEAD and POST");
-                assertThat(in.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+                assertThat(error(in)).isEqualTo(method + " is not a method of /api/systems: it takes GET and HEAD");
+                assertThat(in.headers().firstValue("Allow")).hasValue("GET, HEAD");
             }
+            // brk13d D3: the Allow of an unknown method is the route's own
+            HttpResponse<String> putBackup = s.send("PUT", "/api/systems/files/backup", null, false);
+            assertThat(putBackup.statusCode()).isEqualTo(405);
+            assertThat(putBackup.headers().firstValue("Allow")).hasValue("POST");
+            assertThat(error(putBackup)).isEqualTo("PUT is not a method of /api/systems/files/backup: it takes POST");
+            HttpResponse<String> deleteLogin = s.send("DELETE", "/login", null, false);
+            assertThat(deleteLogin.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+            assertThat(error(deleteLogin)).isEqualTo("DELETE is not a method of /login: it takes GET, HEAD and POST");
+            HttpResponse<String> anonymousDelete = s.send("DELETE", "/login", null, true); // the login page answered any method
+            assertThat(anonymousDelete.statusCode()).isEqualTo(405);
+            HttpResponse<String> postStatic = s.post("/static/app.js", "");
+            assertThat(postStatic.statusCode()).isEqualTo(405);
+            assertThat(postStatic.headers().firstValue("Allow")).hasValue("GET, HEAD");
             // a route asked with the method it does not take: 405 naming the one it does
             HttpResponse<String> getBackup = s.get("/api/systems/files/backup");
             assertThat(getBackup.statusCode()).as(getBackup.body()).isEqualTo(405);
