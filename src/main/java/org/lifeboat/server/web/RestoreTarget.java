@@ -80,11 +80,30 @@ final class RestoreTarget {
                     ? "restore target " + target + " is a file, not a folder; give the folder to restore into"
                     : "restore target " + target + " cannot be made: " + existing + " is a file, not a folder");
         }
+        String kernel = kernelFileSystem(existing);
+        if (kernel != null) {
+            throw new WebServer.BadRequest(400, "restore target " + target + " is on " + kernel + ", the kernel's own file system, not"
+                    + " storage: a restore there cannot make files; give a folder on a disk");
+        }
         if (!Files.isWritable(existing)) {
             throw new WebServer.BadRequest(400, "restore target " + target + " cannot be written: the service may not write in "
                     + existing + " (permission denied, or a read-only file system)");
         }
         return t;
+    }
+
+    /** File systems the kernel makes up (proc(5), sysfs(5), devices, control groups): no restore can write there. */
+    private static final java.util.Set<String> KERNEL = java.util.Set.of("proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2",
+            "debugfs", "tracefs", "securityfs", "configfs", "pstore", "bpf", "efivarfs", "fusectl", "mqueue", "hugetlbfs");
+
+    /** The kernel file system {@code p} is on ("sysfs"), or null (a disk, tmpfs, a network share, or it cannot be told). */
+    private static String kernelFileSystem(Path p) {
+        try {
+            String type = Files.getFileStore(p).type();
+            return KERNEL.contains(type) ? type : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // the write itself will say what is wrong
+        }
     }
 
     private static final String HOLDS = ", which lies inside it";

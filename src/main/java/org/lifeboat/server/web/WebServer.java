@@ -745,7 +745,63 @@ public final class WebServer implements AutoCloseable {
     }
 
     private static void json(Context ctx, int status, JsonNode body) throws IOException {
-        ctx.status(status).contentType("application/json").result(Json.MAPPER.writeValueAsString(body));
+        ctx.status(status).contentType("application/json").result(escapeRawBytes(Json.MAPPER.writeValueAsString(body)));
+    }
+
+    /**
+     * JSON text with each lone surrogate written as its {@code \\u} escape: a file name's byte that is
+     * not UTF-8 is held as one ({@link org.lifeboat.fs.RawNames}), and sent as UTF-8 it would become
+     * '?', a name no route finds again; escaped, a browser's string keeps it (RFC 8259 §7 allows the
+     * escape), and sends it back in a path ({@code %FF} in a query, the escape in a JSON body).
+     * Surrogates stand only inside JSON strings, so the escape is always in one.
+     */
+    static String escapeRawBytes(String jsonText) {
+        StringBuilder b = null;
+        for (int i = 0; i < jsonText.length(); i++) {
+            char c = jsonText.charAt(i);
+            boolean lone = Character.isHighSurrogate(c) ? i + 1 >= jsonText.length() || !Character.isLowSurrogate(jsonText.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(jsonText.charAt(i - 1)));
+            if (lone && b == null) b = new StringBuilder(jsonText.length() + 16).append(jsonText, 0, i);
+            if (b == null) continue;
+            if (lone) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b == null ? jsonText : b.toString();
+    }
+
+    /**
+     * The query parameter {@code name} as a snapshot path: percent-decoded to bytes (RFC 3986; '+' is
+     * a space, as in a form) and read as {@link org.lifeboat.fs.RawNames} does, so {@code %FF} is the
+     * raw byte 0xFF of a name that is not UTF-8, not U+FFFD; null when absent.
+     *
+     * @throws BadRequest 400 when a '%' is not followed by two hex digits
+     */
+    static String rawQueryParam(String query, String name) throws BadRequest {
+        if (query == null) return null;
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (!key.equals(name)) continue;
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(v.length());
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if (c == '%') {
+                    int hi = i + 2 < v.length() ? Character.digit(v.charAt(i + 1), 16) : -1;
+                    int lo = hi >= 0 ? Character.digit(v.charAt(i + 2), 16) : -1;
+                    if (lo < 0) throw new BadRequest(400, "the " + name + " in the address has a '%' not followed by two hex digits");
+                    out.write(hi * 16 + lo);
+                    i += 2;
+                } else if (c == '+') {
+                    out.write(' ');
+                } else {
+                    byte[] u = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                    out.write(u, 0, u.length);
+                }
+            }
+            return org.lifeboat.fs.RawNames.decode(out.toByteArray());
+        }
+        return null;
     }
 
     private static void error(Context ctx, int status, String message) {
@@ -999,7 +1055,8 @@ public final class WebServer implements AutoCloseable {
             json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
             return;
         }
-        String path = clean(ctx.queryParam("path") == null ? "/" : ctx.queryParam("path"));
+        String asked = rawQueryParam(ctx.queryString(), "path");
+        String path = clean(asked == null ? "/" : asked);
         try (Repositories repos = service.openForReading()) {
             Found f = find(repos, hexId);
             switch (what) {
@@ -1167,7 +1224,13 @@ public final class WebServer implements AutoCloseable {
 
     private static void attachment(Context ctx, String name, String type) {
         String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
-        String utf8 = java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+        // the name's own bytes, also those that are not UTF-8 (RawNames), percent-encoded but for RFC 8187's attr-char
+        StringBuilder utf8 = new StringBuilder();
+        for (byte x : org.lifeboat.fs.RawNames.encode(name)) {
+            int c = x & 0xff;
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "!#$&+-.^_`|~".indexOf(c) >= 0)) utf8.append((char) c);
+            else utf8.append('%').append(String.format("%02X", c));
+        }
         ctx.contentType(type);
         // RFC 6266: an ASCII fallback and the exact name in RFC 8187 form
         ctx.header("Content-Disposition", "attachment; filename=\"" + safe + "\"; filename*=UTF-8''" + utf8);

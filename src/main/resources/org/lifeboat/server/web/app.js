@@ -143,10 +143,61 @@ const known = (v, allowed, dflt) => (allowed.includes(v) ? v : dflt);
 /** Only same-site absolute paths become link targets (a report URL from the API could say "javascript:"). */
 const safeHref = (u) => (typeof u === 'string' && u.startsWith('/') && !u.startsWith('//') ? u : null);
 
+/**
+ * A snapshot path for a query: as encodeURIComponent, but a lone surrogate U+DC80..U+DCFF (how the
+ * server sends a name's byte that is not UTF-8) is that byte, %80..%FF, so the server finds the name.
+ */
+function encodePath(path) {
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < path.length && (path.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out += encodeURIComponent(path.slice(i, i + 2));
+      i++;
+    } else if (c >= 0xdc80 && c <= 0xdcff) {
+      out += '%' + (c - 0xdc00).toString(16).toUpperCase();
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      out += '%EF%BF%BD'; // another lone surrogate: U+FFFD
+    } else {
+      out += encodeURIComponent(path[i]);
+    }
+  }
+  return out;
+}
+
+/** The query's path as encodePath wrote it: UTF-8, each byte that is not part of it a lone surrogate again. */
+function decodePath(search) {
+  const m = /[?&]path=([^&]*)/.exec(search);
+  if (!m) return null;
+  const bytes = [];
+  const v = m[1];
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] === '%' && /^[0-9a-fA-F]{2}$/.test(v.slice(i + 1, i + 3))) { bytes.push(parseInt(v.slice(i + 1, i + 3), 16)); i += 2; }
+    else if (v[i] === '+') bytes.push(0x20);
+    else for (const b of new TextEncoder().encode(v[i])) bytes.push(b);
+  }
+  let out = '';
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    let ok = n > 0 && i + n <= bytes.length;
+    for (let k = 1; ok && k < n; k++) ok = (bytes[i + k] & 0xc0) === 0x80;
+    if (ok && n > 1) {
+      // shortest form, no surrogates, at most U+10FFFF (as the server's reading, Go's utf8.DecodeRune)
+      const b1 = bytes[i + 1];
+      if (b === 0xe0 && b1 < 0xa0 || b === 0xed && b1 > 0x9f || b === 0xf0 && b1 < 0x90 || b === 0xf4 && b1 > 0x8f) ok = false;
+    }
+    if (!ok) { out += String.fromCharCode(0xdc00 + b); i++; continue; }
+    out += new TextDecoder().decode(new Uint8Array(bytes.slice(i, i + n)));
+    i += n;
+  }
+  return out;
+}
+
 const systemHref = (name) => '/systems/' + encodeURIComponent(name);
-const browseHref = (id, path) => '/snapshots/' + encodeURIComponent(id) + '?path=' + encodeURIComponent(path);
+const browseHref = (id, path) => '/snapshots/' + encodeURIComponent(id) + '?path=' + encodePath(path);
 const snapshotApi = (id, what, path) =>
-  '/api/snapshots/' + encodeURIComponent(id) + '/' + what + '?path=' + encodeURIComponent(path);
+  '/api/snapshots/' + encodeURIComponent(id) + '/' + what + '?path=' + encodePath(path);
 
 // ------------------------------------------------------------------------------------------- API access
 
@@ -758,7 +809,7 @@ function route() {
     if (p === '/' || p === '') return overviewPage();
     if ((m = p.match(/^\/systems\/([^/]+)\/?$/))) return systemPage(decodeURIComponent(m[1]));
     if ((m = p.match(/^\/snapshots\/([^/]+)\/?$/))) {
-      return snapshotPage(decodeURIComponent(m[1]), new URLSearchParams(location.search).get('path') || '/');
+      return snapshotPage(decodeURIComponent(m[1]), decodePath(location.search) || '/');
     }
   } catch (e) {
     if (!(e instanceof URIError)) throw e;   // a malformed %-escape in the address: treat as not found

@@ -32,6 +32,10 @@ class ServeHostileInputTest {
         Path src = dir.resolve("src");
         Files.createDirectories(src);
         Files.writeString(src.resolve("ends with space "), "spaced");
+        // a name that is not UTF-8 (the byte 0xFF), as Linux allows: Java cannot write one, sh can
+        Process p = new ProcessBuilder("sh", "-c", "printf 'not utf-8' > \"$(printf 'bad\\377.txt')\"; d=\"$(printf 'dir\\377')\"; mkdir \"$d\"; printf in > \"$d/in.txt\"").directory(src.toFile())
+                .inheritIO().start();
+        assertThat(p.waitFor()).isZero();
         return new ServeFixture(dir, """
                 state-dir: ${DIR}/state
                 repositories:
@@ -106,6 +110,45 @@ class ServeHostileInputTest {
             HttpResponse<String> r = s.post("/api/snapshots/" + foreign + "/restore", "{\"path\":\"/\",\"target\":\"" + dir.resolve("out2") + "\"}");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
             assertThat(r.body()).contains("belongs to no system of the plan");
+        }
+    }
+
+    @Test
+    void aNameThatIsNotUtf8IsListedDownloadedAndRestoredByItsOwnBytes() throws Exception {
+        // brk13d D7: the tree showed "bad?.txt" and no route found that name
+        try (ServeFixture s = start()) {
+            String id = snapshot(s);
+            String folder = dir.resolve("src").toString();
+            HttpResponse<String> tree = s.get("/api/snapshots/" + id + "/tree?path=" + URLEncoder.encode(folder, StandardCharsets.UTF_8));
+            assertThat(tree.statusCode()).isEqualTo(200);
+            assertThat(tree.body()).contains("\"bad\\udcff.txt\""); // the byte as the escape of a lone surrogate, not '?'
+            JsonNode entry = null;
+            for (JsonNode e : org.lifeboat.repository.Json.MAPPER.readTree(tree.body()).get("entries")) {
+                if (e.get("name").asText().startsWith("bad")) entry = e;
+            }
+            assertThat(entry.get("name").asText()).isEqualTo("bad\udcff.txt");
+            // the dashboard asks for it as its bytes, %FF
+            String raw = URLEncoder.encode(folder, StandardCharsets.UTF_8) + "%2Fbad%FF.txt";
+            HttpResponse<byte[]> got = s.getBytes("/api/snapshots/" + id + "/file?path=" + raw);
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(new String(got.body(), StandardCharsets.UTF_8)).isEqualTo("not utf-8");
+            assertThat(got.headers().firstValue("Content-Disposition").orElse("")).endsWith("filename*=UTF-8''bad%FF.txt");
+            assertThat(s.getBytes("/api/snapshots/" + id + "/file?path=" + raw.replace("%FF", "%EF%BF%BD")).statusCode()).isEqualTo(404);
+            // a restore of it names it as the browser's JSON.stringify does: the escape of the lone surrogate
+            Path out = dir.resolve("raw-out");
+            HttpResponse<String> r = s.post("/api/snapshots/" + id + "/restore",
+                    "{\"path\":\"" + folder + "/dir\\udcff\",\"target\":\"" + out + "\"}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+            String job = org.lifeboat.repository.Json.MAPPER.readTree(r.body()).get("job").asText();
+            s.await("the restore", Duration.ofSeconds(60), () -> {
+                try {
+                    return !s.json("/api/jobs/" + job).get("result").asText().matches("running|queued");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(s.json("/api/jobs/" + job).get("result").asText()).isEqualTo("succeeded");
+            assertThat(Files.readString(out.resolve("in.txt"))).isEqualTo("in");
         }
     }
 
