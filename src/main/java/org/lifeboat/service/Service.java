@@ -484,10 +484,12 @@ public final class Service implements AutoCloseable {
             monitor.retry();
             metrics.update(seen, lastRuns, lastOk, now);
             metrics.counts(scheduler.running().size(), incidents.open(opts.host()).size());
-            if (scheduler.running().isEmpty() && Duration.between(lastGc, now).compareTo(Duration.ofMinutes(1)) >= 0
-                    && jobsSinceGc > 0) {
-                // Idle after jobs: a full collection lets the serial collector give their memory back
-                // to the system (MaxHeapFreeRatio), so a service's RSS follows its live data.
+            Duration sinceGc = Duration.between(lastGc, now);
+            if (jobsSinceGc > 0 && sinceGc.compareTo(Duration.ofMinutes(1)) >= 0
+                    && (scheduler.running().isEmpty() || sinceGc.compareTo(Duration.ofMinutes(10)) >= 0)) {
+                // Idle after jobs (or every 10 minutes when jobs never pause): a full collection lets
+                // the collector give their memory back to the system (MaxHeapFreeRatio), so a
+                // service's RSS follows its live data.
                 lastGc = now;
                 jobsSinceGc = 0;
                 System.gc();
