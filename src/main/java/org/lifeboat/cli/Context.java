@@ -422,6 +422,19 @@ final class Context {
      */
     RepositoryLock lock(Repository repo, boolean exclusive) throws IOException {
         if (global.noLock) return null;
-        return RepositoryLock.acquire(repo, exclusive, this::warn, cancel());
+        return RepositoryLock.acquire(repo, exclusive, this::warn, cancel(), global.retryLock, lockWaiting());
+    }
+
+    /**
+     * Says the first wait for a lock (--retry-lock), on standard error as restic does ("repo already
+     * locked, waiting up to 5m0s for the lock"): standard output may be a dump's data.
+     */
+    java.util.function.Consumer<String> lockWaiting() {
+        boolean[] said = {false};
+        return w -> {
+            if (!said[0] && !quiet()) err.println(w + "; waiting up to " + org.lifeboat.plan.Durations.toPlanText(global.retryLock)
+                    + " for it (--retry-lock)");
+            said[0] = true;
+        };
     }
 }

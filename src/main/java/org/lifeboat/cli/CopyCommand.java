@@ -235,7 +235,8 @@ final class CopyCommand implements Callable<Integer> {
             // restic: a shared lock on the source (unless --no-lock), a normal lock on the target, always.
             final Repository target = dst;
             try (RepositoryLock srcLock = side(true, src, () -> ctx.lock(src, false));
-                 RepositoryLock dstLock = side(false, target, () -> RepositoryLock.acquire(target, false, ctx::warn, ctx.cancel()))) {
+                 RepositoryLock dstLock = side(false, target, () -> RepositoryLock.acquire(target, false, ctx::warn, ctx.cancel(),
+                         ctx.global.retryLock, ctx.lockWaiting()))) {
                 side(true, src, () -> {
                     ctx.loadIndex(src);
                     return null;

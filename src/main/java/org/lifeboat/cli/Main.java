@@ -152,6 +152,25 @@ public final class Main implements Runnable {
     @Option(names = "--no-lock", scope = ScopeType.INHERIT, description = "do not lock the repository (read-only commands)")
     boolean noLock;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** restic's --retry-lock (0.16+): how long to keep trying to lock a repository another process holds. */
+    java.time.Duration retryLock = java.time.Duration.ZERO;
+
+    @Option(names = "--retry-lock", scope = ScopeType.INHERIT, paramLabel = "DURATION",
+            description = "retry to lock the repository if it is already locked, for up to DURATION (5m, 2h, 30s; default: no retries)")
+    void retryLock(String value) {
+        try {
+            java.time.Duration d = org.lifeboat.plan.Durations.parse(value);
+            if (d == null || d.isNegative()) throw new IllegalArgumentException("not a duration");
+            retryLock = d;
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid value '" + value + "' for --retry-lock: give a duration"
+                    + " such as 30s, 5m or 2h");
+        }
+    }
+
     /**
      * This run's cancel token ({@link Context#cancel()}): cancelled by Ctrl-C/SIGTERM in the real
      * process, or by a lock that could not be kept.

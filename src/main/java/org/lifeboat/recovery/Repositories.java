@@ -146,25 +146,8 @@ public final class Repositories implements AutoCloseable {
     private java.util.function.Consumer<String> lockWaiting = w -> {};
 
     private RepositoryLock lock(String name, Repository r) throws IOException {
-        long end = System.nanoTime() + lockWait.toNanos();
-        long pauseMs = 200;
-        while (true) {
-            try {
-                return RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel);
-            } catch (org.lifeboat.repository.LockException e) {
-                if (System.nanoTime() - end >= 0) throw e;
-                lockWaiting.accept("waiting for a lock on '" + name + "': " + e.getMessage());
-                cancel.check();
-                try {
-                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while waiting for a lock on '" + name + "'");
-                }
-                cancel.check();
-                pauseMs = Math.min(pauseMs * 2, 5000);
-            }
-        }
+        return RepositoryLock.acquire(r, exclusive, w -> System.err.println("warning: " + w), cancel, lockWait,
+                w -> lockWaiting.accept(w.replaceFirst("^waiting for a lock: ", "waiting for a lock on '" + name + "': ")));
     }
 
     /**

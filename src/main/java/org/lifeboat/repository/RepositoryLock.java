@@ -94,6 +94,39 @@ public final class RepositoryLock implements AutoCloseable {
         return acquire(repo, exclusive, warn, cancel, refreshInterval());
     }
 
+    /**
+     * {@link #acquire(Repository, boolean, Consumer, Cancel)}, trying again for up to {@code retry}
+     * while another process holds a conflicting lock, as restic's {@code --retry-lock} (0.16+): after
+     * 0.2 s, doubling up to 5 s (with jitter), each wait said to {@code waiting}; a cancel ends it.
+     *
+     * @param retry how long to keep trying; zero fails at the first conflict
+     * @param waiting told "waiting for a lock: WHY" before each wait
+     * @throws LockException when the conflict outlasts {@code retry}
+     */
+    public static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn, Cancel cancel, Duration retry,
+                                         Consumer<String> waiting) throws IOException {
+        long end = System.nanoTime() + retry.toNanos();
+        long pauseMs = 200;
+        while (true) {
+            try {
+                return acquire(repo, exclusive, warn, cancel);
+            } catch (LockException e) {
+                if (System.nanoTime() - end >= 0) throw e;
+                waiting.accept("waiting for a lock: " + e.getMessage());
+                cancel.check();
+                try {
+                    Thread.sleep(Math.min(java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1),
+                            Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for a lock");
+                }
+                cancel.check();
+                pauseMs = Math.min(pauseMs * 2, 5000);
+            }
+        }
+    }
+
     /** {@link #acquire(Repository, boolean, Consumer, Cancel)} with another refresh interval (tests). */
     static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn, Cancel cancel,
             Duration interval) throws IOException {

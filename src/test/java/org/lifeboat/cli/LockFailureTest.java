@@ -89,6 +89,23 @@ class LockFailureTest {
         }
     }
 
+    @Test
+    void retryLockTriesAgainUntilItsTimeIsUpAndSaysSo() throws Exception {
+        // restic 0.16's --retry-lock: the command waits for the lock, saying so, then gives up with exit 11
+        try (Repository holder = openRepository(); RepositoryLock _ = holder.lock(false)) {
+            long t0 = System.nanoTime();
+            Run r = cli.run("--retry-lock", "1s", "check");
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(1_000_000_000L);
+            assertThat(r.err()).contains("waiting for a lock: ").contains("non-exclusive lock");
+            assertThat(fatal(r, 11)).contains("non-exclusive lock");
+        }
+        // once free, the same command takes it at once
+        assertThat(cli.run("--retry-lock", "1m", "check").exit()).isZero();
+        Run bad = cli.run("--retry-lock", "soon", "check");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("invalid value 'soon' for --retry-lock: give a duration such as 30s, 5m or 2h");
+    }
+
     /** Writes a lock of this host whose process is gone, as a killed backup leaves behind. */
     private String writeStaleLock() throws Exception {
         Process p = new ProcessBuilder("true").start();
