@@ -86,8 +86,10 @@ public final class Monitor {
             // jobs
             JobRun failed = null;
             for (JobRun r : lastRuns.getOrDefault(sys, List.of())) {
-                // a failed drill is drill_failed, said below from the drill's record
-                if (r.kind().equals("drill") || r.kind().equals("restore")) continue;
+                // a failed drill is drill_failed, said below from the drill's record; one that could
+                // not start (a lock held elsewhere) has no record and is a failed job
+                if (r.kind().equals("drill") && (r.message() == null || !r.message().startsWith(PlanJobs.DRILL_NOT_STARTED))
+                        || r.kind().equals("restore")) continue;
                 if (JobRun.FAILED.equals(r.result()) && (failed == null || r.started().isAfter(failed.started()))) failed = r;
             }
             Map<String, Object> job = new LinkedHashMap<>();

@@ -61,6 +61,9 @@ public final class PlanJobs implements JobRunner {
      */
     static final Duration RETENTION_LOCK_WAIT = Duration.ofSeconds(10);
 
+    /** {@link #LOCK_WAIT}; shorter in tests. */
+    Duration lockWait = LOCK_WAIT;
+
     /** {@link #RETENTION_LOCK_WAIT}; shorter in tests. */
     Duration retentionLockWait = RETENTION_LOCK_WAIT;
 
@@ -133,7 +136,7 @@ public final class PlanJobs implements JobRunner {
      * holds a conflicting lock (said to {@code progress}).
      */
     private Repositories open(Plan plan, boolean exclusive, Cancel cancel, Consumer<String> progress) {
-        return opener.open(plan, exclusive, cancel).retryLock(LOCK_WAIT, progress);
+        return opener.open(plan, exclusive, cancel).retryLock(lockWait, progress);
     }
 
     /** {@code backup --system}: the snapshot, its copy-to copies and its retention, as {@link PlanBackup} does them. */
@@ -195,8 +198,10 @@ public final class PlanJobs implements JobRunner {
                 @Override
                 public void retentionFailed(Exception error) {
                     if (lockConflict(error)) {
-                        // deferred, not failed: the snapshot is saved and the next backup or prune applies it
-                        retention[0] = "retention deferred (" + error.getMessage() + "); the next backup or prune applies it";
+                        // deferred, not failed: the snapshot is saved and the next backup or prune applies it.
+                        // The lock's own sentence is not repeated: it suggests unlock for what is a live backup.
+                        retention[0] = "retention deferred: repository '" + s.backup().repository() + "' is in use (another"
+                                + " backup, or another program, holds a lock on it); the next backup or prune applies it";
                     } else {
                         notes.add("retention not applied: " + error.getMessage());
                     }
@@ -285,6 +290,26 @@ public final class PlanJobs implements JobRunner {
         // what the API refuses at once (and the dashboard's button says) is said here too: a scheduled drill of such a plan
         String refused = DrillSite.refusal(plan, s.name());
         if (refused != null) return JobOutcome.failed(refused);
+        // The repositories the drill reads are locked (shared) before it starts, waiting as every job
+        // does: a lock another program holds then means the drill did not run (the job fails, said as
+        // job_failed), not that the recovery failed (no drill is recorded, no drill_failed).
+        try (Repositories held = open(plan, false, cancel, progress)) {
+            for (String repo : repositories(plan, new JobRequest(s.name(), JobKind.DRILL, "schedule"))) {
+                try {
+                    held.get(repo);
+                } catch (Exception e) {
+                    if (lockConflict(e)) return JobOutcome.failed(DRILL_NOT_STARTED + e.getMessage());
+                    // any other fault of a repository is the drill's to find and record
+                }
+            }
+            return drillHolding(plan, s, cancel, progress);
+        }
+    }
+
+    /** The message of a drill job that could not take its repositories' locks: no drill was run or recorded. */
+    static final String DRILL_NOT_STARTED = "the drill did not start: ";
+
+    private JobOutcome drillHolding(Plan plan, SystemSpec s, Cancel cancel, Consumer<String> progress) throws Exception {
         String id = DrillStore.newId(Instant.now());
         try (DrillStore store = DrillStore.open(stateDb, stateDir)) {
             DrillReport r = new Drill(plan.file(), new Drill.Options(List.of(s.name()), null, false, 1.0, Duration.ofDays(7), 2, null),
@@ -293,7 +318,7 @@ public final class PlanJobs implements JobRunner {
                         public void note(String system, String note) {
                             progress.accept(system + ": " + note);
                         }
-                    }, cancel, p -> opener.open(p, false, cancel).retryLock(LOCK_WAIT, progress)).run(id);
+                    }, cancel, p -> opener.open(p, false, cancel).retryLock(lockWait, progress)).run(id);
             store.save(r);
             String why = "";
             for (var sys : r.systems()) {

@@ -82,6 +82,13 @@ public final class Scheduler {
         /** Why the job, due, has not started (null when it is not held back), and since when. */
         String heldBy;
         Instant heldSince;
+        /**
+         * A backup that must end before the system's scheduled copies and drills run: its first one,
+         * or the catch-up of what was missed while the service was down. Cleared when it ends
+         * (whatever its result); in steady state nothing waits for a backup, so back-to-back
+         * backups never starve a drill.
+         */
+        String awaited;
     }
 
     /**
@@ -217,6 +224,12 @@ public final class Scheduler {
                     slot = new Slot();
                     slot.lastStart = lastStart(s.name(), k);
                     slot.since = clock.instant();
+                    if (k == JobKind.BACKUP) {
+                        slot.schedule = sch;
+                        Instant due = slot.lastStart == null ? null : sch.next(slot.lastStart, slot.since, zone);
+                        slot.awaited = slot.lastStart == null ? "first backup"
+                                : due != null && due.isBefore(slot.since.minus(CATCH_UP_GRACE)) ? "catch-up backup" : null;
+                    }
                 }
                 slot.schedule = sch;
                 slots.put(key, slot);
@@ -263,8 +276,9 @@ public final class Scheduler {
                 trigger = s.pending;
             } else {
                 due = due(s, k.kind(), now);
-                // A due time well before now: runs were missed while the service was down.
-                trigger = due != null && due.isBefore(now.minus(CATCH_UP_GRACE)) ? "catch-up" : "schedule";
+                // A due time well before this slot was scheduled: runs were missed while the service was
+                // down (a job merely held back, or late behind a long one, is not a catch-up).
+                trigger = due != null && due.isBefore(s.since.minus(CATCH_UP_GRACE)) ? "catch-up" : "schedule";
                 if (s.retryAt != null && (due == null || s.retryAt.isBefore(due))) {
                     due = s.retryAt;
                     trigger = "retry";
@@ -300,10 +314,11 @@ public final class Scheduler {
     /**
      * Why a scheduled copy or drill of {@code system} waits for a backup, or null. A copy or a drill
      * started beside the backup that is about to make the snapshot it needs would use the one
-     * before (or, on a new install, find none and fail): it waits while the backup of its system
-     * (of a drill, of every system the drill restores: its dependencies too) runs, never ran, or
-     * is due now (a catch-up after the service was down). A backup waiting to be retried after a
-     * failure holds nothing back: the copy or drill then says what is missing.
+     * before (or, on a new install, find none and fail): it waits for the first backup of its
+     * system (of a drill, of every system the drill restores: its dependencies too) and for the
+     * catch-up backup after the service was down ({@link Slot#awaited}), until that backup ends,
+     * whatever its result (a failed one holds nothing back: the copy or drill then says what is
+     * missing). Backups in steady state hold nothing back, however often they run.
      */
     private String waitsForBackup(JobKind kind, String system, Instant now) {
         if (kind != JobKind.COPY && kind != JobKind.DRILL) return null;
@@ -316,13 +331,10 @@ public final class Scheduler {
             }
         }
         for (String n : systems) {
-            Running r = running.get(runningKey(n, JobKind.BACKUP));
-            if (r != null) return "waits for " + n + "'s backup (job " + r.run().id() + ")";
             Slot b = slots.get(new Key(n, JobKind.BACKUP));
-            if (b == null) continue;
-            if (b.lastStart == null) return "waits for " + n + "'s first backup";
-            Instant d = b.failures == 0 ? due(b, JobKind.BACKUP, now) : null;
-            if (b.pending != null || d != null && !d.isAfter(now)) return "waits for " + n + "'s backup, due now";
+            if (b == null || b.awaited == null) continue;
+            Running r = running.get(runningKey(n, JobKind.BACKUP));
+            return "waits for " + n + "'s " + b.awaited + (r != null ? " (job " + r.run().id() + ")" : "");
         }
         return null;
     }
@@ -428,6 +440,12 @@ public final class Scheduler {
                 else holders.put(repo, h - 1);
             }
             Slot slot = slots.get(new Key(req.system(), req.kind()));
+            if (slot != null && !"manual".equals(req.trigger()) && !JobRun.CANCELLED.equals(result)) slot.awaited = null;
+            if (slot != null && "manual".equals(req.trigger())) {
+                // done by hand: the scheduled one, still due, is held back anew from now (not since before it)
+                slot.heldSince = null;
+                slot.heldBy = null;
+            }
             if (slot != null) {
                 if (done.ok()) {
                     slot.failures = 0;

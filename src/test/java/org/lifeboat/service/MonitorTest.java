@@ -185,6 +185,20 @@ class MonitorTest {
     }
 
     @Test
+    void aDrillThatCouldNotStartIsAJobFailure() throws Exception {
+        // brk13e F1: no drill ran (a lock held elsewhere): not drill_failed, but the job failed, said
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
+            org.lifeboat.state.JobRun drill = new org.lifeboat.state.JobRun("d", "h", "files", "drill", "schedule", T0, T0.plusSeconds(9),
+                    org.lifeboat.state.JobRun.FAILED, -1, -1, -1, null, PlanJobs.DRILL_NOT_STARTED + "repository is already locked");
+            m.look(List.of(status("files", Duration.ofMinutes(1))), Map.of("files", List.of(drill)), Set.of(), T0.plusSeconds(10));
+            m.drain(Duration.ofSeconds(10));
+            assertThat(r.got).singleElement().asString().endsWith("job_failed files");
+        }
+    }
+
+    @Test
     void noRpoAlertWhileTheSystemsBackupRunsAndNoFalseAllClearEither() throws Exception {
         try (StateStore store = StateStore.open(dir.resolve("state"))) {
             Recorder r = new Recorder();

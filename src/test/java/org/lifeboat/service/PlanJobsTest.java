@@ -88,8 +88,9 @@ class PlanJobsTest {
             other.get("local"); // a shared lock, as another backup holds it
             JobOutcome o = jobs.run(plan, new JobRequest("files", JobKind.BACKUP, "manual"), Cancel.NEVER, line -> {});
             assertThat(o.result()).as(o.message()).isEqualTo(JobRun.SUCCEEDED);
-            assertThat(o.message()).contains("; retention deferred (").contains("the next backup or prune applies it")
-                    .doesNotContain("not applied");
+            assertThat(o.message()).contains("; retention deferred: repository 'local' is in use (another backup, or another"
+                    + " program, holds a lock on it); the next backup or prune applies it").doesNotContain("not applied")
+                    .doesNotContain("unlock"); // brk13e F5: the lock's sentence invited removing a live backup's lock
         }
     }
 
@@ -119,5 +120,40 @@ class PlanJobsTest {
         assertThat(jobs.repositories(plan, new JobRequest("db", JobKind.DRILL, "schedule"))).containsExactly("other");
         assertThat(jobs.repositories(plan, new JobRequest("app", JobKind.BACKUP, "schedule"))).containsExactlyInAnyOrder("main", "offsite");
         assertThat(jobs.repositories(plan, new JobRequest("app", JobKind.CHECK, "schedule"))).containsExactly("main");
+    }
+
+    @Test
+    void aDrillThatCannotLockItsRepositoriesIsNotRecordedAsAFailedDrill() throws Exception {
+        // brk13e F1: a program holding the repository alone made a scheduled drill wait 4 minutes and
+        // then record a failed drill: drill_failed, "its recovery does not work as planned"
+        new Cli(dir.resolve("repo"), Cli.passwordFile(dir)).run("init").ok();
+        Path f = dir.resolve("lifeboat.yaml");
+        Files.createDirectories(dir.resolve("src"));
+        Files.writeString(f, """
+                repositories:
+                  local: { url: repo, password-file: password }
+                sites:
+                  primary: { root: /srv }
+                  sandbox: { root: "${temp-dir}" }
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 1h
+                    backup: { repository: local, sources: [ { path: src } ] }
+                """);
+        Plan plan = PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+        PlanJobs jobs = new PlanJobs((p, exclusive, cancel) -> new Repositories(p, exclusive, cancel), dir.resolve("state"), null);
+        jobs.lockWait = java.time.Duration.ofMillis(500);
+        List<String> lines = new CopyOnWriteArrayList<>();
+        try (Repositories holder = new Repositories(plan, true)) {
+            holder.get("local"); // as restic check holds it
+            JobOutcome o = jobs.run(plan, new JobRequest("files", JobKind.DRILL, "schedule"), Cancel.NEVER, lines::add);
+            assertThat(o.result()).isEqualTo(JobRun.FAILED);
+            assertThat(o.message()).startsWith(PlanJobs.DRILL_NOT_STARTED).contains("locked");
+        }
+        assertThat(lines).anyMatch(l -> l.startsWith("waiting for a lock on 'local': "));
+        try (var store = org.lifeboat.drill.DrillStore.open(null, dir.resolve("state"))) {
+            assertThat(store.list(10)).as("no drill recorded").isEmpty();
+        }
     }
 }

@@ -218,8 +218,8 @@ class SchedulerTest {
         s.tick();
         assertThat(s.running()).extracting(r -> r.run().kind()).containsExactly("backup");
         assertThat(s.waiting()).extracting(w -> w.kind().json() + ": " + w.reason())
-                .containsExactly("copy: waits for files's backup (job " + s.running().getFirst().run().id() + ")",
-                        "drill: waits for files's backup (job " + s.running().getFirst().run().id() + ")");
+                .containsExactly("copy: waits for files's first backup (job " + s.running().getFirst().run().id() + ")",
+                        "drill: waits for files's first backup (job " + s.running().getFirst().run().id() + ")");
         assertThat(s.waiting()).allMatch(w -> w.since().equals(T0));
         workAll();
         clock.advance(Duration.ofMinutes(3));
@@ -245,11 +245,44 @@ class SchedulerTest {
         work.pop().run(); // app's backup ends; db's still runs
         s.tick();
         assertThat(s.waiting()).extracting(w -> w.system() + " " + w.kind().json() + ": " + w.reason())
-                .singleElement().asString().startsWith("app drill: waits for db's backup (job ");
+                .singleElement().asString().startsWith("app drill: waits for db's catch-up backup (job ");
         workAll();
         s.tick();
         workAll();
         assertThat(ran).containsExactly("app:backup:catch-up@0", "db:backup:catch-up@0", "app:drill:catch-up@0");
+    }
+
+    @Test
+    void backToBackBackupsDoNotStarveADrillAndAHeldBackJobIsNoCatchUp() throws Exception {
+        // brk13e F2: a backup every 10 s that takes 12 s was always running or due; the drill waited forever
+        log.started(new JobRun("b", "h1", "busy", "backup", "schedule", T0.minusSeconds(5), T0.minusSeconds(1), JobRun.SUCCEEDED, -1, -1, -1, null, null));
+        log.started(new JobRun("d", "h1", "busy", "drill", "schedule", T0.minusSeconds(20), T0.minusSeconds(10), JobRun.SUCCEEDED, -1, -1, -1, null, null));
+        Scheduler s = scheduler(planWithSandbox(system("busy", "main", "1h", "backup: 10s\ndrill: 15s")));
+        clock.advance(Duration.ofSeconds(5));
+        s.tick(); // the backup is due: it runs; the drill, due too, does not wait for it
+        assertThat(s.running()).extracting(r -> r.run().kind()).containsExactly("backup", "drill");
+        assertThat(s.waiting()).isEmpty();
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofSeconds(12));
+            workAll();
+            s.tick();
+        }
+        workAll();
+        assertThat(ran).filteredOn(r -> r.contains(":drill:")).hasSizeGreaterThan(1).allMatch(r -> r.contains(":drill:schedule@"));
+    }
+
+    @Test
+    void aManualRunStartsTheHeldBackTimeAnew() throws Exception {
+        // brk13e F3: waiting.since stayed from before a manual drill that passed
+        Scheduler s = scheduler(planWithSandbox(system("files", "main", "1h", "backup: 30m\ndrill: 1d")));
+        s.tick();
+        assertThat(s.waiting()).singleElement().extracting(Scheduler.Waiting::since).isEqualTo(T0);
+        clock.advance(Duration.ofMinutes(2));
+        s.submit(new JobRequest("files", JobKind.DRILL, "manual"));
+        work.removeLast().run(); // the manual drill ends; the backup still runs
+        clock.advance(Duration.ofMinutes(1));
+        s.tick();
+        assertThat(s.waiting()).singleElement().extracting(Scheduler.Waiting::since).isEqualTo(T0.plus(Duration.ofMinutes(3)));
     }
 
     @Test

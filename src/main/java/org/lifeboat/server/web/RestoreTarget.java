@@ -45,7 +45,10 @@ final class RestoreTarget {
         try {
             t = Path.of(target);
         } catch (InvalidPathException e) {
-            throw new WebServer.BadRequest(400, "target is not a path on " + service.host() + ": " + e.getReason());
+            boolean raw = target.chars().anyMatch(ch -> Character.isSurrogate((char) ch));
+            throw new WebServer.BadRequest(400, raw ? "target holds a name that is not UTF-8: the service restores only into"
+                    + " folders whose path is UTF-8; restore into another folder and rename it" : "target is not a path on "
+                    + service.host() + (e.getIndex() >= 0 ? " (at character " + (e.getIndex() + 1) + ")" : ""));
         }
         if (target.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
             throw new WebServer.BadRequest(400, "target holds a control character (a line break, a tab…); give a plain path");
@@ -68,6 +71,15 @@ final class RestoreTarget {
                     + " what Lifeboat itself keeps; choose a folder elsewhere");
         }
         Path real = reach.real();
+        for (Path p : List.of(t.normalize(), real)) {
+            for (String kernel : List.of("/proc", "/sys", "/dev")) {
+                // by the path too: under them are also tmpfs folders (/dev/shm, /sys/fs/cgroup) and links out (/proc/self/cwd)
+                if (p.startsWith(kernel)) {
+                    throw new WebServer.BadRequest(400, "restore target " + target + " is under " + kernel + ", the kernel's own"
+                            + " file systems, not storage: give a folder on a disk");
+                }
+            }
+        }
         if (reach.dangling()) {
             throw new WebServer.BadRequest(400, "restore target " + target + " " + through(t, reach) + ", which does not exist;"
                     + " give the folder itself, or make the link point to a folder");

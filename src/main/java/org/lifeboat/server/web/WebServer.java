@@ -328,7 +328,8 @@ public final class WebServer implements AutoCloseable {
                 error(ctx, 413, JsonErrors.sentence(413, null));
                 return;
             }
-            if ((path.equals("/login") || path.startsWith("/static/")) && !List.of(allowed(path).split(", ")).contains(method)) {
+            if ((path.equals("/login") || path.startsWith("/static/") || path.equals("/metrics"))
+                    && !List.of(allowed(path).split(", ")).contains(method)) {
                 methodNotAllowed(ctx, path, method); // open paths: no login needed to be told
                 return;
             }
@@ -393,7 +394,7 @@ public final class WebServer implements AutoCloseable {
                 page(ctx, session);
                 return;
             }
-            error(ctx, 404, "no such page");
+            methodNotAllowed(ctx, path, method); // a page is only read
         } catch (Scheduler.Busy e) {
             error(ctx, 409, e.getMessage());
         } catch (BadRequest e) {
@@ -1226,7 +1227,13 @@ public final class WebServer implements AutoCloseable {
         String safe = name.replaceAll("[^A-Za-z0-9._-]", "_");
         // the name's own bytes, also those that are not UTF-8 (RawNames), percent-encoded but for RFC 8187's attr-char
         StringBuilder utf8 = new StringBuilder();
-        for (byte x : org.lifeboat.fs.RawNames.encode(name)) {
+        // RFC 8187 wants UTF-8 there: a byte that is not (RawNames) is sent as U+FFFD, as restic's ls shows it
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            shown.append(org.lifeboat.fs.RawNames.isEscapedByte(c) || c == org.lifeboat.fs.RawNames.REPLACED_BYTE ? '\uFFFD' : c);
+        }
+        for (byte x : shown.toString().getBytes(StandardCharsets.UTF_8)) {
             int c = x & 0xff;
             if (c < 0x80 && (Character.isLetterOrDigit(c) || "!#$&+-.^_`|~".indexOf(c) >= 0)) utf8.append((char) c);
             else utf8.append('%').append(String.format("%02X", c));

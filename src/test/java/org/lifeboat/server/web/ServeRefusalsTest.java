@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -179,10 +180,18 @@ class ServeRefusalsTest {
             // brk13d: /sys (writable for root) was answered 202 and the job failed
             HttpResponse<String> sys = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"/sys/lifeboat-restore\"}");
             assertThat(sys.statusCode()).as(sys.body()).isEqualTo(400);
-            assertThat(error(sys)).isEqualTo("restore target /sys/lifeboat-restore is on sysfs, the kernel's own file system, not storage:"
-                    + " a restore there cannot make files; give a folder on a disk");
-            assertThat(error(s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"/proc/self/x\"}")))
-                    .contains("is on proc, the kernel's own file system");
+            assertThat(error(sys)).isEqualTo("restore target /sys/lifeboat-restore is under /sys, the kernel's own file systems, not"
+                    + " storage: give a folder on a disk");
+            // brk13e F4: tmpfs folders under them (cgroup v1, /dev/shm) and links out of /proc passed a check by file system type
+            for (String t : List.of("/proc/self/x", "/sys/fs/cgroup/x", "/dev/shm/lifeboat-x", "/proc/self/cwd/x", "/dev/../proc/x")) {
+                HttpResponse<String> k = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"" + t + "\"}");
+                assertThat(k.statusCode()).as(t).isEqualTo(400);
+                assertThat(error(k)).as(t).contains(", the kernel's own file systems, not storage");
+            }
+            // brk13e F9: a target that is not UTF-8 is refused in words, not with the JDK's message
+            HttpResponse<String> raw = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"" + dir + "/f\\udcff\"}");
+            assertThat(error(raw)).isEqualTo("target holds a name that is not UTF-8: the service restores only into folders whose path"
+                    + " is UTF-8; restore into another folder and rename it");
             Path loop = Files.createSymbolicLink(dir.resolve("loop"), dir.resolve("loop"));
             HttpResponse<String> looped = s.post("/api/snapshots/" + id + "/restore", "{\"path\":\"/\",\"target\":\"" + loop + "\"}");
             assertThat(looped.statusCode()).isEqualTo(400);

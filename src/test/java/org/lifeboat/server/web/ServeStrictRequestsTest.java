@@ -71,6 +71,15 @@ class ServeStrictRequestsTest {
             HttpResponse<String> postStatic = s.post("/static/app.js", "");
             assertThat(postStatic.statusCode()).isEqualTo(405);
             assertThat(postStatic.headers().firstValue("Allow")).hasValue("GET, HEAD");
+            // brk13e F7, F8: /metrics and pages take GET and HEAD only
+            for (String m : List.of("DELETE", "PUT", "POST")) {
+                HttpResponse<String> metrics = s.send(m, "/metrics", null, false);
+                assertThat(metrics.statusCode()).as(m + " /metrics").isEqualTo(405);
+                assertThat(metrics.headers().firstValue("Allow")).hasValue("GET, HEAD");
+            }
+            HttpResponse<String> postPage = s.post("/systems/files", "");
+            assertThat(postPage.statusCode()).isEqualTo(405);
+            assertThat(error(postPage)).isEqualTo("POST is not a method of /systems/files: it takes GET and HEAD");
             // a route asked with the method it does not take: 405 naming the one it does
             HttpResponse<String> getBackup = s.get("/api/systems/files/backup");
             assertThat(getBackup.statusCode()).as(getBackup.body()).isEqualTo(405);
