@@ -146,9 +146,16 @@ public final class PlanJobs implements JobRunner {
         Exception[] failure = {null};
         String[] retention = {null};
         Progress p = new Progress();
+        // a wait for a lock is said until the counts move (brk13e F6: "0 files, 0 bytes" hid it)
+        long[] waitSaid = {0};
+        Consumer<String> waiting = line -> {
+            waitSaid[0] = System.nanoTime();
+            progress.accept(line);
+        };
         Thread ticker = Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                progress.accept(p.filesDone.sum() + " files, " + p.bytesDone.sum() + " bytes");
+                boolean lockWait = waitSaid[0] != 0 && System.nanoTime() - waitSaid[0] < 6_000_000_000L && p.bytesDone.sum() == 0;
+                if (!lockWait) progress.accept(p.filesDone.sum() + " files, " + p.bytesDone.sum() + " bytes");
                 try {
                     Thread.sleep(500);
                 } catch (InterruptedException e) {
@@ -158,8 +165,8 @@ public final class PlanJobs implements JobRunner {
         });
         try {
             PlanBackup.run(plan, List.of(s.name()), exclusive -> exclusive
-                    ? opener.open(plan, true, cancel).retryLock(retentionLockWait, progress)
-                    : open(plan, false, cancel, progress), true, new PlanBackup.Listener() {
+                    ? opener.open(plan, true, cancel).retryLock(retentionLockWait, waiting)
+                    : open(plan, false, cancel, waiting), true, new PlanBackup.Listener() {
                 @Override
                 public Progress progress(String system) {
                     return p;

@@ -1006,7 +1006,8 @@ public final class WebServer implements AutoCloseable {
     private record Found(Repository repo, Snapshot snap, String repository) {}
 
     private Found find(Repositories repos, String hexId) throws BadRequest {
-        if (!Id.isId(hexId)) throw new BadRequest(400, "'" + hexId + "' is not a snapshot ID (64 hex digits)");
+        if (!Id.isId(hexId) && hexId.matches("[0-9a-fA-F]{4,63}")) return findByPrefix(repos, hexId);
+        if (!Id.isId(hexId)) throw new BadRequest(400, "'" + hexId + "' is not a snapshot ID (64 hex digits, or the first 4 or more of them)");
         Id id = Id.parse(hexId);
         List<String> problems = new ArrayList<>();
         for (String name : service.plan().repositories().keySet()) {
@@ -1018,6 +1019,23 @@ public final class WebServer implements AutoCloseable {
             }
         }
         throw new BadRequest(404, "no repository of the plan holds snapshot " + id.shortHex());
+    }
+
+    /** A snapshot by the start of its ID, as restic takes one (the dashboard and logs show 8 digits). */
+    private Found findByPrefix(Repositories repos, String prefix) throws BadRequest {
+        for (String name : service.plan().repositories().keySet()) {
+            try {
+                Repository repo = repos.get(name);
+                Snapshot sn = new org.lifeboat.repository.SnapshotFilter(List.of(), List.of(), List.of())
+                        .resolve(repo.listSnapshots(w -> {}), prefix);
+                return new Found(repo, sn, name);
+            } catch (org.lifeboat.repository.SnapshotNotFoundException e) {
+                if (e.getMessage().contains("ambiguous")) throw new BadRequest(400, e.getMessage());
+            } catch (Exception e) {
+                // that repository cannot be read now: the others may hold it
+            }
+        }
+        throw new BadRequest(404, "no repository of the plan holds a snapshot whose ID starts with " + prefix.toLowerCase(java.util.Locale.ROOT));
     }
 
     private void snapshotRoute(Context ctx, String hexId, String what, boolean post) throws Exception {
@@ -1046,6 +1064,7 @@ public final class WebServer implements AutoCloseable {
             String system;
             try (Repositories repos = service.openForReading()) {
                 Found f = find(repos, hexId);
+                hexId = f.snap().id().hex(); // the job takes the whole ID
                 system = owner(f);
                 TreeWalker.subtree(f.repo(), f.snap().tree(), clean(path));
             } catch (org.lifeboat.repository.RepositoryException e) {

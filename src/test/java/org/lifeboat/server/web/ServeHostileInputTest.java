@@ -119,6 +119,10 @@ class ServeHostileInputTest {
         try (ServeFixture s = start()) {
             String id = snapshot(s);
             String folder = dir.resolve("src").toString();
+            // brk13e F10: the 8 digits the dashboard and logs show name the snapshot, as restic takes them
+            JsonNode byPrefix = s.json("/api/snapshots/" + id.substring(0, 8) + "/tree?path=/");
+            assertThat(byPrefix.get("snapshot").asText()).isEqualTo(id);
+            assertThat(s.get("/api/snapshots/" + id.substring(0, 3) + "/tree").statusCode()).isEqualTo(400);
             HttpResponse<String> tree = s.get("/api/snapshots/" + id + "/tree?path=" + URLEncoder.encode(folder, StandardCharsets.UTF_8));
             assertThat(tree.statusCode()).isEqualTo(200);
             assertThat(tree.body()).contains("\"bad\\udcff.txt\""); // the byte as the escape of a lone surrogate, not '?'
