@@ -486,8 +486,8 @@ public final class Service implements AutoCloseable {
             metrics.counts(scheduler.running().size(), incidents.open(opts.host()).size());
             Duration sinceGc = Duration.between(lastGc, now);
             if (jobsSinceGc > 0 && sinceGc.compareTo(Duration.ofMinutes(1)) >= 0
-                    && (scheduler.running().isEmpty() || sinceGc.compareTo(Duration.ofMinutes(10)) >= 0)) {
-                // Idle after jobs (or every 10 minutes when jobs never pause): a full collection lets
+                    && (scheduler.running().isEmpty() || sinceGc.compareTo(Duration.ofMinutes(5)) >= 0)) {
+                // Idle after jobs (or every 5 minutes when jobs never pause): a full collection lets
                 // the collector give their memory back to the system (MaxHeapFreeRatio), so a
                 // service's RSS follows its live data.
                 lastGc = now;
