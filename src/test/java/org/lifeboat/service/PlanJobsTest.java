@@ -20,8 +20,8 @@ class PlanJobsTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aBackupWaitsForALockHeldElsewhereAndSaysTheRetentionItApplied() throws Exception {
+    /** A repository 'local' and one system 'files' backing up src/a.txt into it, keeping the last snapshot. */
+    private Plan filesPlan() throws Exception {
         new Cli(dir.resolve("repo"), Cli.passwordFile(dir)).run("init").ok();
         Files.createDirectories(dir.resolve("src"));
         Files.writeString(dir.resolve("src/a.txt"), "one\n");
@@ -37,6 +37,12 @@ class PlanJobsTest {
                     retention: { keep-last: 1 }
                 """);
         Plan plan = PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+        return plan;
+    }
+
+    @Test
+    void aBackupWaitsForALockHeldElsewhereAndSaysTheRetentionItApplied() throws Exception {
+        Plan plan = filesPlan();
         PlanJobs jobs = new PlanJobs((p, exclusive, cancel) -> new Repositories(p, exclusive, cancel), dir.resolve("state"), null);
         JobOutcome first = jobs.run(plan, new JobRequest("files", JobKind.BACKUP, "manual"), Cancel.NEVER, line -> {});
         assertThat(first.result()).as(first.message()).isEqualTo(JobRun.SUCCEEDED);
@@ -67,21 +73,7 @@ class PlanJobsTest {
     void aRetentionThatFindsTheRepositoryInUseIsDeferredNotAFault() throws Exception {
         // brk13d D2: another system's hung backup held the repository shared; every backup waited
         // two minutes for its retention's exclusive lock and ended partial
-        new Cli(dir.resolve("repo"), Cli.passwordFile(dir)).run("init").ok();
-        Files.createDirectories(dir.resolve("src"));
-        Files.writeString(dir.resolve("src/a.txt"), "one\n");
-        Path f = dir.resolve("lifeboat.yaml");
-        Files.writeString(f, """
-                repositories:
-                  local: { url: repo, password-file: password }
-                systems:
-                  files:
-                    rpo: 1h
-                    rto: 1h
-                    backup: { repository: local, sources: [ { path: src } ] }
-                    retention: { keep-last: 1 }
-                """);
-        Plan plan = PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+        Plan plan = filesPlan();
         PlanJobs jobs = new PlanJobs((p, exclusive, cancel) -> new Repositories(p, exclusive, cancel), dir.resolve("state"), null);
         jobs.retentionLockWait = java.time.Duration.ofMillis(500);
         try (Repositories other = new Repositories(plan, false)) {

@@ -102,13 +102,17 @@ class SchedulerTest {
     };
 
     private Plan plan(String systems) throws Exception {
+        return plan("", systems);
+    }
+
+    /** A plan with two repositories, {@code sites} (YAML at the top level, or empty) and {@code systems}. */
+    private Plan plan(String sites, String systems) throws Exception {
         Path f = tmp.resolve("lifeboat.yaml");
         Files.writeString(f, """
                 repositories:
                   main: { url: /srv/main, password-file: /etc/pw }
                   other: { url: /srv/other, password-file: /etc/pw }
-                systems:
-                """ + systems.indent(2));
+                """ + sites + "systems:\n" + systems.indent(2));
         return PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
     }
 
@@ -198,17 +202,7 @@ class SchedulerTest {
     }
 
     private Plan planWithSandbox(String systems) throws Exception {
-        Path f = tmp.resolve("lifeboat.yaml");
-        Files.writeString(f, """
-                repositories:
-                  main: { url: /srv/main, password-file: /etc/pw }
-                  other: { url: /srv/other, password-file: /etc/pw }
-                sites:
-                  primary: { root: /srv }
-                  sandbox: { root: "${temp-dir}" }
-                systems:
-                """ + systems.indent(2));
-        return PlanLoader.load(f, null, PlanLoader.Generators.placeholders());
+        return plan("sites:\n  primary: { root: /srv }\n  sandbox: { root: \"${temp-dir}\" }\n", systems);
     }
 
     @Test
