@@ -305,6 +305,7 @@ public final class PlanJobs implements JobRunner {
                 try {
                     held.get(repo);
                 } catch (Exception e) {
+                    cancel.check(); // a cancel during the wait ends the job as cancelled
                     if (lockConflict(e)) return JobOutcome.failed(DRILL_NOT_STARTED + e.getMessage());
                     // any other fault of a repository is the drill's to find and record
                 }

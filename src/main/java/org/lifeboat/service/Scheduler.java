@@ -95,7 +95,7 @@ public final class Scheduler {
      * A scheduled job that is due but held back.
      *
      * @param since  when it was first found due and held back
-     * @param reason what it waits for, as a sentence: "waits for a's backup (job ID)", "repository
+     * @param reason what it waits for, as a sentence: "waits for a's first backup (job ID)", "repository
      *               'main' is in use by a's check (job ID)"
      */
     public record Waiting(String system, JobKind kind, Instant since, String reason) {}
@@ -287,7 +287,7 @@ public final class Scheduler {
             if (due == null) continue;
             if (!due.isAfter(now)) {
                 JobRequest req = new JobRequest(k.system(), k.kind(), trigger);
-                String held = waitsForBackup(k.kind(), k.system(), now);
+                String held = waitsForBackup(k.kind(), k.system());
                 if (held == null) held = conflict(req);
                 if (held != null) {
                     if (s.heldSince == null) s.heldSince = now;
@@ -320,7 +320,7 @@ public final class Scheduler {
      * whatever its result (a failed one holds nothing back: the copy or drill then says what is
      * missing). Backups in steady state hold nothing back, however often they run.
      */
-    private String waitsForBackup(JobKind kind, String system, Instant now) {
+    private String waitsForBackup(JobKind kind, String system) {
         if (kind != JobKind.COPY && kind != JobKind.DRILL) return null;
         List<String> systems = List.of(system);
         if (kind == JobKind.DRILL) {
