@@ -427,12 +427,13 @@ final class Context {
 
     /**
      * Says the first wait for a lock (--retry-lock), on standard error as restic does ("repo already
-     * locked, waiting up to 5m0s for the lock"): standard output may be a dump's data.
+     * locked, waiting up to 5m0s for the lock"), also under --json: standard output may be a dump's
+     * data or the JSON, and neither is disturbed.
      */
     java.util.function.Consumer<String> lockWaiting() {
         boolean[] said = {false};
         return w -> {
-            if (!said[0] && !quiet()) err.println(w + "; waiting up to " + org.lifeboat.plan.Durations.toPlanText(global.retryLock)
+            if (!said[0] && !global.quiet) err.println(w + "; waiting up to " + org.lifeboat.plan.Durations.toPlanText(global.retryLock)
                     + " for it (--retry-lock)");
             said[0] = true;
         };

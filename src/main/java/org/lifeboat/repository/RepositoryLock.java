@@ -105,18 +105,20 @@ public final class RepositoryLock implements AutoCloseable {
      */
     public static RepositoryLock acquire(Repository repo, boolean exclusive, Consumer<String> warn, Cancel cancel, Duration retry,
                                          Consumer<String> waiting) throws IOException {
-        long end = System.nanoTime() + retry.toNanos();
+        long start = System.nanoTime();
+        // a wait beyond what a long holds (about 292 years) is as good as forever
+        long waitNanos = retry.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : retry.toNanos();
         long pauseMs = 200;
         while (true) {
             try {
                 return acquire(repo, exclusive, warn, cancel);
             } catch (LockException e) {
-                if (System.nanoTime() - end >= 0) throw e;
+                if (System.nanoTime() - start >= waitNanos) throw e;
                 waiting.accept("waiting for a lock: " + e.getMessage());
                 cancel.check();
                 try {
                     Thread.sleep(Math.min(java.util.concurrent.ThreadLocalRandom.current().nextLong(pauseMs / 2, pauseMs + 1),
-                            Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+                            Math.max(1, (waitNanos - (System.nanoTime() - start)) / 1_000_000)));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted while waiting for a lock");

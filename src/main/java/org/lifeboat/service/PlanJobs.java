@@ -61,6 +61,12 @@ public final class PlanJobs implements JobRunner {
      */
     static final Duration RETENTION_LOCK_WAIT = Duration.ofSeconds(10);
 
+    /**
+     * Why a restore may not write into a target (the sentence), or null: the service's own rules
+     * ({@link RestoreTarget}), set by {@link Service}; none by default (a job runner without a service).
+     */
+    java.util.function.Function<String, String> restoreRefusal = target -> null;
+
     /** {@link #LOCK_WAIT}; shorter in tests. */
     Duration lockWait = LOCK_WAIT;
 
@@ -368,20 +374,43 @@ public final class PlanJobs implements JobRunner {
         if (snap == null || !Id.isId(snap) || target == null || !Path.of(target).isAbsolute()) {
             return JobOutcome.failed("a restore needs a snapshot ID and an absolute target path");
         }
+        // The target as it is now (brk13f F1: a symbolic link put at the path after the API looked sent
+        // the restore into /dev/shm or the state folder): judged again, made here when missing without
+        // following a link (mkdir), then resolved once and judged as resolved; the restore writes into
+        // that folder, whatever is put at the path later.
+        String refused = restoreRefusal.apply(target);
+        if (refused != null) return JobOutcome.failed(refused);
+        Path into;
+        try {
+            Path given = Path.of(target);
+            if (!java.nio.file.Files.exists(given, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                java.nio.file.Files.createDirectories(given.getParent());
+                try {
+                    java.nio.file.Files.createDirectory(given);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // made meanwhile: resolved and judged below like any other
+                }
+            }
+            into = given.toRealPath();
+        } catch (java.nio.file.FileSystemException e) {
+            return JobOutcome.failed("cannot restore to " + target + ": " + sentence(e));
+        }
+        refused = restoreRefusal.apply(into.toString());
+        if (refused != null) return JobOutcome.failed(refused + " (" + target + " leads there now)");
         try (Repositories repos = open(plan, false, cancel, progress)) {
             Repository repo = repos.get(s.backup().repository());
             Snapshot sn = repo.loadSnapshot(Id.parse(snap));
             String prefix = path.equals("/") ? "" : path;
             Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);
             RestoreOptions.Overwrite ow = RestoreOptions.Overwrite.parse(job.args().getOrDefault("overwrite", "always"));
-            Restorer r = new Restorer(repo, new RestoreOptions(Path.of(target), List.of(), List.of(), ow, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
+            Restorer r = new Restorer(repo, new RestoreOptions(into, List.of(), List.of(), ow, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
             RestoreResult res;
             try {
                 res = r.run(root, prefix);
             } catch (java.nio.file.FileSystemException e) {
                 // Java names only the path (a dangling symlink as target: "FileAlreadyExistsException: /x/dl")
                 String why = sentence(e);
-                Path t = Path.of(target).normalize();
+                Path t = into;
                 Path at = e.getFile() == null ? null : Path.of(e.getFile()).normalize();
                 if (at == null || !at.startsWith(t) && !t.startsWith(at)) {
                     return JobOutcome.failed("restore failed: " + why); // not the target's (a repository's file, say)

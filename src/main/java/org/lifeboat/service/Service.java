@@ -155,6 +155,15 @@ public final class Service implements AutoCloseable {
             return t;
         });
         PlanJobs runner = new PlanJobs(opener, StateDir.of(p), db);
+        // a restore's target is judged again when its job starts: the API's look may be minutes old
+        runner.restoreRefusal = target -> {
+            try {
+                RestoreTarget.check(this, target);
+                return null;
+            } catch (RestoreTarget.Refused e) {
+                return e.getMessage();
+            }
+        };
         scheduler = new Scheduler(opts.clock(), ZoneId.systemDefault(), opts.host(), jobs, runner, workers, new Scheduler.Listener() {
             @Override
             public void jobStarted(JobRun run) {

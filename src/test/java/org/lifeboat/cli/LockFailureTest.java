@@ -98,7 +98,12 @@ class LockFailureTest {
             assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(1_000_000_000L);
             assertThat(r.err()).contains("waiting for a lock: ").contains("non-exclusive lock");
             assertThat(fatal(r, 11)).contains("non-exclusive lock");
+            // brk13f F4: under --json too (standard error is not the JSON)
+            Run json = cli.run("--json", "--retry-lock", "1s", "check");
+            assertThat(json.err()).contains("waiting for a lock: ");
         }
+        // brk13f F3: a wait longer than a long's nanoseconds is forever, not an internal error
+        assertThat(cli.run("--retry-lock", "2562048h", "check").exit()).isZero();
         // once free, the same command takes it at once
         assertThat(cli.run("--retry-lock", "1m", "check").exit()).isZero();
         Run bad = cli.run("--retry-lock", "soon", "check");

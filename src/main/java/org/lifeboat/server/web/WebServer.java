@@ -373,7 +373,8 @@ public final class WebServer implements AutoCloseable {
                 return;
             }
             if (path.equals("/logout") && post) {
-                sessions.remove(ctx.cookie(SESSION_COOKIE));
+                String cookie = ctx.cookie(SESSION_COOKIE);
+                if (cookie != null) sessions.remove(cookie); // basic authentication has no session to end
                 ctx.header("Set-Cookie", SESSION_COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict" + secure());
                 ctx.redirect("/login");
                 return;
@@ -639,7 +640,8 @@ public final class WebServer implements AutoCloseable {
         if (!m.matches()) return "there is no page " + decode(path) + " on this dashboard";
         String name = decode(m.group(2));
         if (m.group(1).equals("snapshots")) {
-            return Id.isId(name) ? null : "there is no snapshot '" + name + "': a snapshot's ID is 64 hex digits";
+            return name.matches("[0-9a-fA-F]{4,64}") ? null
+                    : "there is no snapshot '" + name + "': a snapshot's ID is 64 hex digits, or the first 4 or more of them";
         }
         if (service.plan().system(name) != null) return null;
         String elsewhere = null;
@@ -1011,31 +1013,63 @@ public final class WebServer implements AutoCloseable {
         Id id = Id.parse(hexId);
         List<String> problems = new ArrayList<>();
         for (String name : service.plan().repositories().keySet()) {
+            Repository repo = readable(repos, name, problems);
+            if (repo == null) continue;
             try {
-                Repository repo = repos.get(name);
                 return new Found(repo, repo.loadSnapshot(id), name);
             } catch (Exception e) {
-                problems.add(name + ": " + e.getMessage());
+                // not in this one
             }
         }
-        throw new BadRequest(404, "no repository of the plan holds snapshot " + id.shortHex());
+        throw notFound("snapshot " + id.shortHex(), problems);
+    }
+
+    private static boolean nonEmpty(java.nio.file.Path t) throws BadRequest {
+        try {
+            return org.lifeboat.service.RestoreTarget.nonEmpty(t);
+        } catch (org.lifeboat.service.RestoreTarget.Refused e) {
+            throw new BadRequest(400, e.getMessage());
+        }
     }
 
     /** A snapshot by the start of its ID, as restic takes one (the dashboard and logs show 8 digits). */
     private Found findByPrefix(Repositories repos, String prefix) throws BadRequest {
+        List<String> problems = new ArrayList<>();
         for (String name : service.plan().repositories().keySet()) {
+            Repository repo = readable(repos, name, problems);
+            if (repo == null) continue;
             try {
-                Repository repo = repos.get(name);
                 Snapshot sn = new org.lifeboat.repository.SnapshotFilter(List.of(), List.of(), List.of())
                         .resolve(repo.listSnapshots(w -> {}), prefix);
                 return new Found(repo, sn, name);
             } catch (org.lifeboat.repository.SnapshotNotFoundException e) {
                 if (e.getMessage().contains("ambiguous")) throw new BadRequest(400, e.getMessage());
             } catch (Exception e) {
-                // that repository cannot be read now: the others may hold it
+                problems.add(name + ": " + e.getMessage());
             }
         }
-        throw new BadRequest(404, "no repository of the plan holds a snapshot whose ID starts with " + prefix.toLowerCase(java.util.Locale.ROOT));
+        throw notFound("a snapshot whose ID starts with " + prefix.toLowerCase(java.util.Locale.ROOT), problems);
+    }
+
+    /** Repository {@code name} opened for reading, or null with why added to {@code problems}. */
+    private static Repository readable(Repositories repos, String name, List<String> problems) {
+        try {
+            return repos.get(name);
+        } catch (Exception e) {
+            problems.add(name + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * 404 when every repository was read and none holds {@code what}; 503 naming the repositories
+     * that could not be read (locked alone by another program, unreachable; brk13f F2), which may
+     * hold it: "not found" would say a snapshot is gone that is only out of reach.
+     */
+    private static BadRequest notFound(String what, List<String> problems) {
+        if (problems.isEmpty()) return new BadRequest(404, "no repository of the plan holds " + what);
+        return new BadRequest(503, "no readable repository of the plan holds " + what + ", and some cannot be read now: "
+                + String.join("; ", problems));
     }
 
     private void snapshotRoute(Context ctx, String hexId, String what, boolean post) throws Exception {
@@ -1048,7 +1082,12 @@ public final class WebServer implements AutoCloseable {
             JsonNode body = restoreBody(ctx);
             String path = body.get("path").asText();
             String target = body.get("target").asText();
-            java.nio.file.Path t = RestoreTarget.check(service, target);
+            java.nio.file.Path t;
+            try {
+                t = org.lifeboat.service.RestoreTarget.check(service, target);
+            } catch (org.lifeboat.service.RestoreTarget.Refused e) {
+                throw new BadRequest(400, e.getMessage());
+            }
             // as restore's own refusal: files already in the target are replaced only when the request says how
             String overwrite = body.has("overwrite") ? body.get("overwrite").asText() : null;
             if (overwrite != null) {
@@ -1057,7 +1096,7 @@ public final class WebServer implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     throw new BadRequest(400, "overwrite must be always, if-changed, if-newer or never, not '" + overwrite + "'");
                 }
-            } else if (RestoreTarget.nonEmpty(t)) {
+            } else if (nonEmpty(t)) {
                 throw new BadRequest(400, "restore target " + target + " is not empty; say \"overwrite\": always, if-changed,"
                         + " if-newer or never");
             }

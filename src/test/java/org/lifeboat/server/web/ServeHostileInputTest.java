@@ -123,6 +123,7 @@ class ServeHostileInputTest {
             JsonNode byPrefix = s.json("/api/snapshots/" + id.substring(0, 8) + "/tree?path=/");
             assertThat(byPrefix.get("snapshot").asText()).isEqualTo(id);
             assertThat(s.get("/api/snapshots/" + id.substring(0, 3) + "/tree").statusCode()).isEqualTo(400);
+            assertThat(s.get("/snapshots/" + id.substring(0, 8) + "?path=/").statusCode()).isEqualTo(200); // brk13f F7: the page too
             HttpResponse<String> tree = s.get("/api/snapshots/" + id + "/tree?path=" + URLEncoder.encode(folder, StandardCharsets.UTF_8));
             assertThat(tree.statusCode()).isEqualTo(200);
             assertThat(tree.body()).contains("\"bad\\udcff.txt\""); // the byte as the escape of a lone surrogate, not '?'
@@ -153,6 +154,14 @@ class ServeHostileInputTest {
             });
             assertThat(s.json("/api/jobs/" + job).get("result").asText()).isEqualTo("succeeded");
             assertThat(Files.readString(out.resolve("in.txt"))).isEqualTo("in");
+            // brk13f F2: a repository another program holds alone is out of reach, not without the snapshot
+            try (var holder = org.lifeboat.repository.Repository.open(new org.lifeboat.backend.LocalBackend(dir.resolve("main/repo")),
+                    Files.readString(dir.resolve("main/password")).strip()); var lock = holder.lock(true)) {
+                HttpResponse<String> busy = s.get("/api/snapshots/" + id + "/tree?path=/");
+                assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+                assertThat(busy.body()).contains("cannot be read now: main: ").contains("locked");
+            }
+            assertThat(s.get("/api/snapshots/" + "0".repeat(64) + "/tree").statusCode()).isEqualTo(404);
         }
     }
 

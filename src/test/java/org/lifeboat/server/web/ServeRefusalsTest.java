@@ -204,8 +204,26 @@ class ServeRefusalsTest {
             s.await("the restore job's end", Duration.ofSeconds(60), () -> s.lastFinished("files", "restore") != null);
             JsonNode job = s.lastFinished("files", "restore");
             assertThat(job.get("result").asText()).isEqualTo("failed");
-            assertThat(job.get("message").asText()).isEqualTo("cannot restore to " + nowhere
-                    + ": something that is not a folder is there (a file, or a symbolic link to nowhere)");
+            assertThat(job.get("message").asText()).isEqualTo("restore target " + nowhere + " is a symbolic link to "
+                    + dir.resolve("gone/away") + ", which does not exist; give the folder itself, or make the link point to a folder");
+            // brk13f F1 (High): a link put at the path after the API looked sent the restore into the state folder
+            // or /dev/shm; the job judges the target again as it starts, and as it resolves
+            for (Path to : List.of(dir.resolve("state"), Path.of("/dev/shm"))) {
+                Path swapped = dir.resolve("swapped");
+                Files.deleteIfExists(swapped);
+                Files.createSymbolicLink(swapped, to);
+                String before = s.lastFinished("files", "restore").get("id").asText();
+                s.service.scheduler().submit(new JobRequest("files", JobKind.RESTORE, "manual",
+                        Map.of("snapshot", id, "path", "/", "target", swapped.toString(), "overwrite", "always")));
+                s.await("the restore job's end", Duration.ofSeconds(60), () -> !s.lastFinished("files", "restore").get("id").asText().equals(before));
+                JsonNode swappedJob = s.lastFinished("files", "restore");
+                assertThat(swappedJob.get("result").asText()).as(to.toString()).isEqualTo("failed");
+                assertThat(swappedJob.get("message").asText()).as(to.toString()).startsWith("restore target " + swapped)
+                        .containsAnyOf("inside the state folder", "is under /dev");
+            }
+            try (var listing = Files.list(dir.resolve("state"))) {
+                assertThat(listing.map(q -> q.getFileName().toString())).noneMatch(n -> n.startsWith("x.txt") || n.equals("src"));
+            }
         }
     }
 

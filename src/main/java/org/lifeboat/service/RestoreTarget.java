@@ -1,4 +1,4 @@
-package org.lifeboat.server.web;
+package org.lifeboat.service;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,14 +9,21 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import org.lifeboat.service.Service;
 
 /**
- * The folder a dashboard restore writes into, judged before the job is queued (brk13 #1, #2,
- * brk13b N1, N9, N12): every refusal is a 400 with one sentence that says what is wrong with the
- * path, never a bare path or a job that fails later.
+ * The folder a dashboard restore writes into, judged when it is asked for (the API answers 400
+ * with the sentence) and again when the job starts (brk13 #1, #2, brk13b N1, N9, N12, brk13f F1:
+ * a symbolic link put in its place meanwhile must not send the restore elsewhere). Every refusal
+ * is one sentence that says what is wrong with the path.
  */
-final class RestoreTarget {
+public final class RestoreTarget {
+    /** A target refused, with the sentence saying why. */
+    public static final class Refused extends Exception {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     /** As Linux's own limit (MAXSYMLINKS): more links than this on one path is a loop. */
     private static final int MAX_LINKS = 40;
 
@@ -38,36 +45,36 @@ final class RestoreTarget {
      *
      * @param target the request's {@code target}
      * @return the target as a path (not resolved: the restore follows links as the OS does)
-     * @throws WebServer.BadRequest with status 400 and the sentence
+     * @throws Refused with the sentence
      */
-    static Path check(Service service, String target) throws WebServer.BadRequest {
+    public static Path check(Service service, String target) throws Refused {
         Path t;
         try {
             t = Path.of(target);
         } catch (InvalidPathException e) {
             boolean raw = target.chars().anyMatch(ch -> Character.isSurrogate((char) ch));
-            throw new WebServer.BadRequest(400, raw ? "target holds a name that is not UTF-8: the service restores only into"
+            throw new Refused(raw ? "target holds a name that is not UTF-8: the service restores only into"
                     + " folders whose path is UTF-8; restore into another folder and rename it" : "target is not a path on "
                     + service.host() + (e.getIndex() >= 0 ? " (at character " + (e.getIndex() + 1) + ")" : ""));
         }
         if (target.chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
-            throw new WebServer.BadRequest(400, "target holds a control character (a line break, a tab…); give a plain path");
+            throw new Refused("target holds a control character (a line break, a tab…); give a plain path");
         }
         if (target.isBlank() || !t.isAbsolute()) {
-            throw new WebServer.BadRequest(400, "target must be an absolute path on " + service.host());
+            throw new Refused("target must be an absolute path on " + service.host());
         }
         Reach reach = follow(t);
         if (reach.link() != null) {
             String inside = service.protectedPlace(reach.real());
             if (inside != null) {
-                throw new WebServer.BadRequest(400, "restore target " + target + " " + through(t, reach) + ", "
+                throw new Refused("restore target " + target + " " + through(t, reach) + ", "
                         + (inside.endsWith(HOLDS) ? "which holds " + inside.substring(0, inside.length() - HOLDS.length())
                         : "inside " + inside) + ": a restore there could overwrite what Lifeboat itself keeps; choose a folder elsewhere");
             }
         }
         String inside = service.protectedPlace(t);
         if (inside != null) {
-            throw new WebServer.BadRequest(400, "restore target " + target + " reaches " + inside + ": a restore there could overwrite"
+            throw new Refused("restore target " + target + " reaches " + inside + ": a restore there could overwrite"
                     + " what Lifeboat itself keeps; choose a folder elsewhere");
         }
         Path real = reach.real();
@@ -75,30 +82,30 @@ final class RestoreTarget {
             for (String kernel : List.of("/proc", "/sys", "/dev")) {
                 // by the path too: under them are also tmpfs folders (/dev/shm, /sys/fs/cgroup) and links out (/proc/self/cwd)
                 if (p.startsWith(kernel)) {
-                    throw new WebServer.BadRequest(400, "restore target " + target + " is under " + kernel + ", the kernel's own"
+                    throw new Refused("restore target " + target + " is under " + kernel + ", the kernel's own"
                             + " file systems, not storage: give a folder on a disk");
                 }
             }
         }
         if (reach.dangling()) {
-            throw new WebServer.BadRequest(400, "restore target " + target + " " + through(t, reach) + ", which does not exist;"
+            throw new Refused("restore target " + target + " " + through(t, reach) + ", which does not exist;"
                     + " give the folder itself, or make the link point to a folder");
         }
         Path existing = real;
         while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) existing = existing.getParent();
         if (existing == null) existing = real.getRoot();
         if (!Files.isDirectory(existing, LinkOption.NOFOLLOW_LINKS)) {
-            throw new WebServer.BadRequest(400, existing.equals(real)
+            throw new Refused(existing.equals(real)
                     ? "restore target " + target + " is a file, not a folder; give the folder to restore into"
                     : "restore target " + target + " cannot be made: " + existing + " is a file, not a folder");
         }
         String kernel = kernelFileSystem(existing);
         if (kernel != null) {
-            throw new WebServer.BadRequest(400, "restore target " + target + " is on " + kernel + ", the kernel's own file system, not"
+            throw new Refused("restore target " + target + " is on " + kernel + ", the kernel's own file system, not"
                     + " storage: a restore there cannot make files; give a folder on a disk");
         }
         if (!Files.isWritable(existing)) {
-            throw new WebServer.BadRequest(400, "restore target " + target + " cannot be written: the service may not write in "
+            throw new Refused("restore target " + target + " cannot be written: the service may not write in "
                     + existing + " (permission denied, or a read-only file system)");
         }
         return t;
@@ -129,15 +136,15 @@ final class RestoreTarget {
     /**
      * Whether the folder {@code p} leads to holds anything.
      *
-     * @throws WebServer.BadRequest 400 when it cannot be looked into (one sentence)
+     * @throws Refused when it cannot be looked into (one sentence)
      */
-    static boolean nonEmpty(Path p) throws WebServer.BadRequest {
+    public static boolean nonEmpty(Path p) throws Refused {
         Path real = follow(p).real();
         if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) return false; // nothing there yet (files were refused above)
         try (var s = Files.list(real)) {
             return s.findAny().isPresent();
         } catch (IOException e) {
-            throw new WebServer.BadRequest(400, "restore target " + p + " cannot be looked into: "
+            throw new Refused("restore target " + p + " cannot be looked into: "
                     + (e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()));
         }
     }
@@ -146,9 +153,9 @@ final class RestoreTarget {
      * Follows every symbolic link of the absolute path {@code abs}, as the OS would (a link to
      * nothing included: its target is where a write would go).
      *
-     * @throws WebServer.BadRequest 400 when its links form a loop
+     * @throws Refused when its links form a loop
      */
-    static Reach follow(Path abs) throws WebServer.BadRequest {
+    static Reach follow(Path abs) throws Refused {
         Deque<String> todo = new ArrayDeque<>();
         for (Path part : abs.normalize()) todo.addLast(part.toString());
         Path cur = abs.getRoot();
@@ -177,7 +184,7 @@ final class RestoreTarget {
                 continue;
             }
             if (++links > MAX_LINKS) {
-                throw new WebServer.BadRequest(400, "restore target " + abs + " leads through more than " + MAX_LINKS
+                throw new Refused("restore target " + abs + " leads through more than " + MAX_LINKS
                         + " symbolic links (a loop?); give the folder itself");
             }
             boolean toNothing = !Files.exists(next);
