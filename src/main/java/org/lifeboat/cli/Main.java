@@ -162,7 +162,8 @@ public final class Main implements Runnable {
             description = "retry to lock the repository if it is already locked, for up to DURATION (5m, 2h, 30s; default: no retries)")
     void retryLock(String value) {
         try {
-            java.time.Duration d = org.lifeboat.plan.Durations.parse(value);
+            java.time.Duration d = value.strip().equals("0") ? java.time.Duration.ZERO // restic's default, no retries
+                    : org.lifeboat.plan.Durations.parse(value);
             if (d == null || d.isNegative()) throw new IllegalArgumentException("not a duration");
             retryLock = d;
         } catch (RuntimeException e) {

@@ -70,6 +70,44 @@ public final class Dir implements AutoCloseable {
         return new Dir(r, absolutePath);
     }
 
+    /**
+     * Opens the folder at {@code absolute} from {@code /}, one name at a time with {@code
+     * O_NOFOLLOW}, making each missing one with {@code mkdirMode} (subject to the umask): the folder
+     * reached is the one the path names with no symbolic link on the way, whatever is put there
+     * meanwhile. For a path already resolved ({@link Path#toRealPath}) that must not be redirected
+     * between the look and the writes (a service's restore target).
+     *
+     * @throws IOException when a name on the way is a symbolic link or not a folder (the path changed
+     *     since it was resolved), or cannot be opened or made
+     */
+    public static Dir openResolved(Path absolute, int mkdirMode) throws IOException {
+        Path p = absolute.normalize();
+        if (!p.isAbsolute()) throw new IllegalArgumentException("not an absolute path: " + absolute);
+        Dir d = open("/");
+        try {
+            for (Path part : p) {
+                String name = part.toString();
+                Dir next;
+                try {
+                    next = d.openDir(name);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    try {
+                        d.mkdir(name, mkdirMode);
+                    } catch (java.nio.file.FileAlreadyExistsException raced) {
+                        // made meanwhile: opened below like any other, never followed
+                    }
+                    next = d.openDir(name);
+                }
+                d.close();
+                d = next;
+            }
+            return d;
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+    }
+
     /** The path this directory was reached by, for messages (not for opening again). */
     public String path() {
         return display;

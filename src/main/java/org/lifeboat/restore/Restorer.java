@@ -332,6 +332,20 @@ public final class Restorer {
         return this;
     }
 
+    private Dir openedTarget;
+
+    /**
+     * Restores into {@code target}, a folder the caller opened (for example with {@link
+     * Dir#openResolved}), rather than opening {@code opts.target()} by its path when the restore
+     * starts: nothing put at that path meanwhile can redirect the writes. The restore closes it.
+     *
+     * @return this
+     */
+    public Restorer into(Dir target) {
+        this.openedTarget = target;
+        return this;
+    }
+
     /**
      * Restores the tree {@code root}; {@code prefix} is its path inside the snapshot ("" for the root).
      *
@@ -349,9 +363,13 @@ public final class Restorer {
         onPlan.accept(plan);
         // As restic: a target that does not exist yet is made private (0700), like every folder
         // made on the way; the snapshot's folders get their own modes once their content is in.
-        Files.createDirectories(target, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        folders = new Folders(Dir.open(target));
+        if (openedTarget != null) {
+            folders = new Folders(openedTarget); // opened by the caller, not by its path again
+        } else {
+            Files.createDirectories(target, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            folders = new Folders(Dir.open(target));
+        }
         try {
             walk(root, prefix);
             writeFiles();

@@ -374,36 +374,39 @@ public final class PlanJobs implements JobRunner {
         if (snap == null || !Id.isId(snap) || target == null || !Path.of(target).isAbsolute()) {
             return JobOutcome.failed("a restore needs a snapshot ID and an absolute target path");
         }
-        // The target as it is now (brk13f F1: a symbolic link put at the path after the API looked sent
-        // the restore into /dev/shm or the state folder): judged again, made here when missing without
-        // following a link (mkdir), then resolved once and judged as resolved; the restore writes into
-        // that folder, whatever is put at the path later.
+        // The target as it is now (brk13f F1, brk13g F1: a symbolic link put at the path, or at a
+        // parent, after the API looked sent the restore into /dev/shm or the state folder): judged
+        // again, resolved once (the part that exists; the rest is made), judged as resolved, then
+        // opened from / one name at a time without following a link, making missing folders private
+        // (0700, as restic); the restore writes through that open folder, whatever is put at the path
+        // later, and a path changed between the look and the open fails the job.
         String refused = restoreRefusal.apply(target);
         if (refused != null) return JobOutcome.failed(refused);
         Path into;
+        org.lifeboat.fs.Dir opened;
         try {
-            Path given = Path.of(target);
-            if (!java.nio.file.Files.exists(given, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                java.nio.file.Files.createDirectories(given.getParent());
-                try {
-                    java.nio.file.Files.createDirectory(given);
-                } catch (java.nio.file.FileAlreadyExistsException e) {
-                    // made meanwhile: resolved and judged below like any other
-                }
+            Path given = Path.of(target).normalize();
+            Path existing = given;
+            while (existing.getParent() != null && !java.nio.file.Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
             }
-            into = given.toRealPath();
+            into = existing.toRealPath().resolve(existing.relativize(given));
+            refused = restoreRefusal.apply(into.toString());
+            if (refused != null) return JobOutcome.failed(refused + " (" + target + " leads there now)");
+            opened = org.lifeboat.fs.Dir.openResolved(into, 0700);
         } catch (java.nio.file.FileSystemException e) {
-            return JobOutcome.failed("cannot restore to " + target + ": " + sentence(e));
+            return JobOutcome.failed("cannot restore to " + target + ": " + sentence(e)
+                    + (e instanceof java.nio.file.FileSystemLoopException || e instanceof java.nio.file.NotDirectoryException
+                    ? " (the path changed while it was opened)" : ""));
         }
-        refused = restoreRefusal.apply(into.toString());
-        if (refused != null) return JobOutcome.failed(refused + " (" + target + " leads there now)");
-        try (Repositories repos = open(plan, false, cancel, progress)) {
+        // closed when the job ends, whether or not the restore got to take it (closing twice is nothing)
+        try (org.lifeboat.fs.Dir held = opened; Repositories repos = open(plan, false, cancel, progress)) {
             Repository repo = repos.get(s.backup().repository());
             Snapshot sn = repo.loadSnapshot(Id.parse(snap));
             String prefix = path.equals("/") ? "" : path;
             Id root = prefix.isEmpty() ? sn.tree() : TreeWalker.subtree(repo, sn.tree(), prefix);
             RestoreOptions.Overwrite ow = RestoreOptions.Overwrite.parse(job.args().getOrDefault("overwrite", "always"));
-            Restorer r = new Restorer(repo, new RestoreOptions(into, List.of(), List.of(), ow, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel);
+            Restorer r = new Restorer(repo, new RestoreOptions(into, List.of(), List.of(), ow, false, 4), "snapshot " + sn.id().shortHex() + (prefix.isEmpty() ? "" : ":" + prefix), cancel).into(opened);
             RestoreResult res;
             try {
                 res = r.run(root, prefix);

@@ -104,6 +104,7 @@ class LockFailureTest {
         }
         // brk13f F3: a wait longer than a long's nanoseconds is forever, not an internal error
         assertThat(cli.run("--retry-lock", "2562048h", "check").exit()).isZero();
+        assertThat(cli.run("--retry-lock", "0", "check").exit()).isZero(); // brk13g F3: restic's default, no retries
         // once free, the same command takes it at once
         assertThat(cli.run("--retry-lock", "1m", "check").exit()).isZero();
         Run bad = cli.run("--retry-lock", "soon", "check");

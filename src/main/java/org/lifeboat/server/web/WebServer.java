@@ -1110,7 +1110,9 @@ public final class WebServer implements AutoCloseable {
                 throw new BadRequest(400, e.getMessage());
             }
             String id = service.scheduler().submit(new JobRequest(system, JobKind.RESTORE, "manual",
-                    Map.of("snapshot", hexId, "path", clean(path), "target", target, "overwrite", overwrite == null ? "always" : overwrite)));
+                    Map.of("snapshot", hexId, "path", clean(path), "target", target,
+                    // none given: the target was empty when looked at; what appears there meanwhile is kept (brk13g)
+                    "overwrite", overwrite == null ? "never" : overwrite)));
             json(ctx, 202, Json.MAPPER.createObjectNode().put("job", id));
             return;
         }
