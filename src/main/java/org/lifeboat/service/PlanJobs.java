@@ -236,6 +236,30 @@ public final class PlanJobs implements JobRunner {
                 o.snapshot().id().hex(), msg);
     }
 
+    /**
+     * Where a restore asked for {@code target} went: {@code target} itself, or, when the folder it
+     * opened is no longer what the path leads to (moved, a link put in its place: brk13h L1), the
+     * folder's own path now (the kernel's, {@code /proc/self/fd/N}) and what became of the path, so
+     * the record never points at a place that holds none of it.
+     */
+    static String whereRestored(String target, org.lifeboat.fs.Dir folder) {
+        Path actual;
+        try {
+            actual = Path.of("/proc/self/fd/" + folder.fd()).toRealPath();
+        } catch (java.io.IOException e) {
+            return target;
+        }
+        Path asked;
+        try {
+            asked = Path.of(target).toRealPath();
+        } catch (java.io.IOException e) {
+            asked = null;
+        }
+        if (actual.equals(asked)) return target;
+        return actual + " (the folder that was at " + target + " when the job opened it; " + target
+                + (asked == null ? " is gone now)" : " now leads to " + asked + ")");
+    }
+
     /** Whether {@code e} (or what caused it) is a lock another holds. */
     private static boolean lockConflict(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof LockException) return true;
@@ -400,7 +424,9 @@ public final class PlanJobs implements JobRunner {
                     ? " (the path changed while it was opened)" : ""));
         }
         // closed when the job ends, whether or not the restore got to take it (closing twice is nothing)
-        try (org.lifeboat.fs.Dir held = opened; Repositories repos = open(plan, false, cancel, progress)) {
+        // a second handle, open past the restore's own: where the folder written to is when the job ends
+        try (org.lifeboat.fs.Dir held = opened; org.lifeboat.fs.Dir written = opened.dup();
+             Repositories repos = open(plan, false, cancel, progress)) {
             Repository repo = repos.get(s.backup().repository());
             Snapshot sn = repo.loadSnapshot(Id.parse(snap));
             String prefix = path.equals("/") ? "" : path;
@@ -422,7 +448,7 @@ public final class PlanJobs implements JobRunner {
                         + (at.equals(t) && e.getOtherFile() == null ? why.substring(e.getFile().length() + 2) : why));
             }
             return new JobOutcome(res.warnings().isEmpty() ? JobRun.SUCCEEDED : JobRun.PARTIAL, r.filesDone.sum(), r.bytesDone.sum(), -1,
-                    sn.id().hex(), "restored " + (prefix.isEmpty() ? "/" : prefix) + " of snapshot " + sn.id().shortHex() + " to " + target
+                    sn.id().hex(), "restored " + (prefix.isEmpty() ? "/" : prefix) + " of snapshot " + sn.id().shortHex() + " to " + whereRestored(target, written)
                     + (res.warnings().isEmpty() ? "" : "; " + res.warnings().size() + (res.warnings().size() == 1 ? " warning: " : " warnings, first: ") + res.warnings().getFirst()));
         }
     }

@@ -148,4 +148,20 @@ class PlanJobsTest {
             assertThat(store.list(10)).as("no drill recorded").isEmpty();
         }
     }
+
+    @Test
+    void aRestoreWhoseFolderWasMovedSaysWhereItsFilesAre() throws Exception {
+        // brk13h L1: after a swap the record said "restored … to /x/t" while /x/t led into a repository
+        Path t = Files.createDirectories(dir.resolve("t"));
+        try (org.lifeboat.fs.Dir opened = org.lifeboat.fs.Dir.openResolved(t.toRealPath(), 0700)) {
+            assertThat(PlanJobs.whereRestored(t.toString(), opened)).isEqualTo(t.toString());
+            Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+            Files.move(t, dir.resolve("t.moved"));
+            Files.createSymbolicLink(t, elsewhere);
+            assertThat(PlanJobs.whereRestored(t.toString(), opened)).isEqualTo(dir.resolve("t.moved").toRealPath()
+                    + " (the folder that was at " + t + " when the job opened it; " + t + " now leads to " + elsewhere.toRealPath() + ")");
+            Files.delete(t);
+            assertThat(PlanJobs.whereRestored(t.toString(), opened)).endsWith(t + " is gone now)");
+        }
+    }
 }
