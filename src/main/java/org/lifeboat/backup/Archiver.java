@@ -59,6 +59,7 @@ public final class Archiver {
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private static final int READ_SIZE = 1 << 20;
     private final BackupObserver observer;
+    private final SnapshotReview review;
     /** The caller's token: cancelling it cancels this backup. */
     private final Cancel cancel;
     /**
@@ -124,6 +125,17 @@ public final class Archiver {
      */
     public Archiver(Repository repo, BackupOptions opts, Progress progress, Warnings warnings, BackupObserver observer,
                     Cancel cancel) {
+        this(repo, opts, progress, warnings, observer, cancel, SnapshotReview.NONE);
+    }
+
+    /**
+     * A backup into {@code repo} whose snapshot gets the tags {@code review} adds (see
+     * {@link SnapshotReview}); the other parameters as {@link #Archiver(Repository, BackupOptions,
+     * Progress, Warnings, BackupObserver, Cancel)}.
+     */
+    public Archiver(Repository repo, BackupOptions opts, Progress progress, Warnings warnings, BackupObserver observer,
+                    Cancel cancel, SnapshotReview review) {
+        this.review = review;
         this.repo = repo;
         this.opts = opts;
         this.progress = progress;
@@ -204,10 +216,12 @@ public final class Archiver {
                     progress.errors.sum());
             Snapshot snap = null;
             if (!opts.dryRun()) {
+                List<String> tags = new ArrayList<>(opts.tags());
+                for (String t : review.tags(parent, tree, summary)) if (!tags.contains(t)) tags.add(t);
                 stop.check(); // the last point where a cancel leaves no snapshot
                 snap = repo.saveSnapshot(new Snapshot(null, opts.time() != null ? opts.time() : start, parent == null ? null : parent.id(), tree, paths,
                         opts.hostname(), System.getProperty("user.name", ""), uid(), gid(),
-                        opts.excludes().patterns(), opts.tags(), null, "lifeboat " + org.lifeboat.repository.Version.VALUE,
+                        opts.excludes().patterns(), tags, null, "lifeboat " + org.lifeboat.repository.Version.VALUE,
                         summary));
             }
             done = true;

@@ -59,6 +59,10 @@ final class DrillCommand implements Callable<Integer> {
             + " copy: the copy of the snapshot the system's own repository would give, else the newest there)")
     String from;
 
+    @Option(names = "--clean", description = "drill each system's clean point: the newest snapshot before its latest"
+            + " run of snapshots tagged suspicious (as recover --clean)")
+    boolean clean;
+
     @Option(names = "--parallel", defaultValue = "4", paramLabel = "N", description = "systems recovered at once within a wave")
     int parallel;
 
@@ -91,7 +95,7 @@ final class DrillCommand implements Callable<Integer> {
                 + (keep ? " (kept afterwards)" : " (torn down afterwards)"));
         // Opened first: a drill whose evidence cannot be kept is not worth running.
         try (DrillStore store = DrillStore.open(stateDir)) {
-            DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel, from),
+            DrillReport r = new Drill(file, new Drill.Options(systems, site, keep, pct, window, parallel, from, clean),
                     RecoveryOutput.live(ctx), ctx.cancel(), opener).run(id);
             String saveError = null;
             try {

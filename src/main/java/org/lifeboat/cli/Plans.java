@@ -28,6 +28,22 @@ final class Plans {
     }
 
     /** The site a plan was resolved for, for people: plans without sites have one implicit site. */
+    /**
+     * The plan's state (the service's: LIFEBOAT_STATE_DB, else the plan's state-db, else the SQLite
+     * file in the state folder), opened for a command that keeps something there; null, said to
+     * {@code ctx} as a warning naming {@code without}, when it cannot be opened.
+     */
+    static org.lifeboat.state.StateStore openState(Context ctx, Plan plan, String without) {
+        String env = System.getenv("LIFEBOAT_STATE_DB");
+        String db = env != null && !env.isBlank() ? env : plan.service().stateDb();
+        try {
+            return org.lifeboat.state.StateStore.open(db, org.lifeboat.recovery.StateDir.of(plan));
+        } catch (org.lifeboat.state.StateStoreException e) {
+            ctx.warn("the state cannot be opened, so " + without + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     static String siteName(Plan p) {
         return p.site() == null ? "(the plan has no sites)" : p.site();
     }

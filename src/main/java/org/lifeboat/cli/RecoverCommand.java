@@ -29,6 +29,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "recover", description = {"Recover systems as the plan says: wave by wave, each system's restore steps, then its checks.",
         "Systems you name bring everything they depend on. A failed system blocks its dependents."},
         footer = {"", "Examples:", "  lifeboat recover --dry-run", "  lifeboat recover --site dr-site --systems shop-db --yes", "  lifeboat recover --at \"2026-11-20 14:05\" --systems web",
+                "  lifeboat recover --clean --yes   # from before a ransomware attack",
                 "  lifeboat recover --from offsite --yes   # the primary repository is gone"})
 final class RecoverCommand implements Callable<Integer> {
     @ParentCommand
@@ -42,6 +43,10 @@ final class RecoverCommand implements Callable<Integer> {
 
     @Option(names = "--at", paramLabel = "TIME", description = "use the latest snapshots at or before TIME (2026-11-20T14:05:00Z, or local 2026-11-20 14:05)")
     String at;
+
+    @Option(names = "--clean", description = "per system, the newest snapshot before its latest run of snapshots"
+            + " tagged suspicious (a ransomware-like backup): the last clean point; --at wins when given")
+    boolean clean;
 
     @Option(names = "--from", paramLabel = "REPOSITORY", description = "restore from this repository of the plan (e.g. the off-site copy"
             + " when the primary is gone): the copy of the snapshot the system's own repository would give, else the newest there")
@@ -65,6 +70,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (parallel < 1) throw new UserException("--parallel " + parallel + " is not valid: at least one system is recovered at a time");
         if (stopStarted) return stopStarted(ctx);
         Instant atTime = Plans.parseTime(at);
+        if (clean && atTime != null) ctx.warn("--at is given, so --clean is not used: the snapshots at or before " + Plans.time(atTime) + " are");
         Plan plan = Plans.load(ctx, site, dryRun ? PlanLoader.Generators.placeholders()
                 : PlanLoader.Generators.real(Path.of(System.getProperty("java.io.tmpdir"), "lifeboat-site-" + (site == null ? "default" : site))));
         List<String> selected = Recovery.selection(plan, systems);
@@ -76,7 +82,7 @@ final class RecoverCommand implements Callable<Integer> {
         if (!yes) confirm(ctx, plan, selected);
         Path logDir = StateDir.of(plan).resolve("logs");
         try (Repositories repos = ctx.repositories(plan, false).forReading()) {
-            Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir).from(from),
+            Recovery r = new Recovery(plan, repos, new Recovery.Options(systems, atTime, parallel, logDir).from(from).clean(clean),
                     RecoveryOutput.live(ctx), ctx.cancel());
             RecoveryResult res = r.run();
             List<StartedServices.Entry> running = List.of();
@@ -163,7 +169,7 @@ final class RecoverCommand implements Callable<Integer> {
                     String snapText;
                     ObjectNode so = sys.addObject().put("name", name).put("wave", w + 1);
                     try {
-                        Recovery.Choice choice = Recovery.chooseSnapshot(plan, s, repos, atTime, from, ctx::warn);
+                        Recovery.Choice choice = Recovery.chooseSnapshot(plan, s, repos, atTime, from, clean, ctx::warn);
                         Snapshot snap = choice.snapshot();
                         snapText = snap == null ? (s.backup() == null ? "no backup configured" : "NO SNAPSHOT (the recovery would fail)")
                                 : "snapshot " + snap.id().shortHex() + " of " + Plans.time(snap.time().toInstant())

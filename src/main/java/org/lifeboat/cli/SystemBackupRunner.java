@@ -27,10 +27,16 @@ final class SystemBackupRunner {
     static int run(Context ctx, List<String> names, boolean noForget) throws Exception {
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
         PlanBackup.Result r;
+        // Anomaly scores are kept in the state, and each system's baseline read from there.
+        org.lifeboat.state.StateStore state = Plans.openState(ctx, plan,
+                "backups are scored against the repository's history only and their scores are not kept");
         try {
-            r = PlanBackup.run(plan, names, exclusive -> ctx.repositories(plan, exclusive), !noForget, new Printer(ctx), ctx.cancel());
+            r = PlanBackup.run(plan, names, exclusive -> ctx.repositories(plan, exclusive), !noForget, new Printer(ctx), ctx.cancel(),
+                    state == null ? null : new org.lifeboat.state.AnomalyLog(state));
         } catch (org.lifeboat.recovery.RecoveryException e) {
             throw new UserException(e.getMessage());
+        } finally {
+            if (state != null) state.close();
         }
         if (!r.skipped().isEmpty()) ctx.info("no backup configured for: " + String.join(", ", r.skipped()));
         if (r.failed() > 0 && Interrupts.interrupted()) return 130;
@@ -79,11 +85,25 @@ final class SystemBackupRunner {
                 // backup's own summary (restic's fields), naming the system: each system's
                 // numbers are its own backup's, never the sum of those before it.
                 ObjectNode j = BackupCommand.summaryJson(o.result(), o.took().toMillis() / 1000.0, false).put("system", n);
+                if (o.anomaly() != null) {
+                    ObjectNode a = j.putObject("anomaly");
+                    a.put("score", o.anomaly().score().score()).put("threshold", o.anomaly().score().threshold())
+                            .put("suspicious", o.suspicious());
+                    var reasons = a.putArray("reasons");
+                    o.anomaly().score().reasons().forEach(reasons::add);
+                }
                 ctx.printJson(j);
             } else {
                 ctx.out.println(n + ": snapshot " + o.snapshot().id().shortHex() + " saved (" + sum.totalFilesProcessed()
                         + " files, " + ProgressLine.bytes(sum.totalBytesProcessed()) + ", "
                         + ProgressLine.bytes(sum.dataAdded()) + " new, " + ProgressLine.duration(o.took().toSeconds()) + ")");
+            }
+            if (o.suspicious() && !ctx.json()) {
+                var sc = o.anomaly().score();
+                ctx.err.println("warning: " + n + ": snapshot " + o.snapshot().id().shortHex() + " is tagged suspicious: its changes"
+                        + " look like ransomware (score " + sc.score() + ", threshold " + sc.threshold() + "): "
+                        + String.join("; ", sc.reasons().subList(0, Math.min(3, sc.reasons().size())))
+                        + ". See `lifeboat anomalies " + n + "`; `lifeboat recover --clean --systems " + n + "` restores the snapshot from before it");
             }
         }
 

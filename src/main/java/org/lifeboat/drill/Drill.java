@@ -54,13 +54,20 @@ public final class Drill {
      * restored files whose content is read (1 = all); gapWindow: how far back the gaps between
      * backups are measured; from: the plan repository to restore every system from (recover
      * --from's rule: the copy of the primary's snapshot there, else the newest there), null for
-     * each system's own.
+     * each system's own; clean: restore each system's clean point ({@code drill --clean}: the newest
+     * snapshot before its latest run of suspicious ones, as {@code recover --clean}).
      */
     public record Options(List<String> systems, String site, boolean keep, double verifySample, Duration gapWindow,
-                          int parallel, String from) {
+                          int parallel, String from, boolean clean) {
         /** Options restoring each system from its own repository. */
         public Options(List<String> systems, String site, boolean keep, double verifySample, Duration gapWindow, int parallel) {
             this(systems, site, keep, verifySample, gapWindow, parallel, null);
+        }
+
+        /** Options restoring each system's latest snapshot from {@code from}. */
+        public Options(List<String> systems, String site, boolean keep, double verifySample, Duration gapWindow, int parallel,
+                       String from) {
+            this(systems, site, keep, verifySample, gapWindow, parallel, from, false);
         }
     }
 
@@ -171,7 +178,7 @@ public final class Drill {
             // A lock the drill cannot keep cancels it, as it does every command's.
             try (Repositories repos = repositories.apply(sandbox)) {
                 rec = new Recovery(sandbox, repos, new Recovery.Options(opts.systems(), null, opts.parallel(),
-                        root.resolve("logs"), Map.of(MARKER, id)).from(opts.from()), recording, cancel).run();
+                        root.resolve("logs"), Map.of(MARKER, id)).from(opts.from()).clean(opts.clean()), recording, cancel).run();
                 cancel.check(); // a recovery cut short by the cancel proves nothing: no verification
                 Map<String, DrillSystem.Verification> verified = verify(sandbox, repos, rec);
                 for (SystemResult s : rec.systems()) {

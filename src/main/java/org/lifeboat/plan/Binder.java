@@ -33,11 +33,12 @@ final class Binder {
     static final String FREE_PORT = "free-port";
 
     private static final Set<String> TOP = Set.of("name", "repositories", "sites", "default-site", "systems",
-            "drill-every", "state-dir", "retention", "serve", "alerts", "state-db");
+            "drill-every", "state-dir", "retention", "serve", "alerts", "state-db", "anomaly-threshold");
     private static final Set<String> REPO = Set.of("url", "password-file", "password-env", "copy-to", "retention", "offsite");
     private static final Set<String> RETENTION = Set.of("mode", "period");
     private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
-            "rpo", "rto", "drill-every", "backup", "restore", "verify", "retention", "schedule", "ping");
+            "rpo", "rto", "drill-every", "backup", "restore", "verify", "retention", "schedule", "ping",
+            "anomaly-threshold");
     /** A system's (or the plan's default) keep policy: restic's forget options without "--". */
     private static final Set<String> KEEP = Set.of("keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly",
             "keep-yearly", "keep-within", "keep-within-hourly", "keep-within-daily", "keep-within-weekly", "keep-within-monthly",
@@ -190,6 +191,8 @@ final class Binder {
         Duration drillEvery = PlanLoader.nonNull(duration(root, "drill-every"), DEFAULT_DRILL_EVERY);
         String stateDir = nonEmptyPath(root, "state-dir");
         defaultKeep = keepPolicy(root.entries().get("retention"), "the plan's retention");
+        Integer at = anomalyThreshold(root);
+        defaultAnomalyThreshold = at == null ? SystemSpec.DEFAULT_ANOMALY_THRESHOLD : at;
         Map<String, SystemSpec> systems = new LinkedHashMap<>();
         Map<String, YEntry> systemEntries = new LinkedHashMap<>();
         YEntry se = root.entries().get("systems");
@@ -619,7 +622,28 @@ final class Binder {
         return new SystemSpec(s.key(), optText(m, "description"), optText(m, "owner"), contacts, textList(m, "depends-on"),
                 rpo == null ? Duration.ZERO : rpo, rto == null ? Duration.ZERO : rto,
                 PlanLoader.nonNull(duration(m, "drill-every"), drillEvery), backup, restore, verify,
-                m.entries().containsKey("retention") ? keepPolicy(m.entries().get("retention"), what + " retention") : defaultKeep);
+                m.entries().containsKey("retention") ? keepPolicy(m.entries().get("retention"), what + " retention") : defaultKeep,
+                anomalyThresholdOr(m, defaultAnomalyThreshold));
+    }
+
+    private int defaultAnomalyThreshold = SystemSpec.DEFAULT_ANOMALY_THRESHOLD;
+
+    /** {@code anomaly-threshold}: 1..100, or off (0); null when absent or wrong (the problem noted). */
+    private Integer anomalyThreshold(YMap m) {
+        YEntry e = m.entries().get("anomaly-threshold");
+        if (e == null) return null;
+        String s = scalar(e.value(), "anomaly-threshold");
+        if (s != null && s.trim().equalsIgnoreCase("off")) return 0;
+        if (s != null && !s.trim().matches("[0-9]{1,9}")) {
+            bad(e.value(), "anomaly-threshold must be a score from 1 to 100, or off, not '" + cut(s) + "'");
+            return null;
+        }
+        return integer(m, "anomaly-threshold", 1, 100);
+    }
+
+    private int anomalyThresholdOr(YMap m, int dflt) {
+        Integer v = anomalyThreshold(m);
+        return v == null ? dflt : v;
     }
 
     /** The plan's default keep policy (top-level {@code retention:}), null for none. */

@@ -8,10 +8,23 @@ import java.util.List;
  * restored and checked. Strings are already resolved for the plan's site. {@code retention} is the
  * keep policy applied to its snapshots after each plan backup (its own {@code retention:}, else the
  * plan's), null for none; not the repositories' {@code retention:} (S3 Object Lock).
+ * {@code anomalyThreshold} is the score (1..100) from which a backup of it is tagged
+ * {@code suspicious} ({@code anomaly-threshold:}, default 50), 0 when that is off.
  */
 public record SystemSpec(String name, String description, String owner, List<String> contacts, List<String> dependsOn,
                          Duration rpo, Duration rto, Duration drillEvery, Backup backup, List<Step> restore,
-                         List<Check> verify, org.lifeboat.prune.KeepPolicy retention) {
+                         List<Check> verify, org.lifeboat.prune.KeepPolicy retention, int anomalyThreshold) {
+
+    /** The default {@code anomaly-threshold}. */
+    public static final int DEFAULT_ANOMALY_THRESHOLD = 50;
+
+    /** A system with the default anomaly threshold. */
+    public SystemSpec(String name, String description, String owner, List<String> contacts, List<String> dependsOn,
+                      Duration rpo, Duration rto, Duration drillEvery, Backup backup, List<Step> restore,
+                      List<Check> verify, org.lifeboat.prune.KeepPolicy retention) {
+        this(name, description, owner, contacts, dependsOn, rpo, rto, drillEvery, backup, restore, verify, retention,
+                DEFAULT_ANOMALY_THRESHOLD);
+    }
 
     /** A system without a keep policy (its snapshots are never forgotten by the plan). */
     public SystemSpec(String name, String description, String owner, List<String> contacts, List<String> dependsOn,

@@ -75,6 +75,15 @@ public final class PlanBackup {
      */
     public static Result run(Plan plan, List<String> names, Function<Boolean, Repositories> open, boolean forget, Listener l,
                              Cancel cancel) throws RecoveryException {
+        return run(plan, names, open, forget, l, cancel, null);
+    }
+
+    /**
+     * {@link #run(Plan, List, Function, boolean, Listener, Cancel)} keeping each snapshot's anomaly
+     * score in {@code anomalies} and reading the systems' baselines from it (null: no state).
+     */
+    public static Result run(Plan plan, List<String> names, Function<Boolean, Repositories> open, boolean forget, Listener l,
+                             Cancel cancel, org.lifeboat.state.AnomalyLog anomalies) throws RecoveryException {
         List<String> chosen = names.isEmpty() ? List.copyOf(plan.systems().keySet()) : names;
         for (String n : chosen) {
             if (!plan.systems().containsKey(n)) {
@@ -99,7 +108,7 @@ public final class PlanBackup {
                 }
                 l.started(n, s.backup().repository());
                 try {
-                    SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, l.progress(n), w -> l.warning(n, w), cancel);
+                    SystemBackup.Outcome o = SystemBackup.run(plan, s, repos, l.progress(n), w -> l.warning(n, w), cancel, anomalies);
                     if (o.result().errors() > 0 || !o.warnings().isEmpty()) partial++;
                     if (o.result().errors() == 0 && s.retention() != null) forgettable.add(n);
                     l.saved(o);

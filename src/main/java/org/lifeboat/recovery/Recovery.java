@@ -48,18 +48,27 @@ public final class Recovery {
      * parallel: systems at once within a wave; logDir: where background commands write; env: more
      * variables for every command (a drill marks its processes with its ID).
      */
-    public record Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env, String from) {
+    public record Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env, String from,
+                          boolean clean) {
         public Options(List<String> systems, Instant at, int parallel, Path logDir) {
             this(systems, at, parallel, logDir, Map.of());
         }
 
         public Options(List<String> systems, Instant at, int parallel, Path logDir, Map<String, String> env) {
-            this(systems, at, parallel, logDir, env, null);
+            this(systems, at, parallel, logDir, env, null, false);
         }
 
         /** The same options restoring from the plan repository {@code repository} (null: each system's own). */
         public Options from(String repository) {
-            return new Options(systems, at, parallel, logDir, env, repository);
+            return new Options(systems, at, parallel, logDir, env, repository, clean);
+        }
+
+        /**
+         * The same options taking each system's clean point ({@code --clean}: the newest snapshot
+         * before its latest run of suspicious ones, {@link Anomalies#cleanPoint}) unless {@code at} is given.
+         */
+        public Options clean(boolean clean) {
+            return new Options(systems, at, parallel, logDir, env, from, clean);
         }
     }
 
@@ -82,6 +91,41 @@ public final class Recovery {
      */
     public static Choice chooseSnapshot(Plan plan, SystemSpec sys, Repositories repos, Instant at, String from,
                                         java.util.function.Consumer<String> warn) throws Exception {
+        return chooseSnapshot(plan, sys, repos, at, from, false, warn);
+    }
+
+    /**
+     * {@link #chooseSnapshot(Plan, SystemSpec, Repositories, Instant, String, java.util.function.Consumer)},
+     * taking the system's clean point when {@code clean} and {@code at} is null: the newest snapshot
+     * from before its latest run of snapshots tagged suspicious ({@link Anomalies#cleanPoint}); the
+     * choice's note says which snapshots were passed over, or that none is suspicious.
+     *
+     * @throws Exception when the repository cannot be opened or listed
+     */
+    public static Choice chooseSnapshot(Plan plan, SystemSpec sys, Repositories repos, Instant at, String from, boolean clean,
+                                        java.util.function.Consumer<String> warn) throws Exception {
+        if (clean && at == null && sys.backup() != null) {
+            String in = from != null ? from : sys.backup().repository();
+            List<Snapshot> mine = SystemSnapshots.of(sys, repos.snapshots(in, w -> {}));
+            Anomalies.Clean c = Anomalies.cleanPoint(mine);
+            if (c.firstSuspicious() == null) {
+                Choice ch = chooseSnapshot(plan, sys, repos, null, from, false, warn);
+                return new Choice(ch.snapshot(), ch.repository(), join(ch.note(), "--clean: no snapshot of system '" + sys.name()
+                        + "' is tagged " + Anomalies.TAG + " in repository '" + in + "', so its latest is used"));
+            }
+            java.time.temporal.ChronoUnit sec = java.time.temporal.ChronoUnit.SECONDS;
+            String passed = c.run() + " suspicious snapshot" + (c.run() == 1 ? "" : "s") + " from " + c.firstSuspicious().id().shortHex()
+                    + " of " + c.firstSuspicious().time().truncatedTo(sec) + " on (and every later one) passed over";
+            if (c.snapshot() == null) {
+                return new Choice(null, in, "--clean: no clean point: the oldest snapshot of system '" + sys.name() + "' in '" + in
+                        + "' is already suspicious (" + passed + ")");
+            }
+            // The clean point's own time as --at: the same rules (host, paths, clock skew) pick it.
+            Choice ch = chooseSnapshot(plan, sys, repos, c.firstSuspicious().time().toInstant().minusNanos(1), from, false, warn);
+            return new Choice(ch.snapshot(), ch.repository(), join(ch.note(), "--clean: the clean point, snapshot "
+                    + (ch.snapshot() == null ? "none" : ch.snapshot().id().shortHex() + " of " + ch.snapshot().time().truncatedTo(sec))
+                    + "; " + passed));
+        }
         String own = sys.backup() == null ? null : sys.backup().repository();
         if (from == null || own == null || from.equals(own)) return new Choice(chooseSnapshot(plan, sys, repos, at, warn), own, null);
         Snapshot primary = null;
@@ -116,6 +160,10 @@ public final class Recovery {
                 + "'; the newest snapshot there" + (at == null ? "" : " at or before " + at) + older(newest, primary)
                 : null;
         return new Choice(newest, from, note);
+    }
+
+    private static String join(String a, String b) {
+        return a == null ? b : a + "; " + b;
     }
 
     /**
@@ -281,7 +329,7 @@ public final class Recovery {
         try {
             List<String> passedOver = new ArrayList<>();
             // A snapshot dated in the future is named as the choice is made, whether or not it is used.
-            Choice choice = chooseSnapshot(plan, sys, repos, opts.at(), opts.from(), w -> {
+            Choice choice = chooseSnapshot(plan, sys, repos, opts.at(), opts.from(), opts.clean(), w -> {
                 passedOver.add(w);
                 if (w.contains(SystemSnapshots.CLOCK_SKEW)) listener.note(sys.name(), w);
             });

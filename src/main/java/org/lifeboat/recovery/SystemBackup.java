@@ -40,15 +40,24 @@ import org.lifeboat.repository.WrongPasswordException;
  * ID, its RPO one age, and a restore cannot mix files and a database from different times.
  */
 public final class SystemBackup {
-    /** warnings: what went wrong around a saved snapshot (a failing after hook). */
-    public record Outcome(String system, Snapshot snapshot, BackupResult result, Duration took, List<String> warnings) {}
+    /**
+     * warnings: what went wrong around a saved snapshot (a failing after hook); anomaly: the
+     * snapshot's ransomware score (null when it could not be scored).
+     */
+    public record Outcome(String system, Snapshot snapshot, BackupResult result, Duration took, List<String> warnings,
+                          org.lifeboat.anomaly.Verdict anomaly) {
+        /** Whether the snapshot was tagged {@link Anomalies#TAG}. */
+        public boolean suspicious() {
+            return snapshot != null && snapshot.hasTag(Anomalies.TAG);
+        }
+    }
 
     private SystemBackup() {}
 
     /** {@link #run(Plan, SystemSpec, Repositories, Progress, Consumer, Cancel)} that cannot be cancelled. */
     public static Outcome run(Plan plan, SystemSpec sys, Repositories repos, Progress progress, Consumer<String> warn)
             throws IOException, RecoveryException, WrongPasswordException {
-        return run(plan, sys, repos, progress, warn, Cancel.NEVER);
+        return run(plan, sys, repos, progress, warn, Cancel.NEVER, null);
     }
 
     /**
@@ -56,11 +65,14 @@ public final class SystemBackup {
      * when the backup fails or is cancelled), on this thread, before this returns or throws.
      *
      * @param cancel cancelling it stops the backup ({@link Cancel.Cancelled} is thrown, no snapshot)
+     * @param anomalies where the system's anomaly scores are kept and its baseline read ({@link Anomalies});
+     *     null: no state, the baseline is learnt from the repository each time
      * @throws RecoveryException when a before hook fails or the system has no sources
      * @throws IOException when the backup fails (a stream source, the repository)
      */
     public static Outcome run(Plan plan, SystemSpec sys, Repositories repos, Progress progress, Consumer<String> warn,
-                              Cancel cancel) throws IOException, RecoveryException, WrongPasswordException {
+                              Cancel cancel, org.lifeboat.state.AnomalyLog anomalies)
+            throws IOException, RecoveryException, WrongPasswordException {
         SystemSpec.Backup b = sys.backup();
         if (b == null || b.sources().isEmpty()) {
             throw new RecoveryException("system '" + sys.name() + "' has no backup sources in " + plan.file());
@@ -111,16 +123,20 @@ public final class SystemBackup {
             BackupOptions opts = new BackupOptions(targets, new Excludes(excludes, List.of(), false), oneFs,
                     List.of(sys.tag()), host, parent == null ? null : parent.id(), false, false, null, 0, streams);
             BackupResult res;
+            // Scored before the snapshot is written, so a suspicious one is tagged in its only file.
+            Anomalies.Review review = Anomalies.review(sys, repo, prior, anomalies, hookWarnings::add);
             try {
                 res = new Archiver(repo, opts, progress, (path, msg) -> warn.accept(msg), // the message names the path
-                        BackupObserver.NONE, cancel).run();
+                        BackupObserver.NONE, cancel, review).run();
             } finally {
                 repos.invalidate(b.repository());
             }
+            org.lifeboat.anomaly.Verdict verdict = review.verdict(res.snapshot());
             afterDone = true;
             runAfter(b, env, sys, hookWarnings);
             for (String w : hookWarnings) warn.accept(w);
-            return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings));
+            return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings),
+                    verdict);
         } finally {
             if (!afterDone) {
                 runAfter(b, env, sys, hookWarnings);

@@ -120,6 +120,22 @@ public final class Monitor {
                     s.forecast() == null ? "" : sys + " would take about " + Durations.format(s.forecast())
                             + " to recover today, over its RTO of " + Durations.format(s.rto()),
                     "the forecast recovery time of " + sys + " is within its RTO again", rto, now);
+            // ransomware-like change: open while a snapshot of the latest suspicious run is there
+            SystemStatus.Suspicion su = s.suspicion();
+            Map<String, Object> sus = new LinkedHashMap<>();
+            if (su != null) {
+                sus.put("first_snapshot", su.firstSnapshot());
+                sus.put("since", su.since().toString());
+                sus.put("snapshots", su.snapshots());
+                sus.put("clean_point", su.cleanPoint());
+            }
+            condition(sent, s, Alert.Kind.SUSPICIOUS_BACKUP, su != null,
+                    su == null ? "" : sys + ": the backup of " + su.since() + " (snapshot " + su.firstSnapshot().substring(0, 8)
+                            + ") looks like ransomware and is tagged suspicious; see `lifeboat anomalies " + sys + "`; "
+                            + (su.cleanPoint() == null ? "no snapshot before it is left to recover"
+                                    : "`lifeboat recover --clean --systems " + sys + "` restores snapshot " + su.cleanPoint().substring(0, 8)
+                                    + " from before it"),
+                    "no snapshot of " + sys + " is tagged suspicious any more", sus, now);
         }
         return sent;
     }

@@ -169,6 +169,13 @@ public final class PlanJobs implements JobRunner {
                 }
             }
         });
+        org.lifeboat.state.StateStore state = null;
+        try {
+            state = org.lifeboat.state.StateStore.open(stateDb, stateDir);
+        } catch (org.lifeboat.state.StateStoreException e) {
+            notes.add("the state cannot be opened, so the snapshot's anomaly score is not kept: " + e.getMessage());
+        }
+        org.lifeboat.state.AnomalyLog anomalies = state == null ? null : new org.lifeboat.state.AnomalyLog(state);
         try {
             PlanBackup.run(plan, List.of(s.name()), exclusive -> exclusive
                     ? opener.open(plan, true, cancel).retryLock(retentionLockWait, waiting)
@@ -219,9 +226,10 @@ public final class PlanJobs implements JobRunner {
                         notes.add("retention not applied: " + error.getMessage());
                     }
                 }
-            }, cancel);
+            }, cancel, anomalies);
         } finally {
             ticker.interrupt();
+            if (state != null) state.close();
         }
         cancel.check();
         if (failure[0] != null) throw failure[0];
@@ -230,7 +238,10 @@ public final class PlanJobs implements JobRunner {
         String msg = "snapshot " + o.snapshot().id().shortHex() + " saved: " + sum.totalFilesProcessed() + " files, "
                 + sum.totalBytesProcessed() + " bytes, " + sum.dataAdded() + " bytes new"
                 + (retention[0] == null ? "" : "; " + retention[0])
-                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes))
+                + (o.suspicious() ? "; SUSPICIOUS: its changes look like ransomware (score " + o.anomaly().score().score()
+                        + ", threshold " + o.anomaly().score().threshold() + "): " + String.join("; ", o.anomaly().score().reasons())
+                        : "");
         String result = o.result().errors() > 0 || !notes.isEmpty() ? JobRun.PARTIAL : JobRun.SUCCEEDED;
         return new JobOutcome(result, sum.totalFilesProcessed(), sum.totalBytesProcessed(), sum.dataAdded(),
                 o.snapshot().id().hex(), msg);

@@ -45,7 +45,7 @@ public final class StateStore implements AutoCloseable {
     /** PRAGMA application_id "LIFE": tells our databases from other SQLite files, which we never touch. */
     static final int APPLICATION_ID = 0x4C494645;
     /** The schema this code writes; PRAGMA user_version (SQLite) or lifeboat_schema (PostgreSQL) holds a database's. */
-    public static final int SCHEMA_VERSION = 2;
+    public static final int SCHEMA_VERSION = 3;
     static final Duration BUSY_TIMEOUT = Duration.ofSeconds(30);
     private static final int SQLITE_BUSY = 5;
 
@@ -128,6 +128,25 @@ public final class StateStore implements AutoCloseable {
                 updated TEXT NOT NULL,
                 status_json TEXT NOT NULL,
                 PRIMARY KEY (host, system))""",
+        },
+        {
+            // Each snapshot's anomaly score (issue 14): the baseline of a system is its own rows.
+            """
+            CREATE TABLE anomalies (
+                system TEXT NOT NULL,
+                snapshot TEXT NOT NULL,
+                parent TEXT,
+                snapshot_time TEXT NOT NULL,
+                scored TEXT NOT NULL,
+                host TEXT NOT NULL,
+                score INTEGER NOT NULL,
+                threshold INTEGER NOT NULL,
+                suspicious INTEGER NOT NULL,
+                late INTEGER NOT NULL,
+                signals_json TEXT NOT NULL,
+                score_json TEXT NOT NULL,
+                PRIMARY KEY (system, snapshot))""",
+            "CREATE INDEX anomalies_system_time ON anomalies (system, snapshot_time)",
         },
     };
 

@@ -83,9 +83,24 @@ public final class StatusReader {
                     offsite, immutable, drill == null ? null : drill.started(),
                     drill == null ? null : drill.result() == org.lifeboat.drill.DrillSystem.Outcome.PASSED,
                     drill == null ? null : drill.rtoMeasured(), f == null ? null : f.forecast(), f != null && f.exceedsRto(),
-                    f == null || f.neverDrilled() || f.drillOverdue(), problems.get(s.name()), Map.copyOf(schedule)));
+                    f == null || f.neverDrilled() || f.drillOverdue(), problems.get(s.name()), Map.copyOf(schedule),
+                    suspicion(s, repos)));
         }
         return out;
+    }
+
+    /** The system's latest run of suspicious snapshots in its own repository; null when none (or unreadable). */
+    private static SystemStatus.Suspicion suspicion(SystemSpec s, Repositories repos) {
+        if (s.backup() == null) return null;
+        try {
+            org.lifeboat.recovery.Anomalies.Clean c = org.lifeboat.recovery.Anomalies.cleanPoint(
+                    org.lifeboat.recovery.SystemSnapshots.of(s, repos.snapshots(s.backup().repository(), w -> {})));
+            if (c.firstSuspicious() == null) return null;
+            return new SystemStatus.Suspicion(c.firstSuspicious().id().hex(), c.firstSuspicious().time().toInstant(), c.run(),
+                    c.snapshot() == null ? null : c.snapshot().id().hex());
+        } catch (Exception e) {
+            return null; // the repository's problem is named already (its places)
+        }
     }
 
     /**

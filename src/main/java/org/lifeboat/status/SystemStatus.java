@@ -25,12 +25,33 @@ import org.lifeboat.repository.Json;
  * @param drillOverdue     whether the newest drill is older than drill-every (or there is none)
  * @param problem          why something above is unknown (a repository that cannot be read), or null
  * @param schedule         its job kinds and when they run, as the plan writes them
+ * @param suspicion        its latest run of snapshots tagged suspicious (ransomware-like change), or null
  */
 public record SystemStatus(String name, String host, Duration rpo, Duration rto, String repository,
                            Instant lastSnapshot, String lastSnapshotId, Duration snapshotAge, RpoStatus rpoStatus,
                            Instant lastOffsite, Instant lastImmutable, Instant lastDrill, Boolean lastDrillPassed,
                            Duration rtoMeasured, Duration forecast, boolean forecastExceedsRto, boolean drillOverdue,
-                           String problem, Map<String, String> schedule) {
+                           String problem, Map<String, String> schedule, Suspicion suspicion) {
+
+    /** A status without suspicious snapshots. */
+    public SystemStatus(String name, String host, Duration rpo, Duration rto, String repository,
+                        Instant lastSnapshot, String lastSnapshotId, Duration snapshotAge, RpoStatus rpoStatus,
+                        Instant lastOffsite, Instant lastImmutable, Instant lastDrill, Boolean lastDrillPassed,
+                        Duration rtoMeasured, Duration forecast, boolean forecastExceedsRto, boolean drillOverdue,
+                        String problem, Map<String, String> schedule) {
+        this(name, host, rpo, rto, repository, lastSnapshot, lastSnapshotId, snapshotAge, rpoStatus, lastOffsite, lastImmutable,
+                lastDrill, lastDrillPassed, rtoMeasured, forecast, forecastExceedsRto, drillOverdue, problem, schedule, null);
+    }
+
+    /**
+     * The latest run of a system's snapshots tagged {@code suspicious}.
+     *
+     * @param firstSnapshot the run's first snapshot (hex ID)
+     * @param since its time
+     * @param snapshots how many snapshots the run has
+     * @param cleanPoint the newest snapshot before the run (hex ID), or null when there is none
+     */
+    public record Suspicion(String firstSnapshot, Instant since, int snapshots, String cleanPoint) {}
 
     /** A snapshot age against the RPO: green, amber, red on the dashboard. */
     public enum RpoStatus {
@@ -90,6 +111,13 @@ public record SystemStatus(String name, String host, Duration rpo, Duration rto,
         o.put("problem", problem);
         ObjectNode sch = o.putObject("schedule");
         schedule.forEach(sch::put);
+        if (suspicion == null) {
+            o.putNull("suspicious");
+        } else {
+            ObjectNode su = o.putObject("suspicious");
+            su.put("first_snapshot", suspicion.firstSnapshot()).put("since", suspicion.since().toString())
+                    .put("snapshots", suspicion.snapshots()).put("clean_point", suspicion.cleanPoint());
+        }
         return o;
     }
 

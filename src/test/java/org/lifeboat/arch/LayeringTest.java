@@ -26,7 +26,7 @@ class LayeringTest {
             Map.entry("repository", 1),
             Map.entry("backup", 2), Map.entry("restore", 2), Map.entry("check", 2), Map.entry("copy", 2),
             Map.entry("prune", 2), Map.entry("repair", 2), Map.entry("rewrite", 2), Map.entry("mount", 2),
-            Map.entry("apps", 2),
+            Map.entry("apps", 2), Map.entry("anomaly", 2),
             Map.entry("plan", 3), Map.entry("state", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
             Map.entry("status", 6), Map.entry("service", 7),
             Map.entry("server", 8), Map.entry("cli", 9)); // cli starts the servers (serve, serve-repository)

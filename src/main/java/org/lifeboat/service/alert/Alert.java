@@ -63,7 +63,9 @@ public record Alert(Event event, Kind kind, String system, String host, String m
         /** No drill passed within the plan's drill interval. */
         DRILL_OVERDUE("drill_overdue", "drill overdue"),
         /** The measured recovery time comes close to, or exceeds, the recovery time objective. */
-        RTO_AT_RISK("rto_at_risk", "RTO at risk");
+        RTO_AT_RISK("rto_at_risk", "RTO at risk"),
+        /** A backup was tagged suspicious: its changes look like ransomware (issue 14). */
+        SUSPICIOUS_BACKUP("suspicious_backup", "suspicious backup");
 
         private final String json;
         private final String title;

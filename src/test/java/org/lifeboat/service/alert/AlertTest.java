@@ -52,7 +52,7 @@ class AlertTest {
     void resolvedAndEveryKindHaveTheirJsonNames() {
         assertThat(sample(Alert.Event.RESOLVED).toJson().get("event").asText()).isEqualTo("resolved");
         assertThat(List.of(Alert.Kind.values()).stream().map(Alert.Kind::json).toList()).containsExactly(
-                "rpo_breached", "job_failed", "drill_failed", "drill_overdue", "rto_at_risk");
+                "rpo_breached", "job_failed", "drill_failed", "drill_overdue", "rto_at_risk", "suspicious_backup");
         assertThat(List.of(Alert.Event.values()).stream().map(Alert.Event::json).toList())
                 .containsExactly("alert", "resolved");
     }

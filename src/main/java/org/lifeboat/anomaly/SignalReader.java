@@ -1,0 +1,332 @@
+package org.lifeboat.anomaly;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import org.lifeboat.repository.BlobType;
+import org.lifeboat.repository.Crypto;
+import org.lifeboat.repository.Id;
+import org.lifeboat.repository.PackedBlob;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.RepositoryException;
+import org.lifeboat.repository.tree.Node;
+import org.lifeboat.repository.tree.NodeType;
+import org.lifeboat.repository.tree.Tree;
+import org.lifeboat.repository.tree.TreeRules;
+import org.lifeboat.repository.tree.TreeWalker;
+
+/**
+ * Reads the {@link Signals} of a snapshot from its tree and its parent's: folders whose tree IDs
+ * are equal are skipped, so the work grows with what changed, not with the snapshot's size (as
+ * {@code restic diff}). Sizes of stored data come from the index (a compressed blob's plain and
+ * stored lengths), so no data blob is read. A tree that is added or removed whole is counted once
+ * per tree ID, so a hostile repository whose trees share subtrees cannot make the count explode.
+ */
+public final class SignalReader {
+    /** A version whose data compressed at least this well (plain / stored) was compressible. */
+    static final double COMPRESSIBLE = 1.3;
+    /** A version whose data compressed at most this well did not compress: random-looking. */
+    static final double INCOMPRESSIBLE = 1.05;
+    /** Files smaller than this (bytes) are left out of the compression signal: too little to judge. */
+    static final long MIN_JUDGED = 512;
+    /** At most this many chunks of a file are looked up to judge its compression (64 MiB or so). */
+    private static final int SAMPLED_CHUNKS = 64;
+    /** A walk stops after this many entries (a hostile or unreasonably large change): the rest is not counted. */
+    static final long MAX_ENTRIES = 50_000_000;
+
+    private final Repository repo;
+    private final boolean compressionKnown;
+    private long entries;
+
+    private long added, deleted, modified, renamed, extensionChanged, notes, ransomExt, rewritten, lost;
+    private long modifiedBytes, newBytes, sizeDelta;
+    private final List<String> examples = new ArrayList<>();
+    /** Wholly added trees, and wholly removed ones, by ID: counted once each (see {@link #whole}). */
+    private final Map<Id, Whole> addedTrees = new HashMap<>();
+    private final Map<Id, Whole> removedTrees = new HashMap<>();
+
+    private SignalReader(Repository repo) {
+        this.repo = repo;
+        this.compressionKnown = repo.config().version() >= 2;
+    }
+
+    /**
+     * The signals of the snapshot whose root tree is {@code tree} against the one whose root is
+     * {@code parentTree}.
+     *
+     * @param parentTree the parent's root tree; null for a first snapshot (everything is added)
+     * @param filesAfter regular files in the snapshot, from its summary; -1 when unknown (the tree is
+     *     then walked to count them)
+     * @param bytesAfter bytes of those files; -1 when unknown
+     * @throws IOException when a tree cannot be loaded (missing, damaged), naming it
+     */
+    public static Signals read(Repository repo, Id parentTree, Id tree, long filesAfter, long bytesAfter) throws IOException {
+        SignalReader r = new SignalReader(repo);
+        if (parentTree == null) {
+            Whole w = r.whole(tree, "", 0, true);
+            r.add(w);
+            return r.result(0, 0, w.files, w.bytes);
+        }
+        if (!parentTree.equals(tree)) r.compare(parentTree, tree);
+        long files = filesAfter, bytes = bytesAfter;
+        if (files < 0 || bytes < 0) {
+            Whole w = r.countOnly(tree);
+            files = w.files;
+            bytes = w.bytes;
+        }
+        long before = files - r.added + r.deleted;
+        return r.result(Math.max(0, before), Math.max(0, bytes - r.sizeDelta), files, bytes);
+    }
+
+    private Signals result(long filesBefore, long bytesBefore, long filesAfter, long bytesAfter) {
+        return new Signals(filesBefore, filesAfter, added, deleted, modified, renamed, extensionChanged, notes, ransomExt,
+                rewritten, lost, modifiedBytes, newBytes, bytesBefore, bytesAfter, compressionKnown, examples);
+    }
+
+    private record Pair(Id oldTree, Id newTree, String prefix, int depth) {}
+
+    /** Regular files and their bytes in a tree, with what a wholly added tree shows (notes, ransom extensions). */
+    private record Whole(long files, long bytes, long notes, long ransomExt) {}
+
+    private void compare(Id oldRoot, Id newRoot) throws IOException {
+        Deque<Pair> stack = new ArrayDeque<>();
+        stack.push(new Pair(oldRoot, newRoot, "", 0));
+        while (!stack.isEmpty()) {
+            Pair p = stack.pop();
+            if (p.depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(p.prefix, p.depth);
+            Map<String, Node> olds = nodes(p.oldTree);
+            Map<String, Node> news = nodes(p.newTree);
+            List<Node> gone = new ArrayList<>();
+            List<Node> came = new ArrayList<>();
+            for (Map.Entry<String, Node> e : olds.entrySet()) {
+                tick();
+                Node o = e.getValue();
+                Node n = news.get(e.getKey());
+                String path = p.prefix + "/" + e.getKey();
+                if (n == null || n.type() != o.type()) {
+                    if (o.type() == NodeType.FILE) gone.add(o);
+                    else if (o.type() == NodeType.DIR && o.subtree() != null) subtract(whole(o.subtree(), path, p.depth + 1, false));
+                    continue;
+                }
+                if (o.type() == NodeType.DIR) {
+                    if (!Objects.equals(o.subtree(), n.subtree())) {
+                        if (o.subtree() == null || n.subtree() == null) {
+                            if (o.subtree() != null) subtract(whole(o.subtree(), path, p.depth + 1, false));
+                            if (n.subtree() != null) add(whole(n.subtree(), path, p.depth + 1, true));
+                        } else {
+                            stack.push(new Pair(o.subtree(), n.subtree(), path, p.depth + 1));
+                        }
+                    }
+                } else if (o.type() == NodeType.FILE && !Objects.equals(o.content(), n.content())) {
+                    modified++;
+                    sizeDelta += n.size() - o.size();
+                    modifiedBytes += n.size();
+                    newBytes += newBytes(o, n);
+                    judge(o, n, path);
+                } else if (o.type() == NodeType.FILE) {
+                    sizeDelta += n.size() - o.size();
+                }
+            }
+            for (Map.Entry<String, Node> e : news.entrySet()) {
+                tick();
+                Node n = e.getValue();
+                Node o = olds.get(e.getKey());
+                if (o != null && o.type() == n.type()) continue;
+                String path = p.prefix + "/" + e.getKey();
+                if (n.type() == NodeType.FILE) came.add(n);
+                else if (n.type() == NodeType.DIR && n.subtree() != null) add(whole(n.subtree(), path, p.depth + 1, true));
+            }
+            pairRenames(p.prefix, gone, came);
+        }
+    }
+
+    /**
+     * Pairs files that left a folder with files that came into it under a related name: the old
+     * name with an extension appended ({@code a.docx.locked}) or the same stem with another
+     * extension ({@code a.xyz}). Unpaired ones are deleted or added.
+     */
+    private void pairRenames(String prefix, List<Node> gone, List<Node> came) throws IOException {
+        Map<String, Node> goneByName = new HashMap<>();
+        Map<String, Node> goneByStem = new HashMap<>();
+        for (Node g : gone) {
+            goneByName.put(g.name(), g);
+            goneByStem.putIfAbsent(RansomNames.stem(g.name()), g);
+        }
+        Set<Node> paired = new HashSet<>();
+        for (Node c : came) {
+            String path = prefix + "/" + c.name();
+            Node from = goneByName.get(RansomNames.stem(c.name()));          // a.docx -> a.docx.locked
+            if (from == null || paired.contains(from)) from = goneByStem.get(RansomNames.stem(c.name())); // a.docx -> a.xyz
+            if (from != null && paired.contains(from)) from = null;
+            boolean ransomExtension = RansomNames.hasRansomExtension(c.name());
+            if (ransomExtension) {
+                ransomExt++;
+                example(path);
+            }
+            if (from == null) {
+                added++;
+                sizeDelta += c.size();
+                if (RansomNames.isNote(c.name())) {
+                    notes++;
+                    example(path);
+                }
+                continue;
+            }
+            paired.add(from);
+            renamed++;
+            sizeDelta += c.size() - from.size();
+            if (!Objects.equals(RansomNames.extension(from.name()), RansomNames.extension(c.name()))) extensionChanged++;
+            if (!Objects.equals(from.content(), c.content())) judge(from, c, path);
+        }
+        for (Node g : gone) {
+            if (paired.contains(g)) continue;
+            deleted++;
+            sizeDelta -= g.size();
+        }
+    }
+
+    /** Compares the compressibility of a file's old and new content. */
+    private void judge(Node old, Node now, String path) {
+        if (!compressionKnown || old.size() < MIN_JUDGED || now.size() < MIN_JUDGED) return;
+        double before = ratio(old.content());
+        if (before < COMPRESSIBLE) return;
+        rewritten++;
+        double after = ratio(now.content());
+        if (after > 0 && after <= INCOMPRESSIBLE) {
+            lost++;
+            example(path);
+        }
+    }
+
+    /** Plain bytes per stored byte over a file's first chunks; 0 when none is in the index. */
+    private double ratio(List<Id> content) {
+        if (content == null) return 0;
+        long plain = 0, stored = 0;
+        int n = 0;
+        for (Id id : content) {
+            if (n++ >= SAMPLED_CHUNKS) break;
+            PackedBlob pb = repo.findBlob(BlobType.DATA, id).orElse(null);
+            if (pb == null || !pb.compressed()) continue;
+            plain += pb.plainLength();
+            stored += Math.max(1, pb.length() - Crypto.OVERHEAD);
+        }
+        return stored == 0 ? 0 : (double) plain / stored;
+    }
+
+    /** Bytes of the new content in chunks the old content did not have. */
+    private long newBytes(Node old, Node now) {
+        if (now.content() == null) return 0;
+        Set<Id> had = old.content() == null ? Set.of() : new HashSet<>(old.content());
+        long bytes = 0;
+        for (Id id : now.content()) {
+            if (had.contains(id)) continue;
+            PackedBlob pb = repo.findBlob(BlobType.DATA, id).orElse(null);
+            if (pb != null) bytes += pb.plainLength();
+        }
+        return Math.min(bytes, now.size());
+    }
+
+    private void add(Whole w) {
+        added += w.files;
+        sizeDelta += w.bytes;
+        notes += w.notes;
+        ransomExt += w.ransomExt;
+    }
+
+    private void subtract(Whole w) {
+        deleted += w.files;
+        sizeDelta -= w.bytes;
+    }
+
+    /**
+     * Counts a tree's regular files and bytes (and, when {@code came}, notes and ransomware
+     * extensions among them), each distinct tree once.
+     */
+    private Whole whole(Id tree, String path, int depth, boolean came) throws IOException {
+        Map<Id, Whole> memo = came ? addedTrees : removedTrees;
+        Whole known = memo.get(tree);
+        if (known != null) return known;
+        if (depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(path, depth);
+        long files = 0, bytes = 0, n = 0, x = 0;
+        for (Node node : nodes(tree).values()) {
+            tick();
+            String p = path + "/" + node.name();
+            if (node.type() == NodeType.FILE) {
+                files++;
+                bytes += Math.max(0, node.size());
+                if (came && RansomNames.isNote(node.name())) {
+                    n++;
+                    example(p);
+                }
+                if (came && RansomNames.hasRansomExtension(node.name())) {
+                    x++;
+                    example(p);
+                }
+            } else if (node.type() == NodeType.DIR && node.subtree() != null) {
+                Whole w = whole(node.subtree(), p, depth + 1, came);
+                files += w.files;
+                bytes += w.bytes;
+                n += w.notes;
+                x += w.ransomExt;
+            }
+        }
+        Whole w = new Whole(files, bytes, n, x);
+        memo.put(tree, w);
+        return w;
+    }
+
+    private Whole countOnly(Id tree) throws IOException {
+        Map<Id, Whole> memo = new HashMap<>();
+        return countOnly(tree, memo, 0);
+    }
+
+    private Whole countOnly(Id tree, Map<Id, Whole> memo, int depth) throws IOException {
+        Whole known = memo.get(tree);
+        if (known != null) return known;
+        if (depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException("", depth);
+        long files = 0, bytes = 0;
+        for (Node node : nodes(tree).values()) {
+            tick();
+            if (node.type() == NodeType.FILE) {
+                files++;
+                bytes += Math.max(0, node.size());
+            } else if (node.type() == NodeType.DIR && node.subtree() != null) {
+                Whole w = countOnly(node.subtree(), memo, depth + 1);
+                files += w.files;
+                bytes += w.bytes;
+            }
+        }
+        Whole w = new Whole(files, bytes, 0, 0);
+        memo.put(tree, w);
+        return w;
+    }
+
+    private Map<String, Node> nodes(Id tree) throws IOException {
+        Map<String, Node> m = new TreeMap<>(Tree.NAME_ORDER);
+        for (Node n : TreeWalker.load(repo, tree)) m.put(n.name(), n);
+        return m;
+    }
+
+    private void tick() throws IOException {
+        if (++entries > MAX_ENTRIES) {
+            throw new RepositoryException("the change between the snapshots has more than " + MAX_ENTRIES
+                    + " entries; its signals are not computed");
+        }
+        if ((entries & 0xfff) == 0 && Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException("interrupted while comparing snapshots");
+        }
+    }
+
+    private void example(String path) {
+        if (examples.size() < Signals.MAX_EXAMPLES && !examples.contains(path)) examples.add(path);
+    }
+}

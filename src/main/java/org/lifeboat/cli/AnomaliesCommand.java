@@ -1,0 +1,96 @@
+package org.lifeboat.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.lifeboat.anomaly.Verdict;
+import org.lifeboat.plan.Plan;
+import org.lifeboat.plan.PlanLoader;
+import org.lifeboat.plan.SystemSpec;
+import org.lifeboat.recovery.Anomalies;
+import org.lifeboat.recovery.Repositories;
+import org.lifeboat.recovery.SystemSnapshots;
+import org.lifeboat.repository.Json;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.state.AnomalyLog;
+import org.lifeboat.state.StateStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "anomalies", description = {"Ransomware-like change in each system's backups: every snapshot's score (0-100)",
+        "against the system's own baseline, the signals behind it, and whether it is tagged suspicious.",
+        "Snapshots never scored (written by restic or before scoring) are scored now, not tagged."},
+        footer = {"", "Examples:", "  lifeboat anomalies", "  lifeboat anomalies files --last 50", "  lifeboat anomalies --json"})
+final class AnomaliesCommand implements Callable<Integer> {
+    @ParentCommand
+    Main main;
+
+    @Parameters(arity = "0..1", paramLabel = "SYSTEM", description = "one system (default: all with backups)")
+    String system;
+
+    @Option(names = "--last", defaultValue = "20", paramLabel = "N", description = "the newest N snapshots per system (default 20)")
+    int last;
+
+    @Override
+    public Integer call() throws Exception {
+        Context ctx = new Context(main);
+        if (last < 1) throw new UserException("--last " + last + " is not valid: at least one snapshot is shown");
+        Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
+        List<SystemSpec> chosen = new ArrayList<>();
+        if (system != null) {
+            SystemSpec s = plan.systems().get(system);
+            if (s == null) {
+                throw new UserException("there is no system '" + system + "' in " + plan.file() + " (systems: "
+                        + String.join(", ", plan.systems().keySet()) + ")");
+            }
+            if (s.backup() == null) throw new UserException("system '" + system + "' has no backup in " + plan.file());
+            chosen.add(s);
+        } else {
+            for (SystemSpec s : plan.systems().values()) if (s.backup() != null) chosen.add(s);
+        }
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        Table t = new Table("System", "Snapshot", "Time", "Score", "", "Strongest signal");
+        int failures = 0;
+        StateStore state = Plans.openState(ctx, plan, "scores are computed from the repository and not kept");
+        try (Repositories repos = ctx.repositories(plan, false).forReading()) {
+            AnomalyLog log = state == null ? null : new AnomalyLog(state);
+            for (SystemSpec s : chosen) {
+                List<Anomalies.Row> rows;
+                try {
+                    List<Snapshot> mine = SystemSnapshots.of(s, repos.snapshots(s.backup().repository(), ctx::warn));
+                    rows = Anomalies.rows(s, repos.get(s.backup().repository()), mine, log, last, ctx::warn);
+                } catch (Exception e) {
+                    failures++;
+                    ctx.err.println("error: system '" + s.name() + "': " + e.getMessage());
+                    continue;
+                }
+                List<Anomalies.Row> shown = rows.subList(Math.max(0, rows.size() - last), rows.size());
+                for (Anomalies.Row r : shown.reversed()) {
+                    Verdict v = r.verdict();
+                    if (v == null) continue;
+                    if (ctx.json()) {
+                        out.add(v.toJson(r.tagged()));
+                        continue;
+                    }
+                    var sc = v.score();
+                    String flag = r.tagged() ? "SUSPICIOUS"
+                            : v.late() && sc.threshold() > 0 && sc.score() >= sc.threshold() ? "over threshold (scored late)" : "";
+                    t.row(s.name(), r.snapshot().id().shortHex(), Plans.time(r.snapshot().time().toInstant()),
+                            sc.score() + "/" + (sc.threshold() == 0 ? "off" : sc.threshold()), flag,
+                            sc.reasons().isEmpty() ? "" : sc.reasons().getFirst());
+                }
+            }
+        } finally {
+            if (state != null) state.close();
+        }
+        if (ctx.json()) {
+            ctx.printJson(out);
+        } else {
+            t.print(ctx.out);
+        }
+        return failures > 0 ? ExitCodes.FATAL : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,118 @@
+package org.lifeboat.anomaly;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lifeboat.backend.LocalBackend;
+import org.lifeboat.repository.Repository;
+import org.lifeboat.repository.Snapshot;
+import org.lifeboat.testutil.Cli;
+import org.lifeboat.testutil.OfficeTree;
+import org.lifeboat.testutil.Restic;
+
+/** Signals read from real snapshots written by the backup engine. */
+class SignalReaderTest {
+    @TempDir
+    Path dir;
+
+    private Cli cli;
+    private Path src;
+
+    private Signals backupAndRead() throws Exception {
+        cli.run("backup", src.toString()).ok();
+        try (Repository repo = Repository.open(new LocalBackend(cli.repo()), Restic.PASSWORD)) {
+            repo.loadIndex();
+            List<Snapshot> s = repo.listSnapshots(w -> {}).stream().sorted(Comparator.comparing(Snapshot::time)).toList();
+            Snapshot now = s.getLast();
+            Snapshot before = s.size() > 1 ? s.get(s.size() - 2) : null;
+            return SignalReader.read(repo, before == null ? null : before.tree(), now.tree(),
+                    now.summary() == null ? -1 : now.summary().totalFilesProcessed(),
+                    now.summary() == null ? -1 : now.summary().totalBytesProcessed());
+        }
+    }
+
+    private void setUp() throws Exception {
+        src = dir.resolve("src");
+        Files.createDirectories(src);
+        cli = new Cli(dir.resolve("repo"), Cli.passwordFile(dir));
+        cli.run("init").ok();
+    }
+
+    @Test
+    void changesAreCountedByKind() throws Exception {
+        setUp();
+        String text = "quarterly report revenue budget meeting notes\n".repeat(200);
+        for (int i = 0; i < 10; i++) Files.writeString(src.resolve("doc" + i + ".txt"), text + i);
+        Files.createDirectories(src.resolve("sub/deep"));
+        Files.writeString(src.resolve("sub/deep/a.txt"), text);
+        Signals first = backupAndRead();
+        assertThat(first.filesBefore()).isZero();
+        assertThat(first.filesAfter()).isEqualTo(11);
+        assertThat(first.added()).isEqualTo(11);
+
+        Files.writeString(src.resolve("doc0.txt"), text + "edited");                          // modified
+        Files.delete(src.resolve("doc1.txt"));                                               // deleted
+        Files.move(src.resolve("doc2.txt"), src.resolve("doc2.txt.locked"));                 // renamed, extension appended
+        Files.move(src.resolve("doc3.txt"), src.resolve("doc3.md"));                          // renamed, extension replaced
+        Files.writeString(src.resolve("new.txt"), "hello\n");                                 // added
+        Files.writeString(src.resolve("HOW_TO_DECRYPT.txt"), "pay\n");                        // added, a note
+        Files.createDirectories(src.resolve("copied"));
+        Files.writeString(src.resolve("copied/b.txt"), text);                                 // added in a new folder
+        deleteTree(src.resolve("sub"));                                                       // a folder deleted whole
+        Signals s = backupAndRead();
+        assertThat(s.filesBefore()).isEqualTo(11);
+        assertThat(s.filesAfter()).isEqualTo(12);
+        assertThat(s.modified()).isEqualTo(1);
+        assertThat(s.deleted()).as("doc1 and sub/deep/a.txt").isEqualTo(2);
+        assertThat(s.renamed()).isEqualTo(2);
+        assertThat(s.extensionChanged()).isEqualTo(2);
+        assertThat(s.added()).as("new.txt, the note, copied/b.txt").isEqualTo(3);
+        assertThat(s.ransomNotes()).isEqualTo(1);
+        assertThat(s.ransomExtensions()).isEqualTo(1);
+        assertThat(s.lostCompression()).as("nothing was encrypted").isZero();
+        assertThat(s.rewritten()).as("doc0 compressed before and after").isEqualTo(1);
+        assertThat(s.examples()).contains(src + "/HOW_TO_DECRYPT.txt");
+        assertThat(s.examples().stream().anyMatch(p -> p.endsWith("/doc2.txt.locked"))).isTrue();
+    }
+
+    @Test
+    void encryptedFilesLoseTheirCompressionAndNothingOfThemIsDeduplicated() throws Exception {
+        setUp();
+        OfficeTree tree = new OfficeTree(src, 3).create(200);
+        backupAndRead();
+        int encrypted = tree.attack(0.3, 0.5, true);
+        Signals s = backupAndRead();
+        // photos (random data) never compressed, so they are not "rewritten"
+        // and files under 512 bytes are too small to judge
+        assertThat(s.lostCompression()).isGreaterThan(encrypted * 7L / 10).isLessThanOrEqualTo(encrypted);
+        assertThat(s.lostCompression()).isEqualTo(s.rewritten());
+        assertThat(s.modified() + s.renamed()).isEqualTo(encrypted);
+        assertThat(s.ransomNotes()).isEqualTo(1);
+        assertThat(s.deleted()).as("renames are paired, not deleted").isZero();
+        assertThat(Scorer.score(s, List.of(), 50).suspicious()).isTrue();
+    }
+
+    @Test
+    void ordinaryWorkIsNotSuspicious() throws Exception {
+        setUp();
+        OfficeTree tree = new OfficeTree(src, 5).create(300);
+        backupAndRead();
+        for (int day = 0; day < 5; day++) {
+            tree.workDay(0.05);
+            Signals s = backupAndRead();
+            assertThat(s.lostCompression()).isZero();
+            assertThat(Scorer.score(s, List.of(), 50).score()).as("day %d: %s", day, s).isLessThan(50);
+        }
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}
