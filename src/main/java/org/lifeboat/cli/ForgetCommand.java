@@ -262,9 +262,14 @@ final class ForgetCommand implements Callable<Integer> {
             }
         }
         for (String f : r.failed()) ctx.err.println("error: " + n + ": " + f);
+        if (r.cleanPoint() != null && !ctx.json()) {
+            ctx.err.println(n + ": snapshot " + r.cleanPoint().id().shortHex() + " is kept although the retention would remove it:"
+                    + " it is the last clean point before the suspicious snapshots (remove their tag once they are judged)");
+        }
         if (ctx.json()) {
             ObjectNode j = Json.MAPPER.createObjectNode().put("message_type", "forget").put("system", n)
                     .put("policy", s.retention().toString()).put("kept", r.kept()).put("removed", r.removed());
+            if (r.cleanPoint() != null) j.put("clean_point_kept", r.cleanPoint().id().hex());
             ArrayNode ra = j.putArray("retained");
             for (org.lifeboat.recovery.SystemRetention.Retained x : r.retained()) {
                 ra.addObject().put("id", x.id().hex()).put("until", x.until().toString());

@@ -114,8 +114,9 @@ public final class Recovery {
                         + "' is tagged " + Anomalies.TAG + " in repository '" + in + "', so its latest is used"));
             }
             java.time.temporal.ChronoUnit sec = java.time.temporal.ChronoUnit.SECONDS;
-            String passed = c.run() + " suspicious snapshot" + (c.run() == 1 ? "" : "s") + " from " + c.firstSuspicious().id().shortHex()
-                    + " of " + c.firstSuspicious().time().truncatedTo(sec) + " on (and every later one) passed over";
+            String passed = "snapshot " + c.firstSuspicious().id().shortHex() + " of " + c.firstSuspicious().time().truncatedTo(sec)
+                    + " is suspicious" + (c.run() == 1 ? "" : ", the first of " + c.run() + " in a row")
+                    + "; it and every later snapshot are passed over";
             if (c.snapshot() == null) {
                 return new Choice(null, in, "--clean: no clean point: the oldest snapshot of system '" + sys.name() + "' in '" + in
                         + "' is already suspicious (" + passed + ")");

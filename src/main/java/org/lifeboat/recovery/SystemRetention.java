@@ -31,8 +31,14 @@ public final class SystemRetention {
      * @param refused  why nothing was removed (snapshot files that could not be read, or a policy
      *                 that keeps none), or null when the policy was applied
      * @param failed   the snapshot files that could not be removed, each with the reason
+     * @param cleanPoint the system's clean point, kept although the policy would remove it (see
+     *                 {@link #apply}), or null
      */
-    public record Result(int kept, int removed, List<Retained> retained, List<String> failed, String refused) {
+    public record Result(int kept, int removed, List<Retained> retained, List<String> failed, String refused, Snapshot cleanPoint) {
+        public Result(int kept, int removed, List<Retained> retained, List<String> failed, String refused) {
+            this(kept, removed, retained, failed, refused, null);
+        }
+
         /** True when everything the policy removes is removed or kept by Object Lock. */
         public boolean ok() {
             return refused == null && failed.isEmpty();
@@ -40,7 +46,12 @@ public final class SystemRetention {
     }
 
     /**
-     * Applies {@code s.retention()} (which must not be null) at {@code now}.
+     * Applies {@code s.retention()} (which must not be null) at {@code now}. While the system has
+     * snapshots tagged suspicious, its clean point ({@link Anomalies#cleanPoint}) and the first
+     * suspicious snapshot after it (the evidence, which keeps the clean point what it is) are kept
+     * whatever the policy says: hourly backups of encrypted files would otherwise push the last
+     * good copy out of {@code keep-last} within hours, before anyone looked. Removing the tag
+     * (the snapshot judged harmless) lets the policy have them.
      *
      * @param warn each snapshot file that cannot be read (then nothing is removed)
      * @throws IOException when the repository cannot be opened or listed, or the work is interrupted
@@ -61,10 +72,16 @@ public final class SystemRetention {
             return new Result(0, 0, List.of(), List.of(), "retention (" + s.retention() + ") keeps none of its "
                     + d.remove().size() + " snapshots; nothing was removed");
         }
+        // The clean point and the first suspicious snapshot after it (which keeps it the clean point).
+        Anomalies.Clean point = Anomalies.cleanPoint(SystemSnapshots.of(s, all));
+        Snapshot clean = point.firstSuspicious() == null ? null : point.snapshot();
+        boolean keepClean = clean != null && d.remove().contains(clean);
+        boolean keepFirst = point.firstSuspicious() != null && d.remove().contains(point.firstSuspicious());
         int removed = 0;
         List<Retained> retained = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (Snapshot x : d.remove()) {
+            if (keepClean && x.equals(clean) || keepFirst && x.equals(point.firstSuspicious())) continue;
             try {
                 repo.removeFile(Repository.FileKind.SNAPSHOT, x.id());
                 removed++;
@@ -76,6 +93,7 @@ public final class SystemRetention {
                 failed.add("unable to remove snapshots/" + x.id().hex() + ": " + e.getMessage());
             }
         }
-        return new Result(d.keep().size(), removed, List.copyOf(retained), List.copyOf(failed), null);
+        return new Result(d.keep().size() + (keepClean ? 1 : 0) + (keepFirst ? 1 : 0), removed, List.copyOf(retained), List.copyOf(failed), null,
+                keepClean ? clean : null);
     }
 }

@@ -71,6 +71,28 @@ class MonitorTest {
     }
 
     @Test
+    void aSuspiciousBackupIsOneIncidentUntilItsTagIsGone() throws Exception {
+        try (StateStore store = StateStore.open(dir.resolve("state"))) {
+            Recorder r = new Recorder();
+            Monitor m = new Monitor("h", new Incidents(store), List.of(r), line -> {});
+            SystemStatus ok = status("files", Duration.ofMinutes(1));
+            SystemStatus.Suspicion su = new SystemStatus.Suspicion("ab".repeat(32), T0, 2, "cd".repeat(32));
+            SystemStatus hit = new SystemStatus(ok.name(), ok.host(), ok.rpo(), ok.rto(), ok.repository(), ok.lastSnapshot(),
+                    ok.lastSnapshotId(), ok.snapshotAge(), ok.rpoStatus(), null, null, ok.lastDrill(), ok.lastDrillPassed(),
+                    ok.rtoMeasured(), ok.forecast(), false, false, null, Map.of(), su);
+            List<Alert> sent = new ArrayList<>();
+            for (int i = 0; i < 3; i++) sent.addAll(m.look(List.of(hit), Map.of(), Set.of(), T0.plusSeconds(i * 60)));
+            m.look(List.of(ok), Map.of(), Set.of(), T0.plusSeconds(600));
+            m.drain(Duration.ofSeconds(10));
+            assertThat(r.got).containsExactly("alert suspicious_backup files", "resolved suspicious_backup files");
+            assertThat(sent.getFirst().message()).contains("snapshot abababab").contains("looks like ransomware")
+                    .contains("`lifeboat recover --clean --systems files` restores snapshot cdcdcdcd");
+            assertThat(hit.toJson().get("suspicious").get("clean_point").asText()).isEqualTo("cd".repeat(32));
+            assertThat(ok.toJson().get("suspicious").isNull()).isTrue();
+        }
+    }
+
+    @Test
     void anAlertNoChannelTookIsSentAgainOnceOneWorks() throws Exception {
         try (StateStore store = StateStore.open(dir.resolve("state"))) {
             Recorder r = new Recorder();
