@@ -120,6 +120,44 @@ public final class Runbook {
         for (int w = 0; w < waves.size(); w++) {
             for (String name : waves.get(w)) system(n++, w + 1, plan.system(name), status.get(name), now);
         }
+        ransomware(offsite);
+    }
+
+    /** What to do when a backup is flagged suspicious or an attack is found: recover from before it. */
+    private void ransomware(List<String> offsite) {
+        String cfg = "lifeboat --config " + q(String.valueOf(plan.file()));
+        blocks.add(new H(2, "5. Ransomware"));
+        blocks.add(new P("Every backup is scored for ransomware-like change (files that no longer compress because they were"
+                + " encrypted, renames to extensions such as `.locked`, ransom notes, unusual numbers of changed or deleted files)"
+                + " against the system's own history. A backup that scores at or above the system's `anomaly-threshold` is"
+                + " tagged `" + Anomalies.TAG + "` and the service raises `suspicious_backup`. When that happens, or an attack is"
+                + " found another way:"));
+        List<String> steps = new ArrayList<>();
+        steps.add("**Isolate first.** Disconnect the affected machines from the network and stop their backups"
+                + " (`systemctl stop lifeboat`), so the attacker reaches no more data and no repository.");
+        steps.add("**Confirm.** `" + cfg + " anomalies` lists each snapshot's score and the signals behind it, with example"
+                + " paths; `lifeboat diff CLEAN SUSPICIOUS` (with the repository's `-r`) shows every changed file.");
+        steps.add("**Find the clean point.** For each system it is the newest snapshot before its latest run of suspicious"
+                + " snapshots. Later snapshots are not clean even when untagged: encrypted files stay encrypted in every backup"
+                + " after the attack. The plan's retention keeps the clean point while the tag is there.");
+        steps.add("**Rehearse, then recover.** `" + recover() + " --clean --dry-run` shows each system's clean point;"
+                + " `lifeboat --config " + q(String.valueOf(plan.file())) + " drill --clean` restores it into the sandbox and"
+                + " checks it; `" + recover() + " --clean --yes` recovers it, wave by wave. `--at TIME` instead of `--clean`"
+                + " picks a point in time of your own (it wins when both are given).");
+        List<String> immutable = plan.repositories().values().stream().filter(r -> r.retention() != null)
+                .map(Plan.RepositorySpec::name).toList();
+        if (!immutable.isEmpty() || !offsite.isEmpty()) {
+            String from = !immutable.isEmpty() ? immutable.getFirst() : offsite.getFirst();
+            steps.add("**If the backup server itself may be compromised**, recover from a copy the attacker could not change: `"
+                    + recover() + " --clean --from " + q(from) + " --yes`"
+                    + (immutable.isEmpty() ? " (off-site)." : " (immutable: " + String.join(", ", immutable) + ")."));
+        } else {
+            steps.add("**This plan has no off-site or immutable copy**: an attacker who reaches the backup repository can delete"
+                    + " it too. Add one (`copy-to` a repository with `offsite: true` and S3 Object Lock `retention:`).");
+        }
+        steps.add("**A false alarm** (a legitimate mass change): remove the tag with `lifeboat tag --remove " + Anomalies.TAG
+                + " ID` (with the repository's `-r`). The snapshot then counts as usual for the system's baseline again.");
+        blocks.add(new Items(steps));
     }
 
     private void system(int n, int wave, SystemSpec s, Status st, Instant now) {

@@ -36,4 +36,30 @@ class RunbookTest {
         assertThat(md).contains(Runbook.when(now), "Last backup: " + Runbook.when(backup) + " (2h 23m before this runbook");
         assertThat(Runbook.when(now)).matches("2026-11-30 \\d\\d:\\d\\d:59 \\S+");
     }
+
+    @Test
+    void theRansomwareSectionSaysHowToRecoverTheCleanPointAndFromWhere() throws Exception {
+        Path file = dir.resolve("lifeboat.yaml");
+        String systems = """
+                systems:
+                  files:
+                    rpo: 1h
+                    rto: 30m
+                    backup: { repository: local, sources: [ { path: /srv/share } ] }
+                    restore: [ { path: { from: /srv/share, to: /srv/share } } ]
+                """;
+        Files.writeString(file, "repositories: { local: { url: repo, password-file: password } }\n" + systems);
+        String md = Runbook.markdown(PlanLoader.load(file, null, PlanLoader.Generators.placeholders()), Map.of(), Instant.now());
+        assertThat(md).contains("## 5. Ransomware", "recover --clean --dry-run", "drill --clean", "recover --clean --yes",
+                "anomalies", "lifeboat tag --remove suspicious ID", "This plan has no off-site or immutable copy");
+        Files.writeString(file, """
+                repositories:
+                  local: { url: repo, password-file: password, copy-to: [vault] }
+                  vault: { url: "s3:http://127.0.0.1:9000/b", password-file: password, offsite: true, retention: { mode: compliance, period: 30d } }
+                """ + systems);
+        String safe = Runbook.markdown(PlanLoader.load(file, null, PlanLoader.Generators.placeholders()), Map.of(), Instant.now());
+        assertThat(safe).contains("recover --clean --from vault --yes` (immutable: vault)").doesNotContain("no off-site or immutable copy");
+        assertThat(Runbook.html(PlanLoader.load(file, null, PlanLoader.Generators.placeholders()), Map.of(), Instant.now()))
+                .contains("5. Ransomware");
+    }
 }
