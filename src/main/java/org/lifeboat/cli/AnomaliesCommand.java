@@ -52,7 +52,7 @@ final class AnomaliesCommand implements Callable<Integer> {
             for (SystemSpec s : plan.systems().values()) if (s.backup() != null) chosen.add(s);
         }
         ArrayNode out = Json.MAPPER.createArrayNode();
-        Table t = new Table("System", "Snapshot", "Time", "Score", "", "Strongest signal");
+        Table t = new Table("System", "Snapshot", "Time", "Score", "Tag", "Strongest signal");
         int failures = 0;
         StateStore state = Plans.openState(ctx, plan, "scores are computed from the repository and not kept");
         try (Repositories repos = ctx.repositories(plan, false).forReading()) {
@@ -80,7 +80,7 @@ final class AnomaliesCommand implements Callable<Integer> {
                             : v.late() && sc.threshold() > 0 && sc.score() >= sc.threshold() ? "over threshold (scored late)" : "";
                     t.row(s.name(), r.snapshot().id().shortHex(), Plans.time(r.snapshot().time().toInstant()),
                             sc.score() + "/" + (sc.threshold() == 0 ? "off" : sc.threshold()), flag,
-                            sc.reasons().isEmpty() ? "" : sc.reasons().getFirst());
+                            sc.reasons().isEmpty() ? "" : cut(sc.reasons().getFirst()));
                 }
             }
         } finally {
@@ -92,5 +92,10 @@ final class AnomaliesCommand implements Callable<Integer> {
             t.print(ctx.out);
         }
         return failures > 0 ? ExitCodes.FATAL : ExitCodes.OK;
+    }
+
+    /** A reason cut to fit a terminal line beside the other columns (the JSON has it whole). */
+    private static String cut(String reason) {
+        return reason.length() <= 72 ? reason : reason.substring(0, 71) + "…";
     }
 }

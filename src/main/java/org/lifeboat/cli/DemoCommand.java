@@ -23,7 +23,8 @@ import picocli.CommandLine.ParentCommand;
  * Lifeboat's main job on embedded defaults: a repository in a local folder, two backups of a
  * sample tree with changes between them, both restored and verified against what was backed up;
  * then a two-system recovery plan backed up, recovered in order into a demo site, its runbook, and
- * a drill into a sandbox with its HTML report.
+ * a drill into a sandbox with its HTML report; then a ransomware attack on the documents, flagged
+ * by the next backup, and the clean point recovered.
  */
 @Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).",
         footer = {"", "Examples:", "  lifeboat demo", "  lifeboat demo --dir /tmp/lifeboat-demo"})
@@ -112,14 +113,30 @@ final class DemoCommand implements Callable<Integer> {
         Path drillReport = work.resolve("drill-report.html");
         int drilled = Main.run("--config", plan.toString(), "drill", "--report", drillReport.toString());
 
+        step("14. Ransomware: 40% of the documents encrypted, some renamed .locked, a note dropped; the next backup",
+                "lifeboat backup --all");
+        Path docs = data.resolve("docs");
+        Map<String, String> cleanDocs = manifest(docs);
+        int encrypted = encrypt(docs, 0.4);
+        ctx.out.println("   " + encrypted + " files encrypted");
+        runPlan(plan, "backup", "--all");
+        runPlan(plan, "anomalies", "documents", "--last", "3");
+
+        step("15. Recover the last clean point: each system's newest snapshot from before the attack",
+                "lifeboat recover --clean --site demo --yes");
+        int cleaned = Main.run("--config", plan.toString(), "recover", "--clean", "--site", "demo", "--yes");
+        boolean clean = cleanDocs.equals(manifest(work.resolve("recovered/docs")));
+        ctx.out.println("   the recovered documents are " + (clean ? "identical to those before the attack" : "NOT THOSE BEFORE THE ATTACK"));
+
         double secs = (System.nanoTime() - start) / 1e9;
         ctx.out.println();
-        boolean ok = ok1 && ok2 && check == 0 && recovered == 0 && drilled == 0;
+        boolean ok = ok1 && ok2 && check == 0 && recovered == 0 && drilled == 0 && cleaned == 0 && clean;
         ctx.out.printf("Demo %s in %.1f s. Everything is in %s%n", ok ? "succeeded" : "FAILED", secs, work);
         ctx.out.println("Try it yourself:  export LIFEBOAT_REPOSITORY=" + repo + " LIFEBOAT_PASSWORD_FILE=" + pw);
         ctx.out.println("                  ./lifeboat snapshots; ./lifeboat ls latest");
         ctx.out.println("The plan:         ./lifeboat --config " + plan + " plan show   (also: recover --dry-run, runbook)");
         ctx.out.println("The drill report: " + drillReport + "   (open it in a browser; also: drill history, forecast)");
+        ctx.out.println("The attack:       ./lifeboat --config " + plan + " anomalies   (scores and signals of every backup)");
         ctx.out.println("The dashboard:    ./lifeboat --config " + plan + " serve");
         ctx.out.println("                  then open http://127.0.0.1:8480/ as admin with the password in " + work.resolve("dashboard-password"));
         ctx.out.println("                  (backups on schedule, RPO alerts, /metrics; ./lifeboat --config " + plan + " status in a terminal)");
@@ -245,6 +262,15 @@ final class DemoCommand implements Callable<Integer> {
         Files.writeString(docs.resolve("unicode – ünïcödé.txt"), "names with spaces and accents\n", StandardCharsets.UTF_8);
         Files.write(docs.resolve("empty.txt"), new byte[0]);
         Random rnd = new Random(42);
+        // a year of letters: what an office keeps, and what ransomware goes for
+        Path letters = docs.resolve("letters");
+        Files.createDirectories(letters);
+        String[] words = "dear customer invoice order delivery payment thank you for your quarterly report kind regards".split(" ");
+        for (int i = 1; i <= 40; i++) {
+            StringBuilder b = new StringBuilder("Letter " + i + "\n\n");
+            for (int w = 0, n = 300 + rnd.nextInt(900); w < n; w++) b.append(words[rnd.nextInt(words.length)]).append(w % 14 == 13 ? ".\n" : " ");
+            Files.writeString(letters.resolve(String.format("letter-%02d.txt", i)), b, StandardCharsets.UTF_8);
+        }
         for (int i = 0; i < 3; i++) {
             byte[] b = new byte[(i + 1) * 1_500_000];
             rnd.nextBytes(b);
@@ -254,6 +280,37 @@ final class DemoCommand implements Callable<Integer> {
         for (int i = 0; i < 200_000; i++) log.append("line ").append(i).append(": all systems nominal\n");
         Files.writeString(data.resolve("server.log"), log, StandardCharsets.UTF_8);
         Files.createSymbolicLink(data.resolve("latest-report"), Path.of("docs/report.txt"));
+    }
+
+    /**
+     * The demo's attack: {@code share} of the regular files under {@code dir} encrypted with AES
+     * under a key nobody keeps, every other one of them renamed to NAME.locked, and a ransom note.
+     */
+    private static int encrypt(Path dir, double share) throws Exception {
+        java.util.List<Path> files;
+        try (var s = Files.walk(dir)) {
+            files = s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+        }
+        SecureRandom rnd = new SecureRandom();
+        byte[] key = new byte[32];
+        rnd.nextBytes(key);
+        int n = (int) Math.ceil(files.size() * share);
+        for (int i = 0; i < n; i++) {
+            Path p = files.get(i * files.size() / n);
+            byte[] iv = new byte[16];
+            rnd.nextBytes(iv);
+            javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/CTR/NoPadding");
+            c.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "AES"),
+                    new javax.crypto.spec.IvParameterSpec(iv));
+            byte[] enc = c.doFinal(Files.readAllBytes(p));
+            if (i % 2 == 1) {
+                Files.delete(p);
+                p = p.resolveSibling(p.getFileName() + ".locked");
+            }
+            Files.write(p, enc);
+        }
+        Files.writeString(dir.resolve("HOW_TO_DECRYPT_FILES.txt"), "Your files are encrypted. Pay 1 BTC to ...\n");
+        return n;
     }
 
     /** Relative path → SHA-256 of content (or link target). */

@@ -69,6 +69,7 @@ public final class Main implements Runnable {
         m.put("drill", DrillCommand.class);
         m.put("forecast", ForecastCommand.class);
         m.put("anomalies", AnomaliesCommand.class);
+        m.put("scan", ScanCommand.class);
         m.put("generate", GenerateCommand.class);
         m.put("serve", ServeCommand.class);
         m.put("status", StatusCommand.class);

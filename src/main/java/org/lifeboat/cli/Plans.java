@@ -27,7 +27,6 @@ final class Plans {
         return p;
     }
 
-    /** The site a plan was resolved for, for people: plans without sites have one implicit site. */
     /**
      * The plan's state (the service's: LIFEBOAT_STATE_DB, else the plan's state-db, else the SQLite
      * file in the state folder), opened for a command that keeps something there; null, said to
@@ -44,6 +43,7 @@ final class Plans {
         }
     }
 
+    /** The site a plan was resolved for, for people: plans without sites have one implicit site. */
     static String siteName(Plan p) {
         return p.site() == null ? "(the plan has no sites)" : p.site();
     }

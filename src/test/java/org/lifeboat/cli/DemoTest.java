@@ -23,6 +23,10 @@ class DemoTest {
                 .contains("recovered: 2 of 2 systems back into site demo").contains("PASSED")
                 .contains("The drill report: " + work.resolve("drill-report.html")).contains("Demo succeeded");
         assertThat(r.out().indexOf("wave 1: documents")).isLessThan(r.out().indexOf("wave 2: website"));
+        // the attack is flagged by the next backup, and the clean point recovered
+        assertThat(r.err()).contains("documents: snapshot").contains("is tagged suspicious");
+        assertThat(r.out()).contains("SUSPICIOUS").contains("--clean: the clean point")
+                .contains("the recovered documents are identical to those before the attack");
         assertThat(Files.readString(work.resolve("drill-report.html"))).contains("<svg").contains("system-bar");
         assertThat(Files.readString(work.resolve("runbook.md"))).contains("documents").contains("website");
         assertThat(Files.readString(work.resolve("recovered/website/public/index.html"))).contains("Quarterly report");

@@ -447,7 +447,9 @@ function renderAlerts(el, alerts) {
 function systemRows(x) {
   const row = h('tr', { class: 'system-row', dataset: { system: x.name, status: x.rpo_status } },
     h('th', { scope: 'row' }, h('a', { class: 'system-link', href: systemHref(x.name) }, x.name),
-      x.running_job ? h('span', { class: 'running-tag' }, 'job running') : null),
+      x.running_job ? h('span', { class: 'running-tag' }, 'job running') : null,
+      x.suspicious ? h('span', { class: 'suspicious-tag', title: 'A backup looks like ransomware: see the system page' },
+        'suspicious') : null),
     h('td', { class: 'host' }, x.host || '—'),
     h('td', null, rpoBadge(x)),
     h('td', null, timeAgo(x.last_snapshot),
@@ -568,6 +570,14 @@ function renderFacts(el, x) {
       fact('Last drill', drillSummary(x)),
       fact('Forecast vs RTO', forecastSummary(x)),
       fact('Schedule', schedule || 'none'),
+      x.suspicious ? fact('Ransomware', h('span', { class: 'suspicious', id: 'suspicious' },
+        'the backup of ', timeAgo(x.suspicious.since), ' (snapshot ',
+        h('code', null, String(x.suspicious.first_snapshot).slice(0, 8)), ') looks like ransomware',
+        x.suspicious.snapshots > 1 ? ', and the ' + (x.suspicious.snapshots - 1) + ' after it' : '', '; ',
+        x.suspicious.clean_point
+          ? ['clean point ', h('a', { href: browseHref(x.suspicious.clean_point, '/') },
+            String(x.suspicious.clean_point).slice(0, 8)), ' (lifeboat recover --clean)']
+          : 'no snapshot before it')) : null,
       x.running_job ? fact('Running', h('code', null, x.running_job)) : null,
       (x.waiting || []).length ? fact('Waiting', x.waiting.map((w, i) =>
         [i ? h('br') : null, h('span', { class: 'waiting' }, w.job + ', due ', timeAgo(w.since), ': ' + w.reason)])) : null),
