@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
  * sample tree with changes between them, both restored and verified against what was backed up;
  * then a two-system recovery plan backed up, recovered in order into a demo site, its runbook, and
  * a drill into a sandbox with its HTML report; then a ransomware attack on the documents, flagged
- * by the next backup, and the clean point recovered.
+ * by the next backup, and the clean point recovered; and the readiness assessment.
  */
 @Command(name = "demo", description = "Show Lifeboat's main job on a sample tree in a local folder (no set-up needed).",
         footer = {"", "Examples:", "  lifeboat demo", "  lifeboat demo --dir /tmp/lifeboat-demo"})
@@ -128,15 +128,19 @@ final class DemoCommand implements Callable<Integer> {
         boolean clean = cleanDocs.equals(manifest(work.resolve("recovered/docs")));
         ctx.out.println("   the recovered documents are " + (clean ? "identical to those before the attack" : "NOT THOSE BEFORE THE ATTACK"));
 
+        step("16. How ready is the business? The readiness assessment lists what to fix", "lifeboat assess");
+        int assessed = Main.run("--config", plan.toString(), "assess");
+
         double secs = (System.nanoTime() - start) / 1e9;
         ctx.out.println();
-        boolean ok = ok1 && ok2 && check == 0 && recovered == 0 && drilled == 0 && cleaned == 0 && clean;
+        boolean ok = ok1 && ok2 && check == 0 && recovered == 0 && drilled == 0 && cleaned == 0 && clean && assessed == 0;
         ctx.out.printf("Demo %s in %.1f s. Everything is in %s%n", ok ? "succeeded" : "FAILED", secs, work);
         ctx.out.println("Try it yourself:  export LIFEBOAT_REPOSITORY=" + repo + " LIFEBOAT_PASSWORD_FILE=" + pw);
         ctx.out.println("                  ./lifeboat snapshots; ./lifeboat ls latest");
         ctx.out.println("The plan:         ./lifeboat --config " + plan + " plan show   (also: recover --dry-run, runbook)");
         ctx.out.println("The drill report: " + drillReport + "   (open it in a browser; also: drill history, forecast)");
         ctx.out.println("The attack:       ./lifeboat --config " + plan + " anomalies   (scores and signals of every backup)");
+        ctx.out.println("Readiness:        ./lifeboat --config " + plan + " assess --format html -o readiness.html");
         ctx.out.println("The dashboard:    ./lifeboat --config " + plan + " serve");
         ctx.out.println("                  then open http://127.0.0.1:8480/ as admin with the password in " + work.resolve("dashboard-password"));
         ctx.out.println("                  (backups on schedule, RPO alerts, /metrics; ./lifeboat --config " + plan + " status in a terminal)");

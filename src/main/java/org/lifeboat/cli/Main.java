@@ -70,6 +70,7 @@ public final class Main implements Runnable {
         m.put("forecast", ForecastCommand.class);
         m.put("anomalies", AnomaliesCommand.class);
         m.put("scan", ScanCommand.class);
+        m.put("assess", AssessCommand.class);
         m.put("generate", GenerateCommand.class);
         m.put("serve", ServeCommand.class);
         m.put("status", StatusCommand.class);

@@ -105,11 +105,30 @@ final class RunbookCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         String text = format.equals("html") ? Runbook.html(plan, status, Instant.now()) : Runbook.markdown(plan, status, Instant.now());
+        Path written = null;
         if (output == null) {
             ctx.out.print(text);
         } else {
-            ctx.info("runbook written to " + OutputFile.write(output, text));
+            written = OutputFile.write(output, text);
+            ctx.info("runbook written to " + written);
         }
+        record(ctx, plan, written == null ? null : written.toString());
         return ExitCodes.OK;
+    }
+
+    /**
+     * Records in the state that a runbook of this plan version was generated ({@code lifeboat
+     * assess} checks people have the procedure of the plan as it is now). A state that cannot be
+     * written is a warning: the runbook itself is done.
+     */
+    private void record(Context ctx, Plan plan, String writtenTo) {
+        String env = System.getenv("LIFEBOAT_STATE_DB");
+        String db = env != null && !env.isBlank() ? env : plan.service().stateDb();
+        try (org.lifeboat.state.StateStore store = org.lifeboat.state.StateStore.open(db, org.lifeboat.recovery.StateDir.of(plan))) {
+            new org.lifeboat.state.Runbooks(store).record(plan.hash(), plan.file() == null ? null : plan.file().toString(),
+                    plan.site(), format, writtenTo, org.lifeboat.status.StatusReader.localHost(), Instant.now());
+        } catch (org.lifeboat.state.StateStoreException e) {
+            ctx.warn("the runbook was not recorded in the state (lifeboat assess will not see it): " + e.getMessage());
+        }
     }
 }

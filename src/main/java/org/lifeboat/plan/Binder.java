@@ -34,7 +34,8 @@ final class Binder {
 
     private static final Set<String> TOP = Set.of("name", "repositories", "sites", "default-site", "systems",
             "drill-every", "state-dir", "retention", "serve", "alerts", "state-db", "anomaly-threshold");
-    private static final Set<String> REPO = Set.of("url", "password-file", "password-env", "copy-to", "retention", "offsite");
+    private static final Set<String> REPO = Set.of("url", "password-file", "password-env", "copy-to", "retention", "offsite",
+            "append-only");
     private static final Set<String> RETENTION = Set.of("mode", "period");
     private static final Set<String> SYSTEM = Set.of("description", "owner", "contact", "contacts", "depends-on",
             "rpo", "rto", "drill-every", "backup", "restore", "verify", "retention", "schedule", "ping",
@@ -503,7 +504,15 @@ final class Binder {
             Plan.Retention retention = retention(rm, what, url);
             YEntry oe = rm.entries().get("offsite");
             boolean offsite = oe == null || isNull(oe.value()) ? Plan.RepositorySpec.offsiteByDefault(url) : bool(rm, "offsite", false);
-            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, secret[0], secret[1], copyTo, retention, offsite));
+            boolean appendOnly = bool(rm, "append-only", false);
+            if (appendOnly && url != null && !url.startsWith("rest:")) {
+                // only a REST server can refuse deletes to the client that writes (rest-server --append-only)
+                problems.add(Problem.error(file, rm.entries().get("append-only").keyPos(), what + " is append-only, but only a"
+                        + " rest: repository's server can refuse deletes (rest-server or lifeboat serve-repository"
+                        + " --append-only); its url is " + cut(url)));
+                appendOnly = false;
+            }
+            out.put(r.key(), new Plan.RepositorySpec(r.key(), url, secret[0], secret[1], copyTo, retention, offsite, appendOnly));
             entries.put(r.key(), rm);
         }
         if (onlyWithVariables == null) {

@@ -31,12 +31,20 @@ public record Plan(Path file, String hash, String name, Map<String, RepositorySp
      * @param retention the Object Lock retention its files get (s3: repositories only); null for none
      * @param offsite   whether it lies outside the primary site: the plan's {@code offsite}, else
      *                  {@link #offsiteByDefault(String)}
+     * @param appendOnly the plan's {@code append-only: true}: its server refuses deletes (rest-server or
+     *                  {@code serve-repository --append-only}); declared, not verified (rest: only)
      */
     public record RepositorySpec(String name, String url, String passwordFile, String passwordEnv, List<String> copyTo,
-                                 Retention retention, boolean offsite) {
+                                 Retention retention, boolean offsite, boolean appendOnly) {
         /** A repository without copies or retention, on- or off-site as its URL says. */
         public RepositorySpec(String name, String url, String passwordFile, String passwordEnv) {
             this(name, url, passwordFile, passwordEnv, List.of(), null, offsiteByDefault(url));
+        }
+
+        /** A repository whose server takes deletes (not declared append-only). */
+        public RepositorySpec(String name, String url, String passwordFile, String passwordEnv, List<String> copyTo,
+                              Retention retention, boolean offsite) {
+            this(name, url, passwordFile, passwordEnv, copyTo, retention, offsite, false);
         }
 
         public RepositorySpec {

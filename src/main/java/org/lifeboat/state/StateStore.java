@@ -45,7 +45,7 @@ public final class StateStore implements AutoCloseable {
     /** PRAGMA application_id "LIFE": tells our databases from other SQLite files, which we never touch. */
     static final int APPLICATION_ID = 0x4C494645;
     /** The schema this code writes; PRAGMA user_version (SQLite) or lifeboat_schema (PostgreSQL) holds a database's. */
-    public static final int SCHEMA_VERSION = 3;
+    public static final int SCHEMA_VERSION = 4;
     static final Duration BUSY_TIMEOUT = Duration.ofSeconds(30);
     private static final int SQLITE_BUSY = 5;
 
@@ -147,6 +147,21 @@ public final class StateStore implements AutoCloseable {
                 score_json TEXT NOT NULL,
                 PRIMARY KEY (system, snapshot))""",
             "CREATE INDEX anomalies_system_time ON anomalies (system, snapshot_time)",
+        },
+        {
+            // Each runbook generated (lifeboat runbook): the plan version it was written from, so
+            // lifeboat assess can tell whether people have the procedure of the plan as it is now.
+            """
+            CREATE TABLE runbooks (
+                id TEXT PRIMARY KEY,
+                plan_hash TEXT NOT NULL,
+                plan_file TEXT,
+                site TEXT,
+                format TEXT NOT NULL,
+                output TEXT,
+                host TEXT NOT NULL,
+                generated TEXT NOT NULL)""",
+            "CREATE INDEX runbooks_generated ON runbooks (generated)",
         },
     };
 

@@ -29,6 +29,7 @@ class LayeringTest {
             Map.entry("apps", 2), Map.entry("anomaly", 2),
             Map.entry("plan", 3), Map.entry("state", 3), Map.entry("recovery", 4), Map.entry("drill", 5),
             Map.entry("status", 6), Map.entry("service", 7),
+            Map.entry("assess", 7), // the readiness assessment reads status (6); server and cli show it
             Map.entry("server", 8), Map.entry("cli", 9)); // cli starts the servers (serve, serve-repository)
 
     @Test

@@ -27,6 +27,9 @@ class DemoTest {
         assertThat(r.err()).contains("documents: snapshot").contains("is tagged suspicious");
         assertThat(r.out()).contains("SUSPICIOUS").contains("--clean: the clean point")
                 .contains("the recovered documents are identical to those before the attack");
+        // and the assessment names what to fix: the demo has no off-site or immutable copy
+        assertThat(r.out()).contains("16. How ready is the business?").containsPattern("GAP +offsite")
+                .containsPattern("GAP +immutable");
         assertThat(Files.readString(work.resolve("drill-report.html"))).contains("<svg").contains("system-bar");
         assertThat(Files.readString(work.resolve("runbook.md"))).contains("documents").contains("website");
         assertThat(Files.readString(work.resolve("recovered/website/public/index.html"))).contains("Quarterly report");

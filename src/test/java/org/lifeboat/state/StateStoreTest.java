@@ -271,6 +271,8 @@ class StateStoreTest {
                     st.execute("DROP TABLE job_runs");
                     st.execute("DROP TABLE alerts");
                     st.execute("DROP TABLE system_status");
+                    st.execute("DROP TABLE anomalies"); // schema 3's
+                    st.execute("DROP TABLE runbooks"); // schema 4's
                     st.execute("INSERT INTO drills (id, started, result, report_json) VALUES ('d1', 'x', 'passed', '{}')");
                 }
                 return null;
@@ -290,6 +292,33 @@ class StateStoreTest {
                 return ids;
             });
             assertThat(drills).containsExactly("d1");
+        }
+    }
+
+    @Test
+    void aDatabaseOfSchemaTwoGainsTheAnomalyScoresAndRunbookRecordsAndKeepsItsJobs() throws Exception {
+        Path dir = tmp.resolve("state");
+        try (StateStore s = StateStore.open(dir)) {
+            new JobLog(s).started(run("j1", "h", "files", NOW));
+            s.write("make it version 2", c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute("DROP TABLE runbooks");
+                    st.execute("DROP TABLE anomalies");
+                }
+                return null;
+            });
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(StateStore.FILE_NAME));
+             Statement st = c.createStatement()) {
+            st.execute("PRAGMA user_version = 2");
+        }
+        try (StateStore s = StateStore.open(dir)) {
+            assertThat(new JobLog(s).get("j1")).isPresent();
+            Runbooks runbooks = new Runbooks(s);
+            assertThat(runbooks.recent(0)).isEmpty();
+            Runbooks.Generated g = runbooks.record("abc123", "/etc/lifeboat/lifeboat.yaml", "primary", "html", "/tmp/rb.html", "h", NOW);
+            assertThat(runbooks.recent(0)).containsExactly(g);
+            assertThat(new AnomalyLog(s).of("files", 0)).isEmpty();
         }
     }
 }

@@ -391,6 +391,10 @@ public final class WebServer implements AutoCloseable {
                 drillReport(ctx, path.substring("/drills/".length()));
                 return;
             }
+            if (path.equals("/assess") && !post) {
+                ctx.contentType("text/html; charset=utf-8").result(org.lifeboat.assess.AssessHtml.page(assess(), true));
+                return;
+            }
             if (!post) {
                 page(ctx, session);
                 return;
@@ -681,6 +685,17 @@ public final class WebServer implements AutoCloseable {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(service.metrics().scrape());
     }
 
+    /**
+     * The readiness assessment of the running plan ({@code lifeboat assess}): the repositories are
+     * listed afresh (status retries, no locks), the state is the service's own.
+     */
+    private org.lifeboat.assess.Assessment assess() throws IOException {
+        try (Repositories repos = service.openForListing().forStatus()) {
+            return org.lifeboat.assess.Assessor.assess(org.lifeboat.assess.EvidenceReader.read(service.plan(), repos,
+                    service.store(), service.store().where(), null, true, service.host(), Instant.now()));
+        }
+    }
+
     private void drillReport(Context ctx, String id) throws StateStoreException, BadRequest {
         // drill ids are UTC start time and 4 hex digits; anything else is no drill (and names no file)
         if (!id.matches("[0-9]{8}-[0-9]{6}-[0-9a-f]{4}")) throw new BadRequest(404, "there is no drill '" + id + "'");
@@ -699,9 +714,11 @@ public final class WebServer implements AutoCloseable {
     private void api(Context ctx, String path, boolean post) throws Exception {
         String[] p = path.split("/", -1); // "", "systems", NAME, ...
         for (int i = 0; i < p.length; i++) p[i] = decode(p[i]);
-        if (post && (path.equals("/overview") || path.equals("/systems") || path.equals("/alerts")
+        if (post && (path.equals("/overview") || path.equals("/systems") || path.equals("/alerts") || path.equals("/assess")
                 || p.length == 3 && p[1].equals("jobs"))) {
             throw notThisMethod(ctx, "GET, HEAD", null);
+        } else if (!post && path.equals("/assess")) {
+            json(ctx, 200, assess().toJson());
         } else if (!post && path.equals("/overview")) {
             json(ctx, 200, overview());
         } else if (!post && path.equals("/systems")) {

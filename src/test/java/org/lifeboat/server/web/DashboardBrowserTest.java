@@ -289,6 +289,25 @@ class DashboardBrowserTest {
         until("the redirect to /login after logout", () -> driver.getCurrentUrl().endsWith("/login"));
     }
 
+    /** The readiness assessment: the main page's "Readiness" link opens it, with its score and a row per check. */
+    @Test
+    void theReadinessLinkOpensTheAssessment() throws Exception {
+        login();
+        until("a click on the Readiness link", () -> {
+            driver.findElement(By.id("nav-assess")).click();
+            return driver.getCurrentUrl().equals(fixture.url + "assess");
+        });
+        String score = until("the score", () -> driver.findElement(By.id("score")).getText());
+        assertThat(Integer.parseInt(score)).isBetween(0, 100);
+        assertThat(driver.getTitle()).startsWith("Readiness of");
+        assertThat(driver.findElements(By.cssSelector("tr[data-check='offsite'] td.gap, tr[data-check='offsite'] td.ok"))).isNotEmpty();
+        assertThat(driver.findElement(By.cssSelector("tr[data-check='monitoring'] td.evidence")).getText())
+                .contains("lifeboat serve runs this plan");
+        screenshot("readiness.png");
+        driver.findElement(By.linkText("Overview")).click();
+        until("the overview again", () -> !driver.findElements(By.id("summary")).isEmpty());
+    }
+
     /** The page of a system that is not in the plan: a 404 saying so, with no buttons to press. */
     @Test
     void anUnknownSystemsPageSaysItIsNotInThePlan() throws Exception {
