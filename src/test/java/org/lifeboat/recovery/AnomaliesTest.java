@@ -41,6 +41,7 @@ class AnomaliesTest {
                 sites:
                   production: { root: / }
                   restored: { root: "%s" }
+                  sandbox: { root: "${temp-dir}" }
                 default-site: production
                 state-dir: state
                 systems:
@@ -141,6 +142,22 @@ class AnomaliesTest {
         // --at wins over --clean
         Run at = PlanRuns.lifeboat(plan, "recover", "--clean", "--at", "2000-01-01T00:00:00Z", "--dry-run");
         assertThat(at.err()).contains("--at is given, so --clean is not used");
+    }
+
+    @Test
+    void drillCleanRehearsesTheCleanPointInTheSandbox() throws Exception {
+        setUp("");
+        OfficeTree office = new OfficeTree(src, 18).create(80);
+        String clean = backup().get("snapshot_id").asText();
+        office.attack(0.5, 0.5, true);
+        String attacked = backup().get("snapshot_id").asText();
+        Run plain = PlanRuns.lifeboat(plan, "--json", "drill");
+        assertThat(PlanRuns.json(plain).get("systems").get(0).get("snapshot").asText()).as(plain.toString()).isEqualTo(attacked);
+        Run drill = PlanRuns.lifeboat(plan, "--json", "drill", "--clean");
+        assertThat(drill.exit()).as(drill.toString()).isZero();
+        JsonNode sys = PlanRuns.json(drill).get("systems").get(0);
+        assertThat(sys.get("snapshot").asText()).isEqualTo(clean);
+        assertThat(sys.get("result").asText()).isEqualTo("passed");
     }
 
     @Test

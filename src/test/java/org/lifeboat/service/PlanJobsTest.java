@@ -70,6 +70,33 @@ class PlanJobsTest {
     }
 
     @Test
+    void aBackupJobThatLooksLikeRansomwareSaysSoAndTheLookRaisesTheAlert() throws Exception {
+        Plan plan = filesPlan();
+        org.lifeboat.testutil.OfficeTree office = new org.lifeboat.testutil.OfficeTree(dir.resolve("src"), 21).create(120);
+        PlanJobs jobs = new PlanJobs((p, exclusive, cancel) -> new Repositories(p, exclusive, cancel), dir.resolve("state"), null);
+        JobOutcome clean = jobs.run(plan, new JobRequest("files", JobKind.BACKUP, "manual"), Cancel.NEVER, line -> {});
+        assertThat(clean.message()).doesNotContain("SUSPICIOUS");
+        office.attack(0.4, 0.5, true);
+        JobOutcome hit = jobs.run(plan, new JobRequest("files", JobKind.BACKUP, "manual"), Cancel.NEVER, line -> {});
+        assertThat(hit.result()).isEqualTo(JobRun.SUCCEEDED);
+        assertThat(hit.message()).contains("SUSPICIOUS: its changes look like ransomware (score").contains("no longer compress");
+        // the score is kept in the service's state
+        try (org.lifeboat.state.StateStore st = org.lifeboat.state.StateStore.open(dir.resolve("state"))) {
+            List<org.lifeboat.anomaly.Verdict> v = new org.lifeboat.state.AnomalyLog(st).of("files", 0);
+            assertThat(v).hasSize(2);
+            assertThat(v.getLast().snapshot()).isEqualTo(hit.snapshot());
+            assertThat(v.getLast().score().suspicious()).isTrue();
+        }
+        // keep-last 1 kept the clean point and the attack; the system's status names both
+        try (Repositories repos = new Repositories(plan, false)) {
+            var st = org.lifeboat.status.StatusReader.read(plan, repos, List.of(), "h", java.time.Instant.now());
+            assertThat(st.getFirst().suspicion()).isNotNull();
+            assertThat(st.getFirst().suspicion().firstSnapshot()).isEqualTo(hit.snapshot());
+            assertThat(st.getFirst().suspicion().cleanPoint()).isEqualTo(clean.snapshot());
+        }
+    }
+
+    @Test
     void aRetentionThatFindsTheRepositoryInUseIsDeferredNotAFault() throws Exception {
         // brk13d D2: another system's hung backup held the repository shared; every backup waited
         // two minutes for its retention's exclusive lock and ended partial
