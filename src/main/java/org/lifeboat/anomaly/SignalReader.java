@@ -38,6 +38,12 @@ public final class SignalReader {
     static final double INCOMPRESSIBLE = 1.05;
     /** Files smaller than this (bytes) are left out of the compression signal: too little to judge. */
     static final long MIN_JUDGED = 512;
+    /**
+     * Files from this size (bytes) are judged for deduplication against their old version: a
+     * smaller one is one or two chunks (restic's chunks are 0.5 to 8 MiB, 1 MiB on average), new
+     * whenever it changes at all, so its "new data" would say nothing.
+     */
+    static final long MULTI_CHUNK = 4L << 20;
     /** At most this many chunks of a file are looked up to judge its compression (64 MiB or so). */
     private static final int SAMPLED_CHUNKS = 64;
     /** A walk stops after this many entries (a hostile or unreasonably large change): the rest is not counted. */
@@ -129,8 +135,10 @@ public final class SignalReader {
                 } else if (o.type() == NodeType.FILE && !Objects.equals(o.content(), n.content())) {
                     modified++;
                     sizeDelta += n.size() - o.size();
-                    modifiedBytes += n.size();
-                    newBytes += newBytes(o, n);
+                    if (o.size() >= MULTI_CHUNK && n.size() >= MULTI_CHUNK) {
+                        modifiedBytes += n.size();
+                        newBytes += newBytes(o, n);
+                    }
                     judge(o, n, path);
                 } else if (o.type() == NodeType.FILE) {
                     sizeDelta += n.size() - o.size();

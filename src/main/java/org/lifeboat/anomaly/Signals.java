@@ -21,7 +21,8 @@ import java.util.List;
  *     (zstd ratio of at least 1.3)
  * @param lostCompression of the {@code rewritten}, those whose new version does not compress
  *     (ratio of at most 1.05): the mark of encrypted data, which looks random
- * @param modifiedBytes the new versions' size of modified files, in bytes
+ * @param modifiedBytes the new versions' size of modified files of at least 4 MiB (before and
+ *     after: smaller ones are a chunk or two, new whenever they change), in bytes
  * @param newBytes of {@code modifiedBytes}, the bytes in chunks the old version did not have
  *     (the opposite of deduplication against the parent)
  * @param bytesBefore bytes of regular files in the parent

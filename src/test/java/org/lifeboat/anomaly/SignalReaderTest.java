@@ -110,6 +110,32 @@ class SignalReaderTest {
         }
     }
 
+    @Test
+    void aLargeFileAppendedToIsMostlyDeduplicatedAndOneEncryptedIsAllNew() throws Exception {
+        setUp();
+        java.util.Random rnd = new java.util.Random(9);
+        StringBuilder b = new StringBuilder();
+        while (b.length() < 8 << 20) b.append("row ").append(rnd.nextInt(1_000_000)).append(" ok\n");
+        Path db = src.resolve("mailbox.pst");
+        Files.writeString(db, b);
+        Files.writeString(src.resolve("small.txt"), "a note\n".repeat(100));
+        backupAndRead();
+        Files.writeString(db, "row appended\n".repeat(1000), java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(src.resolve("small.txt"), "another note\n".repeat(100)); // small: not counted
+        Signals appended = backupAndRead();
+        assertThat(appended.modified()).isEqualTo(2);
+        assertThat(appended.modifiedBytes()).isEqualTo(Files.size(db));
+        assertThat(appended.newDataShare()).as("%s", appended).isLessThan(0.3);
+        byte[] key = new byte[8 << 20];
+        rnd.nextBytes(key);
+        byte[] plain = Files.readAllBytes(db);
+        for (int i = 0; i < plain.length; i++) plain[i] ^= key[i % key.length];
+        Files.write(db, plain);
+        Signals encrypted = backupAndRead();
+        assertThat(encrypted.newDataShare()).isGreaterThan(0.99);
+        assertThat(encrypted.lostCompression()).isEqualTo(1);
+    }
+
     private static void deleteTree(Path p) throws Exception {
         try (var s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
