@@ -42,6 +42,20 @@ final class RansomNames {
             "ctbl", "ctb2", "kraken", "nochance", "dharma", "makop", "nefilim", "avos", "avos2", "ragnarok",
             "darkside", "blackmatter");
 
+    /**
+     * Extensions of compressed files and archives: a file renamed to one ({@code app.log.1} to
+     * {@code app.log.1.gz}, as logrotate does) was compressed, and its new content does not
+     * compress for that reason.
+     */
+    private static final Set<String> COMPRESSED = Set.of("gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "zstd", "lz4",
+            "lzma", "lz", "z", "zip", "7z", "rar", "jar", "cab", "br", "sz");
+
+    /** Whether a file name ends in an extension of compressed files or archives. */
+    static boolean isCompressed(String name) {
+        String ext = extension(name);
+        return ext != null && COMPRESSED.contains(ext);
+    }
+
     /** Whether a file name is one a ransom note is given. */
     static boolean isNote(String name) {
         String n = name.toLowerCase(Locale.ROOT);

@@ -192,6 +192,10 @@ public final class SignalReader {
             paired.add(from);
             renamed++;
             sizeDelta += c.size() - from.size();
+            // Compressed under a compression format's name (logrotate's app.log.1 -> app.log.1.gz):
+            // ordinary, and its content does not compress for that reason. A limit an attacker could
+            // use (encrypt and name it .zip); the README says so.
+            if (RansomNames.isCompressed(c.name()) && !RansomNames.isCompressed(from.name())) continue;
             if (!Objects.equals(RansomNames.extension(from.name()), RansomNames.extension(c.name()))) extensionChanged++;
             if (!Objects.equals(from.content(), c.content())) judge(from, c, path);
         }
