@@ -89,8 +89,8 @@ public final class SignalReader {
             files = w.files;
             bytes = w.bytes;
         }
-        long before = files - r.added + r.deleted;
-        return r.result(Math.max(0, before), Math.max(0, bytes - r.sizeDelta), files, bytes);
+        long before = sat(sat(files, neg(r.added)), r.deleted);
+        return r.result(Math.max(0, before), Math.max(0, sat(bytes, neg(r.sizeDelta))), files, bytes);
     }
 
     private Signals result(long filesBefore, long bytesBefore, long filesAfter, long bytesAfter) {
@@ -248,15 +248,29 @@ public final class SignalReader {
     }
 
     private void add(Whole w) {
-        added += w.files;
-        sizeDelta += w.bytes;
-        notes += w.notes;
-        ransomExt += w.ransomExt;
+        added = sat(added, w.files);
+        sizeDelta = sat(sizeDelta, w.bytes);
+        notes = sat(notes, w.notes);
+        ransomExt = sat(ransomExt, w.ransomExt);
     }
 
     private void subtract(Whole w) {
-        deleted += w.files;
-        sizeDelta -= w.bytes;
+        deleted = sat(deleted, w.files);
+        sizeDelta = sat(sizeDelta, neg(w.bytes));
+    }
+
+    /**
+     * a + b, held at the long's limits: a hostile tree that shares subtrees can name more files
+     * than a long counts (2^64 paths in 64 levels), and a count must never wrap to a negative.
+     */
+    static long neg(long a) {
+        return a == Long.MIN_VALUE ? Long.MAX_VALUE : -a;
+    }
+
+    static long sat(long a, long b) {
+        long r = a + b;
+        if (((a ^ r) & (b ^ r)) < 0) return a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        return r;
     }
 
     /**
@@ -285,10 +299,10 @@ public final class SignalReader {
                 }
             } else if (node.type() == NodeType.DIR && node.subtree() != null) {
                 Whole w = whole(node.subtree(), p, depth + 1, came);
-                files += w.files;
-                bytes += w.bytes;
-                n += w.notes;
-                x += w.ransomExt;
+                files = sat(files, w.files);
+                bytes = sat(bytes, w.bytes);
+                n = sat(n, w.notes);
+                x = sat(x, w.ransomExt);
             }
         }
         Whole w = new Whole(files, bytes, n, x);
@@ -313,8 +327,8 @@ public final class SignalReader {
                 bytes += Math.max(0, node.size());
             } else if (node.type() == NodeType.DIR && node.subtree() != null) {
                 Whole w = countOnly(node.subtree(), memo, depth + 1);
-                files += w.files;
-                bytes += w.bytes;
+                files = sat(files, w.files);
+                bytes = sat(bytes, w.bytes);
             }
         }
         Whole w = new Whole(files, bytes, 0, 0);

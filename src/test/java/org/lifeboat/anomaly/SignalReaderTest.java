@@ -160,6 +160,37 @@ class SignalReaderTest {
         assertThat(score.score()).isEqualTo((int) Math.round(score.parts().get("size_change").points()));
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aHostileTreeThatSharesItsSubtreesIsCountedOnceEach() throws Exception {
+        // 70 levels, each folder holding the one below twice: 2^70 paths (more than a long counts), 71 distinct trees.
+        setUp();
+        try (Repository repo = Repository.open(new LocalBackend(cli.repo()), Restic.PASSWORD)) {
+            repo.loadIndex();
+            byte[] leaf = org.lifeboat.repository.tree.TreeCodec.encode(new org.lifeboat.repository.tree.Tree(List.of(
+                    org.lifeboat.repository.tree.Node.builder("HOW_TO_DECRYPT.txt", org.lifeboat.repository.tree.NodeType.FILE)
+                            .mode(0644).size(10).content(List.of()).build())));
+            org.lifeboat.repository.Id id = org.lifeboat.repository.Id.hash(leaf);
+            repo.saveBlob(org.lifeboat.repository.BlobType.TREE, id, leaf, 0, leaf.length);
+            for (int level = 0; level < 70; level++) {
+                List<org.lifeboat.repository.tree.Node> two = new java.util.ArrayList<>();
+                for (String n : List.of("a", "b")) {
+                    two.add(org.lifeboat.repository.tree.Node.builder(n, org.lifeboat.repository.tree.NodeType.DIR).mode(0755)
+                            .subtree(id).build());
+                }
+                byte[] t = org.lifeboat.repository.tree.TreeCodec.encode(new org.lifeboat.repository.tree.Tree(two));
+                id = org.lifeboat.repository.Id.hash(t);
+                repo.saveBlob(org.lifeboat.repository.BlobType.TREE, id, t, 0, t.length);
+            }
+            repo.flush();
+            Signals s = SignalReader.read(repo, null, id, -1, -1);
+            assertThat(s.added()).as("held at the limit, never wrapped").isEqualTo(Long.MAX_VALUE);
+            assertThat(s.ransomNotes()).isEqualTo(Long.MAX_VALUE);
+            assertThat(Scorer.score(s, List.of(), 50).score()).isEqualTo(45);
+            assertThat(s.examples()).hasSize(1);
+        }
+    }
+
     private static void deleteTree(Path p) throws Exception {
         try (var s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
