@@ -121,10 +121,21 @@ public final class Anomalies {
      */
     static List<Signals> baseline(SystemSpec sys, Repository repo, List<Snapshot> prior, AnomalyLog log, Consumer<String> warn)
             throws IOException {
-        List<Row> rows = rows(sys, repo, prior, log, LATE_PAIRS, warn);
+        // Only the newest snapshots make a baseline; older unscored ones are never scored here (a
+        // history of thousands restic wrote must not cost every backup ten more comparisons).
+        List<Row> rows = rows(sys, repo, prior, log, 0, warn);
+        List<Row> recent = rows.subList(Math.max(0, rows.size() - Scorer.HISTORY), rows.size());
+        if (usable(recent) < Scorer.MIN_HISTORY && recent.stream().anyMatch(r -> r.verdict() == null)) {
+            // the newest unscored ones, each against its real predecessor
+            rows = rows(sys, repo, prior, log, LATE_PAIRS, warn);
+        }
         List<Signals> out = new ArrayList<>();
         for (Row r : rows) if (r.verdict() != null && !r.tagged()) out.add(r.verdict().signals());
         return out;
+    }
+
+    private static long usable(List<Row> rows) {
+        return rows.stream().filter(r -> r.verdict() != null && !r.tagged()).count();
     }
 
     /**
