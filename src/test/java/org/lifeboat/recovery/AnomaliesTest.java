@@ -205,6 +205,30 @@ class AnomaliesTest {
     }
 
     @Test
+    void aLongUnscoredHistoryIsScoredOnceForTheBaselineNotAgainAtEveryBackup() throws Exception {
+        setUp("");
+        OfficeTree office = new OfficeTree(src, 19).create(40);
+        Restic restic = new Restic(dir.resolve("repo"), dir.resolve("restic-cache"));
+        String host = org.lifeboat.repository.Repository.hostname();
+        for (int i = 0; i < 15; i++) {
+            office.workDay(0.05);
+            restic.run("backup", "--tag", "system=office", "--host", host, src.toString()).ok();
+        }
+        office.workDay(0.05);
+        assertThat(backup().path("anomaly").path("suspicious").asBoolean()).isFalse();
+        assertThat(stateRows()).as("the newest 10 scored late, and the backup itself").isEqualTo(11);
+        office.workDay(0.05);
+        backup();
+        assertThat(stateRows()).as("enough history: nothing older is scored").isEqualTo(12);
+    }
+
+    private int stateRows() throws Exception {
+        try (org.lifeboat.state.StateStore st = org.lifeboat.state.StateStore.open(dir.resolve("state"))) {
+            return new org.lifeboat.state.AnomalyLog(st).of("office", 0).size();
+        }
+    }
+
+    @Test
     void theThresholdIsSetPerSystemAndOffNeverTags() throws Exception {
         setUp("    anomaly-threshold: off\n");
         OfficeTree office = new OfficeTree(src, 15).create(100);
