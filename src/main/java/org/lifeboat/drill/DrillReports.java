@@ -222,8 +222,12 @@ public final class DrillReports {
             .foot { color: #59636e; font-size: 12px; margin-top: 32px; }
             """;
 
-    /** Text for HTML and XML (the SVG must parse as XML): the five markup characters. */
-    static String esc(String s) {
+    /**
+     * Text for HTML and XML (the SVG must parse as XML): the five markup characters escaped, and
+     * control characters (not allowed in XML 1.0) as spaces; null as "". Every HTML page Lifeboat
+     * writes itself (drill reports, the readiness assessment) escapes through it.
+     */
+    public static String esc(String s) {
         if (s == null) return "";
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
