@@ -38,7 +38,7 @@ public final class Scorer {
 
     /** The signals, in the order they are shown. */
     static final List<Kind> KINDS = List.of(
-            new Kind("compression_loss", Signals::compressionLossShare, 0.01, 0.10, 0.90, false),
+            new Kind("compression_loss", Signals::compressionLossShare, 0.01, 0.05, 0.90, false),
             new Kind("extension_changes", Signals::extensionShare, 0.01, 0.10, 0.40, false),
             new Kind("ransom_extensions", Signals::ransomExtensionShare, 0.0, 0.02, 0.45, false),
             new Kind("ransom_notes", s -> s.ransomNotes(), 0.0, 1.0, 0.45, true),

@@ -88,7 +88,7 @@ final class SystemBackupRunner {
                 if (o.anomaly() != null) {
                     ObjectNode a = j.putObject("anomaly");
                     a.put("score", o.anomaly().score().score()).put("threshold", o.anomaly().score().threshold())
-                            .put("suspicious", o.suspicious());
+                            .put("suspicious", o.suspicious()).put("seconds", Math.round(o.anomalySeconds() * 1000) / 1000.0);
                     var reasons = a.putArray("reasons");
                     o.anomaly().score().reasons().forEach(reasons::add);
                 }

@@ -63,6 +63,7 @@ public final class Anomalies {
         private Snapshot parent;
         private Signals signals;
         private Scorer.Score score;
+        private long nanos;
 
         private Review(SystemSpec sys, Repository repo, List<Snapshot> prior, AnomalyLog log, Consumer<String> warn) {
             this.sys = sys;
@@ -74,6 +75,7 @@ public final class Anomalies {
 
         @Override
         public List<String> tags(Snapshot parent, Id tree, Snapshot.Summary summary) throws IOException {
+            long t0 = System.nanoTime();
             try {
                 Signals s = SignalReader.read(repo, parent == null ? null : parent.tree(), tree,
                         summary == null ? -1 : summary.totalFilesProcessed(), summary == null ? -1 : summary.totalBytesProcessed());
@@ -88,7 +90,14 @@ public final class Anomalies {
                 warn.accept("the ransomware check of system '" + sys.name() + "' could not run, so the snapshot is not scored: "
                         + e.getMessage());
                 return List.of();
+            } finally {
+                nanos = System.nanoTime() - t0;
             }
+        }
+
+        /** How long the scoring took, in seconds (0 before it ran). */
+        public double seconds() {
+            return nanos / 1e9;
         }
 
         /**

@@ -42,10 +42,11 @@ import org.lifeboat.repository.WrongPasswordException;
 public final class SystemBackup {
     /**
      * warnings: what went wrong around a saved snapshot (a failing after hook); anomaly: the
-     * snapshot's ransomware score (null when it could not be scored).
+     * snapshot's ransomware score (null when it could not be scored); anomalySeconds: how long
+     * scoring it took (part of {@code took}).
      */
     public record Outcome(String system, Snapshot snapshot, BackupResult result, Duration took, List<String> warnings,
-                          org.lifeboat.anomaly.Verdict anomaly) {
+                          org.lifeboat.anomaly.Verdict anomaly, double anomalySeconds) {
         /** Whether the snapshot was tagged {@link Anomalies#TAG}. */
         public boolean suspicious() {
             return snapshot != null && snapshot.hasTag(Anomalies.TAG);
@@ -136,7 +137,7 @@ public final class SystemBackup {
             runAfter(b, env, sys, hookWarnings);
             for (String w : hookWarnings) warn.accept(w);
             return new Outcome(sys.name(), res.snapshot(), res, Duration.between(t0, Instant.now()), List.copyOf(hookWarnings),
-                    verdict);
+                    verdict, review.seconds());
         } finally {
             if (!afterDone) {
                 runAfter(b, env, sys, hookWarnings);
