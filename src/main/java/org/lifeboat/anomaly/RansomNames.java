@@ -15,8 +15,11 @@ final class RansomNames {
 
     /** Note names, matched case-insensitively against a whole file name. */
     private static final List<Pattern> NOTES = List.of(
-            // HOW_TO_DECRYPT.txt, How-To-Restore-Files.html, how_to_back_files.html
-            Pattern.compile("[!#_ -]*how[ _-]*to[ _-]*(decrypt|recover|restore|back|unlock|get)[^/]*\\.(txt|html?|hta|url|rtf)"),
+            // HOW_TO_DECRYPT.txt, How-To-Unlock.txt: a verb no ordinary page uses with "how to"
+            Pattern.compile("[!#_ -]*how[ _-]*to[ _-]*(decrypt|unlock)[^/]*\\.(txt|html?|hta|url|rtf)"),
+            // How-To-Restore-Files.html, how_to_back_files.html, HOW_TO_RECOVER_YOUR_DATA.txt (not how-to-get-started.html)
+            Pattern.compile("[!#_ -]*how[ _-]*to[ _-]*(recover|restore|back|get[ _-]*back|return)[ _-]*(my[ _-]*|your[ _-]*|all[ _-]*)?"
+                    + "(files|data)[^/]*\\.(txt|html?|hta|url|rtf)"),
             // README_TO_DECRYPT.txt, readme-for-unlock.txt, !README!.txt (combined with a verb)
             Pattern.compile("[!#_ -]*read[ _-]*me[^/]*(decrypt|unlock|restore|recover|ransom|locked)[^/]*\\.(txt|html?|hta)"),
             // DECRYPT_INSTRUCTIONS.txt, RECOVER-FILES.txt, Restore-My-Files.txt (LockBit), RESTORE_FILES_INFO.txt

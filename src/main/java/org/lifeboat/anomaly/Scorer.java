@@ -14,7 +14,7 @@ import java.util.function.ToDoubleFunction;
  *
  * <p>Each signal {@code i} has a value {@code v} (a share of the parent's files, a count, or a share
  * of bytes), a floor {@code f} below which it never counts, a span {@code s} and a weight {@code w}.
- * Its baseline {@code b} is the larger of the floor and the 95th percentile of the same signal over
+ * Its baseline {@code b} is the larger of the floor and the 80th percentile of the same signal over
  * the history (only once there are {@link #MIN_HISTORY} earlier snapshots; before that, the floor).
  * Its strength is {@code e = clamp((v - b) / s, 0, 1)}: how far above its usual it is. The strengths
  * are combined as independent pieces of evidence (a "noisy OR"):
@@ -110,16 +110,24 @@ public final class Scorer {
         return new Score(score, threshold, threshold > 0 && score >= threshold, parts, reasons, h.size());
     }
 
-    /** The floor, or the 95th percentile of the history once it is long enough, whichever is larger. */
+    /**
+     * The floor, or the {@link #PERCENTILE}th percentile of the history once it is long enough,
+     * whichever is larger. Not a higher percentile: over a short history that is its largest
+     * value, and one accepted outlier (a false alarm whose tag was removed) would then blind the
+     * signal for as long as it stays in the history.
+     */
     static double baseline(Kind k, List<Signals> history) {
         if (history.size() < MIN_HISTORY) return k.floor;
         double[] v = new double[history.size()];
         for (int i = 0; i < v.length; i++) v[i] = k.value.applyAsDouble(history.get(i));
         Arrays.sort(v);
-        // nearest rank: the smallest value at or above 95% of the history
-        double p95 = v[Math.min(v.length - 1, (int) Math.ceil(0.95 * v.length) - 1)];
-        return Math.max(k.floor, p95);
+        // nearest rank: the smallest value at or above PERCENTILE% of the history
+        double p = v[Math.min(v.length - 1, (int) Math.ceil(PERCENTILE / 100.0 * v.length) - 1)];
+        return Math.max(k.floor, p);
     }
+
+    /** The percentile of a system's history that is its usual: 80 (one backup in five may be busier). */
+    public static final int PERCENTILE = 80;
 
     private static String reason(Kind k, Signals s, double v, double b) {
         String usual = k.count ? String.valueOf((long) b) : pct(b);

@@ -36,6 +36,8 @@ public final class SignalReader {
     static final double COMPRESSIBLE = 1.3;
     /** A version whose data compressed at most this well did not compress: random-looking. */
     static final double INCOMPRESSIBLE = 1.05;
+    /** A new version compressing at most this share as well as its old one has lost its compressibility. */
+    static final double KEPT = 0.55;
     /** Files smaller than this (bytes) are left out of the compression signal: too little to judge. */
     static final long MIN_JUDGED = 512;
     /**
@@ -56,6 +58,17 @@ public final class SignalReader {
     private long added, deleted, modified, renamed, extensionChanged, notes, ransomExt, rewritten, lost;
     private long modifiedBytes, newBytes, sizeDelta;
     private final List<String> examples = new ArrayList<>();
+    /**
+     * Unpaired files that left a folder (by content, with how many) and that came into one: a file
+     * moved to another folder unchanged is then a move, not a deletion and an addition. At most
+     * {@link #MAX_PAIRED} of each are kept (a few MB).
+     */
+    private final Map<Id, Integer> goneContent = new HashMap<>();
+    private final List<Id> cameContent = new ArrayList<>();
+    static final int MAX_PAIRED = 100_000;
+    /** Folders removed and added whole, by tree ID, until {@link #settle}: the same tree on both sides was moved. */
+    private final List<Id> removedWhole = new ArrayList<>();
+    private final List<Id> addedWhole = new ArrayList<>();
     /** Wholly added trees, and wholly removed ones, by ID: counted once each (see {@link #whole}). */
     private final Map<Id, Whole> addedTrees = new HashMap<>();
     private final Map<Id, Whole> removedTrees = new HashMap<>();
@@ -120,14 +133,14 @@ public final class SignalReader {
                 String path = p.prefix + "/" + e.getKey();
                 if (n == null || n.type() != o.type()) {
                     if (o.type() == NodeType.FILE) gone.add(o);
-                    else if (o.type() == NodeType.DIR && o.subtree() != null) subtract(whole(o.subtree(), path, p.depth + 1, false));
+                    else if (o.type() == NodeType.DIR && o.subtree() != null) removedWhole(o.subtree(), path, p.depth + 1);
                     continue;
                 }
                 if (o.type() == NodeType.DIR) {
                     if (!Objects.equals(o.subtree(), n.subtree())) {
                         if (o.subtree() == null || n.subtree() == null) {
-                            if (o.subtree() != null) subtract(whole(o.subtree(), path, p.depth + 1, false));
-                            if (n.subtree() != null) add(whole(n.subtree(), path, p.depth + 1, true));
+                            if (o.subtree() != null) removedWhole(o.subtree(), path, p.depth + 1);
+                            if (n.subtree() != null) addedWhole(n.subtree(), path, p.depth + 1);
                         } else {
                             stack.push(new Pair(o.subtree(), n.subtree(), path, p.depth + 1));
                         }
@@ -151,9 +164,79 @@ public final class SignalReader {
                 if (o != null && o.type() == n.type()) continue;
                 String path = p.prefix + "/" + e.getKey();
                 if (n.type() == NodeType.FILE) came.add(n);
-                else if (n.type() == NodeType.DIR && n.subtree() != null) add(whole(n.subtree(), path, p.depth + 1, true));
+                else if (n.type() == NodeType.DIR && n.subtree() != null) addedWhole(n.subtree(), path, p.depth + 1);
             }
             pairRenames(p.prefix, gone, came);
+        }
+        settle();
+    }
+
+    /** How deep inside a new folder a moved one is looked for ({@code archive/2025/q1/dept0}). */
+    static final int MOVE_DEPTH = 4;
+
+    /**
+     * Counts a folder that came whole: a folder in it (up to {@link #MOVE_DEPTH} levels down) with
+     * the tree of one that left is a move; the rest is added.
+     */
+    private void addedMatching(Id tree, String path, int depth, Map<Id, Integer> removed, int level) throws IOException {
+        Integer k = removed.get(tree);
+        if (k != null && k > 0) {
+            removed.put(tree, k - 1);
+            renamed = sat(renamed, countOnly(tree).files);
+            return;
+        }
+        if (removed.isEmpty() || level >= MOVE_DEPTH || removed.values().stream().allMatch(v -> v == 0)) {
+            add(whole(tree, path, depth, true));
+            return;
+        }
+        if (depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(path, depth);
+        for (Node node : nodes(tree).values()) {
+            tick();
+            String p = path + "/" + node.name();
+            if (node.type() == NodeType.FILE) {
+                add(new Whole(1, Math.max(0, node.size()), RansomNames.isNote(node.name()) ? 1 : 0,
+                        RansomNames.hasRansomExtension(node.name()) ? 1 : 0));
+                if (RansomNames.isNote(node.name()) || RansomNames.hasRansomExtension(node.name())) example(p);
+            } else if (node.type() == NodeType.DIR && node.subtree() != null) {
+                addedMatching(node.subtree(), p, depth + 1, removed, level + 1);
+            }
+        }
+    }
+
+    private final Map<Id, String> wholePaths = new HashMap<>();
+    private final Map<Id, Integer> wholeDepths = new HashMap<>();
+
+    private void removedWhole(Id tree, String path, int depth) {
+        removedWhole.add(tree);
+        wholePaths.putIfAbsent(tree, path);
+        wholeDepths.putIfAbsent(tree, depth);
+    }
+
+    private void addedWhole(Id tree, String path, int depth) {
+        addedWhole.add(tree);
+        wholePaths.putIfAbsent(tree, path);
+        wholeDepths.putIfAbsent(tree, depth);
+    }
+
+    /**
+     * Folders that left one place and came to another with the same tree (moved unchanged, an
+     * archive folder) are moves: their files count as renamed. The same for single files moved
+     * unchanged between folders (by content). The rest is counted as deleted and added.
+     */
+    private void settle() throws IOException {
+        Map<Id, Integer> removed = new HashMap<>();
+        for (Id t : removedWhole) removed.merge(t, 1, Integer::sum);
+        for (Id t : addedWhole) addedMatching(t, wholePaths.get(t), wholeDepths.get(t), removed, 0);
+        for (Map.Entry<Id, Integer> e : removed.entrySet()) {
+            for (int i = 0; i < e.getValue(); i++) subtract(whole(e.getKey(), wholePaths.get(e.getKey()), wholeDepths.get(e.getKey()), false));
+        }
+        for (Id key : cameContent) {
+            Integer k = goneContent.get(key);
+            if (k == null || k == 0) continue;
+            goneContent.put(key, k - 1);
+            deleted--;
+            added--;
+            renamed++;
         }
     }
 
@@ -170,6 +253,7 @@ public final class SignalReader {
             goneByStem.putIfAbsent(RansomNames.stem(g.name()), g);
         }
         Set<Node> paired = new HashSet<>();
+        Set<Node> cameNames = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Node c : came) {
             String path = prefix + "/" + c.name();
             Node from = goneByName.get(RansomNames.stem(c.name()));          // a.docx -> a.docx.locked
@@ -183,6 +267,9 @@ public final class SignalReader {
             if (from == null) {
                 added++;
                 sizeDelta += c.size();
+                cameNames.add(c);
+                Id key = contentKey(c);
+                if (key != null && cameContent.size() < MAX_PAIRED) cameContent.add(key);
                 if (RansomNames.isNote(c.name())) {
                     notes++;
                     example(path);
@@ -199,11 +286,59 @@ public final class SignalReader {
             if (!Objects.equals(RansomNames.extension(from.name()), RansomNames.extension(c.name()))) extensionChanged++;
             if (!Objects.equals(from.content(), c.content())) judge(from, c, path);
         }
+        List<Node> left = new ArrayList<>();
+        List<Node> cameLeft = new ArrayList<>();
         for (Node g : gone) {
             if (paired.contains(g)) continue;
             deleted++;
             sizeDelta -= g.size();
+            left.add(g);
+            Id key = contentKey(g);
+            if (key != null && goneContent.size() < MAX_PAIRED) goneContent.merge(key, 1, Integer::sum);
         }
+        for (Node c : came) {
+            if (cameNames.contains(c)) cameLeft.add(c);
+        }
+        replaced(prefix, left, cameLeft);
+    }
+
+    /**
+     * Files deleted from a folder while others came into it under unrelated names: the mark of an
+     * encryptor that writes each file anew under a random name and deletes the original. As many
+     * of them as there are compressible files gone and incompressible files come count as
+     * rewritten files that lost their compressibility.
+     */
+    private void replaced(String prefix, List<Node> gone, List<Node> came) {
+        if (!compressionKnown || gone.isEmpty() || came.isEmpty()) return;
+        long compressible = 0;
+        for (Node g : gone) {
+            if (g.size() >= MIN_JUDGED && ratio(g.content()) >= COMPRESSIBLE) compressible++;
+        }
+        if (compressible == 0) return;
+        long random = 0;
+        String first = null;
+        for (Node c : came) {
+            if (c.size() < MIN_JUDGED || RansomNames.isCompressed(c.name())) continue;
+            double r = ratio(c.content());
+            if (r > 0 && r <= INCOMPRESSIBLE) {
+                random++;
+                if (first == null) first = prefix + "/" + c.name();
+            }
+        }
+        long n = Math.min(compressible, random);
+        if (n == 0) return;
+        rewritten += n;
+        lost += n;
+        example(first);
+    }
+
+    /** A file's content as one key (its chunk IDs hashed); null for an empty file. */
+    private static Id contentKey(Node n) {
+        List<Id> c = n.content();
+        if (c == null || c.isEmpty()) return null;
+        byte[] all = new byte[32 * c.size()];
+        for (int i = 0; i < c.size(); i++) System.arraycopy(c.get(i).bytes(), 0, all, 32 * i, 32);
+        return Id.hash(all);
     }
 
     /** Compares the compressibility of a file's old and new content. */
@@ -213,10 +348,20 @@ public final class SignalReader {
         if (before < COMPRESSIBLE) return;
         rewritten++;
         double after = ratio(now.content());
-        if (after > 0 && after <= INCOMPRESSIBLE) {
+        if (after > 0 && after <= lostBelow(before)) {
             lost++;
             example(path);
         }
+    }
+
+    /**
+     * The ratio at or below which a new version has lost its compressibility: does not compress
+     * at all ({@link #INCOMPRESSIBLE}), or compresses at most {@link #KEPT} as well as before.
+     * The second catches files encrypted in part (the first half of each file, as LockBit and
+     * BlackCat do for speed) and ciphertext written as base64 or hex, which compress a little.
+     */
+    static double lostBelow(double before) {
+        return Math.max(INCOMPRESSIBLE, before * KEPT);
     }
 
     /** Plain bytes per stored byte over a file's first chunks; 0 when none is in the index. */
@@ -310,9 +455,10 @@ public final class SignalReader {
         return w;
     }
 
+    private final Map<Id, Whole> counted = new HashMap<>();
+
     private Whole countOnly(Id tree) throws IOException {
-        Map<Id, Whole> memo = new HashMap<>();
-        return countOnly(tree, memo, 0);
+        return countOnly(tree, counted, 0);
     }
 
     private Whole countOnly(Id tree, Map<Id, Whole> memo, int depth) throws IOException {

@@ -9,14 +9,16 @@ class RansomNamesTest {
     @ParameterizedTest
     @ValueSource(strings = {"HOW_TO_DECRYPT.txt", "How-To-Restore-Files.html", "README_TO_DECRYPT.txt", "_readme.txt",
             "Restore-My-Files.txt", "DECRYPT_INSTRUCTIONS.TXT", "#README.hta", "YOUR_FILES_ARE_ENCRYPTED.txt",
-            "ransom_note.txt", "RECOVER-FILES.txt", "how_to_back_files.html", "HOW_TO_DECRYPT_FILES.txt"})
+            "ransom_note.txt", "RECOVER-FILES.txt", "how_to_back_files.html", "HOW_TO_DECRYPT_FILES.txt",
+            "HOW_TO_RECOVER_YOUR_DATA.txt", "How-To-Unlock.txt"})
     void ransomNotesAreKnown(String name) {
         assertThat(RansomNames.isNote(name)).isTrue();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"README.txt", "readme.md", "README", "notes.txt", "restore.sh", "how_to_build.txt",
-            "decrypt.py", "INSTALL.txt", "recovery-plan.md", "files.txt", "CHANGES.html"})
+            "decrypt.py", "INSTALL.txt", "recovery-plan.md", "files.txt", "CHANGES.html", "how-to-get-started.html",
+            "how-to-restore.html", "how_to_back_up.txt", "how-to-recover-a-deleted-branch.html"})
     void ordinaryFilesAreNotNotes(String name) {
         assertThat(RansomNames.isNote(name)).isFalse();
     }

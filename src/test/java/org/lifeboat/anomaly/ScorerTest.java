@@ -63,6 +63,17 @@ class ScorerTest {
     }
 
     @Test
+    void oneAcceptedOutlierDoesNotBlindTheSignal() {
+        // brk14a B6: a false alarm cleared by removing its tag made 30% lost compression "usual"
+        List<Signals> history = new ArrayList<>();
+        for (int i = 0; i < 5; i++) history.add(sig(10, 0, 0, 0, 0, 0, 0));
+        history.add(sig(300, 0, 0, 0, 0, 0, 300));
+        Scorer.Score s = Scorer.score(sig(210, 0, 0, 0, 0, 0, 210), history, 50);
+        assertThat(s.parts().get("compression_loss").baseline()).isEqualTo(0.01);
+        assertThat(s.suspicious()).isTrue();
+    }
+
+    @Test
     void onlyTheNewestHistoryCounts() {
         List<Signals> history = new ArrayList<>();
         for (int i = 0; i < 100; i++) history.add(sig(i < 50 ? 900 : 0, 0, 0, 0, 0, 0, 0));

@@ -191,6 +191,62 @@ class SignalReaderTest {
         }
     }
 
+    @Test
+    void evasionsAreCaughtPartialEncryptionEncodedCiphertextAndNewRandomNames() throws Exception {
+        // brk14a B1, B2, B3: half of each file encrypted; ciphertext written as base64; each file
+        // encrypted into a new randomly named file and the original deleted.
+        setUp();
+        java.util.Random rnd = new java.util.Random(4);
+        String text = "quarterly report revenue budget meeting notes invoice customer order\n";
+        for (String d : List.of("half", "b64", "fresh")) {
+            Files.createDirectories(src.resolve(d));
+            for (int i = 0; i < 20; i++) Files.writeString(src.resolve(d + "/doc" + i + ".txt"), text.repeat(100 + i * 10));
+        }
+        backupAndRead();
+        for (int i = 0; i < 20; i++) {
+            Path p = src.resolve("half/doc" + i + ".txt");
+            byte[] b = Files.readAllBytes(p);
+            byte[] key = new byte[b.length / 2];
+            rnd.nextBytes(key);
+            for (int j = 0; j < key.length; j++) b[j] ^= key[j];
+            Files.write(p, b);
+            Path q = src.resolve("b64/doc" + i + ".txt");
+            byte[] r = new byte[(int) Files.size(q)];
+            rnd.nextBytes(r);
+            Files.writeString(q, java.util.Base64.getEncoder().encodeToString(r));
+            Path old = src.resolve("fresh/doc" + i + ".txt");
+            byte[] f = new byte[(int) Files.size(old)];
+            rnd.nextBytes(f);
+            Files.write(src.resolve("fresh/" + Long.toHexString(rnd.nextLong())), f);
+            Files.delete(old);
+        }
+        Signals s = backupAndRead();
+        assertThat(s.modified()).isEqualTo(40);
+        assertThat(s.lostCompression()).as("%s", s).isEqualTo(60);
+        assertThat(s.deleted()).isEqualTo(20);
+        assertThat(s.added()).isEqualTo(20);
+        assertThat(Scorer.score(s, List.of(), 50).suspicious()).isTrue();
+    }
+
+    @Test
+    void foldersAndFilesMovedUnchangedAreMovesNotDeletions() throws Exception {
+        // brk14a B18: an archive folder made of last year's folders was 49% "deleted"
+        setUp();
+        for (String d : List.of("dept0", "dept1", "dept2")) {
+            Files.createDirectories(src.resolve(d));
+            for (int i = 0; i < 10; i++) Files.writeString(src.resolve(d + "/f" + i + ".txt"), d + " file " + i + "\n".repeat(i + 1));
+        }
+        backupAndRead();
+        Files.createDirectories(src.resolve("archive"));
+        Files.move(src.resolve("dept0"), src.resolve("archive/dept0"));
+        Files.move(src.resolve("dept1/f3.txt"), src.resolve("dept2/f3-from-dept1.txt"));
+        Signals s = backupAndRead();
+        assertThat(s.deleted()).isZero();
+        assertThat(s.added()).isZero();
+        assertThat(s.renamed()).isEqualTo(11);
+        assertThat(s.filesBefore()).isEqualTo(30);
+    }
+
     private static void deleteTree(Path p) throws Exception {
         try (var s = Files.walk(p)) {
             for (Path x : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
