@@ -171,7 +171,8 @@ final class RecoverCommand implements Callable<Integer> {
                     try {
                         Recovery.Choice choice = Recovery.chooseSnapshot(plan, s, repos, atTime, from, clean, ctx::warn);
                         Snapshot snap = choice.snapshot();
-                        snapText = snap == null ? (s.backup() == null ? "no backup configured" : "NO SNAPSHOT (the recovery would fail)")
+                        snapText = snap == null ? (s.backup() == null ? "no backup configured" : "NO SNAPSHOT (the recovery would fail)"
+                                + (choice.note() == null ? "" : ": " + choice.note()))
                                 : "snapshot " + snap.id().shortHex() + " of " + Plans.time(snap.time().toInstant())
                                 + (from == null ? "" : " in repository '" + choice.repository() + "'")
                                 + (choice.note() == null ? "" : " (" + choice.note() + ")");

@@ -139,12 +139,21 @@ public final class Anomalies {
             rows = rows(sys, repo, prior, log, LATE_PAIRS, warn);
         }
         List<Signals> out = new ArrayList<>();
-        for (Row r : rows) if (r.verdict() != null && !r.tagged()) out.add(r.verdict().signals());
+        for (Row r : rows) if (usable(r)) out.add(r.verdict().signals());
         return out;
     }
 
+    /**
+     * Whether a row may be part of a baseline: scored, not tagged, and not scored late over its
+     * threshold (a snapshot restic wrote of an attacked tree was never tagged, but must not teach
+     * the baseline that an attack is usual).
+     */
+    private static boolean usable(Row r) {
+        return r.verdict() != null && !r.tagged() && !(r.verdict().late() && r.verdict().score().suspicious());
+    }
+
     private static long usable(List<Row> rows) {
-        return rows.stream().filter(r -> r.verdict() != null && !r.tagged()).count();
+        return rows.stream().filter(Anomalies::usable).count();
     }
 
     /**
@@ -198,10 +207,11 @@ public final class Anomalies {
     }
 
     /**
-     * The clean point of a system: the newest snapshot older than the first snapshot of the latest
-     * run of snapshots tagged {@link #TAG} (the run that holds the newest tagged one). Snapshots
-     * after a tagged one are not clean either, even untagged: files an attack encrypted stay
-     * encrypted, unchanged, in every later backup until they are restored.
+     * The clean point of a system (issue 14's rule): the newest snapshot older than the first
+     * snapshot of the latest run of snapshots tagged {@link #TAG} (the run that holds the newest
+     * tagged one). Untagged snapshots after it are not clean either: files an attack encrypted stay
+     * encrypted, unchanged, in every later backup until they are restored. An earlier run is named
+     * ({@code earlier}): the clean point is after it, clean only if that attack was cleaned up.
      *
      * @param mine the system's snapshots, any order
      * @return the choice; {@code snapshot} null when the oldest snapshot is already in the run (no clean point)
@@ -216,10 +226,37 @@ public final class Anomalies {
                 break;
             }
         }
-        if (last < 0) return new Clean(sorted.isEmpty() ? null : sorted.getLast(), null, 0);
+        if (last < 0) return new Clean(sorted.isEmpty() ? null : sorted.getLast(), null, 0, null);
         int first = last;
         while (first > 0 && sorted.get(first - 1).hasTag(TAG)) first--;
-        return new Clean(first == 0 ? null : sorted.get(first - 1), sorted.get(first), last - first + 1);
+        Snapshot earlier = null;
+        for (int i = first - 1; i >= 0; i--) {
+            if (sorted.get(i).hasTag(TAG)) {
+                earlier = sorted.get(i);
+                break;
+            }
+        }
+        return new Clean(first == 0 ? null : sorted.get(first - 1), sorted.get(first), last - first + 1, earlier);
+    }
+
+    /**
+     * The snapshots a keep policy must not remove while tags say there was an attack: for every run
+     * of snapshots tagged {@link #TAG}, its first one (the evidence, which keeps what came before
+     * it a clean point) and the snapshot just before it (that clean point). A second wave must not
+     * push the first wave's clean point out: whether the first was ever cleaned up, only people know.
+     *
+     * @param mine the system's snapshots, any order
+     */
+    public static List<Snapshot> kept(List<Snapshot> mine) {
+        List<Snapshot> sorted = new ArrayList<>(mine);
+        sorted.sort(Comparator.comparing(Snapshot::time));
+        List<Snapshot> out = new ArrayList<>();
+        for (int i = 0; i < sorted.size(); i++) {
+            if (!sorted.get(i).hasTag(TAG) || i > 0 && sorted.get(i - 1).hasTag(TAG)) continue;
+            if (i > 0) out.add(sorted.get(i - 1));
+            out.add(sorted.get(i));
+        }
+        return out;
     }
 
     /**
@@ -230,6 +267,8 @@ public final class Anomalies {
      * @param firstSuspicious the first snapshot of the latest run of suspicious ones; null when no
      *     snapshot is suspicious
      * @param run how many snapshots that run has
+     * @param earlier the newest suspicious snapshot of an earlier run, or null: the clean point
+     *     comes after it, and is clean only if that attack was cleaned up (people must say)
      */
-    public record Clean(Snapshot snapshot, Snapshot firstSuspicious, int run) {}
+    public record Clean(Snapshot snapshot, Snapshot firstSuspicious, int run, Snapshot earlier) {}
 }

@@ -123,9 +123,12 @@ public final class Recovery {
             }
             // The clean point's own time as --at: the same rules (host, paths, clock skew) pick it.
             Choice ch = chooseSnapshot(plan, sys, repos, c.firstSuspicious().time().toInstant().minusNanos(1), from, false, warn);
+            String earlier = c.earlier() == null ? "" : "; an earlier attack was flagged too (snapshot " + c.earlier().id().shortHex()
+                    + " of " + c.earlier().time().truncatedTo(sec) + "): this clean point is after it, so it is clean only if that"
+                    + " attack was cleaned up; if not, recover with --at a time before it";
             return new Choice(ch.snapshot(), ch.repository(), join(ch.note(), "--clean: the clean point, snapshot "
                     + (ch.snapshot() == null ? "none" : ch.snapshot().id().shortHex() + " of " + ch.snapshot().time().truncatedTo(sec))
-                    + "; " + passed));
+                    + "; " + passed + earlier));
         }
         String own = sys.backup() == null ? null : sys.backup().repository();
         if (from == null || own == null || from.equals(own)) return new Choice(chooseSnapshot(plan, sys, repos, at, warn), own, null);
@@ -337,7 +340,8 @@ public final class Recovery {
             snap = choice.snapshot();
             if (choice.note() != null) listener.note(sys.name(), choice.note());
             if (snap == null && needsSnapshot(sys)) {
-                String why = "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ", with the plan's host and paths)"
+                String why = opts.clean() && choice.note() != null && choice.note().contains("no clean point") ? choice.note()
+                        : "no snapshot of system '" + sys.name() + "' (tag " + sys.tag() + ", with the plan's host and paths)"
                         + (opts.at() == null ? "" : " at or before " + opts.at()) + " in repository '" + repoName + "'"
                         + (passedOver.isEmpty() ? "" : "; " + passedOver.getLast());
                 return finish(sys, wave, SystemResult.Outcome.FAILED, why, null, repoName, started, steps, checks);

@@ -47,9 +47,9 @@ public final class SystemRetention {
 
     /**
      * Applies {@code s.retention()} (which must not be null) at {@code now}. While the system has
-     * snapshots tagged suspicious, its clean point ({@link Anomalies#cleanPoint}) and the first
-     * suspicious snapshot after it (the evidence, which keeps the clean point what it is) are kept
-     * whatever the policy says: hourly backups of encrypted files would otherwise push the last
+     * snapshots tagged suspicious, each run's first suspicious snapshot (the evidence, which keeps
+     * what came before it a clean point) and the snapshot before it ({@link Anomalies#kept}) are
+     * kept whatever the policy says: hourly backups of encrypted files would otherwise push the last
      * good copy out of {@code keep-last} within hours, before anyone looked. Removing the tag
      * (the snapshot judged harmless) lets the policy have them.
      *
@@ -72,16 +72,16 @@ public final class SystemRetention {
             return new Result(0, 0, List.of(), List.of(), "retention (" + s.retention() + ") keeps none of its "
                     + d.remove().size() + " snapshots; nothing was removed");
         }
-        // The clean point and the first suspicious snapshot after it (which keeps it the clean point).
+        // Each run of suspicious snapshots: its first one and the clean point before it.
+        List<Snapshot> tagKept = new ArrayList<>(Anomalies.kept(SystemSnapshots.of(s, all)));
+        tagKept.retainAll(d.remove());
         Anomalies.Clean point = Anomalies.cleanPoint(SystemSnapshots.of(s, all));
-        Snapshot clean = point.firstSuspicious() == null ? null : point.snapshot();
-        boolean keepClean = clean != null && d.remove().contains(clean);
-        boolean keepFirst = point.firstSuspicious() != null && d.remove().contains(point.firstSuspicious());
+        Snapshot clean = point.firstSuspicious() == null || !tagKept.contains(point.snapshot()) ? null : point.snapshot();
         int removed = 0;
         List<Retained> retained = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (Snapshot x : d.remove()) {
-            if (keepClean && x.equals(clean) || keepFirst && x.equals(point.firstSuspicious())) continue;
+            if (tagKept.contains(x)) continue;
             try {
                 repo.removeFile(Repository.FileKind.SNAPSHOT, x.id());
                 removed++;
@@ -93,7 +93,6 @@ public final class SystemRetention {
                 failed.add("unable to remove snapshots/" + x.id().hex() + ": " + e.getMessage());
             }
         }
-        return new Result(d.keep().size() + (keepClean ? 1 : 0) + (keepFirst ? 1 : 0), removed, List.copyOf(retained), List.copyOf(failed), null,
-                keepClean ? clean : null);
+        return new Result(d.keep().size() + tagKept.size(), removed, List.copyOf(retained), List.copyOf(failed), null, clean);
     }
 }

@@ -198,10 +198,12 @@ class AnomaliesTest {
         assertThat(rows.get(0).get("suspicious").asBoolean()).as("scored late: not tagged").isFalse();
         Run text = PlanRuns.lifeboat(plan, "anomalies").ok();
         assertThat(text.out()).contains("over threshold (scored late)");
-        // the next plan backup learns from them (their scores are kept)
+        // the next plan backup learns from them (their scores are kept), but not from the attack
+        // (brk14a B4: scored late over its threshold, it must not make an attack usual)
         office.workDay(0.02);
         JsonNode b = backup();
         assertThat(b.path("anomaly").path("suspicious").asBoolean()).isFalse();
+        assertThat(anomalies("office").getFirst().get("history").asInt()).isEqualTo(3);
     }
 
     @Test
@@ -266,6 +268,21 @@ class AnomaliesTest {
         assertThat(ids).as("keep-last 2, plus the clean point and the attack").hasSize(4).contains(cleanPoint, attacked);
         Run text = PlanRuns.lifeboat(plan, "backup", "--all").ok();
         assertThat(text.err()).contains("snapshot " + cleanPoint.substring(0, 8) + " is kept although the retention would remove it");
+
+        // brk14a B5: a second wave keeps the first wave's clean point and evidence too
+        office.attack(0.4, 0.5, false);
+        String second = backup().get("snapshot_id").asText();
+        for (int i = 0; i < 3; i++) {
+            office.workDay(0.01);
+            backup();
+        }
+        ids.clear();
+        for (JsonNode s : Json.MAPPER.readTree(new Cli(dir.resolve("repo"), dir.resolve("password")).run("--json", "snapshots").out())) {
+            ids.add(s.get("id").asText());
+        }
+        assertThat(ids).contains(cleanPoint, attacked, second).hasSize(6);
+        Run dry = PlanRuns.lifeboat(plan, "recover", "--clean", "--dry-run").ok();
+        assertThat(dry.out()).contains("an earlier attack was flagged too (snapshot " + attacked.substring(0, 8));
     }
 
     @Test

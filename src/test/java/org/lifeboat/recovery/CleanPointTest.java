@@ -45,11 +45,21 @@ class CleanPointTest {
         Anomalies.Clean two = Anomalies.cleanPoint(history(".s..s"));
         assertThat(hour(two.snapshot())).as("the latest run, not the first").isEqualTo(3);
         assertThat(two.run()).isEqualTo(1);
+        assertThat(hour(two.earlier())).as("the earlier attack is named").isEqualTo(1);
+        assertThat(c.earlier()).isNull();
 
         Anomalies.Clean first = Anomalies.cleanPoint(history("ss."));
         assertThat(first.snapshot()).as("nothing before the run").isNull();
         assertThat(hour(first.firstSuspicious())).isZero();
 
         assertThat(Anomalies.cleanPoint(List.of()).snapshot()).isNull();
+    }
+
+    @Test
+    void theRetentionKeepsEveryRunsFirstSnapshotAndTheOneBeforeIt() {
+        // brk14a B5: a second wave pushed the first wave's clean point out of keep-last
+        assertThat(Anomalies.kept(history("..ss..s.")).stream().map(CleanPointTest::hour).toList()).containsExactly(1, 2, 5, 6);
+        assertThat(Anomalies.kept(history("s..")).stream().map(CleanPointTest::hour).toList()).containsExactly(0);
+        assertThat(Anomalies.kept(history("...."))).isEmpty();
     }
 }
