@@ -29,23 +29,29 @@ public record Verdict(String system, String snapshot, String parent, OffsetDateT
     /**
      * The JSON of {@code lifeboat anomalies --json}, one object per snapshot (a contract):
      * {@code {"snapshot", "system", "score", "suspicious", "signals": {name: value, ...}}}, and
-     * {@code time}, {@code parent}, {@code threshold}, {@code late}, {@code baseline} and
+     * {@code scored_as}, {@code time}, {@code parent} (as scored), {@code threshold}, {@code late}, {@code baseline} and
      * {@code points} (per signal), {@code counts}, {@code reasons}, {@code examples}, {@code history}.
      *
+     * @param current the snapshot's ID now (64 hex digits): a snapshot whose tags changed is a new
+     *     file, and {@code "snapshot"} must name one that exists; the ID it was scored as is then
+     *     {@code "scored_as"}
      * @param suspicious whether the snapshot carries the {@code suspicious} tag now (not the score's
      *     verdict: a person may have removed the tag, a late score never added it)
      */
-    public ObjectNode toJson(boolean suspicious) {
+    public ObjectNode toJson(String current, boolean suspicious) {
         ObjectNode j = Json.MAPPER.createObjectNode();
-        j.put("snapshot", snapshot).put("system", system).put("score", score.score()).put("suspicious", suspicious);
+        j.put("snapshot", current).put("system", system).put("score", score.score()).put("suspicious", suspicious);
         ObjectNode sig = j.putObject("signals");
         ObjectNode base = Json.MAPPER.createObjectNode();
         ObjectNode pts = Json.MAPPER.createObjectNode();
         for (Map.Entry<String, Scorer.Part> e : score.parts().entrySet()) {
-            sig.put(e.getKey(), round(e.getValue().value()));
+            // counts are whole numbers (ransom_notes), shares fractions
+            if (e.getKey().equals("ransom_notes")) sig.put(e.getKey(), (long) e.getValue().value());
+            else sig.put(e.getKey(), round(e.getValue().value()));
             base.put(e.getKey(), round(e.getValue().baseline()));
             pts.put(e.getKey(), round(e.getValue().points()));
         }
+        if (!current.equals(snapshot)) j.put("scored_as", snapshot);
         j.put("time", time.toString());
         j.put("parent", parent);
         j.put("threshold", score.threshold());

@@ -54,6 +54,8 @@ final class AnomaliesCommand implements Callable<Integer> {
         ArrayNode out = Json.MAPPER.createArrayNode();
         Table t = new Table("System", "Snapshot", "Time", "Score", "Tag", "Strongest signal");
         int failures = 0;
+        int code = ExitCodes.OK;
+        int shown = 0;
         StateStore state = Plans.openState(ctx, plan, "scores are computed from the repository and not kept");
         try (Repositories repos = ctx.repositories(plan, false).forReading()) {
             AnomalyLog log = state == null ? null : new AnomalyLog(state);
@@ -64,20 +66,22 @@ final class AnomaliesCommand implements Callable<Integer> {
                     rows = Anomalies.rows(s, repos.get(s.backup().repository()), mine, log, last, ctx::warn);
                 } catch (Exception e) {
                     failures++;
+                    code = Math.max(code, exitCode(e));
                     ctx.err.println("error: system '" + s.name() + "': " + e.getMessage());
                     continue;
                 }
-                List<Anomalies.Row> shown = rows.subList(Math.max(0, rows.size() - last), rows.size());
-                for (Anomalies.Row r : shown.reversed()) {
+                List<Anomalies.Row> newest = rows.subList(Math.max(0, rows.size() - last), rows.size());
+                for (Anomalies.Row r : newest.reversed()) {
                     Verdict v = r.verdict();
                     if (v == null) continue;
                     if (ctx.json()) {
-                        out.add(v.toJson(r.tagged()));
+                        out.add(v.toJson(r.snapshot().id().hex(), r.tagged()));
                         continue;
                     }
                     var sc = v.score();
                     String flag = r.tagged() ? "SUSPICIOUS"
                             : v.late() && sc.threshold() > 0 && sc.score() >= sc.threshold() ? "over threshold (scored late)" : "";
+                    shown++;
                     t.row(s.name(), r.snapshot().id().shortHex(), Plans.time(r.snapshot().time().toInstant()),
                             sc.score() + "/" + (sc.threshold() == 0 ? "off" : sc.threshold()), flag,
                             sc.reasons().isEmpty() ? "" : cut(sc.reasons().getFirst()));
@@ -88,10 +92,20 @@ final class AnomaliesCommand implements Callable<Integer> {
         }
         if (ctx.json()) {
             ctx.printJson(out);
-        } else {
+        } else if (shown > 0 || failures == 0) {
             t.print(ctx.out);
         }
-        return failures > 0 ? ExitCodes.FATAL : ExitCodes.OK;
+        return failures > 0 ? Math.max(code, ExitCodes.FATAL) : ExitCodes.OK;
+    }
+
+    /** restic's exit code for why a system's repository could not be read (12, 10, 11, else 1). */
+    private static int exitCode(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.lifeboat.repository.WrongPasswordException) return ExitCodes.WRONG_PASSWORD;
+            if (t instanceof org.lifeboat.repository.RepositoryNotFoundException) return ExitCodes.NO_REPOSITORY;
+            if (t instanceof org.lifeboat.repository.LockException) return ExitCodes.LOCKED;
+        }
+        return ExitCodes.FATAL;
     }
 
     /** A reason cut to fit a terminal line beside the other columns (the JSON has it whole). */

@@ -69,7 +69,10 @@ final class ScanCommand implements Callable<Integer> {
                 }
             }
             Snapshot tagged = null;
-            if (!noTag) {
+            // A folder found clean says nothing of the rest: only a whole snapshot is tagged clean.
+            boolean partClean = !path.equals("/") && !result.infected();
+            if (partClean && !noTag) ctx.info("only folder " + path + " was scanned, so the snapshot is not tagged " + SnapshotScan.CLEAN);
+            if (!noTag && !partClean) {
                 try (RepositoryLock lock = ctx.lock(repo, true)) {
                     ctx.refuseWithoutRemovals(repo, Repository.FileKind.SNAPSHOT, "'scan' replaces the snapshot it tags");
                     Snapshot now = repo.loadSnapshot(scanned.id()); // the same file: snapshots are never changed in place

@@ -90,6 +90,10 @@ class ScanCommandTest {
         Run folder = cli.run("scan", newId + ":" + src + "/docs", "--yara", rules.toString(), "--no-tag");
         assertThat(folder.exit()).as(folder.toString()).isZero();
         assertThat(folder.out()).contains(": clean (2 files").doesNotContain("tagged");
+        // brk14a B13: a folder found clean does not tag the whole snapshot clean
+        Run part = cli.run("scan", newId + ":" + src + "/docs", "--yara", rules.toString());
+        assertThat(part.out()).contains("so the snapshot is not tagged scan=clean").doesNotContain("it is now snapshot");
+        assertThat(tags(newId)).containsExactly("scan=infected", "suspicious");
     }
 
     @Test

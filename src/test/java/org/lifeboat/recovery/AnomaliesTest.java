@@ -177,6 +177,11 @@ class AnomaliesTest {
         List<JsonNode> rows = anomalies();
         assertThat(rows.get(0).get("suspicious").asBoolean()).as("the tag is what counts").isFalse();
         assertThat(rows.get(0).get("score").asInt()).as("its score, matched through original").isGreaterThanOrEqualTo(50);
+        // brk14a B10: the ID given is the snapshot's now, one that exists
+        assertThat(rows.get(0).get("snapshot").asText()).isNotEqualTo(flagged);
+        assertThat(rows.get(0).get("scored_as").asText()).isEqualTo(flagged);
+        cli.run("snapshots", rows.get(0).get("snapshot").asText().substring(0, 8)).ok();
+        assertThat(rows.get(0).get("signals").get("ransom_notes").isIntegralNumber()).isTrue();
     }
 
     @Test
@@ -283,6 +288,18 @@ class AnomaliesTest {
         assertThat(ids).contains(cleanPoint, attacked, second).hasSize(6);
         Run dry = PlanRuns.lifeboat(plan, "recover", "--clean", "--dry-run").ok();
         assertThat(dry.out()).contains("an earlier attack was flagged too (snapshot " + attacked.substring(0, 8));
+    }
+
+    @Test
+    void anomaliesSaysWhyARepositoryCannotBeReadWithResticsExitCodes() throws Exception {
+        // brk14a B15: exit 1 and an empty table for a wrong password
+        setUp("");
+        Files.writeString(dir.resolve("password"), "not the password\n");
+        Run wrong = PlanRuns.lifeboat(plan, "anomalies");
+        assertThat(wrong.exit()).as(wrong.toString()).isEqualTo(12);
+        assertThat(wrong.out()).doesNotContain("System");
+        Files.writeString(plan, Files.readString(plan).replace("url: repo", "url: nowhere"));
+        assertThat(PlanRuns.lifeboat(plan, "anomalies").exit()).isEqualTo(10);
     }
 
     @Test
