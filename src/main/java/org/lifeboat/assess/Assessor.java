@@ -81,7 +81,12 @@ public final class Assessor {
     // ------------------------------------------------------------------------------ 3-2-1
 
     private static Finding offsite(Evidence e, SystemSpec s) {
-        if (s.backup() == null) return ok(Check.OFFSITE, s, nothingBackedUp(s));
+        // brk14a B12: a system with targets but no backup is not "not applicable": nothing of it has a copy
+        if (s.backup() == null) {
+            return gap(Check.OFFSITE, s, "the plan backs nothing of " + s.name() + " up (it has no backup:), so nothing of it is"
+                    + " kept anywhere, off-site least of all", "add backup: with its sources and copy-to an off-site repository;"
+                    + " if it truly keeps no data, its restore steps must rebuild it from elsewhere (say where in its description)");
+        }
         SystemCopies.Report r = e.copies().get(s.name());
         OwnNewest own = own(e, s);
         SystemCopies.Place best = null;
@@ -180,6 +185,13 @@ public final class Assessor {
         String m = measured == null ? null : "the drill of " + time(last == null ? st.lastDrill() : last.started()) + " measured "
                 + Durations.format(measured);
         String f = forecast == null ? null : "today's forecast is " + Durations.format(forecast);
+        if (measured == null && last != null && last.result() != DrillSystem.Outcome.PASSED) {
+            // brk14a B14: a forecast from older drills is no evidence while the latest one failed
+            return gap(Check.RTO, s, "the last drill (" + time(last.started()) + ") " + last.result().json() + " before " + s.name()
+                            + " was back, so it measured no recovery time" + (f == null ? "" : "; " + f + ", from earlier drills")
+                            + " (" + target + ")",
+                    "mend what made the drill fail (lifeboat drill report latest) and drill again: lifeboat drill --systems " + s.name());
+        }
         if (measured == null && forecast == null) {
             String why = last == null ? "never drilled, so there is neither a measured recovery time nor a forecast"
                     : "the last drill (" + time(last.started()) + ") " + last.result().json() + " before " + s.name()
@@ -204,7 +216,11 @@ public final class Assessor {
     // ------------------------------------------------------------------------------ RPO
 
     private static Finding rpo(Evidence e, SystemSpec s) {
-        if (s.backup() == null) return ok(Check.RPO, s, nothingBackedUp(s));
+        if (s.backup() == null) {
+            return gap(Check.RPO, s, "RPO " + Durations.toPlanText(s.rpo()) + " is its target, but the plan backs nothing of "
+                    + s.name() + " up (it has no backup:): all its data since it was set up would be lost",
+                    "add backup: with its sources (files, a database dump, a command's output) to the system in the plan");
+        }
         Instant now = e.now();
         Instant since = now.minus(WINDOW);
         String target = "RPO " + Durations.toPlanText(s.rpo());

@@ -275,6 +275,33 @@ class AssessTest {
     }
 
     @Test
+    void aPassingDrillThenAFailedOneLeavesTheRecoveryTimeUnknown() throws Exception {
+        // brk14a B14: "ok (forecast …)" while the only recent drill failed
+        Path plan = setUp(readyPlan());
+        assertThat(PlanRuns.lifeboat(plan, "drill").exit()).isZero();
+        Files.writeString(plan, Files.readString(plan).replace("      - files: {}\n", "      - files: {}\n      - command: \"false\"\n"));
+        assertThat(PlanRuns.lifeboat(plan, "drill").exit()).isNotZero();
+        assertGap(assess(plan), "rto", "files", "the last drill (", "failed before files was back", "from earlier drills");
+    }
+
+    @Test
+    void aSystemWithTargetsButNoBackupHasNoRecoveryPointAndNoCopy() throws Exception {
+        // brk14a B12: 90/100 for a plan whose only system keeps nothing
+        Path plan = setUp(readyPlan() + """
+                  erp:
+                    owner: Eve
+                    contact: eve@example.com
+                    rpo: 1h
+                    rto: 1h
+                    restore:
+                      - command: "true"
+                """);
+        JsonNode a = assess(plan);
+        assertGap(a, "rpo", "erp", "RPO 1h is its target, but the plan backs nothing of erp up");
+        assertGap(a, "offsite", "erp", "nothing of it is kept anywhere");
+    }
+
+    @Test
     void theDemoPlanIsAssessed() throws Exception {
         Path work = dir.resolve("demo");
         Run demo = Cli.raw(null, "demo", "--dir", work.toString());
