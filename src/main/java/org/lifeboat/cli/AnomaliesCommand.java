@@ -71,6 +71,11 @@ final class AnomaliesCommand implements Callable<Integer> {
                     continue;
                 }
                 List<Anomalies.Row> newest = rows.subList(Math.max(0, rows.size() - last), rows.size());
+                if (newest.stream().anyMatch(r -> r.verdict() != null && !r.verdict().signals().compressionKnown())) {
+                    ctx.warn("repository '" + s.backup().repository() + "' stores data uncompressed (repository format 1, or"
+                            + " compression off), so files that lost their compressibility (encrypted ones) cannot be seen in"
+                            + " system '" + s.name() + "'; lifeboat migrate upgrade_repo_v2 lets new backups be judged");
+                }
                 for (Anomalies.Row r : newest.reversed()) {
                     Verdict v = r.verdict();
                     if (v == null) continue;

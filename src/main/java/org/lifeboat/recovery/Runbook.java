@@ -148,9 +148,12 @@ public final class Runbook {
                 .map(Plan.RepositorySpec::name).toList();
         if (!immutable.isEmpty() || !offsite.isEmpty()) {
             String from = !immutable.isEmpty() ? immutable.getFirst() : offsite.getFirst();
-            steps.add("**If the backup server itself may be compromised**, recover from a copy the attacker could not change: `"
-                    + recover() + " --clean --from " + q(from) + " --yes`"
-                    + (immutable.isEmpty() ? " (off-site)." : " (immutable: " + String.join(", ", immutable) + ")."));
+            steps.add("**If the backup server itself may be compromised**, recover from "
+                    + (immutable.isEmpty() ? "the off-site copy (" + String.join(", ", offsite) + "; it can be changed by whoever"
+                            + " holds its credentials, so check it first with `lifeboat check`): `"
+                            : "a copy the attacker could not change (immutable: " + String.join(", ", immutable) + "): `")
+                    + recover() + " --clean --from " + q(from) + " --yes`. A copy carries the tags its snapshots had when they"
+                    + " were copied: a `suspicious` tag removed here later is still there.");
         } else {
             steps.add("**This plan has no off-site or immutable copy**: an attacker who reaches the backup repository can delete"
                     + " it too. Add one (`copy-to` a repository with `offsite: true` and S3 Object Lock `retention:`).");

@@ -303,6 +303,24 @@ class AnomaliesTest {
     }
 
     @Test
+    void aFormatOneRepositorySaysItsDataCannotShowLostCompression() throws Exception {
+        // brk14a B17: 93% of the files encrypted in place scored 44 there, and nothing said why
+        setUp("");
+        deleteRepo();
+        new Cli(dir.resolve("repo"), dir.resolve("password")).run("init", "--repository-version", "1").ok();
+        new OfficeTree(src, 20).create(40);
+        backup();
+        Run r = PlanRuns.lifeboat(plan, "anomalies").ok();
+        assertThat(r.err()).contains("repository 'main' stores data uncompressed (repository format 1");
+    }
+
+    private void deleteRepo() throws Exception {
+        try (var s = Files.walk(dir.resolve("repo"))) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    @Test
     void aStateThatCannotBeOpenedLeavesTheBackupScoredAgainstTheRepository() throws Exception {
         setUp("");
         new OfficeTree(src, 16).create(60);

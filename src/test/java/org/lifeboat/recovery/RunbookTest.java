@@ -58,7 +58,8 @@ class RunbookTest {
                   vault: { url: "s3:http://127.0.0.1:9000/b", password-file: password, offsite: true, retention: { mode: compliance, period: 30d } }
                 """ + systems);
         String safe = Runbook.markdown(PlanLoader.load(file, null, PlanLoader.Generators.placeholders()), Map.of(), Instant.now());
-        assertThat(safe).contains("recover --clean --from vault --yes` (immutable: vault)").doesNotContain("no off-site or immutable copy");
+        assertThat(safe).contains("a copy the attacker could not change (immutable: vault)", "recover --clean --from vault --yes`")
+                .doesNotContain("no off-site or immutable copy");
         assertThat(Runbook.html(PlanLoader.load(file, null, PlanLoader.Generators.placeholders()), Map.of(), Instant.now()))
                 .contains("5. Ransomware");
     }
