@@ -279,7 +279,7 @@ class AssessTest {
         // brk14a B14: "ok (forecast …)" while the only recent drill failed
         Path plan = setUp(readyPlan());
         assertThat(PlanRuns.lifeboat(plan, "drill").exit()).isZero();
-        Files.writeString(plan, Files.readString(plan).replace("      - files: {}\n", "      - files: {}\n      - command: \"false\"\n"));
+        Files.writeString(plan, Files.readString(plan).replace("      - files: {}\n", "      - files: {}\n      - command: { run: \"false\", within: 1s }\n"));
         assertThat(PlanRuns.lifeboat(plan, "drill").exit()).isNotZero();
         assertGap(assess(plan), "rto", "files", "the last drill (", "failed before files was back", "from earlier drills");
     }
