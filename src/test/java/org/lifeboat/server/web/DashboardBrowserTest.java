@@ -59,6 +59,7 @@ class DashboardBrowserTest {
     static ServeFixture fixture;
     static ChromeDriver driver;
     static byte[] hello, notes;
+    static org.lifeboat.testutil.OfficeTree office;
     static Path downloads;
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -78,6 +79,7 @@ class DashboardBrowserTest {
         Files.write(plan.resolve("src/files/docs/notes.txt"), notes);
         Files.writeString(plan.resolve("src/files/readme.txt"), "a file next to the docs folder\n");
         ServeFixture.repository(plan, "main");
+        office = new org.lifeboat.testutil.OfficeTree(plan.resolve("src/office"), 77).create(60);
         String text = "state-dir: ${DIR}/state\n"
                 + "repositories:\n" + ServeFixture.repositoryLine(plan, "main")
                 + """
@@ -87,6 +89,11 @@ class DashboardBrowserTest {
                     rto: 30m
                     backup: { repository: main, sources: [ { path: ${DIR}/src/files } ] }
                     schedule: { backup: 1h }
+                  office:
+                    rpo: 1h
+                    rto: 30m
+                    backup: { repository: main, sources: [ { path: ${DIR}/src/office } ] }
+                    schedule: { backup: 12h }
                   late:
                     rpo: 1h
                     rto: 30m
@@ -306,6 +313,41 @@ class DashboardBrowserTest {
         screenshot("readiness.png");
         driver.findElement(By.linkText("Overview")).click();
         until("the overview again", () -> !driver.findElements(By.id("summary")).isEmpty());
+    }
+
+    /** A backup that looks like ransomware: marked on the overview, said with its clean point on the system page. */
+    @Test
+    void aSuspiciousBackupIsMarkedOnTheOverviewAndTheSystemPage() throws Exception {
+        fixture.await("office's first backup", Duration.ofSeconds(60), () -> {
+            try {
+                return fixture.json("/api/systems/office/snapshots").size() > 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        office.attack(0.5, 0.5, true);
+        org.lifeboat.testutil.Run r = org.lifeboat.testutil.PlanRuns.lifeboat(fixture.plan, "backup", "--system", "office");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.err()).contains("is tagged suspicious");
+        fixture.service.look();
+        login();
+        WebElement tag = until("the suspicious tag on office's row", () -> {
+            driver.navigate().refresh();
+            var t = driver.findElements(By.cssSelector("#systems tr.system-row[data-system='office'] .suspicious-tag"));
+            return t.isEmpty() ? null : t.getFirst();
+        });
+        assertThat(tag.getText()).isEqualTo("suspicious");
+        int[] red = rgb(tag.getCssValue("background-color"));
+        assertThat(red[0]).as("the tag %s", Arrays.toString(red)).isGreaterThan(red[1] + 60);
+        assertThat(driver.findElements(By.cssSelector("#systems tr.system-row[data-system='files'] .suspicious-tag"))).isEmpty();
+        driver.get(fixture.url + "systems/office");
+        String said = until("the ransomware fact", () -> {
+            var f = driver.findElements(By.id("suspicious"));
+            return f.isEmpty() ? null : f.getFirst().getText();
+        });
+        assertThat(said).contains("looks like ransomware").contains("clean point").contains("lifeboat recover --clean");
+        screenshot("system-office-suspicious.png");
+        driver.get(fixture.url);
     }
 
     /** The page of a system that is not in the plan: a 404 saying so, with no buttons to press. */
