@@ -46,14 +46,18 @@ final class RansomNames {
             "darkside", "blackmatter");
 
     /**
-     * Extensions of compressed files and archives: a file renamed to one ({@code app.log.1} to
-     * {@code app.log.1.gz}, as logrotate does) was compressed, and its new content does not
-     * compress for that reason.
+     * Extensions of formats whose content is compressed (archives, office documents, PDFs, images,
+     * media): a file renamed to one ({@code app.log.1} to {@code app.log.1.gz}, as logrotate does;
+     * {@code report.txt} to {@code report.pdf}) or added under one does not compress for that reason.
      */
     private static final Set<String> COMPRESSED = Set.of("gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "zstd", "lz4",
-            "lzma", "lz", "z", "zip", "7z", "rar", "jar", "cab", "br", "sz");
+            "lzma", "lz", "z", "zip", "7z", "rar", "jar", "cab", "br", "sz",
+            // formats whose content is compressed: office documents, PDFs, images, sound and video
+            "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "epub", "jpg", "jpeg", "png", "gif", "webp", "heic",
+            "heif", "avif", "jxl", "mp3", "m4a", "aac", "ogg", "opus", "flac", "mp4", "m4v", "mov", "mkv", "webm", "avi",
+            "wmv", "wma");
 
-    /** Whether a file name ends in an extension of compressed files or archives. */
+    /** Whether a file name ends in an extension of a compressed format. */
     static boolean isCompressed(String name) {
         String ext = extension(name);
         return ext != null && COMPRESSED.contains(ext);

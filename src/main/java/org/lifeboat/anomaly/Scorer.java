@@ -132,8 +132,8 @@ public final class Scorer {
     private static String reason(Kind k, Signals s, double v, double b) {
         String usual = k.count ? String.valueOf((long) b) : pct(b);
         return switch (k.name) {
-            case "compression_loss" -> s.lostCompression() + " of " + s.rewritten() + " rewritten files no longer compress"
-                    + " (" + pct(v) + " of the files; usual " + usual + "): encrypted data looks random";
+            case "compression_loss" -> s.lostCompression() + " of " + s.rewritten() + " rewritten files no longer compress, or"
+                    + " far less (" + pct(v) + " of the files; usual " + usual + "): encrypted data looks random";
             case "extension_changes" -> s.extensionChanged() + " files renamed to another extension (" + pct(v) + "; usual " + usual + ")";
             case "ransom_extensions" -> s.ransomExtensions() + " files with an extension ransomware uses (" + pct(v) + ")";
             case "ransom_notes" -> s.ransomNotes() + " new file" + (s.ransomNotes() == 1 ? "" : "s") + " named like a ransom note";

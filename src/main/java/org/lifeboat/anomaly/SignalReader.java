@@ -36,8 +36,10 @@ public final class SignalReader {
     static final double COMPRESSIBLE = 1.3;
     /** A version whose data compressed at most this well did not compress: random-looking. */
     static final double INCOMPRESSIBLE = 1.05;
-    /** A new version compressing at most this share as well as its old one has lost its compressibility. */
-    static final double KEPT = 0.55;
+    /** A new version at least this share of which looks random has lost its compressibility (see {@link #lost})... */
+    static final double RANDOM_SHARE = 0.4;
+    /** ...when it also compresses at most this many times. */
+    static final double PARTLY_RANDOM = 2.5;
     /** Files smaller than this (bytes) are left out of the compression signal: too little to judge. */
     static final long MIN_JUDGED = 512;
     /**
@@ -66,6 +68,9 @@ public final class SignalReader {
     private final Map<Id, Integer> goneContent = new HashMap<>();
     private final List<Id> cameContent = new ArrayList<>();
     static final int MAX_PAIRED = 100_000;
+    /** Compressible files that left, random-looking ones that came (see {@link #settle}). */
+    private long goneCompressible, cameRandom;
+    private String firstRandom;
     /** Folders removed and added whole, by tree ID, until {@link #settle}: the same tree on both sides was moved. */
     private final List<Id> removedWhole = new ArrayList<>();
     private final List<Id> addedWhole = new ArrayList<>();
@@ -114,7 +119,11 @@ public final class SignalReader {
     private record Pair(Id oldTree, Id newTree, String prefix, int depth) {}
 
     /** Regular files and their bytes in a tree, with what a wholly added tree shows (notes, ransom extensions). */
-    private record Whole(long files, long bytes, long notes, long ransomExt) {}
+    /**
+     * @param judged for a tree that came: its files that look random (see {@link #looksRandom});
+     *     for one that left: its files that compressed
+     */
+    private record Whole(long files, long bytes, long notes, long ransomExt, long judged) {}
 
     private void compare(Id oldRoot, Id newRoot) throws IOException {
         Deque<Pair> stack = new ArrayDeque<>();
@@ -171,6 +180,8 @@ public final class SignalReader {
         settle();
     }
 
+    /** Folders that left whole and are not yet matched with one that came (see {@link #addedMatching}). */
+    private long removedLeft;
     /** How deep inside a new folder a moved one is looked for ({@code archive/2025/q1/dept0}). */
     static final int MOVE_DEPTH = 4;
 
@@ -182,10 +193,11 @@ public final class SignalReader {
         Integer k = removed.get(tree);
         if (k != null && k > 0) {
             removed.put(tree, k - 1);
+            removedLeft--;
             renamed = sat(renamed, countOnly(tree).files);
             return;
         }
-        if (removed.isEmpty() || level >= MOVE_DEPTH || removed.values().stream().allMatch(v -> v == 0)) {
+        if (removedLeft == 0 || level >= MOVE_DEPTH) {
             add(whole(tree, path, depth, true));
             return;
         }
@@ -195,7 +207,7 @@ public final class SignalReader {
             String p = path + "/" + node.name();
             if (node.type() == NodeType.FILE) {
                 add(new Whole(1, Math.max(0, node.size()), RansomNames.isNote(node.name()) ? 1 : 0,
-                        RansomNames.hasRansomExtension(node.name()) ? 1 : 0));
+                        RansomNames.hasRansomExtension(node.name()) ? 1 : 0, looksRandom(node, p) ? 1 : 0));
                 if (RansomNames.isNote(node.name()) || RansomNames.hasRansomExtension(node.name())) example(p);
             } else if (node.type() == NodeType.DIR && node.subtree() != null) {
                 addedMatching(node.subtree(), p, depth + 1, removed, level + 1);
@@ -226,6 +238,7 @@ public final class SignalReader {
     private void settle() throws IOException {
         Map<Id, Integer> removed = new HashMap<>();
         for (Id t : removedWhole) removed.merge(t, 1, Integer::sum);
+        removedLeft = removedWhole.size();
         for (Id t : addedWhole) addedMatching(t, wholePaths.get(t), wholeDepths.get(t), removed, 0);
         for (Map.Entry<Id, Integer> e : removed.entrySet()) {
             for (int i = 0; i < e.getValue(); i++) subtract(whole(e.getKey(), wholePaths.get(e.getKey()), wholeDepths.get(e.getKey()), false));
@@ -237,6 +250,16 @@ public final class SignalReader {
             deleted--;
             added--;
             renamed++;
+        }
+        // Files deleted while others came, anywhere in the tree, under unrelated names: an
+        // encryptor that writes each file anew (in place or in a new folder) and deletes the
+        // original. As many as there are compressible files gone and random-looking files come
+        // count as rewritten files that lost their compressibility.
+        long n = Math.min(goneCompressible, cameRandom);
+        if (n > 0) {
+            rewritten = sat(rewritten, n);
+            lost = sat(lost, n);
+            example(firstRandom);
         }
     }
 
@@ -286,50 +309,17 @@ public final class SignalReader {
             if (!Objects.equals(RansomNames.extension(from.name()), RansomNames.extension(c.name()))) extensionChanged++;
             if (!Objects.equals(from.content(), c.content())) judge(from, c, path);
         }
-        List<Node> left = new ArrayList<>();
-        List<Node> cameLeft = new ArrayList<>();
         for (Node g : gone) {
             if (paired.contains(g)) continue;
             deleted++;
             sizeDelta -= g.size();
-            left.add(g);
+            if (compressible(g)) goneCompressible++;
             Id key = contentKey(g);
             if (key != null && goneContent.size() < MAX_PAIRED) goneContent.merge(key, 1, Integer::sum);
         }
         for (Node c : came) {
-            if (cameNames.contains(c)) cameLeft.add(c);
+            if (cameNames.contains(c) && looksRandom(c, prefix + "/" + c.name())) cameRandom++;
         }
-        replaced(prefix, left, cameLeft);
-    }
-
-    /**
-     * Files deleted from a folder while others came into it under unrelated names: the mark of an
-     * encryptor that writes each file anew under a random name and deletes the original. As many
-     * of them as there are compressible files gone and incompressible files come count as
-     * rewritten files that lost their compressibility.
-     */
-    private void replaced(String prefix, List<Node> gone, List<Node> came) {
-        if (!compressionKnown || gone.isEmpty() || came.isEmpty()) return;
-        long compressible = 0;
-        for (Node g : gone) {
-            if (g.size() >= MIN_JUDGED && ratio(g.content()) >= COMPRESSIBLE) compressible++;
-        }
-        if (compressible == 0) return;
-        long random = 0;
-        String first = null;
-        for (Node c : came) {
-            if (c.size() < MIN_JUDGED || RansomNames.isCompressed(c.name())) continue;
-            double r = ratio(c.content());
-            if (r > 0 && r <= INCOMPRESSIBLE) {
-                random++;
-                if (first == null) first = prefix + "/" + c.name();
-            }
-        }
-        long n = Math.min(compressible, random);
-        if (n == 0) return;
-        rewritten += n;
-        lost += n;
-        example(first);
     }
 
     /** A file's content as one key (its chunk IDs hashed); null for an empty file. */
@@ -348,20 +338,27 @@ public final class SignalReader {
         if (before < COMPRESSIBLE) return;
         rewritten++;
         double after = ratio(now.content());
-        if (after > 0 && after <= lostBelow(before)) {
+        if (after > 0 && lost(before, after)) {
             lost++;
             example(path);
         }
     }
 
     /**
-     * The ratio at or below which a new version has lost its compressibility: does not compress
-     * at all ({@link #INCOMPRESSIBLE}), or compresses at most {@link #KEPT} as well as before.
-     * The second catches files encrypted in part (the first half of each file, as LockBit and
-     * BlackCat do for speed) and ciphertext written as base64 or hex, which compress a little.
+     * Whether a new version compressing {@code after} times (plain / stored) has lost the
+     * compressibility of its old one ({@code before}): it does not compress at all
+     * ({@link #INCOMPRESSIBLE}), or at least {@link #RANDOM_SHARE} of it looks random and it
+     * compresses at most {@link #PARTLY_RANDOM} times. The random share {@code f} is what makes
+     * the ratios fit if the rest still compresses as before: {@code 1/after = f + (1 - f)/before}.
+     * This catches files encrypted in part (the first half of each file, as LockBit and BlackCat
+     * do for speed) and ciphertext written as base64 (f ~ 0.65), not a template of empty rows
+     * (ratio 50) filled with real data (ratio 3, f ~ 0.3).
      */
-    static double lostBelow(double before) {
-        return Math.max(INCOMPRESSIBLE, before * KEPT);
+    static boolean lost(double before, double after) {
+        if (after <= INCOMPRESSIBLE) return true;
+        if (after > PARTLY_RANDOM || before <= 1) return false;
+        double f = (1 / after - 1 / before) / (1 - 1 / before);
+        return f >= RANDOM_SHARE;
     }
 
     /** Plain bytes per stored byte over a file's first chunks; 0 when none is in the index. */
@@ -397,11 +394,30 @@ public final class SignalReader {
         sizeDelta = sat(sizeDelta, w.bytes);
         notes = sat(notes, w.notes);
         ransomExt = sat(ransomExt, w.ransomExt);
+        cameRandom = sat(cameRandom, w.judged);
     }
 
     private void subtract(Whole w) {
         deleted = sat(deleted, w.files);
         sizeDelta = sat(sizeDelta, neg(w.bytes));
+        goneCompressible = sat(goneCompressible, w.judged);
+    }
+
+    /** A file that left and compressed (a document, not a photo). */
+    private boolean compressible(Node n) {
+        return compressionKnown && n.size() >= MIN_JUDGED && ratio(n.content()) >= COMPRESSIBLE;
+    }
+
+    /**
+     * A file that came and looks random: it does not compress and its name is not that of an
+     * already compressed format (a photo, a PDF, an archive); the first one is kept as an example.
+     */
+    private boolean looksRandom(Node n, String path) {
+        if (!compressionKnown || n.size() < MIN_JUDGED || RansomNames.isCompressed(n.name())) return false;
+        double r = ratio(n.content());
+        if (r <= 0 || r > INCOMPRESSIBLE) return false;
+        if (firstRandom == null) firstRandom = path;
+        return true;
     }
 
     /**
@@ -427,7 +443,7 @@ public final class SignalReader {
         Whole known = memo.get(tree);
         if (known != null) return known;
         if (depth > TreeRules.MAX_DEPTH) throw new TreeWalker.TooDeepException(path, depth);
-        long files = 0, bytes = 0, n = 0, x = 0;
+        long files = 0, bytes = 0, n = 0, x = 0, j = 0;
         for (Node node : nodes(tree).values()) {
             tick();
             String p = path + "/" + node.name();
@@ -442,15 +458,17 @@ public final class SignalReader {
                     x++;
                     example(p);
                 }
+                if (came ? looksRandom(node, p) : compressible(node)) j++;
             } else if (node.type() == NodeType.DIR && node.subtree() != null) {
                 Whole w = whole(node.subtree(), p, depth + 1, came);
                 files = sat(files, w.files);
                 bytes = sat(bytes, w.bytes);
                 n = sat(n, w.notes);
                 x = sat(x, w.ransomExt);
+                j = sat(j, w.judged);
             }
         }
-        Whole w = new Whole(files, bytes, n, x);
+        Whole w = new Whole(files, bytes, n, x, j);
         memo.put(tree, w);
         return w;
     }
@@ -477,7 +495,7 @@ public final class SignalReader {
                 bytes = sat(bytes, w.bytes);
             }
         }
-        Whole w = new Whole(files, bytes, 0, 0);
+        Whole w = new Whole(files, bytes, 0, 0, 0);
         memo.put(tree, w);
         return w;
     }

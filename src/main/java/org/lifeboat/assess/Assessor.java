@@ -113,7 +113,7 @@ public final class Assessor {
     }
 
     private static Finding immutable(Evidence e, SystemSpec s) {
-        if (s.backup() == null) return ok(Check.IMMUTABLE, s, nothingBackedUp(s));
+        if (s.backup() == null) return gap(Check.IMMUTABLE, s, nothingBackedUp(s), ADD_BACKUP);
         SystemCopies.Report r = e.copies().get(s.name());
         List<String> held = new ArrayList<>();
         for (SystemCopies.Place p : r.places()) {
@@ -187,8 +187,9 @@ public final class Assessor {
         String f = forecast == null ? null : "today's forecast is " + Durations.format(forecast);
         if (measured == null && last != null && last.result() != DrillSystem.Outcome.PASSED) {
             // brk14a B14: a forecast from older drills is no evidence while the latest one failed
-            return gap(Check.RTO, s, "the last drill (" + time(last.started()) + ") " + last.result().json() + " before " + s.name()
-                            + " was back, so it measured no recovery time" + (f == null ? "" : "; " + f + ", from earlier drills")
+            return gap(Check.RTO, s, "the last drill (" + time(last.started()) + ") " + last.result().json() + " for " + s.name()
+                            + " (restore, start or checks), so it measured no recovery time that counts"
+                    + (f == null ? "" : "; " + f + ", from earlier drills")
                             + " (" + target + ")",
                     "mend what made the drill fail (lifeboat drill report latest) and drill again: lifeboat drill --systems " + s.name());
         }
@@ -432,7 +433,7 @@ public final class Assessor {
     // ------------------------------------------------------------------------------ verification, separation
 
     private static Finding verification(Evidence e, SystemSpec s) {
-        if (s.backup() == null) return ok(Check.VERIFICATION, s, nothingBackedUp(s) + ". " + ENCRYPTION);
+        if (s.backup() == null) return gap(Check.VERIFICATION, s, nothingBackedUp(s), ADD_BACKUP);
         String repo = s.backup().repository();
         Instant since = e.now().minus(WINDOW);
         Set<String> sharing = new LinkedHashSet<>();
@@ -495,7 +496,7 @@ public final class Assessor {
     }
 
     private static Finding separation(Evidence e, SystemSpec s) {
-        if (s.backup() == null) return ok(Check.SEPARATION, s, nothingBackedUp(s));
+        if (s.backup() == null) return gap(Check.SEPARATION, s, nothingBackedUp(s), ADD_BACKUP);
         List<String> gaps = new ArrayList<>();
         List<String> fine = new ArrayList<>();
         List<String> advice = new ArrayList<>();
@@ -586,9 +587,16 @@ public final class Assessor {
         return "";
     }
 
+    /**
+     * A system the plan keeps no data of fails every data check (brk14b C5: "not applicable" passes
+     * made a system score more without its backup than with it).
+     */
     private static String nothingBackedUp(SystemSpec s) {
-        return "not applicable: the plan backs nothing of " + s.name() + " up (it has no backup:), so no data of it is kept";
+        return "the plan backs nothing of " + s.name() + " up (it has no backup:), so no data of it is kept, checked or protected";
     }
+
+    private static final String ADD_BACKUP = "add backup: with its sources to the system in the plan; if it truly keeps no data,"
+            + " its restore steps must rebuild it from elsewhere (say where in its description)";
 
     private static String stateSaid(Evidence e) {
         return e.state().availability() == Evidence.Availability.NONE

@@ -96,7 +96,8 @@ final class AnomaliesCommand implements Callable<Integer> {
             if (state != null) state.close();
         }
         if (ctx.json()) {
-            ctx.printJson(out);
+            // an empty array would read as "no anomalies" when no system could be read
+            if (!out.isEmpty() || failures == 0) ctx.printJson(out);
         } else if (shown > 0 || failures == 0) {
             t.print(ctx.out);
         }

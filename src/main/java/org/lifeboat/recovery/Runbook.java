@@ -135,8 +135,10 @@ public final class Runbook {
         List<String> steps = new ArrayList<>();
         steps.add("**Isolate first.** Disconnect the affected machines from the network and stop their backups"
                 + " (`systemctl stop lifeboat`), so the attacker reaches no more data and no repository.");
-        steps.add("**Confirm.** `" + cfg + " anomalies` lists each snapshot's score and the signals behind it, with example"
-                + " paths; `lifeboat diff CLEAN SUSPICIOUS` (with the repository's `-r`) shows every changed file.");
+        steps.add("**Confirm before you recover.** `" + cfg + " anomalies` lists each snapshot's score and the signals"
+                + " behind it (`--json` adds example paths); `lifeboat diff CLEAN SUSPICIOUS` (with the repository's `-r`) shows"
+                + " every changed file. A legitimate mass change (photos replacing documents, a conversion, a reorganisation) can"
+                + " be flagged too: recovering it would roll back that work.");
         steps.add("**Find the clean point.** For each system it is the newest snapshot before its latest run of suspicious"
                 + " snapshots. Later snapshots are not clean even when untagged: encrypted files stay encrypted in every backup"
                 + " after the attack. The plan's retention keeps the clean point while the tag is there.");

@@ -229,6 +229,73 @@ class SignalReaderTest {
     }
 
     @Test
+    void ciphertextWrittenIntoANewFolderUnderRandomNamesIsCaught() throws Exception {
+        // brk14b C3: the originals deleted, their ciphertext in a new folder: 100% encrypted scored 30
+        setUp();
+        String text = "quarterly report revenue budget meeting notes invoice customer order\n";
+        Files.createDirectories(src.resolve("docs"));
+        for (int i = 0; i < 30; i++) Files.writeString(src.resolve("docs/doc" + i + ".txt"), text.repeat(50 + i));
+        backupAndRead();
+        java.util.Random rnd = new java.util.Random(5);
+        Files.createDirectories(src.resolve("x9f3/a1"));
+        for (int i = 0; i < 30; i++) {
+            Path old = src.resolve("docs/doc" + i + ".txt");
+            byte[] f = new byte[(int) Files.size(old)];
+            rnd.nextBytes(f);
+            Files.write(src.resolve("x9f3/a1/" + Long.toHexString(rnd.nextLong())), f);
+            Files.delete(old);
+        }
+        Signals s = backupAndRead();
+        assertThat(s.lostCompression()).as("%s", s).isEqualTo(30);
+        assertThat(Scorer.score(s, List.of(), 50).suspicious()).isTrue();
+    }
+
+    @Test
+    void ordinaryConversionsAreNotLostCompression() throws Exception {
+        // brk14b C1: photos replacing text in a folder, reports re-saved as PDF, a template filled in: ~90 each
+        setUp();
+        java.util.Random rnd = new java.util.Random(6);
+        String text = "quarterly report revenue budget meeting notes invoice customer order\n";
+        for (String d : List.of("album", "reports")) {
+            Files.createDirectories(src.resolve(d));
+            for (int i = 0; i < 20; i++) Files.writeString(src.resolve(d + "/doc" + i + ".txt"), text.repeat(40 + i));
+        }
+        Files.createDirectories(src.resolve("forms"));
+        for (int i = 0; i < 20; i++) Files.writeString(src.resolve("forms/form" + i + ".csv"), ",,,,\n".repeat(2000));
+        Files.createDirectories(src.resolve("archive")); // the rest of the tree, untouched
+        for (int i = 0; i < 100; i++) Files.writeString(src.resolve("archive/old" + i + ".txt"), text.repeat(10 + i));
+        backupAndRead();
+        for (int i = 0; i < 20; i++) {
+            Files.delete(src.resolve("album/doc" + i + ".txt"));
+            byte[] photo = new byte[30_000];
+            rnd.nextBytes(photo);
+            Files.write(src.resolve("album/IMG_" + (1000 + i) + ".jpg"), photo);
+            Path r = src.resolve("reports/doc" + i + ".txt");
+            byte[] pdf = new byte[(int) Files.size(r) / 2];
+            rnd.nextBytes(pdf);
+            Files.write(src.resolve("reports/doc" + i + ".pdf"), pdf);
+            Files.delete(r);
+            StringBuilder rows = new StringBuilder();
+            for (int k = 0; k < 2000; k++) rows.append(rnd.nextInt(100000)).append(",ok,").append(k).append(",x,\n");
+            Files.writeString(src.resolve("forms/form" + i + ".csv"), rows);
+        }
+        Signals s = backupAndRead();
+        assertThat(s.lostCompression()).as("%s", s).isZero();
+        assertThat(Scorer.score(s, List.of(), 50).suspicious()).isFalse();
+    }
+
+    @Test
+    void whatCountsAsLostCompression() {
+        assertThat(SignalReader.lost(3.5, 1.0)).as("encrypted").isTrue();
+        assertThat(SignalReader.lost(3.5, 1.55)).as("text, half encrypted").isTrue();
+        assertThat(SignalReader.lost(50, 2.0)).as("a log compressing 50x, half encrypted").isTrue();
+        assertThat(SignalReader.lost(3.5, 1.33)).as("ciphertext in base64").isTrue();
+        assertThat(SignalReader.lost(50, 3)).as("a template of empty rows filled with real data").isFalse();
+        assertThat(SignalReader.lost(3.5, 3.0)).as("an ordinary edit").isFalse();
+        assertThat(SignalReader.lost(1.3, 1.2)).as("little to lose").isFalse();
+    }
+
+    @Test
     void foldersAndFilesMovedUnchangedAreMovesNotDeletions() throws Exception {
         // brk14a B18: an archive folder made of last year's folders was 49% "deleted"
         setUp();

@@ -281,7 +281,8 @@ class AssessTest {
         assertThat(PlanRuns.lifeboat(plan, "drill").exit()).isZero();
         Files.writeString(plan, Files.readString(plan).replace("      - files: {}\n", "      - files: {}\n      - command: { run: \"false\", within: 1s }\n"));
         assertThat(PlanRuns.lifeboat(plan, "drill").exit()).isNotZero();
-        assertGap(assess(plan), "rto", "files", "the last drill (", "failed before files was back", "from earlier drills");
+        assertGap(assess(plan), "rto", "files", "the last drill (", "failed for files", "measured no recovery time that counts",
+                "from earlier drills");
     }
 
     @Test
@@ -299,6 +300,8 @@ class AssessTest {
         JsonNode a = assess(plan);
         assertGap(a, "rpo", "erp", "RPO 1h is its target, but the plan backs nothing of erp up");
         assertGap(a, "offsite", "erp", "nothing of it is kept anywhere");
+        // brk14b C5: never more points without a backup than with one
+        for (String c : List.of("immutable", "verification", "separation")) assertGap(a, c, "erp", "the plan backs nothing of erp up");
     }
 
     @Test

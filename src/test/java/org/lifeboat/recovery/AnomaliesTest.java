@@ -300,6 +300,9 @@ class AnomaliesTest {
         assertThat(wrong.out()).doesNotContain("System");
         Files.writeString(plan, Files.readString(plan).replace("url: repo", "url: nowhere"));
         assertThat(PlanRuns.lifeboat(plan, "anomalies").exit()).isEqualTo(10);
+        Run json = PlanRuns.lifeboat(plan, "--json", "anomalies");
+        assertThat(json.exit()).isEqualTo(10);
+        assertThat(json.out()).as("no [] that reads as 'no anomalies'").isBlank();
     }
 
     @Test
