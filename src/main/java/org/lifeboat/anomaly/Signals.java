@@ -20,7 +20,7 @@ import java.util.List;
  * @param rewritten modified or renamed files of at least 512 bytes whose old version compressed
  *     (zstd ratio of at least 1.3), plus the files counted as replaced (see {@code lostCompression})
  * @param lostCompression of the {@code rewritten}, those whose new version does not compress
- *     (ratio of at most 1.05) or is at least 40% random ({@link SignalReader#lost}): the mark of
+ *     (ratio of at most 1.05) or is at least 40% random (see {@code SignalReader.lost}): the mark of
  *     encrypted data, which looks random; plus as many compressible files deleted as random-looking
  *     files came under unrelated names (written anew, the originals deleted)
  * @param modifiedBytes the new versions' size of modified files of at least 4 MiB (before and
