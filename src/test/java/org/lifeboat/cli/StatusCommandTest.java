@@ -50,6 +50,12 @@ class StatusCommandTest {
                 """.formatted(state, ServeFixture.repositoryLine(dir, "main").stripTrailing(), dir));
         Run b = PlanRuns.lifeboat(planFile, "backup", "--system", "files");
         assertThat(b.exit()).as("%s", b).isZero();
+        // the plan backup kept its anomaly score in the state: these tests are about a state not made yet
+        if (Files.exists(state.getParent())) {
+            try (var w = Files.walk(state.getParent())) {
+                for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
     }
 
     /** No service has run: status reads the repositories, says there is no job history, and creates nothing. */
