@@ -182,6 +182,9 @@ public final class RestServer implements AutoCloseable {
         } catch (RepoFiles.HashMismatch e) {
             error(ctx, t, 400, e.getMessage());
         } catch (FileAlreadyExistsException e) {
+            // refused before its body was read (another writer won): drained, as for 507, so the
+            // kernel sends no reset that destroys the answer or the kept-alive connection
+            discardBody(ctx);
             error(ctx, t, 403, "file already exists");
         } catch (NoSuchFileException e) {
             error(ctx, t, 404, "not found");
