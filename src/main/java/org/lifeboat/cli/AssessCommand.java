@@ -50,8 +50,7 @@ final class AssessCommand implements Callable<Integer> {
             throw new UserException("--format must be text, json or html, not '" + format + "'");
         }
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
-        String env = System.getenv("LIFEBOAT_STATE_DB");
-        String db = stateDb != null ? stateDb : env != null && !env.isBlank() ? env : plan.service().stateDb();
+        String db = Plans.stateDb(plan, stateDb);
         Path stateDir = StateDir.of(plan);
         // as status: read only, and no state folder or empty database is made where there is none
         Path sqlite = db == null || db.isBlank() ? stateDir.toAbsolutePath().normalize().resolve(StateStore.FILE_NAME) : null;

@@ -33,14 +33,23 @@ final class Plans {
      * {@code ctx} as a warning naming {@code without}, when it cannot be opened.
      */
     static org.lifeboat.state.StateStore openState(Context ctx, Plan plan, String without) {
-        String env = System.getenv("LIFEBOAT_STATE_DB");
-        String db = env != null && !env.isBlank() ? env : plan.service().stateDb();
         try {
-            return org.lifeboat.state.StateStore.open(db, org.lifeboat.recovery.StateDir.of(plan));
+            return org.lifeboat.state.StateStore.open(stateDb(plan, null), org.lifeboat.recovery.StateDir.of(plan));
         } catch (org.lifeboat.state.StateStoreException e) {
             ctx.warn("the state cannot be opened, so " + without + ": " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * Where the plan's state is, as every command finds it (as serve does): {@code flag} (a
+     * command's --state-db, null when not given), else LIFEBOAT_STATE_DB when not empty, else the
+     * plan's state-db; null or empty means the SQLite file in the state folder.
+     */
+    static String stateDb(Plan plan, String flag) {
+        if (flag != null) return flag;
+        String env = System.getenv("LIFEBOAT_STATE_DB");
+        return env != null && !env.isBlank() ? env : plan.service().stateDb();
     }
 
     /** The site a plan was resolved for, for people: plans without sites have one implicit site. */

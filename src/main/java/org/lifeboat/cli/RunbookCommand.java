@@ -122,9 +122,8 @@ final class RunbookCommand implements Callable<Integer> {
      * written is a warning: the runbook itself is done.
      */
     private void record(Context ctx, Plan plan, String writtenTo) {
-        String env = System.getenv("LIFEBOAT_STATE_DB");
-        String db = env != null && !env.isBlank() ? env : plan.service().stateDb();
-        try (org.lifeboat.state.StateStore store = org.lifeboat.state.StateStore.open(db, org.lifeboat.recovery.StateDir.of(plan))) {
+        try (org.lifeboat.state.StateStore store = org.lifeboat.state.StateStore.open(Plans.stateDb(plan, null),
+                org.lifeboat.recovery.StateDir.of(plan))) {
             new org.lifeboat.state.Runbooks(store).record(plan.hash(), plan.file() == null ? null : plan.file().toString(),
                     plan.site(), format, writtenTo, org.lifeboat.status.StatusReader.localHost(), Instant.now());
         } catch (org.lifeboat.state.StateStoreException e) {

@@ -52,8 +52,7 @@ final class StatusCommand implements Callable<Integer> {
         checkJobs();
         Plan plan = Plans.load(ctx, null, PlanLoader.Generators.placeholders());
         // as serve: the flag, then LIFEBOAT_STATE_DB, then the plan's state-db
-        String env = System.getenv("LIFEBOAT_STATE_DB");
-        String db = stateDb != null ? stateDb : env != null && !env.isBlank() ? env : plan.service().stateDb();
+        String db = Plans.stateDb(plan, stateDb);
         String host = StatusReader.localHost();
         java.nio.file.Path stateDir = StateDir.of(plan);
         // status never writes: with no state yet (no service or drill has written one), it reads the

@@ -35,6 +35,11 @@ public final class Anomalies {
      * the history restic or an older Lifeboat left, at a bounded cost.
      */
     static final int LATE_PAIRS = 10;
+    /**
+     * Scores read from the state for a backup's baseline: the newest, four times the history a
+     * baseline uses (scores of snapshots the retention has forgotten stay in the state).
+     */
+    static final int BASELINE_ROWS = 4 * Scorer.HISTORY;
 
     private Anomalies() {}
 
@@ -132,11 +137,11 @@ public final class Anomalies {
             throws IOException {
         // Only the newest snapshots make a baseline; older unscored ones are never scored here (a
         // history of thousands restic wrote must not cost every backup ten more comparisons).
-        List<Row> rows = rows(sys, repo, prior, log, 0, warn);
+        List<Row> rows = rows(sys, repo, prior, log, 0, BASELINE_ROWS, warn);
         List<Row> recent = rows.subList(Math.max(0, rows.size() - Scorer.HISTORY), rows.size());
         if (usable(recent) < Scorer.MIN_HISTORY && recent.stream().anyMatch(r -> r.verdict() == null)) {
             // the newest unscored ones, each against its real predecessor
-            rows = rows(sys, repo, prior, log, LATE_PAIRS, warn);
+            rows = rows(sys, repo, prior, log, LATE_PAIRS, BASELINE_ROWS, warn);
         }
         List<Signals> out = new ArrayList<>();
         for (Row r : rows) if (usable(r)) out.add(r.verdict().signals());
@@ -168,12 +173,22 @@ public final class Anomalies {
      */
     public static List<Row> rows(SystemSpec sys, Repository repo, List<Snapshot> mine, AnomalyLog log, int lateLimit,
                                  Consumer<String> warn) throws IOException {
+        return rows(sys, repo, mine, log, lateLimit, 0, warn);
+    }
+
+    /**
+     * {@link #rows(SystemSpec, Repository, List, AnomalyLog, int, Consumer)} reading at most the
+     * newest {@code stateLimit} scores from the state (0: all): a backup needs only its baseline's,
+     * not the years of scores a system gathers.
+     */
+    static List<Row> rows(SystemSpec sys, Repository repo, List<Snapshot> mine, AnomalyLog log, int lateLimit, int stateLimit,
+                          Consumer<String> warn) throws IOException {
         List<Snapshot> sorted = new ArrayList<>(mine);
         sorted.sort(Comparator.comparing(Snapshot::time));
         Map<String, Verdict> stored = new HashMap<>();
         if (log != null) {
             try {
-                for (Verdict v : log.of(sys.name(), 0)) stored.put(v.snapshot(), v);
+                for (Verdict v : log.of(sys.name(), stateLimit)) stored.put(v.snapshot(), v);
             } catch (StateStoreException e) {
                 warn.accept("the anomaly scores of system '" + sys.name() + "' could not be read, so its baseline is"
                         + " relearnt from the repository: " + e.getMessage());
